@@ -1,0 +1,432 @@
+// Package config loads and validates the single YAML configuration file.
+// Every key has a default; errors name the key path (sources[2].url).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole service configuration.
+type Config struct {
+	DataDir  string   `yaml:"data_dir"`
+	LogLevel string   `yaml:"log_level"`
+	Roles    []string `yaml:"roles"`
+	HTTP     HTTP     `yaml:"http"`
+	NATS     NATS     `yaml:"nats"`
+	Store    Store    `yaml:"store"`
+	Pipeline Pipeline `yaml:"pipeline"`
+	Brands   []Brand  `yaml:"brands"`
+	Sources  []Source `yaml:"sources"`
+	Alerts   Alerts   `yaml:"alerts"`
+	Privacy  Privacy  `yaml:"privacy"`
+}
+
+// HTTP configures the API, dashboard and metrics listener.
+type HTTP struct {
+	Listen       string `yaml:"listen"`
+	TokenFile    string `yaml:"token_file"`
+	MaxBodyBytes int64  `yaml:"max_body_bytes"`
+	// Token is read from EWOM_TOKEN or token_file, never from the YAML itself.
+	Token string `yaml:"-"`
+}
+
+// NATS configures the bus. An empty URL runs an embedded server.
+type NATS struct {
+	URL             string        `yaml:"url"`
+	User            string        `yaml:"user"`
+	Password        string        `yaml:"-"` // EWOM_NATS_PASSWORD
+	CredsFile       string        `yaml:"creds_file"`
+	NKeyFile        string        `yaml:"nkey_file"`
+	TLS             TLS           `yaml:"tls"`
+	Stream          string        `yaml:"stream"`
+	Replicas        int           `yaml:"replicas"`
+	DuplicateWindow time.Duration `yaml:"duplicate_window"`
+	MaxAge          time.Duration `yaml:"max_age"`
+	// Listen is the embedded server's client address; empty = no client port
+	// (in-process only). Set it to let other processes join.
+	Listen string `yaml:"listen"`
+}
+
+// TLS configures client TLS towards NATS.
+type TLS struct {
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Store configures ClickHouse. An empty DSN uses embedded chDB under data_dir.
+type Store struct {
+	DSN           string        `yaml:"dsn"`
+	ChdbLib       string        `yaml:"chdb_lib"`
+	BatchRows     int           `yaml:"batch_rows"`
+	BatchBytes    int           `yaml:"batch_bytes"`
+	FlushInterval time.Duration `yaml:"flush_interval"`
+	// Cluster, when set, makes migrations create Replicated and Distributed tables.
+	Cluster string `yaml:"cluster"`
+}
+
+// Pipeline tunes the classifier workers' consumption of the bus.
+type Pipeline struct {
+	Workers       int             `yaml:"workers"`
+	MaxAckPending int             `yaml:"max_ack_pending"`
+	MaxDeliver    int             `yaml:"max_deliver"`
+	AckWait       time.Duration   `yaml:"ack_wait"`
+	Backoff       []time.Duration `yaml:"backoff"`
+}
+
+// Brand is a brand to watch, with how to recognise it and its own channels.
+type Brand struct {
+	Name       string   `yaml:"name"`
+	Aliases    []string `yaml:"aliases"`
+	Exclude    []string `yaml:"exclude"`
+	Owned      Owned    `yaml:"owned"`
+	Competitor bool     `yaml:"competitor"`
+}
+
+// Owned lists a brand's own channels, used for the PESO "owned" touchpoint.
+type Owned struct {
+	Domains  []string `yaml:"domains"`
+	Accounts []string `yaml:"accounts"` // "source:handle", e.g. mastodon:@tk@mastodon.social
+}
+
+// Source is one collector instance. Type-specific keys stay in Options and
+// are decoded by the collector itself (see Decode).
+type Source struct {
+	Type     string        `yaml:"type"`
+	Name     string        `yaml:"name"`
+	Interval time.Duration `yaml:"interval"`
+	node     yaml.Node
+}
+
+// UnmarshalYAML keeps the raw node so collectors can decode their own keys.
+func (s *Source) UnmarshalYAML(n *yaml.Node) error {
+	var common struct {
+		Type     string        `yaml:"type"`
+		Name     string        `yaml:"name"`
+		Interval time.Duration `yaml:"interval"`
+	}
+	if err := n.Decode(&common); err != nil {
+		return err
+	}
+	s.Type, s.Name, s.Interval, s.node = common.Type, common.Name, common.Interval, *n
+	return nil
+}
+
+// Decode strictly decodes the source's keys into v; keys unknown to v (other
+// than type, name and interval) are an error naming the key.
+func (s *Source) Decode(v any) error {
+	raw, err := yaml.Marshal(&s.node)
+	if err != nil {
+		return err
+	}
+	var generic map[string]any
+	if err := yaml.Unmarshal(raw, &generic); err != nil {
+		return err
+	}
+	delete(generic, "type")
+	delete(generic, "name")
+	delete(generic, "interval")
+	rest, err := yaml.Marshal(generic)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(rest))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return cleanYAMLError(err)
+	}
+	return nil
+}
+
+// Alerts configures the negative-eWOM spike detector and its notifiers.
+type Alerts struct {
+	NegativeSpike NegativeSpike `yaml:"negative_spike"`
+	Notify        []Notifier    `yaml:"notify"`
+}
+
+// NegativeSpike tunes the detector.
+type NegativeSpike struct {
+	Windows  []time.Duration `yaml:"windows"`
+	MinCount int             `yaml:"min_count"`
+}
+
+// Notifier is one alert destination.
+type Notifier struct {
+	Type      string `yaml:"type"` // webhook, slack, alertmanager
+	URL       string `yaml:"url"`
+	SecretEnv string `yaml:"secret_env"`
+}
+
+// Privacy controls handling of personal data.
+type Privacy struct {
+	// PseudonymizeAuthors replaces author handles with a keyed hash; the key
+	// comes from the environment variable named by KeyEnv.
+	PseudonymizeAuthors bool   `yaml:"pseudonymize_authors"`
+	KeyEnv              string `yaml:"key_env"`
+}
+
+// Default returns a configuration with every default filled in.
+func Default() Config {
+	return Config{
+		DataDir:  "./data",
+		LogLevel: "info",
+		Roles:    []string{"collect", "classify", "api", "alert"},
+		HTTP:     HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20},
+		NATS: NATS{Stream: "EWOM_MENTIONS", Replicas: 1, DuplicateWindow: 20 * time.Minute,
+			MaxAge: 7 * 24 * time.Hour},
+		Store: Store{BatchRows: 5000, BatchBytes: 8 << 20, FlushInterval: 500 * time.Millisecond},
+		Pipeline: Pipeline{Workers: 1, MaxAckPending: 20000, MaxDeliver: 20, AckWait: 60 * time.Second,
+			Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}},
+		Alerts:  Alerts{NegativeSpike: NegativeSpike{Windows: []time.Duration{15 * time.Minute, time.Hour, 24 * time.Hour}, MinCount: 5}},
+		Privacy: Privacy{KeyEnv: "EWOM_PSEUDONYM_KEY"},
+	}
+}
+
+// Load reads a YAML file over the defaults, applies environment overrides and
+// validates the result. An empty path gives the defaults.
+func Load(path string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("%s: %w", path, cleanYAMLError(err))
+		}
+		// Relative paths in the file are relative to the file, not the cwd.
+		base := filepath.Dir(path)
+		for _, p := range []*string{&cfg.DataDir, &cfg.HTTP.TokenFile, &cfg.NATS.CredsFile, &cfg.NATS.NKeyFile,
+			&cfg.NATS.TLS.CAFile, &cfg.NATS.TLS.CertFile, &cfg.NATS.TLS.KeyFile, &cfg.Store.ChdbLib} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(base, *p)
+			}
+		}
+	}
+	if err := cfg.applyEnv(); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func (c *Config) applyEnv() error {
+	if v := os.Getenv("EWOM_TOKEN"); v != "" {
+		c.HTTP.Token = v
+	} else if c.HTTP.TokenFile != "" {
+		b, err := os.ReadFile(c.HTTP.TokenFile)
+		if err != nil {
+			return fmt.Errorf("http.token_file: %w", err)
+		}
+		c.HTTP.Token = strings.TrimSpace(string(b))
+	}
+	if v := os.Getenv("EWOM_NATS_PASSWORD"); v != "" {
+		c.NATS.Password = v
+	}
+	if v := os.Getenv("EWOM_NATS_URL"); v != "" {
+		c.NATS.URL = v
+	}
+	if v := os.Getenv("EWOM_STORE_DSN"); v != "" {
+		c.Store.DSN = v
+	}
+	if v := os.Getenv("EWOM_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := os.Getenv("CHDB_LIB_PATH"); v != "" && c.Store.ChdbLib == "" {
+		c.Store.ChdbLib = v
+	}
+	return nil
+}
+
+// FieldError is a validation problem at a key path.
+type FieldError struct {
+	Path string
+	Msg  string
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
+
+// KnownRoles are the values --roles and roles accept.
+var KnownRoles = []string{"collect", "classify", "api", "alert"}
+
+// Validate reports every problem, each with its key path.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(path, format string, a ...any) {
+		errs = append(errs, &FieldError{Path: path, Msg: fmt.Sprintf(format, a...)})
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	for i, r := range c.Roles {
+		if !contains(KnownRoles, r) {
+			bad(fmt.Sprintf("roles[%d]", i), "%q is not one of %s", r, strings.Join(KnownRoles, ", "))
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad("http.listen", "%q is not host:port", c.HTTP.Listen)
+	}
+	if c.HTTP.MaxBodyBytes < 1024 {
+		bad("http.max_body_bytes", "must be at least 1024")
+	}
+	if c.NATS.URL != "" {
+		for _, u := range strings.Split(c.NATS.URL, ",") {
+			if pu, err := url.Parse(strings.TrimSpace(u)); err != nil || pu.Host == "" {
+				bad("nats.url", "%q is not a URL such as nats://host:4222", u)
+			}
+		}
+	}
+	if c.NATS.Stream == "" {
+		bad("nats.stream", "must not be empty")
+	}
+	if c.NATS.DuplicateWindow < 10*time.Minute {
+		bad("nats.duplicate_window", "%s is below the 10m minimum", c.NATS.DuplicateWindow)
+	}
+	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
+		bad("nats.replicas", "must be 1..5")
+	}
+	if c.NATS.CredsFile != "" && c.NATS.NKeyFile != "" {
+		bad("nats.creds_file", "set creds_file or nkey_file, not both")
+	}
+	if c.Store.DSN != "" {
+		if u, err := url.Parse(c.Store.DSN); err != nil || (u.Scheme != "clickhouse" && u.Scheme != "tcp") || u.Host == "" {
+			bad("store.dsn", "want clickhouse://user:pass@host:9000/db, got %q", redactDSN(c.Store.DSN))
+		}
+	}
+	if c.Store.BatchRows < 1 {
+		bad("store.batch_rows", "must be at least 1")
+	}
+	if c.Store.BatchBytes < 1024 {
+		bad("store.batch_bytes", "must be at least 1024")
+	}
+	if c.Store.FlushInterval <= 0 {
+		bad("store.flush_interval", "must be positive")
+	}
+	if c.Pipeline.Workers < 1 {
+		bad("pipeline.workers", "must be at least 1")
+	}
+	if c.Pipeline.MaxAckPending < 1 {
+		bad("pipeline.max_ack_pending", "must be at least 1")
+	}
+	if c.Pipeline.MaxDeliver < 2 {
+		bad("pipeline.max_deliver", "must be at least 2")
+	}
+	if c.Pipeline.AckWait < time.Second {
+		bad("pipeline.ack_wait", "must be at least 1s")
+	}
+	names := map[string]int{}
+	for i, b := range c.Brands {
+		p := fmt.Sprintf("brands[%d]", i)
+		if strings.TrimSpace(b.Name) == "" {
+			bad(p+".name", "required")
+		} else if j, dup := names[strings.ToLower(b.Name)]; dup {
+			bad(p+".name", "%q is already brands[%d]", b.Name, j)
+		}
+		names[strings.ToLower(b.Name)] = i
+		for j, d := range b.Owned.Domains {
+			if strings.Contains(d, "/") || strings.TrimSpace(d) == "" {
+				bad(fmt.Sprintf("%s.owned.domains[%d]", p, j), "%q: want a bare domain such as example.fi", d)
+			}
+		}
+		for j, a := range b.Owned.Accounts {
+			if src, h, ok := strings.Cut(a, ":"); !ok || src == "" || h == "" {
+				bad(fmt.Sprintf("%s.owned.accounts[%d]", p, j), "%q: want source:handle such as mastodon:@tk@mastodon.social", a)
+			}
+		}
+	}
+	srcNames := map[string]int{}
+	for i, s := range c.Sources {
+		p := fmt.Sprintf("sources[%d]", i)
+		if s.Type == "" {
+			bad(p+".type", "required")
+		}
+		n := s.DisplayName(i)
+		if j, dup := srcNames[n]; dup {
+			bad(p+".name", "%q is already the name of sources[%d]; give one a name", n, j)
+		}
+		srcNames[n] = i
+		if s.Interval < 0 {
+			bad(p+".interval", "must not be negative")
+		}
+	}
+	for i, w := range c.Alerts.NegativeSpike.Windows {
+		if w < time.Minute {
+			bad(fmt.Sprintf("alerts.negative_spike.windows[%d]", i), "%s is below 1m", w)
+		}
+	}
+	for i, n := range c.Alerts.Notify {
+		p := fmt.Sprintf("alerts.notify[%d]", i)
+		if !contains([]string{"webhook", "slack", "alertmanager"}, n.Type) {
+			bad(p+".type", "%q is not one of webhook, slack, alertmanager", n.Type)
+		}
+		if u, err := url.Parse(n.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(p+".url", "%q is not an http(s) URL", n.URL)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DisplayName is the source's name, or type plus position when unnamed.
+func (s *Source) DisplayName(i int) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return fmt.Sprintf("%s-%d", s.Type, i)
+}
+
+// HasRole reports whether role is enabled.
+func (c *Config) HasRole(role string) bool { return contains(c.Roles, role) }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// redactDSN hides the password of a DSN so it can be shown in errors and logs.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparseable DSN)"
+	}
+	return u.Redacted()
+}
+
+// RedactDSN is redactDSN for other packages' logs.
+func RedactDSN(dsn string) string { return redactDSN(dsn) }
+
+// cleanYAMLError turns yaml.v3's "field x not found in type config.Y" into
+// wording about the user's file.
+func cleanYAMLError(err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  ")
+	if i := strings.Index(msg, "field "); i >= 0 && strings.Contains(msg, " not found in type ") {
+		key := msg[i+len("field "):]
+		key = key[:strings.Index(key, " not found")]
+		return fmt.Errorf("%sunknown key %q (check spelling; see docs/configuration.md)", msg[:i], key)
+	}
+	return errors.New(msg)
+}
