@@ -1,0 +1,7 @@
+// Package all links every collector into the binary: each registers itself
+// with internal/collector from its init function.
+package all
+
+import (
+	_ "github.com/ewom/ewom/collectors/rss" // rss, with the google_alerts, youtube, reddit and discourse presets
+)
