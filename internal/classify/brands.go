@@ -1,0 +1,162 @@
+package classify
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ewom/ewom/internal/classify/lexicon"
+	"github.com/ewom/ewom/internal/config"
+)
+
+// brandMatcher finds one configured brand in lowercased text.
+type brandMatcher struct {
+	name     string
+	patterns []brandPattern
+	excludes []string
+	domains  []string        // owned domains, lowercased
+	accounts map[string]bool // "source:handle", lowercased, handle with '@'
+}
+
+type brandPattern struct {
+	text string
+	// inflectable: Finnish/Swedish/English endings may follow ("Finnairilla");
+	// only for names of four or more letters, so "OP" never matches "opin".
+	inflectable bool
+	// needsEnding: a stem such as "veikkaukse" (from "Veikkaus") that only
+	// counts with an ending after it.
+	needsEnding bool
+}
+
+// minInflectableRunes is the shortest alias that may take endings.
+const minInflectableRunes = 4
+
+func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
+	name := strings.TrimSpace(b.Name)
+	if name == "" {
+		return nil, fmt.Errorf("brands[%d].name: required", i)
+	}
+	bm := &brandMatcher{name: name, accounts: map[string]bool{}}
+	seen := map[string]bool{}
+	addPattern := func(p brandPattern) {
+		if p.text != "" && !seen[p.text] {
+			seen[p.text] = true
+			bm.patterns = append(bm.patterns, p)
+		}
+	}
+	for j, alias := range append([]string{name}, b.Aliases...) {
+		a := strings.ToLower(strings.TrimSpace(alias))
+		if a == "" || a == "#" || a == "@" {
+			return nil, fmt.Errorf("brands[%d].aliases[%d]: empty alias", i, j-1)
+		}
+		infl := utf8.RuneCountInString(strings.TrimLeft(a, "#@")) >= minInflectableRunes
+		addPattern(brandPattern{text: a, inflectable: infl})
+		if strings.ContainsAny(a, " -") { // hashtag spelling of a multi-word name
+			addPattern(brandPattern{text: "#" + strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimLeft(a, "#")), inflectable: infl})
+		}
+		if infl && (strings.HasSuffix(a, "us") || strings.HasSuffix(a, "ys") || strings.HasSuffix(a, "os") || strings.HasSuffix(a, "is")) {
+			// Veikkaus -> Veikkauksen, Veikkaukselle
+			addPattern(brandPattern{text: a[:len(a)-1] + "kse", needsEnding: true})
+		}
+	}
+	for j, ex := range b.Exclude {
+		ex = strings.ToLower(strings.TrimSpace(ex))
+		if ex == "" {
+			return nil, fmt.Errorf("brands[%d].exclude[%d]: empty phrase", i, j)
+		}
+		bm.excludes = append(bm.excludes, ex)
+	}
+	for j, d := range b.Owned.Domains {
+		d = strings.ToLower(strings.TrimSpace(d))
+		d = strings.TrimPrefix(strings.TrimPrefix(d, "https://"), "http://")
+		d = strings.TrimPrefix(strings.TrimSuffix(d, "/"), "www.")
+		if d == "" || !strings.Contains(d, ".") || strings.ContainsAny(d, "/ ") {
+			return nil, fmt.Errorf("brands[%d].owned.domains[%d]: %q is not a domain name such as example.fi", i, j, b.Owned.Domains[j])
+		}
+		bm.domains = append(bm.domains, d)
+		addPattern(brandPattern{text: d})
+	}
+	for j, acc := range b.Owned.Accounts {
+		src, handle, ok := strings.Cut(strings.ToLower(strings.TrimSpace(acc)), ":")
+		if !ok || src == "" || strings.TrimLeft(handle, "@") == "" {
+			return nil, fmt.Errorf("brands[%d].owned.accounts[%d]: %q: want source:handle, e.g. mastodon:@tk@mastodon.social", i, j, acc)
+		}
+		handle = "@" + strings.TrimLeft(handle, "@")
+		bm.accounts[src+":"+handle] = true
+		addPattern(brandPattern{text: handle})
+		if at := strings.IndexByte(handle[1:], '@'); at > 0 { // @tk@mastodon.social is also written @tk
+			addPattern(brandPattern{text: handle[:at+1]})
+		}
+	}
+	return bm, nil
+}
+
+// find returns the first pattern of the brand found in lower, outside any
+// exclude phrase.
+func (bm *brandMatcher) find(lower string, infl *lexicon.Inflections) (string, bool) {
+	for _, p := range bm.patterns {
+		for from := 0; from < len(lower); {
+			at := strings.Index(lower[from:], p.text)
+			if at < 0 {
+				break
+			}
+			start, end := from+at, from+at+len(p.text)
+			from = end
+			if p.matchesAt(lower, start, end, infl) && !bm.excluded(lower, start, end) {
+				return p.text, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (p brandPattern) matchesAt(s string, start, end int, infl *lexicon.Inflections) bool {
+	if start > 0 {
+		prev, _ := utf8.DecodeLastRuneInString(s[:start])
+		if isNameRune(prev) {
+			return false
+		}
+	}
+	ending := end
+	for ending < len(s) {
+		r, size := utf8.DecodeRuneInString(s[ending:])
+		if !isNameRune(r) {
+			break
+		}
+		ending += size
+	}
+	rest := s[end:ending]
+	switch {
+	case p.needsEnding:
+		return rest != "" && infl.Has(rest)
+	case rest == "":
+		return true
+	default:
+		return p.inflectable && infl.Has(rest)
+	}
+}
+
+func isNameRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func (bm *brandMatcher) excluded(s string, start, end int) bool {
+	for _, ex := range bm.excludes {
+		lo := max(0, end-len(ex))
+		hi := min(len(s), start+len(ex))
+		if lo <= hi && strings.Contains(s[lo:hi], ex) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownsHost reports whether host is one of the brand's domains or below one.
+func (bm *brandMatcher) ownsHost(host string) (string, bool) {
+	host = strings.TrimPrefix(strings.ToLower(host), "www.")
+	for _, d := range bm.domains {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return d, true
+		}
+	}
+	return "", false
+}

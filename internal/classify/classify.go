@@ -1,0 +1,133 @@
+// Package classify labels mentions: language, sentiment (fi/en/sv), PESO
+// touchpoint, customer-journey stage and the configured brands they name.
+// It is pure Go with embedded lexicons; see docs/classifier.md.
+package classify
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ewom/ewom/internal/classify/token"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+// Classifier labels mentions. It is safe for concurrent use.
+type Classifier struct {
+	t       *tables
+	brands  []*brandMatcher
+	scratch sync.Pool // *[]token.Token, reused between calls
+}
+
+// scoredLangs have sentiment lexicons.
+var scoredLangs = map[string]bool{"fi": true, "en": true, "sv": true}
+
+// New compiles the brand matchers. The error names the bad brand setting.
+func New(brands []config.Brand) (*Classifier, error) {
+	t, err := sharedTables()
+	if err != nil {
+		return nil, fmt.Errorf("classifier lexicons: %w", err)
+	}
+	c := &Classifier{t: t}
+	var errs []error
+	names := map[string]bool{}
+	for i, b := range brands {
+		bm, err := newBrandMatcher(b, i)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if names[strings.ToLower(bm.name)] {
+			errs = append(errs, fmt.Errorf("brands[%d].name: %q is configured twice", i, bm.name))
+		}
+		names[strings.ToLower(bm.name)] = true
+		c.brands = append(c.brands, bm)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	c.scratch.New = func() any { s := make([]token.Token, 0, 128); return &s }
+	return c, nil
+}
+
+// Version is the classifier_version stored with every label: the rules
+// version and a hash of the embedded lexicons.
+func (c *Classifier) Version() string { return c.t.version }
+
+// Classify labels a mention without an explanation.
+func (c *Classifier) Classify(m *mention.Mention) mention.Classification {
+	return c.classify(m, nil)
+}
+
+// Explain labels a mention and records the evidence behind each label.
+func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
+	tr := &trace{}
+	cl := c.classify(m, tr)
+	cl.Explanation = tr.evidence
+	if cl.Explanation == nil {
+		cl.Explanation = []mention.Evidence{}
+	}
+	return cl
+}
+
+func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classification {
+	buf := c.scratch.Get().(*[]token.Token)
+	defer c.scratch.Put(buf)
+	lowerTitle, lowerText := strings.ToLower(m.Title), strings.ToLower(m.Text)
+	toks := token.Append((*buf)[:0], m.Title, lowerTitle)
+	if len(toks) > 0 {
+		toks = append(toks, token.Token{Text: ".", Kind: token.Punct})
+	}
+	toks = token.Append(toks, m.Text, lowerText)
+	*buf = toks[:0]
+
+	cl := mention.Classification{ClassifierVersion: c.t.version, Brands: []string{}}
+
+	det := c.t.lang.Detect(toks, m.Lang)
+	cl.Lang = det.Lang
+	tr.add("lang", "rule", det.Lang, det.Confidence, "declared "+orNone(m.Lang))
+
+	code := det.Lang
+	if !scoredLangs[code] {
+		code = "" // emoji, emoticons and ratings only
+	}
+	raw, hits := c.t.scoreSentiment(toks, code, tr)
+	cl.Sentiment, cl.SentimentScore = sentimentOf(raw, hits, m.Rating, tr)
+	if code == "" && hits == 0 && m.Rating == nil {
+		cl.SentimentUnscored = true
+		tr.add("sentiment", "rule", "unscored", 0, "no lexicon for language "+det.Lang)
+	}
+
+	var found []*brandMatcher
+	for _, b := range c.brands {
+		matched, ok := b.find(lowerTitle, c.t.anyInfl)
+		if !ok {
+			matched, ok = b.find(lowerText, c.t.anyInfl)
+		}
+		if !ok {
+			if host := hostOf(m.URL); host != "" {
+				matched, ok = b.ownsHost(host)
+			}
+		}
+		if ok {
+			found = append(found, b)
+			cl.Brands = append(cl.Brands, b.name)
+			tr.add("brand", "alias", matched, 1, b.name)
+		}
+	}
+
+	tp := c.touchpoint(m, toks, found, tr)
+	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
+	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
+	cl.JourneyStage = c.journeyStage(toks, tp.touchpoint, tr)
+	return cl
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

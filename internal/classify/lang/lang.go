@@ -1,0 +1,178 @@
+// Package lang identifies the language of short social texts. It knows
+// Finnish, Swedish and English well and a handful of other European
+// languages well enough to say "not one of ours"; when the evidence is thin
+// it answers "und" rather than guess.
+package lang
+
+import (
+	_ "embed"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ewom/ewom/internal/classify/token"
+)
+
+// Und is the answer when the language cannot be told.
+const Und = "und"
+
+//go:embed words.txt
+var WordsFile string
+
+// Detector scores tokens against per-language word lists and spelling cues.
+// It is read-only after construction and safe for concurrent use.
+type Detector struct {
+	langs []string
+	words map[string][]wordWeight
+}
+
+type wordWeight struct {
+	lang   int
+	weight float32
+}
+
+// Result is a detection with the evidence behind it.
+type Result struct {
+	Lang       string
+	Confidence float64 // best score's share of all evidence, 0..1
+	Score      float64 // best language's evidence, in word-equivalents
+}
+
+// New parses the embedded word lists.
+func New() *Detector {
+	d := &Detector{words: map[string][]wordWeight{}}
+	perWord := map[string][]int{}
+	for line := range strings.Lines(WordsFile) {
+		line = strings.TrimSpace(line)
+		code, list, ok := strings.Cut(line, ":")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		d.langs = append(d.langs, code)
+		for _, w := range strings.Fields(list) {
+			perWord[w] = append(perWord[w], len(d.langs)-1)
+		}
+	}
+	for w, langs := range perWord {
+		share := 1 / float32(len(langs))
+		for _, l := range langs {
+			d.words[w] = append(d.words[w], wordWeight{lang: l, weight: share})
+		}
+	}
+	return d
+}
+
+// maxLangs bounds the score array so detection does not allocate.
+const maxLangs = 16
+
+// Detect identifies the language of the tokens. declared is the source's own
+// tag: it only breaks near-ties and rescues very short texts, never
+// overrides clear evidence.
+func (d *Detector) Detect(toks []token.Token, declared string) Result {
+	var scores [maxLangs]float64
+	words := 0
+	for _, t := range toks {
+		if t.Kind != token.Word {
+			continue
+		}
+		words++
+		for _, ww := range d.words[t.Text] {
+			scores[ww.lang] += float64(ww.weight)
+		}
+		d.spellingCues(t.Text, &scores)
+	}
+	best, second, total := -1, -1, 0.0
+	for i := range d.langs {
+		total += scores[i]
+		switch {
+		case best < 0 || scores[i] > scores[best]:
+			best, second = i, best
+		case second < 0 || scores[i] > scores[second]:
+			second = i
+		}
+	}
+	if best < 0 || scores[best] <= 0 {
+		return Result{Lang: Und}
+	}
+	r := Result{Lang: d.langs[best], Score: scores[best], Confidence: scores[best] / total}
+	margin := scores[best] - scores[second]
+	declaredIsBest := declared != "" && strings.EqualFold(declared, r.Lang)
+	switch {
+	case declaredIsBest && margin > 0:
+		return r
+	case scores[best] >= 1.5 && margin >= 1 && r.Confidence >= 0.5:
+		return r
+	case words <= 3 && scores[best] >= 1 && margin >= 0.75:
+		return r
+	}
+	return Result{Lang: Und, Score: r.Score, Confidence: r.Confidence}
+}
+
+// Index returns the position of a language in the score order, for cues.
+func (d *Detector) index(code string) int {
+	for i, l := range d.langs {
+		if l == code {
+			return i
+		}
+	}
+	return -1
+}
+
+// spellingCues adds evidence from letters and endings that function words
+// miss: Finnish case endings and double vowels, Scandinavian å, English th.
+func (d *Detector) spellingCues(w string, scores *[maxLangs]float64) {
+	if utf8.RuneCountInString(w) < 3 {
+		return
+	}
+	add := func(code string, v float64) {
+		if i := d.index(code); i >= 0 {
+			scores[i] += v
+		}
+	}
+	for _, r := range w {
+		switch r {
+		case 'å':
+			add("sv", 0.5)
+			add("da", 0.3)
+			add("no", 0.3)
+		case 'æ', 'ø':
+			add("da", 0.6)
+			add("no", 0.6)
+		case 'ü', 'ß':
+			add("de", 0.6)
+		case 'õ':
+			add("et", 0.8)
+		case 'ñ':
+			add("es", 0.6)
+		case 'ç', 'è', 'ê', 'à':
+			add("fr", 0.4)
+		case 'ã':
+			add("pt", 0.6)
+		case 'w':
+			add("en", 0.15)
+		}
+	}
+	for _, end := range fiEndings {
+		if strings.HasSuffix(w, end) {
+			add("fi", 0.6)
+			break
+		}
+	}
+	for _, dv := range []string{"aa", "ää", "yy", "uu", "ii", "öö"} {
+		if strings.Contains(w, dv) {
+			add("fi", 0.3)
+			break
+		}
+	}
+	if strings.ContainsAny(w, "äö") {
+		add("fi", 0.2)
+		add("sv", 0.15)
+	}
+	if strings.HasSuffix(w, "ing") || strings.HasSuffix(w, "tion") || strings.Contains(w, "th") || strings.HasSuffix(w, "ly") {
+		add("en", 0.4)
+	}
+	if strings.HasSuffix(w, "het") || strings.HasSuffix(w, "ligt") || strings.HasSuffix(w, "ningen") {
+		add("sv", 0.3)
+	}
+}
+
+var fiEndings = strings.Fields("ssa ssä sta stä lla llä lta ltä lle ksi sti nen ista istä ään aan kin kaan kään ssani ssaan mme nut nyt ttiin")

@@ -1,0 +1,256 @@
+package classify
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/ewom/ewom/internal/classify/token"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+// Scoring constants. The shapes follow VADER (Hutto & Gilbert 2014): a
+// capped sum of word valences squashed into -1..1, with negation, boosters,
+// "but" and emphasis as multipliers.
+const (
+	squashAlpha       = 15   // raw sum s -> s/sqrt(s²+α)
+	neutralBand       = 0.05 // |score| below this is neutral
+	capsFactor        = 1.3  // a SHOUTED word in otherwise normal text
+	contrastBefore    = 0.5  // what came before "but"/"mutta"
+	contrastAfter     = 1.5  // what follows it
+	concessiveFactor  = 0.5  // the "although ..." clause
+	questionFactor    = 0.5  // a sentence ending in '?'
+	exclaimStep       = 0.3  // per '!', up to maxExclaims
+	maxExclaims       = 4
+	boosterReach      = 2 // words a booster reaches forward
+	ratingWeight      = 0.7
+	textInRatingBlend = 1 - ratingWeight
+)
+
+// sentimentState walks the tokens once, accumulating per sentence.
+type sentimentState struct {
+	total, sentence float64
+	negLeft         int     // words still in a negation's scope
+	boost           float64 // pending booster factor
+	boostLeft       int
+	after           float64 // 1, or contrastAfter once a "but" was seen
+	clause          float64 // 1, or concessiveFactor inside "although ..."
+	exclaims        int
+	hits            int
+	tr              *trace
+}
+
+// scoreSentiment returns the raw valence sum and the number of scored items.
+// Words are scored only for languages with a lexicon; emoji, emoticons and
+// "4/5"-style ratings in the text count in every language.
+func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (raw float64, hits int) {
+	lex := t.sentiment[code]
+	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr}
+	shouting := mostlyCaps(toks)
+	for i := 0; i < len(toks); {
+		tok := toks[i]
+		switch tok.Kind {
+		case token.Punct:
+			st.punct(tok.Text)
+			i++
+			continue
+		case token.Emoji, token.Emoticon:
+			if v, ok := t.symbols[tok.Text]; ok {
+				st.add(v, tok.Text, kindOf(tok), "")
+			}
+			i++
+			continue
+		case token.Number:
+			if v, ok := inlineRating(tok.Text); ok {
+				st.add(v, tok.Text, "rating", "in-text rating")
+			}
+		}
+		if lex == nil || (tok.Kind != token.Word && tok.Kind != token.Hashtag) {
+			i++
+			continue
+		}
+		if r, n := lex.rules.Match(toks, i); r != nil {
+			st.rule(r.Value, r.Phrase)
+			i += n
+			continue
+		}
+		if code == "en" && isContractedNegation(tok.Text) {
+			st.rule(rule{kind: ruleNegator, value: 3}, tok.Text)
+			i++
+			continue
+		}
+		if e, n := lex.words.Match(toks, i); e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
+			st.word(e.Value, e.Phrase, tok.Caps && !shouting)
+			i += n
+			continue
+		}
+		st.step()
+		i++
+	}
+	st.endSentence(false)
+	if st.exclaims > 0 && st.total != 0 {
+		emph := float64(min(st.exclaims, maxExclaims)) * exclaimStep
+		st.total += math.Copysign(emph, st.total)
+		tr.add("sentiment", "rule", "exclamation", math.Copysign(emph, st.total), strconv.Itoa(st.exclaims)+"x '!'")
+	}
+	return st.total, st.hits
+}
+
+func kindOf(t token.Token) string {
+	if t.Kind == token.Emoji {
+		return "emoji"
+	}
+	return "emoticon"
+}
+
+func (st *sentimentState) punct(p string) {
+	switch p {
+	case ".":
+		st.endSentence(false)
+	case "!":
+		st.exclaims++
+		st.endSentence(false)
+	case "?":
+		st.endSentence(true)
+	default: // , ; : close a clause
+		st.negLeft, st.clause = 0, 1
+	}
+}
+
+func (st *sentimentState) endSentence(question bool) {
+	if question && st.sentence != 0 {
+		st.tr.add("sentiment", "rule", "question", 0, "sentence ending in '?' weighs x0.5")
+		st.sentence *= questionFactor
+	}
+	st.total += st.sentence
+	st.sentence, st.negLeft, st.clause, st.boostLeft, st.boost = 0, 0, 1, 0, 1
+}
+
+// step moves the negation and booster windows past a word without sentiment.
+func (st *sentimentState) step() {
+	if st.negLeft > 0 {
+		st.negLeft--
+	}
+	if st.boostLeft > 0 {
+		st.boostLeft--
+		if st.boostLeft == 0 {
+			st.boost = 1
+		}
+	}
+}
+
+func (st *sentimentState) rule(r rule, phrase string) {
+	switch r.kind {
+	case ruleNegator:
+		st.negLeft = int(r.value)
+		st.tr.add("sentiment", "rule", phrase, 0, "negation")
+	case ruleBooster:
+		st.boost *= r.value
+		st.boostLeft = boosterReach
+	case ruleContrast:
+		if st.total != 0 || st.sentence != 0 {
+			st.tr.add("sentiment", "rule", phrase, 0, "contrast: before x0.5, after x1.5")
+		}
+		st.total *= contrastBefore
+		st.sentence *= contrastBefore
+		st.after = contrastAfter
+		st.negLeft = 0
+	case ruleConcessive:
+		st.clause = concessiveFactor
+		st.tr.add("sentiment", "rule", phrase, 0, "concessive clause x0.5")
+	}
+}
+
+func (st *sentimentState) word(v valence, phrase string, caps bool) {
+	value, note := v.value, ""
+	if st.negLeft > 0 {
+		value, note = v.negated, "negated"
+		st.negLeft = 0
+	}
+	if st.boost != 1 && st.boostLeft > 0 {
+		value *= st.boost
+		note = joinNote(note, "x"+strconv.FormatFloat(st.boost, 'g', 3, 64))
+	}
+	if caps {
+		value *= capsFactor
+		note = joinNote(note, "caps")
+	}
+	st.boost, st.boostLeft = 1, 0
+	st.add(value, phrase, "word", note)
+}
+
+func (st *sentimentState) add(value float64, text, kind, note string) {
+	value *= st.after * st.clause
+	st.sentence += value
+	st.hits++
+	st.tr.add("sentiment", kind, text, value, note)
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + ", " + b
+}
+
+// mostlyCaps reports text written in capitals throughout, where capitals
+// are no longer emphasis.
+func mostlyCaps(toks []token.Token) bool {
+	words, caps := 0, 0
+	for _, t := range toks {
+		if t.Kind == token.Word && len(t.Text) > 1 {
+			words++
+			if t.Caps {
+				caps++
+			}
+		}
+	}
+	return words > 0 && caps*2 > words
+}
+
+func isContractedNegation(w string) bool {
+	return strings.HasSuffix(w, "n't") || strings.HasSuffix(w, "n’t")
+}
+
+// inlineRating reads "4/5", "9/10" or "2.5/5" as a valence.
+func inlineRating(s string) (float64, bool) {
+	num, den, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, false
+	}
+	a, err1 := strconv.ParseFloat(strings.ReplaceAll(num, ",", "."), 64)
+	b, err2 := strconv.ParseFloat(den, 64)
+	if err1 != nil || err2 != nil || (b != 5 && b != 10) || a < 0 || a > b {
+		return 0, false
+	}
+	return (a/b - 0.6) * 8, true // 5/5 -> +3.2, 3/5 -> 0, 1/5 -> -3.2
+}
+
+// ratingScore maps a star rating to -1..1: 1..5 stars when the value is at
+// most 5, else a 0..10 scale.
+func ratingScore(r float64) float64 {
+	if r <= 5 {
+		return math.Max(-1, math.Min(1, (r-3)/2))
+	}
+	return (r - 5) / 5
+}
+
+// sentimentOf turns the evidence into the contract's label and score.
+func sentimentOf(raw float64, hits int, rating *float64, tr *trace) (label string, score float64) {
+	score = raw / math.Sqrt(raw*raw+squashAlpha)
+	if rating != nil {
+		rs := ratingScore(*rating)
+		tr.add("sentiment", "rating", strconv.FormatFloat(*rating, 'g', 3, 64), rs, "star rating weighs 0.7")
+		score = ratingWeight*rs + textInRatingBlend*score
+	} else if hits == 0 {
+		return mention.Neutral, 0
+	}
+	score = math.Round(score*1000) / 1000
+	switch {
+	case score >= neutralBand:
+		return mention.Positive, score
+	case score <= -neutralBand:
+		return mention.Negative, score
+	}
+	return mention.Neutral, score
+}

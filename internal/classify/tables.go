@@ -1,0 +1,218 @@
+package classify
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ewom/ewom/internal/classify/lang"
+	"github.com/ewom/ewom/internal/classify/lexicon"
+)
+
+// rulesVersion changes whenever the scoring code changes meaning; the hash
+// of the embedded lists is appended, so editing a list also changes
+// classifier_version.
+const rulesVersion = "r1"
+
+//go:embed data
+var dataFS embed.FS
+
+// valence is a sentiment lexicon payload.
+type valence struct {
+	value   float64
+	negated float64 // the value when negated
+}
+
+type ruleKind uint8
+
+const (
+	ruleNegator ruleKind = iota + 1
+	ruleBooster
+	ruleContrast
+	ruleConcessive
+)
+
+// rule is a sentiment modifier payload.
+type rule struct {
+	kind  ruleKind
+	value float64 // negation scope in words, or booster factor
+}
+
+// sentimentLexicon is one language's words and modifiers.
+type sentimentLexicon struct {
+	words *lexicon.Matcher[valence]
+	rules *lexicon.Matcher[rule]
+}
+
+// cue is a journey-stage or touchpoint phrase payload.
+type cue struct {
+	kind        string // stage name, "disclosure" or "commercial"
+	weight      float64
+	hashtagOnly bool
+}
+
+// tables are the read-only lexicons every Classifier shares.
+type tables struct {
+	sentiment map[string]*sentimentLexicon // by language code
+	symbols   map[string]float64           // emoji and emoticons
+	stages    *lexicon.Matcher[cue]
+	cues      *lexicon.Matcher[cue]
+	anyInfl   *lexicon.Inflections
+	lang      *lang.Detector
+	version   string
+}
+
+// sharedTables parses the embedded lists once per process.
+var sharedTables = sync.OnceValues(loadTables)
+
+func loadTables() (*tables, error) {
+	t := &tables{
+		sentiment: map[string]*sentimentLexicon{},
+		symbols:   map[string]float64{},
+		lang:      lang.New(),
+	}
+	infl := map[string]*lexicon.Inflections{
+		"en": lexicon.English(), "fi": lexicon.Finnish(), "sv": lexicon.Swedish(),
+	}
+	t.anyInfl = lexicon.Union(infl["en"], infl["fi"], infl["sv"])
+	exact := lexicon.Union()
+	for code, in := range infl {
+		sl := &sentimentLexicon{words: lexicon.NewMatcher[valence](in), rules: lexicon.NewMatcher[rule](exact)}
+		// AFINN first, curated list second: curated entries override.
+		for _, file := range []string{"data/afinn/AFINN-" + code + "-165.txt", "data/sentiment_" + code + ".tsv"} {
+			if err := eachRow(file, 2, func(f []string) error {
+				v, err := parseFloats(f[1:])
+				if err != nil {
+					return err
+				}
+				val := valence{value: v[0], negated: -0.75 * v[0]}
+				if len(v) > 1 {
+					val.negated = v[1]
+				}
+				return sl.words.Add(f[0], val)
+			}); err != nil {
+				return nil, err
+			}
+		}
+		t.sentiment[code] = sl
+	}
+	kinds := map[string]ruleKind{"negator": ruleNegator, "booster": ruleBooster, "contrast": ruleContrast, "concessive": ruleConcessive}
+	if err := eachRow("data/rules.tsv", 4, func(f []string) error {
+		sl, ok := t.sentiment[f[0]]
+		if !ok {
+			return fmt.Errorf("unknown language %q", f[0])
+		}
+		k, ok := kinds[f[1]]
+		if !ok {
+			return fmt.Errorf("unknown rule kind %q", f[1])
+		}
+		v, err := strconv.ParseFloat(f[3], 64)
+		if err != nil {
+			return err
+		}
+		return sl.rules.Add(f[2], rule{kind: k, value: v})
+	}); err != nil {
+		return nil, err
+	}
+	for _, file := range []string{"data/afinn/AFINN-emoticon-8.txt", "data/emoji.tsv"} {
+		if err := eachRow(file, 2, func(f []string) error {
+			v, err := strconv.ParseFloat(f[1], 64)
+			t.symbols[strings.ToLower(f[0])] = v
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if t.stages, err = loadCues("data/stages.tsv", t.anyInfl); err != nil {
+		return nil, err
+	}
+	if t.cues, err = loadCues("data/cues.tsv", t.anyInfl); err != nil {
+		return nil, err
+	}
+	if t.version, err = dataVersion(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func loadCues(file string, infl *lexicon.Inflections) (*lexicon.Matcher[cue], error) {
+	m := lexicon.NewMatcher[cue](infl)
+	err := eachRow(file, 3, func(f []string) error {
+		w, err := strconv.ParseFloat(f[2], 64)
+		if err != nil {
+			return err
+		}
+		phrase, tagged := strings.CutPrefix(f[1], "#")
+		return m.Add(phrase, cue{kind: f[0], weight: w, hashtagOnly: tagged})
+	})
+	return m, err
+}
+
+// eachRow calls fn with the tab-separated fields of every non-comment line
+// of an embedded file; errors name the file and line.
+func eachRow(file string, minFields int, fn func([]string) error) error {
+	f, err := dataFS.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "# ") || line == "#" {
+			continue
+		}
+		fields := strings.Split(line, "\t")
+		if len(fields) < minFields {
+			return fmt.Errorf("%s:%d: want %d tab-separated fields, got %d", file, n, minFields, len(fields))
+		}
+		if err := fn(fields); err != nil {
+			return fmt.Errorf("%s:%d: %w", file, n, err)
+		}
+	}
+	return sc.Err()
+}
+
+func parseFloats(fields []string) ([]float64, error) {
+	out := make([]float64, 0, len(fields))
+	for _, f := range fields {
+		if f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// dataVersion is the rules version plus a short hash of every embedded list.
+func dataVersion() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(dataFS, "data", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := dataFS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	h.Write([]byte(lang.WordsFile))
+	return rulesVersion + "-" + hex.EncodeToString(h.Sum(nil))[:10], nil
+}

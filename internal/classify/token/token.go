@@ -1,0 +1,238 @@
+// Package token splits social-media text into the units the classifier
+// scores: words, hashtags, handles, URLs, numbers, emoji, emoticons and
+// sentence punctuation.
+package token
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Kind is the type of a token.
+type Kind uint8
+
+// Token kinds.
+const (
+	Word     Kind = iota + 1
+	Number        // digits, possibly with . , / inside ("4.5", "5/5")
+	Hashtag       // Text without the '#'
+	Handle        // Text with the '@'
+	URL           // http(s)://… or www.…
+	Emoji         // one pictograph; modifiers and joiners are dropped
+	Emoticon      // ASCII emoticon such as ":)" or "<3"
+	Punct         // one of . , ; : ! ? and newline (as ".")
+)
+
+// Token is one unit of lowercased text.
+type Token struct {
+	Text string // lowercased; a substring of the lowercased input, no copy
+	Kind Kind
+	Caps bool // an all-capitals word of two or more letters in the original
+}
+
+// emoticons are matched longest first; keys are lowercase because the input is.
+var emoticons = func() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range strings.Fields(`:) :-) :)) :))) :] :} :> :-> =) =] ;) ;-) ;] ;d :d :-d =d xd xdd :p :-p ;p =p :'( :'-( :'-) :') :( :-( :(( :((( :[ :{ :< =( =[ :/ :-/ :\ :-\ =/ :| :-| :o :-o :s :-s :@ >:( >:-( <3 <33 <333 </3 :* :-* ^^ ^_^ -_- >_< ;_;`) {
+		m[e] = true
+	}
+	return m
+}()
+
+const maxEmoticonLen = 5
+
+// Append tokenizes text (already lowercased by the caller as lower; orig is
+// the same text before lowercasing, used only to spot capitals) and appends
+// the tokens to dst. It never allocates beyond growing dst.
+func Append(dst []Token, orig, lower string) []Token {
+	capsOK := len(orig) == len(lower)
+	i := 0
+	for i < len(lower) {
+		r, size := utf8.DecodeRuneInString(lower[i:])
+		switch {
+		case r == '\n':
+			dst = append(dst, Token{Text: ".", Kind: Punct})
+			i += size
+		case unicode.IsSpace(r):
+			i += size
+		case isWordRune(r):
+			end := wordEnd(lower, i)
+			if end-i >= 4 && strings.HasPrefix(lower[i:end], "www.") {
+				end = fieldEnd(lower, i)
+				dst = append(dst, Token{Text: lower[i:end], Kind: URL})
+				i = end
+				continue
+			}
+			if (lower[i:end] == "http" || lower[i:end] == "https") && strings.HasPrefix(lower[end:], "://") {
+				end = fieldEnd(lower, i)
+				dst = append(dst, Token{Text: lower[i:end], Kind: URL})
+				i = end
+				continue
+			}
+			if e, ok := emoticonAt(lower, i); ok && lower[i] == 'x' {
+				dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon})
+				i = e
+				continue
+			}
+			dst = append(dst, word(orig, lower, i, end, capsOK))
+			i = end
+		case r == '#' || r == '@':
+			end := i + size
+			for end < len(lower) {
+				r2, s2 := utf8.DecodeRuneInString(lower[end:])
+				if !isWordRune(r2) && r2 != '_' && !(r == '@' && (r2 == '@' || r2 == '.') && end+s2 < len(lower) && isWordStart(lower[end+s2:])) {
+					break
+				}
+				end += s2
+			}
+			switch {
+			case end == i+size:
+				dst = append(dst, Token{Text: lower[i:end], Kind: Punct})
+			case r == '#':
+				dst = append(dst, Token{Text: lower[i+size : end], Kind: Hashtag})
+			default:
+				dst = append(dst, Token{Text: lower[i:end], Kind: Handle})
+			}
+			i = end
+		case isPictograph(r):
+			dst = append(dst, Token{Text: lower[i : i+size], Kind: Emoji})
+			i += size
+		case isEmojiModifier(r):
+			i += size
+		default:
+			if e, ok := emoticonAt(lower, i); ok {
+				dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon})
+				i = e
+				continue
+			}
+			if strings.ContainsRune(".,;:!?…", r) {
+				text := lower[i : i+size]
+				if r == '…' {
+					text = "."
+				}
+				dst = append(dst, Token{Text: text, Kind: Punct})
+			}
+			i += size
+		}
+	}
+	return dst
+}
+
+// word builds a Word or Number token for lower[start:end].
+func word(orig, lower string, start, end int, capsOK bool) Token {
+	text := lower[start:end]
+	kind := Word
+	if c := text[0]; c >= '0' && c <= '9' {
+		kind = Number
+	}
+	t := Token{Text: text, Kind: kind}
+	if capsOK && kind == Word {
+		t.Caps = isShouted(orig[start:end])
+	}
+	return t
+}
+
+// isShouted reports an all-capitals word of at least two letters.
+func isShouted(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			if !unicode.IsUpper(r) {
+				return false
+			}
+			letters++
+		}
+	}
+	return letters >= 2
+}
+
+// wordEnd returns the end of the word starting at i. Inner apostrophes keep
+// "don't" together; inner . , / keep numbers such as 4.5 and 5/5 together.
+func wordEnd(s string, i int) int {
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isWordRune(r) {
+			i += size
+			continue
+		}
+		if (r == '\'' || r == '’') && i+size < len(s) {
+			if next, _ := utf8.DecodeRuneInString(s[i+size:]); unicode.IsLetter(next) {
+				i += size
+				continue
+			}
+		}
+		if (r == '.' || r == ',' || r == '/') && i > 0 && i+size < len(s) && isDigit(s[i-1]) && isDigit(s[i+size]) {
+			i += size
+			continue
+		}
+		break
+	}
+	return i
+}
+
+// fieldEnd returns the end of the whitespace-delimited field at i, without
+// trailing sentence punctuation (a URL at the end of a sentence).
+func fieldEnd(s string, i int) int {
+	end := i
+	for end < len(s) {
+		r, size := utf8.DecodeRuneInString(s[end:])
+		if unicode.IsSpace(r) {
+			break
+		}
+		end += size
+	}
+	for end > i+1 && strings.IndexByte(".,;:!?)\"'", s[end-1]) >= 0 {
+		end--
+	}
+	return end
+}
+
+// emoticonAt returns the end of the longest emoticon starting at i, if one
+// stands alone (followed by space, punctuation or end of text).
+func emoticonAt(s string, i int) (int, bool) {
+	if i > 0 {
+		if prev, _ := utf8.DecodeLastRuneInString(s[:i]); isWordRune(prev) {
+			return 0, false
+		}
+	}
+	for n := min(maxEmoticonLen, len(s)-i); n >= 2; n-- {
+		if !emoticons[s[i:i+n]] {
+			continue
+		}
+		if i+n == len(s) {
+			return i + n, true
+		}
+		if next, _ := utf8.DecodeRuneInString(s[i+n:]); !isWordRune(next) {
+			return i + n, true
+		}
+	}
+	return 0, false
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+func isWordStart(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return isWordRune(r)
+}
+
+// isPictograph reports emoji and other pictographic symbols.
+func isPictograph(r rune) bool {
+	switch {
+	case r >= 0x1F300 && r <= 0x1FAFF, r >= 0x2600 && r <= 0x27BF, r >= 0x1F000 && r <= 0x1F2FF,
+		r == 0x2B50, r == 0x2B55, r == 0x2764, r == 0x203C, r == 0x2049:
+		return !isEmojiModifier(r)
+	}
+	return false
+}
+
+// isEmojiModifier reports joiners, variation selectors and skin tones,
+// which carry no meaning of their own.
+func isEmojiModifier(r rune) bool {
+	return r == 0x200D || r == 0xFE0F || r == 0xFE0E || (r >= 0x1F3FB && r <= 0x1F3FF)
+}

@@ -1,0 +1,221 @@
+package classify
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/ewom/ewom/internal/classify/token"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+// Touchpoints of the PESO model.
+const (
+	owned  = "owned"
+	earned = "earned"
+	paid   = "paid"
+	shared = "shared"
+)
+
+// sourceTouchpoints maps collector source names to the touchpoint of a
+// post by someone other than the brand, with the reason shown to users.
+var sourceTouchpoints = map[string][2]string{
+	"rss": {earned, "press or blog feed"}, "atom": {earned, "press or blog feed"}, "feed": {earned, "press or blog feed"},
+	"news": {earned, "news article"}, "press": {earned, "press article"}, "blog": {earned, "blog post"},
+	"podcast": {earned, "podcast"},
+	"appstore": {earned, "app-store review"}, "app_store": {earned, "app-store review"}, "apple_app_store": {earned, "app-store review"},
+	"googleplay": {earned, "app-store review"}, "google_play": {earned, "app-store review"}, "playstore": {earned, "app-store review"},
+	"trustpilot": {earned, "review site"}, "review": {earned, "review site"}, "reviews": {earned, "review site"},
+	"tripadvisor": {earned, "review site"}, "google_reviews": {earned, "review site"},
+	"mastodon": {shared, "social post"}, "bluesky": {shared, "social post"}, "bsky": {shared, "social post"},
+	"twitter": {shared, "social post"}, "x": {shared, "social post"}, "threads": {shared, "social post"},
+	"facebook": {shared, "social post"}, "instagram": {shared, "social post"}, "tiktok": {shared, "social post"},
+	"linkedin": {shared, "social post"}, "youtube": {shared, "social video"},
+	"reddit": {shared, "forum thread"}, "hn": {shared, "forum thread"}, "hackernews": {shared, "forum thread"},
+	"forum": {shared, "forum thread"}, "suomi24": {shared, "forum thread"}, "vauva": {shared, "forum thread"},
+	"discord": {shared, "chat"}, "telegram": {shared, "chat"},
+}
+
+// earnedHosts are news and review sites: a post there is earned media.
+var earnedHosts = map[string]string{
+	"yle.fi": "news", "hs.fi": "news", "is.fi": "news", "iltalehti.fi": "news", "mtvuutiset.fi": "news",
+	"kauppalehti.fi": "news", "talouselama.fi": "news", "tivi.fi": "news", "mikrobitti.fi": "news",
+	"kaleva.fi": "news", "aamulehti.fi": "news", "ts.fi": "news", "hbl.fi": "news", "svd.se": "news",
+	"dn.se": "news", "aftonbladet.se": "news", "expressen.se": "news", "bbc.co.uk": "news", "bbc.com": "news",
+	"reuters.com": "news", "theguardian.com": "news", "nytimes.com": "news", "theverge.com": "news",
+	"techcrunch.com": "news", "engadget.com": "news", "arstechnica.com": "news", "wired.com": "news",
+	"trustpilot.com": "review site", "tripadvisor.com": "review site", "tripadvisor.fi": "review site",
+	"apps.apple.com": "app-store review", "play.google.com": "app-store review",
+}
+
+// paidMedia are utm_medium values that mean bought traffic.
+var paidMedia = map[string]bool{
+	"cpc": true, "ppc": true, "paid": true, "paidsocial": true, "paid_social": true, "paid-social": true,
+	"display": true, "cpm": true, "cpv": true, "sponsored": true, "ad": true, "ads": true, "banner": true,
+}
+
+// touchpointResult is the PESO decision for one mention.
+type touchpointResult struct {
+	touchpoint, reason string
+	undisclosed        bool
+}
+
+func (c *Classifier) touchpoint(m *mention.Mention, toks []token.Token, found []*brandMatcher, tr *trace) touchpointResult {
+	disclosure, commercial, commercialCue := c.commercialCues(toks, tr)
+	if disclosure != "" {
+		return touchpointResult{paid, "paid: disclosure marker \"" + disclosure + "\"", false}
+	}
+	if param, ok := paidTracking(m.URL, toks); ok {
+		return touchpointResult{paid, "paid: tracking parameter " + param, false}
+	}
+	if r, ok := c.ownedBy(m); ok {
+		return touchpointResult{owned, r, false}
+	}
+	res := c.earnedOrShared(m)
+	// Flag a post about a brand that sells without saying so (Finnish
+	// Consumer Ombudsman: marketing must be recognisable as marketing).
+	if len(found) > 0 && commercial >= 2 {
+		res.undisclosed = true
+		tr.add("touchpoint", "rule", "undisclosed_commercial", commercial, "commercial cues ("+commercialCue+") about a brand without a disclosure marker")
+	}
+	return res
+}
+
+// commercialCues finds the first disclosure marker and sums commercial cues.
+func (c *Classifier) commercialCues(toks []token.Token, tr *trace) (disclosure string, commercial float64, firstCue string) {
+	for i := 0; i < len(toks); {
+		e, n := c.t.cues.Match(toks, i)
+		if e == nil || (e.Value.hashtagOnly && toks[i].Kind != token.Hashtag) {
+			i++
+			continue
+		}
+		switch e.Value.kind {
+		case "disclosure":
+			tr.add("touchpoint", "phrase", e.Phrase, 1, "disclosure marker")
+			if disclosure == "" {
+				disclosure = e.Phrase
+			}
+		case "commercial":
+			commercial += e.Value.weight
+			tr.add("touchpoint", "phrase", e.Phrase, e.Value.weight, "commercial cue")
+			if firstCue == "" {
+				firstCue = e.Phrase
+			}
+		}
+		i += n
+	}
+	for _, t := range toks {
+		if t.Kind == token.URL && isAffiliateURL(t.Text) {
+			commercial += 2
+			tr.add("touchpoint", "url", t.Text, 2, "affiliate link")
+			if firstCue == "" {
+				firstCue = "affiliate link"
+			}
+		}
+	}
+	return disclosure, commercial, firstCue
+}
+
+// paidTracking finds a paid-traffic tracking parameter in the mention's URL
+// or a link in its text.
+func paidTracking(mentionURL string, toks []token.Token) (string, bool) {
+	check := func(raw string) (string, bool) {
+		if !strings.Contains(raw, "?") {
+			return "", false
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", false
+		}
+		q := u.Query()
+		if med := strings.ToLower(q.Get("utm_medium")); paidMedia[med] {
+			return "utm_medium=" + med, true
+		}
+		for _, k := range []string{"gclid", "dclid", "msclkid", "wbraid", "gbraid"} {
+			if q.Has(k) {
+				return k, true
+			}
+		}
+		return "", false
+	}
+	if p, ok := check(mentionURL); ok {
+		return p, true
+	}
+	for _, t := range toks {
+		if t.Kind == token.URL {
+			if p, ok := check(t.Text); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// isAffiliateURL spots affiliate and referral links.
+func isAffiliateURL(raw string) bool {
+	for _, marker := range []string{"aff=", "affid=", "affiliate", "partner=", "adtraction", "awin1.com", "tradedoubler", "amzn.to"} {
+		if strings.Contains(raw, marker) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownedBy reports whether the mention comes from a brand's own account or
+// site.
+func (c *Classifier) ownedBy(m *mention.Mention) (string, bool) {
+	if m.Author.Handle != "" {
+		key := strings.ToLower(strings.TrimSpace(m.Source)) + ":@" + strings.TrimLeft(strings.ToLower(strings.TrimSpace(m.Author.Handle)), "@")
+		for _, b := range c.brands {
+			if b.accounts[key] {
+				return "owned: author " + key + " is " + b.name + "'s own account", true
+			}
+		}
+	}
+	for _, raw := range []string{m.URL, m.Author.URL} {
+		host := hostOf(raw)
+		if host == "" {
+			continue
+		}
+		for _, b := range c.brands {
+			if d, ok := b.ownsHost(host); ok {
+				return "owned: " + host + " is on " + b.name + "'s domain " + d, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (c *Classifier) earnedOrShared(m *mention.Mention) touchpointResult {
+	if host := hostOf(m.URL); host != "" {
+		h := strings.TrimPrefix(host, "www.")
+		for h != "" {
+			if what, ok := earnedHosts[h]; ok {
+				return touchpointResult{touchpoint: earned, reason: "earned: " + what + " (" + host + ")"}
+			}
+			_, h, _ = strings.Cut(h, ".")
+			if !strings.Contains(h, ".") {
+				break
+			}
+		}
+	}
+	src := strings.ToLower(strings.TrimSpace(m.Source))
+	if tp, ok := sourceTouchpoints[src]; ok {
+		reason := tp[0] + ": " + tp[1] + " (" + src + ")"
+		if tp[0] == shared && m.ParentURL != "" {
+			reason = shared + ": reply or repost (" + src + ")"
+		}
+		return touchpointResult{touchpoint: tp[0], reason: reason}
+	}
+	return touchpointResult{touchpoint: shared, reason: "shared: default for a post by someone other than the brand (source " + src + ")"}
+}
+
+func hostOf(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
