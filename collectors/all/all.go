@@ -3,5 +3,6 @@
 package all
 
 import (
-	_ "github.com/ewom/ewom/collectors/rss" // rss, with the google_alerts, youtube, reddit and discourse presets
+	_ "github.com/ewom/ewom/collectors/mastodon" // mastodon
+	_ "github.com/ewom/ewom/collectors/rss"      // rss, with the google_alerts, youtube, reddit and discourse presets
 )

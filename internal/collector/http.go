@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -309,4 +310,29 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// LinkURL returns the target of the Link header entry with the given rel
+// (RFC 8288), resolved against base, or nil.
+func LinkURL(h http.Header, base *url.URL, rel string) *url.URL {
+	for _, v := range h.Values("Link") {
+		for part := range strings.SplitSeq(v, ",") {
+			target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
+			target = strings.TrimSpace(target)
+			if !ok || !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+				continue
+			}
+			for p := range strings.SplitSeq(params, ";") {
+				k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(k, "rel") && slices.Contains(strings.Fields(strings.Trim(val, `"`)), rel) {
+					u, err := base.Parse(target[1 : len(target)-1])
+					if err != nil {
+						return nil
+					}
+					return u
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -266,4 +267,23 @@ func FuzzHTMLToText(f *testing.F) {
 			t.Fatalf("more than one blank line in %q", out)
 		}
 	})
+}
+
+func TestLinkURL(t *testing.T) {
+	h := http.Header{}
+	h.Add("Link", `<https://mastodon.example/api/v1/timelines/tag/tk?max_id=109>; rel="next", <https://mastodon.example/api/v1/timelines/tag/tk?min_id=115>; rel="prev"`)
+	base, _ := url.Parse("https://mastodon.example/api/v1/timelines/tag/tk")
+	if u := LinkURL(h, base, "prev"); u == nil || u.Query().Get("min_id") != "115" {
+		t.Errorf("prev = %v", u)
+	}
+	if u := LinkURL(h, base, "next"); u == nil || u.Query().Get("max_id") != "109" {
+		t.Errorf("next = %v", u)
+	}
+	if u := LinkURL(h, base, "last"); u != nil {
+		t.Errorf("last = %v", u)
+	}
+	h.Set("Link", `</relative?page=2>; rel=next`)
+	if u := LinkURL(h, base, "next"); u == nil || u.String() != "https://mastodon.example/relative?page=2" {
+		t.Errorf("relative next = %v", u)
+	}
 }

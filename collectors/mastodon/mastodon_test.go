@@ -1,0 +1,241 @@
+package mastodon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/collector"
+	"github.com/ewom/ewom/internal/collector/collectortest"
+)
+
+var instance, _ = url.Parse("https://mastodon.social")
+
+func TestParseTimeline(t *testing.T) {
+	body, _ := os.ReadFile("testdata/tag_timeline.json")
+	ss, err := Parse(body, instance, false)
+	if err != nil || len(ss) != 2 {
+		t.Fatalf("%v, %d statuses", err, len(ss))
+	}
+	m := ss[0].Mention
+	if m.ID != "https://mastodon.social/users/moona/statuses/113456789012345679" || m.URL != "https://mastodon.social/@moona/113456789012345679" {
+		t.Errorf("ids: %+v", m)
+	}
+	if m.Text != "Tilasin läppärin #TietokoneKoijarit -kaupasta kolme viikkoa sitten, eikä asiakaspalvelu vastaa 😤\n\nKuka muu odottaa?" {
+		t.Errorf("text %q", m.Text)
+	}
+	if m.Author.Handle != "@moona@mastodon.social" || m.Author.Followers != 120 || m.Author.Name != "Moona :blobcat:" {
+		t.Errorf("author %+v", m.Author)
+	}
+	if m.Lang != "fi" || m.Engagement.Likes != 3 || m.Engagement.Reposts != 1 || !m.PublishedAt.Equal(time.Date(2026, 11, 20, 8, 15, 0, 0, time.UTC)) {
+		t.Errorf("lang/engagement/time %+v", m)
+	}
+	if string(m.Extra["tags"]) != `["tietokonekoijarit"]` {
+		t.Errorf("extra %s", m.Extra["tags"])
+	}
+	r := ss[1].Mention
+	if r.Author.Handle != "@kenji@fosstodon.org" || r.Title != "rant: delivery" || r.Text != "配送が遅い & 返事なし\nもう二度と買わない" ||
+		string(r.Extra["in_reply_to_id"]) != `"113456789012340000"` || r.Engagement.Replies != 2 {
+		t.Errorf("remote reply %+v", r)
+	}
+	for _, s := range ss {
+		if err := s.Mention.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestParseBoostAttributedToOriginal(t *testing.T) {
+	body, _ := os.ReadFile("testdata/search.json")
+	ss, err := Parse(body, instance, true)
+	if err != nil || len(ss) != 1 {
+		t.Fatalf("%v %d", err, len(ss))
+	}
+	m := ss[0].Mention
+	if m.Author.Handle != "@moona@mastodon.social" || m.Author.Followers != 120 || m.Text != "TietokoneKoijarit ei vastaa" ||
+		string(m.Extra["boosted_by"]) != `"@booster@mastodon.social"` || m.ID != "https://mastodon.social/users/moona/statuses/113456789012345679" {
+		t.Errorf("boost %+v", m)
+	}
+	// Paging uses the boost's own id (its position in the timeline).
+	if ss[0].ID != "113456789012349999" {
+		t.Errorf("paging id %s", ss[0].ID)
+	}
+	orig, _ := os.ReadFile("testdata/tag_timeline.json")
+	os1, _ := Parse(orig, instance, false)
+	if os1[0].Mention.Key() != m.Key() {
+		t.Error("a boost and its original must share the mention key")
+	}
+}
+
+func TestParseMalformed(t *testing.T) {
+	for _, body := range []string{`{"error":"Record not found"}`, `[{"id": 5`, `[{"content": "no id"}]`, `"x"`} {
+		if _, err := Parse([]byte(body), instance, false); err == nil {
+			t.Errorf("%s parsed", body)
+		}
+	}
+}
+
+// fakeInstance serves /api/v1/timelines/tag/:tag like Mastodon: newest
+// first, limit, min_id (the page just after it) and max_id, with Link headers.
+type fakeInstance struct {
+	mu       sync.Mutex
+	ids      []int // ascending
+	requests []string
+}
+
+func (f *fakeInstance) add(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	next := 1000
+	if len(f.ids) > 0 {
+		next = f.ids[len(f.ids)-1] + 1
+	}
+	for i := range n {
+		f.ids = append(f.ids, next+i)
+	}
+}
+
+func (f *fakeInstance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, r.URL.RawQuery)
+	if !strings.HasPrefix(r.URL.Path, "/api/v1/timelines/tag/") {
+		http.NotFound(w, r)
+		return
+	}
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	var page []int
+	if minID, err := strconv.Atoi(q.Get("min_id")); err == nil {
+		for _, id := range f.ids {
+			if id > minID && len(page) < limit {
+				page = append(page, id)
+			}
+		}
+	} else {
+		for i := len(f.ids) - 1; i >= 0 && len(page) < limit; i-- {
+			page = append([]int{f.ids[i]}, page...)
+		}
+	}
+	var list []map[string]any
+	for i := len(page) - 1; i >= 0; i-- { // newest first
+		id := page[i]
+		list = append(list, map[string]any{
+			"id": strconv.Itoa(id), "uri": fmt.Sprintf("https://%s/users/u/statuses/%d", r.Host, id),
+			"created_at": time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC).Add(time.Duration(id) * time.Second).Format(time.RFC3339),
+			"content":    fmt.Sprintf("<p>post %d</p>", id), "account": map[string]any{"acct": "u", "followers_count": id},
+		})
+	}
+	if len(page) > 0 {
+		base := "http://" + r.Host + r.URL.Path
+		w.Header().Set("Link", fmt.Sprintf(`<%s?limit=%d&max_id=%d>; rel="next", <%s?limit=%d&min_id=%d>; rel="prev"`,
+			base, limit, page[0], base, limit, page[len(page)-1]))
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(list)
+}
+
+func TestCollectPagesForwardFromCursor(t *testing.T) {
+	fi := &fakeInstance{}
+	fi.add(50)
+	srv := httptest.NewServer(fi)
+	defer srv.Close()
+	h := collectortest.New(t, "{type: mastodon, name: tk, instance: '"+srv.URL+"', tags: ['#TietokoneKoijarit'], allow_networks: [127.0.0.1]}")
+	ctx := context.Background()
+
+	ms, st := h.Pass(ctx)
+	if st.Err != nil || len(ms) != pageLimit {
+		t.Fatalf("first pass: %d mentions, %+v", len(ms), st)
+	}
+	if got := ms[len(ms)-1].Text; got != "post 1049" {
+		t.Errorf("newest %q", got)
+	}
+	// 95 new posts: three pages forward via Link rel="prev", oldest first.
+	fi.add(95)
+	ms, st = h.Pass(ctx)
+	if st.Err != nil || len(ms) != 95 {
+		t.Fatalf("second pass: %d mentions, %+v", len(ms), st)
+	}
+	for i, m := range ms {
+		if want := fmt.Sprintf("post %d", 1050+i); m.Text != want {
+			t.Fatalf("mention %d = %q, want %q", i, m.Text, want)
+		}
+	}
+	var cur cursor
+	json.Unmarshal(h.Cursor(), &cur)
+	host, _ := url.Parse(srv.URL)
+	if cur.Since[host.Host+" #tietokonekoijarit"] != "1144" {
+		t.Errorf("cursor %s", h.Cursor())
+	}
+	ms, st = h.Pass(ctx)
+	if st.Err != nil || len(ms) != 0 {
+		t.Fatalf("third pass: %d mentions, %+v", len(ms), st)
+	}
+	last := fi.requests[len(fi.requests)-1]
+	if !strings.Contains(last, "min_id=1144") {
+		t.Errorf("last request %q", last)
+	}
+}
+
+func TestCollectOneInstanceFailingKeepsOthers(t *testing.T) {
+	good := &fakeInstance{}
+	good.add(3)
+	gs := httptest.NewServer(good)
+	defer gs.Close()
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
+	}))
+	defer bad.Close()
+	h := collectortest.New(t, "{type: mastodon, name: multi, instances: ['"+bad.URL+"', '"+gs.URL+"'], tags: [tk], allow_networks: [127.0.0.0/8]}")
+	ms, st := h.Pass(context.Background())
+	if len(ms) != 3 || st.Err == nil || !strings.Contains(st.Err.Error(), bad.URL+"/api/v1/timelines/tag/tk") ||
+		!strings.Contains(st.Err.Error(), `source "multi"`) {
+		t.Fatalf("%d mentions, err %v", len(ms), st.Err)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	env := &collector.Env{Name: "m"}
+	t.Setenv("EWOM_MASTODON_TOKEN", "")
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Tags: []string{"x"}}, "instance: required"},
+		{Options{Instance: "https://m.example"}, "tags:"},
+		{Options{Instance: "https://m.example", Tags: []string{"a b"}}, "tags[0]"},
+		{Options{Instance: "https://m.example", Search: []string{"q"}}, "EWOM_MASTODON_TOKEN"},
+		{Options{Instance: "http://169.254.169.254", Tags: []string{"x"}}, "instances[0]"},
+	} {
+		if _, err := New(env, c.o); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.o, err, c.want)
+		}
+	}
+}
+
+func TestSearchSendsToken(t *testing.T) {
+	var auth, path string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth, path = r.Header.Get("Authorization"), r.URL.Path+"?"+r.URL.RawQuery
+		w.Header().Set("Content-Type", "application/json")
+		b, _ := os.ReadFile("testdata/search.json")
+		w.Write(b)
+	}))
+	defer srv.Close()
+	t.Setenv("MY_TOKEN", "tok123")
+	h := collectortest.New(t, "{type: mastodon, instance: '"+srv.URL+"', search: [TietokoneKoijarit], access_token_env: MY_TOKEN, allow_networks: [127.0.0.1]}")
+	ms, st := h.Pass(context.Background())
+	if st.Err != nil || len(ms) != 1 || auth != "Bearer tok123" || !strings.Contains(path, "/api/v2/search?") || !strings.Contains(path, "type=statuses") {
+		t.Fatalf("%d mentions, %v, auth %q, path %q", len(ms), st.Err, auth, path)
+	}
+}
