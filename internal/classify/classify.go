@@ -6,6 +6,8 @@ package classify
 import (
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"strings"
 	"sync"
 
@@ -24,13 +26,39 @@ type Classifier struct {
 // scoredLangs have sentiment lexicons.
 var scoredLangs = map[string]bool{"fi": true, "en": true, "sv": true}
 
+// Option changes a Classifier at construction.
+type Option func(*Classifier) error
+
+// WithLearnedLexicon replaces the embedded learned word weights of a
+// language (feature<TAB>weight lines, see cmd/xedtrain); used to measure
+// held-out folds. The version gets a "+custom" suffix.
+func WithLearnedLexicon(code string, r io.Reader) Option {
+	return func(c *Classifier) error {
+		lex, err := ReadLearned(r)
+		if err != nil {
+			return fmt.Errorf("learned lexicon %s: %w", code, err)
+		}
+		t := *c.t
+		t.learned = maps.Clone(t.learned)
+		t.learned[code] = lex
+		t.version = strings.TrimSuffix(t.version, "+custom") + "+custom"
+		c.t = &t
+		return nil
+	}
+}
+
 // New compiles the brand matchers. The error names the bad brand setting.
-func New(brands []config.Brand) (*Classifier, error) {
+func New(brands []config.Brand, opts ...Option) (*Classifier, error) {
 	t, err := sharedTables()
 	if err != nil {
 		return nil, fmt.Errorf("classifier lexicons: %w", err)
 	}
 	c := &Classifier{t: t}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
 	var errs []error
 	names := map[string]bool{}
 	for i, b := range brands {

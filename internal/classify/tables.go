@@ -63,6 +63,7 @@ type tables struct {
 	symbols   map[string]float64           // emoji and emoticons
 	stages    *lexicon.Matcher[cue]
 	cues      *lexicon.Matcher[cue]
+	learned   map[string]learnedLexicon // by language code
 	anyInfl   *lexicon.Inflections
 	lang      *lang.Detector
 	version   string
@@ -74,6 +75,7 @@ var sharedTables = sync.OnceValues(loadTables)
 func loadTables() (*tables, error) {
 	t := &tables{
 		sentiment: map[string]*sentimentLexicon{},
+		learned:   map[string]learnedLexicon{},
 		symbols:   map[string]float64{},
 		lang:      lang.New(),
 	}
@@ -101,6 +103,14 @@ func loadTables() (*tables, error) {
 			}
 		}
 		t.sentiment[code] = sl
+		if f, err := dataFS.Open("data/learned_" + code + ".tsv"); err == nil {
+			lex, err := ReadLearned(f)
+			f.Close()
+			if err != nil {
+				return nil, fmt.Errorf("data/learned_%s.tsv: %w", code, err)
+			}
+			t.learned[code] = lex
+		}
 	}
 	kinds := map[string]ruleKind{"negator": ruleNegator, "booster": ruleBooster, "contrast": ruleContrast, "concessive": ruleConcessive}
 	if err := eachRow("data/rules.tsv", 4, func(f []string) error {

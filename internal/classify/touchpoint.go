@@ -21,7 +21,7 @@ const (
 var sourceTouchpoints = map[string][2]string{
 	"rss": {earned, "press or blog feed"}, "atom": {earned, "press or blog feed"}, "feed": {earned, "press or blog feed"},
 	"news": {earned, "news article"}, "press": {earned, "press article"}, "blog": {earned, "blog post"},
-	"podcast": {earned, "podcast"},
+	"podcast":  {earned, "podcast"},
 	"appstore": {earned, "app-store review"}, "app_store": {earned, "app-store review"}, "apple_app_store": {earned, "app-store review"},
 	"googleplay": {earned, "app-store review"}, "google_play": {earned, "app-store review"}, "playstore": {earned, "app-store review"},
 	"trustpilot": {earned, "review site"}, "review": {earned, "review site"}, "reviews": {earned, "review site"},

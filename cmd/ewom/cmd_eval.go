@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/classify/eval"
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/jonreiter/govader"
+)
+
+func init() {
+	register("eval", "measure sentiment accuracy, macro-F1 and confusion on a labelled TSV", runEval)
+}
+
+func runEval(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "eval")
+	data := fs.String("data", "", "labelled file: text<TAB>label<TAB>lang with labels pos/neu/neg (required)")
+	withVader := fs.Bool("vader", false, "also score the file with govader (English VADER) for comparison")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *data == "" {
+		return usagef("--data FILE.tsv is required")
+	}
+	f, err := os.Open(*data)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	defer f.Close()
+	examples, err := eval.Read(f)
+	if err != nil {
+		return usagef("%s: %v", *data, err)
+	}
+	c, err := classify.New(nil)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	short := map[string]string{mention.Positive: "pos", mention.Neutral: "neu", mention.Negative: "neg"}
+	rep := eval.Run(examples, func(ex eval.Example) string {
+		m := mention.Mention{Source: "eval", Text: ex.Text, Lang: ex.Lang, PublishedAt: now}
+		return short[c.Classify(&m).Sentiment]
+	})
+	fmt.Fprintf(env.stdout, "classifier %s on %s\n", c.Version(), *data)
+	rep.Write(env.stdout, "ewom")
+	if *withVader {
+		sia := govader.NewSentimentIntensityAnalyzer()
+		vrep := eval.Run(examples, func(ex eval.Example) string {
+			// VADER's published thresholds: compound ≥ 0.05 positive, ≤ -0.05 negative.
+			switch s := sia.PolarityScores(ex.Text).Compound; {
+			case s >= 0.05:
+				return "pos"
+			case s <= -0.05:
+				return "neg"
+			}
+			return "neu"
+		})
+		vrep.Write(env.stdout, "govader")
+	}
+	return ctx.Err()
+}
