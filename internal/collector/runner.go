@@ -19,6 +19,10 @@ import (
 // DefaultInterval is the polling interval of sources that set none.
 const DefaultInterval = 5 * time.Minute
 
+// streamHealthy is how long a streamer must have run for its next failure
+// to restart the backoff from the beginning.
+const streamHealthy = time.Minute
+
 // Options configure a Runner.
 type Options struct {
 	Publisher Publisher
@@ -131,7 +135,11 @@ func (r *Runner) loop(ctx context.Context, s *source) {
 	}
 	attempt := 0
 	for ctx.Err() == nil {
+		start := time.Now()
 		st := r.pass(ctx, s)
+		if isStreamer(s.c) && time.Since(start) > streamHealthy {
+			attempt = 0 // a long-lived stream that drops is a fresh failure
+		}
 		var wait time.Duration
 		switch {
 		case ctx.Err() != nil:

@@ -1,0 +1,342 @@
+// Package bluesky follows Bluesky posts through Jetstream, matching keywords
+// and hashtags on our side, with a time_us cursor for resuming.
+package bluesky
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ewom/ewom/internal/collector"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+func init() {
+	collector.Register("bluesky", func(src config.Source, env *collector.Env) (collector.Collector, error) {
+		var o Options
+		if err := src.Decode(&o); err != nil {
+			return nil, err
+		}
+		return New(env, o)
+	})
+}
+
+// Options are the bluesky source's keys.
+type Options struct {
+	collector.HTTPOptions `yaml:",inline"`
+	// JetstreamURL is the Jetstream instance (default
+	// wss://jetstream2.us-east.bsky.network); /subscribe is appended.
+	JetstreamURL string   `yaml:"jetstream_url"`
+	Keywords     []string `yaml:"keywords"`
+	Hashtags     []string `yaml:"hashtags"`
+	// Langs keeps only posts tagged with one of these languages (all when empty).
+	Langs []string `yaml:"langs"`
+	// CheckpointEvery is how often the cursor is saved (default 5s).
+	CheckpointEvery time.Duration `yaml:"checkpoint_every"`
+	// Rewind replays this much before the stored cursor on reconnect, as
+	// Jetstream recommends (default 5s; duplicates are removed by the bus).
+	Rewind time.Duration `yaml:"rewind"`
+}
+
+const postCollection = "app.bsky.feed.post"
+
+// maxMessageBytes bounds one Jetstream message (posts are at most a few KB).
+const maxMessageBytes = 1 << 20
+
+// Collector streams Jetstream until its context ends.
+type Collector struct {
+	http            *collector.HTTP
+	subscribe       *url.URL
+	match           Matcher
+	checkpointEvery time.Duration
+	rewind          time.Duration
+}
+
+// New builds a Bluesky collector.
+func New(env *collector.Env, o Options) (*Collector, error) {
+	if len(o.Keywords) == 0 && len(o.Hashtags) == 0 {
+		return nil, errors.New("keywords: give keywords or hashtags to match (Jetstream carries every post)")
+	}
+	if o.JetstreamURL == "" {
+		o.JetstreamURL = "wss://jetstream2.us-east.bsky.network"
+	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = 5 * time.Second
+	}
+	if o.Rewind < 0 {
+		return nil, errors.New("rewind: must not be negative")
+	}
+	if o.Rewind == 0 {
+		o.Rewind = 5 * time.Second
+	}
+	h, err := env.HTTP(o.HTTPOptions)
+	if err != nil {
+		return nil, err
+	}
+	base, err := h.CheckURL(strings.TrimRight(o.JetstreamURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("jetstream_url: %w", err)
+	}
+	return &Collector{
+		http:            h,
+		subscribe:       base.JoinPath("subscribe"),
+		match:           NewMatcher(o.Keywords, o.Hashtags, o.Langs),
+		checkpointEvery: o.CheckpointEvery,
+		rewind:          o.Rewind,
+	}, nil
+}
+
+// Streaming marks the collector as a streamer for the runner.
+func (c *Collector) Streaming() bool { return true }
+
+type cursor struct {
+	TimeUS int64 `json:"time_us"`
+}
+
+// Collect connects, resuming just before the stored time_us, and processes
+// events until ctx ends or the connection fails (the runner reconnects).
+func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
+	var cur cursor
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &cur); err != nil {
+			return fmt.Errorf("stored cursor is corrupt: %w", err)
+		}
+	}
+	u := *c.subscribe
+	q := url.Values{"wantedCollections": {postCollection}}
+	if cur.TimeUS > 0 {
+		q.Set("cursor", strconv.FormatInt(cur.TimeUS-c.rewind.Microseconds(), 10))
+	}
+	u.RawQuery = q.Encode()
+	target := collector.RedactURL(&u)
+	conn, _, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPClient: c.http.Client()})
+	if err != nil {
+		return fmt.Errorf("connect %s: %w", target, err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(maxMessageBytes)
+
+	last := cur.TimeUS
+	checkpoint := func() error {
+		if last <= cur.TimeUS {
+			return nil
+		}
+		cur.TimeUS = last
+		b, _ := json.Marshal(cur)
+		return out.Checkpoint(b)
+	}
+	lastSave := time.Now()
+	for {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			// Everything read so far has been emitted (and published):
+			// save the position before handing back to the runner.
+			cerr := checkpoint()
+			if ctx.Err() != nil {
+				return errors.Join(ctx.Err(), cerr)
+			}
+			return errors.Join(fmt.Errorf("reading %s: %w", target, err), cerr)
+		}
+		ev, err := c.match.Event(data)
+		switch {
+		case err != nil:
+			out.Skip("malformed")
+		case ev.Mention != nil:
+			if err := out.Emit(ev.Mention); err != nil {
+				return err
+			}
+		default:
+			out.Skip(ev.Skip)
+		}
+		if ev.TimeUS > last {
+			last = ev.TimeUS
+		}
+		if time.Since(lastSave) >= c.checkpointEvery {
+			if err := checkpoint(); err != nil {
+				return err
+			}
+			lastSave = time.Now()
+		}
+	}
+}
+
+// Matcher decides which Jetstream post events are mentions.
+type Matcher struct {
+	keywords []string
+	hashtags map[string]bool
+	langs    map[string]bool
+}
+
+// NewMatcher matches posts whose text contains a keyword (case-insensitive)
+// or that carry a hashtag, optionally only in the given languages.
+func NewMatcher(keywords, hashtags, langs []string) Matcher {
+	m := Matcher{hashtags: map[string]bool{}, langs: map[string]bool{}}
+	for _, k := range keywords {
+		if k = strings.ToLower(strings.TrimSpace(k)); k != "" {
+			m.keywords = append(m.keywords, k)
+		}
+	}
+	for _, h := range hashtags {
+		if h = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "#")); h != "" {
+			m.hashtags[h] = true
+		}
+	}
+	for _, l := range langs {
+		m.langs[strings.ToLower(l)] = true
+	}
+	return m
+}
+
+// Event is the outcome for one Jetstream message: a mention, or the reason
+// it was skipped. TimeUS is the event's cursor position.
+type Event struct {
+	TimeUS  int64
+	Mention *mention.Mention
+	Skip    string
+}
+
+type jetstreamEvent struct {
+	DID    string `json:"did"`
+	TimeUS int64  `json:"time_us"`
+	Kind   string `json:"kind"`
+	Commit *struct {
+		Operation  string     `json:"operation"`
+		Collection string     `json:"collection"`
+		RKey       string     `json:"rkey"`
+		Record     postRecord `json:"record"`
+	} `json:"commit"`
+}
+
+type postRecord struct {
+	Type      string   `json:"$type"`
+	Text      string   `json:"text"`
+	CreatedAt string   `json:"createdAt"`
+	Langs     []string `json:"langs"`
+	Facets    []struct {
+		Features []struct {
+			Type string `json:"$type"`
+			Tag  string `json:"tag"`
+		} `json:"features"`
+	} `json:"facets"`
+	Reply *struct {
+		Parent struct {
+			URI string `json:"uri"`
+		} `json:"parent"`
+	} `json:"reply"`
+	Tags []string `json:"tags"`
+}
+
+// Event parses one Jetstream message. Identity and account events, other
+// collections, updates and deletes are skipped with a reason.
+func (m Matcher) Event(data []byte) (Event, error) {
+	var ev jetstreamEvent
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return Event{}, fmt.Errorf("malformed Jetstream event: %w", err)
+	}
+	out := Event{TimeUS: ev.TimeUS}
+	switch {
+	case ev.Kind != "commit" || ev.Commit == nil:
+		out.Skip = "not a commit"
+	case ev.Commit.Collection != postCollection:
+		out.Skip = "not a post"
+	case ev.Commit.Operation == "delete":
+		out.Skip = "delete"
+	case ev.Commit.Operation != "create":
+		out.Skip = "update"
+	case ev.DID == "" || ev.Commit.RKey == "":
+		return out, errors.New("post event without did or rkey")
+	case !m.langOK(ev.Commit.Record.Langs):
+		out.Skip = "language"
+	case !m.matches(&ev.Commit.Record):
+		out.Skip = "no match"
+	default:
+		out.Mention = normalise(&ev)
+	}
+	return out, nil
+}
+
+func (m Matcher) langOK(langs []string) bool {
+	if len(m.langs) == 0 {
+		return true
+	}
+	for _, l := range langs {
+		base, _, _ := strings.Cut(strings.ToLower(l), "-")
+		if m.langs[base] || m.langs[strings.ToLower(l)] {
+			return true
+		}
+	}
+	return false
+}
+
+func (m Matcher) matches(r *postRecord) bool {
+	if len(m.keywords) > 0 {
+		text := strings.ToLower(r.Text)
+		for _, k := range m.keywords {
+			if strings.Contains(text, k) {
+				return true
+			}
+		}
+	}
+	if len(m.hashtags) == 0 {
+		return false
+	}
+	for _, f := range r.Facets {
+		for _, feat := range f.Features {
+			if feat.Type == "app.bsky.richtext.facet#tag" && m.hashtags[strings.ToLower(feat.Tag)] {
+				return true
+			}
+		}
+	}
+	for _, t := range r.Tags {
+		if m.hashtags[strings.ToLower(t)] {
+			return true
+		}
+	}
+	return false
+}
+
+func normalise(ev *jetstreamEvent) *mention.Mention {
+	r := &ev.Commit.Record
+	m := &mention.Mention{
+		Source: "bluesky",
+		ID:     "at://" + ev.DID + "/" + postCollection + "/" + ev.Commit.RKey,
+		URL:    "https://bsky.app/profile/" + ev.DID + "/post/" + ev.Commit.RKey,
+		Text:   r.Text,
+		Author: mention.Author{Handle: ev.DID, URL: "https://bsky.app/profile/" + ev.DID},
+	}
+	if len(r.Langs) > 0 {
+		m.Lang = strings.ToLower(r.Langs[0])
+	}
+	// createdAt is set by the client and can be anything; fall back to the
+	// relay's time when it is missing or implausible.
+	relay := time.UnixMicro(ev.TimeUS).UTC()
+	m.PublishedAt = relay
+	if t, err := time.Parse(time.RFC3339Nano, r.CreatedAt); err == nil && t.Year() >= 2022 && t.Before(relay.Add(time.Hour)) {
+		m.PublishedAt = t.UTC()
+	}
+	if r.Reply != nil {
+		m.ParentURL = webURL(r.Reply.Parent.URI)
+	}
+	return m
+}
+
+// webURL maps at://did/app.bsky.feed.post/rkey to its bsky.app page.
+func webURL(atURI string) string {
+	rest, ok := strings.CutPrefix(atURI, "at://")
+	if !ok {
+		return ""
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 || parts[1] != postCollection {
+		return atURI
+	}
+	return "https://bsky.app/profile/" + parts[0] + "/post/" + parts[2]
+}
