@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/ewom/ewom/collectors/appstore"   // appstore (customer reviews)
 	_ "github.com/ewom/ewom/collectors/bluesky"    // bluesky (Jetstream)
 	_ "github.com/ewom/ewom/collectors/hackernews" // hackernews (Algolia)
 	_ "github.com/ewom/ewom/collectors/mastodon"   // mastodon
