@@ -3,10 +3,11 @@
 package all
 
 import (
-	_ "github.com/ewom/ewom/collectors/appstore"   // appstore (customer reviews)
-	_ "github.com/ewom/ewom/collectors/bluesky"    // bluesky (Jetstream)
-	_ "github.com/ewom/ewom/collectors/discourse"  // discourse (latest.json, search.json)
-	_ "github.com/ewom/ewom/collectors/hackernews" // hackernews (Algolia)
-	_ "github.com/ewom/ewom/collectors/mastodon"   // mastodon
-	_ "github.com/ewom/ewom/collectors/rss"        // rss, with the google_alerts, youtube, reddit and discourse presets
+	_ "github.com/ewom/ewom/collectors/appstore"      // appstore (customer reviews)
+	_ "github.com/ewom/ewom/collectors/bluesky"       // bluesky (Jetstream)
+	_ "github.com/ewom/ewom/collectors/discourse"     // discourse (latest.json, search.json)
+	_ "github.com/ewom/ewom/collectors/hackernews"    // hackernews (Algolia)
+	_ "github.com/ewom/ewom/collectors/mastodon"      // mastodon
+	_ "github.com/ewom/ewom/collectors/rss"           // rss, with the google_alerts, youtube, reddit and discourse presets
+	_ "github.com/ewom/ewom/collectors/stackexchange" // stackexchange (search/advanced)
 )

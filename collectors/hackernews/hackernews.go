@@ -84,23 +84,18 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 // at that second (Algolia filters by whole seconds, so >= plus these ids
 // neither skips nor repeats).
 type cursor struct {
-	Queries map[string]position `json:"queries"`
-}
-
-type position struct {
-	Since int64    `json:"since"`
-	IDs   []string `json:"ids,omitempty"`
+	Queries map[string]collector.Watermark `json:"queries"`
 }
 
 // Collect runs every query; one failing query does not stop the others.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
-	cur := cursor{Queries: map[string]position{}}
+	cur := cursor{Queries: map[string]collector.Watermark{}}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &cur); err != nil {
 			return fmt.Errorf("stored cursor is corrupt: %w", err)
 		}
 		if cur.Queries == nil {
-			cur.Queries = map[string]position{}
+			cur.Queries = map[string]collector.Watermark{}
 		}
 	}
 	var errs []error
@@ -136,10 +131,10 @@ func (c *Collector) collectQuery(ctx context.Context, query string, cur *cursor,
 		}
 	}
 	slices.SortStableFunc(hits, func(a, b Hit) int { return int(a.CreatedAtI - b.CreatedAtI) })
-	seenAtSince := collector.NewSeen(pos.IDs, 10_000)
-	next := pos
+	next := collector.Watermark{Since: pos.Since, IDs: slices.Clone(pos.IDs)}
+	emitted := 0
 	for _, h := range hits {
-		if h.CreatedAtI < pos.Since || (h.CreatedAtI == pos.Since && seenAtSince.Has(h.ObjectID)) {
+		if pos.Seen(h.CreatedAtI, h.ObjectID) {
 			out.Skip("seen")
 			continue
 		}
@@ -151,12 +146,10 @@ func (c *Collector) collectQuery(ctx context.Context, query string, cur *cursor,
 		if err := out.Emit(m); err != nil {
 			return err
 		}
-		if h.CreatedAtI > next.Since {
-			next = position{Since: h.CreatedAtI}
-		}
-		next.IDs = append(next.IDs, h.ObjectID)
+		next.Advance(h.CreatedAtI, h.ObjectID)
+		emitted++
 	}
-	if next.Since == pos.Since && len(next.IDs) == len(pos.IDs) {
+	if emitted == 0 {
 		return nil
 	}
 	cur.Queries[query] = next

@@ -1,0 +1,258 @@
+// Package stackexchange collects questions matching searches on Stack
+// Exchange sites (/2.3/search/advanced), respecting the API's quota and
+// backoff.
+package stackexchange
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ewom/ewom/internal/collector"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+func init() {
+	collector.Register("stackexchange", func(src config.Source, env *collector.Env) (collector.Collector, error) {
+		var o Options
+		if err := src.Decode(&o); err != nil {
+			return nil, err
+		}
+		return New(env, o)
+	})
+}
+
+// Options are the stackexchange source's keys.
+type Options struct {
+	collector.HTTPOptions `yaml:",inline"`
+	// BaseURL of the API (default https://api.stackexchange.com).
+	BaseURL string `yaml:"base_url"`
+	// Site is the API site parameter (default stackoverflow; e.g. superuser).
+	Site    string   `yaml:"site"`
+	Queries []string `yaml:"queries"`
+	// Tagged restricts to questions with these tags.
+	Tagged []string `yaml:"tagged"`
+	// KeyEnv names the variable holding an app key (optional; raises the
+	// daily quota from 300 to 10,000).
+	KeyEnv   string `yaml:"key_env"`
+	MaxPages int    `yaml:"max_pages"`
+}
+
+const pageSize = 100
+
+// Collector polls search/advanced for each query.
+type Collector struct {
+	http     *collector.HTTP
+	search   *url.URL
+	site     string
+	queries  []string
+	tagged   string
+	key      string
+	maxPages int
+}
+
+// New builds a Stack Exchange collector.
+func New(env *collector.Env, o Options) (*Collector, error) {
+	if len(o.Queries) == 0 {
+		return nil, errors.New("queries: give at least one search query")
+	}
+	if o.BaseURL == "" {
+		o.BaseURL = "https://api.stackexchange.com"
+	}
+	if o.Site == "" {
+		o.Site = "stackoverflow"
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = 5
+	}
+	h, err := env.HTTP(o.HTTPOptions)
+	if err != nil {
+		return nil, err
+	}
+	base, err := h.CheckURL(strings.TrimRight(o.BaseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("base_url: %w", err)
+	}
+	c := &Collector{http: h, search: base.JoinPath("2.3/search/advanced"), site: o.Site, queries: o.Queries,
+		tagged: strings.Join(o.Tagged, ";"), maxPages: o.MaxPages}
+	if o.KeyEnv != "" {
+		if c.key = os.Getenv(o.KeyEnv); c.key == "" {
+			return nil, fmt.Errorf("key_env: $%s is not set", o.KeyEnv)
+		}
+	}
+	return c, nil
+}
+
+type cursor struct {
+	Queries map[string]collector.Watermark `json:"queries"`
+}
+
+// Collect runs every query; one failing query does not stop the others, but
+// an exhausted quota stops the pass.
+func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
+	cur := cursor{Queries: map[string]collector.Watermark{}}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &cur); err != nil {
+			return fmt.Errorf("stored cursor is corrupt: %w", err)
+		}
+		if cur.Queries == nil {
+			cur.Queries = map[string]collector.Watermark{}
+		}
+	}
+	var errs []error
+	for _, q := range c.queries {
+		if err := c.collectQuery(ctx, q, &cur, out); err != nil {
+			if _, limited := collector.RetryAfter(err, time.Now()); limited || ctx.Err() != nil {
+				return errors.Join(append(errs, err)...)
+			}
+			errs = append(errs, fmt.Errorf("query %q: %w", q, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Collector) collectQuery(ctx context.Context, q string, cur *cursor, out collector.Output) error {
+	pos := cur.Queries[q]
+	var items []Question
+	for page := 1; page <= c.maxPages; page++ {
+		res, err := c.fetch(ctx, q, pos.Since, page)
+		if err != nil {
+			return err
+		}
+		items = append(items, res.Items...)
+		if !res.HasMore || pos.Since == 0 {
+			break // the first run takes the newest page only
+		}
+	}
+	slices.SortStableFunc(items, func(a, b Question) int { return int(a.CreationDate - b.CreationDate) })
+	next := collector.Watermark{Since: pos.Since, IDs: slices.Clone(pos.IDs)}
+	emitted := 0
+	for _, it := range items {
+		id := strconv.FormatInt(it.QuestionID, 10)
+		if pos.Seen(it.CreationDate, id) {
+			out.Skip("seen")
+			continue
+		}
+		if err := out.Emit(it.Mention(c.site)); err != nil {
+			return err
+		}
+		next.Advance(it.CreationDate, id)
+		emitted++
+	}
+	if emitted == 0 {
+		return nil
+	}
+	cur.Queries[q] = next
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return err
+	}
+	return out.Checkpoint(b)
+}
+
+var throttleSeconds = regexp.MustCompile(`available in (\d+) seconds`)
+
+func (c *Collector) fetch(ctx context.Context, q string, since int64, page int) (*Response, error) {
+	u := *c.search
+	v := url.Values{"site": {c.site}, "q": {q}, "sort": {"creation"}, "order": {"desc"}, "filter": {"withbody"},
+		"page": {strconv.Itoa(page)}, "pagesize": {strconv.Itoa(pageSize)}}
+	if since > 0 {
+		v.Set("fromdate", strconv.FormatInt(since, 10))
+	}
+	if c.tagged != "" {
+		v.Set("tagged", c.tagged)
+	}
+	if c.key != "" {
+		v.Set("key", c.key)
+	}
+	u.RawQuery = v.Encode()
+	var res Response
+	_, err := c.http.GetJSON(ctx, u.String(), nil, &res)
+	var se *collector.StatusError
+	if errors.As(err, &se) && strings.Contains(se.Body, "throttle_violation") {
+		wait := time.Minute
+		if m := throttleSeconds.FindStringSubmatch(se.Body); m != nil {
+			secs, _ := strconv.Atoi(m[1])
+			wait = time.Duration(secs) * time.Second
+		}
+		return nil, &collector.RateLimitError{URL: se.URL, Until: time.Now().Add(wait), Reason: "throttle_violation"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if res.ErrorID != 0 {
+		return nil, fmt.Errorf("GET %s: API error %d %s: %s", collector.RedactURL(&u), res.ErrorID, res.ErrorName, res.ErrorMessage)
+	}
+	// "backoff" must be honoured before the next call to the same method.
+	if res.Backoff > 0 {
+		c.http.Throttle(time.Duration(res.Backoff) * time.Second)
+	}
+	// An exhausted daily quota resets at midnight UTC: later requests fail
+	// fast with a *RateLimitError until then.
+	if res.QuotaMax > 0 && res.QuotaRemaining <= 0 {
+		c.http.Throttle(time.Until(time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)))
+	}
+	return &res, nil
+}
+
+// Response is the common wrapper of Stack Exchange API responses.
+type Response struct {
+	Items          []Question `json:"items"`
+	HasMore        bool       `json:"has_more"`
+	QuotaMax       int        `json:"quota_max"`
+	QuotaRemaining int        `json:"quota_remaining"`
+	Backoff        int        `json:"backoff"`
+	ErrorID        int        `json:"error_id"`
+	ErrorName      string     `json:"error_name"`
+	ErrorMessage   string     `json:"error_message"`
+}
+
+// Question is one search result.
+type Question struct {
+	QuestionID   int64    `json:"question_id"`
+	Title        string   `json:"title"`
+	Body         string   `json:"body"`
+	Link         string   `json:"link"`
+	CreationDate int64    `json:"creation_date"`
+	Score        int64    `json:"score"`
+	AnswerCount  int64    `json:"answer_count"`
+	Tags         []string `json:"tags"`
+	Owner        struct {
+		UserID      int64  `json:"user_id"`
+		DisplayName string `json:"display_name"`
+		Link        string `json:"link"`
+		Reputation  int64  `json:"reputation"`
+	} `json:"owner"`
+}
+
+// Mention normalises the question (titles and names arrive HTML-escaped).
+func (q Question) Mention(site string) *mention.Mention {
+	m := &mention.Mention{
+		Source:      "stackexchange",
+		ID:          site + "/q/" + strconv.FormatInt(q.QuestionID, 10),
+		URL:         q.Link,
+		Title:       collector.HTMLToText(q.Title),
+		Text:        collector.HTMLToText(q.Body),
+		PublishedAt: time.Unix(q.CreationDate, 0).UTC(),
+		Author:      mention.Author{Name: collector.HTMLToText(q.Owner.DisplayName), URL: q.Owner.Link},
+		Engagement:  mention.Engagement{Likes: max(q.Score, 0), Replies: max(q.AnswerCount, 0)},
+	}
+	if q.Owner.UserID > 0 {
+		m.Author.Handle = strconv.FormatInt(q.Owner.UserID, 10)
+	}
+	m.Extra = map[string]json.RawMessage{}
+	m.Extra["site"], _ = json.Marshal(site)
+	if len(q.Tags) > 0 {
+		m.Extra["tags"], _ = json.Marshal(q.Tags)
+	}
+	return m
+}
