@@ -55,9 +55,10 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 		if strings.ContainsAny(a, " -") { // hashtag spelling of a multi-word name
 			addPattern(brandPattern{text: "#" + strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimLeft(a, "#")), inflectable: infl})
 		}
-		if infl && (strings.HasSuffix(a, "us") || strings.HasSuffix(a, "ys") || strings.HasSuffix(a, "os") || strings.HasSuffix(a, "is")) {
-			// Veikkaus -> Veikkauksen, Veikkaukselle
-			addPattern(brandPattern{text: a[:len(a)-1] + "kse", needsEnding: true})
+		if infl {
+			for _, stem := range finnishNameStems(a) {
+				addPattern(brandPattern{text: stem, needsEnding: true})
+			}
 		}
 	}
 	for j, ex := range b.Exclude {
@@ -110,6 +111,26 @@ func (bm *brandMatcher) find(lower string, infl *lexicon.Inflections) (string, b
 	}
 	return "", false
 }
+
+// finnishNameStems returns the stems a name takes before Finnish endings
+// when its own spelling changes: Veikkaus -> Veikkaukse-n, Gigantti ->
+// Gigant-in (consonant gradation), Koijarit -> Koijarite-ista (plural).
+func finnishNameStems(a string) []string {
+	var stems []string
+	n := len(a)
+	switch {
+	case strings.HasSuffix(a, "us") || strings.HasSuffix(a, "ys") || strings.HasSuffix(a, "os") || strings.HasSuffix(a, "is"):
+		stems = append(stems, a[:n-1]+"kse")
+	case n >= 4 && isVowel(a[n-1]) && a[n-2] == a[n-3] && strings.IndexByte("tkp", a[n-2]) >= 0:
+		stems = append(stems, a[:n-2])
+	}
+	if strings.HasSuffix(a, "t") && n >= 2 && isVowel(a[n-2]) {
+		stems = append(stems, a+"e")
+	}
+	return stems
+}
+
+func isVowel(b byte) bool { return strings.IndexByte("aeiouy", b) >= 0 }
 
 func (p brandPattern) matchesAt(s string, start, end int, infl *lexicon.Inflections) bool {
 	if start > 0 {

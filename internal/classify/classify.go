@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ewom/ewom/internal/classify/lang"
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
@@ -118,6 +119,12 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	tr.add("lang", "rule", det.Lang, det.Confidence, "declared "+orNone(m.Lang))
 
 	code := det.Lang
+	if code == lang.Und && scoredLangs[det.Guess] {
+		// Too little text to name the language, but its words are scored
+		// with the likeliest lexicon rather than ignored.
+		code = det.Guess
+		tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
+	}
 	if !scoredLangs[code] {
 		code = "" // emoji, emoticons and ratings only
 	}
@@ -129,8 +136,12 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	}
 
 	var found []*brandMatcher
+	author := accountKey(m)
 	for _, b := range c.brands {
 		matched, ok := b.find(lowerTitle, c.t.anyInfl)
+		if !ok && b.accounts[author] {
+			matched, ok = author, true // a brand's own post is about the brand
+		}
 		if !ok {
 			matched, ok = b.find(lowerText, c.t.anyInfl)
 		}

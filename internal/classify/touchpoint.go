@@ -163,8 +163,7 @@ func isAffiliateURL(raw string) bool {
 // ownedBy reports whether the mention comes from a brand's own account or
 // site.
 func (c *Classifier) ownedBy(m *mention.Mention) (string, bool) {
-	if m.Author.Handle != "" {
-		key := strings.ToLower(strings.TrimSpace(m.Source)) + ":@" + strings.TrimLeft(strings.ToLower(strings.TrimSpace(m.Author.Handle)), "@")
+	if key := accountKey(m); key != "" {
 		for _, b := range c.brands {
 			if b.accounts[key] {
 				return "owned: author " + key + " is " + b.name + "'s own account", true
@@ -183,6 +182,16 @@ func (c *Classifier) ownedBy(m *mention.Mention) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// accountKey is the mention author as "source:@handle", lowercased, as in
+// the brands' owned accounts; empty without a handle.
+func accountKey(m *mention.Mention) string {
+	h := strings.TrimLeft(strings.ToLower(strings.TrimSpace(m.Author.Handle)), "@")
+	if h == "" {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(m.Source)) + ":@" + h
 }
 
 func (c *Classifier) earnedOrShared(m *mention.Mention) touchpointResult {

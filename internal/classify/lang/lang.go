@@ -33,6 +33,7 @@ type wordWeight struct {
 // Result is a detection with the evidence behind it.
 type Result struct {
 	Lang       string
+	Guess      string  // the best-scoring language even when Lang is und
 	Confidence float64 // best score's share of all evidence, 0..1
 	Score      float64 // best language's evidence, in word-equivalents
 }
@@ -69,12 +70,10 @@ const maxLangs = 16
 // overrides clear evidence.
 func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
-	words := 0
 	for _, t := range toks {
 		if t.Kind != token.Word {
 			continue
 		}
-		words++
 		for _, ww := range d.words[t.Text] {
 			scores[ww.lang] += float64(ww.weight)
 		}
@@ -93,7 +92,7 @@ func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	if best < 0 || scores[best] <= 0 {
 		return Result{Lang: Und}
 	}
-	r := Result{Lang: d.langs[best], Score: scores[best], Confidence: scores[best] / total}
+	r := Result{Lang: d.langs[best], Guess: d.langs[best], Score: scores[best], Confidence: scores[best] / total}
 	margin := scores[best] - scores[second]
 	declaredIsBest := declared != "" && strings.EqualFold(declared, r.Lang)
 	switch {
@@ -101,10 +100,11 @@ func (d *Detector) Detect(toks []token.Token, declared string) Result {
 		return r
 	case scores[best] >= 1.5 && margin >= 1 && r.Confidence >= 0.5:
 		return r
-	case words <= 3 && scores[best] >= 1 && margin >= 0.75:
+	case scores[best] >= 1 && margin >= 0.6 && r.Confidence >= 0.45:
 		return r
 	}
-	return Result{Lang: Und, Score: r.Score, Confidence: r.Confidence}
+	r.Lang = Und
+	return r
 }
 
 // Index returns the position of a language in the score order, for cues.
