@@ -80,21 +80,3 @@ func ReadLearned(r io.Reader) (learnedLexicon, error) {
 	}
 	return lex, nil
 }
-
-// learnedSum adds the learned weights of the words.
-func (l learnedLexicon) sum(toks []token.Token, code string, tr *trace) float64 {
-	if len(l) == 0 {
-		return 0
-	}
-	total := 0.0
-	for _, t := range toks {
-		if (t.Kind != token.Word && t.Kind != token.Hashtag) || utf8.RuneCountInString(t.Text) < 2 {
-			continue
-		}
-		if w, ok := l[Feature(code, t.Text)]; ok {
-			total += w
-			tr.add("sentiment", "learned", t.Text, w, "learned weight")
-		}
-	}
-	return total
-}

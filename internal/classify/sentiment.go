@@ -44,6 +44,7 @@ type sentimentState struct {
 	after           float64 // 1, or contrastAfter once a "but" was seen
 	clause          float64 // 1, or concessiveFactor inside "although ..."
 	exclaims        int
+	learned         float64 // sum of learned weights
 	hits            int
 	tr              *trace
 }
@@ -52,7 +53,7 @@ type sentimentState struct {
 // Words are scored only for languages with a lexicon; emoji, emoticons and
 // "4/5"-style ratings in the text count in every language.
 func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (raw float64, hits int) {
-	lex := t.sentiment[code]
+	lex, learned := t.sentiment[code], t.learned[code]
 	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr}
 	shouting := mostlyCaps(toks)
 	for i := 0; i < len(toks); {
@@ -87,6 +88,11 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (raw
 			i++
 			continue
 		}
+		// Learned weights count for every word but the modifiers above.
+		if w, ok := learned[Feature(code, tok.Text)]; ok && len(tok.Text) > 1 {
+			st.learned += w
+			tr.add("sentiment", "learned", tok.Text, w, "learned weight")
+		}
 		if e, n := lex.words.Match(toks, i); e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
 			st.word(e.Value, e.Phrase, tok.Caps && !shouting)
 			i += n
@@ -99,8 +105,8 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (raw
 	// Learned weights refine lexicon evidence; alone they must be strong,
 	// or every neutral post would lean one way (the XED subtitle lines they
 	// come from have no neutral class).
-	if learned := t.learned[code].sum(toks, code, tr); learned != 0 && (st.hits > 0 || math.Abs(learned) >= learnedAloneMin[code]) {
-		st.total += learnedScale * learned
+	if st.learned != 0 && (st.hits > 0 || math.Abs(st.learned) >= learnedAloneMin[code]) {
+		st.total += learnedScale * st.learned
 		st.hits++
 	}
 	if st.exclaims > 0 && st.total != 0 {

@@ -152,16 +152,36 @@ func loadTables() (*tables, error) {
 	return t, nil
 }
 
+// loadCues reads kind/phrase/weight rows. "#tag" rows match only hashtags,
+// unless the same word is also listed plain ("mainos" and "#mainos").
 func loadCues(file string, infl *lexicon.Inflections) (*lexicon.Matcher[cue], error) {
 	m := lexicon.NewMatcher[cue](infl)
+	type row struct {
+		phrase string
+		cue    cue
+	}
+	var rows []row
+	plain := map[string]bool{}
 	err := eachRow(file, 3, func(f []string) error {
 		w, err := strconv.ParseFloat(f[2], 64)
 		if err != nil {
 			return err
 		}
 		phrase, tagged := strings.CutPrefix(f[1], "#")
-		return m.Add(phrase, cue{kind: f[0], weight: w, hashtagOnly: tagged})
+		if !tagged {
+			plain[phrase] = true
+		}
+		rows = append(rows, row{phrase, cue{kind: f[0], weight: w, hashtagOnly: tagged}})
+		return nil
 	})
+	for _, r := range rows {
+		if r.cue.hashtagOnly && plain[r.phrase] {
+			continue
+		}
+		if err := m.Add(r.phrase, r.cue); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+	}
 	return m, err
 }
 
