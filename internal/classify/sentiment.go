@@ -90,8 +90,12 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (raw
 		}
 		// Learned weights count for every word but the modifiers above.
 		if w, ok := learned[Feature(code, tok.Text)]; ok && len(tok.Text) > 1 {
+			note := "learned weight"
+			if st.negLeft > 0 {
+				w, note = -0.75*w, "learned weight, negated"
+			}
 			st.learned += w
-			tr.add("sentiment", "learned", tok.Text, w, "learned weight")
+			tr.add("sentiment", "learned", tok.Text, w, note)
 		}
 		if e, n := lex.words.Match(toks, i); e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
 			st.word(e.Value, e.Phrase, tok.Caps && !shouting)

@@ -163,16 +163,23 @@ func (d *Detector) spellingCues(w string, scores *[maxLangs]float64) {
 			break
 		}
 	}
-	if strings.ContainsAny(w, "äö") {
-		add("fi", 0.2)
-		add("sv", 0.15)
+	if strings.ContainsAny(w, "äö") { // Danish and Norwegian write æ, ø
+		add("fi", 0.3)
+		add("sv", 0.3)
+		add("de", 0.15)
+		add("et", 0.15)
 	}
 	if strings.HasSuffix(w, "ing") || strings.HasSuffix(w, "tion") || strings.Contains(w, "th") || strings.HasSuffix(w, "ly") {
 		add("en", 0.4)
 	}
-	if strings.HasSuffix(w, "het") || strings.HasSuffix(w, "ligt") || strings.HasSuffix(w, "ningen") {
-		add("sv", 0.3)
+	for _, end := range svEndings {
+		if strings.HasSuffix(w, end) {
+			add("sv", 0.4)
+			break
+		}
 	}
 }
+
+var svEndings = strings.Fields("het heten ligt ningen arna orna erna ande ade ast aste")
 
 var fiEndings = strings.Fields("ssa ssä sta stä lla llä lta ltä lle ksi sti nen ista istä ään aan kin kaan kään ssani ssaan mme nut nyt ttiin")

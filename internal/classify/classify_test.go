@@ -1,0 +1,262 @@
+package classify
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+var testBrands = []config.Brand{
+	{Name: "Finnair", Aliases: []string{"#finnair"}, Owned: config.Owned{Domains: []string{"finnair.com"}, Accounts: []string{"bluesky:@finnair.com"}}},
+	{Name: "Apple", Exclude: []string{"apple pie", "big apple"}, Competitor: true},
+	{Name: "Gigantti", Owned: config.Owned{Domains: []string{"gigantti.fi"}}},
+	{Name: "Veikkaus"},
+	{Name: "OP"},
+	{Name: "TietokoneKoijarit", Aliases: []string{"TK-kauppa"}, Owned: config.Owned{Domains: []string{"tietokonekoijarit.fi"}, Accounts: []string{"mastodon:@tk@mastodon.social"}}},
+}
+
+func newTestClassifier(t testing.TB) *Classifier {
+	t.Helper()
+	c, err := New(testBrands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func post(source, text string) *mention.Mention {
+	return &mention.Mention{Source: source, Text: text, PublishedAt: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
+}
+
+func TestBrandMatching(t *testing.T) {
+	c := newTestClassifier(t)
+	cases := []struct {
+		text string
+		want []string
+	}{
+		{"Finnairin lento oli myöhässä", []string{"Finnair"}},
+		{"Finnairilla ja Finnairista puhutaan", []string{"Finnair"}},
+		{"Finnair-kone laskeutui", []string{"Finnair"}},
+		{"#Finnair crew rocks", []string{"Finnair"}},
+		{"FINNAIR's new route", []string{"Finnair"}},
+		{"Gigantin myyjä ja Gigantissa asiointi", []string{"Gigantti"}},
+		{"Veikkauksen sovellus", []string{"Veikkaus"}},
+		{"Ostin TietokoneKoijariteilta näytön", []string{"TietokoneKoijarit"}},
+		{"luin tietokonekoijarit.fi sivuilta", []string{"TietokoneKoijarit"}},
+		{"kiitos @tk avusta", []string{"TietokoneKoijarit"}},
+		{"Apple pie and big apple trips", nil},
+		{"I love apple pie but my Apple laptop is slow", []string{"Apple"}},
+		{"pineapple juice", nil},
+		{"OP:n konttori ja OP-mobiili", []string{"OP"}},
+		{"opin paljon uutta", nil},
+		{"Finnair vs Apple vs Gigantti", []string{"Finnair", "Apple", "Gigantti"}},
+	}
+	for _, tc := range cases {
+		got := c.Classify(post("mastodon", tc.text)).Brands
+		if !slices.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
+			t.Errorf("%q: brands %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+func TestNewRejectsBadBrandConfig(t *testing.T) {
+	cases := []struct {
+		brand config.Brand
+		want  string
+	}{
+		{config.Brand{}, "brands[0].name"},
+		{config.Brand{Name: "X", Aliases: []string{" "}}, "brands[0].aliases[0]"},
+		{config.Brand{Name: "X", Owned: config.Owned{Domains: []string{"not a domain"}}}, "brands[0].owned.domains[0]"},
+		{config.Brand{Name: "X", Owned: config.Owned{Accounts: []string{"nohandle"}}}, "brands[0].owned.accounts[0]"},
+		{config.Brand{Name: "X", Exclude: []string{""}}, "brands[0].exclude[0]"},
+	}
+	for _, tc := range cases {
+		_, err := New([]config.Brand{tc.brand})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want one naming %s", tc.brand, err, tc.want)
+		}
+	}
+}
+
+func TestSentimentRules(t *testing.T) {
+	c := newTestClassifier(t)
+	cases := []struct {
+		text, want string
+	}{
+		{"This laptop is good.", mention.Positive},
+		{"This laptop is not good.", mention.Negative},
+		{"It isn't bad at all.", mention.Positive},
+		{"Great screen but the battery is terrible.", mention.Negative},
+		{"The battery is weak, but overall a fantastic machine.", mention.Positive},
+		{"Kone on hyvä.", mention.Positive},
+		{"Kone ei ollut hyvä.", mention.Negative},
+		{"En suosittele tätä kauppaa.", mention.Negative},
+		{"Suosittelen lämpimästi!", mention.Positive},
+		{"Todella huonoa palvelua.", mention.Negative},
+		{"Toimitus oli nopea mutta laite oli rikki.", mention.Negative},
+		{"Asiakaspalvelu ei vastaa.", mention.Negative},
+		{"Huonosti hoidettu homma.", mention.Negative},
+		{"Det är inte bra.", mention.Negative},
+		{"Jättebra service, rekommenderar!", mention.Positive},
+		{"😍😍", mention.Positive},
+		{"😡", mention.Negative},
+		{"The store opens at nine on Mondays.", mention.Neutral},
+	}
+	for _, tc := range cases {
+		got := c.Classify(post("mastodon", tc.text))
+		if got.Sentiment != tc.want {
+			t.Errorf("%q: %s (%.3f), want %s", tc.text, got.Sentiment, got.SentimentScore, tc.want)
+		}
+	}
+}
+
+func TestIntensifiersScale(t *testing.T) {
+	c := newTestClassifier(t)
+	score := func(s string) float64 { return c.Classify(post("mastodon", s)).SentimentScore }
+	if plain, boosted := score("The service was good."), score("The service was very good."); boosted <= plain {
+		t.Errorf("very good %.3f should beat good %.3f", boosted, plain)
+	}
+	if plain, damped := score("The service was good."), score("The service was slightly good."); damped >= plain {
+		t.Errorf("slightly good %.3f should be below good %.3f", damped, plain)
+	}
+	if plain, shouted := score("This is bad"), score("This is BAD!!!"); shouted >= plain {
+		t.Errorf("BAD!!! %.3f should be more negative than bad %.3f", shouted, plain)
+	}
+}
+
+func TestRatingDecides(t *testing.T) {
+	c := newTestClassifier(t)
+	for rating, want := range map[float64]string{1: mention.Negative, 5: mention.Positive, 10: mention.Positive} {
+		m := post("appstore", "Päivitys tuli.")
+		m.Rating = &rating
+		if got := c.Classify(m).Sentiment; got != want {
+			t.Errorf("rating %g: %s, want %s", rating, got, want)
+		}
+	}
+}
+
+func TestUnscoredLanguage(t *testing.T) {
+	c := newTestClassifier(t)
+	m := post("mastodon", "Das neue Update ist wirklich schlecht und macht alles langsam.")
+	m.Lang = "en"
+	got := c.Classify(m)
+	if got.Lang != "de" || got.Sentiment != mention.Neutral || !got.SentimentUnscored {
+		t.Errorf("German post: lang %s sentiment %s unscored %v; want de, neutral, unscored", got.Lang, got.Sentiment, got.SentimentUnscored)
+	}
+}
+
+func TestTouchpoint(t *testing.T) {
+	c := newTestClassifier(t)
+	cases := []struct {
+		m           *mention.Mention
+		want        string
+		undisclosed bool
+	}{
+		{withHandle(post("mastodon", "Uusi myymälä aukeaa!"), "@tk@mastodon.social"), owned, false},
+		{withURL(post("rss", "Tiedote"), "https://www.tietokonekoijarit.fi/blogi/1"), owned, false},
+		{post("instagram", "Ihana uusi kone Finnairilta, kaupallinen yhteistyö Finnairin kanssa"), paid, false},
+		{post("instagram", "Uusi kone! #ad"), paid, false},
+		{post("instagram", "Älskar mina skor. Reklam för Skobutiken"), paid, false},
+		{withURL(post("mastodon", "Kannettavat nyt edullisemmin"), "https://x.fi/a?utm_source=google&utm_medium=cpc"), paid, false},
+		{withURL(post("rss", "Finnair julkaisi tuloksensa"), "https://yle.fi/a/1"), earned, false},
+		{post("appstore", "Hyvä sovellus"), earned, false},
+		{post("reddit", "Kokemuksia Finnairista?"), shared, false},
+		{post("instagram", "Finnair sent me this bag 😍 use code FIN10 for 10% off, link in bio"), shared, true},
+		{post("instagram", "Finnair lento oli kiva, link in bio"), shared, false},
+	}
+	for _, tc := range cases {
+		got := c.Classify(tc.m)
+		if got.Touchpoint != tc.want || got.UndisclosedCommercial != tc.undisclosed || got.TouchpointReason == "" {
+			t.Errorf("%q: %s (%s) undisclosed=%v; want %s undisclosed=%v", tc.m.Text, got.Touchpoint, got.TouchpointReason, got.UndisclosedCommercial, tc.want, tc.undisclosed)
+		}
+	}
+}
+
+func withHandle(m *mention.Mention, h string) *mention.Mention { m.Author.Handle = h; return m }
+func withURL(m *mention.Mention, u string) *mention.Mention     { m.URL = u; return m }
+
+func TestJourneyStage(t *testing.T) {
+	c := newTestClassifier(t)
+	cases := map[string]string{
+		"Harkitsen uutta läppäriä, kokemuksia?":        "consideration",
+		"Anyone tried the new model?":                  "consideration",
+		"Tilasin eilen uuden näytön":                   "purchase",
+		"Toimitus myöhässä, paketti kateissa":          "delivery",
+		"Asiakaspalvelu ei vastaa":                     "service",
+		"Suosittelen tätä kauppaa":                     "loyalty",
+		"En enää ikinä asioi täällä":                   "churn",
+		"I cancelled my subscription, switching to X.": "churn",
+		"Been using it for a month, battery is fine":   "usage",
+		"Huomenna sataa":                               "none",
+	}
+	for text, want := range cases {
+		if got := c.Classify(post("mastodon", text)).JourneyStage; got != want {
+			t.Errorf("%q: stage %s, want %s", text, got, want)
+		}
+	}
+}
+
+func TestExplainMatchesClassify(t *testing.T) {
+	c := newTestClassifier(t)
+	m := post("mastodon", "Finnairin asiakaspalvelu ei vastaa, todella huono kokemus 😡")
+	fast, explained := c.Classify(m), c.Explain(m)
+	if fast.Explanation != nil {
+		t.Error("Classify filled an explanation")
+	}
+	explained.Explanation, fast.Explanation = nil, nil
+	if !slices.Equal(fast.Brands, explained.Brands) || fast.Sentiment != explained.Sentiment || fast.SentimentScore != explained.SentimentScore ||
+		fast.Touchpoint != explained.Touchpoint || fast.JourneyStage != explained.JourneyStage || fast.Lang != explained.Lang {
+		t.Errorf("Classify %+v and Explain %+v disagree", fast, explained)
+	}
+	ev := c.Explain(m).Explanation
+	labels := map[string]bool{}
+	for _, e := range ev {
+		labels[e.Label] = true
+	}
+	for _, l := range []string{"lang", "sentiment", "touchpoint", "journey_stage", "brand"} {
+		if !labels[l] {
+			t.Errorf("explanation has no %s evidence: %+v", l, ev)
+		}
+	}
+}
+
+func TestVersionTracksData(t *testing.T) {
+	c := newTestClassifier(t)
+	v := c.Version()
+	if !strings.HasPrefix(v, rulesVersion+"-") || len(v) < len(rulesVersion)+8 {
+		t.Errorf("version %q, want %s-<hash>", v, rulesVersion)
+	}
+	custom, err := New(nil, WithLearnedLexicon("fi", strings.NewReader("hyvä\t1\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if custom.Version() == v {
+		t.Error("a custom learned lexicon must change the version")
+	}
+	if got := c.Classify(post("x", "moi")).ClassifierVersion; got != v {
+		t.Errorf("classification carries version %q, want %q", got, v)
+	}
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"", "Finnairin lento ei ollut hyvä 😡!!", "#ad @tk https://x.fi?utm_medium=cpc", "\xff", "ei ei ei mutta but", "5/5 :) <3", "OP:n"} {
+		f.Add(s, "fi")
+	}
+	c := newTestClassifier(f)
+	f.Fuzz(func(t *testing.T, text, declared string) {
+		m := post("mastodon", text)
+		m.Title = declared
+		m.Lang = declared
+		got := c.Explain(m)
+		if got.SentimentScore < -1 || got.SentimentScore > 1 {
+			t.Fatalf("score %v out of range for %q", got.SentimentScore, text)
+		}
+		if got.Sentiment == "" || got.Touchpoint == "" || got.JourneyStage == "" || got.Lang == "" {
+			t.Fatalf("empty label for %q: %+v", text, got)
+		}
+	})
+}

@@ -1,0 +1,127 @@
+package lang
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ewom/ewom/internal/classify/token"
+)
+
+// Posts of five or more words, written for this test (not taken from any
+// data set), in the register of social media and reviews.
+var posts = map[string][]string{
+	"fi": {
+		"Tilasin uuden puhelimen viime viikolla ja se tuli jo eilen",
+		"Asiakaspalvelu ei ole vastannut viestiini kolmeen päivään",
+		"Onko kenelläkään kokemuksia tästä kaupasta tai sen toimitusajoista",
+		"Kiitos nopeasta toimituksesta, kaikki oli hyvin pakattu",
+		"Tämä on ihan paras kahvila koko kaupungissa",
+		"En suosittele kenellekään, laatu oli todella huono",
+		"Huomenna sataa lunta ja tiet ovat liukkaita",
+		"Paketti on ollut noutopisteessä jo viikon",
+		"Mun mielestä uusi päivitys on parempi kuin vanha",
+		"Lento myöhästyi kaksi tuntia eikä kukaan kertonut syytä",
+		"Olen käyttänyt tätä sovellusta vuosia ilman ongelmia",
+		"Miksi hinnat nousevat aina juuri ennen joulua",
+		"Kävimme perheen kanssa mökillä koko viikonlopun",
+		"Uusi näyttö on kirkas mutta jalka heiluu vähän",
+		"Vaihdoin operaattoria koska netti pätki jatkuvasti",
+		"Tänään oli pitkä päivä töissä ja nyt väsyttää",
+		"Kaupan myyjä auttoi valitsemaan sopivan tietokoneen",
+		"Voiko tilauksen vielä perua jos se on jo lähetetty",
+		"Akku kestää noin kaksi päivää normaalissa käytössä",
+		"Ruoka oli hyvää mutta palvelu oli hidasta",
+	},
+	"sv": {
+		"Jag beställde en ny dator förra veckan och den kom igår",
+		"Kundtjänsten har inte svarat på mitt mejl på tre dagar",
+		"Har någon erfarenhet av den här butiken och deras leveranser",
+		"Tack för snabb leverans, allt var väl förpackat",
+		"Det här är det bästa kaféet i hela staden",
+		"Jag rekommenderar det inte till någon, kvaliteten var dålig",
+		"I morgon snöar det och vägarna blir hala",
+		"Paketet har legat på utlämningsstället i en vecka",
+		"Jag tycker att den nya uppdateringen är bättre än den gamla",
+		"Flyget var två timmar försenat och ingen sa varför",
+		"Jag har använt appen i flera år utan problem",
+		"Varför går priserna alltid upp precis före jul",
+		"Vi var på landet med familjen hela helgen",
+		"Den nya skärmen är ljus men foten vickar lite",
+		"Jag bytte operatör eftersom nätet hela tiden slutade fungera",
+		"Det var en lång dag på jobbet och nu är jag trött",
+		"Säljaren i butiken hjälpte mig att välja en bra dator",
+		"Kan man fortfarande avbryta beställningen om den redan skickats",
+		"Batteriet räcker ungefär två dagar vid normal användning",
+		"Maten var god men servicen var långsam",
+	},
+	"en": {
+		"I ordered a new phone last week and it arrived yesterday",
+		"Customer service has not replied to my email for three days",
+		"Does anyone have experience with this shop and their delivery times",
+		"Thanks for the quick delivery, everything was well packed",
+		"This is the best coffee place in the whole city",
+		"I would not recommend it to anyone, the quality was poor",
+		"It will snow tomorrow and the roads will be slippery",
+		"The parcel has been sitting at the pickup point for a week",
+		"I think the new update is better than the old one",
+		"The flight was two hours late and nobody told us why",
+		"I have used this app for years without any problems",
+		"Why do prices always go up right before Christmas",
+		"We spent the whole weekend at the cottage with the family",
+		"The new monitor is bright but the stand wobbles a bit",
+		"I switched operators because the internet kept dropping",
+		"Long day at work today and now I am exhausted",
+		"The sales assistant helped me pick the right laptop",
+		"Can I still cancel the order if it has already shipped",
+		"The battery lasts about two days with normal use",
+		"The food was good but the service was slow",
+	},
+}
+
+func detect(d *Detector, text, declared string) Result {
+	toks := token.Append(nil, text, strings.ToLower(text))
+	return d.Detect(toks, declared)
+}
+
+func TestDetectAccuracy(t *testing.T) {
+	d := New()
+	correct, total := 0, 0
+	for want, texts := range posts {
+		for _, text := range texts {
+			total++
+			if got := detect(d, text, "").Lang; got == want {
+				correct++
+			} else {
+				t.Logf("%s: got %s for %q", want, got, text)
+			}
+		}
+	}
+	acc := float64(correct) / float64(total)
+	t.Logf("language accuracy on %d posts of 5+ words: %.3f", total, acc)
+	if acc < 0.97 {
+		t.Errorf("accuracy %.3f, want ≥ 0.97", acc)
+	}
+}
+
+func TestDetectDoesNotTrustDeclaredTag(t *testing.T) {
+	d := New()
+	cases := []struct{ text, declared, want string }{
+		{"Ich habe das Paket heute bekommen und es ist sehr gut", "en", "de"},
+		{"Tilasin paketin ja se tuli nopeasti perille, kiitos", "en", "fi"},
+		{"The delivery was quick and the parcel was fine", "fi", "en"},
+	}
+	for _, c := range cases {
+		if got := detect(d, c.text, c.declared).Lang; got != c.want {
+			t.Errorf("%q declared %s: got %s, want %s", c.text, c.declared, got, c.want)
+		}
+	}
+}
+
+func TestDetectSaysUndRatherThanGuess(t *testing.T) {
+	d := New()
+	for _, text := range []string{"", "12345", "😀😀", "ok", "xyzzy qwerty"} {
+		if got := detect(d, text, "").Lang; got != Und {
+			t.Errorf("%q: got %s, want und", text, got)
+		}
+	}
+}

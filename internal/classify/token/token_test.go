@@ -1,0 +1,76 @@
+package token
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func tokenize(s string) []Token { return Append(nil, s, strings.ToLower(s)) }
+
+func TestAppendKinds(t *testing.T) {
+	toks := tokenize("Don't BUY it!! #fail @tk@mastodon.social https://ex.fi/a?b=1. 5/5 :-) 😍👍🏽 ok…")
+	want := []struct {
+		text string
+		kind Kind
+	}{
+		{"don't", Word}, {"buy", Word}, {"it", Word}, {"!", Punct}, {"!", Punct}, {"fail", Hashtag},
+		{"@tk@mastodon.social", Handle}, {"https://ex.fi/a?b=1", URL}, {".", Punct}, {"5/5", Number},
+		{":-)", Emoticon}, {"😍", Emoji}, {"👍", Emoji}, {"ok", Word}, {".", Punct},
+	}
+	if len(toks) != len(want) {
+		t.Fatalf("got %d tokens %+v, want %d", len(toks), toks, len(want))
+	}
+	for i, w := range want {
+		if toks[i].Text != w.text || toks[i].Kind != w.kind {
+			t.Errorf("token %d = %q/%d, want %q/%d", i, toks[i].Text, toks[i].Kind, w.text, w.kind)
+		}
+	}
+	if !toks[1].Caps || toks[0].Caps {
+		t.Errorf("caps: BUY should be shouted, Don't not: %+v", toks[:2])
+	}
+}
+
+func TestEmoticonNeedsBoundary(t *testing.T) {
+	for _, s := range []string{"klo 14:30", "http://x.fi", "a:b"} {
+		for _, tok := range tokenize(s) {
+			if tok.Kind == Emoticon {
+				t.Errorf("%q: unexpected emoticon %q", s, tok.Text)
+			}
+		}
+	}
+	if toks := tokenize("hauskaa xD"); toks[len(toks)-1].Kind != Emoticon {
+		t.Errorf("xD not an emoticon: %+v", toks)
+	}
+}
+
+func TestFinnishLettersAndNewlines(t *testing.T) {
+	toks := tokenize("Äänekoski\nÖLJY")
+	if len(toks) != 3 || toks[0].Text != "äänekoski" || toks[1].Kind != Punct || toks[2].Text != "öljy" || !toks[2].Caps {
+		t.Errorf("got %+v", toks)
+	}
+}
+
+func FuzzAppend(f *testing.F) {
+	for _, s := range []string{"", "Don't BUY it!! #fail", ":-) <3 xD", "www.a.fi/x?y=1.", "\xff\xfe", "@a@b.c", "5,5/5", "👍🏽‍♀️", "İstanbul"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lower := strings.ToLower(s)
+		toks := Append(nil, s, lower)
+		for _, tok := range toks {
+			if tok.Text == "" {
+				t.Fatalf("empty token in %q: %+v", s, toks)
+			}
+			if tok.Kind == 0 {
+				t.Fatalf("token without kind in %q", s)
+			}
+			if !strings.Contains(lower, tok.Text) && tok.Text != "." {
+				t.Fatalf("token %q not from input %q", tok.Text, s)
+			}
+			if utf8.ValidString(s) && !utf8.ValidString(tok.Text) {
+				t.Fatalf("invalid UTF-8 token %q from valid input", tok.Text)
+			}
+		}
+	})
+}
