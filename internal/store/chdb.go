@@ -1,0 +1,177 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ewom/ewom/internal/store/chdblib"
+)
+
+// chdbEngine runs the ClickHouse engine in-process through libchdb.
+type chdbEngine struct {
+	conn *chdblib.Conn
+}
+
+// openChdb loads libchdb (from libPath or the default places) and opens the
+// engine with its data under dataDir/chdb.
+func openChdb(libPath, dataDir string) (*chdbEngine, string, error) {
+	path, err := chdblib.Load(libPath)
+	if err != nil {
+		return nil, "", fmt.Errorf("embedded ClickHouse (chDB): %w", err)
+	}
+	conn, err := chdblib.Open(filepath.Join(dataDir, "chdb"))
+	if err != nil {
+		return nil, "", fmt.Errorf("embedded ClickHouse (chDB, %s): %w", path, err)
+	}
+	return &chdbEngine{conn: conn}, path, nil
+}
+
+func (e *chdbEngine) exec(ctx context.Context, q string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := e.conn.Query(q, "TabSeparated")
+	return err
+}
+
+// chdbOutputSettings make JSON output match the native engine's: ISO times,
+// unquoted 64-bit integers.
+const chdbOutputSettings = " SETTINGS date_time_output_format='iso', output_format_json_quote_64bit_integers=0"
+
+func (e *chdbEngine) queryJSON(ctx context.Context, q string) ([]json.RawMessage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out, err := e.conn.Query(q+chdbOutputSettings, "JSONEachRow")
+	if err != nil {
+		return nil, err
+	}
+	var rows []json.RawMessage
+	for line := range bytes.SplitSeq(out, []byte("\n")) {
+		if len(line) > 0 {
+			rows = append(rows, json.RawMessage(line))
+		}
+	}
+	return rows, nil
+}
+
+func (e *chdbEngine) insertRows(ctx context.Context, table string, rows []Row) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	size := 128
+	for i := range rows {
+		size += rows[i].size()
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, "INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0 FORMAT JSONEachRow\n"...)
+	for i := range rows {
+		buf = appendRowJSON(buf, &rows[i])
+		buf = append(buf, '\n')
+	}
+	_, err := e.conn.Query(string(buf), "TabSeparated")
+	return err
+}
+
+func (e *chdbEngine) ping(ctx context.Context) error {
+	_, err := e.conn.Query("SELECT 1", "TabSeparated")
+	return err
+}
+
+func (e *chdbEngine) version() (string, error) {
+	out, err := e.conn.Query("SELECT version()", "TabSeparated")
+	return string(bytes.TrimSpace(out)), err
+}
+
+func (e *chdbEngine) close() error {
+	e.conn.Close()
+	return nil
+}
+
+// appendRowJSON encodes a row as one JSONEachRow object without reflection:
+// inserts are the pipeline's hot path.
+func appendRowJSON(buf []byte, r *Row) []byte {
+	buf = append(buf, '{')
+	for i, c := range mentionColumns {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '"')
+		buf = append(buf, c.name...)
+		buf = append(buf, '"', ':')
+		switch v := c.value(r).(type) {
+		case string:
+			buf = appendJSONString(buf, v)
+		case uint64:
+			buf = strconv.AppendUint(buf, v, 10)
+		case uint8:
+			buf = strconv.AppendUint(buf, uint64(v), 10)
+		case float32:
+			buf = appendFloat(buf, float64(v))
+		case *float32:
+			if v == nil {
+				buf = append(buf, "null"...)
+			} else {
+				buf = appendFloat(buf, float64(*v))
+			}
+		case time.Time:
+			buf = strconv.AppendInt(buf, max(v.Unix(), 0), 10)
+		case []string:
+			buf = append(buf, '[')
+			for j, s := range v {
+				if j > 0 {
+					buf = append(buf, ',')
+				}
+				buf = appendJSONString(buf, s)
+			}
+			buf = append(buf, ']')
+		default:
+			panic(fmt.Sprintf("store: column %s has unsupported Go type %T", c.name, v))
+		}
+	}
+	return append(buf, '}')
+}
+
+func appendFloat(buf []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(buf, '0')
+	}
+	return strconv.AppendFloat(buf, f, 'g', -1, 32)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s as a JSON string, replacing invalid UTF-8.
+func appendJSONString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				buf = append(buf, '\\', c)
+			case c < 0x20:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				buf = append(buf, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			buf = append(buf, `\ufffd`...)
+		} else {
+			buf = append(buf, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(buf, '"')
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/ewom/ewom/internal/config"
+)
+
+var validDatabase = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Open connects to the store the config names: a ClickHouse server when
+// store.dsn is set, else embedded chDB under dataDir. It does not migrate.
+func Open(ctx context.Context, cfg config.Store, dataDir string) (Store, error) {
+	if cfg.DSN != "" {
+		return OpenServer(ctx, cfg.DSN)
+	}
+	return OpenEmbedded(cfg.ChdbLib, dataDir, "ewom")
+}
+
+// OpenServer connects to a ClickHouse server over the native protocol.
+func OpenServer(ctx context.Context, dsn string) (Store, error) {
+	e, db, err := openNative(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if !validDatabase.MatchString(db) {
+		e.close()
+		return nil, fmt.Errorf("store.dsn: database name %q must be letters, digits and _", db)
+	}
+	ver, err := e.version(ctx)
+	if err != nil {
+		e.close()
+		return nil, fmt.Errorf("ClickHouse server at %s is not answering: %w (is it running? check store.dsn)", config.RedactDSN(dsn), err)
+	}
+	caps, err := detectCapabilities(ver)
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	e.caps = caps
+	return &common{engine: e, db: db, caps: caps, info: Info{Engine: "clickhouse", Version: ver, Database: db}}, nil
+}
+
+// OpenEmbedded opens chDB with its data under dataDir, keeping tables in
+// database db. A process can hold one embedded engine at a time.
+func OpenEmbedded(libPath, dataDir, db string) (Store, error) {
+	if !validDatabase.MatchString(db) {
+		return nil, fmt.Errorf("database name %q must be letters, digits and _", db)
+	}
+	e, _, err := openChdb(libPath, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	ver, err := e.version()
+	if err != nil {
+		e.close()
+		return nil, fmt.Errorf("chDB version: %w", err)
+	}
+	caps, err := detectCapabilities(ver)
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	return &common{engine: e, db: db, caps: caps, info: Info{Engine: "chdb", Version: ver, Database: db}}, nil
+}
+
+// sharedEngine lets several stores use one engine; closing a view leaves it open.
+type sharedEngine struct{ engine }
+
+func (sharedEngine) close() error { return nil }
+
+// InDatabase returns a view of s keeping its tables in database db; closing
+// the view leaves s open. Tests use it to isolate themselves on the single
+// embedded engine a process can hold.
+func InDatabase(s Store, db string) (Store, error) {
+	c, ok := s.(*common)
+	if !ok {
+		return nil, fmt.Errorf("store: InDatabase needs a store from this package, got %T", s)
+	}
+	if !validDatabase.MatchString(db) {
+		return nil, fmt.Errorf("database name %q must be letters, digits and _", db)
+	}
+	info := c.info
+	info.Database = db
+	return &common{engine: sharedEngine{c.engine}, db: db, caps: c.caps, info: info}, nil
+}

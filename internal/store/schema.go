@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// column describes one column of the mentions table; the list drives the
+// DDL and both engines' insert encodings, so they cannot drift apart.
+type column struct {
+	name  string
+	typ   string
+	low   bool // LowCardinality where the engine supports it
+	value func(*Row) any
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+var mentionColumns = []column{
+	{"mention_id", "String", false, func(r *Row) any { return r.MentionID }},
+	{"brand", "String", true, func(r *Row) any { return r.Brand }},
+	{"source", "String", true, func(r *Row) any { return r.Source }},
+	{"source_id", "String", false, func(r *Row) any { return r.SourceID }},
+	{"url", "String", false, func(r *Row) any { return r.URL }},
+	{"title", "String", false, func(r *Row) any { return r.Title }},
+	{"text", "String", false, func(r *Row) any { return r.Text }},
+	{"author_handle", "String", false, func(r *Row) any { return r.AuthorHandle }},
+	{"author_name", "String", false, func(r *Row) any { return r.AuthorName }},
+	{"author_url", "String", false, func(r *Row) any { return r.AuthorURL }},
+	{"author_followers", "UInt64", false, func(r *Row) any { return r.AuthorFollowers }},
+	{"published_at", "DateTime('UTC')", false, func(r *Row) any { return r.PublishedAt.UTC() }},
+	{"ingested_at", "DateTime('UTC')", false, func(r *Row) any { return r.IngestedAt.UTC() }},
+	{"lang", "String", true, func(r *Row) any { return r.Lang }},
+	{"source_lang", "String", true, func(r *Row) any { return r.SourceLang }},
+	{"rating", "Nullable(Float32)", false, func(r *Row) any { return r.Rating }},
+	{"likes", "UInt64", false, func(r *Row) any { return r.Likes }},
+	{"reposts", "UInt64", false, func(r *Row) any { return r.Reposts }},
+	{"replies", "UInt64", false, func(r *Row) any { return r.Replies }},
+	{"parent_url", "String", false, func(r *Row) any { return r.ParentURL }},
+	{"sentiment", "String", true, func(r *Row) any { return r.Sentiment }},
+	{"sentiment_score", "Float32", false, func(r *Row) any { return r.SentimentScore }},
+	{"sentiment_unscored", "UInt8", false, func(r *Row) any { return b2u(r.SentimentUnscored) }},
+	{"touchpoint", "String", true, func(r *Row) any { return r.Touchpoint }},
+	{"touchpoint_reason", "String", false, func(r *Row) any { return r.TouchpointReason }},
+	{"undisclosed_commercial", "UInt8", false, func(r *Row) any { return b2u(r.UndisclosedCommercial) }},
+	{"journey_stage", "String", true, func(r *Row) any { return r.JourneyStage }},
+	{"brands", "Array(String)", false, func(r *Row) any { return nonNil(r.Brands) }},
+	{"classifier_version", "String", true, func(r *Row) any { return r.ClassifierVersion }},
+	{"explanation", "String", false, func(r *Row) any { return r.Explanation }},
+	{"raw", "String", false, func(r *Row) any { return r.Raw }},
+	// version orders replacements of the same row (a reclassification wins).
+	{"version", "UInt64", false, func(r *Row) any { return uint64(r.IngestedAt.UnixNano()) }},
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func columnNames() string {
+	names := make([]string, len(mentionColumns))
+	for i, c := range mentionColumns {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// capabilities are what the connected engine supports, read from version().
+type capabilities struct {
+	major, minor   int
+	lowCardinality bool // usable without experimental settings (>= 19.x GA; we require 20.1)
+	ttl            bool // table TTL (>= 19.6)
+	asyncInsert    bool // the async_insert setting exists (>= 21.11) and must be switched off explicitly
+}
+
+func detectCapabilities(version string) (capabilities, error) {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return capabilities{}, fmt.Errorf("unrecognised ClickHouse version %q", version)
+	}
+	major, err1 := strconv.Atoi(parts[0])
+	minor, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return capabilities{}, fmt.Errorf("unrecognised ClickHouse version %q", version)
+	}
+	if major < 18 || (major == 18 && minor < 16) {
+		return capabilities{}, fmt.Errorf("ClickHouse %s is older than the oldest supported (18.16)", version)
+	}
+	at := func(ma, mi int) bool { return major > ma || (major == ma && minor >= mi) }
+	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11)}, nil
+}
+
+func (c capabilities) colType(col column) string {
+	if col.low && c.lowCardinality {
+		return "LowCardinality(" + col.typ + ")"
+	}
+	return col.typ
+}
+
+// (Inserts from Exec use INSERT … SELECT: 18.16 hangs on INSERT … VALUES sent
+// as a plain native-protocol query.)
+
+// migration is one versioned schema change. Statements must be idempotent
+// (IF NOT EXISTS) so a half-applied migration can simply run again.
+type migration struct {
+	version int
+	name    string
+	stmts   func(s *common) []string
+}
+
+var migrations = []migration{
+	{1, "mentions table", func(s *common) []string {
+		cols := make([]string, len(mentionColumns))
+		for i, c := range mentionColumns {
+			cols[i] = "  " + c.name + " " + s.caps.colType(c)
+		}
+		return []string{"CREATE TABLE IF NOT EXISTS " + s.Table("mentions") + " (\n" + strings.Join(cols, ",\n") + "\n)" +
+			" ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(published_at)" +
+			" ORDER BY (brand, published_at, mention_id)"}
+	}},
+	{2, "mention id index", func(s *common) []string {
+		// Looked up before each insert so a redelivered or re-imported
+		// mention is not stored (or counted in rollups) twice. Fed by a
+		// materialized view so it is written by the same insert.
+		return []string{
+			"CREATE TABLE IF NOT EXISTS " + s.Table("mention_ids") + " (mention_id String, published_at DateTime('UTC'))" +
+				" ENGINE = ReplacingMergeTree ORDER BY mention_id",
+			"CREATE MATERIALIZED VIEW IF NOT EXISTS " + s.Table("mention_ids_mv") + " TO " + s.Table("mention_ids") +
+				" AS SELECT mention_id, published_at FROM " + s.Table("mentions"),
+		}
+	}},
+	{3, "five-minute rollup", func(s *common) []string {
+		low := func(t string) string {
+			if s.caps.lowCardinality {
+				return "LowCardinality(" + t + ")"
+			}
+			return t
+		}
+		return []string{
+			"CREATE TABLE IF NOT EXISTS " + s.Table("mentions_5m") + " (" +
+				"bucket DateTime('UTC'), brand " + low("String") + ", source " + low("String") + ", lang " + low("String") +
+				", touchpoint " + low("String") + ", journey_stage " + low("String") + ", sentiment " + low("String") +
+				", mentions UInt64, score_sum Float64, reach UInt64, engagement UInt64)" +
+				" ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket)" +
+				" ORDER BY (brand, bucket, sentiment, touchpoint, journey_stage, source, lang)",
+			"CREATE MATERIALIZED VIEW IF NOT EXISTS " + s.Table("mentions_5m_mv") + " TO " + s.Table("mentions_5m") +
+				" AS SELECT toStartOfFiveMinute(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment," +
+				" count() AS mentions, sum(toFloat64(sentiment_score)) AS score_sum, sum(author_followers) AS reach," +
+				" sum(likes + reposts + replies) AS engagement FROM " + s.Table("mentions") +
+				" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment",
+		}
+	}},
+}
+
+// Migrate applies the migrations not yet recorded in schema_migrations.
+func (c *common) Migrate(ctx context.Context) ([]string, error) {
+	if err := c.exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+c.db+"`"); err != nil {
+		return nil, fmt.Errorf("create database %s: %w", c.db, err)
+	}
+	if err := c.exec(ctx, "CREATE TABLE IF NOT EXISTS "+c.Table("schema_migrations")+
+		" (version UInt32, name String, applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree ORDER BY version"); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	rows, err := c.queryJSON(ctx, "SELECT DISTINCT version FROM "+c.Table("schema_migrations"))
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	done := map[int]bool{}
+	for _, r := range rows {
+		var v struct{ Version int }
+		if err := json.Unmarshal(r, &v); err != nil {
+			return nil, fmt.Errorf("read applied migrations: %w", err)
+		}
+		done[v.Version] = true
+	}
+	var applied []string
+	for _, m := range migrations {
+		if done[m.version] {
+			continue
+		}
+		for _, stmt := range m.stmts(c) {
+			if err := c.exec(ctx, stmt); err != nil {
+				return applied, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		if err := c.exec(ctx, fmt.Sprintf("INSERT INTO %s (version, name, applied_at) SELECT %d, %s, %s",
+			c.Table("schema_migrations"), m.version, Quote(m.name), Time(time.Now()))); err != nil {
+			return applied, fmt.Errorf("record migration %d: %w", m.version, err)
+		}
+		applied = append(applied, fmt.Sprintf("%d %s", m.version, m.name))
+	}
+	return applied, nil
+}

@@ -1,0 +1,211 @@
+// Package store keeps classified mentions in ClickHouse: embedded chDB by
+// default, or a ClickHouse server over the native protocol. Both engines run
+// the same SQL; migrations are gated on what the engine's version supports.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Row is one mention × matched brand (brand "" when none matched).
+type Row struct {
+	MentionID             string
+	Brand                 string
+	Source                string
+	SourceID              string
+	URL                   string
+	Title                 string
+	Text                  string
+	AuthorHandle          string
+	AuthorName            string
+	AuthorURL             string
+	AuthorFollowers       uint64
+	PublishedAt           time.Time
+	IngestedAt            time.Time
+	Lang                  string
+	SourceLang            string
+	Rating                *float32
+	Likes                 uint64
+	Reposts               uint64
+	Replies               uint64
+	ParentURL             string
+	Sentiment             string
+	SentimentScore        float32
+	SentimentUnscored     bool
+	Touchpoint            string
+	TouchpointReason      string
+	UndisclosedCommercial bool
+	JourneyStage          string
+	Brands                []string
+	ClassifierVersion     string
+	Explanation           string // JSON array of evidence, when recorded
+	Raw                   string // the mention JSON as received, unknown fields included
+}
+
+// size is an estimate of a row's encoded size, for byte-based batch flushing.
+func (r *Row) size() int {
+	return 256 + len(r.Text) + len(r.Title) + len(r.URL) + len(r.Raw) + len(r.Explanation) + len(r.TouchpointReason)
+}
+
+// Size reports the approximate bytes the row adds to an insert.
+func (r *Row) Size() int { return r.size() }
+
+// Store is what the pipeline, API and alerting need from ClickHouse.
+type Store interface {
+	// Migrate applies pending schema migrations and returns their names.
+	Migrate(ctx context.Context) ([]string, error)
+	// ExistingIDs returns which of ids are already stored.
+	ExistingIDs(ctx context.Context, ids []string) (map[string]bool, error)
+	// Insert writes rows in one batch; it returns after the engine committed them.
+	Insert(ctx context.Context, rows []Row) error
+	// CountMentions counts distinct mentions published in [from, to), for one brand or all ("").
+	CountMentions(ctx context.Context, from, to time.Time, brand string) (uint64, error)
+	// Query runs a SELECT and returns its rows as JSON objects, one per row.
+	Query(ctx context.Context, q string) ([]json.RawMessage, error)
+	// Exec runs a statement that returns nothing.
+	Exec(ctx context.Context, q string) error
+	// Ping checks that the engine answers.
+	Ping(ctx context.Context) error
+	// Info names the engine and its version, e.g. "chdb 26.7.2.1".
+	Info() Info
+	// Table qualifies a table name with the store's database.
+	Table(name string) string
+	Close() error
+}
+
+// Info describes the engine behind a store.
+type Info struct {
+	Engine   string // "chdb" or "clickhouse"
+	Version  string
+	Database string
+}
+
+// Quote returns s as a ClickHouse string literal. All values reach SQL
+// through Quote or numeric formatting: old servers lack query parameters.
+func Quote(s string) string {
+	var sb strings.Builder
+	sb.Grow(len(s) + 2)
+	sb.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '\'':
+			sb.WriteByte('\\')
+			sb.WriteByte(c)
+		case 0:
+			sb.WriteString(`\0`)
+		case '\n':
+			sb.WriteString(`\n`)
+		case '\r':
+			sb.WriteString(`\r`)
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	sb.WriteByte('\'')
+	return sb.String()
+}
+
+// Time returns t as a UTC DateTime expression valid on every supported engine.
+func Time(t time.Time) string {
+	return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ", 'UTC')"
+}
+
+// QuoteList returns a parenthesised list of string literals for IN (...).
+func QuoteList(ss []string) string {
+	var sb strings.Builder
+	sb.WriteByte('(')
+	for i, s := range ss {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(Quote(s))
+	}
+	sb.WriteByte(')')
+	return sb.String()
+}
+
+// common implements the engine-independent parts of Store on top of an engine.
+type common struct {
+	engine
+	db   string
+	info Info
+	caps capabilities
+}
+
+// engine is the small surface each ClickHouse flavour provides.
+type engine interface {
+	exec(ctx context.Context, q string) error
+	queryJSON(ctx context.Context, q string) ([]json.RawMessage, error)
+	insertRows(ctx context.Context, table string, rows []Row) error
+	ping(ctx context.Context) error
+	close() error
+}
+
+func (c *common) Table(name string) string { return "`" + c.db + "`." + name }
+func (c *common) Info() Info               { return c.info }
+func (c *common) Close() error             { return c.close() }
+func (c *common) Ping(ctx context.Context) error {
+	return c.ping(ctx)
+}
+func (c *common) Exec(ctx context.Context, q string) error { return c.exec(ctx, q) }
+func (c *common) Query(ctx context.Context, q string) ([]json.RawMessage, error) {
+	return c.queryJSON(ctx, q)
+}
+
+func (c *common) Insert(ctx context.Context, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := c.insertRows(ctx, c.Table("mentions"), rows); err != nil {
+		return fmt.Errorf("insert %d rows into %s: %w", len(rows), c.Table("mentions"), err)
+	}
+	return nil
+}
+
+func (c *common) ExistingIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	found := make(map[string]bool)
+	const chunk = 5000
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		rows, err := c.queryJSON(ctx, "SELECT DISTINCT mention_id AS id FROM "+c.Table("mention_ids")+
+			" WHERE mention_id IN "+QuoteList(part))
+		if err != nil {
+			return nil, fmt.Errorf("look up stored mention ids: %w", err)
+		}
+		for _, r := range rows {
+			var v struct{ ID string }
+			if err := json.Unmarshal(r, &v); err != nil {
+				return nil, err
+			}
+			found[v.ID] = true
+		}
+	}
+	return found, nil
+}
+
+func (c *common) CountMentions(ctx context.Context, from, to time.Time, brand string) (uint64, error) {
+	q := "SELECT uniqExact(mention_id) AS n FROM " + c.Table("mentions") +
+		" WHERE published_at >= " + Time(from) + " AND published_at < " + Time(to)
+	if brand != "" {
+		q += " AND brand = " + Quote(brand)
+	}
+	rows, err := c.queryJSON(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("count mentions: %w", err)
+	}
+	var v struct {
+		N json.Number `json:"n"`
+	}
+	if len(rows) != 1 {
+		return 0, fmt.Errorf("count mentions: %d result rows", len(rows))
+	}
+	if err := json.Unmarshal(rows[0], &v); err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(v.N.String(), 10, 64)
+}

@@ -1,0 +1,148 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	storetest.StopShared()
+	os.Exit(code)
+}
+
+var t0 = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+
+func row(id, brand string, at time.Time, sentiment string) store.Row {
+	return store.Row{MentionID: id, Brand: brand, Source: "test", Text: "Tilasin läppärin, toimitus myöhässä 😡 \"quoted\" back\\slash",
+		PublishedAt: at, IngestedAt: time.Now(), Lang: "fi", Sentiment: sentiment, SentimentScore: -0.5,
+		Touchpoint: "shared", JourneyStage: "delivery", Brands: []string{brand}, AuthorFollowers: 10, Likes: 2, Raw: `{"x":1}`}
+}
+
+func TestMigrationsAreIdempotent(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			applied, err := e.Store.Migrate(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(applied) != 0 {
+				t.Fatalf("second migrate applied %v, want nothing", applied)
+			}
+			rows, err := e.Store.Query(ctx, "SELECT count() AS n, max(version) AS v FROM "+e.Store.Table("schema_migrations"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got struct{ N, V int }
+			if err := json.Unmarshal(rows[0], &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.N != got.V || got.N < 3 {
+				t.Fatalf("schema_migrations has %d rows, max version %d: want one row per migration", got.N, got.V)
+			}
+		})
+	}
+}
+
+func TestInsertCountAndExistingIDs(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := e.Store
+			rows := []store.Row{row("a", "Koijarit", t0, "negative"), row("a", "Rival", t0, "negative"),
+				row("b", "Koijarit", t0.Add(time.Hour), "positive"), row("c", "", t0.Add(2*time.Hour), "neutral")}
+			if err := s.Insert(ctx, rows); err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.CountMentions(ctx, t0, t0.Add(3*time.Hour), "")
+			if err != nil || n != 3 {
+				t.Fatalf("count all = %d, %v; want 3 distinct mentions", n, err)
+			}
+			n, err = s.CountMentions(ctx, t0, t0.Add(time.Hour), "Koijarit")
+			if err != nil || n != 1 {
+				t.Fatalf("count Koijarit in first hour = %d, %v; want 1 (end is exclusive)", n, err)
+			}
+			found, err := s.ExistingIDs(ctx, []string{"a", "c", "zzz", "it's"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !found["a"] || !found["c"] || found["zzz"] || len(found) != 2 {
+				t.Fatalf("ExistingIDs = %v", found)
+			}
+			got, err := s.Query(ctx, "SELECT text, brands, rating, published_at FROM "+s.Table("mentions")+" WHERE mention_id = 'b'")
+			if err != nil || len(got) != 1 {
+				t.Fatalf("select = %v, %v", got, err)
+			}
+			var r struct {
+				Text        string
+				Brands      []string
+				Rating      *float64
+				PublishedAt time.Time `json:"published_at"`
+			}
+			if err := json.Unmarshal(got[0], &r); err != nil {
+				t.Fatalf("decode %s: %v", got[0], err)
+			}
+			if r.Text != rows[2].Text || len(r.Brands) != 1 || r.Brands[0] != "Koijarit" || r.Rating != nil || !r.PublishedAt.Equal(t0.Add(time.Hour)) {
+				t.Fatalf("round trip = %+v from %s", r, got[0])
+			}
+		})
+	}
+}
+
+func TestRollupCountsOneRowPerMentionBrand(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := e.Store
+			var rows []store.Row
+			for i := range 30 {
+				rows = append(rows, row(fmt.Sprint(i), "Koijarit", t0.Add(time.Duration(i)*time.Minute), []string{"negative", "positive", "neutral"}[i%3]))
+			}
+			if err := s.Insert(ctx, rows[:10]); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Insert(ctx, rows[10:]); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Query(ctx, "SELECT sum(mentions) AS n, sumIf(mentions, sentiment = 'negative') AS neg, count() > 0 AS any FROM "+s.Table("mentions_5m")+" WHERE brand = 'Koijarit'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v struct{ N, Neg int }
+			if err := json.Unmarshal(got[0], &v); err != nil {
+				t.Fatal(err)
+			}
+			if v.N != 30 || v.Neg != 10 {
+				t.Fatalf("rollup sum = %d (negative %d), want 30 (10)", v.N, v.Neg)
+			}
+		})
+	}
+}
+
+func TestQuoteResistsInjection(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			evil := "x' OR 1=1 --\\'; DROP TABLE mentions; \x00\n"
+			if err := e.Store.Insert(ctx, []store.Row{row("evil", evil, t0, "neutral")}); err != nil {
+				t.Fatal(err)
+			}
+			n, err := e.Store.CountMentions(ctx, t0, t0.Add(time.Minute), evil)
+			if err != nil || n != 1 {
+				t.Fatalf("count for the odd brand = %d, %v; want exactly its 1 mention", n, err)
+			}
+			n, err = e.Store.CountMentions(ctx, t0, t0.Add(time.Minute), "x")
+			if err != nil || n != 0 {
+				t.Fatalf("count = %d, %v; want 0", n, err)
+			}
+		})
+	}
+}

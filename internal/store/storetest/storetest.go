@@ -1,0 +1,265 @@
+// Package storetest gives tests real ClickHouse engines: the embedded chDB
+// library and a ClickHouse server process, each on fresh storage.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/store"
+)
+
+// Engine is a named store for table-driven tests over every engine.
+type Engine struct {
+	Name  string
+	Store store.Store
+}
+
+var (
+	embeddedOnce sync.Once
+	embedded     store.Store
+	embeddedErr  error
+	dbCounter    atomic.Int64
+
+	sharedMu     sync.Mutex
+	sharedServer *Server
+)
+
+// Embedded returns a migrated store on the process's embedded chDB engine, in
+// a database of its own. The library comes from CHDB_LIB_PATH or the default
+// install places (scripts/install-chdb.sh).
+func Embedded(t testing.TB) store.Store {
+	t.Helper()
+	embeddedOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ewom-chdb-test-")
+		if err != nil {
+			embeddedErr = err
+			return
+		}
+		embedded, embeddedErr = store.OpenEmbedded(os.Getenv("CHDB_LIB_PATH"), dir, "ewom")
+	})
+	if embeddedErr != nil {
+		t.Fatalf("embedded ClickHouse: %v", embeddedErr)
+	}
+	return migrated(t, embedded)
+}
+
+// OnServer returns a migrated store in a fresh database on a ClickHouse
+// server shared by the test binary (started on first use; stop it in
+// TestMain with StopShared).
+func OnServer(t testing.TB) store.Store {
+	t.Helper()
+	sharedMu.Lock()
+	if sharedServer == nil {
+		srv, err := startServer(os.TempDir())
+		if err != nil {
+			sharedMu.Unlock()
+			t.Fatalf("ClickHouse server: %v", err)
+		}
+		sharedServer = srv
+	}
+	srv := sharedServer
+	sharedMu.Unlock()
+	s, err := store.OpenServer(context.Background(), srv.DSN(""))
+	if err != nil {
+		t.Fatalf("connect to test ClickHouse server: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return migrated(t, s)
+}
+
+// StopShared stops the server OnServer started, if any. Call it from TestMain.
+func StopShared() {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if sharedServer != nil {
+		sharedServer.Stop()
+		os.RemoveAll(sharedServer.dir)
+		sharedServer = nil
+	}
+}
+
+// Engines returns a fresh migrated store on each supported engine.
+func Engines(t testing.TB) []Engine {
+	t.Helper()
+	return []Engine{{"chdb", Embedded(t)}, {"clickhouse-18.16", OnServer(t)}}
+}
+
+func migrated(t testing.TB, base store.Store) store.Store {
+	t.Helper()
+	db := fmt.Sprintf("t%d_%d", os.Getpid(), dbCounter.Add(1))
+	s, err := store.InDatabase(base, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate %s on %s: %v", db, s.Info().Engine, err)
+	}
+	t.Cleanup(func() { _ = s.Exec(context.Background(), "DROP DATABASE IF EXISTS `"+db+"`") })
+	return s
+}
+
+// Server is a ClickHouse server process on loopback with its own data dir.
+type Server struct {
+	dir  string
+	port int
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// RunServer starts a ClickHouse server for one test; it is stopped when the
+// test ends. Tests may Stop and Start it to simulate an outage.
+func RunServer(t testing.TB) *Server {
+	t.Helper()
+	srv, err := startServer(t.TempDir())
+	if err != nil {
+		t.Fatalf("ClickHouse server: %v", err)
+	}
+	t.Cleanup(srv.Stop)
+	return srv
+}
+
+// DSN returns the server's address for database db ("" = ewom).
+func (s *Server) DSN(db string) string {
+	if db == "" {
+		db = "ewom"
+	}
+	return fmt.Sprintf("clickhouse://default@127.0.0.1:%d/%s?dial_timeout=2s", s.port, db)
+}
+
+func serverBinary() (string, error) {
+	for _, p := range []string{"/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server"} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath("clickhouse-server"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("clickhouse-server not found: install it with 'apt-get install clickhouse-server' (the .ci/run script does)")
+}
+
+func startServer(parent string) (*Server, error) {
+	dir, err := os.MkdirTemp(parent, "clickhouse-")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	httpPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cfg := fmt.Sprintf(`<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>%[1]s/server.log</log><errorlog>%[1]s/server.err.log</errorlog></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>%[2]d</tcp_port>
+  <http_port>%[3]d</http_port>
+  <path>%[1]s/data/</path>
+  <tmp_path>%[1]s/tmp/</tmp_path>
+  <user_files_path>%[1]s/user_files/</user_files_path>
+  <format_schema_path>%[1]s/format_schemas/</format_schema_path>
+  <users_config>users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>100</max_concurrent_queries>
+</yandex>
+`, dir, port, httpPort)
+	users := `<?xml version="1.0"?>
+<yandex>
+  <profiles><default></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+`
+	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(cfg), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(users), 0o600); err != nil {
+		return nil, err
+	}
+	s := &Server{dir: dir, port: port}
+	return s, s.Start()
+}
+
+// Start launches the server process and waits until it accepts connections.
+func (s *Server) Start() error {
+	bin, err := serverBinary()
+	if err != nil {
+		return err
+	}
+	s.cmd = exec.Command(bin, "--config-file="+filepath.Join(s.dir, "config.xml"))
+	out, err := os.OpenFile(filepath.Join(s.dir, "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	s.cmd.Stdout, s.cmd.Stderr = out, out
+	if err := s.cmd.Start(); err != nil {
+		out.Close()
+		return fmt.Errorf("start %s: %w", bin, err)
+	}
+	s.done = make(chan struct{})
+	go func() { _ = s.cmd.Wait(); out.Close(); close(s.done) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			log, _ := os.ReadFile(filepath.Join(s.dir, "server.err.log"))
+			return fmt.Errorf("clickhouse-server exited at start: %s", lastLines(string(log), 5))
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.port), 200*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.Stop()
+	return fmt.Errorf("clickhouse-server did not listen on port %d within 30s", s.port)
+}
+
+// Stop terminates the server process and waits for it to exit.
+func (s *Server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.cmd = nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
