@@ -219,3 +219,20 @@ func TestClientBodyLimitAndAllowList(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseHostIP(f *testing.F) {
+	for _, s := range []string{"127.0.0.1", "0x7f.1", "2130706433", "[::ffff:127.0.0.1]", "example.com", "1.2.3.4.5"} {
+		f.Add(s)
+	}
+	var p *Policy
+	f.Fuzz(func(t *testing.T, host string) {
+		ip, ok := ParseHostIP(host)
+		if !ok {
+			return
+		}
+		// Whatever the spelling, a loopback or private result is refused.
+		if err := p.CheckAddr(host, ip); err == nil && (ip.Unmap().IsLoopback() || ip.Unmap().IsPrivate() || ip.Unmap().IsLinkLocalUnicast()) {
+			t.Fatalf("%q → %s allowed", host, ip)
+		}
+	})
+}
