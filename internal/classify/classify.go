@@ -157,10 +157,11 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 		}
 	}
 
-	tp := c.touchpoint(m, toks, found, tr)
+	cues := c.scanCues(toks, tr)
+	tp := c.touchpoint(m, toks, &cues, found, tr)
 	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
 	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
-	cl.JourneyStage = c.journeyStage(toks, tp.touchpoint, tr)
+	cl.JourneyStage = journeyStage(&cues, tp.touchpoint, tr)
 	return cl
 }
 

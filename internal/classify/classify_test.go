@@ -177,7 +177,7 @@ func TestTouchpoint(t *testing.T) {
 }
 
 func withHandle(m *mention.Mention, h string) *mention.Mention { m.Author.Handle = h; return m }
-func withURL(m *mention.Mention, u string) *mention.Mention     { m.URL = u; return m }
+func withURL(m *mention.Mention, u string) *mention.Mention    { m.URL = u; return m }
 
 func TestJourneyStage(t *testing.T) {
 	c := newTestClassifier(t)

@@ -1,9 +1,6 @@
 package classify
 
-import (
-	"github.com/ewom/ewom/internal/classify/token"
-	"github.com/ewom/ewom/internal/mention"
-)
+import "github.com/ewom/ewom/internal/mention"
 
 // stageOrder breaks ties between stages with equal evidence: later
 // stages of the journey win, because a post naming a purchase and a
@@ -20,19 +17,8 @@ var stageOrder = func() map[string]int {
 // weak words ("aina", "again") do not make a journey stage.
 const minStageEvidence = 1.0
 
-func (c *Classifier) journeyStage(toks []token.Token, tp string, tr *trace) string {
-	var weights [16]float64
-	for i := 0; i < len(toks); {
-		e, n := c.t.stages.Match(toks, i)
-		if e == nil {
-			i++
-			continue
-		}
-		idx := stageOrder[e.Value.kind]
-		weights[idx] += e.Value.weight
-		tr.add("journey_stage", "phrase", e.Phrase, e.Value.weight, e.Value.kind)
-		i += n
-	}
+func journeyStage(cues *cueScan, tp string, tr *trace) string {
+	weights := &cues.stageWeights
 	best := -1
 	for i := range mention.JourneyStages {
 		if weights[i] >= minStageEvidence && (best < 0 || weights[i] >= weights[best]) {

@@ -61,9 +61,8 @@ type cue struct {
 type tables struct {
 	sentiment map[string]*sentimentLexicon // by language code
 	symbols   map[string]float64           // emoji and emoticons
-	stages    *lexicon.Matcher[cue]
-	cues      *lexicon.Matcher[cue]
-	learned   map[string]learnedLexicon // by language code
+	cues      *lexicon.Matcher[cue]        // journey stages, disclosures and commercial cues
+	learned   map[string]learnedLexicon    // by language code
 	anyInfl   *lexicon.Inflections
 	lang      *lang.Detector
 	version   string
@@ -140,10 +139,7 @@ func loadTables() (*tables, error) {
 		}
 	}
 	var err error
-	if t.stages, err = loadCues("data/stages.tsv", t.anyInfl); err != nil {
-		return nil, err
-	}
-	if t.cues, err = loadCues("data/cues.tsv", t.anyInfl); err != nil {
+	if t.cues, err = loadCues(t.anyInfl, "data/stages.tsv", "data/cues.tsv"); err != nil {
 		return nil, err
 	}
 	if t.version, err = dataVersion(); err != nil {
@@ -152,9 +148,11 @@ func loadTables() (*tables, error) {
 	return t, nil
 }
 
-// loadCues reads kind/phrase/weight rows. "#tag" rows match only hashtags,
-// unless the same word is also listed plain ("mainos" and "#mainos").
-func loadCues(file string, infl *lexicon.Inflections) (*lexicon.Matcher[cue], error) {
+// loadCues reads kind/phrase/weight rows from the files into one matcher,
+// so one walk over the tokens finds stage and touchpoint cues alike. "#tag"
+// rows match only hashtags, unless the word is also listed plain
+// ("mainos" and "#mainos").
+func loadCues(infl *lexicon.Inflections, files ...string) (*lexicon.Matcher[cue], error) {
 	m := lexicon.NewMatcher[cue](infl)
 	type row struct {
 		phrase string
@@ -162,27 +160,32 @@ func loadCues(file string, infl *lexicon.Inflections) (*lexicon.Matcher[cue], er
 	}
 	var rows []row
 	plain := map[string]bool{}
-	err := eachRow(file, 3, func(f []string) error {
-		w, err := strconv.ParseFloat(f[2], 64)
+	for _, file := range files {
+		err := eachRow(file, 3, func(f []string) error {
+			w, err := strconv.ParseFloat(f[2], 64)
+			if err != nil {
+				return err
+			}
+			phrase, tagged := strings.CutPrefix(f[1], "#")
+			if !tagged {
+				plain[phrase] = true
+			}
+			rows = append(rows, row{phrase, cue{kind: f[0], weight: w, hashtagOnly: tagged}})
+			return nil
+		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		phrase, tagged := strings.CutPrefix(f[1], "#")
-		if !tagged {
-			plain[phrase] = true
-		}
-		rows = append(rows, row{phrase, cue{kind: f[0], weight: w, hashtagOnly: tagged}})
-		return nil
-	})
+	}
 	for _, r := range rows {
 		if r.cue.hashtagOnly && plain[r.phrase] {
 			continue
 		}
 		if err := m.Add(r.phrase, r.cue); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+			return nil, fmt.Errorf("%s: %w", strings.Join(files, ", "), err)
 		}
 	}
-	return m, err
+	return m, nil
 }
 
 // eachRow calls fn with the tab-separated fields of every non-comment line

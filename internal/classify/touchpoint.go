@@ -59,10 +59,9 @@ type touchpointResult struct {
 	undisclosed        bool
 }
 
-func (c *Classifier) touchpoint(m *mention.Mention, toks []token.Token, found []*brandMatcher, tr *trace) touchpointResult {
-	disclosure, commercial, commercialCue := c.commercialCues(toks, tr)
-	if disclosure != "" {
-		return touchpointResult{paid, "paid: disclosure marker \"" + disclosure + "\"", false}
+func (c *Classifier) touchpoint(m *mention.Mention, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
+	if cues.disclosure != "" {
+		return touchpointResult{paid, "paid: disclosure marker \"" + cues.disclosure + "\"", false}
 	}
 	if param, ok := paidTracking(m.URL, toks); ok {
 		return touchpointResult{paid, "paid: tracking parameter " + param, false}
@@ -73,15 +72,24 @@ func (c *Classifier) touchpoint(m *mention.Mention, toks []token.Token, found []
 	res := c.earnedOrShared(m)
 	// Flag a post about a brand that sells without saying so (Finnish
 	// Consumer Ombudsman: marketing must be recognisable as marketing).
-	if len(found) > 0 && commercial >= 2 {
+	if len(found) > 0 && cues.commercial >= 2 {
 		res.undisclosed = true
-		tr.add("touchpoint", "rule", "undisclosed_commercial", commercial, "commercial cues ("+commercialCue+") about a brand without a disclosure marker")
+		tr.add("touchpoint", "rule", "undisclosed_commercial", cues.commercial, "commercial cues ("+cues.firstCue+") about a brand without a disclosure marker")
 	}
 	return res
 }
 
-// commercialCues finds the first disclosure marker and sums commercial cues.
-func (c *Classifier) commercialCues(toks []token.Token, tr *trace) (disclosure string, commercial float64, firstCue string) {
+// cueScan is what one walk over the tokens found: journey-stage weights,
+// the first disclosure marker and the commercial cues.
+type cueScan struct {
+	stageWeights [16]float64
+	disclosure   string
+	commercial   float64
+	firstCue     string
+}
+
+func (c *Classifier) scanCues(toks []token.Token, tr *trace) cueScan {
+	var s cueScan
 	for i := 0; i < len(toks); {
 		e, n := c.t.cues.Match(toks, i)
 		if e == nil || (e.Value.hashtagOnly && toks[i].Kind != token.Hashtag) {
@@ -91,28 +99,31 @@ func (c *Classifier) commercialCues(toks []token.Token, tr *trace) (disclosure s
 		switch e.Value.kind {
 		case "disclosure":
 			tr.add("touchpoint", "phrase", e.Phrase, 1, "disclosure marker")
-			if disclosure == "" {
-				disclosure = e.Phrase
+			if s.disclosure == "" {
+				s.disclosure = e.Phrase
 			}
 		case "commercial":
-			commercial += e.Value.weight
+			s.commercial += e.Value.weight
 			tr.add("touchpoint", "phrase", e.Phrase, e.Value.weight, "commercial cue")
-			if firstCue == "" {
-				firstCue = e.Phrase
+			if s.firstCue == "" {
+				s.firstCue = e.Phrase
 			}
+		default:
+			s.stageWeights[stageOrder[e.Value.kind]] += e.Value.weight
+			tr.add("journey_stage", "phrase", e.Phrase, e.Value.weight, e.Value.kind)
 		}
 		i += n
 	}
 	for _, t := range toks {
 		if t.Kind == token.URL && isAffiliateURL(t.Text) {
-			commercial += 2
+			s.commercial += 2
 			tr.add("touchpoint", "url", t.Text, 2, "affiliate link")
-			if firstCue == "" {
-				firstCue = "affiliate link"
+			if s.firstCue == "" {
+				s.firstCue = "affiliate link"
 			}
 		}
 	}
-	return disclosure, commercial, firstCue
+	return s
 }
 
 // paidTracking finds a paid-traffic tracking parameter in the mention's URL

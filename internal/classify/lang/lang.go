@@ -71,13 +71,20 @@ const maxLangs = 16
 func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
 	for _, t := range toks {
-		if t.Kind != token.Word {
-			continue
+		if t.Kind == token.Word {
+			for _, ww := range d.words[t.Text] {
+				scores[ww.lang] += float64(ww.weight)
+			}
 		}
-		for _, ww := range d.words[t.Text] {
-			scores[ww.lang] += float64(ww.weight)
+	}
+	// Spelling cues cost more than word lookups; most posts are decided
+	// by their function words alone.
+	if !decisive(&scores, len(d.langs)) {
+		for _, t := range toks {
+			if t.Kind == token.Word {
+				d.spellingCues(t.Text, &scores)
+			}
 		}
-		d.spellingCues(t.Text, &scores)
 	}
 	best, second, total := -1, -1, 0.0
 	for i := range d.langs {
@@ -105,6 +112,20 @@ func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	}
 	r.Lang = Und
 	return r
+}
+
+// decisive reports function-word evidence strong enough that spelling
+// cues could not change the answer.
+func decisive(scores *[maxLangs]float64, n int) bool {
+	best, second := 0.0, 0.0
+	for _, v := range scores[:n] {
+		if v > best {
+			best, second = v, best
+		} else if v > second {
+			second = v
+		}
+	}
+	return best >= 4 && best >= 3*second
 }
 
 // Index returns the position of a language in the score order, for cues.

@@ -25,17 +25,65 @@ type Entry[T any] struct {
 	Value  T
 }
 
-// Matcher finds the longest phrase at a token position.
+// Matcher finds the longest phrase at a token position. First-term stems
+// live in a byte trie, so finding every stem that prefixes a word is one
+// walk over the word instead of a map lookup per prefix length.
 type Matcher[T any] struct {
-	byStem  map[string][]int // first term's stem -> entry indexes
+	root    [256]int32 // the root's children by byte (0 = none); the widest node
+	nodes   []trieNode
 	entries []Entry[T]
 	infl    *Inflections
-	minStem int // shortest stem in bytes, bounds the prefix scan
+}
+
+// trieNode is one byte step; entries lists the phrases whose first stem
+// ends here.
+type trieNode struct {
+	edges   []trieEdge
+	entries []int
+}
+
+type trieEdge struct {
+	b    byte
+	next int32
 }
 
 // NewMatcher returns an empty matcher using the given inflections.
 func NewMatcher[T any](infl *Inflections) *Matcher[T] {
-	return &Matcher[T]{byStem: map[string][]int{}, infl: infl, minStem: 1 << 30}
+	return &Matcher[T]{nodes: make([]trieNode, 1), infl: infl}
+}
+
+func (m *Matcher[T]) child(n int32, b byte) int32 {
+	if n == 0 {
+		if next := m.root[b]; next > 0 {
+			return next
+		}
+		return -1
+	}
+	for _, e := range m.nodes[n].edges {
+		if e.b == b {
+			return e.next
+		}
+	}
+	return -1
+}
+
+// node returns the trie node for key, creating the path.
+func (m *Matcher[T]) node(key string) int32 {
+	var n int32
+	for i := 0; i < len(key); i++ {
+		next := m.child(n, key[i])
+		if next < 0 {
+			next = int32(len(m.nodes))
+			m.nodes = append(m.nodes, trieNode{})
+			if n == 0 {
+				m.root[key[i]] = next
+			} else {
+				m.nodes[n].edges = append(m.nodes[n].edges, trieEdge{b: key[i], next: next})
+			}
+		}
+		n = next
+	}
+	return n
 }
 
 // Add registers a phrase: space-separated terms, each optionally ending in
@@ -54,8 +102,8 @@ func (m *Matcher[T]) Add(phrase string, v T) error {
 		}
 		terms[i] = term{stem: stem, prefix: prefix}
 	}
-	key := terms[0].stem
-	for _, idx := range m.byStem[key] {
+	n := m.node(terms[0].stem)
+	for _, idx := range m.nodes[n].entries {
 		if sameTerms(m.entries[idx].terms, terms) {
 			m.entries[idx].Value = v
 			m.entries[idx].Phrase = phrase
@@ -63,8 +111,7 @@ func (m *Matcher[T]) Add(phrase string, v T) error {
 		}
 	}
 	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, Value: v})
-	m.byStem[key] = append(m.byStem[key], len(m.entries)-1)
-	m.minStem = min(m.minStem, len(key))
+	m.nodes[n].entries = append(m.nodes[n].entries, len(m.entries)-1)
 	return nil
 }
 
@@ -91,12 +138,13 @@ func (m *Matcher[T]) Match(toks []token.Token, i int) (e *Entry[T], n int) {
 		return nil, 0
 	}
 	bestStem := 0
-	for k := len(w); k >= m.minStem; k-- {
-		if k < len(w) && !utf8.RuneStart(w[k]) {
-			continue
+	var node int32
+	for k := 1; k <= len(w); k++ {
+		if node = m.child(node, w[k-1]); node < 0 {
+			break
 		}
-		ids, ok := m.byStem[w[:k]]
-		if !ok {
+		ids := m.nodes[node].entries
+		if len(ids) == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
 			continue
 		}
 		for _, id := range ids {

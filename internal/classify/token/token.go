@@ -54,7 +54,7 @@ func Append(dst []Token, orig, lower string) []Token {
 		case r == '\n':
 			dst = append(dst, Token{Text: ".", Kind: Punct})
 			i += size
-		case unicode.IsSpace(r):
+		case r == ' ' || unicode.IsSpace(r):
 			i += size
 		case isWordRune(r):
 			end := wordEnd(lower, i)
@@ -70,10 +70,12 @@ func Append(dst []Token, orig, lower string) []Token {
 				i = end
 				continue
 			}
-			if e, ok := emoticonAt(lower, i); ok && lower[i] == 'x' {
-				dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon})
-				i = e
-				continue
+			if lower[i] == 'x' {
+				if e, ok := emoticonAt(lower, i); ok {
+					dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon})
+					i = e
+					continue
+				}
 			}
 			dst = append(dst, word(orig, lower, i, end, capsOK))
 			i = end
@@ -213,6 +215,9 @@ func emoticonAt(s string, i int) (int, bool) {
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf { // most text is ASCII: skip the Unicode tables
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
