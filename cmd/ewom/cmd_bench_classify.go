@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/jonreiter/govader"
+)
+
+func init() {
+	register("bench-classify", "classifier throughput vs govader (English VADER) on a mixed fi/en corpus", runBenchClassify)
+}
+
+func runBenchClassify(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "bench-classify")
+	dur := fs.Duration("duration", 3*time.Second, "how long to run each classifier")
+	size := fs.Int("bytes", 200, "approximate text size of each mention")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dur <= 0 || *size <= 0 {
+		return usagef("--duration and --bytes must be positive")
+	}
+	corpus := classify.BenchCorpus(*size)
+	if len(corpus) == 0 {
+		return fmt.Errorf("empty benchmark corpus")
+	}
+	c, err := classify.New([]config.Brand{
+		{Name: "TietokoneKoijarit", Owned: config.Owned{Domains: []string{"tietokonekoijarit.fi"}, Accounts: []string{"mastodon:@tk@mastodon.social"}}},
+		{Name: "Finnair"}, {Name: "Apple", Exclude: []string{"apple pie"}}, {Name: "Gigantti"}, {Name: "Elisa"}, {Name: "Veikkaus"},
+	})
+	if err != nil {
+		return err
+	}
+	bytes := 0
+	for _, m := range corpus {
+		bytes += len(m.Text)
+	}
+	fmt.Fprintf(env.stdout, "corpus: %d mentions, mean %d bytes, mixed fi/en/sv; one goroutine, GOMAXPROCS=%d\n",
+		len(corpus), bytes/len(corpus), runtime.GOMAXPROCS(0))
+	ours := measure(ctx, *dur, corpus, func(m *mention.Mention) { c.Classify(m) })
+	sia := govader.NewSentimentIntensityAnalyzer()
+	vader := measure(ctx, *dur, corpus, func(m *mention.Mention) { sia.PolarityScores(m.Text) })
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "ewom full classification:   %9.0f texts/s  %6.1f allocs/text\n", ours.rate, ours.allocs)
+	fmt.Fprintf(env.stdout, "govader sentiment only:     %9.0f texts/s  %6.1f allocs/text\n", vader.rate, vader.allocs)
+	fmt.Fprintf(env.stdout, "ratio ewom/govader:         %9.2fx\n", ours.rate/vader.rate)
+	return nil
+}
+
+type throughput struct {
+	rate   float64 // texts per second
+	allocs float64 // heap allocations per text
+}
+
+// measure runs fn over the corpus, round-robin, for about d.
+func measure(ctx context.Context, d time.Duration, corpus []mention.Mention, fn func(*mention.Mention)) throughput {
+	for i := range corpus { // warm up lazily built tables and caches
+		fn(&corpus[i])
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start, n := time.Now(), 0
+	for time.Since(start) < d && ctx.Err() == nil {
+		for i := range corpus {
+			fn(&corpus[i])
+		}
+		n += len(corpus)
+	}
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return throughput{rate: float64(n) / elapsed.Seconds(), allocs: float64(after.Mallocs-before.Mallocs) / float64(n)}
+}
