@@ -1,0 +1,13 @@
+package main
+
+import (
+	"context"
+
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/store"
+)
+
+// openStore opens the configured store for CLI commands.
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	return store.Open(ctx, cfg.Store, cfg.DataDir)
+}

@@ -1,0 +1,177 @@
+// Package api serves ewom's HTTP interface: the ingest and query API, health
+// endpoints and Prometheus metrics.
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ewom/ewom/internal/store"
+)
+
+// Checker reports whether a dependency is ready.
+type Checker interface {
+	Ready(ctx context.Context) error
+}
+
+// Server holds the API's dependencies. Fields must be set before Handler.
+type Server struct {
+	Bus          Publisher
+	Store        store.Store // nil when this process has no store (ingest-only)
+	Token        string
+	MaxBodyBytes int64
+	Gatherer     prometheus.Gatherer
+	Registerer   prometheus.Registerer
+	// Ready lists what /readyz checks, by name.
+	Ready map[string]Checker
+	Log   *slog.Logger
+
+	metrics *metrics
+}
+
+type metrics struct {
+	received prometheus.Counter
+	accepted prometheus.Counter
+	rejected *prometheus.CounterVec
+	failed   prometheus.Counter
+	requests *prometheus.CounterVec
+}
+
+// Handler builds the HTTP routes.
+func (s *Server) Handler() http.Handler {
+	s.metrics = &metrics{
+		received: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_ingest_received_mentions_total",
+			Help: "Mentions received by the ingest API, valid or not."}),
+		accepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_ingest_accepted_mentions_total",
+			Help: "Mentions the ingest API persisted on the bus."}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_ingest_rejected_mentions_total",
+			Help: "Mentions or requests the ingest API rejected, by reason."}, []string{"reason"}),
+		failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_ingest_failed_mentions_total",
+			Help: "Valid mentions the bus did not persist (the client was told to retry)."}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_http_requests_total",
+			Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
+	}
+	s.Registerer.MustRegister(s.metrics.received, s.metrics.accepted, s.metrics.rejected, s.metrics.failed, s.metrics.requests)
+
+	mux := http.NewServeMux()
+	handle := func(pattern, route string, h http.HandlerFunc) {
+		mux.Handle(pattern, s.count(route, h))
+	}
+	handle("POST /api/v1/mentions", "ingest", s.auth(s.handleIngest))
+	handle("GET /api/v1/mentions/count", "count", s.auth(s.handleCount))
+	handle("GET /healthz", "healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	handle("GET /readyz", "readyz", s.handleReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
+	return securityHeaders(mux)
+}
+
+func (s *Server) count(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		s.metrics.requests.WithLabelValues(route, fmt.Sprint(rec.code)).Inc()
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// auth requires the bearer token; comparison is constant-time.
+func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || s.Token == "" || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.Token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ewom"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{
+				"error": "missing or wrong bearer token: send 'Authorization: Bearer <token>' (see http.token_file or EWOM_TOKEN)"})
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) handleCount(w http.ResponseWriter, r *http.Request) {
+	if s.Store == nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "this process has no store (roles)"})
+		return
+	}
+	q := r.URL.Query()
+	from, err1 := parseQueryTime(q.Get("from"))
+	to, err2 := parseQueryTime(q.Get("to"))
+	if err1 != nil || err2 != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "from and to are required RFC 3339 times, e.g. from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z"})
+		return
+	}
+	if !to.After(from) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "to must be after from"})
+		return
+	}
+	n, err := s.Store.CountMentions(r.Context(), from, to, q.Get("brand"))
+	if err != nil {
+		s.Log.Error("count mentions", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store unavailable: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]uint64{"count": n})
+}
+
+func parseQueryTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, fmt.Errorf("missing")
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	status := map[string]string{}
+	code := http.StatusOK
+	for name, c := range s.Ready {
+		if err := c.Ready(ctx); err != nil {
+			status[name] = err.Error()
+			code = http.StatusServiceUnavailable
+		} else {
+			status[name] = "ok"
+		}
+	}
+	writeJSON(w, code, status)
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func readAll(r *http.Request) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(r.Body)
+	return buf.Bytes(), err
+}

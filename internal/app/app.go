@@ -1,0 +1,236 @@
+// Package app assembles ewom's roles (collect, classify, api, alert) into one
+// process: the bus, the store, the classifier workers, the collectors and the
+// HTTP server, started in dependency order and stopped in reverse.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/bus"
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/collector"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/pipeline"
+	"github.com/ewom/ewom/internal/store"
+)
+
+// App is a running ewom process.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	Bus      *bus.Bus
+	Store    store.Store
+
+	httpSrv     *http.Server
+	listener    net.Listener
+	sharedStore bool
+}
+
+// Option changes how Start builds the app.
+type Option func(*App)
+
+// WithStore uses an already open store instead of opening the configured
+// one (tests share the one embedded engine a process can hold). The app
+// does not close it.
+func WithStore(s store.Store) Option {
+	return func(a *App) { a.Store, a.sharedStore = s, true }
+}
+
+// Start brings up the roles in cfg.Roles. On error everything started so far
+// is closed again.
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (a *App, err error) {
+	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
+	for _, o := range opts {
+		o(a)
+	}
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data_dir %s: %w", cfg.DataDir, err)
+	}
+	if a.Bus, err = bus.Open(ctx, cfg.NATS, cfg.DataDir, bus.NewMetrics(a.Registry), log); err != nil {
+		return nil, err
+	}
+	log.Info("bus ready", "nats", displayNATS(cfg.NATS), "stream", cfg.NATS.Stream)
+	if needsStore := cfg.HasRole("classify") || cfg.HasRole("api") || cfg.HasRole("alert"); needsStore {
+		if a.Store == nil {
+			if a.Store, err = store.Open(ctx, cfg.Store, cfg.DataDir); err != nil {
+				return nil, err
+			}
+		}
+		applied, err := a.Store.Migrate(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		info := a.Store.Info()
+		log.Info("store ready", "engine", info.Engine, "version", info.Version, "database", info.Database, "migrations_applied", len(applied))
+	}
+	if cfg.HasRole("api") {
+		if err := a.listen(); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func displayNATS(c config.NATS) string {
+	if c.URL == "" {
+		return "embedded"
+	}
+	return config.RedactDSN(c.URL)
+}
+
+// listen binds the HTTP port early so that a taken port fails start-up.
+func (a *App) listen() error {
+	if a.Config.HTTP.Token == "" {
+		tok, path, err := ensureToken(a.Config.DataDir)
+		if err != nil {
+			return err
+		}
+		a.Config.HTTP.Token = tok
+		a.Log.Info("no http.token_file or EWOM_TOKEN set; using the generated API token", "token_file", path)
+	}
+	l, err := net.Listen("tcp", a.Config.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen %s: %w", a.Config.HTTP.Listen, err)
+	}
+	a.listener = l
+	return nil
+}
+
+// ensureToken reads data_dir/api-token, creating it with a random token.
+func ensureToken(dataDir string) (string, string, error) {
+	path := filepath.Join(dataDir, "api-token")
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return string(b), path, nil
+	}
+	buf := make([]byte, 24)
+	if _, err := rand.Read(buf); err != nil {
+		return "", "", err
+	}
+	tok := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(tok), 0o600); err != nil {
+		return "", "", fmt.Errorf("write API token: %w", err)
+	}
+	return tok, path, nil
+}
+
+// Addr is the HTTP listener's address, once started with the api role.
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return ""
+	}
+	return a.listener.Addr().String()
+}
+
+// Run serves until ctx ends, then shuts down gracefully: stop intake (HTTP,
+// collectors), let the workers drain and commit, then close store and bus.
+func (a *App) Run(ctx context.Context) error {
+	cfg := a.Config
+	intakeCtx, stopIntake := context.WithCancel(context.Background())
+	workCtx, stopWork := context.WithCancel(context.Background())
+	defer stopIntake()
+	defer stopWork()
+	var intake, work sync.WaitGroup
+	errs := make(chan error, 8)
+
+	if cfg.HasRole("classify") {
+		cls, err := classify.New(cfg.Brands)
+		if err != nil {
+			return fmt.Errorf("classifier: %w", err)
+		}
+		m := pipeline.NewMetrics(a.Registry)
+		for i := range cfg.Pipeline.Workers {
+			w := &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Pipeline: cfg.Pipeline,
+				Batch: cfg.Store, Metrics: m, Log: a.Log.With("component", "classifier", "worker", i)}
+			work.Go(func() {
+				if err := w.Run(workCtx); err != nil {
+					errs <- fmt.Errorf("classifier worker: %w", err)
+				}
+			})
+		}
+		a.Log.Info("classifier workers running", "workers", cfg.Pipeline.Workers, "classifier_version", cls.Version())
+	}
+	if cfg.HasRole("collect") && len(cfg.Sources) > 0 {
+		r, err := collector.NewRunner(cfg.Sources, collector.Options{Publisher: a.Bus, Cursors: a.Bus.Cursors(),
+			Registerer: a.Registry, Logger: a.Log.With("component", "collector")})
+		if err != nil {
+			return fmt.Errorf("collectors: %w", err)
+		}
+		intake.Go(func() { r.Run(intakeCtx) })
+		a.Log.Info("collectors running", "sources", r.Sources())
+	}
+	if a.listener != nil {
+		srv := &api.Server{Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+			Gatherer: a.Registry, Registerer: a.Registry, Log: a.Log.With("component", "api"),
+			Ready: map[string]api.Checker{"bus": a.Bus}}
+		if a.Store != nil {
+			srv.Ready["store"] = pinger{a.Store}
+		}
+		a.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+		intake.Go(func() {
+			if err := a.httpSrv.Serve(a.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("http: %w", err)
+			}
+		})
+		a.Log.Info("http listening", "addr", a.Addr())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		a.Log.Info("shutting down: stopping intake")
+	case runErr = <-errs:
+		a.Log.Error("component failed; shutting down", "err", runErr)
+	}
+	if a.httpSrv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		_ = a.httpSrv.Shutdown(sctx)
+		cancel()
+	}
+	stopIntake()
+	intake.Wait()
+	a.Log.Info("shutting down: draining classifier workers")
+	stopWork()
+	work.Wait()
+	a.close()
+	a.Log.Info("stopped")
+	return runErr
+}
+
+type pinger struct{ s store.Store }
+
+func (p pinger) Ready(ctx context.Context) error { return p.s.Ping(ctx) }
+
+func (a *App) close() {
+	if a.listener != nil && a.httpSrv == nil {
+		a.listener.Close()
+	}
+	if a.Store != nil && !a.sharedStore {
+		a.Store.Close()
+	}
+	if a.Bus != nil {
+		a.Bus.Close()
+	}
+}

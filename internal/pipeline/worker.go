@@ -1,0 +1,282 @@
+// Package pipeline is the classifier worker: it pulls mentions from the bus,
+// classifies them, writes them to the store in batches and acknowledges each
+// message only after its rows are committed.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ewom/ewom/internal/bus"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/store"
+)
+
+// Classifier labels a mention; *classify.Classifier implements it.
+type Classifier interface {
+	Classify(m *mention.Mention) mention.Classification
+}
+
+// Transform rewrites a mention before it is stored, e.g. to pseudonymise
+// its author. It may be nil.
+type Transform func(m *mention.Mention)
+
+// Worker consumes the bus and fills the store.
+type Worker struct {
+	Bus        *bus.Bus
+	Store      store.Store
+	Classifier Classifier
+	Transform  Transform
+	Pipeline   config.Pipeline
+	Batch      config.Store
+	Metrics    *Metrics
+	Log        *slog.Logger
+}
+
+// item is one message in a batch with the rows it became.
+type item struct {
+	msg  jetstream.Msg
+	id   string
+	rows []store.Row
+}
+
+type batch struct {
+	items []item
+	rows  int
+	bytes int
+}
+
+// Run consumes until ctx ends, then drains: messages already delivered are
+// processed, the last batch is flushed and acknowledged, and Run returns.
+func (w *Worker) Run(ctx context.Context) error {
+	cons, err := w.Bus.Consumer(ctx, bus.ConsumerConfig{AckWait: w.Pipeline.AckWait,
+		MaxAckPending: w.Pipeline.MaxAckPending, MaxDeliver: w.Pipeline.MaxDeliver})
+	if err != nil {
+		return err
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(max(w.Batch.BatchRows, 500)))
+	if err != nil {
+		return fmt.Errorf("start consuming: %w", err)
+	}
+	msgs := make(chan jetstream.Msg, 256)
+	go func() {
+		defer close(msgs)
+		for {
+			m, err := iter.Next()
+			if err != nil {
+				if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+					w.Log.Error("consume from bus", "err", err)
+				}
+				return
+			}
+			msgs <- m
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		// Drain stops pulling but hands out what was already delivered.
+		iter.Drain()
+	}()
+
+	// The inserter runs beside the classifying loop so that classification of
+	// the next batch overlaps the store's commit of this one.
+	full := make(chan *batch, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for b := range full {
+			w.commit(b)
+		}
+	})
+
+	cur := &batch{}
+	timer := time.NewTimer(w.Batch.FlushInterval)
+	timer.Stop()
+	flush := func() {
+		if len(cur.items) == 0 {
+			return
+		}
+		timer.Stop()
+		full <- cur
+		cur = &batch{}
+	}
+	for {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				flush()
+				close(full)
+				wg.Wait()
+				return nil
+			}
+			it, ok := w.prepare(ctx, m)
+			if !ok {
+				continue
+			}
+			if len(cur.items) == 0 {
+				timer.Reset(w.Batch.FlushInterval)
+			}
+			cur.items = append(cur.items, it)
+			cur.rows += len(it.rows)
+			for i := range it.rows {
+				cur.bytes += it.rows[i].Size()
+			}
+			if cur.rows >= w.Batch.BatchRows || cur.bytes >= w.Batch.BatchBytes {
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		}
+	}
+}
+
+// prepare decodes and classifies one message. Messages that can never be
+// processed go to the dead-letter stream; ok is false for them.
+func (w *Worker) prepare(ctx context.Context, msg jetstream.Msg) (item, bool) {
+	w.Metrics.received.Inc()
+	m, err := mention.Parse(msg.Data())
+	if err != nil {
+		var ve *mention.ValidationError
+		reason := "unparseable: " + err.Error()
+		if errors.As(err, &ve) && ve.Field != "" {
+			reason = "invalid: " + err.Error()
+		}
+		w.deadLetter(ctx, msg, reason)
+		return item{}, false
+	}
+	ingested := time.Now()
+	if meta, err := msg.Metadata(); err == nil {
+		ingested = meta.Timestamp
+	}
+	id := m.Key()
+	declaredLang := m.Lang
+	cls := w.Classifier.Classify(&m)
+	w.Metrics.classified.WithLabelValues(cls.Sentiment).Inc()
+	if w.Transform != nil {
+		w.Transform(&m)
+	}
+	base := store.Row{
+		MentionID: id, Source: m.Source, SourceID: m.ID, URL: m.URL, Title: m.Title, Text: m.Text,
+		AuthorHandle: m.Author.Handle, AuthorName: m.Author.Name, AuthorURL: m.Author.URL,
+		AuthorFollowers: uint64(max(m.Author.Followers, 0)), PublishedAt: m.PublishedAt, IngestedAt: ingested,
+		Lang: cls.Lang, SourceLang: declaredLang, Likes: uint64(max(m.Engagement.Likes, 0)),
+		Reposts: uint64(max(m.Engagement.Reposts, 0)), Replies: uint64(max(m.Engagement.Replies, 0)),
+		ParentURL: m.ParentURL, Sentiment: cls.Sentiment, SentimentScore: float32(cls.SentimentScore),
+		SentimentUnscored: cls.SentimentUnscored, Touchpoint: cls.Touchpoint, TouchpointReason: cls.TouchpointReason,
+		UndisclosedCommercial: cls.UndisclosedCommercial, JourneyStage: cls.JourneyStage, Brands: cls.Brands,
+		ClassifierVersion: cls.ClassifierVersion, Raw: string(msg.Data()),
+	}
+	if m.Rating != nil {
+		r := float32(*m.Rating)
+		base.Rating = &r
+	}
+	if w.Transform != nil {
+		// The raw payload must not keep what the transform removed.
+		if raw, err := m.MarshalJSON(); err == nil {
+			base.Raw = string(raw)
+		}
+	}
+	rows := make([]store.Row, 0, max(len(cls.Brands), 1))
+	if len(cls.Brands) == 0 {
+		rows = append(rows, base)
+	}
+	for _, b := range cls.Brands {
+		r := base
+		r.Brand = b
+		rows = append(rows, r)
+	}
+	return item{msg: msg, id: id, rows: rows}, true
+}
+
+// commit stores a batch and settles every message in it: ack after the
+// rows are committed (or were already stored), delayed redelivery when the
+// store fails, dead letter on the last allowed delivery.
+func (w *Worker) commit(b *batch) {
+	start := time.Now()
+	// The store call must end well within AckWait, or the messages would be
+	// redelivered to another worker while this one still holds them.
+	ctx, cancel := context.WithTimeout(context.Background(), w.Pipeline.AckWait/2)
+	defer cancel()
+	err := w.store(ctx, b)
+	w.Metrics.insertSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		w.Metrics.insertFailed.Inc()
+		w.Log.Warn("store batch failed; messages will be redelivered", "mentions", len(b.items), "err", err)
+		for _, it := range b.items {
+			w.retryOrDeadLetter(it.msg, err)
+		}
+		return
+	}
+	for _, it := range b.items {
+		if err := it.msg.Ack(); err != nil {
+			w.Log.Warn("ack", "err", err)
+		}
+		if meta, err := it.msg.Metadata(); err == nil {
+			w.Metrics.latency.Observe(time.Since(meta.Timestamp).Seconds())
+		}
+	}
+}
+
+// store inserts the batch's rows whose mention is not stored yet, so a
+// redelivered or re-imported mention is neither stored nor counted twice.
+func (w *Worker) store(ctx context.Context, b *batch) error {
+	ids := make([]string, 0, len(b.items))
+	for _, it := range b.items {
+		ids = append(ids, it.id)
+	}
+	existing, err := w.Store.ExistingIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	rows := make([]store.Row, 0, b.rows)
+	seen := make(map[string]bool, len(b.items))
+	for _, it := range b.items {
+		if existing[it.id] || seen[it.id] {
+			w.Metrics.duplicates.Inc()
+			continue
+		}
+		seen[it.id] = true
+		rows = append(rows, it.rows...)
+	}
+	if err := w.Store.Insert(ctx, rows); err != nil {
+		return err
+	}
+	w.Metrics.batchRows.Observe(float64(len(rows)))
+	w.Metrics.stored.Add(float64(len(seen)))
+	return nil
+}
+
+func (w *Worker) retryOrDeadLetter(msg jetstream.Msg, cause error) {
+	meta, err := msg.Metadata()
+	if err == nil && int(meta.NumDelivered) >= w.Pipeline.MaxDeliver {
+		w.deadLetter(context.Background(), msg, fmt.Sprintf("max_deliveries: %d attempts failed, last: %v", meta.NumDelivered, cause))
+		return
+	}
+	delay := w.Pipeline.Backoff[len(w.Pipeline.Backoff)-1]
+	if err == nil && int(meta.NumDelivered)-1 < len(w.Pipeline.Backoff) {
+		delay = w.Pipeline.Backoff[meta.NumDelivered-1]
+	}
+	w.Metrics.redelivered.Inc()
+	if err := msg.NakWithDelay(delay); err != nil {
+		w.Log.Warn("nak", "err", err)
+	}
+}
+
+func (w *Worker) deadLetter(ctx context.Context, msg jetstream.Msg, reason string) {
+	w.Log.Warn("dead-lettering message", "subject", msg.Subject(), "reason", reason)
+	if err := w.Bus.DeadLetter(ctx, msg.Subject(), msg.Data(), reason); err != nil {
+		// Keep the message on the stream rather than lose it.
+		w.Log.Error("dead-letter failed; message stays on the stream", "err", err)
+		_ = msg.NakWithDelay(5 * time.Second)
+		return
+	}
+	if err := msg.Term(); err != nil {
+		w.Log.Warn("term", "err", err)
+	}
+}
