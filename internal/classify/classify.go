@@ -139,7 +139,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	author := accountKey(m)
 	for _, b := range c.brands {
 		matched, ok := b.find(lowerTitle, c.t.anyInfl)
-		if !ok && b.accounts[author] {
+		if !ok && author != "" && b.accounts[author] {
 			matched, ok = author, true // a brand's own post is about the brand
 		}
 		if !ok {
@@ -158,7 +158,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	}
 
 	cues := c.scanCues(toks, tr)
-	tp := c.touchpoint(m, toks, &cues, found, tr)
+	tp := c.touchpoint(m, author, toks, &cues, found, tr)
 	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
 	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
 	cl.JourneyStage = journeyStage(&cues, tp.touchpoint, tr)

@@ -59,14 +59,14 @@ type touchpointResult struct {
 	undisclosed        bool
 }
 
-func (c *Classifier) touchpoint(m *mention.Mention, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
+func (c *Classifier) touchpoint(m *mention.Mention, author string, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
 	if cues.disclosure != "" {
 		return touchpointResult{paid, "paid: disclosure marker \"" + cues.disclosure + "\"", false}
 	}
 	if param, ok := paidTracking(m.URL, toks); ok {
 		return touchpointResult{paid, "paid: tracking parameter " + param, false}
 	}
-	if r, ok := c.ownedBy(m); ok {
+	if r, ok := c.ownedBy(m, author); ok {
 		return touchpointResult{owned, r, false}
 	}
 	res := c.earnedOrShared(m)
@@ -171,10 +171,10 @@ func isAffiliateURL(raw string) bool {
 	return false
 }
 
-// ownedBy reports whether the mention comes from a brand's own account or
-// site.
-func (c *Classifier) ownedBy(m *mention.Mention) (string, bool) {
-	if key := accountKey(m); key != "" {
+// ownedBy reports whether the mention comes from a brand's own account
+// (author, as from accountKey) or site.
+func (c *Classifier) ownedBy(m *mention.Mention, author string) (string, bool) {
+	if key := author; key != "" {
 		for _, b := range c.brands {
 			if b.accounts[key] {
 				return "owned: author " + key + " is " + b.name + "'s own account", true
