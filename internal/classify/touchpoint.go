@@ -174,10 +174,10 @@ func isAffiliateURL(raw string) bool {
 // ownedBy reports whether the mention comes from a brand's own account
 // (author, as from accountKey) or site.
 func (c *Classifier) ownedBy(m *mention.Mention, author string) (string, bool) {
-	if key := author; key != "" {
+	if author != "" {
 		for _, b := range c.brands {
-			if b.accounts[key] {
-				return "owned: author " + key + " is " + b.name + "'s own account", true
+			if b.accounts[author] {
+				return "owned: author " + author + " is " + b.name + "'s own account", true
 			}
 		}
 	}
