@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -260,7 +261,11 @@ func FuzzHTMLToText(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := HTMLToText(s)
-		if !strings.Contains(s, "&") && len(out) > len(s)+2*strings.Count(s, "<")+3 {
+		if !utf8.ValidString(out) {
+			t.Fatalf("invalid UTF-8 in %q", out)
+		}
+		// Invalid bytes become U+FFFD (3 bytes); nothing else grows.
+		if len(out) > 3*len(s)+2 {
 			t.Fatalf("output grew: %d → %d", len(s), len(out))
 		}
 		if strings.Contains(out, "\n\n\n") {
@@ -285,5 +290,19 @@ func TestLinkURL(t *testing.T) {
 	h.Set("Link", `</relative?page=2>; rel=next`)
 	if u := LinkURL(h, base, "next"); u == nil || u.String() != "https://mastodon.example/relative?page=2" {
 		t.Errorf("relative next = %v", u)
+	}
+}
+
+func TestWatermark(t *testing.T) {
+	var w Watermark
+	w.Advance(10, "a")
+	w.Advance(10, "b")
+	w.Advance(10, "a")
+	if w.Since != 10 || len(w.IDs) != 2 || !w.Seen(10, "b") || w.Seen(10, "c") || !w.Seen(9, "z") || w.Seen(11, "a") {
+		t.Errorf("watermark %+v", w)
+	}
+	w.Advance(12, "c")
+	if w.Since != 12 || len(w.IDs) != 1 || !w.Seen(10, "new-but-older") {
+		t.Errorf("advanced %+v", w)
 	}
 }
