@@ -54,17 +54,19 @@ func WithStore(s store.Store) Option {
 
 // Start brings up the roles in cfg.Roles. On error everything started so far
 // is closed again.
-func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (a *App, err error) {
-	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	a := &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
 	for _, o := range opts {
 		o(a)
 	}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	started := false
 	defer func() {
-		if err != nil {
+		if !started {
 			a.close()
 		}
 	}()
+	var err error
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %s: %w", cfg.DataDir, err)
 	}
@@ -90,6 +92,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 			return nil, err
 		}
 	}
+	started = true
 	return a, nil
 }
 

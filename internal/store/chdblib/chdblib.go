@@ -61,7 +61,9 @@ func Load(path string) (string, error) {
 			if _, err := os.Stat(p); err != nil {
 				continue
 			}
+			saved := saveSignals()
 			handle, err := purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+			saved.restore()
 			if err != nil {
 				loadErr = fmt.Errorf("load %s: %w", p, err)
 				return
@@ -106,13 +108,19 @@ func Open(dataDir string) (*Conn, error) {
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("chdb: create %s: %w", dataDir, err)
 	}
-	args := []string{"clickhouse", "--path=" + dataDir}
+	args := []string{"clickhouse", "--path=" + dataDir,
+		// The query profilers interrupt threads with SIGUSR1/SIGUSR2 timers;
+		// in a Go process those signals land on Go threads and crash or
+		// hang it, so they stay off.
+		"--query_profiler_real_time_period_ns=0", "--query_profiler_cpu_time_period_ns=0"}
 	argv := make([]*byte, len(args))
 	for i, a := range args {
 		b := append([]byte(a), 0)
 		argv[i] = &b[0]
 	}
+	saved := saveSignals()
 	conn := loaded.connect(len(argv), argv)
+	saved.restore()
 	if conn == nil {
 		return nil, fmt.Errorf("chdb: could not open the engine on %s (is another process using it?)", dataDir)
 	}

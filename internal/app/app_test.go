@@ -1,0 +1,306 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/app"
+	"github.com/ewom/ewom/internal/bus"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	storetest.StopShared()
+	os.Exit(code)
+}
+
+var day = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
+const token = "test-token-123"
+
+func testConfig(t *testing.T) config.Config {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.HTTP.Token = token
+	cfg.Store.FlushInterval = 50 * time.Millisecond
+	cfg.Pipeline.Backoff = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}
+	cfg.Brands = []config.Brand{{Name: "TietokoneKoijarit", Aliases: []string{"Koijarit"}}, {Name: "Rival"}}
+	return cfg
+}
+
+// running is an app serving in the background.
+type running struct {
+	*app.App
+	base string
+	stop func()
+}
+
+func start(t *testing.T, cfg config.Config, s store.Store) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Start(ctx, cfg, testLogger(), app.WithStore(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	var stopped bool
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return &running{App: a, base: "http://" + a.Addr(), stop: stop}
+}
+
+func mentionJSON(i int) string {
+	texts := []string{"TietokoneKoijarit: tilasin läppärin, toimitus myöhässä jo viikon 😡",
+		"Really happy with the Koijarit laptop, fast delivery!",
+		"Rival customer service did not answer at all", "Ei ollut hyvä kokemus, en suosittele"}
+	return fmt.Sprintf(`{"source":"test","id":"%d","text":%q,"published_at":%q,"author":{"handle":"@u%d"}}`,
+		i, texts[i%len(texts)], day.Add(time.Duration(i)*time.Second).Format(time.RFC3339), i%7)
+}
+
+func post(t *testing.T, base, tok, contentType string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/mentions", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("answer %d is not JSON: %s", resp.StatusCode, b)
+	}
+	return resp.StatusCode, out
+}
+
+func ndjson(from, to int) []byte {
+	var sb strings.Builder
+	for i := from; i < to; i++ {
+		sb.WriteString(mentionJSON(i))
+		sb.WriteByte('\n')
+	}
+	return []byte(sb.String())
+}
+
+func countAPI(t *testing.T, base string) uint64 {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/mentions/count?from="+day.Format(time.RFC3339)+"&to="+day.Add(48*time.Hour).Format(time.RFC3339), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct{ Count uint64 }
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Count
+}
+
+// waitCount polls the count API until it reaches want or the deadline passes.
+func waitCount(t *testing.T, base string, want uint64, within time.Duration) uint64 {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var n uint64
+	for time.Now().Before(deadline) {
+		if n = countAPI(t, base); n >= want {
+			// Hold on a little to see that nothing more (a duplicate) arrives.
+			time.Sleep(300 * time.Millisecond)
+			return countAPI(t, base)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return n
+}
+
+func TestMentionsStoredExactlyOnce(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			cfg := testConfig(t)
+			r := start(t, cfg, e.Store)
+			const n = 2000
+			code, out := post(t, r.base, token, "application/x-ndjson", ndjson(0, n))
+			if code != 200 || out["accepted"] != float64(n) {
+				t.Fatalf("first post: %d %v", code, out)
+			}
+			// The same mentions again: within the bus's duplicate window.
+			if code, out = post(t, r.base, token, "application/x-ndjson", ndjson(0, n)); code != 200 {
+				t.Fatalf("second post: %d %v", code, out)
+			}
+			if got := waitCount(t, r.base, n, 30*time.Second); got != n {
+				t.Fatalf("count = %d, want %d", got, n)
+			}
+			// And after the bus's duplicate window (simulated by a bus on fresh
+			// storage, which remembers no ids): the store must catch them.
+			r.stop()
+			cfg.DataDir = t.TempDir()
+			r2 := start(t, cfg, e.Store)
+			if code, out = post(t, r2.base, token, "application/json", ndjson(n/2, n+100)); code != 200 {
+				t.Fatalf("third post: %d %v", code, out)
+			}
+			if got := waitCount(t, r2.base, n+100, 30*time.Second); got != n+100 {
+				t.Fatalf("count after re-post = %d, want %d", got, n+100)
+			}
+			raw := queryUint(t, e.Store, "SELECT count() AS n FROM "+e.Store.Table("mentions"))
+			distinct := queryUint(t, e.Store, "SELECT uniqExact(mention_id, brand) AS n FROM "+e.Store.Table("mentions"))
+			rollup := queryUint(t, e.Store, "SELECT sum(mentions) AS n FROM "+e.Store.Table("mentions_5m"))
+			if raw != distinct || rollup != distinct {
+				t.Fatalf("%d raw rows, %d rolled up, for %d distinct mention×brand pairs: something counted twice", raw, rollup, distinct)
+			}
+		})
+	}
+}
+
+func TestPoisonMessagesAreDeadLettered(t *testing.T) {
+	cfg := testConfig(t)
+	r := start(t, cfg, storetest.Embedded(t))
+	ctx := context.Background()
+	js := r.Bus.JetStream()
+	for _, bad := range []string{`{not json`, `{"source":"x","text":"no time"}`, "\xff\xfe"} {
+		if _, err := js.Publish(ctx, bus.Subject("poison"), []byte(bad)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out := post(t, r.base, token, "application/json", ndjson(0, 10)); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	if got := waitCount(t, r.base, 10, 20*time.Second); got != 10 {
+		t.Fatalf("good mentions behind the poison ones: count %d, want 10", got)
+	}
+	dl, err := r.Bus.DeadLetters(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dl) != 3 {
+		t.Fatalf("%d dead letters, want 3: %+v", len(dl), dl)
+	}
+	for _, d := range dl {
+		if d.Reason == "" || d.OriginalSubject != "ewom.mention.raw.poison" {
+			t.Errorf("dead letter without reason or origin: %+v", d)
+		}
+	}
+	if !strings.HasPrefix(dl[0].Reason, "unparseable:") || !strings.HasPrefix(dl[1].Reason, "invalid:") {
+		t.Errorf("reasons = %q, %q", dl[0].Reason, dl[1].Reason)
+	}
+}
+
+func TestStoreOutageLosesNothing(t *testing.T) {
+	srv := storetest.RunServer(t)
+	ctx := context.Background()
+	s, err := store.OpenServer(ctx, srv.DSN("outage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	r := start(t, cfg, s)
+	if code, out := post(t, r.base, token, "application/json", ndjson(0, 300)); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	if got := waitCount(t, r.base, 300, 20*time.Second); got != 300 {
+		t.Fatalf("before outage: %d", got)
+	}
+	srv.Stop()
+	// Ingest keeps accepting while the store is down: the bus holds the backlog.
+	if code, out := post(t, r.base, token, "application/json", ndjson(300, 1300)); code != 200 {
+		t.Fatalf("post during outage: %d %v", code, out)
+	}
+	time.Sleep(1500 * time.Millisecond) // several failed flushes and redeliveries
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitCount(t, r.base, 1300, 60*time.Second); got != 1300 {
+		t.Fatalf("after outage: count %d, want 1300", got)
+	}
+}
+
+func TestIngestRejectsBadInputClearly(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.HTTP.MaxBodyBytes = 64 << 10
+	r := start(t, cfg, storetest.Embedded(t))
+	cases := []struct {
+		name, body, tok string
+		code            int
+		wantErr         string
+		accepted        float64
+	}{
+		{"wrong token", mentionJSON(1), "nope", 401, "bearer token", 0},
+		{"invalid JSON array", `[{"source":`, token, 400, "not a valid JSON array", 0},
+		{"empty", ``, token, 400, "empty body", 0},
+		{"missing fields", `{"source":"x"}`, token, 422, "no valid mentions", 0},
+		{"oversize", `[` + strings.Repeat(mentionJSON(1)+",", 1000) + mentionJSON(2) + `]`, token, 413, "larger than", 0},
+		{"invalid UTF-8 item among good", mentionJSON(1) + "\n" + `{"source":"x","text":"bad \xff","published_at":"2026-11-20T00:00:00Z"}` + "\n" + mentionJSON(2), token, 200, "", 2},
+		{"bad line among good", mentionJSON(3) + "\n{oops\n" + mentionJSON(4), token, 200, "", 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out := post(t, r.base, c.tok, "application/json", []byte(c.body))
+			if code != c.code {
+				t.Fatalf("status %d, want %d: %v", code, c.code, out)
+			}
+			if c.wantErr != "" && !strings.Contains(fmt.Sprint(out["error"]), c.wantErr) {
+				t.Fatalf("error %q does not say %q", out["error"], c.wantErr)
+			}
+			if c.code == 200 {
+				rej := out["rejected"].([]any)
+				if out["accepted"] != c.accepted || len(rej) != 1 {
+					t.Fatalf("accepted %v, rejected %v", out["accepted"], rej)
+				}
+				first := rej[0].(map[string]any)
+				if first["index"] != float64(1) || first["line"] != float64(2) || first["error"] == "" {
+					t.Fatalf("rejection should name item 1 on line 2 and why: %v", first)
+				}
+			}
+		})
+	}
+}
+
+// testLogger logs to stderr when EWOM_TEST_LOG is set, else discards.
+func testLogger() *slog.Logger {
+	if os.Getenv("EWOM_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func queryUint(t *testing.T, s store.Store, q string) uint64 {
+	t.Helper()
+	rows, err := s.Query(context.Background(), q)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%s: %v", q, err)
+	}
+	var v struct{ N uint64 }
+	if err := json.Unmarshal(rows[0], &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.N
+}
