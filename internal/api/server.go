@@ -36,6 +36,9 @@ type Server struct {
 	// Ready lists what /readyz checks, by name.
 	Ready map[string]Checker
 	Log   *slog.Logger
+	// Routes are further route sets (dashboards, alerts, webhooks) mounted
+	// on the same mux.
+	Routes []Routes
 
 	metrics *metrics
 }
@@ -46,6 +49,13 @@ type metrics struct {
 	rejected *prometheus.CounterVec
 	failed   prometheus.Counter
 	requests *prometheus.CounterVec
+}
+
+// Routes is a set of routes another package mounts on the API's mux.
+type Routes interface {
+	// Register adds routes; authenticate wraps handlers that need the
+	// bearer token (write and admin endpoints).
+	Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc)
 }
 
 // Handler builds the HTTP routes.
@@ -73,6 +83,9 @@ func (s *Server) Handler() http.Handler {
 	handle("GET /healthz", "healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	handle("GET /readyz", "readyz", s.handleReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
+	for _, r := range s.Routes {
+		r.Register(mux, s.auth)
+	}
 	return securityHeaders(mux)
 }
 

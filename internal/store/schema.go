@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,6 +120,10 @@ type migration struct {
 	stmts   func(s *common) []string
 }
 
+// Version ranges per area, so each area's file adds its own migrations
+// without renumbering others: 1-99 mentions and rollups (this file),
+// 100-199 alerting, 200-299 dashboards and labels, 300-399 operations
+// (retention, privacy).
 var migrations = []migration{
 	{1, "mentions table", func(s *common) []string {
 		cols := make([]string, len(mentionColumns))
@@ -185,7 +190,7 @@ func (c *common) Migrate(ctx context.Context) ([]string, error) {
 		done[v.Version] = true
 	}
 	var applied []string
-	for _, m := range migrations {
+	for _, m := range sortedMigrations() {
 		if done[m.version] {
 			continue
 		}
@@ -201,4 +206,19 @@ func (c *common) Migrate(ctx context.Context) ([]string, error) {
 		applied = append(applied, fmt.Sprintf("%d %s", m.version, m.name))
 	}
 	return applied, nil
+}
+
+// registerMigrations adds an area's migrations; called from init functions
+// of the schema_*.go files.
+func registerMigrations(ms ...migration) { migrations = append(migrations, ms...) }
+
+func sortedMigrations() []migration {
+	ms := slices.Clone(migrations)
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			panic(fmt.Sprintf("store: migration version %d used twice (%s, %s)", ms[i].version, ms[i-1].name, ms[i].name))
+		}
+	}
+	return ms
 }
