@@ -29,6 +29,7 @@ type Config struct {
 	Brands   []Brand  `yaml:"brands"`
 	Sources  []Source `yaml:"sources"`
 	Alerts   Alerts   `yaml:"alerts"`
+	Web      Web      `yaml:"web"`
 	Privacy  Privacy  `yaml:"privacy"`
 }
 
@@ -149,25 +150,6 @@ func (s *Source) Decode(v any) error {
 	return nil
 }
 
-// Alerts configures the negative-eWOM spike detector and its notifiers.
-type Alerts struct {
-	NegativeSpike NegativeSpike `yaml:"negative_spike"`
-	Notify        []Notifier    `yaml:"notify"`
-}
-
-// NegativeSpike tunes the detector.
-type NegativeSpike struct {
-	Windows  []time.Duration `yaml:"windows"`
-	MinCount int             `yaml:"min_count"`
-}
-
-// Notifier is one alert destination.
-type Notifier struct {
-	Type      string `yaml:"type"` // webhook, slack, alertmanager
-	URL       string `yaml:"url"`
-	SecretEnv string `yaml:"secret_env"`
-}
-
 // Privacy controls handling of personal data.
 type Privacy struct {
 	// PseudonymizeAuthors replaces author handles with a keyed hash; the key
@@ -188,7 +170,8 @@ func Default() Config {
 		Store: Store{BatchRows: 5000, BatchBytes: 8 << 20, FlushInterval: 500 * time.Millisecond},
 		Pipeline: Pipeline{Workers: 1, MaxAckPending: 20000, MaxDeliver: 20, AckWait: 60 * time.Second,
 			Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}},
-		Alerts:  Alerts{NegativeSpike: NegativeSpike{Windows: []time.Duration{15 * time.Minute, time.Hour, 24 * time.Hour}, MinCount: 5}},
+		Alerts:  defaultAlerts(),
+		Web:     defaultWeb(),
 		Privacy: Privacy{KeyEnv: "EWOM_PSEUDONYM_KEY"},
 	}
 }
@@ -369,20 +352,8 @@ func (c *Config) Validate() error {
 			bad(p+".interval", "must not be negative")
 		}
 	}
-	for i, w := range c.Alerts.NegativeSpike.Windows {
-		if w < time.Minute {
-			bad(fmt.Sprintf("alerts.negative_spike.windows[%d]", i), "%s is below 1m", w)
-		}
-	}
-	for i, n := range c.Alerts.Notify {
-		p := fmt.Sprintf("alerts.notify[%d]", i)
-		if !contains([]string{"webhook", "slack", "alertmanager"}, n.Type) {
-			bad(p+".type", "%q is not one of webhook, slack, alertmanager", n.Type)
-		}
-		if u, err := url.Parse(n.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad(p+".url", "%q is not an http(s) URL", n.URL)
-		}
-	}
+	c.Alerts.validate(bad)
+	c.Web.validate(bad)
 	return errors.Join(errs...)
 }
 
@@ -396,6 +367,9 @@ func (s *Source) DisplayName(i int) string {
 
 // HasRole reports whether role is enabled.
 func (c *Config) HasRole(role string) bool { return contains(c.Roles, role) }
+
+// badFunc records a validation problem at a key path.
+type badFunc func(path, format string, a ...any)
 
 func contains(list []string, s string) bool {
 	for _, v := range list {
