@@ -1,0 +1,252 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/store"
+)
+
+// queryTimeout bounds every dashboard query; a slow store must not pile up
+// requests behind a refreshing browser.
+const queryTimeout = 20 * time.Second
+
+func queryAs[T any](ctx context.Context, s *Server, q string) ([]T, error) {
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	rows, err := s.store.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRows[T](rows)
+}
+
+// BrandInfo is a configured brand.
+type BrandInfo struct {
+	Name       string `json:"name"`
+	Competitor bool   `json:"competitor"`
+}
+
+// Meta describes what the filters can take and who is asking.
+type Meta struct {
+	Brands            []BrandInfo `json:"brands"`
+	Sources           []string    `json:"sources"`
+	Langs             []string    `json:"langs"`
+	Touchpoints       []string    `json:"touchpoints"`
+	JourneyStages     []string    `json:"journey_stages"`
+	Sentiments        []string    `json:"sentiments"`
+	Ranges            []string    `json:"ranges"`
+	User              string      `json:"user"`
+	Role              string      `json:"role"`
+	ClassifierVersion string      `json:"classifier_version"`
+	Engine            string      `json:"engine"`
+}
+
+func (s *Server) handleMeta(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	m := Meta{Brands: []BrandInfo{}, Touchpoints: mention.Touchpoints, JourneyStages: mention.JourneyStages,
+		Sentiments: sentiments, Ranges: []string{"24h", "7d", "30d", "90d", "365d"}, User: p.user, Role: p.role,
+		Engine: s.store.Info().Engine + " " + s.store.Info().Version}
+	for _, b := range s.cfg.Brands {
+		m.Brands = append(m.Brands, BrandInfo{Name: b.Name, Competitor: b.Competitor})
+	}
+	if s.classifier != nil {
+		m.ClassifierVersion = s.classifier.Version()
+	}
+	since := store.Time(s.now().Add(-365 * 24 * time.Hour))
+	var err error
+	for _, d := range []struct {
+		col string
+		out *[]string
+	}{{"source", &m.Sources}, {"lang", &m.Langs}} {
+		var rows []struct{ V string }
+		rows, err = queryAs[struct{ V string }](r.Context(), s, "SELECT DISTINCT "+d.col+" AS v FROM "+
+			s.store.Table("mentions_5m")+" WHERE bucket >= "+since+" ORDER BY v LIMIT 200")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		*d.out = []string{}
+		for _, row := range rows {
+			*d.out = append(*d.out, row.V)
+		}
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// Summary is the headline numbers of a period and the one before it.
+type Summary struct {
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Current  Totals    `json:"current"`
+	Previous Totals    `json:"previous"`
+}
+
+// Totals are mention counts and derived figures over a period.
+type Totals struct {
+	Mentions   int64 `json:"mentions"`
+	Positive   int64 `json:"positive"`
+	Neutral    int64 `json:"neutral"`
+	Negative   int64 `json:"negative"`
+	Reach      int64 `json:"reach"`
+	Engagement int64 `json:"engagement"`
+	// NetSentiment is (positive − negative) / mentions × 100, −100…100.
+	NetSentiment float64 `json:"net_sentiment"`
+}
+
+func netSentiment(pos, neg, total int64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return float64(pos-neg) / float64(total) * 100
+}
+
+func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	all := f
+	all.From = f.previous().From
+	cur := "bucket >= " + store.Time(f.From)
+	type row struct {
+		Cur, Pos, Neu, Neg, Rch, Eng, Prev, PPos, PNeu, PNeg, PReach, PEng num
+	}
+	rows, err := queryAs[row](r.Context(), s, "SELECT sumIf(n, "+cur+") AS cur, sumIf(n, "+cur+" AND sentiment = 'positive') AS pos,"+
+		" sumIf(n, "+cur+" AND sentiment = 'neutral') AS neu, sumIf(n, "+cur+" AND sentiment = 'negative') AS neg,"+
+		" sumIf(reach, "+cur+") AS rch, sumIf(engagement, "+cur+") AS eng,"+
+		" sumIf(n, NOT "+cur+") AS prev, sumIf(n, NOT "+cur+" AND sentiment = 'positive') AS ppos,"+
+		" sumIf(n, NOT "+cur+" AND sentiment = 'neutral') AS pneu, sumIf(n, NOT "+cur+" AND sentiment = 'negative') AS pneg,"+
+		" sumIf(reach, NOT "+cur+") AS preach, sumIf(engagement, NOT "+cur+") AS peng FROM ("+s.rollup(all)+")")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := Summary{From: f.From, To: f.To}
+	if len(rows) == 1 {
+		x := rows[0]
+		out.Current = Totals{Mentions: int64(x.Cur), Positive: int64(x.Pos), Neutral: int64(x.Neu), Negative: int64(x.Neg),
+			Reach: int64(x.Rch), Engagement: int64(x.Eng), NetSentiment: netSentiment(int64(x.Pos), int64(x.Neg), int64(x.Cur))}
+		out.Previous = Totals{Mentions: int64(x.Prev), Positive: int64(x.PPos), Neutral: int64(x.PNeu), Negative: int64(x.PNeg),
+			Reach: int64(x.PReach), Engagement: int64(x.PEng), NetSentiment: netSentiment(int64(x.PPos), int64(x.PNeg), int64(x.Prev))}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Timeseries is mention volume by sentiment per time bucket.
+type Timeseries struct {
+	Interval string        `json:"interval"` // 5m, 1h or 1d
+	Points   []SeriesPoint `json:"points"`
+}
+
+// SeriesPoint is one bucket; buckets without mentions are included as zeros.
+type SeriesPoint struct {
+	T            time.Time `json:"t"`
+	Mentions     int64     `json:"mentions"`
+	Positive     int64     `json:"positive"`
+	Neutral      int64     `json:"neutral"`
+	Negative     int64     `json:"negative"`
+	NetSentiment float64   `json:"net_sentiment"`
+}
+
+func (s *Server) handleTimeseries(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name, expr := f.interval()
+	type row struct {
+		T             time.Time
+		Cnt, P, Neu, Ng num
+	}
+	rows, err := queryAs[row](r.Context(), s, "SELECT "+expr+" AS t, sum(n) AS cnt, sumIf(n, sentiment = 'positive') AS p,"+
+		" sumIf(n, sentiment = 'neutral') AS neu, sumIf(n, sentiment = 'negative') AS ng FROM ("+s.rollup(f)+") GROUP BY t ORDER BY t")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	step := map[string]time.Duration{"5m": 5 * time.Minute, "1h": time.Hour, "1d": 24 * time.Hour}[name]
+	byT := make(map[time.Time]row, len(rows))
+	for _, x := range rows {
+		byT[x.T.UTC()] = x
+	}
+	out := Timeseries{Interval: name, Points: []SeriesPoint{}}
+	for t := f.From.UTC().Truncate(step); t.Before(f.To); t = t.Add(step) {
+		x := byT[t]
+		out.Points = append(out.Points, SeriesPoint{T: t, Mentions: int64(x.Cnt), Positive: int64(x.P), Neutral: int64(x.Neu),
+			Negative: int64(x.Ng), NetSentiment: netSentiment(int64(x.P), int64(x.Ng), int64(x.Cnt))})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Breakdown counts mentions by one or two dimensions.
+type Breakdown struct {
+	By   string          `json:"by"`
+	By2  string          `json:"by2,omitempty"`
+	Rows []BreakdownCell `json:"rows"`
+}
+
+// BreakdownCell is one group.
+type BreakdownCell struct {
+	Key      string `json:"key"`
+	Key2     string `json:"key2,omitempty"`
+	Mentions int64  `json:"mentions"`
+	Negative int64  `json:"negative"`
+	Reach    int64  `json:"reach"`
+}
+
+var dimensions = []string{"brand", "source", "lang", "touchpoint", "journey_stage", "sentiment"}
+
+func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, err := parseFilter(q, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	by, by2 := q.Get("by"), q.Get("by2")
+	if !slices.Contains(dimensions, by) || (by2 != "" && (!slices.Contains(dimensions, by2) || by2 == by)) {
+		writeError(w, http.StatusBadRequest, "by (and optional by2, different) must be one of "+strings.Join(dimensions, ", "))
+		return
+	}
+	key2 := "''"
+	if by2 != "" {
+		key2 = by2
+	}
+	type row struct {
+		Key, Key2 string
+		Cnt, Neg, R num
+	}
+	rows, err := queryAs[row](r.Context(), s, "SELECT "+by+" AS key, "+key2+" AS key2, sum(n) AS cnt,"+
+		" sumIf(n, sentiment = 'negative') AS neg, sum(reach) AS r FROM ("+s.rollup(f)+") GROUP BY key, key2"+
+		" HAVING cnt > 0 ORDER BY cnt DESC, key, key2 LIMIT 500")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := Breakdown{By: by, By2: by2, Rows: make([]BreakdownCell, 0, len(rows))}
+	for _, x := range rows {
+		out.Rows = append(out.Rows, BreakdownCell{Key: x.Key, Key2: x.Key2, Mentions: int64(x.Cnt), Negative: int64(x.Neg), Reach: int64(x.R)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// intParam reads a bounded integer parameter.
+func intParam(r *http.Request, key string, def, lo, hi int) (int, error) {
+	v := r.URL.Query().Get(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, badf("%s: want a whole number in %d..%d", key, lo, hi)
+	}
+	return n, nil
+}

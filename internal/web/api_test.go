@@ -1,0 +1,344 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	storetest.StopShared()
+	os.Exit(code)
+}
+
+const testToken = "test-token-0123456789"
+
+// newTestServer serves the dashboards through the real API server, with an
+// admin (the API token) and a viewer account.
+func newTestServer(t testing.TB, s store.Store) *httptest.Server {
+	t.Helper()
+	t.Setenv("EWOM_TEST_VIEWER_PASSWORD", "viewer-pass")
+	t.Setenv("EWOM_TEST_ADMIN_PASSWORD", "admin-pass")
+	cfg := config.Default()
+	cfg.HTTP.Token = testToken
+	cfg.Brands = brands
+	cfg.Web.Users = []config.WebUser{{Name: "viewer", Role: "viewer", PasswordEnv: "EWOM_TEST_VIEWER_PASSWORD"},
+		{Name: "admin", Role: "admin", PasswordEnv: "EWOM_TEST_ADMIN_PASSWORD"}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cls, err := classify.New(brands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	w, err := New(Deps{Store: s, Classifier: cls, Config: cfg, Logger: slog.New(slog.NewTextHandler(tWriter{t}, nil)), Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.now = func() time.Time { return weekEnd }
+	srv := &api.Server{Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
+		Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w}, Ready: map[string]api.Checker{}}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// tWriter sends logs to the test's output.
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+
+// client is a signed-in browser-like client.
+type client struct {
+	t    testing.TB
+	base string
+	http *http.Client
+	csrf string
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)
+
+func login(t testing.TB, base, user, password string) *client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &client{t: t, base: base, http: &http.Client{Jar: jar}}
+	page := c.text("GET", "/login", nil, http.StatusOK)
+	tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if tok == nil {
+		t.Fatalf("no CSRF field in the sign-in form:\n%s", page)
+	}
+	resp, err := c.http.PostForm(base+"/login", url.Values{"user": {user}, "password": {password}, "csrf": {tok[1]}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfMeta.FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("sign in as %s: %d\n%s", user, resp.StatusCode, body)
+	}
+	c.csrf = string(m[1])
+	return c
+}
+
+func (c *client) do(method, path string, body io.Reader, header map[string]string) *http.Response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return resp
+}
+
+func (c *client) text(method, path string, body io.Reader, want int) string {
+	c.t.Helper()
+	resp := c.do(method, path, body, nil)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, b)
+	}
+	return string(b)
+}
+
+func (c *client) getJSON(path string, v any) {
+	c.t.Helper()
+	if err := json.Unmarshal([]byte(c.text("GET", path, nil, http.StatusOK)), v); err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+func (c *client) post(path, body string, csrf bool) (int, string) {
+	c.t.Helper()
+	h := map[string]string{"Content-Type": "application/json"}
+	if csrf {
+		h[csrfHeader] = c.csrf
+	}
+	resp := c.do("POST", path, strings.NewReader(body), h)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var week = "from=" + weekStart.Format(time.RFC3339) + "&to=" + weekEnd.Format(time.RFC3339)
+
+func TestAPI(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			seed(t, e.Store, 200)
+			ts := newTestServer(t, e.Store)
+			admin := login(t, ts.URL, "admin", "admin-pass")
+			var sum Summary
+			admin.getJSON("/api/v1/summary?"+week, &sum)
+			rows := seedMentions(t, 200)
+			want := map[string]int64{}
+			for _, r := range rows {
+				want[r.Sentiment]++
+			}
+			if sum.Current.Mentions != int64(len(rows)) || sum.Current.Negative != want["negative"] || sum.Current.Positive != want["positive"] {
+				t.Fatalf("summary %+v, want %d rows, %d negative, %d positive", sum.Current, len(rows), want["negative"], want["positive"])
+			}
+			var ts1 Timeseries
+			admin.getJSON("/api/v1/timeseries?"+week, &ts1)
+			var total int64
+			for _, p := range ts1.Points {
+				total += p.Mentions
+			}
+			if ts1.Interval != "1h" || len(ts1.Points) != 7*24 || total != int64(len(rows)) {
+				t.Fatalf("timeseries interval %s, %d points, %d mentions", ts1.Interval, len(ts1.Points), total)
+			}
+			var br Breakdown
+			admin.getJSON("/api/v1/breakdown?by=journey_stage&by2=sentiment&brand=TietokoneKoijarit&"+week, &br)
+			if len(br.Rows) == 0 || br.By2 != "sentiment" {
+				t.Fatalf("breakdown: %+v", br)
+			}
+			var list MentionList
+			admin.getJSON("/api/v1/mentions?sentiment=negative&sort=reach&limit=5&"+week, &list)
+			if len(list.Mentions) != 5 || !list.HasMore {
+				t.Fatalf("list: %d mentions, more %v", len(list.Mentions), list.HasMore)
+			}
+			for i, m := range list.Mentions {
+				if m.Sentiment != "negative" || (i > 0 && m.Author.Followers > list.Mentions[i-1].Author.Followers) {
+					t.Fatalf("list not negative by reach: %+v", list.Mentions)
+				}
+			}
+			var found MentionList
+			admin.getJSON("/api/v1/mentions?q=REFUND&"+week, &found)
+			if len(found.Mentions) == 0 || !strings.Contains(found.Mentions[0].Text, "refund") {
+				t.Fatalf("search found %+v", found.Mentions)
+			}
+			// XSS payload URLs are never returned as links.
+			var xss MentionDetail
+			admin.getJSON("/api/v1/mentions/xss5", &xss)
+			if xss.Mention.URL != "" || xss.Mention.Author.URL != "" || xss.Mention.Title != xssCorpus[5] {
+				t.Fatalf("javascript: URL survived: %+v", xss.Mention)
+			}
+			var detail MentionDetail
+			admin.getJSON("/api/v1/mentions/m0", &detail)
+			if len(detail.Explanation) == 0 || detail.Mention.ClassifierVersion == "" || detail.CurrentClassifierVersion == "" {
+				t.Fatalf("detail without explanation: %+v", detail)
+			}
+			var authors TopAuthors
+			admin.getJSON("/api/v1/authors/top?limit=3&"+week, &authors)
+			if len(authors.Authors) != 3 || authors.Authors[0].Reach < authors.Authors[1].Reach {
+				t.Fatalf("top authors: %+v", authors)
+			}
+			var tr Transitions
+			admin.getJSON("/api/v1/journey/transitions?"+week, &tr)
+			if tr.Authors == 0 || len(tr.Links) == 0 || tr.Links[0].Step != 1 {
+				t.Fatalf("transitions: %+v", tr)
+			}
+			var ja JourneyAuthors
+			admin.getJSON("/api/v1/journey/authors?"+week, &ja)
+			if len(ja.Authors) == 0 {
+				t.Fatal("no journey authors")
+			}
+			var tl Timeline
+			admin.getJSON("/api/v1/journey/authors/"+ja.Authors[0].ID+"?"+week, &tl)
+			if int64(len(tl.Events)) != ja.Authors[0].Mentions {
+				t.Fatalf("timeline has %d events, author has %d mentions", len(tl.Events), ja.Authors[0].Mentions)
+			}
+			for i := 1; i < len(tl.Events); i++ {
+				if tl.Events[i].PublishedAt.Before(tl.Events[i-1].PublishedAt) {
+					t.Fatal("timeline out of order")
+				}
+			}
+		})
+	}
+}
+
+func TestCorrections(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			seed(t, e.Store, 40)
+			ts := newTestServer(t, e.Store)
+			admin := login(t, ts.URL, "admin", "admin-pass")
+			viewer := login(t, ts.URL, "viewer", "viewer-pass")
+			var before Summary
+			admin.getJSON("/api/v1/summary?"+week, &before)
+			var d MentionDetail
+			admin.getJSON("/api/v1/mentions/m1", &d) // "Really happy…": positive
+			if d.Mention.Sentiment != "positive" {
+				t.Fatalf("m1 is %s", d.Mention.Sentiment)
+			}
+			body := `{"sentiment":"negative","journey_stage":"service","note":"sarcasm"}`
+			if code, _ := viewer.post("/api/v1/mentions/m1/labels", body, true); code != http.StatusForbidden {
+				t.Fatalf("viewer corrected a label: %d", code)
+			}
+			if code, _ := admin.post("/api/v1/mentions/m1/labels", body, false); code != http.StatusForbidden {
+				t.Fatalf("correction without CSRF token: %d", code)
+			}
+			if code, b := admin.post("/api/v1/mentions/m1/labels", body, true); code != http.StatusOK {
+				t.Fatalf("correct: %d %s", code, b)
+			}
+			var after Summary
+			admin.getJSON("/api/v1/summary?"+week, &after)
+			if after.Current.Negative != before.Current.Negative+1 || after.Current.Positive != before.Current.Positive-1 ||
+				after.Current.Mentions != before.Current.Mentions {
+				t.Fatalf("summary before %+v after %+v", before.Current, after.Current)
+			}
+			// A second correction replaces the first rather than adding up.
+			if code, b := admin.post("/api/v1/mentions/m1/labels", `{"touchpoint":"paid"}`, true); code != http.StatusOK {
+				t.Fatalf("correct again: %d %s", code, b)
+			}
+			var again Summary
+			admin.getJSON("/api/v1/summary?"+week, &again)
+			if again.Current != after.Current {
+				t.Fatalf("second correction changed counts: %+v vs %+v", again.Current, after.Current)
+			}
+			var list MentionList
+			viewer.getJSON("/api/v1/mentions?sentiment=negative&touchpoint=paid&"+week, &list)
+			if len(list.Mentions) != 1 || list.Mentions[0].ID != "m1" || !list.Mentions[0].Corrected ||
+				list.Mentions[0].Original.Sentiment != "positive" || list.Mentions[0].JourneyStage != "service" {
+				t.Fatalf("corrected list: %+v", list.Mentions)
+			}
+			csvText := viewer.text("GET", "/api/v1/mentions/export?sentiment=negative&touchpoint=paid&"+week, nil, http.StatusOK)
+			if !strings.Contains(csvText, "m1,TietokoneKoijarit") || !strings.Contains(csvText, ",negative,") {
+				t.Fatalf("export:\n%s", csvText)
+			}
+			tsv := viewer.text("GET", "/api/v1/corrections?format=tsv", nil, http.StatusOK)
+			if tsv != "Really happy with the Koijarit laptop, fast delivery!\tneg\ten\n" {
+				t.Fatalf("tsv: %q", tsv)
+			}
+		})
+	}
+}
+
+func TestAuth(t *testing.T) {
+	s := storetest.Embedded(t)
+	ts := newTestServer(t, s)
+	anon := &client{t: t, base: ts.URL, http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+	if resp := anon.do("GET", "/mentions?brand=x", nil, nil); resp.StatusCode != http.StatusSeeOther ||
+		resp.Header.Get("Location") != "/login?next=%2Fmentions%3Fbrand%3Dx" {
+		t.Fatalf("anonymous page: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	anon.text("GET", "/api/v1/summary", nil, http.StatusUnauthorized)
+	resp := anon.do("GET", "/api/v1/summary?"+week, nil, map[string]string{"Authorization": "Bearer " + testToken})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("bearer token: %d", resp.StatusCode)
+	}
+	if resp := anon.do("GET", "/api/v1/summary", nil, map[string]string{"Authorization": "Bearer wrong"}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", resp.StatusCode)
+	}
+	// The sign-in form needs its CSRF cookie and field; wrong passwords fail.
+	if resp, _ := anon.http.PostForm(ts.URL+"/login", url.Values{"user": {"admin"}, "password": {"admin-pass"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("sign-in without CSRF: %d", resp.StatusCode)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &client{t: t, base: ts.URL, http: &http.Client{Jar: jar}}
+	page := c.text("GET", "/login", nil, http.StatusOK)
+	tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)[1]
+	if resp, _ := c.http.PostForm(ts.URL+"/login", url.Values{"user": {"admin"}, "password": {"nope"}, "csrf": {tok}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", resp.StatusCode)
+	}
+	// Cookies are HttpOnly and SameSite=Strict; the page has a strict CSP.
+	viewer := login(t, ts.URL, "viewer", "viewer-pass")
+	resp = viewer.do("GET", "/", nil, nil)
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+		t.Fatalf("CSP %q", csp)
+	}
+	u, _ := url.Parse(ts.URL)
+	for _, ck := range viewer.http.Jar.Cookies(u) {
+		if ck.Name == sessionCookie {
+			return
+		}
+	}
+	t.Fatal("no session cookie")
+}
+
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{"/mentions?x=1": "/mentions?x=1", "//evil.example": "/", "https://evil.example": "/",
+		"/\\evil.example": "/", "": "/"} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

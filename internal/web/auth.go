@@ -1,0 +1,281 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ewom/ewom/internal/config"
+)
+
+// Roles. Viewers read; admins also correct labels.
+const (
+	roleViewer = "viewer"
+	roleAdmin  = "admin"
+)
+
+const (
+	sessionCookie = "ewom_session"
+	loginCookie   = "ewom_login" // double-submit CSRF token of the sign-in form
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// account is a user who may sign in.
+type account struct {
+	name, role string
+	secret     string // bcrypt hash or plain text
+}
+
+func (a account) check(password string) bool {
+	if strings.HasPrefix(a.secret, "$2a$") || strings.HasPrefix(a.secret, "$2b$") || strings.HasPrefix(a.secret, "$2y$") {
+		return bcrypt.CompareHashAndPassword([]byte(a.secret), []byte(password)) == nil
+	}
+	// Compare digests so the comparison takes the same time whatever the lengths.
+	x, y := sha256.Sum256([]byte(a.secret)), sha256.Sum256([]byte(password))
+	return subtle.ConstantTimeCompare(x[:], y[:]) == 1
+}
+
+// accounts resolves the configured users' secrets. Without users, "admin"
+// signs in with the API token so a fresh install is usable at once.
+func accounts(cfg config.Config) (map[string]account, error) {
+	out := map[string]account{}
+	for i, u := range cfg.Web.Users {
+		p, err := u.Password()
+		if err != nil {
+			return nil, fmt.Errorf("web.users[%d] (%s): password: %w", i, u.Name, err)
+		}
+		out[u.Name] = account{name: u.Name, role: u.Role, secret: p}
+	}
+	if len(out) == 0 && cfg.HTTP.Token != "" {
+		out["admin"] = account{name: "admin", role: roleAdmin, secret: cfg.HTTP.Token}
+	}
+	return out, nil
+}
+
+// session is a signed-in browser.
+type session struct {
+	user, role string
+	csrf       string
+	expires    time.Time
+}
+
+// sessions are kept in memory: a restart signs everyone out, which is
+// acceptable for a dashboard and avoids storing bearer secrets on disk.
+type sessions struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	m   map[string]*session
+	now func() time.Time
+}
+
+func newSessions(ttl time.Duration) *sessions {
+	return &sessions{ttl: ttl, m: map[string]*session{}, now: time.Now}
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (s *sessions) create(a account) (string, *session) {
+	id := randomToken()
+	sess := &session{user: a.name, role: a.role, csrf: randomToken(), expires: s.now().Add(s.ttl)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for k, v := range s.m { // sweep expired sessions; the map stays small
+		if now.After(v.expires) {
+			delete(s.m, k)
+		}
+	}
+	s.m[id] = sess
+	return id, sess
+}
+
+// get returns a live session and slides its expiry.
+func (s *sessions) get(id string) (session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.m[id]
+	if !ok {
+		return session{}, false
+	}
+	now := s.now()
+	if now.After(sess.expires) {
+		delete(s.m, id)
+		return session{}, false
+	}
+	sess.expires = now.Add(s.ttl)
+	return *sess, true
+}
+
+func (s *sessions) drop(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, id)
+}
+
+type ctxKey struct{}
+
+// principal is who makes a request: a session's user or the API token.
+type principal struct {
+	user, role string
+	csrf       string // empty for token requests, which need no CSRF token
+}
+
+func principalFrom(ctx context.Context) principal {
+	p, _ := ctx.Value(ctxKey{}).(principal)
+	return p
+}
+
+func (s *Server) secure(r *http.Request) bool {
+	switch s.cfg.Web.SecureCookies {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+}
+
+// sessionOf returns the request's live session, if any.
+func (s *Server) sessionOf(r *http.Request) (session, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return session{}, false
+	}
+	return s.sessions.get(c.Value)
+}
+
+// api wraps a JSON API handler: a bearer token (the admin machine token,
+// checked by the API server's authenticate) or a session; state-changing
+// requests from a session need its CSRF token; role is the minimum role.
+func (s *Server) api(role string, authenticate func(http.HandlerFunc) http.HandlerFunc, h http.HandlerFunc) http.HandlerFunc {
+	withToken := authenticate(func(w http.ResponseWriter, r *http.Request) {
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, principal{user: "api-token", role: roleAdmin})))
+	})
+	return func(w http.ResponseWriter, r *http.Request) {
+		apiHeaders(w)
+		if r.Header.Get("Authorization") != "" {
+			withToken(w, r)
+			return
+		}
+		sess, ok := s.sessionOf(r)
+		if !ok {
+			writeError(w, http.StatusUnauthorized, "sign in at /login, or send 'Authorization: Bearer <token>'")
+			return
+		}
+		if role == roleAdmin && sess.role != roleAdmin {
+			writeError(w, http.StatusForbidden, "this needs the admin role")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(sess.csrf)) != 1 || !sameOrigin(r) {
+				writeError(w, http.StatusForbidden, "missing or wrong CSRF token (header "+csrfHeader+")")
+				return
+			}
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, principal{user: sess.user, role: sess.role, csrf: sess.csrf})))
+	}
+}
+
+// sameOrigin rejects cross-site requests by the Fetch metadata and Origin
+// headers browsers send; a defence in depth behind the CSRF token.
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return false
+		}
+	}
+	return true
+}
+
+// page wraps a UI page: without a session it redirects to the sign-in form.
+func (s *Server) page(h func(http.ResponseWriter, *http.Request, session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, ok := s.sessionOf(r)
+		if !ok {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		h(w, r, sess)
+	}
+}
+
+// localPath keeps a post-login redirect on this site.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+var errBadLogin = errors.New("wrong user name or password")
+
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	s.renderLogin(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	tok := randomToken()
+	s.setCookie(w, r, loginCookie, tok, 600)
+	s.render(w, code, "login.html", map[string]any{"CSRF": tok, "Next": localPath(r.FormValue("next")), "Error": msg,
+		"TokenLogin": len(s.cfg.Web.Users) == 0})
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.renderLogin(w, r, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
+		s.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired; please try again.")
+		return
+	}
+	a, ok := s.accounts[r.PostForm.Get("user")]
+	if !ok || !a.check(r.PostForm.Get("password")) {
+		s.log.Warn("web: failed sign-in", "user", r.PostForm.Get("user"), "remote", r.RemoteAddr)
+		s.renderLogin(w, r, http.StatusUnauthorized, errBadLogin.Error())
+		return
+	}
+	id, _ := s.sessions.create(a)
+	s.setCookie(w, r, loginCookie, "", -1)
+	s.setCookie(w, r, sessionCookie, id, 0)
+	s.log.Info("web: signed in", "user", a.name, "role", a.role)
+	http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.sessionOf(r)
+	if ok && sameOrigin(r) && subtle.ConstantTimeCompare([]byte(r.FormValue("csrf")), []byte(sess.csrf)) == 1 {
+		c, _ := r.Cookie(sessionCookie)
+		s.sessions.drop(c.Value)
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

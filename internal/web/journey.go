@@ -1,0 +1,177 @@
+package web
+
+import (
+	"encoding/hex"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/ewom/ewom/internal/store"
+)
+
+// maxSteps caps the journey flow's depth: later steps are rare and make the
+// chart unreadable.
+const maxSteps = 5
+
+// Transitions are moves between journey stages by authors seen more than
+// once, as an acyclic flow: step i goes from the i-th stage an author
+// mentioned to the (i+1)-th (repeats of the same stage collapsed).
+type Transitions struct {
+	Authors int64        `json:"authors"` // authors with at least one transition
+	Links   []Transition `json:"links"`
+}
+
+// Transition is one link of the flow.
+type Transition struct {
+	Step  int    `json:"step"` // 1-based
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Count int64  `json:"count"`
+}
+
+// stageSequences selects, per author, the journey stages of their mentions in
+// time order with consecutive repeats collapsed (column stages), for authors
+// with at least two different consecutive stages.
+func (s *Server) stageSequences(f Filter) string {
+	return "SELECT author_handle, arrayFilter((x, i) -> i = 1 OR x != raw_stages[i - 1], raw_stages, arrayEnumerate(raw_stages)) AS stages" +
+		" FROM (SELECT author_handle, arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((published_at, journey_stage)))) AS raw_stages" +
+		" FROM (SELECT author_handle, published_at, journey_stage FROM " + s.store.Table("mentions") +
+		" WHERE published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To) + f.dims() + f.labels() +
+		" AND author_handle != '' AND journey_stage != 'none' LIMIT 1 BY mention_id)" +
+		" GROUP BY author_handle HAVING count() > 1) WHERE length(stages) > 1"
+}
+
+func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type row struct {
+		Step               num
+		FromStage, ToStage string
+		N                  num
+	}
+	rows, err := queryAs[row](r.Context(), s, "SELECT step, from_stage, to_stage, count() AS n FROM ("+s.stageSequences(f)+")"+
+		" ARRAY JOIN arrayEnumerate(arrayPopBack(stages)) AS step, arrayPopBack(stages) AS from_stage, arrayPopFront(stages) AS to_stage"+
+		" WHERE step <= "+strconv.Itoa(maxSteps)+" GROUP BY step, from_stage, to_stage ORDER BY step, n DESC, from_stage, to_stage")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := Transitions{Links: make([]Transition, 0, len(rows))}
+	for _, x := range rows {
+		if x.Step == 1 { // every author with a transition has exactly one first step
+			out.Authors += int64(x.N)
+		}
+		out.Links = append(out.Links, Transition{Step: int(x.Step), From: x.FromStage, To: x.ToStage, Count: int64(x.N)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// pseudonym is the SQL expression for an author's pseudonymous id: a keyed
+// hash of the handle, so the journey view shows paths, not people.
+func (s *Server) pseudonym() string {
+	return "lower(hex(sipHash64(concat(" + store.Quote(hex.EncodeToString(s.pseudoKey)) + ", author_handle))))"
+}
+
+var pseudonymRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// JourneyAuthors are the (pseudonymous) authors seen more than once.
+type JourneyAuthors struct {
+	Authors []JourneyAuthor `json:"authors"`
+}
+
+// JourneyAuthor summarises one author's path.
+type JourneyAuthor struct {
+	ID         string    `json:"id"` // pseudonym
+	Mentions   int64     `json:"mentions"`
+	Negative   int64     `json:"negative"`
+	First      time.Time `json:"first"`
+	Last       time.Time `json:"last"`
+	FirstStage string    `json:"first_stage"`
+	LastStage  string    `json:"last_stage"`
+}
+
+func (s *Server) handleJourneyAuthors(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type row struct {
+		ID                    string
+		N, Neg                num
+		First, Last           time.Time
+		FirstStage, LastStage string
+	}
+	rows, err := queryAs[row](r.Context(), s, "SELECT "+s.pseudonym()+" AS id, uniqExact(mention_id) AS n,"+
+		" uniqExactIf(mention_id, sentiment = 'negative') AS neg, min(published_at) AS first, max(published_at) AS last,"+
+		" argMin(journey_stage, published_at) AS first_stage, argMax(journey_stage, published_at) AS last_stage FROM "+
+		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+
+		f.dims()+f.labels()+" AND author_handle != '' GROUP BY author_handle HAVING n > 1"+
+		" ORDER BY neg DESC, n DESC, id LIMIT "+strconv.Itoa(s.cfg.Web.TimelineAuthors))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := JourneyAuthors{Authors: make([]JourneyAuthor, 0, len(rows))}
+	for _, x := range rows {
+		out.Authors = append(out.Authors, JourneyAuthor{ID: x.ID, Mentions: int64(x.N), Negative: int64(x.Neg),
+			First: x.First.UTC(), Last: x.Last.UTC(), FirstStage: x.FirstStage, LastStage: x.LastStage})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Timeline is one pseudonymous author's touchpoints in time order.
+type Timeline struct {
+	ID     string          `json:"id"`
+	Events []TimelineEvent `json:"events"`
+}
+
+// TimelineEvent is one mention on an author's path.
+type TimelineEvent struct {
+	MentionID    string    `json:"mention_id"`
+	PublishedAt  time.Time `json:"published_at"`
+	Source       string    `json:"source"`
+	Brand        string    `json:"brand"`
+	Touchpoint   string    `json:"touchpoint"`
+	JourneyStage string    `json:"journey_stage"`
+	Sentiment    string    `json:"sentiment"`
+	Title        string    `json:"title"` // the title, or the text's start
+}
+
+func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if !pseudonymRE.MatchString(id) {
+		writeError(w, http.StatusBadRequest, "id: want a 16-character author pseudonym from /api/v1/journey/authors")
+		return
+	}
+	type row struct {
+		MentionID                                          string
+		PublishedAt                                        time.Time
+		Source, Brand, Touchpoint, JourneyStage, Sentiment string
+		Snippet                                            string
+	}
+	rows, err := queryAs[row](r.Context(), s, "SELECT mention_id, published_at, source, brand, touchpoint, journey_stage, sentiment,"+
+		" if(title != '', title, substringUTF8(text, 1, 160)) AS snippet FROM "+
+		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+
+		" AND author_handle != '' AND "+s.pseudonym()+" = "+store.Quote(id)+" ORDER BY published_at, mention_id, version DESC"+
+		" LIMIT 1 BY mention_id LIMIT 500")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := Timeline{ID: id, Events: make([]TimelineEvent, 0, len(rows))}
+	for _, x := range rows {
+		out.Events = append(out.Events, TimelineEvent{MentionID: x.MentionID, PublishedAt: x.PublishedAt.UTC(), Source: x.Source,
+			Brand: x.Brand, Touchpoint: x.Touchpoint, JourneyStage: x.JourneyStage, Sentiment: x.Sentiment, Title: x.Snippet})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

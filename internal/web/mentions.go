@@ -1,0 +1,380 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/store"
+)
+
+// Mention is one stored mention × brand with its (possibly corrected) labels.
+type Mention struct {
+	ID                    string    `json:"id"`
+	Brand                 string    `json:"brand"`
+	Source                string    `json:"source"`
+	URL                   string    `json:"url"` // http(s) only; "" otherwise
+	Title                 string    `json:"title"`
+	Text                  string    `json:"text"`
+	Author                Author    `json:"author"`
+	PublishedAt           time.Time `json:"published_at"`
+	Lang                  string    `json:"lang"`
+	Rating                *float64  `json:"rating"`
+	Likes                 int64     `json:"likes"`
+	Reposts               int64     `json:"reposts"`
+	Replies               int64     `json:"replies"`
+	Sentiment             string    `json:"sentiment"`
+	SentimentScore        float64   `json:"sentiment_score"`
+	Touchpoint            string    `json:"touchpoint"`
+	TouchpointReason      string    `json:"touchpoint_reason"`
+	UndisclosedCommercial bool      `json:"undisclosed_commercial"`
+	JourneyStage          string    `json:"journey_stage"`
+	Brands                []string  `json:"brands"`
+	ClassifierVersion     string    `json:"classifier_version"`
+	// Corrected is true when a person changed a label; Original then holds
+	// the classifier's labels.
+	Corrected bool    `json:"corrected"`
+	Original  *Labels `json:"original,omitempty"`
+}
+
+// Author is who wrote a mention.
+type Author struct {
+	Handle    string `json:"handle"`
+	Name      string `json:"name"`
+	URL       string `json:"url"` // http(s) only
+	Followers int64  `json:"followers"`
+}
+
+// Labels are the correctable labels.
+type Labels struct {
+	Sentiment    string `json:"sentiment"`
+	Touchpoint   string `json:"touchpoint"`
+	JourneyStage string `json:"journey_stage"`
+}
+
+// MentionList is a page of mentions.
+type MentionList struct {
+	Mentions []Mention `json:"mentions"`
+	Limit    int       `json:"limit"`
+	Offset   int       `json:"offset"`
+	HasMore  bool      `json:"has_more"`
+}
+
+// safeURL keeps only absolute http(s) URLs: anything else (javascript:,
+// data:) must never become a link.
+func safeURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+var sorts = map[string]string{
+	"newest":     "published_at DESC, mention_id",
+	"oldest":     "published_at, mention_id",
+	"reach":      "author_followers DESC, published_at DESC, mention_id",
+	"engagement": "engagement DESC, published_at DESC, mention_id",
+	"negative":   "sentiment_score, published_at DESC, mention_id",
+}
+
+// listMentions returns up to limit mentions matching the request's filters
+// plus whether more exist.
+func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) ([]Mention, int, int, bool, error) {
+	f, err := parseFilter(q, s.now())
+	if err != nil {
+		return nil, 0, 0, false, err
+	}
+	sort := q.Get("sort")
+	if sort == "" {
+		sort = "newest"
+	}
+	order, ok := sorts[sort]
+	if !ok {
+		return nil, 0, 0, false, badf("sort: %q is not one of newest, oldest, reach, engagement, negative", sort)
+	}
+	limit, offset := 50, 0
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxLimit {
+			return nil, 0, 0, false, badf("limit: want 1..%d", maxLimit)
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 || offset > 1_000_000 {
+			return nil, 0, 0, false, badf("offset: want 0..1000000")
+		}
+	}
+	var extra string
+	if text := strings.TrimSpace(q.Get("q")); text != "" {
+		if len(text) > 200 {
+			return nil, 0, 0, false, badf("q: at most 200 bytes")
+		}
+		extra = " AND (positionCaseInsensitiveUTF8(text, " + store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(title, " +
+			store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(author_handle, " + store.Quote(text) + ") > 0)"
+	}
+	type key struct {
+		MentionID, Brand                                string
+		Sentiment, Touchpoint, JourneyStage             string
+		Corrected                                       num
+		OrigSentiment, OrigTouchpoint, OrigJourneyStage string
+		PublishedAt                                     time.Time
+	}
+	keys, err := queryAs[key](ctx, s, s.mentionKeys(f, extra, order, limit+1, offset))
+	if err != nil {
+		return nil, 0, 0, false, err
+	}
+	more := len(keys) > limit
+	keys = keys[:min(len(keys), limit)]
+	if len(keys) == 0 {
+		return []Mention{}, limit, offset, false, nil
+	}
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.MentionID
+	}
+	full, err := s.fetchRows(ctx, f.From, f.To, ids)
+	if err != nil {
+		return nil, 0, 0, false, err
+	}
+	out := make([]Mention, 0, len(keys))
+	for _, k := range keys {
+		m, ok := full[k.MentionID+"\x00"+k.Brand]
+		if !ok {
+			continue // merged away between the two queries
+		}
+		m.Sentiment, m.Touchpoint, m.JourneyStage = k.Sentiment, k.Touchpoint, k.JourneyStage
+		if k.Corrected != 0 {
+			m.Corrected = true
+			m.Original = &Labels{Sentiment: k.OrigSentiment, Touchpoint: k.OrigTouchpoint, JourneyStage: k.OrigJourneyStage}
+		}
+		out = append(out, m)
+	}
+	return out, limit, offset, more, nil
+}
+
+// storedRow is a mentions row as the store returns it.
+type storedRow struct {
+	MentionID, Brand, Source, URL, Title, Text string
+	AuthorHandle, AuthorName, AuthorURL        string
+	AuthorFollowers                            num
+	PublishedAt                                time.Time
+	Lang                                       string
+	Rating                                     *float64
+	Likes, Reposts, Replies                    num
+	Sentiment                                  string
+	SentimentScore                             num
+	Touchpoint, TouchpointReason               string
+	UndisclosedCommercial                      num
+	JourneyStage                               string
+	Brands                                     []string
+	ClassifierVersion                          string
+	Raw                                        string
+}
+
+func (r storedRow) mention() Mention {
+	if r.Brands == nil {
+		r.Brands = []string{}
+	}
+	return Mention{ID: r.MentionID, Brand: r.Brand, Source: r.Source, URL: safeURL(r.URL), Title: r.Title, Text: r.Text,
+		Author:      Author{Handle: r.AuthorHandle, Name: r.AuthorName, URL: safeURL(r.AuthorURL), Followers: int64(r.AuthorFollowers)},
+		PublishedAt: r.PublishedAt.UTC(), Lang: r.Lang, Rating: r.Rating, Likes: int64(r.Likes), Reposts: int64(r.Reposts),
+		Replies: int64(r.Replies), Sentiment: r.Sentiment, SentimentScore: float64(r.SentimentScore), Touchpoint: r.Touchpoint,
+		TouchpointReason: r.TouchpointReason, UndisclosedCommercial: r.UndisclosedCommercial != 0, JourneyStage: r.JourneyStage,
+		Brands: r.Brands, ClassifierVersion: r.ClassifierVersion}
+}
+
+const rowColumns = "mention_id, brand, source, url, title, text, author_handle, author_name, author_url, author_followers," +
+	" published_at, lang, rating, likes, reposts, replies, sentiment, sentiment_score, touchpoint, touchpoint_reason," +
+	" undisclosed_commercial, journey_stage, brands, classifier_version"
+
+// fetchRows reads the full rows of mentions published in [from, to), keyed
+// by mention id and brand. The range lets the engine skip other partitions.
+func (s *Server) fetchRows(ctx context.Context, from, to time.Time, ids []string) (map[string]Mention, error) {
+	rows, err := queryAs[storedRow](ctx, s, "SELECT "+rowColumns+" FROM "+s.store.Table("mentions")+
+		" WHERE published_at >= "+store.Time(from)+" AND published_at < "+store.Time(to)+" AND mention_id IN "+store.QuoteList(ids)+
+		" ORDER BY version DESC LIMIT 1 BY mention_id, brand")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Mention, len(rows))
+	for _, r := range rows {
+		out[r.MentionID+"\x00"+r.Brand] = r.mention()
+	}
+	return out, nil
+}
+
+func (s *Server) handleMentions(w http.ResponseWriter, r *http.Request) {
+	ms, limit, offset, more, err := s.listMentions(r.Context(), r.URL.Query(), 500)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, MentionList{Mentions: ms, Limit: limit, Offset: offset, HasMore: more})
+}
+
+// csvCell defuses spreadsheet formulas: a cell starting with = + - @ or a
+// control character is prefixed with a quote (OWASP CSV injection).
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// handleExport writes the filtered mention list as CSV (up to 50,000 rows;
+// page with offset for more).
+func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("limit") == "" {
+		q.Set("limit", "10000")
+	}
+	ms, _, _, _, err := s.listMentions(r.Context(), q, 50_000)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="ewom-mentions.csv"`)
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"mention_id", "brand", "published_at", "source", "url", "title", "text", "author_handle", "author_name",
+		"author_followers", "lang", "sentiment", "sentiment_score", "touchpoint", "journey_stage", "corrected",
+		"original_sentiment", "original_touchpoint", "original_journey_stage", "classifier_version"})
+	for _, m := range ms {
+		var o Labels
+		if m.Original != nil {
+			o = *m.Original
+		}
+		rec := []string{m.ID, m.Brand, m.PublishedAt.Format(time.RFC3339), m.Source, m.URL, m.Title, m.Text, m.Author.Handle,
+			m.Author.Name, strconv.FormatInt(m.Author.Followers, 10), m.Lang, m.Sentiment,
+			strconv.FormatFloat(m.SentimentScore, 'f', 3, 64), m.Touchpoint, m.JourneyStage, strconv.FormatBool(m.Corrected),
+			o.Sentiment, o.Touchpoint, o.JourneyStage, m.ClassifierVersion}
+		for i := range rec {
+			rec[i] = csvCell(rec[i])
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+}
+
+// MentionDetail is one mention with the evidence behind its labels.
+type MentionDetail struct {
+	Mention Mention `json:"mention"`
+	// Explanation is recomputed from the stored raw mention by the running
+	// classifier (rows do not store it); CurrentClassifierVersion says
+	// which, and may differ from the mention's stored classifier_version.
+	Explanation              []mention.Evidence `json:"explanation"`
+	CurrentClassifierVersion string             `json:"current_classifier_version"`
+	Recomputed               *Labels            `json:"recomputed,omitempty"`
+}
+
+// findRows reads every brand row of one mention (newest version each).
+func (s *Server) findRows(ctx context.Context, id string) ([]storedRow, error) {
+	// mention_ids is ordered by id: find the publication time there, then
+	// read the mentions table within that second.
+	ts, err := queryAs[struct{ PublishedAt time.Time }](ctx, s, "SELECT published_at FROM "+s.store.Table("mention_ids")+
+		" WHERE mention_id = "+store.Quote(id)+" LIMIT 1")
+	if err != nil || len(ts) == 0 {
+		return nil, err
+	}
+	return queryAs[storedRow](ctx, s, "SELECT "+rowColumns+", raw FROM "+s.store.Table("mentions")+
+		" WHERE published_at = "+store.Time(ts[0].PublishedAt)+" AND mention_id = "+store.Quote(id)+
+		" ORDER BY version DESC LIMIT 1 BY mention_id, brand")
+}
+
+func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	rows, err := s.findRows(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(rows) == 0 {
+		writeError(w, http.StatusNotFound, "no mention with this id")
+		return
+	}
+	row := rows[0]
+	for _, x := range rows { // prefer the requested brand's row
+		if x.Brand == r.URL.Query().Get("brand") {
+			row = x
+		}
+	}
+	m := row.mention()
+	corr, err := s.corrections(r.Context(), " WHERE mention_id = "+store.Quote(id)+" AND brand = "+store.Quote(row.Brand))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(corr) > 0 {
+		c := corr[0]
+		m.Corrected = true
+		m.Original = &Labels{Sentiment: c.OrigSentiment, Touchpoint: c.OrigTouchpoint, JourneyStage: c.OrigJourneyStage}
+		m.Sentiment, m.Touchpoint, m.JourneyStage = c.Sentiment, c.Touchpoint, c.JourneyStage
+	}
+	out := MentionDetail{Mention: m, Explanation: []mention.Evidence{}}
+	if s.classifier != nil {
+		out.CurrentClassifierVersion = s.classifier.Version()
+		if parsed, err := mention.Parse([]byte(row.Raw)); err == nil {
+			cl := s.classifier.Explain(&parsed)
+			out.Explanation = cl.Explanation
+			out.Recomputed = &Labels{Sentiment: cl.Sentiment, Touchpoint: cl.Touchpoint, JourneyStage: cl.JourneyStage}
+		} else {
+			s.log.Warn("web: stored raw mention does not parse", "id", id, "err", err)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// TopAuthors are the authors with the widest reach in a period.
+type TopAuthors struct {
+	Authors []TopAuthor `json:"authors"`
+}
+
+// TopAuthor is one author's activity.
+type TopAuthor struct {
+	Handle   string `json:"handle"`
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	Source   string `json:"source"`
+	Reach    int64  `json:"reach"` // followers (largest seen)
+	Mentions int64  `json:"mentions"`
+	Negative int64  `json:"negative"`
+}
+
+func (s *Server) handleTopAuthors(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := intParam(r, "limit", 10, 1, 100)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type row struct {
+		Handle, Name, URL, Src string
+		Reach, N, Neg          num
+	}
+	// Aggregates over raw rows use the classifier's labels; corrections move
+	// rollup counts and list labels, not these per-author tallies.
+	rows, err := queryAs[row](r.Context(), s, "SELECT author_handle AS handle, any(author_name) AS name, any(author_url) AS url,"+
+		" any(source) AS src, max(author_followers) AS reach, uniqExact(mention_id) AS n,"+
+		" uniqExactIf(mention_id, sentiment = 'negative') AS neg FROM "+s.store.Table("mentions")+
+		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.labels()+
+		" AND author_handle != '' GROUP BY author_handle ORDER BY reach DESC, n DESC, handle LIMIT "+strconv.Itoa(limit))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := TopAuthors{Authors: make([]TopAuthor, 0, len(rows))}
+	for _, x := range rows {
+		out.Authors = append(out.Authors, TopAuthor{Handle: x.Handle, Name: x.Name, URL: safeURL(x.URL), Source: x.Src,
+			Reach: int64(x.Reach), Mentions: int64(x.N), Negative: int64(x.Neg)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,257 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/store"
+)
+
+// Filter is the set of dashboard filters. The same query parameters drive
+// the UI's URL and the API, so a shared link reproduces a view.
+type Filter struct {
+	From, To     time.Time
+	Brands       []string
+	Sources      []string
+	Langs        []string
+	Touchpoints  []string
+	Sentiments   []string
+	JourneyStage []string
+}
+
+// ranges are the relative time ranges the UI offers (range=7d).
+var ranges = map[string]time.Duration{
+	"1h": time.Hour, "6h": 6 * time.Hour, "24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour,
+	"30d": 30 * 24 * time.Hour, "90d": 90 * 24 * time.Hour, "365d": 365 * 24 * time.Hour,
+}
+
+const defaultRange = "7d"
+
+// badRequest is an error caused by the client's parameters.
+type badRequest struct{ msg string }
+
+func (e *badRequest) Error() string { return e.msg }
+
+func badf(format string, a ...any) error { return &badRequest{fmt.Sprintf(format, a...)} }
+
+// parseFilter reads filters from query parameters. Times are RFC 3339
+// (from, to) or a relative range ending now (range=24h|7d|30d|90d|365d).
+func parseFilter(q url.Values, now time.Time) (Filter, error) {
+	var f Filter
+	from, to := q.Get("from"), q.Get("to")
+	switch {
+	case from != "" || to != "":
+		var err error
+		if f.From, err = time.Parse(time.RFC3339, from); err != nil {
+			return f, badf("from: want an RFC 3339 time such as 2026-11-20T00:00:00Z")
+		}
+		if to == "" {
+			f.To = now
+		} else if f.To, err = time.Parse(time.RFC3339, to); err != nil {
+			return f, badf("to: want an RFC 3339 time such as 2026-11-21T00:00:00Z")
+		}
+	default:
+		r := q.Get("range")
+		if r == "" {
+			r = defaultRange
+		}
+		d, ok := ranges[r]
+		if !ok {
+			return f, badf("range: %q is not one of 1h, 6h, 24h, 7d, 30d, 90d, 365d", r)
+		}
+		f.To = now
+		f.From = now.Add(-d)
+	}
+	if !f.To.After(f.From) {
+		return f, badf("to must be after from")
+	}
+	if f.To.Sub(f.From) > 5*366*24*time.Hour {
+		return f, badf("the time range is longer than five years")
+	}
+	f.Brands = list(q, "brand")
+	f.Sources = list(q, "source")
+	f.Langs = list(q, "lang")
+	var err error
+	if f.Touchpoints, err = enumList(q, "touchpoint", mention.Touchpoints); err != nil {
+		return f, err
+	}
+	if f.Sentiments, err = enumList(q, "sentiment", sentiments); err != nil {
+		return f, err
+	}
+	if f.JourneyStage, err = enumList(q, "journey_stage", mention.JourneyStages); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+var sentiments = []string{mention.Positive, mention.Neutral, mention.Negative}
+
+// list accepts repeated parameters and comma-separated values.
+func list(q url.Values, key string) []string {
+	var out []string
+	for _, v := range q[key] {
+		for part := range strings.SplitSeq(v, ",") {
+			if part = strings.TrimSpace(part); part != "" && !slices.Contains(out, part) {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+func enumList(q url.Values, key string, allowed []string) ([]string, error) {
+	vs := list(q, key)
+	for _, v := range vs {
+		if !slices.Contains(allowed, v) {
+			return nil, badf("%s: %q is not one of %s", key, v, strings.Join(allowed, ", "))
+		}
+	}
+	return vs, nil
+}
+
+// interval picks the time-series bucket for a range: about 50-300 points.
+func (f Filter) interval() (name, expr string) {
+	switch d := f.To.Sub(f.From); {
+	case d <= 12*time.Hour:
+		return "5m", "bucket"
+	case d <= 8*24*time.Hour:
+		return "1h", "toStartOfHour(bucket)"
+	default:
+		return "1d", "toStartOfDay(bucket)"
+	}
+}
+
+// previous is the same-length period right before f, for trends.
+func (f Filter) previous() Filter {
+	p := f
+	p.From, p.To = f.From.Add(-f.To.Sub(f.From)), f.From
+	return p
+}
+
+func in(col string, vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return " AND " + col + " IN " + store.QuoteList(vs)
+}
+
+// dims is the condition on the non-label dimensions, common to every table
+// that has brand, source and lang columns.
+func (f Filter) dims() string {
+	return in("brand", f.Brands) + in("source", f.Sources) + in("lang", f.Langs)
+}
+
+// labels is the condition on the (possibly corrected) labels.
+func (f Filter) labels() string {
+	return in("touchpoint", f.Touchpoints) + in("sentiment", f.Sentiments) + in("journey_stage", f.JourneyStage)
+}
+
+// rollup returns a subquery over the five-minute rollup with label
+// corrections applied: each corrected mention moves from its original cell
+// (−1) to its corrected one (+1). Columns: bucket, brand, source, lang,
+// touchpoint, journey_stage, sentiment, n, reach, engagement, score_sum.
+// Filters are applied inside each branch so old servers, which do not push
+// conditions into UNION ALL, still read only the range's parts.
+func (s *Server) rollup(f Filter) string {
+	// The rollup's buckets are five minutes wide: the range is aligned to
+	// them, which the UI's ranges are.
+	rng := " bucket >= " + store.Time(f.From) + " AND bucket < " + store.Time(f.To)
+	where := " WHERE" + rng + f.dims() + f.labels()
+	corr := s.latestCorrections(" WHERE" + rng + f.dims())
+	return "SELECT bucket, brand, source, lang, touchpoint, journey_stage, sentiment, toInt64(mentions) AS n," +
+		" toInt64(reach) AS reach, toInt64(engagement) AS engagement, score_sum FROM " + s.store.Table("mentions_5m") + where +
+		" UNION ALL SELECT c_bucket AS bucket, brand, c_source AS source, c_lang AS lang, orig_touchpoint AS touchpoint, orig_journey_stage AS journey_stage," +
+		" orig_sentiment AS sentiment, toInt64(-1) AS n, -toInt64(c_reach) AS reach, -toInt64(c_engagement) AS engagement," +
+		" toFloat64(0) AS score_sum FROM (" + corr + ")" + where +
+		" UNION ALL SELECT c_bucket AS bucket, brand, c_source AS source, c_lang AS lang, new_touchpoint AS touchpoint, new_journey_stage AS journey_stage," +
+		" new_sentiment AS sentiment, toInt64(1) AS n, toInt64(c_reach) AS reach, toInt64(c_engagement) AS engagement," +
+		" toFloat64(0) AS score_sum FROM (" + corr + ")" + where
+}
+
+// latestCorrections selects the newest correction per mention × brand.
+func (s *Server) latestCorrections(where string) string {
+	return "SELECT mention_id, brand, argMax(bucket, version) AS c_bucket, argMax(published_at, version) AS c_published_at," +
+		" argMax(source, version) AS c_source, argMax(lang, version) AS c_lang, argMax(reach, version) AS c_reach," +
+		" argMax(engagement, version) AS c_engagement, argMax(orig_sentiment, version) AS orig_sentiment," +
+		" argMax(orig_touchpoint, version) AS orig_touchpoint, argMax(orig_journey_stage, version) AS orig_journey_stage," +
+		" argMax(new_sentiment, version) AS new_sentiment, argMax(new_touchpoint, version) AS new_touchpoint," +
+		" argMax(new_journey_stage, version) AS new_journey_stage, argMax(corrected_by, version) AS c_by," +
+		" argMax(note, version) AS c_note, max(corrected_at) AS c_at FROM " + s.store.Table("label_corrections") +
+		where + " GROUP BY mention_id, brand"
+}
+
+// mentionKeys returns a query for the stored mention rows (newest version
+// of each mention × brand) in f's range with label corrections overlaid,
+// ordered by order and cut to limit/offset. It reads only light columns;
+// callers fetch the full rows for the keys it returns (fetchRows), which
+// keeps lists fast on large ranges. extra narrows the raw rows (a text
+// search). Label filters apply to the corrected labels: rows whose original
+// label does not match are kept for the join only when corrected.
+func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset int) string {
+	rng := " published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To)
+	inner := "SELECT mention_id, brand, published_at, author_followers, sentiment_score, likes + reposts + replies AS engagement," +
+		" sentiment AS orig_sentiment, touchpoint AS orig_touchpoint, journey_stage AS orig_journey_stage FROM " +
+		s.store.Table("mentions") + " WHERE" + rng + f.dims() + extra
+	if l := f.labels(); l != "" {
+		inner += " AND (1" + l + " OR mention_id IN (SELECT mention_id FROM " + s.store.Table("label_corrections") + "))"
+	}
+	inner += " ORDER BY version DESC LIMIT 1 BY mention_id, brand"
+	// Aliases never reuse a column name from the same scope: old servers
+	// report such expressions as cyclic aliases.
+	return "SELECT * FROM (SELECT mention_id, brand, published_at, author_followers, sentiment_score, engagement," +
+		" if(new_sentiment != '', new_sentiment, orig_sentiment) AS sentiment," +
+		" if(new_touchpoint != '', new_touchpoint, orig_touchpoint) AS touchpoint," +
+		" if(new_journey_stage != '', new_journey_stage, orig_journey_stage) AS journey_stage," +
+		" new_sentiment != '' AS corrected, orig_sentiment, orig_touchpoint, orig_journey_stage FROM (" + inner + ") AS m" +
+		" ANY LEFT JOIN (SELECT mention_id, brand, new_sentiment, new_touchpoint, new_journey_stage FROM (" +
+		s.latestCorrections(" WHERE"+rng+f.dims()) + ")) AS c USING (mention_id, brand))" +
+		" WHERE 1" + f.labels() + " ORDER BY " + order + " LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(offset)
+}
+
+// num decodes a JSON number that an engine may send quoted (64-bit ints).
+type num float64
+
+func (n *num) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "null" || s == "" {
+		*n = 0
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	*n = num(v)
+	return err
+}
+
+// decodeRows unmarshals Store.Query rows into T. Column names lose their
+// underscores first, so snake_case columns fill CamelCase fields through
+// encoding/json's case-insensitive matching (author_followers → AuthorFollowers)
+// without a tag on every row struct.
+func decodeRows[T any](rows []json.RawMessage) ([]T, error) {
+	out := make([]T, 0, len(rows))
+	for _, r := range rows {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(r, &obj); err != nil {
+			return nil, fmt.Errorf("decode row %.200s: %w", r, err)
+		}
+		flat := make(map[string]json.RawMessage, len(obj))
+		for k, v := range obj {
+			flat[strings.ReplaceAll(k, "_", "")] = v
+		}
+		b, err := json.Marshal(flat)
+		if err != nil {
+			return nil, err
+		}
+		var v T
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, fmt.Errorf("decode row %.200s: %w", r, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,194 @@
+// Package web serves the dashboards: the built-in UI (Overview, Mentions,
+// Journey, Alerts) and the JSON API behind it under /api/v1/, with viewer
+// and admin sessions, CSRF protection and a strict Content-Security-Policy.
+// The UI's JavaScript is built from dashboards/web (npm, esbuild) into
+// assets/ and embedded, so the binary needs no network and no CDN.
+package web
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/store"
+)
+
+//go:embed assets
+var assetFS embed.FS
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// csp allows only this site's own scripts, styles and API; no inline code.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';" +
+	" font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+var titles = map[string]string{"overview": "Overview", "mentions": "Mentions", "journey": "Journey", "alerts": "Alerts"}
+
+// Deps are what the dashboards need from the rest of the process.
+type Deps struct {
+	Store      store.Store
+	Classifier *classify.Classifier // recomputes explanations; may be nil
+	Config     config.Config        // HTTP.Token must already be resolved
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+}
+
+// Server is the dashboards' route set (api.Routes).
+type Server struct {
+	store      store.Store
+	classifier *classify.Classifier
+	cfg        config.Config
+	log        *slog.Logger
+	accounts   map[string]account
+	sessions   *sessions
+	tmpl       *template.Template
+	pseudoKey  []byte
+	now        func() time.Time
+	latency    *prometheus.HistogramVec
+}
+
+// New builds the dashboards' routes.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil {
+		return nil, errors.New("web: the dashboards need a store")
+	}
+	accts, err := accounts(d.Config)
+	if err != nil {
+		return nil, err
+	}
+	if len(accts) == 0 {
+		return nil, errors.New("web: no users: configure web.users or an API token")
+	}
+	tmpl, err := template.ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	log := d.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	// Journey pseudonyms are keyed by the API token so they are stable across
+	// restarts but cannot be recomputed from a handle by outsiders.
+	mac := hmac.New(sha256.New, []byte(d.Config.HTTP.Token))
+	mac.Write([]byte("ewom journey pseudonyms"))
+	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts,
+		sessions: newSessions(d.Config.Web.SessionTTL), tmpl: tmpl, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ewom_dashboard_query_seconds",
+			Help:    "Time the dashboard API spent answering, by endpoint.",
+			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"})}
+	if d.Registerer != nil {
+		if err := d.Registerer.Register(s.latency); err != nil {
+			return nil, fmt.Errorf("web: metrics: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Register mounts the UI and the dashboard API.
+func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
+	static, _ := fs.Sub(assetFS, "assets")
+	files := http.FileServerFS(static)
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		w.Header().Set("Cache-Control", "no-cache") // embedded files change with the binary: revalidate
+		files.ServeHTTP(w, r)
+	})))
+	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts"} {
+		mux.HandleFunc("GET "+path, s.page(func(w http.ResponseWriter, r *http.Request, sess session) {
+			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": titles[name], "User": sess.user, "Role": sess.role,
+				"CSRF": sess.csrf, "Brands": s.cfg.Brands})
+		}))
+	}
+	mux.HandleFunc("GET /login", s.handleLoginForm)
+	mux.HandleFunc("POST /login", s.handleLogin)
+	mux.HandleFunc("POST /logout", s.handleLogout)
+
+	viewer := func(pattern, name string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, s.api(roleViewer, authenticate, s.timed(name, h)))
+	}
+	viewer("GET /api/v1/meta", "meta", s.handleMeta)
+	viewer("GET /api/v1/summary", "summary", s.handleSummary)
+	viewer("GET /api/v1/timeseries", "timeseries", s.handleTimeseries)
+	viewer("GET /api/v1/breakdown", "breakdown", s.handleBreakdown)
+	viewer("GET /api/v1/mentions", "mentions", s.handleMentions)
+	viewer("GET /api/v1/mentions/export", "export", s.handleExport)
+	viewer("GET /api/v1/mentions/{id}", "mention", s.handleMention)
+	viewer("GET /api/v1/authors/top", "authors", s.handleTopAuthors)
+	viewer("GET /api/v1/journey/transitions", "transitions", s.handleTransitions)
+	viewer("GET /api/v1/journey/authors", "journey_authors", s.handleJourneyAuthors)
+	viewer("GET /api/v1/journey/authors/{id}", "timeline", s.handleTimeline)
+	viewer("GET /api/v1/corrections", "corrections", s.handleCorrections)
+	mux.HandleFunc("POST /api/v1/mentions/{id}/labels", s.api(roleAdmin, authenticate, s.timed("correct", s.handleCorrect)))
+}
+
+func (s *Server) timed(name string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		h(w, r)
+		s.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	}
+}
+
+func (s *Server) render(w http.ResponseWriter, code int, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("web: render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+func apiHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "no-store")
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true) // defence in depth should a response ever be sniffed as HTML
+	_ = enc.Encode(v)
+}
+
+// Error is the body of every failed API call.
+type Error struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, Error{Error: msg})
+}
+
+// fail answers a handler error: the client's fault (400) or the store's (503).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var br *badRequest
+	if errors.As(err, &br) {
+		writeError(w, http.StatusBadRequest, br.msg)
+		return
+	}
+	s.log.Error("web: query failed", "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusServiceUnavailable, "the store did not answer; try again")
+}
