@@ -163,7 +163,7 @@ func (s *Server) handleTimeseries(w http.ResponseWriter, r *http.Request) {
 	}
 	name, expr := f.interval()
 	type row struct {
-		T             time.Time
+		T               time.Time
 		Cnt, P, Neu, Ng num
 	}
 	rows, err := queryAs[row](r.Context(), s, "SELECT "+expr+" AS t, sum(n) AS cnt, sumIf(n, sentiment = 'positive') AS p,"+
@@ -221,7 +221,7 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 		key2 = by2
 	}
 	type row struct {
-		Key, Key2 string
+		Key, Key2   string
 		Cnt, Neg, R num
 	}
 	rows, err := queryAs[row](r.Context(), s, "SELECT "+by+" AS key, "+key2+" AS key2, sum(n) AS cnt,"+

@@ -65,7 +65,10 @@ func newTestServer(t testing.TB, s store.Store) *httptest.Server {
 // tWriter sends logs to the test's output.
 type tWriter struct{ t testing.TB }
 
-func (w tWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w tWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // client is a signed-in browser-like client.
 type client struct {

@@ -1,0 +1,1 @@
+(()=>{(function(){var e=null;try{e=localStorage.getItem("ewom-theme")}catch{}e!=="light"&&e!=="dark"&&(e=window.matchMedia&&window.matchMedia("(prefers-color-scheme: dark)").matches?"dark":"light"),document.documentElement.setAttribute("data-theme",e)})();})();

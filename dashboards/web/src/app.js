@@ -1,0 +1,552 @@
+// ewom dashboards. Security rules for this file: untrusted text (posts,
+// authors, URLs) only ever reaches the DOM through textContent or
+// setAttribute of safe attributes; links only for http(s) URLs; chart
+// tooltips render on the canvas (richText), never as HTML.
+import * as echarts from 'echarts/core';
+import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
+import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+
+echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
+  LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
+
+const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage'];
+const SENTIMENTS = ['positive', 'neutral', 'negative'];
+
+// ---- DOM helpers -------------------------------------------------------
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+// safeHref returns an absolute http(s) URL or null.
+export function safeHref(raw) {
+  if (typeof raw !== 'string' || raw === '') return null;
+  try {
+    const u = new URL(raw);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+function extLink(url, text) {
+  const href = safeHref(url);
+  if (!href) return el('span', { text });
+  return el('a', { href, rel: 'noopener noreferrer', target: '_blank', text });
+}
+
+const fmt = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const fmt1 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+function setStatus(msg) {
+  const s = document.getElementById('status');
+  if (s) s.textContent = msg;
+}
+
+// ---- API -----------------------------------------------------------------
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || '';
+const role = () => document.querySelector('meta[name="ewom-role"]')?.content || 'viewer';
+
+async function api(path, opts = {}) {
+  const res = await fetch(path, {
+    credentials: 'same-origin',
+    ...opts,
+    headers: { Accept: 'application/json', ...(opts.body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() } : {}) },
+  });
+  if (res.status === 401) {
+    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+    throw new Error('signed out');
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.error || res.statusText);
+  return body;
+}
+
+// filterQuery is the current URL's filters as a query string (plus extra).
+function filterQuery(extra = {}) {
+  const cur = new URLSearchParams(location.search);
+  const q = new URLSearchParams();
+  for (const k of FILTERS) {
+    const v = cur.get(k);
+    if (v) q.set(k, v);
+  }
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === null) q.delete(k);
+    else q.set(k, v);
+  }
+  return q.toString();
+}
+
+// ---- filters form --------------------------------------------------------
+
+async function setupFilters(meta) {
+  const form = document.getElementById('filters');
+  if (!form) return;
+  const params = new URLSearchParams(location.search);
+  for (const sel of form.querySelectorAll('select[data-options]')) {
+    const key = sel.dataset.options;
+    if (key === 'brands') continue; // rendered by the server
+    for (const v of meta[key] || []) sel.append(el('option', { value: v, text: v }));
+  }
+  for (const field of form.elements) {
+    if (field.name && params.has(field.name)) field.value = params.get(field.name);
+  }
+  if (params.get('from')) form.elements.range.value = 'custom';
+  // Submit only non-empty filters so shared URLs stay short.
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams();
+    for (const field of form.elements) {
+      if (!field.name || !field.value) continue;
+      if (field.name === 'range' && field.value === 'custom') continue;
+      if ((field.name === 'from' || field.name === 'to') && form.elements.range.value !== 'custom') continue;
+      q.set(field.name, field.value);
+    }
+    location.assign(location.pathname + (q.toString() ? '?' + q : ''));
+  });
+  for (const sel of form.querySelectorAll('select')) sel.addEventListener('change', () => form.requestSubmit());
+  // Keep the navigation's filters when moving between pages.
+  for (const a of document.querySelectorAll('a[data-nav]')) {
+    const q = filterQuery();
+    if (q) a.href = a.getAttribute('href') + '?' + q;
+  }
+}
+
+// ---- charts --------------------------------------------------------------
+
+const charts = [];
+let pending = 0;
+
+function cssVar(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+function palette() {
+  return {
+    text: cssVar('--text'), muted: cssVar('--muted'), grid: cssVar('--border'), bg: cssVar('--card'),
+    positive: cssVar('--positive'), neutral: cssVar('--neutral'), negative: cssVar('--negative'),
+    series: [cssVar('--c1'), cssVar('--c2'), cssVar('--c3'), cssVar('--c4'), cssVar('--c5'), cssVar('--c6')],
+  };
+}
+
+function base(p) {
+  return {
+    backgroundColor: 'transparent',
+    color: p.series,
+    textStyle: { color: p.text, fontFamily: 'system-ui, sans-serif' },
+    aria: { enabled: true },
+    animation: false,
+    tooltip: { renderMode: 'richText', backgroundColor: p.bg, borderColor: p.grid, textStyle: { color: p.text } },
+    legend: { textStyle: { color: p.text }, top: 0, type: 'scroll' },
+  };
+}
+
+// draw renders build(palette) into #id, again on theme change and resize.
+function draw(id, build) {
+  const node = document.getElementById(id);
+  if (!node) return;
+  let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas' });
+  const render = () => chart.setOption({ ...base(palette()), ...build(palette()) }, true);
+  charts.push({ node, render });
+  pending++;
+  chart.on('finished', function done() {
+    chart.off('finished', done);
+    node.dataset.drawn = '1';
+    if (--pending === 0) markReady();
+  });
+  render();
+}
+
+function empty(id, msg) {
+  const node = document.getElementById(id);
+  if (node) node.replaceChildren(el('p', { class: 'muted empty', text: msg || 'No mentions match these filters.' }));
+}
+
+let loads = 0;
+function track(promise) {
+  loads++;
+  return promise.catch((e) => setStatus('Could not load: ' + e.message)).finally(() => {
+    if (--loads === 0 && pending === 0) markReady();
+  });
+}
+
+function markReady() {
+  if (loads === 0 && pending === 0) document.body.dataset.ready = '1';
+}
+
+function axisStyle(p) {
+  return {
+    axisLine: { lineStyle: { color: p.grid } }, axisLabel: { color: p.muted }, splitLine: { lineStyle: { color: p.grid } },
+  };
+}
+
+// ---- Overview ------------------------------------------------------------
+
+function delta(cur, prev, unit = '') {
+  if (!prev) return '';
+  const d = cur - prev;
+  return (d >= 0 ? '▲ ' : '▼ ') + fmt1.format(d) + unit + ' vs previous period';
+}
+
+async function overview(meta) {
+  track(api('/api/v1/summary?' + filterQuery()).then((s) => {
+    const c = s.current, p = s.previous;
+    document.getElementById('kpi-mentions').textContent = fmt.format(c.mentions);
+    document.getElementById('kpi-mentions-delta').textContent = delta(c.mentions, p.mentions);
+    document.getElementById('kpi-net').textContent = fmt1.format(c.net_sentiment);
+    document.getElementById('kpi-net-delta').textContent = delta(c.net_sentiment, p.mentions ? p.net_sentiment : 0);
+    document.getElementById('kpi-negative').textContent = fmt.format(c.negative);
+    document.getElementById('kpi-negative-delta').textContent = delta(c.negative, p.negative);
+    document.getElementById('kpi-reach').textContent = fmt.format(c.reach);
+    document.getElementById('kpi-reach-delta').textContent = delta(c.reach, p.reach);
+  }));
+  track(api('/api/v1/timeseries?' + filterQuery()).then((ts) => {
+    const x = ts.points.map((p) => p.t);
+    draw('chart-volume', (p) => ({
+      grid: { left: 48, right: 16, top: 36, bottom: 32 },
+      xAxis: { type: 'time', ...axisStyle(p) },
+      yAxis: { type: 'value', name: 'mentions', ...axisStyle(p) },
+      tooltip: { ...base(p).tooltip, trigger: 'axis' },
+      series: SENTIMENTS.map((s) => ({
+        name: s, type: 'bar', stack: 'volume', color: p[s], large: true, barCategoryGap: '10%',
+        data: ts.points.map((pt, i) => [x[i], pt[s]]),
+      })),
+    }));
+    draw('chart-net', (p) => ({
+      grid: { left: 48, right: 16, top: 24, bottom: 32 },
+      xAxis: { type: 'time', ...axisStyle(p) },
+      yAxis: { type: 'value', min: -100, max: 100, name: 'net', ...axisStyle(p) },
+      tooltip: { ...base(p).tooltip, trigger: 'axis' },
+      legend: { show: false },
+      series: [{ name: 'net sentiment', type: 'line', showSymbol: false, color: p.series[0], connectNulls: false,
+        data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]) }],
+    }));
+  }));
+  // Share of voice compares every brand: drop the brand filter.
+  track(api('/api/v1/breakdown?by=brand&' + filterQuery({ brand: null })).then((b) => {
+    const rows = b.rows.filter((r) => r.key !== '');
+    if (!rows.length) return empty('chart-sov');
+    draw('chart-sov', (p) => pie(p, rows.map((r) => ({ name: r.key, value: r.mentions }))));
+  }));
+  for (const [by, id] of [['touchpoint', 'chart-peso'], ['source', 'chart-sources'], ['lang', 'chart-langs']]) {
+    track(api('/api/v1/breakdown?by=' + by + '&by2=sentiment&' + filterQuery()).then((b) => {
+      if (!b.rows.length) return empty(id);
+      if (by === 'touchpoint') {
+        const tot = {};
+        for (const r of b.rows) tot[r.key] = (tot[r.key] || 0) + r.mentions;
+        draw(id, (p) => pie(p, Object.entries(tot).map(([name, value]) => ({ name, value }))));
+      } else {
+        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true));
+      }
+    }));
+  }
+  track(api('/api/v1/mentions?' + filterQuery({ sentiment: 'negative', sort: 'reach', limit: '8' })).then((l) => {
+    renderMentionList(document.getElementById('top-negative'), l.mentions, null);
+  }));
+  track(api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
+    const tbody = document.querySelector('#top-authors tbody');
+    tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
+      el('td', {}, extLink(x.url, x.name || x.handle), el('span', { class: 'muted small block', text: x.handle })),
+      el('td', { text: x.source }), el('td', { class: 'num', text: fmt.format(x.reach) }),
+      el('td', { class: 'num', text: fmt.format(x.mentions) }), el('td', { class: 'num', text: fmt.format(x.negative) }))));
+    if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'No authors.' })));
+  }));
+  track(alerts().then((list) => renderAlerts(document.getElementById('active-alerts'), list.filter(isActive))));
+}
+
+function pie(p, data) {
+  return {
+    legend: { show: false },
+    tooltip: { ...base(p).tooltip, trigger: 'item' },
+    series: [{ type: 'pie', radius: ['40%', '70%'], data, label: { color: p.text, formatter: '{b}: {d}%' },
+      itemStyle: { borderColor: p.bg, borderWidth: 2 } }],
+  };
+}
+
+// stackedBars draws rows {key, key2, mentions} as bars per key stacked by key2.
+function stackedBars(p, rows, stacks, horizontal) {
+  const keys = [...new Set(rows.map((r) => r.key))];
+  const value = {};
+  for (const r of rows) value[r.key + '\u0000' + r.key2] = r.mentions;
+  const cat = { type: 'category', data: keys, ...axisStyle(p) };
+  const val = { type: 'value', ...axisStyle(p) };
+  const colors = { positive: p.positive, neutral: p.neutral, negative: p.negative };
+  return {
+    grid: { left: horizontal ? 96 : 48, right: 16, top: 36, bottom: 40, containLabel: false },
+    xAxis: horizontal ? val : { ...cat, axisLabel: { ...cat.axisLabel, rotate: 30 } },
+    yAxis: horizontal ? { ...cat, inverse: true } : val,
+    tooltip: { ...base(p).tooltip, trigger: 'axis' },
+    series: stacks.map((s, i) => ({ name: s, type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
+      data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
+  };
+}
+
+// ---- mentions ------------------------------------------------------------
+
+function labelChip(kind, value, corrected) {
+  return el('span', { class: 'chip ' + kind + ' ' + kind + '-' + value, title: corrected ? 'corrected by a person' : null },
+    value + (corrected ? ' ✎' : ''));
+}
+
+function renderMentionList(list, mentions, onSelect) {
+  list.replaceChildren();
+  if (!mentions.length) {
+    list.append(el('li', { class: 'muted', text: 'No mentions match these filters.' }));
+    return;
+  }
+  for (const m of mentions) {
+    const head = m.title || m.text.slice(0, 140);
+    const title = onSelect
+      ? el('button', { type: 'button', class: 'linklike', onclick: () => onSelect(m) }, head)
+      : el('a', { href: '/mentions?' + filterQuery({ id: m.id }), text: head });
+    list.append(el('li', { class: 'mention' },
+      el('div', { class: 'meta' }, el('span', { text: m.author.name || m.author.handle }), ' · ',
+        el('span', { text: m.source }), ' · ', el('time', { datetime: m.published_at, text: dateFmt.format(new Date(m.published_at)) }),
+        ' · ', el('span', { text: fmt.format(m.author.followers) + ' followers' })),
+      title,
+      m.title ? el('p', { class: 'text', text: m.text.slice(0, 400) }) : null,
+      el('div', { class: 'chips' }, labelChip('sentiment', m.sentiment, m.corrected), labelChip('touchpoint', m.touchpoint, m.corrected),
+        labelChip('stage', m.journey_stage, m.corrected), m.brand ? el('span', { class: 'chip', text: m.brand }) : null,
+        m.url ? extLink(m.url, 'original ↗') : null)));
+  }
+}
+
+async function mentionsPage(meta) {
+  const params = new URLSearchParams(location.search);
+  let offset = Number(params.get('offset') || 0);
+  const list = document.getElementById('mention-list');
+  const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null });
+  document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
+  const load = () => track(api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
+    renderMentionList(list, l.mentions, (m) => showDetail(m, meta));
+    document.getElementById('prev').disabled = offset === 0;
+    document.getElementById('next').disabled = !l.has_more;
+    setStatus(l.mentions.length ? `Mentions ${offset + 1}–${offset + l.mentions.length}` : 'No mentions match these filters.');
+  }));
+  document.getElementById('prev').addEventListener('click', () => { offset = Math.max(0, offset - 25); load(); });
+  document.getElementById('next').addEventListener('click', () => { offset += 25; load(); });
+  load();
+  if (params.get('id')) track(showDetail({ id: params.get('id'), brand: params.get('brand') || '' }, meta));
+}
+
+async function showDetail(m, meta) {
+  const box = document.getElementById('detail');
+  box.replaceChildren(el('h2', { text: 'Details' }), el('p', { class: 'muted', text: 'Loading…' }));
+  const d = await api('/api/v1/mentions/' + encodeURIComponent(m.id) + '?brand=' + encodeURIComponent(m.brand || ''));
+  const x = d.mention;
+  const ev = (label) => d.explanation.filter((e) => e.label === label);
+  const evList = (label) => {
+    const items = ev(label);
+    if (!items.length) return el('p', { class: 'muted small', text: 'No evidence recorded.' });
+    return el('ul', { class: 'evidence' }, ...items.map((e) => el('li', {},
+      el('code', { text: e.text }), ' ', el('span', { class: 'muted', text: e.kind }),
+      e.weight ? el('span', { class: 'num', text: ' ' + fmt1.format(e.weight) }) : null,
+      e.note ? el('span', { class: 'muted', text: ' (' + e.note + ')' }) : null)));
+  };
+  const rows = [
+    ['Author', el('span', {}, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
+    ['Published', dateFmt.format(new Date(x.published_at))],
+    ['Source', x.source], ['Language', x.lang], ['Brand', x.brand || '—'],
+    ['Original', x.url ? extLink(x.url, x.url) : 'no link'],
+    ['Classifier', x.classifier_version + (d.current_classifier_version && d.current_classifier_version !== x.classifier_version
+      ? ' (explanation from ' + d.current_classifier_version + ')' : '')],
+  ];
+  box.replaceChildren(
+    el('h2', { text: x.title || 'Mention' }),
+    el('p', { class: 'fulltext', text: x.text }),
+    el('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)])),
+    el('h3', { text: 'Sentiment: ' + x.sentiment + ' (' + fmt1.format(x.sentiment_score) + ')' }), evList('sentiment'),
+    el('h3', { text: 'Touchpoint: ' + x.touchpoint }), el('p', { class: 'small', text: x.touchpoint_reason }), evList('touchpoint'),
+    el('h3', { text: 'Journey stage: ' + x.journey_stage }), evList('journey_stage'),
+    x.corrected ? el('p', { class: 'small' }, 'Corrected by a person; the classifier said ',
+      el('b', { text: `${x.original.sentiment}, ${x.original.touchpoint}, ${x.original.journey_stage}` }), '.') : null,
+    role() === 'admin' ? correctionForm(x, meta) : null);
+}
+
+function correctionForm(x, meta) {
+  const select = (name, label, values, cur) => el('label', {}, label,
+    el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === cur, text: v }))));
+  const msg = el('p', { class: 'small', role: 'status' });
+  const form = el('form', { class: 'correct', 'aria-label': 'Correct labels' },
+    el('h3', { text: 'Correct the labels' }),
+    select('sentiment', 'Sentiment', meta.sentiments, x.sentiment),
+    select('touchpoint', 'Touchpoint', meta.touchpoints, x.touchpoint),
+    select('journey_stage', 'Journey stage', meta.journey_stages, x.journey_stage),
+    el('label', {}, 'Note', el('input', { name: 'note', maxlength: 1000 })),
+    el('button', { type: 'submit', text: 'Save correction' }), msg);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    for (const k of ['sentiment', 'touchpoint', 'journey_stage', 'note']) body[k] = form.elements[k].value;
+    try {
+      await api('/api/v1/mentions/' + encodeURIComponent(x.id) + '/labels', { method: 'POST', body: JSON.stringify(body) });
+      msg.textContent = 'Saved. Dashboards now count this mention with the corrected labels.';
+    } catch (e) {
+      msg.textContent = 'Not saved: ' + e.message;
+    }
+  });
+  return form;
+}
+
+// ---- journey ---------------------------------------------------------------
+
+async function journey(meta) {
+  const stages = meta.journey_stages;
+  track(api('/api/v1/breakdown?by=journey_stage&by2=sentiment&' + filterQuery()).then((b) => {
+    if (!b.rows.length) return empty('chart-stage-sentiment');
+    const max = Math.max(...b.rows.map((r) => r.mentions));
+    draw('chart-stage-sentiment', (p) => ({
+      grid: { left: 96, right: 16, top: 16, bottom: 64 },
+      xAxis: { type: 'category', data: SENTIMENTS, ...axisStyle(p) },
+      yAxis: { type: 'category', data: stages, inverse: true, ...axisStyle(p) },
+      tooltip: { ...base(p).tooltip, trigger: 'item' },
+      visualMap: { min: 0, max, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, textStyle: { color: p.text },
+        inRange: { color: [p.bg, p.series[0]] } },
+      series: [{ type: 'heatmap', name: 'mentions', label: { show: true, color: p.text },
+        data: b.rows.map((r) => [SENTIMENTS.indexOf(r.key2), stages.indexOf(r.key), r.mentions]) }],
+    }));
+  }));
+  track(api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
+    if (!b.rows.length) return empty('chart-touchpoint-stage');
+    const ordered = stages.flatMap((s) => b.rows.filter((r) => r.key === s));
+    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false));
+  }));
+  track(api('/api/v1/journey/transitions?' + filterQuery()).then((t) => {
+    document.getElementById('flow-note').textContent =
+      `${fmt.format(t.authors)} authors mentioned more than one stage; each column is their next step (first five steps).`;
+    if (!t.links.length) return empty('chart-flow', 'No author was seen at more than one stage.');
+    const names = new Set();
+    const links = t.links.map((l) => {
+      const source = `${l.step}. ${l.from}`, target = `${l.step + 1}. ${l.to}`;
+      names.add(source); names.add(target);
+      return { source, target, value: l.count };
+    });
+    draw('chart-flow', (p) => ({
+      tooltip: { ...base(p).tooltip, trigger: 'item' },
+      series: [{ type: 'sankey', data: [...names].map((name) => ({ name })), links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
+        label: { color: p.text }, lineStyle: { color: 'gradient', opacity: 0.35 }, left: 8, right: 96 }],
+    }));
+  }));
+  track(api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
+    const tbody = document.querySelector('#journey-authors tbody');
+    tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
+      el('td', {}, el('button', { type: 'button', class: 'linklike', onclick: () => timeline(x.id) }, 'author-' + x.id.slice(0, 8))),
+      el('td', { class: 'num', text: fmt.format(x.mentions) }), el('td', { class: 'num', text: fmt.format(x.negative) }),
+      el('td', { text: x.first_stage + ' → ' + x.last_stage }))));
+    if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 4, class: 'muted', text: 'No returning authors.' })));
+  }));
+}
+
+async function timeline(id) {
+  const list = document.getElementById('timeline');
+  const t = await api('/api/v1/journey/authors/' + encodeURIComponent(id) + '?' + filterQuery());
+  list.replaceChildren(...t.events.map((e) => el('li', { class: 'event sentiment-border-' + e.sentiment },
+    el('time', { datetime: e.published_at, text: dateFmt.format(new Date(e.published_at)) }),
+    el('div', { class: 'chips' }, labelChip('stage', e.journey_stage), labelChip('touchpoint', e.touchpoint),
+      labelChip('sentiment', e.sentiment), el('span', { class: 'chip', text: e.source })),
+    el('a', { href: '/mentions?' + filterQuery({ id: e.mention_id, brand: e.brand || null }), text: e.title || '(no text)' }))));
+  list.focus();
+}
+
+// ---- alerts ----------------------------------------------------------------
+
+// alerts reads /api/v1/alerts (served by the alerting role); it tolerates a
+// bare array or {alerts: [...]}, and answers [] when alerting is off.
+async function alerts() {
+  try {
+    const a = await api('/api/v1/alerts?' + filterQuery());
+    return Array.isArray(a) ? a : Array.isArray(a.alerts) ? a.alerts : [];
+  } catch (e) {
+    return [];
+  }
+}
+
+const isActive = (a) => a.state !== 'resolved';
+
+function renderAlerts(list, items) {
+  list.replaceChildren();
+  if (!items.length) {
+    list.append(el('li', { class: 'muted', text: 'No alerts.' }));
+    return;
+  }
+  for (const a of items) {
+    const x = a.explanation || {};
+    const seg = a.segment_kind && a.segment_kind !== 'all' ? ` (${a.segment_kind}=${a.segment_value})` : '';
+    const from = x.from || a.started_at, to = x.to || a.resolved_at || a.updated_at;
+    const q = { brand: a.brand || null, sentiment: 'negative', range: null };
+    if (from) q.from = from;
+    if (to) q.to = to;
+    if (a.segment_kind && a.segment_kind !== 'all') q[a.segment_kind] = a.segment_value;
+    list.append(el('li', { class: 'alert severity-' + (a.severity || 'warning') },
+      el('div', { class: 'meta' }, el('b', { text: (a.severity || 'alert') + ' · ' + (a.state || '') }), ' · ',
+        el('span', { text: (a.kind || '') + ' ' + (a.brand || '') + seg }), ' · ',
+        a.fired_at ? el('time', { datetime: a.fired_at, text: dateFmt.format(new Date(a.fired_at)) }) : null),
+      el('p', { text: x.summary || `${a.observed ?? '?'} negative mentions in ${a.window || '?'}, ${a.expected ?? '?'} expected` }),
+      x.top_terms?.length ? el('p', { class: 'small muted', text: 'Terms: ' + x.top_terms.map((t) => t.name).join(', ') }) : null,
+      el('a', { href: '/mentions?' + filterQuery(q), text: 'Show the mentions' })));
+  }
+}
+
+async function alertsPage() {
+  track(alerts().then((list) => {
+    renderAlerts(document.getElementById('alerts-active'), list.filter(isActive));
+    renderAlerts(document.getElementById('alerts-past'), list.filter((a) => !isActive(a)));
+  }));
+}
+
+// ---- start -------------------------------------------------------------------
+
+function setupTheme() {
+  const btn = document.getElementById('theme');
+  if (!btn) return;
+  const label = () => {
+    const dark = document.documentElement.dataset.theme === 'dark';
+    btn.textContent = dark ? 'Light theme' : 'Dark theme';
+    btn.setAttribute('aria-pressed', String(dark));
+  };
+  label();
+  btn.addEventListener('click', () => {
+    const next = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
+    document.documentElement.dataset.theme = next;
+    try { localStorage.setItem('ewom-theme', next); } catch (e) { /* storage blocked */ }
+    label();
+    for (const c of charts) c.render();
+  });
+}
+
+async function main() {
+  setupTheme();
+  let resizeTimer;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => charts.forEach((c) => echarts.getInstanceByDom(c.node)?.resize()), 100);
+  });
+  const meta = await api('/api/v1/meta');
+  await setupFilters(meta);
+  const page = document.body.dataset.page;
+  const pages = { overview, mentions: mentionsPage, journey, alerts: alertsPage };
+  loads++;
+  try {
+    await pages[page]?.(meta);
+  } finally {
+    loads--;
+    markReady();
+  }
+}
+
+main().catch((e) => setStatus('Could not load the dashboard: ' + e.message));
