@@ -26,6 +26,7 @@ import (
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/pipeline"
+	"github.com/ewom/ewom/internal/privacy"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -162,9 +163,13 @@ func (a *App) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("classifier: %w", err)
 		}
+		transform, err := pseudonymizer(cfg.Privacy)
+		if err != nil {
+			return err
+		}
 		m := pipeline.NewMetrics(a.Registry)
 		for i := range cfg.Pipeline.Workers {
-			w := &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Pipeline: cfg.Pipeline,
+			w := &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Transform: transform, Pipeline: cfg.Pipeline,
 				Batch: cfg.Store, Metrics: m, Log: a.Log.With("component", "classifier", "worker", i)}
 			work.Go(func() {
 				if err := w.Run(workCtx); err != nil {
@@ -220,6 +225,18 @@ func (a *App) Run(ctx context.Context) error {
 	a.close()
 	a.Log.Info("stopped")
 	return runErr
+}
+
+// pseudonymizer returns the author transform privacy settings ask for.
+func pseudonymizer(p config.Privacy) (pipeline.Transform, error) {
+	if !p.PseudonymizeAuthors {
+		return nil, nil
+	}
+	ps, err := privacy.NewPseudonymizer([]byte(os.Getenv(p.KeyEnv)))
+	if err != nil {
+		return nil, fmt.Errorf("privacy.pseudonymize_authors: set %s: %w", p.KeyEnv, err)
+	}
+	return ps.Apply, nil
 }
 
 type pinger struct{ s store.Store }

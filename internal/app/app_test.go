@@ -200,13 +200,17 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	if len(dl) != 3 {
 		t.Fatalf("%d dead letters, want 3: %+v", len(dl), dl)
 	}
+	kinds := map[string]int{}
 	for _, d := range dl {
-		if d.Reason == "" || d.OriginalSubject != "ewom.mention.raw.poison" {
-			t.Errorf("dead letter without reason or origin: %+v", d)
+		if d.OriginalSubject != "ewom.mention.raw.poison" {
+			t.Errorf("dead letter without its origin: %+v", d)
 		}
+		kind, _, _ := strings.Cut(d.Reason, ":")
+		kinds[kind]++
 	}
-	if !strings.HasPrefix(dl[0].Reason, "unparseable:") || !strings.HasPrefix(dl[1].Reason, "invalid:") {
-		t.Errorf("reasons = %q, %q", dl[0].Reason, dl[1].Reason)
+	// Broken JSON and invalid UTF-8 are unparseable; a missing time is invalid.
+	if kinds["unparseable"] != 2 || kinds["invalid"] != 1 {
+		t.Errorf("reasons by kind = %v, want 2 unparseable and 1 invalid", kinds)
 	}
 }
 
@@ -303,4 +307,33 @@ func queryUint(t *testing.T, s store.Store, q string) uint64 {
 		t.Fatal(err)
 	}
 	return v.N
+}
+
+func TestPseudonymisedAuthorsNeverReachTheStore(t *testing.T) {
+	t.Setenv("EWOM_PSEUDONYM_KEY", "a-test-key-of-enough-length")
+	cfg := testConfig(t)
+	cfg.Privacy.PseudonymizeAuthors = true
+	s := storetest.Embedded(t)
+	r := start(t, cfg, s)
+	body := `{"source":"test","id":"p1","text":"Koijarit ok","published_at":"2026-11-20T10:00:00Z",` +
+		`"author":{"handle":"@moona@mastodon.social","name":"Moona Meikäläinen","url":"https://mastodon.social/@moona"}}`
+	if code, out := post(t, r.base, token, "application/json", []byte(body)); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	if got := waitCount(t, r.base, 1, 20*time.Second); got != 1 {
+		t.Fatalf("count %d", got)
+	}
+	rows, err := s.Query(context.Background(), "SELECT author_handle, author_name, author_url, raw FROM "+s.Table("mentions"))
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%v %v", rows, err)
+	}
+	stored := string(rows[0])
+	for _, secret := range []string{"moona", "Moona", "Meikäläinen"} {
+		if strings.Contains(stored, secret) {
+			t.Fatalf("stored row still identifies the author (%q): %s", secret, stored)
+		}
+	}
+	if !strings.Contains(stored, `"author_handle":"anon:`) {
+		t.Fatalf("no pseudonym stored: %s", stored)
+	}
 }

@@ -86,9 +86,19 @@ func (m *Mention) UnmarshalJSON(data []byte) error {
 		PublishedAt json.RawMessage `json:"published_at"`
 		Rating      json.RawMessage `json:"rating"`
 	}
+	// Most mentions carry only contract fields: decode strictly first and
+	// take the slower path that collects unknown fields only when needed.
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	onlyKnown := true
 	if err := dec.Decode(&p); err != nil {
-		return err
+		if !strings.HasPrefix(err.Error(), "json: unknown field") {
+			return err
+		}
+		onlyKnown = false
+		if err := json.Unmarshal(data, &p); err != nil {
+			return err
+		}
 	}
 	*m = Mention(p.plain)
 	if len(p.PublishedAt) > 0 && string(p.PublishedAt) != "null" {
@@ -108,6 +118,9 @@ func (m *Mention) UnmarshalJSON(data []byte) error {
 			return err
 		}
 		m.Rating = &r
+	}
+	if onlyKnown {
+		return nil
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -85,11 +86,24 @@ func (w *Worker) Run(ctx context.Context) error {
 		iter.Drain()
 	}()
 
-	// The inserter runs beside the classifying loop so that classification of
-	// the next batch overlaps the store's commit of this one.
+	// Decoding and classifying run on every core; the inserter runs beside
+	// them so that the next batch is prepared while this one is committed.
+	items := make(chan item, 1024)
+	var preparers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		preparers.Go(func() {
+			for m := range msgs {
+				if it, ok := w.prepare(ctx, m); ok {
+					items <- it
+				}
+			}
+		})
+	}
+	go func() { preparers.Wait(); close(items) }()
+
 	full := make(chan *batch, 1)
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	var inserter sync.WaitGroup
+	inserter.Go(func() {
 		for b := range full {
 			w.commit(b)
 		}
@@ -108,16 +122,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	for {
 		select {
-		case m, ok := <-msgs:
+		case it, ok := <-items:
 			if !ok {
 				flush()
 				close(full)
-				wg.Wait()
+				inserter.Wait()
 				return nil
-			}
-			it, ok := w.prepare(ctx, m)
-			if !ok {
-				continue
 			}
 			if len(cur.items) == 0 {
 				timer.Reset(w.Batch.FlushInterval)
@@ -158,39 +168,15 @@ func (w *Worker) prepare(ctx context.Context, msg jetstream.Msg) (item, bool) {
 	declaredLang := m.Lang
 	cls := w.Classifier.Classify(&m)
 	w.Metrics.classified.WithLabelValues(cls.Sentiment).Inc()
+	raw := msg.Data()
 	if w.Transform != nil {
 		w.Transform(&m)
-	}
-	base := store.Row{
-		MentionID: id, Source: m.Source, SourceID: m.ID, URL: m.URL, Title: m.Title, Text: m.Text,
-		AuthorHandle: m.Author.Handle, AuthorName: m.Author.Name, AuthorURL: m.Author.URL,
-		AuthorFollowers: uint64(max(m.Author.Followers, 0)), PublishedAt: m.PublishedAt, IngestedAt: ingested,
-		Lang: cls.Lang, SourceLang: declaredLang, Likes: uint64(max(m.Engagement.Likes, 0)),
-		Reposts: uint64(max(m.Engagement.Reposts, 0)), Replies: uint64(max(m.Engagement.Replies, 0)),
-		ParentURL: m.ParentURL, Sentiment: cls.Sentiment, SentimentScore: float32(cls.SentimentScore),
-		SentimentUnscored: cls.SentimentUnscored, Touchpoint: cls.Touchpoint, TouchpointReason: cls.TouchpointReason,
-		UndisclosedCommercial: cls.UndisclosedCommercial, JourneyStage: cls.JourneyStage, Brands: cls.Brands,
-		ClassifierVersion: cls.ClassifierVersion, Raw: string(msg.Data()),
-	}
-	if m.Rating != nil {
-		r := float32(*m.Rating)
-		base.Rating = &r
-	}
-	if w.Transform != nil {
 		// The raw payload must not keep what the transform removed.
-		if raw, err := m.MarshalJSON(); err == nil {
-			base.Raw = string(raw)
+		if b, err := m.MarshalJSON(); err == nil {
+			raw = b
 		}
 	}
-	rows := make([]store.Row, 0, max(len(cls.Brands), 1))
-	if len(cls.Brands) == 0 {
-		rows = append(rows, base)
-	}
-	for _, b := range cls.Brands {
-		r := base
-		r.Brand = b
-		rows = append(rows, r)
-	}
+	rows := Rows(&m, id, declaredLang, cls, raw, ingested)
 	return item{msg: msg, id: id, rows: rows}, true
 }
 
@@ -279,4 +265,33 @@ func (w *Worker) deadLetter(ctx context.Context, msg jetstream.Msg, reason strin
 	if err := msg.Term(); err != nil {
 		w.Log.Warn("term", "err", err)
 	}
+}
+
+// Rows turns a classified mention into its store rows: one per brand it
+// names, or one with no brand.
+func Rows(m *mention.Mention, id, declaredLang string, cls mention.Classification, raw []byte, ingested time.Time) []store.Row {
+	base := store.Row{
+		MentionID: id, Source: m.Source, SourceID: m.ID, URL: m.URL, Title: m.Title, Text: m.Text,
+		AuthorHandle: m.Author.Handle, AuthorName: m.Author.Name, AuthorURL: m.Author.URL,
+		AuthorFollowers: uint64(max(m.Author.Followers, 0)), PublishedAt: m.PublishedAt, IngestedAt: ingested,
+		Lang: cls.Lang, SourceLang: declaredLang, Likes: uint64(max(m.Engagement.Likes, 0)),
+		Reposts: uint64(max(m.Engagement.Reposts, 0)), Replies: uint64(max(m.Engagement.Replies, 0)),
+		ParentURL: m.ParentURL, Sentiment: cls.Sentiment, SentimentScore: float32(cls.SentimentScore),
+		SentimentUnscored: cls.SentimentUnscored, Touchpoint: cls.Touchpoint, TouchpointReason: cls.TouchpointReason,
+		UndisclosedCommercial: cls.UndisclosedCommercial, JourneyStage: cls.JourneyStage, Brands: cls.Brands,
+		ClassifierVersion: cls.ClassifierVersion, Raw: string(raw),
+	}
+	if m.Rating != nil {
+		r := float32(*m.Rating)
+		base.Rating = &r
+	}
+	if len(cls.Brands) == 0 {
+		return []store.Row{base}
+	}
+	rows := make([]store.Row, len(cls.Brands))
+	for i, b := range cls.Brands {
+		rows[i] = base
+		rows[i].Brand = b
+	}
+	return rows
 }

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/ewom/ewom/internal/bench"
+	"github.com/ewom/ewom/internal/store"
+)
+
+func init() {
+	register("bench", "benchmarks: 'ewom bench pipeline' (embedded pipeline vs. its limits)", runBench)
+}
+
+func runBench(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 || args[0] != "pipeline" {
+		return usagef("usage: ewom bench pipeline [flags] (classifier: ewom bench-classify)")
+	}
+	fs := newFlagSet(env, "bench pipeline")
+	n := fs.Int("mentions", 200000, "mentions for the throughput runs")
+	rate := fs.Int("latency-rate", 2000, "mentions/s for the latency run")
+	dur := fs.Duration("latency-for", 15*time.Second, "length of the latency run")
+	workers := fs.Int("workers", 1, "classifier workers")
+	dataDir := fs.String("data-dir", "", "where the embedded engine keeps its data (default: a temporary directory)")
+	chdbLib := fs.String("chdb-lib", "", "path to libchdb.so (default: CHDB_LIB_PATH or the install places)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *n < 1000 || *rate < 1 || *workers < 1 || *dur < time.Second {
+		return usagef("--mentions ≥ 1000, --latency-rate ≥ 1, --workers ≥ 1, --latency-for ≥ 1s")
+	}
+	dir := *dataDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "ewom-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	lib := *chdbLib
+	if lib == "" {
+		lib = os.Getenv("CHDB_LIB_PATH")
+	}
+	s, err := store.OpenEmbedded(lib, dir, "ewom_bench")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	_, err = bench.RunPipeline(ctx, bench.PipelineOptions{Mentions: *n, LatencyRate: *rate, LatencyFor: *dur,
+		Workers: *workers, Store: s, Out: env.stdout})
+	return err
+}

@@ -1,0 +1,385 @@
+// Package bench measures the pipeline end to end on the embedded defaults,
+// together with the two limits of the machine it runs on: JetStream alone
+// and inserts into the store alone, so figures come as fractions of what the
+// parts can do.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ewom/ewom/internal/bus"
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/pipeline"
+	"github.com/ewom/ewom/internal/store"
+)
+
+// PipelineOptions sizes a run.
+type PipelineOptions struct {
+	Mentions    int           // mentions for the throughput runs
+	LatencyRate int           // mentions/s for the latency run
+	LatencyFor  time.Duration // length of the latency run
+	Workers     int
+	Store       store.Store // an open embedded (or server) store; the bench uses its own databases
+	Out         io.Writer
+}
+
+// PipelineResult holds the figures of one run.
+type PipelineResult struct {
+	BusRate, InsertRate, PipelineRate float64 // per second
+	LatencyP50, LatencyP99            time.Duration
+	LatencySamples                    int
+	PeakRSSBytes                      int64
+}
+
+// Fraction is the pipeline's rate over the smaller of its two limits.
+func (r PipelineResult) Fraction() float64 { return r.PipelineRate / min(r.BusRate, r.InsertRate) }
+
+var brands = []config.Brand{{Name: "TietokoneKoijarit", Aliases: []string{"Koijarit"}}, {Name: "Gigantti"}, {Name: "Verkkokauppa.com"}, {Name: "Finnair"}}
+
+// mentions returns n distinct mixed fi/en mentions of about 300 bytes.
+func mentions(n int, run string) []*mention.Mention {
+	corpus := classify.BenchCorpus(300)
+	start := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	out := make([]*mention.Mention, n)
+	for i := range out {
+		m := corpus[i%len(corpus)]
+		m.Source = "bench"
+		m.ID = run + "-" + strconv.Itoa(i)
+		m.PublishedAt = start.Add(time.Duration(i) * time.Millisecond)
+		out[i] = &m
+	}
+	return out
+}
+
+// RunPipeline runs the three measurements and the latency run, printing as it goes.
+func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error) {
+	var r PipelineResult
+	say := func(format string, a ...any) { fmt.Fprintf(o.Out, format+"\n", a...) }
+	var err error
+	say("mentions: %d (mixed fi/en, ~300 bytes), workers: %d, store: %s %s", o.Mentions, o.Workers, o.Store.Info().Engine, o.Store.Info().Version)
+
+	if r.BusRate, err = busAlone(ctx, o.Mentions); err != nil {
+		return r, fmt.Errorf("JetStream baseline: %w", err)
+	}
+	say("limit 1, JetStream publish+consume alone:  %8.0f msgs/s", r.BusRate)
+	if r.InsertRate, err = insertAlone(ctx, o.Store, o.Mentions); err != nil {
+		return r, fmt.Errorf("insert baseline: %w", err)
+	}
+	say("limit 2, store inserts alone:               %8.0f rows/s", r.InsertRate)
+	if r.PipelineRate, err = pipelineThroughput(ctx, o); err != nil {
+		return r, fmt.Errorf("pipeline: %w", err)
+	}
+	say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.2f of the smaller limit)", r.PipelineRate, r.Fraction())
+	lat, err := pipelineLatency(ctx, o)
+	if err != nil {
+		return r, fmt.Errorf("latency: %w", err)
+	}
+	slices.Sort(lat)
+	r.LatencySamples = len(lat)
+	if len(lat) > 0 {
+		r.LatencyP50 = lat[len(lat)/2]
+		r.LatencyP99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	}
+	say("latency at %d mentions/s, ingest to queryable: p50 %s  p99 %s  (%d samples)", o.LatencyRate,
+		r.LatencyP50.Round(time.Millisecond), r.LatencyP99.Round(time.Millisecond), r.LatencySamples)
+	r.PeakRSSBytes = peakRSS()
+	say("peak RSS: %.0f MiB", float64(r.PeakRSSBytes)/(1<<20))
+	return r, nil
+}
+
+func openBus(ctx context.Context, dir string) (*bus.Bus, error) {
+	return bus.Open(ctx, config.Default().NATS, dir, bus.NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
+}
+
+// busAlone publishes n mentions and consumes (and acks) them concurrently.
+func busAlone(ctx context.Context, n int) (float64, error) {
+	dir, err := os.MkdirTemp("", "ewom-bench-bus-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	b, err := openBus(ctx, dir)
+	if err != nil {
+		return 0, err
+	}
+	defer b.Close()
+	cons, err := b.Consumer(ctx, bus.ConsumerConfig{AckWait: time.Minute, MaxAckPending: 20000, MaxDeliver: 5})
+	if err != nil {
+		return 0, err
+	}
+	ms := mentions(n, "bus")
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		iter, err := cons.Messages(jetstream.PullMaxMessages(5000))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer iter.Stop()
+		for got := 0; got < n; got++ {
+			m, err := iter.Next()
+			if err != nil {
+				done <- err
+				return
+			}
+			_ = m.Ack()
+		}
+		done <- nil
+	}()
+	if err := publishAll(ctx, b, ms); err != nil {
+		return 0, err
+	}
+	if err := <-done; err != nil {
+		return 0, err
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+func publishAll(ctx context.Context, b *bus.Bus, ms []*mention.Mention) error {
+	const chunk = 1000
+	for i := 0; i < len(ms); i += chunk {
+		for _, err := range b.PublishAll(ctx, ms[i:min(i+chunk, len(ms))]) {
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// insertAlone inserts n classified rows in batches of the default size.
+func insertAlone(ctx context.Context, base store.Store, n int) (float64, error) {
+	s, err := benchDatabase(ctx, base, "insert")
+	if err != nil {
+		return 0, err
+	}
+	defer dropDatabase(base, s)
+	cls, err := classify.New(brands)
+	if err != nil {
+		return 0, err
+	}
+	ms := mentions(n, "insert")
+	// The same rows the pipeline writes, raw payload included.
+	var rows []store.Row
+	for _, m := range ms {
+		raw, err := m.MarshalJSON()
+		if err != nil {
+			return 0, err
+		}
+		rows = append(rows, pipeline.Rows(m, m.Key(), m.Lang, cls.Classify(m), raw, time.Now())...)
+	}
+	n = len(rows)
+	batch := config.Default().Store.BatchRows
+	start := time.Now()
+	for i := 0; i < n; i += batch {
+		if err := s.Insert(ctx, rows[i:min(i+batch, n)]); err != nil {
+			return 0, err
+		}
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// embeddedPipeline is a bus, workers and a store database for one run.
+type embeddedPipeline struct {
+	bus      *bus.Bus
+	store    store.Store
+	registry *prometheus.Registry
+	stop     func()
+}
+
+// stored reads the workers' count of committed mentions, which costs no
+// query (polling the store would compete with the inserts being measured).
+func (p *embeddedPipeline) stored() (float64, error) {
+	mfs, err := p.registry.Gather()
+	if err != nil {
+		return 0, err
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "ewom_store_stored_mentions_total" {
+			return mf.GetMetric()[0].GetCounter().GetValue(), nil
+		}
+	}
+	return 0, nil
+}
+
+func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embeddedPipeline, error) {
+	dir, err := os.MkdirTemp("", "ewom-bench-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	b, err := openBus(ctx, filepath.Join(dir, "bus"))
+	if err != nil {
+		return nil, err
+	}
+	s, err := benchDatabase(ctx, o.Store, name)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	cls, err := classify.New(brands)
+	if err != nil {
+		return nil, err
+	}
+	cfg := config.Default()
+	reg := prometheus.NewRegistry()
+	metrics := pipeline.NewMetrics(reg)
+	wctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range o.Workers {
+		w := &pipeline.Worker{Bus: b, Store: s, Classifier: cls, Pipeline: cfg.Pipeline, Batch: cfg.Store,
+			Metrics: metrics, Log: slog.New(slog.DiscardHandler)}
+		wg.Go(func() { _ = w.Run(wctx) })
+	}
+	return &embeddedPipeline{bus: b, store: s, registry: reg, stop: func() {
+		cancel()
+		wg.Wait()
+		b.Close()
+		dropDatabase(o.Store, s)
+		os.RemoveAll(dir)
+	}}, nil
+}
+
+// pipelineThroughput publishes all mentions as fast as the bus takes them
+// and times until every one is committed in the store.
+func pipelineThroughput(ctx context.Context, o PipelineOptions) (float64, error) {
+	p, err := startPipeline(ctx, o, "throughput")
+	if err != nil {
+		return 0, err
+	}
+	defer p.stop()
+	ms := mentions(o.Mentions, "pipe")
+	from, to := ms[0].PublishedAt, ms[len(ms)-1].PublishedAt.Add(time.Second)
+	start := time.Now()
+	errc := make(chan error, 1)
+	go func() { errc <- publishAll(ctx, p.bus, ms) }()
+	for {
+		n, err := p.stored()
+		if err != nil {
+			return 0, err
+		}
+		if n >= float64(len(ms)) {
+			break
+		}
+		if time.Since(start) > 10*time.Minute {
+			return 0, fmt.Errorf("only %.0f of %d mentions stored after 10 minutes", n, len(ms))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	if err := <-errc; err != nil {
+		return 0, err
+	}
+	// The counter says committed; the store must agree, exactly.
+	if n, err := p.store.CountMentions(ctx, from, to, ""); err != nil || n != uint64(len(ms)) {
+		return 0, fmt.Errorf("store holds %d mentions after the run, want %d (%v)", n, len(ms), err)
+	}
+	return float64(len(ms)) / elapsed.Seconds(), nil
+}
+
+// pipelineLatency publishes at a fixed rate and samples, every 100 ms, how
+// long the mention just published takes to become visible to a query.
+func pipelineLatency(ctx context.Context, o PipelineOptions) ([]time.Duration, error) {
+	p, err := startPipeline(ctx, o, "latency")
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	total := int(float64(o.LatencyRate) * o.LatencyFor.Seconds())
+	ms := mentions(total, "lat")
+	const tick = 10 * time.Millisecond
+	perTick := max(o.LatencyRate/int(time.Second/tick), 1)
+	sampleEvery := max(o.LatencyRate/10, 1)
+	type sample struct {
+		id string
+		at time.Time
+	}
+	samples := make(chan sample, 1024)
+	var lat []time.Duration
+	var pollErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for s := range samples {
+			for {
+				found, err := p.store.ExistingIDs(ctx, []string{s.id})
+				if err != nil {
+					pollErr = err
+					return
+				}
+				if found[s.id] {
+					lat = append(lat, time.Since(s.at))
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	})
+	ticker := time.NewTicker(tick)
+	for i := 0; i < total; {
+		<-ticker.C
+		end := min(i+perTick, total)
+		at := time.Now()
+		for _, err := range p.bus.PublishAll(ctx, ms[i:end]) {
+			if err != nil {
+				ticker.Stop()
+				close(samples)
+				return nil, err
+			}
+		}
+		for j := i; j < end; j++ {
+			if j%sampleEvery == 0 {
+				samples <- sample{id: ms[j].Key(), at: at}
+			}
+		}
+		i = end
+	}
+	ticker.Stop()
+	close(samples)
+	wg.Wait()
+	return lat, pollErr
+}
+
+func benchDatabase(ctx context.Context, base store.Store, name string) (store.Store, error) {
+	s, err := store.InDatabase(base, fmt.Sprintf("ewom_bench_%s_%d", name, os.Getpid()))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func dropDatabase(base, s store.Store) {
+	_ = base.Exec(context.Background(), "DROP DATABASE IF EXISTS `"+s.Info().Database+"`")
+}
+
+// peakRSS reads the process's high-water resident set size.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

@@ -1,0 +1,89 @@
+package mention
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseKeepsUnknownFieldsAndRoundTrips(t *testing.T) {
+	in := `{"source":"mastodon","id":"109876","text":"Kiitos!","published_at":"2026-11-20T08:15:00Z",
+		"author":{"handle":"@moona@mastodon.social","followers":120},"rating":"4","visibility":"public","tags":["a","b"]}`
+	m, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Author.Followers != 120 || *m.Rating != 4 || !m.PublishedAt.Equal(time.Date(2026, 11, 20, 8, 15, 0, 0, time.UTC)) {
+		t.Fatalf("decoded %+v", m)
+	}
+	if string(m.Extra["visibility"]) != `"public"` || string(m.Extra["tags"]) != `["a","b"]` || len(m.Extra) != 2 {
+		t.Fatalf("extra = %v", m.Extra)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(out)
+	if err != nil || string(back.Extra["tags"]) != `["a","b"]` || back.Key() != m.Key() {
+		t.Fatalf("round trip: %s, %v", out, err)
+	}
+}
+
+func TestParseContractOnlyHasNoExtra(t *testing.T) {
+	m, err := Parse([]byte(`{"source":"rss","url":"https://x.fi/a?utm_source=y#top","title":"T","published_at":"2026-11-20"}`))
+	if err != nil || m.Extra != nil {
+		t.Fatalf("%+v, %v", m, err)
+	}
+}
+
+func TestValidationErrorsNameFields(t *testing.T) {
+	cases := map[string]string{
+		`{"text":"x","published_at":"2026-11-20T00:00:00Z"}`:                   "source: required",
+		`{"source":"x","published_at":"2026-11-20T00:00:00Z"}`:                 "text: text or title is required",
+		`{"source":"x","text":"y"}`:                                            "published_at: required",
+		`{"source":"x","text":"y","published_at":"yesterday"}`:                 `"yesterday" is not an RFC 3339 time`,
+		`{"source":"x","text":"y","published_at":"2026-11-20","rating":"x"}`:   "rating: want a number",
+		`{"source":"x","text":"y","published_at":"2026-11-20","rating":11}`:    "rating: 11 is outside 0..10",
+		"{\"source\":\"x\",\"text\":\"\xff\",\"published_at\":\"2026-11-20\"}": "invalid UTF-8",
+		`{"source":"x",`: "invalid JSON",
+	}
+	for in, want := range cases {
+		_, err := Parse([]byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%s) = %v, want an error saying %q", in, err, want)
+		}
+	}
+}
+
+func TestKeyIsStableAndCanonical(t *testing.T) {
+	a := Mention{Source: "rss", URL: "HTTPS://News.fi:443/a?utm_source=x&b=1#frag"}
+	b := Mention{Source: "other", URL: "https://news.fi/a?b=1"}
+	if a.Key() != b.Key() {
+		t.Fatalf("same article, different ids: %s %s", a.Key(), b.Key())
+	}
+	c := Mention{Source: "Mastodon", ID: "1"}
+	d := Mention{Source: "mastodon", ID: "1", URL: "https://elsewhere"}
+	e := Mention{Source: "mastodon", ID: "2"}
+	if c.Key() != d.Key() || c.Key() == e.Key() {
+		t.Fatal("source id must decide the key")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"source":"x","text":"y","published_at":"2026-11-20T00:00:00Z","z":[1]}`))
+	f.Add([]byte(`{"source":"x","rating":null,"author":{"followers":-1}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Parse(data)
+		if err != nil {
+			return
+		}
+		out, err := json.Marshal(m)
+		if err != nil {
+			t.Fatalf("valid mention does not marshal: %v", err)
+		}
+		if _, err := Parse(out); err != nil {
+			t.Fatalf("re-parse of %s: %v", out, err)
+		}
+	})
+}
