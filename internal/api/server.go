@@ -36,6 +36,10 @@ type Server struct {
 	// Ready lists what /readyz checks, by name.
 	Ready map[string]Checker
 	Log   *slog.Logger
+	// Webhooks maps a name to the signature check guarding
+	// POST /api/v1/webhooks/<name>, an ingest endpoint for systems that sign
+	// requests instead of holding the bearer token.
+	Webhooks map[string]func(http.Handler) http.Handler
 	// Routes are further route sets (dashboards, alerts, webhooks) mounted
 	// on the same mux.
 	Routes []Routes
@@ -80,6 +84,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	handle("POST /api/v1/mentions", "ingest", s.auth(s.handleIngest))
 	handle("GET /api/v1/mentions/count", "count", s.auth(s.handleCount))
+	handle("POST /api/v1/webhooks/{name}", "webhook", s.handleWebhook)
 	handle("GET /healthz", "healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	handle("GET /readyz", "readyz", s.handleReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
@@ -119,6 +124,15 @@ func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
+	verify, ok := s.Webhooks[r.PathValue("name")]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no webhook of that name is configured (http.webhooks)"})
+		return
+	}
+	verify(http.HandlerFunc(s.handleIngest)).ServeHTTP(w, r)
 }
 
 func (s *Server) handleCount(w http.ResponseWriter, r *http.Request) {

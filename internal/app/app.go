@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/ewom/ewom/collectors/webhook"
 	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/bus"
 	"github.com/ewom/ewom/internal/classify"
@@ -195,6 +196,11 @@ func (a *App) Run(ctx context.Context) error {
 		if a.Store != nil {
 			srv.Ready["store"] = pinger{a.Store}
 		}
+		hooks, err := webhooks(cfg.HTTP)
+		if err != nil {
+			return err
+		}
+		srv.Webhooks = hooks
 		a.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 		intake.Go(func() {
@@ -225,6 +231,20 @@ func (a *App) Run(ctx context.Context) error {
 	a.close()
 	a.Log.Info("stopped")
 	return runErr
+}
+
+// webhooks builds the signature checks of the configured signed webhooks.
+func webhooks(cfg config.HTTP) (map[string]func(http.Handler) http.Handler, error) {
+	out := make(map[string]func(http.Handler) http.Handler, len(cfg.Webhooks))
+	for i, h := range cfg.Webhooks {
+		v, err := webhook.NewVerifier(webhook.Options{SecretEnv: h.SecretEnv, Scheme: h.Scheme, Window: h.Window,
+			MaxBodyBytes: cfg.MaxBodyBytes})
+		if err != nil {
+			return nil, fmt.Errorf("http.webhooks[%d]: %w", i, err)
+		}
+		out[h.Name] = v.Middleware
+	}
+	return out, nil
 }
 
 // pseudonymizer returns the author transform privacy settings ask for.

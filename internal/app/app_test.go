@@ -3,6 +3,9 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -335,5 +338,40 @@ func TestPseudonymisedAuthorsNeverReachTheStore(t *testing.T) {
 	}
 	if !strings.Contains(stored, `"author_handle":"anon:`) {
 		t.Fatalf("no pseudonym stored: %s", stored)
+	}
+}
+
+func TestSignedWebhookIngests(t *testing.T) {
+	t.Setenv("EWOM_TEST_HOOK_SECRET", "webhook-secret-0123456789")
+	cfg := testConfig(t)
+	cfg.HTTP.Webhooks = []config.Webhook{{Name: "zendesk-export", SecretEnv: "EWOM_TEST_HOOK_SECRET", Scheme: "ewom"}}
+	r := start(t, cfg, storetest.Embedded(t))
+	body := []byte(mentionJSON(42))
+	send := func(sig string, ts int64) int {
+		req, _ := http.NewRequest(http.MethodPost, r.base+"/api/v1/webhooks/zendesk-export", bytes.NewReader(body))
+		req.Header.Set("X-Ewom-Timestamp", fmt.Sprint(ts))
+		req.Header.Set("X-Ewom-Signature", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	ts := time.Now().Unix()
+	mac := hmac.New(sha256.New, []byte("webhook-secret-0123456789"))
+	fmt.Fprintf(mac, "%d.%s", ts, body)
+	good := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	if code := send("sha256=00", ts); code != 401 {
+		t.Fatalf("bad signature: %d, want 401", code)
+	}
+	if code := send(good, ts); code != 200 {
+		t.Fatalf("good signature: %d, want 200", code)
+	}
+	if code := send(good, ts); code != 401 {
+		t.Fatalf("replayed signature: %d, want 401", code)
+	}
+	if got := waitCount(t, r.base, 1, 20*time.Second); got != 1 {
+		t.Fatalf("count %d, want the 1 signed mention", got)
 	}
 }

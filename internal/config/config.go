@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -38,8 +39,19 @@ type HTTP struct {
 	Listen       string `yaml:"listen"`
 	TokenFile    string `yaml:"token_file"`
 	MaxBodyBytes int64  `yaml:"max_body_bytes"`
+	// Webhooks are ingest endpoints (POST /api/v1/webhooks/<name>) that
+	// authenticate by an HMAC signature instead of the bearer token.
+	Webhooks []Webhook `yaml:"webhooks"`
 	// Token is read from EWOM_TOKEN or token_file, never from the YAML itself.
 	Token string `yaml:"-"`
+}
+
+// Webhook is one HMAC-signed ingest endpoint (see collectors/webhook).
+type Webhook struct {
+	Name      string        `yaml:"name"`
+	SecretEnv string        `yaml:"secret_env"`
+	Scheme    string        `yaml:"scheme"` // ewom or zendesk
+	Window    time.Duration `yaml:"window"`
 }
 
 // NATS configures the bus. An empty URL runs an embedded server.
@@ -244,6 +256,8 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
 
+var validName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
 // KnownRoles are the values --roles and roles accept.
 var KnownRoles = []string{"collect", "classify", "api", "alert"}
 
@@ -271,6 +285,19 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024")
+	}
+	hooks := map[string]bool{}
+	for i, h := range c.HTTP.Webhooks {
+		p := fmt.Sprintf("http.webhooks[%d]", i)
+		if !validName.MatchString(h.Name) {
+			bad(p+".name", "%q: want letters, digits, - and _ (it becomes the URL path)", h.Name)
+		} else if hooks[h.Name] {
+			bad(p+".name", "%q is used twice", h.Name)
+		}
+		hooks[h.Name] = true
+		if h.SecretEnv == "" {
+			bad(p+".secret_env", "required: the environment variable holding the shared secret")
+		}
 	}
 	if c.NATS.URL != "" {
 		for _, u := range strings.Split(c.NATS.URL, ",") {
