@@ -75,6 +75,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if a.Bus, err = bus.Open(ctx, cfg.NATS, cfg.DataDir, bus.NewMetrics(a.Registry), log); err != nil {
 		return nil, err
 	}
+	a.Bus.RegisterLag(a.Registry)
 	log.Info("bus ready", "nats", displayNATS(cfg.NATS), "stream", cfg.NATS.Stream)
 	if needsStore := cfg.HasRole("classify") || cfg.HasRole("api") || cfg.HasRole("alert"); needsStore {
 		if a.Store == nil {

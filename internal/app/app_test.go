@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -374,4 +375,58 @@ func TestSignedWebhookIngests(t *testing.T) {
 	if got := waitCount(t, r.base, 1, 20*time.Second); got != 1 {
 		t.Fatalf("count %d, want the 1 signed mention", got)
 	}
+}
+
+// TestRolesSplitAcrossProcessesOverExternalNATS runs ingest and
+// classification as two apps: the API app's embedded NATS server listens on
+// a port and the classifier app connects to it as an external server.
+func TestRolesSplitAcrossProcessesOverExternalNATS(t *testing.T) {
+	s := storetest.Embedded(t)
+	natsAddr := freeAddr(t)
+
+	apiCfg := testConfig(t)
+	apiCfg.Roles = []string{"api"}
+	apiCfg.NATS.Listen = natsAddr
+	apiNode := start(t, apiCfg, s)
+
+	clsCfg := testConfig(t)
+	clsCfg.Roles = []string{"classify"}
+	clsCfg.NATS.URL = "nats://" + natsAddr
+	start(t, clsCfg, s)
+
+	if code, out := post(t, apiNode.base, token, "application/json", ndjson(0, 500)); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	if got := waitCount(t, apiNode.base, 500, 30*time.Second); got != 500 {
+		t.Fatalf("count %d, want 500 classified by the other app", got)
+	}
+	resp, err := http.Get(apiNode.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "ewom_bus_consumer_pending_messages 0") {
+		t.Fatalf("metrics should report the drained consumer lag:\n%s", grep(string(b), "ewom_bus_consumer"))
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func grep(s, sub string) string {
+	var out []string
+	for line := range strings.SplitSeq(s, "\n") {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -1,8 +1,10 @@
 package bus
 
 import (
+	"context"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -41,4 +43,37 @@ func splitHostPort(hp string) (string, int, error) {
 		return "", 0, err
 	}
 	return host, port, nil
+}
+
+// lagCollector reports the classifier consumer's backlog at scrape time.
+type lagCollector struct {
+	bus                 *Bus
+	pending, ackPending *prometheus.Desc
+}
+
+// RegisterLag exports the consumer's backlog (not yet delivered, and
+// delivered but unacknowledged) as gauges read from JetStream on scrape.
+func (b *Bus) RegisterLag(reg prometheus.Registerer) {
+	reg.MustRegister(&lagCollector{bus: b,
+		pending: prometheus.NewDesc("ewom_bus_consumer_pending_messages",
+			"Mentions on the bus not yet delivered to a classifier worker (consumer lag).", nil, nil),
+		ackPending: prometheus.NewDesc("ewom_bus_consumer_ack_pending_messages",
+			"Mentions delivered to classifier workers and not yet stored and acknowledged.", nil, nil)})
+}
+
+func (c *lagCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.pending
+	ch <- c.ackPending
+}
+
+func (c *lagCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	pending, ackPending, err := c.bus.Pending(ctx)
+	if err != nil {
+		// No consumer yet (or no bus): report nothing rather than a false zero.
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(pending))
+	ch <- prometheus.MustNewConstMetric(c.ackPending, prometheus.GaugeValue, float64(ackPending))
 }
