@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/config"
@@ -56,10 +57,30 @@ func newTestServer(t testing.TB, s store.Store) *httptest.Server {
 	}
 	w.now = func() time.Time { return weekEnd }
 	srv := &api.Server{Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
-		Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w}, Ready: map[string]api.Checker{}}
+		Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, fakeAlerts{}}, Ready: map[string]api.Checker{}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// fakeAlerts serves GET /api/v1/alerts as the alerting role does, with the
+// alert package's own types, so the pages are tested against its contract.
+type fakeAlerts struct{}
+
+func (fakeAlerts) Register(mux *http.ServeMux, _ func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("GET /api/v1/alerts", func(w http.ResponseWriter, r *http.Request) {
+		fired := weekStart.Add(5 * 24 * time.Hour)
+		resolved := fired.Add(6 * time.Hour)
+		x := &alert.Explanation{Summary: "Negative mentions of TietokoneKoijarit about delivery: " + xssCorpus[1],
+			From: fired.Add(-time.Hour), To: fired, TopTerms: []alert.NameCount{{Name: "toimitus", Count: 9}, {Name: xssCorpus[0], Count: 2}}}
+		writeJSON(w, http.StatusOK, map[string]any{"alerts": []alert.Alert{
+			{ID: "a1", Kind: "negative_spike", Brand: "TietokoneKoijarit", SegmentKind: "journey_stage", SegmentValue: "delivery",
+				State: alert.StateFiring, Severity: "critical", StartedAt: fired, FiredAt: fired, UpdatedAt: fired, Window: "1h",
+				Observed: 24, Expected: 3.1, Explanation: x},
+			{ID: "a2", Kind: "negative_spike", Brand: "Rival", SegmentKind: "all", State: alert.StateResolved, Severity: "warning",
+				StartedAt: weekStart, FiredAt: weekStart, UpdatedAt: weekStart, ResolvedAt: &resolved, Window: "15m", Observed: 7, Expected: 1},
+		}})
+	})
 }
 
 // tWriter sends logs to the test's output.

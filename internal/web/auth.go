@@ -204,7 +204,9 @@ func sameOrigin(r *http.Request) bool {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		return false
 	}
-	if o := r.Header.Get("Origin"); o != "" {
+	// Under Referrer-Policy: no-referrer (set by the API server) browsers
+	// send "Origin: null" on form posts; Sec-Fetch-Site and the token decide.
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
 		u, err := url.Parse(o)
 		if err != nil || u.Host != r.Host {
 			return false

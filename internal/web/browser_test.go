@@ -1,0 +1,292 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ewom/ewom/internal/store/storetest"
+)
+
+// browser starts headless Debian chromium (CHROMIUM_PATH overrides) with a
+// fresh profile and collects console errors, exceptions and CSP reports.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t testing.TB, width, height int) *browser {
+	t.Helper()
+	path := os.Getenv("CHROMIUM_PATH")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true)}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	b := &browser{ctx: ctx}
+	// Console subscribes at once; a goroutine drains it for the browser's life.
+	messages := chromedp.Console(ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium (%s): %v", path, err)
+	}
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning || m.IsException() {
+				b.mu.Lock()
+				b.errors = append(b.errors, m.String()+" "+m.Source+" "+m.URL)
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+func (b *browser) takeErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := b.errors
+	b.errors = nil
+	return e
+}
+
+func (b *browser) run(t testing.TB, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eval runs JavaScript and decodes its JSON result.
+func eval[T any](t testing.TB, b *browser, js string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript condition (across navigations) until it holds.
+func (b *browser) waitFor(t testing.TB, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", cond)
+}
+
+// artifacts is where screenshots go: EWOM_ARTIFACTS_DIR (CI uploads it) or
+// a directory under the system temp dir.
+func artifacts(t testing.TB) string {
+	dir := os.Getenv("EWOM_ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "ewom-web-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func (b *browser) screenshot(t testing.TB, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(artifacts(t), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
+}
+
+func (b *browser) signIn(t testing.TB, base, user, password string) {
+	t.Helper()
+	b.run(t, chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#user"), chromedp.SetValue("#user", user),
+		chromedp.SetValue("#password", password), chromedp.Submit("#password"), chromedp.WaitVisible("body[data-page]"))
+}
+
+// open loads a page and waits until every chart and list has been drawn.
+func (b *browser) open(t testing.TB, url string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	b.run(t, chromedp.Navigate(url), chromedp.WaitVisible(`body[data-ready="1"]`))
+	return time.Since(start)
+}
+
+// xssInert checks no payload ran or added active markup.
+const xssInert = `(() => {
+  if (window.__xss) return "a payload ran";
+  const bad = document.querySelectorAll('main script, main iframe, main img, main svg, main style, main [onerror], main [onload], a[href^="javascript:"]');
+  if (bad.length) return "injected: " + bad[0].outerHTML;
+  for (const a of document.querySelectorAll('a[target="_blank"]')) {
+    if (a.rel !== "noopener noreferrer" || !/^https?:/.test(a.href)) return "unsafe link: " + a.outerHTML;
+  }
+  return "";
+})()`
+
+func TestBrowser(t *testing.T) {
+	s := storetest.Embedded(t)
+	seed(t, s, 300)
+	ts := newTestServer(t, s)
+	b := newBrowser(t, 1366, 900)
+	b.signIn(t, ts.URL, "admin", "admin-pass")
+	charts := map[string][]string{
+		"overview": {"chart-volume", "chart-net", "chart-sov", "chart-peso", "chart-sources", "chart-langs"},
+		"journey":  {"chart-stage-sentiment", "chart-touchpoint-stage", "chart-flow"},
+	}
+	for _, p := range []struct{ name, path string }{{"overview", "/"}, {"mentions", "/mentions?q=Koijarit"},
+		{"journey", "/journey"}, {"alerts", "/alerts"}, {"mention-detail-xss", "/mentions?id=xss1&q=script"}} {
+		t.Run(p.name, func(t *testing.T) {
+			b.open(t, ts.URL+p.path+sep(p.path)+week)
+			if p.name == "mention-detail-xss" {
+				b.run(t, chromedp.WaitVisible("#detail .fulltext"))
+			}
+			for _, id := range charts[p.name] {
+				drawn := eval[bool](t, b, fmt.Sprintf(`document.getElementById(%q).dataset.drawn === "1" && !!document.querySelector("#%s canvas")`, id, id))
+				if !drawn {
+					t.Errorf("chart %s not drawn", id)
+				}
+			}
+			problem := eval[string](t, b, xssInert)
+			if problem != "" {
+				t.Errorf("XSS: %s", problem)
+			}
+			b.screenshot(t, "desktop-light-"+p.name)
+			if errs := b.takeErrors(); len(errs) > 0 {
+				t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+			}
+		})
+	}
+	t.Run("xss-text-shown-literally", func(t *testing.T) {
+		b.open(t, ts.URL+"/mentions?q=onerror&"+week)
+		text := eval[string](t, b, `document.getElementById("mention-list").textContent`)
+		if !strings.Contains(text, `<img src=x onerror="window.__xss=1">`) {
+			t.Errorf("payload not shown as text: %q", text)
+		}
+	})
+	t.Run("filters", func(t *testing.T) {
+		b.open(t, ts.URL+"/mentions?"+week)
+		// Choosing a filter updates the URL (shareable) and the data.
+		eval[bool](t, b, `(() => { const s = document.querySelector('select[name="sentiment"]'); s.value = "negative";
+			s.dispatchEvent(new Event("change")); return true })()`)
+		b.waitFor(t, `location.search.includes("sentiment=negative") && document.body.dataset.ready === "1"`)
+		loc := eval[string](t, b, `location.search`)
+		chips := eval[[]string](t, b, `[...document.querySelectorAll("#mention-list .chip.sentiment")].map(c => c.textContent)`)
+		if !strings.Contains(loc, "sentiment=negative") || len(chips) == 0 {
+			t.Fatalf("filter not applied: %s %v", loc, chips)
+		}
+		for _, c := range chips {
+			if !strings.HasPrefix(c, "negative") {
+				t.Fatalf("non-negative mention after filtering: %v", chips)
+			}
+		}
+		sel := eval[string](t, b, `document.querySelector('select[name="sentiment"]').value`)
+		if sel != "negative" {
+			t.Fatalf("filter control shows %q after reload", sel)
+		}
+		b.open(t, ts.URL+"/?brand=Rival&"+week)
+		rival := eval[string](t, b, `document.getElementById("kpi-mentions").textContent`)
+		b.open(t, ts.URL+"/?brand=TietokoneKoijarit&"+week)
+		own := eval[string](t, b, `document.getElementById("kpi-mentions").textContent`)
+		if rival == own || rival == "–" {
+			t.Fatalf("brand filter did not change the data: %s vs %s", rival, own)
+		}
+	})
+	t.Run("accessibility", func(t *testing.T) {
+		b.open(t, ts.URL+"/?"+week)
+		// Every control has a label; the first Tab reaches the skip link.
+		unlabelled := eval[[]string](t, b, `[...document.querySelectorAll("select, input:not([type=hidden]), button")].filter(e =>
+			!(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !e.textContent.trim()).map(e => e.outerHTML)`)
+		if len(unlabelled) > 0 {
+			t.Errorf("controls without a label: %v", unlabelled)
+		}
+		b.run(t, chromedp.KeyEvent("\t"))
+		focused := eval[string](t, b, `document.activeElement.className`)
+		if focused != "skip" {
+			t.Errorf("first Tab focused %q, want the skip link", focused)
+		}
+		for _, theme := range []string{"light", "dark"} {
+			ratios := eval[map[string]float64](t, b, `document.documentElement.dataset.theme = "`+theme+`"; (`+contrastJS+`)()`)
+			for pair, r := range ratios {
+				if r < 4.5 {
+					t.Errorf("%s theme: contrast of %s is %.2f, below 4.5", theme, pair, r)
+				}
+			}
+		}
+		b.run(t, chromedp.Click("#theme"), chromedp.Sleep(300*time.Millisecond))
+		b.screenshot(t, "desktop-dark-overview")
+		if errs := b.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
+	t.Run("phone", func(t *testing.T) {
+		phone := newBrowser(t, 390, 844)
+		phone.signIn(t, ts.URL, "viewer", "viewer-pass")
+		for _, p := range []string{"overview", "mentions", "journey"} {
+			path := map[string]string{"overview": "/", "mentions": "/mentions", "journey": "/journey"}[p]
+			phone.open(t, ts.URL+path+"?"+week)
+			overflow := eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth + 1`)
+			if overflow {
+				t.Errorf("%s scrolls sideways on a phone", p)
+			}
+			phone.screenshot(t, "phone-"+p)
+		}
+		if errs := phone.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
+}
+
+func sep(path string) string {
+	if strings.Contains(path, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+// contrastJS computes WCAG contrast ratios of the theme's text colours.
+const contrastJS = `() => {
+  const v = (n) => getComputedStyle(document.documentElement).getPropertyValue(n).trim();
+  const lum = (hex) => {
+    const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+      .map((x) => (x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4)));
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(v(a)), lum(v(b))].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const out = {};
+  for (const [f, b] of [["--text", "--bg"], ["--text", "--card"], ["--muted", "--card"], ["--muted", "--bg"], ["--accent", "--card"],
+      ["--accent-text", "--accent"], ["--negative", "--card"], ["--positive", "--card"], ["--neutral", "--card"]]) out[f + " on " + b] = ratio(f, b);
+  return out;
+}`
