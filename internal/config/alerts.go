@@ -30,10 +30,12 @@ type NegativeSpike struct {
 	Lag time.Duration `yaml:"lag"`
 	// SeasonWeeks is how many past weeks give the same-hour-of-week baseline.
 	SeasonWeeks int `yaml:"season_weeks"`
-	// Alpha is the p-value below which a window counts as a spike;
-	// StrongAlpha fires without waiting for persistence.
-	Alpha       float64 `yaml:"alpha"`
-	StrongAlpha float64 `yaml:"strong_alpha"`
+	// Alpha is the p-value below which a brand's window counts as a spike;
+	// StrongAlpha fires without waiting for persistence. Segments are many,
+	// so they test at SegmentAlpha (and StrongAlpha scaled alike).
+	Alpha        float64 `yaml:"alpha"`
+	StrongAlpha  float64 `yaml:"strong_alpha"`
+	SegmentAlpha float64 `yaml:"segment_alpha"`
 	// ShareAlpha is the binomial test's level for the negative share.
 	ShareAlpha float64 `yaml:"share_alpha"`
 	// MinRatio is the smallest observed/expected ratio that can alert;
@@ -83,7 +85,7 @@ func defaultAlerts() Alerts {
 		Windows:  []time.Duration{15 * time.Minute, time.Hour, 24 * time.Hour},
 		MinCount: 5, Segments: []string{"touchpoint", "source", "journey_stage"},
 		Interval: 5 * time.Minute, Lag: time.Minute, SeasonWeeks: 4,
-		Alpha: 1e-4, StrongAlpha: 1e-7, ShareAlpha: 1e-3,
+		Alpha: 1e-5, StrongAlpha: 1e-6, SegmentAlpha: 1e-6, ShareAlpha: 1e-4,
 		MinRatio: 2, MinShareRatio: 1.3, LargeCount: 30, Dispersion: 0.15,
 		Persistence: 2, ResolveAfter: 3, Cooldown: time.Hour,
 		Severities: []Severity{
@@ -135,13 +137,17 @@ func (a *Alerts) validate(bad badFunc) {
 	if ns.SeasonWeeks < 1 || ns.SeasonWeeks > 12 {
 		bad(p+"season_weeks", "%d is not between 1 and 12", ns.SeasonWeeks)
 	}
-	for name, v := range map[string]float64{"alpha": ns.Alpha, "strong_alpha": ns.StrongAlpha, "share_alpha": ns.ShareAlpha} {
+	for name, v := range map[string]float64{"alpha": ns.Alpha, "strong_alpha": ns.StrongAlpha,
+		"segment_alpha": ns.SegmentAlpha, "share_alpha": ns.ShareAlpha} {
 		if v <= 0 || v >= 1 {
 			bad(p+name, "%g is not between 0 and 1", v)
 		}
 	}
 	if ns.StrongAlpha > ns.Alpha {
 		bad(p+"strong_alpha", "%g is above alpha %g", ns.StrongAlpha, ns.Alpha)
+	}
+	if ns.SegmentAlpha > ns.Alpha {
+		bad(p+"segment_alpha", "%g is above alpha %g", ns.SegmentAlpha, ns.Alpha)
 	}
 	if ns.MinRatio < 1 {
 		bad(p+"min_ratio", "%g is below 1", ns.MinRatio)
