@@ -59,7 +59,7 @@ var mentionColumns = []column{
 	{"explanation", "String", false, func(r *Row) any { return r.Explanation }},
 	{"raw", "String", false, func(r *Row) any { return r.Raw }},
 	// version orders replacements of the same row (a reclassification wins).
-	{"version", "UInt64", false, func(r *Row) any { return uint64(r.IngestedAt.UnixNano()) }},
+	{"version", "UInt64", false, func(r *Row) any { return r.version() }},
 }
 
 func nonNil(s []string) []string {
@@ -83,6 +83,7 @@ type capabilities struct {
 	lowCardinality bool // usable without experimental settings (>= 19.x GA; we require 20.1)
 	ttl            bool // table TTL (>= 19.6)
 	asyncInsert    bool // the async_insert setting exists (>= 21.11) and must be switched off explicitly
+	mutationsSync  bool // ALTER … SETTINGS mutations_sync (>= 19.11); older servers are polled
 }
 
 func detectCapabilities(version string) (capabilities, error) {
@@ -99,7 +100,7 @@ func detectCapabilities(version string) (capabilities, error) {
 		return capabilities{}, fmt.Errorf("ClickHouse %s is older than the oldest supported (18.16)", version)
 	}
 	at := func(ma, mi int) bool { return major > ma || (major == ma && minor >= mi) }
-	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11)}, nil
+	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11)}, nil
 }
 
 func (c capabilities) colType(col column) string {
@@ -156,13 +157,14 @@ var migrations = []migration{
 			"CREATE TABLE IF NOT EXISTS " + s.Table("mentions_5m") + " (" +
 				"bucket DateTime('UTC'), brand " + low("String") + ", source " + low("String") + ", lang " + low("String") +
 				", touchpoint " + low("String") + ", journey_stage " + low("String") + ", sentiment " + low("String") +
-				", mentions UInt64, score_sum Float64, reach UInt64, engagement UInt64)" +
+				// Signed, so that retractions (reclassification, erasure) can subtract.
+				", mentions Int64, score_sum Float64, reach Int64, engagement Int64)" +
 				" ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket)" +
 				" ORDER BY (brand, bucket, sentiment, touchpoint, journey_stage, source, lang)",
 			"CREATE MATERIALIZED VIEW IF NOT EXISTS " + s.Table("mentions_5m_mv") + " TO " + s.Table("mentions_5m") +
 				" AS SELECT toStartOfFiveMinute(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment," +
-				" count() AS mentions, sum(toFloat64(sentiment_score)) AS score_sum, sum(author_followers) AS reach," +
-				" sum(likes + reposts + replies) AS engagement FROM " + s.Table("mentions") +
+				" toInt64(count()) AS mentions, sum(toFloat64(sentiment_score)) AS score_sum, toInt64(sum(author_followers)) AS reach," +
+				" toInt64(sum(likes + reposts + replies)) AS engagement FROM " + s.Table("mentions") +
 				" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment",
 		}
 	}},

@@ -45,6 +45,16 @@ type Row struct {
 	ClassifierVersion     string
 	Explanation           string // JSON array of evidence, when recorded
 	Raw                   string // the mention JSON as received, unknown fields included
+	// Version orders rewrites of a mention (reclassification); 0 means the
+	// ingest time.
+	Version uint64
+}
+
+func (r *Row) version() uint64 {
+	if r.Version != 0 {
+		return r.Version
+	}
+	return uint64(r.IngestedAt.UnixNano())
 }
 
 // size is an estimate of a row's encoded size, for byte-based batch flushing.
@@ -71,6 +81,10 @@ type Store interface {
 	Exec(ctx context.Context, q string) error
 	// Ping checks that the engine answers.
 	Ping(ctx context.Context) error
+	// Retract removes the rows of the given mentions whose version is at most
+	// maxVersion, and subtracts them from the rollup; it returns the number
+	// of rows removed.
+	Retract(ctx context.Context, ids []string, maxVersion uint64) (int, error)
 	// Info names the engine and its version, e.g. "chdb 26.7.2.1".
 	Info() Info
 	// Table qualifies a table name with the store's database.
