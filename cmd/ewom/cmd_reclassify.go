@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/pipeline"
+)
+
+func init() {
+	register("reclassify", "re-score stored mentions labelled by another classifier version", runReclassify)
+}
+
+func runReclassify(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "reclassify")
+	cfgPath := fs.String("config", "", "config file (YAML): brands and store")
+	batch := fs.Int("batch", 5000, "mentions per batch")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *batch < 1 {
+		return usagef("--batch must be at least 1")
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	cls, err := classify.New(cfg.Brands)
+	if err != nil {
+		return usagef("brands: %v", err)
+	}
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stderr, "reclassifying to classifier_version %s\n", cls.Version())
+	res, err := pipeline.Reclassify(ctx, s, cls, *batch, func(r pipeline.ReclassifyResult) {
+		fmt.Fprintf(env.stderr, "  %d mentions re-scored (%d rows written, %d old rows removed)\n", r.Mentions, r.RowsWritten, r.RowsRemoved)
+	})
+	fmt.Fprintf(env.stdout, "reclassified %d mentions to %s: %d rows written, %d old rows removed, %d unparseable left as they were\n",
+		res.Mentions, cls.Version(), res.RowsWritten, res.RowsRemoved, res.Failed)
+	return err
+}
