@@ -371,6 +371,10 @@ func (c *Config) Validate() error {
 			bad(p+".type", "required")
 		}
 		n := s.DisplayName(i)
+		if s.Name != "" && !validName.MatchString(s.Name) {
+			// The name is also the cursor key and a metrics label.
+			bad(p+".name", "%q: want letters, digits, - and _", s.Name)
+		}
 		if j, dup := srcNames[n]; dup {
 			bad(p+".name", "%q is already the name of sources[%d]; give one a name", n, j)
 		}
