@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -137,11 +138,11 @@ func (s *Series) Covered(sp Span) bool {
 	return s.all[b] > s.all[a]
 }
 
-// historyNeeded is how far before the first evaluation a backtest or
-// cycle reads: the seasonal weeks plus the longest window and a day for the
-// recent level.
-func historyNeeded(weeks int, windows []time.Duration) time.Duration {
-	return time.Duration(weeks)*week + slices.Max(windows)*2 + day
+// HistoryNeeded is how far before the first evaluation a backtest or
+// cycle reads: the seasonal weeks plus the longest window twice (its
+// neighbours) and a day for the recent level.
+func HistoryNeeded(cfg config.NegativeSpike) time.Duration {
+	return time.Duration(cfg.SeasonWeeks)*week + slices.Max(cfg.Windows)*2 + day
 }
 
 // LoadSeries reads the rollup for brands (all when empty) over [from, to).

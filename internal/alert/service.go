@@ -25,8 +25,8 @@ type Deps struct {
 	Brands     []config.Brand
 	Registerer prometheus.Registerer // nil: metrics are not registered
 	Logger     *slog.Logger
-	HTTPClient *http.Client          // for notifiers; nil: a client with no global timeout
-	Now        func() time.Time      // nil: time.Now
+	HTTPClient *http.Client     // for notifiers; nil: a client with no global timeout
+	Now        func() time.Time // nil: time.Now
 }
 
 // Service runs the evaluation loop and serves the alerts API.
@@ -162,7 +162,7 @@ func (s *Service) evaluate(ctx context.Context, at time.Time) ([]Event, error) {
 		s.engine.Restore(active, resolved)
 		s.restored = true
 	}
-	from := at.Add(-historyNeeded(s.cfg.SeasonWeeks, s.cfg.Windows))
+	from := at.Add(-HistoryNeeded(s.cfg))
 	if err := s.coverage.refresh(ctx, s.deps.Store, from, at); err != nil {
 		return nil, err
 	}
