@@ -1,0 +1,163 @@
+package alert_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/alert"
+	"github.com/ewom/ewom/internal/config"
+)
+
+func sampleEvent() alert.Event {
+	at := time.Date(2026, 3, 24, 14, 5, 0, 0, time.UTC)
+	return alert.Event{Type: alert.EventFiring, Alert: alert.Alert{ID: "abc-1", Fingerprint: "abc", Kind: alert.KindNegativeSpike,
+		Brand: "Koijarit", SegmentKind: "journey_stage", SegmentValue: "delivery", State: alert.StateFiring, Severity: "major",
+		StartedAt: at, FiredAt: at, UpdatedAt: at, Window: "15m0s", Observed: 24, Expected: 3.1, Ratio: 7.7, PValue: 2e-9,
+		Share: 0.6, ExpectedShare: 0.2, Explanation: &alert.Explanation{Summary: "Koijarit: 24 negative mentions", JourneyStage: "delivery",
+			TopTerms:   []alert.NameCount{{Name: "toimitus", Count: 20}, {Name: "myöhässä", Count: 15}},
+			TopSources: []alert.NameCount{{Name: "mastodon", Count: 14}},
+			Mentions:   []alert.Sample{{Source: "mastodon", URL: "https://example.org/1", Text: "Toimitus <myöhässä>"}}}}}
+}
+
+func TestSlackMessage(t *testing.T) {
+	var got map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewDecoder(r.Body).Decode(&got)
+	}))
+	defer srv.Close()
+	n, err := alert.NewNotifier(config.Notifier{Type: "slack", URL: srv.URL}, srv.Client(), "https://ewom.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Notify(context.Background(), sampleEvent()); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := got["text"].(string)
+	for _, want := range []string{"Negative spike for Koijarit", "journey_stage=delivery", "24 negative mentions in 15m0s, 3.1 expected",
+		"*Journey stage:* delivery", "toimitus, myöhässä", "<https://example.org/1|mastodon> — Toimitus ‹myöhässä›", "mastodon (14)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("slack text lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestWebhookRetriesAndGivesUp(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+		case 2:
+			http.Error(w, "oops", http.StatusBadGateway)
+		default:
+			io.WriteString(w, "ok")
+		}
+	}))
+	defer srv.Close()
+	n, _ := alert.NewNotifier(config.Notifier{Type: "webhook", URL: srv.URL, Retries: 3}, srv.Client(), "")
+	start := time.Now()
+	if err := n.Notify(context.Background(), sampleEvent()); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 3 || time.Since(start) < time.Second {
+		t.Errorf("%d calls in %s; want 3, honouring Retry-After", calls.Load(), time.Since(start))
+	}
+	// A 4xx other than 429 is final.
+	calls.Store(0)
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer bad.Close()
+	n, _ = alert.NewNotifier(config.Notifier{Type: "webhook", URL: bad.URL, Retries: 3}, bad.Client(), "")
+	if err := n.Notify(context.Background(), sampleEvent()); err == nil || calls.Load() != 1 {
+		t.Errorf("err %v after %d calls; want one rejected call", err, calls.Load())
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestAlertmanager delivers to the Debian prometheus-alertmanager and
+// reads the alert back with amtool.
+func TestAlertmanager(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "am.yml")
+	if err := os.WriteFile(cfg, []byte("route:\n  receiver: default\nreceivers:\n  - name: default\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cmd := exec.Command("prometheus-alertmanager", "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
+		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--cluster.listen-address=")
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start prometheus-alertmanager: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		resp, err := http.Get(url + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if i > 100 {
+			t.Fatalf("alertmanager not ready: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	n, err := alert.NewNotifier(config.Notifier{Type: "alertmanager", URL: url, Labels: map[string]string{"team": "cx"}}, http.DefaultClient, "https://ewom.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := sampleEvent()
+	ev.Alert.FiredAt = time.Now().Add(-time.Minute)
+	if err := n.Notify(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	query := func() string {
+		out, err := exec.Command("amtool", "--alertmanager.url="+url, "-o", "json", "alert", "query", "brand=Koijarit").CombinedOutput()
+		if err != nil {
+			t.Fatalf("amtool: %v: %s", err, out)
+		}
+		return string(out)
+	}
+	out := query()
+	for _, want := range []string{`"alertname":"EwomNegativeSpike"`, `"severity":"major"`, `"segment_value":"delivery"`, `"team":"cx"`,
+		`"journey_stage":"delivery"`, `"generatorURL":"https://ewom.example/api/v1/alerts?brand=Koijarit"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("amtool output lacks %s:\n%s", want, out)
+		}
+	}
+	ev.Type = alert.EventResolved
+	now := time.Now().Add(-time.Second)
+	ev.Alert.ResolvedAt = &now
+	if err := n.Notify(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if out := query(); strings.Contains(out, "EwomNegativeSpike") {
+		t.Errorf("resolved alert still active:\n%s", out)
+	}
+}
