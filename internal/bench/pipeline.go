@@ -306,8 +306,9 @@ func pipelineLatency(ctx context.Context, o PipelineOptions) ([]time.Duration, e
 	perTick := max(o.LatencyRate/int(time.Second/tick), 1)
 	sampleEvery := max(o.LatencyRate/10, 1)
 	type sample struct {
-		id string
-		at time.Time
+		id        string
+		at        time.Time
+		published time.Time
 	}
 	samples := make(chan sample, 1024)
 	var lat []time.Duration
@@ -316,7 +317,7 @@ func pipelineLatency(ctx context.Context, o PipelineOptions) ([]time.Duration, e
 	wg.Go(func() {
 		for s := range samples {
 			for {
-				found, err := p.store.ExistingIDs(ctx, []string{s.id})
+				found, err := p.store.ExistingIDs(ctx, []string{s.id}, s.published, s.published)
 				if err != nil {
 					pollErr = err
 					return
@@ -343,7 +344,7 @@ func pipelineLatency(ctx context.Context, o PipelineOptions) ([]time.Duration, e
 		}
 		for j := i; j < end; j++ {
 			if j%sampleEvery == 0 {
-				samples <- sample{id: ms[j].Key(), at: at}
+				samples <- sample{id: ms[j].Key(), at: at, published: ms[j].PublishedAt}
 			}
 		}
 		i = end

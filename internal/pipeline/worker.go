@@ -213,10 +213,18 @@ func (w *Worker) commit(b *batch) {
 // redelivered or re-imported mention is neither stored nor counted twice.
 func (w *Worker) store(ctx context.Context, b *batch) error {
 	ids := make([]string, 0, len(b.items))
+	from, to := b.items[0].rows[0].PublishedAt, b.items[0].rows[0].PublishedAt
 	for _, it := range b.items {
 		ids = append(ids, it.id)
+		at := it.rows[0].PublishedAt
+		if at.Before(from) {
+			from = at
+		}
+		if at.After(to) {
+			to = at
+		}
 	}
-	existing, err := w.Store.ExistingIDs(ctx, ids)
+	existing, err := w.Store.ExistingIDs(ctx, ids, from, to)
 	if err != nil {
 		return err
 	}

@@ -69,8 +69,10 @@ func (r *Row) Size() int { return r.size() }
 type Store interface {
 	// Migrate applies pending schema migrations and returns their names.
 	Migrate(ctx context.Context) ([]string, error)
-	// ExistingIDs returns which of ids are already stored.
-	ExistingIDs(ctx context.Context, ids []string) (map[string]bool, error)
+	// ExistingIDs returns which of ids are already stored. All of them were
+	// published within [from, to]; the bound keeps the lookup to the index
+	// granules of that time range however large the store grows.
+	ExistingIDs(ctx context.Context, ids []string, from, to time.Time) (map[string]bool, error)
 	// Insert writes rows in one batch; it returns after the engine committed them.
 	Insert(ctx context.Context, rows []Row) error
 	// CountMentions counts distinct mentions published in [from, to), for one brand or all ("").
@@ -181,13 +183,13 @@ func (c *common) Insert(ctx context.Context, rows []Row) error {
 	return nil
 }
 
-func (c *common) ExistingIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+func (c *common) ExistingIDs(ctx context.Context, ids []string, from, to time.Time) (map[string]bool, error) {
 	found := make(map[string]bool)
 	const chunk = 5000
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
 		rows, err := c.queryJSON(ctx, "SELECT DISTINCT mention_id AS id FROM "+c.Table("mention_ids")+
-			" WHERE mention_id IN "+QuoteList(part))
+			" WHERE published_at >= "+Time(from)+" AND published_at <= "+Time(to)+" AND mention_id IN "+QuoteList(part))
 		if err != nil {
 			return nil, fmt.Errorf("look up stored mention ids: %w", err)
 		}

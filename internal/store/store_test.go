@@ -70,16 +70,19 @@ func TestInsertCountAndExistingIDs(t *testing.T) {
 			if err != nil || n != 1 {
 				t.Fatalf("count Koijarit in first hour = %d, %v; want 1 (end is exclusive)", n, err)
 			}
-			found, err := s.ExistingIDs(ctx, []string{"a", "c", "zzz", "it's"})
+			found, err := s.ExistingIDs(ctx, []string{"a", "b", "c", "zzz", "it's"}, t0, t0.Add(2*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !found["a"] || !found["c"] || found["zzz"] || len(found) != 2 {
+			if !found["a"] || !found["b"] || !found["c"] || found["zzz"] || len(found) != 3 {
 				t.Fatalf("ExistingIDs = %v", found)
 			}
 			got, err := s.Query(ctx, "SELECT text, brands, rating, published_at FROM "+s.Table("mentions")+" WHERE mention_id = 'b'")
 			if err != nil || len(got) != 1 {
 				t.Fatalf("select = %v, %v", got, err)
+			}
+			if outside, err := s.ExistingIDs(ctx, []string{"c"}, t0, t0.Add(time.Hour)); err != nil || len(outside) != 0 {
+				t.Fatalf("lookup bounded before c's time found %v, %v", outside, err)
 			}
 			var r struct {
 				Text        string
