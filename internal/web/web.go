@@ -10,6 +10,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,8 @@ type Server struct {
 	accounts   map[string]account
 	sessions   *sessions
 	tmpl       *template.Template
+	assets     fs.FS
+	etags      map[string]string // asset path → quoted content hash
 	pseudoKey  []byte
 	now        func() time.Time
 	latency    *prometheus.HistogramVec
@@ -77,6 +80,23 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
+	assets, err := fs.Sub(assetFS, "assets")
+	if err != nil {
+		return nil, err
+	}
+	etags := map[string]string{}
+	err = fs.WalkDir(assets, ".", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(assets, path)
+		sum := sha256.Sum256(b)
+		etags[path] = `"` + hex.EncodeToString(sum[:12]) + `"`
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: assets: %w", err)
+	}
 	log := d.Logger
 	if log == nil {
 		log = slog.Default()
@@ -86,7 +106,7 @@ func New(d Deps) (*Server, error) {
 	mac := hmac.New(sha256.New, []byte(d.Config.HTTP.Token))
 	mac.Write([]byte("ewom journey pseudonyms"))
 	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts,
-		sessions: newSessions(d.Config.Web.SessionTTL), tmpl: tmpl, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
+		sessions: newSessions(d.Config.Web.SessionTTL), tmpl: tmpl, assets: assets, etags: etags, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ewom_dashboard_query_seconds",
 			Help:    "Time the dashboard API spent answering, by endpoint.",
 			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"})}
@@ -100,11 +120,16 @@ func New(d Deps) (*Server, error) {
 
 // Register mounts the UI and the dashboard API.
 func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
-	static, _ := fs.Sub(assetFS, "assets")
-	files := http.FileServerFS(static)
+	files := http.FileServerFS(s.assets)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", csp)
-		w.Header().Set("Cache-Control", "no-cache") // embedded files change with the binary: revalidate
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		// Embedded files change only with the binary: revalidate by content
+		// hash (ServeContent answers If-None-Match with 304).
+		h.Set("Cache-Control", "no-cache")
+		if tag, ok := s.etags[r.URL.Path]; ok {
+			h.Set("ETag", tag)
+		}
 		files.ServeHTTP(w, r)
 	})))
 	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts"} {

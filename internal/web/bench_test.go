@@ -1,0 +1,143 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/store/storetest"
+)
+
+// benchRows synthesises n mention rows in the 90 days before the test
+// server's "now" (weekEnd), with skewed, realistic label mixes
+// (no classifier: 10M would take minutes), in batches for fn.
+func benchRows(n, batch int, fn func([]store.Row) error) error {
+	rng := rand.New(rand.NewPCG(7, 11))
+	pick := func(vs []string, weights []float64) string {
+		x := rng.Float64()
+		for i, w := range weights {
+			if x < w {
+				return vs[i]
+			}
+			x -= w
+		}
+		return vs[len(vs)-1]
+	}
+	brandsB := []string{"TietokoneKoijarit", "Rival", "Kilpailija", "Jättimarket", ""}
+	sources := []string{"mastodon", "bluesky", "rss", "reddit", "hn", "appstore", "discourse", "webhook"}
+	langs := []string{"fi", "en", "sv"}
+	sent := []string{"positive", "neutral", "negative"}
+	tps := []string{"owned", "earned", "paid", "shared"}
+	zipf := rand.NewZipf(rng, 1.1, 2, 400_000)
+	span := int64(90 * 24 * time.Hour / time.Second)
+	rows := make([]store.Row, 0, batch)
+	for i := range n {
+		brand := pick(brandsB, []float64{.35, .25, .15, .1})
+		author := zipf.Uint64()
+		published := weekEnd.Add(-time.Duration(rng.Int64N(span)) * time.Second)
+		id := "b" + strconv.Itoa(i)
+		text := fmt.Sprintf("%s mention %d about delivery and service", brand, i)
+		rows = append(rows, store.Row{MentionID: id, Brand: brand, Source: sources[rng.IntN(len(sources))], SourceID: id,
+			URL: "https://social.example/p/" + id, Text: text, AuthorHandle: "@a" + strconv.FormatUint(author, 10) + "@social.example",
+			AuthorName: "Author " + strconv.FormatUint(author, 10), AuthorFollowers: uint64(rng.ExpFloat64() * 500),
+			PublishedAt: published, IngestedAt: published.Add(time.Minute), Lang: pick(langs, []float64{.5, .4}),
+			Likes: uint64(rng.IntN(20)), Sentiment: pick(sent, []float64{.35, .4}), SentimentScore: float32(rng.Float64()*2 - 1),
+			Touchpoint: pick(tps, []float64{.1, .35, .05}), JourneyStage: mentionStages[rng.IntN(len(mentionStages))],
+			Brands: []string{brand}, ClassifierVersion: "bench", Raw: `{"source":"bench","text":"` + text + `"}`})
+		if len(rows) == batch || i == n-1 {
+			if err := fn(rows); err != nil {
+				return err
+			}
+			rows = rows[:0]
+		}
+	}
+	return nil
+}
+
+var mentionStages = []string{"awareness", "consideration", "purchase", "delivery", "usage", "service", "loyalty", "churn", "none"}
+
+// BenchmarkDashboards fills the embedded engine with EWOM_BENCH_MENTIONS
+// mentions (default 1,000,000; the target is 10,000,000), then measures the
+// p95 latency of every API call behind the Overview and Journey pages
+// (range 7d, and 30d) and the time headless Chromium takes to draw the
+// Overview page completely. Run it alone:
+//
+//	go test ./internal/web -run '^$' -bench Dashboards -benchtime 1x -timeout 60m
+func BenchmarkDashboards(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("EWOM_BENCH_MENTIONS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("EWOM_BENCH_MENTIONS: %v", err)
+		}
+	}
+	s := storetest.Embedded(b)
+	start := time.Now()
+	if err := benchRows(n, 100_000, func(rows []store.Row) error { return s.Insert(context.Background(), rows) }); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("inserted %d mentions in %s (%.0f rows/s)", n, time.Since(start).Round(time.Second), float64(n)/time.Since(start).Seconds())
+	ts := newTestServer(b, s)
+	// Let background merges of the fresh parts settle, as on a live system.
+	time.Sleep(5 * time.Second)
+	b.ResetTimer()
+	for range b.N {
+		for _, rng := range []string{"7d", "30d"} {
+			worst := 0.0
+			for _, path := range []string{"/api/v1/meta", "/api/v1/summary", "/api/v1/timeseries", "/api/v1/breakdown?by=brand",
+				"/api/v1/breakdown?by=touchpoint&by2=sentiment", "/api/v1/breakdown?by=source&by2=sentiment",
+				"/api/v1/breakdown?by=lang&by2=sentiment", "/api/v1/mentions?sentiment=negative&sort=reach&limit=8",
+				"/api/v1/authors/top?limit=10", "/api/v1/breakdown?by=journey_stage&by2=sentiment",
+				"/api/v1/breakdown?by=journey_stage&by2=touchpoint", "/api/v1/journey/transitions", "/api/v1/journey/authors"} {
+				p95 := apiP95(b, ts.URL+path+sep(path)+"range="+rng+"&brand=TietokoneKoijarit", 20)
+				worst = math.Max(worst, p95)
+				b.Logf("range %s p95 %6.1f ms  %s", rng, p95, path)
+			}
+			b.ReportMetric(worst, "worst-p95-ms/"+rng)
+		}
+		br := newBrowser(b, 1366, 900)
+		br.signIn(b, ts.URL, "viewer", "viewer-pass")
+		var draws []float64
+		for range 5 {
+			br.open(b, ts.URL+"/?range=7d&brand=TietokoneKoijarit")
+			ms, _ := strconv.ParseFloat(eval[string](b, br, `document.body.dataset.readyMs`), 64)
+			draws = append(draws, ms)
+		}
+		slices.Sort(draws)
+		b.Logf("overview drawn in %v ms (5 loads)", draws)
+		b.ReportMetric(draws[len(draws)-1], "overview-draw-max-ms")
+	}
+	b.ReportMetric(float64(n), "mentions")
+}
+
+// apiP95 requests url k times with the API token and returns the p95 in ms.
+func apiP95(b *testing.B, url string, k int) float64 {
+	b.Helper()
+	var ms []float64
+	for range k {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		t0 := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("%s: %d %s", url, resp.StatusCode, body)
+		}
+		ms = append(ms, float64(time.Since(t0).Microseconds())/1000)
+	}
+	slices.Sort(ms)
+	return ms[int(math.Ceil(0.95*float64(len(ms))))-1]
+}
