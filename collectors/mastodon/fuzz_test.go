@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +26,9 @@ func FuzzParse(f *testing.F) {
 		for _, s := range ss {
 			if s.ID == "" || s.Mention == nil || s.Mention.Source != "mastodon" || s.Mention.ID == "" {
 				t.Fatalf("bad status %+v", s)
+			}
+			if p := s.Mention.ParentURL; p != "" && !strings.HasPrefix(p, "https://mastodon.social/@") {
+				t.Fatalf("parent_url %q is not a status page on the instance", p)
 			}
 		}
 	})

@@ -252,17 +252,23 @@ type apiStatus struct {
 	SpoilerText     string     `json:"spoiler_text"`
 	Language        *string    `json:"language"`
 	InReplyToID     *string    `json:"in_reply_to_id"`
+	InReplyToAcctID *string    `json:"in_reply_to_account_id"`
 	RepliesCount    int64      `json:"replies_count"`
 	ReblogsCount    int64      `json:"reblogs_count"`
 	FavouritesCount int64      `json:"favourites_count"`
 	Account         apiAccount `json:"account"`
 	Reblog          *apiStatus `json:"reblog"`
-	Tags            []struct {
+	Mentions        []struct {
+		ID   string `json:"id"`
+		Acct string `json:"acct"`
+	} `json:"mentions"`
+	Tags []struct {
 		Name string `json:"name"`
 	} `json:"tags"`
 }
 
 type apiAccount struct {
+	ID             string `json:"id"`
 	Acct           string `json:"acct"`
 	Username       string `json:"username"`
 	DisplayName    string `json:"display_name"`
@@ -337,6 +343,7 @@ func normalise(s *apiStatus, instance *url.URL) *mention.Mention {
 	}
 	if s.InReplyToID != nil && *s.InReplyToID != "" {
 		extra["in_reply_to_id"], _ = json.Marshal(*s.InReplyToID)
+		m.ParentURL = parentURL(s, instance)
 	}
 	if len(s.Tags) > 0 {
 		tags := make([]string, len(s.Tags))
@@ -349,6 +356,34 @@ func normalise(s *apiStatus, instance *url.URL) *mention.Mention {
 		m.Extra = extra
 	}
 	return m
+}
+
+// parentURL is the web page of the status s replies to, on the instance it
+// was read from, when the replied-to account's acct is known: the author
+// itself (a thread) or one of the accounts s mentions (Mastodon mentions the
+// replied-to account). in_reply_to_id is that instance's own id for the
+// parent, and Mastodon serves every status it knows at /@acct/id (acct with
+// @domain for remote accounts), so no request is needed. Otherwise "".
+func parentURL(s *apiStatus, instance *url.URL) string {
+	if s.InReplyToAcctID == nil || *s.InReplyToAcctID == "" {
+		return ""
+	}
+	acct := ""
+	if *s.InReplyToAcctID == s.Account.ID {
+		acct = s.Account.Acct
+	} else {
+		for _, mn := range s.Mentions {
+			if mn.ID == *s.InReplyToAcctID {
+				acct = mn.Acct
+				break
+			}
+		}
+	}
+	acct = strings.TrimPrefix(acct, "@")
+	if acct == "" {
+		return ""
+	}
+	return strings.TrimRight(instance.String(), "/") + "/@" + url.PathEscape(acct) + "/" + url.PathEscape(*s.InReplyToID)
 }
 
 // handle renders an account as @user@domain; local accounts' acct lacks the

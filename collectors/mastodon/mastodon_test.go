@@ -44,12 +44,39 @@ func TestParseTimeline(t *testing.T) {
 	}
 	r := ss[1].Mention
 	if r.Author.Handle != "@kenji@fosstodon.org" || r.Title != "rant: delivery" || r.Text != "配送が遅い & 返事なし\nもう二度と買わない" ||
-		string(r.Extra["in_reply_to_id"]) != `"113456789012340000"` || r.Engagement.Replies != 2 {
+		string(r.Extra["in_reply_to_id"]) != `"113456789012340000"` || r.Engagement.Replies != 2 ||
+		r.ParentURL != "https://mastodon.social/@tk_tuki/113456789012340000" {
 		t.Errorf("remote reply %+v", r)
 	}
 	for _, s := range ss {
 		if err := s.Mention.Validate(); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+func TestParseReplyParentURL(t *testing.T) {
+	for _, tc := range []struct {
+		name, status, want string
+	}{
+		{"thread: reply to own status, remote author",
+			`{"id":"9","in_reply_to_id":"8","in_reply_to_account_id":"2","account":{"id":"2","acct":"kenji@fosstodon.org"},"mentions":[]}`,
+			"https://mastodon.social/@kenji@fosstodon.org/8"},
+		{"replied-to account among the mentions",
+			`{"id":"9","in_reply_to_id":"8","in_reply_to_account_id":"3","account":{"id":"2","acct":"kenji"},"mentions":[{"id":"4","acct":"x"},{"id":"3","acct":"moona@mementomori.social"}]}`,
+			"https://mastodon.social/@moona@mementomori.social/8"},
+		{"replied-to account unknown", `{"id":"9","in_reply_to_id":"8","in_reply_to_account_id":"3","account":{"id":"2","acct":"kenji"},"mentions":[]}`, ""},
+		{"no account id", `{"id":"9","in_reply_to_id":"8","account":{"id":"2","acct":"kenji"}}`, ""},
+		{"not a reply", `{"id":"9","in_reply_to_account_id":"2","account":{"id":"2","acct":"kenji"}}`, ""},
+		{"boosted reply uses the original", `{"id":"10","account":{"id":"7","acct":"booster"},"reblog":{"id":"9","in_reply_to_id":"8","in_reply_to_account_id":"2","account":{"id":"2","acct":"kenji"}}}`,
+			"https://mastodon.social/@kenji/8"},
+	} {
+		ss, err := Parse([]byte("["+tc.status+"]"), instance, false)
+		if err != nil || len(ss) != 1 {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := ss[0].Mention.ParentURL; got != tc.want {
+			t.Errorf("%s: parent_url %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }
