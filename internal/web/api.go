@@ -58,25 +58,40 @@ func (s *Server) handleMeta(w http.ResponseWriter, r *http.Request) {
 	if s.classifier != nil {
 		m.ClassifierVersion = s.classifier.Version()
 	}
-	since := store.Time(s.now().Add(-365 * 24 * time.Hour))
 	var err error
-	for _, d := range []struct {
-		col string
-		out *[]string
-	}{{"source", &m.Sources}, {"lang", &m.Langs}} {
-		var rows []struct{ V string }
-		rows, err = queryAs[struct{ V string }](r.Context(), s, "SELECT DISTINCT "+d.col+" AS v FROM "+
-			s.store.Table("mentions_5m")+" WHERE bucket >= "+since+" ORDER BY v LIMIT 200")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		*d.out = []string{}
-		for _, row := range rows {
-			*d.out = append(*d.out, row.V)
-		}
+	if m.Sources, m.Langs, err = s.filterValues(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, m)
+}
+
+// filterValues returns the sources and languages seen in the last year,
+// cached for a minute: every page load asks, and they rarely change.
+func (s *Server) filterValues(ctx context.Context) (sources, langs []string, err error) {
+	s.valuesMu.Lock()
+	defer s.valuesMu.Unlock()
+	if s.now().Sub(s.valuesAt) < time.Minute {
+		return s.sources, s.langs, nil
+	}
+	since := store.Time(s.now().Add(-365 * 24 * time.Hour))
+	read := func(col string) ([]string, error) {
+		rows, err := queryAs[struct{ V string }](ctx, s, "SELECT DISTINCT "+col+" AS v FROM "+s.store.Table("mentions_5m")+
+			" WHERE bucket >= "+since+" ORDER BY v LIMIT 200")
+		out := make([]string, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, r.V)
+		}
+		return out, err
+	}
+	if sources, err = read("source"); err != nil {
+		return nil, nil, err
+	}
+	if langs, err = read("lang"); err != nil {
+		return nil, nil, err
+	}
+	s.sources, s.langs, s.valuesAt = sources, langs, s.now()
+	return sources, langs, nil
 }
 
 // Summary is the headline numbers of a period and the one before it.

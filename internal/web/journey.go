@@ -32,14 +32,17 @@ type Transition struct {
 
 // stageSequences selects, per author, the journey stages of their mentions in
 // time order with consecutive repeats collapsed (column stages), for authors
-// with at least two different consecutive stages.
+// with at least two different consecutive stages. Collapsing repeats also
+// absorbs the same mention seen under two brands or in two unmerged
+// versions, so no costly deduplication by mention id is needed. Authors
+// are grouped by a hash of the handle, far cheaper than the string.
 func (s *Server) stageSequences(f Filter) string {
-	return "SELECT author_handle, arrayFilter((x, i) -> i = 1 OR x != raw_stages[i - 1], raw_stages, arrayEnumerate(raw_stages)) AS stages" +
-		" FROM (SELECT author_handle, arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((published_at, journey_stage)))) AS raw_stages" +
-		" FROM (SELECT author_handle, published_at, journey_stage FROM " + s.store.Table("mentions") +
+	return "SELECT author, arrayFilter((x, i) -> i = 1 OR x != raw_stages[i - 1], raw_stages, arrayEnumerate(raw_stages)) AS stages" +
+		" FROM (SELECT author, arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((published_at, journey_stage)))) AS raw_stages" +
+		" FROM (SELECT cityHash64(author_handle) AS author, published_at, journey_stage FROM " + s.store.Table("mentions") +
 		" WHERE published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To) + f.dims() + f.labels() +
-		" AND author_handle != '' AND journey_stage != 'none' LIMIT 1 BY mention_id)" +
-		" GROUP BY author_handle HAVING count() > 1) WHERE length(stages) > 1"
+		" AND author_handle != '' AND journey_stage != 'none')" +
+		" GROUP BY author HAVING count() > 1) WHERE length(stages) > 1"
 }
 
 func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
@@ -106,11 +109,11 @@ func (s *Server) handleJourneyAuthors(w http.ResponseWriter, r *http.Request) {
 		First, Last           time.Time
 		FirstStage, LastStage string
 	}
-	rows, err := queryAs[row](r.Context(), s, "SELECT "+s.pseudonym()+" AS id, uniqExact(mention_id) AS n,"+
+	rows, err := queryAs[row](r.Context(), s, "SELECT any("+s.pseudonym()+") AS id, uniqExact(mention_id) AS n,"+
 		" uniqExactIf(mention_id, sentiment = 'negative') AS neg, min(published_at) AS first, max(published_at) AS last,"+
 		" argMin(journey_stage, published_at) AS first_stage, argMax(journey_stage, published_at) AS last_stage FROM "+
 		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+
-		f.dims()+f.labels()+" AND author_handle != '' GROUP BY author_handle HAVING n > 1"+
+		f.dims()+f.labels()+" AND author_handle != '' GROUP BY cityHash64(author_handle) HAVING n > 1"+
 		" ORDER BY neg DESC, n DESC, id LIMIT "+strconv.Itoa(s.cfg.Web.TimelineAuthors))
 	if err != nil {
 		s.fail(w, r, err)

@@ -191,24 +191,29 @@ func (s *Server) latestCorrections(where string) string {
 // ordered by order and cut to limit/offset. It reads only light columns;
 // callers fetch the full rows for the keys it returns (fetchRows), which
 // keeps lists fast on large ranges. extra narrows the raw rows (a text
-// search). Label filters apply to the corrected labels: rows whose original
-// label does not match are kept for the join only when corrected.
-func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset int) string {
+// search). Label filters apply to the corrected labels.
+//
+// The inner query keeps only the first rows in the requested order (a
+// partial sort) before deduplicating and joining: enough for the page plus
+// one row per stored correction (a corrected row may drop out of a label
+// filter) plus slack for versions not yet merged away.
+func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corrections int) string {
 	rng := " published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To)
 	inner := "SELECT mention_id, brand, published_at, author_followers, sentiment_score, likes + reposts + replies AS engagement," +
-		" sentiment AS orig_sentiment, touchpoint AS orig_touchpoint, journey_stage AS orig_journey_stage FROM " +
+		" sentiment AS orig_sentiment, touchpoint AS orig_touchpoint, journey_stage AS orig_journey_stage, version FROM " +
 		s.store.Table("mentions") + " WHERE" + rng + f.dims() + extra
 	if l := f.labels(); l != "" {
 		inner += " AND (1" + l + " OR mention_id IN (SELECT mention_id FROM " + s.store.Table("label_corrections") + "))"
 	}
-	inner += " ORDER BY version DESC LIMIT 1 BY mention_id, brand"
+	inner += " ORDER BY " + order + ", version DESC LIMIT " + strconv.Itoa(2*(offset+limit)+corrections+10)
 	// Aliases never reuse a column name from the same scope: old servers
 	// report such expressions as cyclic aliases.
 	return "SELECT * FROM (SELECT mention_id, brand, published_at, author_followers, sentiment_score, engagement," +
 		" if(new_sentiment != '', new_sentiment, orig_sentiment) AS sentiment," +
 		" if(new_touchpoint != '', new_touchpoint, orig_touchpoint) AS touchpoint," +
 		" if(new_journey_stage != '', new_journey_stage, orig_journey_stage) AS journey_stage," +
-		" new_sentiment != '' AS corrected, orig_sentiment, orig_touchpoint, orig_journey_stage FROM (" + inner + ") AS m" +
+		" new_sentiment != '' AS corrected, orig_sentiment, orig_touchpoint, orig_journey_stage FROM (SELECT * FROM (" + inner +
+		") ORDER BY version DESC LIMIT 1 BY mention_id, brand) AS m" +
 		" ANY LEFT JOIN (SELECT mention_id, brand, new_sentiment, new_touchpoint, new_journey_stage FROM (" +
 		s.latestCorrections(" WHERE"+rng+f.dims()) + ")) AS c USING (mention_id, brand))" +
 		" WHERE 1" + f.labels() + " ORDER BY " + order + " LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(offset)

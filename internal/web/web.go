@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +63,10 @@ type Server struct {
 	pseudoKey  []byte
 	now        func() time.Time
 	latency    *prometheus.HistogramVec
+
+	valuesMu       sync.Mutex // guards the filter values cache
+	valuesAt       time.Time
+	sources, langs []string
 }
 
 // New builds the dashboards' routes.
