@@ -3,10 +3,12 @@
 package hackernews
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strconv"
@@ -49,6 +51,7 @@ const (
 // Collector polls Algolia for each query.
 type Collector struct {
 	http     *collector.HTTP
+	log      *slog.Logger
 	search   *url.URL
 	queries  []string
 	tags     string
@@ -77,25 +80,48 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("base_url: %w", err)
 	}
-	return &Collector{http: h, search: base.JoinPath("api/v1/search_by_date"), queries: o.Queries, tags: o.Tags, maxPages: o.MaxPages}, nil
+	return &Collector{http: h, log: env.Logger, search: base.JoinPath("api/v1/search_by_date"), queries: o.Queries, tags: o.Tags, maxPages: o.MaxPages}, nil
 }
 
-// cursor keeps, per query, the newest creation second seen and the ids seen
-// at that second (Algolia filters by whole seconds, so >= plus these ids
-// neither skips nor repeats).
+// cursor keeps a position per query.
 type cursor struct {
-	Queries map[string]collector.Watermark `json:"queries"`
+	Queries map[string]position `json:"queries"`
+}
+
+// position is a query's cursor: the newest creation second emitted and the
+// ids emitted in that second (Algolia filters by whole seconds, so >= plus
+// these ids neither skips nor repeats), and, when a pass stopped at
+// max_pages, the older range it had not reached yet.
+type position struct {
+	collector.Watermark
+	Gap *window `json:"gap,omitempty"`
+}
+
+// window is a range of creation seconds still to fetch: from Lo (exclusive
+// of the ids Lo records for its second) up to Hi (0: no upper bound; at Hi
+// itself the ids in HiIDs were already emitted).
+type window struct {
+	Lo    collector.Watermark `json:"lo"`
+	Hi    int64               `json:"hi,omitempty"`
+	HiIDs []string            `json:"hi_ids,omitempty"`
+}
+
+func (w *window) contains(h *Hit) bool {
+	if w.Lo.Seen(h.CreatedAtI, h.ObjectID) {
+		return false
+	}
+	return w.Hi == 0 || h.CreatedAtI < w.Hi || h.CreatedAtI == w.Hi && !slices.Contains(w.HiIDs, h.ObjectID)
 }
 
 // Collect runs every query; one failing query does not stop the others.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
-	cur := cursor{Queries: map[string]collector.Watermark{}}
+	cur := cursor{Queries: map[string]position{}}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &cur); err != nil {
 			return fmt.Errorf("stored cursor is corrupt: %w", err)
 		}
 		if cur.Queries == nil {
-			cur.Queries = map[string]collector.Watermark{}
+			cur.Queries = map[string]position{}
 		}
 	}
 	var errs []error
@@ -110,59 +136,171 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 	return errors.Join(errs...)
 }
 
+// collectQuery fetches, within max_pages, first the gap an earlier pass left
+// (if any), then everything newer than the watermark, and emits the hits
+// oldest first. Whatever it could not reach — the page budget ran out, or a
+// request failed — stays in the cursor as the gap, so the next pass goes on
+// from the oldest unfetched second instead of skipping it.
 func (c *Collector) collectQuery(ctx context.Context, query string, cur *cursor, out collector.Output) error {
 	pos := cur.Queries[query]
-	var hits []Hit
-	for page := 0; page < c.maxPages; page++ {
-		u := *c.search
-		v := url.Values{"query": {query}, "tags": {c.tags}, "hitsPerPage": {strconv.Itoa(hitsPerPage)}, "page": {strconv.Itoa(page)}}
-		if pos.Since > 0 {
-			v.Set("numericFilters", "created_at_i>="+strconv.FormatInt(pos.Since, 10))
-		}
-		u.RawQuery = v.Encode()
-		var res Response
-		if _, err := c.http.GetJSON(ctx, u.String(), nil, &res); err != nil {
-			return err
-		}
-		hits = append(hits, res.Hits...)
-		// The first pass takes only the newest page: no backfill.
-		if pos.Since == 0 || page+1 >= res.NbPages || len(res.Hits) == 0 {
-			break
-		}
+	firstRun := pos.Since == 0
+	pages := c.maxPages
+	if firstRun {
+		pages = 1 // the first pass takes only the newest page: no backfill
 	}
-	slices.SortStableFunc(hits, func(a, b Hit) int { return int(a.CreatedAtI - b.CreatedAtI) })
-	next := collector.Watermark{Since: pos.Since, IDs: slices.Clone(pos.IDs)}
-	emitted := 0
-	for _, h := range hits {
-		if pos.Seen(h.CreatedAtI, h.ObjectID) {
-			out.Skip("seen")
-			continue
+	var hits []Hit
+	var err error
+	if pos.Gap != nil {
+		hits, pos.Gap, err = c.fetchWindow(ctx, query, *pos.Gap, &pages, out)
+	}
+	if err == nil && pos.Gap == nil && pages > 0 {
+		var newer []Hit
+		var rest *window
+		newer, rest, err = c.fetchWindow(ctx, query, window{Lo: pos.Watermark}, &pages, out)
+		if !firstRun {
+			pos.Gap = rest
 		}
-		m, err := h.Mention()
-		if err != nil {
+		slices.SortStableFunc(newer, byTime)
+		for _, h := range newer {
+			pos.Advance(h.CreatedAtI, h.ObjectID)
+		}
+		hits = append(hits, newer...)
+	}
+	if pos.Gap != nil && err == nil {
+		c.log.Info("max_pages reached; the older hits are fetched next pass", "query", query,
+			"from", time.Unix(pos.Gap.Lo.Since, 0).UTC(), "to", time.Unix(pos.Gap.Hi, 0).UTC())
+	}
+	slices.SortStableFunc(hits, byTime)
+	for _, h := range hits {
+		m, merr := h.Mention()
+		if merr != nil {
 			out.Skip("malformed")
 			continue
 		}
-		if err := out.Emit(m); err != nil {
-			return err
+		if eerr := out.Emit(m); eerr != nil {
+			return eerr
 		}
-		next.Advance(h.CreatedAtI, h.ObjectID)
-		emitted++
 	}
-	if emitted == 0 {
-		return nil
+	cur.Queries[query] = pos
+	b, merr := json.Marshal(cur)
+	if merr != nil {
+		return merr
 	}
-	cur.Queries[query] = next
-	b, err := json.Marshal(cur)
-	if err != nil {
-		return err
+	return errors.Join(err, out.Checkpoint(b))
+}
+
+// byTime orders hits oldest first, by id within a second.
+func byTime(a, b Hit) int {
+	if c := cmp.Compare(a.CreatedAtI, b.CreatedAtI); c != 0 {
+		return c
 	}
-	return out.Checkpoint(b)
+	switch {
+	case collector.IDLess(a.ObjectID, b.ObjectID):
+		return -1
+	case collector.IDLess(b.ObjectID, a.ObjectID):
+		return 1
+	}
+	return 0
+}
+
+// fetchWindow pages through w newest first, spending at most *pages
+// requests. Algolia returns at most 1,000 hits per query however many
+// match, so when a query's pages end before its nbHits, it is narrowed to
+// the oldest second reached and paged again. It returns the hits in w and
+// the part of w not reached (nil when all of it was).
+func (c *Collector) fetchWindow(ctx context.Context, query string, w window, pages *int, out collector.Output) ([]Hit, *window, error) {
+	var hits []Hit
+	got := map[string]bool{}
+	hi := w.Hi
+	for {
+		oldest := hi // the oldest second this query returned
+		for page := 0; ; page++ {
+			if *pages <= 0 {
+				return hits, w.below(hits), nil
+			}
+			*pages--
+			res, err := c.fetchPage(ctx, query, w.Lo.Since, hi, page)
+			if err != nil {
+				return hits, w.below(hits), err
+			}
+			for _, h := range res.Hits {
+				if oldest == 0 || h.CreatedAtI < oldest {
+					oldest = h.CreatedAtI
+				}
+				switch {
+				case got[h.ObjectID]: // again after narrowing
+				case !w.contains(&h):
+					out.Skip("seen")
+				default:
+					got[h.ObjectID] = true
+					hits = append(hits, h)
+				}
+			}
+			if len(res.Hits) == 0 || page+1 >= res.NbPages && (page+1)*hitsPerPage >= res.NbHits {
+				return hits, nil, nil
+			}
+			if page+1 >= res.NbPages {
+				break // Algolia's pagination limit: narrow the query
+			}
+		}
+		if oldest == hi {
+			// Over 1,000 hits in one second: step below it rather than
+			// fetching the same pages again.
+			c.log.Warn("more hits in one second than Algolia pages through; some are missed", "query", query, "second", hi)
+			oldest--
+		}
+		if hi = oldest; hi < w.Lo.Since {
+			return hits, nil, nil
+		}
+	}
+}
+
+// below is what remains of w under hits, the hits of w fetched so far
+// (newest first, so the oldest second reached may be only partly fetched:
+// the ids fetched at it are recorded).
+func (w window) below(hits []Hit) *window {
+	if len(hits) == 0 {
+		return &w
+	}
+	oldest := slices.MinFunc(hits, byTime).CreatedAtI
+	r := window{Lo: w.Lo, Hi: oldest}
+	if oldest == w.Hi {
+		r.HiIDs = slices.Clone(w.HiIDs)
+	}
+	for _, h := range hits {
+		if h.CreatedAtI == oldest {
+			r.HiIDs = append(r.HiIDs, h.ObjectID)
+		}
+	}
+	return &r
+}
+
+// fetchPage fetches one page of hits created in [since, hi] (hi 0: no bound).
+func (c *Collector) fetchPage(ctx context.Context, query string, since, hi int64, page int) (*Response, error) {
+	u := *c.search
+	v := url.Values{"query": {query}, "tags": {c.tags}, "hitsPerPage": {strconv.Itoa(hitsPerPage)}, "page": {strconv.Itoa(page)}}
+	var filters []string
+	if since > 0 {
+		filters = append(filters, "created_at_i>="+strconv.FormatInt(since, 10))
+	}
+	if hi > 0 {
+		filters = append(filters, "created_at_i<="+strconv.FormatInt(hi, 10))
+	}
+	if len(filters) > 0 {
+		v.Set("numericFilters", strings.Join(filters, ","))
+	}
+	u.RawQuery = v.Encode()
+	var res Response
+	if _, err := c.http.GetJSON(ctx, u.String(), nil, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 // Response is an Algolia search_by_date result page.
 type Response struct {
 	Hits    []Hit `json:"hits"`
+	NbHits  int   `json:"nbHits"`
 	NbPages int   `json:"nbPages"`
 }
 

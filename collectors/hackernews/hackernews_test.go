@@ -3,7 +3,6 @@ package hackernews
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/collector/collectortest"
+	"github.com/ewom/ewom/internal/mention"
 )
 
 func fixture(t testing.TB) Response {
@@ -65,7 +65,8 @@ func TestHitMention(t *testing.T) {
 }
 
 // fakeAlgolia serves search_by_date over a growing list of hits, newest
-// first, honouring created_at_i>=N, page and hitsPerPage.
+// first, honouring created_at_i>=N and <=N, page and hitsPerPage, and like
+// Algolia pages through at most the first 1,000 matches (nbHits tells all).
 type fakeAlgolia struct {
 	mu   sync.Mutex
 	hits []Hit
@@ -87,20 +88,34 @@ func (f *fakeAlgolia) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	q := r.URL.Query()
 	f.qs = append(f.qs, r.URL.RawQuery)
-	var since int64
-	fmt.Sscanf(q.Get("numericFilters"), "created_at_i>=%d", &since)
+	since, until := int64(0), int64(1<<62)
+	for filter := range strings.SplitSeq(q.Get("numericFilters"), ",") {
+		if v, ok := strings.CutPrefix(filter, "created_at_i>="); ok {
+			since, _ = strconv.ParseInt(v, 10, 64)
+		} else if v, ok := strings.CutPrefix(filter, "created_at_i<="); ok {
+			until, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
 	var match []Hit
 	for _, h := range f.hits {
-		if h.CreatedAtI >= since {
+		if h.CreatedAtI >= since && h.CreatedAtI <= until {
 			match = append(match, h)
 		}
 	}
-	sort.SliceStable(match, func(i, j int) bool { return match[i].CreatedAtI > match[j].CreatedAtI })
+	// Newest first; within a second in no particular order (reversed ids).
+	sort.SliceStable(match, func(i, j int) bool {
+		if match[i].CreatedAtI != match[j].CreatedAtI {
+			return match[i].CreatedAtI > match[j].CreatedAtI
+		}
+		return match[i].ObjectID > match[j].ObjectID
+	})
+	nbHits := len(match)
+	match = match[:min(len(match), 1000)]
 	per, _ := strconv.Atoi(q.Get("hitsPerPage"))
 	page, _ := strconv.Atoi(q.Get("page"))
 	lo, hi := min(page*per, len(match)), min((page+1)*per, len(match))
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(Response{Hits: match[lo:hi], NbPages: (len(match) + per - 1) / per})
+	json.NewEncoder(w).Encode(Response{Hits: match[lo:hi], NbHits: nbHits, NbPages: (len(match) + per - 1) / per})
 }
 
 func TestCollectSinceLastSeenSecond(t *testing.T) {
@@ -132,6 +147,149 @@ func TestCollectSinceLastSeenSecond(t *testing.T) {
 	if !strings.Contains(last, "numericFilters=created_at_i%3E%3D1795150100") || !strings.Contains(last, "tags=%28story%2Ccomment%29") {
 		t.Errorf("query %s", last)
 	}
+}
+
+// busy adds n hits, perSecond of them in each second from start on.
+func (f *fakeAlgolia) busy(start int64, n, perSecond int) {
+	for i := 0; i < n; i += perSecond {
+		f.add(start+int64(i/perSecond), min(perSecond, n-i))
+	}
+}
+
+// checkAll fails unless ms are exactly the hits with ids [from, to), each once.
+func checkAll(t *testing.T, ms []string, from, to int) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, id := range ms {
+		seen[id]++
+	}
+	for i := from; i < to; i++ {
+		if id := strconv.Itoa(i); seen[id] != 1 {
+			t.Errorf("hit %s emitted %d times", id, seen[id])
+		}
+	}
+	if len(ms) != to-from {
+		t.Errorf("%d hits emitted, want %d", len(ms), to-from)
+	}
+}
+
+func ids(ms []*mention.Mention) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.ID
+	}
+	return out
+}
+
+func TestCollectBusyQueryPastAlgoliaLimit(t *testing.T) {
+	fa := &fakeAlgolia{}
+	fa.add(1795150000, 1)
+	srv := httptest.NewServer(fa)
+	defer srv.Close()
+	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+srv.URL+"', queries: [x], max_pages: 100, allow_networks: [127.0.0.1]}")
+	ctx := context.Background()
+	if ms, st := h.Pass(ctx); st.Err != nil || len(ms) != 1 {
+		t.Fatalf("first: %d %+v", len(ms), st)
+	}
+	// 2,500 new hits: Algolia pages through only 1,000 of them per query,
+	// so the collector must narrow the time range and go on.
+	fa.busy(1795150001, 2500, 7)
+	ms, st := h.Pass(ctx)
+	if st.Err != nil {
+		t.Fatal(st.Err)
+	}
+	checkAll(t, ids(ms), 1001, 3501)
+	for i := 1; i < len(ms); i++ {
+		if ms[i].PublishedAt.Before(ms[i-1].PublishedAt) {
+			t.Fatalf("not oldest first at %d", i)
+		}
+	}
+	if strings.Contains(string(h.Cursor()), "gap") {
+		t.Errorf("cursor %s", h.Cursor())
+	}
+	narrowed := false
+	for _, q := range fa.qs {
+		narrowed = narrowed || strings.Contains(q, "created_at_i%3C%3D")
+	}
+	if !narrowed {
+		t.Error("no narrowed query")
+	}
+}
+
+func TestCollectPageCapContinuesNextPass(t *testing.T) {
+	fa := &fakeAlgolia{}
+	fa.add(1795150000, 1)
+	srv := httptest.NewServer(fa)
+	defer srv.Close()
+	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+srv.URL+"', queries: [x], max_pages: 3, allow_networks: [127.0.0.1]}")
+	ctx := context.Background()
+	if _, st := h.Pass(ctx); st.Err != nil {
+		t.Fatal(st.Err)
+	}
+	// 750 new hits, 7 a second so pages split seconds; 3 pages a pass.
+	fa.busy(1795150001, 750, 7)
+	var all []string
+	ms, st := h.Pass(ctx)
+	if st.Err != nil || len(ms) != 300 {
+		t.Fatalf("second: %d %+v", len(ms), st)
+	}
+	all = append(all, ids(ms)...)
+	if !strings.Contains(string(h.Cursor()), `"gap":{"lo":{"since":1795150000,"ids":["1000"]},"hi":`) {
+		t.Fatalf("cursor keeps no gap: %s", h.Cursor())
+	}
+	// More arrive meanwhile; the gap is worked off first, then the new ones.
+	fa.add(1795150200, 20)
+	for range 3 {
+		ms, st = h.Pass(ctx)
+		if st.Err != nil {
+			t.Fatal(st.Err)
+		}
+		all = append(all, ids(ms)...)
+	}
+	checkAll(t, all, 1001, 1771)
+	if strings.Contains(string(h.Cursor()), "gap") {
+		t.Errorf("gap left: %s", h.Cursor())
+	}
+	if ms, _ := h.Pass(ctx); len(ms) != 0 {
+		t.Errorf("%d repeated", len(ms))
+	}
+}
+
+func TestCollectFailureKeepsGap(t *testing.T) {
+	fa := &fakeAlgolia{}
+	fa.add(1795150000, 1)
+	fail := false
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		f := fail && r.URL.Query().Get("page") == "2"
+		mu.Unlock()
+		if f {
+			http.Error(w, "overloaded", http.StatusBadGateway)
+			return
+		}
+		fa.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+srv.URL+"', queries: [x], allow_networks: [127.0.0.1]}")
+	ctx := context.Background()
+	h.Pass(ctx)
+	fa.busy(1795150001, 450, 3)
+	mu.Lock()
+	fail = true
+	mu.Unlock()
+	ms, st := h.Pass(ctx)
+	if st.Err == nil || !strings.Contains(st.Err.Error(), "HTTP 502") || len(ms) != 200 {
+		t.Fatalf("failing pass: %d %v", len(ms), st.Err)
+	}
+	mu.Lock()
+	fail = false
+	mu.Unlock()
+	rest, st := h.Pass(ctx)
+	if st.Err != nil {
+		t.Fatal(st.Err)
+	}
+	checkAll(t, append(ids(ms), ids(rest)...), 1001, 1451)
 }
 
 func TestCollectMalformed(t *testing.T) {
