@@ -95,8 +95,9 @@ func (h *HTTP) Do(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("%s %s: %w", req.Method, target, unwrapURLError(err))
 	}
 	h.metrics.request(h.source, strconv.Itoa(resp.StatusCode))
-	if until, ok := rateLimitReset(resp.Header, time.Now()); ok {
-		h.deferUntil(until)
+	reset, limited := rateLimitReset(resp.Header, time.Now())
+	if limited {
+		h.deferUntil(reset)
 	}
 	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusNotModified {
 		return resp, nil
@@ -104,13 +105,17 @@ func (h *HTTP) Do(req *http.Request) (*http.Response, error) {
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok || resp.StatusCode == http.StatusTooManyRequests {
+		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok || limited || resp.StatusCode == http.StatusTooManyRequests {
 			until := time.Now().Add(d)
+			if limited && reset.After(until) {
+				// A 429 with RateLimit-Reset but no Retry-After (Bluesky).
+				until = reset
+			}
 			h.deferUntil(until)
 			return nil, &RateLimitError{URL: target, Until: until, Reason: resp.Status}
 		}
 	}
-	return nil, &StatusError{URL: target, Status: resp.StatusCode, Body: oneLine(snippet)}
+	return nil, &StatusError{Method: req.Method, URL: target, Status: resp.StatusCode, Body: oneLine(snippet)}
 }
 
 // Get is Do for a GET with extra headers.
@@ -143,18 +148,49 @@ func (h *HTTP) GetJSON(ctx context.Context, rawURL string, header http.Header, v
 	return resp.Header, DecodeJSON(resp, v)
 }
 
+// PostJSON sends in as a JSON body (none when in is nil) to rawURL with
+// extra headers and decodes the JSON response into out, with the checks
+// GetJSON does.
+func (h *HTTP) PostJSON(ctx context.Context, rawURL string, header http.Header, in, out any) error {
+	var body io.Reader = http.NoBody
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("POST %s: %w", rawURL, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, body)
+	if err != nil {
+		return fmt.Errorf("POST %s: %w", rawURL, err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := h.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return DecodeJSON(resp, out)
+}
+
 // DecodeJSON reads a JSON response body into v with the checks GetJSON does.
 func DecodeJSON(resp *http.Response, v any) error {
-	target := RedactURL(resp.Request.URL)
+	target := resp.Request.Method + " " + RedactURL(resp.Request.URL)
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("GET %s: reading body: %w", target, err)
+		return fmt.Errorf("%s: reading body: %w", target, err)
 	}
 	if err := checkJSONBody(resp.Header.Get("Content-Type"), body); err != nil {
-		return fmt.Errorf("GET %s: %w", target, err)
+		return fmt.Errorf("%s: %w", target, err)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("GET %s: malformed JSON: %w", target, err)
+		return fmt.Errorf("%s: malformed JSON: %w", target, err)
 	}
 	return nil
 }
@@ -180,16 +216,18 @@ func orUnknown(s string) string {
 
 // StatusError is an unexpected HTTP status.
 type StatusError struct {
+	Method string
 	URL    string
 	Status int
-	Body   string
+	// Body is the start of the response body on one line.
+	Body string
 }
 
 func (e *StatusError) Error() string {
 	if e.Body == "" {
-		return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.Status)
+		return fmt.Sprintf("%s %s: HTTP %d", e.Method, e.URL, e.Status)
 	}
-	return fmt.Sprintf("GET %s: HTTP %d: %s", e.URL, e.Status, e.Body)
+	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.Status, e.Body)
 }
 
 // RateLimitError means the source asked us to slow down until Until.

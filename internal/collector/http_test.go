@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -94,6 +95,10 @@ func TestHTTPRateLimits(t *testing.T) {
 		case "/429":
 			w.Header().Set("Retry-After", "120")
 			w.WriteHeader(http.StatusTooManyRequests)
+		case "/429-reset":
+			w.Header().Set("RateLimit-Remaining", "0")
+			w.Header().Set("RateLimit-Reset", strconv.FormatInt(time.Now().Add(10*time.Minute).Unix(), 10))
+			w.WriteHeader(http.StatusTooManyRequests)
 		case "/exhausted":
 			w.Header().Set("X-RateLimit-Remaining", "0")
 			w.Header().Set("X-RateLimit-Reset", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
@@ -115,6 +120,13 @@ func TestHTTPRateLimits(t *testing.T) {
 	d, ok := RetryAfter(err, time.Now())
 	if !ok || d < 110*time.Second || d > 121*time.Second {
 		t.Fatalf("429: err %v, retry after %v", err, d)
+	}
+
+	// A 429 without Retry-After waits for RateLimit-Reset (Bluesky).
+	h = testHTTP(t, "127.0.0.0/8")
+	_, err = h.GetJSON(ctx, srv.URL+"/429-reset", nil, &v)
+	if d, ok := RetryAfter(err, time.Now()); !ok || d < 9*time.Minute || d > 10*time.Minute {
+		t.Fatalf("429 with RateLimit-Reset: err %v, retry after %v", err, d)
 	}
 
 	h = testHTTP(t, "127.0.0.0/8")
@@ -182,6 +194,8 @@ func TestRateLimitResetForms(t *testing.T) {
 		{h("X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "1795161600"), time.Unix(1795161600, 0), true},
 		{h("X-Ratelimit-Remaining", "0.0", "X-Ratelimit-Reset", "42"), now.Add(42 * time.Second), true},
 		{h("X-RateLimit-Remaining", "0"), now.Add(time.Minute), true},
+		// Bluesky: IETF-draft names, reset as Unix seconds.
+		{h("RateLimit-Limit", "3000", "RateLimit-Remaining", "0", "RateLimit-Reset", "1795161600", "RateLimit-Policy", "3000;w=300"), time.Unix(1795161600, 0), true},
 		{h(), time.Time{}, false},
 	}
 	for i, c := range cases {
