@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ewom/ewom/collectors/webhook"
+	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/bus"
 	"github.com/ewom/ewom/internal/classify"
@@ -190,8 +191,25 @@ func (a *App) Run(ctx context.Context) error {
 		intake.Go(func() { r.Run(intakeCtx) })
 		a.Log.Info("collectors running", "sources", r.Sources())
 	}
+	var routes []api.Routes
+	if a.Store != nil && (cfg.HasRole("alert") || cfg.HasRole("api")) {
+		al, err := alert.New(alert.Deps{Store: a.Store, Config: cfg.Alerts, Brands: cfg.Brands,
+			Registerer: a.Registry, Logger: a.Log.With("component", "alert")})
+		if err != nil {
+			return fmt.Errorf("alerts: %w", err)
+		}
+		routes = append(routes, al)
+		if cfg.HasRole("alert") {
+			intake.Go(func() {
+				if err := al.Run(intakeCtx); err != nil {
+					errs <- fmt.Errorf("alert evaluator: %w", err)
+				}
+			})
+			a.Log.Info("alert evaluator running", "windows", cfg.Alerts.NegativeSpike.Windows)
+		}
+	}
 	if a.listener != nil {
-		srv := &api.Server{Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		srv := &api.Server{Routes: routes,Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			Gatherer: a.Registry, Registerer: a.Registry, Log: a.Log.With("component", "api"),
 			Ready: map[string]api.Checker{"bus": a.Bus}}
 		if a.Store != nil {

@@ -72,3 +72,4 @@ func (c *common) mutate(ctx context.Context, stmt string) error {
 		}
 	}
 }
+
