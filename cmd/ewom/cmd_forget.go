@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ewom/ewom/internal/bus"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/erasure"
+)
+
+func init() {
+	register("forget", "erase everything stored about an author (GDPR): mentions, rollups, corrections, alert samples, bus", runForget)
+	register("export", "export everything stored about an author as JSON (GDPR access request)", runExport)
+}
+
+// authorTarget opens the store and bus of cfg for the author; the returned
+// function closes them.
+func authorTarget(ctx context.Context, cfg config.Config, handle string, log *slog.Logger) (erasure.Target, func(), error) {
+	handles, err := erasure.Handles(handle, cfg.Privacy, os.Getenv)
+	if err != nil {
+		return erasure.Target{}, nil, usagef("%v", err)
+	}
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return erasure.Target{}, nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return erasure.Target{}, nil, fmt.Errorf("migrate: %w", err)
+	}
+	b, err := bus.Open(ctx, cfg.NATS, cfg.DataDir, bus.NewMetrics(prometheus.NewRegistry()), log)
+	if err != nil {
+		s.Close()
+		return erasure.Target{}, nil, err
+	}
+	// The bus names its dead-letter stream after the mention stream.
+	t := erasure.Target{Handles: handles, Store: s, JS: b.JetStream(), Streams: []string{cfg.NATS.Stream, cfg.NATS.Stream + "_DEAD"}}
+	return t, func() { b.Close(); s.Close() }, nil
+}
+
+// authorFlags are the flags forget and export share.
+type authorFlags struct {
+	fs             *flag.FlagSet
+	config, author *string
+}
+
+func newAuthorFlags(env *cliEnv, name string) authorFlags {
+	fs := newFlagSet(env, name)
+	return authorFlags{fs: fs, config: fs.String("config", "", "config file (YAML)"),
+		author: fs.String("author", "", "the author's handle as collected, e.g. @moona@mastodon.social (mapped to its pseudonym when privacy.pseudonymize_authors is on)")}
+}
+
+// parse parses args and loads the config.
+func (f authorFlags) parse(args []string) (config.Config, error) {
+	if err := parseFlags(f.fs, args); err != nil {
+		return config.Config{}, err
+	}
+	if *f.author == "" {
+		return config.Config{}, usagef("--author is required")
+	}
+	return loadConfig(*f.config)
+}
+
+func runForget(ctx context.Context, env *cliEnv, args []string) error {
+	f := newAuthorFlags(env, "forget")
+	cfg, err := f.parse(args)
+	author := *f.author
+	if err != nil {
+		return err
+	}
+	t, closeAll, err := authorTarget(ctx, cfg, author, newLogger(env.stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	rep, err := erasure.Forget(ctx, t)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(env.stdout)
+	return enc.Encode(struct {
+		Author string `json:"author"`
+		erasure.Report
+	}{author, rep})
+}
+
+func runExport(ctx context.Context, env *cliEnv, args []string) error {
+	f := newAuthorFlags(env, "export")
+	out := f.fs.String("out", "-", "write the JSON here (- for stdout)")
+	cfg, err := f.parse(args)
+	author := *f.author
+	if err != nil {
+		return err
+	}
+	t, closeAll, err := authorTarget(ctx, cfg, author, newLogger(env.stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	exp, err := erasure.ExportAuthor(ctx, t)
+	if err != nil {
+		return err
+	}
+	var w io.Writer = env.stdout
+	if *out != "-" {
+		f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(exp); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stderr, "ewom export: %d mention rows, %d label corrections, %d alert samples, %d bus messages\n",
+		len(exp.Mentions), len(exp.LabelCorrections), len(exp.AlertSamples), len(exp.Bus))
+	return nil
+}
