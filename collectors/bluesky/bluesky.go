@@ -1,5 +1,7 @@
 // Package bluesky follows Bluesky posts through Jetstream, matching keywords
-// and hashtags on our side, with a time_us cursor for resuming.
+// and hashtags on our side, with a time_us cursor for resuming, and
+// optionally backfills through app.bsky.feed.searchPosts with an app
+// password.
 package bluesky
 
 import (
@@ -7,7 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +48,22 @@ type Options struct {
 	// Rewind replays this much before the stored cursor on reconnect, as
 	// Jetstream recommends (default 5s; duplicates are removed by the bus).
 	Rewind time.Duration `yaml:"rewind"`
+
+	// Identifier (handle, DID or email) turns on the searchPosts backfill,
+	// logging in with the app password in $AppPasswordEnv (default
+	// EWOM_BLUESKY_APP_PASSWORD).
+	Identifier     string `yaml:"identifier"`
+	AppPasswordEnv string `yaml:"app_password_env"`
+	// ServiceURL is the PDS or entryway for sessions (default https://bsky.social).
+	ServiceURL string `yaml:"service_url"`
+	// AppViewURL receives searchPosts (default ServiceURL, which proxies it
+	// to the Bluesky AppView).
+	AppViewURL string `yaml:"appview_url"`
+	// Backfill is how far back the first search reaches (default 24h).
+	Backfill time.Duration `yaml:"backfill"`
+	// SearchMaxPages bounds searchPosts requests per query and connection
+	// (default 10); the rest follows on the next one.
+	SearchMaxPages int `yaml:"search_max_pages"`
 }
 
 const postCollection = "app.bsky.feed.post"
@@ -51,13 +71,16 @@ const postCollection = "app.bsky.feed.post"
 // maxMessageBytes bounds one Jetstream message (posts are at most a few KB).
 const maxMessageBytes = 1 << 20
 
-// Collector streams Jetstream until its context ends.
+// Collector streams Jetstream until its context ends, after a searchPosts
+// backfill when configured.
 type Collector struct {
 	http            *collector.HTTP
+	log             *slog.Logger
 	subscribe       *url.URL
 	match           Matcher
 	checkpointEvery time.Duration
 	rewind          time.Duration
+	search          *searcher // nil without an identifier
 }
 
 // New builds a Bluesky collector.
@@ -85,12 +108,58 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jetstream_url: %w", err)
 	}
-	return &Collector{
+	c := &Collector{
 		http:            h,
+		log:             env.Logger,
 		subscribe:       base.JoinPath("subscribe"),
 		match:           NewMatcher(o.Keywords, o.Hashtags, o.Langs),
 		checkpointEvery: o.CheckpointEvery,
 		rewind:          o.Rewind,
+	}
+	if o.Identifier != "" {
+		if c.search, err = newSearcher(h, env.Logger, o, c.match); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func newSearcher(h *collector.HTTP, log *slog.Logger, o Options, match Matcher) (*searcher, error) {
+	env := o.AppPasswordEnv
+	if env == "" {
+		env = "EWOM_BLUESKY_APP_PASSWORD"
+	}
+	password := os.Getenv(env)
+	if password == "" {
+		return nil, fmt.Errorf("identifier: the searchPosts backfill needs an app password in $%s (set app_password_env to use another variable)", env)
+	}
+	if o.ServiceURL == "" {
+		o.ServiceURL = "https://bsky.social"
+	}
+	if o.AppViewURL == "" {
+		o.AppViewURL = o.ServiceURL
+	}
+	if o.Backfill < 0 {
+		return nil, errors.New("backfill: must not be negative")
+	}
+	if o.Backfill == 0 {
+		o.Backfill = 24 * time.Hour
+	}
+	if o.SearchMaxPages <= 0 {
+		o.SearchMaxPages = 10
+	}
+	service, err := h.CheckURL(strings.TrimRight(o.ServiceURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("service_url: %w", err)
+	}
+	appview, err := h.CheckURL(strings.TrimRight(o.AppViewURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("appview_url: %w", err)
+	}
+	return &searcher{
+		http: h, log: log, service: service, appview: appview,
+		identifier: o.Identifier, password: password,
+		queries: searchQueries(o.Keywords, o.Hashtags), backfill: o.Backfill, maxPages: o.SearchMaxPages, match: match,
 	}, nil
 }
 
@@ -98,11 +167,18 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 func (c *Collector) Streaming() bool { return true }
 
 type cursor struct {
-	TimeUS int64 `json:"time_us"`
+	TimeUS int64                 `json:"time_us"`
+	Search map[string]*searchPos `json:"search,omitempty"`
 }
 
-// Collect connects, resuming just before the stored time_us, and processes
-// events until ctx ends or the connection fails (the runner reconnects).
+// Collect runs the searchPosts backfill when configured, then connects to
+// Jetstream, resuming just before the stored time_us (or, on the first run
+// with a backfill, from when the backfill started), and processes events
+// until ctx ends or the connection fails (the runner reconnects).
+//
+// A failing backfill does not keep the stream from running: it is logged,
+// and reported when the stream ends, without its rate-limit wait, so that
+// a search quota does not delay reconnecting the stream.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
 	var cur cursor
 	if len(raw) > 0 {
@@ -110,6 +186,33 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 			return fmt.Errorf("stored cursor is corrupt: %w", err)
 		}
 	}
+	var backfillErr error
+	if c.search != nil {
+		start := time.Now()
+		if err := c.search.run(ctx, &cur, out); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			c.log.Warn("searchPosts backfill failed; streaming anyway", "err", err)
+			// %v, not %w: the runner must not wait out the search's rate
+			// limit before reconnecting the stream.
+			backfillErr = fmt.Errorf("searchPosts backfill: %v", err)
+		}
+		if cur.TimeUS == 0 {
+			cur.TimeUS = start.UnixMicro()
+		}
+	}
+	err := c.stream(ctx, &cur, out)
+	if backfillErr != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// The stream stopping (shutdown, the end of --once) is no error;
+		// the failed backfill still is.
+		return backfillErr
+	}
+	return errors.Join(err, backfillErr)
+}
+
+// stream reads Jetstream from cur until ctx ends or the connection fails.
+func (c *Collector) stream(ctx context.Context, cur *cursor, out collector.Output) error {
 	u := *c.subscribe
 	q := url.Values{"wantedCollections": {postCollection}}
 	if cur.TimeUS > 0 {
@@ -130,7 +233,10 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 			return nil
 		}
 		cur.TimeUS = last
-		b, _ := json.Marshal(cur)
+		b, err := json.Marshal(cur)
+		if err != nil {
+			return err
+		}
 		return out.Checkpoint(b)
 	}
 	lastSave := time.Now()
@@ -258,7 +364,7 @@ func (m Matcher) Event(data []byte) (Event, error) {
 	case !m.matches(&ev.Commit.Record):
 		out.Skip = "no match"
 	default:
-		out.Mention = normalise(&ev)
+		out.Mention = normalise(ev.DID, ev.Commit.RKey, &ev.Commit.Record, time.UnixMicro(ev.TimeUS))
 	}
 	return out, nil
 }
@@ -303,23 +409,25 @@ func (m Matcher) matches(r *postRecord) bool {
 	return false
 }
 
-func normalise(ev *jetstreamEvent) *mention.Mention {
-	r := &ev.Commit.Record
+// normalise maps the post did/rkey to a mention, the same whether it came
+// from Jetstream or searchPosts: seen is when the network saw it (the
+// relay's time, or the AppView's indexedAt).
+func normalise(did, rkey string, r *postRecord, seen time.Time) *mention.Mention {
 	m := &mention.Mention{
 		Source: "bluesky",
-		ID:     "at://" + ev.DID + "/" + postCollection + "/" + ev.Commit.RKey,
-		URL:    "https://bsky.app/profile/" + ev.DID + "/post/" + ev.Commit.RKey,
+		ID:     "at://" + did + "/" + postCollection + "/" + rkey,
+		URL:    "https://bsky.app/profile/" + did + "/post/" + rkey,
 		Text:   r.Text,
-		Author: mention.Author{Handle: ev.DID, URL: "https://bsky.app/profile/" + ev.DID},
+		Author: mention.Author{Handle: did, URL: "https://bsky.app/profile/" + did},
 	}
 	if len(r.Langs) > 0 {
 		m.Lang = strings.ToLower(r.Langs[0])
 	}
 	// createdAt is set by the client and can be anything; fall back to the
-	// relay's time when it is missing or implausible.
-	relay := time.UnixMicro(ev.TimeUS).UTC()
-	m.PublishedAt = relay
-	if t, err := time.Parse(time.RFC3339Nano, r.CreatedAt); err == nil && t.Year() >= 2022 && t.Before(relay.Add(time.Hour)) {
+	// network's time when it is missing or implausible.
+	seen = seen.UTC()
+	m.PublishedAt = seen
+	if t, err := time.Parse(time.RFC3339Nano, r.CreatedAt); err == nil && t.Year() >= 2022 && t.Before(seen.Add(time.Hour)) {
 		m.PublishedAt = t.UTC()
 	}
 	if r.Reply != nil {
