@@ -2,10 +2,15 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
+	"time"
 )
 
-// Operations (versions 300-399): retention and erasure support.
+// Operations support: erasure and retention. (Migrations 300-399 are
+// reserved for this area; none is needed yet: retention is applied at run
+// time because its limits come from configuration.)
 
 // Mutate runs an ALTER TABLE … DELETE/UPDATE on s and returns once it has
 // been applied, on every engine (old servers lack mutations_sync and are
@@ -16,4 +21,60 @@ func Mutate(ctx context.Context, s Store, stmt string) error {
 		return fmt.Errorf("store: Mutate needs a store from this package, got %T", s)
 	}
 	return c.mutate(ctx, stmt)
+}
+
+// Retention is how long each kind of data is kept; zero keeps it forever.
+// Rollups are usually kept much longer than raw mentions.
+type Retention struct {
+	Mentions time.Duration // mentions (raw rows, text and authors)
+	Rollup   time.Duration // mentions_5m
+}
+
+// ApplyRetention enforces r on s. Engines with TTL (19.6+) get a table TTL
+// and expire rows themselves at merges; older ones have whole monthly
+// partitions older than the limit dropped, so call it daily there (the data
+// kept is then up to a month longer than the limit). It returns what it did.
+func ApplyRetention(ctx context.Context, s Store, r Retention, now time.Time) ([]string, error) {
+	c, ok := s.(*common)
+	if !ok {
+		return nil, fmt.Errorf("store: ApplyRetention needs a store from this package, got %T", s)
+	}
+	var done []string
+	for _, t := range []struct {
+		table, column string
+		keep          time.Duration
+	}{{"mentions", "published_at", r.Mentions}, {"mentions_5m", "bucket", r.Rollup}} {
+		if t.keep <= 0 {
+			continue
+		}
+		days := int((t.keep + 24*time.Hour - 1) / (24 * time.Hour))
+		if c.caps.ttl {
+			if err := c.exec(ctx, fmt.Sprintf("ALTER TABLE %s MODIFY TTL %s + INTERVAL %d DAY", c.Table(t.table), t.column, days)); err != nil {
+				return done, fmt.Errorf("retention of %s: %w", t.table, err)
+			}
+			done = append(done, fmt.Sprintf("%s: TTL %d days", t.table, days))
+			continue
+		}
+		cutoff := now.UTC().AddDate(0, 0, -days)
+		rows, err := c.queryJSON(ctx, "SELECT DISTINCT partition_id AS p FROM system.parts WHERE active AND database = "+Quote(c.db)+
+			" AND table = "+Quote(t.table)+" AND partition_id < "+Quote(cutoff.Format("200601"))+" ORDER BY p")
+		if err != nil {
+			return done, fmt.Errorf("retention of %s: list partitions: %w", t.table, err)
+		}
+		for _, raw := range rows {
+			var p struct{ P string }
+			if err := json.Unmarshal(raw, &p); err != nil {
+				return done, err
+			}
+			month, err := strconv.Atoi(p.P) // partitions are toYYYYMM(…), a number
+			if err != nil {
+				return done, fmt.Errorf("retention of %s: unexpected partition %q", t.table, p.P)
+			}
+			if err := c.exec(ctx, "ALTER TABLE "+c.Table(t.table)+" DROP PARTITION "+strconv.Itoa(month)); err != nil {
+				return done, fmt.Errorf("retention of %s: drop partition %s: %w", t.table, p.P, err)
+			}
+			done = append(done, fmt.Sprintf("%s: dropped partition %s", t.table, p.P))
+		}
+	}
+	return done, nil
 }
