@@ -245,3 +245,47 @@ func TestDockerfile(t *testing.T) {
 		t.Error("does not build ./cmd/ewom")
 	}
 }
+
+// TestKubernetesManifests parses every document and checks each workload
+// runs ewom roles as non-root with the config mounted.
+func TestKubernetesManifests(t *testing.T) {
+	f, err := os.Open(filepath.Join(root, "deploy/k8s/ewom.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	kinds := map[string]int{}
+	for {
+		var doc struct {
+			Kind string `yaml:"kind"`
+			Spec struct {
+				Template struct {
+					Spec struct {
+						SecurityContext struct {
+							RunAsNonRoot bool `yaml:"runAsNonRoot"`
+						} `yaml:"securityContext"`
+						Containers []struct {
+							Args []string `yaml:"args"`
+						} `yaml:"containers"`
+					} `yaml:"spec"`
+				} `yaml:"template"`
+			} `yaml:"spec"`
+		}
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		kinds[doc.Kind]++
+		if doc.Kind == "Deployment" {
+			ps := doc.Spec.Template.Spec
+			if !ps.SecurityContext.RunAsNonRoot || len(ps.Containers) != 1 || !slices.Contains(ps.Containers[0].Args, "--roles") {
+				t.Errorf("deployment: non-root %v, containers %+v", ps.SecurityContext.RunAsNonRoot, ps.Containers)
+			}
+		}
+	}
+	if kinds["Deployment"] != 3 || kinds["Service"] != 1 {
+		t.Errorf("kinds %v", kinds)
+	}
+}
