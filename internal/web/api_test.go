@@ -57,7 +57,7 @@ func newTestServer(t testing.TB, s store.Store) *httptest.Server {
 	}
 	w.now = func() time.Time { return weekEnd }
 	srv := &api.Server{Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
-		Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, fakeAlerts{}}, Ready: map[string]api.Checker{}}
+		Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, w.WithSessions(fakeAlerts{})}, Ready: map[string]api.Checker{}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
@@ -67,8 +67,11 @@ func newTestServer(t testing.TB, s store.Store) *httptest.Server {
 // alert package's own types, so the pages are tested against its contract.
 type fakeAlerts struct{}
 
-func (fakeAlerts) Register(mux *http.ServeMux, _ func(http.HandlerFunc) http.HandlerFunc) {
-	mux.HandleFunc("GET /api/v1/alerts", func(w http.ResponseWriter, r *http.Request) {
+func (fakeAlerts) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("POST /api/v1/alerts/{id}/ack", authenticate(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"acked": r.PathValue("id")})
+	}))
+	mux.HandleFunc("GET /api/v1/alerts", authenticate(func(w http.ResponseWriter, r *http.Request) {
 		fired := weekStart.Add(5 * 24 * time.Hour)
 		resolved := fired.Add(6 * time.Hour)
 		x := &alert.Explanation{Summary: "Negative mentions of TietokoneKoijarit about delivery: " + xssCorpus[1],
@@ -80,7 +83,7 @@ func (fakeAlerts) Register(mux *http.ServeMux, _ func(http.HandlerFunc) http.Han
 			{ID: "a2", Kind: "negative_spike", Brand: "Rival", SegmentKind: "all", State: alert.StateResolved, Severity: "warning",
 				StartedAt: weekStart, FiredAt: weekStart, UpdatedAt: weekStart, ResolvedAt: &resolved, Window: "15m", Observed: 7, Expected: 1},
 		}})
-	})
+	}))
 }
 
 // tWriter sends logs to the test's output.
@@ -356,6 +359,29 @@ func TestAuth(t *testing.T) {
 		}
 	}
 	t.Fatal("no session cookie")
+}
+
+// Another role's routes wrapped by WithSessions accept UI sessions: reads
+// for viewers, writes only for admins with the CSRF token.
+func TestWithSessions(t *testing.T) {
+	ts := newTestServer(t, storetest.Embedded(t))
+	viewer := login(t, ts.URL, "viewer", "viewer-pass")
+	admin := login(t, ts.URL, "admin", "admin-pass")
+	viewer.text("GET", "/api/v1/alerts", nil, http.StatusOK)
+	if code, _ := viewer.post("/api/v1/alerts/a1/ack", "", true); code != http.StatusForbidden {
+		t.Fatalf("viewer ack: %d", code)
+	}
+	if code, _ := admin.post("/api/v1/alerts/a1/ack", "", false); code != http.StatusForbidden {
+		t.Fatalf("admin ack without CSRF token: %d", code)
+	}
+	if code, b := admin.post("/api/v1/alerts/a1/ack", "", true); code != http.StatusOK {
+		t.Fatalf("admin ack: %d %s", code, b)
+	}
+	anon := &client{t: t, base: ts.URL, http: http.DefaultClient}
+	anon.text("GET", "/api/v1/alerts", nil, http.StatusUnauthorized)
+	if resp := anon.do("GET", "/api/v1/alerts", nil, map[string]string{"Authorization": "Bearer " + testToken}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("token read: %d", resp.StatusCode)
+	}
 }
 
 func TestLocalPath(t *testing.T) {

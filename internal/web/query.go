@@ -118,7 +118,7 @@ func enumList(q url.Values, key string, allowed []string) ([]string, error) {
 // interval picks the time-series bucket for a range: about 50-300 points.
 func (f Filter) interval() (name, expr string) {
 	switch d := f.To.Sub(f.From); {
-	case d <= 12*time.Hour:
+	case d <= 25*time.Hour:
 		return "5m", "bucket"
 	case d <= 8*24*time.Hour:
 		return "1h", "toStartOfHour(bucket)"

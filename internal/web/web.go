@@ -23,6 +23,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store"
@@ -221,4 +222,27 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.log.Error("web: query failed", "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusServiceUnavailable, "the store did not answer; try again")
+}
+
+// WithSessions adapts another route set (the alert role's GET /api/v1/alerts)
+// so that its endpoints also accept UI sessions: reads need a viewer,
+// writes an admin with the CSRF token; the bearer token works as before.
+func (s *Server) WithSessions(r api.Routes) api.Routes { return sessionRoutes{s, r} }
+
+type sessionRoutes struct {
+	s *Server
+	r api.Routes
+}
+
+func (x sessionRoutes) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
+	x.r.Register(mux, func(h http.HandlerFunc) http.HandlerFunc {
+		read, write := x.s.api(roleViewer, authenticate, h), x.s.api(roleAdmin, authenticate, h)
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				read(w, r)
+				return
+			}
+			write(w, r)
+		}
+	})
 }

@@ -62,13 +62,16 @@ function setStatus(msg) {
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || '';
 const role = () => document.querySelector('meta[name="ewom-role"]')?.content || 'viewer';
 
+// api fetches JSON; a 401 from the dashboard API means the session ended,
+// so it goes to the sign-in page (not for other roles' endpoints: quiet).
 async function api(path, opts = {}) {
+  const { quiet, ...init } = opts;
   const res = await fetch(path, {
     credentials: 'same-origin',
-    ...opts,
-    headers: { Accept: 'application/json', ...(opts.body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() } : {}) },
+    ...init,
+    headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() } : {}) },
   });
-  if (res.status === 401) {
+  if (res.status === 401 && !quiet) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
     throw new Error('signed out');
   }
@@ -474,7 +477,7 @@ async function timeline(id) {
 // bare array or {alerts: [...]}, and answers [] when alerting is off.
 async function alerts() {
   try {
-    const a = await api('/api/v1/alerts?' + filterQuery());
+    const a = await api('/api/v1/alerts?' + filterQuery(), { quiet: true });
     return Array.isArray(a) ? a : Array.isArray(a.alerts) ? a.alerts : [];
   } catch (e) {
     return [];

@@ -1,0 +1,51 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFilter(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	f, err := parseFilter(url.Values{"range": {"24h"}, "brand": {"A,B", "C"}, "sentiment": {"negative"}, "journey_stage": {"delivery,service"}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.From.Equal(now.Add(-24*time.Hour)) || !f.To.Equal(now) || strings.Join(f.Brands, "|") != "A|B|C" ||
+		len(f.JourneyStage) != 2 || f.Sentiments[0] != "negative" {
+		t.Fatalf("filter %+v", f)
+	}
+	if name, _ := f.interval(); name != "5m" {
+		t.Errorf("24h interval %s, want 5m", name)
+	}
+	if f.previous().To != f.From {
+		t.Error("previous period does not end where this one starts")
+	}
+	// Values reach SQL quoted, never raw.
+	f.Brands = []string{`x') OR 1=1 --`}
+	if got := f.dims(); got != ` AND brand IN ('x\') OR 1=1 --')` {
+		t.Errorf("dims %s", got)
+	}
+	for _, q := range []url.Values{{"range": {"2w"}}, {"from": {"yesterday"}}, {"from": {"2026-11-27T00:00:00Z"}, "to": {"2026-11-26T00:00:00Z"}},
+		{"sentiment": {"angry"}}, {"touchpoint": {"owned,viral"}}, {"journey_stage": {"' OR 1=1"}}} {
+		if _, err := parseFilter(q, now); err == nil {
+			t.Errorf("%v accepted", q)
+		}
+	}
+}
+
+func TestSafeURLAndCSV(t *testing.T) {
+	for in, want := range map[string]string{"https://a.example/x?y=1": "https://a.example/x?y=1", "http://a.example": "http://a.example",
+		"javascript:alert(1)": "", " JavaScript:alert(1)": "", "data:text/html,x": "", "//a.example/x": "", "/local": "", "": ""} {
+		if got := safeURL(in); got != want {
+			t.Errorf("safeURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-1": "'-1", "@x": "'@x", "plain": "plain", "": ""} {
+		if got := csvCell(in); got != want {
+			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
