@@ -30,8 +30,8 @@ var scoredLangs = map[string]bool{"fi": true, "en": true, "sv": true}
 // Option changes a Classifier at construction.
 type Option func(*Classifier) error
 
-// WithLearnedLexicon replaces the embedded learned word weights of a
-// language (feature<TAB>weight lines, see cmd/xedtrain); used to measure
+// WithLearnedLexicon replaces the embedded learned model of a
+// language (see ReadLearned and cmd/xedtrain); used to measure
 // held-out folds. The version gets a "+custom" suffix.
 func WithLearnedLexicon(code string, r io.Reader) Option {
 	return func(c *Classifier) error {

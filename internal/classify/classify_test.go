@@ -105,6 +105,7 @@ func TestSentimentRules(t *testing.T) {
 		{"😍😍", mention.Positive},
 		{"😡", mention.Negative},
 		{"The store opens at nine on Mondays.", mention.Neutral},
+		{"He has had the same phone since 2019.", mention.Neutral}, // not AFINN "ha"
 	}
 	for _, tc := range cases {
 		got := c.Classify(post("mastodon", tc.text))
@@ -220,6 +221,55 @@ func TestExplainMatchesClassify(t *testing.T) {
 	for _, l := range []string{"lang", "sentiment", "touchpoint", "journey_stage", "brand"} {
 		if !labels[l] {
 			t.Errorf("explanation has no %s evidence: %+v", l, ev)
+		}
+	}
+}
+
+func TestLearnedModel(t *testing.T) {
+	// "kissa" (cat) is in no lexicon; the model alone decides, with its own
+	// weight inside the negative verb's scope.
+	c, err := New(nil, WithLearnedLexicon("fi", strings.NewReader("# test\n@bias\t0\n@lexicon\t2\nkissa\t2\t-2\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		text, want string
+	}{
+		{"Kissa on tässä.", mention.Positive},
+		{"Ei kissa ole tässä.", mention.Negative},
+		{"Koira on tässä.", mention.Neutral},
+		{"Kissa on tässä, mutta tämä on huono.", mention.Negative}, // the lexicon outweighs one learned word
+	}
+	for _, tc := range cases {
+		m := post("mastodon", tc.text)
+		m.Lang = "fi"
+		if got := c.Classify(m); got.Sentiment != tc.want {
+			t.Errorf("%q: %s (%.3f), want %s", tc.text, got.Sentiment, got.SentimentScore, tc.want)
+		}
+	}
+	for _, bad := range []string{"kissa\n", "kissa\tx\n", "kissa\t1\ty\n", "kissa\t1\t2\t3\n"} {
+		if _, err := New(nil, WithLearnedLexicon("fi", strings.NewReader(bad))); err == nil {
+			t.Errorf("learned lexicon %q: no error", bad)
+		}
+	}
+}
+
+func TestSentimentFeatures(t *testing.T) {
+	c := newTestClassifier(t)
+	cases := []struct {
+		text, code string
+		want       []string
+		positive   bool // lexicon score sign
+	}{
+		// A negation's scope ends at the first lexicon word it negates.
+		{"En suosittele tätä kauppaa.", "fi", []string{NegatedPrefix + "suosi", "tätä", "kaupp"}, false},
+		{"Ei ollut kovin nopea toimitus.", "fi", []string{NegatedPrefix + "ollut", NegatedPrefix + "nopea", "toimi"}, false}, // "kovin" is a booster, not a feature
+		{"Not bad at all, great battery!", "en", []string{NegatedPrefix + "bad", "at", "all", "great", "battery"}, true},
+	}
+	for _, tc := range cases {
+		got, lex := c.SentimentFeatures(nil, tc.text, tc.code)
+		if !slices.Equal(got, tc.want) || (lex > 0) != tc.positive || lex < -1 || lex > 1 {
+			t.Errorf("%q: features %q, lexicon score %.3f; want %q, positive %v", tc.text, got, lex, tc.want, tc.positive)
 		}
 	}
 }

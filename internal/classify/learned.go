@@ -3,25 +3,48 @@ package classify
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/ewom/ewom/internal/classify/token"
 )
 
-// learnedLexicon is a word-weight table learned from labelled text (XED,
-// see NOTICE): balanced naive-Bayes log-odds of positive over negative for
-// each word feature, shrunk and pruned by cmd/xedtrain. It fills the gaps of
-// the curated lexicons: most real sentences carry mild cues no hand-made
-// list has.
-type learnedLexicon map[string]float64
+// learnedModel is a logistic-regression sentiment model learned from
+// labelled text (XED, see NOTICE) by cmd/xedtrain. Its features are the
+// ones the rule walk already sees: each word (Finnish: a crude stem), with
+// its own weight inside a negation's scope, and the squashed lexicon/rule
+// score. The log-odds of positive over negative is
+//
+//	bias + lexicon·lexScore + Σ word weights
+//
+// It fills the gaps of the curated lexicons, whose hits it weighs against
+// the mild cues most sentences carry and no hand-made list has.
+type learnedModel struct {
+	words   map[string]learnedWeight
+	bias    float64
+	lexicon float64 // weight of the squashed lexicon score
+}
+
+// learnedWeight is a word's weight outside and inside a negation's scope.
+type learnedWeight struct {
+	plain, negated float64
+}
+
+// Model parameter rows of the learned file; words never start with '@'
+// (handles are their own token kind).
+const (
+	paramBias    = "@bias"
+	paramLexicon = "@lexicon"
+)
+
+// NegatedPrefix marks a word feature inside a negation's scope in
+// SentimentFeatures.
+const NegatedPrefix = "!"
 
 // finnishFeatureRunes truncates Finnish words to a crude stem; truncation
 // is a strong baseline stemmer for Finnish (most endings are suffixes).
 const finnishFeatureRunes = 5
 
-// Feature returns the learned-lexicon key of a word in a language.
+// Feature returns the learned-model key of a word in a language.
 func Feature(code, word string) string {
 	if code != "fi" {
 		return word
@@ -44,23 +67,15 @@ func runeOffset(s string, n int) int {
 	return 0
 }
 
-// LearnedFeatures appends the learned-lexicon keys of the words in toks.
-func LearnedFeatures(dst []string, toks []token.Token, code string) []string {
-	for _, t := range toks {
-		if (t.Kind == token.Word || t.Kind == token.Hashtag) && utf8.RuneCountInString(t.Text) > 1 {
-			dst = append(dst, Feature(code, t.Text))
-		}
-	}
-	return dst
-}
-
-// ReadLearned parses "feature<TAB>weight" lines.
-func ReadLearned(r io.Reader) (learnedLexicon, error) {
+// ReadLearned parses a learned model: "feature<TAB>weight[<TAB>negated]"
+// rows, and "@bias" and "@lexicon" parameter rows. A word without a negated
+// weight carries none inside a negation's scope.
+func ReadLearned(r io.Reader) (*learnedModel, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
-	lex := learnedLexicon{}
+	m := &learnedModel{words: map[string]learnedWeight{}}
 	n := 0
 	for line := range strings.Lines(string(b)) {
 		n++
@@ -68,15 +83,38 @@ func ReadLearned(r io.Reader) (learnedLexicon, error) {
 		if line == "" || strings.HasPrefix(line, "# ") {
 			continue
 		}
-		f, w, ok := strings.Cut(line, "\t")
-		if !ok {
-			return nil, fmt.Errorf("line %d: want feature<TAB>weight", n)
+		f := strings.Split(line, "\t")
+		if len(f) < 2 || len(f) > 3 {
+			return nil, fmt.Errorf("line %d: want feature<TAB>weight[<TAB>negated]", n)
 		}
-		v, err := strconv.ParseFloat(w, 64)
-		if err != nil {
+		var w learnedWeight
+		if w.plain, err = strconv.ParseFloat(f[1], 64); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		lex[f] = v
+		if len(f) == 3 && f[2] != "" {
+			if w.negated, err = strconv.ParseFloat(f[2], 64); err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+		}
+		switch f[0] {
+		case paramBias:
+			m.bias = w.plain
+		case paramLexicon:
+			m.lexicon = w.plain
+		default:
+			m.words[f[0]] = w
+		}
 	}
-	return lex, nil
+	return m, nil
+}
+
+// logOdds is the model's log-odds of positive given the word-weight sum and
+// the squashed lexicon score.
+func (m *learnedModel) logOdds(words, lexScore float64) float64 {
+	return m.bias + m.lexicon*lexScore + words
+}
+
+// squash maps a raw valence sum to -1..1 as VADER does.
+func squash(raw float64) float64 {
+	return raw / math.Sqrt(raw*raw+squashAlpha)
 }

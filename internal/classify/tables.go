@@ -18,7 +18,7 @@ import (
 // rulesVersion changes whenever the scoring code changes meaning; the hash
 // of the embedded lists is appended, so editing a list also changes
 // classifier_version.
-const rulesVersion = "r1"
+const rulesVersion = "r2"
 
 //go:embed data
 var dataFS embed.FS
@@ -62,7 +62,7 @@ type tables struct {
 	sentiment map[string]*sentimentLexicon // by language code
 	symbols   map[string]float64           // emoji and emoticons
 	cues      *lexicon.Matcher[cue]        // journey stages, disclosures and commercial cues
-	learned   map[string]learnedLexicon    // by language code
+	learned   map[string]*learnedModel     // by language code
 	anyInfl   *lexicon.Inflections
 	lang      *lang.Detector
 	version   string
@@ -74,7 +74,7 @@ var sharedTables = sync.OnceValues(loadTables)
 func loadTables() (*tables, error) {
 	t := &tables{
 		sentiment: map[string]*sentimentLexicon{},
-		learned:   map[string]learnedLexicon{},
+		learned:   map[string]*learnedModel{},
 		symbols:   map[string]float64{},
 		lang:      lang.New(),
 	}
