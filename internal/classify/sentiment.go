@@ -131,13 +131,18 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 		if len(tok.Text) > 1 {
 			st.learnedWord(model, Feature(code, tok.Text), tok.Text)
 		}
-		if e, n := lex.words.Match(toks, i); e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
+		e, n := lex.words.Match(toks, i)
+		if e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
 			st.word(e.Value, e.Phrase, tok.Caps && !shouting)
 			i += n
 			continue
 		}
-		st.step()
-		i++
+		// A word without valence, or a neutral phrase ("feels like",
+		// "kind of") whose words must not count on their own.
+		for range max(n, 1) {
+			st.step()
+		}
+		i += max(n, 1)
 	}
 	st.endSentence(false)
 	if st.exclaims > 0 && st.total != 0 {
