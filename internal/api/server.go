@@ -26,7 +26,10 @@ type Checker interface {
 }
 
 // Server holds the API's dependencies. Fields must be set before Handler.
+// Every process serves /metrics, /healthz and /readyz; the API proper
+// (ingest, queries, webhooks, route sets) only where API is set.
 type Server struct {
+	API          bool
 	Bus          Publisher
 	Store        store.Store // nil when this process has no store (ingest-only)
 	Token        string
@@ -82,12 +85,15 @@ func (s *Server) Handler() http.Handler {
 	handle := func(pattern, route string, h http.HandlerFunc) {
 		mux.Handle(pattern, s.count(route, h))
 	}
-	handle("POST /api/v1/mentions", "ingest", s.auth(s.handleIngest))
-	handle("GET /api/v1/mentions/count", "count", s.auth(s.handleCount))
-	handle("POST /api/v1/webhooks/{name}", "webhook", s.handleWebhook)
 	handle("GET /healthz", "healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	handle("GET /readyz", "readyz", s.handleReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
+	if !s.API {
+		return securityHeaders(mux)
+	}
+	handle("POST /api/v1/mentions", "ingest", s.auth(s.handleIngest))
+	handle("GET /api/v1/mentions/count", "count", s.auth(s.handleCount))
+	handle("POST /api/v1/webhooks/{name}", "webhook", s.handleWebhook)
 	for _, r := range s.Routes {
 		r.Register(mux, s.auth)
 	}
@@ -136,10 +142,6 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCount(w http.ResponseWriter, r *http.Request) {
-	if s.Store == nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "this process has no store (roles)"})
-		return
-	}
 	q := r.URL.Query()
 	from, err1 := parseQueryTime(q.Get("from"))
 	to, err2 := parseQueryTime(q.Get("to"))

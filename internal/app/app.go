@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	_ "github.com/ewom/ewom/collectors/all" // the collect role runs every registered source type
 	"github.com/ewom/ewom/collectors/webhook"
 	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/api"
@@ -40,6 +41,9 @@ type App struct {
 	Bus      *bus.Bus
 	Store    store.Store
 
+	workers     []*pipeline.Worker
+	collectors  *collector.Runner
+	alerts      *alert.Service
 	httpSrv     *http.Server
 	listener    net.Listener
 	sharedStore bool
@@ -91,10 +95,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		info := a.Store.Info()
 		log.Info("store ready", "engine", info.Engine, "version", info.Version, "database", info.Database, "migrations_applied", len(applied))
 	}
-	if cfg.HasRole("api") {
-		if err := a.listen(); err != nil {
-			return nil, err
-		}
+	if err := a.build(); err != nil {
+		return nil, err
+	}
+	if err := a.listen(); err != nil {
+		return nil, err
 	}
 	started = true
 	return a, nil
@@ -108,8 +113,9 @@ func displayNATS(c config.NATS) string {
 }
 
 // listen binds the HTTP port early so that a taken port fails start-up.
+// Every role serves /metrics and the health endpoints there.
 func (a *App) listen() error {
-	if a.Config.HTTP.Token == "" {
+	if a.Config.HasRole("api") && a.Config.HTTP.Token == "" {
 		tok, path, err := ensureToken(a.Config.DataDir)
 		if err != nil {
 			return err
@@ -150,17 +156,10 @@ func (a *App) Addr() string {
 	return a.listener.Addr().String()
 }
 
-// Run serves until ctx ends, then shuts down gracefully: stop intake (HTTP,
-// collectors), let the workers drain and commit, then close store and bus.
-func (a *App) Run(ctx context.Context) error {
+// build constructs every component the roles need, so that configuration
+// errors stop Start (which cleans up) rather than a running Run.
+func (a *App) build() error {
 	cfg := a.Config
-	intakeCtx, stopIntake := context.WithCancel(context.Background())
-	workCtx, stopWork := context.WithCancel(context.Background())
-	defer stopIntake()
-	defer stopWork()
-	var intake, work sync.WaitGroup
-	errs := make(chan error, 8)
-
 	if cfg.HasRole("classify") {
 		cls, err := classify.New(cfg.Brands)
 		if err != nil {
@@ -172,15 +171,10 @@ func (a *App) Run(ctx context.Context) error {
 		}
 		m := pipeline.NewMetrics(a.Registry)
 		for i := range cfg.Pipeline.Workers {
-			w := &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Transform: transform, Pipeline: cfg.Pipeline,
-				Batch: cfg.Store, Metrics: m, Log: a.Log.With("component", "classifier", "worker", i)}
-			work.Go(func() {
-				if err := w.Run(workCtx); err != nil {
-					errs <- fmt.Errorf("classifier worker: %w", err)
-				}
-			})
+			a.workers = append(a.workers, &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Transform: transform,
+				Pipeline: cfg.Pipeline, Batch: cfg.Store, Metrics: m, Log: a.Log.With("component", "classifier", "worker", i)})
 		}
-		a.Log.Info("classifier workers running", "workers", cfg.Pipeline.Workers, "classifier_version", cls.Version())
+		a.Log.Info("classifier ready", "workers", cfg.Pipeline.Workers, "classifier_version", cls.Version())
 	}
 	if cfg.HasRole("collect") && len(cfg.Sources) > 0 {
 		r, err := collector.NewRunner(cfg.Sources, collector.Options{Publisher: a.Bus, Cursors: a.Bus.Cursors(),
@@ -188,47 +182,73 @@ func (a *App) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("collectors: %w", err)
 		}
-		intake.Go(func() { r.Run(intakeCtx) })
-		a.Log.Info("collectors running", "sources", r.Sources())
+		a.collectors = r
 	}
-	var routes []api.Routes
-	if a.Store != nil && (cfg.HasRole("alert") || cfg.HasRole("api")) {
-		al, err := alert.New(alert.Deps{Store: a.Store, Config: cfg.Alerts, Brands: cfg.Brands,
-			Registerer: a.Registry, Logger: a.Log.With("component", "alert")})
-		if err != nil {
-			return fmt.Errorf("alerts: %w", err)
-		}
-		routes = append(routes, al)
-		if cfg.HasRole("alert") {
-			intake.Go(func() {
-				if err := al.Run(intakeCtx); err != nil {
-					errs <- fmt.Errorf("alert evaluator: %w", err)
-				}
-			})
-			a.Log.Info("alert evaluator running", "windows", cfg.Alerts.NegativeSpike.Windows)
+	srv := &api.Server{API: cfg.HasRole("api"), Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Gatherer: a.Registry, Registerer: a.Registry,
+		Log: a.Log.With("component", "api"), Ready: map[string]api.Checker{"bus": a.Bus}}
+	if a.Store != nil {
+		srv.Ready["store"] = pinger{a.Store}
+		if cfg.HasRole("alert") || cfg.HasRole("api") {
+			al, err := alert.New(alert.Deps{Store: a.Store, Config: cfg.Alerts, Brands: cfg.Brands,
+				Registerer: a.Registry, Logger: a.Log.With("component", "alert")})
+			if err != nil {
+				return fmt.Errorf("alerts: %w", err)
+			}
+			a.alerts = al
+			srv.Routes = append(srv.Routes, al)
 		}
 	}
-	if a.listener != nil {
-		srv := &api.Server{Routes: routes,Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-			Gatherer: a.Registry, Registerer: a.Registry, Log: a.Log.With("component", "api"),
-			Ready: map[string]api.Checker{"bus": a.Bus}}
-		if a.Store != nil {
-			srv.Ready["store"] = pinger{a.Store}
-		}
-		hooks, err := webhooks(cfg.HTTP)
-		if err != nil {
-			return err
-		}
-		srv.Webhooks = hooks
-		a.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
-		intake.Go(func() {
-			if err := a.httpSrv.Serve(a.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errs <- fmt.Errorf("http: %w", err)
+	hooks, err := webhooks(cfg.HTTP)
+	if err != nil {
+		return err
+	}
+	srv.Webhooks = hooks
+	a.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	return nil
+}
+
+// Run serves until ctx ends, then shuts down gracefully: stop intake (HTTP,
+// collectors, alert evaluation), let the workers drain and commit, then
+// close store and bus.
+func (a *App) Run(ctx context.Context) error {
+	cfg := a.Config
+	intakeCtx, stopIntake := context.WithCancel(context.Background())
+	workCtx, stopWork := context.WithCancel(context.Background())
+	defer stopIntake()
+	defer stopWork()
+	var intake, work sync.WaitGroup
+	errs := make(chan error, 8)
+
+	for _, w := range a.workers {
+		work.Go(func() {
+			if err := w.Run(workCtx); err != nil {
+				errs <- fmt.Errorf("classifier worker: %w", err)
 			}
 		})
-		a.Log.Info("http listening", "addr", a.Addr())
 	}
+	if a.collectors != nil {
+		intake.Go(func() { a.collectors.Run(intakeCtx) })
+		a.Log.Info("collectors running", "sources", a.collectors.Sources())
+	}
+	if a.alerts != nil && cfg.HasRole("alert") {
+		intake.Go(func() {
+			if err := a.alerts.Run(intakeCtx); err != nil {
+				errs <- fmt.Errorf("alert evaluator: %w", err)
+			}
+		})
+		a.Log.Info("alert evaluator running", "windows", cfg.Alerts.NegativeSpike.Windows)
+	}
+	if r := cfg.Store.Retention; a.Store != nil && cfg.HasRole("classify") && (r.Mentions > 0 || r.Rollup > 0) {
+		intake.Go(func() { a.enforceRetention(intakeCtx) })
+	}
+	intake.Go(func() {
+		if err := a.httpSrv.Serve(a.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("http: %w", err)
+		}
+	})
+	a.Log.Info("http listening", "addr", a.Addr(), "api", cfg.HasRole("api"))
 
 	var runErr error
 	select {
@@ -237,11 +257,9 @@ func (a *App) Run(ctx context.Context) error {
 	case runErr = <-errs:
 		a.Log.Error("component failed; shutting down", "err", runErr)
 	}
-	if a.httpSrv != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		_ = a.httpSrv.Shutdown(sctx)
-		cancel()
-	}
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	_ = a.httpSrv.Shutdown(sctx)
+	cancel()
 	stopIntake()
 	intake.Wait()
 	a.Log.Info("shutting down: draining classifier workers")
@@ -250,6 +268,25 @@ func (a *App) Run(ctx context.Context) error {
 	a.close()
 	a.Log.Info("stopped")
 	return runErr
+}
+
+// enforceRetention applies store.retention now and daily: servers without
+// TTL drop expired monthly partitions only when asked.
+func (a *App) enforceRetention(ctx context.Context) {
+	r := store.Retention{Mentions: a.Config.Store.Retention.Mentions, Rollup: a.Config.Store.Retention.Rollup}
+	for {
+		done, err := store.ApplyRetention(ctx, a.Store, r, time.Now())
+		if err != nil {
+			a.Log.Error("retention", "err", err)
+		} else if len(done) > 0 {
+			a.Log.Info("retention applied", "actions", done)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(24 * time.Hour):
+		}
+	}
 }
 
 // webhooks builds the signature checks of the configured signed webhooks.
@@ -283,8 +320,8 @@ type pinger struct{ s store.Store }
 func (p pinger) Ready(ctx context.Context) error { return p.s.Ping(ctx) }
 
 func (a *App) close() {
-	if a.listener != nil && a.httpSrv == nil {
-		a.listener.Close()
+	if a.listener != nil {
+		a.listener.Close() // a no-op once Serve has closed it
 	}
 	if a.Store != nil && !a.sharedStore {
 		a.Store.Close()

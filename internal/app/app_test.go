@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -429,4 +431,40 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestCollectedFeedFlowsThroughThePipelineOnce runs serve with an RSS source
+// on a local server: its entries are stored, and a restart (new process, same
+// data) stores nothing twice.
+func TestCollectedFeedFlowsThroughThePipelineOnce(t *testing.T) {
+	feed := `<?xml version="1.0"?><rss version="2.0"><channel><title>Blogi</title><link>https://blogi.example.fi/</link>` +
+		`<item><title>Koijarit: toimitus myöhässä</title><link>https://blogi.example.fi/1</link><guid>1</guid><pubDate>Fri, 20 Nov 2026 08:00:00 GMT</pubDate><description>Tilasin läppärin, ei vielä tullut.</description></item>` +
+		`<item><title>Koijarit kiitos</title><link>https://blogi.example.fi/2</link><guid>2</guid><pubDate>Fri, 20 Nov 2026 09:00:00 GMT</pubDate><description>Hyvä palvelu!</description></item>` +
+		`</channel></rss>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, feed)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "ewom.yaml")
+	yaml := fmt.Sprintf("sources:\n  - {type: rss, name: blogi, url: %q, interval: 1h, allow_networks: [127.0.0.1/32]}\n", srv.URL+"/feed.xml")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := storetest.Embedded(t)
+	for range 2 {
+		cfg := testConfig(t)
+		cfg.DataDir = dir // same bus storage (cursors) across the restart
+		cfg.Sources = loaded.Sources
+		r := start(t, cfg, s)
+		if got := waitCount(t, r.base, 2, 20*time.Second); got != 2 {
+			t.Fatalf("count %d, want the feed's 2 entries", got)
+		}
+		r.stop()
+	}
 }

@@ -87,6 +87,15 @@ type Store struct {
 	FlushInterval time.Duration `yaml:"flush_interval"`
 	// Cluster, when set, makes migrations create Replicated and Distributed tables.
 	Cluster string `yaml:"cluster"`
+	// Retention is how long data is kept; zero keeps it forever.
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention limits how long mentions (raw rows with text and authors) and
+// the rollups behind the dashboards are kept. Rollups usually outlive rows.
+type Retention struct {
+	Mentions time.Duration `yaml:"mentions"`
+	Rollup   time.Duration `yaml:"rollup"`
 }
 
 // Pipeline tunes the classifier workers' consumption of the bus.
@@ -331,6 +340,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Store.FlushInterval <= 0 {
 		bad("store.flush_interval", "must be positive")
+	}
+	for key, d := range map[string]time.Duration{"store.retention.mentions": c.Store.Retention.Mentions, "store.retention.rollup": c.Store.Retention.Rollup} {
+		if d != 0 && d < 24*time.Hour {
+			bad(key, "%s: keep at least a day (24h), or 0 for forever", d)
+		}
+	}
+	if r := c.Store.Retention; r.Rollup != 0 && (r.Mentions == 0 || r.Rollup < r.Mentions) {
+		bad("store.retention.rollup", "rollups must be kept at least as long as mentions (they are rebuilt from them)")
 	}
 	if c.Pipeline.Workers < 1 {
 		bad("pipeline.workers", "must be at least 1")
