@@ -42,7 +42,7 @@ func authorTarget(ctx context.Context, cfg config.Config, handle string, log *sl
 		return erasure.Target{}, nil, err
 	}
 	// The bus names its dead-letter stream after the mention stream.
-	t := erasure.Target{Handles: handles, Store: s, JS: b.JetStream(), Streams: []string{cfg.NATS.Stream, cfg.NATS.Stream + "_DEAD"}}
+	t := erasure.Target{Handles: handles, Store: s, JS: b.JetStream(), Streams: []string{cfg.NATS.Stream, bus.DeadStream(cfg.NATS.Stream)}}
 	return t, func() { b.Close(); s.Close() }, nil
 }
 

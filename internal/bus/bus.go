@@ -178,7 +178,10 @@ func (b *Bus) setup(ctx context.Context) error {
 	return nil
 }
 
-func (b *Bus) deadStream() string { return b.cfg.Stream + "_DEAD" }
+func (b *Bus) deadStream() string { return DeadStream(b.cfg.Stream) }
+
+// DeadStream names the dead-letter stream that goes with a mention stream.
+func DeadStream(stream string) string { return stream + "_DEAD" }
 
 // ConsumerConfig tunes the classifier's pull consumer.
 type ConsumerConfig struct {

@@ -72,4 +72,3 @@ func (c *common) mutate(ctx context.Context, stmt string) error {
 		}
 	}
 }
-
