@@ -56,7 +56,7 @@ func newTestServer(t testing.TB, s store.Store) *httptest.Server {
 		t.Fatal(err)
 	}
 	w.now = func() time.Time { return weekEnd }
-	srv := &api.Server{Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
+	srv := &api.Server{API: true, Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
 		Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, w.WithSessions(fakeAlerts{})}, Ready: map[string]api.Checker{}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -172,6 +172,10 @@ func TestBrowser(t *testing.T) {
 			b.open(t, ts.URL+p.path+sep(p.path)+week)
 			if p.name == "mention-detail-xss" {
 				b.run(t, chromedp.WaitVisible("#detail .fulltext"))
+				if text := eval[string](t, b, `document.getElementById("detail").textContent`); strings.Contains(text, "null") ||
+					strings.Contains(text, "undefined") || !strings.Contains(text, xssCorpus[1]) {
+					t.Errorf("detail text: %q", text)
+				}
 			}
 			for _, id := range charts[p.name] {
 				drawn := eval[bool](t, b, fmt.Sprintf(`document.getElementById(%q).dataset.drawn === "1" && !!document.querySelector("#%s canvas")`, id, id))
@@ -194,6 +198,21 @@ func TestBrowser(t *testing.T) {
 		text := eval[string](t, b, `document.getElementById("mention-list").textContent`)
 		if !strings.Contains(text, `<img src=x onerror="window.__xss=1">`) {
 			t.Errorf("payload not shown as text: %q", text)
+		}
+	})
+	t.Run("correct-label", func(t *testing.T) {
+		// An admin corrects m1 ("Really happy…", positive) in the detail view;
+		// the page sends the CSRF token and the correction shows on reload.
+		b.open(t, ts.URL+"/mentions?id=m1&"+week)
+		b.run(t, chromedp.WaitVisible("#detail form.correct"))
+		eval[bool](t, b, `(() => { const f = document.querySelector("#detail form.correct"); f.elements.sentiment.value = "negative";
+			f.elements.note.value = "sarcasm"; f.requestSubmit(); return true })()`)
+		b.waitFor(t, `document.querySelector("#detail form.correct [role=status]").textContent.startsWith("Saved")`)
+		b.open(t, ts.URL+"/mentions?id=m1&"+week)
+		b.run(t, chromedp.WaitVisible("#detail .fulltext"))
+		b.waitFor(t, `document.getElementById("detail").textContent.includes("Corrected by a person")`)
+		if errs := b.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 		}
 	})
 	t.Run("filters", func(t *testing.T) {

@@ -78,8 +78,8 @@ func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
 
 // pseudonym is the SQL expression for an author's pseudonymous id: a keyed
 // hash of the handle, so the journey view shows paths, not people.
-func (s *Server) pseudonym() string {
-	return "lower(hex(sipHash64(concat(" + store.Quote(hex.EncodeToString(s.pseudoKey)) + ", author_handle))))"
+func (s *Server) pseudonym(handle string) string {
+	return "lower(hex(sipHash64(concat(" + store.Quote(hex.EncodeToString(s.pseudoKey)) + ", " + handle + "))))"
 }
 
 var pseudonymRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
@@ -112,14 +112,16 @@ func (s *Server) handleJourneyAuthors(w http.ResponseWriter, r *http.Request) {
 		First, Last           time.Time
 		FirstStage, LastStage string
 	}
-	// uniq is exact below 65,536 values per author and cheaper than uniqExact;
-	// distinct ids, as a mention naming two brands is one event for its author.
-	rows, err := queryAs[row](r.Context(), s, "SELECT any("+s.pseudonym()+") AS id, uniq(mention_id) AS n,"+
-		" uniqIf(mention_id, sentiment = 'negative') AS neg, min(published_at) AS first, max(published_at) AS last,"+
-		" argMin(journey_stage, published_at) AS first_stage, argMax(journey_stage, published_at) AS last_stage FROM "+
-		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+
-		f.dims()+f.labels()+" AND author_handle != '' GROUP BY cityHash64(author_handle) HAVING n > 1"+
-		" ORDER BY neg DESC, n DESC, id LIMIT "+strconv.Itoa(s.cfg.Web.TimelineAuthors))
+	// Counts are of mention × brand rows, the events a timeline shows. The
+	// pseudonym is computed only for the authors kept, and authors are
+	// grouped by a hash of the handle: both matter on millions of rows.
+	rows, err := queryAs[row](r.Context(), s, "SELECT "+s.pseudonym("handle")+" AS id, n, neg, first, last, first_stage, last_stage"+
+		" FROM (SELECT any(author_handle) AS handle, count() AS n, countIf(sentiment = 'negative') AS neg,"+
+		" min(published_at) AS first, max(published_at) AS last, argMin(journey_stage, published_at) AS first_stage,"+
+		" argMax(journey_stage, published_at) AS last_stage FROM "+s.store.Table("mentions")+
+		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.labels()+
+		" AND author_handle != '' GROUP BY cityHash64(author_handle) AS h HAVING n > 1"+
+		" ORDER BY neg DESC, n DESC, h LIMIT "+strconv.Itoa(s.cfg.Web.TimelineAuthors)+")")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -170,8 +172,8 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 	rows, err := queryAs[row](r.Context(), s, "SELECT mention_id, published_at, source, brand, touchpoint, journey_stage, sentiment,"+
 		" if(title != '', title, substringUTF8(text, 1, 160)) AS snippet FROM "+
 		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+
-		" AND author_handle != '' AND "+s.pseudonym()+" = "+store.Quote(id)+" ORDER BY published_at, mention_id, version DESC"+
-		" LIMIT 1 BY mention_id LIMIT 500")
+		" AND author_handle != '' AND "+s.pseudonym("author_handle")+" = "+store.Quote(id)+" ORDER BY published_at, mention_id, brand, version DESC"+
+		" LIMIT 1 BY mention_id, brand LIMIT 500")
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -226,7 +226,7 @@ func TestOpenAPI(t *testing.T) {
 	// The ingest and operations endpoints need a bus and readiness checks:
 	// a second server with the same routes and a stand-in bus.
 	reg := prometheus.NewRegistry()
-	ingest := &api.Server{Bus: acceptAll{}, Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
+	ingest := &api.Server{API: true, Bus: acceptAll{}, Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
 		Log: slog.New(slog.DiscardHandler), Ready: map[string]api.Checker{"store": ready{}}}
 	ingestSrv := httptest.NewServer(ingest.Handler())
 	t.Cleanup(ingestSrv.Close)
@@ -278,6 +278,7 @@ func TestOpenAPI(t *testing.T) {
 		{tokenClient, "GET", "/api/v1/mentions/count", "/api/v1/mentions/count?" + week, "", bearer},
 		{tokenClient, "GET", "/api/v1/mentions/count", "/api/v1/mentions/count", "", bearer},
 		{tokenClient, "GET", "/api/v1/mentions/count", "/api/v1/mentions/count", "", nil},
+		{tokenClient, "POST", "/api/v1/webhooks/{name}", "/api/v1/webhooks/nope", `{}`, jsonCT},
 		{tokenClient, "GET", "/healthz", "/healthz", "", nil},
 		{tokenClient, "GET", "/readyz", "/readyz", "", nil},
 		{tokenClient, "GET", "/metrics", "/metrics", "", nil},

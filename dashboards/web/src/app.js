@@ -374,7 +374,7 @@ async function showDetail(m, meta) {
     ['Classifier', x.classifier_version + (d.current_classifier_version && d.current_classifier_version !== x.classifier_version
       ? ' (explanation from ' + d.current_classifier_version + ')' : '')],
   ];
-  box.replaceChildren(
+  box.replaceChildren(...[
     el('h2', { text: x.title || 'Mention' }),
     el('p', { class: 'fulltext', text: x.text }),
     el('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)])),
@@ -383,7 +383,8 @@ async function showDetail(m, meta) {
     el('h3', { text: 'Journey stage: ' + x.journey_stage }), evList('journey_stage'),
     x.corrected ? el('p', { class: 'small' }, 'Corrected by a person; the classifier said ',
       el('b', { text: `${x.original.sentiment}, ${x.original.touchpoint}, ${x.original.journey_stage}` }), '.') : null,
-    role() === 'admin' ? correctionForm(x, meta) : null);
+    role() === 'admin' ? correctionForm(x, meta) : null,
+  ].filter(Boolean));
 }
 
 function correctionForm(x, meta) {
