@@ -63,8 +63,9 @@ func newTestServer(t testing.TB, s store.Store) *httptest.Server {
 	return ts
 }
 
-// fakeAlerts serves GET /api/v1/alerts as the alerting role does, with the
-// alert package's own types, so the pages are tested against its contract.
+// fakeAlerts serves GET /api/v1/alerts as the alert role does (internal/alert
+// api.go), with its own types, so the pages are tested against its contract
+// without running the detector.
 type fakeAlerts struct{}
 
 func (fakeAlerts) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
@@ -76,13 +77,22 @@ func (fakeAlerts) Register(mux *http.ServeMux, authenticate func(http.HandlerFun
 		resolved := fired.Add(6 * time.Hour)
 		x := &alert.Explanation{Summary: "Negative mentions of TietokoneKoijarit about delivery: " + xssCorpus[1],
 			From: fired.Add(-time.Hour), To: fired, TopTerms: []alert.NameCount{{Name: "toimitus", Count: 9}, {Name: xssCorpus[0], Count: 2}}}
-		writeJSON(w, http.StatusOK, map[string]any{"alerts": []alert.Alert{
+		all := []alert.Alert{
 			{ID: "a1", Kind: "negative_spike", Brand: "TietokoneKoijarit", SegmentKind: "journey_stage", SegmentValue: "delivery",
 				State: alert.StateFiring, Severity: "critical", StartedAt: fired, FiredAt: fired, UpdatedAt: fired, Window: "1h",
 				Observed: 24, Expected: 3.1, Explanation: x},
 			{ID: "a2", Kind: "negative_spike", Brand: "Rival", SegmentKind: "all", State: alert.StateResolved, Severity: "warning",
 				StartedAt: weekStart, FiredAt: weekStart, UpdatedAt: weekStart, ResolvedAt: &resolved, Window: "15m", Observed: 7, Expected: 1},
-		}})
+		}
+		// As the alert role answers: state=firing by default, resolved or all.
+		state := r.URL.Query().Get("state")
+		out := []alert.Alert{}
+		for _, a := range all {
+			if state == "all" || a.State == state || (state == "" && a.State == alert.StateFiring) {
+				out = append(out, a)
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
 	}))
 }
 

@@ -193,6 +193,18 @@ func TestBrowser(t *testing.T) {
 			}
 		})
 	}
+	t.Run("alerts", func(t *testing.T) {
+		b.open(t, ts.URL+"/alerts")
+		active := eval[string](t, b, `document.getElementById("alerts-active").textContent`)
+		past := eval[string](t, b, `document.getElementById("alerts-past").textContent`)
+		if !strings.Contains(active, "TietokoneKoijarit (journey_stage=delivery)") || !strings.Contains(past, "Rival") || strings.Contains(active, "Rival") {
+			t.Errorf("alerts page: active %q, past %q", active, past)
+		}
+		href := eval[string](t, b, `document.querySelector("#alerts-active a").getAttribute("href")`)
+		if !strings.HasPrefix(href, "/mentions?") || !strings.Contains(href, "journey_stage=delivery") || !strings.Contains(href, "sentiment=negative") {
+			t.Errorf("alert links to %s", href)
+		}
+	})
 	t.Run("xss-text-shown-literally", func(t *testing.T) {
 		b.open(t, ts.URL+"/mentions?q=onerror&"+week)
 		text := eval[string](t, b, `document.getElementById("mention-list").textContent`)

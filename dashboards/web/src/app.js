@@ -274,7 +274,7 @@ async function overview(meta) {
       el('td', { class: 'num', text: fmt.format(x.mentions) }), el('td', { class: 'num', text: fmt.format(x.negative) }))));
     if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'No authors.' })));
   }));
-  track(alerts().then((list) => renderAlerts(document.getElementById('active-alerts'), list.filter(isActive))));
+  track(alerts({ state: 'firing' }).then((list) => renderAlerts(document.getElementById('active-alerts'), list)));
 }
 
 function pie(p, data) {
@@ -474,18 +474,20 @@ async function timeline(id) {
 
 // ---- alerts ----------------------------------------------------------------
 
-// alerts reads /api/v1/alerts (served by the alerting role); it tolerates a
-// bare array or {alerts: [...]}, and answers [] when alerting is off.
-async function alerts() {
+// alerts reads GET /api/v1/alerts (served by the alert role; state defaults
+// to firing there) for the current brand filter, plus extra parameters. It
+// answers [] when alerting is not running in this process.
+async function alerts(extra) {
+  const q = new URLSearchParams(extra);
+  const cur = new URLSearchParams(location.search);
+  if (cur.get('brand')) q.set('brand', cur.get('brand'));
   try {
-    const a = await api('/api/v1/alerts?' + filterQuery(), { quiet: true });
+    const a = await api('/api/v1/alerts?' + q, { quiet: true });
     return Array.isArray(a) ? a : Array.isArray(a.alerts) ? a.alerts : [];
   } catch (e) {
     return [];
   }
 }
-
-const isActive = (a) => a.state !== 'resolved';
 
 function renderAlerts(list, items) {
   list.replaceChildren();
@@ -512,10 +514,13 @@ function renderAlerts(list, items) {
 }
 
 async function alertsPage() {
-  track(alerts().then((list) => {
-    renderAlerts(document.getElementById('alerts-active'), list.filter(isActive));
-    renderAlerts(document.getElementById('alerts-past'), list.filter((a) => !isActive(a)));
-  }));
+  // Past alerts follow an explicit from/to in the URL; otherwise the newest.
+  const cur = new URLSearchParams(location.search);
+  const past = { state: 'resolved', limit: '200' };
+  if (cur.get('from')) past.from = cur.get('from');
+  if (cur.get('to')) past.to = cur.get('to');
+  track(alerts({ state: 'firing', limit: '500' }).then((list) => renderAlerts(document.getElementById('alerts-active'), list)));
+  track(alerts(past).then((list) => renderAlerts(document.getElementById('alerts-past'), list)));
 }
 
 // ---- start -------------------------------------------------------------------
