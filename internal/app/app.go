@@ -95,6 +95,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		info := a.Store.Info()
 		log.Info("store ready", "engine", info.Engine, "version", info.Version, "database", info.Database, "migrations_applied", len(applied))
 	}
+	if err := a.ensureToken(); err != nil {
+		return nil, err
+	}
 	if err := a.build(); err != nil {
 		return nil, err
 	}
@@ -115,14 +118,6 @@ func displayNATS(c config.NATS) string {
 // listen binds the HTTP port early so that a taken port fails start-up.
 // Every role serves /metrics and the health endpoints there.
 func (a *App) listen() error {
-	if a.Config.HasRole("api") && a.Config.HTTP.Token == "" {
-		tok, path, err := ensureToken(a.Config.DataDir)
-		if err != nil {
-			return err
-		}
-		a.Config.HTTP.Token = tok
-		a.Log.Info("no http.token_file or EWOM_TOKEN set; using the generated API token", "token_file", path)
-	}
 	l, err := net.Listen("tcp", a.Config.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen %s: %w", a.Config.HTTP.Listen, err)
@@ -131,8 +126,23 @@ func (a *App) listen() error {
 	return nil
 }
 
-// ensureToken reads data_dir/api-token, creating it with a random token.
-func ensureToken(dataDir string) (string, string, error) {
+// ensureToken gives the API a token when none is configured: the write API
+// is never open.
+func (a *App) ensureToken() error {
+	if !a.Config.HasRole("api") || a.Config.HTTP.Token != "" {
+		return nil
+	}
+	tok, path, err := generatedToken(a.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	a.Config.HTTP.Token = tok
+	a.Log.Info("no http.token_file or EWOM_TOKEN set; using the generated API token", "token_file", path)
+	return nil
+}
+
+// generatedToken reads data_dir/api-token, creating it with a random token.
+func generatedToken(dataDir string) (string, string, error) {
 	path := filepath.Join(dataDir, "api-token")
 	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
 		return string(b), path, nil

@@ -468,3 +468,19 @@ func TestCollectedFeedFlowsThroughThePipelineOnce(t *testing.T) {
 		r.stop()
 	}
 }
+
+func TestGeneratedTokenGuardsTheAPI(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.HTTP.Token = ""
+	r := start(t, cfg, storetest.Embedded(t))
+	tok, err := os.ReadFile(filepath.Join(cfg.DataDir, "api-token"))
+	if err != nil || len(tok) < 32 {
+		t.Fatalf("generated token: %q, %v", tok, err)
+	}
+	if code, _ := post(t, r.base, "", "application/json", []byte(mentionJSON(1))); code != 401 {
+		t.Fatalf("no token: %d, want 401", code)
+	}
+	if code, out := post(t, r.base, string(tok), "application/json", []byte(mentionJSON(1))); code != 200 {
+		t.Fatalf("generated token: %d %v", code, out)
+	}
+}
