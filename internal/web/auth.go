@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -127,6 +128,45 @@ func (s *sessions) drop(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.m, id)
+}
+
+// failures limits password guessing: after maxFailures failed sign-ins from
+// one address within failureWindow, that address must wait out the window.
+type failures struct {
+	mu  sync.Mutex
+	m   map[string][]time.Time
+	now func() time.Time
+}
+
+const (
+	maxFailures   = 10
+	failureWindow = 5 * time.Minute
+)
+
+func (f *failures) recent(ip string) []time.Time {
+	cut := f.now().Add(-failureWindow)
+	ts := f.m[ip]
+	for len(ts) > 0 && ts[0].Before(cut) {
+		ts = ts[1:]
+	}
+	if len(ts) == 0 {
+		delete(f.m, ip)
+	} else {
+		f.m[ip] = ts
+	}
+	return ts
+}
+
+func (f *failures) allow(ip string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.recent(ip)) < maxFailures
+}
+
+func (f *failures) add(ip string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.m[ip] = append(f.recent(ip), f.now())
 }
 
 type ctxKey struct{}
@@ -259,8 +299,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired; please try again.")
 		return
 	}
+	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if !s.failures.allow(ip) {
+		s.renderLogin(w, r, http.StatusTooManyRequests, "Too many failed sign-ins; wait a few minutes.")
+		return
+	}
 	a, ok := s.accounts[r.PostForm.Get("user")]
 	if !ok || !a.check(r.PostForm.Get("password")) {
+		s.failures.add(ip)
 		s.log.Warn("web: failed sign-in", "user", r.PostForm.Get("user"), "remote", r.RemoteAddr)
 		s.renderLogin(w, r, http.StatusUnauthorized, errBadLogin.Error())
 		return

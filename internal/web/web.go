@@ -58,6 +58,7 @@ type Server struct {
 	log        *slog.Logger
 	accounts   map[string]account
 	sessions   *sessions
+	failures   *failures
 	tmpl       *template.Template
 	assets     fs.FS
 	etags      map[string]string // asset path → quoted content hash
@@ -112,7 +113,7 @@ func New(d Deps) (*Server, error) {
 	mac := hmac.New(sha256.New, []byte(d.Config.HTTP.Token))
 	mac.Write([]byte("ewom journey pseudonyms"))
 	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts,
-		sessions: newSessions(d.Config.Web.SessionTTL), tmpl: tmpl, assets: assets, etags: etags, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
+		sessions: newSessions(d.Config.Web.SessionTTL), failures: &failures{m: map[string][]time.Time{}, now: time.Now}, tmpl: tmpl, assets: assets, etags: etags, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ewom_dashboard_query_seconds",
 			Help:    "Time the dashboard API spent answering, by endpoint.",
 			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"})}
