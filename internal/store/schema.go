@@ -181,6 +181,53 @@ func (c *common) Migrate(ctx context.Context) ([]string, error) {
 		" (version UInt32, name String, applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree ORDER BY version"); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
+	pending, err := c.pending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var applied []string
+	for _, m := range pending {
+		for _, stmt := range m.stmts(c) {
+			if err := c.exec(ctx, stmt); err != nil {
+				return applied, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		if err := c.exec(ctx, fmt.Sprintf("INSERT INTO %s (version, name, applied_at) SELECT %d, %s, %s",
+			c.Table("schema_migrations"), m.version, Quote(m.name), Time(time.Now()))); err != nil {
+			return applied, fmt.Errorf("record migration %d: %w", m.version, err)
+		}
+		applied = append(applied, m.String())
+	}
+	return applied, nil
+}
+
+func (m migration) String() string { return fmt.Sprintf("%d %s", m.version, m.name) }
+
+// PendingMigrations names the migrations Migrate would apply.
+func (c *common) PendingMigrations(ctx context.Context) ([]string, error) {
+	rows, err := c.queryJSON(ctx, "SELECT count() AS n FROM system.tables WHERE database = "+Quote(c.db)+" AND name = 'schema_migrations'")
+	if err != nil {
+		return nil, err
+	}
+	var exists struct{ N int }
+	if len(rows) == 1 {
+		_ = json.Unmarshal(rows[0], &exists)
+	}
+	ms := sortedMigrations() // a database never migrated needs them all
+	if exists.N > 0 {
+		if ms, err = c.pending(ctx); err != nil {
+			return nil, err
+		}
+	}
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.String()
+	}
+	return names, nil
+}
+
+// pending lists the migrations not recorded in schema_migrations, in order.
+func (c *common) pending(ctx context.Context) ([]migration, error) {
 	rows, err := c.queryJSON(ctx, "SELECT DISTINCT version FROM "+c.Table("schema_migrations"))
 	if err != nil {
 		return nil, fmt.Errorf("read applied migrations: %w", err)
@@ -193,23 +240,13 @@ func (c *common) Migrate(ctx context.Context) ([]string, error) {
 		}
 		done[v.Version] = true
 	}
-	var applied []string
+	var out []migration
 	for _, m := range sortedMigrations() {
-		if done[m.version] {
-			continue
+		if !done[m.version] {
+			out = append(out, m)
 		}
-		for _, stmt := range m.stmts(c) {
-			if err := c.exec(ctx, stmt); err != nil {
-				return applied, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
-			}
-		}
-		if err := c.exec(ctx, fmt.Sprintf("INSERT INTO %s (version, name, applied_at) SELECT %d, %s, %s",
-			c.Table("schema_migrations"), m.version, Quote(m.name), Time(time.Now()))); err != nil {
-			return applied, fmt.Errorf("record migration %d: %w", m.version, err)
-		}
-		applied = append(applied, fmt.Sprintf("%d %s", m.version, m.name))
 	}
-	return applied, nil
+	return out, nil
 }
 
 // registerMigrations adds an area's migrations; called from init functions

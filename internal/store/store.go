@@ -69,6 +69,8 @@ func (r *Row) Size() int { return r.size() }
 type Store interface {
 	// Migrate applies pending schema migrations and returns their names.
 	Migrate(ctx context.Context) ([]string, error)
+	// PendingMigrations names the migrations Migrate would apply.
+	PendingMigrations(ctx context.Context) ([]string, error)
 	// ExistingIDs returns which of ids are already stored. All of them were
 	// published within [from, to]; the bound keeps the lookup to the index
 	// granules of that time range however large the store grows.

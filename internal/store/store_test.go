@@ -37,6 +37,16 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 			if len(applied) != 0 {
 				t.Fatalf("second migrate applied %v, want nothing", applied)
 			}
+			if pending, err := e.Store.PendingMigrations(ctx); err != nil || len(pending) != 0 {
+				t.Fatalf("pending after migrate: %v, %v", pending, err)
+			}
+			fresh, err := store.InDatabase(e.Store, e.Store.Info().Database+"_fresh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pending, err := fresh.PendingMigrations(ctx); err != nil || len(pending) < 3 {
+				t.Fatalf("pending on a database never migrated: %v, %v", pending, err)
+			}
 			rows, err := e.Store.Query(ctx, "SELECT count() AS n, uniqExact(version) AS v FROM "+e.Store.Table("schema_migrations"))
 			if err != nil {
 				t.Fatal(err)
