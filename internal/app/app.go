@@ -31,6 +31,7 @@ import (
 	"github.com/ewom/ewom/internal/pipeline"
 	"github.com/ewom/ewom/internal/privacy"
 	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/web"
 )
 
 // App is a running ewom process.
@@ -170,11 +171,11 @@ func (a *App) Addr() string {
 // errors stop Start (which cleans up) rather than a running Run.
 func (a *App) build() error {
 	cfg := a.Config
+	cls, err := classify.New(cfg.Brands)
+	if err != nil {
+		return fmt.Errorf("classifier: %w", err)
+	}
 	if cfg.HasRole("classify") {
-		cls, err := classify.New(cfg.Brands)
-		if err != nil {
-			return fmt.Errorf("classifier: %w", err)
-		}
 		transform, err := pseudonymizer(cfg.Privacy)
 		if err != nil {
 			return err
@@ -199,6 +200,14 @@ func (a *App) build() error {
 		Log: a.Log.With("component", "api"), Ready: map[string]api.Checker{"bus": a.Bus}}
 	if a.Store != nil {
 		srv.Ready["store"] = pinger{a.Store}
+		var dash *web.Server
+		if cfg.HasRole("api") {
+			if dash, err = web.New(web.Deps{Store: a.Store, Classifier: cls, Config: cfg,
+				Logger: a.Log.With("component", "web"), Registerer: a.Registry}); err != nil {
+				return fmt.Errorf("dashboards: %w", err)
+			}
+			srv.Routes = append(srv.Routes, dash)
+		}
 		if cfg.HasRole("alert") || cfg.HasRole("api") {
 			al, err := alert.New(alert.Deps{Store: a.Store, Config: cfg.Alerts, Brands: cfg.Brands,
 				Registerer: a.Registry, Logger: a.Log.With("component", "alert")})
@@ -206,7 +215,12 @@ func (a *App) build() error {
 				return fmt.Errorf("alerts: %w", err)
 			}
 			a.alerts = al
-			srv.Routes = append(srv.Routes, al)
+			if dash != nil {
+				// UI sessions may read the alerts as well as bearer-token clients.
+				srv.Routes = append(srv.Routes, dash.WithSessions(al))
+			} else {
+				srv.Routes = append(srv.Routes, al)
+			}
 		}
 	}
 	hooks, err := webhooks(cfg.HTTP)

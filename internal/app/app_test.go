@@ -484,3 +484,51 @@ func TestGeneratedTokenGuardsTheAPI(t *testing.T) {
 		t.Fatalf("generated token: %d %v", code, out)
 	}
 }
+
+// TestServeMountsDashboardsAndAlerts checks what `ewom serve` exposes beside
+// ingest: the UI (behind sign-in, with a strict CSP), the dashboard API and
+// the alerts API, on data that went through the pipeline.
+func TestServeMountsDashboardsAndAlerts(t *testing.T) {
+	cfg := testConfig(t)
+	r := start(t, cfg, storetest.Embedded(t))
+	if code, out := post(t, r.base, token, "application/json", ndjson(0, 40)); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	waitCount(t, r.base, 40, 20*time.Second)
+
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(r.base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("GET / without a session: %d → %q, want a redirect to /login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, err = http.Get(r.base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); resp.StatusCode != 200 || !strings.Contains(csp, "script-src 'self'") {
+		t.Fatalf("login page: %d, CSP %q", resp.StatusCode, csp)
+	}
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, r.base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	window := "from=" + day.Format(time.RFC3339) + "&to=" + day.Add(48*time.Hour).Format(time.RFC3339)
+	if code, body := get("/api/v1/summary?" + window); code != 200 || !strings.Contains(body, "40") {
+		t.Fatalf("summary: %d %s", code, body)
+	}
+	if code, body := get("/api/v1/alerts?state=all"); code != 200 || !strings.Contains(body, "alerts") {
+		t.Fatalf("alerts: %d %s", code, body)
+	}
+}
