@@ -213,8 +213,12 @@ func Load(path string) (Config, error) {
 		}
 		// Relative paths in the file are relative to the file, not the cwd.
 		base := filepath.Dir(path)
-		for _, p := range []*string{&cfg.DataDir, &cfg.HTTP.TokenFile, &cfg.NATS.CredsFile, &cfg.NATS.NKeyFile,
-			&cfg.NATS.TLS.CAFile, &cfg.NATS.TLS.CertFile, &cfg.NATS.TLS.KeyFile, &cfg.Store.ChdbLib} {
+		paths := []*string{&cfg.DataDir, &cfg.HTTP.TokenFile, &cfg.NATS.CredsFile, &cfg.NATS.NKeyFile,
+			&cfg.NATS.TLS.CAFile, &cfg.NATS.TLS.CertFile, &cfg.NATS.TLS.KeyFile, &cfg.Store.ChdbLib}
+		for i := range cfg.Web.Users {
+			paths = append(paths, &cfg.Web.Users[i].PasswordFile)
+		}
+		for _, p := range paths {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(base, *p)
 			}
