@@ -5,29 +5,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ewom/ewom/internal/store"
 )
 
-// spanCounts are the sums one cycle's SQL returned, per key and plan span.
+// spanCounts are one cycle's rollup sums per key, over the pieces the plan's
+// span boundaries cut time into, kept as prefix sums: a span's sum is the
+// difference of the sums at its two boundaries.
 type spanCounts struct {
-	index map[Span]int
-	sums  map[Key][]Count
+	bound map[int64]int   // span boundary (Unix seconds) -> its index in the prefix sums
+	sums  map[Key][]Count // per key: counts before each boundary, from the first one
 }
 
+// Sum implements Counts; spans not of the plan count nothing.
 func (c *spanCounts) Sum(k Key, s Span) Count {
 	v, ok := c.sums[k]
-	if !ok {
+	i, okStart := c.bound[s.Start]
+	j, okEnd := c.bound[s.End]
+	if !ok || !okStart || !okEnd || s.Start >= s.End {
 		return Count{}
 	}
-	i, ok := c.index[s]
-	if !ok {
-		return Count{}
-	}
-	return v[i]
+	return Count{Neg: v[j].Neg - v[i].Neg, Total: v[j].Total - v[i].Total}
 }
 
 // mergeSpans returns the union of spans as sorted, disjoint ranges.
@@ -45,67 +45,82 @@ func mergeSpans(spans []Span) []Span {
 	return out
 }
 
-func intList(xs []int64) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = strconv.FormatInt(x, 10)
-	}
-	return "[" + strings.Join(parts, ",") + "]"
-}
-
-// queryCounts sums the rollup over every span of the plan for every key of
-// the brands, in one query: each rollup row is counted into the spans that
-// hold its bucket and into its brand's and segments' keys.
+// queryCounts sums the rollup for every key of the brands over the pieces
+// between consecutive boundaries of the plan's spans, and adds the pieces
+// up into spans in Go. Each segment kind is one branch of a UNION ALL that
+// groups by the rollup's own columns (no per-row expansion into keys or
+// spans), and each key comes back as one row of arrays.
 func queryCounts(ctx context.Context, st store.Store, brands, segments []string, plan *Plan) (*spanCounts, error) {
-	spans := plan.Spans()
-	c := &spanCounts{index: make(map[Span]int, len(spans)), sums: map[Key][]Count{}}
-	starts, ends := make([]int64, len(spans)), make([]int64, len(spans))
-	for i, s := range spans {
-		c.index[s] = i
-		starts[i], ends[i] = s.Start, s.End
+	var spans []Span
+	for _, s := range plan.Spans() {
+		if s.Start < s.End {
+			spans = append(spans, s)
+		}
+	}
+	c := &spanCounts{bound: map[int64]int{}, sums: map[Key][]Count{}}
+	if len(spans) == 0 {
+		return c, nil
+	}
+	var bounds []int64
+	for _, s := range spans {
+		bounds = append(bounds, s.Start, s.End)
+	}
+	slices.Sort(bounds)
+	bounds = slices.Compact(bounds)
+	for i, b := range bounds {
+		c.bound[b] = i
+	}
+	// The piece of a bucket b inside the spans: how many inner boundaries
+	// are at or before it.
+	piece := "0"
+	for _, b := range bounds[1 : len(bounds)-1] {
+		piece += fmt.Sprintf(" + (b >= %d)", b)
 	}
 	var ranges []string
 	for _, r := range mergeSpans(spans) {
 		ranges = append(ranges, fmt.Sprintf("(bucket >= %s AND bucket < %s)", store.Time(time.Unix(r.Start, 0)), store.Time(time.Unix(r.End, 0))))
 	}
-	segs := []string{"tuple('all', '')"}
-	for _, k := range segments {
-		segs = append(segs, fmt.Sprintf("tuple(%s, toString(%s))", store.Quote(k), segmentColumn[k]))
-	}
-	// Innermost: the rollup's rows merged per bucket; then each bucket into
-	// the plan spans that hold it; then each row into its keys.
-	q := fmt.Sprintf("SELECT brand, kind, value, groupArray(tuple(toUInt32(r), total, neg)) AS sums FROM ("+
-		"SELECT brand, tupleElement(seg, 1) AS kind, tupleElement(seg, 2) AS value, r, sum(m) AS total, sum(n) AS neg FROM ("+
-		"SELECT brand, arrayJoin([%s]) AS seg, r, m, n FROM ("+
-		"SELECT brand, touchpoint, source, journey_stage, m, n,"+
-		" arrayJoin(arrayFilter((i, s, e, x) -> x >= s AND x < e, arrayEnumerate(%[2]s), %[2]s, %[3]s, replicate(b, %[2]s))) AS r FROM ("+
-		"SELECT brand, touchpoint, source, journey_stage, toUInt32(bucket) AS b, sum(mentions) AS m,"+
-		" sumIf(mentions, sentiment = 'negative') AS n FROM %[4]s WHERE brand IN %[5]s AND (%[6]s)"+
-		" GROUP BY brand, touchpoint, source, journey_stage, b)))"+
-		" GROUP BY brand, kind, value, r) GROUP BY brand, kind, value",
-		strings.Join(segs, ", "), intList(starts), intList(ends),
+	rows := fmt.Sprintf("SELECT toUInt32(bucket) AS b, brand, touchpoint, source, journey_stage, sentiment, mentions FROM %s WHERE brand IN %s AND (%s)",
 		st.Table("mentions_5m"), store.QuoteList(brands), strings.Join(ranges, " OR "))
-	rows, err := st.Query(ctx, q)
+	var branches []string
+	for _, kind := range append([]string{KindAll}, segments...) {
+		value, cols := "''", "brand"
+		if kind != KindAll {
+			value = "toString(" + segmentColumn[kind] + ")"
+			cols += ", " + segmentColumn[kind]
+		}
+		branches = append(branches, fmt.Sprintf("SELECT brand, %s AS kind, %s AS value, groupArray(e) AS es, groupArray(t) AS ts, groupArray(n) AS ns FROM ("+
+			"SELECT %[3]s, e, sum(mentions) AS t, sumIf(mentions, sentiment = 'negative') AS n FROM ("+
+			"SELECT %[3]s, mentions, sentiment, %[4]s AS e FROM (%[5]s)) GROUP BY %[3]s, e) GROUP BY %[3]s",
+			store.Quote(kind), value, cols, piece, rows))
+	}
+	res, err := st.Query(ctx, strings.Join(branches, " UNION ALL "))
 	if err != nil {
 		return nil, fmt.Errorf("rollup counts: %w", err)
 	}
-	for _, raw := range rows {
+	for _, raw := range res {
 		var row struct {
 			Brand, Kind, Value string
-			Sums               [][3]json.Number
+			Es                 []int
+			Ts, Ns             []int64
 		}
 		if err := json.Unmarshal(raw, &row); err != nil {
 			return nil, fmt.Errorf("decode rollup counts: %w", err)
 		}
-		v := make([]Count, len(spans))
-		for _, s := range row.Sums {
-			i, err1 := s[0].Int64()
-			tot, err2 := s[1].Float64()
-			neg, err3 := s[2].Float64()
-			if err1 != nil || err2 != nil || err3 != nil || i < 1 || int(i) > len(spans) {
-				return nil, fmt.Errorf("decode rollup counts: bad entry %v", s)
+		if len(row.Ts) != len(row.Es) || len(row.Ns) != len(row.Es) {
+			return nil, fmt.Errorf("decode rollup counts: arrays of unequal length in %s", raw)
+		}
+		v := make([]Count, len(bounds))
+		for i, e := range row.Es {
+			if e < 0 || e >= len(bounds)-1 {
+				return nil, fmt.Errorf("decode rollup counts: piece %d out of range", e)
 			}
-			v[i-1] = Count{Neg: neg, Total: tot}
+			v[e+1].Neg += float64(row.Ns[i])
+			v[e+1].Total += float64(row.Ts[i])
+		}
+		for i := 1; i < len(v); i++ {
+			v[i].Neg += v[i-1].Neg
+			v[i].Total += v[i-1].Total
 		}
 		c.sums[Key{row.Brand, row.Kind, row.Value}] = v
 	}
