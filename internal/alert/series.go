@@ -159,9 +159,11 @@ func LoadSeries(ctx context.Context, st store.Store, brands []string, segments [
 		return nil, fmt.Errorf("read rollup: %w", err)
 	}
 	var rs []struct {
-		B                                                  int64
-		Brand, Source, Touchpoint, JourneyStage, Sentiment string
-		M                                                  uint64
+		B                         int64
+		Brand, Source, Touchpoint string
+		JourneyStage              string `json:"journey_stage"`
+		Sentiment                 string
+		M                         uint64
 	}
 	if err := decodeRows(rows, &rs); err != nil {
 		return nil, err
