@@ -26,6 +26,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	dataDir := fs.String("data-dir", "", "where the embedded engine keeps its data (default: a temporary directory)")
 	chdbLib := fs.String("chdb-lib", "", "path to libchdb.so (default: CHDB_LIB_PATH or the install places)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	pipelineOnly := fs.Bool("pipeline-only", false, "measure only the pipeline's throughput (no limits, no latency run)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -62,6 +63,6 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer s.Close()
 	_, err = bench.RunPipeline(ctx, bench.PipelineOptions{Mentions: *n, LatencyRate: *rate, LatencyFor: *dur,
-		Workers: *workers, Store: s, Out: env.stdout})
+		Workers: *workers, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
 	return err
 }
