@@ -294,6 +294,17 @@ func (a *App) Run(ctx context.Context) error {
 	return runErr
 }
 
+// EvaluateAlerts runs one alert evaluation for the time at, as the
+// evaluator does on its schedule; the demo uses it so that the alert of the
+// week it just loaded shows at once. It does nothing without the alert role.
+func (a *App) EvaluateAlerts(ctx context.Context, at time.Time) error {
+	if a.alerts == nil || !a.Config.HasRole("alert") {
+		return nil
+	}
+	_, err := a.alerts.Evaluate(ctx, at)
+	return err
+}
+
 // enforceRetention applies store.retention now and daily: servers without
 // TTL drop expired monthly partitions only when asked.
 func (a *App) enforceRetention(ctx context.Context) {

@@ -77,6 +77,11 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		return nil, errors.Join(err, d.Stop())
 	}
 	d.Took = time.Since(start)
+	// The evaluator's next scheduled run is minutes away; evaluate the week's
+	// end now so the crisis alert is there when the user looks.
+	if err := a.EvaluateAlerts(ctx, d.Scenario.End); err != nil {
+		return nil, errors.Join(fmt.Errorf("evaluate alerts: %w", err), d.Stop())
+	}
 	return d, nil
 }
 

@@ -3,7 +3,10 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -117,5 +120,58 @@ func TestDemoHeadless(t *testing.T) {
 	}
 	if brandWide == nil {
 		t.Fatal("the spike detector did not fire for the retailer as a whole on the delivery crisis")
+	}
+
+	// What a user of the running service sees: the alert that the service's
+	// own evaluator raised, and multi-touch authors in the journey view.
+	var alerts struct {
+		Alerts []struct {
+			Brand       string `json:"brand"`
+			SegmentKind string `json:"segment_kind"`
+			State       string `json:"state"`
+		} `json:"alerts"`
+	}
+	getJSON(t, d, "/api/v1/alerts?state=firing&brand="+url.QueryEscape(Retailer), &alerts)
+	firing := false
+	for _, a := range alerts.Alerts {
+		firing = firing || (a.Brand == Retailer && a.SegmentKind == alert.KindAll)
+	}
+	if !firing {
+		t.Fatalf("the running service shows no firing brand-wide alert for %s: %+v", Retailer, alerts)
+	}
+	var journey struct {
+		Authors []struct {
+			Mentions int64 `json:"mentions"`
+		} `json:"authors"`
+	}
+	window := url.Values{"from": {sc.Start.UTC().Format(time.RFC3339)}, "to": {sc.End.Add(time.Minute).UTC().Format(time.RFC3339)}}
+	getJSON(t, d, "/api/v1/journey/authors?"+window.Encode(), &journey)
+	multiTouch := 0
+	for _, a := range journey.Authors {
+		if a.Mentions >= 3 {
+			multiTouch++
+		}
+	}
+	if multiTouch < 15 {
+		t.Fatalf("journey view lists %d authors with 3+ touchpoints, want at least 15", multiTouch)
+	}
+}
+
+// getJSON reads an API endpoint of the running demo with its token.
+func getJSON(t *testing.T, d *Demo, path string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, d.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+d.App.Config.HTTP.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
 	}
 }
