@@ -86,19 +86,8 @@ func (m *Mention) UnmarshalJSON(data []byte) error {
 		PublishedAt json.RawMessage `json:"published_at"`
 		Rating      json.RawMessage `json:"rating"`
 	}
-	// Most mentions carry only contract fields: decode strictly first and
-	// take the slower path that collects unknown fields only when needed.
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	onlyKnown := true
-	if err := dec.Decode(&p); err != nil {
-		if !strings.HasPrefix(err.Error(), "json: unknown field") {
-			return err
-		}
-		onlyKnown = false
-		if err := json.Unmarshal(data, &p); err != nil {
-			return err
-		}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
 	}
 	*m = Mention(p.plain)
 	if len(p.PublishedAt) > 0 && string(p.PublishedAt) != "null" {
@@ -119,7 +108,9 @@ func (m *Mention) UnmarshalJSON(data []byte) error {
 		}
 		m.Rating = &r
 	}
-	if onlyKnown {
+	// Most mentions carry only contract fields: a scan of the top-level keys
+	// spares them a second decode into a map.
+	if onlyKnownKeys(data) {
 		return nil
 	}
 	var all map[string]json.RawMessage
@@ -302,4 +293,42 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// onlyKnownKeys reports whether every top-level key of the JSON object data
+// is a contract field. It assumes data is valid JSON (it was just decoded)
+// and answers false when unsure, e.g. for keys with escapes.
+func onlyKnownKeys(data []byte) bool {
+	depth := 0
+	expectKey := false
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '{', '[':
+			depth++
+			expectKey = c == '{' && depth == 1
+		case '}', ']':
+			depth--
+		case ',':
+			expectKey = depth == 1
+		case '"':
+			end := i + 1
+			for end < len(data) && data[end] != '"' {
+				if data[end] == '\\' {
+					if depth == 1 && expectKey {
+						return false
+					}
+					end++
+				}
+				end++
+			}
+			if depth == 1 && expectKey {
+				if !knownFields[string(data[i+1:end])] {
+					return false
+				}
+				expectKey = false
+			}
+			i = end
+		}
+	}
+	return true
 }
