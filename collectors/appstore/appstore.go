@@ -14,19 +14,10 @@ import (
 	"strings"
 
 	"github.com/ewom/ewom/internal/collector"
-	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 )
 
-func init() {
-	collector.Register("appstore", func(src config.Source, env *collector.Env) (collector.Collector, error) {
-		var o Options
-		if err := src.Decode(&o); err != nil {
-			return nil, err
-		}
-		return New(env, o)
-	})
-}
+func init() { collector.RegisterTyped("appstore", New) }
 
 // Options are the appstore source's keys.
 type Options struct {

@@ -19,19 +19,10 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/ewom/ewom/internal/collector"
-	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 )
 
-func init() {
-	collector.Register("bluesky", func(src config.Source, env *collector.Env) (collector.Collector, error) {
-		var o Options
-		if err := src.Decode(&o); err != nil {
-			return nil, err
-		}
-		return New(env, o)
-	})
-}
+func init() { collector.RegisterTyped("bluesky", New) }
 
 // Options are the bluesky source's keys.
 type Options struct {

@@ -17,19 +17,10 @@ import (
 
 	"github.com/ewom/ewom/collectors/rss"
 	"github.com/ewom/ewom/internal/collector"
-	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 )
 
-func init() {
-	collector.Register("reddit", func(src config.Source, env *collector.Env) (collector.Collector, error) {
-		var o Options
-		if err := src.Decode(&o); err != nil {
-			return nil, err
-		}
-		return New(env, o)
-	})
-}
+func init() { collector.RegisterTyped("reddit", New) }
 
 // Options are the reddit source's keys.
 type Options struct {

@@ -22,19 +22,10 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/ewom/ewom/internal/collector"
-	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 )
 
-func init() {
-	collector.Register("rss", func(src config.Source, env *collector.Env) (collector.Collector, error) {
-		var o Options
-		if err := src.Decode(&o); err != nil {
-			return nil, err
-		}
-		return New(env, o)
-	})
-}
+func init() { collector.RegisterTyped("rss", New) }
 
 // Options are the rss source's keys.
 type Options struct {

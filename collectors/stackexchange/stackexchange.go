@@ -17,19 +17,10 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/collector"
-	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 )
 
-func init() {
-	collector.Register("stackexchange", func(src config.Source, env *collector.Env) (collector.Collector, error) {
-		var o Options
-		if err := src.Decode(&o); err != nil {
-			return nil, err
-		}
-		return New(env, o)
-	})
-}
+func init() { collector.RegisterTyped("stackexchange", New) }
 
 // Options are the stackexchange source's keys.
 type Options struct {

@@ -93,6 +93,22 @@ func (e *Env) HTTP(o HTTPOptions) (*HTTP, error) {
 	return &HTTP{client: c, policy: p, source: e.Name, metrics: e.metrics, maxWait: 2 * time.Minute}, nil
 }
 
+// RegisterTyped registers a collector type whose constructor takes its
+// decoded options: the source's own keys are decoded strictly into O.
+func RegisterTyped[O any, C Collector](typ string, build func(env *Env, o O) (C, error)) {
+	Register(typ, func(src config.Source, env *Env) (Collector, error) {
+		var o O
+		if err := src.Decode(&o); err != nil {
+			return nil, err
+		}
+		c, err := build(env, o)
+		if err != nil {
+			return nil, err // not a typed nil inside the interface
+		}
+		return c, nil
+	})
+}
+
 // Factory builds a collector from its configuration. It should decode the
 // type-specific keys with src.Decode and fail on invalid settings.
 type Factory func(src config.Source, env *Env) (Collector, error)
