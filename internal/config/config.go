@@ -336,6 +336,14 @@ func (c *Config) Validate() error {
 			bad("store.dsn", "want clickhouse://user:pass@host:9000/db, got %q", redactDSN(c.Store.DSN))
 		}
 	}
+	if c.Store.Cluster != "" {
+		if c.Store.DSN == "" {
+			bad("store.cluster", "needs a ClickHouse server cluster: set store.dsn (the embedded engine is a single node)")
+		}
+		if !validName.MatchString(c.Store.Cluster) {
+			bad("store.cluster", "%q: want the cluster's name in <remote_servers> (letters, digits, - and _)", c.Store.Cluster)
+		}
+	}
 	if c.Store.BatchRows < 1 {
 		bad("store.batch_rows", "must be at least 1")
 	}

@@ -18,8 +18,10 @@ type nativeEngine struct {
 }
 
 // openNative connects to the server named by dsn (clickhouse://user:pass@host:9000/db)
-// and returns the database the tables live in.
-func openNative(ctx context.Context, dsn string) (*nativeEngine, string, error) {
+// and returns the database the tables live in. distributed makes inserts into
+// Distributed tables synchronous: they return once every shard has the rows,
+// as Insert promises (and the next duplicate check relies on).
+func openNative(ctx context.Context, dsn string, distributed bool) (*nativeEngine, string, error) {
 	opts, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
 		return nil, "", fmt.Errorf("store.dsn: %w", err)
@@ -34,6 +36,12 @@ func openNative(ctx context.Context, dsn string) (*nativeEngine, string, error) 
 		opts.DialTimeout = 5 * time.Second
 	}
 	opts.MaxOpenConns = max(opts.MaxOpenConns, 8)
+	if distributed {
+		if opts.Settings == nil {
+			opts.Settings = clickhouse.Settings{}
+		}
+		opts.Settings["insert_distributed_sync"] = 1
+	}
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, "", fmt.Errorf("connect to ClickHouse %v: %w", opts.Addr, err)

@@ -10,18 +10,29 @@ import (
 
 var validDatabase = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// Open connects to the store the config names: a ClickHouse server when
-// store.dsn is set, else embedded chDB under dataDir. It does not migrate.
+// Open connects to the store the config names: a ClickHouse server (or
+// cluster, with store.cluster) when store.dsn is set, else embedded chDB
+// under dataDir. It does not migrate.
 func Open(ctx context.Context, cfg config.Store, dataDir string) (Store, error) {
 	if cfg.DSN != "" {
-		return OpenServer(ctx, cfg.DSN)
+		return OpenCluster(ctx, cfg.DSN, cfg.Cluster)
+	}
+	if cfg.Cluster != "" {
+		return nil, fmt.Errorf("store.cluster %q needs a ClickHouse server: set store.dsn (the embedded engine is a single node)", cfg.Cluster)
 	}
 	return OpenEmbedded(cfg.ChdbLib, dataDir, "ewom")
 }
 
 // OpenServer connects to a ClickHouse server over the native protocol.
 func OpenServer(ctx context.Context, dsn string) (Store, error) {
-	e, db, err := openNative(ctx, dsn)
+	return OpenCluster(ctx, dsn, "")
+}
+
+// OpenCluster connects to a server of ClickHouse cluster cluster (a name in
+// its <remote_servers>), whose tables are Replicated and Distributed (see
+// cluster.go); "" is a single server, as OpenServer.
+func OpenCluster(ctx context.Context, dsn, cluster string) (Store, error) {
+	e, db, err := openNative(ctx, dsn, cluster != "")
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +51,7 @@ func OpenServer(ctx context.Context, dsn string) (Store, error) {
 		return nil, err
 	}
 	e.caps = caps
-	return &common{engine: e, db: db, caps: caps, info: Info{Engine: "clickhouse", Version: ver, Database: db}}, nil
+	return &common{engine: e, db: db, cluster: cluster, caps: caps, info: Info{Engine: "clickhouse", Version: ver, Database: db}}, nil
 }
 
 // OpenEmbedded opens chDB with its data under dataDir, keeping tables in
@@ -84,5 +95,5 @@ func InDatabase(s Store, db string) (Store, error) {
 	}
 	info := c.info
 	info.Database = db
-	return &common{engine: sharedEngine{c.engine}, db: db, caps: c.caps, info: info}, nil
+	return &common{engine: sharedEngine{c.engine}, db: db, cluster: c.cluster, caps: c.caps, info: info}, nil
 }

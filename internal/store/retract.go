@@ -38,23 +38,26 @@ func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (
 		" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment"); err != nil {
 		return 0, fmt.Errorf("retract: subtract from rollup: %w", err)
 	}
-	if err := c.mutate(ctx, "ALTER TABLE "+c.Table("mentions")+" DELETE"+where); err != nil {
+	if err := c.mutate(ctx, "mentions", "DELETE"+where); err != nil {
 		return 0, fmt.Errorf("retract: delete rows: %w", err)
 	}
 	return n.N, nil
 }
 
-// mutate runs an ALTER … DELETE/UPDATE and waits until it is done, so that
-// the caller's next query sees its effect.
-func (c *common) mutate(ctx context.Context, stmt string) error {
+// mutate runs ALTER TABLE … action (DELETE/UPDATE) on the rows of table
+// name, on every shard of a cluster, and waits until it is done, so that the
+// caller's next query sees its effect. Engines without mutations_sync are
+// polled; on a cluster the poll reads every server's system.mutations (see
+// common.system for the limit on servers older than 20.1).
+func (c *common) mutate(ctx context.Context, name, action string) error {
 	if c.caps.mutationsSync {
-		return c.exec(ctx, stmt+" SETTINGS mutations_sync = 2")
+		return c.exec(ctx, c.alter(name, action)+" SETTINGS mutations_sync = 2")
 	}
-	if err := c.exec(ctx, stmt); err != nil {
+	if err := c.exec(ctx, c.alter(name, action)); err != nil {
 		return err
 	}
 	for {
-		rows, err := c.queryJSON(ctx, "SELECT count() AS n FROM system.mutations WHERE database = "+Quote(c.db)+" AND is_done = 0")
+		rows, err := c.queryJSON(ctx, "SELECT count() AS n FROM "+c.system("mutations")+" WHERE database = "+Quote(c.db)+" AND is_done = 0")
 		if err != nil {
 			return err
 		}

@@ -84,6 +84,8 @@ type capabilities struct {
 	ttl            bool // table TTL (>= 19.6)
 	asyncInsert    bool // the async_insert setting exists (>= 21.11) and must be switched off explicitly
 	mutationsSync  bool // ALTER … SETTINGS mutations_sync (>= 19.11); older servers are polled
+	// the clusterAllReplicas table function (>= 20.1); older servers have cluster
+	clusterAllReplicas bool
 }
 
 func detectCapabilities(version string) (capabilities, error) {
@@ -100,7 +102,7 @@ func detectCapabilities(version string) (capabilities, error) {
 		return capabilities{}, fmt.Errorf("ClickHouse %s is older than the oldest supported (18.16)", version)
 	}
 	at := func(ma, mi int) bool { return major > ma || (major == ma && minor >= mi) }
-	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11)}, nil
+	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11), clusterAllReplicas: at(20, 1)}, nil
 }
 
 func (c capabilities) colType(col column) string {
@@ -131,9 +133,10 @@ var migrations = []migration{
 		for i, c := range mentionColumns {
 			cols[i] = "  " + c.name + " " + s.caps.colType(c)
 		}
-		return []string{"CREATE TABLE IF NOT EXISTS " + s.Table("mentions") + " (\n" + strings.Join(cols, ",\n") + "\n)" +
-			" ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(published_at)" +
-			" ORDER BY (brand, published_at, mention_id)"}
+		return s.createTable(mergeTable{name: "mentions", columns: "\n" + strings.Join(cols, ",\n") + "\n",
+			kind: "ReplacingMergeTree", args: "version",
+			keys:    "PARTITION BY toYYYYMM(published_at) ORDER BY (brand, published_at, mention_id)",
+			shardBy: "cityHash64(mention_id)"})
 	}},
 	{2, "mention id index", func(s *common) []string {
 		// Looked up before each insert so a redelivered or re-imported
@@ -141,12 +144,11 @@ var migrations = []migration{
 		// materialized view so it is written by the same insert. Ordered by
 		// time first: a duplicate has the same published_at, so a lookup
 		// reads only the batch's time range, not the whole index.
-		return []string{
-			"CREATE TABLE IF NOT EXISTS " + s.Table("mention_ids") + " (mention_id String, published_at DateTime('UTC'))" +
-				" ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(published_at) ORDER BY (published_at, mention_id)",
-			"CREATE MATERIALIZED VIEW IF NOT EXISTS " + s.Table("mention_ids_mv") + " TO " + s.Table("mention_ids") +
-				" AS SELECT mention_id, published_at FROM " + s.Table("mentions"),
-		}
+		return append(s.createTable(mergeTable{name: "mention_ids", columns: "mention_id String, published_at DateTime('UTC')",
+			kind:    "ReplacingMergeTree",
+			keys:    "PARTITION BY toYYYYMM(published_at) ORDER BY (published_at, mention_id)",
+			shardBy: "cityHash64(mention_id)"}),
+			s.createView("mention_ids_mv", "mention_ids", "SELECT mention_id, published_at FROM "+s.local("mentions")))
 	}},
 	{3, "five-minute rollup", func(s *common) []string {
 		low := func(t string) string {
@@ -155,31 +157,36 @@ var migrations = []migration{
 			}
 			return t
 		}
-		return []string{
-			"CREATE TABLE IF NOT EXISTS " + s.Table("mentions_5m") + " (" +
-				"bucket DateTime('UTC'), brand " + low("String") + ", source " + low("String") + ", lang " + low("String") +
+		return append(s.createTable(mergeTable{name: "mentions_5m",
+			columns: "bucket DateTime('UTC'), brand " + low("String") + ", source " + low("String") + ", lang " + low("String") +
 				", touchpoint " + low("String") + ", journey_stage " + low("String") + ", sentiment " + low("String") +
 				// Signed, so that retractions (reclassification, erasure) can subtract.
-				", mentions Int64, score_sum Float64, reach Int64, engagement Int64)" +
-				" ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket)" +
-				" ORDER BY (brand, bucket, sentiment, touchpoint, journey_stage, source, lang)",
-			"CREATE MATERIALIZED VIEW IF NOT EXISTS " + s.Table("mentions_5m_mv") + " TO " + s.Table("mentions_5m") +
-				" AS SELECT toStartOfFiveMinute(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment," +
-				" toInt64(count()) AS mentions, sum(toFloat64(sentiment_score)) AS score_sum, toInt64(sum(author_followers)) AS reach," +
-				" toInt64(sum(likes + reposts + replies)) AS engagement FROM " + s.Table("mentions") +
-				" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment",
-		}
+				", mentions Int64, score_sum Float64, reach Int64, engagement Int64",
+			kind:    "SummingMergeTree",
+			keys:    "PARTITION BY toYYYYMM(bucket) ORDER BY (brand, bucket, sentiment, touchpoint, journey_stage, source, lang)",
+			shardBy: "rand()"}),
+			s.createView("mentions_5m_mv", "mentions_5m",
+				"SELECT toStartOfFiveMinute(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment,"+
+					" toInt64(count()) AS mentions, sum(toFloat64(sentiment_score)) AS score_sum, toInt64(sum(author_followers)) AS reach,"+
+					" toInt64(sum(likes + reposts + replies)) AS engagement FROM "+s.local("mentions")+
+					" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment"))
 	}},
 }
 
+// schemaMigrations records the applied migrations. On a cluster every
+// server holds all of it, so any server can tell what is applied.
+var schemaMigrations = mergeTable{name: "schema_migrations", columns: "version UInt32, name String, applied_at DateTime('UTC')",
+	kind: "ReplacingMergeTree", keys: "ORDER BY version"}
+
 // Migrate applies the migrations not yet recorded in schema_migrations.
 func (c *common) Migrate(ctx context.Context) ([]string, error) {
-	if err := c.exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+c.db+"`"); err != nil {
+	if err := c.exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+c.db+"`"+c.onCluster()); err != nil {
 		return nil, fmt.Errorf("create database %s: %w", c.db, err)
 	}
-	if err := c.exec(ctx, "CREATE TABLE IF NOT EXISTS "+c.Table("schema_migrations")+
-		" (version UInt32, name String, applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree ORDER BY version"); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	for _, stmt := range c.createTable(schemaMigrations) {
+		if err := c.exec(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("create schema_migrations: %w", err)
+		}
 	}
 	pending, err := c.pending(ctx)
 	if err != nil {

@@ -5,13 +5,14 @@ func init() {
 	registerMigrations(migration{version: 100, name: "alerts table", stmts: func(s *common) []string {
 		// One row per alert state change; the highest version is current.
 		// resolved_at and notified_at are the epoch while unset.
-		return []string{"CREATE TABLE IF NOT EXISTS " + s.Table("alerts") + " (" +
-			"id String, fingerprint String, kind String, brand String, segment_kind String, segment_value String," +
+		return s.createTable(mergeTable{name: "alerts", columns: "id String, fingerprint String, kind String, brand String, segment_kind String, segment_value String," +
 			" state String, severity String, started_at DateTime('UTC'), fired_at DateTime('UTC')," +
 			" updated_at DateTime('UTC'), resolved_at DateTime('UTC'), notified_at DateTime('UTC')," +
 			" window String, observed Float64, expected Float64, ratio Float64, p_value Float64, score Float64," +
 			" method String, baseline String, share Float64, expected_share Float64, share_p_value Float64," +
-			" explanation String, version UInt64)" +
-			" ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(fired_at) ORDER BY (fired_at, id)"}
+			" explanation String, version UInt64",
+			kind: "ReplacingMergeTree", args: "version", keys: "PARTITION BY toYYYYMM(fired_at) ORDER BY (fired_at, id)",
+			// All versions of an alert on one shard, where FINAL collapses them.
+			shardBy: "cityHash64(id)"})
 	}})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -12,15 +13,22 @@ import (
 // reserved for this area; none is needed yet: retention is applied at run
 // time because its limits come from configuration.)
 
-// Mutate runs an ALTER TABLE … DELETE/UPDATE on s and returns once it has
-// been applied, on every engine (old servers lack mutations_sync and are
-// polled), so that the caller's next query sees its effect.
+// Mutate runs stmt, an ALTER TABLE <s.Table(name)> DELETE/UPDATE …, and
+// returns once it has been applied, on every engine (old servers lack
+// mutations_sync and are polled), so that the caller's next query sees its
+// effect. On a cluster it runs ON CLUSTER on the local tables behind the
+// Distributed one.
 func Mutate(ctx context.Context, s Store, stmt string) error {
 	c, ok := s.(*common)
 	if !ok {
 		return fmt.Errorf("store: Mutate needs a store from this package, got %T", s)
 	}
-	return c.mutate(ctx, stmt)
+	rest, isAlter := strings.CutPrefix(stmt, "ALTER TABLE "+c.Table(""))
+	name, action, ok := strings.Cut(rest, " ")
+	if !isAlter || !ok || name == "" {
+		return fmt.Errorf("store: Mutate wants ALTER TABLE %s<table> …, got %q", c.Table(""), stmt)
+	}
+	return c.mutate(ctx, name, action)
 }
 
 // Retention is how long each kind of data is kept; zero keeps it forever.
@@ -49,15 +57,15 @@ func ApplyRetention(ctx context.Context, s Store, r Retention, now time.Time) ([
 		}
 		days := int((t.keep + 24*time.Hour - 1) / (24 * time.Hour))
 		if c.caps.ttl {
-			if err := c.exec(ctx, fmt.Sprintf("ALTER TABLE %s MODIFY TTL %s + INTERVAL %d DAY", c.Table(t.table), t.column, days)); err != nil {
+			if err := c.exec(ctx, c.alter(t.table, fmt.Sprintf("MODIFY TTL %s + INTERVAL %d DAY", t.column, days))); err != nil {
 				return done, fmt.Errorf("retention of %s: %w", t.table, err)
 			}
 			done = append(done, fmt.Sprintf("%s: TTL %d days", t.table, days))
 			continue
 		}
 		cutoff := now.UTC().AddDate(0, 0, -days)
-		rows, err := c.queryJSON(ctx, "SELECT DISTINCT partition_id AS p FROM system.parts WHERE active AND database = "+Quote(c.db)+
-			" AND table = "+Quote(t.table)+" AND partition_id < "+Quote(cutoff.Format("200601"))+" ORDER BY p")
+		rows, err := c.queryJSON(ctx, "SELECT DISTINCT partition_id AS p FROM "+c.system("parts")+" WHERE active AND database = "+Quote(c.db)+
+			" AND table = "+Quote(c.localName(t.table))+" AND partition_id < "+Quote(cutoff.Format("200601"))+" ORDER BY p")
 		if err != nil {
 			return done, fmt.Errorf("retention of %s: list partitions: %w", t.table, err)
 		}
@@ -70,7 +78,7 @@ func ApplyRetention(ctx context.Context, s Store, r Retention, now time.Time) ([
 			if err != nil {
 				return done, fmt.Errorf("retention of %s: unexpected partition %q", t.table, p.P)
 			}
-			if err := c.exec(ctx, "ALTER TABLE "+c.Table(t.table)+" DROP PARTITION "+strconv.Itoa(month)); err != nil {
+			if err := c.exec(ctx, c.alter(t.table, "DROP PARTITION "+strconv.Itoa(month))); err != nil {
 				return done, fmt.Errorf("retention of %s: drop partition %s: %w", t.table, p.P, err)
 			}
 			done = append(done, fmt.Sprintf("%s: dropped partition %s", t.table, p.P))

@@ -150,9 +150,10 @@ func QuoteList(ss []string) string {
 // common implements the engine-independent parts of Store on top of an engine.
 type common struct {
 	engine
-	db   string
-	info Info
-	caps capabilities
+	db      string
+	cluster string // store.cluster: "" on one server (see cluster.go)
+	info    Info
+	caps    capabilities
 }
 
 // engine is the small surface each ClickHouse flavour provides.

@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/config"
+)
+
+// recorder is an engine that records statements instead of running them.
+// Queries answer no rows, but for counts of mentions: {"n": n} (Retract's
+// row count). The mutation poll thus sees no mutation left to do.
+type recorder struct {
+	stmts   []string
+	queries []string
+	n       int
+}
+
+func (r *recorder) exec(_ context.Context, q string) error { r.stmts = append(r.stmts, q); return nil }
+func (r *recorder) queryJSON(_ context.Context, q string) ([]json.RawMessage, error) {
+	r.queries = append(r.queries, q)
+	if !strings.HasPrefix(q, "SELECT count() AS n FROM `ewom`.mentions ") {
+		return nil, nil
+	}
+	b, _ := json.Marshal(map[string]int{"n": r.n})
+	return []json.RawMessage{b}, nil
+}
+func (r *recorder) insertRows(context.Context, string, []Row) error { return nil }
+func (r *recorder) ping(context.Context) error                      { return nil }
+func (r *recorder) close() error                                    { return nil }
+
+func recordingStore(t *testing.T, version, cluster string) (*common, *recorder) {
+	t.Helper()
+	caps, err := detectCapabilities(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{}
+	return &common{engine: r, db: "ewom", cluster: cluster, caps: caps}, r
+}
+
+const (
+	on      = " ON CLUSTER `prod`"
+	replica = "'{replica}'"
+)
+
+func shardPath(table string) string {
+	return "'/clickhouse/tables/{shard}/ewom/" + table + "', " + replica
+}
+
+func TestClusterMigrationDDL(t *testing.T) {
+	c, r := recordingStore(t, "24.8.1", "prod")
+	if _, err := c.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Each table: Replicated local table, then the Distributed one with its sharding key.
+	sharded := []struct{ table, engine, key string }{
+		{"mentions", "ReplicatedReplacingMergeTree(" + shardPath("mentions") + ", version)", "cityHash64(mention_id)"},
+		{"mention_ids", "ReplicatedReplacingMergeTree(" + shardPath("mention_ids") + ")", "cityHash64(mention_id)"},
+		{"mentions_5m", "ReplicatedSummingMergeTree(" + shardPath("mentions_5m") + ")", "rand()"},
+		{"alerts", "ReplicatedReplacingMergeTree(" + shardPath("alerts") + ", version)", "cityHash64(id)"},
+		{"label_corrections", "ReplicatedReplacingMergeTree(" + shardPath("label_corrections") + ", version)", "cityHash64(mention_id)"},
+	}
+	want := []string{
+		"CREATE DATABASE IF NOT EXISTS `ewom`" + on,
+		"CREATE TABLE IF NOT EXISTS `ewom`.schema_migrations" + on + " (version UInt32, name String, applied_at DateTime('UTC'))" +
+			" ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/ewom/schema_migrations', '{shard}-{replica}') ORDER BY version",
+	}
+	for _, s := range sharded {
+		want = append(want,
+			"CREATE TABLE IF NOT EXISTS `ewom`."+s.table+"_local"+on+" (…) ENGINE = "+s.engine+" …",
+			"CREATE TABLE IF NOT EXISTS `ewom`."+s.table+on+" AS `ewom`."+s.table+"_local"+
+				" ENGINE = Distributed('prod', 'ewom', '"+s.table+"_local', "+s.key+")")
+	}
+	want = append(want,
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mention_ids_mv"+on+" TO `ewom`.mention_ids_local AS SELECT mention_id, published_at FROM `ewom`.mentions_local",
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv"+on+" TO `ewom`.mentions_5m_local AS SELECT … FROM `ewom`.mentions_local GROUP BY …",
+	)
+	var got []string
+	for _, s := range r.stmts {
+		if strings.HasPrefix(s, "INSERT INTO `ewom`.schema_migrations ") {
+			continue
+		}
+		got = append(got, s)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d DDL statements, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for _, w := range want {
+		if !containsMatch(got, w) {
+			t.Errorf("no statement matches\n  %s\nin\n  %s", w, strings.Join(got, "\n  "))
+		}
+	}
+	// Every statement but the record of an applied migration is ON CLUSTER.
+	for _, s := range r.stmts {
+		if !strings.Contains(s, on) && !strings.HasPrefix(s, "INSERT INTO `ewom`.schema_migrations ") {
+			t.Errorf("not ON CLUSTER: %s", s)
+		}
+	}
+}
+
+// containsMatch reports whether a statement matches pattern, where "…"
+// stands for any text.
+func containsMatch(stmts []string, pattern string) bool {
+	parts := strings.Split(pattern, "…")
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	re := regexp.MustCompile("^" + strings.Join(parts, "(?s:.*)") + "$")
+	return slices.ContainsFunc(stmts, re.MatchString)
+}
+
+func TestSingleServerMigrationDDLHasNoClusterParts(t *testing.T) {
+	c, r := recordingStore(t, "24.8.1", "")
+	if _, err := c.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.stmts {
+		for _, bad := range []string{"ON CLUSTER", "_local", "Replicated", "Distributed"} {
+			if strings.Contains(s, bad) {
+				t.Errorf("%q in single-server DDL: %s", bad, s)
+			}
+		}
+	}
+	for _, w := range []string{
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions (…) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(published_at) ORDER BY (brand, published_at, mention_id)",
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_5m (…) ENGINE = SummingMergeTree PARTITION BY …",
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv TO `ewom`.mentions_5m AS SELECT … FROM `ewom`.mentions GROUP BY …",
+	} {
+		if !containsMatch(r.stmts, w) {
+			t.Errorf("no statement matches\n  %s\nin\n  %s", w, strings.Join(r.stmts, "\n  "))
+		}
+	}
+}
+
+func TestClusterMutationsAndRetentionTargetLocalTables(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		version, mutationsTable string
+		sync                    bool
+	}{
+		{"24.8.1", "", true},
+		{"19.3.4", "cluster('prod', system, mutations)", false},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			c, r := recordingStore(t, tc.version, "prod")
+			r.n = 2 // rows to retract
+			if n, err := c.Retract(ctx, []string{"m1"}, 7); err != nil || n != 2 {
+				t.Fatalf("Retract: %d, %v", n, err)
+			}
+			if err := Mutate(ctx, c, "ALTER TABLE `ewom`.alerts UPDATE explanation = '' WHERE id = 'a'"); err != nil {
+				t.Fatal(err)
+			}
+			settings := ""
+			if tc.sync {
+				settings = " SETTINGS mutations_sync = 2"
+			}
+			want := []string{
+				// The rollup subtraction goes through the Distributed tables.
+				"INSERT INTO `ewom`.mentions_5m (…) SELECT … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 GROUP BY …",
+				"ALTER TABLE `ewom`.mentions_local" + on + " DELETE WHERE mention_id IN ('m1') AND version <= 7" + settings,
+				"ALTER TABLE `ewom`.alerts_local" + on + " UPDATE explanation = '' WHERE id = 'a'" + settings,
+			}
+			if len(r.stmts) != len(want) {
+				t.Fatalf("statements:\n%s", strings.Join(r.stmts, "\n"))
+			}
+			for i, w := range want {
+				if !containsMatch(r.stmts[i:i+1], w) {
+					t.Errorf("statement %d:\n  %s\nwant\n  %s", i, r.stmts[i], w)
+				}
+			}
+			polled := false
+			for _, q := range r.queries {
+				polled = polled || strings.Contains(q, "mutations")
+				if strings.Contains(q, "system.mutations") && !strings.Contains(q, tc.mutationsTable) {
+					t.Errorf("poll reads one server's mutations: %s", q)
+				}
+			}
+			if polled != !tc.sync {
+				t.Errorf("polled system.mutations: %v, want %v (%v)", polled, !tc.sync, r.queries)
+			}
+		})
+	}
+}
+
+func TestClusterRetention(t *testing.T) {
+	ctx := context.Background()
+	keep := Retention{Mentions: 90 * 24 * time.Hour}
+	c, r := recordingStore(t, "24.8.1", "prod")
+	if _, err := ApplyRetention(ctx, c, keep, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if want := "ALTER TABLE `ewom`.mentions_local" + on + " MODIFY TTL published_at + INTERVAL 90 DAY"; len(r.stmts) != 1 || r.stmts[0] != want {
+		t.Errorf("TTL statements %q, want %q", r.stmts, want)
+	}
+	// Without TTL, partitions are listed on every shard, of the local table.
+	c, r = recordingStore(t, "18.16.1", "prod")
+	if _, err := ApplyRetention(ctx, c, keep, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.queries) != 1 || !strings.Contains(r.queries[0], "FROM cluster('prod', system, parts) WHERE") ||
+		!strings.Contains(r.queries[0], "table = 'mentions_local'") {
+		t.Errorf("partition listing %q", r.queries)
+	}
+}
+
+func TestMutateRejectsOtherStatements(t *testing.T) {
+	c, r := recordingStore(t, "24.8.1", "prod")
+	for _, stmt := range []string{"DELETE FROM `ewom`.alerts WHERE 1", "ALTER TABLE `other`.alerts DELETE WHERE 1", "ALTER TABLE `ewom`.alerts"} {
+		if err := Mutate(context.Background(), c, stmt); err == nil {
+			t.Errorf("Mutate(%q) accepted", stmt)
+		}
+	}
+	if len(r.stmts) != 0 {
+		t.Errorf("ran %q", r.stmts)
+	}
+}
+
+func TestOpenRejectsClusterOnEmbeddedEngine(t *testing.T) {
+	_, err := Open(context.Background(), config.Store{Cluster: "prod"}, t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "store.dsn") {
+		t.Fatalf("Open with store.cluster and no dsn: %v, want an error naming store.dsn", err)
+	}
+}
