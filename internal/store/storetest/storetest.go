@@ -5,10 +5,12 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,7 +62,7 @@ func OnServer(t testing.TB) store.Store {
 	t.Helper()
 	sharedMu.Lock()
 	if sharedServer == nil {
-		srv, err := startServer(os.TempDir())
+		srv, err := startServer(os.TempDir(), nil)
 		if err != nil {
 			sharedMu.Unlock()
 			t.Fatalf("ClickHouse server: %v", err)
@@ -121,12 +123,113 @@ type Server struct {
 // test ends. Tests may Stop and Start it to simulate an outage.
 func RunServer(t testing.TB) *Server {
 	t.Helper()
-	srv, err := startServer(t.TempDir())
+	srv, err := startServer(t.TempDir(), nil)
 	if err != nil {
 		t.Fatalf("ClickHouse server: %v", err)
 	}
 	t.Cleanup(srv.Stop)
 	return srv
+}
+
+// RunCluster starts a one-node ClickHouse cluster named name for one test:
+// a ZooKeeper server and a ClickHouse server whose <remote_servers> lists
+// itself as the single shard and replica, with {shard} and {replica} macros
+// and distributed DDL, so that store.cluster migrations run on it. Both are
+// stopped when the test ends.
+func RunCluster(t testing.TB, name string) *Server {
+	t.Helper()
+	zk, err := startZooKeeper(t.TempDir())
+	if err != nil {
+		t.Fatalf("ZooKeeper: %v", err)
+	}
+	t.Cleanup(zk.stop)
+	interserver, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := startServer(t.TempDir(), func(port int) string {
+		return fmt.Sprintf(`  <interserver_http_host>127.0.0.1</interserver_http_host>
+  <interserver_http_port>%[1]d</interserver_http_port>
+  <remote_servers><%[2]s><shard><internal_replication>true</internal_replication>
+    <replica><host>127.0.0.1</host><port>%[3]d</port></replica>
+  </shard></%[2]s></remote_servers>
+  <macros><shard>01</shard><replica>r1</replica></macros>
+  <zookeeper><node><host>127.0.0.1</host><port>%[4]d</port></node></zookeeper>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+`, interserver, name, port, zk.port)
+	})
+	if err != nil {
+		t.Fatalf("ClickHouse server: %v", err)
+	}
+	t.Cleanup(srv.Stop)
+	return srv
+}
+
+// zooKeeper is a standalone ZooKeeper server (the Debian zookeeper package).
+type zooKeeper struct {
+	port int
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+const zooKeeperJar = "/usr/share/java/zookeeper.jar"
+
+func startZooKeeper(dir string) (*zooKeeper, error) {
+	if _, err := os.Stat(zooKeeperJar); err != nil {
+		return nil, fmt.Errorf("%s not found: install it with 'apt-get install zookeeper' (needs java)", zooKeeperJar)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	out, err := os.Create(filepath.Join(dir, "zookeeper.log"))
+	if err != nil {
+		return nil, err
+	}
+	zk := &zooKeeper{port: port, done: make(chan struct{})}
+	zk.cmd = exec.Command("java", "-Dzookeeper.admin.enableServer=false", "-cp", zooKeeperJar,
+		"org.apache.zookeeper.server.ZooKeeperServerMain", strconv.Itoa(port), filepath.Join(dir, "data"))
+	zk.cmd.Stdout, zk.cmd.Stderr = out, out
+	if err := zk.cmd.Start(); err != nil {
+		out.Close()
+		return nil, fmt.Errorf("start ZooKeeper: %w", err)
+	}
+	go func() { _ = zk.cmd.Wait(); out.Close(); close(zk.done) }()
+	// It listens before it serves: wait until it reports its mode.
+	deadline := time.Now().Add(60 * time.Second)
+	for !zk.serving() {
+		select {
+		case <-zk.done:
+		case <-time.After(200 * time.Millisecond):
+			if time.Now().Before(deadline) {
+				continue
+			}
+		}
+		zk.stop()
+		log, _ := os.ReadFile(filepath.Join(dir, "zookeeper.log"))
+		return nil, fmt.Errorf("ZooKeeper did not serve on port %d: %s", port, lastLines(string(log), 5))
+	}
+	return zk, nil
+}
+
+// serving asks the srvr command whether ZooKeeper serves requests.
+func (zk *zooKeeper) serving() bool {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", zk.port), time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte("srvr")); err != nil {
+		return false
+	}
+	out, _ := io.ReadAll(c)
+	return strings.Contains(string(out), "Mode: standalone")
+}
+
+func (zk *zooKeeper) stop() {
+	_ = zk.cmd.Process.Kill()
+	<-zk.done
 }
 
 // DSN returns the server's address for database db ("" = ewom).
@@ -149,7 +252,9 @@ func serverBinary() (string, error) {
 	return "", fmt.Errorf("clickhouse-server not found: install it with 'apt-get install clickhouse-server' (the .ci/run script does)")
 }
 
-func startServer(parent string) (*Server, error) {
+// startServer starts a server with its data in a new directory under parent;
+// extra, when not nil, adds elements to its config.xml given its TCP port.
+func startServer(parent string, extra func(port int) string) (*Server, error) {
 	dir, err := os.MkdirTemp(parent, "clickhouse-")
 	if err != nil {
 		return nil, err
@@ -161,6 +266,10 @@ func startServer(parent string) (*Server, error) {
 	httpPort, err := freePort()
 	if err != nil {
 		return nil, err
+	}
+	extraConfig := ""
+	if extra != nil {
+		extraConfig = extra(port)
 	}
 	cfg := fmt.Sprintf(`<?xml version="1.0"?>
 <yandex>
@@ -177,8 +286,8 @@ func startServer(parent string) (*Server, error) {
   <default_database>default</default_database>
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>100</max_concurrent_queries>
-</yandex>
-`, dir, port, httpPort)
+%[4]s</yandex>
+`, dir, port, httpPort, extraConfig)
 	users := `<?xml version="1.0"?>
 <yandex>
   <profiles><default></default></profiles>
