@@ -22,6 +22,7 @@ ensure_chdb() {
 }
 
 ensure_test_deps() {
-  apt_install clickhouse-server chromium prometheus prometheus-alertmanager ca-certificates
+  # zookeeper: the one-node ClickHouse cluster test (Replicated tables need it on 18.16)
+  apt_install clickhouse-server chromium prometheus prometheus-alertmanager zookeeper ca-certificates
   ensure_chdb
 }
