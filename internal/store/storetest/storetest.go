@@ -154,7 +154,8 @@ func RunCluster(t testing.TB, name string) *Server {
     <replica><host>127.0.0.1</host><port>%[3]d</port></replica>
   </shard></%[2]s></remote_servers>
   <macros><shard>01</shard><replica>r1</replica></macros>
-  <zookeeper><node><host>127.0.0.1</host><port>%[4]d</port></node></zookeeper>
+  <zookeeper><node><host>127.0.0.1</host><port>%[4]d</port></node>
+    <session_timeout_ms>30000</session_timeout_ms><operation_timeout_ms>10000</operation_timeout_ms></zookeeper>
   <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
 `, interserver, name, port, zk.port)
 	})
@@ -162,6 +163,22 @@ func RunCluster(t testing.TB, name string) *Server {
 		t.Fatalf("ClickHouse server: %v", err)
 	}
 	t.Cleanup(srv.Stop)
+	// 18.16 crashes on distributed DDL while its ZooKeeper session is not
+	// up: wait until the server reads ZooKeeper.
+	s, err := store.OpenServer(context.Background(), srv.DSN(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, err := s.Query(context.Background(), "SELECT name FROM system.zookeeper WHERE path = '/'")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ClickHouse server does not reach ZooKeeper: %v", err)
+		}
+	}
 	return srv
 }
 
