@@ -88,3 +88,13 @@ func TestSourceDecodeIsStrict(t *testing.T) {
 		t.Fatalf("decode err = %v", err)
 	}
 }
+
+func TestClusterNeedsAServerDSN(t *testing.T) {
+	_, err := Load(write(t, "store: {cluster: analytics}\n"))
+	if err == nil || !strings.Contains(err.Error(), "store.cluster") {
+		t.Fatalf("cluster without a server DSN: err = %v", err)
+	}
+	if _, err := Load(write(t, "store: {cluster: analytics, dsn: \"clickhouse://u@ch:9000/ewom\"}\n")); err != nil {
+		t.Fatalf("cluster with a DSN: %v", err)
+	}
+}
