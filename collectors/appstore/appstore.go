@@ -63,13 +63,9 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 	if o.MaxPages <= 0 || o.MaxPages > 10 {
 		o.MaxPages = 10
 	}
-	h, err := env.HTTP(o.HTTPOptions)
+	h, base, err := env.HTTPAt(o.HTTPOptions, o.BaseURL)
 	if err != nil {
 		return nil, err
-	}
-	base, err := h.CheckURL(strings.TrimRight(o.BaseURL, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("base_url: %w", err)
 	}
 	c := &Collector{http: h, base: base, maxPages: o.MaxPages}
 	for i, a := range o.Apps {

@@ -12,7 +12,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/mention"
@@ -48,13 +47,9 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 	if o.BaseURL == "" {
 		return nil, errors.New("base_url: required (the forum's address)")
 	}
-	h, err := env.HTTP(o.HTTPOptions)
+	h, base, err := env.HTTPAt(o.HTTPOptions, o.BaseURL)
 	if err != nil {
 		return nil, err
-	}
-	base, err := h.CheckURL(strings.TrimRight(o.BaseURL, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("base_url: %w", err)
 	}
 	c := &Collector{http: h, base: base, queries: o.Queries, header: http.Header{}, maxPages: o.MaxPages}
 	c.latest = len(o.Queries) == 0

@@ -63,13 +63,9 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 	if o.MaxPages <= 0 {
 		o.MaxPages = 10
 	}
-	h, err := env.HTTP(o.HTTPOptions)
+	h, base, err := env.HTTPAt(o.HTTPOptions, o.BaseURL)
 	if err != nil {
 		return nil, err
-	}
-	base, err := h.CheckURL(strings.TrimRight(o.BaseURL, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("base_url: %w", err)
 	}
 	return &Collector{http: h, log: env.Logger, search: base.JoinPath("api/v1/search_by_date"), queries: o.Queries, tags: o.Tags, maxPages: o.MaxPages}, nil
 }

@@ -65,13 +65,9 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 	if o.MaxPages <= 0 {
 		o.MaxPages = 5
 	}
-	h, err := env.HTTP(o.HTTPOptions)
+	h, base, err := env.HTTPAt(o.HTTPOptions, o.BaseURL)
 	if err != nil {
 		return nil, err
-	}
-	base, err := h.CheckURL(strings.TrimRight(o.BaseURL, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("base_url: %w", err)
 	}
 	c := &Collector{http: h, search: base.JoinPath("2.3/search/advanced"), site: o.Site, queries: o.Queries,
 		tagged: strings.Join(o.Tagged, ";"), maxPages: o.MaxPages}

@@ -16,7 +16,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +109,20 @@ func RegisterTyped[O any, C Collector](typ string, build func(env *Env, o O) (C,
 		}
 		return c, nil
 	})
+}
+
+// HTTPAt returns the guarded client and the checked base URL of a source
+// that talks to one API; a refused base URL is reported as base_url.
+func (e *Env) HTTPAt(o HTTPOptions, baseURL string) (*HTTP, *url.URL, error) {
+	h, err := e.HTTP(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	base, err := h.CheckURL(strings.TrimRight(baseURL, "/"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("base_url: %w", err)
+	}
+	return h, base, nil
 }
 
 // Factory builds a collector from its configuration. It should decode the
