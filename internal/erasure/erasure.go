@@ -124,18 +124,9 @@ func (t Target) mentionIDs(ctx context.Context) ([]string, error) {
 // hasTable reports whether the store has a table (areas migrate
 // independently, so an old database may lack one).
 func (t Target) hasTable(ctx context.Context, name string) (bool, error) {
-	rows, err := t.Store.Query(ctx, "SELECT count() AS n FROM system.tables WHERE database = "+
+	n, err := t.count(ctx, "SELECT count() AS n FROM system.tables WHERE database = "+
 		store.Quote(t.Store.Info().Database)+" AND name = "+store.Quote(name))
-	if err != nil {
-		return false, err
-	}
-	var v struct{ N int }
-	if len(rows) == 1 {
-		if err := json.Unmarshal(rows[0], &v); err != nil {
-			return false, err
-		}
-	}
-	return v.N > 0, nil
+	return n > 0, err
 }
 
 func (t Target) count(ctx context.Context, q string) (int, error) {
