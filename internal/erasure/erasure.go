@@ -1,6 +1,6 @@
 // Package erasure implements the GDPR rights for authors of mentions: erase
 // everything stored about an author (ewom forget) and export it (ewom
-// forget --export).
+// export).
 //
 // Where an author's data lives:
 //   - mentions: the rows themselves (handle, name, URL, text, raw JSON);
