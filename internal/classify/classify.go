@@ -136,7 +136,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	}
 
 	var found []*brandMatcher
-	author := accountKey(m)
+	author, host := accountKey(m), hostOf(m.URL)
 	for _, b := range c.brands {
 		matched, ok := b.find(lowerTitle, c.t.anyInfl)
 		if !ok && author != "" && b.accounts[author] {
@@ -145,10 +145,8 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 		if !ok {
 			matched, ok = b.find(lowerText, c.t.anyInfl)
 		}
-		if !ok {
-			if host := hostOf(m.URL); host != "" {
-				matched, ok = b.ownsHost(host)
-			}
+		if !ok && host != "" {
+			matched, ok = b.ownsHost(host)
 		}
 		if ok {
 			found = append(found, b)
@@ -158,7 +156,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	}
 
 	cues := c.scanCues(toks, tr)
-	tp := c.touchpoint(m, author, toks, &cues, found, tr)
+	tp := c.touchpoint(m, author, host, toks, &cues, found, tr)
 	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
 	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
 	cl.JourneyStage = journeyStage(&cues, tp.touchpoint, tr)

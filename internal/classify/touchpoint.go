@@ -59,17 +59,17 @@ type touchpointResult struct {
 	undisclosed        bool
 }
 
-func (c *Classifier) touchpoint(m *mention.Mention, author string, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
+func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
 	if cues.disclosure != "" {
 		return touchpointResult{paid, "paid: disclosure marker \"" + cues.disclosure + "\"", false}
 	}
 	if param, ok := paidTracking(m.URL, toks); ok {
 		return touchpointResult{paid, "paid: tracking parameter " + param, false}
 	}
-	if r, ok := c.ownedBy(m, author); ok {
+	if r, ok := c.ownedBy(m, author, host); ok {
 		return touchpointResult{owned, r, false}
 	}
-	res := c.earnedOrShared(m)
+	res := c.earnedOrShared(m, host)
 	// Flag a post about a brand that sells without saying so (Finnish
 	// Consumer Ombudsman: marketing must be recognisable as marketing).
 	if len(found) > 0 && cues.commercial >= 2 {
@@ -172,8 +172,8 @@ func isAffiliateURL(raw string) bool {
 }
 
 // ownedBy reports whether the mention comes from a brand's own account
-// (author, as from accountKey) or site.
-func (c *Classifier) ownedBy(m *mention.Mention, author string) (string, bool) {
+// (author, as from accountKey) or site (host, as hostOf(m.URL)).
+func (c *Classifier) ownedBy(m *mention.Mention, author, host string) (string, bool) {
 	if author != "" {
 		for _, b := range c.brands {
 			if b.accounts[author] {
@@ -181,8 +181,7 @@ func (c *Classifier) ownedBy(m *mention.Mention, author string) (string, bool) {
 			}
 		}
 	}
-	for _, raw := range []string{m.URL, m.Author.URL} {
-		host := hostOf(raw)
+	for _, host := range [...]string{host, hostOf(m.Author.URL)} {
 		if host == "" {
 			continue
 		}
@@ -205,8 +204,8 @@ func accountKey(m *mention.Mention) string {
 	return strings.ToLower(strings.TrimSpace(m.Source)) + ":@" + h
 }
 
-func (c *Classifier) earnedOrShared(m *mention.Mention) touchpointResult {
-	if host := hostOf(m.URL); host != "" {
+func (c *Classifier) earnedOrShared(m *mention.Mention, host string) touchpointResult {
+	if host != "" {
 		h := strings.TrimPrefix(host, "www.")
 		for h != "" {
 			if what, ok := earnedHosts[h]; ok {
