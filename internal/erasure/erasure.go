@@ -216,12 +216,9 @@ func (t Target) scrubExplanation(explanation string, ids []string) (string, erro
 	}
 	kept := samples[:0]
 	for _, s := range samples {
-		id, _ := s["id"].(string)
-		author, _ := s["author"].(string)
-		if slices.Contains(ids, id) || t.matches(author) {
-			continue
+		if !t.isAuthors(s, ids) {
+			kept = append(kept, s)
 		}
-		kept = append(kept, s)
 	}
 	b, err := json.Marshal(kept)
 	if err != nil {
@@ -230,6 +227,14 @@ func (t Target) scrubExplanation(explanation string, ids []string) (string, erro
 	doc["mentions"] = b
 	out, err := json.Marshal(doc)
 	return string(out), err
+}
+
+// isAuthors reports whether an alert explanation's sample is one of the
+// author's mentions: by its id, or by its author.
+func (t Target) isAuthors(sample map[string]any, ids []string) bool {
+	id, _ := sample["id"].(string)
+	author, _ := sample["author"].(string)
+	return slices.Contains(ids, id) || t.matches(author)
 }
 
 func (t Target) matches(handle string) bool {

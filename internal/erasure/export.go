@@ -69,9 +69,7 @@ func ExportAuthor(ctx context.Context, t Target) (Export, error) {
 				continue
 			}
 			for _, s := range doc.Mentions {
-				id, _ := s["id"].(string)
-				author, _ := s["author"].(string)
-				if slices.Contains(ids, id) || t.matches(author) {
+				if t.isAuthors(s, ids) {
 					e.AlertSamples = append(e.AlertSamples, AlertSample{AlertID: v.ID, Sample: s})
 				}
 			}
