@@ -58,25 +58,25 @@ func newAuthorFlags(env *cliEnv, name string) authorFlags {
 		author: fs.String("author", "", "the author's handle as collected, e.g. @moona@mastodon.social (mapped to its pseudonym when privacy.pseudonymize_authors is on)")}
 }
 
-// parse parses args and loads the config.
-func (f authorFlags) parse(args []string) (config.Config, error) {
+// open parses args, loads the config and opens the author's target; the
+// returned function closes it.
+func (f authorFlags) open(ctx context.Context, env *cliEnv, args []string) (erasure.Target, func(), error) {
 	if err := parseFlags(f.fs, args); err != nil {
-		return config.Config{}, err
+		return erasure.Target{}, nil, err
 	}
 	if *f.author == "" {
-		return config.Config{}, usagef("--author is required")
+		return erasure.Target{}, nil, usagef("--author is required")
 	}
-	return loadConfig(*f.config)
+	cfg, err := loadConfig(*f.config)
+	if err != nil {
+		return erasure.Target{}, nil, err
+	}
+	return authorTarget(ctx, cfg, *f.author, newLogger(env.stderr, cfg.LogLevel))
 }
 
 func runForget(ctx context.Context, env *cliEnv, args []string) error {
 	f := newAuthorFlags(env, "forget")
-	cfg, err := f.parse(args)
-	author := *f.author
-	if err != nil {
-		return err
-	}
-	t, closeAll, err := authorTarget(ctx, cfg, author, newLogger(env.stderr, cfg.LogLevel))
+	t, closeAll, err := f.open(ctx, env, args)
 	if err != nil {
 		return err
 	}
@@ -89,18 +89,13 @@ func runForget(ctx context.Context, env *cliEnv, args []string) error {
 	return enc.Encode(struct {
 		Author string `json:"author"`
 		erasure.Report
-	}{author, rep})
+	}{*f.author, rep})
 }
 
 func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	f := newAuthorFlags(env, "export")
 	out := f.fs.String("out", "-", "write the JSON here (- for stdout)")
-	cfg, err := f.parse(args)
-	author := *f.author
-	if err != nil {
-		return err
-	}
-	t, closeAll, err := authorTarget(ctx, cfg, author, newLogger(env.stderr, cfg.LogLevel))
+	t, closeAll, err := f.open(ctx, env, args)
 	if err != nil {
 		return err
 	}
