@@ -40,10 +40,19 @@ func ExportAuthor(ctx context.Context, t Target) (Export, error) {
 		t.handleList()+" ORDER BY published_at, mention_id, brand"); err != nil {
 		return e, fmt.Errorf("read the author's mentions: %w", err)
 	}
-	ids, err := t.mentionIDs(ctx)
-	if err != nil {
-		return e, err
+	// The author's mention ids, from the rows just read.
+	ids := make([]string, 0, len(e.Mentions))
+	for _, raw := range e.Mentions {
+		var v struct {
+			MentionID string `json:"mention_id"`
+		}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return e, err
+		}
+		ids = append(ids, v.MentionID)
 	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	if ok, err := t.hasTable(ctx, "label_corrections"); err != nil {
 		return e, err
 	} else if ok && len(ids) > 0 {
