@@ -176,12 +176,7 @@ func (c *Collector) walk(ctx context.Context, out collector.Output, since string
 			break
 		}
 	}
-	slices.SortFunc(fresh, func(a, b item) int {
-		if collector.IDLess(a.id, b.id) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(fresh, func(a, b item) int { return collector.CompareIDs(a.id, b.id) })
 	next := since
 	for _, it := range fresh {
 		if err := out.Emit(it.m); err != nil {

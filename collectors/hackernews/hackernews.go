@@ -178,16 +178,7 @@ func (c *Collector) collectQuery(ctx context.Context, query string, cur *cursor,
 
 // byTime orders hits oldest first, by id within a second.
 func byTime(a, b Hit) int {
-	if c := cmp.Compare(a.CreatedAtI, b.CreatedAtI); c != 0 {
-		return c
-	}
-	switch {
-	case collector.IDLess(a.ObjectID, b.ObjectID):
-		return -1
-	case collector.IDLess(b.ObjectID, a.ObjectID):
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(a.CreatedAtI, b.CreatedAtI), collector.CompareIDs(a.ObjectID, b.ObjectID))
 }
 
 // fetchWindow pages through w newest first, spending at most *pages

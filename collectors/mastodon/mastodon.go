@@ -169,7 +169,7 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 			return nil
 		}
 		// Oldest first, so a checkpoint covers everything before it.
-		slices.SortFunc(statuses, func(a, b Status) int { return compareIDs(a.ID, b.ID) })
+		slices.SortFunc(statuses, func(a, b Status) int { return collector.CompareIDs(a.ID, b.ID) })
 		for _, s := range statuses {
 			if since != "" && !collector.IDLess(since, s.ID) {
 				out.Skip("seen")
@@ -206,16 +206,6 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 		next = *prev
 	}
 	return nil
-}
-
-func compareIDs(a, b string) int {
-	switch {
-	case collector.IDLess(a, b):
-		return -1
-	case collector.IDLess(b, a):
-		return 1
-	}
-	return 0
 }
 
 func readBody(resp *http.Response) ([]byte, error) {

@@ -13,6 +13,17 @@ func IDLess(a, b string) bool {
 	return a < b
 }
 
+// CompareIDs is IDLess as a three-way comparison for slices.SortFunc.
+func CompareIDs(a, b string) int {
+	switch {
+	case IDLess(a, b):
+		return -1
+	case IDLess(b, a):
+		return 1
+	}
+	return 0
+}
+
 // MaxID returns the larger of two numeric string ids ("" is smallest).
 func MaxID(a, b string) string {
 	if IDLess(a, b) {
