@@ -141,14 +141,8 @@ func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	id := r.PathValue("id")
-	rows, err := s.findRows(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if len(rows) == 0 {
-		writeError(w, http.StatusNotFound, "no mention with this id")
+	id, rows, ok := s.pathRows(w, r)
+	if !ok {
 		return
 	}
 	prev, err := s.corrections(r.Context(), " WHERE mention_id = "+store.Quote(id))

@@ -295,20 +295,31 @@ func (s *Server) findRows(ctx context.Context, id string) ([]storedRow, error) {
 		" ORDER BY version DESC LIMIT 1 BY mention_id, brand")
 }
 
-func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
+// pathRows reads the brand rows of the mention named by the path's {id};
+// without any it answers the request (404 or a store error) and returns false.
+func (s *Server) pathRows(w http.ResponseWriter, r *http.Request) (string, []storedRow, bool) {
 	id := r.PathValue("id")
 	rows, err := s.findRows(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return id, nil, false
 	}
 	if len(rows) == 0 {
 		writeError(w, http.StatusNotFound, "no mention with this id")
+		return id, nil, false
+	}
+	return id, rows, true
+}
+
+func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
+	id, rows, ok := s.pathRows(w, r)
+	if !ok {
 		return
 	}
 	row := rows[0]
+	brand := r.URL.Query().Get("brand")
 	for _, x := range rows { // prefer the requested brand's row
-		if x.Brand == r.URL.Query().Get("brand") {
+		if x.Brand == brand {
 			row = x
 		}
 	}
