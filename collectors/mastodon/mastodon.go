@@ -153,11 +153,8 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 		header.Set("Authorization", "Bearer "+c.token)
 	}
 	for page := 0; page < c.maxPages; page++ {
-		resp, err := c.http.Get(ctx, next.String(), header)
-		if err != nil {
-			return err
-		}
-		body, err := readBody(resp)
+		var body json.RawMessage
+		respHeader, err := c.http.GetJSON(ctx, next.String(), header, &body)
 		if err != nil {
 			return err
 		}
@@ -195,7 +192,7 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 		if firstRun {
 			return nil // newest page only: no backfill of the whole tag
 		}
-		prev := collector.LinkURL(resp.Header, &next, "prev")
+		prev := collector.LinkURL(respHeader, &next, "prev")
 		if prev == nil {
 			prev = &next
 			q := prev.Query()
@@ -206,15 +203,6 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 		next = *prev
 	}
 	return nil
-}
-
-func readBody(resp *http.Response) ([]byte, error) {
-	defer resp.Body.Close()
-	var raw json.RawMessage
-	if err := collector.DecodeJSON(resp, &raw); err != nil {
-		return nil, err
-	}
-	return raw, nil
 }
 
 // Status is a normalised status with the id used for paging.
