@@ -185,7 +185,7 @@ func (a *Alerts) validate(bad badFunc) {
 		}
 	}
 	if a.ExternalURL != "" {
-		if u, err := url.Parse(a.ExternalURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !isHTTPURL(a.ExternalURL) {
 			bad("alerts.external_url", "%q is not an http(s) URL", a.ExternalURL)
 		}
 	}
@@ -194,7 +194,7 @@ func (a *Alerts) validate(bad badFunc) {
 		if !contains([]string{"webhook", "slack", "alertmanager"}, n.Type) {
 			bad(np+".type", "%q is not one of webhook, slack, alertmanager", n.Type)
 		}
-		if u, err := url.Parse(n.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !isHTTPURL(n.URL) {
 			bad(np+".url", "%q is not an http(s) URL", n.URL)
 		}
 		if n.MinSeverity != "" && !contains(names, n.MinSeverity) {
@@ -204,4 +204,10 @@ func (a *Alerts) validate(bad badFunc) {
 			bad(np, "timeout and retries must not be negative")
 		}
 	}
+}
+
+// isHTTPURL reports whether s is an absolute http(s) URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
