@@ -116,14 +116,18 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 
 	det := c.t.lang.Detect(toks, m.Lang)
 	cl.Lang = det.Lang
-	tr.add("lang", "rule", det.Lang, det.Confidence, "declared "+orNone(m.Lang))
+	if tr != nil {
+		tr.add("lang", "rule", det.Lang, det.Confidence, "declared "+orNone(m.Lang))
+	}
 
 	code := det.Lang
 	if code == lang.Und && scoredLangs[det.Guess] {
 		// Too little text to name the language, but its words are scored
 		// with the likeliest lexicon rather than ignored.
 		code = det.Guess
-		tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
+		if tr != nil {
+			tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
+		}
 	}
 	if !scoredLangs[code] {
 		code = "" // emoji, emoticons and ratings only
@@ -132,7 +136,9 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	cl.Sentiment, cl.SentimentScore = sentimentOf(raw, hits, m.Rating, tr)
 	if code == "" && hits == 0 && m.Rating == nil {
 		cl.SentimentUnscored = true
-		tr.add("sentiment", "rule", "unscored", 0, "no lexicon for language "+det.Lang)
+		if tr != nil {
+			tr.add("sentiment", "rule", "unscored", 0, "no lexicon for language "+det.Lang)
+		}
 	}
 
 	var found []*brandMatcher

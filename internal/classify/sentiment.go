@@ -148,7 +148,9 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 	if st.exclaims > 0 && st.total != 0 {
 		emph := float64(min(st.exclaims, maxExclaims)) * exclaimStep
 		st.total += math.Copysign(emph, st.total)
-		tr.add("sentiment", "rule", "exclamation", math.Copysign(emph, st.total), strconv.Itoa(st.exclaims)+"x '!'")
+		if tr != nil {
+			tr.add("sentiment", "rule", "exclamation", math.Copysign(emph, st.total), strconv.Itoa(st.exclaims)+"x '!'")
+		}
 	}
 	return st
 }

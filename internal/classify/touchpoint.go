@@ -74,7 +74,9 @@ func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []
 	// Consumer Ombudsman: marketing must be recognisable as marketing).
 	if len(found) > 0 && cues.commercial >= 2 {
 		res.undisclosed = true
-		tr.add("touchpoint", "rule", "undisclosed_commercial", cues.commercial, "commercial cues ("+cues.firstCue+") about a brand without a disclosure marker")
+		if tr != nil {
+			tr.add("touchpoint", "rule", "undisclosed_commercial", cues.commercial, "commercial cues ("+cues.firstCue+") about a brand without a disclosure marker")
+		}
 	}
 	return res
 }
