@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -170,15 +171,16 @@ func isStreamer(c Collector) bool {
 // concurrently and returns their stats in configuration order. Streamers run
 // for streamFor and then stop; that is not an error.
 func (r *Runner) RunOnce(ctx context.Context, streamFor time.Duration, names ...string) ([]Stats, error) {
-	var selected []*source
-	for _, s := range r.sources {
-		if len(names) == 0 || containsString(names, s.name) {
-			selected = append(selected, s)
+	configured := r.Sources()
+	for _, n := range names {
+		if !slices.Contains(configured, n) {
+			return nil, fmt.Errorf("no source named %q (configured: %v)", n, configured)
 		}
 	}
-	for _, n := range names {
-		if !containsString(r.Sources(), n) {
-			return nil, fmt.Errorf("no source named %q (configured: %v)", n, r.Sources())
+	var selected []*source
+	for _, s := range r.sources {
+		if len(names) == 0 || slices.Contains(names, s.name) {
+			selected = append(selected, s)
 		}
 	}
 	stats := make([]Stats, len(selected))
@@ -196,15 +198,6 @@ func (r *Runner) RunOnce(ctx context.Context, streamFor time.Duration, names ...
 	}
 	wg.Wait()
 	return stats, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // pass loads the cursor, runs the collector once and accounts for it.
