@@ -50,8 +50,9 @@ type Corrections struct {
 }
 
 // corrections reads the newest correction per mention × brand matching where
-// (a condition on label_corrections' columns) with the mention's text.
-func (s *Server) corrections(ctx context.Context, where string) ([]Correction, error) {
+// (a condition on label_corrections' columns), with the mention's title and
+// text when withText (the join reads the mentions table).
+func (s *Server) corrections(ctx context.Context, where string, withText bool) ([]Correction, error) {
 	type row struct {
 		MentionID, Brand                                string
 		CPublishedAt                                    time.Time
@@ -62,9 +63,13 @@ func (s *Server) corrections(ctx context.Context, where string) ([]Correction, e
 		CAt                                             time.Time
 		Title, Text                                     string
 	}
-	rows, err := queryAs[row](ctx, s, "SELECT * FROM ("+s.latestCorrections(where)+") AS c ANY LEFT JOIN (SELECT mention_id, brand,"+
-		" title, text FROM "+s.store.Table("mentions")+" WHERE mention_id IN (SELECT mention_id FROM "+s.store.Table("label_corrections")+
-		where+") ORDER BY version DESC LIMIT 1 BY mention_id, brand) AS m USING (mention_id, brand) ORDER BY c_at DESC, mention_id LIMIT 100000")
+	q := "SELECT * FROM (" + s.latestCorrections(where) + ") AS c"
+	if withText {
+		q += " ANY LEFT JOIN (SELECT mention_id, brand, title, text FROM " + s.store.Table("mentions") +
+			" WHERE mention_id IN (SELECT mention_id FROM " + s.store.Table("label_corrections") + where +
+			") ORDER BY version DESC LIMIT 1 BY mention_id, brand) AS m USING (mention_id, brand)"
+	}
+	rows, err := queryAs[row](ctx, s, q+" ORDER BY c_at DESC, mention_id LIMIT 100000")
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +86,7 @@ func (s *Server) corrections(ctx context.Context, where string) ([]Correction, e
 // handleCorrections exports corrections as JSON, CSV, or the TSV that
 // `ewom eval --data` reads (text, pos/neu/neg, lang) for classifier tuning.
 func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.corrections(r.Context(), "")
+	cs, err := s.corrections(r.Context(), "", true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -145,7 +150,7 @@ func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	prev, err := s.corrections(r.Context(), " WHERE mention_id = "+store.Quote(id))
+	prev, err := s.corrections(r.Context(), " WHERE mention_id = "+store.Quote(id), false)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -324,7 +324,7 @@ func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	m := row.mention()
-	corr, err := s.corrections(r.Context(), " WHERE mention_id = "+store.Quote(id)+" AND brand = "+store.Quote(row.Brand))
+	corr, err := s.corrections(r.Context(), " WHERE mention_id = "+store.Quote(id)+" AND brand = "+store.Quote(row.Brand), false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
