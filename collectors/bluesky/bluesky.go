@@ -95,9 +95,9 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := h.CheckURL(strings.TrimRight(o.JetstreamURL, "/"))
+	base, err := h.CheckBaseURL("jetstream_url", o.JetstreamURL)
 	if err != nil {
-		return nil, fmt.Errorf("jetstream_url: %w", err)
+		return nil, err
 	}
 	c := &Collector{
 		http:            h,
@@ -139,13 +139,13 @@ func newSearcher(h *collector.HTTP, log *slog.Logger, o Options, match Matcher) 
 	if o.SearchMaxPages <= 0 {
 		o.SearchMaxPages = 10
 	}
-	service, err := h.CheckURL(strings.TrimRight(o.ServiceURL, "/"))
+	service, err := h.CheckBaseURL("service_url", o.ServiceURL)
 	if err != nil {
-		return nil, fmt.Errorf("service_url: %w", err)
+		return nil, err
 	}
-	appview, err := h.CheckURL(strings.TrimRight(o.AppViewURL, "/"))
+	appview, err := h.CheckBaseURL("appview_url", o.AppViewURL)
 	if err != nil {
-		return nil, fmt.Errorf("appview_url: %w", err)
+		return nil, err
 	}
 	return &searcher{
 		http: h, log: log, service: service, appview: appview,

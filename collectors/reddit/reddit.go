@@ -92,8 +92,8 @@ func New(env *collector.Env, o Options) (collector.Collector, error) {
 		key, raw string
 		dst      **url.URL
 	}{{"auth_url", o.AuthURL, &c.auth}, {"api_url", o.APIURL, &c.api}, {"base_url", o.BaseURL, &c.web}} {
-		if *u.dst, err = h.CheckURL(strings.TrimRight(u.raw, "/")); err != nil {
-			return nil, fmt.Errorf("%s: %w", u.key, err)
+		if *u.dst, err = h.CheckBaseURL(u.key, u.raw); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil

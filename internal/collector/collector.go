@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/url"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -118,9 +117,9 @@ func (e *Env) HTTPAt(o HTTPOptions, baseURL string) (*HTTP, *url.URL, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	base, err := h.CheckURL(strings.TrimRight(baseURL, "/"))
+	base, err := h.CheckBaseURL("base_url", baseURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("base_url: %w", err)
+		return nil, nil, err
 	}
 	return h, base, nil
 }

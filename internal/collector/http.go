@@ -53,6 +53,16 @@ func (h *HTTP) CheckURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// CheckBaseURL is CheckURL for the configured base URL of an API, trailing
+// slashes dropped; a refusal is reported under the configuration key.
+func (h *HTTP) CheckBaseURL(key, raw string) (*url.URL, error) {
+	u, err := h.CheckURL(strings.TrimRight(raw, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	return u, nil
+}
+
 // Throttle makes the next request wait at least d (Stack Exchange's
 // "backoff" field and similar in-body hints).
 func (h *HTTP) Throttle(d time.Duration) {
