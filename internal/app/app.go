@@ -82,7 +82,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		return nil, err
 	}
 	a.Bus.RegisterLag(a.Registry)
-	log.Info("bus ready", "nats", displayNATS(cfg.NATS), "stream", cfg.NATS.Stream)
+	log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
 	if needsStore := cfg.HasRole("classify") || cfg.HasRole("api") || cfg.HasRole("alert"); needsStore {
 		if a.Store == nil {
 			if a.Store, err = store.Open(ctx, cfg.Store, cfg.DataDir); err != nil {
@@ -107,13 +107,6 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	}
 	started = true
 	return a, nil
-}
-
-func displayNATS(c config.NATS) string {
-	if c.URL == "" {
-		return "embedded"
-	}
-	return config.RedactDSN(c.URL)
 }
 
 // listen binds the HTTP port early so that a taken port fails start-up.
@@ -171,9 +164,12 @@ func (a *App) Addr() string {
 // errors stop Start (which cleans up) rather than a running Run.
 func (a *App) build() error {
 	cfg := a.Config
-	cls, err := classify.New(cfg.Brands)
-	if err != nil {
-		return fmt.Errorf("classifier: %w", err)
+	var cls *classify.Classifier
+	if cfg.HasRole("classify") || cfg.HasRole("api") { // the UI explains labels too
+		var err error
+		if cls, err = classify.New(cfg.Brands); err != nil {
+			return fmt.Errorf("classifier: %w", err)
+		}
 	}
 	if cfg.HasRole("classify") {
 		transform, err := pseudonymizer(cfg.Privacy)
@@ -202,6 +198,7 @@ func (a *App) build() error {
 		srv.Ready["store"] = pinger{a.Store}
 		var dash *web.Server
 		if cfg.HasRole("api") {
+			var err error
 			if dash, err = web.New(web.Deps{Store: a.Store, Classifier: cls, Config: cfg,
 				Logger: a.Log.With("component", "web"), Registerer: a.Registry}); err != nil {
 				return fmt.Errorf("dashboards: %w", err)

@@ -65,7 +65,7 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, m *Metrics, log 
 	}
 	if err != nil {
 		b.Close()
-		return nil, fmt.Errorf("connect to NATS %s: %w (check nats.url and credentials; an empty nats.url runs an embedded server)", displayURL(cfg.URL), err)
+		return nil, fmt.Errorf("connect to NATS %s: %w (check nats.url and credentials; an empty nats.url runs an embedded server)", cfg.Display(), err)
 	}
 	if b.js, err = jetstream.New(b.nc, jetstream.WithPublishAsyncMaxPending(4096)); err != nil {
 		b.Close()
@@ -76,13 +76,6 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, m *Metrics, log 
 		return nil, err
 	}
 	return b, nil
-}
-
-func displayURL(u string) string {
-	if u == "" {
-		return "(embedded)"
-	}
-	return config.RedactDSN(u)
 }
 
 func startEmbedded(cfg config.NATS, storeDir string) (*server.Server, error) {
@@ -378,15 +371,6 @@ func (b *Bus) Ready(ctx context.Context) error {
 
 // JetStream exposes the JetStream context for components that need more.
 func (b *Bus) JetStream() jetstream.JetStream { return b.js }
-
-// ClientURL returns the embedded server's client URL, or "" when it does
-// not listen on a port (in-process only) or the bus is external.
-func (b *Bus) ClientURL() string {
-	if b.srv == nil || b.cfg.Listen == "" {
-		return ""
-	}
-	return b.srv.ClientURL()
-}
 
 // Close drains the connection (so pending publishes and acks complete) and
 // shuts the embedded server down.

@@ -333,7 +333,7 @@ func (c *Config) Validate() error {
 	}
 	if c.Store.DSN != "" {
 		if u, err := url.Parse(c.Store.DSN); err != nil || (u.Scheme != "clickhouse" && u.Scheme != "tcp") || u.Host == "" {
-			bad("store.dsn", "want clickhouse://user:pass@host:9000/db, got %q", redactDSN(c.Store.DSN))
+			bad("store.dsn", "want clickhouse://user:pass@host:9000/db, got %q", RedactDSN(c.Store.DSN))
 		}
 	}
 	if c.Store.Cluster != "" {
@@ -440,8 +440,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// redactDSN hides the password of a DSN so it can be shown in errors and logs.
-func redactDSN(dsn string) string {
+// RedactDSN hides the password of a DSN or URL so it can be shown in errors and logs.
+func RedactDSN(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "(unparseable DSN)"
@@ -449,8 +449,14 @@ func redactDSN(dsn string) string {
 	return u.Redacted()
 }
 
-// RedactDSN is redactDSN for other packages' logs.
-func RedactDSN(dsn string) string { return redactDSN(dsn) }
+// Display names the bus for logs and messages: "embedded" or the URL
+// without its password.
+func (n NATS) Display() string {
+	if n.URL == "" {
+		return "embedded"
+	}
+	return RedactDSN(n.URL)
+}
 
 // cleanYAMLError turns yaml.v3's "field x not found in type config.Y" into
 // wording about the user's file.

@@ -180,7 +180,7 @@ func checkBus(ctx context.Context, cfg config.Config) []Check {
 		return []Check{{Name: "bus", Status: Fail, Detail: err.Error(), Fix: "check nats.url, credentials and TLS; is the server running?"}}
 	}
 	defer b.Close()
-	out := []Check{{Name: "bus", Status: OK, Detail: "JetStream reachable (" + displayNATS(cfg.NATS) + ")"}}
+	out := []Check{{Name: "bus", Status: OK, Detail: "JetStream reachable (" + cfg.NATS.Display() + ")"}}
 	pending, ackPending, err := b.Pending(ctx)
 	switch {
 	case err != nil:
@@ -230,11 +230,4 @@ func checkStore(ctx context.Context, cfg config.Config) []Check {
 	_ = json.Unmarshal(rows[0], &v)
 	out = append(out, Check{Name: "mentions", Status: OK, Detail: fmt.Sprintf("%d stored, latest published %s, latest ingested %s", v.N, v.Published, v.Ingested)})
 	return out
-}
-
-func displayNATS(c config.NATS) string {
-	if c.URL == "" {
-		return "embedded"
-	}
-	return config.RedactDSN(c.URL)
 }
