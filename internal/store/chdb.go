@@ -68,7 +68,7 @@ func (e *chdbEngine) insertRows(ctx context.Context, table string, rows []Row) e
 	}
 	size := 128
 	for i := range rows {
-		size += rows[i].size()
+		size += rows[i].Size()
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, "INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0 FORMAT JSONEachRow\n"...)

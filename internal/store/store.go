@@ -57,13 +57,11 @@ func (r *Row) version() uint64 {
 	return uint64(r.IngestedAt.UnixNano())
 }
 
-// size is an estimate of a row's encoded size, for byte-based batch flushing.
-func (r *Row) size() int {
+// Size estimates the bytes the row adds to an insert, for byte-based batch
+// flushing and buffer sizing.
+func (r *Row) Size() int {
 	return 256 + len(r.Text) + len(r.Title) + len(r.URL) + len(r.Raw) + len(r.Explanation) + len(r.TouchpointReason)
 }
-
-// Size reports the approximate bytes the row adds to an insert.
-func (r *Row) Size() int { return r.size() }
 
 // Store is what the pipeline, API and alerting need from ClickHouse.
 type Store interface {
