@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -73,7 +74,7 @@ func splitBody(body []byte) ([]rawItem, error) {
 
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
-	body, err := readAll(r)
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -97,7 +98,11 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		s.metrics.received.Inc()
 		m, err := mention.Parse(it.data)
 		if err != nil {
-			s.metrics.rejected.WithLabelValues(rejectReason(err)).Inc()
+			reason := "invalid_item"
+			if mention.IsMalformed(err) {
+				reason = "malformed_item"
+			}
+			s.metrics.rejected.WithLabelValues(reason).Inc()
 			resp.Rejected = append(resp.Rejected, Rejection{Index: it.index, Line: it.line, Error: err.Error()})
 			continue
 		}
@@ -125,12 +130,4 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		resp.Error = "no valid mentions in the request"
 	}
 	writeJSON(w, status, resp)
-}
-
-func rejectReason(err error) string {
-	var ve *mention.ValidationError
-	if errors.As(err, &ve) && ve.Field == "" {
-		return "malformed_item"
-	}
-	return "invalid_item"
 }

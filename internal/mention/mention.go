@@ -188,6 +188,14 @@ func (e *ValidationError) Error() string {
 	return e.Field + ": " + e.Reason
 }
 
+// IsMalformed reports whether an error from Parse means the payload could
+// not be decoded at all, rather than decoded into a mention that fails
+// validation.
+func IsMalformed(err error) bool {
+	var ve *ValidationError
+	return errors.As(err, &ve) && ve.Field == ""
+}
+
 // Validate checks the contract's required fields and size limits.
 func (m *Mention) Validate() error {
 	var errs []error

@@ -152,10 +152,9 @@ func (w *Worker) prepare(ctx context.Context, msg jetstream.Msg) (item, bool) {
 	w.Metrics.received.Inc()
 	m, err := mention.Parse(msg.Data())
 	if err != nil {
-		var ve *mention.ValidationError
-		reason := "unparseable: " + err.Error()
-		if errors.As(err, &ve) && ve.Field != "" {
-			reason = "invalid: " + err.Error()
+		reason := "invalid: " + err.Error()
+		if mention.IsMalformed(err) {
+			reason = "unparseable: " + err.Error()
 		}
 		w.deadLetter(ctx, msg, reason)
 		return item{}, false
