@@ -132,13 +132,14 @@ func (r *Repo) Save(ctx context.Context, alerts ...Alert) error {
 	}
 	version := time.Now().UnixNano()
 	selects := make([]string, len(alerts))
-	for i, a := range alerts {
-		opt := func(t *time.Time) string {
-			if t == nil {
-				return store.Time(time.Unix(0, 0))
-			}
-			return store.Time(*t)
+	opt := func(t *time.Time) string {
+		if t == nil {
+			return store.Time(time.Unix(0, 0))
 		}
+		return store.Time(*t)
+	}
+	cols := strings.Split(alertColumns, ", ")
+	for i, a := range alerts {
 		x := ""
 		if a.Explanation != nil {
 			b, err := json.Marshal(a.Explanation)
@@ -153,7 +154,6 @@ func (r *Repo) Save(ctx context.Context, alerts ...Alert) error {
 			store.Quote(a.Window), num(a.Observed), num(a.Expected), num(a.Ratio), "toFloat64(" + num(a.PValue) + ")",
 			num(a.Score), store.Quote(a.Method), store.Quote(a.Baseline), num(a.Share), num(a.ExpectedShare),
 			"toFloat64(" + num(a.ShareP) + ")", store.Quote(x), strconv.FormatInt(version+int64(i), 10)}
-		cols := strings.Split(alertColumns, ", ")
 		for j := range vals {
 			vals[j] += " AS " + cols[j]
 		}
