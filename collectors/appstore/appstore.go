@@ -94,14 +94,12 @@ const rememberPerStore = 1000
 // Collect reads every store's pages, newest first, until a page brings
 // nothing new. One failing store does not stop the others.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
-	cur := cursor{Seen: map[string][]string{}}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
-		if cur.Seen == nil {
-			cur.Seen = map[string][]string{}
-		}
+	var cur cursor
+	if err := collector.LoadCursor(raw, &cur); err != nil {
+		return err
+	}
+	if cur.Seen == nil {
+		cur.Seen = map[string][]string{}
 	}
 	var errs []error
 	for _, s := range c.stores {
@@ -152,11 +150,7 @@ func (c *Collector) collectStore(ctx context.Context, s store, cur *cursor, out 
 		return nil
 	}
 	cur.Seen[s.key()] = seen.Keys()
-	b, err := json.Marshal(cur)
-	if err != nil {
-		return err
-	}
-	return out.Checkpoint(b)
+	return collector.CheckpointJSON(out, cur)
 }
 
 type label struct {

@@ -172,10 +172,8 @@ type cursor struct {
 // a search quota does not delay reconnecting the stream.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
 	var cur cursor
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
+	if err := collector.LoadCursor(raw, &cur); err != nil {
+		return err
 	}
 	var backfillErr error
 	if c.search != nil {
@@ -224,11 +222,7 @@ func (c *Collector) stream(ctx context.Context, cur *cursor, out collector.Outpu
 			return nil
 		}
 		cur.TimeUS = last
-		b, err := json.Marshal(cur)
-		if err != nil {
-			return err
-		}
-		return out.Checkpoint(b)
+		return collector.CheckpointJSON(out, cur)
 	}
 	lastSave := time.Now()
 	for {

@@ -2,7 +2,6 @@ package bluesky
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,11 +80,7 @@ func (s *searcher) run(ctx context.Context, cur *cursor, out collector.Output) e
 			cur.Search[q] = pos
 		}
 		err := s.query(ctx, q, pos, out)
-		b, merr := json.Marshal(cur)
-		if merr != nil {
-			return merr
-		}
-		if cerr := out.Checkpoint(b); cerr != nil {
+		if cerr := collector.CheckpointJSON(out, cur); cerr != nil {
 			return cerr
 		}
 		if err != nil {

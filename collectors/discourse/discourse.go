@@ -4,7 +4,6 @@ package discourse
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -83,10 +82,8 @@ type cursor struct {
 // Collect fetches new topics and search results.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
 	var cur cursor
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
+	if err := collector.LoadCursor(raw, &cur); err != nil {
+		return err
 	}
 	if cur.Search == nil {
 		cur.Search = map[string]string{}
@@ -104,7 +101,7 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 		})
 		if next != cur.Topic {
 			cur.Topic = next
-			if err := checkpoint(out, &cur); err != nil {
+			if err := collector.CheckpointJSON(out, &cur); err != nil {
 				return err
 			}
 		}
@@ -125,7 +122,7 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 		})
 		if next != since {
 			cur.Search[q] = next
-			if err := checkpoint(out, &cur); err != nil {
+			if err := collector.CheckpointJSON(out, &cur); err != nil {
 				return err
 			}
 		}
@@ -134,14 +131,6 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func checkpoint(out collector.Output, cur *cursor) error {
-	b, err := json.Marshal(cur)
-	if err != nil {
-		return err
-	}
-	return out.Checkpoint(b)
 }
 
 // item is a topic or post with its numeric id for the cursor.

@@ -102,14 +102,12 @@ func (w *window) contains(h *Hit) bool {
 
 // Collect runs every query; one failing query does not stop the others.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
-	cur := cursor{Queries: map[string]position{}}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
-		if cur.Queries == nil {
-			cur.Queries = map[string]position{}
-		}
+	var cur cursor
+	if err := collector.LoadCursor(raw, &cur); err != nil {
+		return err
+	}
+	if cur.Queries == nil {
+		cur.Queries = map[string]position{}
 	}
 	var errs []error
 	for _, q := range c.queries {
@@ -169,11 +167,7 @@ func (c *Collector) collectQuery(ctx context.Context, query string, cur *cursor,
 		}
 	}
 	cur.Queries[query] = pos
-	b, merr := json.Marshal(cur)
-	if merr != nil {
-		return merr
-	}
-	return errors.Join(err, out.Checkpoint(b))
+	return errors.Join(err, collector.CheckpointJSON(out, cur))
 }
 
 // byTime orders hits oldest first, by id within a second.

@@ -115,14 +115,12 @@ type cursor struct {
 // Collect fetches every feed. A failing feed does not stop the others; the
 // errors are returned together.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
-	cur := cursor{Since: map[string]string{}}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
-		if cur.Since == nil {
-			cur.Since = map[string]string{}
-		}
+	var cur cursor
+	if err := collector.LoadCursor(raw, &cur); err != nil {
+		return err
+	}
+	if cur.Since == nil {
+		cur.Since = map[string]string{}
 	}
 	var errs []error
 	for _, f := range c.feeds {
@@ -182,11 +180,7 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 		}
 		since = newest
 		cur.Since[f.key] = since
-		b, err := json.Marshal(cur)
-		if err != nil {
-			return err
-		}
-		if err := out.Checkpoint(b); err != nil {
+		if err := collector.CheckpointJSON(out, cur); err != nil {
 			return err
 		}
 		if firstRun {

@@ -157,14 +157,12 @@ type cursor struct {
 
 // Collect reads every listing; one failing listing does not stop the others.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
-	cur := cursor{Listings: map[string]collector.Watermark{}}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
-		if cur.Listings == nil {
-			cur.Listings = map[string]collector.Watermark{}
-		}
+	var cur cursor
+	if err := collector.LoadCursor(raw, &cur); err != nil {
+		return err
+	}
+	if cur.Listings == nil {
+		cur.Listings = map[string]collector.Watermark{}
 	}
 	var errs []error
 	for _, l := range c.listings {
@@ -220,11 +218,7 @@ func (c *Collector) collectListing(ctx context.Context, l listing, cur *cursor, 
 		return nil
 	}
 	cur.Listings[l.key()] = next
-	b, err := json.Marshal(cur)
-	if err != nil {
-		return err
-	}
-	return out.Checkpoint(b)
+	return collector.CheckpointJSON(out, cur)
 }
 
 func (c *Collector) get(ctx context.Context, l listing, after string) (*Listing, error) {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -149,10 +148,8 @@ type cursor struct {
 // Collect fetches the feed (conditionally) and emits entries not seen before.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
 	var cur cursor
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
+	if err := collector.LoadCursor(raw, &cur); err != nil {
+		return err
 	}
 	h := http.Header{}
 	h.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
@@ -195,11 +192,7 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 		}
 		seen.Add(k)
 	}
-	next, err := json.Marshal(cursor{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Seen: seen.Keys()})
-	if err != nil {
-		return err
-	}
-	return out.Checkpoint(next)
+	return collector.CheckpointJSON(out, cursor{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Seen: seen.Keys()})
 }
 
 // Normaliser turns feed documents into mentions.

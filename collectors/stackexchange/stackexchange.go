@@ -86,14 +86,12 @@ type cursor struct {
 // Collect runs every query; one failing query does not stop the others, but
 // an exhausted quota stops the pass.
 func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Output) error {
-	cur := cursor{Queries: map[string]collector.Watermark{}}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
-		if cur.Queries == nil {
-			cur.Queries = map[string]collector.Watermark{}
-		}
+	var cur cursor
+	if err := collector.LoadCursor(raw, &cur); err != nil {
+		return err
+	}
+	if cur.Queries == nil {
+		cur.Queries = map[string]collector.Watermark{}
 	}
 	var errs []error
 	for _, q := range c.queries {
@@ -139,11 +137,7 @@ func (c *Collector) collectQuery(ctx context.Context, q string, cur *cursor, out
 		return nil
 	}
 	cur.Queries[q] = next
-	b, err := json.Marshal(cur)
-	if err != nil {
-		return err
-	}
-	return out.Checkpoint(b)
+	return collector.CheckpointJSON(out, cur)
 }
 
 var throttleSeconds = regexp.MustCompile(`available in (\d+) seconds`)

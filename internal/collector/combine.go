@@ -21,10 +21,8 @@ type combined []Part
 
 func (c combined) Collect(ctx context.Context, raw []byte, out Output) error {
 	cursors := map[string]json.RawMessage{}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &cursors); err != nil {
-			return fmt.Errorf("stored cursor is corrupt: %w", err)
-		}
+	if err := LoadCursor(raw, &cursors); err != nil {
+		return err
 	}
 	var errs []error
 	for _, p := range c {
