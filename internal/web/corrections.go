@@ -173,7 +173,7 @@ func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
 		" toStartOfFiveMinute(published_at), source, lang, author_followers, likes + reposts + replies, sentiment, touchpoint," +
 		" journey_stage, " + store.Quote(next.Sentiment) + ", " + store.Quote(next.Touchpoint) + ", " + store.Quote(next.JourneyStage) +
 		", classifier_version, " + store.Quote(user) + ", " + store.Quote(req.Note) + ", " + store.Time(now) + ", " +
-		strconv.FormatInt(now.UnixNano(), 10) + " FROM " + s.store.Table("mentions") + " WHERE published_at = " +
+		strconv.FormatInt(s.correctionVersion(now), 10) + " FROM " + s.store.Table("mentions") + " WHERE published_at = " +
 		store.Time(rows[0].PublishedAt) + " AND mention_id = " + store.Quote(id) + " ORDER BY version DESC LIMIT 1 BY mention_id, brand"
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
 	defer cancel()
@@ -184,6 +184,19 @@ func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("web: labels corrected", "mention_id", id, "by", user, "sentiment", next.Sentiment,
 		"touchpoint", next.Touchpoint, "journey_stage", next.JourneyStage)
 	writeJSON(w, http.StatusOK, CorrectionResult{Corrected: len(rows), Labels: next})
+}
+
+// correctionVersion orders a mention's corrections (the newest version wins):
+// the clock's nanoseconds, but strictly increasing within the process, so a
+// later correction wins even when the clock repeats or steps back.
+func (s *Server) correctionVersion(now time.Time) int64 {
+	for {
+		last := s.lastVersion.Load()
+		v := max(now.UnixNano(), last+1)
+		if s.lastVersion.CompareAndSwap(last, v) {
+			return v
+		}
+	}
 }
 
 func orDefault(v, def string) string {

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -65,6 +66,8 @@ type Server struct {
 	pseudoKey  []byte
 	now        func() time.Time
 	latency    *prometheus.HistogramVec
+
+	lastVersion atomic.Int64 // the last correction's version
 
 	valuesMu       sync.Mutex // guards the filter values cache
 	valuesAt       time.Time
