@@ -42,6 +42,9 @@ func TestQueryCountsMatchSeries(t *testing.T) {
 				t.Fatal(err)
 			}
 			plan := NewDetector(cfg).Plan(at, series)
+			if len(series.Keys()) == 0 || len(plan.Spans()) == 0 {
+				t.Fatalf("nothing to compare: %d keys, %d spans", len(series.Keys()), len(plan.Spans()))
+			}
 			counts, err := queryCounts(ctx, st, brands, cfg.Segments, plan)
 			if err != nil {
 				t.Fatal(err)
