@@ -383,9 +383,24 @@ func TestAuth(t *testing.T) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
 		t.Fatalf("CSP %q", csp)
 	}
-	u, _ := url.Parse(ts.URL)
-	for _, ck := range viewer.http.Jar.Cookies(u) {
-		if ck.Name == sessionCookie {
+	// The jar hides cookie attributes: sign in once more without following
+	// the redirect and read the Set-Cookie header.
+	jar, _ = cookiejar.New(nil)
+	direct := &client{t: t, base: ts.URL, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+	page = direct.text("GET", "/login", nil, http.StatusOK)
+	tok = regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)[1]
+	resp, err := direct.http.PostForm(ts.URL+"/login", url.Values{"user": {"viewer"}, "password": {"viewer-pass"}, "csrf": {tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie && ck.Value != "" {
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
+				t.Fatalf("session cookie %s", ck)
+			}
 			return
 		}
 	}
