@@ -40,24 +40,16 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	now := time.Now()
-	short := map[string]string{mention.Positive: "pos", mention.Neutral: "neu", mention.Negative: "neg"}
 	rep := eval.Run(examples, func(ex eval.Example) string {
 		m := mention.Mention{Source: "eval", Text: ex.Text, Lang: ex.Lang, PublishedAt: now}
-		return short[c.Classify(&m).Sentiment]
+		return eval.Label(c.Classify(&m).Sentiment)
 	})
 	fmt.Fprintf(env.stdout, "classifier %s on %s\n", c.Version(), *data)
 	rep.Write(env.stdout, "ewom")
 	if *withVader {
 		sia := govader.NewSentimentIntensityAnalyzer()
 		vrep := eval.Run(examples, func(ex eval.Example) string {
-			// VADER's published thresholds: compound ≥ 0.05 positive, ≤ -0.05 negative.
-			switch s := sia.PolarityScores(ex.Text).Compound; {
-			case s >= 0.05:
-				return "pos"
-			case s <= -0.05:
-				return "neg"
-			}
-			return "neu"
+			return eval.VaderLabel(sia.PolarityScores(ex.Text).Compound)
 		})
 		vrep.Write(env.stdout, "govader")
 	}

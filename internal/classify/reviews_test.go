@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/ewom/ewom/internal/classify/eval"
-	"github.com/ewom/ewom/internal/mention"
 	"github.com/jonreiter/govader"
 )
 
@@ -24,20 +23,13 @@ func TestReviewsAgainstVader(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newTestClassifier(t)
-	short := map[string]string{mention.Positive: "pos", mention.Neutral: "neu", mention.Negative: "neg"}
 	ours := eval.Run(examples, func(ex eval.Example) string {
 		m := post("trustpilot", ex.Text)
-		return short[c.Classify(m).Sentiment]
+		return eval.Label(c.Classify(m).Sentiment)
 	})
 	sia := govader.NewSentimentIntensityAnalyzer()
 	vader := eval.Run(examples, func(ex eval.Example) string {
-		switch s := sia.PolarityScores(ex.Text).Compound; {
-		case s >= 0.05:
-			return "pos"
-		case s <= -0.05:
-			return "neg"
-		}
-		return "neu"
+		return eval.VaderLabel(sia.PolarityScores(ex.Text).Compound)
 	})
 	// Measured: en 0.76 vs VADER 0.59, fi 0.91 vs 0.11.
 	floors := map[string]float64{"en": 0.70, "fi": 0.80}

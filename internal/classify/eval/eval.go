@@ -9,10 +9,29 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/ewom/ewom/internal/mention"
 )
 
 // Labels in matrix order.
 var Labels = []string{"pos", "neu", "neg"}
+
+var sentimentLabels = map[string]string{mention.Positive: "pos", mention.Neutral: "neu", mention.Negative: "neg"}
+
+// Label is the label of a classifier sentiment (mention.Positive, …).
+func Label(sentiment string) string { return sentimentLabels[sentiment] }
+
+// VaderLabel labels a VADER compound score by VADER's published
+// thresholds: ≥ 0.05 positive, ≤ -0.05 negative.
+func VaderLabel(compound float64) string {
+	switch {
+	case compound >= 0.05:
+		return "pos"
+	case compound <= -0.05:
+		return "neg"
+	}
+	return "neu"
+}
 
 // Example is one labelled text.
 type Example struct {

@@ -124,10 +124,9 @@ func run(code, data, out string, folds int, h hyper) error {
 
 func predictor(c *classify.Classifier) func(eval.Example) string {
 	now := time.Now()
-	short := map[string]string{mention.Positive: "pos", mention.Neutral: "neu", mention.Negative: "neg"}
 	return func(ex eval.Example) string {
 		m := mention.Mention{Source: "eval", Text: ex.Text, Lang: ex.Lang, PublishedAt: now}
-		return short[c.Classify(&m).Sentiment]
+		return eval.Label(c.Classify(&m).Sentiment)
 	}
 }
 
