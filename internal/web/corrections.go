@@ -101,12 +101,8 @@ func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
 		cw.Write([]string{"mention_id", "brand", "published_at", "lang", "sentiment", "touchpoint", "journey_stage",
 			"original_sentiment", "original_touchpoint", "original_journey_stage", "corrected_by", "corrected_at", "note", "title", "text"})
 		for _, c := range cs {
-			rec := []string{c.MentionID, c.Brand, c.PublishedAt.Format(time.RFC3339), c.Lang, c.Sentiment, c.Touchpoint, c.JourneyStage,
-				c.OrigSentiment, c.OrigTouchpoint, c.OrigJourneyStage, c.CorrectedBy, c.CorrectedAt.Format(time.RFC3339), c.Note, c.Title, c.Text}
-			for i := range rec {
-				rec[i] = csvCell(rec[i])
-			}
-			cw.Write(rec)
+			writeCSV(cw, []string{c.MentionID, c.Brand, c.PublishedAt.Format(time.RFC3339), c.Lang, c.Sentiment, c.Touchpoint, c.JourneyStage,
+				c.OrigSentiment, c.OrigTouchpoint, c.OrigJourneyStage, c.CorrectedBy, c.CorrectedAt.Format(time.RFC3339), c.Note, c.Title, c.Text})
 		}
 		cw.Flush()
 	case "tsv":

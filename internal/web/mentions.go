@@ -235,6 +235,14 @@ func csvCell(s string) string {
 	return s
 }
 
+// writeCSV writes one record with every cell defused (csvCell).
+func writeCSV(cw *csv.Writer, rec []string) {
+	for i := range rec {
+		rec[i] = csvCell(rec[i])
+	}
+	cw.Write(rec)
+}
+
 // handleExport writes the filtered mention list as CSV (up to 50,000 rows;
 // page with offset for more).
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
@@ -262,10 +270,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 			m.Author.Name, strconv.FormatInt(m.Author.Followers, 10), m.Lang, m.Sentiment,
 			strconv.FormatFloat(m.SentimentScore, 'f', 3, 64), m.Touchpoint, m.JourneyStage, strconv.FormatBool(m.Corrected),
 			o.Sentiment, o.Touchpoint, o.JourneyStage, m.ClassifierVersion}
-		for i := range rec {
-			rec[i] = csvCell(rec[i])
-		}
-		cw.Write(rec)
+		writeCSV(cw, rec)
 	}
 	cw.Flush()
 }
