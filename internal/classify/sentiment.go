@@ -255,13 +255,20 @@ func (st *sentimentState) word(v valence, phrase string, caps bool) {
 		value, note = v.negated, "negated"
 		st.negLeft = 0
 	}
-	if st.boost != 1 && st.boostLeft > 0 {
+	boosted := st.boost != 1 && st.boostLeft > 0
+	if boosted {
 		value *= st.boost
-		note = joinNote(note, "x"+strconv.FormatFloat(st.boost, 'g', 3, 64))
 	}
 	if caps {
 		value *= capsFactor
-		note = joinNote(note, "caps")
+	}
+	if st.tr != nil {
+		if boosted {
+			note = joinNote(note, "x"+strconv.FormatFloat(st.boost, 'g', 3, 64))
+		}
+		if caps {
+			note = joinNote(note, "caps")
+		}
 	}
 	st.boost, st.boostLeft = 1, 0
 	st.add(value, phrase, "word", note)
@@ -329,7 +336,9 @@ func sentimentOf(text float64, hits int, rating *float64, tr *trace) (label stri
 	score = text
 	if rating != nil {
 		rs := ratingScore(*rating)
-		tr.add("sentiment", "rating", strconv.FormatFloat(*rating, 'g', 3, 64), rs, "star rating weighs 0.7")
+		if tr != nil {
+			tr.add("sentiment", "rating", strconv.FormatFloat(*rating, 'g', 3, 64), rs, "star rating weighs 0.7")
+		}
 		score = ratingWeight*rs + textInRatingBlend*score
 	} else if hits == 0 {
 		return mention.Neutral, 0
