@@ -92,7 +92,7 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (s *sessions) create(a account) (string, *session) {
+func (s *sessions) create(a account) string {
 	id := randomToken()
 	sess := &session{user: a.name, role: a.role, csrf: randomToken(), expires: s.now().Add(s.ttl)}
 	s.mu.Lock()
@@ -104,7 +104,7 @@ func (s *sessions) create(a account) (string, *session) {
 		}
 	}
 	s.m[id] = sess
-	return id, sess
+	return id
 }
 
 // get returns a live session and slides its expiry.
@@ -311,7 +311,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusUnauthorized, errBadLogin.Error())
 		return
 	}
-	id, _ := s.sessions.create(a)
+	id := s.sessions.create(a)
 	s.setCookie(w, r, loginCookie, "", -1)
 	s.setCookie(w, r, sessionCookie, id, 0)
 	s.log.Info("web: signed in", "user", a.name, "role", a.role)
