@@ -85,9 +85,9 @@ func New(env *collector.Env, o Options) (*Collector, error) {
 		}
 	}
 	for i, inst := range instances {
-		base, err := h.CheckURL(strings.TrimRight(inst, "/"))
+		base, err := h.CheckBaseURL(fmt.Sprintf("instances[%d]", i), inst)
 		if err != nil {
-			return nil, fmt.Errorf("instances[%d]: %w", i, err)
+			return nil, err
 		}
 		for j, tag := range o.Tags {
 			tag = strings.TrimPrefix(strings.TrimSpace(tag), "#")
