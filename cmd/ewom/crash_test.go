@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -127,18 +128,13 @@ func TestSIGKILLMidIngestLosesAndDuplicatesNothing(t *testing.T) {
 			}
 
 			p := startServe(t, cfgPath, addr)
-			acked := make([]bool, chunks)
+			acked := make([]bool, chunks) // written by this goroutine only
+			var ackedCount atomic.Int32   // read by the killer
 			killed := make(chan struct{})
 			go func() {
 				// Kill once a third of the chunks were accepted, while posts continue.
 				for {
-					n := 0
-					for _, a := range acked {
-						if a {
-							n++
-						}
-					}
-					if n >= chunks/3 {
+					if ackedCount.Load() >= chunks/3 {
 						_ = p.cmd.Process.Signal(syscall.SIGKILL)
 						close(killed)
 						return
@@ -152,6 +148,7 @@ func TestSIGKILLMidIngestLosesAndDuplicatesNothing(t *testing.T) {
 				default:
 					if n, err := p.post(body(c)); err == nil && n == perChunk {
 						acked[c] = true
+						ackedCount.Add(1)
 					}
 					continue
 				}
@@ -159,12 +156,7 @@ func TestSIGKILLMidIngestLosesAndDuplicatesNothing(t *testing.T) {
 			}
 			<-killed
 			_ = p.cmd.Wait()
-			ackedBefore := 0
-			for _, a := range acked {
-				if a {
-					ackedBefore++
-				}
-			}
+			ackedBefore := int(ackedCount.Load())
 			if ackedBefore == 0 || ackedBefore == chunks {
 				t.Fatalf("the kill should land mid-ingest; %d of %d chunks were acked", ackedBefore, chunks)
 			}
