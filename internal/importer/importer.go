@@ -149,8 +149,8 @@ func csvRecord(line int, header, fields []string) Record {
 
 // Result summarises an import.
 type Result struct {
-	Sent, Accepted, Failed int
-	Rejected               []Rejected
+	Accepted, Failed int
+	Rejected         []Rejected
 }
 
 // Rejected is a line the service (or the reader) refused, with why.
@@ -213,7 +213,6 @@ func (c *Client) SendChunk(ctx context.Context, file string, recs []Record, res 
 		case code != http.StatusOK && code != http.StatusUnprocessableEntity:
 			return fmt.Errorf("server answered %d: %s", code, resp.Error)
 		}
-		res.Sent += len(recs)
 		res.Accepted += resp.Accepted
 		for _, rj := range resp.Rejected {
 			line := 0
