@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	classeval "github.com/ewom/ewom/internal/classify/eval"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
 )
@@ -108,7 +109,6 @@ func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
 	case "tsv":
 		w.Header().Set("Content-Type", "text/tab-separated-values; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="ewom-corrections.tsv"`)
-		short := map[string]string{mention.Positive: "pos", mention.Neutral: "neu", mention.Negative: "neg"}
 		flat := strings.NewReplacer("\t", " ", "\r", " ", "\n", " ")
 		seen := map[string]bool{}
 		for _, c := range cs {
@@ -117,7 +117,7 @@ func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
 			}
 			seen[c.MentionID] = true
 			text := strings.TrimSpace(flat.Replace(strings.TrimSpace(c.Title + " " + c.Text)))
-			io.WriteString(w, text+"\t"+short[c.Sentiment]+"\t"+c.Lang+"\n")
+			io.WriteString(w, text+"\t"+classeval.Label(c.Sentiment)+"\t"+c.Lang+"\n")
 		}
 	default:
 		writeError(w, http.StatusBadRequest, "format: want json, csv or tsv")
