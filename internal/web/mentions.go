@@ -83,12 +83,12 @@ var sorts = map[string]string{
 	"negative":   "sentiment_score, published_at DESC, mention_id",
 }
 
-// listMentions returns up to limit mentions matching the request's filters
-// plus whether more exist.
-func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) ([]Mention, int, int, bool, error) {
+// listMentions returns a page of up to limit mentions matching the request's
+// filters.
+func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (MentionList, error) {
 	f, err := parseFilter(q, s.now())
 	if err != nil {
-		return nil, 0, 0, false, err
+		return MentionList{}, err
 	}
 	sort := q.Get("sort")
 	if sort == "" {
@@ -96,23 +96,23 @@ func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (
 	}
 	order, ok := sorts[sort]
 	if !ok {
-		return nil, 0, 0, false, badf("sort: %q is not one of newest, oldest, reach, engagement, negative", sort)
+		return MentionList{}, badf("sort: %q is not one of newest, oldest, reach, engagement, negative", sort)
 	}
 	limit, offset := 50, 0
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxLimit {
-			return nil, 0, 0, false, badf("limit: want 1..%d", maxLimit)
+			return MentionList{}, badf("limit: want 1..%d", maxLimit)
 		}
 	}
 	if v := q.Get("offset"); v != "" {
 		if offset, err = strconv.Atoi(v); err != nil || offset < 0 || offset > 1_000_000 {
-			return nil, 0, 0, false, badf("offset: want 0..1000000")
+			return MentionList{}, badf("offset: want 0..1000000")
 		}
 	}
 	var extra string
 	if text := strings.TrimSpace(q.Get("q")); text != "" {
 		if len(text) > 200 {
-			return nil, 0, 0, false, badf("q: at most 200 bytes")
+			return MentionList{}, badf("q: at most 200 bytes")
 		}
 		extra = " AND (positionCaseInsensitiveUTF8(text, " + store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(title, " +
 			store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(author_handle, " + store.Quote(text) + ") > 0)"
@@ -129,18 +129,18 @@ func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (
 		n, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+
 			" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To))
 		if err != nil {
-			return nil, 0, 0, false, err
+			return MentionList{}, err
 		}
 		corrections = int(n[0].N)
 	}
 	keys, err := queryAs[key](ctx, s, s.mentionKeys(f, extra, order, limit+1, offset, corrections))
 	if err != nil {
-		return nil, 0, 0, false, err
+		return MentionList{}, err
 	}
 	more := len(keys) > limit
 	keys = keys[:min(len(keys), limit)]
 	if len(keys) == 0 {
-		return []Mention{}, limit, offset, false, nil
+		return MentionList{Mentions: []Mention{}, Limit: limit, Offset: offset}, nil
 	}
 	ids := make([]string, len(keys))
 	for i, k := range keys {
@@ -148,7 +148,7 @@ func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (
 	}
 	full, err := s.fetchRows(ctx, f.From, f.To, ids)
 	if err != nil {
-		return nil, 0, 0, false, err
+		return MentionList{}, err
 	}
 	out := make([]Mention, 0, len(keys))
 	for _, k := range keys {
@@ -163,7 +163,7 @@ func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (
 		}
 		out = append(out, m)
 	}
-	return out, limit, offset, more, nil
+	return MentionList{Mentions: out, Limit: limit, Offset: offset, HasMore: more}, nil
 }
 
 // storedRow is a mentions row as the store returns it.
@@ -218,12 +218,12 @@ func (s *Server) fetchRows(ctx context.Context, from, to time.Time, ids []string
 }
 
 func (s *Server) handleMentions(w http.ResponseWriter, r *http.Request) {
-	ms, limit, offset, more, err := s.listMentions(r.Context(), r.URL.Query(), 500)
+	list, err := s.listMentions(r.Context(), r.URL.Query(), 500)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, MentionList{Mentions: ms, Limit: limit, Offset: offset, HasMore: more})
+	writeJSON(w, http.StatusOK, list)
 }
 
 // csvCell defuses spreadsheet formulas: a cell starting with = + - @ or a
@@ -250,7 +250,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	if q.Get("limit") == "" {
 		q.Set("limit", "10000")
 	}
-	ms, _, _, _, err := s.listMentions(r.Context(), q, 50_000)
+	list, err := s.listMentions(r.Context(), q, 50_000)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -261,7 +261,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	cw.Write([]string{"mention_id", "brand", "published_at", "source", "url", "title", "text", "author_handle", "author_name",
 		"author_followers", "lang", "sentiment", "sentiment_score", "touchpoint", "journey_stage", "corrected",
 		"original_sentiment", "original_touchpoint", "original_journey_stage", "classifier_version"})
-	for _, m := range ms {
+	for _, m := range list.Mentions {
 		var o Labels
 		if m.Original != nil {
 			o = *m.Original
