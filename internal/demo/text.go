@@ -2,6 +2,7 @@ package demo
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -173,6 +174,21 @@ type vars struct {
 
 func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
 
+// brandWords are the brand forms lower-cased without '#', and products every
+// product name: words roughen leaves alone.
+var (
+	brandWords = func() []string {
+		var out []string
+		for _, forms := range brandForms {
+			for _, f := range forms {
+				out = append(out, strings.ToLower(strings.TrimPrefix(f, "#")))
+			}
+		}
+		return out
+	}()
+	products = slices.Concat(laptops, gadgets)
+)
+
 // roughen makes a text look typed on a phone: a lowercase start, a dropped
 // umlaut, two swapped letters, doubled punctuation. Brand names, hashtags,
 // handles, links and numbers are left alone so brand matching stays fair.
@@ -183,14 +199,12 @@ func roughen(rng *rand.Rand, s string) string {
 		if utf8.RuneCountInString(w) < 5 || strings.ContainsAny(w, "#@/{}0123456789") {
 			return false
 		}
-		for _, forms := range brandForms {
-			for _, f := range forms {
-				if strings.Contains(lw, strings.ToLower(strings.TrimPrefix(f, "#"))) {
-					return false
-				}
+		for _, f := range brandWords {
+			if strings.Contains(lw, f) {
+				return false
 			}
 		}
-		for _, p := range append(append([]string{}, laptops...), gadgets...) {
+		for _, p := range products {
 			if strings.Contains(p, w) {
 				return false
 			}
