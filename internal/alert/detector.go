@@ -119,9 +119,6 @@ type Detector struct {
 // NewDetector returns a detector with the given tuning.
 func NewDetector(cfg config.NegativeSpike) *Detector { return &Detector{cfg: cfg} }
 
-// Windows returns the configured windows.
-func (d *Detector) Windows() []time.Duration { return d.cfg.Windows }
-
 // Plan chooses the baseline spans for an evaluation at t (aligned to
 // Bucket): the same hour of week over the past SeasonWeeks weeks where data
 // exists (with the neighbouring windows for short windows), or, with less
