@@ -53,7 +53,9 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 			*dst = n
 		}
 	}
-	alerts, err := s.repo.List(r.Context(), Filter{State: f.State, Brand: f.Brand, From: f.From, To: f.To, Limit: f.Limit + 1, Offset: f.Offset})
+	page := f
+	page.Limit++ // one more tells whether there is a next page
+	alerts, err := s.repo.List(r.Context(), page)
 	if err != nil {
 		s.log.Error("list alerts", "err", err)
 		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
