@@ -3,9 +3,6 @@ package alert
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ewom/ewom/collectors/webhook"
 	"github.com/ewom/ewom/internal/config"
 )
 
@@ -144,14 +142,6 @@ type WebhookPayload struct {
 	Alert   Alert  `json:"alert"`
 }
 
-// Sign returns the signature header value for a body sent at ts.
-func Sign(secret []byte, ts string, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
 // Notify implements Notifier.
 func (w *Webhook) Notify(ctx context.Context, ev Event) error {
 	body, err := json.Marshal(WebhookPayload{Version: "1", Event: ev.Type, Alert: ev.Alert})
@@ -164,7 +154,7 @@ func (w *Webhook) Notify(ctx context.Context, ev Event) error {
 		h.Set("Idempotency-Key", ev.Alert.ID+":"+ev.Type+":"+ev.Alert.Severity)
 		if len(w.secret) > 0 {
 			h.Set("X-Ewom-Timestamp", ts)
-			h.Set("X-Ewom-Signature", Sign(w.secret, ts, body))
+			h.Set("X-Ewom-Signature", webhook.Sign(w.secret, ts, body))
 		}
 	})
 }
