@@ -57,6 +57,15 @@ func ApplyRetention(ctx context.Context, s Store, r Retention, now time.Time) ([
 		}
 		days := int((t.keep + 24*time.Hour - 1) / (24 * time.Hour))
 		if c.caps.ttl {
+			// Modifying a TTL rewrites every part on current servers: only
+			// when the table does not carry this TTL already.
+			set, err := c.hasTTL(ctx, t.table, fmt.Sprintf("TTL %s + toIntervalDay(%d)", t.column, days))
+			if err != nil {
+				return done, fmt.Errorf("retention of %s: %w", t.table, err)
+			}
+			if set {
+				continue
+			}
 			if err := c.exec(ctx, c.alter(t.table, fmt.Sprintf("MODIFY TTL %s + INTERVAL %d DAY", t.column, days))); err != nil {
 				return done, fmt.Errorf("retention of %s: %w", t.table, err)
 			}
@@ -85,4 +94,26 @@ func ApplyRetention(ctx context.Context, s Store, r Retention, now time.Time) ([
 		}
 	}
 	return done, nil
+}
+
+// hasTTL reports whether the table holding name's rows already has ttl (as
+// the server renders it in system.tables.engine_full).
+func (c *common) hasTTL(ctx context.Context, name, ttl string) (bool, error) {
+	rows, err := c.queryJSON(ctx, "SELECT engine_full FROM system.tables WHERE database = "+Quote(c.db)+
+		" AND name = "+Quote(c.localName(name)))
+	if err != nil {
+		return false, fmt.Errorf("read table definition: %w", err)
+	}
+	for _, raw := range rows {
+		var t struct {
+			EngineFull string `json:"engine_full"`
+		}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return false, err
+		}
+		if strings.Contains(t.EngineFull, ttl+" ") || strings.HasSuffix(t.EngineFull, ttl) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
