@@ -230,7 +230,7 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 	if len(from) < 2 {
-		t.Errorf("not multi-stage: FROM %v", from)
+		t.Fatalf("not multi-stage: FROM %v", from)
 	}
 	if last := from[len(from)-1]; !strings.HasPrefix(last, "gcr.io/distroless/static") && last != "scratch" {
 		t.Errorf("runtime image %s has more than a static binary needs", last)
