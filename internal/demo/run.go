@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/app"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/importer"
@@ -77,9 +78,10 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		return nil, errors.Join(err, d.Stop())
 	}
 	d.Took = time.Since(start)
-	// The evaluator's next scheduled run is minutes away; evaluate the week's
-	// end now so the crisis alert is there when the user looks.
-	if err := a.EvaluateAlerts(ctx, d.Scenario.End); err != nil {
+	// The evaluator's next scheduled run is minutes away; run now the
+	// evaluation it will make (of the bucket holding the week's end) so the
+	// crisis alert is there when the user looks.
+	if err := a.EvaluateAlerts(ctx, d.Scenario.End.Add(alert.Bucket)); err != nil {
 		return nil, errors.Join(fmt.Errorf("evaluate alerts: %w", err), d.Stop())
 	}
 	return d, nil
