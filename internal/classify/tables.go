@@ -20,6 +20,10 @@ import (
 // classifier_version.
 const rulesVersion = "r2"
 
+// vaderScale puts VADER's mean valences (-4..4) on AFINN's -5..5 scale: the
+// mean |AFINN| / |VADER| ratio over the 2,650 words both lists hold is 1.23.
+const vaderScale = 1.23
+
 //go:embed data
 var dataFS embed.FS
 
@@ -85,12 +89,26 @@ func loadTables() (*tables, error) {
 	exact := lexicon.Union()
 	for code, in := range infl {
 		sl := &sentimentLexicon{words: lexicon.NewMatcher[valence](in), rules: lexicon.NewMatcher[rule](exact)}
-		// AFINN first, curated list second: curated entries override.
-		for _, file := range []string{"data/afinn/AFINN-" + code + "-165.txt", "data/sentiment_" + code + ".tsv"} {
-			if err := eachRow(file, 2, func(f []string) error {
+		// AFINN first, then the VADER words AFINN lacks (English), the
+		// curated list last: curated entries override.
+		for _, src := range []struct {
+			file  string
+			scale float64
+		}{
+			{"data/afinn/AFINN-" + code + "-165.txt", 1},
+			{"data/vader_" + code + ".tsv", vaderScale},
+			{"data/sentiment_" + code + ".tsv", 1},
+		} {
+			if _, err := fs.Stat(dataFS, src.file); err != nil {
+				continue
+			}
+			if err := eachRow(src.file, 2, func(f []string) error {
 				v, err := parseFloats(f[1:])
 				if err != nil {
 					return err
+				}
+				for i := range v {
+					v[i] *= src.scale
 				}
 				val := valence{value: v[0], negated: -0.75 * v[0]}
 				if len(v) > 1 {
