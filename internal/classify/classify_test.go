@@ -106,6 +106,8 @@ func TestSentimentRules(t *testing.T) {
 		{"😡", mention.Negative},
 		{"The store opens at nine on Mondays.", mention.Neutral},
 		{"He has had the same phone since 2019.", mention.Neutral}, // not AFINN "ha"
+		{"The checkout page was horrifying.", mention.Negative},    // a VADER word AFINN lacks
+		{"Much happier with the new plan.", mention.Positive},
 	}
 	for _, tc := range cases {
 		got := c.Classify(post("mastodon", tc.text))
@@ -264,7 +266,8 @@ func TestSentimentFeatures(t *testing.T) {
 		// A negation's scope ends at the first lexicon word it negates.
 		{"En suosittele tätä kauppaa.", "fi", []string{NegatedPrefix + "suosi", "tätä", "kaupp"}, false},
 		{"Ei ollut kovin nopea toimitus.", "fi", []string{NegatedPrefix + "ollut", NegatedPrefix + "nopea", "toimi"}, false}, // "kovin" is a booster, not a feature
-		{"Not bad at all, great battery!", "en", []string{NegatedPrefix + "bad", "at", "all", "great", "battery"}, true},
+		{"Not bad at all, great battery!", "en", []string{NegatedPrefix + "bad", "at", "all", "great", "battery", "<!>"}, true},
+		{"Is it broken?", "en", []string{"is", "it", "broken", "<?>"}, false}, // '!' and '?' are features of their own
 	}
 	for _, tc := range cases {
 		got, lex := c.SentimentFeatures(nil, tc.text, tc.code)

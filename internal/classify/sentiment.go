@@ -27,14 +27,25 @@ const (
 	textInRatingBlend = 1 - ratingWeight
 )
 
-// learnedAloneMin is how strong the learned word evidence (log-odds over
-// √words) must be to label a text with no lexicon, emoji or rating hit: the
-// XED subtitle lines the weights come from have no neutral class, so weak
-// word evidence alone would make every neutral post lean one way. Lower
-// values raise the XED scores and cost neutral posts; English was set on
-// the umsab tweets' train split (checked on its validation split), Finnish
-// on our labelled set, whose neutral posts are mostly Finnish.
-var learnedAloneMin = map[string]float64{"fi": 0.7, "en": 2}
+// How the learned model may speak, per language. The XED subtitle lines
+// the weights come from have no neutral class, so weak word evidence alone
+// would make every neutral post lean one way, and subtitle vocabulary
+// carries over to posts and reviews only in part:
+//
+//   - learnedScale shrinks the word weights against the lexicon score
+//     (English: subtitle-learned words decided too many tweets);
+//   - learnedAloneMin is how strong the (scaled) word evidence must be to
+//     label a text with no lexicon, emoji or rating hit;
+//   - modelNeutral is the log-odds band around 0 that stays neutral.
+//
+// Lower values raise the XED scores and cost neutral posts. English was set
+// on the umsab tweets' train split (checked on its validation split),
+// Finnish on our labelled set, whose neutral posts are mostly Finnish.
+var (
+	learnedScale    = map[string]float64{"fi": 1, "en": 0.4}
+	learnedAloneMin = map[string]float64{"fi": 0.6, "en": 0.4}
+	modelNeutral    = map[string]float64{"fi": 0.2, "en": 0.5}
+)
 
 // sentimentState walks the tokens once, accumulating per sentence.
 type sentimentState struct {
@@ -66,15 +77,18 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (sco
 	}
 	// Word weights are learned per word over √words, so long posts do not
 	// pile up the mild weights of common words.
-	learned := st.learned / math.Sqrt(float64(st.words))
+	learned := learnedScale[code] * st.learned / math.Sqrt(float64(st.words))
 	if st.hits == 0 && math.Abs(learned) < learnedAloneMin[code] {
 		return lexScore, st.hits
 	}
 	z := model.logOdds(learned, lexScore)
 	if tr != nil {
-		tr.add("sentiment", "model", "words", learned, "learned weights / √"+strconv.Itoa(st.words)+" words")
+		tr.add("sentiment", "model", "words", learned, "learned weights / √"+strconv.Itoa(st.words)+" words, x"+strconv.FormatFloat(learnedScale[code], 'g', 3, 64))
 		tr.add("sentiment", "model", "lexicon score", model.lexicon*lexScore, "learned weight of the lexicon score")
 		tr.add("sentiment", "model", "log-odds", z, "positive vs negative, learned on XED")
+	}
+	if math.Abs(z) < modelNeutral[code] {
+		return 0, max(st.hits, 1)
 	}
 	return math.Tanh(z / 2), max(st.hits, 1)
 }
@@ -99,6 +113,10 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 		tok := toks[i]
 		switch tok.Kind {
 		case token.Punct:
+			if f := punctFeature(tok.Text); f != "" && lex != nil {
+				st.negLeft = 0 // the mark itself is never negated
+				st.learnedWord(model, f, tok.Text)
+			}
 			st.punct(tok.Text)
 			i++
 			continue
@@ -182,6 +200,17 @@ func (st *sentimentState) learnedWord(model *learnedModel, feature, word string)
 		st.learned += v
 		st.tr.add("sentiment", "learned", word, v, note)
 	}
+}
+
+// punctFeature is the learned-model feature of an emphatic sentence mark.
+func punctFeature(p string) string {
+	switch p {
+	case "!":
+		return "<!>"
+	case "?":
+		return "<?>"
+	}
+	return ""
 }
 
 func kindOf(t token.Token) string {

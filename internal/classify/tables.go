@@ -92,14 +92,15 @@ func loadTables() (*tables, error) {
 		// AFINN first, then the VADER words AFINN lacks (English), the
 		// curated list last: curated entries override.
 		for _, src := range []struct {
-			file  string
-			scale float64
+			file     string
+			scale    float64
+			optional bool
 		}{
-			{"data/afinn/AFINN-" + code + "-165.txt", 1},
-			{"data/vader_" + code + ".tsv", vaderScale},
-			{"data/sentiment_" + code + ".tsv", 1},
+			{"data/afinn/AFINN-" + code + "-165.txt", 1, false},
+			{"data/vader_" + code + ".tsv", vaderScale, true}, // English only
+			{"data/sentiment_" + code + ".tsv", 1, false},
 		} {
-			if _, err := fs.Stat(dataFS, src.file); err != nil {
+			if _, err := fs.Stat(dataFS, src.file); err != nil && src.optional {
 				continue
 			}
 			if err := eachRow(src.file, 2, func(f []string) error {
