@@ -3,11 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -66,18 +66,16 @@ func (e *chdbEngine) insertRows(ctx context.Context, table string, rows []Row) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	size := 128
+	size := 0
 	for i := range rows {
 		size += rows[i].Size()
 	}
 	buf := make([]byte, 0, size)
-	buf = append(buf, "INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0 FORMAT JSONEachRow\n"...)
 	for i := range rows {
-		buf = appendRowJSON(buf, &rows[i])
-		buf = append(buf, '\n')
+		buf = appendRowBinary(buf, &rows[i])
 	}
-	_, err := e.conn.Query(string(buf), "TabSeparated")
-	return err
+	// RowBinary costs the engine far less to parse than a text format.
+	return e.conn.Insert("INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0", "RowBinary", buf)
 }
 
 func (e *chdbEngine) ping(ctx context.Context) error {
@@ -95,55 +93,42 @@ func (e *chdbEngine) close() error {
 	return nil
 }
 
-// appendRowJSON encodes a row as one JSONEachRow object without reflection:
-// inserts are the pipeline's hot path.
-func appendRowJSON(buf []byte, r *Row) []byte {
-	buf = append(buf, '{')
-	for i, c := range mentionColumns {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, '"')
-		buf = append(buf, c.name...)
-		buf = append(buf, '"', ':')
+// appendRowBinary encodes a row in ClickHouse's RowBinary format without
+// reflection: inserts are the pipeline's hot path.
+func appendRowBinary(buf []byte, r *Row) []byte {
+	for _, c := range mentionColumns {
 		switch v := c.value(r).(type) {
 		case string:
-			buf = appendJSONString(buf, v)
+			buf = appendBinaryString(buf, v)
 		case uint64:
-			buf = strconv.AppendUint(buf, v, 10)
+			buf = binary.LittleEndian.AppendUint64(buf, v)
 		case uint8:
-			buf = strconv.AppendUint(buf, uint64(v), 10)
+			buf = append(buf, v)
 		case float32:
-			buf = appendFloat(buf, float64(v))
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 		case *float32:
 			if v == nil {
-				buf = append(buf, "null"...)
+				buf = append(buf, 1)
 			} else {
-				buf = appendFloat(buf, float64(*v))
+				buf = binary.LittleEndian.AppendUint32(append(buf, 0), math.Float32bits(*v))
 			}
 		case time.Time:
-			buf = strconv.AppendInt(buf, max(v.Unix(), 0), 10)
+			// DateTime is seconds since the epoch in a UInt32.
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(min(max(v.Unix(), 0), math.MaxUint32)))
 		case []string:
-			buf = append(buf, '[')
-			for j, s := range v {
-				if j > 0 {
-					buf = append(buf, ',')
-				}
-				buf = appendJSONString(buf, s)
+			buf = binary.AppendUvarint(buf, uint64(len(v)))
+			for _, s := range v {
+				buf = appendBinaryString(buf, s)
 			}
-			buf = append(buf, ']')
 		default:
 			panic(fmt.Sprintf("store: column %s has unsupported Go type %T", c.name, v))
 		}
 	}
-	return append(buf, '}')
+	return buf
 }
 
-func appendFloat(buf []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(buf, '0')
-	}
-	return strconv.AppendFloat(buf, f, 'g', -1, 32)
+func appendBinaryString(buf []byte, s string) []byte {
+	return append(binary.AppendUvarint(buf, uint64(len(s))), s...)
 }
 
 const hexDigits = "0123456789abcdef"

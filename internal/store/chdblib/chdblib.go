@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"unsafe"
 
@@ -35,6 +36,11 @@ type api struct {
 	connect       func(argc int, argv []*byte) unsafe.Pointer
 	closeConn     func(conn unsafe.Pointer)
 	query         func(conn unsafe.Pointer, query string, format string) unsafe.Pointer
+	insertStream  func(conn unsafe.Pointer, query string, format string) unsafe.Pointer
+	insertError   func(stream unsafe.Pointer) string
+	insertAppend  func(stream unsafe.Pointer, data *byte, n uintptr) int32
+	insertDone    func(stream unsafe.Pointer) unsafe.Pointer
+	destroyInsert func(stream unsafe.Pointer)
 	destroyResult func(res unsafe.Pointer)
 	resultBuffer  func(res unsafe.Pointer) unsafe.Pointer
 	resultLength  func(res unsafe.Pointer) uintptr
@@ -72,6 +78,11 @@ func Load(path string) (string, error) {
 			purego.RegisterLibFunc(&a.connect, handle, "chdb_connect")
 			purego.RegisterLibFunc(&a.closeConn, handle, "chdb_close_conn")
 			purego.RegisterLibFunc(&a.query, handle, "chdb_query")
+			purego.RegisterLibFunc(&a.insertStream, handle, "chdb_stream_insert")
+			purego.RegisterLibFunc(&a.insertError, handle, "chdb_stream_insert_error")
+			purego.RegisterLibFunc(&a.insertAppend, handle, "chdb_stream_append")
+			purego.RegisterLibFunc(&a.insertDone, handle, "chdb_stream_done")
+			purego.RegisterLibFunc(&a.destroyInsert, handle, "chdb_destroy_insert_stream")
 			purego.RegisterLibFunc(&a.destroyResult, handle, "chdb_destroy_query_result")
 			purego.RegisterLibFunc(&a.resultBuffer, handle, "chdb_result_buffer")
 			purego.RegisterLibFunc(&a.resultLength, handle, "chdb_result_length")
@@ -137,6 +148,7 @@ func (c *Conn) Query(q, format string) ([]byte, error) {
 	}
 	// chdb_query takes the chdb_connection the pointer returned by chdb_connect points at.
 	res := c.api.query(*(*unsafe.Pointer)(c.conn), q, format)
+
 	if res == nil {
 		return nil, nil
 	}
@@ -150,6 +162,45 @@ func (c *Conn) Query(q, format string) ([]byte, error) {
 		return nil, nil
 	}
 	return append([]byte(nil), unsafe.Slice((*byte)(buf), n)...), nil
+}
+
+// Insert runs query (an INSERT without FORMAT or data) with data in
+// format as its input, e.g. RowBinary. Data goes through the library's
+// streaming insert, which takes binary input as is and does not copy the
+// statement into a C string.
+func (c *Conn) Insert(query, format string, data []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return ErrClosed
+	}
+	stream := c.api.insertStream(*(*unsafe.Pointer)(c.conn), query, format)
+	if stream == nil {
+		return errors.New("chdb: could not start the insert")
+	}
+	defer c.api.destroyInsert(stream)
+	if msg := c.api.insertError(stream); msg != "" {
+		return errors.New(msg)
+	}
+	if len(data) > 0 {
+		ok := c.api.insertAppend(stream, &data[0], uintptr(len(data))) == 0
+		runtime.KeepAlive(data)
+		if !ok {
+			if msg := c.api.insertError(stream); msg != "" {
+				return errors.New(msg)
+			}
+			return errors.New("chdb: the insert failed and gave no reason")
+		}
+	}
+	res := c.api.insertDone(stream)
+	if res == nil {
+		return errors.New("chdb: the insert did not finish")
+	}
+	defer c.api.destroyResult(res)
+	if msg := c.api.resultError(res); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // Close shuts the engine down; data stays on disk.
