@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"sort"
 	"strings"
@@ -69,8 +70,11 @@ func Parse(data []byte) (Mention, error) {
 	if !utf8.Valid(data) {
 		return m, &ValidationError{Field: "", Reason: "invalid UTF-8 in the JSON text"}
 	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, &ValidationError{Reason: "invalid JSON: " + err.Error()}
+	if !decodeFast(data, &m) {
+		m = Mention{}
+		if err := json.Unmarshal(data, &m); err != nil {
+			return m, &ValidationError{Reason: "invalid JSON: " + err.Error()}
+		}
 	}
 	if err := m.Validate(); err != nil {
 		return m, err
@@ -217,16 +221,17 @@ func (m *Mention) Validate() error {
 	if len(m.Title) > MaxTitleBytes {
 		bad("title", fmt.Sprintf("%d bytes is over the %d-byte limit", len(m.Title), MaxTitleBytes))
 	}
-	for name, v := range map[string]string{"source": m.Source, "id": m.ID, "url": m.URL, "parent_url": m.ParentURL,
-		"author.handle": m.Author.Handle, "author.name": m.Author.Name, "author.url": m.Author.URL, "lang": m.Lang} {
-		if len(v) > MaxFieldBytes {
-			bad(name, fmt.Sprintf("%d bytes is over the %d-byte limit", len(v), MaxFieldBytes))
+	type field struct{ name, value string }
+	for _, f := range [...]field{{"source", m.Source}, {"id", m.ID}, {"url", m.URL}, {"parent_url", m.ParentURL},
+		{"author.handle", m.Author.Handle}, {"author.name", m.Author.Name}, {"author.url", m.Author.URL}, {"lang", m.Lang}} {
+		if len(f.value) > MaxFieldBytes {
+			bad(f.name, fmt.Sprintf("%d bytes is over the %d-byte limit", len(f.value), MaxFieldBytes))
 		}
 	}
-	for name, v := range map[string]string{"text": m.Text, "title": m.Title, "source": m.Source, "id": m.ID,
-		"author.handle": m.Author.Handle, "author.name": m.Author.Name} {
-		if !utf8.ValidString(v) {
-			bad(name, "invalid UTF-8")
+	for _, f := range [...]field{{"text", m.Text}, {"title", m.Title}, {"source", m.Source}, {"id", m.ID},
+		{"author.handle", m.Author.Handle}, {"author.name", m.Author.Name}} {
+		if !utf8.ValidString(f.value) {
+			bad(f.name, "invalid UTF-8")
 		}
 	}
 	if m.Rating != nil && (*m.Rating < 0 || *m.Rating > 10) {
@@ -242,17 +247,25 @@ func (m *Mention) Validate() error {
 // id, else of the canonical URL, else of source, author, time and text. It is
 // used as the JetStream Nats-Msg-Id and as the store's dedup key.
 func (m *Mention) Key() string {
-	h := sha256.New()
+	var parts []string
 	switch {
 	case m.ID != "":
-		fmt.Fprintf(h, "id\x00%s\x00%s", strings.ToLower(strings.TrimSpace(m.Source)), m.ID)
+		parts = []string{"id", strings.ToLower(strings.TrimSpace(m.Source)), m.ID}
 	case m.URL != "":
-		fmt.Fprintf(h, "url\x00%s", CanonicalURL(m.URL))
+		parts = []string{"url", CanonicalURL(m.URL)}
 	default:
-		fmt.Fprintf(h, "content\x00%s\x00%s\x00%s\x00%s\x00%s", strings.ToLower(m.Source), m.Author.Handle,
-			m.PublishedAt.UTC().Format(time.RFC3339), m.Title, m.Text)
+		parts = []string{"content", strings.ToLower(m.Source), m.Author.Handle,
+			m.PublishedAt.UTC().Format(time.RFC3339), m.Title, m.Text}
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	h := sha256.New()
+	for i, p := range parts {
+		if i > 0 {
+			h.Write([]byte{0})
+		}
+		io.WriteString(h, p)
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
 // trackingParams are query parameters that do not change what a URL points at.

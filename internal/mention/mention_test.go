@@ -2,9 +2,11 @@ package mention
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestParseKeepsUnknownFieldsAndRoundTrips(t *testing.T) {
@@ -99,6 +101,58 @@ func TestOnlyKnownKeys(t *testing.T) {
 	for in, want := range cases {
 		if got := onlyKnownKeys([]byte(in)); got != want {
 			t.Errorf("onlyKnownKeys(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// The fast decoder must give exactly what encoding/json gives whenever it
+// takes an input, or the two paths of Parse would disagree.
+func FuzzDecodeFastMatchesEncodingJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"source":"mastodon","id":"1","text":"Tilasin läppärin 😡","author":{"handle":"@a","name":"A","url":"https://x","followers":12},"published_at":"2026-11-20T08:15:00Z","lang":"fi","engagement":{"likes":3,"reposts":1,"replies":0},"rating":4.5,"parent_url":"https://p"}`,
+		`{"source":"x","text":"esc \" \\ \/ \b\f\n\r\t \u00e4 \ud83d\ude00 lone \ud800 then \ud800\u0041","published_at":"2026-11-20T08:15:00Z"}`,
+		`{"source":"x","text":"y","published_at":"2026-11-20","rating":1e1,"engagement":{"likes":-0}}`,
+		`{"source":"x","text":"y","rating":"4","published_at":null}`,
+		`{"Source":"x","text":"y"}`,
+		`{"source":"x","author":{"followers":1.5}}`,
+		`{"source":"x","text":"y","z":[1]}`,
+		` { "source" : "x" , "text" : "y" } `,
+		`{"source":"x","source":"y","author":{"handle":"a"},"author":{"name":"b"}}`,
+		`{"source":"x","engagement":{"likes":99999999999999999999}}`,
+		`{"source":"x"}x`, `{"source":"x",}`, `{"source":"\u12"}`, `[]`, `{}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) {
+			return
+		}
+		var fast Mention
+		if !decodeFast(data, &fast) {
+			return
+		}
+		var slow Mention
+		if err := json.Unmarshal(data, &slow); err != nil {
+			t.Fatalf("fast path took %q, encoding/json rejects it: %v", data, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("decoders differ on %q:\nfast %#v\nslow %#v", data, fast, slow)
+		}
+	})
+}
+
+func TestDecodeFastTakesTheCommonShapeOnly(t *testing.T) {
+	cases := map[string]bool{
+		`{"source":"x","text":"a \u00e4 \ud83d\ude00","author":{"handle":"@a","followers":2},"engagement":{"likes":1},"rating":4.5,"published_at":"2026-11-20T08:15:00Z"}`: true,
+		`{"source":"x","text":"y","rating":"4"}`:        false, // a string rating is encoding/json's and parseRating's job
+		`{"source":"x","text":"y","extra":1}`:           false, // kept in Extra by the full path
+		`{"source":"x","text":"y","published_at":null}`: false,
+		`{"source":"x","text":"y"`:                      false,
+	}
+	for in, want := range cases {
+		var m Mention
+		if got := decodeFast([]byte(in), &m); got != want {
+			t.Errorf("decodeFast(%s) = %v, want %v", in, got, want)
 		}
 	}
 }
