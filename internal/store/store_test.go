@@ -68,13 +68,14 @@ func TestInsertCountAndExistingIDs(t *testing.T) {
 			ctx := context.Background()
 			s := e.Store
 			rows := []store.Row{row("a", "Koijarit", t0, "negative"), row("a", "Rival", t0, "negative"),
-				row("b", "Koijarit", t0.Add(time.Hour), "positive"), row("c", "", t0.Add(2*time.Hour), "neutral")}
+				row("b", "Koijarit", t0.Add(time.Hour), "positive"), row("c", "", t0.Add(2*time.Hour), "neutral"),
+				row("d,e", "", t0, "neutral")}
 			if err := s.Insert(ctx, rows); err != nil {
 				t.Fatal(err)
 			}
 			n, err := s.CountMentions(ctx, t0, t0.Add(3*time.Hour), "")
-			if err != nil || n != 3 {
-				t.Fatalf("count all = %d, %v; want 3 distinct mentions", n, err)
+			if err != nil || n != 4 {
+				t.Fatalf("count all = %d, %v; want 4 distinct mentions", n, err)
 			}
 			n, err = s.CountMentions(ctx, t0, t0.Add(time.Hour), "Koijarit")
 			if err != nil || n != 1 {
@@ -86,6 +87,11 @@ func TestInsertCountAndExistingIDs(t *testing.T) {
 			}
 			if !found["a"] || !found["b"] || !found["c"] || found["zzz"] || len(found) != 3 {
 				t.Fatalf("ExistingIDs = %v", found)
+			}
+			// An id with the engine-side separator in it takes the literal list.
+			found, err = s.ExistingIDs(ctx, []string{"a", "d,e", "d"}, t0, t0.Add(2*time.Hour))
+			if err != nil || !found["a"] || !found["d,e"] || len(found) != 2 {
+				t.Fatalf("ExistingIDs with a comma = %v, %v", found, err)
 			}
 			got, err := s.Query(ctx, "SELECT text, brands, rating, published_at FROM "+s.Table("mentions")+" WHERE mention_id = 'b'")
 			if err != nil || len(got) != 1 {
