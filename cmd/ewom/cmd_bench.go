@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -26,6 +27,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	dataDir := fs.String("data-dir", "", "where the embedded engine keeps its data (default: a temporary directory)")
 	chdbLib := fs.String("chdb-lib", "", "path to libchdb.so (default: CHDB_LIB_PATH or the install places)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to this file")
 	pipelineOnly := fs.Bool("pipeline-only", false, "measure only the pipeline's throughput (no limits, no latency run)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
@@ -40,6 +42,13 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		defer func() {
+			if err := writeAllocProfile(*memProfile); err != nil {
+				slog.Error("write allocation profile", "err", err)
+			}
+		}()
 	}
 	if *n < 1000 || *rate < 1 || *workers < 1 || *dur < time.Second {
 		return usagef("--mentions ≥ 1000, --latency-rate ≥ 1, --workers ≥ 1, --latency-for ≥ 1s")
@@ -65,4 +74,16 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	_, err = bench.RunPipeline(ctx, bench.PipelineOptions{Mentions: *n, LatencyRate: *rate, LatencyFor: *dur,
 		Workers: *workers, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
 	return err
+}
+
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -43,9 +43,10 @@ type Worker struct {
 
 // item is one message in a batch with the rows it became.
 type item struct {
-	msg  jetstream.Msg
-	id   string
-	rows []store.Row
+	msg      jetstream.Msg
+	id       string
+	rows     []store.Row
+	ingested time.Time // when JetStream stored the message
 }
 
 type batch struct {
@@ -176,7 +177,7 @@ func (w *Worker) prepare(ctx context.Context, msg jetstream.Msg) (item, bool) {
 		}
 	}
 	rows := Rows(&m, id, declaredLang, cls, raw, ingested)
-	return item{msg: msg, id: id, rows: rows}, true
+	return item{msg: msg, id: id, rows: rows, ingested: ingested}, true
 }
 
 // commit stores a batch and settles every message in it: ack after the
@@ -202,9 +203,7 @@ func (w *Worker) commit(b *batch) {
 		if err := it.msg.Ack(); err != nil {
 			w.Log.Warn("ack", "err", err)
 		}
-		if meta, err := it.msg.Metadata(); err == nil {
-			w.Metrics.latency.Observe(time.Since(meta.Timestamp).Seconds())
-		}
+		w.Metrics.latency.Observe(time.Since(it.ingested).Seconds())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -17,6 +18,8 @@ import (
 // chdbEngine runs the ClickHouse engine in-process through libchdb.
 type chdbEngine struct {
 	conn *chdblib.Conn
+	// buffers keeps insert encoding buffers (a batch is megabytes) for reuse.
+	buffers sync.Pool
 }
 
 // openChdb loads libchdb (from libPath or the default places) and opens the
@@ -66,14 +69,16 @@ func (e *chdbEngine) insertRows(ctx context.Context, table string, rows []Row) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	size := 0
-	for i := range rows {
-		size += rows[i].Size()
+	bp, _ := e.buffers.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
 	}
-	buf := make([]byte, 0, size)
+	defer e.buffers.Put(bp)
+	buf := (*bp)[:0]
 	for i := range rows {
 		buf = appendRowBinary(buf, &rows[i])
 	}
+	*bp = buf
 	// RowBinary costs the engine far less to parse than a text format.
 	return e.conn.Insert("INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0", "RowBinary", buf)
 }
