@@ -29,6 +29,9 @@ type Token struct {
 	Text string // lowercased; a substring of the lowercased input, no copy
 	Kind Kind
 	Caps bool // an all-capitals word of two or more letters in the original
+	// Title: a word of two or more letters written with a capital first
+	// letter and not in capitals throughout ("Finnair", not "FINNAIR").
+	Title bool
 }
 
 // emoticons are matched longest first; keys are lowercase because the input is.
@@ -131,8 +134,18 @@ func word(orig, lower string, start, end int, capsOK bool) Token {
 	t := Token{Text: text, Kind: kind}
 	if capsOK && kind == Word {
 		t.Caps = isShouted(orig[start:end])
+		t.Title = !t.Caps && end-start > 1 && isUpperStart(orig[start:end])
 	}
 	return t
+}
+
+// isUpperStart reports a word starting with a capital letter.
+func isUpperStart(s string) bool {
+	if c := s[0]; c < utf8.RuneSelf {
+		return 'A' <= c && c <= 'Z'
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsUpper(r)
 }
 
 // isShouted reports an all-capitals word of at least two letters.

@@ -29,6 +29,9 @@ func TestAppendKinds(t *testing.T) {
 	if !toks[1].Caps || toks[0].Caps {
 		t.Errorf("caps: BUY should be shouted, Don't not: %+v", toks[:2])
 	}
+	if !toks[0].Title || toks[1].Title || toks[2].Title {
+		t.Errorf("title: Don't should be capitalised, BUY and it not: %+v", toks[:3])
+	}
 }
 
 func TestEmoticonNeedsBoundary(t *testing.T) {
@@ -46,7 +49,7 @@ func TestEmoticonNeedsBoundary(t *testing.T) {
 
 func TestFinnishLettersAndNewlines(t *testing.T) {
 	toks := tokenize("Äänekoski\nÖLJY")
-	if len(toks) != 3 || toks[0].Text != "äänekoski" || toks[1].Kind != Punct || toks[2].Text != "öljy" || !toks[2].Caps {
+	if len(toks) != 3 || toks[0].Text != "äänekoski" || !toks[0].Title || toks[1].Kind != Punct || toks[2].Text != "öljy" || !toks[2].Caps {
 		t.Errorf("got %+v", toks)
 	}
 }
