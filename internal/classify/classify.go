@@ -41,7 +41,7 @@ func WithLearnedLexicon(code string, r io.Reader) Option {
 		}
 		t := *c.t
 		t.learned = maps.Clone(t.learned)
-		t.learned[code] = lex
+		t.learned[code] = lex.withCues(code, t.subjCues[code])
 		t.version = strings.TrimSuffix(t.version, "+custom") + "+custom"
 		c.t = &t
 		return nil

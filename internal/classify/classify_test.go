@@ -256,6 +256,39 @@ func TestLearnedModel(t *testing.T) {
 	}
 }
 
+func TestSubjectiveTextsLetWordsCount(t *testing.T) {
+	// "cat" is in no lexicon. Its learned weight over √2 words is 0.85:
+	// x0.4 (0.34) stays under the 0.4 gate, x0.8 for a subjective text
+	// (direct address, no informational cue) passes it and the 0.5 band.
+	c, err := New(nil, WithLearnedLexicon("en", strings.NewReader("# test\n@bias\t0\n@lexicon\t2\ncat\t1.2\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		text, want string
+	}{
+		{"The cat.", mention.Neutral},
+		{"You cat.", mention.Positive},
+		{"Cat, you.", mention.Positive},    // a capital starting a sentence is not a name
+		{"I'm you cat.", mention.Positive}, // nor is "I'm"
+		{"You cat, Tom.", mention.Neutral}, // a name inside the sentence is informational
+		{"You cat 2.", mention.Neutral},    // so is a number
+		{"You cat @tom.", mention.Neutral}, // and a handle
+	}
+	for _, tc := range cases {
+		m := post("mastodon", tc.text)
+		m.Lang = "en"
+		if got := c.Classify(m); got.Sentiment != tc.want {
+			t.Errorf("%q: %s (%.3f), want %s", tc.text, got.Sentiment, got.SentimentScore, tc.want)
+		}
+	}
+	for w, want := range map[string]bool{"sooo": true, "goood": true, "good": false, "aaa": true, "111": false} {
+		if elongated(w) != want {
+			t.Errorf("elongated(%q) = %v", w, !want)
+		}
+	}
+}
+
 func TestSentimentFeatures(t *testing.T) {
 	c := newTestClassifier(t)
 	cases := []struct {

@@ -24,9 +24,36 @@ type learnedModel struct {
 	lexicon float64 // weight of the squashed lexicon score
 }
 
-// learnedWeight is a word's weight outside and inside a negation's scope.
+// learnedWeight is a word's weight outside and inside a negation's scope,
+// and its subjectivity cue (data/subjectivity.tsv), kept in the same map so
+// the walk finds both with its one lookup per word.
 type learnedWeight struct {
 	plain, negated float64
+	cue            cueKind
+}
+
+// cueKind is a word's subjectivity cue.
+type cueKind uint8
+
+const (
+	cueNone cueKind = iota
+	cueSubjective
+	cueInformational
+)
+
+// withCues returns the model with the cue words of its language marked,
+// adding zero-weight rows for cue words the model lacks.
+func (m *learnedModel) withCues(code string, cues map[string]cueKind) *learnedModel {
+	if m == nil || len(cues) == 0 {
+		return m
+	}
+	for w, k := range cues {
+		key := Feature(code, w)
+		lw := m.words[key]
+		lw.cue = k
+		m.words[key] = lw
+	}
+	return m
 }
 
 // Model parameter rows of the learned file; words never start with '@'

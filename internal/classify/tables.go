@@ -18,7 +18,7 @@ import (
 // rulesVersion changes whenever the scoring code changes meaning; the hash
 // of the embedded lists is appended, so editing a list also changes
 // classifier_version.
-const rulesVersion = "r2"
+const rulesVersion = "r3"
 
 // vaderScale puts VADER's mean valences (-4..4) on AFINN's -5..5 scale: the
 // mean |AFINN| / |VADER| ratio over the 2,650 words both lists hold is 1.23.
@@ -63,10 +63,11 @@ type cue struct {
 
 // tables are the read-only lexicons every Classifier shares.
 type tables struct {
-	sentiment map[string]*sentimentLexicon // by language code
-	symbols   map[string]float64           // emoji and emoticons
-	cues      *lexicon.Matcher[cue]        // journey stages, disclosures and commercial cues
-	learned   map[string]*learnedModel     // by language code
+	sentiment map[string]*sentimentLexicon  // by language code
+	symbols   map[string]float64            // emoji and emoticons
+	cues      *lexicon.Matcher[cue]         // journey stages, disclosures and commercial cues
+	learned   map[string]*learnedModel      // by language code
+	subjCues  map[string]map[string]cueKind // subjectivity cue words by language code
 	anyInfl   *lexicon.Inflections
 	lang      *lang.Detector
 	version   string
@@ -79,6 +80,7 @@ func loadTables() (*tables, error) {
 	t := &tables{
 		sentiment: map[string]*sentimentLexicon{},
 		learned:   map[string]*learnedModel{},
+		subjCues:  map[string]map[string]cueKind{},
 		symbols:   map[string]float64{},
 		lang:      lang.New(),
 	}
@@ -147,6 +149,24 @@ func loadTables() (*tables, error) {
 		return sl.rules.Add(f[2], rule{kind: k, value: v})
 	}); err != nil {
 		return nil, err
+	}
+	cueKinds := map[string]cueKind{"subjective": cueSubjective, "informational": cueInformational}
+	if err := eachRow("data/subjectivity.tsv", 3, func(f []string) error {
+		k, ok := cueKinds[f[1]]
+		if !ok {
+			return fmt.Errorf("unknown cue %q", f[1])
+		}
+		if t.subjCues[f[0]] == nil {
+			t.subjCues[f[0]] = map[string]cueKind{}
+		}
+		t.subjCues[f[0]][f[2]] = k
+		t.subjCues[f[0]][strings.ReplaceAll(f[2], "'", "’")] = k
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for code, m := range t.learned {
+		m.withCues(code, t.subjCues[code])
 	}
 	for _, file := range []string{"data/afinn/AFINN-emoticon-8.txt", "data/emoji.tsv"} {
 		if err := eachRow(file, 2, func(f []string) error {
