@@ -80,6 +80,9 @@ func TestClusterMigrationDDL(t *testing.T) {
 	want = append(want,
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mention_ids_mv"+on+" TO `ewom`.mention_ids_local AS SELECT mention_id, published_at FROM `ewom`.mentions_local",
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv"+on+" TO `ewom`.mentions_5m_local AS SELECT … FROM `ewom`.mentions_local GROUP BY …",
+		// Migration 4 replaces the rollup view with one that does not group.
+		"DROP TABLE IF EXISTS `ewom`.mentions_5m_mv"+on,
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv"+on+" TO `ewom`.mentions_5m_local AS SELECT … toInt64(1) AS mentions, … FROM `ewom`.mentions_local",
 	)
 	var got []string
 	for _, s := range r.stmts {
