@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -43,7 +44,8 @@ type PipelineOptions struct {
 
 // PipelineResult holds the figures of one run.
 type PipelineResult struct {
-	BusRate, InsertRate, PipelineRate float64 // per second
+	BusRate, InsertRate, PipelineRate float64       // per second
+	PipelineCPU                       time.Duration // process CPU time per mention in the pipeline run
 	LatencyP50, LatencyP99            time.Duration
 	LatencySamples                    int
 	PeakRSSBytes                      int64
@@ -77,10 +79,10 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 	say("mentions: %d (mixed fi/en, ~300 bytes), workers: %d, store: %s %s", o.Mentions, o.Workers, o.Store.Info().Engine, o.Store.Info().Version)
 
 	if o.PipelineOnly {
-		if r.PipelineRate, err = pipelineThroughput(ctx, o); err != nil {
+		if r.PipelineRate, r.PipelineCPU, err = pipelineThroughput(ctx, o); err != nil {
 			return r, fmt.Errorf("pipeline: %w", err)
 		}
-		say("pipeline, ingest to committed rows:         %8.0f mentions/s", r.PipelineRate)
+		say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.0f µs CPU per mention)", r.PipelineRate, micros(r.PipelineCPU))
 		return r, nil
 	}
 	if r.BusRate, err = busAlone(ctx, o.Mentions); err != nil {
@@ -95,10 +97,11 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 	// restart the peak-RSS count so that the figure is the pipeline's.
 	debug.FreeOSMemory()
 	resetPeakRSS()
-	if r.PipelineRate, err = pipelineThroughput(ctx, o); err != nil {
+	if r.PipelineRate, r.PipelineCPU, err = pipelineThroughput(ctx, o); err != nil {
 		return r, fmt.Errorf("pipeline: %w", err)
 	}
-	say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.2f of the smaller limit)", r.PipelineRate, r.Fraction())
+	say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.2f of the smaller limit; %.0f µs CPU per mention)",
+		r.PipelineRate, r.Fraction(), micros(r.PipelineCPU))
 	lat, err := pipelineLatency(ctx, o)
 	if err != nil {
 		return r, fmt.Errorf("latency: %w", err)
@@ -271,39 +274,39 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 
 // pipelineThroughput publishes all mentions as fast as the bus takes them
 // and times until every one is committed in the store.
-func pipelineThroughput(ctx context.Context, o PipelineOptions) (float64, error) {
+func pipelineThroughput(ctx context.Context, o PipelineOptions) (rate float64, cpuPerMention time.Duration, err error) {
 	p, err := startPipeline(ctx, o, "throughput")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer p.stop()
 	ms := mentions(o.Mentions, "pipe")
 	from, to := ms[0].PublishedAt, ms[len(ms)-1].PublishedAt.Add(time.Second)
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPU()
 	errc := make(chan error, 1)
 	go func() { errc <- publishAll(ctx, p.bus, ms) }()
 	for {
 		n, err := p.stored()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if n >= float64(len(ms)) {
 			break
 		}
 		if time.Since(start) > 10*time.Minute {
-			return 0, fmt.Errorf("only %.0f of %d mentions stored after 10 minutes", n, len(ms))
+			return 0, 0, fmt.Errorf("only %.0f of %d mentions stored after 10 minutes", n, len(ms))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpuStart
 	if err := <-errc; err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// The counter says committed; the store must agree, exactly.
 	if n, err := p.store.CountMentions(ctx, from, to, ""); err != nil || n != uint64(len(ms)) {
-		return 0, fmt.Errorf("store holds %d mentions after the run, want %d (%v)", n, len(ms), err)
+		return 0, 0, fmt.Errorf("store holds %d mentions after the run, want %d (%v)", n, len(ms), err)
 	}
-	return float64(len(ms)) / elapsed.Seconds(), nil
+	return float64(len(ms)) / elapsed.Seconds(), cpu / time.Duration(len(ms)), nil
 }
 
 // pipelineLatency publishes at a fixed rate and samples, every 100 ms, how
@@ -383,6 +386,18 @@ func benchDatabase(ctx context.Context, base store.Store, name string) (store.St
 func dropDatabase(base, s store.Store) {
 	_ = base.Exec(context.Background(), "DROP DATABASE IF EXISTS `"+s.Info().Database+"`")
 }
+
+// processCPU is the CPU time the process has used, user and system, on
+// all its threads (Go's, NATS's and the embedded engine's).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // resetPeakRSS restarts the kernel's high-water mark of the resident set
 // (writing 5 to clear_refs), so peakRSS covers only what follows.
