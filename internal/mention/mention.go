@@ -149,10 +149,16 @@ func parseRating(raw json.RawMessage) (float64, error) {
 
 // MarshalJSON writes the contract fields followed by the kept unknown fields.
 func (m Mention) MarshalJSON() ([]byte, error) {
-	type plain Mention
-	base, err := json.Marshal(plain(m))
-	if err != nil || len(m.Extra) == 0 {
-		return base, err
+	base, ok := m.appendJSON(make([]byte, 0, 256+len(m.Text)+len(m.Title)))
+	if !ok {
+		type plain Mention
+		var err error
+		if base, err = json.Marshal(plain(m)); err != nil {
+			return nil, err
+		}
+	}
+	if len(m.Extra) == 0 {
+		return base, nil
 	}
 	return appendFields(base, m.Extra)
 }

@@ -156,3 +156,32 @@ func TestDecodeFastTakesTheCommonShapeOnly(t *testing.T) {
 		}
 	}
 }
+
+// The hand-written encoder must write byte for byte what encoding/json
+// writes for the contract fields.
+func FuzzAppendJSONMatchesEncodingJSON(f *testing.F) {
+	f.Add("mastodon", "1", "Tilasin läppärin 😡 <b>&amp;</b> \u2028 \"q\" \\ \x01\x7f\b\f\n\r\t \xff", "@a", int64(12), int64(3), 4.5, int64(1732000000), int32(500), true)
+	f.Add("x", "", "", "", int64(0), int64(0), 1e-7, int64(-62135596800), int32(0), true)
+	f.Add("x", "", "y", "", int64(-1), int64(0), 1e21, int64(253402300799), int32(999999999), false)
+	f.Fuzz(func(t *testing.T, source, id, text, handle string, followers, likes int64, rating float64, sec int64, nsec int32, hasRating bool) {
+		m := Mention{Source: source, ID: id, Text: text, Title: id, URL: handle, Lang: id, ParentURL: text,
+			Author:      Author{Handle: handle, Name: text, Followers: followers},
+			Engagement:  Engagement{Likes: likes, Replies: followers},
+			PublishedAt: time.Unix(sec, int64(nsec)%1e9).UTC()}
+		if hasRating {
+			m.Rating = &rating
+		}
+		type plain Mention
+		want, wantErr := json.Marshal(plain(m))
+		got, ok := m.appendJSON(nil)
+		if !ok {
+			return
+		}
+		if wantErr != nil {
+			t.Fatalf("fast encoder took %#v, encoding/json fails: %v", m, wantErr)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("encoders differ:\nfast %s\nwant %s", got, want)
+		}
+	})
+}
