@@ -1,7 +1,11 @@
 package classify
 
 import (
+	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/ewom/ewom/internal/config"
 
 	"github.com/jonreiter/govader"
 )
@@ -12,6 +16,25 @@ import (
 
 func BenchmarkClassify(b *testing.B) {
 	c := newTestClassifier(b)
+	corpus := BenchCorpus(200)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		c.Classify(&corpus[i%len(corpus)])
+	}
+}
+
+// A brand list with competitors: 60 brands with aliases, most absent from
+// the texts, as when tracking share of voice.
+func BenchmarkClassifyManyBrands(b *testing.B) {
+	brands := slices.Clone(testBrands)
+	for i := range 60 {
+		brands = append(brands, config.Brand{Name: fmt.Sprintf("Kilpailija%02d", i), Aliases: []string{fmt.Sprintf("Rival %02d", i), fmt.Sprintf("#rival%02d", i)}})
+	}
+	c, err := New(brands)
+	if err != nil {
+		b.Fatal(err)
+	}
 	corpus := BenchCorpus(200)
 	b.ReportAllocs()
 	b.ResetTimer()

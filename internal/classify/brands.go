@@ -93,18 +93,20 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 	return bm, nil
 }
 
-// find returns the first pattern of the brand found in lower, outside any
-// exclude phrase.
-func (bm *brandMatcher) find(lower string, infl *lexicon.Inflections) (string, bool) {
-	for _, p := range bm.patterns {
-		for from := 0; from < len(lower); {
-			at := strings.Index(lower[from:], p.text)
-			if at < 0 {
-				break
+// find returns the first of the brand's patterns (in their order) found in
+// lower, outside any exclude phrase. hits are lower's pattern occurrences
+// (brandIndex.scan); bi is the brand's index. Occurrences of one pattern
+// are examined left to right, each search resuming after the last one
+// examined, as a plain substring search would.
+func (bm *brandMatcher) find(lower string, hits []brandHit, bi int, infl *lexicon.Inflections) (string, bool) {
+	for pi, p := range bm.patterns {
+		from := int32(0)
+		for _, h := range hits {
+			if h.brand != int32(bi) || h.pattern != int32(pi) || h.start < from {
+				continue
 			}
-			start, end := from+at, from+at+len(p.text)
-			from = end
-			if p.matchesAt(lower, start, end, infl) && !bm.excluded(lower, start, end) {
+			from = h.end
+			if p.matchesAt(lower, int(h.start), int(h.end), infl) && !bm.excluded(lower, int(h.start), int(h.end)) {
 				return p.text, true
 			}
 		}

@@ -21,7 +21,8 @@ import (
 type Classifier struct {
 	t       *tables
 	brands  []*brandMatcher
-	scratch sync.Pool // *[]token.Token, reused between calls
+	brandIx *brandIndex // every brand's patterns, found in one pass
+	scratch sync.Pool   // *[]token.Token, reused between calls
 }
 
 // scoredLangs have sentiment lexicons.
@@ -77,6 +78,7 @@ func New(brands []config.Brand, opts ...Option) (*Classifier, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	c.brandIx = newBrandIndex(c.brands)
 	c.scratch.New = func() any { s := make([]token.Token, 0, 128); return &s }
 	return c, nil
 }
@@ -143,13 +145,18 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 
 	var found []*brandMatcher
 	author, host := accountKey(m), hostOf(m.URL)
-	for _, b := range c.brands {
-		matched, ok := b.find(lowerTitle, c.t.anyInfl)
+	var titleBuf, textBuf [16]brandHit
+	var titleHits, textHits []brandHit
+	if len(c.brands) > 0 {
+		titleHits, textHits = c.brandIx.scan(lowerTitle, titleBuf[:0]), c.brandIx.scan(lowerText, textBuf[:0])
+	}
+	for bi, b := range c.brands {
+		matched, ok := b.find(lowerTitle, titleHits, bi, c.t.anyInfl)
 		if !ok && author != "" && b.accounts[author] {
 			matched, ok = author, true // a brand's own post is about the brand
 		}
 		if !ok {
-			matched, ok = b.find(lowerText, c.t.anyInfl)
+			matched, ok = b.find(lowerText, textHits, bi, c.t.anyInfl)
 		}
 		if !ok && host != "" {
 			matched, ok = b.ownsHost(host)
