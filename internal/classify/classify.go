@@ -106,7 +106,7 @@ func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
 func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classification {
 	buf := c.scratch.Get().(*[]token.Token)
 	defer c.scratch.Put(buf)
-	lowerTitle, lowerText := strings.ToLower(m.Title), strings.ToLower(m.Text)
+	lowerTitle, lowerText := token.Lower(m.Title), token.Lower(m.Text)
 	toks := token.Append((*buf)[:0], m.Title, lowerTitle)
 	if len(toks) > 0 {
 		toks = append(toks, token.Token{Text: ".", Kind: token.Punct})

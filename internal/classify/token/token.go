@@ -254,3 +254,47 @@ func isPictograph(r rune) bool {
 func isEmojiModifier(r rune) bool {
 	return r == 0x200D || r == 0xFE0F || r == 0xFE0E || (r >= 0x1F3FB && r <= 0x1F3FF)
 }
+
+// Lower is strings.ToLower, cheaper on what posts are: mostly ASCII with a
+// few other letters (Finnish ä and ö), which alone take the Unicode path.
+func Lower(s string) string {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				return lowerFrom(s, i)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || unicode.ToLower(r) != r {
+			return lowerFrom(s, i)
+		}
+		i += size
+	}
+	return s
+}
+
+// lowerFrom lowercases s, of which s[:i] is already lowercase. Invalid
+// UTF-8 becomes U+FFFD, as in strings.ToLower.
+func lowerFrom(s string, i int) string {
+	var b strings.Builder
+	b.Grow(len(s) + utf8.UTFMax)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(unicode.ToLower(r))
+		i += size
+	}
+	return b.String()
+}

@@ -77,3 +77,28 @@ func FuzzAppend(f *testing.F) {
 		}
 	})
 }
+
+func FuzzLowerIsStringsToLower(f *testing.F) {
+	for _, s := range []string{"", "abc", "Tilasin LÄPPÄRIN ÖISIN", "İstanbul ΣΟΦΙΑ", "bad \xff\xfe utf8 \xe4", "\uFFFD ok", "ÅSA örn"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Lower(s), strings.ToLower(s); got != want {
+			t.Fatalf("Lower(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+func BenchmarkLower(b *testing.B) {
+	s := "Tilasin läppärin TietokoneKoijarit-kaupasta viikko sitten ja toimitus on edelleen myöhässä. Asiakaspalvelu ei vastaa puhelimeen eikä sähköpostiin 😡 En suosittele kenellekään, vaihdan kauppaa."
+	b.Run("Lower", func(b *testing.B) {
+		for b.Loop() {
+			Lower(s)
+		}
+	})
+	b.Run("strings.ToLower", func(b *testing.B) {
+		for b.Loop() {
+			strings.ToLower(s)
+		}
+	})
+}
