@@ -23,7 +23,12 @@ var WordsFile string
 type Detector struct {
 	langs []string
 	words map[string][]wordWeight
+	cue   cueLangs
 }
+
+// cueLangs are the score indexes of the languages spelling cues name,
+// found once (-1 for a language not in the lists).
+type cueLangs struct{ sv, da, no, de, et, es, fr, pt, en, fi int }
 
 type wordWeight struct {
 	lang   int
@@ -53,6 +58,8 @@ func New() *Detector {
 			perWord[w] = append(perWord[w], len(d.langs)-1)
 		}
 	}
+	d.cue = cueLangs{sv: d.index("sv"), da: d.index("da"), no: d.index("no"), de: d.index("de"), et: d.index("et"),
+		es: d.index("es"), fr: d.index("fr"), pt: d.index("pt"), en: d.index("en"), fi: d.index("fi")}
 	for w, langs := range perWord {
 		share := 1 / float32(len(langs))
 		for _, l := range langs {
@@ -144,58 +151,58 @@ func (d *Detector) spellingCues(w string, scores *[maxLangs]float64) {
 	if utf8.RuneCountInString(w) < 3 {
 		return
 	}
-	add := func(code string, v float64) {
-		if i := d.index(code); i >= 0 {
+	add := func(i int, v float64) {
+		if i >= 0 {
 			scores[i] += v
 		}
 	}
 	for _, r := range w {
 		switch r {
 		case 'å':
-			add("sv", 0.5)
-			add("da", 0.3)
-			add("no", 0.3)
+			add(d.cue.sv, 0.5)
+			add(d.cue.da, 0.3)
+			add(d.cue.no, 0.3)
 		case 'æ', 'ø':
-			add("da", 0.6)
-			add("no", 0.6)
+			add(d.cue.da, 0.6)
+			add(d.cue.no, 0.6)
 		case 'ü', 'ß':
-			add("de", 0.6)
+			add(d.cue.de, 0.6)
 		case 'õ':
-			add("et", 0.8)
+			add(d.cue.et, 0.8)
 		case 'ñ':
-			add("es", 0.6)
+			add(d.cue.es, 0.6)
 		case 'ç', 'è', 'ê', 'à':
-			add("fr", 0.4)
+			add(d.cue.fr, 0.4)
 		case 'ã':
-			add("pt", 0.6)
+			add(d.cue.pt, 0.6)
 		case 'w':
-			add("en", 0.15)
+			add(d.cue.en, 0.15)
 		}
 	}
 	for _, end := range fiEndings {
 		if strings.HasSuffix(w, end) {
-			add("fi", 0.6)
+			add(d.cue.fi, 0.6)
 			break
 		}
 	}
 	for _, dv := range []string{"aa", "ää", "yy", "uu", "ii", "öö"} {
 		if strings.Contains(w, dv) {
-			add("fi", 0.3)
+			add(d.cue.fi, 0.3)
 			break
 		}
 	}
 	if strings.ContainsAny(w, "äö") { // Danish and Norwegian write æ, ø
-		add("fi", 0.3)
-		add("sv", 0.3)
-		add("de", 0.15)
-		add("et", 0.15)
+		add(d.cue.fi, 0.3)
+		add(d.cue.sv, 0.3)
+		add(d.cue.de, 0.15)
+		add(d.cue.et, 0.15)
 	}
 	if strings.HasSuffix(w, "ing") || strings.HasSuffix(w, "tion") || strings.Contains(w, "th") || strings.HasSuffix(w, "ly") {
-		add("en", 0.4)
+		add(d.cue.en, 0.4)
 	}
 	for _, end := range svEndings {
 		if strings.HasSuffix(w, end) {
-			add("sv", 0.4)
+			add(d.cue.sv, 0.4)
 			break
 		}
 	}
