@@ -25,14 +25,12 @@ func (m *Mention) appendJSON(b []byte) ([]byte, bool) {
 	b = appendField(b, "title", m.Title)
 	b = appendField(b, "text", m.Text)
 	if m.Author != (Author{}) {
-		b = append(b, `,"author":{`...)
-		mark := len(b)
-		b = appendField(b, "handle", m.Author.Handle)
-		b = appendField(b, "name", m.Author.Name)
-		b = appendField(b, "url", m.Author.URL)
-		b = appendCount(b, "followers", m.Author.Followers)
-		b = dropLeadingComma(b, mark)
-		b = append(b, '}')
+		b = appendObject(b, "author", func(b []byte) []byte {
+			b = appendField(b, "handle", m.Author.Handle)
+			b = appendField(b, "name", m.Author.Name)
+			b = appendField(b, "url", m.Author.URL)
+			return appendCount(b, "followers", m.Author.Followers)
+		})
 	}
 	b = append(b, `,"published_at":"`...)
 	b = m.PublishedAt.AppendFormat(b, time.RFC3339Nano)
@@ -43,13 +41,11 @@ func (m *Mention) appendJSON(b []byte) ([]byte, bool) {
 		b = appendFloat(b, *m.Rating)
 	}
 	if m.Engagement != (Engagement{}) {
-		b = append(b, `,"engagement":{`...)
-		mark := len(b)
-		b = appendCount(b, "likes", m.Engagement.Likes)
-		b = appendCount(b, "reposts", m.Engagement.Reposts)
-		b = appendCount(b, "replies", m.Engagement.Replies)
-		b = dropLeadingComma(b, mark)
-		b = append(b, '}')
+		b = appendObject(b, "engagement", func(b []byte) []byte {
+			b = appendCount(b, "likes", m.Engagement.Likes)
+			b = appendCount(b, "reposts", m.Engagement.Reposts)
+			return appendCount(b, "replies", m.Engagement.Replies)
+		})
 	}
 	b = appendField(b, "parent_url", m.ParentURL)
 	return append(b, '}'), true
@@ -72,13 +68,15 @@ func appendCount(b []byte, name string, n int64) []byte {
 	return strconv.AppendInt(b, n, 10)
 }
 
-// dropLeadingComma removes the comma the first field of an object wrote
-// at mark.
-func dropLeadingComma(b []byte, mark int) []byte {
-	if len(b) > mark && b[mark] == ',' {
-		return append(b[:mark], b[mark+1:]...)
+// appendObject adds ,"name":{…} with the fields fill appends, each of
+// which starts with a comma (the first one's is dropped).
+func appendObject(b []byte, name string, fill func([]byte) []byte) []byte {
+	b = append(append(append(b, ',', '"'), name...), '"', ':', '{')
+	mark := len(b)
+	if b = fill(b); len(b) > mark && b[mark] == ',' {
+		b = append(b[:mark], b[mark+1:]...)
 	}
-	return b
+	return append(b, '}')
 }
 
 // appendFloat formats like encoding/json: %f for ordinary magnitudes,
