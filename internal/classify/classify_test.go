@@ -300,7 +300,8 @@ func TestSentimentFeatures(t *testing.T) {
 		{"En suosittele tätä kauppaa.", "fi", []string{NegatedPrefix + "suosi", "tätä", "kaupp"}, false},
 		{"Ei ollut kovin nopea toimitus.", "fi", []string{NegatedPrefix + "ollut", NegatedPrefix + "nopea", "toimi"}, false}, // "kovin" is a booster, not a feature
 		{"Not bad at all, great battery!", "en", []string{NegatedPrefix + "bad", "at", "all", "great", "battery", "<!>"}, true},
-		{"Is it broken?", "en", []string{"is", "it", "broken", "<?>"}, false}, // '!' and '?' are features of their own
+		{"Is it broken?", "en", []string{"is", "it", "broken", "<?>"}, false}, // '!' and (in English) '?' are features of their own
+		{"Onko kellään kokemuksia?", "fi", []string{"onko", "kellä", "kokem"}, false},
 	}
 	for _, tc := range cases {
 		got, lex := c.SentimentFeatures(nil, tc.text, tc.code)

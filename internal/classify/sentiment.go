@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"cmp"
 	"math"
 	"strconv"
 	"strings"
@@ -54,8 +55,14 @@ const (
 var (
 	learnedScale    = map[string]float64{"fi": 1, "en": 0.4}
 	subjectiveScale = map[string]float64{"fi": 1, "en": 0.8}
-	learnedAloneMin = map[string]float64{"fi": 0.6, "en": 0.4}
+	learnedAloneMin = map[string]float64{"fi": 0.7, "en": 0.4}
 	modelNeutral    = map[string]float64{"fi": 0.2, "en": 0.5}
+	// questionLearned scales the learned words of a question. The English
+	// model has a '?' feature that takes the subtitles' angry questions on
+	// itself; the Finnish one has none (see punctFeature), so their weight
+	// sits on Finnish question words (mikä, onko, kannattaako) and would
+	// make customers' requests for advice negative.
+	questionLearned = map[string]float64{"fi": questionFactor, "en": 1}
 )
 
 // sentimentState walks the tokens once, accumulating per sentence.
@@ -67,7 +74,9 @@ type sentimentState struct {
 	after           float64 // 1, or contrastAfter once a "but" was seen
 	clause          float64 // 1, or concessiveFactor inside "although ..."
 	exclaims        int
-	learned         float64 // sum of learned word weights
+	learned         float64 // sum of learned word weights of the finished sentences
+	sentenceLearned float64 // … and of the current one
+	questionLearned float64 // scale of a question's learned words
 	words           int     // words the learned model sees
 	hits            int
 	subjective      int  // subjective cue words and elongated words
@@ -130,13 +139,14 @@ func (c *Classifier) SentimentFeatures(dst []string, text, code string) ([]strin
 // a model, the learned word weights.
 func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedModel, tr *trace, feats *[]string) sentimentState {
 	lex := t.sentiment[code]
-	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr, feats: feats, sentenceStart: true}
+	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr, feats: feats, sentenceStart: true,
+		questionLearned: cmp.Or(questionLearned[code], 1)}
 	shouting := mostlyCaps(toks)
 	for i := 0; i < len(toks); {
 		tok := toks[i]
 		switch tok.Kind {
 		case token.Punct:
-			if f := punctFeature(tok.Text); f != "" && lex != nil {
+			if f := punctFeature(tok.Text, code); f != "" && lex != nil {
 				st.negLeft = 0 // the mark itself is never negated
 				st.learnedWord(model, f, tok.Text)
 			}
@@ -239,17 +249,20 @@ func (st *sentimentState) learnedWord(model *learnedModel, feature, word string)
 		v, note = w.negated, "learned weight, negated"
 	}
 	if v != 0 {
-		st.learned += v
+		st.sentenceLearned += v
 		st.tr.add("sentiment", "learned", word, v, note)
 	}
 }
 
-// punctFeature is the learned-model feature of an emphatic sentence mark.
-func punctFeature(p string) string {
-	switch p {
-	case "!":
+// punctFeature is the learned-model feature of an emphatic sentence mark
+// in language code. A Finnish question mark is not one: questions in
+// subtitles are mostly angry or afraid, in Finnish customers' posts mostly
+// requests for advice ("onko kellään kokemuksia?"), which it made negative.
+func punctFeature(p, code string) string {
+	switch {
+	case p == "!":
 		return "<!>"
-	case "?":
+	case p == "?" && code == "en":
 		return "<?>"
 	}
 	return ""
@@ -277,11 +290,14 @@ func (st *sentimentState) punct(p string) {
 }
 
 func (st *sentimentState) endSentence(question bool) {
-	if question && st.sentence != 0 {
+	if question && (st.sentence != 0 || st.sentenceLearned != 0) {
 		st.tr.add("sentiment", "rule", "question", 0, "sentence ending in '?' weighs x0.5")
 		st.sentence *= questionFactor
+		st.sentenceLearned *= st.questionLearned
 	}
 	st.total += st.sentence
+	st.learned += st.sentenceLearned
+	st.sentenceLearned = 0
 	st.sentence, st.negLeft, st.clause, st.boostLeft, st.boost = 0, 0, 1, 0, 1
 	st.sentenceStart = true
 }
