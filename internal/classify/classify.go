@@ -22,7 +22,10 @@ type Classifier struct {
 	t       *tables
 	brands  []*brandMatcher
 	brandIx *brandIndex // every brand's patterns, found in one pass
-	scratch sync.Pool   // *[]token.Token, reused between calls
+	// anyAccounts: some brand lists owned accounts, so the author's
+	// account key (a string built per mention) is worth building.
+	anyAccounts bool
+	scratch     sync.Pool // *[]token.Token, reused between calls
 }
 
 // scoredLangs have sentiment lexicons.
@@ -74,6 +77,7 @@ func New(brands []config.Brand, opts ...Option) (*Classifier, error) {
 		}
 		names[strings.ToLower(bm.name)] = true
 		c.brands = append(c.brands, bm)
+		c.anyAccounts = c.anyAccounts || len(bm.accounts) > 0
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -144,7 +148,10 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	}
 
 	var found []*brandMatcher
-	author, host := accountKey(m), hostOf(m.URL)
+	author, host := "", hostOf(m.URL)
+	if c.anyAccounts {
+		author = accountKey(m)
+	}
 	var titleBuf, textBuf [16]brandHit
 	var titleHits, textHits []brandHit
 	if len(c.brands) > 0 {
