@@ -230,3 +230,23 @@ func TestOpenRejectsClusterOnEmbeddedEngine(t *testing.T) {
 		t.Fatalf("Open with store.cluster and no dsn: %v, want an error naming store.dsn", err)
 	}
 }
+
+// Servers that sum inserted blocks get the rollup view without GROUP BY;
+// older ones keep grouping in the view.
+func TestRollupViewFollowsOptimizeOnInsert(t *testing.T) {
+	for version, wantGrouping := range map[string]bool{"18.16.1": true, "24.8.1": false} {
+		c, r := recordingStore(t, version, "")
+		if _, err := c.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var last string
+		for _, s := range r.stmts {
+			if strings.HasPrefix(s, "CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv") {
+				last = s
+			}
+		}
+		if grouping := strings.Contains(last, "GROUP BY"); last == "" || grouping != wantGrouping {
+			t.Errorf("%s: rollup view %q, want GROUP BY %v", version, last, wantGrouping)
+		}
+	}
+}

@@ -86,6 +86,8 @@ type capabilities struct {
 	mutationsSync  bool // ALTER … SETTINGS mutations_sync (>= 19.11); older servers are polled
 	// the clusterAllReplicas table function (>= 20.1); older servers have cluster
 	clusterAllReplicas bool
+	// inserted blocks are merged by the engine's rule, e.g. summed (>= 20.11)
+	optimizeOnInsert bool
 }
 
 func detectCapabilities(version string) (capabilities, error) {
@@ -102,7 +104,7 @@ func detectCapabilities(version string) (capabilities, error) {
 		return capabilities{}, fmt.Errorf("ClickHouse %s is older than the oldest supported (18.16)", version)
 	}
 	at := func(ma, mi int) bool { return major > ma || (major == ma && minor >= mi) }
-	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11), clusterAllReplicas: at(20, 1)}, nil
+	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11), clusterAllReplicas: at(20, 1), optimizeOnInsert: at(20, 11)}, nil
 }
 
 func (c capabilities) colType(col column) string {
@@ -172,10 +174,14 @@ var migrations = []migration{
 					" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment"))
 	}},
 	{4, "five-minute rollup view without a GROUP BY", func(s *common) []string {
-		// The SummingMergeTree sums rows with one key when it merges (and,
-		// on current engines, within each inserted block), so grouping in
-		// the view was work done twice: it cost a quarter of an insert.
-		// Readers sum the rollup's rows, as they must between merges.
+		// Engines that sum each inserted block by key (optimize_on_insert)
+		// do in the SummingMergeTree what the view's grouping did: the
+		// grouping was work done twice, a quarter of an insert. Older
+		// servers keep grouping, or the rollup would hold a row per mention
+		// until merges. Readers sum the rollup's rows either way.
+		if !s.caps.optimizeOnInsert {
+			return nil
+		}
 		// DROP TABLE: 18.16 has no DROP VIEW.
 		return []string{"DROP TABLE IF EXISTS " + s.Table("mentions_5m_mv") + s.onCluster(),
 			s.createView("mentions_5m_mv", "mentions_5m",
