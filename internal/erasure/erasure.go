@@ -179,24 +179,33 @@ func (t Target) scrubAlerts(ctx context.Context, ids []string) (int, error) {
 		return 0, fmt.Errorf("find alerts quoting the author: %w", err)
 	}
 	alerts := map[string]bool{}
-	for _, raw := range rows {
-		var v struct {
-			ID          string
-			Version     json.Number
-			Explanation string
+	// One mutation rewrites every version found (each mutation rewrites
+	// the parts it touches), in chunks so that a statement stays small.
+	const chunk = 200
+	for start := 0; start < len(rows); start += chunk {
+		var cases, where []string
+		for _, raw := range rows[start:min(start+chunk, len(rows))] {
+			var v struct {
+				ID          string
+				Version     json.Number
+				Explanation string
+			}
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return 0, err
+			}
+			clean, err := t.scrubExplanation(v.Explanation, ids)
+			if err != nil {
+				return 0, fmt.Errorf("alert %s: %w", v.ID, err)
+			}
+			match := "(id = " + store.Quote(v.ID) + " AND version = " + v.Version.String() + ")"
+			cases = append(cases, match, store.Quote(clean))
+			where = append(where, match)
+			alerts[v.ID] = true
 		}
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return 0, err
+		if err := store.Mutate(ctx, t.Store, "ALTER TABLE "+t.Store.Table("alerts")+" UPDATE explanation = multiIf("+
+			strings.Join(cases, ", ")+", explanation) WHERE "+strings.Join(where, " OR ")); err != nil {
+			return 0, fmt.Errorf("scrub %d alert versions: %w", len(where), err)
 		}
-		clean, err := t.scrubExplanation(v.Explanation, ids)
-		if err != nil {
-			return 0, fmt.Errorf("alert %s: %w", v.ID, err)
-		}
-		if err := store.Mutate(ctx, t.Store, "ALTER TABLE "+t.Store.Table("alerts")+" UPDATE explanation = "+store.Quote(clean)+
-			" WHERE id = "+store.Quote(v.ID)+" AND version = "+v.Version.String()); err != nil {
-			return 0, fmt.Errorf("scrub alert %s: %w", v.ID, err)
-		}
-		alerts[v.ID] = true
 	}
 	return len(alerts), nil
 }
