@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,6 +207,28 @@ func TestRetractRemovesRowsAndRollupContributions(t *testing.T) {
 			if roll := got("SELECT brand, sentiment, sum(mentions) AS n FROM " + s.Table("mentions_5m") +
 				" GROUP BY brand, sentiment HAVING n != 0 ORDER BY brand, sentiment"); roll != `[{"brand":"Koijarit","sentiment":"positive","n":2}]` {
 				t.Fatalf("rollup after retraction: %s", roll)
+			}
+		})
+	}
+}
+
+// A failed insert comes back as an error naming the table, on both
+// engines' insert paths (the embedded one streams RowBinary), and the
+// engine keeps working.
+func TestInsertErrorIsReported(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := e.Store
+			if err := s.Exec(ctx, "DROP TABLE "+s.Table("mentions")); err != nil {
+				t.Fatal(err)
+			}
+			err := s.Insert(ctx, []store.Row{row("x", "Koijarit", t0, "negative")})
+			if err == nil || !strings.Contains(err.Error(), "mentions") {
+				t.Fatalf("insert into a dropped table: %v", err)
+			}
+			if err := s.Ping(ctx); err != nil {
+				t.Fatalf("engine after a failed insert: %v", err)
 			}
 		})
 	}
