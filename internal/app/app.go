@@ -28,6 +28,7 @@ import (
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/erasure"
 	"github.com/ewom/ewom/internal/pipeline"
 	"github.com/ewom/ewom/internal/privacy"
 	"github.com/ewom/ewom/internal/store"
@@ -203,7 +204,9 @@ func (a *App) build() error {
 				Logger: a.Log.With("component", "web"), Registerer: a.Registry}); err != nil {
 				return fmt.Errorf("dashboards: %w", err)
 			}
-			srv.Routes = append(srv.Routes, dash)
+			srv.Routes = append(srv.Routes, dash, erasure.Routes{Store: a.Store, JS: a.Bus.JetStream(),
+				Streams: []string{cfg.NATS.Stream, bus.DeadStream(cfg.NATS.Stream)}, Privacy: cfg.Privacy,
+				Getenv: os.Getenv, Log: a.Log.With("component", "erasure")})
 		}
 		if cfg.HasRole("alert") || cfg.HasRole("api") {
 			al, err := alert.New(alert.Deps{Store: a.Store, Config: cfg.Alerts, Brands: cfg.Brands,

@@ -532,3 +532,53 @@ func TestServeMountsDashboardsAndAlerts(t *testing.T) {
 		t.Fatalf("alerts: %d %s", code, body)
 	}
 }
+
+// A running service with the embedded defaults erases an author (and
+// exports one) over its API: the CLI cannot open the engine meanwhile.
+func TestForgetAndExportOverTheAPI(t *testing.T) {
+	s := storetest.Embedded(t)
+	r := start(t, testConfig(t), s)
+	const n = 70 // ten mentions by each of @u0 … @u6
+	if code, out := post(t, r.base, token, "application/x-ndjson", ndjson(0, n)); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	if got := waitCount(t, r.base, n, 20*time.Second); got != n {
+		t.Fatalf("count %d, want %d", got, n)
+	}
+	call := func(path, tok, body string) (int, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, r.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if code, _ := call("/api/v1/authors/forget", "wrong", `{"author":"@u1"}`); code != http.StatusUnauthorized {
+		t.Errorf("forget with a wrong token: %d", code)
+	}
+	if code, b := call("/api/v1/authors/forget", token, `{"who":"@u1"}`); code != http.StatusBadRequest || !strings.Contains(string(b), "author") {
+		t.Errorf("forget without an author: %d %s", code, b)
+	}
+	code, b := call("/api/v1/authors/export", token, `{"author":"@u2"}`)
+	var exp struct{ Mentions []json.RawMessage }
+	if code != http.StatusOK || json.Unmarshal(b, &exp) != nil || len(exp.Mentions) != 10 {
+		t.Fatalf("export @u2: %d, %d mention rows: %.200s", code, len(exp.Mentions), b)
+	}
+	code, b = call("/api/v1/authors/forget", token, `{"author":"@u1"}`)
+	var rep struct {
+		Author   string
+		Mentions int
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &rep) != nil || rep.Author != "@u1" || rep.Mentions != 10 {
+		t.Fatalf("forget @u1: %d %s", code, b)
+	}
+	if left := queryUint(t, s, "SELECT count() AS n FROM "+s.Table("mentions")+" WHERE author_handle = '@u1'"); left != 0 {
+		t.Errorf("%d rows of @u1 left", left)
+	}
+	if got := countAPI(t, r.base); got != n-10 {
+		t.Errorf("count after erasure %d, want %d (only @u1's mentions gone)", got, n-10)
+	}
+}

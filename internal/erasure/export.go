@@ -40,6 +40,7 @@ func ExportAuthor(ctx context.Context, t Target) (Export, error) {
 		t.handleList()+" ORDER BY published_at, mention_id, brand"); err != nil {
 		return e, fmt.Errorf("read the author's mentions: %w", err)
 	}
+	e.Mentions = nonNil(e.Mentions)
 	// The author's mention ids, from the rows just read.
 	ids := make([]string, 0, len(e.Mentions))
 	for _, raw := range e.Mentions {
@@ -60,6 +61,7 @@ func ExportAuthor(ctx context.Context, t Target) (Export, error) {
 			" WHERE mention_id IN "+store.QuoteList(ids)+" ORDER BY mention_id, brand, version"); err != nil {
 			return e, fmt.Errorf("read label corrections: %w", err)
 		}
+		e.LabelCorrections = nonNil(e.LabelCorrections)
 	}
 	if ok, err := t.hasTable(ctx, "alerts"); err != nil {
 		return e, err
@@ -88,4 +90,12 @@ func ExportAuthor(ctx context.Context, t Target) (Export, error) {
 		e.Bus = append(e.Bus, BusMessage{Stream: stream, Seq: seq, Mention: json.RawMessage(slices.Clone(data))})
 	})
 	return e, err
+}
+
+// nonNil keeps an empty result an empty JSON array rather than null.
+func nonNil(rows []json.RawMessage) []json.RawMessage {
+	if rows == nil {
+		return []json.RawMessage{}
+	}
+	return rows
 }

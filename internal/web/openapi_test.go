@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/erasure"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
@@ -228,6 +229,7 @@ func TestOpenAPI(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	ingest := &api.Server{API: true, Bus: acceptAll{}, Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
 		Log: slog.New(slog.DiscardHandler), Ready: map[string]api.Checker{"store": ready{}}}
+	ingest.Routes = []api.Routes{erasure.Routes{Store: s, Getenv: func(string) string { return "" }, Log: slog.New(slog.DiscardHandler)}}
 	ingestSrv := httptest.NewServer(ingest.Handler())
 	t.Cleanup(ingestSrv.Close)
 	tokenClient := &client{t: t, base: ingestSrv.URL, http: http.DefaultClient}
@@ -279,6 +281,11 @@ func TestOpenAPI(t *testing.T) {
 		{tokenClient, "GET", "/api/v1/mentions/count", "/api/v1/mentions/count", "", bearer},
 		{tokenClient, "GET", "/api/v1/mentions/count", "/api/v1/mentions/count", "", nil},
 		{tokenClient, "POST", "/api/v1/webhooks/{name}", "/api/v1/webhooks/nope", `{}`, jsonCT},
+		{tokenClient, "POST", "/api/v1/authors/export", "/api/v1/authors/export", `{"author":"@nobody"}`, bearer},
+		{tokenClient, "POST", "/api/v1/authors/export", "/api/v1/authors/export", `{}`, bearer},
+		{tokenClient, "POST", "/api/v1/authors/forget", "/api/v1/authors/forget", `{"author":"@nobody"}`, bearer},
+		{tokenClient, "POST", "/api/v1/authors/forget", "/api/v1/authors/forget", `{"author":"@nobody"}`, nil},
+		{tokenClient, "POST", "/api/v1/authors/forget", "/api/v1/authors/forget", `not json`, bearer},
 		{tokenClient, "GET", "/healthz", "/healthz", "", nil},
 		{tokenClient, "GET", "/readyz", "/readyz", "", nil},
 		{tokenClient, "GET", "/metrics", "/metrics", "", nil},
