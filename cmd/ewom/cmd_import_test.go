@@ -3,33 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ewom/ewom/internal/app"
-	"github.com/ewom/ewom/internal/config"
-	"github.com/ewom/ewom/internal/store/storetest"
 )
 
 func TestImportJSONLAndCSVReportsRejectedLines(t *testing.T) {
-	s := storetest.Embedded(t)
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.HTTP.Token = "import-token"
-	cfg.Store.FlushInterval = 50 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Start(ctx, cfg, slog.New(slog.DiscardHandler), app.WithStore(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	base, s := startService(t, "import-token")
 
 	dir := t.TempDir()
 	jsonl := filepath.Join(dir, "mentions.jsonl")
@@ -55,7 +37,7 @@ func TestImportJSONLAndCSVReportsRejectedLines(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	env := &cliEnv{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr}
 	t.Setenv("EWOM_TOKEN", "import-token")
-	code := run(context.Background(), env, []string{"import", "--server", "http://" + a.Addr(), "--chunk", "64", jsonl, csvPath})
+	code := run(context.Background(), env, []string{"import", "--server", base, "--chunk", "64", jsonl, csvPath})
 	out := stderr.String()
 	if code != exitFailure {
 		t.Fatalf("exit %d, want 1 because lines were rejected:\n%s", code, out)
@@ -68,6 +50,7 @@ func TestImportJSONLAndCSVReportsRejectedLines(t *testing.T) {
 	}
 	from, to := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 	var n uint64
+	var err error
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if n, err = s.CountMentions(context.Background(), from, to, ""); err == nil && n >= 252 {
 			break
@@ -77,7 +60,7 @@ func TestImportJSONLAndCSVReportsRejectedLines(t *testing.T) {
 		t.Fatalf("stored %d mentions, want 252", n)
 	}
 
-	code = run(context.Background(), env, []string{"import", "--server", "http://" + a.Addr(), "--token-file", filepath.Join(dir, "none")})
+	code = run(context.Background(), env, []string{"import", "--server", base, "--token-file", filepath.Join(dir, "none")})
 	if code != exitUsage {
 		t.Fatalf("no files: exit %d, want 2", code)
 	}
