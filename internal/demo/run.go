@@ -87,8 +87,10 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	return d, nil
 }
 
-// send posts items in chunks of Options.Chunk.
+// send posts items in chunks of Options.Chunk and reports the rejections
+// of this call (d.Sent keeps counting over all of them).
 func (d *Demo) send(ctx context.Context, items []Item) error {
+	before := len(d.Sent.Rejected)
 	for from := 0; from < len(items); from += d.opts.Chunk {
 		part := items[from:min(from+d.opts.Chunk, len(items))]
 		recs := make([]importer.Record, len(part))
@@ -103,9 +105,9 @@ func (d *Demo) send(ctx context.Context, items []Item) error {
 			return fmt.Errorf("send demo mentions: %w", err)
 		}
 	}
-	if len(d.Sent.Rejected) > 0 {
-		r := d.Sent.Rejected[0]
-		return fmt.Errorf("the service rejected %d demo mentions; the first, #%d: %s", len(d.Sent.Rejected), r.Line, r.Error)
+	if rejected := d.Sent.Rejected[before:]; len(rejected) > 0 {
+		r := rejected[0]
+		return fmt.Errorf("the service rejected %d demo mentions; the first, #%d: %s", len(rejected), r.Line, r.Error)
 	}
 	return nil
 }

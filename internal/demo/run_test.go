@@ -14,6 +14,7 @@ import (
 	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/app"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
@@ -155,6 +156,16 @@ func TestDemoHeadless(t *testing.T) {
 	}
 	if brandWide == nil {
 		t.Fatal("the spike detector did not fire for the retailer as a whole on the delivery crisis")
+	}
+
+	// Live mode reports each send's own rejections, not an earlier one.
+	if err := d.send(ctx, []Item{{Mention: mention.Mention{Source: "demo"}}}); err == nil {
+		t.Error("a mention without text and time was not reported as rejected")
+	}
+	good := sc.Items[len(sc.Items)-1]
+	good.Mention.ID += "-live"
+	if err := d.send(ctx, []Item{good}); err != nil {
+		t.Errorf("a good send after a rejected one: %v", err)
 	}
 }
 
