@@ -60,7 +60,13 @@ func (e *nativeEngine) queryJSON(ctx context.Context, q string) ([]json.RawMessa
 	}
 	defer rows.Close()
 	types := rows.ColumnTypes()
-	names := rows.Columns()
+	// Each column's JSON key, encoded once for all rows.
+	keys := make([][]byte, len(types))
+	for i, name := range rows.Columns() {
+		if keys[i], err = json.Marshal(name); err != nil {
+			return nil, err
+		}
+	}
 	var out []json.RawMessage
 	for rows.Next() {
 		dest := make([]any, len(types))
@@ -70,17 +76,16 @@ func (e *nativeEngine) queryJSON(ctx context.Context, q string) ([]json.RawMessa
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		obj := make([]byte, 0, 64*len(names))
+		obj := make([]byte, 0, 64*len(keys))
 		obj = append(obj, '{')
-		for i, name := range names {
+		for i, key := range keys {
 			if i > 0 {
 				obj = append(obj, ',')
 			}
-			obj = appendJSONString(obj, name)
-			obj = append(obj, ':')
+			obj = append(append(obj, key...), ':')
 			v, err := json.Marshal(reflect.ValueOf(dest[i]).Elem().Interface())
 			if err != nil {
-				return nil, fmt.Errorf("encode column %s: %w", name, err)
+				return nil, fmt.Errorf("encode column %s: %w", key, err)
 			}
 			obj = append(obj, v...)
 		}
