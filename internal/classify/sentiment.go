@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"cmp"
 	"math"
 	"strconv"
 	"strings"
@@ -28,42 +27,42 @@ const (
 	textInRatingBlend = 1 - ratingWeight
 )
 
-// How the learned model may speak, per language. The XED subtitle lines
-// the weights come from have no neutral class, so weak word evidence alone
-// would make every neutral post lean one way, and subtitle vocabulary
-// carries over to posts and reviews only in part:
-//
-//   - learnedScale shrinks the word weights against the lexicon score
-//     (English: subtitle-learned words decided too many tweets);
-//   - learnedAloneMin is how strong the (scaled) word evidence must be to
-//     label a text with no lexicon, emoji or rating hit;
-//   - modelNeutral is the log-odds band around 0 that stays neutral.
-//
-// Lower values raise the XED scores and cost neutral posts. English was set
-// on the umsab tweets' train split (checked on its validation split),
-// Finnish on our labelled set, whose neutral posts are mostly Finnish.
-//
-// A subjective text — one with a lexicon, emoji or rating hit, a '!', an
-// elongated word or a subjective cue word (direct address, interjection,
-// modal; data/subjectivity.tsv) — and no informational cue (URL, handle,
-// hashtag, number, a capitalised word inside a sentence, a reporting word)
-// gives its words subjectiveScale instead of learnedScale: subjectivity
-// cues after Wiebe & Riloff (2005). English was set on XED
-// cross-validation while the tweets' train split, our labelled set and a
-// probe of neutral first-person posts stayed level; first-person pronouns
-// are not a cue, as neutral customer posts are full of them.
-var (
-	learnedScale    = map[string]float64{"fi": 1, "en": 0.4}
-	subjectiveScale = map[string]float64{"fi": 1, "en": 0.8}
-	learnedAloneMin = map[string]float64{"fi": 0.7, "en": 0.4}
-	modelNeutral    = map[string]float64{"fi": 0.2, "en": 0.5}
-	// questionLearned scales the learned words of a question. The English
-	// model has a '?' feature that takes the subtitles' angry questions on
+// modelSettings say how far a language's learned model may speak. The XED
+// subtitle lines the weights come from have no neutral class, so weak word
+// evidence alone would make every neutral post lean one way, and subtitle
+// vocabulary carries over to posts and reviews only in part. Lower values
+// raise the XED scores and cost neutral posts. English was set on the umsab
+// tweets' train split (checked on its validation split) and XED
+// cross-validation, Finnish on our labelled set and the demo's neutral
+// posts. A language without settings gets nothing from a learned model.
+type modelSettings struct {
+	// scale shrinks the word weights against the lexicon score (English:
+	// subtitle-learned words decided too many tweets); subjective replaces
+	// it for a subjective text — one with a lexicon, emoji or rating hit, a
+	// '!', an elongated word or a subjective cue word (direct address,
+	// interjection, modal; data/subjectivity.tsv) — and no informational
+	// cue (URL, handle, hashtag, number, a capitalised word inside a
+	// sentence, a reporting word): subjectivity cues after Wiebe & Riloff
+	// (2005). First-person pronouns are not a cue: neutral customer posts
+	// are full of them.
+	scale, subjective float64
+	// aloneMin is how strong the (scaled) word evidence must be to label a
+	// text with no lexicon, emoji or rating hit.
+	aloneMin float64
+	// neutral is the log-odds band around 0 that stays neutral.
+	neutral float64
+	// question scales the learned words of a question. The English model
+	// has a '?' feature that takes the subtitles' angry questions on
 	// itself; the Finnish one has none (see punctFeature), so their weight
 	// sits on Finnish question words (mikä, onko, kannattaako) and would
 	// make customers' requests for advice negative.
-	questionLearned = map[string]float64{"fi": questionFactor, "en": 1}
-)
+	question float64
+}
+
+var learnedSettings = map[string]modelSettings{
+	"fi": {scale: 1, subjective: 1, aloneMin: 0.7, neutral: 0.2, question: questionFactor},
+	"en": {scale: 0.4, subjective: 0.8, aloneMin: 0.4, neutral: 0.5, question: 1},
+}
 
 // sentimentState walks the tokens once, accumulating per sentence.
 type sentimentState struct {
@@ -76,7 +75,7 @@ type sentimentState struct {
 	exclaims        int
 	learned         float64 // sum of learned word weights of the finished sentences
 	sentenceLearned float64 // … and of the current one
-	questionLearned float64 // scale of a question's learned words
+	questionLearned float64 // modelSettings.question of the language
 	words           int     // words the learned model sees
 	hits            int
 	subjective      int  // subjective cue words and elongated words
@@ -100,13 +99,14 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (sco
 	}
 	// Word weights are learned per word over √words, so long posts do not
 	// pile up the mild weights of common words.
-	scale := learnedScale[code]
+	set := learnedSettings[code]
+	scale := set.scale
 	subjective := st.informational == 0 && (st.subjective > 0 || st.hits > 0 || st.exclaims > 0)
 	if subjective {
-		scale = subjectiveScale[code]
+		scale = set.subjective
 	}
 	learned := scale * st.learned / math.Sqrt(float64(st.words))
-	if st.hits == 0 && math.Abs(learned) < learnedAloneMin[code] {
+	if st.hits == 0 && math.Abs(learned) < set.aloneMin {
 		return lexScore, st.hits
 	}
 	z := model.logOdds(learned, lexScore)
@@ -119,7 +119,7 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (sco
 		tr.add("sentiment", "model", "lexicon score", model.lexicon*lexScore, "learned weight of the lexicon score")
 		tr.add("sentiment", "model", "log-odds", z, "positive vs negative, learned on XED")
 	}
-	if math.Abs(z) < modelNeutral[code] {
+	if math.Abs(z) < set.neutral {
 		return 0, max(st.hits, 1)
 	}
 	return math.Tanh(z / 2), max(st.hits, 1)
@@ -140,7 +140,7 @@ func (c *Classifier) SentimentFeatures(dst []string, text, code string) ([]strin
 func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedModel, tr *trace, feats *[]string) sentimentState {
 	lex := t.sentiment[code]
 	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr, feats: feats, sentenceStart: true,
-		questionLearned: cmp.Or(questionLearned[code], 1)}
+		questionLearned: learnedSettings[code].question}
 	shouting := mostlyCaps(toks)
 	for i := 0; i < len(toks); {
 		tok := toks[i]
