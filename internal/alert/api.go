@@ -1,10 +1,11 @@
 package alert
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/ewom/ewom/internal/api"
 )
 
 // Register implements api.Routes: GET /api/v1/alerts lists alerts, newest
@@ -18,11 +19,7 @@ func (s *Service) Register(mux *http.ServeMux, authenticate func(http.HandlerFun
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := Filter{State: q.Get("state"), Brand: q.Get("brand"), Limit: 50}
-	bad := func(msg string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		json.NewEncoder(w).Encode(map[string]string{"error": msg})
-	}
+	bad := func(msg string) { api.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": msg}) }
 	switch f.State {
 	case "":
 		f.State = StateFiring
@@ -73,6 +70,5 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 	if resp.Alerts == nil {
 		resp.Alerts = []Alert{}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(resp)
+	api.WriteJSON(w, http.StatusOK, resp)
 }

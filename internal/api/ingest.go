@@ -79,17 +79,17 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			s.metrics.rejected.WithLabelValues("body_too_large").Inc()
-			writeJSON(w, http.StatusRequestEntityTooLarge, IngestResponse{Rejected: []Rejection{},
+			WriteJSON(w, http.StatusRequestEntityTooLarge, IngestResponse{Rejected: []Rejection{},
 				Error: fmt.Sprintf("body larger than %d bytes: split it into smaller requests (ewom import does this)", s.MaxBodyBytes)})
 			return
 		}
-		writeJSON(w, http.StatusBadRequest, IngestResponse{Rejected: []Rejection{}, Error: "reading body: " + err.Error()})
+		WriteJSON(w, http.StatusBadRequest, IngestResponse{Rejected: []Rejection{}, Error: "reading body: " + err.Error()})
 		return
 	}
 	items, err := splitBody(body)
 	if err != nil {
 		s.metrics.rejected.WithLabelValues("malformed_body").Inc()
-		writeJSON(w, http.StatusBadRequest, IngestResponse{Rejected: []Rejection{}, Error: err.Error()})
+		WriteJSON(w, http.StatusBadRequest, IngestResponse{Rejected: []Rejection{}, Error: err.Error()})
 		return
 	}
 	resp := IngestResponse{Rejected: []Rejection{}}
@@ -129,5 +129,5 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 		resp.Error = "no valid mentions in the request"
 	}
-	writeJSON(w, status, resp)
+	WriteJSON(w, status, resp)
 }

@@ -123,7 +123,7 @@ func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || s.Token == "" || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.Token)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ewom"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{
+			WriteJSON(w, http.StatusUnauthorized, map[string]string{
 				"error": "missing or wrong bearer token: send 'Authorization: Bearer <token>' (see http.token_file or EWOM_TOKEN)"})
 			return
 		}
@@ -134,7 +134,7 @@ func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	verify, ok := s.Webhooks[r.PathValue("name")]
 	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no webhook of that name is configured (http.webhooks)"})
+		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no webhook of that name is configured (http.webhooks)"})
 		return
 	}
 	verify(http.HandlerFunc(s.handleIngest)).ServeHTTP(w, r)
@@ -145,20 +145,20 @@ func (s *Server) handleCount(w http.ResponseWriter, r *http.Request) {
 	from, err1 := parseQueryTime(q.Get("from"))
 	to, err2 := parseQueryTime(q.Get("to"))
 	if err1 != nil || err2 != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "from and to are required RFC 3339 times, e.g. from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z"})
+		WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "from and to are required RFC 3339 times, e.g. from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z"})
 		return
 	}
 	if !to.After(from) {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "to must be after from"})
+		WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "to must be after from"})
 		return
 	}
 	n, err := s.Store.CountMentions(r.Context(), from, to, q.Get("brand"))
 	if err != nil {
 		s.Log.Error("count mentions", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store unavailable: " + err.Error()})
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store unavailable: " + err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]uint64{"count": n})
+	WriteJSON(w, http.StatusOK, map[string]uint64{"count": n})
 }
 
 func parseQueryTime(s string) (time.Time, error) {
@@ -181,7 +181,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 			status[name] = "ok"
 		}
 	}
-	writeJSON(w, code, status)
+	WriteJSON(w, code, status)
 }
 
 func securityHeaders(h http.Handler) http.Handler {
@@ -192,7 +192,10 @@ func securityHeaders(h http.Handler) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
+// WriteJSON answers with v as JSON: every API route set answers this way.
+// (The encoder escapes <, > and &, defence in depth should a response ever
+// be sniffed as HTML.)
+func WriteJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)

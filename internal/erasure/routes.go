@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store"
 )
@@ -60,13 +61,13 @@ func (rt Routes) handleForget(w http.ResponseWriter, r *http.Request) {
 	rep, err := Forget(r.Context(), t)
 	if err != nil {
 		rt.Log.Error("erasing an author failed; the request can be repeated", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{
+		api.WriteJSON(w, http.StatusInternalServerError, map[string]string{
 			"error": "erasure failed: " + err.Error() + "; what was erased stays erased, repeat the request"})
 		return
 	}
 	rt.Log.Info("author erased", "mentions", rep.Mentions, "rows", rep.Rows, "label_corrections", rep.Corrections,
 		"alerts", rep.Alerts, "bus_messages", rep.BusMessages)
-	writeJSON(w, http.StatusOK, ForgetResponse{Author: author, Report: rep})
+	api.WriteJSON(w, http.StatusOK, ForgetResponse{Author: author, Report: rep})
 }
 
 func (rt Routes) handleExport(w http.ResponseWriter, r *http.Request) {
@@ -77,10 +78,10 @@ func (rt Routes) handleExport(w http.ResponseWriter, r *http.Request) {
 	exp, err := ExportAuthor(r.Context(), t)
 	if err != nil {
 		rt.Log.Error("exporting an author failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "export failed: " + err.Error()})
+		api.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "export failed: " + err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, exp)
+	api.WriteJSON(w, http.StatusOK, exp)
 }
 
 // target reads the request's author; on a bad request it answers and
@@ -92,20 +93,14 @@ func (rt Routes) target(w http.ResponseWriter, r *http.Request) (Target, string,
 		err = errors.New("author is empty")
 	}
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{
+		api.WriteJSON(w, http.StatusBadRequest, map[string]string{
 			"error": `want a JSON body {"author": "<handle as collected, e.g. @moona@mastodon.social>"}: ` + err.Error()})
 		return Target{}, "", false
 	}
 	handles, err := Handles(req.Author, rt.Privacy, rt.Getenv)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		api.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return Target{}, "", false
 	}
 	return Target{Handles: handles, Store: rt.Store, JS: rt.JS, Streams: rt.Streams}, req.Author, true
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
 )
@@ -63,7 +64,7 @@ func (s *Server) handleMeta(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	api.WriteJSON(w, http.StatusOK, m)
 }
 
 // filterValues returns the sources and languages seen in the last year,
@@ -151,7 +152,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 		out.Previous = Totals{Mentions: int64(x.Prev), Positive: int64(x.PPos), Neutral: int64(x.PNeu), Negative: int64(x.PNeg),
 			Reach: int64(x.PReach), Engagement: int64(x.PEng), NetSentiment: netSentiment(int64(x.PPos), int64(x.PNeg), int64(x.Prev))}
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // Timeseries is mention volume by sentiment per time bucket.
@@ -198,7 +199,7 @@ func (s *Server) handleTimeseries(w http.ResponseWriter, r *http.Request) {
 		out.Points = append(out.Points, SeriesPoint{T: t, Mentions: int64(x.Cnt), Positive: int64(x.P), Neutral: int64(x.Neu),
 			Negative: int64(x.Ng), NetSentiment: netSentiment(int64(x.P), int64(x.Ng), int64(x.Cnt))})
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // Breakdown counts mentions by one or two dimensions.
@@ -250,7 +251,7 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 	for _, x := range rows {
 		out.Rows = append(out.Rows, BreakdownCell{Key: x.Key, Key2: x.Key2, Mentions: int64(x.Cnt), Negative: int64(x.Neg), Reach: int64(x.R)})
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // intParam reads a bounded integer parameter.

@@ -70,7 +70,7 @@ type fakeAlerts struct{}
 
 func (fakeAlerts) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("POST /api/v1/alerts/{id}/ack", authenticate(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"acked": r.PathValue("id")})
+		api.WriteJSON(w, http.StatusOK, map[string]string{"acked": r.PathValue("id")})
 	}))
 	mux.HandleFunc("GET /api/v1/alerts", authenticate(func(w http.ResponseWriter, r *http.Request) {
 		fired := weekStart.Add(5 * 24 * time.Hour)
@@ -92,7 +92,7 @@ func (fakeAlerts) Register(mux *http.ServeMux, authenticate func(http.HandlerFun
 				out = append(out, a)
 			}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
+		api.WriteJSON(w, http.StatusOK, map[string]any{"alerts": out})
 	}))
 }
 

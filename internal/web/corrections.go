@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ewom/ewom/internal/api"
 	classeval "github.com/ewom/ewom/internal/classify/eval"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
@@ -94,7 +95,7 @@ func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
 	}
 	switch format := r.URL.Query().Get("format"); format {
 	case "", "json":
-		writeJSON(w, http.StatusOK, Corrections{Corrections: cs})
+		api.WriteJSON(w, http.StatusOK, Corrections{Corrections: cs})
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="ewom-corrections.csv"`)
@@ -179,7 +180,7 @@ func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("web: labels corrected", "mention_id", id, "by", user, "sentiment", next.Sentiment,
 		"touchpoint", next.Touchpoint, "journey_stage", next.JourneyStage)
-	writeJSON(w, http.StatusOK, CorrectionResult{Corrected: len(rows), Labels: next})
+	api.WriteJSON(w, http.StatusOK, CorrectionResult{Corrected: len(rows), Labels: next})
 }
 
 // correctionVersion orders a mention's corrections (the newest version wins):

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -73,7 +74,7 @@ func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Links = append(out.Links, Transition{Step: int(x.Step), From: x.FromStage, To: x.ToStage, Count: int64(x.N)})
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // pseudonym is the SQL expression for an author's pseudonymous id: a keyed
@@ -131,7 +132,7 @@ func (s *Server) handleJourneyAuthors(w http.ResponseWriter, r *http.Request) {
 		out.Authors = append(out.Authors, JourneyAuthor{ID: x.ID, Mentions: int64(x.N), Negative: int64(x.Neg),
 			First: x.First.UTC(), Last: x.Last.UTC(), FirstStage: x.FirstStage, LastStage: x.LastStage})
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // Timeline is one pseudonymous author's touchpoints in time order.
@@ -183,5 +184,5 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 		out.Events = append(out.Events, TimelineEvent{MentionID: x.MentionID, PublishedAt: x.PublishedAt.UTC(), Source: x.Source,
 			Brand: x.Brand, Touchpoint: x.Touchpoint, JourneyStage: x.JourneyStage, Sentiment: x.Sentiment, Title: x.Snippet})
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
 )
@@ -223,7 +224,7 @@ func (s *Server) handleMentions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list)
+	api.WriteJSON(w, http.StatusOK, list)
 }
 
 // csvCell defuses spreadsheet formulas: a cell starting with = + - @ or a
@@ -351,7 +352,7 @@ func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("web: stored raw mention does not parse", "id", id, "err", err)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // TopAuthors are the authors with the widest reach in a period.
@@ -402,5 +403,5 @@ func (s *Server) handleTopAuthors(w http.ResponseWriter, r *http.Request) {
 		out.Authors = append(out.Authors, TopAuthor{Handle: x.Handle, Name: x.Name, URL: safeURL(x.URL), Source: x.Src,
 			Reach: int64(x.Reach), Mentions: int64(x.N), Negative: int64(x.Neg)})
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }

@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -200,21 +199,13 @@ func apiHeaders(w http.ResponseWriter) {
 	h.Set("Cache-Control", "no-store")
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true) // defence in depth should a response ever be sniffed as HTML
-	_ = enc.Encode(v)
-}
-
 // Error is the body of every failed API call.
 type Error struct {
 	Error string `json:"error"`
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, Error{Error: msg})
+	api.WriteJSON(w, code, Error{Error: msg})
 }
 
 // fail answers a handler error: the client's fault (400) or the store's (503).
