@@ -347,3 +347,32 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+// Requests for advice are neutral in Finnish posts, though subtitle
+// questions (the learned model's data) are mostly angry or afraid; the
+// two with a lexicon word (hyvän "good", parempi "better") may lean.
+func TestFinnishAdviceQuestionsStayNeutral(t *testing.T) {
+	c := newTestClassifier(t)
+	questions := []string{
+		"Onko kellään kokemuksia Gigantin toimitusajoista?",
+		"Kannattaako läppäri ostaa nyt vai odottaa Black Fridayta?",
+		"Mistä saisi hyvän pelihiiren alle 50 eurolla?",
+		"Onko kukaan tilannut Verkkokaupasta viime aikoina?",
+		"Mikä puhelin kannattaa ostaa opiskelijalle?",
+		"Tietääkö joku, milloin uusi malli tulee myyntiin?",
+		"Kumpi on parempi, Zenbook vai XPS?",
+		"Saako Finnairin lennolle ottaa kaksi käsimatkatavaraa?",
+	}
+	neutral := 0
+	for _, q := range questions {
+		got := c.Classify(post("mastodon", q))
+		if got.Sentiment == mention.Neutral {
+			neutral++
+		} else {
+			t.Logf("%q: %s (%.3f)", q, got.Sentiment, got.SentimentScore)
+		}
+	}
+	if neutral < 6 {
+		t.Errorf("%d of %d advice questions neutral, want at least 6", neutral, len(questions))
+	}
+}
