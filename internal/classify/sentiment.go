@@ -51,17 +51,20 @@ type modelSettings struct {
 	aloneMin float64
 	// neutral is the log-odds band around 0 that stays neutral.
 	neutral float64
-	// question scales the learned words of a question. The English model
-	// has a '?' feature that takes the subtitles' angry questions on
-	// itself; the Finnish one has none (see punctFeature), so their weight
-	// sits on Finnish question words (mikä, onko, kannattaako) and would
-	// make customers' requests for advice negative.
-	question float64
+	// questionMark makes '?' a learned feature, and question scales the
+	// learned words of a question. Questions in subtitles are mostly angry
+	// or afraid, in customers' posts mostly requests for advice. The
+	// English model's '?' feature takes the subtitles' anger on itself;
+	// in Finnish it made advice questions ("onko kellään kokemuksia?")
+	// negative, so Finnish has none, and a Finnish question's words weigh
+	// half, as its lexicon words do.
+	questionMark bool
+	question     float64
 }
 
 var learnedSettings = map[string]modelSettings{
 	"fi": {scale: 1, subjective: 1, aloneMin: 0.7, neutral: 0.2, question: questionFactor},
-	"en": {scale: 0.4, subjective: 0.8, aloneMin: 0.4, neutral: 0.5, question: 1},
+	"en": {scale: 0.4, subjective: 0.8, aloneMin: 0.4, neutral: 0.5, questionMark: true, question: 1},
 }
 
 // sentimentState walks the tokens once, accumulating per sentence.
@@ -73,10 +76,10 @@ type sentimentState struct {
 	after           float64 // 1, or contrastAfter once a "but" was seen
 	clause          float64 // 1, or concessiveFactor inside "although ..."
 	exclaims        int
-	learned         float64 // sum of learned word weights of the finished sentences
-	sentenceLearned float64 // … and of the current one
-	questionLearned float64 // modelSettings.question of the language
-	words           int     // words the learned model sees
+	learned         float64       // sum of learned word weights of the finished sentences
+	sentenceLearned float64       // … and of the current one
+	settings        modelSettings // of the language's learned model
+	words           int           // words the learned model sees
 	hits            int
 	subjective      int  // subjective cue words and elongated words
 	informational   int  // informational cues
@@ -99,7 +102,7 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (sco
 	}
 	// Word weights are learned per word over √words, so long posts do not
 	// pile up the mild weights of common words.
-	set := learnedSettings[code]
+	set := st.settings
 	scale := set.scale
 	subjective := st.informational == 0 && (st.subjective > 0 || st.hits > 0 || st.exclaims > 0)
 	if subjective {
@@ -140,13 +143,13 @@ func (c *Classifier) SentimentFeatures(dst []string, text, code string) ([]strin
 func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedModel, tr *trace, feats *[]string) sentimentState {
 	lex := t.sentiment[code]
 	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr, feats: feats, sentenceStart: true,
-		questionLearned: learnedSettings[code].question}
+		settings: learnedSettings[code]}
 	shouting := mostlyCaps(toks)
 	for i := 0; i < len(toks); {
 		tok := toks[i]
 		switch tok.Kind {
 		case token.Punct:
-			if f := punctFeature(tok.Text, code); f != "" && lex != nil {
+			if f := st.punctFeature(tok.Text); f != "" && lex != nil {
 				st.negLeft = 0 // the mark itself is never negated
 				st.learnedWord(model, f, tok.Text)
 			}
@@ -254,15 +257,12 @@ func (st *sentimentState) learnedWord(model *learnedModel, feature, word string)
 	}
 }
 
-// punctFeature is the learned-model feature of an emphatic sentence mark
-// in language code. A Finnish question mark is not one: questions in
-// subtitles are mostly angry or afraid, in Finnish customers' posts mostly
-// requests for advice ("onko kellään kokemuksia?"), which it made negative.
-func punctFeature(p, code string) string {
+// punctFeature is the learned-model feature of an emphatic sentence mark.
+func (st *sentimentState) punctFeature(p string) string {
 	switch {
 	case p == "!":
 		return "<!>"
-	case p == "?" && code == "en":
+	case p == "?" && st.settings.questionMark:
 		return "<?>"
 	}
 	return ""
@@ -293,7 +293,7 @@ func (st *sentimentState) endSentence(question bool) {
 	if question && (st.sentence != 0 || st.sentenceLearned != 0) {
 		st.tr.add("sentiment", "rule", "question", 0, "sentence ending in '?' weighs x0.5")
 		st.sentence *= questionFactor
-		st.sentenceLearned *= st.questionLearned
+		st.sentenceLearned *= st.settings.question
 	}
 	st.total += st.sentence
 	st.learned += st.sentenceLearned
