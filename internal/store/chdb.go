@@ -3,13 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/ewom/ewom/internal/store/chdblib"
 )
@@ -73,13 +70,9 @@ func (e *chdbEngine) insertRows(ctx context.Context, table string, rows []Row) e
 		bp = new([]byte)
 	}
 	defer e.buffers.Put(bp)
-	buf := (*bp)[:0]
-	for i := range rows {
-		buf = appendRowBinary(buf, &rows[i])
-	}
+	buf := appendNativeBlock((*bp)[:0], rows)
 	*bp = buf
-	// RowBinary costs the engine far less to parse than a text format.
-	return e.conn.Insert("INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0", "RowBinary", buf)
+	return e.conn.Insert("INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0", "Native", buf)
 }
 
 func (e *chdbEngine) ping(ctx context.Context) error {
@@ -95,42 +88,4 @@ func (e *chdbEngine) version() (string, error) {
 func (e *chdbEngine) close() error {
 	e.conn.Close()
 	return nil
-}
-
-// appendRowBinary encodes a row in ClickHouse's RowBinary format without
-// reflection: inserts are the pipeline's hot path.
-func appendRowBinary(buf []byte, r *Row) []byte {
-	for _, c := range mentionColumns {
-		switch v := c.value(r).(type) {
-		case string:
-			buf = appendBinaryString(buf, v)
-		case uint64:
-			buf = binary.LittleEndian.AppendUint64(buf, v)
-		case uint8:
-			buf = append(buf, v)
-		case float32:
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-		case *float32:
-			if v == nil {
-				buf = append(buf, 1)
-			} else {
-				buf = binary.LittleEndian.AppendUint32(append(buf, 0), math.Float32bits(*v))
-			}
-		case time.Time:
-			// DateTime is seconds since the epoch in a UInt32.
-			buf = binary.LittleEndian.AppendUint32(buf, uint32(min(max(v.Unix(), 0), math.MaxUint32)))
-		case []string:
-			buf = binary.AppendUvarint(buf, uint64(len(v)))
-			for _, s := range v {
-				buf = appendBinaryString(buf, s)
-			}
-		default:
-			panic(fmt.Sprintf("store: column %s has unsupported Go type %T", c.name, v))
-		}
-	}
-	return buf
-}
-
-func appendBinaryString(buf []byte, s string) []byte {
-	return append(binary.AppendUvarint(buf, uint64(len(s))), s...)
 }

@@ -11,62 +11,53 @@ import (
 )
 
 // column describes one column of the mentions table; the list drives the
-// DDL and both engines' insert encodings, so they cannot drift apart.
+// DDL and both engines' insert encodings, so they cannot drift apart. The
+// constructors in columns.go fill in the encodings from a typed getter.
 type column struct {
-	name  string
-	typ   string
-	low   bool // LowCardinality where the engine supports it
+	name string
+	typ  string
+	low  bool // LowCardinality where the engine supports it
+	// value is the cell for the server engine's row-wise batch.
 	value func(*Row) any
-}
-
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
+	// appendNative appends the column's cells for all rows in ClickHouse's
+	// Native format, the embedded engine's input.
+	appendNative func(buf []byte, rows []Row) []byte
 }
 
 var mentionColumns = []column{
-	{"mention_id", "String", false, func(r *Row) any { return r.MentionID }},
-	{"brand", "String", true, func(r *Row) any { return r.Brand }},
-	{"source", "String", true, func(r *Row) any { return r.Source }},
-	{"source_id", "String", false, func(r *Row) any { return r.SourceID }},
-	{"url", "String", false, func(r *Row) any { return r.URL }},
-	{"title", "String", false, func(r *Row) any { return r.Title }},
-	{"text", "String", false, func(r *Row) any { return r.Text }},
-	{"author_handle", "String", false, func(r *Row) any { return r.AuthorHandle }},
-	{"author_name", "String", false, func(r *Row) any { return r.AuthorName }},
-	{"author_url", "String", false, func(r *Row) any { return r.AuthorURL }},
-	{"author_followers", "UInt64", false, func(r *Row) any { return r.AuthorFollowers }},
-	{"published_at", "DateTime('UTC')", false, func(r *Row) any { return r.PublishedAt.UTC() }},
-	{"ingested_at", "DateTime('UTC')", false, func(r *Row) any { return r.IngestedAt.UTC() }},
-	{"lang", "String", true, func(r *Row) any { return r.Lang }},
-	{"source_lang", "String", true, func(r *Row) any { return r.SourceLang }},
-	{"rating", "Nullable(Float32)", false, func(r *Row) any { return r.Rating }},
-	{"likes", "UInt64", false, func(r *Row) any { return r.Likes }},
-	{"reposts", "UInt64", false, func(r *Row) any { return r.Reposts }},
-	{"replies", "UInt64", false, func(r *Row) any { return r.Replies }},
-	{"parent_url", "String", false, func(r *Row) any { return r.ParentURL }},
-	{"sentiment", "String", true, func(r *Row) any { return r.Sentiment }},
-	{"sentiment_score", "Float32", false, func(r *Row) any { return r.SentimentScore }},
-	{"sentiment_unscored", "UInt8", false, func(r *Row) any { return b2u(r.SentimentUnscored) }},
-	{"touchpoint", "String", true, func(r *Row) any { return r.Touchpoint }},
-	{"touchpoint_reason", "String", false, func(r *Row) any { return r.TouchpointReason }},
-	{"undisclosed_commercial", "UInt8", false, func(r *Row) any { return b2u(r.UndisclosedCommercial) }},
-	{"journey_stage", "String", true, func(r *Row) any { return r.JourneyStage }},
-	{"brands", "Array(String)", false, func(r *Row) any { return nonNil(r.Brands) }},
-	{"classifier_version", "String", true, func(r *Row) any { return r.ClassifierVersion }},
-	{"explanation", "String", false, func(r *Row) any { return r.Explanation }},
-	{"raw", "String", false, func(r *Row) any { return r.Raw }},
+	stringColumn("mention_id", false, func(r *Row) string { return r.MentionID }),
+	stringColumn("brand", true, func(r *Row) string { return r.Brand }),
+	stringColumn("source", true, func(r *Row) string { return r.Source }),
+	stringColumn("source_id", false, func(r *Row) string { return r.SourceID }),
+	stringColumn("url", false, func(r *Row) string { return r.URL }),
+	stringColumn("title", false, func(r *Row) string { return r.Title }),
+	stringColumn("text", false, func(r *Row) string { return r.Text }),
+	stringColumn("author_handle", false, func(r *Row) string { return r.AuthorHandle }),
+	stringColumn("author_name", false, func(r *Row) string { return r.AuthorName }),
+	stringColumn("author_url", false, func(r *Row) string { return r.AuthorURL }),
+	uint64Column("author_followers", func(r *Row) uint64 { return r.AuthorFollowers }),
+	dateTimeColumn("published_at", func(r *Row) time.Time { return r.PublishedAt }),
+	dateTimeColumn("ingested_at", func(r *Row) time.Time { return r.IngestedAt }),
+	stringColumn("lang", true, func(r *Row) string { return r.Lang }),
+	stringColumn("source_lang", true, func(r *Row) string { return r.SourceLang }),
+	nullableFloat32Column("rating", func(r *Row) *float32 { return r.Rating }),
+	uint64Column("likes", func(r *Row) uint64 { return r.Likes }),
+	uint64Column("reposts", func(r *Row) uint64 { return r.Reposts }),
+	uint64Column("replies", func(r *Row) uint64 { return r.Replies }),
+	stringColumn("parent_url", false, func(r *Row) string { return r.ParentURL }),
+	stringColumn("sentiment", true, func(r *Row) string { return r.Sentiment }),
+	float32Column("sentiment_score", func(r *Row) float32 { return r.SentimentScore }),
+	flagColumn("sentiment_unscored", func(r *Row) bool { return r.SentimentUnscored }),
+	stringColumn("touchpoint", true, func(r *Row) string { return r.Touchpoint }),
+	stringColumn("touchpoint_reason", false, func(r *Row) string { return r.TouchpointReason }),
+	flagColumn("undisclosed_commercial", func(r *Row) bool { return r.UndisclosedCommercial }),
+	stringColumn("journey_stage", true, func(r *Row) string { return r.JourneyStage }),
+	stringArrayColumn("brands", func(r *Row) []string { return r.Brands }),
+	stringColumn("classifier_version", true, func(r *Row) string { return r.ClassifierVersion }),
+	stringColumn("explanation", false, func(r *Row) string { return r.Explanation }),
+	stringColumn("raw", false, func(r *Row) string { return r.Raw }),
 	// version orders replacements of the same row (a reclassification wins).
-	{"version", "UInt64", false, func(r *Row) any { return r.version() }},
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+	uint64Column("version", func(r *Row) uint64 { return r.version() }),
 }
 
 func columnNames() string {

@@ -117,6 +117,65 @@ func TestInsertCountAndExistingIDs(t *testing.T) {
 	}
 }
 
+// Every column comes back as written, on both engines' insert encodings
+// (the embedded engine takes Native blocks, the server row-wise batches):
+// full rows and empty ones in one batch.
+func TestEveryColumnRoundTrips(t *testing.T) {
+	rating := float32(4.5)
+	full := store.Row{MentionID: "full", Brand: "Koijarit", Source: "app-store", SourceID: "rev-1", URL: "https://example.com/r/1",
+		Title: "Otsikko: \"lainaus\"", Text: "Rivi 1\nRivi 2\tsarkain ja 😡 sekä ääkköset, 'yksi' \\ kenoviiva",
+		AuthorHandle: "@matti", AuthorName: "Matti Meikäläinen", AuthorURL: "https://example.com/@matti", AuthorFollowers: 1 << 40,
+		PublishedAt: t0, IngestedAt: t0.Add(3 * time.Second), Lang: "fi", SourceLang: "sv", Rating: &rating,
+		Likes: 7, Reposts: 8, Replies: 9, ParentURL: "https://example.com/p", Sentiment: "negative", SentimentScore: -0.25,
+		SentimentUnscored: true, Touchpoint: "earned", TouchpointReason: "review site", UndisclosedCommercial: true,
+		JourneyStage: "purchase", Brands: []string{"Koijarit", "Rival, Inc."}, ClassifierVersion: "r4-test",
+		Explanation: `[{"label":"x"}]`, Raw: `{"id":"rev-1","text":"ä"}`, Version: 42}
+	empty := store.Row{MentionID: "empty", PublishedAt: t0.Add(time.Minute), IngestedAt: t0.Add(time.Minute), Version: 1}
+	want := map[string][]string{
+		"full": {"full", "Koijarit", "app-store", "rev-1", "https://example.com/r/1", full.Title, full.Text, "@matti", "Matti Meikäläinen",
+			"https://example.com/@matti", "1099511627776", "2026-11-20 08:00:00", "2026-11-20 08:00:03", "fi", "sv", "4.5", "7", "8", "9",
+			"https://example.com/p", "negative", "-0.25", "1", "earned", "review site", "1", "purchase", "['Koijarit','Rival, Inc.']",
+			"r4-test", `[{"label":"x"}]`, full.Raw, "42"},
+		"empty": {"empty", "", "", "", "", "", "", "", "", "", "0", "2026-11-20 08:01:00", "2026-11-20 08:01:00", "", "", "", "0", "0", "0",
+			"", "", "0", "0", "", "", "0", "", "[]", "", "", "", "1"},
+	}
+	cols := []string{"mention_id", "brand", "source", "source_id", "url", "title", "text", "author_handle", "author_name", "author_url",
+		"author_followers", "published_at", "ingested_at", "lang", "source_lang", "rating", "likes", "reposts", "replies", "parent_url",
+		"sentiment", "sentiment_score", "sentiment_unscored", "touchpoint", "touchpoint_reason", "undisclosed_commercial",
+		"journey_stage", "brands", "classifier_version", "explanation", "raw", "version"}
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		exprs[i] = "ifNull(toString(" + c + "), '')"
+	}
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := e.Store
+			if err := s.Insert(ctx, []store.Row{full, empty}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Query(ctx, "SELECT mention_id AS id, ["+strings.Join(exprs, ", ")+"] AS cells FROM "+s.Table("mentions")+" ORDER BY id")
+			if err != nil || len(got) != 2 {
+				t.Fatalf("select = %d rows, %v", len(got), err)
+			}
+			for _, raw := range got {
+				var r struct {
+					ID    string
+					Cells []string
+				}
+				if err := json.Unmarshal(raw, &r); err != nil {
+					t.Fatalf("decode %s: %v", raw, err)
+				}
+				for i, c := range cols {
+					if r.Cells[i] != want[r.ID][i] {
+						t.Errorf("%s.%s = %q, want %q", r.ID, c, r.Cells[i], want[r.ID][i])
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestRollupCountsOneRowPerMentionBrand(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
@@ -213,7 +272,7 @@ func TestRetractRemovesRowsAndRollupContributions(t *testing.T) {
 }
 
 // A failed insert comes back as an error naming the table, on both
-// engines' insert paths (the embedded one streams RowBinary), and the
+// engines' insert paths (the embedded one streams Native blocks), and the
 // engine keeps working.
 func TestInsertErrorIsReported(t *testing.T) {
 	for _, e := range storetest.Engines(t) {

@@ -165,7 +165,7 @@ func (c *Conn) Query(q, format string) ([]byte, error) {
 }
 
 // Insert runs query (an INSERT without FORMAT or data) with data in
-// format as its input, e.g. RowBinary. Data goes through the library's
+// format as its input, e.g. Native. Data goes through the library's
 // streaming insert, which takes binary input as is and does not copy the
 // statement into a C string.
 func (c *Conn) Insert(query, format string, data []byte) error {
