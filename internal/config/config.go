@@ -188,8 +188,8 @@ func Default() Config {
 		HTTP:     HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20},
 		NATS: NATS{Stream: "EWOM_MENTIONS", Replicas: 1, DuplicateWindow: 20 * time.Minute,
 			MaxAge: 7 * 24 * time.Hour},
-		Store: Store{BatchRows: 5000, BatchBytes: 8 << 20, FlushInterval: 500 * time.Millisecond},
-		Pipeline: Pipeline{Workers: 1, MaxAckPending: 20000, MaxDeliver: 20, AckWait: 60 * time.Second,
+		Store: Store{BatchRows: 20000, BatchBytes: 32 << 20, FlushInterval: time.Second},
+		Pipeline: Pipeline{Workers: 1, MaxAckPending: 50000, MaxDeliver: 20, AckWait: 60 * time.Second,
 			Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}},
 		Alerts:  defaultAlerts(),
 		Web:     defaultWeb(),
@@ -364,8 +364,10 @@ func (c *Config) Validate() error {
 	if c.Pipeline.Workers < 1 {
 		bad("pipeline.workers", "must be at least 1")
 	}
-	if c.Pipeline.MaxAckPending < 1 {
-		bad("pipeline.max_ack_pending", "must be at least 1")
+	if c.Pipeline.MaxAckPending < 2*c.Store.BatchRows {
+		// A batch fills while the one before it is stored; with less room
+		// the two would take turns and throughput would halve.
+		bad("pipeline.max_ack_pending", "%d: must be at least twice store.batch_rows (%d)", c.Pipeline.MaxAckPending, c.Store.BatchRows)
 	}
 	if c.Pipeline.MaxDeliver < 2 {
 		bad("pipeline.max_deliver", "must be at least 2")

@@ -98,3 +98,13 @@ func TestClusterNeedsAServerDSN(t *testing.T) {
 		t.Fatalf("cluster with a DSN: %v", err)
 	}
 }
+
+func TestMaxAckPendingLeavesRoomForTwoBatches(t *testing.T) {
+	_, err := Load(write(t, "store: {batch_rows: 1000}\npipeline: {max_ack_pending: 1500}\n"))
+	if err == nil || !strings.Contains(err.Error(), "pipeline.max_ack_pending: 1500: must be at least twice store.batch_rows (1000)") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Load(write(t, "store: {batch_rows: 1000}\npipeline: {max_ack_pending: 2000}\n")); err != nil {
+		t.Fatal(err)
+	}
+}
