@@ -135,7 +135,9 @@ func busAlone(ctx context.Context, n int) (float64, error) {
 		return 0, err
 	}
 	defer b.Close()
-	cons, err := b.Consumer(ctx, bus.ConsumerConfig{AckWait: time.Minute, MaxAckPending: 20000, MaxDeliver: 5})
+	// The pipeline's consumer settings, so the limit is the bus the pipeline uses.
+	pc := config.Default().Pipeline
+	cons, err := b.Consumer(ctx, bus.ConsumerConfig{AckWait: pc.AckWait, MaxAckPending: pc.MaxAckPending, MaxDeliver: pc.MaxDeliver})
 	if err != nil {
 		return 0, err
 	}
@@ -143,7 +145,7 @@ func busAlone(ctx context.Context, n int) (float64, error) {
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() {
-		iter, err := cons.Messages(jetstream.PullMaxMessages(5000))
+		iter, err := cons.Messages(jetstream.PullMaxMessages(pipeline.Prefetch))
 		if err != nil {
 			done <- err
 			return

@@ -55,9 +55,9 @@ type batch struct {
 	bytes int
 }
 
-// prefetch is how many messages the client keeps buffered ahead of the
+// Prefetch is how many messages the client keeps buffered ahead of the
 // workers; they count against MaxAckPending.
-const prefetch = 5000
+const Prefetch = 5000
 
 // Run consumes until ctx ends, then drains: messages already delivered are
 // processed, the last batch is flushed and acknowledged, and Run returns.
@@ -67,7 +67,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(prefetch))
+	iter, err := cons.Messages(jetstream.PullMaxMessages(Prefetch))
 	if err != nil {
 		return fmt.Errorf("start consuming: %w", err)
 	}
