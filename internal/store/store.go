@@ -186,8 +186,9 @@ func (c *common) Insert(ctx context.Context, rows []Row) error {
 
 func (c *common) ExistingIDs(ctx context.Context, ids []string, from, to time.Time) (map[string]bool, error) {
 	found := make(map[string]bool)
-	// One lookup covers a default batch: each query has a fixed cost.
-	const chunk = 20000
+	// A chunk's query must stay under the engines' default max_query_size
+	// (256 KiB): 5,000 hex ids are 165 KB.
+	const chunk = 5000
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
 		rows, err := c.queryJSON(ctx, "SELECT DISTINCT mention_id AS id FROM "+c.Table("mention_ids")+

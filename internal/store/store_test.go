@@ -117,6 +117,28 @@ func TestInsertCountAndExistingIDs(t *testing.T) {
 	}
 }
 
+// A batch's worth of ids is looked up in several queries, each within
+// the engine's query size limit.
+func TestExistingIDsOfALargeBatch(t *testing.T) {
+	ids := make([]string, 23000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%032x", i)
+	}
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := e.Store
+			if err := s.Insert(ctx, []store.Row{row(ids[0], "", t0, "neutral"), row(ids[22999], "", t0, "neutral")}); err != nil {
+				t.Fatal(err)
+			}
+			found, err := s.ExistingIDs(ctx, ids, t0, t0)
+			if err != nil || len(found) != 2 || !found[ids[0]] || !found[ids[22999]] {
+				t.Fatalf("ExistingIDs of %d ids = %v, %v", len(ids), found, err)
+			}
+		})
+	}
+}
+
 // Every column comes back as written, on both engines' insert encodings
 // (the embedded engine takes Native blocks, the server row-wise batches):
 // full rows and empty ones in one batch.
