@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/ewom/ewom/internal/store/chdblib"
@@ -70,7 +71,13 @@ func (e *chdbEngine) insertRows(ctx context.Context, table string, rows []Row) e
 		bp = new([]byte)
 	}
 	defer e.buffers.Put(bp)
-	buf := appendNativeBlock((*bp)[:0], rows)
+	size := 0
+	for i := range rows {
+		size += rows[i].Size()
+	}
+	// Grown once to the batch's size: the pool is emptied by GCs, and
+	// growing by doubling would copy the megabytes several times.
+	buf := appendNativeBlock(slices.Grow((*bp)[:0], size), rows)
 	*bp = buf
 	return e.conn.Insert("INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0", "Native", buf)
 }
