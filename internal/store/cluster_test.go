@@ -83,6 +83,8 @@ func TestClusterMigrationDDL(t *testing.T) {
 		// Migration 4 replaces the rollup view with one that does not group.
 		"DROP TABLE IF EXISTS `ewom`.mentions_5m_mv"+on,
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv"+on+" TO `ewom`.mentions_5m_local AS SELECT … toInt64(1) AS mentions, … FROM `ewom`.mentions_local",
+		// Migration 5: inserted batches become compact parts, on every shard.
+		"ALTER TABLE `ewom`.mentions_local"+on+" MODIFY SETTING min_bytes_for_wide_part = 134217728",
 	)
 	var got []string
 	for _, s := range r.stmts {

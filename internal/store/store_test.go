@@ -139,6 +139,27 @@ func TestExistingIDsOfALargeBatch(t *testing.T) {
 	}
 }
 
+// A default-size batch (here 15 MB, past the engine's 10 MB default for
+// wide parts) is written as a compact part on engines that have them
+// (migration 5).
+func TestInsertedBatchesAreCompactParts(t *testing.T) {
+	s := storetest.Embedded(t)
+	ctx := context.Background()
+	rows := make([]store.Row, 15000)
+	for i := range rows {
+		rows[i] = row(fmt.Sprintf("%032x", i), "Koijarit", t0, "negative")
+		rows[i].Raw = strings.Repeat("x", 1000)
+	}
+	if err := s.Insert(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Query(ctx, "SELECT part_type, sum(rows) AS n FROM system.parts WHERE database = "+store.Quote(s.Info().Database)+
+		" AND table = 'mentions' AND active GROUP BY part_type")
+	if err != nil || len(got) != 1 || string(got[0]) != `{"part_type":"Compact","n":15000}` {
+		t.Fatalf("parts = %s, %v", got, err)
+	}
+}
+
 // Every column comes back as written, on both engines' insert encodings
 // (the embedded engine takes Native blocks, the server row-wise batches):
 // full rows and empty ones in one batch.
