@@ -70,6 +70,18 @@ func TestKeyIsStableAndCanonical(t *testing.T) {
 	if c.Key() != d.Key() || c.Key() == e.Key() {
 		t.Fatal("source id must decide the key")
 	}
+	// Ids are stored and deduplicated on: they must never change between
+	// releases. These values come from the original implementation.
+	for want, m := range map[string]Mention{
+		"d9223f4a81075516e23c357f47d8693b": {Source: " Mastodon ", ID: "109876"},
+		"18dcc3be1aaa0eacee683121b16d5fbd": {Source: "rss", URL: "HTTPS://Example.com:443/a?utm_source=x&b=1#frag"},
+		"b19deb14da0b8b74dc21618ccf0d556b": {Source: "Reviews", Author: Author{Handle: "@matti"},
+			PublishedAt: time.Date(2026, 11, 20, 8, 0, 0, 0, time.FixedZone("x", 7200)), Title: "Otsikko", Text: "Tilaus myöhässä 😡"},
+	} {
+		if got := m.Key(); got != want {
+			t.Errorf("Key of %+v = %s, want %s", m, got, want)
+		}
+	}
 }
 
 func FuzzParse(f *testing.F) {
