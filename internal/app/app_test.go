@@ -183,6 +183,19 @@ func TestMentionsStoredExactlyOnce(t *testing.T) {
 	}
 }
 
+// A burst is stored once the bus goes quiet, not after the flush interval.
+func TestBurstIsStoredWhenTheBusGoesQuiet(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Store.FlushInterval = time.Hour
+	r := start(t, cfg, storetest.Embedded(t))
+	if code, out := post(t, r.base, token, "application/x-ndjson", ndjson(0, 50)); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	if got := waitCount(t, r.base, 50, 20*time.Second); got != 50 {
+		t.Fatalf("count = %d, want 50 long before the hour's flush", got)
+	}
+}
+
 func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	cfg := testConfig(t)
 	r := start(t, cfg, storetest.Embedded(t))

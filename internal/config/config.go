@@ -188,7 +188,7 @@ func Default() Config {
 		HTTP:     HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20},
 		NATS: NATS{Stream: "EWOM_MENTIONS", Replicas: 1, DuplicateWindow: 20 * time.Minute,
 			MaxAge: 7 * 24 * time.Hour},
-		Store: Store{BatchRows: 20000, BatchBytes: 32 << 20, FlushInterval: time.Second},
+		Store: Store{BatchRows: 20000, BatchBytes: 32 << 20, FlushInterval: 500 * time.Millisecond},
 		Pipeline: Pipeline{Workers: 1, MaxAckPending: 50000, MaxDeliver: 20, AckWait: 60 * time.Second,
 			Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}},
 		Alerts:  defaultAlerts(),

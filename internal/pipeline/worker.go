@@ -59,6 +59,11 @@ type batch struct {
 // workers; they count against MaxAckPending.
 const Prefetch = 5000
 
+// flushQuiet: a batch is also flushed once no message has come for this
+// long, so a burst (a collector's poll, an import) is stored at once rather
+// than after the flush interval.
+const flushQuiet = 50 * time.Millisecond
+
 // Run consumes until ctx ends, then drains: messages already delivered are
 // processed, the last batch is flushed and acknowledged, and Run returns.
 func (w *Worker) Run(ctx context.Context) error {
@@ -117,11 +122,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	cur := &batch{}
 	timer := time.NewTimer(w.Batch.FlushInterval)
 	timer.Stop()
+	idle := time.NewTimer(flushQuiet)
+	idle.Stop()
+	var lastItem time.Time
 	flush := func() {
 		if len(cur.items) == 0 {
 			return
 		}
 		timer.Stop()
+		idle.Stop()
 		full <- cur
 		cur = &batch{}
 	}
@@ -136,7 +145,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			if len(cur.items) == 0 {
 				timer.Reset(w.Batch.FlushInterval)
+				idle.Reset(flushQuiet)
 			}
+			lastItem = time.Now()
 			cur.items = append(cur.items, it)
 			cur.rows += len(it.rows)
 			for i := range it.rows {
@@ -147,6 +158,12 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 		case <-timer.C:
 			flush()
+		case <-idle.C:
+			if wait := flushQuiet - time.Since(lastItem); wait > 0 {
+				idle.Reset(wait)
+			} else {
+				flush()
+			}
 		}
 	}
 }
