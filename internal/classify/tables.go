@@ -150,6 +150,10 @@ func loadTables() (*tables, error) {
 	}); err != nil {
 		return nil, err
 	}
+	for _, sl := range t.sentiment {
+		sl.words.Build()
+		sl.rules.Build()
+	}
 	cueKinds := map[string]cueKind{"subjective": cueSubjective, "informational": cueInformational}
 	if err := eachRow("data/subjectivity.tsv", 3, func(f []string) error {
 		k, ok := cueKinds[f[1]]
@@ -224,6 +228,7 @@ func loadCues(infl *lexicon.Inflections, files ...string) (*lexicon.Matcher[cue]
 			return nil, fmt.Errorf("%s: %w", strings.Join(files, ", "), err)
 		}
 	}
+	m.Build()
 	return m, nil
 }
 

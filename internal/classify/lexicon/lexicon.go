@@ -27,59 +27,69 @@ type Entry[T any] struct {
 
 // Matcher finds the longest phrase at a token position. First-term stems
 // live in a byte trie, so finding every stem that prefixes a word is one
-// walk over the word instead of a map lookup per prefix length.
+// walk over the word instead of a map lookup per prefix length. Add builds
+// the trie; Build lays it out compactly for Match.
 type Matcher[T any] struct {
-	root    [256]int32 // the root's children by byte (0 = none); the widest node
-	nodes   []trieNode
 	entries []Entry[T]
 	infl    *Inflections
+	build   []buildNode // the trie as Add grows it; node 0 is the root
+
+	// The built trie. Nodes are numbered breadth first, so a node's
+	// children are consecutive: node n's are next[n].child up to
+	// next[n+1].child, reached on the bytes in label. Eight bytes a node
+	// keep the walk, which runs for every token, in cache.
+	root  [256]int32 // the root's children by byte (0 = none); the widest node
+	next  []trieNode // one past the last node: a sentinel
+	label []byte     // the byte leading into each node
+	refs  []entryRef // node n's entries are refs[next[n].entry:next[n+1].entry]
+	built bool
 }
 
-// trieNode is one byte step; entries lists the phrases whose first stem
-// ends here.
+// entryRef is an entry index with what Match needs to rule the entry out
+// without loading it.
+type entryRef struct {
+	id     int32
+	terms  int32 // number of terms
+	prefix bool  // the first term is a prefix
+}
+
+// trieNode is where a node's children and entries start.
 type trieNode struct {
-	edges   []trieEdge
-	entries []int
+	child, entry int32
 }
 
-type trieEdge struct {
+// buildNode is a trie node while phrases are added; entries lists the
+// phrases whose first stem ends here.
+type buildNode struct {
+	edges   []buildEdge
+	entries []int32
+}
+
+type buildEdge struct {
 	b    byte
 	next int32
 }
 
 // NewMatcher returns an empty matcher using the given inflections.
 func NewMatcher[T any](infl *Inflections) *Matcher[T] {
-	return &Matcher[T]{nodes: make([]trieNode, 1), infl: infl}
+	return &Matcher[T]{build: make([]buildNode, 1), infl: infl}
 }
 
-func (m *Matcher[T]) child(n int32, b byte) int32 {
-	if n == 0 {
-		if next := m.root[b]; next > 0 {
-			return next
-		}
-		return -1
-	}
-	for _, e := range m.nodes[n].edges {
-		if e.b == b {
-			return e.next
-		}
-	}
-	return -1
-}
-
-// node returns the trie node for key, creating the path.
+// node returns the build trie node for key, creating the path.
 func (m *Matcher[T]) node(key string) int32 {
 	var n int32
 	for i := 0; i < len(key); i++ {
-		next := m.child(n, key[i])
-		if next < 0 {
-			next = int32(len(m.nodes))
-			m.nodes = append(m.nodes, trieNode{})
-			if n == 0 {
-				m.root[key[i]] = next
-			} else {
-				m.nodes[n].edges = append(m.nodes[n].edges, trieEdge{b: key[i], next: next})
+		next := int32(-1)
+		for _, e := range m.build[n].edges {
+			if e.b == key[i] {
+				next = e.next
+				break
 			}
+		}
+		if next < 0 {
+			next = int32(len(m.build))
+			m.build = append(m.build, buildNode{})
+			m.build[n].edges = append(m.build[n].edges, buildEdge{b: key[i], next: next})
 		}
 		n = next
 	}
@@ -102,8 +112,9 @@ func (m *Matcher[T]) Add(phrase string, v T) error {
 		}
 		terms[i] = term{stem: stem, prefix: prefix}
 	}
+	m.built = false
 	n := m.node(terms[0].stem)
-	for _, idx := range m.nodes[n].entries {
+	for _, idx := range m.build[n].entries {
 		if sameTerms(m.entries[idx].terms, terms) {
 			m.entries[idx].Value = v
 			m.entries[idx].Phrase = phrase
@@ -111,8 +122,64 @@ func (m *Matcher[T]) Add(phrase string, v T) error {
 		}
 	}
 	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, Value: v})
-	m.nodes[n].entries = append(m.nodes[n].entries, len(m.entries)-1)
+	m.build[n].entries = append(m.build[n].entries, int32(len(m.entries)-1))
 	return nil
+}
+
+// Build lays out the trie for Match; call it after the last Add.
+func (m *Matcher[T]) Build() {
+	m.root = [256]int32{}
+	m.next = make([]trieNode, 0, len(m.build)+1)
+	m.label = make([]byte, 0, len(m.build))
+	m.refs = m.refs[:0]
+	// Every entry's terms side by side: Match reads the later terms of
+	// the multi-word candidates of every token.
+	n := 0
+	for _, e := range m.entries {
+		n += len(e.terms)
+	}
+	terms := make([]term, 0, n)
+	for i := range m.entries {
+		e := &m.entries[i]
+		terms = append(terms, e.terms...)
+		e.terms = terms[len(terms)-len(e.terms) : len(terms) : len(terms)]
+	}
+	// Breadth first: queue[i] is the build node numbered i.
+	queue := []int32{0}
+	m.label = append(m.label, 0)
+	for i := 0; i < len(queue); i++ {
+		b := &m.build[queue[i]]
+		m.next = append(m.next, trieNode{child: int32(len(queue)), entry: int32(len(m.refs))})
+		for _, id := range b.entries {
+			e := &m.entries[id]
+			m.refs = append(m.refs, entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix})
+		}
+		for _, e := range b.edges {
+			if i == 0 {
+				m.root[e.b] = int32(len(queue))
+			}
+			m.label = append(m.label, e.b)
+			queue = append(queue, e.next)
+		}
+	}
+	m.next = append(m.next, trieNode{child: int32(len(queue)), entry: int32(len(m.refs))})
+	m.built = true
+}
+
+// child is n's child on b, or -1.
+func (m *Matcher[T]) child(n int32, b byte) int32 {
+	if n == 0 {
+		if c := m.root[b]; c > 0 {
+			return c
+		}
+		return -1
+	}
+	for c := m.next[n].child; c < m.next[n+1].child; c++ {
+		if m.label[c] == b {
+			return c
+		}
+	}
+	return -1
 }
 
 func sameTerms(a, b []term) bool {
@@ -133,6 +200,9 @@ func (m *Matcher[T]) Len() int { return len(m.entries) }
 // Match finds the best phrase starting at toks[i]: the one with most terms,
 // then the longest first stem. n is the number of tokens it spans.
 func (m *Matcher[T]) Match(toks []token.Token, i int) (e *Entry[T], n int) {
+	if !m.built {
+		panic("lexicon: Match before Build")
+	}
 	w := toks[i].Text
 	if !matchable(toks[i].Kind) {
 		return nil, 0
@@ -143,18 +213,23 @@ func (m *Matcher[T]) Match(toks []token.Token, i int) (e *Entry[T], n int) {
 		if node = m.child(node, w[k-1]); node < 0 {
 			break
 		}
-		ids := m.nodes[node].entries
-		if len(ids) == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
+		refs := m.refs[m.next[node].entry:m.next[node+1].entry]
+		if len(refs) == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
 			continue
 		}
-		for _, id := range ids {
-			cand := &m.entries[id]
-			if !m.termMatches(cand.terms[0], w) || !m.restMatches(cand.terms[1:], toks, i+1) {
+		// Every entry here has w[:k] as its first stem, so whether the
+		// rest of the word is an ending is the same for all of them.
+		inflected := m.infl.Has(w[k:])
+		for _, r := range refs {
+			terms := int(r.terms)
+			if !(r.prefix || inflected) || terms < n || (terms == n && k <= bestStem) {
+				continue // no match, or no better than the best so far
+			}
+			cand := &m.entries[r.id]
+			if terms > 1 && !m.restMatches(cand.terms[1:], toks, i+1) {
 				continue
 			}
-			if len(cand.terms) > n || (len(cand.terms) == n && k > bestStem) {
-				e, n, bestStem = cand, len(cand.terms), k
-			}
+			e, n, bestStem = cand, terms, k
 		}
 	}
 	return e, n
