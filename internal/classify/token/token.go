@@ -166,6 +166,10 @@ func isShouted(s string) bool {
 // "don't" together; inner . , / keep numbers such as 4.5 and 5/5 together.
 func wordEnd(s string, i int) int {
 	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf && asciiWord[c] { // most of a word
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(r) {
 			i += size
@@ -227,9 +231,17 @@ func emoticonAt(s string, i int) (int, bool) {
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
+// asciiWord marks the ASCII letters and digits.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf { // most text is ASCII: skip the Unicode tables
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		return asciiWord[r]
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
@@ -282,14 +294,20 @@ func lowerFrom(s string, i int) string {
 	var b strings.Builder
 	b.Grow(len(s) + utf8.UTFMax)
 	b.WriteString(s[:i])
+	var chunk [64]byte
 	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+		if s[i] < utf8.RuneSelf {
+			// ASCII is lowered a chunk at a time: a WriteByte per byte
+			// costs more than the lowering.
+			n := 0
+			for ; i < len(s) && n < len(chunk) && s[i] < utf8.RuneSelf; i, n = i+1, n+1 {
+				c := s[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				chunk[n] = c
 			}
-			b.WriteByte(c)
-			i++
+			b.Write(chunk[:n])
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
