@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strconv"
@@ -150,9 +151,10 @@ func loadTables() (*tables, error) {
 	}); err != nil {
 		return nil, err
 	}
-	for _, sl := range t.sentiment {
-		sl.words.Build()
-		sl.rules.Build()
+	for code, sl := range t.sentiment {
+		if err := errors.Join(sl.words.Build(), sl.rules.Build()); err != nil {
+			return nil, fmt.Errorf("%s lexicon: %w", code, err)
+		}
 	}
 	cueKinds := map[string]cueKind{"subjective": cueSubjective, "informational": cueInformational}
 	if err := eachRow("data/subjectivity.tsv", 3, func(f []string) error {
@@ -228,7 +230,9 @@ func loadCues(infl *lexicon.Inflections, files ...string) (*lexicon.Matcher[cue]
 			return nil, fmt.Errorf("%s: %w", strings.Join(files, ", "), err)
 		}
 	}
-	m.Build()
+	if err := m.Build(); err != nil {
+		return nil, fmt.Errorf("%s: %w", strings.Join(files, ", "), err)
+	}
 	return m, nil
 }
 
