@@ -58,6 +58,7 @@ type sentimentLexicon struct {
 // cue is a journey-stage or touchpoint phrase payload.
 type cue struct {
 	kind        string // stage name, "disclosure" or "commercial"
+	stage       int    // stageOrder[kind], looked up once here
 	weight      float64
 	hashtagOnly bool
 }
@@ -215,7 +216,7 @@ func loadCues(infl *lexicon.Inflections, files ...string) (*lexicon.Matcher[cue]
 			if !tagged {
 				plain[phrase] = true
 			}
-			rows = append(rows, row{phrase, cue{kind: f[0], weight: w, hashtagOnly: tagged}})
+			rows = append(rows, row{phrase, cue{kind: f[0], stage: stageOrder[f[0]], weight: w, hashtagOnly: tagged}})
 			return nil
 		})
 		if err != nil {
