@@ -113,6 +113,16 @@ func newBrandIndex(brands []*brandMatcher) *brandIndex {
 func (ix *brandIndex) scan(s string, hits []brandHit) []brandHit {
 	var n int32
 	for i := 0; i < len(s); i++ {
+		if n == 0 {
+			// Most bytes start no pattern: pass them without the
+			// dependent table walk. The root's row is next[:width].
+			for i < len(s) && ix.next[ix.class[s[i]]] == 0 {
+				i++
+			}
+			if i == len(s) {
+				break
+			}
+		}
 		n = ix.next[int(n)*ix.width+int(ix.class[s[i]])]
 		for _, ref := range ix.out[ix.outAt[n]:ix.outAt[n+1]] {
 			end := int32(i + 1)
