@@ -23,7 +23,28 @@ var WordsFile string
 type Detector struct {
 	langs []string
 	words map[string][]wordWeight
-	cue   cueLangs
+	// listed has the bit of every listed word (listedBit) set. Half the
+	// words of a text are in no list, and three in four of those are
+	// turned away here, before the map lookup.
+	listed [1 << listedLog / 64]uint64
+	cue    cueLangs
+}
+
+const listedLog = 13
+
+// listedBit hashes a word's length and first and last bytes.
+func listedBit(w string) uint32 {
+	if w == "" {
+		return 0
+	}
+	h := (uint32(len(w))<<16 | uint32(w[0])<<8 | uint32(w[len(w)-1])) * 0x9e3779b1
+	return h >> (32 - listedLog)
+}
+
+// mayBeListed reports false for most words in no list, true for all in one.
+func (d *Detector) mayBeListed(w string) bool {
+	b := listedBit(w)
+	return d.listed[b/64]&(1<<(b%64)) != 0
 }
 
 // cueLangs are the score indexes of the languages spelling cues name,
@@ -65,6 +86,8 @@ func New() *Detector {
 		for _, l := range langs {
 			d.words[w] = append(d.words[w], wordWeight{lang: l, weight: share})
 		}
+		b := listedBit(w)
+		d.listed[b/64] |= 1 << (b % 64)
 	}
 	return d
 }
@@ -78,7 +101,7 @@ const maxLangs = 16
 func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
 	for _, t := range toks {
-		if t.Kind == token.Word {
+		if t.Kind == token.Word && d.mayBeListed(t.Text) {
 			for _, ww := range d.words[t.Text] {
 				scores[ww.lang] += float64(ww.weight)
 			}
