@@ -24,6 +24,16 @@ func BenchmarkClassify(b *testing.B) {
 	}
 }
 
+// The pipeline benchmark's mentions are ~300 bytes.
+func BenchmarkClassify300(b *testing.B) {
+	c := newTestClassifier(b)
+	corpus := BenchCorpus(300)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		c.Classify(&corpus[i%len(corpus)])
+	}
+}
+
 // A brand list with competitors: 60 brands with aliases, most absent from
 // the texts, as when tracking share of voice.
 func BenchmarkClassifyManyBrands(b *testing.B) {

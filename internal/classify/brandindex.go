@@ -4,11 +4,18 @@ package classify
 // Aho–Corasick automaton over all brands' patterns): searching for each
 // pattern on its own scanned the text once per pattern, and Finnish text is
 // full of the first letters of names.
+//
+// The automaton is kept as a table: the next state for every state and
+// byte class, fail links folded in, so scanning costs one lookup a byte.
 type brandIndex struct {
-	root  [256]int32 // the root's transitions; every byte has one
-	nodes []acNode
+	class [256]uint16 // bytes that occur in no pattern share class 0
+	width int         // classes, the length of a state's row in next
+	next  []int32     // next[state*width+class]
+	outAt []int32     // state s's patterns are out[outAt[s]:outAt[s+1]]
+	out   []patternRef
 }
 
+// acNode is a node of the pattern trie the table is built from.
 type acNode struct {
 	edges []acEdge
 	fail  int32
@@ -33,82 +40,91 @@ type brandHit struct {
 }
 
 func newBrandIndex(brands []*brandMatcher) *brandIndex {
-	ix := &brandIndex{nodes: make([]acNode, 1)}
+	ix := &brandIndex{width: 1}
+	nodes := make([]acNode, 1)
+	child := func(n int32, b byte) int32 {
+		for _, e := range nodes[n].edges {
+			if e.b == b {
+				return e.next
+			}
+		}
+		return -1
+	}
 	for bi, b := range brands {
 		for pi, p := range b.patterns {
 			n := int32(0)
 			for i := 0; i < len(p.text); i++ {
-				next := ix.child(n, p.text[i])
-				if next <= 0 {
-					next = int32(len(ix.nodes))
-					ix.nodes = append(ix.nodes, acNode{})
-					if n == 0 {
-						ix.root[p.text[i]] = next
-					} else {
-						ix.nodes[n].edges = append(ix.nodes[n].edges, acEdge{b: p.text[i], next: next})
-					}
+				c := p.text[i]
+				if ix.class[c] == 0 {
+					ix.class[c] = uint16(ix.width)
+					ix.width++
+				}
+				next := child(n, c)
+				if next < 0 {
+					next = int32(len(nodes))
+					nodes = append(nodes, acNode{})
+					nodes[n].edges = append(nodes[n].edges, acEdge{b: c, next: next})
 				}
 				n = next
 			}
-			ix.nodes[n].out = append(ix.nodes[n].out, patternRef{brand: int32(bi), pattern: int32(pi), length: int32(len(p.text))})
+			nodes[n].out = append(nodes[n].out, patternRef{brand: int32(bi), pattern: int32(pi), length: int32(len(p.text))})
 		}
 	}
-	// Failure links breadth first, so a node's fail target is done before it.
-	var queue []int32
-	for b := range 256 {
-		if next := ix.root[b]; next > 0 {
-			queue = append(queue, next)
-		}
+	// Failure links and table rows breadth first, so a node's fail target
+	// is done before it.
+	ix.next = make([]int32, len(nodes)*ix.width)
+	for _, e := range nodes[0].edges {
+		ix.next[ix.class[e.b]] = e.next
+	}
+	queue := make([]int32, 0, len(nodes))
+	for _, e := range nodes[0].edges {
+		queue = append(queue, e.next)
 	}
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
-		for _, e := range ix.nodes[n].edges {
-			f := ix.nodes[n].fail
-			for f != 0 && ix.child(f, e.b) <= 0 {
-				f = ix.nodes[f].fail
+		row := ix.next[int(n)*ix.width:][:ix.width]
+		copy(row, ix.next[int(nodes[n].fail)*ix.width:])
+		for _, e := range nodes[n].edges {
+			row[ix.class[e.b]] = e.next
+			f := nodes[n].fail
+			for f != 0 && child(f, e.b) < 0 {
+				f = nodes[f].fail
 			}
-			target := ix.child(f, e.b)
-			if target <= 0 || target == e.next {
+			target := child(f, e.b)
+			if target < 0 || target == e.next {
 				target = 0
 			}
-			ix.nodes[e.next].fail = target
-			ix.nodes[e.next].out = append(ix.nodes[e.next].out, ix.nodes[target].out...)
+			nodes[e.next].fail = target
+			nodes[e.next].out = append(nodes[e.next].out, nodes[target].out...)
 			queue = append(queue, e.next)
 		}
 	}
+	ix.outAt = make([]int32, 0, len(nodes)+1)
+	for _, n := range nodes {
+		ix.outAt = append(ix.outAt, int32(len(ix.out)))
+		ix.out = append(ix.out, n.out...)
+	}
+	ix.outAt = append(ix.outAt, int32(len(ix.out)))
 	return ix
-}
-
-// child is n's transition on b, or ≤ 0 when it has none.
-func (ix *brandIndex) child(n int32, b byte) int32 {
-	if n == 0 {
-		return ix.root[b]
-	}
-	for _, e := range ix.nodes[n].edges {
-		if e.b == b {
-			return e.next
-		}
-	}
-	return -1
 }
 
 // scan appends every occurrence of every pattern in s, ordered by end.
 func (ix *brandIndex) scan(s string, hits []brandHit) []brandHit {
 	var n int32
 	for i := 0; i < len(s); i++ {
-		b := s[i]
-		for {
-			if next := ix.child(n, b); next > 0 {
-				n = next
+		if n == 0 {
+			// Most bytes start no pattern: pass them without the
+			// dependent table walk. The root's row is next[:width].
+			for i < len(s) && ix.next[ix.class[s[i]]] == 0 {
+				i++
+			}
+			if i == len(s) {
 				break
 			}
-			if n == 0 {
-				break
-			}
-			n = ix.nodes[n].fail
 		}
-		for _, ref := range ix.nodes[n].out {
+		n = ix.next[int(n)*ix.width+int(ix.class[s[i]])]
+		for _, ref := range ix.out[ix.outAt[n]:ix.outAt[n+1]] {
 			end := int32(i + 1)
 			hits = append(hits, brandHit{patternRef: ref, start: end - ref.length, end: end})
 		}

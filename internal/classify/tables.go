@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strconv"
@@ -57,6 +58,7 @@ type sentimentLexicon struct {
 // cue is a journey-stage or touchpoint phrase payload.
 type cue struct {
 	kind        string // stage name, "disclosure" or "commercial"
+	stage       int    // stageOrder[kind], looked up once here
 	weight      float64
 	hashtagOnly bool
 }
@@ -150,6 +152,11 @@ func loadTables() (*tables, error) {
 	}); err != nil {
 		return nil, err
 	}
+	for code, sl := range t.sentiment {
+		if err := errors.Join(sl.words.Build(), sl.rules.Build()); err != nil {
+			return nil, fmt.Errorf("%s lexicon: %w", code, err)
+		}
+	}
 	cueKinds := map[string]cueKind{"subjective": cueSubjective, "informational": cueInformational}
 	if err := eachRow("data/subjectivity.tsv", 3, func(f []string) error {
 		k, ok := cueKinds[f[1]]
@@ -209,7 +216,7 @@ func loadCues(infl *lexicon.Inflections, files ...string) (*lexicon.Matcher[cue]
 			if !tagged {
 				plain[phrase] = true
 			}
-			rows = append(rows, row{phrase, cue{kind: f[0], weight: w, hashtagOnly: tagged}})
+			rows = append(rows, row{phrase, cue{kind: f[0], stage: stageOrder[f[0]], weight: w, hashtagOnly: tagged}})
 			return nil
 		})
 		if err != nil {
@@ -223,6 +230,9 @@ func loadCues(infl *lexicon.Inflections, files ...string) (*lexicon.Matcher[cue]
 		if err := m.Add(r.phrase, r.cue); err != nil {
 			return nil, fmt.Errorf("%s: %w", strings.Join(files, ", "), err)
 		}
+	}
+	if err := m.Build(); err != nil {
+		return nil, fmt.Errorf("%s: %w", strings.Join(files, ", "), err)
 	}
 	return m, nil
 }

@@ -111,7 +111,7 @@ func (c *Classifier) scanCues(toks []token.Token, tr *trace) cueScan {
 				s.firstCue = e.Phrase
 			}
 		default:
-			s.stageWeights[stageOrder[e.Value.kind]] += e.Value.weight
+			s.stageWeights[e.Value.stage] += e.Value.weight
 			tr.add("journey_stage", "phrase", e.Phrase, e.Value.weight, e.Value.kind)
 		}
 		i += n

@@ -23,7 +23,28 @@ var WordsFile string
 type Detector struct {
 	langs []string
 	words map[string][]wordWeight
-	cue   cueLangs
+	// listed has the bit of every listed word (listedBit) set. Half the
+	// words of a text are in no list, and three in four of those are
+	// turned away here, before the map lookup.
+	listed [1 << listedLog / 64]uint64
+	cue    cueLangs
+}
+
+const listedLog = 13
+
+// listedBit hashes a word's length and first and last bytes.
+func listedBit(w string) uint32 {
+	if w == "" {
+		return 0
+	}
+	h := (uint32(len(w))<<16 | uint32(w[0])<<8 | uint32(w[len(w)-1])) * 0x9e3779b1
+	return h >> (32 - listedLog)
+}
+
+// mayBeListed reports false for most words in no list, true for all in one.
+func (d *Detector) mayBeListed(w string) bool {
+	b := listedBit(w)
+	return d.listed[b/64]&(1<<(b%64)) != 0
 }
 
 // cueLangs are the score indexes of the languages spelling cues name,
@@ -65,6 +86,8 @@ func New() *Detector {
 		for _, l := range langs {
 			d.words[w] = append(d.words[w], wordWeight{lang: l, weight: share})
 		}
+		b := listedBit(w)
+		d.listed[b/64] |= 1 << (b % 64)
 	}
 	return d
 }
@@ -78,7 +101,7 @@ const maxLangs = 16
 func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
 	for _, t := range toks {
-		if t.Kind == token.Word {
+		if t.Kind == token.Word && d.mayBeListed(t.Text) {
 			for _, ww := range d.words[t.Text] {
 				scores[ww.lang] += float64(ww.weight)
 			}
@@ -156,42 +179,43 @@ func (d *Detector) spellingCues(w string, scores *[maxLangs]float64) {
 			scores[i] += v
 		}
 	}
-	for _, r := range w {
-		switch r {
-		case 'å':
-			add(d.cue.sv, 0.5)
-			add(d.cue.da, 0.3)
-			add(d.cue.no, 0.3)
-		case 'æ', 'ø':
-			add(d.cue.da, 0.6)
-			add(d.cue.no, 0.6)
-		case 'ü', 'ß':
-			add(d.cue.de, 0.6)
-		case 'õ':
-			add(d.cue.et, 0.8)
-		case 'ñ':
-			add(d.cue.es, 0.6)
-		case 'ç', 'è', 'ê', 'à':
-			add(d.cue.fr, 0.4)
-		case 'ã':
-			add(d.cue.pt, 0.6)
-		case 'w':
+	ascii := isASCII(w)
+	if ascii { // of the letters below, only w is ASCII
+		for range strings.Count(w, "w") {
 			add(d.cue.en, 0.15)
 		}
-	}
-	for _, end := range fiEndings {
-		if strings.HasSuffix(w, end) {
-			add(d.cue.fi, 0.6)
-			break
+	} else {
+		for _, r := range w {
+			switch r {
+			case 'å':
+				add(d.cue.sv, 0.5)
+				add(d.cue.da, 0.3)
+				add(d.cue.no, 0.3)
+			case 'æ', 'ø':
+				add(d.cue.da, 0.6)
+				add(d.cue.no, 0.6)
+			case 'ü', 'ß':
+				add(d.cue.de, 0.6)
+			case 'õ':
+				add(d.cue.et, 0.8)
+			case 'ñ':
+				add(d.cue.es, 0.6)
+			case 'ç', 'è', 'ê', 'à':
+				add(d.cue.fr, 0.4)
+			case 'ã':
+				add(d.cue.pt, 0.6)
+			case 'w':
+				add(d.cue.en, 0.15)
+			}
 		}
 	}
-	for _, dv := range []string{"aa", "ää", "yy", "uu", "ii", "öö"} {
-		if strings.Contains(w, dv) {
-			add(d.cue.fi, 0.3)
-			break
-		}
+	if fiEndings.in(w) {
+		add(d.cue.fi, 0.6)
 	}
-	if strings.ContainsAny(w, "äö") { // Danish and Norwegian write æ, ø
+	if hasDoubleVowel(w) {
+		add(d.cue.fi, 0.3)
+	}
+	if !ascii && strings.ContainsAny(w, "äö") { // Danish and Norwegian write æ, ø
 		add(d.cue.fi, 0.3)
 		add(d.cue.sv, 0.3)
 		add(d.cue.de, 0.15)
@@ -200,14 +224,61 @@ func (d *Detector) spellingCues(w string, scores *[maxLangs]float64) {
 	if strings.HasSuffix(w, "ing") || strings.HasSuffix(w, "tion") || strings.Contains(w, "th") || strings.HasSuffix(w, "ly") {
 		add(d.cue.en, 0.4)
 	}
-	for _, end := range svEndings {
-		if strings.HasSuffix(w, end) {
-			add(d.cue.sv, 0.4)
-			break
-		}
+	if svEndings.in(w) {
+		add(d.cue.sv, 0.4)
 	}
 }
 
-var svEndings = strings.Fields("het heten ligt ningen arna orna erna ande ade ast aste")
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
 
-var fiEndings = strings.Fields("ssa ssä sta stä lla llä lta ltä lle ksi sti nen ista istä ään aan kin kaan kään ssani ssaan mme nut nyt ttiin")
+// hasDoubleVowel reports a Finnish long vowel: aa, ää, yy, uu, ii or öö.
+func hasDoubleVowel(w string) bool {
+	for i := 1; i < len(w); i++ {
+		switch c := w[i]; {
+		case c == w[i-1] && (c == 'a' || c == 'y' || c == 'u' || c == 'i'):
+			return true
+		case (c == 0xa4 || c == 0xb6) && i >= 3 && w[i-1] == 0xc3 && w[i-2] == c && w[i-3] == 0xc3: // ä, ö
+			return true
+		}
+	}
+	return false
+}
+
+// suffixSet holds endings by their last byte, so a word is checked only
+// against the endings that end as it does.
+type suffixSet [256][]string
+
+func newSuffixSet(endings string) *suffixSet {
+	var s suffixSet
+	for _, e := range strings.Fields(endings) {
+		s[e[len(e)-1]] = append(s[e[len(e)-1]], e)
+	}
+	return &s
+}
+
+// in reports whether w ends in one of the endings.
+func (s *suffixSet) in(w string) bool {
+	if w == "" {
+		return false
+	}
+	for _, e := range s[w[len(w)-1]] {
+		if strings.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	svEndingList = "het heten ligt ningen arna orna erna ande ade ast aste"
+	fiEndingList = "ssa ssä sta stä lla llä lta ltä lle ksi sti nen ista istä ään aan kin kaan kään ssani ssaan mme nut nyt ttiin"
+)
+
+var svEndings, fiEndings = newSuffixSet(svEndingList), newSuffixSet(fiEndingList)

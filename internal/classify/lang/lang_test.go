@@ -3,6 +3,7 @@ package lang
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ewom/ewom/internal/classify/token"
 )
@@ -122,6 +123,47 @@ func TestDetectSaysUndRatherThanGuess(t *testing.T) {
 	for _, text := range []string{"", "12345", "😀😀", "ok", "xyzzy qwerty"} {
 		if got := detect(d, text, "").Lang; got != Und {
 			t.Errorf("%q: got %s, want und", text, got)
+		}
+	}
+}
+
+// The spelling-cue helpers are the plain string searches they replace.
+func FuzzSpellingHelpers(f *testing.F) {
+	for _, s := range []string{"", "a", "saa", "pää", "työtä", "ööö", "\xc3\xa4\xc3", "kaupassa", "tiden", "ningen", "ssani"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		anyOf := func(list []string, has func(string, string) bool) bool {
+			for _, e := range list {
+				if has(w, e) {
+					return true
+				}
+			}
+			return false
+		}
+		if got, want := hasDoubleVowel(w), anyOf([]string{"aa", "ää", "yy", "uu", "ii", "öö"}, strings.Contains); got != want {
+			t.Errorf("hasDoubleVowel(%q) = %v, want %v", w, got, want)
+		}
+		for _, set := range []struct {
+			s    *suffixSet
+			list string
+		}{{fiEndings, fiEndingList}, {svEndings, svEndingList}} {
+			if got, want := set.s.in(w), anyOf(strings.Fields(set.list), strings.HasSuffix); got != want {
+				t.Errorf("ending of %q: %v, want %v", w, got, want)
+			}
+		}
+		if got, want := isASCII(w), !strings.ContainsFunc(w, func(r rune) bool { return r >= utf8.RuneSelf }); got != want {
+			t.Errorf("isASCII(%q) = %v", w, got)
+		}
+	})
+}
+
+// The filter in front of the word lists turns no listed word away.
+func TestListedWordsPassTheFilter(t *testing.T) {
+	d := New()
+	for w := range d.words {
+		if !d.mayBeListed(w) {
+			t.Errorf("%q is listed but filtered out", w)
 		}
 	}
 }

@@ -6,6 +6,8 @@ package lexicon
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -27,59 +29,75 @@ type Entry[T any] struct {
 
 // Matcher finds the longest phrase at a token position. First-term stems
 // live in a byte trie, so finding every stem that prefixes a word is one
-// walk over the word instead of a map lookup per prefix length.
+// walk over the word instead of a map lookup per prefix length. Add builds
+// the trie; Build lays it out compactly for Match.
 type Matcher[T any] struct {
-	root    [256]int32 // the root's children by byte (0 = none); the widest node
-	nodes   []trieNode
 	entries []Entry[T]
 	infl    *Inflections
+	build   []buildNode // the trie as Add grows it; node 0 is the root
+
+	// The built trie, walked for every token. Bytes are numbered by
+	// class, so a node's children fit a 64-bit set: a step is a bit test
+	// and a popcount, without a loop whose exit the CPU mispredicts.
+	// Nodes are numbered breadth first, so a node's children are
+	// consecutive, in class order.
+	class [256]uint8 // 0: in no stem
+	nodes []trieNode // one past the last node: a sentinel
+	refs  []entryRef // node n's entries are refs[nodes[n].entry:nodes[n+1].entry]
+	built bool
 }
 
-// trieNode is one byte step; entries lists the phrases whose first stem
-// ends here.
+// maxClasses is how many distinct bytes the stems may use: one bit each,
+// class 0 (bytes in no stem) having none.
+const maxClasses = 63
+
+// entryRef is an entry index with what Match needs to rule the entry out
+// without loading it.
+type entryRef struct {
+	id     int32
+	terms  int32 // number of terms
+	prefix bool  // the first term is a prefix
+}
+
+// trieNode is a node's children, as a set of byte classes, and where its
+// children and entries start.
 type trieNode struct {
-	edges   []trieEdge
-	entries []int
+	children     uint64
+	child, entry int32
 }
 
-type trieEdge struct {
+// buildNode is a trie node while phrases are added; entries lists the
+// phrases whose first stem ends here.
+type buildNode struct {
+	edges   []buildEdge
+	entries []int32
+}
+
+type buildEdge struct {
 	b    byte
 	next int32
 }
 
 // NewMatcher returns an empty matcher using the given inflections.
 func NewMatcher[T any](infl *Inflections) *Matcher[T] {
-	return &Matcher[T]{nodes: make([]trieNode, 1), infl: infl}
+	return &Matcher[T]{build: make([]buildNode, 1), infl: infl}
 }
 
-func (m *Matcher[T]) child(n int32, b byte) int32 {
-	if n == 0 {
-		if next := m.root[b]; next > 0 {
-			return next
-		}
-		return -1
-	}
-	for _, e := range m.nodes[n].edges {
-		if e.b == b {
-			return e.next
-		}
-	}
-	return -1
-}
-
-// node returns the trie node for key, creating the path.
+// node returns the build trie node for key, creating the path.
 func (m *Matcher[T]) node(key string) int32 {
 	var n int32
 	for i := 0; i < len(key); i++ {
-		next := m.child(n, key[i])
-		if next < 0 {
-			next = int32(len(m.nodes))
-			m.nodes = append(m.nodes, trieNode{})
-			if n == 0 {
-				m.root[key[i]] = next
-			} else {
-				m.nodes[n].edges = append(m.nodes[n].edges, trieEdge{b: key[i], next: next})
+		next := int32(-1)
+		for _, e := range m.build[n].edges {
+			if e.b == key[i] {
+				next = e.next
+				break
 			}
+		}
+		if next < 0 {
+			next = int32(len(m.build))
+			m.build = append(m.build, buildNode{})
+			m.build[n].edges = append(m.build[n].edges, buildEdge{b: key[i], next: next})
 		}
 		n = next
 	}
@@ -102,8 +120,9 @@ func (m *Matcher[T]) Add(phrase string, v T) error {
 		}
 		terms[i] = term{stem: stem, prefix: prefix}
 	}
+	m.built = false
 	n := m.node(terms[0].stem)
-	for _, idx := range m.nodes[n].entries {
+	for _, idx := range m.build[n].entries {
 		if sameTerms(m.entries[idx].terms, terms) {
 			m.entries[idx].Value = v
 			m.entries[idx].Phrase = phrase
@@ -111,8 +130,70 @@ func (m *Matcher[T]) Add(phrase string, v T) error {
 		}
 	}
 	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, Value: v})
-	m.nodes[n].entries = append(m.nodes[n].entries, len(m.entries)-1)
+	m.build[n].entries = append(m.build[n].entries, int32(len(m.entries)-1))
 	return nil
+}
+
+// Build lays out the trie for Match; call it after the last Add. It
+// fails when the stems use more than maxClasses distinct bytes.
+func (m *Matcher[T]) Build() error {
+	m.class = [256]uint8{}
+	classes := 0
+	for _, e := range m.entries {
+		stem := e.terms[0].stem
+		for i := 0; i < len(stem); i++ {
+			if m.class[stem[i]] == 0 {
+				if classes == maxClasses {
+					return fmt.Errorf("stems use more than %d distinct bytes", maxClasses)
+				}
+				classes++
+				m.class[stem[i]] = uint8(classes)
+			}
+		}
+	}
+	// Every entry's terms side by side: Match reads the later terms of
+	// the multi-word candidates of every token.
+	n := 0
+	for _, e := range m.entries {
+		n += len(e.terms)
+	}
+	terms := make([]term, 0, n)
+	for i := range m.entries {
+		e := &m.entries[i]
+		terms = append(terms, e.terms...)
+		e.terms = terms[len(terms)-len(e.terms) : len(terms) : len(terms)]
+	}
+	m.nodes = make([]trieNode, 0, len(m.build)+1)
+	m.refs = m.refs[:0]
+	// Breadth first: queue[i] is the build node numbered i.
+	queue := make([]int32, 1, len(m.build))
+	for i := 0; i < len(queue); i++ {
+		b := &m.build[queue[i]]
+		slices.SortFunc(b.edges, func(x, y buildEdge) int { return int(m.class[x.b]) - int(m.class[y.b]) })
+		node := trieNode{child: int32(len(queue)), entry: int32(len(m.refs))}
+		for _, e := range b.edges {
+			node.children |= 1 << m.class[e.b]
+			queue = append(queue, e.next)
+		}
+		m.nodes = append(m.nodes, node)
+		for _, id := range b.entries {
+			e := &m.entries[id]
+			m.refs = append(m.refs, entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix})
+		}
+	}
+	m.nodes = append(m.nodes, trieNode{entry: int32(len(m.refs))})
+	m.built = true
+	return nil
+}
+
+// child is n's child on b, or -1.
+func (m *Matcher[T]) child(n int32, b byte) int32 {
+	bit := uint64(1) << m.class[b]
+	node := &m.nodes[n]
+	if node.children&bit == 0 {
+		return -1
+	}
+	return node.child + int32(bits.OnesCount64(node.children&(bit-1)))
 }
 
 func sameTerms(a, b []term) bool {
@@ -133,6 +214,9 @@ func (m *Matcher[T]) Len() int { return len(m.entries) }
 // Match finds the best phrase starting at toks[i]: the one with most terms,
 // then the longest first stem. n is the number of tokens it spans.
 func (m *Matcher[T]) Match(toks []token.Token, i int) (e *Entry[T], n int) {
+	if !m.built {
+		panic("lexicon: Match before Build")
+	}
 	w := toks[i].Text
 	if !matchable(toks[i].Kind) {
 		return nil, 0
@@ -143,18 +227,23 @@ func (m *Matcher[T]) Match(toks []token.Token, i int) (e *Entry[T], n int) {
 		if node = m.child(node, w[k-1]); node < 0 {
 			break
 		}
-		ids := m.nodes[node].entries
-		if len(ids) == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
+		refs := m.refs[m.nodes[node].entry:m.nodes[node+1].entry]
+		if len(refs) == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
 			continue
 		}
-		for _, id := range ids {
-			cand := &m.entries[id]
-			if !m.termMatches(cand.terms[0], w) || !m.restMatches(cand.terms[1:], toks, i+1) {
+		// Every entry here has w[:k] as its first stem, so whether the
+		// rest of the word is an ending is the same for all of them.
+		inflected := m.infl.Has(w[k:])
+		for _, r := range refs {
+			terms := int(r.terms)
+			if !(r.prefix || inflected) || terms < n || (terms == n && k <= bestStem) {
+				continue // no match, or no better than the best so far
+			}
+			cand := &m.entries[r.id]
+			if terms > 1 && !m.restMatches(cand.terms[1:], toks, i+1) {
 				continue
 			}
-			if len(cand.terms) > n || (len(cand.terms) == n && k > bestStem) {
-				e, n, bestStem = cand, len(cand.terms), k
-			}
+			e, n, bestStem = cand, terms, k
 		}
 	}
 	return e, n

@@ -4,6 +4,7 @@
 package token
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -166,6 +167,10 @@ func isShouted(s string) bool {
 // "don't" together; inner . , / keep numbers such as 4.5 and 5/5 together.
 func wordEnd(s string, i int) int {
 	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf && asciiWord[c] { // most of a word
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(r) {
 			i += size
@@ -227,9 +232,17 @@ func emoticonAt(s string, i int) (int, bool) {
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
+// asciiWord marks the ASCII letters and digits.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf { // most text is ASCII: skip the Unicode tables
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		return asciiWord[r]
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
@@ -268,12 +281,34 @@ func Lower(s string) string {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || unicode.ToLower(r) != r {
+		if (r == utf8.RuneError && size == 1) || toLower(r) != r {
 			return lowerFrom(s, i)
 		}
 		i += size
 	}
 	return s
+}
+
+// toLower is unicode.ToLower, with the Latin-1 letters (ä, ö, å, é …)
+// spared its table search.
+func toLower(r rune) rune {
+	if r >= 0x100 {
+		return unicode.ToLower(r)
+	}
+	if 'À' <= r && r <= 'Þ' && r != '×' || 'A' <= r && r <= 'Z' {
+		return r + 0x20
+	}
+	return r
+}
+
+// lowerASCII8 lowercases eight ASCII bytes at once. Adding 0x80-'A' to a
+// byte sets its top bit from 'A' on, adding 0x80-'Z'-1 from past 'Z'; the
+// bytes where the two differ are the capitals, which get 0x20 added.
+// ASCII bytes are below 0x80, so no sum carries into the next byte.
+func lowerASCII8(x uint64) uint64 {
+	const ones = 0x0101010101010101
+	upper := ((x + (0x80-'A')*ones) ^ (x + (0x80-'Z'-1)*ones)) & (0x80 * ones)
+	return x | upper>>2
 }
 
 // lowerFrom lowercases s, of which s[:i] is already lowercase. Invalid
@@ -282,18 +317,32 @@ func lowerFrom(s string, i int) string {
 	var b strings.Builder
 	b.Grow(len(s) + utf8.UTFMax)
 	b.WriteString(s[:i])
+	var chunk [64]byte
 	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+		if s[i] < utf8.RuneSelf {
+			// ASCII is lowered a chunk at a time: a WriteByte per byte
+			// costs more than the lowering.
+			n := 0
+			for ; i+8 <= len(s) && n+8 <= len(chunk); i, n = i+8, n+8 {
+				x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+					uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+				if x&0x8080808080808080 != 0 {
+					break
+				}
+				binary.LittleEndian.PutUint64(chunk[n:], lowerASCII8(x))
 			}
-			b.WriteByte(c)
-			i++
+			for ; i < len(s) && n < len(chunk) && s[i] < utf8.RuneSelf; i, n = i+1, n+1 {
+				c := s[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				chunk[n] = c
+			}
+			b.Write(chunk[:n])
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		b.WriteRune(unicode.ToLower(r))
+		b.WriteRune(toLower(r))
 		i += size
 	}
 	return b.String()

@@ -3,6 +3,7 @@ package token
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -87,6 +88,14 @@ func FuzzLowerIsStringsToLower(f *testing.F) {
 			t.Fatalf("Lower(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+func TestToLowerIsUnicodeToLower(t *testing.T) {
+	for r := rune(0); r <= 0x2000; r++ {
+		if got, want := toLower(r), unicode.ToLower(r); got != want {
+			t.Errorf("toLower(%U) = %U, want %U", r, got, want)
+		}
+	}
 }
 
 func BenchmarkLower(b *testing.B) {
