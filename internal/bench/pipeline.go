@@ -44,11 +44,12 @@ type PipelineOptions struct {
 
 // PipelineResult holds the figures of one run.
 type PipelineResult struct {
-	BusRate, InsertRate, PipelineRate float64       // per second
-	PipelineCPU                       time.Duration // process CPU time per mention in the pipeline run
-	LatencyP50, LatencyP99            time.Duration
-	LatencySamples                    int
-	PeakRSSBytes                      int64
+	BusRate, InsertRate, PipelineRate float64 // per second
+	// process CPU time per message, row and mention in the three runs
+	BusCPU, InsertCPU, PipelineCPU time.Duration
+	LatencyP50, LatencyP99         time.Duration
+	LatencySamples                 int
+	PeakRSSBytes                   int64
 }
 
 // Fraction is the pipeline's rate over the smaller of its two limits.
@@ -56,19 +57,31 @@ func (r PipelineResult) Fraction() float64 { return r.PipelineRate / min(r.BusRa
 
 var brands = []config.Brand{{Name: "TietokoneKoijarit", Aliases: []string{"Koijarit"}}, {Name: "Gigantti"}, {Name: "Verkkokauppa.com"}, {Name: "Finnair"}}
 
-// mentions returns n distinct mixed fi/en mentions of about 300 bytes.
-func mentions(n int, run string) []*mention.Mention {
-	corpus := classify.BenchCorpus(300)
-	start := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
-	out := make([]*mention.Mention, n)
-	for i := range out {
-		m := corpus[i%len(corpus)]
-		m.Source = "bench"
-		m.ID = run + "-" + strconv.Itoa(i)
-		m.PublishedAt = start.Add(time.Duration(i) * time.Millisecond)
-		out[i] = &m
-	}
-	return out
+// generator makes distinct mixed fi/en mentions of about 300 bytes, one
+// at a time as a client would send them, so the runs' peak RSS is the
+// service's and not a pre-built data set's.
+type generator struct {
+	corpus []mention.Mention
+	run    string
+	start  time.Time
+}
+
+func newGenerator(run string) generator {
+	return generator{corpus: classify.BenchCorpus(300), run: run, start: time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)}
+}
+
+// at returns the i-th mention; the same i gives the same mention.
+func (g generator) at(i int) *mention.Mention {
+	m := g.corpus[i%len(g.corpus)]
+	m.Source = "bench"
+	m.ID = g.run + "-" + strconv.Itoa(i)
+	m.PublishedAt = g.start.Add(time.Duration(i) * time.Millisecond)
+	return &m
+}
+
+// span is the published_at range of the first n mentions, to as an open end.
+func (g generator) span(n int) (from, to time.Time) {
+	return g.start, g.start.Add(time.Duration(n)*time.Millisecond + time.Second)
 }
 
 // RunPipeline runs the three measurements and the latency run, printing as it goes.
@@ -85,14 +98,14 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 		say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.0f µs CPU per mention)", r.PipelineRate, micros(r.PipelineCPU))
 		return r, nil
 	}
-	if r.BusRate, err = busAlone(ctx, o.Mentions); err != nil {
+	if r.BusRate, r.BusCPU, err = busAlone(ctx, o.Mentions); err != nil {
 		return r, fmt.Errorf("JetStream baseline: %w", err)
 	}
-	say("limit 1, JetStream publish+consume alone:  %8.0f msgs/s", r.BusRate)
-	if r.InsertRate, err = insertAlone(ctx, o.Store, o.Mentions); err != nil {
+	say("limit 1, JetStream publish+consume alone:  %8.0f msgs/s      (%.0f µs CPU per message)", r.BusRate, micros(r.BusCPU))
+	if r.InsertRate, r.InsertCPU, err = insertAlone(ctx, o.Store, o.Mentions); err != nil {
 		return r, fmt.Errorf("insert baseline: %w", err)
 	}
-	say("limit 2, store inserts alone:               %8.0f rows/s", r.InsertRate)
+	say("limit 2, store inserts alone:               %8.0f rows/s      (%.0f µs CPU per row)", r.InsertRate, micros(r.InsertCPU))
 	// The baselines' prebuilt data is not the pipeline's: release it and
 	// restart the peak-RSS count so that the figure is the pipeline's.
 	debug.FreeOSMemory()
@@ -124,25 +137,24 @@ func openBus(ctx context.Context, dir string) (*bus.Bus, error) {
 }
 
 // busAlone publishes n mentions and consumes (and acks) them concurrently.
-func busAlone(ctx context.Context, n int) (float64, error) {
+func busAlone(ctx context.Context, n int) (rate float64, cpuPerMsg time.Duration, err error) {
 	dir, err := os.MkdirTemp("", "ewom-bench-bus-")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer os.RemoveAll(dir)
 	b, err := openBus(ctx, dir)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer b.Close()
 	// The pipeline's consumer settings, so the limit is the bus the pipeline uses.
 	pc := config.Default().Pipeline
 	cons, err := b.Consumer(ctx, bus.ConsumerConfig{AckWait: pc.AckWait, MaxAckPending: pc.MaxAckPending, MaxDeliver: pc.MaxDeliver})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	ms := mentions(n, "bus")
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPU()
 	done := make(chan error, 1)
 	go func() {
 		iter, err := cons.Messages(jetstream.PullMaxMessages(pipeline.Prefetch))
@@ -161,19 +173,30 @@ func busAlone(ctx context.Context, n int) (float64, error) {
 		}
 		done <- nil
 	}()
-	if err := publishAll(ctx, b, ms); err != nil {
-		return 0, err
+	if err := publishAll(ctx, b, newGenerator("bus"), n); err != nil {
+		return 0, 0, err
 	}
 	if err := <-done; err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	elapsed, cpu := time.Since(start), processCPU()-cpuStart
+	return float64(n) / elapsed.Seconds(), cpu / time.Duration(n), nil
 }
 
-func publishAll(ctx context.Context, b *bus.Bus, ms []*mention.Mention) error {
-	const chunk = 1000
-	for i := 0; i < len(ms); i += chunk {
-		for _, err := range b.PublishAll(ctx, ms[i:min(i+chunk, len(ms))]) {
+// publishAll sends the generator's first n mentions in chunks of 1,000,
+// each chunk waiting for JetStream's acks, as the ingest API does.
+func publishAll(ctx context.Context, b *bus.Bus, g generator, n int) error {
+	return publishRange(ctx, b, g, 0, n, 1000)
+}
+
+func publishRange(ctx context.Context, b *bus.Bus, g generator, from, to, chunk int) error {
+	ms := make([]*mention.Mention, 0, chunk)
+	for i := from; i < to; i += chunk {
+		ms = ms[:0]
+		for j := i; j < min(i+chunk, to); j++ {
+			ms = append(ms, g.at(j))
+		}
+		for _, err := range b.PublishAll(ctx, ms) {
 			if err != nil {
 				return err
 			}
@@ -182,36 +205,39 @@ func publishAll(ctx context.Context, b *bus.Bus, ms []*mention.Mention) error {
 	return nil
 }
 
-// insertAlone inserts n classified rows in batches of the default size.
-func insertAlone(ctx context.Context, base store.Store, n int) (float64, error) {
+// insertAlone inserts the rows of n classified mentions in batches of the
+// default size. The rows are built first: only the inserts are measured.
+func insertAlone(ctx context.Context, base store.Store, n int) (rate float64, cpuPerRow time.Duration, err error) {
 	s, err := benchDatabase(ctx, base, "insert")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer dropDatabase(base, s)
 	cls, err := classify.New(brands)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	ms := mentions(n, "insert")
+	g := newGenerator("insert")
 	// The same rows the pipeline writes, raw payload included.
 	var rows []store.Row
-	for _, m := range ms {
+	for i := range n {
+		m := g.at(i)
 		raw, err := m.MarshalJSON()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		rows = append(rows, pipeline.Rows(m, m.Key(), m.Lang, cls.Classify(m), raw, time.Now())...)
+		rows = append(rows, pipeline.Rows(m, m.Key(), m.Lang, cls.Classify(m), string(raw), time.Now())...)
 	}
 	n = len(rows)
 	batch := config.Default().Store.BatchRows
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPU()
 	for i := 0; i < n; i += batch {
 		if err := s.Insert(ctx, rows[i:min(i+batch, n)]); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	elapsed, cpu := time.Since(start), processCPU()-cpuStart
+	return float64(n) / elapsed.Seconds(), cpu / time.Duration(n), nil
 }
 
 // embeddedPipeline is a bus, workers and a store database for one run.
@@ -282,21 +308,21 @@ func pipelineThroughput(ctx context.Context, o PipelineOptions) (rate float64, c
 		return 0, 0, err
 	}
 	defer p.stop()
-	ms := mentions(o.Mentions, "pipe")
-	from, to := ms[0].PublishedAt, ms[len(ms)-1].PublishedAt.Add(time.Second)
+	g := newGenerator("pipe")
+	from, to := g.span(o.Mentions)
 	start, cpuStart := time.Now(), processCPU()
 	errc := make(chan error, 1)
-	go func() { errc <- publishAll(ctx, p.bus, ms) }()
+	go func() { errc <- publishAll(ctx, p.bus, g, o.Mentions) }()
 	for {
 		n, err := p.stored()
 		if err != nil {
 			return 0, 0, err
 		}
-		if n >= float64(len(ms)) {
+		if n >= float64(o.Mentions) {
 			break
 		}
 		if time.Since(start) > 10*time.Minute {
-			return 0, 0, fmt.Errorf("only %.0f of %d mentions stored after 10 minutes", n, len(ms))
+			return 0, 0, fmt.Errorf("only %.0f of %d mentions stored after 10 minutes", n, o.Mentions)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -305,10 +331,10 @@ func pipelineThroughput(ctx context.Context, o PipelineOptions) (rate float64, c
 		return 0, 0, err
 	}
 	// The counter says committed; the store must agree, exactly.
-	if n, err := p.store.CountMentions(ctx, from, to, ""); err != nil || n != uint64(len(ms)) {
-		return 0, 0, fmt.Errorf("store holds %d mentions after the run, want %d (%v)", n, len(ms), err)
+	if n, err := p.store.CountMentions(ctx, from, to, ""); err != nil || n != uint64(o.Mentions) {
+		return 0, 0, fmt.Errorf("store holds %d mentions after the run, want %d (%v)", n, o.Mentions, err)
 	}
-	return float64(len(ms)) / elapsed.Seconds(), cpu / time.Duration(len(ms)), nil
+	return float64(o.Mentions) / elapsed.Seconds(), cpu / time.Duration(o.Mentions), nil
 }
 
 // pipelineLatency publishes at a fixed rate and samples, every 100 ms, how
@@ -320,7 +346,7 @@ func pipelineLatency(ctx context.Context, o PipelineOptions) ([]time.Duration, e
 	}
 	defer p.stop()
 	total := int(float64(o.LatencyRate) * o.LatencyFor.Seconds())
-	ms := mentions(total, "lat")
+	g := newGenerator("lat")
 	const tick = 10 * time.Millisecond
 	perTick := max(o.LatencyRate/int(time.Second/tick), 1)
 	sampleEvery := max(o.LatencyRate/10, 1)
@@ -354,16 +380,15 @@ func pipelineLatency(ctx context.Context, o PipelineOptions) ([]time.Duration, e
 		<-ticker.C
 		end := min(i+perTick, total)
 		at := time.Now()
-		for _, err := range p.bus.PublishAll(ctx, ms[i:end]) {
-			if err != nil {
-				ticker.Stop()
-				close(samples)
-				return nil, err
-			}
+		if err := publishRange(ctx, p.bus, g, i, end, perTick); err != nil {
+			ticker.Stop()
+			close(samples)
+			return nil, err
 		}
 		for j := i; j < end; j++ {
 			if j%sampleEvery == 0 {
-				samples <- sample{id: ms[j].Key(), at: at, published: ms[j].PublishedAt}
+				m := g.at(j)
+				samples <- sample{id: m.Key(), at: at, published: m.PublishedAt}
 			}
 		}
 		i = end
