@@ -70,7 +70,7 @@ func Reclassify(ctx context.Context, s store.Store, cls VersionedClassifier, bat
 				continue
 			}
 			declared := m.Lang
-			for _, row := range Rows(&m, v.MentionID, declared, cls.Classify(&m), []byte(v.Raw), v.IngestedAt) {
+			for _, row := range Rows(&m, v.MentionID, declared, cls.Classify(&m), v.Raw, v.IngestedAt) {
 				row.Version = max(now, v.Version+1)
 				out = append(out, row)
 			}

@@ -42,7 +42,7 @@ func TestReclassifyReplacesOldLabelsAndKeepsRollupsExact(t *testing.T) {
 				raw, _ := m.MarshalJSON()
 				cls := before.Classify(&m)
 				cls.ClassifierVersion = "old-rules"
-				rows = append(rows, pipeline.Rows(&m, m.Key(), "", cls, raw, time.Now())...)
+				rows = append(rows, pipeline.Rows(&m, m.Key(), "", cls, string(raw), time.Now())...)
 			}
 			if err := e.Store.Insert(ctx, rows); err != nil {
 				t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -189,12 +190,15 @@ func (w *Worker) prepare(ctx context.Context, msg jetstream.Msg) (item, bool) {
 	declaredLang := m.Lang
 	cls := w.Classifier.Classify(&m)
 	w.Metrics.classified.WithLabelValues(cls.Sentiment).Inc()
-	raw := msg.Data()
+	// The raw column shares the message's bytes: the client gives every
+	// delivered message a buffer of its own that nothing writes again, and
+	// the message is held until its rows are stored anyway.
+	raw := unsafe.String(unsafe.SliceData(msg.Data()), len(msg.Data()))
 	if w.Transform != nil {
 		w.Transform(&m)
 		// The raw payload must not keep what the transform removed.
 		if b, err := m.MarshalJSON(); err == nil {
-			raw = b
+			raw = string(b)
 		}
 	}
 	rows := Rows(&m, id, declaredLang, cls, raw, ingested)
@@ -296,7 +300,7 @@ func (w *Worker) deadLetter(ctx context.Context, msg jetstream.Msg, reason strin
 
 // Rows turns a classified mention into its store rows: one per brand it
 // names, or one with no brand.
-func Rows(m *mention.Mention, id, declaredLang string, cls mention.Classification, raw []byte, ingested time.Time) []store.Row {
+func Rows(m *mention.Mention, id, declaredLang string, cls mention.Classification, raw string, ingested time.Time) []store.Row {
 	base := store.Row{
 		MentionID: id, Source: m.Source, SourceID: m.ID, URL: m.URL, Title: m.Title, Text: m.Text,
 		AuthorHandle: m.Author.Handle, AuthorName: m.Author.Name, AuthorURL: m.Author.URL,
@@ -306,7 +310,7 @@ func Rows(m *mention.Mention, id, declaredLang string, cls mention.Classificatio
 		ParentURL: m.ParentURL, Sentiment: cls.Sentiment, SentimentScore: float32(cls.SentimentScore),
 		SentimentUnscored: cls.SentimentUnscored, Touchpoint: cls.Touchpoint, TouchpointReason: cls.TouchpointReason,
 		UndisclosedCommercial: cls.UndisclosedCommercial, JourneyStage: cls.JourneyStage, Brands: cls.Brands,
-		ClassifierVersion: cls.ClassifierVersion, Raw: string(raw),
+		ClassifierVersion: cls.ClassifierVersion, Raw: raw,
 	}
 	if m.Rating != nil {
 		r := float32(*m.Rating)
