@@ -50,10 +50,52 @@ type item struct {
 	ingested time.Time // when JetStream stored the message
 }
 
+// batch is what one insert stores: the items and, side by side, all their
+// rows, so the usual batch (nothing in it stored before) is inserted as it
+// is. Batches are reused once committed.
 type batch struct {
 	items []item
-	rows  int
+	rows  []store.Row
 	bytes int
+	seen  map[string]bool // ids met while leaving out stored ones
+}
+
+// reset empties the batch for reuse, dropping its references.
+func (b *batch) reset() {
+	clear(b.items)
+	clear(b.rows)
+	clear(b.seen)
+	b.items, b.rows, b.bytes = b.items[:0], b.rows[:0], 0
+}
+
+// unstored returns the rows of the batch's mentions that are neither in
+// existing nor earlier in the batch, and how many mentions they are.
+func (b *batch) unstored(existing map[string]bool) (rows []store.Row, mentions int) {
+	if b.seen == nil {
+		b.seen = make(map[string]bool, len(b.items))
+	}
+	whole := true
+	for _, it := range b.items {
+		if existing[it.id] || b.seen[it.id] {
+			whole = false
+			break
+		}
+		b.seen[it.id] = true
+	}
+	if whole {
+		return b.rows, len(b.items)
+	}
+	clear(b.seen)
+	rows = make([]store.Row, 0, len(b.rows))
+	for _, it := range b.items {
+		if existing[it.id] || b.seen[it.id] {
+			continue
+		}
+		b.seen[it.id] = true
+		rows = append(rows, it.rows...)
+		mentions++
+	}
+	return rows, mentions
 }
 
 // Prefetch is how many messages the client keeps buffered ahead of the
@@ -112,11 +154,18 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	go func() { preparers.Wait(); close(items) }()
 
-	full := make(chan *batch, 1)
+	// One batch fills while the other is committed; a committed batch
+	// comes back through free.
+	full, free := make(chan *batch, 1), make(chan *batch, 2)
 	var inserter sync.WaitGroup
 	inserter.Go(func() {
 		for b := range full {
 			w.commit(b)
+			b.reset()
+			select {
+			case free <- b:
+			default:
+			}
 		}
 	})
 
@@ -133,7 +182,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		timer.Stop()
 		idle.Stop()
 		full <- cur
-		cur = &batch{}
+		select {
+		case cur = <-free:
+		default:
+			cur = &batch{}
+		}
 	}
 	for {
 		select {
@@ -150,11 +203,11 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			lastItem = time.Now()
 			cur.items = append(cur.items, it)
-			cur.rows += len(it.rows)
+			cur.rows = append(cur.rows, it.rows...)
 			for i := range it.rows {
 				cur.bytes += it.rows[i].Size()
 			}
-			if cur.rows >= w.Batch.BatchRows || cur.bytes >= w.Batch.BatchBytes {
+			if len(cur.rows) >= w.Batch.BatchRows || cur.bytes >= w.Batch.BatchBytes {
 				flush()
 			}
 		case <-timer.C:
@@ -251,21 +304,13 @@ func (w *Worker) store(ctx context.Context, b *batch) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]store.Row, 0, b.rows)
-	seen := make(map[string]bool, len(b.items))
-	for _, it := range b.items {
-		if existing[it.id] || seen[it.id] {
-			w.Metrics.duplicates.Inc()
-			continue
-		}
-		seen[it.id] = true
-		rows = append(rows, it.rows...)
-	}
+	rows, stored := b.unstored(existing)
+	w.Metrics.duplicates.Add(float64(len(b.items) - stored))
 	if err := w.Store.Insert(ctx, rows); err != nil {
 		return err
 	}
 	w.Metrics.batchRows.Observe(float64(len(rows)))
-	w.Metrics.stored.Add(float64(len(seen)))
+	w.Metrics.stored.Add(float64(stored))
 	return nil
 }
 
