@@ -15,8 +15,11 @@ import (
 // chdbEngine runs the ClickHouse engine in-process through libchdb.
 type chdbEngine struct {
 	conn *chdblib.Conn
-	// buffers keeps insert encoding buffers (a batch is megabytes) for reuse.
-	buffers sync.Pool
+	// insertMu guards insertBuf, the encoding buffer kept across inserts
+	// (a batch is megabytes; a sync.Pool would lose it at every GC). The
+	// engine runs one statement at a time anyway.
+	insertMu  sync.Mutex
+	insertBuf []byte
 }
 
 // openChdb loads libchdb (from libPath or the default places) and opens the
@@ -66,20 +69,16 @@ func (e *chdbEngine) insertRows(ctx context.Context, table string, rows []Row) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	bp, _ := e.buffers.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	defer e.buffers.Put(bp)
 	size := 0
 	for i := range rows {
 		size += rows[i].Size()
 	}
-	// Grown once to the batch's size: the pool is emptied by GCs, and
-	// growing by doubling would copy the megabytes several times.
-	buf := appendNativeBlock(slices.Grow((*bp)[:0], size), rows)
-	*bp = buf
-	return e.conn.Insert("INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0", "Native", buf)
+	e.insertMu.Lock()
+	defer e.insertMu.Unlock()
+	// Grown at once to the batch's size: growing by doubling would copy
+	// the megabytes several times.
+	e.insertBuf = appendNativeBlock(slices.Grow(e.insertBuf[:0], size), rows)
+	return e.conn.Insert("INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0", "Native", e.insertBuf)
 }
 
 func (e *chdbEngine) ping(ctx context.Context) error {
