@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -50,22 +51,23 @@ type item struct {
 	ingested time.Time // when JetStream stored the message
 }
 
-// batch is what one insert stores: the items and, side by side, all their
-// rows, so the usual batch (nothing in it stored before) is inserted as it
-// is. Batches are reused once committed.
+// batch is what one insert stores. Batches are reused once committed, so
+// the insert's row buffer and id set are allocated once, not per batch.
 type batch struct {
 	items []item
-	rows  []store.Row
+	rows  int // rows of all items
 	bytes int
-	seen  map[string]bool // ids met while leaving out stored ones
+	// insert and seen are unstored's buffers.
+	insert []store.Row
+	seen   map[string]bool
 }
 
 // reset empties the batch for reuse, dropping its references.
 func (b *batch) reset() {
 	clear(b.items)
-	clear(b.rows)
+	clear(b.insert)
 	clear(b.seen)
-	b.items, b.rows, b.bytes = b.items[:0], b.rows[:0], 0
+	b.items, b.insert, b.rows, b.bytes = b.items[:0], b.insert[:0], 0, 0
 }
 
 // unstored returns the rows of the batch's mentions that are neither in
@@ -74,28 +76,16 @@ func (b *batch) unstored(existing map[string]bool) (rows []store.Row, mentions i
 	if b.seen == nil {
 		b.seen = make(map[string]bool, len(b.items))
 	}
-	whole := true
-	for _, it := range b.items {
-		if existing[it.id] || b.seen[it.id] {
-			whole = false
-			break
-		}
-		b.seen[it.id] = true
-	}
-	if whole {
-		return b.rows, len(b.items)
-	}
-	clear(b.seen)
-	rows = make([]store.Row, 0, len(b.rows))
+	b.insert = slices.Grow(b.insert[:0], b.rows)
 	for _, it := range b.items {
 		if existing[it.id] || b.seen[it.id] {
 			continue
 		}
 		b.seen[it.id] = true
-		rows = append(rows, it.rows...)
+		b.insert = append(b.insert, it.rows...)
 		mentions++
 	}
-	return rows, mentions
+	return b.insert, mentions
 }
 
 // Prefetch is how many messages the client keeps buffered ahead of the
@@ -203,11 +193,11 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			lastItem = time.Now()
 			cur.items = append(cur.items, it)
-			cur.rows = append(cur.rows, it.rows...)
+			cur.rows += len(it.rows)
 			for i := range it.rows {
 				cur.bytes += it.rows[i].Size()
 			}
-			if len(cur.rows) >= w.Batch.BatchRows || cur.bytes >= w.Batch.BatchBytes {
+			if cur.rows >= w.Batch.BatchRows || cur.bytes >= w.Batch.BatchBytes {
 				flush()
 			}
 		case <-timer.C:
