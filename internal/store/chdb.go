@@ -3,11 +3,13 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ewom/ewom/internal/store/chdblib"
 )
@@ -20,6 +22,9 @@ type chdbEngine struct {
 	// engine runs one statement at a time anyway.
 	insertMu  sync.Mutex
 	insertBuf []byte
+	// lookupMu guards the id lookup's session table across its statements.
+	lookupMu    sync.Mutex
+	lookupReady bool
 }
 
 // openChdb loads libchdb (from libPath or the default places) and opens the
@@ -79,6 +84,61 @@ func (e *chdbEngine) insertRows(ctx context.Context, table string, rows []Row) e
 	// the megabytes several times.
 	e.insertBuf = appendNativeBlock(slices.Grow(e.insertBuf[:0], size), rows)
 	return e.conn.Insert("INSERT INTO "+table+" ("+columnNames()+") SETTINGS async_insert=0", "Native", e.insertBuf)
+}
+
+// lookupTable holds the ids of one existingIDs call. A temporary table
+// lives in the engine's session only, so no database holds it and a
+// restart starts it empty.
+const lookupTable = "ewom_id_lookup"
+
+// existingIDs returns which of ids the index table holds with published_at
+// in [from, to]. The ids travel as a Native block into a session table
+// rather than as a SQL literal: the engine parses a literal of 5,000 ids
+// in about 5 ms, and a lookup of 20,000 ids so costs 1.8 µs CPU per id
+// against 0.65 µs this way.
+func (e *chdbEngine) existingIDs(ctx context.Context, index string, ids []string, from, to time.Time) (map[string]bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e.lookupMu.Lock()
+	defer e.lookupMu.Unlock()
+	if !e.lookupReady {
+		if err := e.exec(ctx, "CREATE TEMPORARY TABLE IF NOT EXISTS "+lookupTable+" (id String)"); err != nil {
+			return nil, err
+		}
+		e.lookupReady = true
+	}
+	// Emptied first, so a call that failed half-way leaves nothing behind.
+	if err := e.exec(ctx, "TRUNCATE TABLE "+lookupTable); err != nil {
+		e.lookupReady = false
+		return nil, err
+	}
+	block := binary.AppendUvarint(nil, 1)
+	block = binary.AppendUvarint(block, uint64(len(ids)))
+	block = appendNativeString(appendNativeString(block, "id"), "String")
+	for _, id := range ids {
+		block = appendNativeString(block, id)
+	}
+	if err := e.conn.Insert("INSERT INTO "+lookupTable+" (id)", "Native", block); err != nil {
+		e.lookupReady = false
+		return nil, err
+	}
+	// RowBinary: a found id is its length and bytes, nothing to unescape.
+	out, err := e.conn.Query("SELECT DISTINCT mention_id FROM "+index+" WHERE published_at >= "+Time(from)+
+		" AND published_at <= "+Time(to)+" AND mention_id IN (SELECT id FROM "+lookupTable+")", "RowBinary")
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]bool)
+	for len(out) > 0 {
+		n, size := binary.Uvarint(out)
+		if size <= 0 || uint64(len(out)-size) < n {
+			return nil, fmt.Errorf("id lookup: malformed RowBinary output")
+		}
+		found[string(out[size:size+int(n)])] = true
+		out = out[size+int(n):]
+	}
+	return found, nil
 }
 
 func (e *chdbEngine) ping(ctx context.Context) error {

@@ -95,5 +95,9 @@ func InDatabase(s Store, db string) (Store, error) {
 	}
 	info := c.info
 	info.Database = db
-	return &common{engine: sharedEngine{c.engine}, db: db, cluster: c.cluster, caps: c.caps, info: info}, nil
+	e := c.engine
+	if _, shared := e.(sharedEngine); !shared {
+		e = sharedEngine{e} // a view of a view shares the same engine
+	}
+	return &common{engine: e, db: db, cluster: c.cluster, caps: c.caps, info: info}, nil
 }

@@ -117,8 +117,35 @@ func TestInsertCountAndExistingIDs(t *testing.T) {
 	}
 }
 
-// A batch's worth of ids is looked up in several queries, each within
-// the engine's query size limit.
+// Ids come back exactly, whatever bytes they hold.
+func TestExistingIDsAreExact(t *testing.T) {
+	ids := []string{"tab\there", "new\nline", "back\\slash", "quote'\"", "ääkkönen 😡", "d,e", ""}
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			var rows []store.Row
+			for _, id := range ids[:len(ids)-1] {
+				rows = append(rows, row(id, "", t0, "neutral"))
+			}
+			if err := e.Store.Insert(ctx, rows); err != nil {
+				t.Fatal(err)
+			}
+			found, err := e.Store.ExistingIDs(ctx, append(ids, "absent"), t0, t0)
+			if err != nil || len(found) != len(ids)-1 {
+				t.Fatalf("ExistingIDs = %v, %v", found, err)
+			}
+			for _, id := range ids[:len(ids)-1] {
+				if !found[id] {
+					t.Errorf("%q not found in %v", id, found)
+				}
+			}
+		})
+	}
+}
+
+// A batch's worth of ids is looked up at once: on the server in several
+// queries, each within its query size limit; in the embedded engine
+// through its lookup table.
 func TestExistingIDsOfALargeBatch(t *testing.T) {
 	ids := make([]string, 23000)
 	for i := range ids {
