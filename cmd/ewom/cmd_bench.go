@@ -24,6 +24,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	rate := fs.Int("latency-rate", 2000, "mentions/s for the latency run")
 	dur := fs.Duration("latency-for", 15*time.Second, "length of the latency run")
 	workers := fs.Int("workers", 1, "classifier workers")
+	rounds := fs.Int("rounds", 3, "rounds of the limits and the pipeline, one after another; figures are their medians")
 	dataDir := fs.String("data-dir", "", "where the embedded engine keeps its data (default: a temporary directory)")
 	chdbLib := fs.String("chdb-lib", "", "path to libchdb.so (default: CHDB_LIB_PATH or the install places)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -50,8 +51,8 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			}
 		}()
 	}
-	if *n < 1000 || *rate < 1 || *workers < 1 || *dur < time.Second {
-		return usagef("--mentions ≥ 1000, --latency-rate ≥ 1, --workers ≥ 1, --latency-for ≥ 1s")
+	if *n < 1000 || *rate < 1 || *workers < 1 || *rounds < 1 || *dur < time.Second {
+		return usagef("--mentions ≥ 1000, --latency-rate ≥ 1, --workers ≥ 1, --rounds ≥ 1, --latency-for ≥ 1s")
 	}
 	dir := *dataDir
 	if dir == "" {
@@ -72,7 +73,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer s.Close()
 	_, err = bench.RunPipeline(ctx, bench.PipelineOptions{Mentions: *n, LatencyRate: *rate, LatencyFor: *dur,
-		Workers: *workers, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
+		Workers: *workers, Rounds: *rounds, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
 	return err
 }
 

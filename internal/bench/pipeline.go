@@ -36,24 +36,44 @@ type PipelineOptions struct {
 	LatencyRate int           // mentions/s for the latency run
 	LatencyFor  time.Duration // length of the latency run
 	Workers     int
-	Store       store.Store // an open embedded (or server) store; the bench uses its own databases
-	Out         io.Writer
+	// Rounds repeats the two limits and the pipeline, one after another
+	// in each round, so that a shared machine's drifting speed hits all
+	// three alike; the figures are the rounds' medians.
+	Rounds int
+	Store  store.Store // an open embedded (or server) store; the bench uses its own databases
+	Out    io.Writer
 	// PipelineOnly skips the two limits and the latency run (for profiling).
 	PipelineOnly bool
 }
 
-// PipelineResult holds the figures of one run.
-type PipelineResult struct {
-	BusRate, InsertRate, PipelineRate float64 // per second
-	// process CPU time per message, row and mention in the three runs
-	BusCPU, InsertCPU, PipelineCPU time.Duration
-	LatencyP50, LatencyP99         time.Duration
-	LatencySamples                 int
-	PeakRSSBytes                   int64
+// Round holds the throughput figures of one round: rates per second and
+// process CPU time per message, row and mention.
+type Round struct {
+	BusRate, InsertRate, PipelineRate float64
+	BusCPU, InsertCPU, PipelineCPU    time.Duration
 }
 
-// Fraction is the pipeline's rate over the smaller of its two limits.
-func (r PipelineResult) Fraction() float64 { return r.PipelineRate / min(r.BusRate, r.InsertRate) }
+// Fraction is the pipeline's rate over the smaller of its two limits, as
+// measured in the same round.
+func (r Round) Fraction() float64 { return r.PipelineRate / min(r.BusRate, r.InsertRate) }
+
+// PipelineResult holds the figures of a run: each round's, their medians,
+// and the latency run's.
+type PipelineResult struct {
+	Rounds []Round
+	// Median is each figure's median over the rounds; its Fraction is not
+	// the median fraction, which Fraction gives.
+	Median                 Round
+	LatencyP50, LatencyP99 time.Duration
+	LatencySamples         int
+	PeakRSSBytes           int64
+}
+
+// Fraction is the median over the rounds of the pipeline's rate as a
+// fraction of the smaller limit of the same round.
+func (r PipelineResult) Fraction() float64 {
+	return median(r.Rounds, func(x Round) float64 { return x.Fraction() })
+}
 
 var brands = []config.Brand{{Name: "TietokoneKoijarit", Aliases: []string{"Koijarit"}}, {Name: "Gigantti"}, {Name: "Verkkokauppa.com"}, {Name: "Finnair"}}
 
@@ -84,37 +104,45 @@ func (g generator) span(n int) (from, to time.Time) {
 	return g.start, g.start.Add(time.Duration(n)*time.Millisecond + time.Second)
 }
 
-// RunPipeline runs the three measurements and the latency run, printing as it goes.
+// RunPipeline runs the rounds of the three measurements and the latency
+// run, printing as it goes.
 func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error) {
 	var r PipelineResult
 	say := func(format string, a ...any) { fmt.Fprintf(o.Out, format+"\n", a...) }
-	var err error
+	o.Rounds = max(o.Rounds, 1)
 	say("mentions: %d (mixed fi/en, ~300 bytes), workers: %d, store: %s %s", o.Mentions, o.Workers, o.Store.Info().Engine, o.Store.Info().Version)
-
-	if o.PipelineOnly {
-		if r.PipelineRate, r.PipelineCPU, err = pipelineThroughput(ctx, o); err != nil {
-			return r, fmt.Errorf("pipeline: %w", err)
+	for k := 1; k <= o.Rounds; k++ {
+		if o.Rounds > 1 {
+			say("round %d of %d", k, o.Rounds)
 		}
-		say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.0f µs CPU per mention)", r.PipelineRate, micros(r.PipelineCPU))
+		x, err := runRound(ctx, o, say)
+		if err != nil {
+			return r, err
+		}
+		r.Rounds = append(r.Rounds, x)
+		r.PeakRSSBytes = max(r.PeakRSSBytes, peakRSS())
+	}
+	r.Median = Round{
+		BusRate: median(r.Rounds, func(x Round) float64 { return x.BusRate }), BusCPU: medianDuration(r.Rounds, func(x Round) time.Duration { return x.BusCPU }),
+		InsertRate: median(r.Rounds, func(x Round) float64 { return x.InsertRate }), InsertCPU: medianDuration(r.Rounds, func(x Round) time.Duration { return x.InsertCPU }),
+		PipelineRate: median(r.Rounds, func(x Round) float64 { return x.PipelineRate }), PipelineCPU: medianDuration(r.Rounds, func(x Round) time.Duration { return x.PipelineCPU }),
+	}
+	if o.PipelineOnly {
+		if o.Rounds > 1 {
+			say("median pipeline:                            %8.0f mentions/s  (%.0f µs CPU per mention)", r.Median.PipelineRate, micros(r.Median.PipelineCPU))
+		}
 		return r, nil
 	}
-	if r.BusRate, r.BusCPU, err = busAlone(ctx, o.Mentions); err != nil {
-		return r, fmt.Errorf("JetStream baseline: %w", err)
+	if o.Rounds > 1 {
+		m := r.Median
+		say("medians of %d rounds: JetStream alone %.0f msgs/s (%.0f µs CPU), inserts alone %.0f rows/s (%.0f µs CPU), pipeline %.0f mentions/s (%.0f µs CPU)",
+			o.Rounds, m.BusRate, micros(m.BusCPU), m.InsertRate, micros(m.InsertCPU), m.PipelineRate, micros(m.PipelineCPU))
+		say("pipeline as a fraction of the smaller limit of its round: median %.2f (rounds: %s)", r.Fraction(), fractions(r.Rounds))
 	}
-	say("limit 1, JetStream publish+consume alone:  %8.0f msgs/s      (%.0f µs CPU per message)", r.BusRate, micros(r.BusCPU))
-	if r.InsertRate, r.InsertCPU, err = insertAlone(ctx, o.Store, o.Mentions); err != nil {
-		return r, fmt.Errorf("insert baseline: %w", err)
-	}
-	say("limit 2, store inserts alone:               %8.0f rows/s      (%.0f µs CPU per row)", r.InsertRate, micros(r.InsertCPU))
-	// The baselines' prebuilt data is not the pipeline's: release it and
-	// restart the peak-RSS count so that the figure is the pipeline's.
+	// The latency run's peak counts too; the baselines' prebuilt data is
+	// released first (see runRound).
 	debug.FreeOSMemory()
 	resetPeakRSS()
-	if r.PipelineRate, r.PipelineCPU, err = pipelineThroughput(ctx, o); err != nil {
-		return r, fmt.Errorf("pipeline: %w", err)
-	}
-	say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.2f of the smaller limit; %.0f µs CPU per mention)",
-		r.PipelineRate, r.Fraction(), micros(r.PipelineCPU))
 	lat, err := pipelineLatency(ctx, o)
 	if err != nil {
 		return r, fmt.Errorf("latency: %w", err)
@@ -127,9 +155,64 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 	}
 	say("latency at %d mentions/s, ingest to queryable: p50 %s  p99 %s  (%d samples)", o.LatencyRate,
 		r.LatencyP50.Round(time.Millisecond), r.LatencyP99.Round(time.Millisecond), r.LatencySamples)
-	r.PeakRSSBytes = peakRSS()
+	r.PeakRSSBytes = max(r.PeakRSSBytes, peakRSS())
 	say("peak RSS during the pipeline and latency runs: %.0f MiB (whole process: bus, classifier, embedded ClickHouse)", float64(r.PeakRSSBytes)/(1<<20))
 	return r, nil
+}
+
+// runRound measures the two limits (unless PipelineOnly) and the pipeline.
+// It leaves the kernel's peak-RSS mark at the pipeline run's peak.
+func runRound(ctx context.Context, o PipelineOptions, say func(string, ...any)) (Round, error) {
+	var x Round
+	var err error
+	if !o.PipelineOnly {
+		if x.BusRate, x.BusCPU, err = busAlone(ctx, o.Mentions); err != nil {
+			return x, fmt.Errorf("JetStream baseline: %w", err)
+		}
+		say("limit 1, JetStream publish+consume alone:  %8.0f msgs/s      (%.0f µs CPU per message)", x.BusRate, micros(x.BusCPU))
+		if x.InsertRate, x.InsertCPU, err = insertAlone(ctx, o.Store, o.Mentions); err != nil {
+			return x, fmt.Errorf("insert baseline: %w", err)
+		}
+		say("limit 2, store inserts alone:               %8.0f rows/s      (%.0f µs CPU per row)", x.InsertRate, micros(x.InsertCPU))
+	}
+	// The baselines' prebuilt data is not the pipeline's: release it and
+	// restart the peak-RSS count so that the figure is the pipeline's.
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	if x.PipelineRate, x.PipelineCPU, err = pipelineThroughput(ctx, o); err != nil {
+		return x, fmt.Errorf("pipeline: %w", err)
+	}
+	if o.PipelineOnly {
+		say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.0f µs CPU per mention)", x.PipelineRate, micros(x.PipelineCPU))
+	} else {
+		say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.2f of the smaller limit; %.0f µs CPU per mention)",
+			x.PipelineRate, x.Fraction(), micros(x.PipelineCPU))
+	}
+	return x, nil
+}
+
+func median(rounds []Round, f func(Round) float64) float64 {
+	v := make([]float64, len(rounds))
+	for i, x := range rounds {
+		v[i] = f(x)
+	}
+	slices.Sort(v)
+	if len(v)%2 == 0 {
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
+func medianDuration(rounds []Round, f func(Round) time.Duration) time.Duration {
+	return time.Duration(median(rounds, func(x Round) float64 { return float64(f(x)) }))
+}
+
+func fractions(rounds []Round) string {
+	parts := make([]string, len(rounds))
+	for i, x := range rounds {
+		parts[i] = strconv.FormatFloat(x.Fraction(), 'f', 2, 64)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func openBus(ctx context.Context, dir string) (*bus.Bus, error) {
