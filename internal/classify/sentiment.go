@@ -234,7 +234,7 @@ func (st *sentimentState) learnedWord(model *learnedModel, feature, word string)
 	if model == nil {
 		return
 	}
-	w, ok := model.words[feature]
+	w, ok := model.words.Get(feature)
 	if !ok {
 		if elongated(word) {
 			st.subjective++
