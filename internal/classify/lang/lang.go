@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
 )
 
@@ -22,7 +23,7 @@ var WordsFile string
 // It is read-only after construction and safe for concurrent use.
 type Detector struct {
 	langs []string
-	words map[string][]wordWeight
+	words *strtab.Map[[]wordWeight]
 	// listed has the bit of every listed word (listedBit) set. Half the
 	// words of a text are in no list, and three in four of those are
 	// turned away here, before the map lookup.
@@ -66,7 +67,7 @@ type Result struct {
 
 // New parses the embedded word lists.
 func New() *Detector {
-	d := &Detector{words: map[string][]wordWeight{}}
+	d := &Detector{}
 	perWord := map[string][]int{}
 	for line := range strings.Lines(WordsFile) {
 		line = strings.TrimSpace(line)
@@ -81,14 +82,16 @@ func New() *Detector {
 	}
 	d.cue = cueLangs{sv: d.index("sv"), da: d.index("da"), no: d.index("no"), de: d.index("de"), et: d.index("et"),
 		es: d.index("es"), fr: d.index("fr"), pt: d.index("pt"), en: d.index("en"), fi: d.index("fi")}
+	words := map[string][]wordWeight{}
 	for w, langs := range perWord {
 		share := 1 / float32(len(langs))
 		for _, l := range langs {
-			d.words[w] = append(d.words[w], wordWeight{lang: l, weight: share})
+			words[w] = append(words[w], wordWeight{lang: l, weight: share})
 		}
 		b := listedBit(w)
 		d.listed[b/64] |= 1 << (b % 64)
 	}
+	d.words = strtab.New(words)
 	return d
 }
 
@@ -102,7 +105,8 @@ func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
 	for _, t := range toks {
 		if t.Kind == token.Word && d.mayBeListed(t.Text) {
-			for _, ww := range d.words[t.Text] {
+			ww, _ := d.words.Get(t.Text)
+			for _, ww := range ww {
 				scores[ww.lang] += float64(ww.weight)
 			}
 		}
