@@ -167,9 +167,14 @@ func isShouted(s string) bool {
 // "don't" together; inner . , / keep numbers such as 4.5 and 5/5 together.
 func wordEnd(s string, i int) int {
 	for i < len(s) {
-		if c := s[i]; c < utf8.RuneSelf && asciiWord[c] { // most of a word
-			i++
-			continue
+		if c := s[i]; c < utf8.RuneSelf {
+			if asciiWord[c] { // most of a word
+				i++
+				continue
+			}
+			if c != '\'' && c != '.' && c != ',' && c != '/' { // and most of its ends
+				break
+			}
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(r) {
