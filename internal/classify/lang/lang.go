@@ -23,29 +23,10 @@ var WordsFile string
 // It is read-only after construction and safe for concurrent use.
 type Detector struct {
 	langs []string
+	// words turns most words in no list away with its filter, before
+	// their slot is read: half the words of a text are in no list.
 	words *strtab.Map[[]wordWeight]
-	// listed has the bit of every listed word (listedBit) set. Half the
-	// words of a text are in no list, and three in four of those are
-	// turned away here, before the map lookup.
-	listed [1 << listedLog / 64]uint64
-	cue    cueLangs
-}
-
-const listedLog = 13
-
-// listedBit hashes a word's length and first and last bytes.
-func listedBit(w string) uint32 {
-	if w == "" {
-		return 0
-	}
-	h := (uint32(len(w))<<16 | uint32(w[0])<<8 | uint32(w[len(w)-1])) * 0x9e3779b1
-	return h >> (32 - listedLog)
-}
-
-// mayBeListed reports false for most words in no list, true for all in one.
-func (d *Detector) mayBeListed(w string) bool {
-	b := listedBit(w)
-	return d.listed[b/64]&(1<<(b%64)) != 0
+	cue   cueLangs
 }
 
 // cueLangs are the score indexes of the languages spelling cues name,
@@ -88,8 +69,6 @@ func New() *Detector {
 		for _, l := range langs {
 			words[w] = append(words[w], wordWeight{lang: l, weight: share})
 		}
-		b := listedBit(w)
-		d.listed[b/64] |= 1 << (b % 64)
 	}
 	d.words = strtab.New(words)
 	return d
@@ -104,7 +83,7 @@ const maxLangs = 16
 func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
 	for _, t := range toks {
-		if t.Kind == token.Word && d.mayBeListed(t.Text) {
+		if t.Kind == token.Word {
 			ww, _ := d.words.Get(t.Text)
 			for _, ww := range ww {
 				scores[ww.lang] += float64(ww.weight)
