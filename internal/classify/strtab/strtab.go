@@ -27,7 +27,7 @@ type Map[V any] struct {
 }
 
 type slot[V any] struct {
-	head uint64 // pack(key): all of a key of up to 8 bytes
+	head uint64 // the key's head (hash): all of a key of up to 8 bytes
 	off  uint32 // the key is arena[off:off+size-1]
 	size uint32 // key length + 1; 0 marks an empty slot
 	val  V
@@ -51,8 +51,7 @@ func New[V any](m map[string]V) *Map[V] {
 	var arena strings.Builder
 	mask := len(t.slots) - 1
 	for _, k := range keys {
-		head := pack(k)
-		h := hash(k, head)
+		head, h := hash(k)
 		t.filter[h/64&uint64(len(t.filter)-1)] |= 1 << (h % 64)
 		i := int(h >> t.shift)
 		for t.slots[i].size != 0 {
@@ -67,8 +66,8 @@ func New[V any](m map[string]V) *Map[V] {
 
 // Get returns the value of key s.
 func (t *Map[V]) Get(s string) (v V, ok bool) {
-	head, size := pack(s), uint32(len(s)+1)
-	h := hash(s, head)
+	head, h := hash(s)
+	size := uint32(len(s) + 1)
 	if t.filter[h/64&uint64(len(t.filter)-1)]&(1<<(h%64)) == 0 {
 		return v, false
 	}
@@ -96,29 +95,26 @@ func (t *Map[V]) All() iter.Seq2[string, V] {
 	}
 }
 
-// hash is a multiply-mix of s's head (pack(s)), its last 8 bytes and its
-// length.
-func hash(s string, head uint64) uint64 {
+// hash returns s's head, its first 8 bytes as an integer, which for
+// strings of up to 8 bytes differs between any two of the same length; and
+// a multiply-mix of the head, s's last 8 bytes and its length. One
+// function, not two, as it is called for every lookup and neither would
+// be inlined.
+func hash(s string) (head, h uint64) {
+	switch n := len(s); {
+	case n >= 8:
+		head = le64(s)
+	case n >= 4: // the first and last 4 bytes cover all, overlapping
+		head = uint64(le32(s)) | uint64(le32(s[n-4:]))<<32
+	case n > 0:
+		head = uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16
+	}
 	x := head ^ uint64(len(s))<<56
 	if len(s) > 8 {
 		x ^= bits.RotateLeft64(le64(s[len(s)-8:]), 29)
 	}
 	hi, lo := bits.Mul64(x^0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9)
-	return hi ^ lo
-}
-
-// pack is a string's first 8 bytes as an integer; for strings of up to 8
-// bytes it differs between any two of the same length.
-func pack(s string) uint64 {
-	switch n := len(s); {
-	case n >= 8:
-		return le64(s)
-	case n >= 4: // the first and last 4 bytes cover all, overlapping
-		return uint64(le32(s)) | uint64(le32(s[n-4:]))<<32
-	case n > 0:
-		return uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16
-	}
-	return 0
+	return head, hi ^ lo
 }
 
 // le64 and le32 read little-endian words; the compiler makes each a

@@ -7,7 +7,7 @@ import (
 )
 
 // Keys of every length around the 4- and 8-byte boundaries, and keys
-// that differ only in bytes pack reads twice or not at all.
+// that differ only in bytes the head (hash) reads twice or not at all.
 var testKeys = []string{"", "a", "b", "ab", "ba", "abc", "acc", "abcd", "abce", "abcde", "abxde",
 	"abcdefg", "abcdefgh", "abcdefgi", "abcdefghi", "abcdefghj", "xbcdefghi", "ääni", "äänestys",
 	"pitkä-sana-jossa-on-monta-osaa", "pitkä-sana-jossa-on-monta-osab"}
