@@ -78,7 +78,7 @@ const finnishFeatureRunes = 5
 
 // Feature returns the learned-model key of a word in a language.
 func Feature(code, word string) string {
-	if code != "fi" {
+	if code != "fi" || len(word) <= finnishFeatureRunes { // no more runes than bytes
 		return word
 	}
 	if i := runeOffset(word, finnishFeatureRunes); i > 0 {
