@@ -16,6 +16,8 @@ type brandIndex struct {
 	next  []int32
 	outAt []int32 // state s's patterns are out[outAt[s]:outAt[s+1]]
 	out   []patternRef
+	// starts has the bytes that lead from the root to another state.
+	starts [256]bool
 }
 
 // acNode is a node of the pattern trie the table is built from.
@@ -109,6 +111,9 @@ func newBrandIndex(brands []*brandMatcher) *brandIndex {
 		ix.out = append(ix.out, n.out...)
 	}
 	ix.outAt = append(ix.outAt, int32(len(ix.out)))
+	for b, c := range ix.class {
+		ix.starts[b] = ix.next[c] != 0
+	}
 	for i, n := range ix.next {
 		ix.next[i] = n * int32(ix.width)
 		if len(nodes[n].out) > 0 {
@@ -124,8 +129,8 @@ func (ix *brandIndex) scan(s string, hits []brandHit) []brandHit {
 	for i := 0; i < len(s); i++ {
 		if row == 0 {
 			// Most bytes start no pattern: pass them without the
-			// dependent table walk. The root's row is next[:width].
-			for i < len(s) && ix.next[ix.class[s[i]]] == 0 {
+			// dependent table walk.
+			for i < len(s) && !ix.starts[s[i]] {
 				i++
 			}
 			if i == len(s) {
