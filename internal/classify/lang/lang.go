@@ -84,8 +84,8 @@ func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
 	for _, t := range toks {
 		if t.Kind == token.Word {
-			ww, _ := d.words.Get(t.Text)
-			for _, ww := range ww {
+			weights, _ := d.words.Get(t.Text)
+			for _, ww := range weights {
 				scores[ww.lang] += float64(ww.weight)
 			}
 		}

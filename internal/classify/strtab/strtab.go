@@ -20,9 +20,9 @@ type Map[V any] struct {
 	shift uint      // 64 - log2(len(slots)): a hash's top bits pick the slot
 	arena string    // every key's bytes, one after another
 	// filter has the bit of every key (a hash's low bits) set. At 4 bits
-	// a slot, 8-16 a key, it turns most absent keys away from a few
-	// cache lines that stay cached, where a slot is often a cache miss
-	// between the classifier's other tables.
+	// a slot, 8-16 a key, it turns most absent keys away with one read of
+	// a bitmap small enough to stay cached, where a slot is often a cache
+	// miss between the classifier's other tables.
 	filter []uint64
 }
 
