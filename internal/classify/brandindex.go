@@ -10,9 +10,14 @@ package classify
 type brandIndex struct {
 	class [256]uint16 // bytes that occur in no pattern share class 0
 	width int         // classes, the length of a state's row in next
-	next  []int32     // next[state*width+class]
-	outAt []int32     // state s's patterns are out[outAt[s]:outAt[s+1]]
+	// next[row+class] is the next state's row (state*width), negated if
+	// patterns end there: the scan needs neither a multiply nor a lookup
+	// of outAt for a byte that completes no pattern.
+	next  []int32
+	outAt []int32 // state s's patterns are out[outAt[s]:outAt[s+1]]
 	out   []patternRef
+	// starts has the bytes that lead from the root to another state.
+	starts [256]bool
 }
 
 // acNode is a node of the pattern trie the table is built from.
@@ -106,27 +111,39 @@ func newBrandIndex(brands []*brandMatcher) *brandIndex {
 		ix.out = append(ix.out, n.out...)
 	}
 	ix.outAt = append(ix.outAt, int32(len(ix.out)))
+	for b, c := range ix.class {
+		ix.starts[b] = ix.next[c] != 0
+	}
+	for i, n := range ix.next {
+		ix.next[i] = n * int32(ix.width)
+		if len(nodes[n].out) > 0 {
+			ix.next[i] = -ix.next[i]
+		}
+	}
 	return ix
 }
 
 // scan appends every occurrence of every pattern in s, ordered by end.
 func (ix *brandIndex) scan(s string, hits []brandHit) []brandHit {
-	var n int32
+	var row int32
 	for i := 0; i < len(s); i++ {
-		if n == 0 {
+		if row == 0 {
 			// Most bytes start no pattern: pass them without the
-			// dependent table walk. The root's row is next[:width].
-			for i < len(s) && ix.next[ix.class[s[i]]] == 0 {
+			// dependent table walk.
+			for i < len(s) && !ix.starts[s[i]] {
 				i++
 			}
 			if i == len(s) {
 				break
 			}
 		}
-		n = ix.next[int(n)*ix.width+int(ix.class[s[i]])]
-		for _, ref := range ix.out[ix.outAt[n]:ix.outAt[n+1]] {
-			end := int32(i + 1)
-			hits = append(hits, brandHit{patternRef: ref, start: end - ref.length, end: end})
+		if row = ix.next[row+int32(ix.class[s[i]])]; row < 0 {
+			row = -row
+			n := row / int32(ix.width)
+			for _, ref := range ix.out[ix.outAt[n]:ix.outAt[n+1]] {
+				end := int32(i + 1)
+				hits = append(hits, brandHit{patternRef: ref, start: end - ref.length, end: end})
+			}
 		}
 	}
 	return hits

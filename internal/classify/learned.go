@@ -3,9 +3,12 @@ package classify
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/ewom/ewom/internal/classify/strtab"
 )
 
 // learnedModel is a logistic-regression sentiment model learned from
@@ -19,7 +22,7 @@ import (
 // It fills the gaps of the curated lexicons, whose hits it weighs against
 // the mild cues most sentences carry and no hand-made list has.
 type learnedModel struct {
-	words   map[string]learnedWeight
+	words   *strtab.Map[learnedWeight] // looked up for every word of a text
 	bias    float64
 	lexicon float64 // weight of the squashed lexicon score
 }
@@ -47,12 +50,14 @@ func (m *learnedModel) withCues(code string, cues map[string]cueKind) *learnedMo
 	if m == nil || len(cues) == 0 {
 		return m
 	}
+	words := maps.Collect(m.words.All())
 	for w, k := range cues {
 		key := Feature(code, w)
-		lw := m.words[key]
+		lw := words[key]
 		lw.cue = k
-		m.words[key] = lw
+		words[key] = lw
 	}
+	m.words = strtab.New(words)
 	return m
 }
 
@@ -73,7 +78,7 @@ const finnishFeatureRunes = 5
 
 // Feature returns the learned-model key of a word in a language.
 func Feature(code, word string) string {
-	if code != "fi" {
+	if code != "fi" || len(word) <= finnishFeatureRunes { // no more runes than bytes
 		return word
 	}
 	if i := runeOffset(word, finnishFeatureRunes); i > 0 {
@@ -102,7 +107,8 @@ func ReadLearned(r io.Reader) (*learnedModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &learnedModel{words: map[string]learnedWeight{}}
+	m := &learnedModel{}
+	words := map[string]learnedWeight{}
 	n := 0
 	for line := range strings.Lines(string(b)) {
 		n++
@@ -129,9 +135,10 @@ func ReadLearned(r io.Reader) (*learnedModel, error) {
 		case paramLexicon:
 			m.lexicon = w.plain
 		default:
-			m.words[f[0]] = w
+			words[f[0]] = w
 		}
 	}
+	m.words = strtab.New(words)
 	return m, nil
 }
 

@@ -144,7 +144,9 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 	lex := t.sentiment[code]
 	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr, feats: feats, sentenceStart: true,
 		settings: learnedSettings[code]}
-	shouting := mostlyCaps(toks)
+	// Whether the text is mostly capitals matters only for a capitalised
+	// lexicon word, which most texts lack: found on the first one.
+	shouting, shoutingKnown := false, false
 	for i := 0; i < len(toks); {
 		tok := toks[i]
 		switch tok.Kind {
@@ -197,6 +199,9 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 		}
 		e, n := lex.words.Match(toks, i)
 		if e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
+			if tok.Caps && !shoutingKnown {
+				shouting, shoutingKnown = mostlyCaps(toks), true
+			}
 			st.word(e.Value, e.Phrase, tok.Caps && !shouting)
 			i += n
 			continue
@@ -234,7 +239,7 @@ func (st *sentimentState) learnedWord(model *learnedModel, feature, word string)
 	if model == nil {
 		return
 	}
-	w, ok := model.words[feature]
+	w, ok := model.words.Get(feature)
 	if !ok {
 		if elongated(word) {
 			st.subjective++

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
 )
 
@@ -22,29 +23,10 @@ var WordsFile string
 // It is read-only after construction and safe for concurrent use.
 type Detector struct {
 	langs []string
-	words map[string][]wordWeight
-	// listed has the bit of every listed word (listedBit) set. Half the
-	// words of a text are in no list, and three in four of those are
-	// turned away here, before the map lookup.
-	listed [1 << listedLog / 64]uint64
-	cue    cueLangs
-}
-
-const listedLog = 13
-
-// listedBit hashes a word's length and first and last bytes.
-func listedBit(w string) uint32 {
-	if w == "" {
-		return 0
-	}
-	h := (uint32(len(w))<<16 | uint32(w[0])<<8 | uint32(w[len(w)-1])) * 0x9e3779b1
-	return h >> (32 - listedLog)
-}
-
-// mayBeListed reports false for most words in no list, true for all in one.
-func (d *Detector) mayBeListed(w string) bool {
-	b := listedBit(w)
-	return d.listed[b/64]&(1<<(b%64)) != 0
+	// words turns most words in no list away with its filter, before
+	// their slot is read: half the words of a text are in no list.
+	words *strtab.Map[[]wordWeight]
+	cue   cueLangs
 }
 
 // cueLangs are the score indexes of the languages spelling cues name,
@@ -66,7 +48,7 @@ type Result struct {
 
 // New parses the embedded word lists.
 func New() *Detector {
-	d := &Detector{words: map[string][]wordWeight{}}
+	d := &Detector{}
 	perWord := map[string][]int{}
 	for line := range strings.Lines(WordsFile) {
 		line = strings.TrimSpace(line)
@@ -81,14 +63,14 @@ func New() *Detector {
 	}
 	d.cue = cueLangs{sv: d.index("sv"), da: d.index("da"), no: d.index("no"), de: d.index("de"), et: d.index("et"),
 		es: d.index("es"), fr: d.index("fr"), pt: d.index("pt"), en: d.index("en"), fi: d.index("fi")}
+	words := map[string][]wordWeight{}
 	for w, langs := range perWord {
 		share := 1 / float32(len(langs))
 		for _, l := range langs {
-			d.words[w] = append(d.words[w], wordWeight{lang: l, weight: share})
+			words[w] = append(words[w], wordWeight{lang: l, weight: share})
 		}
-		b := listedBit(w)
-		d.listed[b/64] |= 1 << (b % 64)
 	}
+	d.words = strtab.New(words)
 	return d
 }
 
@@ -101,8 +83,9 @@ const maxLangs = 16
 func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
 	for _, t := range toks {
-		if t.Kind == token.Word && d.mayBeListed(t.Text) {
-			for _, ww := range d.words[t.Text] {
+		if t.Kind == token.Word {
+			weights, _ := d.words.Get(t.Text)
+			for _, ww := range weights {
 				scores[ww.lang] += float64(ww.weight)
 			}
 		}

@@ -1,26 +1,39 @@
 package lexicon
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ewom/ewom/internal/classify/strtab"
+)
 
 // Inflections is the set of endings that may follow a lexicon stem and still
 // count as the same word: Finnish case, number, possessive and clitic endings,
 // English -s/-ed/-ing, Swedish definite and plural endings.
 type Inflections struct {
-	endings map[string]bool
+	endings *strtab.Map[struct{}] // looked up for every stem a word starts with
 	maxLen  int
 }
 
 // Has reports whether ending is an inflection ending ("" always is).
 func (in *Inflections) Has(ending string) bool {
-	return ending == "" || (len(ending) <= in.maxLen && in.endings[ending])
+	if ending == "" {
+		return true
+	}
+	if len(ending) > in.maxLen {
+		return false
+	}
+	_, ok := in.endings.Get(ending)
+	return ok
 }
 
 func newInflections(endings []string) *Inflections {
-	in := &Inflections{endings: make(map[string]bool, len(endings))}
+	set := make(map[string]struct{}, len(endings))
+	in := &Inflections{}
 	for _, e := range endings {
-		in.endings[e] = true
+		set[e] = struct{}{}
 		in.maxLen = max(in.maxLen, len(e))
 	}
+	in.endings = strtab.New(set)
 	return in
 }
 
@@ -68,7 +81,7 @@ func Swedish() *Inflections {
 func Union(sets ...*Inflections) *Inflections {
 	var all []string
 	for _, s := range sets {
-		for e := range s.endings {
+		for e := range s.endings.All() {
 			all = append(all, e)
 		}
 	}

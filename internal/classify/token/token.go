@@ -35,13 +35,17 @@ type Token struct {
 	Title bool
 }
 
-// emoticons are matched longest first; keys are lowercase because the input is.
-var emoticons = func() map[string]bool {
+// emoticons are matched longest first; keys are lowercase because the input
+// is. emoticonStart has their first bytes, to pass other punctuation by
+// without a lookup per emoticon length.
+var emoticons, emoticonStart = func() (map[string]bool, [256]bool) {
 	m := map[string]bool{}
+	var start [256]bool
 	for _, e := range strings.Fields(`:) :-) :)) :))) :] :} :> :-> =) =] ;) ;-) ;] ;d :d :-d =d xd xdd :p :-p ;p =p :'( :'-( :'-) :') :( :-( :(( :((( :[ :{ :< =( =[ :/ :-/ :\ :-\ =/ :| :-| :o :-o :s :-s :@ >:( >:-( <3 <33 <333 </3 :* :-* ^^ ^_^ -_- >_< ;_;`) {
 		m[e] = true
+		start[e[0]] = true
 	}
-	return m
+	return m, start
 }()
 
 const maxEmoticonLen = 5
@@ -112,7 +116,8 @@ func Append(dst []Token, orig, lower string) []Token {
 				i = e
 				continue
 			}
-			if strings.ContainsRune(".,;:!?…", r) {
+			switch r {
+			case '.', ',', ';', ':', '!', '?', '…':
 				text := lower[i : i+size]
 				if r == '…' {
 					text = "."
@@ -133,7 +138,9 @@ func word(orig, lower string, start, end int, capsOK bool) Token {
 		kind = Number
 	}
 	t := Token{Text: text, Kind: kind}
-	if capsOK && kind == Word {
+	// Most words start with a lowercase ASCII letter: neither shouted nor
+	// capitalised.
+	if capsOK && kind == Word && (orig[start] < 'a' || orig[start] > 'z') {
 		t.Caps = isShouted(orig[start:end])
 		t.Title = !t.Caps && end-start > 1 && isUpperStart(orig[start:end])
 	}
@@ -167,9 +174,14 @@ func isShouted(s string) bool {
 // "don't" together; inner . , / keep numbers such as 4.5 and 5/5 together.
 func wordEnd(s string, i int) int {
 	for i < len(s) {
-		if c := s[i]; c < utf8.RuneSelf && asciiWord[c] { // most of a word
-			i++
-			continue
+		if c := s[i]; c < utf8.RuneSelf {
+			if asciiWord[c] { // most of a word
+				i++
+				continue
+			}
+			if c != '\'' && c != '.' && c != ',' && c != '/' { // and most of its ends
+				break
+			}
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(r) {
@@ -211,6 +223,9 @@ func fieldEnd(s string, i int) int {
 // emoticonAt returns the end of the longest emoticon starting at i, if one
 // stands alone (followed by space, punctuation or end of text).
 func emoticonAt(s string, i int) (int, bool) {
+	if !emoticonStart[s[i]] {
+		return 0, false
+	}
 	if i > 0 {
 		if prev, _ := utf8.DecodeLastRuneInString(s[:i]); isWordRune(prev) {
 			return 0, false
