@@ -57,13 +57,10 @@ type Round struct {
 // measured in the same round.
 func (r Round) Fraction() float64 { return r.PipelineRate / min(r.BusRate, r.InsertRate) }
 
-// PipelineResult holds the figures of a run: each round's, their medians,
-// and the latency run's.
+// PipelineResult holds the figures of a run: each round's and the latency
+// run's.
 type PipelineResult struct {
-	Rounds []Round
-	// Median is each figure's median over the rounds; its Fraction is not
-	// the median fraction, which Fraction gives.
-	Median                 Round
+	Rounds                 []Round
 	LatencyP50, LatencyP99 time.Duration
 	LatencySamples         int
 	PeakRSSBytes           int64
@@ -72,7 +69,17 @@ type PipelineResult struct {
 // Fraction is the median over the rounds of the pipeline's rate as a
 // fraction of the smaller limit of the same round.
 func (r PipelineResult) Fraction() float64 {
-	return median(r.Rounds, func(x Round) float64 { return x.Fraction() })
+	return median(r.Rounds, Round.Fraction)
+}
+
+// Medians is each figure's median over the rounds. Its Fraction is that of
+// the medians, not the median fraction, which r.Fraction gives.
+func (r PipelineResult) Medians() Round {
+	return Round{
+		BusRate: median(r.Rounds, func(x Round) float64 { return x.BusRate }), BusCPU: median(r.Rounds, func(x Round) time.Duration { return x.BusCPU }),
+		InsertRate: median(r.Rounds, func(x Round) float64 { return x.InsertRate }), InsertCPU: median(r.Rounds, func(x Round) time.Duration { return x.InsertCPU }),
+		PipelineRate: median(r.Rounds, func(x Round) float64 { return x.PipelineRate }), PipelineCPU: median(r.Rounds, func(x Round) time.Duration { return x.PipelineCPU }),
+	}
 }
 
 var brands = []config.Brand{{Name: "TietokoneKoijarit", Aliases: []string{"Koijarit"}}, {Name: "Gigantti"}, {Name: "Verkkokauppa.com"}, {Name: "Finnair"}}
@@ -122,27 +129,20 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 		r.Rounds = append(r.Rounds, x)
 		r.PeakRSSBytes = max(r.PeakRSSBytes, peakRSS())
 	}
-	r.Median = Round{
-		BusRate: median(r.Rounds, func(x Round) float64 { return x.BusRate }), BusCPU: medianDuration(r.Rounds, func(x Round) time.Duration { return x.BusCPU }),
-		InsertRate: median(r.Rounds, func(x Round) float64 { return x.InsertRate }), InsertCPU: medianDuration(r.Rounds, func(x Round) time.Duration { return x.InsertCPU }),
-		PipelineRate: median(r.Rounds, func(x Round) float64 { return x.PipelineRate }), PipelineCPU: medianDuration(r.Rounds, func(x Round) time.Duration { return x.PipelineCPU }),
-	}
+	m := r.Medians()
 	if o.PipelineOnly {
 		if o.Rounds > 1 {
-			say("median pipeline:                            %8.0f mentions/s  (%.0f µs CPU per mention)", r.Median.PipelineRate, micros(r.Median.PipelineCPU))
+			say("median pipeline:                            %8.0f mentions/s  (%.0f µs CPU per mention)", m.PipelineRate, micros(m.PipelineCPU))
 		}
 		return r, nil
 	}
 	if o.Rounds > 1 {
-		m := r.Median
 		say("medians of %d rounds: JetStream alone %.0f msgs/s (%.0f µs CPU), inserts alone %.0f rows/s (%.0f µs CPU), pipeline %.0f mentions/s (%.0f µs CPU)",
 			o.Rounds, m.BusRate, micros(m.BusCPU), m.InsertRate, micros(m.InsertCPU), m.PipelineRate, micros(m.PipelineCPU))
 		say("pipeline as a fraction of the smaller limit of its round: median %.2f (rounds: %s)", r.Fraction(), fractions(r.Rounds))
 	}
-	// The latency run's peak counts too; the baselines' prebuilt data is
-	// released first (see runRound).
-	debug.FreeOSMemory()
-	resetPeakRSS()
+	// The latency run's peak counts too.
+	restartPeakRSS()
 	lat, err := pipelineLatency(ctx, o)
 	if err != nil {
 		return r, fmt.Errorf("latency: %w", err)
@@ -175,10 +175,7 @@ func runRound(ctx context.Context, o PipelineOptions, say func(string, ...any)) 
 		}
 		say("limit 2, store inserts alone:               %8.0f rows/s      (%.0f µs CPU per row)", x.InsertRate, micros(x.InsertCPU))
 	}
-	// The baselines' prebuilt data is not the pipeline's: release it and
-	// restart the peak-RSS count so that the figure is the pipeline's.
-	debug.FreeOSMemory()
-	resetPeakRSS()
+	restartPeakRSS()
 	if x.PipelineRate, x.PipelineCPU, err = pipelineThroughput(ctx, o); err != nil {
 		return x, fmt.Errorf("pipeline: %w", err)
 	}
@@ -191,8 +188,8 @@ func runRound(ctx context.Context, o PipelineOptions, say func(string, ...any)) 
 	return x, nil
 }
 
-func median(rounds []Round, f func(Round) float64) float64 {
-	v := make([]float64, len(rounds))
+func median[T float64 | time.Duration](rounds []Round, f func(Round) T) T {
+	v := make([]T, len(rounds))
 	for i, x := range rounds {
 		v[i] = f(x)
 	}
@@ -201,10 +198,6 @@ func median(rounds []Round, f func(Round) float64) float64 {
 		return (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
 	return v[len(v)/2]
-}
-
-func medianDuration(rounds []Round, f func(Round) time.Duration) time.Duration {
-	return time.Duration(median(rounds, func(x Round) float64 { return float64(f(x)) }))
 }
 
 func fractions(rounds []Round) string {
@@ -509,9 +502,14 @@ func processCPU() time.Duration {
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
-// resetPeakRSS restarts the kernel's high-water mark of the resident set
-// (writing 5 to clear_refs), so peakRSS covers only what follows.
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+// restartPeakRSS returns freed memory to the OS (a baseline's prebuilt data
+// is not the pipeline's) and restarts the kernel's high-water mark of the
+// resident set (writing 5 to clear_refs), so peakRSS covers only what
+// follows.
+func restartPeakRSS() {
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
 
 // peakRSS reads the process's high-water resident set size.
 func peakRSS() int64 {

@@ -27,7 +27,7 @@ func TestRunPipelineSmall(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	m := r.Median
+	m := r.Medians()
 	if len(r.Rounds) != 2 || m.BusRate <= 0 || m.InsertRate <= 0 || m.PipelineRate <= 0 || r.LatencySamples == 0 || r.LatencyP99 < r.LatencyP50 || r.PeakRSSBytes <= 0 {
 		t.Fatalf("figures %+v\n%s", r, out.String())
 	}
