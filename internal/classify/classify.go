@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -112,9 +113,11 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	defer c.scratch.Put(buf)
 	lowerTitle, lowerText := token.Lower(m.Title), token.Lower(m.Text)
 	toks := token.Append((*buf)[:0], m.Title, lowerTitle)
+	titleEnd := len(toks)
 	if len(toks) > 0 {
 		toks = append(toks, token.Token{Text: ".", Kind: token.Punct})
 	}
+	textStart := len(toks)
 	toks = token.Append(toks, m.Text, lowerText)
 	*buf = toks[:0]
 
@@ -180,6 +183,18 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
 	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
 	cl.JourneyStage = journeyStage(&cues, tp.touchpoint, tr)
+	if len(found) > 0 {
+		var at [][]int
+		if len(found) > 1 {
+			at = make([][]int, len(found))
+			for i, b := range found {
+				bi := slices.Index(c.brands, b)
+				at[i] = b.positions(at[i], lowerTitle, titleHits, bi, c.t.anyInfl, toks, 0, titleEnd)
+				at[i] = b.positions(at[i], lowerText, textHits, bi, c.t.anyInfl, toks, textStart, len(toks))
+			}
+		}
+		cl.BrandLabels = c.brandLabels(toks, code, found, at, m, &cl, tp.touchpoint, tr)
+	}
 	return cl
 }
 

@@ -23,21 +23,34 @@ type Evidence struct {
 	Text   string  `json:"text"`             // the matched text or rule name
 	Weight float64 `json:"weight,omitempty"` // contribution to the score
 	Note   string  `json:"note,omitempty"`   // e.g. "negated", "intensified x1.5"
+	Brand  string  `json:"brand,omitempty"`  // the brand a per-brand label is for
+}
+
+// BrandLabel is the sentiment and journey stage of a mention for one of the
+// brands it names, read from the clauses about that brand.
+type BrandLabel struct {
+	Brand          string  `json:"brand"`
+	Sentiment      string  `json:"sentiment"`
+	SentimentScore float64 `json:"sentiment_score"`
+	JourneyStage   string  `json:"journey_stage"`
 }
 
 // Classification holds the fields the classifier adds to a mention.
 type Classification struct {
-	Lang                  string     `json:"lang"`
-	Sentiment             string     `json:"sentiment"`
-	SentimentScore        float64    `json:"sentiment_score"`
-	SentimentUnscored     bool       `json:"sentiment_unscored,omitempty"`
-	Touchpoint            string     `json:"touchpoint"`
-	TouchpointReason      string     `json:"touchpoint_reason"`
-	UndisclosedCommercial bool       `json:"undisclosed_commercial,omitempty"`
-	JourneyStage          string     `json:"journey_stage"`
-	Brands                []string   `json:"brands"`
-	ClassifierVersion     string     `json:"classifier_version"`
-	Explanation           []Evidence `json:"explanation,omitempty"`
+	Lang                  string   `json:"lang"`
+	Sentiment             string   `json:"sentiment"`
+	SentimentScore        float64  `json:"sentiment_score"`
+	SentimentUnscored     bool     `json:"sentiment_unscored,omitempty"`
+	Touchpoint            string   `json:"touchpoint"`
+	TouchpointReason      string   `json:"touchpoint_reason"`
+	UndisclosedCommercial bool     `json:"undisclosed_commercial,omitempty"`
+	JourneyStage          string   `json:"journey_stage"`
+	Brands                []string `json:"brands"`
+	// BrandLabels has a label per brand in Brands, in the same order; the
+	// post-level Sentiment and JourneyStage are for the post as a whole.
+	BrandLabels       []BrandLabel `json:"brand_labels,omitempty"`
+	ClassifierVersion string       `json:"classifier_version"`
+	Explanation       []Evidence   `json:"explanation,omitempty"`
 }
 
 // Classified is a mention with its classification, as printed by `ewom

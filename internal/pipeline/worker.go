@@ -358,6 +358,11 @@ func Rows(m *mention.Mention, id, declaredLang string, cls mention.Classificatio
 	for i, b := range cls.Brands {
 		rows[i] = base
 		rows[i].Brand = b
+		// Each brand's row carries the labels read from the clauses about it.
+		if i < len(cls.BrandLabels) && cls.BrandLabels[i].Brand == b {
+			l := cls.BrandLabels[i]
+			rows[i].Sentiment, rows[i].SentimentScore, rows[i].JourneyStage = l.Sentiment, float32(l.SentimentScore), l.JourneyStage
+		}
 	}
 	return rows
 }

@@ -29,6 +29,9 @@ const (
 type Token struct {
 	Text string // lowercased; a substring of the lowercased input, no copy
 	Kind Kind
+	// Off is where the token starts in the lowercased input, in bytes
+	// (the '#' of a hashtag): brand hits are placed in clauses by it.
+	Off  int32
 	Caps bool // an all-capitals word of two or more letters in the original
 	// Title: a word of two or more letters written with a capital first
 	// letter and not in capitals throughout ("Finnair", not "FINNAIR").
@@ -60,7 +63,7 @@ func Append(dst []Token, orig, lower string) []Token {
 		r, size := utf8.DecodeRuneInString(lower[i:])
 		switch {
 		case r == '\n':
-			dst = append(dst, Token{Text: ".", Kind: Punct})
+			dst = append(dst, Token{Text: ".", Kind: Punct, Off: int32(i)})
 			i += size
 		case r == ' ' || unicode.IsSpace(r):
 			i += size
@@ -68,19 +71,19 @@ func Append(dst []Token, orig, lower string) []Token {
 			end := wordEnd(lower, i)
 			if end-i >= 4 && strings.HasPrefix(lower[i:end], "www.") {
 				end = fieldEnd(lower, i)
-				dst = append(dst, Token{Text: lower[i:end], Kind: URL})
+				dst = append(dst, Token{Text: lower[i:end], Kind: URL, Off: int32(i)})
 				i = end
 				continue
 			}
 			if (lower[i:end] == "http" || lower[i:end] == "https") && strings.HasPrefix(lower[end:], "://") {
 				end = fieldEnd(lower, i)
-				dst = append(dst, Token{Text: lower[i:end], Kind: URL})
+				dst = append(dst, Token{Text: lower[i:end], Kind: URL, Off: int32(i)})
 				i = end
 				continue
 			}
 			if lower[i] == 'x' {
 				if e, ok := emoticonAt(lower, i); ok {
-					dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon})
+					dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon, Off: int32(i)})
 					i = e
 					continue
 				}
@@ -98,21 +101,21 @@ func Append(dst []Token, orig, lower string) []Token {
 			}
 			switch {
 			case end == i+size:
-				dst = append(dst, Token{Text: lower[i:end], Kind: Punct})
+				dst = append(dst, Token{Text: lower[i:end], Kind: Punct, Off: int32(i)})
 			case r == '#':
-				dst = append(dst, Token{Text: lower[i+size : end], Kind: Hashtag})
+				dst = append(dst, Token{Text: lower[i+size : end], Kind: Hashtag, Off: int32(i)})
 			default:
-				dst = append(dst, Token{Text: lower[i:end], Kind: Handle})
+				dst = append(dst, Token{Text: lower[i:end], Kind: Handle, Off: int32(i)})
 			}
 			i = end
 		case isPictograph(r):
-			dst = append(dst, Token{Text: lower[i : i+size], Kind: Emoji})
+			dst = append(dst, Token{Text: lower[i : i+size], Kind: Emoji, Off: int32(i)})
 			i += size
 		case isEmojiModifier(r):
 			i += size
 		default:
 			if e, ok := emoticonAt(lower, i); ok {
-				dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon})
+				dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon, Off: int32(i)})
 				i = e
 				continue
 			}
@@ -122,7 +125,7 @@ func Append(dst []Token, orig, lower string) []Token {
 				if r == '…' {
 					text = "."
 				}
-				dst = append(dst, Token{Text: text, Kind: Punct})
+				dst = append(dst, Token{Text: text, Kind: Punct, Off: int32(i)})
 			}
 			i += size
 		}
@@ -137,7 +140,7 @@ func word(orig, lower string, start, end int, capsOK bool) Token {
 	if c := text[0]; c >= '0' && c <= '9' {
 		kind = Number
 	}
-	t := Token{Text: text, Kind: kind}
+	t := Token{Text: text, Kind: kind, Off: int32(start)}
 	// Most words start with a lowercase ASCII letter: neither shouted nor
 	// capitalised.
 	if capsOK && kind == Word && (orig[start] < 'a' || orig[start] > 'z') {

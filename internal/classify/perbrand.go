@@ -1,0 +1,394 @@
+package classify
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/ewom/ewom/internal/classify/lexicon"
+	"github.com/ewom/ewom/internal/classify/token"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+// Per-brand labels. A post naming one brand is about that brand, so its
+// labels are the post's. A post naming several is split into clauses
+// (sentence marks, commas, contrast words), each clause is given to the
+// brands it names — a clause naming none belongs to the brands of the
+// clause before it — and each brand is scored on its own clauses. Two
+// constructions are read across brands:
+//   - comparison ("X oli nopeampi kuin Y", "X is better than Y", "X är
+//     bättre än Y", "toisin kuin Y, X …"): the brands after "kuin/than/än"
+//     or in the "unlike" clause get the clause's sentiment reversed;
+//   - switching ("siirryin X:stä Y:hyn", "switched from X to Y", "bytte
+//     från X till Y"): the brand left is churn and negative; the brand
+//     chosen is judged by the rest of the post, its stage purchase (or
+//     consideration while the switch is only planned).
+
+// maxLabelledBrands is how many brands one post can be split between;
+// brands beyond it share the post's labels.
+const maxLabelledBrands = 64
+
+// switchedFloor is the score a brand that was left gets at most.
+const switchedFloor = -0.35
+
+// brandRole is how a clause speaks of a brand.
+type brandRole uint8
+
+const (
+	roleNamed    brandRole = iota + 1 // named, or the topic carried over
+	roleReversed                      // compared against: sentiment reversed
+	roleLeft                          // switched away from
+	roleChosen                        // switched to
+)
+
+// clause is toks[from:to], the brands it names (bits of found's indices)
+// and how it reads across them.
+type clause struct {
+	from, to int
+	named    uint64
+	after    uint64 // named after a comparison word ("than", "kuin", "än")
+	left     uint64 // named as the brand switched away from
+	chosen   uint64 // named as the brand switched to
+	chosenAt int    // the token naming it
+	unlike   bool   // opens with "unlike" / "toisin kuin" / "till skillnad från"
+	compares bool   // has a comparison word between two brands
+	switches string // the switching verb, if any
+	planned  bool   // the switch is only planned (present or future)
+}
+
+// brandLabels labels each found brand from the clauses about it. at[i]
+// holds the token indices where found[i] is named (nil: named by account
+// or domain only, so the whole post is about it).
+func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brandMatcher, at [][]int,
+	m *mention.Mention, cl *mention.Classification, tp string, tr *trace) []mention.BrandLabel {
+	labels := make([]mention.BrandLabel, len(found))
+	for i, b := range found {
+		labels[i] = mention.BrandLabel{Brand: b.name, Sentiment: cl.Sentiment, SentimentScore: cl.SentimentScore, JourneyStage: cl.JourneyStage}
+	}
+	if len(found) < 2 || len(found) > maxLabelledBrands {
+		return labels
+	}
+	clauses := splitClauses(toks)
+	clauseOf := func(p int) int {
+		k, _ := slices.BinarySearchFunc(clauses, p, func(cs clause, p int) int {
+			if cs.to <= p {
+				return -1
+			}
+			return 1
+		})
+		return k
+	}
+	for i, positions := range at {
+		for _, p := range positions {
+			clauses[clauseOf(p)].named |= 1 << i
+		}
+	}
+	// Roles need every brand of the clause known first.
+	for i, positions := range at {
+		for _, p := range positions {
+			clauses[clauseOf(p)].markRole(toks, p, i)
+		}
+	}
+	everywhere := uint64(0) // brands named by account or domain only
+	for i, positions := range at {
+		if positions == nil {
+			everywhere |= 1 << i
+		}
+	}
+	if !carryTopics(clauses) {
+		return labels // no brand is named in the text
+	}
+	buf := make([]token.Token, 0, len(toks))
+	var reversed []token.Token
+	for i, b := range found {
+		bit := uint64(1) << i
+		buf, reversed = buf[:0], reversed[:0]
+		left, chosen, planned := false, false, false
+		for _, cs := range clauses {
+			switch {
+			case everywhere&bit != 0:
+				buf = appendClause(buf, toks[cs.from:cs.to])
+			case cs.left&bit != 0:
+				left = true
+				buf = appendClause(buf, toks[cs.from:cs.to])
+			case cs.chosen&bit != 0:
+				// What follows the name chosen is about it ("… to Y and
+				// everything just works").
+				chosen, planned = true, cs.planned
+				buf = appendClause(buf, toks[cs.chosenAt+1:cs.to])
+			case cs.after&bit != 0 || (cs.unlike && cs.named&bit != 0):
+				reversed = appendClause(reversed, toks[cs.from:cs.to])
+			case cs.named&bit != 0:
+				buf = appendClause(buf, toks[cs.from:cs.to])
+			}
+		}
+		for k, cs := range clauses {
+			// "unlike X, Y …": X is judged against what the next clause says.
+			if cs.unlike && cs.named&bit != 0 && k+1 < len(clauses) && clauses[k+1].named&bit == 0 {
+				reversed = appendClause(reversed, toks[clauses[k+1].from:clauses[k+1].to])
+			}
+		}
+		var btr *trace
+		if tr != nil {
+			btr = &trace{}
+		}
+		raw, hits := c.t.scoreSentiment(buf, code, btr)
+		if len(reversed) > 0 {
+			rev, revHits := c.t.scoreSentiment(reversed, code, btr)
+			raw = math.Max(-1, math.Min(1, raw-rev))
+			hits += revHits
+			btr.add("sentiment", "rule", "comparison", -rev, "compared against: that clause's sentiment reversed")
+		}
+		rating := m.Rating
+		if (len(reversed) > 0 && len(buf) == 0) || chosen {
+			rating = nil // a review's stars are for the brand reviewed, not the one compared or chosen
+		}
+		labels[i].Sentiment, labels[i].SentimentScore = sentimentOf(raw, hits, rating, btr)
+		if left && labels[i].SentimentScore > switchedFloor {
+			labels[i].Sentiment, labels[i].SentimentScore = mention.Negative, switchedFloor
+			btr.add("sentiment", "rule", "switched away", switchedFloor, "the author leaves this brand for another")
+		}
+		cues := c.scanCues(buf, btr)
+		stage := journeyStage(&cues, tp, btr)
+		switch {
+		case left:
+			stage = "churn"
+			btr.add("journey_stage", "rule", "switched away", 0, "churn for the brand left")
+		case chosen && stage == "none" && planned:
+			stage = "consideration"
+			btr.add("journey_stage", "rule", "switching to", 0, "a planned switch to this brand")
+		case chosen && stage == "none":
+			stage = "purchase"
+			btr.add("journey_stage", "rule", "switched to", 0, "the author chose this brand")
+		}
+		labels[i].JourneyStage = stage
+		if btr != nil {
+			for _, e := range btr.evidence {
+				if e.Label == "sentiment" || e.Label == "journey_stage" {
+					e.Brand = b.name
+					tr.evidence = append(tr.evidence, e)
+				}
+			}
+		}
+	}
+	return labels
+}
+
+// appendClause adds a clause to a brand's text, as a sentence of its own.
+func appendClause(dst, clause []token.Token) []token.Token {
+	dst = append(dst, clause...)
+	if n := len(clause); n > 0 && clause[n-1].Kind != token.Punct {
+		dst = append(dst, token.Token{Text: ".", Kind: token.Punct})
+	}
+	return dst
+}
+
+// carryTopics gives each clause naming no brand the brands of the clause
+// before it (the first ones, the first named brands): a post goes on about
+// the brand it last named. After a switch the topic is the brand chosen,
+// after a comparison the brands compared first. It reports whether any
+// clause names a brand.
+func carryTopics(clauses []clause) bool {
+	var topic uint64
+	first := -1
+	for k := range clauses {
+		cs := &clauses[k]
+		switch {
+		case cs.named == 0:
+			if topic != 0 && !clauses[k-1].unlike {
+				cs.named = topic
+			}
+			continue
+		case cs.chosen != 0:
+			topic = cs.chosen
+		case cs.after != 0 && cs.named&^cs.after != 0:
+			topic = cs.named &^ cs.after
+		case cs.unlike:
+			continue // the next clause is the subject's, not the compared brand's
+		default:
+			topic = cs.named
+		}
+		if first < 0 {
+			first = k
+		}
+	}
+	if first < 0 {
+		return false
+	}
+	for k := 0; k < first; k++ {
+		if clauses[k].named == 0 {
+			clauses[k].named = topic0(clauses[first])
+		}
+	}
+	return true
+}
+
+// topic0 is the topic a clause sets for the clauses around it.
+func topic0(cs clause) uint64 {
+	switch {
+	case cs.chosen != 0:
+		return cs.chosen
+	case cs.after != 0 && cs.named&^cs.after != 0:
+		return cs.named &^ cs.after
+	}
+	return cs.named
+}
+
+// splitClauses cuts the tokens at sentence and clause marks and before
+// contrast words.
+func splitClauses(toks []token.Token) []clause {
+	var out []clause
+	start := 0
+	flush := func(end int) {
+		if end > start {
+			out = append(out, newClause(toks, start, end))
+		}
+		start = end
+	}
+	for i, t := range toks {
+		switch {
+		case t.Kind == token.Punct:
+			flush(i + 1)
+		case t.Kind == token.Word && i > start && opensClause(toks, i):
+			flush(i)
+		}
+	}
+	flush(len(toks))
+	return out
+}
+
+// opensClause reports a contrast word that starts a new clause.
+func opensClause(toks []token.Token, i int) bool {
+	switch toks[i].Text {
+	case "mutta", "but", "men", "vaan", "however", "whereas", "although", "though", "vaikka", "däremot", "medan", "unlike", "instead":
+		return true
+	case "kun":
+		return next(toks, i) == "taas"
+	case "sen":
+		return next(toks, i) == "sijaan"
+	case "toisin":
+		return next(toks, i) == "kuin"
+	case "till":
+		return next(toks, i) == "skillnad"
+	}
+	return false
+}
+
+func next(toks []token.Token, i int) string {
+	if i+1 < len(toks) && toks[i+1].Kind == token.Word {
+		return toks[i+1].Text
+	}
+	return ""
+}
+
+func prev(toks []token.Token, i int) string {
+	if i > 0 && toks[i-1].Kind == token.Word {
+		return toks[i-1].Text
+	}
+	return ""
+}
+
+func newClause(toks []token.Token, from, to int) clause {
+	cs := clause{from: from, to: to}
+	w := toks[from].Text
+	cs.unlike = w == "unlike" || (w == "toisin" && next(toks, from) == "kuin") || (w == "till" && next(toks, from) == "skillnad")
+	for i := from; i < to; i++ {
+		if toks[i].Kind != token.Word {
+			continue
+		}
+		if s, planned, ok := switchVerb(toks[i].Text); ok && cs.switches == "" {
+			cs.switches, cs.planned = s, planned
+		}
+	}
+	return cs
+}
+
+// markRole notes how the clause names brand i at token p: after a
+// comparison word, or as the brand left or chosen in a switch.
+func (cs *clause) markRole(toks []token.Token, p, i int) {
+	bit := uint64(1) << i
+	for k := cs.from; k < p; k++ {
+		if w := toks[k].Text; toks[k].Kind == token.Word && isComparisonWord(w) && cs.named&^bit != 0 {
+			cs.after |= bit
+			cs.compares = true
+			break
+		}
+	}
+	if cs.switches == "" {
+		return
+	}
+	w, before := toks[p].Text, prev(toks, p)
+	switch {
+	case before == "from" || before == "från" || before == "left" || before == "leaving" || hasAnyEnding(w, sourceEndings):
+		cs.left |= bit
+	case before == "to" || before == "till" || before == "for" || hasAnyEnding(w, targetEndings):
+		cs.chosen |= bit
+		cs.chosenAt = p
+	}
+}
+
+func isComparisonWord(w string) bool {
+	switch w {
+	case "kuin", "than", "än", "verrattuna", "vs", "versus", "jämfört":
+		return true
+	}
+	return false
+}
+
+// Finnish case endings of the place left (elative, ablative) and the place
+// gone to (illative, allative), as they end an inflected brand name.
+var (
+	sourceEndings = []string{"sta", "stä", "lta", "ltä"}
+	targetEndings = []string{"aan", "ään", "een", "iin", "oon", "uun", "yyn", "öön", "hin", "hun", "hon", "seen", "lle", "an", "en", "in", "on", "un", "yn", "än", "ön"}
+)
+
+func hasAnyEnding(w string, endings []string) bool {
+	for _, e := range endings {
+		if len(w) > len(e)+2 && strings.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// switchVerb recognises a verb of switching between companies; planned
+// is true for a switch not yet made (present or future tense).
+func switchVerb(w string) (verb string, planned, ok bool) {
+	for _, s := range [...]struct {
+		prefix  string
+		planned bool
+	}{
+		{"vaihdoi", false}, {"vaihtoi", false}, {"vaihdett", false}, {"siirryi", false}, {"siirtyi", false}, {"siirryttiin", false}, {"siirsi", false},
+		{"vaihda", true}, {"vaihtaa", true}, {"vaihtamassa", true}, {"siirryn", true}, {"siirrymme", true}, {"siirtyä", true}, {"siirrän", true},
+		{"switched", false}, {"moved", false}, {"switching", true}, {"switch", true}, {"moving", true},
+		{"bytte", false}, {"bytt", false}, {"flyttade", false}, {"byter", true}, {"byta", true}, {"flyttar", true},
+	} {
+		if strings.HasPrefix(w, s.prefix) {
+			return s.prefix, s.planned, true
+		}
+	}
+	return "", false, false
+}
+
+// positions appends the token indices, within toks[from:to] (tokens of
+// lower), where the brand is named.
+func (bm *brandMatcher) positions(dst []int, lower string, hits []brandHit, bi int, infl *lexicon.Inflections, toks []token.Token, from, to int) []int {
+	for pi, p := range bm.patterns {
+		for _, h := range hits {
+			if h.brand != int32(bi) || h.pattern != int32(pi) || !p.matchesAt(lower, int(h.start), int(h.end), infl) || bm.excluded(lower, int(h.start), int(h.end)) {
+				continue
+			}
+			// The token holding the hit: the last one starting at or before it.
+			k, _ := slices.BinarySearchFunc(toks[from:to], h.start, func(t token.Token, off int32) int {
+				if t.Off <= off {
+					return -1
+				}
+				return 1
+			})
+			if k > 0 {
+				dst = append(dst, from+k-1)
+			}
+		}
+	}
+	return dst
+}
