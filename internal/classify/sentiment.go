@@ -81,9 +81,12 @@ type sentimentState struct {
 	settings        modelSettings // of the language's learned model
 	words           int           // words the learned model sees
 	hits            int
-	subjective      int  // subjective cue words and elongated words
-	informational   int  // informational cues
-	sentenceStart   bool // no word yet in this sentence
+	subjective      int     // subjective cue words and elongated words
+	informational   int     // informational cues
+	sentenceStart   bool    // no word yet in this sentence
+	positive        float64 // the positive evidence, for sarcasm
+	negatives       int     // negative items
+	cx              cxState
 	tr              *trace
 	feats           *[]string // learned-model features, collected for training
 }
@@ -155,6 +158,7 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 				st.negLeft = 0 // the mark itself is never negated
 				st.learnedWord(model, f, tok.Text)
 			}
+			st.cxPunct(i)
 			st.punct(tok.Text)
 			i++
 			continue
@@ -167,6 +171,7 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 		case token.Number:
 			st.informational++
 			st.sentenceStart = false
+			st.cxNumber(tok.Text, i)
 			if v, ok := inlineRating(tok.Text); ok {
 				st.add(v, tok.Text, "rating", "in-text rating")
 			}
@@ -198,6 +203,9 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 			st.learnedWord(model, Feature(code, tok.Text), tok.Text)
 		}
 		e, n := lex.words.Match(toks, i)
+		if e != nil && e.Value.cx != cxNone {
+			st.cxWord(e.Value, i, e.Phrase)
+		}
 		if e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
 			if tok.Caps && !shoutingKnown {
 				shouting, shoutingKnown = mostlyCaps(toks), true
@@ -214,6 +222,7 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 		i += max(n, 1)
 	}
 	st.endSentence(false)
+	st.cxSarcasmTurn()
 	if st.exclaims > 0 && st.total != 0 {
 		emph := float64(min(st.exclaims, maxExclaims)) * exclaimStep
 		st.total += math.Copysign(emph, st.total)
@@ -305,6 +314,7 @@ func (st *sentimentState) endSentence(question bool) {
 	st.sentenceLearned = 0
 	st.sentence, st.negLeft, st.clause, st.boostLeft, st.boost = 0, 0, 1, 0, 1
 	st.sentenceStart = true
+	st.cx.reset()
 }
 
 // step moves the negation and booster windows past a word without sentiment.
@@ -371,6 +381,11 @@ func (st *sentimentState) add(value float64, text, kind, note string) {
 	value *= st.after * st.clause
 	st.sentence += value
 	st.hits++
+	if value > 0 {
+		st.positive += value
+	} else if value < 0 {
+		st.negatives++
+	}
 	st.tr.add("sentiment", kind, text, value, note)
 }
 

@@ -32,6 +32,7 @@ var dataFS embed.FS
 type valence struct {
 	value   float64
 	negated float64 // the value when negated
+	cx      cxKind  // the word's part in the customer-experience rules
 }
 
 type ruleKind uint8
@@ -133,6 +134,9 @@ func loadTables() (*tables, error) {
 			}
 			t.learned[code] = lex
 		}
+	}
+	if err := loadCX(t); err != nil {
+		return nil, err
 	}
 	kinds := map[string]ruleKind{"negator": ruleNegator, "booster": ruleBooster, "contrast": ruleContrast, "concessive": ruleConcessive}
 	if err := eachRow("data/rules.tsv", 4, func(f []string) error {

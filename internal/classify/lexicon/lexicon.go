@@ -108,6 +108,12 @@ func (m *Matcher[T]) node(key string) int32 {
 // '*'. A phrase added again replaces the earlier payload (later lists
 // override earlier ones).
 func (m *Matcher[T]) Add(phrase string, v T) error {
+	return m.Update(phrase, func(T, bool) T { return v })
+}
+
+// Update sets a phrase's value to fn of its current one (found is false,
+// and old the zero value, for a phrase not added yet).
+func (m *Matcher[T]) Update(phrase string, fn func(old T, found bool) T) error {
 	fields := strings.Fields(strings.ToLower(phrase))
 	if len(fields) == 0 {
 		return fmt.Errorf("empty phrase")
@@ -124,12 +130,13 @@ func (m *Matcher[T]) Add(phrase string, v T) error {
 	n := m.node(terms[0].stem)
 	for _, idx := range m.build[n].entries {
 		if sameTerms(m.entries[idx].terms, terms) {
-			m.entries[idx].Value = v
+			m.entries[idx].Value = fn(m.entries[idx].Value, true)
 			m.entries[idx].Phrase = phrase
 			return nil
 		}
 	}
-	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, Value: v})
+	var zero T
+	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, Value: fn(zero, false)})
 	m.build[n].entries = append(m.build[n].entries, int32(len(m.entries)-1))
 	return nil
 }

@@ -1,0 +1,194 @@
+package classify
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Customer-experience language: complaints that carry no emotion word.
+// Customers report what happened — "the return took a month", "still
+// waiting", "three weeks and no parcel" — and sarcasm turns praise words
+// round ("kiitti vaan, taas myöhässä 🙃"). The words these rules read are
+// listed in data/cx.tsv and sit in the sentiment lexicon with a kind, so
+// the walk still does one lookup per word.
+
+// cxKind is the part a word plays in the customer-experience rules.
+type cxKind uint8
+
+const (
+	cxNone        cxKind = iota
+	cxWait               // waiting or taking time: kesti, odotan, waited, tog
+	cxStill              // still / yet: vieläkin, yhä, still, fortfarande
+	cxUnitLong           // weeks, months, years
+	cxUnitDay            // days
+	cxUnitHour           // hours
+	cxFew                // one to three: kaksi, pari, two, a couple
+	cxMany               // four or more: viisi, monta, several
+	cxOnly               // a minimiser: vain, only, bara
+	cxSarcasm            // a sarcasm marker wherever it stands: kiitti vaan, 🙃, thanks for nothing
+	cxSarcasmWeak        // praise that is sarcasm only before a mark or "again": Hienoa. / great, again
+	cxAgain              // again, as always: taas, again, igen
+)
+
+var cxKinds = map[string]cxKind{
+	"wait": cxWait, "still": cxStill, "unit_long": cxUnitLong, "unit_day": cxUnitDay, "unit_hour": cxUnitHour,
+	"few": cxFew, "many": cxMany, "only": cxOnly, "sarcasm": cxSarcasm, "sarcasm_weak": cxSarcasmWeak, "again": cxAgain,
+}
+
+// Values of the rules, on the lexicon's scale.
+const (
+	cxLongWait   = -2.5 // "kesti kuukauden", "three weeks and still nothing"
+	cxStillWait  = -2.5 // "odotan yhä", "still waiting"
+	cxHourWait   = -1.5 // "jonotin tunnin"
+	cxQuick      = 1.5  // "kesti vain kaksi päivää"
+	cxWindow     = 5    // tokens between a waiting word and its duration
+	cxFewDaysMax = 3    // days up to this many are no complaint
+)
+
+// loadCX adds data/cx.tsv to the languages' sentiment lexicons.
+func loadCX(t *tables) error {
+	return eachRow("data/cx.tsv", 3, func(f []string) error {
+		sl, ok := t.sentiment[f[0]]
+		if !ok {
+			return fmt.Errorf("unknown language %q", f[0])
+		}
+		kind, ok := cxKinds[f[1]]
+		if !ok {
+			return fmt.Errorf("unknown kind %q", f[1])
+		}
+		own, hasOwn := 0.0, len(f) > 3 && f[3] != ""
+		if hasOwn {
+			x, err := strconv.ParseFloat(f[3], 64)
+			if err != nil {
+				return err
+			}
+			own = x
+		}
+		// A word keeps the valence the lexicons gave it unless the row has one.
+		return sl.words.Update(f[2], func(v valence, _ bool) valence {
+			if hasOwn {
+				v.value, v.negated = own, own
+			}
+			v.cx = kind
+			return v
+		})
+	})
+}
+
+// cxState tracks the rules' words within a sentence, by token position + 1
+// (0: not seen).
+type cxState struct {
+	waitAt, stillAt, unitAt, onlyAt, countAt int
+	unit                                     cxKind
+	count                                    int // the number before the unit; 0 unknown
+	sarcasm                                  string
+	sarcasmWeakAt                            int
+	complaints                               int // rules that fired with a negative value
+}
+
+func (cx *cxState) reset() {
+	sarcasm, complaints := cx.sarcasm, cx.complaints
+	*cx = cxState{sarcasm: sarcasm, complaints: complaints}
+}
+
+// near reports whether a position (+1) lies within the window before i.
+func near(at, i int) bool { return at > 0 && i+1-at <= cxWindow }
+
+// cxWord applies a rule word at token i; it reports whether the word was
+// one of the rules' (its own valence is then added by the caller).
+func (st *sentimentState) cxWord(v valence, i int, phrase string) {
+	cx := &st.cx
+	switch v.cx {
+	case cxWait:
+		cx.waitAt = i + 1
+		if near(cx.stillAt, i) {
+			st.cxFire(cxStillWait, phrase, "still waiting")
+			cx.stillAt = 0
+		} else if near(cx.unitAt, i) {
+			st.cxDuration(phrase)
+		}
+	case cxStill:
+		cx.stillAt = i + 1
+		if near(cx.waitAt, i) {
+			st.cxFire(cxStillWait, phrase, "still waiting")
+			cx.waitAt = 0
+		}
+	case cxUnitLong, cxUnitDay, cxUnitHour:
+		cx.unitAt, cx.unit = i+1, v.cx
+		if near(cx.waitAt, i) {
+			st.cxDuration(phrase)
+		}
+	case cxFew, cxMany:
+		cx.countAt, cx.count = i+1, 2
+		if v.cx == cxMany {
+			cx.count = 5
+		}
+	case cxOnly:
+		cx.onlyAt = i + 1
+	case cxSarcasm:
+		if cx.sarcasm == "" {
+			cx.sarcasm = phrase
+		}
+	case cxSarcasmWeak:
+		cx.sarcasmWeakAt = i + 1
+	case cxAgain:
+		if near(cx.sarcasmWeakAt, i) && cx.sarcasm == "" {
+			cx.sarcasm = phrase
+		}
+	}
+}
+
+// cxNumber notes a number that may count a duration's units.
+func (st *sentimentState) cxNumber(text string, i int) {
+	if n, err := strconv.Atoi(text); err == nil {
+		st.cx.countAt, st.cx.count = i+1, n
+	}
+}
+
+// cxPunct notes the sentence mark after weak sarcasm ("Hienoa.", "Great!").
+func (st *sentimentState) cxPunct(i int) {
+	if st.cx.sarcasmWeakAt == i && st.cx.sarcasm == "" { // the praise word stood just before
+		st.cx.sarcasm = "praise before a mark"
+	}
+}
+
+// cxDuration scores a waiting word and a time unit within a few words of
+// each other: weeks and months of waiting are a complaint, days when more
+// than a few, an hour in a queue too; "only two days" is praise.
+func (st *sentimentState) cxDuration(phrase string) {
+	cx := &st.cx
+	counted := cx.countAt > 0 && cx.unitAt-cx.countAt <= 2 && cx.unitAt >= cx.countAt
+	if cx.onlyAt > 0 && (near(cx.onlyAt, cx.unitAt-1)) {
+		st.cxFire(cxQuick, phrase, "a short wait")
+		cx.waitAt, cx.unitAt = 0, 0
+		return
+	}
+	switch {
+	case cx.unit == cxUnitLong:
+		st.cxFire(cxLongWait, phrase, "waited weeks or months")
+	case cx.unit == cxUnitDay && (!counted || cx.count > cxFewDaysMax):
+		st.cxFire(cxLongWait, phrase, "waited days")
+	case cx.unit == cxUnitHour && (!counted || cx.count >= 1):
+		st.cxFire(cxHourWait, phrase, "waited hours")
+	}
+	cx.waitAt, cx.unitAt = 0, 0
+}
+
+func (st *sentimentState) cxFire(value float64, phrase, note string) {
+	if value < 0 {
+		st.cx.complaints++
+	}
+	st.negLeft = 0 // "ei ole vieläkään tullut": the negation is the rule's own
+	st.add(value, phrase, "cx", note)
+}
+
+// cxSarcasmTurn reads praise as its opposite when the post has a sarcasm
+// marker and a complaint: "kiitti vaan, taas myöhässä 🙃".
+func (st *sentimentState) cxSarcasmTurn() {
+	if st.cx.sarcasm == "" || st.positive <= 0 || (st.negatives == 0 && st.cx.complaints == 0) {
+		return
+	}
+	turn := -2 * st.positive
+	st.total += turn
+	st.tr.add("sentiment", "cx", st.cx.sarcasm, turn, "sarcasm: praise beside a complaint is read as its opposite")
+}
