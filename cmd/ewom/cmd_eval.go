@@ -18,13 +18,19 @@ func init() {
 
 func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "eval")
-	data := fs.String("data", "", "labelled file: text<TAB>label<TAB>lang with labels pos/neu/neg (required)")
+	data := fs.String("data", "", "labelled file: text<TAB>label<TAB>lang with labels pos/neu/neg")
 	withVader := fs.Bool("vader", false, "also score the file with govader (English VADER) for comparison")
+	dev := fs.String("dev", "", "development-set file (JSON Lines, gold labels per mention × brand): per-field accuracy and per-class precision/recall")
+	brands := fs.String("brands", "", "with --dev: config file whose brands the set is labelled with")
+	misses := fs.Bool("misses", false, "with --dev: list every wrong label")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *dev != "" {
+		return runEvalDev(env, *dev, *brands, *misses)
+	}
 	if *data == "" {
-		return usagef("--data FILE.tsv is required")
+		return usagef("--data FILE.tsv or --dev FILE.jsonl is required")
 	}
 	f, err := os.Open(*data)
 	if err != nil {
@@ -54,4 +60,38 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		vrep.Write(env.stdout, "govader")
 	}
 	return ctx.Err()
+}
+
+func runEvalDev(env *cliEnv, path, brandsPath string, misses bool) error {
+	cfg, err := loadConfig(brandsPath)
+	if err != nil {
+		return err
+	}
+	c, err := classify.New(cfg.Brands)
+	if err != nil {
+		return usagef("brands: %v", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	defer f.Close()
+	items, err := eval.ReadDev(f)
+	if err != nil {
+		return usagef("%s: %v", path, err)
+	}
+	published := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	rep := eval.RunDev(items, func(it eval.DevItem) eval.Prediction {
+		m := it.Mention(published)
+		cl := c.Classify(&m)
+		p := eval.Prediction{Lang: cl.Lang, Touchpoint: cl.Touchpoint, Brands: cl.Brands, Sentiment: cl.Sentiment,
+			Stage: cl.JourneyStage, PerBrand: map[string][2]string{}}
+		for _, l := range cl.BrandLabels {
+			p.PerBrand[l.Brand] = [2]string{l.Sentiment, l.JourneyStage}
+		}
+		return p
+	})
+	fmt.Fprintf(env.stdout, "classifier %s on %s (%d mentions)\n", c.Version(), path, len(items))
+	rep.Write(env.stdout, misses)
+	return nil
 }

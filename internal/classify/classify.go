@@ -141,14 +141,6 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	if !scoredLangs[code] {
 		code = "" // emoji, emoticons and ratings only
 	}
-	raw, hits := c.t.scoreSentiment(toks, code, tr)
-	cl.Sentiment, cl.SentimentScore = sentimentOf(raw, hits, m.Rating, tr)
-	if code == "" && hits == 0 && m.Rating == nil {
-		cl.SentimentUnscored = true
-		if tr != nil {
-			tr.add("sentiment", "rule", "unscored", 0, "no lexicon for language "+det.Lang)
-		}
-	}
 
 	var found []*brandMatcher
 	author, host := "", hostOf(m.URL)
@@ -182,7 +174,15 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	tp := c.touchpoint(m, author, host, toks, &cues, found, tr)
 	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
 	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
-	cl.JourneyStage = journeyStage(&cues, tp.touchpoint, tr)
+	raw, hits := c.t.scoreSentiment(toks, code, tr)
+	cl.Sentiment, cl.SentimentScore = sentimentOf(voiced(raw, tp.voice, tr), hits, m.Rating, tr)
+	if code == "" && hits == 0 && m.Rating == nil {
+		cl.SentimentUnscored = true
+		if tr != nil {
+			tr.add("sentiment", "rule", "unscored", 0, "no lexicon for language "+det.Lang)
+		}
+	}
+	cl.JourneyStage = journeyStage(&cues, tp, strings.ToLower(m.Source), tr)
 	if len(found) > 0 {
 		var at [][]int
 		if len(found) > 1 {
@@ -193,7 +193,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 				at[i] = b.positions(at[i], lowerText, textHits, bi, c.t.anyInfl, toks, textStart, len(toks))
 			}
 		}
-		cl.BrandLabels = c.brandLabels(toks, code, found, at, m, &cl, tp.touchpoint, tr)
+		cl.BrandLabels = c.brandLabels(toks, code, found, at, m, &cl, tp, tr)
 	}
 	return cl
 }

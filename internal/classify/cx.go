@@ -67,7 +67,7 @@ func loadCX(t *tables) error {
 		// A word keeps the valence the lexicons gave it unless the row has one.
 		return sl.words.Update(f[2], func(v valence, _ bool) valence {
 			if hasOwn {
-				v.value, v.negated = own, own
+				v.value, v.negated, v.curated = own, own, true
 			}
 			v.cx = kind
 			return v
@@ -179,6 +179,7 @@ func (st *sentimentState) cxFire(value float64, phrase, note string) {
 		st.cx.complaints++
 	}
 	st.negLeft = 0 // "ei ole vieläkään tullut": the negation is the rule's own
+	st.curated++
 	st.add(value, phrase, "cx", note)
 }
 

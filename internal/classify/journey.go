@@ -17,7 +17,7 @@ var stageOrder = func() map[string]int {
 // weak words ("aina", "again") do not make a journey stage.
 const minStageEvidence = 1.0
 
-func journeyStage(cues *cueScan, tp string, tr *trace) string {
+func journeyStage(cues *cueScan, tp touchpointResult, source string, tr *trace) string {
 	weights := &cues.stageWeights
 	best := -1
 	for i := range mention.JourneyStages {
@@ -28,10 +28,19 @@ func journeyStage(cues *cueScan, tp string, tr *trace) string {
 	if best >= 0 {
 		return mention.JourneyStages[best]
 	}
-	// Advertising and press coverage exist to make people aware.
-	if tp == paid {
-		tr.add("journey_stage", "rule", "paid media", 0, "advertising serves awareness")
+	// Without a cue, who speaks tells the stage a post most often serves.
+	switch {
+	case tp.touchpoint == paid || tp.voice == "brand" || tp.voice == "press":
+		// Advertising, a brand's own posts and press coverage make people aware.
+		tr.add("journey_stage", "rule", "awareness", 0, "no stage cue: ads, brand posts and press serve awareness")
 		return "awareness"
+	case reviewSources[source]:
+		tr.add("journey_stage", "rule", "usage", 0, "no stage cue: a review speaks of using what was bought")
+		return "usage"
 	}
 	return "none"
 }
+
+// reviewSources are review sites and app stores.
+var reviewSources = map[string]bool{"appstore": true, "app_store": true, "apple_app_store": true, "googleplay": true, "google_play": true,
+	"playstore": true, "trustpilot": true, "review": true, "reviews": true, "tripadvisor": true, "google_reviews": true}

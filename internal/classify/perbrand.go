@@ -60,7 +60,7 @@ type clause struct {
 // holds the token indices where found[i] is named (nil: named by account
 // or domain only, so the whole post is about it).
 func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brandMatcher, at [][]int,
-	m *mention.Mention, cl *mention.Classification, tp string, tr *trace) []mention.BrandLabel {
+	m *mention.Mention, cl *mention.Classification, tp touchpointResult, tr *trace) []mention.BrandLabel {
 	labels := make([]mention.BrandLabel, len(found))
 	for i, b := range found {
 		labels[i] = mention.BrandLabel{Brand: b.name, Sentiment: cl.Sentiment, SentimentScore: cl.SentimentScore, JourneyStage: cl.JourneyStage}
@@ -143,13 +143,13 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		if (len(reversed) > 0 && len(buf) == 0) || chosen {
 			rating = nil // a review's stars are for the brand reviewed, not the one compared or chosen
 		}
-		labels[i].Sentiment, labels[i].SentimentScore = sentimentOf(raw, hits, rating, btr)
+		labels[i].Sentiment, labels[i].SentimentScore = sentimentOf(voiced(raw, tp.voice, btr), hits, rating, btr)
 		if left && labels[i].SentimentScore > switchedFloor {
 			labels[i].Sentiment, labels[i].SentimentScore = mention.Negative, switchedFloor
 			btr.add("sentiment", "rule", "switched away", switchedFloor, "the author leaves this brand for another")
 		}
 		cues := c.scanCues(buf, btr)
-		stage := journeyStage(&cues, tp, btr)
+		stage := journeyStage(&cues, tp, strings.ToLower(m.Source), btr)
 		switch {
 		case left:
 			stage = "churn"

@@ -14,7 +14,7 @@ import (
 // "but" and emphasis as multipliers.
 const (
 	squashAlpha       = 15  // raw sum s -> s/sqrt(s²+α)
-	neutralBand       = 0.1 // |score| below this is neutral
+	neutralBand       = 0.2 // |score| below this is neutral
 	capsFactor        = 1.3 // a SHOUTED word in otherwise normal text
 	contrastBefore    = 0.5 // what came before "but"/"mutta"
 	contrastAfter     = 1.5 // what follows it
@@ -60,10 +60,19 @@ type modelSettings struct {
 	// half, as its lexicon words do.
 	questionMark bool
 	question     float64
+	// disagree scales learned words whose sign opposes lexicon evidence of
+	// at least strongLexicon that includes a curated customer-experience
+	// term or rule (0: no change). Customer posts say what went
+	// wrong or right in words the lexicons and rules know; subtitle words
+	// such as "tuki" or "samana" should not overturn them.
+	disagree float64
 }
 
+// strongLexicon is the squashed lexicon score the disagree setting needs.
+const strongLexicon = 0.4
+
 var learnedSettings = map[string]modelSettings{
-	"fi": {scale: 1, subjective: 1, aloneMin: 0.7, neutral: 0.2, question: questionFactor},
+	"fi": {scale: 1, subjective: 1, aloneMin: 0.7, neutral: 0.2, question: questionFactor, disagree: 0.3},
 	"en": {scale: 0.4, subjective: 0.8, aloneMin: 0.4, neutral: 0.5, questionMark: true, question: 1},
 }
 
@@ -86,6 +95,7 @@ type sentimentState struct {
 	sentenceStart   bool    // no word yet in this sentence
 	positive        float64 // the positive evidence, for sarcasm
 	negatives       int     // negative items
+	curated         int     // items from the curated lists and rules
 	cx              cxState
 	tr              *trace
 	feats           *[]string // learned-model features, collected for training
@@ -112,6 +122,10 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (sco
 		scale = set.subjective
 	}
 	learned := scale * st.learned / math.Sqrt(float64(st.words))
+	if set.disagree > 0 && st.curated > 0 && math.Abs(lexScore) >= strongLexicon && learned*lexScore < 0 {
+		learned *= set.disagree
+		tr.add("sentiment", "model", "disagreement", learned, "learned words against strong lexicon evidence weigh less")
+	}
 	if st.hits == 0 && math.Abs(learned) < set.aloneMin {
 		return lexScore, st.hits
 	}
@@ -209,6 +223,9 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 		if e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
 			if tok.Caps && !shoutingKnown {
 				shouting, shoutingKnown = mostlyCaps(toks), true
+			}
+			if e.Value.curated {
+				st.curated++
 			}
 			st.word(e.Value, e.Phrase, tok.Caps && !shouting)
 			i += n
@@ -475,4 +492,30 @@ func sentimentOf(text float64, hits int, rating *float64, tr *trace) (label stri
 		return mention.Negative, score
 	}
 	return mention.Neutral, score
+}
+
+// Voices whose wording is not a customer's opinion: a brand's own posts and
+// ads announce, offer and apologise (neutral by docs/classifier.md's
+// definitions unless strongly worded), and press articles report; only
+// clear good or bad news is polar.
+const (
+	brandVoiceFactor = 0.25
+	pressVoiceFactor = 0.6
+)
+
+// voiced scales a text score by whose voice it is (touchpointResult.voice).
+func voiced(raw float64, voice string, tr *trace) float64 {
+	f := 1.0
+	switch voice {
+	case "brand":
+		f = brandVoiceFactor
+	case "press":
+		f = pressVoiceFactor
+	default:
+		return raw
+	}
+	if raw != 0 {
+		tr.add("sentiment", "rule", voice+" voice", f, "a "+voice+"'s wording weighs x"+strconv.FormatFloat(f, 'g', 3, 64))
+	}
+	return raw * f
 }

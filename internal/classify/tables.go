@@ -33,6 +33,7 @@ type valence struct {
 	value   float64
 	negated float64 // the value when negated
 	cx      cxKind  // the word's part in the customer-experience rules
+	curated bool    // from the curated customer-experience lists, not AFINN or VADER
 }
 
 type ruleKind uint8
@@ -116,7 +117,7 @@ func loadTables() (*tables, error) {
 				for i := range v {
 					v[i] *= src.scale
 				}
-				val := valence{value: v[0], negated: -0.75 * v[0]}
+				val := valence{value: v[0], negated: -0.75 * v[0], curated: strings.HasPrefix(src.file, "data/sentiment_")}
 				if len(v) > 1 {
 					val.negated = v[1]
 				}

@@ -57,17 +57,26 @@ var paidMedia = map[string]bool{
 type touchpointResult struct {
 	touchpoint, reason string
 	undisclosed        bool
+	// voice is whose words these are when that changes how their
+	// sentiment reads: "brand" (its own post or ad), "press" (news, press
+	// and blog feeds), or "" (customers and the public).
+	voice string
 }
 
 func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
+	ownedReason, ownVoice := c.ownedBy(m, author, host)
+	voice := ""
+	if ownVoice {
+		voice = "brand"
+	}
 	if cues.disclosure != "" {
-		return touchpointResult{paid, "paid: disclosure marker \"" + cues.disclosure + "\"", false}
+		return touchpointResult{touchpoint: paid, reason: "paid: disclosure marker \"" + cues.disclosure + "\"", voice: voice}
 	}
 	if param, ok := paidTracking(m.URL, toks); ok {
-		return touchpointResult{paid, "paid: tracking parameter " + param, false}
+		return touchpointResult{touchpoint: paid, reason: "paid: tracking parameter " + param, voice: voice}
 	}
-	if r, ok := c.ownedBy(m, author, host); ok {
-		return touchpointResult{owned, r, false}
+	if ownVoice {
+		return touchpointResult{touchpoint: owned, reason: ownedReason, voice: voice}
 	}
 	res := c.earnedOrShared(m, host)
 	// Flag a post about a brand that sells without saying so (Finnish
@@ -211,7 +220,11 @@ func (c *Classifier) earnedOrShared(m *mention.Mention, host string) touchpointR
 		h := strings.TrimPrefix(host, "www.")
 		for h != "" {
 			if what, ok := earnedHosts[h]; ok {
-				return touchpointResult{touchpoint: earned, reason: "earned: " + what + " (" + host + ")"}
+				res := touchpointResult{touchpoint: earned, reason: "earned: " + what + " (" + host + ")"}
+				if what == "news" {
+					res.voice = "press"
+				}
+				return res
 			}
 			_, h, _ = strings.Cut(h, ".")
 			if !strings.Contains(h, ".") {
@@ -225,10 +238,17 @@ func (c *Classifier) earnedOrShared(m *mention.Mention, host string) touchpointR
 		if tp[0] == shared && m.ParentURL != "" {
 			reason = shared + ": reply or repost (" + src + ")"
 		}
-		return touchpointResult{touchpoint: tp[0], reason: reason}
+		res := touchpointResult{touchpoint: tp[0], reason: reason}
+		if pressSources[src] {
+			res.voice = "press"
+		}
+		return res
 	}
 	return touchpointResult{touchpoint: shared, reason: "shared: default for a post by someone other than the brand (source " + src + ")"}
 }
+
+// pressSources publish articles rather than customers' posts or reviews.
+var pressSources = map[string]bool{"rss": true, "atom": true, "feed": true, "news": true, "press": true, "blog": true, "podcast": true}
 
 func hostOf(raw string) string {
 	if raw == "" {
