@@ -115,21 +115,84 @@ func (bm *brandMatcher) find(lower string, hits []brandHit, bi int, infl *lexico
 }
 
 // finnishNameStems returns the stems a name takes before Finnish endings
-// when its own spelling changes: Veikkaus -> Veikkaukse-n, Gigantti ->
-// Gigant-in (consonant gradation), Koijarit -> Koijarite-ista (plural).
+// when its own spelling changes: consonant gradation (Gigantti -> Gigant-in,
+// Rantakoto -> Rantakodo-sta, Sinilintu -> Sinilinnu-lla, Vakkapankki ->
+// Vakkapank-in), -nen names (Ahtinen -> Ahtise-lta, Ahtis-ta), -s names
+// (Veikkaus -> Veikkaukse-n, Makutaivas -> Makutaivaa-lta), -e names with
+// the stem's strong grade (Kide -> Kitee-n) and plural stems (Koijarit ->
+// Koijarite-ista). A multi-word name inflects its last word only, which is
+// where these changes happen.
 func finnishNameStems(a string) []string {
 	var stems []string
 	n := len(a)
 	switch {
+	case strings.HasSuffix(a, "nen") && n > 5:
+		stems = append(stems, a[:n-3]+"se", a[:n-3]+"s")
+	case strings.HasSuffix(a, "as") || strings.HasSuffix(a, "es"):
+		stems = append(stems, a[:n-1]+a[n-2:n-1], a[:n-1]+"kse")
+	case strings.HasSuffix(a, "äs"):
+		stems = append(stems, a[:n-len("s")]+"ä", a[:n-1]+"kse")
 	case strings.HasSuffix(a, "us") || strings.HasSuffix(a, "ys") || strings.HasSuffix(a, "os") || strings.HasSuffix(a, "is"):
 		stems = append(stems, a[:n-1]+"kse")
-	case n >= 4 && isVowel(a[n-1]) && a[n-2] == a[n-3] && strings.IndexByte("tkp", a[n-2]) >= 0:
-		stems = append(stems, a[:n-2])
+	case n >= 4 && a[n-1] == 'e' && !isVowel(a[n-2]):
+		stems = append(stems, a+"e")
+		if strong := strongGrade(a[:n-1]); strong != "" {
+			stems = append(stems, strong+"ee")
+		}
+	case n >= 4 && isVowel(a[n-1]):
+		if weak := weakGrade(a[:n-1]); weak != "" {
+			stems = append(stems, weak+a[n-1:])
+		}
+		if a[n-2] == a[n-3] && strings.IndexByte("tkp", a[n-2]) >= 0 {
+			stems = append(stems, a[:n-2])
+		}
 	}
 	if strings.HasSuffix(a, "t") && n >= 2 && isVowel(a[n-2]) {
 		stems = append(stems, a+"e")
 	}
 	return stems
+}
+
+// weakGrade is a stem's weak grade (the consonants before its last vowel
+// lightened: kk -> k, nt -> nn, t -> d …), or "" when it has none.
+func weakGrade(stem string) string {
+	for _, g := range [...][2]string{{"kk", "k"}, {"pp", "p"}, {"tt", "t"}, {"nt", "nn"}, {"lt", "ll"}, {"rt", "rr"}, {"mp", "mm"}, {"nk", "ng"}} {
+		if strings.HasSuffix(stem, g[0]) {
+			return stem[:len(stem)-len(g[0])] + g[1]
+		}
+	}
+	n := len(stem)
+	if n >= 2 && (isVowel(stem[n-2]) || stem[n-2] == 'h') {
+		switch stem[n-1] {
+		case 't':
+			return stem[:n-1] + "d"
+		case 'p':
+			return stem[:n-1] + "v"
+		}
+	}
+	return ""
+}
+
+// strongGrade undoes the weak grade of a name in -e (Kide -> Kite-, Liike
+// -> Liikke-, Hake -> Hakke-) for the stem the endings follow.
+func strongGrade(stem string) string {
+	n := len(stem)
+	for _, g := range [...][2]string{{"nn", "nt"}, {"ll", "lt"}, {"rr", "rt"}, {"mm", "mp"}, {"ng", "nk"}} {
+		if strings.HasSuffix(stem, g[0]) {
+			return stem[:n-2] + g[1]
+		}
+	}
+	if n >= 2 && isVowel(stem[n-2]) {
+		switch stem[n-1] {
+		case 'd':
+			return stem[:n-1] + "t"
+		case 'v':
+			return stem[:n-1] + "p"
+		case 'k', 'p', 't':
+			return stem + stem[n-1:]
+		}
+	}
+	return ""
 }
 
 func isVowel(b byte) bool { return strings.IndexByte("aeiouy", b) >= 0 }
