@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,6 +18,8 @@ type brandMatcher struct {
 	excludes []string
 	domains  []string        // owned domains, lowercased
 	accounts map[string]bool // "source:handle", lowercased, handle with '@'
+	// slugs are the name as it stands in URLs (rantakoto, revontuli-elektroniikka).
+	slugs []string
 }
 
 type brandPattern struct {
@@ -59,7 +62,23 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 			for _, stem := range finnishNameStems(a) {
 				addPattern(brandPattern{text: stem, needsEnding: true})
 			}
+			// People often type a name without its Nordic letters (Bjorkhem, Tahtikauppa).
+			if folded := foldNordic(a); folded != a {
+				addPattern(brandPattern{text: folded, inflectable: true})
+				for _, stem := range finnishNameStems(folded) {
+					addPattern(brandPattern{text: stem, needsEnding: true})
+				}
+			}
 		}
+		bm.slugs = append(bm.slugs, strings.NewReplacer(" ", "-").Replace(foldNordic(strings.TrimLeft(a, "#@"))),
+			strings.NewReplacer(" ", "").Replace(foldNordic(strings.TrimLeft(a, "#@"))))
+	}
+	for j, st := range b.Stems {
+		st = strings.ToLower(strings.TrimSpace(st))
+		if utf8.RuneCountInString(st) < minInflectableRunes {
+			return nil, fmt.Errorf("brands[%d].stems[%d]: %q: a stem needs %d letters or more", i, j, b.Stems[j], minInflectableRunes)
+		}
+		addPattern(brandPattern{text: st, needsEnding: true})
 	}
 	for j, ex := range b.Exclude {
 		ex = strings.ToLower(strings.TrimSpace(ex))
@@ -234,6 +253,35 @@ func (bm *brandMatcher) excluded(s string, start, end int) bool {
 		}
 	}
 	return false
+}
+
+// foldNordic writes ä, ö and å as a, o and a.
+func foldNordic(s string) string {
+	return strings.NewReplacer("ä", "a", "ö", "o", "å", "a").Replace(s)
+}
+
+// namedInURL reports a mention URL that names the brand in its path: a
+// review page of its domain (trustpilot.com/review/rantakoto.fi), its page
+// or app (facebook.com/rantakoto/posts/…, apps.apple.com/fi/app/rantakoto).
+// Comments under a brand's post and reviews of its app are about it.
+func (bm *brandMatcher) namedInURL(raw string) (string, bool) {
+	u, err := url.Parse(strings.ToLower(strings.TrimSpace(raw)))
+	if err != nil || u.Path == "" {
+		return "", false
+	}
+	for _, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+		for _, d := range bm.domains {
+			if seg == d || seg == "www."+d {
+				return d, true
+			}
+		}
+		for _, slug := range bm.slugs {
+			if seg == slug || strings.HasPrefix(seg, slug+"-") {
+				return slug, true
+			}
+		}
+	}
+	return "", false
 }
 
 // ownsHost reports whether host is one of the brand's domains or below one.

@@ -163,6 +163,9 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 		if !ok && host != "" {
 			matched, ok = b.ownsHost(host)
 		}
+		if !ok && m.URL != "" {
+			matched, ok = b.namedInURL(m.URL)
+		}
 		if ok {
 			found = append(found, b)
 			cl.Brands = append(cl.Brands, b.name)

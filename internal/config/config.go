@@ -112,7 +112,10 @@ type Brand struct {
 	Name       string   `yaml:"name"`
 	Aliases    []string `yaml:"aliases"`
 	Exclude    []string `yaml:"exclude"`
-	Owned      Owned    `yaml:"owned"`
+	// Stems are extra Finnish stems the name takes before endings where
+	// the rules guess wrong ("revontule" for Revontuli: Revontulelta).
+	Stems []string `yaml:"stems"`
+	Owned Owned    `yaml:"owned"`
 	Competitor bool     `yaml:"competitor"`
 }
 
