@@ -109,13 +109,13 @@ type Pipeline struct {
 
 // Brand is a brand to watch, with how to recognise it and its own channels.
 type Brand struct {
-	Name       string   `yaml:"name"`
-	Aliases    []string `yaml:"aliases"`
-	Exclude    []string `yaml:"exclude"`
+	Name    string   `yaml:"name"`
+	Aliases []string `yaml:"aliases"`
+	Exclude []string `yaml:"exclude"`
 	// Stems are extra Finnish stems the name takes before endings where
 	// the rules guess wrong ("revontule" for Revontuli: Revontulelta).
-	Stems []string `yaml:"stems"`
-	Owned Owned    `yaml:"owned"`
+	Stems      []string `yaml:"stems"`
+	Owned      Owned    `yaml:"owned"`
 	Competitor bool     `yaml:"competitor"`
 }
 
