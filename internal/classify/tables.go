@@ -19,7 +19,7 @@ import (
 // rulesVersion changes whenever the scoring code changes meaning; the hash
 // of the embedded lists is appended, so editing a list also changes
 // classifier_version.
-const rulesVersion = "r4"
+const rulesVersion = "r5"
 
 // vaderScale puts VADER's mean valences (-4..4) on AFINN's -5..5 scale: the
 // mean |AFINN| / |VADER| ratio over the 2,650 words both lists hold is 1.23.
