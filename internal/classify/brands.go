@@ -260,16 +260,22 @@ func foldNordic(s string) string {
 	return strings.NewReplacer("ä", "a", "ö", "o", "å", "a").Replace(s)
 }
 
-// namedInURL reports a mention URL that names the brand in its path: a
-// review page of its domain (trustpilot.com/review/rantakoto.fi), its page
-// or app (facebook.com/rantakoto/posts/…, apps.apple.com/fi/app/rantakoto).
-// Comments under a brand's post and reviews of its app are about it.
-func (bm *brandMatcher) namedInURL(raw string) (string, bool) {
+// urlSegments are the lowercased path segments of a mention URL.
+func urlSegments(raw string) []string {
 	u, err := url.Parse(strings.ToLower(strings.TrimSpace(raw)))
-	if err != nil || u.Path == "" {
-		return "", false
+	if err != nil || strings.Trim(u.Path, "/") == "" {
+		return nil
 	}
-	for _, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+	return strings.Split(strings.Trim(u.Path, "/"), "/")
+}
+
+// namedInURL reports a mention URL (as urlSegments) that names the brand
+// in its path: a review page of its domain (trustpilot.com/review/
+// rantakoto.fi), its page or app (facebook.com/rantakoto/posts/…,
+// apps.apple.com/fi/app/rantakoto). Comments under a brand's post and
+// reviews of its app are about it.
+func (bm *brandMatcher) namedInURL(segments []string) (string, bool) {
+	for _, seg := range segments {
 		for _, d := range bm.domains {
 			if seg == d || seg == "www."+d {
 				return d, true

@@ -152,6 +152,8 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	if len(c.brands) > 0 {
 		titleHits, textHits = c.brandIx.scan(lowerTitle, titleBuf[:0]), c.brandIx.scan(lowerText, textBuf[:0])
 	}
+	var segments []string // of the mention URL's path, parsed when first needed
+	segmentsKnown := false
 	for bi, b := range c.brands {
 		matched, ok := b.find(lowerTitle, titleHits, bi, c.t.anyInfl)
 		if !ok && author != "" && b.accounts[author] {
@@ -164,7 +166,10 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 			matched, ok = b.ownsHost(host)
 		}
 		if !ok && m.URL != "" {
-			matched, ok = b.namedInURL(m.URL)
+			if !segmentsKnown {
+				segments, segmentsKnown = urlSegments(m.URL), true
+			}
+			matched, ok = b.namedInURL(segments)
 		}
 		if ok {
 			found = append(found, b)
