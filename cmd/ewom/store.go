@@ -7,7 +7,8 @@ import (
 	"github.com/ewom/ewom/internal/store"
 )
 
-// openStore opens the configured store for CLI commands.
-func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+// openStore opens the configured store for CLI commands (a variable so that
+// tests can hand commands the one embedded engine a process may hold).
+var openStore = func(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return store.Open(ctx, cfg.Store, cfg.DataDir)
 }
