@@ -42,14 +42,11 @@ func runLearn(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, cfg)
+	s, _, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	shipped, err := classify.New(nil)
 	if err != nil {
 		return err

@@ -30,14 +30,11 @@ func runReclassify(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := classify.New(cfg.Brands); err != nil {
 		return usagef("brands: %v", err)
 	}
-	s, err := openStore(ctx, cfg)
+	s, _, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	// The deployment model `ewom learn` activated, if any.
 	opts, err := learn.ClassifierOptions(ctx, s)
 	if err != nil {
