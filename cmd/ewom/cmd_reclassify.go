@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/learn"
 	"github.com/ewom/ewom/internal/pipeline"
 )
 
@@ -26,17 +27,22 @@ func runReclassify(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	cls, err := classify.New(cfg.Brands)
-	if err != nil {
+	if _, err := classify.New(cfg.Brands); err != nil {
 		return usagef("brands: %v", err)
 	}
-	s, err := openStore(ctx, cfg)
+	s, _, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
+	// The deployment model `ewom learn` activated, if any.
+	opts, err := learn.ClassifierOptions(ctx, s)
+	if err != nil {
 		return err
+	}
+	cls, err := classify.New(cfg.Brands, opts...)
+	if err != nil {
+		return fmt.Errorf("classifier: %w", err)
 	}
 	fmt.Fprintf(env.stderr, "reclassifying to classifier_version %s\n", cls.Version())
 	res, err := pipeline.Reclassify(ctx, s, cls, *batch, func(r pipeline.ReclassifyResult) {

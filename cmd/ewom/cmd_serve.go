@@ -66,15 +66,11 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, cfg)
+	s, applied, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	applied, err := s.Migrate(ctx)
-	if err != nil {
-		return err
-	}
 	info := s.Info()
 	fmt.Fprintf(env.stdout, "%s %s, database %s: %d migrations applied\n", info.Engine, info.Version, info.Database, len(applied))
 	for _, a := range applied {

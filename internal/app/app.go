@@ -29,6 +29,7 @@ import (
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/erasure"
+	"github.com/ewom/ewom/internal/learn"
 	"github.com/ewom/ewom/internal/pipeline"
 	"github.com/ewom/ewom/internal/privacy"
 	"github.com/ewom/ewom/internal/store"
@@ -49,6 +50,8 @@ type App struct {
 	httpSrv     *http.Server
 	listener    net.Listener
 	sharedStore bool
+	clsOpts     []classify.Option // the active deployment model (ewom learn)
+	clsVersion  string
 }
 
 // Option changes how Start builds the app.
@@ -96,6 +99,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		}
 		info := a.Store.Info()
 		log.Info("store ready", "engine", info.Engine, "version", info.Version, "database", info.Database, "migrations_applied", len(applied))
+		if a.clsOpts, err = learn.ClassifierOptions(ctx, a.Store); err != nil {
+			return nil, fmt.Errorf("classifier model: %w", err)
+		}
 	}
 	if err := a.ensureToken(); err != nil {
 		return nil, err
@@ -153,6 +159,10 @@ func generatedToken(dataDir string) (string, string, error) {
 	return tok, path, nil
 }
 
+// ClassifierVersion is the classifier_version the process labels with
+// ("" without the classify and api roles).
+func (a *App) ClassifierVersion() string { return a.clsVersion }
+
 // Addr is the HTTP listener's address, once started with the api role.
 func (a *App) Addr() string {
 	if a.listener == nil {
@@ -168,8 +178,16 @@ func (a *App) build() error {
 	var cls *classify.Classifier
 	if cfg.HasRole("classify") || cfg.HasRole("api") { // the UI explains labels too
 		var err error
-		if cls, err = classify.New(cfg.Brands); err != nil {
+		if cls, err = classify.New(cfg.Brands, a.clsOpts...); err != nil {
 			return fmt.Errorf("classifier: %w", err)
+		}
+		a.clsVersion = cls.Version()
+		info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "ewom_classifier_version_info",
+			Help: "The classifier_version this process labels with (1); a +d suffix names a deployment model from ewom learn."},
+			[]string{"classifier_version"})
+		info.WithLabelValues(cls.Version()).Set(1)
+		if err := a.Registry.Register(info); err != nil {
+			return fmt.Errorf("classifier metrics: %w", err)
 		}
 	}
 	if cfg.HasRole("classify") {

@@ -25,6 +25,9 @@ type learnedModel struct {
 	words   *strtab.Map[learnedWeight] // looked up for every word of a text
 	bias    float64
 	lexicon float64 // weight of the squashed lexicon score
+	// settings replace the language's modelSettings when set (a
+	// deployment model's tuned gates, see deployment.go).
+	settings *modelSettings
 }
 
 // learnedWeight is a word's weight outside and inside a negation's scope,

@@ -115,7 +115,7 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (sco
 	}
 	// Word weights are learned per word over √words, so long posts do not
 	// pile up the mild weights of common words.
-	set := st.settings
+	set := model.settingsOr(st.settings)
 	scale := set.scale
 	subjective := st.informational == 0 && (st.subjective > 0 || st.hits > 0 || st.exclaims > 0)
 	if subjective {

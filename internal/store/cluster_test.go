@@ -85,6 +85,9 @@ func TestClusterMigrationDDL(t *testing.T) {
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv"+on+" TO `ewom`.mentions_5m_local AS SELECT … toInt64(1) AS mentions, … FROM `ewom`.mentions_local",
 		// Migration 5: inserted batches become compact parts, on every shard.
 		"ALTER TABLE `ewom`.mentions_local"+on+" MODIFY SETTING min_bytes_for_wide_part = 134217728",
+		// Classifier models are small: every server holds all of them.
+		"CREATE TABLE IF NOT EXISTS `ewom`.classifier_models"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
+			"'/clickhouse/tables/ewom/classifier_models', '{shard}-{replica}', version) ORDER BY model_version",
 	)
 	var got []string
 	for _, s := range r.stmts {

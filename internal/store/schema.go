@@ -120,7 +120,7 @@ type migration struct {
 // Version ranges per area, so each area's file adds its own migrations
 // without renumbering others: 1-99 mentions and rollups (this file),
 // 100-199 alerting, 200-299 dashboards and labels, 300-399 operations
-// (retention, privacy).
+// (retention, privacy), 400-499 classifier models.
 var migrations = []migration{
 	{1, "mentions table", func(s *common) []string {
 		cols := make([]string, len(mentionColumns))

@@ -284,6 +284,9 @@ func TestCorrections(t *testing.T) {
 			if d.Mention.Sentiment != "positive" {
 				t.Fatalf("m1 is %s", d.Mention.Sentiment)
 			}
+			if l := d.Learning; l == nil || l.ActiveModel != "shipped" || l.Corrections != 0 || l.NewCorrections != 0 || l.MinExamples < 1 {
+				t.Fatalf("learning status before any correction: %+v", l)
+			}
 			body := `{"sentiment":"negative","journey_stage":"service","note":"sarcasm"}`
 			if code, _ := viewer.post("/api/v1/mentions/m1/labels", body, true); code != http.StatusForbidden {
 				t.Fatalf("viewer corrected a label: %d", code)
@@ -293,6 +296,10 @@ func TestCorrections(t *testing.T) {
 			}
 			if code, b := admin.post("/api/v1/mentions/m1/labels", body, true); code != http.StatusOK {
 				t.Fatalf("correct: %d %s", code, b)
+			}
+			admin.getJSON("/api/v1/mentions/m1", &d)
+			if l := d.Learning; l == nil || l.Corrections != 1 || l.NewCorrections != 1 {
+				t.Fatalf("learning status after a correction: %+v", l)
 			}
 			var after Summary
 			admin.getJSON("/api/v1/summary?"+week, &after)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/learn"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
 )
@@ -285,6 +286,9 @@ type MentionDetail struct {
 	Explanation              []mention.Evidence `json:"explanation"`
 	CurrentClassifierVersion string             `json:"current_classifier_version"`
 	Recomputed               *Labels            `json:"recomputed,omitempty"`
+	// Learning says how many corrections the next `ewom learn` would
+	// use; omitted when the store could not tell.
+	Learning *learn.Status `json:"learning,omitempty"`
 }
 
 // findRows reads every brand row of one mention (newest version each).
@@ -342,6 +346,11 @@ func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
 		m.Sentiment, m.Touchpoint, m.JourneyStage = c.Sentiment, c.Touchpoint, c.JourneyStage
 	}
 	out := MentionDetail{Mention: m, Explanation: []mention.Evidence{}}
+	if st, err := learn.CorrectionStatus(r.Context(), s.store); err == nil {
+		out.Learning = &st
+	} else {
+		s.log.Warn("web: correction status", "err", err)
+	}
 	if s.classifier != nil {
 		out.CurrentClassifierVersion = s.classifier.Version()
 		if parsed, err := mention.Parse([]byte(row.Raw)); err == nil {

@@ -383,16 +383,25 @@ async function showDetail(m, meta) {
     el('h3', { text: 'Journey stage: ' + x.journey_stage }), evList('journey_stage'),
     x.corrected ? el('p', { class: 'small' }, 'Corrected by a person; the classifier said ',
       el('b', { text: `${x.original.sentiment}, ${x.original.touchpoint}, ${x.original.journey_stage}` }), '.') : null,
-    role() === 'admin' ? correctionForm(x, meta) : null,
+    role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
   ].filter(Boolean));
 }
 
-function correctionForm(x, meta) {
+// learningNote says how many corrections the next `ewom learn` would use.
+function learningNote(l) {
+  if (!l) return '';
+  const model = l.active_model === 'shipped' ? 'the shipped classifier' : 'the model learned ' + dateFmt.format(new Date(l.active_since));
+  return `The next \`ewom learn\` will use ${fmt.format(l.new_corrections)} correction${l.new_corrections === 1 ? '' : 's'}` +
+    ` made since ${model} (${fmt.format(l.corrections)} in all; it needs at least ${fmt.format(l.min_examples)} examples).`;
+}
+
+function correctionForm(x, meta, learning) {
   const select = (name, label, values, cur) => el('label', {}, label,
     el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === cur, text: v }))));
   const msg = el('p', { class: 'small', role: 'status' });
+  const note = el('p', { class: 'small muted learning', text: learningNote(learning) });
   const form = el('form', { class: 'correct', 'aria-label': 'Correct labels' },
-    el('h3', { text: 'Correct the labels' }),
+    el('h3', { text: 'Correct the labels' }), note,
     select('sentiment', 'Sentiment', meta.sentiments, x.sentiment),
     select('touchpoint', 'Touchpoint', meta.touchpoints, x.touchpoint),
     select('journey_stage', 'Journey stage', meta.journey_stages, x.journey_stage),
@@ -405,6 +414,8 @@ function correctionForm(x, meta) {
     try {
       await api('/api/v1/mentions/' + encodeURIComponent(x.id) + '/labels', { method: 'POST', body: JSON.stringify(body) });
       msg.textContent = 'Saved. Dashboards now count this mention with the corrected labels.';
+      api('/api/v1/mentions/' + encodeURIComponent(x.id) + '?brand=' + encodeURIComponent(x.brand || ''), { quiet: true })
+        .then((d) => { note.textContent = learningNote(d.learning); }).catch(() => {});
     } catch (e) {
       msg.textContent = 'Not saved: ' + e.message;
     }

@@ -1,0 +1,76 @@
+package classify
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ewom/ewom/internal/mention"
+)
+
+func TestDeploymentModelOverridesShippedRows(t *testing.T) {
+	shipped, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mention.Mention{Source: "test", Text: "The headset is janky.", Lang: "en"}
+	if got := shipped.Classify(&m).Sentiment; got == mention.Negative {
+		t.Skipf("the shipped model already reads the text as negative")
+	}
+	bias, lexicon, words := shipped.LearnedWeights("en")
+	if len(words) < 1000 {
+		t.Fatalf("shipped English model has %d weights", len(words))
+	}
+	model := "# test\n@lang\ten\n@bias\t" + ftoa(bias) + "\n@lexicon\t" + ftoa(lexicon) + "\n@neutral\t0.3\njanky\t-9\n"
+	c, err := New(nil, WithDeploymentModel(model))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Classify(&m).Sentiment; got != mention.Negative {
+		t.Errorf("with the deployment model: %s, want negative", got)
+	}
+	if v := c.Version(); v != shipped.Version()+DeploymentVersion(model) || !strings.Contains(v, "+d") {
+		t.Errorf("version %q", v)
+	}
+	if n, _ := c.Gates("en"); n != 0.3 {
+		t.Errorf("neutral band %v, want 0.3", n)
+	}
+	if n, a := c.Gates("fi"); n != learnedSettings["fi"].neutral || a != learnedSettings["fi"].aloneMin {
+		t.Errorf("Finnish gates changed: %v %v", n, a)
+	}
+	_, _, after := c.LearnedWeights("en")
+	if after["janky"] != -9 || len(after) != len(words)+1 {
+		t.Errorf("weights: janky %v, %d words (shipped %d)", after["janky"], len(after), len(words))
+	}
+	// The shipped classifier is untouched, and an empty model changes nothing.
+	if got := shipped.Classify(&m).Sentiment; got == mention.Negative {
+		t.Errorf("the shipped classifier changed")
+	}
+	same, err := New(nil, WithDeploymentModel(""))
+	if err != nil || same.Version() != shipped.Version() {
+		t.Errorf("empty model: %v %v", same.Version(), err)
+	}
+	for _, bad := range []string{"word\t1\n", "@lang\tde\nx\t1\n", "@lang\ten\n@neutral\t-1\n", "@lang\ten\n@lang\ten\n"} {
+		if _, err := New(nil, WithDeploymentModel(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestTrainingExampleMatchesSentimentFeatures(t *testing.T) {
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mention.Mention{Source: "test", Text: "Toimitus oli myöhässä eikä kukaan vastannut.", Lang: "fi"}
+	code, feats, lex, scale := c.TrainingExample(&m)
+	want, wantLex := c.SentimentFeatures(nil, m.Text, "fi")
+	if code != "fi" || strings.Join(feats, " ") != strings.Join(want, " ") || lex != wantLex || scale != 1 {
+		t.Errorf("got %s %q %v %v; want fi %q %v 1", code, feats, lex, scale, want, wantLex)
+	}
+	if code, _, _, _ := c.TrainingExample(&mention.Mention{Text: "Leveransen var sen och ingen svarade.", Lang: "sv"}); code != "" {
+		t.Errorf("Swedish has no learned model, got %q", code)
+	}
+}
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
