@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -33,8 +34,10 @@ type Server struct {
 	Store        store.Store // nil when this process has no store (ingest-only)
 	Token        string
 	MaxBodyBytes int64
-	Gatherer     prometheus.Gatherer
-	Registerer   prometheus.Registerer
+	// MaxURLBytes bounds a request's path and query (http.max_url_bytes).
+	MaxURLBytes int
+	Gatherer    prometheus.Gatherer
+	Registerer  prometheus.Registerer
 	// Ready lists what /readyz checks, by name.
 	Ready map[string]Checker
 	Log   *slog.Logger
@@ -55,6 +58,7 @@ type metrics struct {
 	rejected *prometheus.CounterVec
 	failed   prometheus.Counter
 	requests *prometheus.CounterVec
+	refused  *prometheus.CounterVec
 }
 
 // Routes is a set of routes another package mounts on the API's mux.
@@ -77,8 +81,11 @@ func (s *Server) Handler() http.Handler {
 			Help: "Valid mentions the bus did not persist (the client was told to retry)."}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_http_requests_total",
 			Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_http_refused_requests_total",
+			Help: "HTTP requests refused before routing: URL too long, or a query that does not parse."}, []string{"reason"}),
 	}
-	s.Registerer.MustRegister(s.metrics.received, s.metrics.accepted, s.metrics.rejected, s.metrics.failed, s.metrics.requests)
+	s.Registerer.MustRegister(s.metrics.received, s.metrics.accepted, s.metrics.rejected, s.metrics.failed, s.metrics.requests,
+		s.metrics.refused)
 
 	mux := http.NewServeMux()
 	handle := func(pattern, route string, h http.HandlerFunc) {
@@ -88,7 +95,7 @@ func (s *Server) Handler() http.Handler {
 	handle("GET /readyz", "readyz", s.handleReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
 	if !s.API {
-		return securityHeaders(mux)
+		return securityHeaders(s.checkURL(mux))
 	}
 	handle("POST /api/v1/mentions", "ingest", s.auth(s.handleIngest))
 	handle("GET /api/v1/mentions/count", "count", s.auth(s.handleCount))
@@ -96,7 +103,28 @@ func (s *Server) Handler() http.Handler {
 	for _, r := range s.Routes {
 		r.Register(mux, s.auth)
 	}
-	return securityHeaders(mux)
+	return securityHeaders(s.checkURL(mux))
+}
+
+// checkURL refuses, before any handler parses it, a URL longer than
+// MaxURLBytes (414) and a query the URL parser rejects (400): more than
+// 10,000 parameters, a bad escape. Handlers read r.URL.Query(), which drops
+// such a query silently, filters and all.
+func (s *Server) checkURL(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n := len(r.URL.Path) + len(r.URL.RawQuery); s.MaxURLBytes > 0 && n > s.MaxURLBytes {
+			s.metrics.refused.WithLabelValues("url_too_long").Inc()
+			WriteJSON(w, http.StatusRequestURITooLong, map[string]string{
+				"error": fmt.Sprintf("the URL is %d bytes, over the limit of %d (http.max_url_bytes)", n, s.MaxURLBytes)})
+			return
+		}
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			s.metrics.refused.WithLabelValues("bad_query").Inc()
+			WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "query: " + err.Error()})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) count(route string, h http.Handler) http.Handler {
