@@ -272,9 +272,9 @@ func publishRange(ctx context.Context, b *bus.Bus, g generator, from, to, chunk 
 		for j := i; j < min(i+chunk, to); j++ {
 			ms = append(ms, g.at(j))
 		}
-		for _, err := range b.PublishAll(ctx, ms) {
-			if err != nil {
-				return err
+		for _, p := range b.PublishAll(ctx, ms) {
+			if p.Err != nil {
+				return p.Err
 			}
 		}
 	}

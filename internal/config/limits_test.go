@@ -7,8 +7,9 @@ import (
 
 // Request limits out of range are configuration errors naming their keys.
 func TestRequestLimitsAreValidated(t *testing.T) {
-	_, err := Load(write(t, "http: {max_url_bytes: 100}\nweb: {max_filter_values: 0}\n"))
-	for _, want := range []string{"http.max_url_bytes: 100 is outside 1024..1048576", "web.max_filter_values: 0 is outside 1..10000"} {
+	_, err := Load(write(t, "http: {max_url_bytes: 100, max_ingest_items: 0}\nweb: {max_filter_values: 0}\n"))
+	for _, want := range []string{"http.max_url_bytes: 100 is outside 1024..1048576", "http.max_ingest_items: 0 is outside 1..1000000",
+		"web.max_filter_values: 0 is outside 1..10000"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in: %v", want, err)
 		}
