@@ -80,10 +80,15 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	for _, r := range res.Rejected {
 		fmt.Fprintf(env.stderr, "%s:%d: rejected: %s\n", r.File, r.Line, r.Error)
 	}
-	fmt.Fprintf(env.stderr, "import done: %d read, %d accepted, %d rejected, %d failed in %s\n",
-		read, res.Accepted, len(res.Rejected), res.Failed, time.Since(start).Round(time.Millisecond))
-	if len(res.Rejected) > 0 || res.Failed > 0 {
-		return fmt.Errorf("%d lines rejected, %d failed (see above)", len(res.Rejected), res.Failed)
+	if res.Unlisted > 0 {
+		fmt.Fprintf(env.stderr, "%d more lines rejected, not named by the server (it names 1000 a request): use --chunk 1000 or less\n",
+			res.Unlisted)
+	}
+	rejected := len(res.Rejected) + res.Unlisted
+	fmt.Fprintf(env.stderr, "import done: %d read, %d accepted, %d rejected, %d failed, %d duplicates (ids already received: not stored again) in %s\n",
+		read, res.Accepted, rejected, res.Failed, res.Duplicates, time.Since(start).Round(time.Millisecond))
+	if rejected > 0 || res.Failed > 0 {
+		return fmt.Errorf("%d lines rejected, %d failed (see above)", rejected, res.Failed)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -10,12 +11,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -33,8 +36,13 @@ type Server struct {
 	Store        store.Store // nil when this process has no store (ingest-only)
 	Token        string
 	MaxBodyBytes int64
-	Gatherer     prometheus.Gatherer
-	Registerer   prometheus.Registerer
+	// MaxURLBytes bounds a request's path and query (http.max_url_bytes).
+	MaxURLBytes int
+	// MaxItems bounds the mentions in one ingest request
+	// (http.max_ingest_items).
+	MaxItems   int
+	Gatherer   prometheus.Gatherer
+	Registerer prometheus.Registerer
 	// Ready lists what /readyz checks, by name.
 	Ready map[string]Checker
 	Log   *slog.Logger
@@ -50,11 +58,13 @@ type Server struct {
 }
 
 type metrics struct {
-	received prometheus.Counter
-	accepted prometheus.Counter
-	rejected *prometheus.CounterVec
-	failed   prometheus.Counter
-	requests *prometheus.CounterVec
+	received   prometheus.Counter
+	accepted   prometheus.Counter
+	duplicates prometheus.Counter
+	rejected   *prometheus.CounterVec
+	failed     prometheus.Counter
+	requests   *prometheus.CounterVec
+	refused    *prometheus.CounterVec
 }
 
 // Routes is a set of routes another package mounts on the API's mux.
@@ -64,21 +74,30 @@ type Routes interface {
 	Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc)
 }
 
-// Handler builds the HTTP routes.
+// Handler builds the HTTP routes. Limits left zero take their configuration
+// defaults.
 func (s *Server) Handler() http.Handler {
+	def := config.Default().HTTP
+	s.MaxURLBytes = cmp.Or(s.MaxURLBytes, def.MaxURLBytes)
+	s.MaxItems = cmp.Or(s.MaxItems, def.MaxIngestItems)
 	s.metrics = &metrics{
 		received: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_ingest_received_mentions_total",
 			Help: "Mentions received by the ingest API, valid or not."}),
 		accepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_ingest_accepted_mentions_total",
-			Help: "Mentions the ingest API persisted on the bus."}),
+			Help: "Mentions the ingest API persisted on the bus for the first time."}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_ingest_duplicate_mentions_total",
+			Help: "Valid mentions the ingest API received again under a known id (not stored again)."}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_ingest_rejected_mentions_total",
 			Help: "Mentions or requests the ingest API rejected, by reason."}, []string{"reason"}),
 		failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_ingest_failed_mentions_total",
 			Help: "Valid mentions the bus did not persist (the client was told to retry)."}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_http_requests_total",
 			Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_http_refused_requests_total",
+			Help: "HTTP requests refused before routing: URL too long, or a query that does not parse."}, []string{"reason"}),
 	}
-	s.Registerer.MustRegister(s.metrics.received, s.metrics.accepted, s.metrics.rejected, s.metrics.failed, s.metrics.requests)
+	s.Registerer.MustRegister(s.metrics.received, s.metrics.accepted, s.metrics.duplicates, s.metrics.rejected, s.metrics.failed,
+		s.metrics.requests, s.metrics.refused)
 
 	mux := http.NewServeMux()
 	handle := func(pattern, route string, h http.HandlerFunc) {
@@ -88,7 +107,7 @@ func (s *Server) Handler() http.Handler {
 	handle("GET /readyz", "readyz", s.handleReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
 	if !s.API {
-		return securityHeaders(mux)
+		return securityHeaders(s.checkURL(mux))
 	}
 	handle("POST /api/v1/mentions", "ingest", s.auth(s.handleIngest))
 	handle("GET /api/v1/mentions/count", "count", s.auth(s.handleCount))
@@ -96,7 +115,28 @@ func (s *Server) Handler() http.Handler {
 	for _, r := range s.Routes {
 		r.Register(mux, s.auth)
 	}
-	return securityHeaders(mux)
+	return securityHeaders(s.checkURL(mux))
+}
+
+// checkURL refuses, before any handler parses it, a URL longer than
+// MaxURLBytes (414) and a query the URL parser rejects (400): more than
+// 10,000 parameters, a bad escape. Handlers read r.URL.Query(), which drops
+// such a query silently, filters and all.
+func (s *Server) checkURL(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n := len(r.URL.Path) + len(r.URL.RawQuery); n > s.MaxURLBytes {
+			s.metrics.refused.WithLabelValues("url_too_long").Inc()
+			WriteJSON(w, http.StatusRequestURITooLong, map[string]string{
+				"error": fmt.Sprintf("the URL is %d bytes, over the limit of %d (http.max_url_bytes)", n, s.MaxURLBytes)})
+			return
+		}
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			s.metrics.refused.WithLabelValues("bad_query").Inc()
+			WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "query: " + err.Error()})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) count(route string, h http.Handler) http.Handler {

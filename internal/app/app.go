@@ -211,7 +211,8 @@ func (a *App) build() error {
 		a.collectors = r
 	}
 	srv := &api.Server{API: cfg.HasRole("api"), Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token,
-		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Gatherer: a.Registry, Registerer: a.Registry,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxURLBytes: cfg.HTTP.MaxURLBytes,
+		MaxItems: cfg.HTTP.MaxIngestItems, Gatherer: a.Registry, Registerer: a.Registry,
 		Log: a.Log.With("component", "api"), Ready: map[string]api.Checker{"bus": a.Bus}}
 	if a.Store != nil {
 		srv.Ready["store"] = pinger{a.Store}

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/ewom/ewom/internal/bus"
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/memstat"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/pipeline"
 	"github.com/ewom/ewom/internal/store"
@@ -127,7 +127,7 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 			return r, err
 		}
 		r.Rounds = append(r.Rounds, x)
-		r.PeakRSSBytes = max(r.PeakRSSBytes, peakRSS())
+		r.PeakRSSBytes = max(r.PeakRSSBytes, memstat.Peak())
 	}
 	m := r.Medians()
 	if o.PipelineOnly {
@@ -142,7 +142,7 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 		say("pipeline as a fraction of the smaller limit of its round: median %.2f (rounds: %s)", r.Fraction(), fractions(r.Rounds))
 	}
 	// The latency run's peak counts too.
-	restartPeakRSS()
+	memstat.RestartPeak()
 	lat, err := pipelineLatency(ctx, o)
 	if err != nil {
 		return r, fmt.Errorf("latency: %w", err)
@@ -155,7 +155,7 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 	}
 	say("latency at %d mentions/s, ingest to queryable: p50 %s  p99 %s  (%d samples)", o.LatencyRate,
 		r.LatencyP50.Round(time.Millisecond), r.LatencyP99.Round(time.Millisecond), r.LatencySamples)
-	r.PeakRSSBytes = max(r.PeakRSSBytes, peakRSS())
+	r.PeakRSSBytes = max(r.PeakRSSBytes, memstat.Peak())
 	say("peak RSS during the pipeline and latency runs: %.0f MiB (whole process: bus, classifier, embedded ClickHouse)", float64(r.PeakRSSBytes)/(1<<20))
 	return r, nil
 }
@@ -175,7 +175,7 @@ func runRound(ctx context.Context, o PipelineOptions, say func(string, ...any)) 
 		}
 		say("limit 2, store inserts alone:               %8.0f rows/s      (%.0f µs CPU per row)", x.InsertRate, micros(x.InsertCPU))
 	}
-	restartPeakRSS()
+	memstat.RestartPeak()
 	if x.PipelineRate, x.PipelineCPU, err = pipelineThroughput(ctx, o); err != nil {
 		return x, fmt.Errorf("pipeline: %w", err)
 	}
@@ -272,9 +272,9 @@ func publishRange(ctx context.Context, b *bus.Bus, g generator, from, to, chunk 
 		for j := i; j < min(i+chunk, to); j++ {
 			ms = append(ms, g.at(j))
 		}
-		for _, err := range b.PublishAll(ctx, ms) {
-			if err != nil {
-				return err
+		for _, p := range b.PublishAll(ctx, ms) {
+			if p.Err != nil {
+				return p.Err
 			}
 		}
 	}
@@ -501,27 +501,3 @@ func processCPU() time.Duration {
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
-
-// restartPeakRSS returns freed memory to the OS (a baseline's prebuilt data
-// is not the pipeline's) and restarts the kernel's high-water mark of the
-// resident set (writing 5 to clear_refs), so peakRSS covers only what
-// follows.
-func restartPeakRSS() {
-	debug.FreeOSMemory()
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// peakRSS reads the process's high-water resident set size.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}

@@ -250,20 +250,30 @@ func (b *Bus) countAck(ack *jetstream.PubAck) {
 	}
 }
 
+// Published is what became of one mention given to PublishAll.
+type Published struct {
+	// Err is nil when JetStream persisted the mention (or already held it).
+	Err error
+	// Duplicate is true when JetStream already held a mention with the same
+	// id within its duplicate window: this copy was acknowledged but not
+	// stored, whatever its content.
+	Duplicate bool
+}
+
 // PublishAll publishes mentions concurrently and waits for every ack. The
-// returned slice has one entry per mention: nil when JetStream persisted it.
-func (b *Bus) PublishAll(ctx context.Context, ms []*mention.Mention) []error {
-	errs := make([]error, len(ms))
+// returned slice has one entry per mention.
+func (b *Bus) PublishAll(ctx context.Context, ms []*mention.Mention) []Published {
+	out := make([]Published, len(ms))
 	futures := make([]jetstream.PubAckFuture, len(ms))
 	for i, m := range ms {
 		data, err := m.MarshalJSON()
 		if err != nil {
-			errs[i] = fmt.Errorf("encode mention: %w", err)
+			out[i].Err = fmt.Errorf("encode mention: %w", err)
 			continue
 		}
 		msg := &nats.Msg{Subject: Subject(m.Source), Data: data, Header: nats.Header{}}
 		if futures[i], err = b.js.PublishMsgAsync(msg, jetstream.WithMsgID(m.Key())); err != nil {
-			errs[i] = fmt.Errorf("publish to %s: %w", msg.Subject, err)
+			out[i].Err = fmt.Errorf("publish to %s: %w", msg.Subject, err)
 		}
 	}
 	for i, f := range futures {
@@ -273,18 +283,19 @@ func (b *Bus) PublishAll(ctx context.Context, ms []*mention.Mention) []error {
 		select {
 		case ack := <-f.Ok():
 			b.countAck(ack)
+			out[i].Duplicate = ack.Duplicate
 		case err := <-f.Err():
-			errs[i] = fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
+			out[i].Err = fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
 		case <-ctx.Done():
-			errs[i] = fmt.Errorf("publish to %s: %w", f.Msg().Subject, ctx.Err())
+			out[i].Err = fmt.Errorf("publish to %s: %w", f.Msg().Subject, ctx.Err())
 		}
 	}
-	for _, err := range errs {
-		if err != nil {
+	for _, p := range out {
+		if p.Err != nil {
 			b.metrics.publishFailed.Inc()
 		}
 	}
-	return errs
+	return out
 }
 
 // DeadLetter stores a message that can never be processed on the dead-letter

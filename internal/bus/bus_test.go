@@ -20,9 +20,9 @@ func TestPublishDeduplicatesByMentionID(t *testing.T) {
 	b := bustest.RunJetStream(t)
 	ctx := context.Background()
 	ms := []*mention.Mention{sample(1), sample(2), sample(1)}
-	for i, err := range b.PublishAll(ctx, ms) {
-		if err != nil {
-			t.Fatalf("publish %d: %v", i, err)
+	for i, p := range b.PublishAll(ctx, ms) {
+		if p.Err != nil || p.Duplicate != (i == 2) {
+			t.Fatalf("publish %d: %v, duplicate %v", i, p.Err, p.Duplicate)
 		}
 	}
 	if err := b.Publish(ctx, sample(2)); err != nil {

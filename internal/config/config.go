@@ -39,6 +39,12 @@ type HTTP struct {
 	Listen       string `yaml:"listen"`
 	TokenFile    string `yaml:"token_file"`
 	MaxBodyBytes int64  `yaml:"max_body_bytes"`
+	// MaxURLBytes bounds a request's path and query; longer ones get 414
+	// before anything parses them.
+	MaxURLBytes int `yaml:"max_url_bytes"`
+	// MaxIngestItems bounds the mentions in one ingest request; a request
+	// with more gets 413.
+	MaxIngestItems int `yaml:"max_ingest_items"`
 	// Webhooks are ingest endpoints (POST /api/v1/webhooks/<name>) that
 	// authenticate by an HMAC signature instead of the bearer token.
 	Webhooks []Webhook `yaml:"webhooks"`
@@ -188,7 +194,7 @@ func Default() Config {
 		DataDir:  "./data",
 		LogLevel: "info",
 		Roles:    []string{"collect", "classify", "api", "alert"},
-		HTTP:     HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20},
+		HTTP:     HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20, MaxURLBytes: 16 << 10, MaxIngestItems: 10000},
 		NATS: NATS{Stream: "EWOM_MENTIONS", Replicas: 1, DuplicateWindow: 20 * time.Minute,
 			MaxAge: 7 * 24 * time.Hour},
 		Store: Store{BatchRows: 20000, BatchBytes: 32 << 20, FlushInterval: 500 * time.Millisecond},
@@ -301,6 +307,13 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024")
+	}
+	if c.HTTP.MaxURLBytes < 1024 || c.HTTP.MaxURLBytes > 1<<20 {
+		// Above 1 MiB the request line no longer fits Go's header limit.
+		bad("http.max_url_bytes", "%d is outside 1024..1048576", c.HTTP.MaxURLBytes)
+	}
+	if c.HTTP.MaxIngestItems < 1 || c.HTTP.MaxIngestItems > 1_000_000 {
+		bad("http.max_ingest_items", "%d is outside 1..1000000", c.HTTP.MaxIngestItems)
 	}
 	hooks := map[string]bool{}
 	for i, h := range c.HTTP.Webhooks {

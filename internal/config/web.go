@@ -19,6 +19,9 @@ type Web struct {
 	SecureCookies string `yaml:"secure_cookies"`
 	// TimelineAuthors caps the authors listed on the journey page.
 	TimelineAuthors int `yaml:"timeline_authors"`
+	// MaxFilterValues caps the values one filter (brand, source, lang,
+	// touchpoint, sentiment, journey_stage) takes in a request.
+	MaxFilterValues int `yaml:"max_filter_values"`
 }
 
 // WebUser is one UI account. The password is a secret: it comes from the
@@ -35,7 +38,7 @@ type WebUser struct {
 var WebRoles = []string{"viewer", "admin"}
 
 func defaultWeb() Web {
-	return Web{SessionTTL: 12 * time.Hour, SecureCookies: "auto", TimelineAuthors: 50}
+	return Web{SessionTTL: 12 * time.Hour, SecureCookies: "auto", TimelineAuthors: 50, MaxFilterValues: 200}
 }
 
 // Password reads the user's secret from its environment variable or file.
@@ -68,6 +71,9 @@ func (w *Web) validate(bad badFunc) {
 	}
 	if w.TimelineAuthors < 1 || w.TimelineAuthors > 1000 {
 		bad("web.timeline_authors", "must be 1..1000")
+	}
+	if w.MaxFilterValues < 1 || w.MaxFilterValues > 10000 {
+		bad("web.max_filter_values", "%d is outside 1..10000", w.MaxFilterValues)
 	}
 	seen := map[string]int{}
 	for i, u := range w.Users {

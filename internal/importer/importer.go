@@ -150,7 +150,13 @@ func csvRecord(line int, header, fields []string) Record {
 // Result summarises an import.
 type Result struct {
 	Accepted, Failed int
-	Rejected         []Rejected
+	// Duplicates are mentions whose id the service had already received:
+	// not stored again.
+	Duplicates int
+	Rejected   []Rejected
+	// Unlisted counts rejections the service counted but did not name (it
+	// names the first 1,000 of a request).
+	Unlisted int
 }
 
 // Rejected is a line the service (or the reader) refused, with why.
@@ -170,13 +176,15 @@ type Client struct {
 }
 
 type ingestResponse struct {
-	Accepted int `json:"accepted"`
-	Rejected []struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+	Rejected   []struct {
 		Index int    `json:"index"`
 		Error string `json:"error"`
 	} `json:"rejected"`
-	Failed int    `json:"failed"`
-	Error  string `json:"error"`
+	RejectedTotal int    `json:"rejected_total"`
+	Failed        int    `json:"failed"`
+	Error         string `json:"error"`
 }
 
 // SendChunk posts records as NDJSON and maps rejections back to their lines.
@@ -214,6 +222,8 @@ func (c *Client) SendChunk(ctx context.Context, file string, recs []Record, res 
 			return fmt.Errorf("server answered %d: %s", code, resp.Error)
 		}
 		res.Accepted += resp.Accepted
+		res.Duplicates += resp.Duplicates
+		res.Unlisted += max(0, resp.RejectedTotal-len(resp.Rejected))
 		for _, rj := range resp.Rejected {
 			line := 0
 			if rj.Index >= 0 && rj.Index < len(recs) {

@@ -33,8 +33,8 @@ func TestMain(m *testing.M) {
 const testToken = "test-token-0123456789"
 
 // newTestServer serves the dashboards through the real API server, with an
-// admin (the API token) and a viewer account.
-func newTestServer(t testing.TB, s store.Store) *httptest.Server {
+// admin (the API token) and a viewer account; opts change the configuration.
+func newTestServer(t testing.TB, s store.Store, opts ...func(*config.Config)) *httptest.Server {
 	t.Helper()
 	t.Setenv("EWOM_TEST_VIEWER_PASSWORD", "viewer-pass")
 	t.Setenv("EWOM_TEST_ADMIN_PASSWORD", "admin-pass")
@@ -43,6 +43,9 @@ func newTestServer(t testing.TB, s store.Store) *httptest.Server {
 	cfg.Brands = brands
 	cfg.Web.Users = []config.WebUser{{Name: "viewer", Role: "viewer", PasswordEnv: "EWOM_TEST_VIEWER_PASSWORD"},
 		{Name: "admin", Role: "admin", PasswordEnv: "EWOM_TEST_ADMIN_PASSWORD"}}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +59,8 @@ func newTestServer(t testing.TB, s store.Store) *httptest.Server {
 		t.Fatal(err)
 	}
 	w.now = func() time.Time { return weekEnd }
-	srv := &api.Server{API: true, Store: s, Token: testToken, MaxBodyBytes: 1 << 20, Gatherer: reg, Registerer: reg,
-		Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, w.WithSessions(fakeAlerts{})}, Ready: map[string]api.Checker{}}
+	srv := &api.Server{API: true, Store: s, Token: testToken, MaxBodyBytes: 1 << 20, MaxURLBytes: cfg.HTTP.MaxURLBytes, Gatherer: reg,
+		Registerer: reg, Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, w.WithSessions(fakeAlerts{})}, Ready: map[string]api.Checker{}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts

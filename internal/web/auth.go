@@ -210,6 +210,14 @@ func (s *Server) sessionOf(r *http.Request) (session, bool) {
 // checked by the API server's authenticate) or a session; state-changing
 // requests from a session need its CSRF token; role is the minimum role.
 func (s *Server) api(role string, authenticate func(http.HandlerFunc) http.HandlerFunc, h http.HandlerFunc) http.HandlerFunc {
+	handler := h
+	h = func(w http.ResponseWriter, r *http.Request) {
+		if err := checkLists(r.URL.Query(), s.cfg.Web.MaxFilterValues); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		handler(w, r)
+	}
 	withToken := authenticate(func(w http.ResponseWriter, r *http.Request) {
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, principal{user: "api-token", role: roleAdmin})))
 	})

@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/bus"
 	"github.com/ewom/ewom/internal/erasure"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store/storetest"
@@ -206,8 +207,8 @@ func (sp *spec) responseSchema(path, method string, code int, contentType string
 // acceptAll stands in for the bus behind the ingest endpoint.
 type acceptAll struct{}
 
-func (acceptAll) PublishAll(_ context.Context, ms []*mention.Mention) []error {
-	return make([]error, len(ms))
+func (acceptAll) PublishAll(_ context.Context, ms []*mention.Mention) []bus.Published {
+	return make([]bus.Published, len(ms))
 }
 
 type ready struct{}

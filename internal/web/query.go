@@ -92,17 +92,40 @@ func parseFilter(q url.Values, now time.Time) (Filter, error) {
 
 var sentiments = []string{mention.Positive, mention.Neutral, mention.Negative}
 
-// list accepts repeated parameters and comma-separated values.
+// list accepts repeated parameters and comma-separated values, each once,
+// in their first order. (How many a request may send is checked before:
+// checkLists.)
 func list(q url.Values, key string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, v := range q[key] {
 		for part := range strings.SplitSeq(v, ",") {
-			if part = strings.TrimSpace(part); part != "" && !slices.Contains(out, part) {
+			if part = strings.TrimSpace(part); part != "" && !seen[part] {
+				seen[part] = true
 				out = append(out, part)
 			}
 		}
 	}
 	return out
+}
+
+// listKeys are the filters that take a list of values.
+var listKeys = []string{"brand", "source", "lang", "touchpoint", "sentiment", "journey_stage"}
+
+// checkLists refuses a filter with more than max values, counted as
+// list splits them but without splitting, so that a long list costs one
+// pass over its bytes.
+func checkLists(q url.Values, max int) error {
+	for _, key := range listKeys {
+		n := 0
+		for _, v := range q[key] {
+			n += strings.Count(v, ",") + 1
+		}
+		if n > max {
+			return badf("%s: %d values is over the limit of %d a filter (web.max_filter_values)", key, n, max)
+		}
+	}
+	return nil
 }
 
 func enumList(q url.Values, key string, allowed []string) ([]string, error) {
