@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +20,7 @@ import (
 	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/netguard"
+	"github.com/ewom/ewom/internal/proctest"
 )
 
 func sampleEvent() alert.Event {
@@ -155,46 +156,53 @@ func TestWebhookRetriesAndGivesUp(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// amListening is Alertmanager's log line naming the address it listens on.
+var amListening = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
 
-// TestAlertmanager delivers to the Debian prometheus-alertmanager and
-// reads the alert back with amtool.
-func TestAlertmanager(t *testing.T) {
+// startAlertmanager runs the Debian prometheus-alertmanager on a port it
+// chooses itself, read from its log (a port found free here could be taken
+// before it binds it), and returns its URL once it is ready.
+func startAlertmanager(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "am.yml")
 	if err := os.WriteFile(cfg, []byte("route:\n  receiver: default\nreceivers:\n  - name: default\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cmd := exec.Command("prometheus-alertmanager", "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--cluster.listen-address=")
-	cmd.Stderr = io.Discard
+		"--web.listen-address=127.0.0.1:0", "--cluster.listen-address=")
+	out := proctest.NewOutput(amListening)
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start prometheus-alertmanager: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	addr, err := out.Await(30*time.Second, exited)
+	if err != nil {
+		t.Fatalf("prometheus-alertmanager: %v", err)
+	}
+	url := "http://" + addr
 	for i := 0; ; i++ {
 		resp, err := http.Get(url + "/-/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				break
+				return url
 			}
 		}
 		if i > 100 {
-			t.Fatalf("alertmanager not ready: %v", err)
+			t.Fatalf("alertmanager not ready: %v\n%s", err, out)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestAlertmanager delivers to the Debian prometheus-alertmanager, through
+// the SSRF guard's allow-list, and reads the alert back with amtool.
+func TestAlertmanager(t *testing.T) {
+	url := startAlertmanager(t)
 	n, err := alert.NewNotifier(config.Notifier{Type: "alertmanager", URL: url, Labels: map[string]string{"team": "cx"},
 		AllowNetworks: loopback}, "https://ewom.example")
 	if err != nil {
