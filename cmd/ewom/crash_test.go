@@ -4,17 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ewom/ewom/internal/proctest"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
 
@@ -22,25 +23,36 @@ import (
 type serveProcess struct {
 	cmd  *exec.Cmd
 	base string
-	log  *bytes.Buffer
+	log  *proctest.Output
 }
 
-func startServe(t *testing.T, configPath, addr string) *serveProcess {
+// serveListening is serve's log line naming the HTTP address it bound.
+var serveListening = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
+
+// startServe runs `ewom serve` with a configuration whose http.listen is
+// "127.0.0.1:0": the process binds a free port itself and logs it, so no
+// other process can take the port between choosing and binding it.
+func startServe(t *testing.T, configPath string) *serveProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve", "--config", configPath)
 	cmd.Env = append(os.Environ(), "EWOM_TEST_RUN_MAIN=1", "EWOM_TOKEN=crash-test-token")
-	log := &bytes.Buffer{}
+	log := proctest.NewOutput(serveListening)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProcess{cmd: cmd, base: "http://" + addr, log: log}
+	p := &serveProcess{cmd: cmd, log: log}
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
 			_ = p.cmd.Process.Kill()
 			_ = p.cmd.Wait()
 		}
 	})
+	addr, err := log.Await(60*time.Second, nil)
+	if err != nil {
+		t.Fatalf("ewom serve: %v", err)
+	}
+	p.base = "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(p.base + "/readyz"); err == nil {
@@ -90,15 +102,6 @@ func (p *serveProcess) count(t *testing.T, from, to time.Time) uint64 {
 	return v.Count
 }
 
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestSIGKILLMidIngestLosesAndDuplicatesNothing kills `ewom serve` with
 // SIGKILL while mentions stream in, restarts it on the same data, and has
 // the client resend what it was not told was accepted (at-least-once). Every
@@ -110,9 +113,8 @@ func TestSIGKILLMidIngestLosesAndDuplicatesNothing(t *testing.T) {
 	for name, dsn := range engines {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			addr := freeAddr(t)
 			cfgPath := filepath.Join(dir, "ewom.yaml")
-			cfg := fmt.Sprintf("data_dir: %s\nhttp: {listen: %q}\nstore: {dsn: %q, flush_interval: 100ms}\npipeline: {ack_wait: 5s}\nbrands: [{name: Koijarit}]\n", filepath.Join(dir, "data"), addr, dsn)
+			cfg := fmt.Sprintf("data_dir: %s\nhttp: {listen: \"127.0.0.1:0\"}\nstore: {dsn: %q, flush_interval: 100ms}\npipeline: {ack_wait: 5s}\nbrands: [{name: Koijarit}]\n", filepath.Join(dir, "data"), dsn)
 			if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +129,7 @@ func TestSIGKILLMidIngestLosesAndDuplicatesNothing(t *testing.T) {
 				return []byte(sb.String())
 			}
 
-			p := startServe(t, cfgPath, addr)
+			p := startServe(t, cfgPath)
 			acked := make([]bool, chunks) // written by this goroutine only
 			var ackedCount atomic.Int32   // read by the killer
 			killed := make(chan struct{})
@@ -161,7 +163,7 @@ func TestSIGKILLMidIngestLosesAndDuplicatesNothing(t *testing.T) {
 				t.Fatalf("the kill should land mid-ingest; %d of %d chunks were acked", ackedBefore, chunks)
 			}
 
-			p = startServe(t, cfgPath, addr)
+			p = startServe(t, cfgPath)
 			for c := range chunks {
 				if acked[c] {
 					continue // the service said these were persisted: not resent

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ewom/ewom/collectors/webhook"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/netguard"
 )
 
 // Notifier delivers alert lifecycle events to one destination.
@@ -82,6 +83,9 @@ func (s *sender) once(ctx context.Context, body []byte, header func(http.Header)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
+		if errors.Is(err, netguard.ErrBlocked) {
+			return fmt.Errorf("%w: %w", errPermanent, err) // policy, not a network failure: no retries
+		}
 		return err
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -94,14 +98,29 @@ func (s *sender) once(ctx context.Context, body []byte, header func(http.Header)
 			return fmt.Errorf("%s: %w", resp.Status, retryAfter(time.Duration(secs)*time.Second))
 		}
 		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(msg)))
+	case resp.StatusCode < 400:
+		return fmt.Errorf("%w: %s to %q: redirects are not followed, configure the final URL", errPermanent, resp.Status, resp.Header.Get("Location"))
 	default:
 		return fmt.Errorf("%w: %s: %s", errPermanent, resp.Status, strings.TrimSpace(string(msg)))
 	}
 }
 
+// maxResponseBytes bounds what a notifier reads of an answer.
+const maxResponseBytes = 64 << 10
+
 // NewNotifier builds a notifier from config. externalURL links back to ewom.
-func NewNotifier(n config.Notifier, client *http.Client, externalURL string) (Notifier, error) {
+// Deliveries go through the same SSRF guard as collectors (internal
+// addresses only through n.AllowNetworks) and do not follow redirects: a
+// redirected POST would be re-sent as a GET or to an address nobody
+// configured, so a redirect is reported as a failed delivery.
+func NewNotifier(n config.Notifier, externalURL string) (Notifier, error) {
 	n = n.WithDefaults()
+	policy, err := n.Policy()
+	if err != nil {
+		return nil, err
+	}
+	client := policy.NewClient(netguard.ClientOptions{Timeout: n.Timeout, MaxBodyBytes: maxResponseBytes, UserAgent: "ewom-alerts"})
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	s := &sender{client: client, url: n.URL, retries: n.Retries, timeout: n.Timeout, base: 500 * time.Millisecond}
 	switch n.Type {
 	case "webhook":

@@ -3,7 +3,7 @@ package alert_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/netguard"
+	"github.com/ewom/ewom/internal/proctest"
 )
 
 func sampleEvent() alert.Event {
@@ -31,13 +34,78 @@ func sampleEvent() alert.Event {
 			Mentions:   []alert.Sample{{Source: "mastodon", URL: "https://example.org/1", Text: "Toimitus <myöhässä>"}}}}}
 }
 
+// loopback admits the tests' servers through the notifiers' SSRF guard.
+var loopback = []string{"127.0.0.1"}
+
+// TestNotifiersRefuseInternalAddresses: a notifier URL is as
+// user-configured as a collector's and goes through the same guard. Loopback
+// (the test server), localhost, a metadata address and a redirect to
+// loopback are refused without a retry unless allowed; the allow-list admits
+// the test server.
+func TestNotifiersRefuseInternalAddresses(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	for _, typ := range []string{"webhook", "slack", "alertmanager"} {
+		for _, u := range []string{srv.URL, "http://localhost:" + port, "http://2130706433:" + port, "http://169.254.169.254/latest"} {
+			n, err := alert.NewNotifier(config.Notifier{Type: typ, URL: u, Retries: 3}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if err := n.Notify(context.Background(), sampleEvent()); !errors.Is(err, netguard.ErrBlocked) {
+				t.Errorf("%s to %s: got %v, want an error wrapping netguard.ErrBlocked", typ, u, err)
+			}
+			if d := time.Since(start); d > 400*time.Millisecond {
+				t.Errorf("%s to %s: refused after %s; a policy refusal must not be retried", typ, u, d)
+			}
+		}
+		// The allow-list admits loopback, but not the metadata address.
+		n, err := alert.NewNotifier(config.Notifier{Type: typ, URL: srv.URL, AllowNetworks: loopback}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Notify(context.Background(), sampleEvent()); err != nil {
+			t.Errorf("%s to %s with allow_networks %v: %v", typ, srv.URL, loopback, err)
+		}
+		n, _ = alert.NewNotifier(config.Notifier{Type: typ, URL: "http://169.254.169.254/", AllowNetworks: []string{"169.254.0.0/16"}}, "")
+		if err := n.Notify(context.Background(), sampleEvent()); !errors.Is(err, netguard.ErrBlocked) {
+			t.Errorf("%s to the metadata address with allow_networks 169.254.0.0/16: got %v, want refused", typ, err)
+		}
+	}
+	if got := calls.Load(); got != 3 {
+		t.Errorf("the test server got %d deliveries, want 3 (one per type, through the allow-list)", got)
+	}
+	if _, err := alert.NewNotifier(config.Notifier{Type: "webhook", URL: srv.URL, AllowNetworks: []string{"10.0.0.0/33"}}, ""); err == nil {
+		t.Error("a bad allow_networks entry was accepted")
+	}
+}
+
+// TestNotifierDoesNotFollowRedirects: a redirect would re-send the alert as a
+// GET (the body lost, yet "delivered") or to an address nobody configured.
+func TestNotifierDoesNotFollowRedirects(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		}
+	}))
+	defer srv.Close()
+	n, _ := alert.NewNotifier(config.Notifier{Type: "webhook", URL: srv.URL, Retries: 3, AllowNetworks: loopback}, "")
+	err := n.Notify(context.Background(), sampleEvent())
+	if err == nil || !strings.Contains(err.Error(), "/elsewhere") || calls.Load() != 1 {
+		t.Errorf("err %v after %d calls; want one call and an error naming the redirect target", err, calls.Load())
+	}
+}
+
 func TestSlackMessage(t *testing.T) {
 	var got map[string]any
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		json.NewDecoder(r.Body).Decode(&got)
 	}))
 	defer srv.Close()
-	n, err := alert.NewNotifier(config.Notifier{Type: "slack", URL: srv.URL}, srv.Client(), "https://ewom.example")
+	n, err := alert.NewNotifier(config.Notifier{Type: "slack", URL: srv.URL, AllowNetworks: loopback}, "https://ewom.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +135,7 @@ func TestWebhookRetriesAndGivesUp(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	n, _ := alert.NewNotifier(config.Notifier{Type: "webhook", URL: srv.URL, Retries: 3}, srv.Client(), "")
+	n, _ := alert.NewNotifier(config.Notifier{Type: "webhook", URL: srv.URL, Retries: 3, AllowNetworks: loopback}, "")
 	start := time.Now()
 	if err := n.Notify(context.Background(), sampleEvent()); err != nil {
 		t.Fatal(err)
@@ -82,53 +150,61 @@ func TestWebhookRetriesAndGivesUp(t *testing.T) {
 		http.Error(w, "no", http.StatusForbidden)
 	}))
 	defer bad.Close()
-	n, _ = alert.NewNotifier(config.Notifier{Type: "webhook", URL: bad.URL, Retries: 3}, bad.Client(), "")
+	n, _ = alert.NewNotifier(config.Notifier{Type: "webhook", URL: bad.URL, Retries: 3, AllowNetworks: loopback}, "")
 	if err := n.Notify(context.Background(), sampleEvent()); err == nil || calls.Load() != 1 {
 		t.Errorf("err %v after %d calls; want one rejected call", err, calls.Load())
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// amListening is Alertmanager's log line naming the address it listens on.
+var amListening = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
 
-// TestAlertmanager delivers to the Debian prometheus-alertmanager and
-// reads the alert back with amtool.
-func TestAlertmanager(t *testing.T) {
+// startAlertmanager runs the Debian prometheus-alertmanager on a port it
+// chooses itself, read from its log (a port found free here could be taken
+// before it binds it), and returns its URL once it is ready.
+func startAlertmanager(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "am.yml")
 	if err := os.WriteFile(cfg, []byte("route:\n  receiver: default\nreceivers:\n  - name: default\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cmd := exec.Command("prometheus-alertmanager", "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--cluster.listen-address=")
-	cmd.Stderr = io.Discard
+		"--web.listen-address=127.0.0.1:0", "--cluster.listen-address=")
+	out := proctest.NewOutput(amListening)
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start prometheus-alertmanager: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	addr, err := out.Await(30*time.Second, exited)
+	if err != nil {
+		t.Fatalf("prometheus-alertmanager: %v", err)
+	}
+	url := "http://" + addr
 	for i := 0; ; i++ {
 		resp, err := http.Get(url + "/-/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				break
+				return url
 			}
 		}
 		if i > 100 {
-			t.Fatalf("alertmanager not ready: %v", err)
+			t.Fatalf("alertmanager not ready: %v\n%s", err, out)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	n, err := alert.NewNotifier(config.Notifier{Type: "alertmanager", URL: url, Labels: map[string]string{"team": "cx"}}, http.DefaultClient, "https://ewom.example")
+}
+
+// TestAlertmanager delivers to the Debian prometheus-alertmanager, through
+// the SSRF guard's allow-list, and reads the alert back with amtool.
+func TestAlertmanager(t *testing.T) {
+	url := startAlertmanager(t)
+	n, err := alert.NewNotifier(config.Notifier{Type: "alertmanager", URL: url, Labels: map[string]string{"team": "cx"},
+		AllowNetworks: loopback}, "https://ewom.example")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -25,7 +24,6 @@ type Deps struct {
 	Brands     []config.Brand
 	Registerer prometheus.Registerer // nil: metrics are not registered
 	Logger     *slog.Logger
-	HTTPClient *http.Client     // for notifiers; nil: a client with no global timeout
 	Now        func() time.Time // nil: time.Now
 }
 
@@ -90,9 +88,6 @@ func New(d Deps) (*Service, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	if d.HTTPClient == nil {
-		d.HTTPClient = &http.Client{}
-	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -102,7 +97,7 @@ func New(d Deps) (*Service, error) {
 		s.brands = append(s.brands, b.Name)
 	}
 	for i, n := range d.Config.Notify {
-		nt, err := NewNotifier(n, d.HTTPClient, d.Config.ExternalURL)
+		nt, err := NewNotifier(n, d.Config.ExternalURL)
 		if err != nil {
 			return nil, fmt.Errorf("alerts.notify[%d]: %w", i, err)
 		}

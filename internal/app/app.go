@@ -86,7 +86,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		return nil, err
 	}
 	a.Bus.RegisterLag(a.Registry)
-	log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
+	if addr := a.Bus.ListenAddr(); addr != "" {
+		log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream, "listen", addr)
+	} else {
+		log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
+	}
 	if needsStore := cfg.HasRole("classify") || cfg.HasRole("api") || cfg.HasRole("alert"); needsStore {
 		if a.Store == nil {
 			if a.Store, err = store.Open(ctx, cfg.Store, cfg.DataDir); err != nil {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -397,16 +396,15 @@ func TestSignedWebhookIngests(t *testing.T) {
 // a port and the classifier app connects to it as an external server.
 func TestRolesSplitAcrossProcessesOverExternalNATS(t *testing.T) {
 	s := storetest.Embedded(t)
-	natsAddr := freeAddr(t)
 
 	apiCfg := testConfig(t)
 	apiCfg.Roles = []string{"api"}
-	apiCfg.NATS.Listen = natsAddr
+	apiCfg.NATS.Listen = "127.0.0.1:0" // the server picks the port: none to lose to another process
 	apiNode := start(t, apiCfg, s)
 
 	clsCfg := testConfig(t)
 	clsCfg.Roles = []string{"classify"}
-	clsCfg.NATS.URL = "nats://" + natsAddr
+	clsCfg.NATS.URL = "nats://" + apiNode.Bus.ListenAddr()
 	start(t, clsCfg, s)
 
 	if code, out := post(t, apiNode.base, token, "application/json", ndjson(0, 500)); code != 200 {
@@ -424,16 +422,6 @@ func TestRolesSplitAcrossProcessesOverExternalNATS(t *testing.T) {
 	if !strings.Contains(string(b), "ewom_bus_consumer_pending_messages 0") {
 		t.Fatalf("metrics should report the drained consumer lag:\n%s", grep(string(b), "ewom_bus_consumer"))
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func grep(s, sub string) string {

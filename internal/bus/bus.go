@@ -96,6 +96,11 @@ func startEmbedded(cfg config.NATS, storeDir string) (*server.Server, error) {
 			return nil, fmt.Errorf("nats.listen: %w", err)
 		}
 		opts.Host, opts.Port = host, port
+		if port == 0 {
+			// Port 0 means nats-server's default, 4222; here, as for
+			// http.listen, the system picks a free port (see ListenAddr).
+			opts.Port = server.RANDOM_PORT
+		}
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
@@ -104,6 +109,9 @@ func startEmbedded(cfg config.NATS, storeDir string) (*server.Server, error) {
 	go srv.Start()
 	if !srv.ReadyForConnections(30 * time.Second) {
 		srv.Shutdown()
+		if cfg.Listen != "" {
+			return nil, fmt.Errorf("embedded NATS did not become ready within 30s (is nats.listen %s taken? store %s: is another ewom using it?)", cfg.Listen, storeDir)
+		}
 		return nil, fmt.Errorf("embedded NATS did not become ready within 30s (store %s: is another ewom using it?)", storeDir)
 	}
 	return srv, nil
@@ -378,6 +386,18 @@ func (b *Bus) Ready(ctx context.Context) error {
 		return fmt.Errorf("JetStream not available: %w", err)
 	}
 	return nil
+}
+
+// ListenAddr is the embedded server's client address (host:port, the port
+// chosen when nats.listen asked for 0), or "" when it listens on none.
+func (b *Bus) ListenAddr() string {
+	if b.srv == nil {
+		return ""
+	}
+	if a := b.srv.Addr(); a != nil {
+		return a.String()
+	}
+	return ""
 }
 
 // JetStream exposes the JetStream context for components that need more.

@@ -3,8 +3,11 @@ package bus_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/ewom/ewom/internal/bus"
 	"github.com/ewom/ewom/internal/bus/bustest"
@@ -95,5 +98,27 @@ func TestSubjectSanitisesSource(t *testing.T) {
 		if got := bus.Subject(in); got != want {
 			t.Errorf("Subject(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestListenOnPortZeroPicksAFreePort: nats.listen with port 0 lets the system
+// choose (nats-server itself would take 0 for its default, 4222), and the
+// bus tells which port it got, so tests need not pick a "free" port that
+// another process may take before the server binds it.
+func TestListenOnPortZeroPicksAFreePort(t *testing.T) {
+	cfg := config.Default().NATS
+	cfg.Listen = "127.0.0.1:0"
+	b := bustest.RunJetStreamIn(t, t.TempDir(), cfg)
+	addr := b.ListenAddr()
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "0" || port == "4222" {
+		t.Fatalf("ListenAddr() = %q, want 127.0.0.1 with a picked port", addr)
+	}
+	nc, err := nats.Connect("nats://" + addr)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", addr, err)
+	}
+	nc.Close()
+	if got := bustest.RunJetStream(t).ListenAddr(); got != "" {
+		t.Errorf("without nats.listen, ListenAddr() = %q, want none", got)
 	}
 }

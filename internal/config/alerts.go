@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/ewom/ewom/internal/netguard"
 )
 
 // Alerts configures the negative-eWOM spike detector and its notifiers.
@@ -75,6 +77,15 @@ type Notifier struct {
 	Timeout     time.Duration     `yaml:"timeout"`
 	Retries     int               `yaml:"retries"`
 	Labels      map[string]string `yaml:"labels"` // alertmanager: extra labels
+	// AllowNetworks lists CIDRs, IPs or host names the notifier may reach
+	// although they are internal (an Alertmanager on the private network);
+	// like collectors, notifiers refuse internal addresses otherwise.
+	AllowNetworks []string `yaml:"allow_networks"`
+}
+
+// Policy is the notifier's SSRF policy, built from AllowNetworks.
+func (n Notifier) Policy() (*netguard.Policy, error) {
+	return netguard.NewPolicy(n.AllowNetworks)
 }
 
 // SegmentKinds are the segment kinds the detector knows.
@@ -194,8 +205,18 @@ func (a *Alerts) validate(bad badFunc) {
 		if !contains([]string{"webhook", "slack", "alertmanager"}, n.Type) {
 			bad(np+".type", "%q is not one of webhook, slack, alertmanager", n.Type)
 		}
-		if !isHTTPURL(n.URL) {
+		p, err := n.Policy()
+		if err != nil {
+			bad(np, "%v", err)
+		}
+		if u, uerr := url.Parse(n.URL); uerr != nil || !isHTTPURL(n.URL) {
 			bad(np+".url", "%q is not an http(s) URL", n.URL)
+		} else if err == nil {
+			// Addresses written as IPs (and localhost) are refused here;
+			// names are checked on every connection.
+			if err := p.CheckURL(u); err != nil {
+				bad(np+".url", "%v", err)
+			}
 		}
 		if n.MinSeverity != "" && !contains(names, n.MinSeverity) {
 			bad(np+".min_severity", "%q is not a configured severity", n.MinSeverity)

@@ -73,7 +73,8 @@ type NATS struct {
 	DuplicateWindow time.Duration `yaml:"duplicate_window"`
 	MaxAge          time.Duration `yaml:"max_age"`
 	// Listen is the embedded server's client address; empty = no client port
-	// (in-process only). Set it to let other processes join.
+	// (in-process only). Set it to let other processes join; port 0 picks a
+	// free port.
 	Listen string `yaml:"listen"`
 }
 

@@ -4,9 +4,11 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,10 +29,11 @@ type Engine struct {
 }
 
 var (
-	embeddedOnce sync.Once
-	embedded     store.Store
-	embeddedErr  error
-	dbCounter    atomic.Int64
+	embeddedOnce  sync.Once
+	embedded      store.Store
+	embeddedErr   error
+	dbCounter     atomic.Int64
+	serverCounter atomic.Int64
 
 	sharedMu     sync.Mutex
 	sharedServer *Server
@@ -62,7 +65,7 @@ func OnServer(t testing.TB) store.Store {
 	t.Helper()
 	sharedMu.Lock()
 	if sharedServer == nil {
-		srv, err := startServer(os.TempDir(), nil)
+		srv, err := startServer(os.TempDir(), false, nil)
 		if err != nil {
 			sharedMu.Unlock()
 			t.Fatalf("ClickHouse server: %v", err)
@@ -84,7 +87,7 @@ func StopShared() {
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if sharedServer != nil {
-		sharedServer.Stop()
+		sharedServer.discard()
 		os.RemoveAll(sharedServer.dir)
 		sharedServer = nil
 	}
@@ -113,21 +116,23 @@ func migrated(t testing.TB, base store.Store) store.Store {
 
 // Server is a ClickHouse server process on loopback with its own data dir.
 type Server struct {
-	dir  string
-	port int
-	cmd  *exec.Cmd
-	done chan struct{}
+	dir       string
+	port      int // native protocol
+	ports     serverPorts
+	readyUser string
+	cmd       *exec.Cmd
+	done      chan struct{}
 }
 
 // RunServer starts a ClickHouse server for one test; it is stopped when the
 // test ends. Tests may Stop and Start it to simulate an outage.
 func RunServer(t testing.TB) *Server {
 	t.Helper()
-	srv, err := startServer(t.TempDir(), nil)
+	srv, err := startServer(t.TempDir(), false, nil)
 	if err != nil {
 		t.Fatalf("ClickHouse server: %v", err)
 	}
-	t.Cleanup(srv.Stop)
+	t.Cleanup(srv.discard)
 	return srv
 }
 
@@ -143,11 +148,7 @@ func RunCluster(t testing.TB, name string) *Server {
 		t.Fatalf("ZooKeeper: %v", err)
 	}
 	t.Cleanup(zk.stop)
-	interserver, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := startServer(t.TempDir(), func(port int) string {
+	srv, err := startServer(t.TempDir(), true, func(p serverPorts) string {
 		return fmt.Sprintf(`  <interserver_http_host>127.0.0.1</interserver_http_host>
   <interserver_http_port>%[1]d</interserver_http_port>
   <remote_servers><%[2]s><shard><internal_replication>true</internal_replication>
@@ -157,12 +158,12 @@ func RunCluster(t testing.TB, name string) *Server {
   <zookeeper><node><host>127.0.0.1</host><port>%[4]d</port></node>
     <session_timeout_ms>30000</session_timeout_ms><operation_timeout_ms>10000</operation_timeout_ms></zookeeper>
   <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
-`, interserver, name, port, zk.port)
+`, p.interserver, name, p.tcp, zk.port)
 	})
 	if err != nil {
 		t.Fatalf("ClickHouse server: %v", err)
 	}
-	t.Cleanup(srv.Stop)
+	t.Cleanup(srv.discard)
 	// 18.16 crashes on distributed DDL while its ZooKeeper session is not
 	// up: wait until the server reads ZooKeeper.
 	s, err := store.OpenServer(context.Background(), srv.DSN(""))
@@ -184,9 +185,10 @@ func RunCluster(t testing.TB, name string) *Server {
 
 // zooKeeper is a standalone ZooKeeper server (the Debian zookeeper package).
 type zooKeeper struct {
-	port int
-	cmd  *exec.Cmd
-	done chan struct{}
+	port    int
+	dataDir string
+	cmd     *exec.Cmd
+	done    chan struct{}
 }
 
 const zooKeeperJar = "/usr/share/java/zookeeper.jar"
@@ -195,17 +197,25 @@ func startZooKeeper(dir string) (*zooKeeper, error) {
 	if _, err := os.Stat(zooKeeperJar); err != nil {
 		return nil, fmt.Errorf("%s not found: install it with 'apt-get install zookeeper' (needs java)", zooKeeperJar)
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+	return retryOnTakenPort(func() (*zooKeeper, error) {
+		port, err := pickPort()
+		if err != nil {
+			return nil, err
+		}
+		return startZooKeeperOn(dir, port)
+	})
+}
+
+// startZooKeeperOn starts ZooKeeper on port; a port taken meanwhile is
+// reported as errPortTaken.
+func startZooKeeperOn(dir string, port int) (*zooKeeper, error) {
 	out, err := os.Create(filepath.Join(dir, "zookeeper.log"))
 	if err != nil {
 		return nil, err
 	}
-	zk := &zooKeeper{port: port, done: make(chan struct{})}
-	zk.cmd = exec.Command("java", "-Dzookeeper.admin.enableServer=false", "-cp", zooKeeperJar,
-		"org.apache.zookeeper.server.ZooKeeperServerMain", strconv.Itoa(port), filepath.Join(dir, "data"))
+	zk := &zooKeeper{port: port, dataDir: filepath.Join(dir, "data"), done: make(chan struct{})}
+	zk.cmd = exec.Command("java", "-Dzookeeper.admin.enableServer=false", "-Dzookeeper.4lw.commands.whitelist=conf",
+		"-cp", zooKeeperJar, "org.apache.zookeeper.server.ZooKeeperServerMain", strconv.Itoa(port), zk.dataDir)
 	zk.cmd.Stdout, zk.cmd.Stderr = out, out
 	if err := zk.cmd.Start(); err != nil {
 		out.Close()
@@ -224,12 +234,15 @@ func startZooKeeper(dir string) (*zooKeeper, error) {
 		}
 		zk.stop()
 		log, _ := os.ReadFile(filepath.Join(dir, "zookeeper.log"))
-		return nil, fmt.Errorf("ZooKeeper did not serve on port %d: %s", port, lastLines(string(log), 5))
+		// It exits without a word when its port is taken.
+		return nil, portError(fmt.Errorf("ZooKeeper did not serve on port %d: %s", port, lastLines(string(log), 5)), port)
 	}
 	return zk, nil
 }
 
-// serving asks the srvr command whether ZooKeeper serves requests.
+// serving asks the conf command whether this ZooKeeper serves requests: it
+// answers only once serving, and with its data directory, so another
+// ZooKeeper on the port (another test binary's) is not taken for this one.
 func (zk *zooKeeper) serving() bool {
 	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", zk.port), time.Second)
 	if err != nil {
@@ -237,11 +250,11 @@ func (zk *zooKeeper) serving() bool {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := c.Write([]byte("srvr")); err != nil {
+	if _, err := c.Write([]byte("conf")); err != nil {
 		return false
 	}
 	out, _ := io.ReadAll(c)
-	return strings.Contains(string(out), "Mode: standalone")
+	return strings.Contains(string(out), "dataDir="+zk.dataDir+string(filepath.Separator))
 }
 
 func (zk *zooKeeper) stop() {
@@ -269,24 +282,54 @@ func serverBinary() (string, error) {
 	return "", fmt.Errorf("clickhouse-server not found: install it with 'apt-get install clickhouse-server' (the .ci/run script does)")
 }
 
+// serverPorts are the ports a test server listens on (interserver only in
+// a cluster).
+type serverPorts struct{ tcp, http, interserver int }
+
+func (p serverPorts) list() []int {
+	out := []int{p.tcp, p.http}
+	if p.interserver != 0 {
+		out = append(out, p.interserver)
+	}
+	return out
+}
+
 // startServer starts a server with its data in a new directory under parent;
-// extra, when not nil, adds elements to its config.xml given its TCP port.
-func startServer(parent string, extra func(port int) string) (*Server, error) {
-	dir, err := os.MkdirTemp(parent, "clickhouse-")
-	if err != nil {
-		return nil, err
+// extra, when not nil, adds elements to its config.xml given its ports
+// (with an interserver port when cluster is set). ClickHouse cannot pick
+// its own ports and report them, so free ports are chosen here; one taken
+// by another process before the server binds it makes the attempt start
+// over on new ports.
+func startServer(parent string, cluster bool, extra func(serverPorts) string) (*Server, error) {
+	return retryOnTakenPort(func() (*Server, error) {
+		dir, err := os.MkdirTemp(parent, "clickhouse-")
+		if err != nil {
+			return nil, err
+		}
+		s, err := startServerIn(dir, cluster, extra)
+		if err != nil {
+			os.RemoveAll(dir)
+		}
+		return s, err
+	})
+}
+
+func startServerIn(dir string, cluster bool, extra func(serverPorts) string) (*Server, error) {
+	n := 2
+	if cluster {
+		n = 3
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	picked := make([]int, 3)
+	for i := range n {
+		var err error
+		if picked[i], err = pickPort(); err != nil {
+			return nil, err
+		}
 	}
-	httpPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+	ports := serverPorts{tcp: picked[0], http: picked[1], interserver: picked[2]}
 	extraConfig := ""
 	if extra != nil {
-		extraConfig = extra(port)
+		extraConfig = extra(ports)
 	}
 	cfg := fmt.Sprintf(`<?xml version="1.0"?>
 <yandex>
@@ -304,25 +347,31 @@ func startServer(parent string, extra func(port int) string) (*Server, error) {
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>100</max_concurrent_queries>
 %[4]s</yandex>
-`, dir, port, httpPort, extraConfig)
-	users := `<?xml version="1.0"?>
+`, dir, ports.tcp, ports.http, extraConfig)
+	// readyUser exists on this server only: the start-up check signs in as
+	// it, so another ClickHouse on the port does not pass for this one.
+	readyUser := fmt.Sprintf("ready_%d_%d", os.Getpid(), serverCounter.Add(1))
+	users := fmt.Sprintf(`<?xml version="1.0"?>
 <yandex>
   <profiles><default></default></profiles>
-  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
+    <%[1]s><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></%[1]s></users>
   <quotas><default></default></quotas>
 </yandex>
-`
+`, readyUser)
 	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(users), 0o600); err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir, port: port}
+	s := &Server{dir: dir, port: ports.tcp, ports: ports, readyUser: readyUser}
 	return s, s.Start()
 }
 
-// Start launches the server process and waits until it accepts connections.
+// Start launches the server process and waits until it answers on its own
+// ports. A port held by another process fails with errPortTaken; a restart
+// (after Stop) keeps its ports, which the stores connected to it use.
 func (s *Server) Start() error {
 	bin, err := serverBinary()
 	if err != nil {
@@ -340,22 +389,37 @@ func (s *Server) Start() error {
 	}
 	s.done = make(chan struct{})
 	go func() { _ = s.cmd.Wait(); out.Close(); close(s.done) }()
+	// Ready when this very server answers: a port that merely accepts may
+	// be another process's. The server binds all its ports before it serves
+	// any, so its answer on the HTTP port means the native port is its own.
+	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.done:
 			log, _ := os.ReadFile(filepath.Join(s.dir, "server.err.log"))
-			return fmt.Errorf("clickhouse-server exited at start: %s", lastLines(string(log), 5))
+			return portError(fmt.Errorf("clickhouse-server exited at start: %s", lastLines(string(log), 5)), s.ports.list()...)
 		default:
 		}
-		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.port), 200*time.Millisecond); err == nil {
-			c.Close()
+		if s.answers(client) {
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	s.Stop()
-	return fmt.Errorf("clickhouse-server did not listen on port %d within 30s", s.port)
+	log, _ := os.ReadFile(filepath.Join(s.dir, "server.err.log"))
+	return fmt.Errorf("clickhouse-server did not answer on port %d within 30s: %s", s.ports.http, lastLines(string(log), 5))
+}
+
+// answers reports whether this server runs a query for its own ready user.
+func (s *Server) answers(client *http.Client) bool {
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/?user=%s&query=SELECT%%201", s.ports.http, s.readyUser))
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 16))
+	return resp.StatusCode == http.StatusOK && string(b) == "1\n"
 }
 
 // Stop terminates the server process and waits for it to exit.
@@ -372,6 +436,56 @@ func (s *Server) Stop() {
 	}
 	s.cmd = nil
 }
+
+// discard kills the server whose data is thrown away: a graceful stop takes
+// 18.16 ten seconds, for every test that starts a server.
+func (s *Server) discard() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// errPortTaken marks a start-up that failed because a port chosen free was
+// taken by another process before the server bound it.
+var errPortTaken = errors.New("port taken by another process")
+
+// portError wraps err, a failed start-up, with errPortTaken when one of the
+// ports the server was given is now held by another process.
+func portError(err error, ports ...int) error {
+	for _, p := range ports {
+		l, lerr := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if lerr != nil {
+			return fmt.Errorf("%w (%d): %w", errPortTaken, p, err)
+		}
+		l.Close()
+	}
+	return err
+}
+
+// portAttempts is how many times a server is started on new ports before
+// giving up.
+const portAttempts = 5
+
+// retryOnTakenPort runs start until it succeeds or fails for another reason
+// than a taken port.
+func retryOnTakenPort[T any](start func() (T, error)) (T, error) {
+	var err error
+	for range portAttempts {
+		var v T
+		if v, err = start(); !errors.Is(err, errPortTaken) {
+			return v, err
+		}
+	}
+	var zero T
+	return zero, fmt.Errorf("%d attempts on new ports: %w", portAttempts, err)
+}
+
+// pickPort chooses a port that is free now; tests replace it to hand out a
+// taken one.
+var pickPort = freePort
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
