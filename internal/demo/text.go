@@ -59,7 +59,7 @@ var consumer = templates{
 		"onko muillakin {b.gen} toimitus jumissa? mun {p} ollu 'käsittelyssä' {d} päivää {e}",
 		"{b}, missä mun paketti?? tilaus {o}, luvattu 2-3 arkipäivää, nyt {d} päivää {e}",
 		"Ei ole tullut vieläkään. {b} lupasi toimituksen viime viikolla {e}",
-		"Läppäri piti tulla maanantaina. Nyt on torstai. Kiitos {b} 🙃",
+		"Läppäri piti tulla maanantaina. Nyt on torstai eikä {b.abl} kuulu mitään 🙃",
 		"Toimitusaika {b.ade} ilmeisesti 'joskus'. {p} vieläkin matkalla {e}",
 		"{b.gen} toimitus myöhässä, seuranta näyttää samaa kuin {d} päivää sitten {e}",
 	},
@@ -70,7 +70,7 @@ var consumer = templates{
 		"Anyone else waiting for a {b} laptop delivery? Mine is {d} days late",
 	},
 	key("usage", "pos", "fi"): {
-		"{p} ollut nyt viikon käytössä, akku kestää koko päivän {e}",
+		"{p} ollut nyt viikon käytössä ja oon tosi tyytyväinen, akku riittää koko päivän {e}",
 		"Pakko sanoa että {p} toimii tosi hyvin, {b} suositteli ja osu nappiin {e}",
 		"Uusi {p} käytössä, näyttö on ihan älyttömän hyvä {e}",
 	},
@@ -129,10 +129,10 @@ var consumer = templates{
 	},
 	key("awareness", "neu", "fi"): {
 		"Näin mainoksen, {b} avaa uuden myymälän Tampereelle?",
-		"Kuulin että {b.ade} alkaa Black Week jo nyt {e}",
+		"Kuulin että {b.gen} Black Week -tarjoukset alkavat jo tällä viikolla {e}",
 	},
 	key("awareness", "neu", "en"): {
-		"Just heard {b} is launching same-day delivery in Helsinki",
+		"Just heard {b} will offer same-day delivery in Helsinki",
 	},
 }
 
