@@ -28,6 +28,7 @@ const (
 func Brands() []config.Brand {
 	return []config.Brand{
 		{Name: Retailer, Aliases: []string{"TietokoneKoijarit Oy", "Koijarit", "#tietokonekoijarit"},
+			Stems: []string{"tietokonekoijare", "koijare"}, // plural: (Tietokone)Koijareilta, -Koijareiden
 			Owned: config.Owned{Domains: []string{"tietokonekoijarit.fi"},
 				Accounts: []string{"mastodon:@koijarit@mastodon.social", "bluesky:@koijarit.bsky.social"}}},
 		{Name: RivalA, Aliases: []string{"Datajatti", "#datajätti"}, Competitor: true,
