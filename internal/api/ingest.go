@@ -189,8 +189,10 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		valid = append(valid, &m)
 		origin = append(origin, it)
 	}
+	// Looked up before publishing: afterwards the pipeline may already have
+	// stored this very request's mentions.
+	stored := s.storedAlready(r.Context(), valid)
 	published := s.Bus.PublishAll(r.Context(), valid)
-	stored := s.storedAlready(r.Context(), valid, published)
 	var firstErr error
 	for i, p := range published {
 		switch {
@@ -230,36 +232,38 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 // dropped by the classifier worker's id check (the same lookup). Without a
 // store (an ingest-only process), or when it does not answer, it reports
 // none, and the answer counts them as accepted.
-func (s *Server) storedAlready(ctx context.Context, ms []*mention.Mention, published []bus.Published) []bool {
+func (s *Server) storedAlready(ctx context.Context, ms []*mention.Mention) []bool {
 	out := make([]bool, len(ms))
-	if s.Store == nil {
+	if s.Store == nil || len(ms) == 0 {
 		return out
 	}
-	var ids []string
-	var from, to time.Time
-	for i, p := range published {
-		if p.Err != nil || p.Duplicate {
-			continue
-		}
-		t := ms[i].PublishedAt
-		if len(ids) == 0 || t.Before(from) {
-			from = t
-		}
-		if len(ids) == 0 || t.After(to) {
-			to = t
-		}
-		ids = append(ids, ms[i].Key())
-	}
-	if len(ids) == 0 {
-		return out
+	ids := make([]string, len(ms))
+	from, to := ms[0].PublishedAt, ms[0].PublishedAt
+	for i, m := range ms {
+		from, to = minTime(from, m.PublishedAt), maxTime(to, m.PublishedAt)
+		ids[i] = m.Key()
 	}
 	found, err := s.Store.ExistingIDs(ctx, ids, from, to)
 	if err != nil {
 		s.Log.Warn("ingest: the store did not answer the duplicate check; mentions counted as accepted", "err", err)
 		return out
 	}
-	for i, p := range published {
-		out[i] = p.Err == nil && !p.Duplicate && found[ms[i].Key()]
+	for i, id := range ids {
+		out[i] = found[id]
 	}
 	return out
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
