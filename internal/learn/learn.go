@@ -53,6 +53,10 @@ type Options struct {
 	// as give about the updates the shipped models had (15 epochs over
 	// 7,022 XED lines), 15 to 100.
 	Hyper train.Hyper
+	// TrainLexicon lets the weight of the lexicon score move too; by
+	// default it stays the shipped model's, so a deployment's examples
+	// adjust words and the bias but cannot outvote the curated lexicons.
+	TrainLexicon bool
 	// SkipNeutral leaves neutral examples out of training (they still tune
 	// the neutral band and count in the scores); by default a neutral
 	// example trains toward log-odds 0.
@@ -281,7 +285,7 @@ func (l *learner) fit(exs []Example) map[string]section {
 			continue
 		}
 		h := l.o.Hyper
-		h.Prior = &p.model
+		h.Prior, h.FixLexicon = &p.model, !l.o.TrainLexicon
 		if h.Epochs == 0 {
 			h.Epochs = min(maxEpochs, max(minEpochs, shippedUpdates/len(ds)))
 		}

@@ -217,9 +217,16 @@ func TestBrowser(t *testing.T) {
 		// the page sends the CSRF token and the correction shows on reload.
 		b.open(t, ts.URL+"/mentions?id=m1&"+week)
 		b.run(t, chromedp.WaitVisible("#detail form.correct"))
+		// The form says how many corrections the next `ewom learn` will use.
+		note := `document.querySelector("#detail form.correct .learning").textContent`
+		if got := eval[string](t, b, note); !strings.Contains(got, "will use 0 corrections made since the shipped classifier (0 in all") {
+			t.Errorf("learning note before: %q", got)
+		}
 		eval[bool](t, b, `(() => { const f = document.querySelector("#detail form.correct"); f.elements.sentiment.value = "negative";
 			f.elements.note.value = "sarcasm"; f.requestSubmit(); return true })()`)
 		b.waitFor(t, `document.querySelector("#detail form.correct [role=status]").textContent.startsWith("Saved")`)
+		b.waitFor(t, note+`.includes("will use 1 correction made since the shipped classifier (1 in all")`)
+		b.screenshot(t, "desktop-light-correction-form")
 		b.open(t, ts.URL+"/mentions?id=m1&"+week)
 		b.run(t, chromedp.WaitVisible("#detail .fulltext"))
 		b.waitFor(t, `document.getElementById("detail").textContent.includes("Corrected by a person")`)

@@ -391,7 +391,7 @@ async function showDetail(m, meta) {
 function learningNote(l) {
   if (!l) return '';
   const model = l.active_model === 'shipped' ? 'the shipped classifier' : 'the model learned ' + dateFmt.format(new Date(l.active_since));
-  return `The next \`ewom learn\` will use ${fmt.format(l.new_corrections)} correction${l.new_corrections === 1 ? '' : 's'}` +
+  return `The next ewom learn run will use ${fmt.format(l.new_corrections)} correction${l.new_corrections === 1 ? '' : 's'}` +
     ` made since ${model} (${fmt.format(l.corrections)} in all; it needs at least ${fmt.format(l.min_examples)} examples).`;
 }
 

@@ -50,6 +50,9 @@ type Hyper struct {
 	// penalty (fine-tuning): features the examples never show keep the
 	// prior's weights.
 	Prior *Model
+	// FixLexicon keeps the lexicon score's weight at the prior's (a
+	// deployment's few examples must not outvote the curated lexicons).
+	FixLexicon bool
 }
 
 // Model is a trained logistic regression.
@@ -141,7 +144,9 @@ func Train(docs []Doc, h Hyper) Model {
 				update(j, d*r.x+h.L2*(w[j]-prior[j]))
 			}
 			update(nw, d)
-			update(nw+1, d*r.lex+h.L2*(w[nw+1]-prior[nw+1]))
+			if !h.FixLexicon {
+				update(nw+1, d*r.lex+h.L2*(w[nw+1]-prior[nw+1]))
+			}
 		}
 	}
 	m := Model{Bias: w[nw], Lexicon: w[nw+1], Words: map[string]float64{}}
