@@ -182,6 +182,9 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	tp := c.touchpoint(m, author, host, toks, &cues, found, tr)
 	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
 	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
+	if tp.voice == "" && asksAdvice(&cues, toks) {
+		tp.voice = "asking"
+	}
 	raw, hits := c.t.scoreSentiment(toks, code, tr)
 	cl.Sentiment, cl.SentimentScore = sentimentOf(voiced(raw, tp.voice, tr), hits, m.Rating, tr)
 	if code == "" && hits == 0 && m.Rating == nil {

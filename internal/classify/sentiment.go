@@ -494,28 +494,48 @@ func sentimentOf(text float64, hits int, rating *float64, tr *trace) (label stri
 	return mention.Neutral, score
 }
 
-// Voices whose wording is not a customer's opinion: a brand's own posts and
+// Voices whose wording is not a customer's verdict: a brand's own posts and
 // ads announce, offer and apologise (neutral by docs/classifier.md's
-// definitions unless strongly worded), and press articles report; only
-// clear good or bad news is polar.
+// definitions), press articles report (only clear good or bad news is
+// polar), and a request for advice describes what it asks about.
 const (
-	brandVoiceFactor = 0.25
-	pressVoiceFactor = 0.6
+	brandVoiceFactor  = 0
+	pressVoiceFactor  = 0.6
+	askingVoiceFactor = 0.3 // a request for advice: "onko kokemuksia …?"
 )
+
+// asksAdvice reports a post that asks for advice or experiences: a
+// consideration cue of weight 2 and a question mark. Its words describe
+// the question, not the author's verdict ("naapuri väitti että ne on
+// huonoa laatua – onko kellään kokemusta?").
+func asksAdvice(cues *cueScan, toks []token.Token) bool {
+	if cues.stageWeights[stageOrder["consideration"]] < 2 {
+		return false
+	}
+	for _, t := range toks {
+		if t.Kind == token.Punct && t.Text == "?" {
+			return true
+		}
+	}
+	return false
+}
 
 // voiced scales a text score by whose voice it is (touchpointResult.voice).
 func voiced(raw float64, voice string, tr *trace) float64 {
-	f := 1.0
+	var f float64
+	var why string
 	switch voice {
 	case "brand":
-		f = brandVoiceFactor
+		f, why = brandVoiceFactor, "the brand's own post or ad: its announcements and offers are neutral"
 	case "press":
-		f = pressVoiceFactor
+		f, why = pressVoiceFactor, "a press or blog article: only clear good or bad news is polar"
+	case "asking":
+		f, why = askingVoiceFactor, "a request for advice: its words describe the question"
 	default:
 		return raw
 	}
 	if raw != 0 {
-		tr.add("sentiment", "rule", voice+" voice", f, "a "+voice+"'s wording weighs x"+strconv.FormatFloat(f, 'g', 3, 64))
+		tr.add("sentiment", "rule", voice+" voice", f, why+"; weighs x"+strconv.FormatFloat(f, 'g', 3, 64))
 	}
 	return raw * f
 }

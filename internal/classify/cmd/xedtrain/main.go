@@ -34,15 +34,27 @@ func main() {
 	folds := flag.Int("cv", 0, "run k-fold cross-validation instead of writing the model")
 	l2 := flag.Float64("l2", 1e-3, "L2 regularisation per example")
 	epochs := flag.Int("epochs", 15, "passes over the training lines")
+	domain := flag.String("domain", "", "also learn from a development set's items of the language (JSON Lines, eval.DevItem)")
+	brands := flag.String("brands", "", "with -domain: the config file the set's brands come from")
+	domainWeight := flag.Float64("domain-weight", 1, "with -domain: weight of a domain example (XED lines weigh about 0.5 each)")
+	domainCV := flag.Int("domain-cv", 0, "with -domain: k-fold cross-validation over the domain set instead of writing the model")
 	flag.Parse()
-	if err := run(*code, *data, *out, *folds, train.Hyper{L2: *l2, Epochs: *epochs}); err != nil {
+	dom := domainOptions{path: *domain, brands: *brands, weight: *domainWeight, folds: *domainCV}
+	if err := run(*code, *data, *out, *folds, train.Hyper{L2: *l2, Epochs: *epochs}, dom); err != nil {
 		slog.Error("xedtrain", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(code, data, out string, folds int, h train.Hyper) error {
-	if code == "" || data == "" || (out == "" && folds < 2) {
+// domainOptions say whether and how a development set joins XED.
+type domainOptions struct {
+	path, brands string
+	weight       float64
+	folds        int
+}
+
+func run(code, data, out string, folds int, h train.Hyper, dom domainOptions) error {
+	if code == "" || data == "" || (out == "" && folds < 2 && dom.folds < 2) {
 		return fmt.Errorf("need -lang, -data and -out or -cv K (K ≥ 2)")
 	}
 	f, err := os.Open(data)
@@ -65,6 +77,21 @@ func run(code, data, out string, folds int, h train.Hyper) error {
 		if ex.Label == "pos" {
 			docs[i].Y = 1
 		}
+	}
+	if dom.path != "" {
+		ds, err := readDomain(dom.path, dom.brands, code, dom.weight, base)
+		if err != nil {
+			return err
+		}
+		if dom.folds >= 2 {
+			return ds.crossValidate(os.Stdout, code, docs, dom.folds, h)
+		}
+		domainDocs := ds.learnable(-1, 0)
+		var buf bytes.Buffer
+		fmt.Fprintf(&buf, "# learned from %s (%d lines) and %s (%d %s posts, weight %g each) by internal/classify/cmd/xedtrain (logistic regression, l2=%g, %d epochs); XED, CC BY 4.0, see NOTICE\n",
+			baseName(data), len(docs), baseName(dom.path), len(domainDocs), code, dom.weight, h.L2, h.Epochs)
+		train.Train(append(docs, domainDocs...), h).Write(&buf)
+		return os.WriteFile(out, buf.Bytes(), 0o644)
 	}
 	if folds < 2 {
 		var buf bytes.Buffer
