@@ -193,7 +193,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 			tr.add("sentiment", "rule", "unscored", 0, "no lexicon for language "+det.Lang)
 		}
 	}
-	cl.JourneyStage = journeyStage(&cues, tp, strings.ToLower(m.Source), tr)
+	cl.JourneyStage = journeyStage(&cues, tp, strings.ToLower(m.Source), toks, tr)
 	if len(found) > 0 {
 		var at [][]int
 		if len(found) > 1 {

@@ -1,6 +1,9 @@
 package classify
 
-import "github.com/ewom/ewom/internal/mention"
+import (
+	"github.com/ewom/ewom/internal/classify/token"
+	"github.com/ewom/ewom/internal/mention"
+)
 
 // stageOrder breaks ties between stages with equal evidence: later
 // stages of the journey win, because a post naming a purchase and a
@@ -17,8 +20,22 @@ var stageOrder = func() map[string]int {
 // weak words ("aina", "again") do not make a journey stage.
 const minStageEvidence = 1.0
 
-func journeyStage(cues *cueScan, tp touchpointResult, source string, tr *trace) string {
+func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []token.Token, tr *trace) string {
 	weights := &cues.stageWeights
+	// Ads serve awareness whatever they mention (delivery, prices); a
+	// brand's own post is service when it answers a customer, else
+	// awareness (docs/classifier.md's definitions).
+	switch {
+	case tp.touchpoint == paid:
+		tr.add("journey_stage", "rule", "awareness", 0, "an ad or sponsored post serves awareness")
+		return "awareness"
+	case tp.voice == "brand" && (answersCustomer(toks) || weights[stageOrder["service"]] >= 2):
+		tr.add("journey_stage", "rule", "service", 0, "the brand answers a customer")
+		return "service"
+	case tp.voice == "brand":
+		tr.add("journey_stage", "rule", "awareness", 0, "the brand's own announcement or offer")
+		return "awareness"
+	}
 	best := -1
 	for i := range mention.JourneyStages {
 		if weights[i] >= minStageEvidence && (best < 0 || weights[i] >= weights[best]) {
@@ -44,3 +61,26 @@ func journeyStage(cues *cueScan, tp touchpointResult, source string, tr *trace) 
 // reviewSources are review sites and app stores.
 var reviewSources = map[string]bool{"appstore": true, "app_store": true, "apple_app_store": true, "googleplay": true, "google_play": true,
 	"playstore": true, "trustpilot": true, "review": true, "reviews": true, "tripadvisor": true, "google_reviews": true}
+
+// answersCustomer reports a brand post that replies to someone: it opens
+// with a handle or apologises.
+func answersCustomer(toks []token.Token) bool {
+	if len(toks) > 0 && toks[0].Kind == token.Handle {
+		return true
+	}
+	for _, t := range toks {
+		if t.Kind == token.Word && isApology(t.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+func isApology(w string) bool {
+	for _, p := range [...]string{"pahoittel", "anteeksi", "sorry", "apologi", "beklag", "ledsen", "ursäkt"} {
+		if len(w) >= len(p) && w[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}

@@ -149,7 +149,7 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 			btr.add("sentiment", "rule", "switched away", switchedFloor, "the author leaves this brand for another")
 		}
 		cues := c.scanCues(buf, btr)
-		stage := journeyStage(&cues, tp, strings.ToLower(m.Source), btr)
+		stage := journeyStage(&cues, tp, strings.ToLower(m.Source), buf, btr)
 		switch {
 		case left:
 			stage = "churn"
