@@ -3,34 +3,21 @@ package classify
 import (
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/ewom/ewom/internal/classify/lexicon"
+	"github.com/ewom/ewom/internal/classify/morph"
 	"github.com/ewom/ewom/internal/config"
 )
 
 // brandMatcher finds one configured brand in lowercased text.
 type brandMatcher struct {
-	name     string
-	patterns []brandPattern
+	name string
+	// patterns: the stems of the name's and aliases' forms (package
+	// morph), then domains and handles.
+	patterns []morph.Pattern
 	excludes []string
 	domains  []string        // owned domains, lowercased
 	accounts map[string]bool // "source:handle", lowercased, handle with '@'
 }
-
-type brandPattern struct {
-	text string
-	// inflectable: Finnish/Swedish/English endings may follow ("Finnairilla");
-	// only for names of four or more letters, so "OP" never matches "opin".
-	inflectable bool
-	// needsEnding: a stem such as "veikkaukse" (from "Veikkaus") that only
-	// counts with an ending after it.
-	needsEnding bool
-}
-
-// minInflectableRunes is the shortest alias that may take endings.
-const minInflectableRunes = 4
 
 func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 	name := strings.TrimSpace(b.Name)
@@ -38,28 +25,23 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 		return nil, fmt.Errorf("brands[%d].name: required", i)
 	}
 	bm := &brandMatcher{name: name, accounts: map[string]bool{}}
-	seen := map[string]bool{}
-	addPattern := func(p brandPattern) {
-		if p.text != "" && !seen[p.text] {
-			seen[p.text] = true
-			bm.patterns = append(bm.patterns, p)
-		}
+	opts := b.Declension()
+	pats, err := morph.Decline(name, opts)
+	if err != nil {
+		return nil, fmt.Errorf("brands[%d].%w", i, err)
 	}
-	for j, alias := range append([]string{name}, b.Aliases...) {
-		a := strings.ToLower(strings.TrimSpace(alias))
-		if a == "" || a == "#" || a == "@" {
-			return nil, fmt.Errorf("brands[%d].aliases[%d]: empty alias", i, j-1)
+	bm.patterns = pats
+	// Aliases are other names, each declined by its own ending.
+	aliasOpts := morph.Options{Compounds: opts.Compounds, Fuzzy: opts.Fuzzy, Exact: opts.Exact}
+	for j, alias := range b.Aliases {
+		if strings.Trim(strings.TrimSpace(alias), "#@") == "" {
+			return nil, fmt.Errorf("brands[%d].aliases[%d]: empty alias", i, j)
 		}
-		infl := utf8.RuneCountInString(strings.TrimLeft(a, "#@")) >= minInflectableRunes
-		addPattern(brandPattern{text: a, inflectable: infl})
-		if strings.ContainsAny(a, " -") { // hashtag spelling of a multi-word name
-			addPattern(brandPattern{text: "#" + strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimLeft(a, "#")), inflectable: infl})
+		pats, err := morph.Decline(alias, aliasOpts)
+		if err != nil {
+			return nil, fmt.Errorf("brands[%d].aliases[%d]: %w", i, j, err)
 		}
-		if infl {
-			for _, stem := range finnishNameStems(a) {
-				addPattern(brandPattern{text: stem, needsEnding: true})
-			}
-		}
+		bm.patterns = append(bm.patterns, pats...)
 	}
 	for j, ex := range b.Exclude {
 		ex = strings.ToLower(strings.TrimSpace(ex))
@@ -67,6 +49,13 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 			return nil, fmt.Errorf("brands[%d].exclude[%d]: empty phrase", i, j)
 		}
 		bm.excludes = append(bm.excludes, ex)
+	}
+	exact := map[string]bool{}
+	addExact := func(text string) {
+		if !exact[text] {
+			exact[text] = true
+			bm.patterns = append(bm.patterns, morph.Exact(text))
+		}
 	}
 	for j, d := range b.Owned.Domains {
 		d = strings.ToLower(strings.TrimSpace(d))
@@ -76,7 +65,7 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 			return nil, fmt.Errorf("brands[%d].owned.domains[%d]: %q is not a domain name such as example.fi", i, j, b.Owned.Domains[j])
 		}
 		bm.domains = append(bm.domains, d)
-		addPattern(brandPattern{text: d})
+		addExact(d)
 	}
 	for j, acc := range b.Owned.Accounts {
 		src, handle, ok := strings.Cut(strings.ToLower(strings.TrimSpace(acc)), ":")
@@ -85,82 +74,35 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 		}
 		handle = "@" + strings.TrimLeft(handle, "@")
 		bm.accounts[src+":"+handle] = true
-		addPattern(brandPattern{text: handle})
+		addExact(handle)
 		if at := strings.IndexByte(handle[1:], '@'); at > 0 { // @tk@mastodon.social is also written @tk
-			addPattern(brandPattern{text: handle[:at+1]})
+			addExact(handle[:at+1])
 		}
 	}
 	return bm, nil
 }
 
-// find returns the first of the brand's patterns (in their order) found in
-// lower, outside any exclude phrase. hits are lower's pattern occurrences
-// (brandIndex.scan); bi is the brand's index. Occurrences of one pattern
-// are examined left to right, each search resuming after the last one
-// examined, as a plain substring search would.
-func (bm *brandMatcher) find(lower string, hits []brandHit, bi int, infl *lexicon.Inflections) (string, bool) {
-	for pi, p := range bm.patterns {
+// find returns the first form of the brand found in lower (trying its
+// patterns in their order) outside any exclude phrase. hits are lower's
+// pattern occurrences (brandIndex.scan); bi is the brand's index.
+// Occurrences of one pattern are examined left to right, each search
+// resuming after the last one examined, as a plain substring search would.
+func (bm *brandMatcher) find(lower string, hits []brandHit, bi int) (string, bool) {
+	for pi := range bm.patterns {
+		p := &bm.patterns[pi]
 		from := int32(0)
 		for _, h := range hits {
 			if h.brand != int32(bi) || h.pattern != int32(pi) || h.start < from {
 				continue
 			}
 			from = h.end
-			if p.matchesAt(lower, int(h.start), int(h.end), infl) && !bm.excluded(lower, int(h.start), int(h.end)) {
-				return p.text, true
+			if start, end, ok := p.Match(lower, int(h.start), int(h.end)); ok && !bm.excluded(lower, start, end) {
+				return lower[start:end], true
 			}
 		}
 	}
 	return "", false
 }
-
-// finnishNameStems returns the stems a name takes before Finnish endings
-// when its own spelling changes: Veikkaus -> Veikkaukse-n, Gigantti ->
-// Gigant-in (consonant gradation), Koijarit -> Koijarite-ista (plural).
-func finnishNameStems(a string) []string {
-	var stems []string
-	n := len(a)
-	switch {
-	case strings.HasSuffix(a, "us") || strings.HasSuffix(a, "ys") || strings.HasSuffix(a, "os") || strings.HasSuffix(a, "is"):
-		stems = append(stems, a[:n-1]+"kse")
-	case n >= 4 && isVowel(a[n-1]) && a[n-2] == a[n-3] && strings.IndexByte("tkp", a[n-2]) >= 0:
-		stems = append(stems, a[:n-2])
-	}
-	if strings.HasSuffix(a, "t") && n >= 2 && isVowel(a[n-2]) {
-		stems = append(stems, a+"e")
-	}
-	return stems
-}
-
-func isVowel(b byte) bool { return strings.IndexByte("aeiouy", b) >= 0 }
-
-func (p brandPattern) matchesAt(s string, start, end int, infl *lexicon.Inflections) bool {
-	if start > 0 {
-		prev, _ := utf8.DecodeLastRuneInString(s[:start])
-		if isNameRune(prev) {
-			return false
-		}
-	}
-	ending := end
-	for ending < len(s) {
-		r, size := utf8.DecodeRuneInString(s[ending:])
-		if !isNameRune(r) {
-			break
-		}
-		ending += size
-	}
-	rest := s[end:ending]
-	switch {
-	case p.needsEnding:
-		return rest != "" && infl.Has(rest)
-	case rest == "":
-		return true
-	default:
-		return p.inflectable && infl.Has(rest)
-	}
-}
-
-func isNameRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func (bm *brandMatcher) excluded(s string, start, end int) bool {
 	for _, ex := range bm.excludes {

@@ -158,12 +158,12 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 		titleHits, textHits = c.brandIx.scan(lowerTitle, titleBuf[:0]), c.brandIx.scan(lowerText, textBuf[:0])
 	}
 	for bi, b := range c.brands {
-		matched, ok := b.find(lowerTitle, titleHits, bi, c.t.anyInfl)
+		matched, ok := b.find(lowerTitle, titleHits, bi)
 		if !ok && author != "" && b.accounts[author] {
 			matched, ok = author, true // a brand's own post is about the brand
 		}
 		if !ok {
-			matched, ok = b.find(lowerText, textHits, bi, c.t.anyInfl)
+			matched, ok = b.find(lowerText, textHits, bi)
 		}
 		if !ok && host != "" {
 			matched, ok = b.ownsHost(host)
