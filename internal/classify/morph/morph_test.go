@@ -151,3 +151,33 @@ func TestWithin1(t *testing.T) {
 		}
 	}
 }
+
+// Match never panics and returns a span that holds the occurrence, on any
+// text and any name, with every option.
+func FuzzMatch(f *testing.F) {
+	f.Add("Rantakodoltakin ja OP:lta, #stokmann", "Rantakoto", "koto")
+	f.Add("kävin Stcokmannilla \xff ja Lidlissään", "Stockmann", "")
+	f.Add("ä:ää:n", "Ää", "")
+	f.Fuzz(func(t *testing.T, text, name, like string) {
+		pats, err := Decline(name, Options{Like: like, Variants: []string{name + "x"}, Stems: []string{name}, Compounds: true, Fuzzy: true})
+		if err != nil {
+			return
+		}
+		text = strings.ToLower(text)
+		for i := range pats {
+			p := &pats[i]
+			for at := 0; at <= len(text); {
+				j := strings.Index(text[at:], p.Text)
+				if j < 0 || p.Text == "" {
+					break
+				}
+				start := at + j
+				end := start + len(p.Text)
+				if from, to, ok := p.Match(text, start, end); ok && (from > start || to < end && p.fuzzy == nil || from < 0 || to > len(text)) {
+					t.Fatalf("%q in %q: span %d-%d for the occurrence at %d-%d", p.Text, text, from, to, start, end)
+				}
+				at = start + 1
+			}
+		}
+	})
+}
