@@ -133,7 +133,7 @@ type Brand struct {
 
 // Declension returns the brand's declension settings for the classifier.
 func (b *Brand) Declension() morph.Options {
-	return morph.Options{Like: strings.TrimSpace(b.InflectLike), Variants: b.Variants, Stems: b.Stems,
+	return morph.Options{Like: b.InflectLike, Variants: b.Variants, Stems: b.Stems,
 		Compounds: b.Compounds, Fuzzy: b.Fuzzy, Exact: b.Inflect != nil && !*b.Inflect}
 }
 
@@ -405,15 +405,9 @@ func (c *Config) Validate() error {
 			bad(p+".name", "%q is already brands[%d]", b.Name, j)
 		}
 		names[strings.ToLower(b.Name)] = i
-		if strings.TrimSpace(b.Name) != "" {
-			if _, err := morph.Decline(b.Name, b.Declension()); err != nil {
-				var oe *morph.OptionError
-				if errors.As(err, &oe) {
-					bad(p+"."+oe.Key, "%s", oe.Msg)
-				} else {
-					bad(p, "%v", err)
-				}
-			}
+		var oe *morph.OptionError
+		if _, err := morph.Decline(b.Name, b.Declension()); strings.TrimSpace(b.Name) != "" && errors.As(err, &oe) {
+			bad(p+"."+oe.Key, "%s", oe.Msg)
 		}
 		for j, d := range b.Owned.Domains {
 			if strings.Contains(d, "/") || strings.TrimSpace(d) == "" {

@@ -119,8 +119,8 @@ func guess(w string) []spec {
 	return []spec{{decl: vowelFinal}}
 }
 
-// fits reports whether the model's declension can decline w: w ends as
-// the model does.
+// fits reports whether declension s of the model word can decline w: w
+// ends as the model does.
 func fits(model string, s spec, w string) bool {
 	last, prev := lastRune(w), lastRune(dropLast(w))
 	switch s.decl {
@@ -142,6 +142,8 @@ func fits(model string, s spec, w string) bool {
 		return strings.HasSuffix(w, "ton") || strings.HasSuffix(w, "tön")
 	case oldI:
 		return last == 'i' && !isVowel(prev)
+	case pluralT:
+		return last == 't' && isVowel(prev)
 	}
 	return false
 }

@@ -83,7 +83,7 @@ func Decline(name string, o Options) ([]Pattern, error) {
 	}
 	_, word := splitLast(name)
 	specs := guess(word)
-	if o.Like != "" {
+	if o.Like = lower(o.Like); o.Like != "" {
 		model, ok := models[o.Like]
 		switch {
 		case !ok:
@@ -104,8 +104,8 @@ func Decline(name string, o Options) ([]Pattern, error) {
 			return nil, &OptionError{Key: fmt.Sprintf("variants[%d]", j), Msg: "empty"}
 		}
 		_, vw := splitLast(v)
-		vspecs := specs
-		if !slices.ContainsFunc(specs, func(s spec) bool { return fits(word, s, vw) }) {
+		vspecs := slices.DeleteFunc(slices.Clone(specs), func(s spec) bool { return !fits(word, s, vw) })
+		if len(vspecs) == 0 {
 			vspecs = guess(vw) // Verkkokauppa for Verkkokauppa.com
 		}
 		pats = append(pats, o.spelling(v, vspecs, h)...)
