@@ -58,8 +58,8 @@ func newBrandIndex(brands []*brandMatcher) *brandIndex {
 	for bi, b := range brands {
 		for pi, p := range b.patterns {
 			n := int32(0)
-			for i := 0; i < len(p.text); i++ {
-				c := p.text[i]
+			for i := 0; i < len(p.Text); i++ {
+				c := p.Text[i]
 				if ix.class[c] == 0 {
 					ix.class[c] = uint16(ix.width)
 					ix.width++
@@ -72,7 +72,7 @@ func newBrandIndex(brands []*brandMatcher) *brandIndex {
 				}
 				n = next
 			}
-			nodes[n].out = append(nodes[n].out, patternRef{brand: int32(bi), pattern: int32(pi), length: int32(len(p.text))})
+			nodes[n].out = append(nodes[n].out, patternRef{brand: int32(bi), pattern: int32(pi), length: int32(len(p.Text))})
 		}
 	}
 	// Failure links and table rows breadth first, so a node's fail target

@@ -155,12 +155,12 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	var segments []string // of the mention URL's path, parsed when first needed
 	segmentsKnown := false
 	for bi, b := range c.brands {
-		matched, ok := b.find(lowerTitle, titleHits, bi, c.t.anyInfl)
+		matched, ok := b.find(lowerTitle, titleHits, bi)
 		if !ok && author != "" && b.accounts[author] {
 			matched, ok = author, true // a brand's own post is about the brand
 		}
 		if !ok {
-			matched, ok = b.find(lowerText, textHits, bi, c.t.anyInfl)
+			matched, ok = b.find(lowerText, textHits, bi)
 		}
 		if !ok && host != "" {
 			matched, ok = b.ownsHost(host)
@@ -200,8 +200,8 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 			at = make([][]int, len(found))
 			for i, b := range found {
 				bi := slices.Index(c.brands, b)
-				at[i] = b.positions(at[i], lowerTitle, titleHits, bi, c.t.anyInfl, toks, 0, titleEnd)
-				at[i] = b.positions(at[i], lowerText, textHits, bi, c.t.anyInfl, toks, textStart, len(toks))
+				at[i] = b.positions(at[i], lowerTitle, titleHits, bi, toks, 0, titleEnd)
+				at[i] = b.positions(at[i], lowerText, textHits, bi, toks, textStart, len(toks))
 			}
 		}
 		cl.BrandLabels = c.brandLabels(toks, code, found, at, m, &cl, tp, tr)

@@ -73,6 +73,8 @@ func TestNewRejectsBadBrandConfig(t *testing.T) {
 		{config.Brand{Name: "X", Owned: config.Owned{Domains: []string{"not a domain"}}}, "brands[0].owned.domains[0]"},
 		{config.Brand{Name: "X", Owned: config.Owned{Accounts: []string{"nohandle"}}}, "brands[0].owned.accounts[0]"},
 		{config.Brand{Name: "X", Exclude: []string{""}}, "brands[0].exclude[0]"},
+		{config.Brand{Name: "Elisa", InflectLike: "koto"}, "brands[0].inflect_like"},
+		{config.Brand{Name: "Elisa", Variants: []string{""}}, "brands[0].variants[0]"},
 	}
 	for _, tc := range cases {
 		_, err := New([]config.Brand{tc.brand})

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ewom/ewom/internal/classify/lexicon"
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/mention"
 )
@@ -372,14 +371,19 @@ func switchVerb(w string) (verb string, planned, ok bool) {
 
 // positions appends the token indices, within toks[from:to] (tokens of
 // lower), where the brand is named.
-func (bm *brandMatcher) positions(dst []int, lower string, hits []brandHit, bi int, infl *lexicon.Inflections, toks []token.Token, from, to int) []int {
-	for pi, p := range bm.patterns {
+func (bm *brandMatcher) positions(dst []int, lower string, hits []brandHit, bi int, toks []token.Token, from, to int) []int {
+	for pi := range bm.patterns {
+		p := &bm.patterns[pi]
 		for _, h := range hits {
-			if h.brand != int32(bi) || h.pattern != int32(pi) || !p.matchesAt(lower, int(h.start), int(h.end), infl) || bm.excluded(lower, int(h.start), int(h.end)) {
+			if h.brand != int32(bi) || h.pattern != int32(pi) {
+				continue
+			}
+			start, end, ok := p.Match(lower, int(h.start), int(h.end))
+			if !ok || bm.excluded(lower, start, end) {
 				continue
 			}
 			// The token holding the hit: the last one starting at or before it.
-			k, _ := slices.BinarySearchFunc(toks[from:to], h.start, func(t token.Token, off int32) int {
+			k, _ := slices.BinarySearchFunc(toks[from:to], int32(start), func(t token.Token, off int32) int {
 				if t.Off <= off {
 					return -1
 				}

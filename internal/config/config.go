@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ewom/ewom/internal/classify/morph"
 )
 
 // Config is the whole service configuration.
@@ -115,15 +117,32 @@ type Pipeline struct {
 }
 
 // Brand is a brand to watch, with how to recognise it and its own channels.
+// The name and aliases are found in their inflected forms (Rantakodosta);
+// the declension keys tune that (docs/configuration.md).
 type Brand struct {
 	Name    string   `yaml:"name"`
 	Aliases []string `yaml:"aliases"`
-	Exclude []string `yaml:"exclude"`
-	// Stems are extra Finnish stems the name takes before endings where
-	// the rules guess wrong ("revontule" for Revontuli: Revontulelta).
-	Stems      []string `yaml:"stems"`
-	Owned      Owned    `yaml:"owned"`
-	Competitor bool     `yaml:"competitor"`
+	// Variants are other spellings of the name, declined as it is.
+	Variants []string `yaml:"variants"`
+	Exclude  []string `yaml:"exclude"`
+	// InflectLike is a Finnish model word the name is declined like ("koto").
+	InflectLike string `yaml:"inflect_like"`
+	// Stems are extra stems that take case endings (Harmaasude-).
+	Stems []string `yaml:"stems"`
+	// Inflect false matches the name and aliases only as written; unset is true.
+	Inflect *bool `yaml:"inflect"`
+	// Compounds lets the name begin a compound written as one word.
+	Compounds bool `yaml:"compounds"`
+	// Fuzzy also accepts names of 7+ letters one typing error off.
+	Fuzzy      bool  `yaml:"fuzzy"`
+	Owned      Owned `yaml:"owned"`
+	Competitor bool  `yaml:"competitor"`
+}
+
+// Declension returns the brand's declension settings for the classifier.
+func (b *Brand) Declension() morph.Options {
+	return morph.Options{Like: b.InflectLike, Variants: b.Variants, Stems: b.Stems,
+		Compounds: b.Compounds, Fuzzy: b.Fuzzy, Exact: b.Inflect != nil && !*b.Inflect}
 }
 
 // Owned lists a brand's own channels, used for the PESO "owned" touchpoint.
@@ -401,6 +420,10 @@ func (c *Config) Validate() error {
 			bad(p+".name", "%q is already brands[%d]", b.Name, j)
 		}
 		names[strings.ToLower(b.Name)] = i
+		var oe *morph.OptionError
+		if _, err := morph.Decline(b.Name, b.Declension()); strings.TrimSpace(b.Name) != "" && errors.As(err, &oe) {
+			bad(p+"."+oe.Key, "%s", oe.Msg)
+		}
 		for j, d := range b.Owned.Domains {
 			if strings.Contains(d, "/") || strings.TrimSpace(d) == "" {
 				bad(fmt.Sprintf("%s.owned.domains[%d]", p, j), "%q: want a bare domain such as example.fi", d)

@@ -108,3 +108,39 @@ func TestMaxAckPendingLeavesRoomForTwoBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestBrandDeclensionKeys(t *testing.T) {
+	cfg, err := Load(write(t, `
+brands:
+  - name: Rantakoto
+    inflect_like: koto
+    variants: [Ranta-Koto]
+    stems: [rantakodo]
+    compounds: true
+    fuzzy: true
+  - name: Valo
+    inflect: false
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := cfg.Brands[0].Declension(); o.Like != "koto" || len(o.Variants) != 1 || len(o.Stems) != 1 || !o.Compounds || !o.Fuzzy || o.Exact {
+		t.Errorf("brands[0]: %+v", o)
+	}
+	if o := cfg.Brands[1].Declension(); !o.Exact {
+		t.Errorf("brands[1]: inflect: false gave %+v", o)
+	}
+	_, err = Load(write(t, `
+brands:
+  - {name: Elisa, inflect_like: koto}
+  - {name: Kuutamo, inflect_like: kuu}
+  - {name: Kide, variants: ["  "]}
+  - {name: Kiilus, stems: [ki]}
+  - {name: Valo, inflect: false, inflect_like: valo}
+`))
+	for _, key := range []string{"brands[0].inflect_like:", "brands[1].inflect_like:", "brands[2].variants[0]:", "brands[3].stems[0]:", "brands[4].inflect:"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s:\n%v", key, err)
+		}
+	}
+}
