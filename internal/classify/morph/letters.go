@@ -75,11 +75,9 @@ func foreign(word string) bool {
 	prev := rune(0)
 	for _, r := range word {
 		switch {
-		case strings.ContainsRune("bcfqwxzå", r), r == 'g' && prev != 'n':
+		case strings.ContainsRune("bcfqwxz", r), r == 'g' && prev != 'n':
 			return true
-		case r > 'z' && unicode.IsLetter(r) && !isVowel(r):
-			return true
-		case r > 'z' && r != 'ä' && r != 'ö' && isVowel(r):
+		case r > 'z' && r != 'ä' && r != 'ö' && unicode.IsLetter(r): // å, é, ü, š …
 			return true
 		}
 		prev = r
