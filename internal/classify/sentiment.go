@@ -24,6 +24,7 @@ const (
 	maxExclaims       = 4
 	boosterReach      = 2 // words a booster reaches forward
 	ratingWeight      = 0.7
+	explicitText      = 0.5 // |text score| from which text overrules contrary stars
 	textInRatingBlend = 1 - ratingWeight
 )
 
@@ -477,10 +478,15 @@ func sentimentOf(text float64, hits int, rating *float64, tr *trace) (label stri
 	score = text
 	if rating != nil {
 		rs := ratingScore(*rating)
-		if tr != nil {
+		switch {
+		case math.Abs(text) >= explicitText && text*rs < 0:
+			// Explicit text beats stars given the other way (a slip of the
+			// thumb, or a review updated in words only).
+			tr.add("sentiment", "rating", strconv.FormatFloat(*rating, 'g', 3, 64), 0, "star rating contradicts explicit text; the text wins")
+		default:
 			tr.add("sentiment", "rating", strconv.FormatFloat(*rating, 'g', 3, 64), rs, "star rating weighs 0.7")
+			score = ratingWeight*rs + textInRatingBlend*score
 		}
-		score = ratingWeight*rs + textInRatingBlend*score
 	} else if hits == 0 {
 		return mention.Neutral, 0
 	}
