@@ -151,12 +151,31 @@ func urlSegments(raw string) []string {
 	return strings.Split(strings.Trim(u.Path, "/"), "/")
 }
 
+// mayNameInURL reports whether a lowercased URL holds one of the brand's
+// domains or slugs at all: most do not, and then the URL is not parsed.
+func (bm *brandMatcher) mayNameInURL(lowerURL string) bool {
+	for _, d := range bm.domains {
+		if strings.Contains(lowerURL, d) {
+			return true
+		}
+	}
+	for _, slug := range bm.slugs {
+		if strings.Contains(lowerURL, slug) {
+			return true
+		}
+	}
+	return false
+}
+
 // namedInURL reports a mention URL (as urlSegments) that names the brand
 // in its path: a review page of its domain (trustpilot.com/review/
 // rantakoto.fi), its page or app (facebook.com/rantakoto/posts/…,
 // apps.apple.com/fi/app/rantakoto). Comments under a brand's post and
 // reviews of its app are about it.
 func (bm *brandMatcher) namedInURL(segments []string) (string, bool) {
+	if segments == nil {
+		return "", false
+	}
 	for _, seg := range segments {
 		for _, d := range bm.domains {
 			if seg == d || seg == "www."+d {

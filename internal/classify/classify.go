@@ -154,6 +154,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 	}
 	var segments []string // of the mention URL's path, parsed when first needed
 	segmentsKnown := false
+	lowerURL := strings.ToLower(m.URL) // no copy when it is lowercase already
 	for bi, b := range c.brands {
 		matched, ok := b.find(lowerTitle, titleHits, bi)
 		if !ok && author != "" && b.accounts[author] {
@@ -165,7 +166,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 		if !ok && host != "" {
 			matched, ok = b.ownsHost(host)
 		}
-		if !ok && m.URL != "" {
+		if !ok && m.URL != "" && b.mayNameInURL(lowerURL) {
 			if !segmentsKnown {
 				segments, segmentsKnown = urlSegments(m.URL), true
 			}

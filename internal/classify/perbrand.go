@@ -51,8 +51,10 @@ type clause struct {
 	chosenAt int    // the token naming it
 	unlike   bool   // opens with "unlike" / "toisin kuin" / "till skillnad från"
 	compares bool   // has a comparison word between two brands
-	switches string // the switching verb, if any
+	switches string // the switching verb, if any (found by findSwitch)
 	planned  bool   // the switch is only planned (present or future)
+	// switchKnown: findSwitch has looked.
+	switchKnown bool
 }
 
 // brandLabels labels each found brand from the clauses about it. at[i]
@@ -94,11 +96,14 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 			everywhere |= 1 << i
 		}
 	}
-	if !carryTopics(clauses) {
-		return labels // no brand is named in the text
+	if !carryTopics(clauses) || sameForAll(clauses, len(found)) {
+		return labels // no brand is named in the text, or every clause is about all of them
 	}
-	buf := make([]token.Token, 0, len(toks))
-	var reversed []token.Token
+	bufp, revp := c.scratch.Get().(*[]token.Token), c.scratch.Get().(*[]token.Token)
+	defer c.scratch.Put(bufp)
+	defer c.scratch.Put(revp)
+	buf, reversed := *bufp, *revp
+	defer func() { *bufp, *revp = buf[:0], reversed[:0] }()
 	for i, b := range found {
 		bit := uint64(1) << i
 		buf, reversed = buf[:0], reversed[:0]
@@ -171,6 +176,18 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		}
 	}
 	return labels
+}
+
+// sameForAll reports clauses that all name every one of n brands in the
+// same role: each brand's labels are then the post's.
+func sameForAll(clauses []clause, n int) bool {
+	all := uint64(1)<<n - 1
+	for _, cs := range clauses {
+		if cs.named != all || cs.after|cs.left|cs.chosen != 0 || cs.unlike {
+			return false
+		}
+	}
+	return true
 }
 
 // appendClause adds a clause to a brand's text, as a sentence of its own.
@@ -291,15 +308,25 @@ func newClause(toks []token.Token, from, to int) clause {
 	cs := clause{from: from, to: to}
 	w := toks[from].Text
 	cs.unlike = w == "unlike" || (w == "toisin" && next(toks, from) == "kuin") || (w == "till" && next(toks, from) == "skillnad")
-	for i := from; i < to; i++ {
+	return cs
+}
+
+// findSwitch looks for a verb of switching in the clause, once: only
+// clauses naming two brands need it.
+func (cs *clause) findSwitch(toks []token.Token) {
+	if cs.switchKnown {
+		return
+	}
+	cs.switchKnown = true
+	for i := cs.from; i < cs.to; i++ {
 		if toks[i].Kind != token.Word {
 			continue
 		}
-		if s, planned, ok := switchVerb(toks[i].Text); ok && cs.switches == "" {
+		if s, planned, ok := switchVerb(toks[i].Text); ok {
 			cs.switches, cs.planned = s, planned
+			return
 		}
 	}
-	return cs
 }
 
 // markRole notes how the clause names brand i at token p: after a
@@ -313,7 +340,10 @@ func (cs *clause) markRole(toks []token.Token, p, i int) {
 			break
 		}
 	}
-	if cs.switches == "" {
+	if cs.named&^bit == 0 {
+		return // a switch needs a brand on each side
+	}
+	if cs.findSwitch(toks); cs.switches == "" {
 		return
 	}
 	w, before := toks[p].Text, prev(toks, p)

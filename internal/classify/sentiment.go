@@ -540,7 +540,7 @@ func voiced(raw float64, voice string, tr *trace) float64 {
 	default:
 		return raw
 	}
-	if raw != 0 {
+	if raw != 0 && tr != nil {
 		tr.add("sentiment", "rule", voice+" voice", f, why+"; weighs x"+strconv.FormatFloat(f, 'g', 3, 64))
 	}
 	return raw * f
