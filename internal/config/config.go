@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -45,11 +46,29 @@ type HTTP struct {
 	// MaxIngestItems bounds the mentions in one ingest request; a request
 	// with more gets 413.
 	MaxIngestItems int `yaml:"max_ingest_items"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client; for any other peer the TCP
+	// peer is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AuthThrottle limits password and token guessing.
+	AuthThrottle AuthThrottle `yaml:"auth_throttle"`
 	// Webhooks are ingest endpoints (POST /api/v1/webhooks/<name>) that
 	// authenticate by an HMAC signature instead of the bearer token.
 	Webhooks []Webhook `yaml:"webhooks"`
 	// Token is read from EWOM_TOKEN or token_file, never from the YAML itself.
 	Token string `yaml:"-"`
+}
+
+// AuthThrottle limits failed authentication within a sliding Window: a
+// client address or account over its allowance is answered 429 until its
+// oldest failure leaves the window.
+type AuthThrottle struct {
+	Window time.Duration `yaml:"window"`
+	// PerAddress is the failed sign-ins allowed from one client address.
+	PerAddress int `yaml:"per_address"`
+	// PerAccount is the failed sign-ins allowed for one user name, from
+	// any address.
+	PerAccount int `yaml:"per_account"`
 }
 
 // Webhook is one HMAC-signed ingest endpoint (see collectors/webhook).
@@ -191,7 +210,7 @@ func Default() Config {
 		DataDir:  "./data",
 		LogLevel: "info",
 		Roles:    []string{"collect", "classify", "api", "alert"},
-		HTTP:     HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20, MaxURLBytes: 16 << 10, MaxIngestItems: 10000},
+		HTTP:     defaultHTTP(),
 		NATS: NATS{Stream: "EWOM_MENTIONS", Replicas: 1, DuplicateWindow: 20 * time.Minute,
 			MaxAge: 7 * 24 * time.Hour},
 		Store: Store{BatchRows: 20000, BatchBytes: 32 << 20, FlushInterval: 500 * time.Millisecond},
@@ -201,6 +220,11 @@ func Default() Config {
 		Web:     defaultWeb(),
 		Privacy: Privacy{KeyEnv: "EWOM_PSEUDONYM_KEY"},
 	}
+}
+
+func defaultHTTP() HTTP {
+	return HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20, MaxURLBytes: 16 << 10, MaxIngestItems: 10000,
+		AuthThrottle: AuthThrottle{Window: 5 * time.Minute, PerAddress: 20, PerAccount: 10}}
 }
 
 // Load reads a YAML file over the defaults, applies environment overrides and
@@ -311,6 +335,22 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxIngestItems < 1 || c.HTTP.MaxIngestItems > 1_000_000 {
 		bad("http.max_ingest_items", "%d is outside 1..1000000", c.HTTP.MaxIngestItems)
+	}
+	for i, p := range c.HTTP.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				bad(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is neither an address nor a CIDR prefix such as 10.0.0.0/8", p)
+			}
+		}
+	}
+	if t := c.HTTP.AuthThrottle; t.Window < time.Second || t.Window > 24*time.Hour {
+		bad("http.auth_throttle.window", "%s is outside 1s..24h", t.Window)
+	}
+	if n := c.HTTP.AuthThrottle.PerAddress; n < 1 || n > 10000 {
+		bad("http.auth_throttle.per_address", "%d is outside 1..10000", n)
+	}
+	if n := c.HTTP.AuthThrottle.PerAccount; n < 1 || n > 10000 {
+		bad("http.auth_throttle.per_account", "%d is outside 1..10000", n)
 	}
 	hooks := map[string]bool{}
 	for i, h := range c.HTTP.Webhooks {

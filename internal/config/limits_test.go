@@ -19,3 +19,17 @@ func TestRequestLimitsAreValidated(t *testing.T) {
 		t.Fatalf("raised limits: %+v %v", cfg.HTTP, err)
 	}
 }
+
+func TestTrustedProxiesAndAuthThrottleAreValidated(t *testing.T) {
+	_, err := Load(write(t, "http:\n  trusted_proxies: [10.0.0.0/8, proxy.example]\n  auth_throttle: {window: 0s, per_address: 0, per_account: 0}\n"))
+	for _, want := range []string{`http.trusted_proxies[1]: "proxy.example" is neither an address nor a CIDR prefix`,
+		"http.auth_throttle.window: 0s is outside 1s..24h", "http.auth_throttle.per_address: 0 is outside 1..10000",
+		"http.auth_throttle.per_account: 0 is outside 1..10000"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "trusted_proxies[0]") {
+		t.Errorf("a CIDR prefix was refused: %v", err)
+	}
+}

@@ -359,8 +359,8 @@ func TestAuth(t *testing.T) {
 	if resp, _ := c.http.PostForm(ts.URL+"/login", url.Values{"user": {"admin"}, "password": {"nope"}, "csrf": {tok}}); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("wrong password: %d", resp.StatusCode)
 	}
-	// Guessing is throttled per address: after ten failures even the right
-	// password is refused for a while.
+	// Guessing is throttled per account (and per address): after ten
+	// failures even the right password is refused for a while.
 	attempt := func(password string) int {
 		page := c.text("GET", "/login", nil, http.StatusOK)
 		tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)[1]
@@ -371,13 +371,14 @@ func TestAuth(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	for range maxFailures - 1 {
+	perAccount := config.Default().HTTP.AuthThrottle.PerAccount
+	for range perAccount {
 		if code := attempt("guess"); code != http.StatusUnauthorized {
 			t.Fatalf("wrong password: %d", code)
 		}
 	}
 	if code := attempt("viewer-pass"); code != http.StatusTooManyRequests {
-		t.Fatalf("sign-in after %d failures: %d", maxFailures, code)
+		t.Fatalf("sign-in after %d failures: %d", perAccount, code)
 	}
 	ts = newTestServer(t, s) // a fresh server forgets the failures
 	// Cookies are HttpOnly and SameSite=Strict; the page has a strict CSP.

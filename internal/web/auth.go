@@ -8,9 +8,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -128,45 +128,6 @@ func (s *sessions) drop(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.m, id)
-}
-
-// failures limits password guessing: after maxFailures failed sign-ins from
-// one address within failureWindow, that address must wait out the window.
-type failures struct {
-	mu  sync.Mutex
-	m   map[string][]time.Time
-	now func() time.Time
-}
-
-const (
-	maxFailures   = 10
-	failureWindow = 5 * time.Minute
-)
-
-func (f *failures) recent(ip string) []time.Time {
-	cut := f.now().Add(-failureWindow)
-	ts := f.m[ip]
-	for len(ts) > 0 && ts[0].Before(cut) {
-		ts = ts[1:]
-	}
-	if len(ts) == 0 {
-		delete(f.m, ip)
-	} else {
-		f.m[ip] = ts
-	}
-	return ts
-}
-
-func (f *failures) allow(ip string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.recent(ip)) < maxFailures
-}
-
-func (f *failures) add(ip string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.m[ip] = append(f.recent(ip), f.now())
 }
 
 type ctxKey struct{}
@@ -307,15 +268,29 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired; please try again.")
 		return
 	}
-	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !s.failures.allow(ip) {
-		s.renderLogin(w, r, http.StatusTooManyRequests, "Too many failed sign-ins; wait a few minutes.")
+	// Guessing is throttled per client address and per account: behind a
+	// trusted proxy one client's failures do not lock out everyone, and
+	// guessing one account from ever new addresses is still throttled.
+	// Unknown names are counted like known ones, so the throttle does not
+	// tell which exist.
+	addr, user := s.proxies.ClientAddr(r), r.PostForm.Get("user")
+	byAddr, byUser := s.byAddress.Wait(addr), s.byAccount.Wait(user)
+	if wait := max(byAddr, byUser); wait > 0 {
+		limit := "address"
+		if byUser > 0 {
+			limit = "account"
+		}
+		s.throttled.WithLabelValues(limit).Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.renderLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %s.",
+			wait.Round(time.Second)))
 		return
 	}
-	a, ok := s.accounts[r.PostForm.Get("user")]
+	a, ok := s.accounts[user]
 	if !ok || !a.check(r.PostForm.Get("password")) {
-		s.failures.add(ip)
-		s.log.Warn("web: failed sign-in", "user", r.PostForm.Get("user"), "remote", r.RemoteAddr)
+		s.byAddress.Fail(addr)
+		s.byAccount.Fail(user)
+		s.log.Warn("web: failed sign-in", "user", user, "client", addr)
 		s.renderLogin(w, r, http.StatusUnauthorized, errBadLogin.Error())
 		return
 	}

@@ -1,0 +1,104 @@
+package web
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/store/storetest"
+)
+
+// signInFrom posts the sign-in form from the TCP source address src (any
+// loopback address) with an X-Forwarded-For header when xff is set, and
+// returns the status (303 when signed in).
+func signInFrom(t testing.TB, base, src, xff, user, password string) int {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+	c := &http.Client{Jar: jar, Transport: &http.Transport{DialContext: dialer.DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	defer c.CloseIdleConnections()
+	do := func(req *http.Request) (int, string) {
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	req, _ := http.NewRequest("GET", base+"/login", nil)
+	_, page := do(req)
+	tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if tok == nil {
+		t.Fatalf("no sign-in form: %s", page)
+	}
+	form := url.Values{"user": {user}, "password": {password}, "csrf": {tok[1]}, "next": {"/"}}
+	req, _ = http.NewRequest("POST", base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, _ := do(req)
+	return code
+}
+
+// Behind a reverse proxy every request comes from the proxy's address:
+// with the proxy trusted, one user's wrong passwords throttle that user
+// (and that client's address), not everyone else signing in.
+func TestOneUsersFailuresDoNotLockOutOthersBehindAProxy(t *testing.T) {
+	ts := newTestServer(t, storetest.Embedded(t), func(c *config.Config) { c.HTTP.TrustedProxies = []string{"127.0.0.1"} })
+	perAccount := config.Default().HTTP.AuthThrottle.PerAccount
+	for range perAccount {
+		if code := signInFrom(t, ts.URL, "127.0.0.1", "203.0.113.5", "viewer", "guess"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d", code)
+		}
+	}
+	if code := signInFrom(t, ts.URL, "127.0.0.1", "198.51.100.7", "admin", "admin-pass"); code != http.StatusSeeOther {
+		t.Fatalf("another user from another client behind the proxy: %d, want 303", code)
+	}
+	if code := signInFrom(t, ts.URL, "127.0.0.1", "198.51.100.7", "viewer", "viewer-pass"); code != http.StatusTooManyRequests {
+		t.Fatalf("the guessed account, right password, from elsewhere: %d, want 429", code)
+	}
+}
+
+// Guessing one account's password from ever new addresses is throttled
+// per account.
+func TestRotatingAddressesDoNotEvadeTheThrottle(t *testing.T) {
+	ts := newTestServer(t, storetest.Embedded(t))
+	perAccount := config.Default().HTTP.AuthThrottle.PerAccount
+	for i := range perAccount {
+		if code := signInFrom(t, ts.URL, "127.0.0."+strconv.Itoa(10+i), "", "admin", "guess"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password from address %d: %d", i, code)
+		}
+	}
+	if code := signInFrom(t, ts.URL, "127.0.0.99", "", "admin", "admin-pass"); code != http.StatusTooManyRequests {
+		t.Fatalf("after %d failures from as many addresses: %d, want 429", perAccount, code)
+	}
+}
+
+// A client that is not a trusted proxy cannot pick its address with
+// X-Forwarded-For: its failures count against its own address.
+func TestForwardedForFromAnUntrustedPeerIsIgnored(t *testing.T) {
+	ts := newTestServer(t, storetest.Embedded(t))
+	perAddress := config.Default().HTTP.AuthThrottle.PerAddress
+	for i := range perAddress {
+		// A new user name each time: only the address can throttle.
+		if code := signInFrom(t, ts.URL, "127.0.0.1", "192.0.2."+strconv.Itoa(i), "nobody"+strconv.Itoa(i), "guess"); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, code)
+		}
+	}
+	if code := signInFrom(t, ts.URL, "127.0.0.1", "192.0.2.200", "admin", "admin-pass"); code != http.StatusTooManyRequests {
+		t.Fatalf("after %d failures from one peer: %d, want 429", perAddress, code)
+	}
+	if code := signInFrom(t, ts.URL, "127.0.0.2", "", "admin", "admin-pass"); code != http.StatusSeeOther {
+		t.Fatalf("from another address: %d, want 303", code)
+	}
+}
