@@ -192,7 +192,13 @@ func (a *App) build() error {
 		}
 		a.collectors = r
 	}
-	srv := &api.Server{API: cfg.HasRole("api"), Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token,
+	proxies, err := api.ParseProxies(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("http.trusted_proxies: %w", err)
+	}
+	th := cfg.HTTP.AuthThrottle
+	srv := &api.Server{API: cfg.HasRole("api"), Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token, Proxies: proxies,
+		AuthThrottle: api.NewThrottle(th.PerAddress, th.Window),
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxURLBytes: cfg.HTTP.MaxURLBytes,
 		MaxItems: cfg.HTTP.MaxIngestItems, Gatherer: a.Registry, Registerer: a.Registry,
 		Log: a.Log.With("component", "api"), Ready: map[string]api.Checker{"bus": a.Bus}}

@@ -64,7 +64,8 @@ type HTTP struct {
 // oldest failure leaves the window.
 type AuthThrottle struct {
 	Window time.Duration `yaml:"window"`
-	// PerAddress is the failed sign-ins allowed from one client address.
+	// PerAddress is the failures allowed from one client address (UI
+	// sign-ins and bearer tokens are counted apart).
 	PerAddress int `yaml:"per_address"`
 	// PerAccount is the failed sign-ins allowed for one user name, from
 	// any address.
