@@ -38,13 +38,58 @@ type account struct {
 	secret     string // bcrypt hash or plain text
 }
 
+// hashed reports whether the secret is a bcrypt hash.
+func (a account) hashed() bool {
+	return strings.HasPrefix(a.secret, "$2a$") || strings.HasPrefix(a.secret, "$2b$") || strings.HasPrefix(a.secret, "$2y$")
+}
+
 func (a account) check(password string) bool {
-	if strings.HasPrefix(a.secret, "$2a$") || strings.HasPrefix(a.secret, "$2b$") || strings.HasPrefix(a.secret, "$2y$") {
+	if a.hashed() {
 		return bcrypt.CompareHashAndPassword([]byte(a.secret), []byte(password)) == nil
 	}
 	// Compare digests so the comparison takes the same time whatever the lengths.
 	x, y := sha256.Sum256([]byte(a.secret)), sha256.Sum256([]byte(password))
 	return subtle.ConstantTimeCompare(x[:], y[:]) == 1
+}
+
+// dummyAccount is what an unknown user name is checked against: a bcrypt
+// hash of a random secret at the highest cost among the accounts' hashes
+// when any has one, else a random plain secret.
+func dummyAccount(accts map[string]account) (account, error) {
+	cost := 0
+	for _, a := range accts {
+		if a.hashed() {
+			c, err := bcrypt.Cost([]byte(a.secret))
+			if err != nil {
+				return account{}, fmt.Errorf("web: user %s: password hash: %w", a.name, err)
+			}
+			cost = max(cost, c)
+		}
+	}
+	if cost == 0 {
+		return account{secret: randomToken()}, nil
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(randomToken()), cost)
+	if err != nil {
+		return account{}, fmt.Errorf("web: dummy password hash: %w", err)
+	}
+	return account{secret: string(hash)}, nil
+}
+
+// verify checks a sign-in. Every attempt costs about the same: an unknown
+// name is checked against the dummy account, and a plain-text password is
+// checked against the dummy's hash as well, so that how long a refusal
+// takes does not tell which names exist.
+func (s *Server) verify(user, password string) (account, bool) {
+	a, known := s.accounts[user]
+	if !known {
+		a = s.dummy
+	}
+	ok := a.check(password)
+	if !a.hashed() && s.dummy.hashed() {
+		s.dummy.check(password)
+	}
+	return a, ok && known
 }
 
 // accounts resolves the configured users' secrets. Without users, "admin"
@@ -286,8 +331,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			wait.Round(time.Second)))
 		return
 	}
-	a, ok := s.accounts[user]
-	if !ok || !a.check(r.PostForm.Get("password")) {
+	a, ok := s.verify(user, r.PostForm.Get("password"))
+	if !ok {
 		s.byAddress.Fail(addr)
 		s.byAccount.Fail(user)
 		s.log.Warn("web: failed sign-in", "user", user, "client", addr)

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store/storetest"
@@ -100,5 +103,37 @@ func TestForwardedForFromAnUntrustedPeerIsIgnored(t *testing.T) {
 	}
 	if code := signInFrom(t, ts.URL, "127.0.0.2", "", "admin", "admin-pass"); code != http.StatusSeeOther {
 		t.Fatalf("from another address: %d, want 303", code)
+	}
+}
+
+// An unknown user name takes as long to refuse as a wrong password of a
+// user whose password is a bcrypt hash, so timing does not tell which
+// names exist.
+func TestUnknownUsersTakeAsLongAsKnownOnes(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("viewer-pass"), 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EWOM_TEST_VIEWER_HASH", string(hash))
+	ts := newTestServer(t, storetest.Embedded(t), func(c *config.Config) { c.Web.Users[0].PasswordEnv = "EWOM_TEST_VIEWER_HASH" })
+	// The fastest of five refusals each, taken in turns: the machine's load
+	// slows some tries, never speeds one up.
+	users := []string{"viewer", "nobody", "admin"} // a bcrypt hash, unknown, plain text
+	best := map[string]time.Duration{}
+	for range 5 {
+		for _, u := range users {
+			start := time.Now()
+			if code := signInFrom(t, ts.URL, "127.0.0.1", "", u, "guess"); code != http.StatusUnauthorized {
+				t.Fatalf("%s: %d", u, code)
+			}
+			if d := time.Since(start); best[u] == 0 || d < best[u] {
+				best[u] = d
+			}
+		}
+	}
+	known, unknown, plain := best["viewer"], best["nobody"], best["admin"]
+	t.Logf("fastest refusal: bcrypt user %s, unknown user %s, plain-text user %s", known, unknown, plain)
+	if unknown < known/2 || plain < known/2 {
+		t.Fatalf("an unknown user (%s) or a plain-text user (%s) is refused much faster than a bcrypt user (%s)", unknown, plain, known)
 	}
 }

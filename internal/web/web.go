@@ -57,6 +57,7 @@ type Server struct {
 	cfg        config.Config
 	log        *slog.Logger
 	accounts   map[string]account
+	dummy      account // what unknown user names are checked against
 	sessions   *sessions
 	proxies    api.Proxies   // http.trusted_proxies: who may name the client
 	byAddress  *api.Throttle // failed sign-ins per client address
@@ -87,6 +88,10 @@ func New(d Deps) (*Server, error) {
 	}
 	if len(accts) == 0 {
 		return nil, errors.New("web: no users: configure web.users or an API token")
+	}
+	dummy, err := dummyAccount(accts)
+	if err != nil {
+		return nil, err
 	}
 	tmpl, err := template.ParseFS(templateFS, "templates/*.html")
 	if err != nil {
@@ -122,7 +127,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("web: http.trusted_proxies: %w", err)
 	}
 	th := d.Config.HTTP.AuthThrottle
-	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts,
+	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts, dummy: dummy,
 		sessions: newSessions(d.Config.Web.SessionTTL), proxies: proxies, byAddress: api.NewThrottle(th.PerAddress, th.Window),
 		byAccount: api.NewThrottle(th.PerAccount, th.Window), tmpl: tmpl, assets: assets, etags: etags, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ewom_dashboard_query_seconds",
