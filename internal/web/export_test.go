@@ -1,14 +1,17 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ewom/ewom/internal/memstat"
+	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
 
@@ -98,4 +101,68 @@ func BenchmarkExport50000(b *testing.B) {
 			b.ReportMetric(float64(rise)/1e6, "rss-rise-MB")
 		})
 	}
+}
+
+// Cells that a spreadsheet would run as a formula — also after leading
+// spaces or line breaks — are defused in every export: the mention CSV and
+// the corrections' CSV and TSV. Plain numbers stay numbers.
+func TestExportsDefuseFormulas(t *testing.T) {
+	s := storetest.Embedded(t)
+	payloads := []string{" =1+1", "\n=HYPERLINK(\"http://evil.example\")", "\r\n+SUM(A1)", "  @cmd", "\t-2+3", "=x"}
+	var rows []store.Row
+	for i, p := range payloads {
+		at := weekStart.Add(time.Duration(i) * time.Hour)
+		id := "f" + strconv.Itoa(i)
+		rows = append(rows, store.Row{MentionID: id, Brand: "Rival", Source: "rss", SourceID: id, Title: p, Text: p + " Rival",
+			AuthorHandle: p, PublishedAt: at, IngestedAt: at, Lang: "en", Sentiment: "neutral", SentimentScore: -0.5,
+			Touchpoint: "earned", JourneyStage: "none", Brands: []string{"Rival"}, ClassifierVersion: "t",
+			Raw: `{"source":"rss","text":"x","published_at":"2026-11-20T00:00:00Z"}`})
+	}
+	if err := s.Insert(context.Background(), rows); err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, s)
+	admin := login(t, ts.URL, "admin", "admin-pass")
+	for i := range payloads {
+		if code, b := admin.post("/api/v1/mentions/f"+strconv.Itoa(i)+"/labels", `{"sentiment":"negative"}`, true); code != http.StatusOK {
+			t.Fatalf("correct f%d: %d %s", i, code, b)
+		}
+	}
+	dangerous := func(cell string) bool {
+		c := strings.TrimLeft(cell, " \t\r\n")
+		return c != "" && strings.ContainsRune("=+-@", rune(c[0])) && strings.Trim(c, "-0123456789.") != ""
+	}
+	check := func(what string, recs [][]string) {
+		t.Helper()
+		n := 0
+		for _, r := range recs {
+			for _, cell := range r {
+				if dangerous(cell) {
+					t.Errorf("%s: cell %q is not defused", what, cell)
+				}
+				if strings.HasPrefix(cell, "'") {
+					n++
+				}
+			}
+		}
+		if n < len(payloads) {
+			t.Errorf("%s: %d defused cells, want at least %d", what, n, len(payloads))
+		}
+	}
+	check("mentions CSV", readExport(t, ts.URL, week))
+	for _, r := range readExport(t, ts.URL, week) {
+		if r[12] != "-0.500" {
+			t.Errorf("sentiment_score %q: a number must stay a number", r[12])
+		}
+	}
+	recs, err := csv.NewReader(strings.NewReader(admin.text("GET", "/api/v1/corrections?format=csv", nil, http.StatusOK))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("corrections CSV", recs[1:])
+	var tsv [][]string
+	for line := range strings.Lines(admin.text("GET", "/api/v1/corrections?format=tsv", nil, http.StatusOK)) {
+		tsv = append(tsv, strings.Split(strings.TrimSuffix(line, "\n"), "\t"))
+	}
+	check("corrections TSV", tsv)
 }

@@ -280,11 +280,17 @@ func (s *Server) handleMentions(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, http.StatusOK, list)
 }
 
-// csvCell defuses spreadsheet formulas: a cell starting with = + - @ or a
-// control character is prefixed with a quote (OWASP CSV injection).
+// csvCell defuses spreadsheet formulas (OWASP CSV injection): a cell whose
+// first character other than spaces and line breaks is = + - or @, or
+// that starts with a tab or carriage return, is prefixed with a quote.
+// Spreadsheets skip leading whitespace before a formula. A plain number
+// ("-0.5") is left as it is: it is no formula, and stays a number.
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	t := strings.TrimLeft(s, " \t\r\n")
+	if s != "" && (s[0] == '\t' || s[0] == '\r') || t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			return "'" + s
+		}
 	}
 	return s
 }

@@ -45,7 +45,8 @@ func TestSafeURLAndCSV(t *testing.T) {
 			t.Errorf("safeURL(%q) = %q, want %q", in, got, want)
 		}
 	}
-	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-1": "'-1", "@x": "'@x", "plain": "plain", "": ""} {
+	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "+1+1": "'+1+1", "-1-1": "'-1-1", "@x": "'@x", "plain": "plain", "": "",
+		" =1+1": "' =1+1", "\n=x": "'\n=x", "\r\n@x": "'\r\n@x", "\tx": "'\tx", "-0.500": "-0.500", "+1": "+1", "a=b": "a=b"} {
 		if got := csvCell(in); got != want {
 			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
 		}
