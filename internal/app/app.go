@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -139,8 +140,14 @@ func (a *App) ensureToken() error {
 // generatedToken reads data_dir/api-token, creating it with a random token.
 func generatedToken(dataDir string) (string, string, error) {
 	path := filepath.Join(dataDir, "api-token")
-	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
-		return string(b), path, nil
+	switch tok, err := config.ReadTokenFile(path); {
+	case err == nil && len(tok) >= config.MinTokenBytes:
+		return tok, path, nil
+	case err == nil && tok != "":
+		return "", "", fmt.Errorf("%s: the API token is %d bytes; use at least %d, or delete the file to have one generated",
+			path, len(tok), config.MinTokenBytes)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return "", "", err
 	}
 	buf := make([]byte, 24)
 	if _, err := rand.Read(buf); err != nil {

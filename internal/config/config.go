@@ -268,11 +268,11 @@ func (c *Config) applyEnv() error {
 	if v := os.Getenv("EWOM_TOKEN"); v != "" {
 		c.HTTP.Token = v
 	} else if c.HTTP.TokenFile != "" {
-		b, err := os.ReadFile(c.HTTP.TokenFile)
+		tok, err := ReadTokenFile(c.HTTP.TokenFile)
 		if err != nil {
 			return fmt.Errorf("http.token_file: %w", err)
 		}
-		c.HTTP.Token = strings.TrimSpace(string(b))
+		c.HTTP.Token = tok
 	}
 	if v := os.Getenv("EWOM_NATS_PASSWORD"); v != "" {
 		c.NATS.Password = v
@@ -290,6 +290,31 @@ func (c *Config) applyEnv() error {
 		c.Store.ChdbLib = v
 	}
 	return nil
+}
+
+// MinTokenBytes is the length of the shortest API token accepted.
+const MinTokenBytes = 16
+
+// ReadTokenFile reads a token from a file, refusing a file that every user
+// may read or write.
+func ReadTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if m := fi.Mode().Perm(); m&0o007 != 0 {
+		return "", fmt.Errorf("%s is readable or writable by every user (mode %04o): chmod 600 it (or 640 with the service's group)", path, m)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // FieldError is a validation problem at a key path.
@@ -326,6 +351,13 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%q is not host:port", c.HTTP.Listen)
+	}
+	if n := len(c.HTTP.Token); n > 0 && n < MinTokenBytes {
+		src := "http.token_file"
+		if os.Getenv("EWOM_TOKEN") != "" {
+			src = "EWOM_TOKEN"
+		}
+		bad(src, "the API token is %d bytes; use at least %d random ones (e.g. openssl rand -hex 24)", n, MinTokenBytes)
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024")

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -31,5 +33,49 @@ func TestTrustedProxiesAndAuthThrottleAreValidated(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "trusted_proxies[0]") {
 		t.Errorf("a CIDR prefix was refused: %v", err)
+	}
+}
+
+// A short API token, or a token file other users can read, is refused with
+// the setting that holds it, instead of being taken silently.
+func TestWeakAPITokensAreRefused(t *testing.T) {
+	t.Setenv("EWOM_TOKEN", "")
+	dir := t.TempDir()
+	file := func(name, content string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := "0123456789abcdef0123"
+	for _, c := range []struct {
+		name, env, file, want string
+	}{
+		{"short variable", "short", "", "EWOM_TOKEN: the API token is 5 bytes; use at least 16"},
+		{"short file", "", file("short", "abc\n", 0o600), "http.token_file: the API token is 3 bytes; use at least 16"},
+		{"world-readable file", "", file("open", good, 0o644), "is readable or writable by every user (mode 0644)"},
+		{"world-writable file", "", file("writable", good, 0o602), "(mode 0602)"},
+		{"private file", "", file("private", good, 0o600), ""},
+		{"group-readable file", "", file("group", good, 0o640), ""},
+		{"long variable", good, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("EWOM_TOKEN", c.env)
+			yaml := "{}\n"
+			if c.file != "" {
+				yaml = "http: {token_file: " + c.file + "}\n"
+			}
+			cfg, err := Load(write(t, yaml))
+			switch {
+			case c.want == "" && (err != nil || cfg.HTTP.Token != good):
+				t.Fatalf("token %q, err %v", cfg.HTTP.Token, err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Fatalf("err %v, want %q", err, c.want)
+			}
+		})
 	}
 }
