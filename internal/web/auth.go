@@ -113,20 +113,22 @@ func accounts(cfg config.Config) (map[string]account, error) {
 type session struct {
 	user, role string
 	csrf       string
-	expires    time.Time
+	expires    time.Time // slides with activity, up to ends
+	ends       time.Time // the absolute end, however active
 }
 
 // sessions are kept in memory: a restart signs everyone out, which is
 // acceptable for a dashboard and avoids storing bearer secrets on disk.
 type sessions struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	m   map[string]*session
-	now func() time.Time
+	mu     sync.Mutex
+	ttl    time.Duration // without activity (web.session_ttl)
+	maxAge time.Duration // after sign-in (web.session_max_age)
+	m      map[string]*session
+	now    func() time.Time
 }
 
-func newSessions(ttl time.Duration) *sessions {
-	return &sessions{ttl: ttl, m: map[string]*session{}, now: time.Now}
+func newSessions(ttl, maxAge time.Duration) *sessions {
+	return &sessions{ttl: ttl, maxAge: maxAge, m: map[string]*session{}, now: time.Now}
 }
 
 func randomToken() string {
@@ -139,10 +141,11 @@ func randomToken() string {
 
 func (s *sessions) create(a account) string {
 	id := randomToken()
-	sess := &session{user: a.name, role: a.role, csrf: randomToken(), expires: s.now().Add(s.ttl)}
+	now := s.now()
+	sess := &session{user: a.name, role: a.role, csrf: randomToken(), expires: minTime(now.Add(s.ttl), now.Add(s.maxAge)),
+		ends: now.Add(s.maxAge)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
 	for k, v := range s.m { // sweep expired sessions; the map stays small
 		if now.After(v.expires) {
 			delete(s.m, k)
@@ -165,7 +168,7 @@ func (s *sessions) get(id string) (session, bool) {
 		delete(s.m, id)
 		return session{}, false
 	}
-	sess.expires = now.Add(s.ttl)
+	sess.expires = minTime(now.Add(s.ttl), sess.ends)
 	return *sess, true
 }
 
@@ -346,10 +349,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
+// handleLogout ends the session on the server and clears its cookie. It
+// needs no CSRF token: the cookie is SameSite=Strict, so another site's form
+// cannot send it, and a sign-out must never leave the session valid while
+// the browser forgets it.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.sessionOf(r)
-	if ok && sameOrigin(r) && subtle.ConstantTimeCompare([]byte(r.FormValue("csrf")), []byte(sess.csrf)) == 1 {
-		c, _ := r.Cookie(sessionCookie)
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		s.sessions.drop(c.Value)
 	}
 	s.setCookie(w, r, sessionCookie, "", -1)

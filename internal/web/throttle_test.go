@@ -137,3 +137,46 @@ func TestUnknownUsersTakeAsLongAsKnownOnes(t *testing.T) {
 		t.Fatalf("an unknown user (%s) or a plain-text user (%s) is refused much faster than a bcrypt user (%s)", unknown, plain, known)
 	}
 }
+
+// Signing out ends the session on the server, also when the form's CSRF
+// field is missing (the cookie used to be cleared while the session stayed
+// valid for whoever held it).
+func TestSignOutEndsTheSession(t *testing.T) {
+	ts := newTestServer(t, storetest.Embedded(t))
+	for _, form := range []string{"", "csrf=wrong"} {
+		viewer := login(t, ts.URL, "viewer", "viewer-pass")
+		u, _ := url.Parse(ts.URL)
+		var cookie string
+		for _, c := range viewer.http.Jar.Cookies(u) {
+			if c.Name == sessionCookie {
+				cookie = c.Value
+			}
+		}
+		resp := viewer.do("POST", "/logout", strings.NewReader(form), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		resp.Body.Close()
+		stolen := &client{t: t, base: ts.URL, http: http.DefaultClient}
+		resp = stolen.do("GET", "/api/v1/meta", nil, map[string]string{"Cookie": sessionCookie + "=" + cookie})
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("session after signing out with form %q: %d, want 401", form, resp.StatusCode)
+		}
+	}
+}
+
+// A session ends web.session_max_age after sign-in however active it is.
+func TestSessionsHaveAnAbsoluteLifetime(t *testing.T) {
+	now := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	s := newSessions(time.Hour, 3*time.Hour)
+	s.now = func() time.Time { return now }
+	id := s.create(account{name: "viewer", role: roleViewer})
+	for now.Before(time.Date(2026, 11, 20, 2, 59, 0, 0, time.UTC)) {
+		if _, ok := s.get(id); !ok {
+			t.Fatalf("active session ended at %s", now.Format(time.Kitchen))
+		}
+		now = now.Add(30 * time.Minute)
+	}
+	now = now.Add(30 * time.Minute) // 3:30, active all along
+	if _, ok := s.get(id); ok {
+		t.Fatal("session lives past its maximum age")
+	}
+}

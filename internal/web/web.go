@@ -128,7 +128,7 @@ func New(d Deps) (*Server, error) {
 	}
 	th := d.Config.HTTP.AuthThrottle
 	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts, dummy: dummy,
-		sessions: newSessions(d.Config.Web.SessionTTL), proxies: proxies, byAddress: api.NewThrottle(th.PerAddress, th.Window),
+		sessions: newSessions(d.Config.Web.SessionTTL, d.Config.Web.SessionMaxAge), proxies: proxies, byAddress: api.NewThrottle(th.PerAddress, th.Window),
 		byAccount: api.NewThrottle(th.PerAccount, th.Window), tmpl: tmpl, assets: assets, etags: etags, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ewom_dashboard_query_seconds",
 			Help:    "Time the dashboard API spent answering, by endpoint.",
