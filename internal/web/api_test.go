@@ -436,7 +436,8 @@ func TestWithSessions(t *testing.T) {
 
 func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{"/mentions?x=1": "/mentions?x=1", "//evil.example": "/", "https://evil.example": "/",
-		"/\\evil.example": "/", "": "/"} {
+		"/\\evil.example": "/", "": "/", "/\t/evil.example": "/", "/\n/evil.example": "/", "/x\r\nSet-Cookie: a=b": "/", "/\x00": "/",
+		"/\x7f": "/", "/mentions?q=%09": "/mentions?q=%09"} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}

@@ -284,9 +284,12 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, session)) http.
 	}
 }
 
-// localPath keeps a post-login redirect on this site.
+// localPath keeps a post-login redirect on this site. Control characters
+// are refused anywhere: browsers drop tabs and line breaks from a URL, so
+// "/\t/evil.example" would become "//evil.example".
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
 	return next

@@ -180,3 +180,30 @@ func TestSessionsHaveAnAbsoluteLifetime(t *testing.T) {
 		t.Fatal("session lives past its maximum age")
 	}
 }
+
+// The page a sign-in returns to never carries control characters into
+// Location: browsers drop tabs and line breaks from URLs, so "/\t/evil"
+// would lead off the site.
+func TestSignInRedirectStaysOnTheSite(t *testing.T) {
+	ts := newTestServer(t, storetest.Embedded(t))
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, next := range []string{"/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example"} {
+		resp, err := c.Get(ts.URL + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+		resp, err = c.PostForm(ts.URL+"/login", url.Values{"user": {"viewer"}, "password": {"viewer-pass"}, "csrf": {string(tok[1])},
+			"next": {next}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" {
+			t.Errorf("next %q: %d, Location %q, want /", next, resp.StatusCode, loc)
+		}
+	}
+}
