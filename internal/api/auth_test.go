@@ -2,11 +2,16 @@ package api_test
 
 import (
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/bus/bustest"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store/storetest"
@@ -55,5 +60,41 @@ func TestFailedBearerTokensAreThrottled(t *testing.T) {
 	}
 	if code, _, body := countFrom(t, ts.URL, "127.0.0.2", "Bearer "+token); code != http.StatusOK {
 		t.Fatalf("right token from another address: %d %s", code, body)
+	}
+}
+
+// With http.status_auth the status endpoints want the bearer token, except
+// /healthz (liveness probes); without it they stay open, as before.
+func TestStatusEndpointsCanRequireTheToken(t *testing.T) {
+	for _, protect := range []bool{false, true} {
+		b, s := bustest.RunJetStream(t), storetest.Embedded(t)
+		reg := prometheus.NewRegistry()
+		srv := &api.Server{API: true, Bus: b, Store: s, Token: token, MaxBodyBytes: 1 << 20, StatusAuth: protect,
+			Gatherer: reg, Registerer: reg, Log: slog.New(slog.DiscardHandler), Ready: map[string]api.Checker{}}
+		ts := httptest.NewServer(srv.Handler())
+		for _, c := range []struct {
+			path string
+			open bool // answers without the token
+		}{{"/healthz", true}, {"/readyz", !protect}, {"/metrics", !protect}} {
+			for _, auth := range []string{"", "Bearer " + token} {
+				req, _ := http.NewRequest("GET", ts.URL+c.path, nil)
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				want := http.StatusOK
+				if auth == "" && !c.open {
+					want = http.StatusUnauthorized
+				}
+				if resp.StatusCode != want {
+					t.Errorf("status_auth %v, %s with token %v: %d, want %d", protect, c.path, auth != "", resp.StatusCode, want)
+				}
+			}
+		}
+		ts.Close()
 	}
 }

@@ -47,8 +47,11 @@ type Server struct {
 	// AuthThrottle counts failed bearer tokens per client address
 	// (http.auth_throttle); nil takes the configuration's default.
 	AuthThrottle *Throttle
-	Gatherer     prometheus.Gatherer
-	Registerer   prometheus.Registerer
+	// StatusAuth requires the bearer token on /metrics and /readyz
+	// (http.status_auth); /healthz stays open for liveness probes.
+	StatusAuth bool
+	Gatherer   prometheus.Gatherer
+	Registerer prometheus.Registerer
 	// Ready lists what /readyz checks, by name.
 	Ready map[string]Checker
 	Log   *slog.Logger
@@ -116,8 +119,12 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(pattern, s.count(route, h))
 	}
 	handle("GET /healthz", "healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	handle("GET /readyz", "readyz", s.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
+	status := func(h http.HandlerFunc) http.HandlerFunc { return h }
+	if s.StatusAuth {
+		status = s.auth
+	}
+	handle("GET /readyz", "readyz", status(s.handleReady))
+	mux.Handle("GET /metrics", status(promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}).ServeHTTP))
 	if !s.API {
 		return securityHeaders(s.checkURL(mux))
 	}

@@ -122,10 +122,11 @@ func (a *App) listen() error {
 	return nil
 }
 
-// ensureToken gives the API a token when none is configured: the write API
-// is never open.
+// ensureToken gives the API (and the status endpoints, with
+// http.status_auth) a token when none is configured: the write API is
+// never open.
 func (a *App) ensureToken() error {
-	if !a.Config.HasRole("api") || a.Config.HTTP.Token != "" {
+	if !a.Config.HasRole("api") && !a.Config.HTTP.StatusAuth || a.Config.HTTP.Token != "" {
 		return nil
 	}
 	tok, path, err := generatedToken(a.Config.DataDir)
@@ -205,7 +206,7 @@ func (a *App) build() error {
 	}
 	th := cfg.HTTP.AuthThrottle
 	srv := &api.Server{API: cfg.HasRole("api"), Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token, Proxies: proxies,
-		AuthThrottle: api.NewThrottle(th.PerAddress, th.Window),
+		AuthThrottle: api.NewThrottle(th.PerAddress, th.Window), StatusAuth: cfg.HTTP.StatusAuth,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxURLBytes: cfg.HTTP.MaxURLBytes,
 		MaxItems: cfg.HTTP.MaxIngestItems, Gatherer: a.Registry, Registerer: a.Registry,
 		Log: a.Log.With("component", "api"), Ready: map[string]api.Checker{"bus": a.Bus}}

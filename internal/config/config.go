@@ -52,6 +52,9 @@ type HTTP struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// AuthThrottle limits password and token guessing.
 	AuthThrottle AuthThrottle `yaml:"auth_throttle"`
+	// StatusAuth requires the API token on /metrics and /readyz; /healthz
+	// stays open for liveness probes.
+	StatusAuth bool `yaml:"status_auth"`
 	// Webhooks are ingest endpoints (POST /api/v1/webhooks/<name>) that
 	// authenticate by an HMAC signature instead of the bearer token.
 	Webhooks []Webhook `yaml:"webhooks"`
