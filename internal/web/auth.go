@@ -117,6 +117,14 @@ type session struct {
 	ends       time.Time // the absolute end, however active
 }
 
+// slide moves the session's expiry to ttl from now, but never past its end.
+func (s *session) slide(now time.Time, ttl time.Duration) {
+	s.expires = now.Add(ttl)
+	if s.expires.After(s.ends) {
+		s.expires = s.ends
+	}
+}
+
 // sessions are kept in memory: a restart signs everyone out, which is
 // acceptable for a dashboard and avoids storing bearer secrets on disk.
 type sessions struct {
@@ -142,8 +150,8 @@ func randomToken() string {
 func (s *sessions) create(a account) string {
 	id := randomToken()
 	now := s.now()
-	sess := &session{user: a.name, role: a.role, csrf: randomToken(), expires: minTime(now.Add(s.ttl), now.Add(s.maxAge)),
-		ends: now.Add(s.maxAge)}
+	sess := &session{user: a.name, role: a.role, csrf: randomToken(), ends: now.Add(s.maxAge)}
+	sess.slide(now, s.ttl)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, v := range s.m { // sweep expired sessions; the map stays small
@@ -168,7 +176,7 @@ func (s *sessions) get(id string) (session, bool) {
 		delete(s.m, id)
 		return session{}, false
 	}
-	sess.expires = minTime(now.Add(s.ttl), sess.ends)
+	sess.slide(now, s.ttl)
 	return *sess, true
 }
 

@@ -19,12 +19,8 @@ import (
 // records after the header, failing on any other answer.
 func readExport(t testing.TB, base, query string) [][]string {
 	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/api/v1/mentions/export?"+query, nil)
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := &client{t: t, base: base, http: http.DefaultClient}
+	resp := c.do("GET", "/api/v1/mentions/export?"+query, nil, map[string]string{"Authorization": "Bearer " + testToken})
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)

@@ -162,11 +162,11 @@ func (s *Server) mentions(ctx context.Context, keys []listKey) ([]Mention, error
 		return []Mention{}, nil
 	}
 	ids := make([]string, len(keys))
-	from, to := keys[0].PublishedAt, keys[0].PublishedAt
 	for i, k := range keys {
 		ids[i] = k.MentionID
-		from, to = minTime(from, k.PublishedAt), maxTime(to, k.PublishedAt)
 	}
+	byTime := func(a, b listKey) int { return a.PublishedAt.Compare(b.PublishedAt) }
+	from, to := slices.MinFunc(keys, byTime).PublishedAt, slices.MaxFunc(keys, byTime).PublishedAt
 	full, err := s.fetchRows(ctx, from, to.Add(time.Second), ids)
 	if err != nil {
 		return nil, err
@@ -185,20 +185,6 @@ func (s *Server) mentions(ctx context.Context, keys []listKey) ([]Mention, error
 		out = append(out, m)
 	}
 	return out, nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // listMentions returns a page of up to limit mentions matching the request's
