@@ -114,7 +114,7 @@ func TestComposeServices(t *testing.T) {
 func TestComposeEwomConfig(t *testing.T) {
 	t.Setenv("EWOM_NATS_URL", "nats://nats:4222")
 	t.Setenv("EWOM_STORE_DSN", "clickhouse://ewom:pw@clickhouse:9000/ewom")
-	t.Setenv("EWOM_TOKEN", "t")
+	t.Setenv("EWOM_TOKEN", "compose-test-token-0123")
 	cfg, err := config.Load(filepath.Join(root, "deploy/compose/ewom.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ewom/ewom/internal/classify"
@@ -14,7 +15,7 @@ import (
 )
 
 func init() {
-	register("classify", "classify mentions from stdin (JSON lines or plain text) to JSON lines", runClassify)
+	register("classify", "classify mentions from stdin (JSON lines, only text needed, or plain text) to JSON lines", runClassify)
 }
 
 // maxClassifyLine bounds one input line: a mention's text limit plus room
@@ -25,6 +26,19 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "classify")
 	cfgPath := fs.String("config", "", "config file with the brands to match (optional)")
 	explain := fs.Bool("explain", false, "add the evidence behind each label")
+	fs.Usage = func() {
+		fmt.Fprint(env.stderr, `usage: ewom classify [--config FILE] [--explain] < input
+
+Reads one mention a line from stdin and writes it, classified, as a JSON line
+to stdout. A line is a mention JSON object or plain text (the text of a
+mention). It is a dry run, so what the classifier does not need is defaulted:
+a missing "source" is "stdin" and a missing "published_at" is now, so
+{"text": "..."} is enough; text or title is required.
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -85,11 +99,21 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // parseInputLine reads a mention JSON object, or takes the line as the text
-// of a mention from "stdin" published now.
+// of a mention. A missing source is "stdin", a missing publication time
+// now: the classifier needs neither.
 func parseInputLine(line []byte) (mention.Mention, error) {
+	m := mention.Mention{Text: string(line)}
 	if line[0] == '{' {
-		return mention.Parse(line)
+		var err error
+		if m, err = mention.Decode(line); err != nil {
+			return m, err
+		}
 	}
-	m := mention.Mention{Source: "stdin", Text: string(line), PublishedAt: time.Now().UTC().Truncate(time.Second)}
+	if strings.TrimSpace(m.Source) == "" {
+		m.Source = "stdin"
+	}
+	if m.PublishedAt.IsZero() {
+		m.PublishedAt = time.Now().UTC().Truncate(time.Second)
+	}
 	return m, m.Validate()
 }

@@ -76,3 +76,31 @@ func TestEvalCommand(t *testing.T) {
 		t.Errorf("eval without --data: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// A dry-run classifier needs only the text: a JSON line without source or
+// published_at gets defaults ("stdin", now), as a plain-text line does.
+func TestClassifyTakesJSONWithOnlyText(t *testing.T) {
+	in := `{"text":"Great service, thank you!"}` + "\n" + `{"title":"Huono palvelu","lang":"fi"}` + "\n" + `{"source":"x"}`
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), &cliEnv{stdin: strings.NewReader(in), stdout: &stdout, stderr: &stderr}, []string{"classify"})
+	if code != exitFailure || !strings.Contains(stderr.String(), "line 3: text: text or title is required") ||
+		strings.Contains(stderr.String(), "line 1") || strings.Contains(stderr.String(), "line 2") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d output lines, want 2:\n%s", len(lines), stdout.String())
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first["source"] != "stdin" || first["published_at"] == nil || first["sentiment"] != "positive" || first["mention_id"] == "" {
+		t.Errorf("text-only line: %v", first)
+	}
+	var help bytes.Buffer
+	run(context.Background(), &cliEnv{stdin: strings.NewReader(""), stdout: &help, stderr: &help}, []string{"classify", "--help"})
+	if !strings.Contains(help.String(), `"stdin"`) || !strings.Contains(help.String(), "published_at") {
+		t.Errorf("--help does not say what is defaulted:\n%s", help.String())
+	}
+}

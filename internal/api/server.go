@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,15 @@ type Server struct {
 	MaxURLBytes int
 	// MaxItems bounds the mentions in one ingest request
 	// (http.max_ingest_items).
-	MaxItems   int
+	MaxItems int
+	// Proxies may name the client in X-Forwarded-For (http.trusted_proxies).
+	Proxies Proxies
+	// AuthThrottle counts failed bearer tokens per client address
+	// (http.auth_throttle); nil takes the configuration's default.
+	AuthThrottle *Throttle
+	// StatusAuth requires the bearer token on /metrics and /readyz
+	// (http.status_auth); /healthz stays open for liveness probes.
+	StatusAuth bool
 	Gatherer   prometheus.Gatherer
 	Registerer prometheus.Registerer
 	// Ready lists what /readyz checks, by name.
@@ -65,6 +74,7 @@ type metrics struct {
 	failed     prometheus.Counter
 	requests   *prometheus.CounterVec
 	refused    *prometheus.CounterVec
+	throttled  prometheus.Counter
 }
 
 // Routes is a set of routes another package mounts on the API's mux.
@@ -80,6 +90,9 @@ func (s *Server) Handler() http.Handler {
 	def := config.Default().HTTP
 	s.MaxURLBytes = cmp.Or(s.MaxURLBytes, def.MaxURLBytes)
 	s.MaxItems = cmp.Or(s.MaxItems, def.MaxIngestItems)
+	if s.AuthThrottle == nil {
+		s.AuthThrottle = NewThrottle(def.AuthThrottle.PerAddress, def.AuthThrottle.Window)
+	}
 	s.metrics = &metrics{
 		received: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_ingest_received_mentions_total",
 			Help: "Mentions received by the ingest API, valid or not."}),
@@ -95,17 +108,23 @@ func (s *Server) Handler() http.Handler {
 			Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_http_refused_requests_total",
 			Help: "HTTP requests refused before routing: URL too long, or a query that does not parse."}, []string{"reason"}),
+		throttled: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_api_throttled_requests_total",
+			Help: "Requests refused (429) because their client address sent too many wrong bearer tokens."}),
 	}
 	s.Registerer.MustRegister(s.metrics.received, s.metrics.accepted, s.metrics.duplicates, s.metrics.rejected, s.metrics.failed,
-		s.metrics.requests, s.metrics.refused)
+		s.metrics.requests, s.metrics.refused, s.metrics.throttled)
 
 	mux := http.NewServeMux()
 	handle := func(pattern, route string, h http.HandlerFunc) {
 		mux.Handle(pattern, s.count(route, h))
 	}
 	handle("GET /healthz", "healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	handle("GET /readyz", "readyz", s.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
+	status := func(h http.HandlerFunc) http.HandlerFunc { return h }
+	if s.StatusAuth {
+		status = s.auth
+	}
+	handle("GET /readyz", "readyz", status(s.handleReady))
+	mux.Handle("GET /metrics", status(promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}).ServeHTTP))
 	if !s.API {
 		return securityHeaders(s.checkURL(mux))
 	}
@@ -157,11 +176,24 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// auth requires the bearer token; comparison is constant-time.
+// auth requires the bearer token; comparison is constant-time. A client
+// address that sent too many wrong tokens is refused (429) for a while.
 func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || s.Token == "" || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.Token)) != 1 {
+		addr := s.Proxies.ClientAddr(r)
+		if wait := s.AuthThrottle.Wait(addr); wait > 0 {
+			s.metrics.throttled.Inc()
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			WriteJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf(
+				"too many wrong bearer tokens from this address; try again in %s (http.auth_throttle)", wait.Round(time.Second))})
+			return
+		}
+		got, ok := bearerToken(r)
+		if !ok || s.Token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.Token)) != 1 {
+			if ok {
+				s.AuthThrottle.Fail(addr)
+				s.Log.Warn("api: wrong bearer token", "client", addr, "path", r.URL.Path)
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ewom"`)
 			WriteJSON(w, http.StatusUnauthorized, map[string]string{
 				"error": "missing or wrong bearer token: send 'Authorization: Bearer <token>' (see http.token_file or EWOM_TOKEN)"})
@@ -169,6 +201,16 @@ func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header; the scheme is case-insensitive (RFC 9110, section 11.1).
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
 }
 
 func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {

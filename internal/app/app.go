@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -131,10 +132,11 @@ func (a *App) listen() error {
 	return nil
 }
 
-// ensureToken gives the API a token when none is configured: the write API
-// is never open.
+// ensureToken gives the API (and the status endpoints, with
+// http.status_auth) a token when none is configured: the write API is
+// never open.
 func (a *App) ensureToken() error {
-	if !a.Config.HasRole("api") || a.Config.HTTP.Token != "" {
+	if !a.Config.HasRole("api") && !a.Config.HTTP.StatusAuth || a.Config.HTTP.Token != "" {
 		return nil
 	}
 	tok, path, err := generatedToken(a.Config.DataDir)
@@ -149,8 +151,14 @@ func (a *App) ensureToken() error {
 // generatedToken reads data_dir/api-token, creating it with a random token.
 func generatedToken(dataDir string) (string, string, error) {
 	path := filepath.Join(dataDir, "api-token")
-	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
-		return string(b), path, nil
+	switch tok, err := config.ReadTokenFile(path); {
+	case err == nil && len(tok) >= config.MinTokenBytes:
+		return tok, path, nil
+	case err == nil && tok != "":
+		return "", "", fmt.Errorf("%s: the API token is %d bytes; use at least %d, or delete the file to have one generated",
+			path, len(tok), config.MinTokenBytes)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return "", "", err
 	}
 	buf := make([]byte, 24)
 	if _, err := rand.Read(buf); err != nil {
@@ -214,7 +222,13 @@ func (a *App) build() error {
 		}
 		a.collectors = r
 	}
-	srv := &api.Server{API: cfg.HasRole("api"), Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token,
+	proxies, err := api.ParseProxies(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("http.trusted_proxies: %w", err)
+	}
+	th := cfg.HTTP.AuthThrottle
+	srv := &api.Server{API: cfg.HasRole("api"), Bus: a.Bus, Store: a.Store, Token: cfg.HTTP.Token, Proxies: proxies,
+		AuthThrottle: api.NewThrottle(th.PerAddress, th.Window), StatusAuth: cfg.HTTP.StatusAuth,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxURLBytes: cfg.HTTP.MaxURLBytes,
 		MaxItems: cfg.HTTP.MaxIngestItems, Gatherer: a.Registry, Registerer: a.Registry,
 		Log: a.Log.With("component", "api"), Ready: map[string]api.Checker{"bus": a.Bus}}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -47,11 +48,33 @@ type HTTP struct {
 	// MaxIngestItems bounds the mentions in one ingest request; a request
 	// with more gets 413.
 	MaxIngestItems int `yaml:"max_ingest_items"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client; for any other peer the TCP
+	// peer is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AuthThrottle limits password and token guessing.
+	AuthThrottle AuthThrottle `yaml:"auth_throttle"`
+	// StatusAuth requires the API token on /metrics and /readyz; /healthz
+	// stays open for liveness probes.
+	StatusAuth bool `yaml:"status_auth"`
 	// Webhooks are ingest endpoints (POST /api/v1/webhooks/<name>) that
 	// authenticate by an HMAC signature instead of the bearer token.
 	Webhooks []Webhook `yaml:"webhooks"`
 	// Token is read from EWOM_TOKEN or token_file, never from the YAML itself.
 	Token string `yaml:"-"`
+}
+
+// AuthThrottle limits failed authentication within a sliding Window: a
+// client address or account over its allowance is answered 429 until its
+// oldest failure leaves the window.
+type AuthThrottle struct {
+	Window time.Duration `yaml:"window"`
+	// PerAddress is the failures allowed from one client address (UI
+	// sign-ins and bearer tokens are counted apart).
+	PerAddress int `yaml:"per_address"`
+	// PerAccount is the failed sign-ins allowed for one user name, from
+	// any address.
+	PerAccount int `yaml:"per_account"`
 }
 
 // Webhook is one HMAC-signed ingest endpoint (see collectors/webhook).
@@ -214,7 +237,7 @@ func Default() Config {
 		DataDir:  "./data",
 		LogLevel: "info",
 		Roles:    []string{"collect", "classify", "api", "alert"},
-		HTTP:     HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20, MaxURLBytes: 16 << 10, MaxIngestItems: 10000},
+		HTTP:     defaultHTTP(),
 		NATS: NATS{Stream: "EWOM_MENTIONS", Replicas: 1, DuplicateWindow: 20 * time.Minute,
 			MaxAge: 7 * 24 * time.Hour},
 		Store: Store{BatchRows: 20000, BatchBytes: 32 << 20, FlushInterval: 500 * time.Millisecond},
@@ -224,6 +247,11 @@ func Default() Config {
 		Web:     defaultWeb(),
 		Privacy: Privacy{KeyEnv: "EWOM_PSEUDONYM_KEY"},
 	}
+}
+
+func defaultHTTP() HTTP {
+	return HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 8 << 20, MaxURLBytes: 16 << 10, MaxIngestItems: 10000,
+		AuthThrottle: AuthThrottle{Window: 5 * time.Minute, PerAddress: 20, PerAccount: 10}}
 }
 
 // Load reads a YAML file over the defaults, applies environment overrides and
@@ -266,11 +294,11 @@ func (c *Config) applyEnv() error {
 	if v := os.Getenv("EWOM_TOKEN"); v != "" {
 		c.HTTP.Token = v
 	} else if c.HTTP.TokenFile != "" {
-		b, err := os.ReadFile(c.HTTP.TokenFile)
+		tok, err := ReadTokenFile(c.HTTP.TokenFile)
 		if err != nil {
 			return fmt.Errorf("http.token_file: %w", err)
 		}
-		c.HTTP.Token = strings.TrimSpace(string(b))
+		c.HTTP.Token = tok
 	}
 	if v := os.Getenv("EWOM_NATS_PASSWORD"); v != "" {
 		c.NATS.Password = v
@@ -288,6 +316,31 @@ func (c *Config) applyEnv() error {
 		c.Store.ChdbLib = v
 	}
 	return nil
+}
+
+// MinTokenBytes is the length of the shortest API token accepted.
+const MinTokenBytes = 16
+
+// ReadTokenFile reads a token from a file, refusing a file that every user
+// may read or write.
+func ReadTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if m := fi.Mode().Perm(); m&0o007 != 0 {
+		return "", fmt.Errorf("%s is readable or writable by every user (mode %04o): chmod 600 it (or 640 with the service's group)", path, m)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // FieldError is a validation problem at a key path.
@@ -325,6 +378,13 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%q is not host:port", c.HTTP.Listen)
 	}
+	if n := len(c.HTTP.Token); n > 0 && n < MinTokenBytes {
+		src := "http.token_file"
+		if os.Getenv("EWOM_TOKEN") != "" {
+			src = "EWOM_TOKEN"
+		}
+		bad(src, "the API token is %d bytes; use at least %d random ones (e.g. openssl rand -hex 24)", n, MinTokenBytes)
+	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024")
 	}
@@ -334,6 +394,22 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxIngestItems < 1 || c.HTTP.MaxIngestItems > 1_000_000 {
 		bad("http.max_ingest_items", "%d is outside 1..1000000", c.HTTP.MaxIngestItems)
+	}
+	for i, p := range c.HTTP.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				bad(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is neither an address nor a CIDR prefix such as 10.0.0.0/8", p)
+			}
+		}
+	}
+	if t := c.HTTP.AuthThrottle; t.Window < time.Second || t.Window > 24*time.Hour {
+		bad("http.auth_throttle.window", "%s is outside 1s..24h", t.Window)
+	}
+	if n := c.HTTP.AuthThrottle.PerAddress; n < 1 || n > 10000 {
+		bad("http.auth_throttle.per_address", "%d is outside 1..10000", n)
+	}
+	if n := c.HTTP.AuthThrottle.PerAccount; n < 1 || n > 10000 {
+		bad("http.auth_throttle.per_account", "%d is outside 1..10000", n)
 	}
 	hooks := map[string]bool{}
 	for i, h := range c.HTTP.Webhooks {

@@ -64,14 +64,14 @@ func TestUnknownKeyIsReportedWithItsLine(t *testing.T) {
 }
 
 func TestSecretsComeFromEnvironmentAndPathsFromTheFile(t *testing.T) {
-	t.Setenv("EWOM_TOKEN", "from-env")
+	t.Setenv("EWOM_TOKEN", "from-env-0123456789")
 	t.Setenv("EWOM_NATS_PASSWORD", "nats-secret")
 	p := write(t, "data_dir: data\nnats: {url: \"nats://n:4222\", user: ewom}\n")
 	cfg, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HTTP.Token != "from-env" || cfg.NATS.Password != "nats-secret" || cfg.DataDir != filepath.Join(filepath.Dir(p), "data") {
+	if cfg.HTTP.Token != "from-env-0123456789" || cfg.NATS.Password != "nats-secret" || cfg.DataDir != filepath.Join(filepath.Dir(p), "data") {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 }

@@ -14,6 +14,8 @@ type Web struct {
 	Users []WebUser `yaml:"users"`
 	// SessionTTL is how long a sign-in lasts without activity.
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// SessionMaxAge is how long a sign-in lasts at most, however active.
+	SessionMaxAge time.Duration `yaml:"session_max_age"`
 	// SecureCookies: "auto" marks cookies Secure when the request came over
 	// TLS (or X-Forwarded-Proto: https from a proxy), "always" or "never".
 	SecureCookies string `yaml:"secure_cookies"`
@@ -38,7 +40,7 @@ type WebUser struct {
 var WebRoles = []string{"viewer", "admin"}
 
 func defaultWeb() Web {
-	return Web{SessionTTL: 12 * time.Hour, SecureCookies: "auto", TimelineAuthors: 50, MaxFilterValues: 200}
+	return Web{SessionTTL: 12 * time.Hour, SessionMaxAge: 24 * time.Hour, SecureCookies: "auto", TimelineAuthors: 50, MaxFilterValues: 200}
 }
 
 // Password reads the user's secret from its environment variable or file.
@@ -65,6 +67,9 @@ func (u WebUser) Password() (string, error) {
 func (w *Web) validate(bad badFunc) {
 	if w.SessionTTL < time.Minute {
 		bad("web.session_ttl", "%s is below 1m", w.SessionTTL)
+	}
+	if w.SessionMaxAge < w.SessionTTL {
+		bad("web.session_max_age", "%s is below web.session_ttl (%s)", w.SessionMaxAge, w.SessionTTL)
 	}
 	if !contains([]string{"auto", "always", "never"}, w.SecureCookies) {
 		bad("web.secure_cookies", "%q is not one of auto, always, never", w.SecureCookies)

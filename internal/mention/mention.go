@@ -65,6 +65,20 @@ var knownFields = map[string]bool{
 
 // Parse decodes one mention from JSON, keeping unknown fields, and validates it.
 func Parse(data []byte) (Mention, error) {
+	m, err := Decode(data)
+	if err != nil {
+		return m, err
+	}
+	if err := m.Validate(); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// Decode decodes one mention from JSON, keeping unknown fields, without
+// validating it (Parse does both). Its errors are malformed-payload
+// ValidationErrors (IsMalformed).
+func Decode(data []byte) (Mention, error) {
 	var m Mention
 	if !utf8.Valid(data) {
 		return m, &ValidationError{Field: "", Reason: "invalid UTF-8 in the JSON text"}
@@ -74,9 +88,6 @@ func Parse(data []byte) (Mention, error) {
 		if err := json.Unmarshal(data, &m); err != nil {
 			return m, &ValidationError{Reason: "invalid JSON: " + err.Error()}
 		}
-	}
-	if err := m.Validate(); err != nil {
-		return m, err
 	}
 	return m, nil
 }

@@ -366,8 +366,8 @@ func TestAuth(t *testing.T) {
 	if resp, _ := c.http.PostForm(ts.URL+"/login", url.Values{"user": {"admin"}, "password": {"nope"}, "csrf": {tok}}); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("wrong password: %d", resp.StatusCode)
 	}
-	// Guessing is throttled per address: after ten failures even the right
-	// password is refused for a while.
+	// Guessing is throttled per account (and per address): after ten
+	// failures even the right password is refused for a while.
 	attempt := func(password string) int {
 		page := c.text("GET", "/login", nil, http.StatusOK)
 		tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)[1]
@@ -378,13 +378,14 @@ func TestAuth(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	for range maxFailures - 1 {
+	perAccount := config.Default().HTTP.AuthThrottle.PerAccount
+	for range perAccount {
 		if code := attempt("guess"); code != http.StatusUnauthorized {
 			t.Fatalf("wrong password: %d", code)
 		}
 	}
 	if code := attempt("viewer-pass"); code != http.StatusTooManyRequests {
-		t.Fatalf("sign-in after %d failures: %d", maxFailures, code)
+		t.Fatalf("sign-in after %d failures: %d", perAccount, code)
 	}
 	ts = newTestServer(t, s) // a fresh server forgets the failures
 	// Cookies are HttpOnly and SameSite=Strict; the page has a strict CSP.
@@ -442,7 +443,8 @@ func TestWithSessions(t *testing.T) {
 
 func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{"/mentions?x=1": "/mentions?x=1", "//evil.example": "/", "https://evil.example": "/",
-		"/\\evil.example": "/", "": "/"} {
+		"/\\evil.example": "/", "": "/", "/\t/evil.example": "/", "/\n/evil.example": "/", "/x\r\nSet-Cookie: a=b": "/", "/\x00": "/",
+		"/\x7f": "/", "/mentions?q=%09": "/mentions?q=%09"} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}

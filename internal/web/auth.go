@@ -8,9 +8,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,13 +38,58 @@ type account struct {
 	secret     string // bcrypt hash or plain text
 }
 
+// hashed reports whether the secret is a bcrypt hash.
+func (a account) hashed() bool {
+	return strings.HasPrefix(a.secret, "$2a$") || strings.HasPrefix(a.secret, "$2b$") || strings.HasPrefix(a.secret, "$2y$")
+}
+
 func (a account) check(password string) bool {
-	if strings.HasPrefix(a.secret, "$2a$") || strings.HasPrefix(a.secret, "$2b$") || strings.HasPrefix(a.secret, "$2y$") {
+	if a.hashed() {
 		return bcrypt.CompareHashAndPassword([]byte(a.secret), []byte(password)) == nil
 	}
 	// Compare digests so the comparison takes the same time whatever the lengths.
 	x, y := sha256.Sum256([]byte(a.secret)), sha256.Sum256([]byte(password))
 	return subtle.ConstantTimeCompare(x[:], y[:]) == 1
+}
+
+// dummyAccount is what an unknown user name is checked against: a bcrypt
+// hash of a random secret at the highest cost among the accounts' hashes
+// when any has one, else a random plain secret.
+func dummyAccount(accts map[string]account) (account, error) {
+	cost := 0
+	for _, a := range accts {
+		if a.hashed() {
+			c, err := bcrypt.Cost([]byte(a.secret))
+			if err != nil {
+				return account{}, fmt.Errorf("web: user %s: password hash: %w", a.name, err)
+			}
+			cost = max(cost, c)
+		}
+	}
+	if cost == 0 {
+		return account{secret: randomToken()}, nil
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(randomToken()), cost)
+	if err != nil {
+		return account{}, fmt.Errorf("web: dummy password hash: %w", err)
+	}
+	return account{secret: string(hash)}, nil
+}
+
+// verify checks a sign-in. Every attempt costs about the same: an unknown
+// name is checked against the dummy account, and a plain-text password is
+// checked against the dummy's hash as well, so that how long a refusal
+// takes does not tell which names exist.
+func (s *Server) verify(user, password string) (account, bool) {
+	a, known := s.accounts[user]
+	if !known {
+		a = s.dummy
+	}
+	ok := a.check(password)
+	if !a.hashed() && s.dummy.hashed() {
+		s.dummy.check(password)
+	}
+	return a, ok && known
 }
 
 // accounts resolves the configured users' secrets. Without users, "admin"
@@ -68,20 +113,30 @@ func accounts(cfg config.Config) (map[string]account, error) {
 type session struct {
 	user, role string
 	csrf       string
-	expires    time.Time
+	expires    time.Time // slides with activity, up to ends
+	ends       time.Time // the absolute end, however active
+}
+
+// slide moves the session's expiry to ttl from now, but never past its end.
+func (s *session) slide(now time.Time, ttl time.Duration) {
+	s.expires = now.Add(ttl)
+	if s.expires.After(s.ends) {
+		s.expires = s.ends
+	}
 }
 
 // sessions are kept in memory: a restart signs everyone out, which is
 // acceptable for a dashboard and avoids storing bearer secrets on disk.
 type sessions struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	m   map[string]*session
-	now func() time.Time
+	mu     sync.Mutex
+	ttl    time.Duration // without activity (web.session_ttl)
+	maxAge time.Duration // after sign-in (web.session_max_age)
+	m      map[string]*session
+	now    func() time.Time
 }
 
-func newSessions(ttl time.Duration) *sessions {
-	return &sessions{ttl: ttl, m: map[string]*session{}, now: time.Now}
+func newSessions(ttl, maxAge time.Duration) *sessions {
+	return &sessions{ttl: ttl, maxAge: maxAge, m: map[string]*session{}, now: time.Now}
 }
 
 func randomToken() string {
@@ -94,10 +149,11 @@ func randomToken() string {
 
 func (s *sessions) create(a account) string {
 	id := randomToken()
-	sess := &session{user: a.name, role: a.role, csrf: randomToken(), expires: s.now().Add(s.ttl)}
+	now := s.now()
+	sess := &session{user: a.name, role: a.role, csrf: randomToken(), ends: now.Add(s.maxAge)}
+	sess.slide(now, s.ttl)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
 	for k, v := range s.m { // sweep expired sessions; the map stays small
 		if now.After(v.expires) {
 			delete(s.m, k)
@@ -120,7 +176,7 @@ func (s *sessions) get(id string) (session, bool) {
 		delete(s.m, id)
 		return session{}, false
 	}
-	sess.expires = now.Add(s.ttl)
+	sess.slide(now, s.ttl)
 	return *sess, true
 }
 
@@ -128,45 +184,6 @@ func (s *sessions) drop(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.m, id)
-}
-
-// failures limits password guessing: after maxFailures failed sign-ins from
-// one address within failureWindow, that address must wait out the window.
-type failures struct {
-	mu  sync.Mutex
-	m   map[string][]time.Time
-	now func() time.Time
-}
-
-const (
-	maxFailures   = 10
-	failureWindow = 5 * time.Minute
-)
-
-func (f *failures) recent(ip string) []time.Time {
-	cut := f.now().Add(-failureWindow)
-	ts := f.m[ip]
-	for len(ts) > 0 && ts[0].Before(cut) {
-		ts = ts[1:]
-	}
-	if len(ts) == 0 {
-		delete(f.m, ip)
-	} else {
-		f.m[ip] = ts
-	}
-	return ts
-}
-
-func (f *failures) allow(ip string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.recent(ip)) < maxFailures
-}
-
-func (f *failures) add(ip string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.m[ip] = append(f.recent(ip), f.now())
 }
 
 type ctxKey struct{}
@@ -275,9 +292,12 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, session)) http.
 	}
 }
 
-// localPath keeps a post-login redirect on this site.
+// localPath keeps a post-login redirect on this site. Control characters
+// are refused anywhere: browsers drop tabs and line breaks from a URL, so
+// "/\t/evil.example" would become "//evil.example".
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
 	return next
@@ -307,15 +327,29 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired; please try again.")
 		return
 	}
-	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !s.failures.allow(ip) {
-		s.renderLogin(w, r, http.StatusTooManyRequests, "Too many failed sign-ins; wait a few minutes.")
+	// Guessing is throttled per client address and per account: behind a
+	// trusted proxy one client's failures do not lock out everyone, and
+	// guessing one account from ever new addresses is still throttled.
+	// Unknown names are counted like known ones, so the throttle does not
+	// tell which exist.
+	addr, user := s.proxies.ClientAddr(r), r.PostForm.Get("user")
+	byAddr, byUser := s.byAddress.Wait(addr), s.byAccount.Wait(user)
+	if wait := max(byAddr, byUser); wait > 0 {
+		limit := "address"
+		if byUser > 0 {
+			limit = "account"
+		}
+		s.throttled.WithLabelValues(limit).Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.renderLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %s.",
+			wait.Round(time.Second)))
 		return
 	}
-	a, ok := s.accounts[r.PostForm.Get("user")]
-	if !ok || !a.check(r.PostForm.Get("password")) {
-		s.failures.add(ip)
-		s.log.Warn("web: failed sign-in", "user", r.PostForm.Get("user"), "remote", r.RemoteAddr)
+	a, ok := s.verify(user, r.PostForm.Get("password"))
+	if !ok {
+		s.byAddress.Fail(addr)
+		s.byAccount.Fail(user)
+		s.log.Warn("web: failed sign-in", "user", user, "client", addr)
 		s.renderLogin(w, r, http.StatusUnauthorized, errBadLogin.Error())
 		return
 	}
@@ -326,10 +360,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
+// handleLogout ends the session on the server and clears its cookie. It
+// needs no CSRF token: the cookie is SameSite=Strict, so another site's form
+// cannot send it, and a sign-out must never leave the session valid while
+// the browser forgets it.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.sessionOf(r)
-	if ok && sameOrigin(r) && subtle.ConstantTimeCompare([]byte(r.FormValue("csrf")), []byte(sess.csrf)) == 1 {
-		c, _ := r.Cookie(sessionCookie)
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		s.sessions.drop(c.Value)
 	}
 	s.setCookie(w, r, sessionCookie, "", -1)

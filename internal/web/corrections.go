@@ -117,8 +117,8 @@ func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			seen[c.MentionID] = true
-			text := strings.TrimSpace(flat.Replace(strings.TrimSpace(c.Title + " " + c.Text)))
-			io.WriteString(w, text+"\t"+classeval.Label(c.Sentiment)+"\t"+c.Lang+"\n")
+			text := csvCell(strings.TrimSpace(flat.Replace(strings.TrimSpace(c.Title + " " + c.Text))))
+			io.WriteString(w, text+"\t"+classeval.Label(c.Sentiment)+"\t"+csvCell(c.Lang)+"\n")
 		}
 	default:
 		writeError(w, http.StatusBadRequest, "format: want json, csv or tsv")

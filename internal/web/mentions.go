@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,72 +86,91 @@ var sorts = map[string]string{
 	"negative":   "sentiment_score, published_at DESC, mention_id",
 }
 
-// listMentions returns a page of up to limit mentions matching the request's
-// filters.
-func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (MentionList, error) {
-	f, err := parseFilter(q, s.now())
-	if err != nil {
-		return MentionList{}, err
+// listRequest is a parsed request for a list of mentions.
+type listRequest struct {
+	f             Filter
+	extra, order  string // text search condition, ORDER BY
+	limit, offset int
+}
+
+// parseList reads the filters, search, sort and page of a list request;
+// limit may be up to maxLimit.
+func (s *Server) parseList(q url.Values, maxLimit int) (listRequest, error) {
+	var lr listRequest
+	var err error
+	if lr.f, err = parseFilter(q, s.now()); err != nil {
+		return lr, err
 	}
 	sort := q.Get("sort")
 	if sort == "" {
 		sort = "newest"
 	}
-	order, ok := sorts[sort]
-	if !ok {
-		return MentionList{}, badf("sort: %q is not one of newest, oldest, reach, engagement, negative", sort)
+	var ok bool
+	if lr.order, ok = sorts[sort]; !ok {
+		return lr, badf("sort: %q is not one of newest, oldest, reach, engagement, negative", sort)
 	}
-	limit, offset := 50, 0
+	lr.limit = 50
 	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxLimit {
-			return MentionList{}, badf("limit: want 1..%d", maxLimit)
+		if lr.limit, err = strconv.Atoi(v); err != nil || lr.limit < 1 || lr.limit > maxLimit {
+			return lr, badf("limit: want 1..%d", maxLimit)
 		}
 	}
 	if v := q.Get("offset"); v != "" {
-		if offset, err = strconv.Atoi(v); err != nil || offset < 0 || offset > 1_000_000 {
-			return MentionList{}, badf("offset: want 0..1000000")
+		if lr.offset, err = strconv.Atoi(v); err != nil || lr.offset < 0 || lr.offset > 1_000_000 {
+			return lr, badf("offset: want 0..1000000")
 		}
 	}
-	var extra string
 	if text := strings.TrimSpace(q.Get("q")); text != "" {
 		if len(text) > 200 {
-			return MentionList{}, badf("q: at most 200 bytes")
+			return lr, badf("q: at most 200 bytes")
 		}
-		extra = " AND (positionCaseInsensitiveUTF8(text, " + store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(title, " +
+		lr.extra = " AND (positionCaseInsensitiveUTF8(text, " + store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(title, " +
 			store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(author_handle, " + store.Quote(text) + ") > 0)"
 	}
-	type key struct {
-		MentionID, Brand                                string
-		Sentiment, Touchpoint, JourneyStage             string
-		Corrected                                       num
-		OrigSentiment, OrigTouchpoint, OrigJourneyStage string
-		PublishedAt                                     time.Time
-	}
+	return lr, nil
+}
+
+// listKey is one mention × brand of a list with its (corrected) labels: the
+// light columns mentionKeys reads.
+type listKey struct {
+	MentionID, Brand                                string
+	Sentiment, Touchpoint, JourneyStage             string
+	Corrected                                       num
+	OrigSentiment, OrigTouchpoint, OrigJourneyStage string
+	PublishedAt                                     time.Time
+}
+
+// keys returns the keys of up to n mentions of the request, in its order.
+func (s *Server) keys(ctx context.Context, lr listRequest, n int) ([]listKey, error) {
 	corrections := 0
-	if f.labels() != "" {
-		n, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+
-			" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To))
+	if lr.f.labels() != "" {
+		c, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+
+			" WHERE published_at >= "+store.Time(lr.f.From)+" AND published_at < "+store.Time(lr.f.To))
 		if err != nil {
-			return MentionList{}, err
+			return nil, err
 		}
-		corrections = int(n[0].N)
+		corrections = int(c[0].N)
 	}
-	keys, err := queryAs[key](ctx, s, s.mentionKeys(f, extra, order, limit+1, offset, corrections))
-	if err != nil {
-		return MentionList{}, err
-	}
-	more := len(keys) > limit
-	keys = keys[:min(len(keys), limit)]
+	return queryAs[listKey](ctx, s, s.mentionKeys(lr.f, lr.extra, lr.order, n, lr.offset, corrections))
+}
+
+// mentions reads the full rows of keys and returns them in the keys' order
+// with the keys' labels; a row merged away since the keys were read is
+// skipped. The read is bounded to the keys' publication times, so that a
+// chunk of a long export in time order reads only its own stretch.
+func (s *Server) mentions(ctx context.Context, keys []listKey) ([]Mention, error) {
 	if len(keys) == 0 {
-		return MentionList{Mentions: []Mention{}, Limit: limit, Offset: offset}, nil
+		return []Mention{}, nil
 	}
 	ids := make([]string, len(keys))
 	for i, k := range keys {
 		ids[i] = k.MentionID
 	}
-	full, err := s.fetchRows(ctx, f.From, f.To, ids)
+	byTime := func(a, b listKey) int { return a.PublishedAt.Compare(b.PublishedAt) }
+	from, to := slices.MinFunc(keys, byTime).PublishedAt, slices.MaxFunc(keys, byTime).PublishedAt
+	full, err := s.fetchRows(ctx, from, to.Add(time.Second), ids)
 	if err != nil {
-		return MentionList{}, err
+		return nil, err
 	}
 	out := make([]Mention, 0, len(keys))
 	for _, k := range keys {
@@ -165,7 +185,26 @@ func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (
 		}
 		out = append(out, m)
 	}
-	return MentionList{Mentions: out, Limit: limit, Offset: offset, HasMore: more}, nil
+	return out, nil
+}
+
+// listMentions returns a page of up to limit mentions matching the request's
+// filters.
+func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (MentionList, error) {
+	lr, err := s.parseList(q, maxLimit)
+	if err != nil {
+		return MentionList{}, err
+	}
+	keys, err := s.keys(ctx, lr, lr.limit+1)
+	if err != nil {
+		return MentionList{}, err
+	}
+	more := len(keys) > lr.limit
+	ms, err := s.mentions(ctx, keys[:min(len(keys), lr.limit)])
+	if err != nil {
+		return MentionList{}, err
+	}
+	return MentionList{Mentions: ms, Limit: lr.limit, Offset: lr.offset, HasMore: more}, nil
 }
 
 // storedRow is a mentions row as the store returns it.
@@ -228,11 +267,17 @@ func (s *Server) handleMentions(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, http.StatusOK, list)
 }
 
-// csvCell defuses spreadsheet formulas: a cell starting with = + - @ or a
-// control character is prefixed with a quote (OWASP CSV injection).
+// csvCell defuses spreadsheet formulas (OWASP CSV injection): a cell whose
+// first character other than spaces and line breaks is = + - or @, or
+// that starts with a tab or carriage return, is prefixed with a quote.
+// Spreadsheets skip leading whitespace before a formula. A plain number
+// ("-0.5") is left as it is: it is no formula, and stays a number.
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	t := strings.TrimLeft(s, " \t\r\n")
+	if s != "" && (s[0] == '\t' || s[0] == '\r') || t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			return "'" + s
+		}
 	}
 	return s
 }
@@ -245,14 +290,32 @@ func writeCSV(cw *csv.Writer, rec []string) {
 	cw.Write(rec)
 }
 
-// handleExport writes the filtered mention list as CSV (up to 50,000 rows;
-// page with offset for more).
+// Export sizes: a request may ask for up to maxExportRows rows (page with
+// offset for more); without a limit it gets defaultExportRows, as the UI's
+// button. The rows are read and written exportChunk at a time, so an export
+// holds one chunk of full rows in memory and every read stays far below the
+// engines' query size limit (256 KiB by default; an IN list of 50,000 ids is
+// 1.8 MB).
+const (
+	maxExportRows     = 50_000
+	defaultExportRows = 10_000
+	exportChunk       = 1000
+)
+
+// handleExport writes the filtered mention list as CSV, streaming: the keys
+// of the list are read first (light columns), then the full rows a chunk at
+// a time, each chunk written and flushed before the next is read.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("limit") == "" {
-		q.Set("limit", "10000")
+		q.Set("limit", strconv.Itoa(defaultExportRows))
 	}
-	list, err := s.listMentions(r.Context(), q, 50_000)
+	lr, err := s.parseList(q, maxExportRows)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	keys, err := s.keys(r.Context(), lr, lr.limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -263,18 +326,31 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	cw.Write([]string{"mention_id", "brand", "published_at", "source", "url", "title", "text", "author_handle", "author_name",
 		"author_followers", "lang", "sentiment", "sentiment_score", "touchpoint", "journey_stage", "corrected",
 		"original_sentiment", "original_touchpoint", "original_journey_stage", "classifier_version"})
-	for _, m := range list.Mentions {
-		var o Labels
-		if m.Original != nil {
-			o = *m.Original
+	rc := http.NewResponseController(w)
+	for chunk := range slices.Chunk(keys, exportChunk) {
+		ms, err := s.mentions(r.Context(), chunk)
+		if r.Context().Err() != nil {
+			return // the client went away
 		}
-		rec := []string{m.ID, m.Brand, m.PublishedAt.Format(time.RFC3339), m.Source, m.URL, m.Title, m.Text, m.Author.Handle,
-			m.Author.Name, strconv.FormatInt(m.Author.Followers, 10), m.Lang, m.Sentiment,
-			strconv.FormatFloat(m.SentimentScore, 'f', 3, 64), m.Touchpoint, m.JourneyStage, strconv.FormatBool(m.Corrected),
-			o.Sentiment, o.Touchpoint, o.JourneyStage, m.ClassifierVersion}
-		writeCSV(cw, rec)
+		if err != nil {
+			// The status is sent: cut the response, so that no client takes
+			// a short file for the whole export.
+			s.log.Error("web: export cut short", "path", r.URL.Path, "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		for _, m := range ms {
+			var o Labels
+			if m.Original != nil {
+				o = *m.Original
+			}
+			writeCSV(cw, []string{m.ID, m.Brand, m.PublishedAt.Format(time.RFC3339), m.Source, m.URL, m.Title, m.Text, m.Author.Handle,
+				m.Author.Name, strconv.FormatInt(m.Author.Followers, 10), m.Lang, m.Sentiment,
+				strconv.FormatFloat(m.SentimentScore, 'f', 3, 64), m.Touchpoint, m.JourneyStage, strconv.FormatBool(m.Corrected),
+				o.Sentiment, o.Touchpoint, o.JourneyStage, m.ClassifierVersion})
+		}
+		cw.Flush()
+		_ = rc.Flush()
 	}
-	cw.Flush()
 }
 
 // MentionDetail is one mention with the evidence behind its labels.

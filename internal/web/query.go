@@ -256,30 +256,58 @@ func (n *num) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// decodeRows unmarshals Store.Query rows into T. Column names lose their
+// decodeRows unmarshals Store.Query rows into T. Top-level keys lose their
 // underscores first, so snake_case columns fill CamelCase fields through
-// encoding/json's case-insensitive matching (author_followers → AuthorFollowers)
-// without a tag on every row struct.
+// encoding/json's case-insensitive matching (author_followers →
+// AuthorFollowers) without a tag on every row struct. The keys are
+// rewritten in the row's bytes (foldKeys), so a row is decoded once.
 func decodeRows[T any](rows []json.RawMessage) ([]T, error) {
-	out := make([]T, 0, len(rows))
-	for _, r := range rows {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(r, &obj); err != nil {
+	out := make([]T, len(rows))
+	var buf []byte
+	for i, r := range rows {
+		buf = foldKeys(buf[:0], r)
+		if err := json.Unmarshal(buf, &out[i]); err != nil {
 			return nil, fmt.Errorf("decode row %.200s: %w", r, err)
 		}
-		flat := make(map[string]json.RawMessage, len(obj))
-		for k, v := range obj {
-			flat[strings.ReplaceAll(k, "_", "")] = v
-		}
-		b, err := json.Marshal(flat)
-		if err != nil {
-			return nil, err
-		}
-		var v T
-		if err := json.Unmarshal(b, &v); err != nil {
-			return nil, fmt.Errorf("decode row %.200s: %w", r, err)
-		}
-		out = append(out, v)
 	}
 	return out, nil
+}
+
+// foldKeys appends the JSON object obj to dst with the underscores dropped
+// from its top-level keys; values and nested objects are copied as they
+// are. obj is an engine's output, valid JSON.
+func foldKeys(dst, obj []byte) []byte {
+	depth := 0
+	inString, inKey, keyNext := false, false, false
+	for i := 0; i < len(obj); i++ {
+		c := obj[i]
+		switch {
+		case inString:
+			switch c {
+			case '\\': // copy the escaped byte too
+				if i+1 < len(obj) {
+					dst = append(dst, c)
+					i++
+					c = obj[i]
+				}
+			case '"':
+				inString, inKey = false, false
+			case '_':
+				if inKey {
+					continue
+				}
+			}
+		case c == '"':
+			inString, inKey, keyNext = true, keyNext, false
+		case c == '{' || c == '[':
+			depth++
+			keyNext = c == '{' && depth == 1
+		case c == '}' || c == ']':
+			depth--
+		case c == ',':
+			keyNext = depth == 1
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }

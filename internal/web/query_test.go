@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -43,9 +45,36 @@ func TestSafeURLAndCSV(t *testing.T) {
 			t.Errorf("safeURL(%q) = %q, want %q", in, got, want)
 		}
 	}
-	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-1": "'-1", "@x": "'@x", "plain": "plain", "": ""} {
+	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "+1+1": "'+1+1", "-1-1": "'-1-1", "@x": "'@x", "plain": "plain", "": "",
+		" =1+1": "' =1+1", "\n=x": "'\n=x", "\r\n@x": "'\r\n@x", "\tx": "'\tx", "-0.500": "-0.500", "+1": "+1", "a=b": "a=b"} {
 		if got := csvCell(in); got != want {
 			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// decodeRows drops underscores from top-level keys only: values, escaped
+// quotes and nested objects keep theirs.
+func TestDecodeRows(t *testing.T) {
+	type row struct {
+		MentionID       string
+		AuthorFollowers num
+		Brands          []string
+		Text            string
+		Nested          map[string]int
+		PublishedAt     time.Time
+	}
+	rows := []json.RawMessage{
+		[]byte(`{"mention_id":"a_b","author_followers":"12","brands":["x_y","z"],"text":"say \"_quoted_\" \\","nested":{"k_1":1},"published_at":"2026-11-20T00:00:00Z","un_known":[{"a_b":1}]}`),
+		[]byte(`{"text":"}_{,\"_\":","mention_id":"c"}`),
+	}
+	got, err := decodeRows[row](rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []row{{MentionID: "a_b", AuthorFollowers: 12, Brands: []string{"x_y", "z"}, Text: `say "_quoted_" \`, Nested: map[string]int{"k_1": 1},
+		PublishedAt: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}, {MentionID: "c", Text: `}_{,"_":`}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
 }

@@ -57,8 +57,12 @@ type Server struct {
 	cfg        config.Config
 	log        *slog.Logger
 	accounts   map[string]account
+	dummy      account // what unknown user names are checked against
 	sessions   *sessions
-	failures   *failures
+	proxies    api.Proxies   // http.trusted_proxies: who may name the client
+	byAddress  *api.Throttle // failed sign-ins per client address
+	byAccount  *api.Throttle // failed sign-ins per user name
+	throttled  *prometheus.CounterVec
 	tmpl       *template.Template
 	assets     fs.FS
 	etags      map[string]string // asset path → quoted content hash
@@ -84,6 +88,10 @@ func New(d Deps) (*Server, error) {
 	}
 	if len(accts) == 0 {
 		return nil, errors.New("web: no users: configure web.users or an API token")
+	}
+	dummy, err := dummyAccount(accts)
+	if err != nil {
+		return nil, err
 	}
 	tmpl, err := template.ParseFS(templateFS, "templates/*.html")
 	if err != nil {
@@ -114,14 +122,24 @@ func New(d Deps) (*Server, error) {
 	// restarts but cannot be recomputed from a handle by outsiders.
 	mac := hmac.New(sha256.New, []byte(d.Config.HTTP.Token))
 	mac.Write([]byte("ewom journey pseudonyms"))
-	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts,
-		sessions: newSessions(d.Config.Web.SessionTTL), failures: &failures{m: map[string][]time.Time{}, now: time.Now}, tmpl: tmpl, assets: assets, etags: etags, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
+	proxies, err := api.ParseProxies(d.Config.HTTP.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("web: http.trusted_proxies: %w", err)
+	}
+	th := d.Config.HTTP.AuthThrottle
+	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts, dummy: dummy,
+		sessions: newSessions(d.Config.Web.SessionTTL, d.Config.Web.SessionMaxAge), proxies: proxies, byAddress: api.NewThrottle(th.PerAddress, th.Window),
+		byAccount: api.NewThrottle(th.PerAccount, th.Window), tmpl: tmpl, assets: assets, etags: etags, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ewom_dashboard_query_seconds",
 			Help:    "Time the dashboard API spent answering, by endpoint.",
-			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"})}
+			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_web_throttled_logins_total",
+			Help: "Sign-ins refused (429) after too many failures, by the limit reached: address or account."}, []string{"limit"})}
 	if d.Registerer != nil {
-		if err := d.Registerer.Register(s.latency); err != nil {
-			return nil, fmt.Errorf("web: metrics: %w", err)
+		for _, c := range []prometheus.Collector{s.latency, s.throttled} {
+			if err := d.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("web: metrics: %w", err)
+			}
 		}
 	}
 	return s, nil
