@@ -28,11 +28,12 @@ const (
 	cxSarcasm            // a sarcasm marker wherever it stands: kiitti vaan, 🙃, thanks for nothing
 	cxSarcasmWeak        // praise that is sarcasm only before a mark or "again": Hienoa. / great, again
 	cxAgain              // again, as always: taas, again, igen
+	cxThanks             // thanks, which a complaint turns sarcastic: "Kiitos tästäkin, Tähtikauppa."
 )
 
 var cxKinds = map[string]cxKind{
 	"wait": cxWait, "still": cxStill, "unit_long": cxUnitLong, "unit_day": cxUnitDay, "unit_hour": cxUnitHour,
-	"few": cxFew, "many": cxMany, "only": cxOnly, "sarcasm": cxSarcasm, "sarcasm_weak": cxSarcasmWeak, "again": cxAgain,
+	"few": cxFew, "many": cxMany, "only": cxOnly, "sarcasm": cxSarcasm, "sarcasm_weak": cxSarcasmWeak, "again": cxAgain, "thanks": cxThanks,
 }
 
 // Values of the rules, on the lexicon's scale.
@@ -43,6 +44,9 @@ const (
 	cxQuick      = 1.5  // "kesti vain kaksi päivää"
 	cxWindow     = 5    // tokens between a waiting word and its duration
 	cxFewDaysMax = 3    // days up to this many are no complaint
+	// thanksAfterComplaints is how many negative items make a post's
+	// thanks sarcastic.
+	thanksAfterComplaints = 2
 )
 
 // loadCX adds data/cx.tsv to the languages' sentiment lexicons.
@@ -82,13 +86,14 @@ type cxState struct {
 	unit                                     cxKind
 	count                                    int // the number before the unit; 0 unknown
 	sarcasm                                  string
+	thanks                                   string // the first thanks of the post
 	sarcasmWeakAt                            int
 	complaints                               int // rules that fired with a negative value
 }
 
 func (cx *cxState) reset() {
-	sarcasm, complaints := cx.sarcasm, cx.complaints
-	*cx = cxState{sarcasm: sarcasm, complaints: complaints}
+	sarcasm, thanks, complaints := cx.sarcasm, cx.thanks, cx.complaints
+	*cx = cxState{sarcasm: sarcasm, thanks: thanks, complaints: complaints}
 }
 
 // near reports whether a position (+1) lies within the window before i.
@@ -134,6 +139,10 @@ func (st *sentimentState) cxWord(v valence, i int, phrase string) {
 	case cxAgain:
 		if near(cx.sarcasmWeakAt, i) && cx.sarcasm == "" {
 			cx.sarcasm = phrase
+		}
+	case cxThanks:
+		if cx.thanks == "" {
+			cx.thanks = phrase
 		}
 	}
 }
@@ -186,10 +195,15 @@ func (st *sentimentState) cxFire(value float64, phrase, note string) {
 // cxSarcasmTurn reads praise as its opposite when the post has a sarcasm
 // marker and a complaint: "kiitti vaan, taas myöhässä 🙃".
 func (st *sentimentState) cxSarcasmTurn() {
-	if st.cx.sarcasm == "" || st.positive <= 0 || (st.negatives == 0 && st.cx.complaints == 0) {
+	marker := st.cx.sarcasm
+	if marker == "" && st.cx.thanks != "" && (st.negatives >= thanksAfterComplaints || st.cx.complaints > 0) {
+		// Thanks beside a plain complaint is bitter: "Kiitos tästäkin."
+		marker = st.cx.thanks
+	}
+	if marker == "" || st.positive <= 0 || (st.negatives == 0 && st.cx.complaints == 0) {
 		return
 	}
 	turn := -2 * st.positive
 	st.total += turn
-	st.tr.add("sentiment", "cx", st.cx.sarcasm, turn, "sarcasm: praise beside a complaint is read as its opposite")
+	st.tr.add("sentiment", "cx", marker, turn, "sarcasm: praise beside a complaint is read as its opposite")
 }
