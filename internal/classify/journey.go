@@ -35,6 +35,12 @@ func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []toke
 	case tp.voice == "brand":
 		tr.add("journey_stage", "rule", "awareness", 0, "the brand's own announcement or offer")
 		return "awareness"
+	case tp.voice == "asking" && weights[stageOrder["churn"]] < minStageEvidence:
+		tr.add("journey_stage", "rule", "consideration", 0, "a request for advice or experiences weighs options")
+		return "consideration"
+	case tp.voice == "press" && weights[stageOrder["service"]] < 2 && weights[stageOrder["churn"]] < 2:
+		tr.add("journey_stage", "rule", "awareness", 0, "press coverage makes people aware")
+		return "awareness"
 	}
 	best := -1
 	for i := range mention.JourneyStages {
