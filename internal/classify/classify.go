@@ -27,6 +27,8 @@ type Classifier struct {
 	// account key (a string built per mention) is worth building.
 	anyAccounts bool
 	scratch     sync.Pool // *[]token.Token, reused between calls
+	// rulesOnlyStage leaves the stage to the cue rules (training the stage model).
+	rulesOnlyStage bool
 }
 
 // scoredLangs have sentiment lexicons.
@@ -129,17 +131,9 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 		tr.add("lang", "rule", det.Lang, det.Confidence, "declared "+orNone(m.Lang))
 	}
 
-	code := det.Lang
-	if code == lang.Und && scoredLangs[det.Guess] {
-		// Too little text to name the language, but its words are scored
-		// with the likeliest lexicon rather than ignored.
-		code = det.Guess
-		if tr != nil {
-			tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
-		}
-	}
-	if !scoredLangs[code] {
-		code = "" // emoji, emoticons and ratings only
+	code := lexiconCode(det.Lang, det.Guess)
+	if det.Lang == lang.Und && code != "" && tr != nil {
+		tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
 	}
 
 	var found []*brandMatcher
@@ -194,7 +188,9 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 			tr.add("sentiment", "rule", "unscored", 0, "no lexicon for language "+det.Lang)
 		}
 	}
-	cl.JourneyStage = journeyStage(&cues, tp, strings.ToLower(m.Source), toks, tr)
+	var postDefinite bool
+	cl.JourneyStage, postDefinite = journeyStage(&cues, tp, strings.ToLower(m.Source), toks, tr)
+	var definite []bool // per brand label: decided by a rule the stage model may not overrule
 	if len(found) > 0 {
 		var at [][]int
 		if len(found) > 1 {
@@ -205,9 +201,65 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 				at[i] = b.positions(at[i], lowerText, textHits, bi, toks, textStart, len(toks))
 			}
 		}
-		cl.BrandLabels = c.brandLabels(toks, code, found, at, m, &cl, tp, tr)
+		cl.BrandLabels, definite = c.brandLabels(toks, code, found, at, m, &cl, tp, postDefinite, tr)
+	}
+	if c.t.stages != nil && !c.rulesOnlyStage {
+		src := strings.ToLower(m.Source)
+		for i := range cl.BrandLabels {
+			if l := &cl.BrandLabels[i]; !definite[i] {
+				l.JourneyStage = c.modelStage(toks, code, tp.touchpoint, src, l.JourneyStage, l.Brand, tr)
+			}
+		}
+		if !postDefinite {
+			cl.JourneyStage = c.modelStage(toks, code, tp.touchpoint, src, cl.JourneyStage, "", tr)
+		}
 	}
 	return cl
+}
+
+// lexiconCode is the language whose lexicons score a text: the detected
+// one, or for a text too short to name its language the likeliest one
+// (its words are scored rather than ignored); "" when no lexicon fits
+// (emoji, emoticons and ratings only).
+func lexiconCode(detected, guess string) string {
+	if detected == lang.Und && scoredLangs[guess] {
+		return guess
+	}
+	if scoredLangs[detected] {
+		return detected
+	}
+	return ""
+}
+
+// modelStage is the stage model's answer given the rules' stage.
+func (c *Classifier) modelStage(toks []token.Token, code, touchpoint, source, ruleStage, brand string, tr *trace) string {
+	stage, z := c.t.stages.predict(toks, code, touchpoint, source, ruleStage)
+	if tr != nil {
+		tr.evidence = append(tr.evidence, mention.Evidence{Label: "journey_stage", Kind: "model", Text: stage, Weight: round3(z),
+			Note: "learned stage model over the words and the rules' " + ruleStage, Brand: brand})
+	}
+	return stage
+}
+
+// StageExamples are the stage model's training features of a mention,
+// with the cue rules' stages: per brand named, and for the post ("").
+func (c *Classifier) StageExamples(m *mention.Mention) map[string][]string {
+	rules := *c
+	rules.rulesOnlyStage = true
+	cl := rules.classify(m, nil)
+	toks := token.Append(nil, m.Title, token.Lower(m.Title))
+	if len(toks) > 0 {
+		toks = append(toks, token.Token{Text: ".", Kind: token.Punct})
+	}
+	toks = token.Append(toks, m.Text, token.Lower(m.Text))
+	det := c.t.lang.Detect(toks, m.Lang)
+	code := lexiconCode(det.Lang, det.Guess)
+	src := strings.ToLower(m.Source)
+	out := map[string][]string{"": StageFeatures(nil, toks, code, cl.Touchpoint, src, cl.JourneyStage)}
+	for _, l := range cl.BrandLabels {
+		out[l.Brand] = StageFeatures(nil, toks, code, cl.Touchpoint, src, l.JourneyStage)
+	}
+	return out
 }
 
 func orNone(s string) string {

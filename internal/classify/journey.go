@@ -20,7 +20,10 @@ var stageOrder = func() map[string]int {
 // weak words ("aina", "again") do not make a journey stage.
 const minStageEvidence = 1.0
 
-func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []token.Token, tr *trace) string {
+// journeyStage is the cue rules' stage; definite is true where a rule, not
+// evidence weighed, decides it (ads, the brand's own posts), which the
+// stage model may not overrule.
+func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []token.Token, tr *trace) (stage string, definite bool) {
 	weights := &cues.stageWeights
 	// Ads serve awareness whatever they mention (delivery, prices); a
 	// brand's own post is service when it answers a customer, else
@@ -28,19 +31,19 @@ func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []toke
 	switch {
 	case tp.touchpoint == paid:
 		tr.add("journey_stage", "rule", "awareness", 0, "an ad or sponsored post serves awareness")
-		return "awareness"
+		return "awareness", true
 	case tp.voice == "brand" && (answersCustomer(toks) || weights[stageOrder["service"]] >= 2):
 		tr.add("journey_stage", "rule", "service", 0, "the brand answers a customer")
-		return "service"
+		return "service", true
 	case tp.voice == "brand":
 		tr.add("journey_stage", "rule", "awareness", 0, "the brand's own announcement or offer")
-		return "awareness"
+		return "awareness", true
 	case tp.voice == "asking" && weights[stageOrder["churn"]] < minStageEvidence:
 		tr.add("journey_stage", "rule", "consideration", 0, "a request for advice or experiences weighs options")
-		return "consideration"
+		return "consideration", false
 	case tp.voice == "press" && weights[stageOrder["service"]] < 2 && weights[stageOrder["churn"]] < 2:
 		tr.add("journey_stage", "rule", "awareness", 0, "press coverage makes people aware")
-		return "awareness"
+		return "awareness", false
 	}
 	best := -1
 	for i := range mention.JourneyStages {
@@ -49,19 +52,19 @@ func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []toke
 		}
 	}
 	if best >= 0 {
-		return mention.JourneyStages[best]
+		return mention.JourneyStages[best], false
 	}
 	// Without a cue, who speaks tells the stage a post most often serves.
 	switch {
 	case tp.touchpoint == paid || tp.voice == "brand" || tp.voice == "press":
 		// Advertising, a brand's own posts and press coverage make people aware.
 		tr.add("journey_stage", "rule", "awareness", 0, "no stage cue: ads, brand posts and press serve awareness")
-		return "awareness"
+		return "awareness", false
 	case reviewSources[source]:
 		tr.add("journey_stage", "rule", "usage", 0, "no stage cue: a review speaks of using what was bought")
-		return "usage"
+		return "usage", false
 	}
-	return "none"
+	return "none", false
 }
 
 // reviewSources are review sites and app stores.

@@ -59,15 +59,18 @@ type clause struct {
 
 // brandLabels labels each found brand from the clauses about it. at[i]
 // holds the token indices where found[i] is named (nil: named by account
-// or domain only, so the whole post is about it).
+// or domain only, so the whole post is about it). definite[i] says a rule
+// decided brand i's stage (postDefinite: the post's stage was), which the
+// stage model may not overrule.
 func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brandMatcher, at [][]int,
-	m *mention.Mention, cl *mention.Classification, tp touchpointResult, tr *trace) []mention.BrandLabel {
-	labels := make([]mention.BrandLabel, len(found))
+	m *mention.Mention, cl *mention.Classification, tp touchpointResult, postDefinite bool, tr *trace) (labels []mention.BrandLabel, definite []bool) {
+	labels, definite = make([]mention.BrandLabel, len(found)), make([]bool, len(found))
 	for i, b := range found {
 		labels[i] = mention.BrandLabel{Brand: b.name, Sentiment: cl.Sentiment, SentimentScore: cl.SentimentScore, JourneyStage: cl.JourneyStage}
+		definite[i] = postDefinite
 	}
 	if len(found) < 2 || len(found) > maxLabelledBrands {
-		return labels
+		return labels, definite
 	}
 	clauses := splitClauses(toks)
 	clauseOf := func(p int) int {
@@ -97,7 +100,7 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		}
 	}
 	if !carryTopics(clauses) || sameForAll(clauses, len(found)) {
-		return labels // no brand is named in the text, or every clause is about all of them
+		return labels, definite // no brand is named in the text, or every clause is about all of them
 	}
 	bufp, revp := c.scratch.Get().(*[]token.Token), c.scratch.Get().(*[]token.Token)
 	defer c.scratch.Put(bufp)
@@ -153,7 +156,8 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 			btr.add("sentiment", "rule", "switched away", switchedFloor, "the author leaves this brand for another")
 		}
 		cues := c.scanCues(buf, btr)
-		stage := journeyStage(&cues, tp, strings.ToLower(m.Source), buf, btr)
+		stage, sure := journeyStage(&cues, tp, strings.ToLower(m.Source), buf, btr)
+		definite[i] = sure || left || chosen
 		switch {
 		case left:
 			stage = "churn"
@@ -175,7 +179,7 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 			}
 		}
 	}
-	return labels
+	return labels, definite
 }
 
 // sameForAll reports clauses that all name every one of n brands in the

@@ -72,6 +72,7 @@ type tables struct {
 	cues      *lexicon.Matcher[cue]         // journey stages, disclosures and commercial cues
 	learned   map[string]*learnedModel      // by language code
 	subjCues  map[string]map[string]cueKind // subjectivity cue words by language code
+	stages    *stageModel // nil: the cue rules alone decide the stage
 	anyInfl   *lexicon.Inflections
 	lang      *lang.Detector
 	version   string
@@ -192,6 +193,13 @@ func loadTables() (*tables, error) {
 	var err error
 	if t.cues, err = loadCues(t.anyInfl, "data/stages.tsv", "data/cues.tsv"); err != nil {
 		return nil, err
+	}
+	if f, err := dataFS.Open("data/stages_learned.tsv"); err == nil {
+		t.stages, err = readStageModel(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("data/stages_learned.tsv: %w", err)
+		}
 	}
 	if t.version, err = dataVersion(); err != nil {
 		return nil, err

@@ -1,0 +1,137 @@
+package classify
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/ewom/ewom/internal/classify/strtab"
+	"github.com/ewom/ewom/internal/classify/token"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+// The journey-stage model: one-vs-rest logistic regressions, one per
+// stage, over the post's words (Feature keys), the stage the cue rules
+// chose for the brand, the touchpoint and the source
+// (data/stages_learned.tsv, learned from the development set's dev split
+// by cmd/stagetrain). Single cue words cannot tell a post's main point —
+// "ostettu lippu ei näkynyt ovella" names a purchase but is about using
+// the ticket — and the model learns which words and which rule outputs
+// to trust.
+
+// stageCount is the number of journey stages (mention.JourneyStages).
+const stageCount = 9
+
+// stageWeights are a feature's weight for each stage.
+type stageWeights [stageCount]float32
+
+// stageModel is the learned journey-stage model.
+type stageModel struct {
+	bias  stageWeights
+	words *strtab.Map[stageWeights]
+}
+
+// ruleRepeat is how many times the rule's stage counts as a feature: the
+// trainer weighs it as three words, so that a post's many words do not
+// drown it (cmd/stagetrain uses the same).
+const ruleRepeat = 3
+
+// StageFeatures appends the stage model's features of a post: its words'
+// Feature keys, then touchpoint, source and (ruleRepeat times) the rules'
+// stage.
+func StageFeatures(dst []string, toks []token.Token, code, touchpoint, source, ruleStage string) []string {
+	for _, t := range toks {
+		if t.Kind == token.Word && len(t.Text) > 1 {
+			dst = append(dst, Feature(code, t.Text))
+		}
+	}
+	dst = append(dst, "tp:"+touchpoint, "src:"+source)
+	for range ruleRepeat {
+		dst = append(dst, "rule:"+ruleStage)
+	}
+	return dst
+}
+
+// predict returns the stage whose model scores the post highest, and its
+// log-odds. It looks each word up once, without building the feature
+// strings StageFeatures returns (they are the same keys).
+func (sm *stageModel) predict(toks []token.Token, code, touchpoint, source, ruleStage string) (string, float64) {
+	var sum [stageCount]float64
+	n := 0
+	add := func(key string, times int) {
+		n += times
+		if w, ok := sm.words.Get(key); ok {
+			for s := range w {
+				sum[s] += float64(times) * float64(w[s])
+			}
+		}
+	}
+	for _, t := range toks {
+		if t.Kind == token.Word && len(t.Text) > 1 {
+			add(Feature(code, t.Text), 1)
+		}
+	}
+	add(tpKeys[touchpoint], 1)
+	add("src:"+source, 1) // sources are few; the concatenation is on the stack for short names
+	add(ruleKeys[ruleStage], ruleRepeat)
+	scale := 1 / math.Sqrt(float64(max(n, 1)))
+	best, bestZ := 0, math.Inf(-1)
+	for s := range sum {
+		if z := float64(sm.bias[s]) + sum[s]*scale; z > bestZ {
+			best, bestZ = s, z
+		}
+	}
+	return mention.JourneyStages[best], bestZ
+}
+
+// Feature keys of the touchpoints and rule stages, built once.
+var tpKeys, ruleKeys = func() (map[string]string, map[string]string) {
+	tp, rule := map[string]string{}, map[string]string{}
+	for _, t := range mention.Touchpoints {
+		tp[t] = "tp:" + t
+	}
+	for _, s := range mention.JourneyStages {
+		rule[s] = "rule:" + s
+	}
+	return tp, rule
+}()
+
+// readStageModel parses data/stages_learned.tsv: "@bias" and then
+// feature rows, each with one weight per stage in mention.JourneyStages
+// order.
+func readStageModel(r io.Reader) (*stageModel, error) {
+	sm := &stageModel{}
+	words := map[string]stageWeights{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != stageCount+1 {
+			return nil, fmt.Errorf("line %d: want a feature and %d weights", n, stageCount)
+		}
+		var w stageWeights
+		for s := range w {
+			v, err := strconv.ParseFloat(f[s+1], 32)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+			w[s] = float32(v)
+		}
+		if f[0] == "@bias" {
+			sm.bias = w
+			continue
+		}
+		words[f[0]] = w
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	sm.words = strtab.New(words)
+	return sm, nil
+}
