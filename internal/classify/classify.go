@@ -27,8 +27,6 @@ type Classifier struct {
 	// account key (a string built per mention) is worth building.
 	anyAccounts bool
 	scratch     sync.Pool // *[]token.Token, reused between calls
-	// rulesOnlyStage leaves the stage to the cue rules (training the stage model).
-	rulesOnlyStage bool
 }
 
 // scoredLangs have sentiment lexicons.
@@ -96,13 +94,13 @@ func (c *Classifier) Version() string { return c.t.version }
 
 // Classify labels a mention without an explanation.
 func (c *Classifier) Classify(m *mention.Mention) mention.Classification {
-	return c.classify(m, nil)
+	return c.classify(m, nil, true)
 }
 
 // Explain labels a mention and records the evidence behind each label.
 func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
 	tr := &trace{}
-	cl := c.classify(m, tr)
+	cl := c.classify(m, tr, true)
 	cl.Explanation = tr.evidence
 	if cl.Explanation == nil {
 		cl.Explanation = []mention.Evidence{}
@@ -110,7 +108,9 @@ func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
 	return cl
 }
 
-func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classification {
+// classify labels a mention; stageModel false leaves the journey stage to
+// the cue rules (the stage model's training features need their stage).
+func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) mention.Classification {
 	buf := c.scratch.Get().(*[]token.Token)
 	defer c.scratch.Put(buf)
 	lowerTitle, lowerText := token.Lower(m.Title), token.Lower(m.Text)
@@ -203,7 +203,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace) mention.Classificat
 		}
 		cl.BrandLabels, definite = c.brandLabels(toks, code, found, at, m, &cl, tp, postDefinite, tr)
 	}
-	if c.t.stages != nil && !c.rulesOnlyStage {
+	if c.t.stages != nil && stageModel {
 		src := strings.ToLower(m.Source)
 		for i := range cl.BrandLabels {
 			if l := &cl.BrandLabels[i]; !definite[i] {
@@ -244,9 +244,7 @@ func (c *Classifier) modelStage(toks []token.Token, code, touchpoint, source, ru
 // StageExamples are the stage model's training features of a mention,
 // with the cue rules' stages: per brand named, and for the post ("").
 func (c *Classifier) StageExamples(m *mention.Mention) map[string][]string {
-	rules := *c
-	rules.rulesOnlyStage = true
-	cl := rules.classify(m, nil)
+	cl := c.classify(m, nil, false)
 	toks := token.Append(nil, m.Title, token.Lower(m.Title))
 	if len(toks) > 0 {
 		toks = append(toks, token.Token{Text: ".", Kind: token.Punct})

@@ -72,7 +72,7 @@ type tables struct {
 	cues      *lexicon.Matcher[cue]         // journey stages, disclosures and commercial cues
 	learned   map[string]*learnedModel      // by language code
 	subjCues  map[string]map[string]cueKind // subjectivity cue words by language code
-	stages    *stageModel // nil: the cue rules alone decide the stage
+	stages    *stageModel                   // nil: the cue rules alone decide the stage
 	anyInfl   *lexicon.Inflections
 	lang      *lang.Detector
 	version   string
