@@ -115,7 +115,7 @@ func TestServiceLifecycle(t *testing.T) {
 			srv := httptest.NewServer(hook)
 			defer srv.Close()
 			cfg := config.Default().Alerts
-			cfg.Notify = []config.Notifier{{Type: "webhook", URL: srv.URL, SecretEnv: "HOOK_SECRET", AllowNetworks: []string{"127.0.0.0/8"}}}
+			cfg.Notify = []config.Notifier{{Type: "webhook", URL: srv.URL, SecretEnv: "HOOK_SECRET", AllowNetworks: loopback}}
 			newService := func() *alert.Service {
 				s, err := alert.New(alert.Deps{Store: e.Store, Config: cfg, Brands: []config.Brand{{Name: "Koijarit"}}})
 				if err != nil {

@@ -63,6 +63,7 @@ func TestClusterMigrationDDL(t *testing.T) {
 		{"mentions", "ReplicatedReplacingMergeTree(" + shardPath("mentions") + ", version)", "cityHash64(mention_id)"},
 		{"mention_ids", "ReplicatedReplacingMergeTree(" + shardPath("mention_ids") + ")", "cityHash64(mention_id)"},
 		{"mentions_5m", "ReplicatedSummingMergeTree(" + shardPath("mentions_5m") + ")", "rand()"},
+		{"mentions_1d", "ReplicatedSummingMergeTree(" + shardPath("mentions_1d") + ")", "rand()"},
 		{"alerts", "ReplicatedReplacingMergeTree(" + shardPath("alerts") + ", version)", "cityHash64(id)"},
 		{"label_corrections", "ReplicatedReplacingMergeTree(" + shardPath("label_corrections") + ", version)", "cityHash64(mention_id)"},
 	}
@@ -85,6 +86,10 @@ func TestClusterMigrationDDL(t *testing.T) {
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv"+on+" TO `ewom`.mentions_5m_local AS SELECT … toInt64(1) AS mentions, … FROM `ewom`.mentions_local",
 		// Migration 5: inserted batches become compact parts, on every shard.
 		"ALTER TABLE `ewom`.mentions_local"+on+" MODIFY SETTING min_bytes_for_wide_part = 134217728",
+		// Migration 6: the daily rollup, its view and from when it may be read.
+		"CREATE TABLE IF NOT EXISTS `ewom`.rollup_tiers"+on+" (…) ENGINE = ReplicatedMergeTree('/clickhouse/tables/ewom/rollup_tiers', '{shard}-{replica}') ORDER BY (name, since)",
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_1d_mv"+on+" TO `ewom`.mentions_1d_local AS SELECT toStartOfDay(published_at) AS bucket, … toInt64(1) AS mentions, … FROM `ewom`.mentions_local",
+		"INSERT INTO `ewom`.rollup_tiers (name, since, created_at) SELECT 'mentions_1d', if((SELECT count() FROM `ewom`.mentions_5m) = 0, …",
 		// Classifier models are small: every server holds all of them.
 		"CREATE TABLE IF NOT EXISTS `ewom`.classifier_models"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
 			"'/clickhouse/tables/ewom/classifier_models', '{shard}-{replica}', version) ORDER BY model_version",
@@ -104,9 +109,11 @@ func TestClusterMigrationDDL(t *testing.T) {
 			t.Errorf("no statement matches\n  %s\nin\n  %s", w, strings.Join(got, "\n  "))
 		}
 	}
-	// Every statement but the record of an applied migration is ON CLUSTER.
+	// Every statement but the rows written to replicated tables (the record
+	// of an applied migration, the daily rollup's start) is ON CLUSTER.
 	for _, s := range r.stmts {
-		if !strings.Contains(s, on) && !strings.HasPrefix(s, "INSERT INTO `ewom`.schema_migrations ") {
+		if !strings.Contains(s, on) && !strings.HasPrefix(s, "INSERT INTO `ewom`.schema_migrations ") &&
+			!strings.HasPrefix(s, "INSERT INTO `ewom`.rollup_tiers ") {
 			t.Errorf("not ON CLUSTER: %s", s)
 		}
 	}
@@ -171,6 +178,7 @@ func TestClusterMutationsAndRetentionTargetLocalTables(t *testing.T) {
 			want := []string{
 				// The rollup subtraction goes through the Distributed tables.
 				"INSERT INTO `ewom`.mentions_5m (…) SELECT … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 GROUP BY …",
+				"INSERT INTO `ewom`.mentions_1d (…) SELECT toStartOfDay(published_at) … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 GROUP BY …",
 				"ALTER TABLE `ewom`.mentions_local" + on + " DELETE WHERE mention_id IN ('m1') AND version <= 7" + settings,
 				"ALTER TABLE `ewom`.alerts_local" + on + " UPDATE explanation = '' WHERE id = 'a'" + settings,
 			}

@@ -30,13 +30,15 @@ func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (
 	if n.N == 0 {
 		return 0, nil
 	}
-	if err := c.exec(ctx, "INSERT INTO "+c.Table("mentions_5m")+
-		" (bucket, brand, source, lang, touchpoint, journey_stage, sentiment, mentions, score_sum, reach, engagement)"+
-		" SELECT toStartOfFiveMinute(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment,"+
-		" -toInt64(count()), -sum(toFloat64(sentiment_score)), -toInt64(sum(author_followers)), -toInt64(sum(likes + reposts + replies))"+
-		" FROM "+c.Table("mentions")+where+
-		" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment"); err != nil {
-		return 0, fmt.Errorf("retract: subtract from rollup: %w", err)
+	for _, r := range []struct{ table, start string }{{"mentions_5m", "toStartOfFiveMinute"}, {"mentions_1d", "toStartOfDay"}} {
+		if err := c.exec(ctx, "INSERT INTO "+c.Table(r.table)+
+			" (bucket, brand, source, lang, touchpoint, journey_stage, sentiment, mentions, score_sum, reach, engagement)"+
+			" SELECT "+r.start+"(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment,"+
+			" -toInt64(count()), -sum(toFloat64(sentiment_score)), -toInt64(sum(author_followers)), -toInt64(sum(likes + reposts + replies))"+
+			" FROM "+c.Table("mentions")+where+
+			" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment"); err != nil {
+			return 0, fmt.Errorf("retract: subtract from %s: %w", r.table, err)
+		}
 	}
 	if err := c.mutate(ctx, "mentions", "DELETE"+where); err != nil {
 		return 0, fmt.Errorf("retract: delete rows: %w", err)

@@ -145,25 +145,11 @@ var migrations = []migration{
 			s.createView("mention_ids_mv", "mention_ids", "SELECT mention_id, published_at FROM "+s.local("mentions")))
 	}},
 	{3, "five-minute rollup", func(s *common) []string {
-		low := func(t string) string {
-			if s.caps.lowCardinality {
-				return "LowCardinality(" + t + ")"
-			}
-			return t
-		}
-		return append(s.createTable(mergeTable{name: "mentions_5m",
-			columns: "bucket DateTime('UTC'), brand " + low("String") + ", source " + low("String") + ", lang " + low("String") +
-				", touchpoint " + low("String") + ", journey_stage " + low("String") + ", sentiment " + low("String") +
-				// Signed, so that retractions (reclassification, erasure) can subtract.
-				", mentions Int64, score_sum Float64, reach Int64, engagement Int64",
-			kind:    "SummingMergeTree",
-			keys:    "PARTITION BY toYYYYMM(bucket) ORDER BY (brand, bucket, sentiment, touchpoint, journey_stage, source, lang)",
-			shardBy: "rand()"}),
-			s.createView("mentions_5m_mv", "mentions_5m",
-				"SELECT toStartOfFiveMinute(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment,"+
-					" toInt64(count()) AS mentions, sum(toFloat64(sentiment_score)) AS score_sum, toInt64(sum(author_followers)) AS reach,"+
-					" toInt64(sum(likes + reposts + replies)) AS engagement FROM "+s.local("mentions")+
-					" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment"))
+		// Always grouping, as created before migration 4 existed.
+		grouping := s.caps
+		grouping.optimizeOnInsert = false
+		return append(s.createTable(rollupTable("mentions_5m", s.caps)),
+			s.createView("mentions_5m_mv", "mentions_5m", rollupView("toStartOfFiveMinute", s.local("mentions"), grouping)))
 	}},
 	{4, "five-minute rollup view without a GROUP BY", func(s *common) []string {
 		// Engines that sum each inserted block by key (optimize_on_insert)
@@ -176,10 +162,7 @@ var migrations = []migration{
 		}
 		// DROP TABLE: 18.16 has no DROP VIEW.
 		return []string{"DROP TABLE IF EXISTS " + s.Table("mentions_5m_mv") + s.onCluster(),
-			s.createView("mentions_5m_mv", "mentions_5m",
-				"SELECT toStartOfFiveMinute(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment,"+
-					" toInt64(1) AS mentions, toFloat64(sentiment_score) AS score_sum, toInt64(author_followers) AS reach,"+
-					" toInt64(likes + reposts + replies) AS engagement FROM "+s.local("mentions"))}
+			s.createView("mentions_5m_mv", "mentions_5m", rollupView("toStartOfFiveMinute", s.local("mentions"), s.caps))}
 	}},
 	{5, "compact parts for inserted batches", func(s *common) []string {
 		// A batch is written as a compact part (one data file) instead of
@@ -192,6 +175,40 @@ var migrations = []migration{
 		}
 		return []string{s.alter("mentions", "MODIFY SETTING min_bytes_for_wide_part = 134217728")}
 	}},
+}
+
+// rollupTable is a rollup of the mentions by time bucket and every label:
+// a SummingMergeTree whose counters are signed, so that retractions
+// (reclassification, erasure) can subtract.
+func rollupTable(name string, caps capabilities) mergeTable {
+	low := func(t string) string {
+		if caps.lowCardinality {
+			return "LowCardinality(" + t + ")"
+		}
+		return t
+	}
+	return mergeTable{name: name,
+		columns: "bucket DateTime('UTC'), brand " + low("String") + ", source " + low("String") + ", lang " + low("String") +
+			", touchpoint " + low("String") + ", journey_stage " + low("String") + ", sentiment " + low("String") +
+			", mentions Int64, score_sum Float64, reach Int64, engagement Int64",
+		kind:    "SummingMergeTree",
+		keys:    "PARTITION BY toYYYYMM(bucket) ORDER BY (brand, bucket, sentiment, touchpoint, journey_stage, source, lang)",
+		shardBy: "rand()"}
+}
+
+// rollupView is the query of a materialized view feeding a rollupTable
+// from the mentions table from, with buckets start(published_at). Engines
+// that sum each inserted block by key (optimize_on_insert) need no GROUP BY.
+func rollupView(start, from string, caps capabilities) string {
+	if caps.optimizeOnInsert {
+		return "SELECT " + start + "(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment," +
+			" toInt64(1) AS mentions, toFloat64(sentiment_score) AS score_sum, toInt64(author_followers) AS reach," +
+			" toInt64(likes + reposts + replies) AS engagement FROM " + from
+	}
+	return "SELECT " + start + "(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment," +
+		" toInt64(count()) AS mentions, sum(toFloat64(sentiment_score)) AS score_sum, toInt64(sum(author_followers)) AS reach," +
+		" toInt64(sum(likes + reposts + replies)) AS engagement FROM " + from +
+		" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment"
 }
 
 // schemaMigrations records the applied migrations. On a cluster every

@@ -75,10 +75,10 @@ func (s *Server) filterValues(ctx context.Context) (sources, langs []string, err
 	if s.now().Sub(s.valuesAt) < time.Minute {
 		return s.sources, s.langs, nil
 	}
-	since := store.Time(s.now().Add(-365 * 24 * time.Hour))
+	year := Filter{From: s.now().Add(-365 * 24 * time.Hour), To: s.now().Add(time.Hour)}
 	read := func(col string) ([]string, error) {
-		rows, err := queryAs[struct{ V string }](ctx, s, "SELECT DISTINCT "+col+" AS v FROM "+s.store.Table("mentions_5m")+
-			" WHERE bucket >= "+since+" ORDER BY v LIMIT 200")
+		rows, err := queryAs[struct{ V string }](ctx, s, "SELECT DISTINCT "+col+" AS v FROM ("+s.rollupRows(ctx, year, true)+
+			") ORDER BY v LIMIT 200")
 		out := make([]string, 0, len(rows))
 		for _, r := range rows {
 			out = append(out, r.V)
@@ -139,7 +139,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 		" sumIf(reach, "+cur+") AS rch, sumIf(engagement, "+cur+") AS eng,"+
 		" sumIf(n, NOT "+cur+") AS prev, sumIf(n, NOT "+cur+" AND sentiment = 'positive') AS ppos,"+
 		" sumIf(n, NOT "+cur+" AND sentiment = 'neutral') AS pneu, sumIf(n, NOT "+cur+" AND sentiment = 'negative') AS pneg,"+
-		" sumIf(reach, NOT "+cur+") AS preach, sumIf(engagement, NOT "+cur+") AS peng FROM ("+s.rollup(all)+")")
+		" sumIf(reach, NOT "+cur+") AS preach, sumIf(engagement, NOT "+cur+") AS peng FROM ("+s.rollup(r.Context(), all, true, f.From)+")")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -183,7 +183,7 @@ func (s *Server) handleTimeseries(w http.ResponseWriter, r *http.Request) {
 		Cnt, P, Neu, Ng num
 	}
 	rows, err := queryAs[row](r.Context(), s, "SELECT "+expr+" AS t, sum(n) AS cnt, sumIf(n, sentiment = 'positive') AS p,"+
-		" sumIf(n, sentiment = 'neutral') AS neu, sumIf(n, sentiment = 'negative') AS ng FROM ("+s.rollup(f)+") GROUP BY t ORDER BY t")
+		" sumIf(n, sentiment = 'neutral') AS neu, sumIf(n, sentiment = 'negative') AS ng FROM ("+s.rollup(r.Context(), f, name == "1d")+") GROUP BY t ORDER BY t")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -241,7 +241,7 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 		Cnt, Neg, R num
 	}
 	rows, err := queryAs[row](r.Context(), s, "SELECT "+by+" AS key, "+key2+" AS key2, sum(n) AS cnt,"+
-		" sumIf(n, sentiment = 'negative') AS neg, sum(reach) AS r FROM ("+s.rollup(f)+") GROUP BY key, key2"+
+		" sumIf(n, sentiment = 'negative') AS neg, sum(reach) AS r FROM ("+s.rollup(r.Context(), f, true)+") GROUP BY key, key2"+
 		" HAVING cnt > 0 ORDER BY cnt DESC, key, key2 LIMIT 500")
 	if err != nil {
 		s.fail(w, r, err)

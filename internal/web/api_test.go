@@ -36,6 +36,13 @@ const testToken = "test-token-0123456789"
 // admin (the API token) and a viewer account; opts change the configuration.
 func newTestServer(t testing.TB, s store.Store, opts ...func(*config.Config)) *httptest.Server {
 	t.Helper()
+	return newTestServerWith(t, s, nil, opts...)
+}
+
+// newTestServerWith is newTestServer with configure applied to the
+// dashboards' server before it serves (nil: nothing).
+func newTestServerWith(t testing.TB, s store.Store, configure func(*Server), opts ...func(*config.Config)) *httptest.Server {
+	t.Helper()
 	t.Setenv("EWOM_TEST_VIEWER_PASSWORD", "viewer-pass")
 	t.Setenv("EWOM_TEST_ADMIN_PASSWORD", "admin-pass")
 	cfg := config.Default()
@@ -59,6 +66,9 @@ func newTestServer(t testing.TB, s store.Store, opts ...func(*config.Config)) *h
 		t.Fatal(err)
 	}
 	w.now = func() time.Time { return weekEnd }
+	if configure != nil {
+		configure(w)
+	}
 	srv := &api.Server{API: true, Store: s, Token: testToken, MaxBodyBytes: 1 << 20, MaxURLBytes: cfg.HTTP.MaxURLBytes, Gatherer: reg,
 		Registerer: reg, Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, w.WithSessions(fakeAlerts{})}, Ready: map[string]api.Checker{}}
 	ts := httptest.NewServer(srv.Handler())

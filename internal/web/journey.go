@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -31,22 +33,30 @@ type Transition struct {
 	Count int64  `json:"count"`
 }
 
-// stageSequences selects, per author, the journey stages of their mentions in
-// time order with consecutive repeats collapsed (column stages), for authors
-// with at least two different consecutive stages. Collapsing repeats also
-// absorbs the same mention seen under two brands or in two unmerged
-// versions, so no costly deduplication by mention id is needed. Authors
-// are grouped by a hash of the handle, far cheaper than the string.
+// stageCodes is the journey stages as a SQL array: a stage's code is its
+// 1-based index there (indexOf), 0 none.
+var stageCodes = "[" + strings.Trim(store.QuoteList(mention.JourneyStages), "()") + "]"
+
+// stageSequences selects, per author, the codes of the journey stages of
+// their mentions in time order with consecutive repeats collapsed (column
+// stages, an Array(UInt8)), for authors with at least two different
+// consecutive stages. Collapsing repeats also absorbs the same mention seen
+// under two brands or in two unmerged versions, so no costly deduplication
+// by mention id is needed. Authors are grouped by a hash of the handle, far
+// cheaper than the string, and each mention is one number, its second
+// times 256 plus its stage's code, so ordering an author's mentions is a
+// plain sort of integers (of tuples with strings it was half of the query;
+// mentions in the same second are ordered by stage).
 func (s *Server) stageSequences(f Filter) string {
 	// Each stage is compared with its predecessor by zipping the array with
 	// itself shifted by one: a lambda indexing the captured array would copy
 	// it for every element (quadratic for prolific authors).
-	return "SELECT author, arrayFilter((x, prev) -> x != prev, raw_stages, arrayPushFront(arrayPopBack(raw_stages), '')) AS stages" +
-		" FROM (SELECT author, arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((published_at, journey_stage)))) AS raw_stages" +
-		" FROM (SELECT cityHash64(author_handle) AS author, published_at, journey_stage FROM " + s.store.Table("mentions") +
+	return "SELECT arrayFilter((x, prev) -> x != prev, raw_stages, arrayPushFront(arrayPopBack(raw_stages), 0)) AS stages" +
+		" FROM (SELECT arrayMap(x -> toUInt8(x % 256), arraySort(groupArray(toUInt64(toUInt32(published_at)) * 256 + indexOf(" +
+		stageCodes + ", journey_stage)))) AS raw_stages FROM " + s.store.Table("mentions") +
 		" WHERE published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To) + f.dims() + f.labels() +
-		" AND author_handle != '' AND journey_stage != 'none')" +
-		" GROUP BY author HAVING count() > 1) WHERE length(stages) > 1"
+		" AND author_handle != '' AND journey_stage != 'none'" +
+		" GROUP BY cityHash64(author_handle) HAVING count() > 1) WHERE length(stages) > 1"
 }
 
 func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
@@ -60,9 +70,10 @@ func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
 		FromStage, ToStage string
 		N                  num
 	}
-	rows, err := queryAs[row](r.Context(), s, "SELECT step, from_stage, to_stage, count() AS n FROM ("+s.stageSequences(f)+")"+
-		" ARRAY JOIN arrayEnumerate(arrayPopBack(stages)) AS step, arrayPopBack(stages) AS from_stage, arrayPopFront(stages) AS to_stage"+
-		" WHERE step <= "+strconv.Itoa(maxSteps)+" GROUP BY step, from_stage, to_stage ORDER BY step, n DESC, from_stage, to_stage")
+	rows, err := queryAs[row](r.Context(), s, "SELECT step, "+stageCodes+"[from_code] AS from_stage, "+stageCodes+"[to_code] AS to_stage,"+
+		" count() AS n FROM ("+s.stageSequences(f)+")"+
+		" ARRAY JOIN arrayEnumerate(arrayPopBack(stages)) AS step, arrayPopBack(stages) AS from_code, arrayPopFront(stages) AS to_code"+
+		" WHERE step <= "+strconv.Itoa(maxSteps)+" GROUP BY step, from_code, to_code ORDER BY step, n DESC, from_stage, to_stage")
 	if err != nil {
 		s.fail(w, r, err)
 		return

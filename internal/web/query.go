@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -175,20 +176,21 @@ func (f Filter) labels() string {
 	return in("touchpoint", f.Touchpoints) + in("sentiment", f.Sentiments) + in("journey_stage", f.JourneyStage)
 }
 
-// rollup returns a subquery over the five-minute rollup with label
-// corrections applied: each corrected mention moves from its original cell
-// (−1) to its corrected one (+1). Columns: bucket, brand, source, lang,
-// touchpoint, journey_stage, sentiment, n, reach, engagement, score_sum.
-// Filters are applied inside each branch so old servers, which do not push
-// conditions into UNION ALL, still read only the range's parts.
-func (s *Server) rollup(f Filter) string {
-	// The rollup's buckets are five minutes wide: the range is aligned to
-	// them, which the UI's ranges are.
+// rollup returns a subquery over the rollups with label corrections
+// applied: each corrected mention moves from its original cell (−1) to its
+// corrected one (+1). Columns: bucket, brand, source, lang, touchpoint,
+// journey_stage, sentiment, n, reach, engagement, score_sum. Filters are
+// applied inside each branch so old servers, which do not push conditions
+// into UNION ALL, still read only the range's parts. daily and cuts are
+// rollupRows's: whether buckets may be whole days, and where they must not
+// straddle.
+func (s *Server) rollup(ctx context.Context, f Filter, daily bool, cuts ...time.Time) string {
+	// The five-minute rollup's buckets: the range is aligned to them, which
+	// the UI's ranges are.
 	rng := " bucket >= " + store.Time(f.From) + " AND bucket < " + store.Time(f.To)
 	where := " WHERE" + rng + f.dims() + f.labels()
 	corr := s.latestCorrections(" WHERE" + rng + f.dims())
-	return "SELECT bucket, brand, source, lang, touchpoint, journey_stage, sentiment, toInt64(mentions) AS n," +
-		" toInt64(reach) AS reach, toInt64(engagement) AS engagement, score_sum FROM " + s.store.Table("mentions_5m") + where +
+	return s.rollupRows(ctx, f, daily, cuts...) +
 		" UNION ALL SELECT c_bucket AS bucket, brand, c_source AS source, c_lang AS lang, orig_touchpoint AS touchpoint, orig_journey_stage AS journey_stage," +
 		" orig_sentiment AS sentiment, toInt64(-1) AS n, -toInt64(c_reach) AS reach, -toInt64(c_engagement) AS engagement," +
 		" toFloat64(0) AS score_sum FROM (" + corr + ")" + where +

@@ -75,6 +75,8 @@ type Server struct {
 	valuesMu       sync.Mutex // guards the filter values cache
 	valuesAt       time.Time
 	sources, langs []string
+
+	tier dailyTier // from when aggregates may read the daily rollup
 }
 
 // New builds the dashboards' routes.
