@@ -234,6 +234,24 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 		}
 	})
+	t.Run("post-per-brand", func(t *testing.T) {
+		// A post naming two brands with different labels is one row with a
+		// chip per brand.
+		if err := s.Insert(context.Background(), postRows("two", "@two@x.example", weekStart.Add(30*time.Minute), 7,
+			brandLabel{"TietokoneKoijarit", "negative", -0.7, "churn"}, brandLabel{"Rival", "positive", 0.6, "purchase"})); err != nil {
+			t.Fatal(err)
+		}
+		b.open(t, ts.URL+"/mentions?q=post%20two&"+week)
+		rows := eval[[][]string](t, b, `[...document.querySelectorAll("#mention-list li.mention")].map(li =>
+			[...li.querySelectorAll(".brand-label")].map(c => c.textContent))`)
+		if len(rows) != 1 || len(rows[0]) != 2 || rows[0][0] != "Rivalpositivepurchase" || rows[0][1] != "TietokoneKoijaritnegativechurn" {
+			t.Fatalf("post naming two brands: %q", rows)
+		}
+		b.screenshot(t, "desktop-light-post-per-brand")
+		if errs := b.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
 	t.Run("filters", func(t *testing.T) {
 		b.open(t, ts.URL+"/mentions?"+week)
 		// Choosing a filter updates the URL (shareable) and the data.
@@ -241,7 +259,7 @@ func TestBrowser(t *testing.T) {
 			s.dispatchEvent(new Event("change")); return true })()`)
 		b.waitFor(t, `location.search.includes("sentiment=negative") && document.body.dataset.ready === "1"`)
 		loc := eval[string](t, b, `location.search`)
-		chips := eval[[]string](t, b, `[...document.querySelectorAll("#mention-list .chip.sentiment")].map(c => c.textContent)`)
+		chips := eval[[]string](t, b, `[...document.querySelectorAll("#mention-list .brand-label:not(.other) .chip.sentiment")].map(c => c.textContent)`)
 		if !strings.Contains(loc, "sentiment=negative") || len(chips) == 0 {
 			t.Fatalf("filter not applied: %s %v", loc, chips)
 		}

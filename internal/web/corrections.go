@@ -18,9 +18,11 @@ import (
 	"github.com/ewom/ewom/internal/store"
 )
 
-// CorrectionRequest changes one or more labels of a mention (every brand
-// row of it). Omitted labels keep their current value.
+// CorrectionRequest changes one or more labels of one brand's row of a
+// mention, or of every brand row when Brand is empty. Omitted labels keep
+// each row's current value.
 type CorrectionRequest struct {
+	Brand        string `json:"brand,omitempty"`
 	Sentiment    string `json:"sentiment,omitempty"`
 	Touchpoint   string `json:"touchpoint,omitempty"`
 	JourneyStage string `json:"journey_stage,omitempty"`
@@ -128,7 +130,7 @@ func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
 // CorrectionResult answers a correction.
 type CorrectionResult struct {
 	Corrected int    `json:"corrected"` // brand rows changed
-	Labels    Labels `json:"labels"`
+	Labels    Labels `json:"labels"`    // the first brand row's new labels
 }
 
 func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
@@ -147,19 +149,38 @@ func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	prev, err := s.corrections(r.Context(), " WHERE mention_id = "+store.Quote(id), false)
+	if req.Brand != "" {
+		rows = slices.DeleteFunc(rows, func(x storedRow) bool { return x.Brand != req.Brand })
+		if len(rows) == 0 {
+			writeError(w, http.StatusBadRequest, "brand: the mention does not name this brand")
+			return
+		}
+	}
+	prev, err := s.brandCorrections(r.Context(), " WHERE mention_id = "+store.Quote(id))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	// Unset labels keep their current value: the last correction's, else
-	// the classifier's.
-	cur := Labels{Sentiment: rows[0].Sentiment, Touchpoint: rows[0].Touchpoint, JourneyStage: rows[0].JourneyStage}
-	if len(prev) > 0 {
-		cur = Labels{Sentiment: prev[0].Sentiment, Touchpoint: prev[0].Touchpoint, JourneyStage: prev[0].JourneyStage}
+	// Unset labels keep each brand's current value: its last correction's,
+	// else the classifier's. The new labels go into one insert, chosen by
+	// brand.
+	var brands, sent, tp, stage []string
+	var next Labels
+	for i, x := range rows {
+		cur := Labels{Sentiment: x.Sentiment, Touchpoint: x.Touchpoint, JourneyStage: x.JourneyStage}
+		if c, ok := prev[id+"\x00"+x.Brand]; ok {
+			cur = Labels{Sentiment: c.Sentiment, Touchpoint: c.Touchpoint, JourneyStage: c.JourneyStage}
+		}
+		l := Labels{Sentiment: orDefault(req.Sentiment, cur.Sentiment), Touchpoint: orDefault(req.Touchpoint, cur.Touchpoint),
+			JourneyStage: orDefault(req.JourneyStage, cur.JourneyStage)}
+		if i == 0 {
+			next = l
+		}
+		brands, sent, tp, stage = append(brands, x.Brand), append(sent, l.Sentiment), append(tp, l.Touchpoint), append(stage, l.JourneyStage)
 	}
-	next := Labels{Sentiment: orDefault(req.Sentiment, cur.Sentiment), Touchpoint: orDefault(req.Touchpoint, cur.Touchpoint),
-		JourneyStage: orDefault(req.JourneyStage, cur.JourneyStage)}
+	byBrand := func(vs []string) string {
+		return "transform(brand, " + quoteArray(brands) + ", " + quoteArray(vs) + ", '')"
+	}
 	now := s.now().UTC()
 	user := principalFrom(r.Context()).user
 	// INSERT … SELECT copies the stored labels as the originals (works on
@@ -168,17 +189,18 @@ func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
 		" engagement, orig_sentiment, orig_touchpoint, orig_journey_stage, new_sentiment, new_touchpoint, new_journey_stage," +
 		" classifier_version, corrected_by, note, corrected_at, version) SELECT mention_id, brand, published_at," +
 		" toStartOfFiveMinute(published_at), source, lang, author_followers, likes + reposts + replies, sentiment, touchpoint," +
-		" journey_stage, " + store.Quote(next.Sentiment) + ", " + store.Quote(next.Touchpoint) + ", " + store.Quote(next.JourneyStage) +
+		" journey_stage, " + byBrand(sent) + ", " + byBrand(tp) + ", " + byBrand(stage) +
 		", classifier_version, " + store.Quote(user) + ", " + store.Quote(req.Note) + ", " + store.Time(now) + ", " +
 		strconv.FormatInt(s.correctionVersion(now), 10) + " FROM " + s.store.Table("mentions") + " WHERE published_at = " +
-		store.Time(rows[0].PublishedAt) + " AND mention_id = " + store.Quote(id) + " ORDER BY version DESC LIMIT 1 BY mention_id, brand"
+		store.Time(rows[0].PublishedAt) + " AND mention_id = " + store.Quote(id) + " AND brand IN " + store.QuoteList(brands) +
+		" ORDER BY version DESC LIMIT 1 BY mention_id, brand"
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
 	defer cancel()
 	if err := s.store.Exec(ctx, q); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("web: labels corrected", "mention_id", id, "by", user, "sentiment", next.Sentiment,
+	s.log.Info("web: labels corrected", "mention_id", id, "brands", brands, "by", user, "sentiment", next.Sentiment,
 		"touchpoint", next.Touchpoint, "journey_stage", next.JourneyStage)
 	api.WriteJSON(w, http.StatusOK, CorrectionResult{Corrected: len(rows), Labels: next})
 }
@@ -194,6 +216,12 @@ func (s *Server) correctionVersion(now time.Time) int64 {
 			return v
 		}
 	}
+}
+
+// quoteArray returns an array literal of strings.
+func quoteArray(vs []string) string {
+	l := store.QuoteList(vs)
+	return "[" + l[1:len(l)-1] + "]"
 }
 
 func orDefault(v, def string) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,11 +125,13 @@ func (s *Server) handleJourneyAuthors(w http.ResponseWriter, r *http.Request) {
 		First, Last           time.Time
 		FirstStage, LastStage string
 	}
-	// Counts are of mention × brand rows, the events a timeline shows. The
-	// pseudonym is computed only for the authors kept, and authors are
-	// grouped by a hash of the handle: both matter on millions of rows.
+	// Counts are of posts, the events a timeline shows: a post naming two
+	// brands counts once (negative when any of its matching brands is),
+	// and so does a version not yet merged away. The pseudonym is computed
+	// only for the authors kept, and authors are grouped by a hash of the
+	// handle: both matter on millions of rows.
 	rows, err := queryAs[row](r.Context(), s, "SELECT "+s.pseudonym("handle")+" AS id, n, neg, first, last, first_stage, last_stage"+
-		" FROM (SELECT any(author_handle) AS handle, count() AS n, countIf(sentiment = 'negative') AS neg,"+
+		" FROM (SELECT any(author_handle) AS handle, uniqExact(mention_id) AS n, uniqExactIf(mention_id, sentiment = 'negative') AS neg,"+
 		" min(published_at) AS first, max(published_at) AS last, argMin(journey_stage, published_at) AS first_stage,"+
 		" argMax(journey_stage, published_at) AS last_stage FROM "+s.store.Table("mentions")+
 		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.labels()+
@@ -152,16 +155,19 @@ type Timeline struct {
 	Events []TimelineEvent `json:"events"`
 }
 
-// TimelineEvent is one mention on an author's path.
+// TimelineEvent is one mention on an author's path. Brands holds each of
+// its brands' labels (those the brand filter selects); the per-brand fields
+// (Brand, Touchpoint, JourneyStage, Sentiment) repeat the first's.
 type TimelineEvent struct {
-	MentionID    string    `json:"mention_id"`
-	PublishedAt  time.Time `json:"published_at"`
-	Source       string    `json:"source"`
-	Brand        string    `json:"brand"`
-	Touchpoint   string    `json:"touchpoint"`
-	JourneyStage string    `json:"journey_stage"`
-	Sentiment    string    `json:"sentiment"`
-	Title        string    `json:"title"` // the title, or the text's start
+	MentionID    string       `json:"mention_id"`
+	PublishedAt  time.Time    `json:"published_at"`
+	Source       string       `json:"source"`
+	Brand        string       `json:"brand"`
+	Touchpoint   string       `json:"touchpoint"`
+	JourneyStage string       `json:"journey_stage"`
+	Sentiment    string       `json:"sentiment"`
+	Title        string       `json:"title"` // the title, or the text's start
+	Brands       []BrandLabel `json:"brands"`
 }
 
 func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
@@ -176,24 +182,36 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type row struct {
-		MentionID                                          string
-		PublishedAt                                        time.Time
-		Source, Brand, Touchpoint, JourneyStage, Sentiment string
-		Snippet                                            string
+		MentionID, Src, Snip                    string
+		At                                      time.Time
+		Brands, Touchpoints, Stages, Sentiments []string
+		Scores                                  []num
 	}
-	rows, err := queryAs[row](r.Context(), s, "SELECT mention_id, published_at, source, brand, touchpoint, journey_stage, sentiment,"+
-		" if(title != '', title, substringUTF8(text, 1, 160)) AS snippet FROM "+
+	// One event per post: its brand rows (newest version each) are
+	// gathered into arrays.
+	rows, err := queryAs[row](r.Context(), s, "SELECT mention_id, min(published_at) AS at, any(source) AS src, any(snippet) AS snip,"+
+		" groupArray(brand) AS brands, groupArray(touchpoint) AS touchpoints, groupArray(journey_stage) AS stages,"+
+		" groupArray(sentiment) AS sentiments, groupArray(sentiment_score) AS scores FROM (SELECT mention_id, published_at, source,"+
+		" brand, touchpoint, journey_stage, sentiment, sentiment_score, if(title != '', title, substringUTF8(text, 1, 160)) AS snippet FROM "+
 		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+
-		" AND author_handle != '' AND "+s.pseudonym("author_handle")+" = "+store.Quote(id)+" ORDER BY published_at, mention_id, brand, version DESC"+
-		" LIMIT 1 BY mention_id, brand LIMIT 500")
+		" AND author_handle != '' AND "+s.pseudonym("author_handle")+" = "+store.Quote(id)+" ORDER BY version DESC"+
+		" LIMIT 1 BY mention_id, brand) GROUP BY mention_id ORDER BY at, mention_id LIMIT 500")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	out := Timeline{ID: id, Events: make([]TimelineEvent, 0, len(rows))}
 	for _, x := range rows {
-		out.Events = append(out.Events, TimelineEvent{MentionID: x.MentionID, PublishedAt: x.PublishedAt.UTC(), Source: x.Source,
-			Brand: x.Brand, Touchpoint: x.Touchpoint, JourneyStage: x.JourneyStage, Sentiment: x.Sentiment, Title: x.Snippet})
+		labels := make([]BrandLabel, len(x.Brands))
+		for i, b := range x.Brands {
+			labels[i] = BrandLabel{Brand: b, Touchpoint: x.Touchpoints[i], JourneyStage: x.Stages[i], Sentiment: x.Sentiments[i],
+				SentimentScore: float64(x.Scores[i]), Match: true}
+		}
+		slices.SortFunc(labels, func(a, b BrandLabel) int { return strings.Compare(a.Brand, b.Brand) })
+		first := labels[0]
+		out.Events = append(out.Events, TimelineEvent{MentionID: x.MentionID, PublishedAt: x.At.UTC(), Source: x.Src,
+			Brand: first.Brand, Touchpoint: first.Touchpoint, JourneyStage: first.JourneyStage, Sentiment: first.Sentiment,
+			Title: x.Snip, Brands: labels})
 	}
 	api.WriteJSON(w, http.StatusOK, out)
 }

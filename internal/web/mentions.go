@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"net/http"
@@ -16,33 +17,53 @@ import (
 	"github.com/ewom/ewom/internal/store"
 )
 
-// Mention is one stored mention × brand with its (possibly corrected) labels.
+// Mention is one stored mention with its (possibly corrected) labels. In
+// lists and the detail view it is a post: Brands holds each of its brands'
+// labels, and the per-row fields (Brand, Sentiment, SentimentScore,
+// Touchpoint, JourneyStage, Corrected, Original) repeat those of the first
+// of them. In exports it is one mention × brand row.
 type Mention struct {
-	ID                    string    `json:"id"`
-	Brand                 string    `json:"brand"`
-	Source                string    `json:"source"`
-	URL                   string    `json:"url"` // http(s) only; "" otherwise
-	Title                 string    `json:"title"`
-	Text                  string    `json:"text"`
-	Author                Author    `json:"author"`
-	PublishedAt           time.Time `json:"published_at"`
-	Lang                  string    `json:"lang"`
-	Rating                *float64  `json:"rating"`
-	Likes                 int64     `json:"likes"`
-	Reposts               int64     `json:"reposts"`
-	Replies               int64     `json:"replies"`
-	Sentiment             string    `json:"sentiment"`
-	SentimentScore        float64   `json:"sentiment_score"`
-	Touchpoint            string    `json:"touchpoint"`
-	TouchpointReason      string    `json:"touchpoint_reason"`
-	UndisclosedCommercial bool      `json:"undisclosed_commercial"`
-	JourneyStage          string    `json:"journey_stage"`
-	Brands                []string  `json:"brands"`
-	ClassifierVersion     string    `json:"classifier_version"`
+	ID                    string       `json:"id"`
+	Brand                 string       `json:"brand"`
+	Source                string       `json:"source"`
+	URL                   string       `json:"url"` // http(s) only; "" otherwise
+	Title                 string       `json:"title"`
+	Text                  string       `json:"text"`
+	Author                Author       `json:"author"`
+	PublishedAt           time.Time    `json:"published_at"`
+	Lang                  string       `json:"lang"`
+	Rating                *float64     `json:"rating"`
+	Likes                 int64        `json:"likes"`
+	Reposts               int64        `json:"reposts"`
+	Replies               int64        `json:"replies"`
+	Sentiment             string       `json:"sentiment"`
+	SentimentScore        float64      `json:"sentiment_score"`
+	Touchpoint            string       `json:"touchpoint"`
+	TouchpointReason      string       `json:"touchpoint_reason"`
+	UndisclosedCommercial bool         `json:"undisclosed_commercial"`
+	JourneyStage          string       `json:"journey_stage"`
+	Brands                []BrandLabel `json:"brands"`
+	ClassifierVersion     string       `json:"classifier_version"`
 	// Corrected is true when a person changed a label; Original then holds
 	// the classifier's labels.
 	Corrected bool    `json:"corrected"`
 	Original  *Labels `json:"original,omitempty"`
+}
+
+// BrandLabel is one brand's (possibly corrected) labels of a mention.
+type BrandLabel struct {
+	Brand          string  `json:"brand"` // "" when the mention names no brand
+	Sentiment      string  `json:"sentiment"`
+	SentimentScore float64 `json:"sentiment_score"`
+	Touchpoint     string  `json:"touchpoint"`
+	JourneyStage   string  `json:"journey_stage"`
+	// Corrected is true when a person changed this brand's labels;
+	// Original then holds the classifier's.
+	Corrected bool    `json:"corrected"`
+	Original  *Labels `json:"original,omitempty"`
+	// Match is true when this brand's row matches the request's brand and
+	// label filters (every brand when there are none).
+	Match bool `json:"match"`
 }
 
 // Author is who wrote a mention.
@@ -140,16 +161,26 @@ type listKey struct {
 	PublishedAt                                     time.Time
 }
 
-// keys returns the keys of up to n mentions of the request, in its order.
+// correctionCount is how many corrections there are in f's range when f
+// has label filters (a corrected row may leave or join them), else 0.
+func (s *Server) correctionCount(ctx context.Context, f Filter) (int, error) {
+	if f.labels() == "" {
+		return 0, nil
+	}
+	c, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+
+		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To))
+	if err != nil {
+		return 0, err
+	}
+	return int(c[0].N), nil
+}
+
+// keys returns the keys of up to n mention × brand rows of the request, in
+// its order.
 func (s *Server) keys(ctx context.Context, lr listRequest, n int) ([]listKey, error) {
-	corrections := 0
-	if lr.f.labels() != "" {
-		c, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+
-			" WHERE published_at >= "+store.Time(lr.f.From)+" AND published_at < "+store.Time(lr.f.To))
-		if err != nil {
-			return nil, err
-		}
-		corrections = int(c[0].N)
+	corrections, err := s.correctionCount(ctx, lr.f)
+	if err != nil {
+		return nil, err
 	}
 	return queryAs[listKey](ctx, s, s.mentionKeys(lr.f, lr.extra, lr.order, n, lr.offset, corrections))
 }
@@ -162,15 +193,14 @@ func (s *Server) mentions(ctx context.Context, keys []listKey) ([]Mention, error
 	if len(keys) == 0 {
 		return []Mention{}, nil
 	}
-	ids := make([]string, len(keys))
-	for i, k := range keys {
-		ids[i] = k.MentionID
-	}
-	byTime := func(a, b listKey) int { return a.PublishedAt.Compare(b.PublishedAt) }
-	from, to := slices.MinFunc(keys, byTime).PublishedAt, slices.MaxFunc(keys, byTime).PublishedAt
-	full, err := s.fetchRows(ctx, from, to.Add(time.Second), ids)
+	ids, from, to := span(keys, func(k listKey) (string, time.Time) { return k.MentionID, k.PublishedAt })
+	rows, err := s.fetchRows(ctx, from, to, ids)
 	if err != nil {
 		return nil, err
+	}
+	full := make(map[string]Mention, len(rows))
+	for _, m := range rows {
+		full[m.ID+"\x00"+m.Brand] = m
 	}
 	out := make([]Mention, 0, len(keys))
 	for _, k := range keys {
@@ -188,23 +218,137 @@ func (s *Server) mentions(ctx context.Context, keys []listKey) ([]Mention, error
 	return out, nil
 }
 
-// listMentions returns a page of up to limit mentions matching the request's
-// filters.
+// span returns the mention ids of keys (not empty) and the range of their
+// publication times, [from, to).
+func span[K any](keys []K, key func(K) (string, time.Time)) (ids []string, from, to time.Time) {
+	ids = make([]string, len(keys))
+	for i, k := range keys {
+		id, t := key(k)
+		ids[i] = id
+		if i == 0 || t.Before(from) {
+			from = t
+		}
+		if i == 0 || t.After(to) {
+			to = t
+		}
+	}
+	return ids, from, to.Add(time.Second)
+}
+
+// postKey is one post of a list: the columns of postKeys that are needed.
+type postKey struct {
+	MentionID   string
+	PublishedAt time.Time
+}
+
+// posts returns the posts of up to n keys of the request, in its order, each
+// with all its brands' labels (post).
+func (s *Server) posts(ctx context.Context, lr listRequest, n int) ([]Mention, error) {
+	corrections, err := s.correctionCount(ctx, lr.f)
+	if err != nil {
+		return nil, err
+	}
+	// A post has a row per brand it names, or one without a brand.
+	perPost := max(1, len(s.cfg.Brands))
+	if len(lr.f.Brands) > 0 {
+		perPost = min(perPost, len(lr.f.Brands))
+	}
+	keys, err := queryAs[postKey](ctx, s, s.postKeys(lr.f, lr.extra, lr.order, n, lr.offset, corrections, perPost))
+	if err != nil || len(keys) == 0 {
+		return []Mention{}, err
+	}
+	ids, from, to := span(keys, func(k postKey) (string, time.Time) { return k.MentionID, k.PublishedAt })
+	rows, err := s.fetchRows(ctx, from, to, ids)
+	if err != nil {
+		return nil, err
+	}
+	fixes, err := s.brandCorrections(ctx, " WHERE mention_id IN "+store.QuoteList(ids))
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string][]Mention, len(keys))
+	for _, m := range rows {
+		byID[m.ID] = append(byID[m.ID], m)
+	}
+	out := make([]Mention, 0, len(keys))
+	for _, k := range keys {
+		if rs := byID[k.MentionID]; len(rs) > 0 { // else merged away between the two queries
+			out = append(out, post(lr.f, rs, fixes))
+		}
+	}
+	return out, nil
+}
+
+// brandCorrections reads the newest corrections matching where, keyed by
+// mention id and brand.
+func (s *Server) brandCorrections(ctx context.Context, where string) (map[string]Correction, error) {
+	cs, err := s.corrections(ctx, where, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Correction, len(cs))
+	for _, c := range cs {
+		out[c.MentionID+"\x00"+c.Brand] = c
+	}
+	return out, nil
+}
+
+// post merges the brand rows of one mention into one item: Brands lists
+// every brand's labels (corrected where fixes has a correction), those that
+// match f first (in the order f names the brands, then by name), and the
+// per-row fields are the first brand's.
+func post(f Filter, rows []Mention, fixes map[string]Correction) Mention {
+	labels := make([]BrandLabel, len(rows))
+	for i, r := range rows {
+		l := BrandLabel{Brand: r.Brand, Sentiment: r.Sentiment, SentimentScore: r.SentimentScore, Touchpoint: r.Touchpoint,
+			JourneyStage: r.JourneyStage}
+		if c, ok := fixes[r.ID+"\x00"+r.Brand]; ok {
+			l.Corrected = true
+			l.Original = &Labels{Sentiment: c.OrigSentiment, Touchpoint: c.OrigTouchpoint, JourneyStage: c.OrigJourneyStage}
+			l.Sentiment, l.Touchpoint, l.JourneyStage = c.Sentiment, c.Touchpoint, c.JourneyStage
+		}
+		l.Match = f.matches(l)
+		labels[i] = l
+	}
+	rank := func(l BrandLabel) int {
+		if i := slices.Index(f.Brands, l.Brand); i >= 0 {
+			return i
+		}
+		return len(f.Brands)
+	}
+	slices.SortFunc(labels, func(a, b BrandLabel) int {
+		switch {
+		case a.Match != b.Match:
+			if a.Match {
+				return -1
+			}
+			return 1
+		case rank(a) != rank(b):
+			return rank(a) - rank(b)
+		}
+		return strings.Compare(a.Brand, b.Brand)
+	})
+	first := labels[0]
+	m := rows[slices.IndexFunc(rows, func(r Mention) bool { return r.Brand == first.Brand })]
+	m.Sentiment, m.SentimentScore, m.Touchpoint, m.JourneyStage = first.Sentiment, first.SentimentScore, first.Touchpoint, first.JourneyStage
+	m.Corrected, m.Original = first.Corrected, first.Original
+	m.Brands = labels
+	return m
+}
+
+// listMentions returns a page of up to limit posts matching the request's
+// filters, one item per mention with its brands' labels.
 func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (MentionList, error) {
 	lr, err := s.parseList(q, maxLimit)
 	if err != nil {
 		return MentionList{}, err
 	}
-	keys, err := s.keys(ctx, lr, lr.limit+1)
+	ms, err := s.posts(ctx, lr, lr.limit+1)
 	if err != nil {
 		return MentionList{}, err
 	}
-	more := len(keys) > lr.limit
-	ms, err := s.mentions(ctx, keys[:min(len(keys), lr.limit)])
-	if err != nil {
-		return MentionList{}, err
-	}
-	return MentionList{Mentions: ms, Limit: lr.limit, Offset: lr.offset, HasMore: more}, nil
+	more := len(ms) > lr.limit
+	return MentionList{Mentions: ms[:min(len(ms), lr.limit)], Limit: lr.limit, Offset: lr.offset, HasMore: more}, nil
 }
 
 // storedRow is a mentions row as the store returns it.
@@ -221,40 +365,38 @@ type storedRow struct {
 	Touchpoint, TouchpointReason               string
 	UndisclosedCommercial                      num
 	JourneyStage                               string
-	Brands                                     []string
 	ClassifierVersion                          string
 	Raw                                        string
 }
 
 func (r storedRow) mention() Mention {
-	if r.Brands == nil {
-		r.Brands = []string{}
-	}
 	return Mention{ID: r.MentionID, Brand: r.Brand, Source: r.Source, URL: safeURL(r.URL), Title: r.Title, Text: r.Text,
 		Author:      Author{Handle: r.AuthorHandle, Name: r.AuthorName, URL: safeURL(r.AuthorURL), Followers: int64(r.AuthorFollowers)},
 		PublishedAt: r.PublishedAt.UTC(), Lang: r.Lang, Rating: r.Rating, Likes: int64(r.Likes), Reposts: int64(r.Reposts),
 		Replies: int64(r.Replies), Sentiment: r.Sentiment, SentimentScore: float64(r.SentimentScore), Touchpoint: r.Touchpoint,
 		TouchpointReason: r.TouchpointReason, UndisclosedCommercial: r.UndisclosedCommercial != 0, JourneyStage: r.JourneyStage,
-		Brands: r.Brands, ClassifierVersion: r.ClassifierVersion}
+		Brands: []BrandLabel{}, ClassifierVersion: r.ClassifierVersion}
 }
 
 const rowColumns = "mention_id, brand, source, url, title, text, author_handle, author_name, author_url, author_followers," +
 	" published_at, lang, rating, likes, reposts, replies, sentiment, sentiment_score, touchpoint, touchpoint_reason," +
-	" undisclosed_commercial, journey_stage, brands, classifier_version"
+	" undisclosed_commercial, journey_stage, classifier_version"
 
-// fetchRows reads the full rows of mentions published in [from, to), keyed
-// by mention id and brand. The range lets the engine skip other partitions.
-func (s *Server) fetchRows(ctx context.Context, from, to time.Time, ids []string) (map[string]Mention, error) {
+// fetchRows reads the full rows, every brand's, of mentions published in
+// [from, to), ordered by mention id and brand. The range lets the engine
+// skip other partitions.
+func (s *Server) fetchRows(ctx context.Context, from, to time.Time, ids []string) ([]Mention, error) {
 	rows, err := queryAs[storedRow](ctx, s, "SELECT "+rowColumns+" FROM "+s.store.Table("mentions")+
 		" WHERE published_at >= "+store.Time(from)+" AND published_at < "+store.Time(to)+" AND mention_id IN "+store.QuoteList(ids)+
 		" ORDER BY version DESC LIMIT 1 BY mention_id, brand")
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]Mention, len(rows))
-	for _, r := range rows {
-		out[r.MentionID+"\x00"+r.Brand] = r.mention()
+	out := make([]Mention, len(rows))
+	for i, r := range rows {
+		out[i] = r.mention()
 	}
+	slices.SortFunc(out, func(a, b Mention) int { return cmp.Or(strings.Compare(a.ID, b.ID), strings.Compare(a.Brand, b.Brand)) })
 	return out, nil
 }
 
@@ -402,26 +544,21 @@ func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	row := rows[0]
-	brand := r.URL.Query().Get("brand")
-	for _, x := range rows { // prefer the requested brand's row
-		if x.Brand == brand {
-			row = x
-		}
-	}
-	m := row.mention()
-	corr, err := s.corrections(r.Context(), " WHERE mention_id = "+store.Quote(id)+" AND brand = "+store.Quote(row.Brand), false)
+	fixes, err := s.brandCorrections(r.Context(), " WHERE mention_id = "+store.Quote(id))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if len(corr) > 0 {
-		c := corr[0]
-		m.Corrected = true
-		m.Original = &Labels{Sentiment: c.OrigSentiment, Touchpoint: c.OrigTouchpoint, JourneyStage: c.OrigJourneyStage}
-		m.Sentiment, m.Touchpoint, m.JourneyStage = c.Sentiment, c.Touchpoint, c.JourneyStage
+	ms := make([]Mention, len(rows))
+	for i, x := range rows {
+		ms[i] = x.mention()
 	}
-	out := MentionDetail{Mention: m, Explanation: []mention.Evidence{}}
+	// The requested brand's labels come first (and fill the per-row fields).
+	var f Filter
+	if brand := r.URL.Query().Get("brand"); slices.ContainsFunc(rows, func(x storedRow) bool { return x.Brand == brand }) {
+		f.Brands = []string{brand}
+	}
+	out := MentionDetail{Mention: post(f, ms, fixes), Explanation: []mention.Evidence{}}
 	if st, err := learn.CorrectionStatus(r.Context(), s.store); err == nil {
 		out.Learning = &st
 	} else {
@@ -429,7 +566,7 @@ func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.classifier != nil {
 		out.CurrentClassifierVersion = s.classifier.Version()
-		if parsed, err := mention.Parse([]byte(row.Raw)); err == nil {
+		if parsed, err := mention.Parse([]byte(rows[0].Raw)); err == nil {
 			cl := s.classifier.Explain(&parsed)
 			out.Explanation = cl.Explanation
 			out.Recomputed = &Labels{Sentiment: cl.Sentiment, Touchpoint: cl.Touchpoint, JourneyStage: cl.JourneyStage}

@@ -176,6 +176,13 @@ func (f Filter) labels() string {
 	return in("touchpoint", f.Touchpoints) + in("sentiment", f.Sentiments) + in("journey_stage", f.JourneyStage)
 }
 
+// matches reports whether one brand's labels of a mention pass f's brand
+// and label filters (the other filters are the post's, not the brand's).
+func (f Filter) matches(l BrandLabel) bool {
+	ok := func(vs []string, v string) bool { return len(vs) == 0 || slices.Contains(vs, v) }
+	return ok(f.Brands, l.Brand) && ok(f.Sentiments, l.Sentiment) && ok(f.Touchpoints, l.Touchpoint) && ok(f.JourneyStage, l.JourneyStage)
+}
+
 // rollup returns a subquery over the rollups with label corrections
 // applied: each corrected mention moves from its original cell (−1) to its
 // corrected one (+1). Columns: bucket, brand, source, lang, touchpoint,
@@ -211,18 +218,19 @@ func (s *Server) latestCorrections(where string) string {
 		where + " GROUP BY mention_id, brand"
 }
 
-// mentionKeys returns a query for the stored mention rows (newest version
-// of each mention × brand) in f's range with label corrections overlaid,
-// ordered by order and cut to limit/offset. It reads only light columns;
-// callers fetch the full rows for the keys it returns (fetchRows), which
-// keeps lists fast on large ranges. extra narrows the raw rows (a text
-// search). Label filters apply to the corrected labels.
+// matchingRows returns a query for the stored mention rows (newest version
+// of each mention × brand) in f's range with label corrections overlaid
+// that match f, unordered. It reads only light columns; callers fetch the
+// full rows for the keys it returns (fetchRows), which keeps lists fast on
+// large ranges. extra narrows the raw rows (a text search). Label filters
+// apply to each row's own corrected labels, so with a brand filter only the
+// filtered brands' labels decide.
 //
-// The inner query keeps only the first rows in the requested order (a
-// partial sort) before deduplicating and joining: enough for the page plus
-// one row per stored correction (a corrected row may drop out of a label
-// filter) plus slack for versions not yet merged away.
-func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corrections int) string {
+// The inner query keeps only the first n rows in order (a partial sort)
+// before deduplicating and joining: callers ask for enough for their page
+// plus one row per stored correction (a corrected row may drop out of a
+// label filter) plus slack for versions not yet merged away.
+func (s *Server) matchingRows(f Filter, extra, order string, n int) string {
 	rng := " published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To)
 	inner := "SELECT mention_id, brand, published_at, author_followers, sentiment_score, likes + reposts + replies AS engagement," +
 		" sentiment AS orig_sentiment, touchpoint AS orig_touchpoint, journey_stage AS orig_journey_stage, version FROM " +
@@ -230,7 +238,7 @@ func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corre
 	if l := f.labels(); l != "" {
 		inner += " AND (1" + l + " OR mention_id IN (SELECT mention_id FROM " + s.store.Table("label_corrections") + "))"
 	}
-	inner += " ORDER BY " + order + ", version DESC LIMIT " + strconv.Itoa(2*(offset+limit)+corrections+10)
+	inner += " ORDER BY " + order + ", version DESC LIMIT " + strconv.Itoa(n)
 	// Aliases never reuse a column name from the same scope: old servers
 	// report such expressions as cyclic aliases.
 	return "SELECT * FROM (SELECT mention_id, brand, published_at, author_followers, sentiment_score, engagement," +
@@ -241,7 +249,34 @@ func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corre
 		") ORDER BY version DESC LIMIT 1 BY mention_id, brand) AS m" +
 		" ANY LEFT JOIN (SELECT mention_id, brand, new_sentiment, new_touchpoint, new_journey_stage FROM (" +
 		s.latestCorrections(" WHERE"+rng+f.dims()) + ")) AS c USING (mention_id, brand))" +
-		" WHERE 1" + f.labels() + " ORDER BY " + order + " LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(offset)
+		" WHERE 1" + f.labels()
+}
+
+// page is the ORDER BY, LIMIT and OFFSET of a list query.
+func page(order string, limit, offset int) string {
+	return " ORDER BY " + order + " LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(offset)
+}
+
+// mentionKeys returns a query for the matching mention × brand rows
+// (matchingRows) ordered by order and cut to limit/offset: the rows of an
+// export.
+func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corrections int) string {
+	return s.matchingRows(f, extra, order, 2*(offset+limit)+corrections+10) + page(order, limit, offset)
+}
+
+// postKeys returns a query for the mentions (posts) with at least one
+// matching brand row, one row each (mention_id, published_at,
+// author_followers, engagement, and sentiment_score: the most negative of
+// its matching rows), ordered by order and cut to limit/offset: the items of
+// a list. A post's rows come in order next to each other (they share the
+// time, reach and engagement) or, sorted by score, its most negative row
+// first, so the first rows in order hold the first posts; perPost is how
+// many rows a post may have.
+func (s *Server) postKeys(f Filter, extra, order string, limit, offset, corrections, perPost int) string {
+	rows := s.matchingRows(f, extra, order, 2*(offset+limit)*perPost+corrections+10)
+	return "SELECT mention_id, published_at, author_followers, engagement, min_score AS sentiment_score FROM" +
+		" (SELECT mention_id, published_at, author_followers, engagement, min(sentiment_score) AS min_score FROM (" + rows +
+		") GROUP BY mention_id, published_at, author_followers, engagement)" + page(order, limit, offset)
 }
 
 // num decodes a JSON number that an engine may send quoted (64-bit ints).

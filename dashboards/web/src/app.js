@@ -311,6 +311,13 @@ function labelChip(kind, value, corrected) {
     value + (corrected ? ' ✎' : ''));
 }
 
+// brandChip shows one brand's labels of a post: its name, sentiment and
+// journey stage; brands outside the filters are drawn dashed.
+function brandChip(b) {
+  return el('span', { class: 'chip brand-label' + (b.match === false ? ' other' : '') },
+    el('b', { text: b.brand || 'no brand' }), labelChip('sentiment', b.sentiment, b.corrected), labelChip('stage', b.journey_stage, b.corrected));
+}
+
 function renderMentionList(list, mentions, onSelect) {
   list.replaceChildren();
   if (!mentions.length) {
@@ -328,8 +335,7 @@ function renderMentionList(list, mentions, onSelect) {
         ' · ', el('span', { text: fmt.format(m.author.followers) + ' followers' })),
       title,
       m.title ? el('p', { class: 'text', text: m.text.slice(0, 400) }) : null,
-      el('div', { class: 'chips' }, labelChip('sentiment', m.sentiment, m.corrected), labelChip('touchpoint', m.touchpoint, m.corrected),
-        labelChip('stage', m.journey_stage, m.corrected), m.brand ? el('span', { class: 'chip', text: m.brand }) : null,
+      el('div', { class: 'chips' }, ...(m.brands || []).map(brandChip), labelChip('touchpoint', m.touchpoint, m.corrected),
         m.url ? extLink(m.url, 'original ↗') : null)));
   }
 }
@@ -369,7 +375,8 @@ async function showDetail(m, meta) {
   const rows = [
     ['Author', el('span', {}, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     ['Published', dateFmt.format(new Date(x.published_at))],
-    ['Source', x.source], ['Language', x.lang], ['Brand', x.brand || '—'],
+    ['Source', x.source], ['Language', x.lang],
+    ['Brands', el('span', { class: 'chips' }, ...x.brands.map(brandChip))],
     ['Original', x.url ? extLink(x.url, x.url) : 'no link'],
     ['Classifier', x.classifier_version + (d.current_classifier_version && d.current_classifier_version !== x.classifier_version
       ? ' (explanation from ' + d.current_classifier_version + ')' : '')],
@@ -378,11 +385,14 @@ async function showDetail(m, meta) {
     el('h2', { text: x.title || 'Mention' }),
     el('p', { class: 'fulltext', text: x.text }),
     el('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)])),
-    el('h3', { text: 'Sentiment: ' + x.sentiment + ' (' + fmt1.format(x.sentiment_score) + ')' }), evList('sentiment'),
+    el('h3', { text: 'Sentiment: ' + x.brands.map((b) => (x.brands.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.sentiment +
+      ' (' + fmt1.format(b.sentiment_score) + ')').join(', ') }), evList('sentiment'),
     el('h3', { text: 'Touchpoint: ' + x.touchpoint }), el('p', { class: 'small', text: x.touchpoint_reason }), evList('touchpoint'),
-    el('h3', { text: 'Journey stage: ' + x.journey_stage }), evList('journey_stage'),
-    x.corrected ? el('p', { class: 'small' }, 'Corrected by a person; the classifier said ',
-      el('b', { text: `${x.original.sentiment}, ${x.original.touchpoint}, ${x.original.journey_stage}` }), '.') : null,
+    el('h3', { text: 'Journey stage: ' + x.brands.map((b) => (x.brands.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.journey_stage)
+      .join(', ') }), evList('journey_stage'),
+    ...x.brands.filter((b) => b.corrected).map((b) => el('p', { class: 'small' },
+      'Corrected by a person' + (b.brand ? ' for ' + b.brand : '') + '; the classifier said ',
+      el('b', { text: `${b.original.sentiment}, ${b.original.touchpoint}, ${b.original.journey_stage}` }), '.')),
     role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
   ].filter(Boolean));
 }
@@ -400,16 +410,23 @@ function correctionForm(x, meta, learning) {
     el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === cur, text: v }))));
   const msg = el('p', { class: 'small', role: 'status' });
   const note = el('p', { class: 'small muted learning', text: learningNote(learning) });
+  // The form corrects one brand's labels; choosing another brand shows its.
+  const brand = el('label', {}, 'Brand', el('select', { name: 'brand' },
+    ...x.brands.map((b) => el('option', { value: b.brand, selected: b.brand === x.brand, text: b.brand || 'no brand' }))));
   const form = el('form', { class: 'correct', 'aria-label': 'Correct labels' },
-    el('h3', { text: 'Correct the labels' }), note,
+    el('h3', { text: 'Correct the labels' }), note, x.brands.length > 1 ? brand : null,
     select('sentiment', 'Sentiment', meta.sentiments, x.sentiment),
     select('touchpoint', 'Touchpoint', meta.touchpoints, x.touchpoint),
     select('journey_stage', 'Journey stage', meta.journey_stages, x.journey_stage),
     el('label', {}, 'Note', el('input', { name: 'note', maxlength: 1000 })),
     el('button', { type: 'submit', text: 'Save correction' }), msg);
+  brand.querySelector('select').addEventListener('change', (ev) => {
+    const b = x.brands.find((y) => y.brand === ev.target.value);
+    for (const k of ['sentiment', 'touchpoint', 'journey_stage']) form.elements[k].value = b[k];
+  });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body = {};
+    const body = { brand: x.brands.length > 1 ? form.elements.brand.value : x.brand };
     for (const k of ['sentiment', 'touchpoint', 'journey_stage', 'note']) body[k] = form.elements[k].value;
     try {
       await api('/api/v1/mentions/' + encodeURIComponent(x.id) + '/labels', { method: 'POST', body: JSON.stringify(body) });
@@ -477,8 +494,7 @@ async function timeline(id) {
   const t = await api('/api/v1/journey/authors/' + encodeURIComponent(id) + '?' + filterQuery());
   list.replaceChildren(...t.events.map((e) => el('li', { class: 'event sentiment-border-' + e.sentiment },
     el('time', { datetime: e.published_at, text: dateFmt.format(new Date(e.published_at)) }),
-    el('div', { class: 'chips' }, labelChip('stage', e.journey_stage), labelChip('touchpoint', e.touchpoint),
-      labelChip('sentiment', e.sentiment), el('span', { class: 'chip', text: e.source })),
+    el('div', { class: 'chips' }, ...e.brands.map(brandChip), labelChip('touchpoint', e.touchpoint), el('span', { class: 'chip', text: e.source })),
     el('a', { href: '/mentions?' + filterQuery({ id: e.mention_id, brand: e.brand || null }), text: e.title || '(no text)' }))));
   list.focus();
 }
