@@ -29,11 +29,12 @@ const (
 	cxSarcasmWeak        // praise that is sarcasm only before a mark or "again": Hienoa. / great, again
 	cxAgain              // again, as always: taas, again, igen
 	cxThanks             // thanks, which a complaint turns sarcastic: "Kiitos tästäkin, Tähtikauppa."
+	cxDeal               // an offer or sale: tarjous, alennus, Black Week, deal, rea
 )
 
 var cxKinds = map[string]cxKind{
 	"wait": cxWait, "still": cxStill, "unit_long": cxUnitLong, "unit_day": cxUnitDay, "unit_hour": cxUnitHour,
-	"few": cxFew, "many": cxMany, "only": cxOnly, "sarcasm": cxSarcasm, "sarcasm_weak": cxSarcasmWeak, "again": cxAgain, "thanks": cxThanks,
+	"few": cxFew, "many": cxMany, "only": cxOnly, "sarcasm": cxSarcasm, "sarcasm_weak": cxSarcasmWeak, "again": cxAgain, "thanks": cxThanks, "deal": cxDeal,
 }
 
 // Values of the rules, on the lexicon's scale.
@@ -89,11 +90,12 @@ type cxState struct {
 	thanks                                   string // the first thanks of the post
 	sarcasmWeakAt                            int
 	complaints                               int // rules that fired with a negative value
+	deals                                    int // offer and sale words
 }
 
 func (cx *cxState) reset() {
-	sarcasm, thanks, complaints := cx.sarcasm, cx.thanks, cx.complaints
-	*cx = cxState{sarcasm: sarcasm, thanks: thanks, complaints: complaints}
+	sarcasm, thanks, complaints, deals := cx.sarcasm, cx.thanks, cx.complaints, cx.deals
+	*cx = cxState{sarcasm: sarcasm, thanks: thanks, complaints: complaints, deals: deals}
 }
 
 // near reports whether a position (+1) lies within the window before i.
@@ -144,6 +146,8 @@ func (st *sentimentState) cxWord(v valence, i int, phrase string) {
 		if cx.thanks == "" {
 			cx.thanks = phrase
 		}
+	case cxDeal:
+		cx.deals++
 	}
 }
 

@@ -122,7 +122,7 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 				// What follows the name chosen is about it ("… to Y and
 				// everything just works").
 				chosen, planned = true, cs.planned
-				buf = appendClause(buf, toks[cs.chosenAt+1:cs.to])
+				buf = appendWords(buf, toks[cs.chosenAt+1:cs.to])
 			case cs.after&bit != 0 || (cs.unlike && cs.named&bit != 0):
 				reversed = appendClause(reversed, toks[cs.from:cs.to])
 			case cs.named&bit != 0:
@@ -180,6 +180,22 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		}
 	}
 	return labels, definite
+}
+
+// appendWords adds what follows a brand chosen in a switch, without its
+// emoji: the author's feeling there is about leaving the other brand
+// ("Switching to Y 😩").
+func appendWords(dst, clause []token.Token) []token.Token {
+	n := len(dst)
+	for _, t := range clause {
+		if t.Kind != token.Emoji && t.Kind != token.Emoticon {
+			dst = append(dst, t)
+		}
+	}
+	if len(dst) > n && dst[len(dst)-1].Kind != token.Punct {
+		dst = append(dst, token.Token{Text: ".", Kind: token.Punct})
+	}
+	return dst
 }
 
 // sameForAll reports clauses that all name every one of n brands in the
@@ -344,14 +360,21 @@ func (cs *clause) markRole(toks []token.Token, p, i int) {
 			break
 		}
 	}
-	if cs.named&^bit == 0 {
-		return // a switch needs a brand on each side
-	}
+	// The post names another brand (brandLabels runs for two or more), so
+	// a switch may leave one clause's brand for another's: "Done with X.
+	// Switching to Y".
 	if cs.findSwitch(toks); cs.switches == "" {
 		return
 	}
 	w, before := toks[p].Text, prev(toks, p)
 	switch {
+	case isInstead(cs.switches):
+		// "bought from Y instead", "tilasin saman Y:ltä": the brand
+		// bought from (or at) is the one chosen.
+		if before == "from" || before == "från" || before == "at" || before == "hos" || hasAnyEnding(w, sourceEndings) || hasAnyEnding(w, targetEndings) {
+			cs.chosen |= bit
+			cs.chosenAt = p
+		}
 	case before == "from" || before == "från" || before == "left" || before == "leaving" || hasAnyEnding(w, sourceEndings):
 		cs.left |= bit
 	case before == "to" || before == "till" || before == "for" || hasAnyEnding(w, targetEndings):
@@ -395,12 +418,19 @@ func switchVerb(w string) (verb string, planned, ok bool) {
 		{"vaihda", true}, {"vaihtaa", true}, {"vaihtamassa", true}, {"siirryn", true}, {"siirrymme", true}, {"siirtyä", true}, {"siirrän", true},
 		{"switched", false}, {"moved", false}, {"switching", true}, {"switch", true}, {"moving", true},
 		{"bytte", false}, {"bytt", false}, {"flyttade", false}, {"byter", true}, {"byta", true}, {"flyttar", true},
+		{"instead", false}, {"istället", false}, {"sijaan", false}, {"saman", false},
 	} {
 		if strings.HasPrefix(w, s.prefix) {
 			return s.prefix, s.planned, true
 		}
 	}
 	return "", false, false
+}
+
+// isInstead reports the markers of buying elsewhere (switchVerb's
+// "instead", "istället", "sen sijaan", "tilasin saman …").
+func isInstead(verb string) bool {
+	return verb == "instead" || verb == "istället" || verb == "sijaan" || verb == "saman"
 }
 
 // positions appends the token indices, within toks[from:to] (tokens of

@@ -69,6 +69,10 @@ type modelSettings struct {
 	disagree float64
 }
 
+// dealWords scales the learned words of a post about an offer that
+// complains of nothing.
+const dealWords = 0.3
+
 // strongLexicon is the squashed lexicon score the disagree setting needs.
 const strongLexicon = 0.4
 
@@ -123,6 +127,12 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (sco
 		scale = set.subjective
 	}
 	learned := scale * st.learned / math.Sqrt(float64(st.words))
+	if st.cx.deals > 0 && st.negatives == 0 && st.cx.complaints == 0 {
+		// A deal tip or an offer with no complaint in it: its words tell of
+		// the offer, not the author's verdict ("Black Week alkaa jo nyt").
+		learned *= dealWords
+		tr.add("sentiment", "cx", "deal", learned, "an offer with no complaint: learned words weigh x0.3")
+	}
 	if set.disagree > 0 && st.curated > 0 && math.Abs(lexScore) >= strongLexicon && learned*lexScore < 0 {
 		learned *= set.disagree
 		tr.add("sentiment", "model", "disagreement", learned, "learned words against strong lexicon evidence weigh less")
