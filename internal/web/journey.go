@@ -155,9 +155,10 @@ type Timeline struct {
 	Events []TimelineEvent `json:"events"`
 }
 
-// TimelineEvent is one mention on an author's path. Brands holds each of
-// its brands' labels (those the brand filter selects); the per-brand fields
-// (Brand, Touchpoint, JourneyStage, Sentiment) repeat the first's.
+// TimelineEvent is one mention on an author's path. BrandLabels holds each
+// of its brands' labels (those the brand filter selects) and Brands their
+// names, in the same order; the per-brand fields (Brand, Touchpoint,
+// JourneyStage, Sentiment) repeat the first label's.
 type TimelineEvent struct {
 	MentionID    string       `json:"mention_id"`
 	PublishedAt  time.Time    `json:"published_at"`
@@ -167,7 +168,8 @@ type TimelineEvent struct {
 	JourneyStage string       `json:"journey_stage"`
 	Sentiment    string       `json:"sentiment"`
 	Title        string       `json:"title"` // the title, or the text's start
-	Brands       []BrandLabel `json:"brands"`
+	Brands       []string     `json:"brands"`
+	BrandLabels  []BrandLabel `json:"brand_labels"`
 }
 
 func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +213,7 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 		first := labels[0]
 		out.Events = append(out.Events, TimelineEvent{MentionID: x.MentionID, PublishedAt: x.At.UTC(), Source: x.Src,
 			Brand: first.Brand, Touchpoint: first.Touchpoint, JourneyStage: first.JourneyStage, Sentiment: first.Sentiment,
-			Title: x.Snip, Brands: labels})
+			Title: x.Snip, Brands: brandNames(labels), BrandLabels: labels})
 	}
 	api.WriteJSON(w, http.StatusOK, out)
 }

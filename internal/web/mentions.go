@@ -18,8 +18,9 @@ import (
 )
 
 // Mention is one stored mention with its (possibly corrected) labels. In
-// lists and the detail view it is a post: Brands holds each of its brands'
-// labels, and the per-row fields (Brand, Sentiment, SentimentScore,
+// lists and the detail view it is a post: Brands holds the names of the
+// brands it names and BrandLabels each of its brands' labels (in the same
+// order), and the per-row fields (Brand, Sentiment, SentimentScore,
 // Touchpoint, JourneyStage, Corrected, Original) repeat those of the first
 // of them. In exports it is one mention × brand row.
 type Mention struct {
@@ -42,7 +43,8 @@ type Mention struct {
 	TouchpointReason      string       `json:"touchpoint_reason"`
 	UndisclosedCommercial bool         `json:"undisclosed_commercial"`
 	JourneyStage          string       `json:"journey_stage"`
-	Brands                []BrandLabel `json:"brands"`
+	Brands                []string     `json:"brands"`
+	BrandLabels           []BrandLabel `json:"brand_labels"`
 	ClassifierVersion     string       `json:"classifier_version"`
 	// Corrected is true when a person changed a label; Original then holds
 	// the classifier's labels.
@@ -293,10 +295,10 @@ func (s *Server) brandCorrections(ctx context.Context, where string) (map[string
 	return out, nil
 }
 
-// post merges the brand rows of one mention into one item: Brands lists
+// post merges the brand rows of one mention into one item: BrandLabels lists
 // every brand's labels (corrected where fixes has a correction), those that
 // match f first (in the order f names the brands, then by name), and the
-// per-row fields are the first brand's.
+// per-row fields are the first brand's. Brands holds their names.
 func post(f Filter, rows []Mention, fixes map[string]Correction) Mention {
 	labels := make([]BrandLabel, len(rows))
 	for i, r := range rows {
@@ -332,8 +334,21 @@ func post(f Filter, rows []Mention, fixes map[string]Correction) Mention {
 	m := rows[slices.IndexFunc(rows, func(r Mention) bool { return r.Brand == first.Brand })]
 	m.Sentiment, m.SentimentScore, m.Touchpoint, m.JourneyStage = first.Sentiment, first.SentimentScore, first.Touchpoint, first.JourneyStage
 	m.Corrected, m.Original = first.Corrected, first.Original
-	m.Brands = labels
+	m.Brands, m.BrandLabels = brandNames(labels), labels
 	return m
+}
+
+// brandNames returns the names of labels' brands in their order, without
+// the "" of a post that names no brand (whose Brands is then empty, as the
+// classification's is).
+func brandNames(labels []BrandLabel) []string {
+	names := make([]string, 0, len(labels))
+	for _, l := range labels {
+		if l.Brand != "" {
+			names = append(names, l.Brand)
+		}
+	}
+	return names
 }
 
 // listMentions returns a page of up to limit posts matching the request's
@@ -375,7 +390,7 @@ func (r storedRow) mention() Mention {
 		PublishedAt: r.PublishedAt.UTC(), Lang: r.Lang, Rating: r.Rating, Likes: int64(r.Likes), Reposts: int64(r.Reposts),
 		Replies: int64(r.Replies), Sentiment: r.Sentiment, SentimentScore: float64(r.SentimentScore), Touchpoint: r.Touchpoint,
 		TouchpointReason: r.TouchpointReason, UndisclosedCommercial: r.UndisclosedCommercial != 0, JourneyStage: r.JourneyStage,
-		Brands: []BrandLabel{}, ClassifierVersion: r.ClassifierVersion}
+		Brands: []string{}, BrandLabels: []BrandLabel{}, ClassifierVersion: r.ClassifierVersion}
 }
 
 const rowColumns = "mention_id, brand, source, url, title, text, author_handle, author_name, author_url, author_followers," +

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,20 +77,26 @@ func TestPerBrandPosts(t *testing.T) {
 
 			all := wantIDs("sort=newest", "pb3", "pb2", "pb1")
 			pb1 := all.Mentions[2]
-			if len(pb1.Brands) != 2 || pb1.Brands[0] != (BrandLabel{Brand: rival, Sentiment: "positive", SentimentScore: pb1.Brands[0].SentimentScore,
-				Touchpoint: "earned", JourneyStage: "purchase", Match: true}) || pb1.Brands[1].Brand != own ||
-				pb1.Brands[1].Sentiment != "negative" || pb1.Brands[1].JourneyStage != "churn" || !pb1.Brands[1].Match {
-				t.Fatalf("pb1 brands: %+v", pb1.Brands)
+			if !slices.Equal(pb1.Brands, []string{rival, own}) || len(pb1.BrandLabels) != 2 || pb1.BrandLabels[0] != (BrandLabel{Brand: rival, Sentiment: "positive", SentimentScore: pb1.BrandLabels[0].SentimentScore,
+				Touchpoint: "earned", JourneyStage: "purchase", Match: true}) || pb1.BrandLabels[1].Brand != own ||
+				pb1.BrandLabels[1].Sentiment != "negative" || pb1.BrandLabels[1].JourneyStage != "churn" || !pb1.BrandLabels[1].Match {
+				t.Fatalf("pb1 brands: %+v", pb1.BrandLabels)
+			}
+			// On the wire brands are the names, as before, and brand_labels
+			// each brand's labels in the same order.
+			if raw := admin.text("GET", "/api/v1/mentions/pb1?"+week, nil, http.StatusOK); !strings.Contains(raw,
+				`"brands":["Rival","TietokoneKoijarit"],"brand_labels":[{"brand":"Rival","sentiment":"positive"`) {
+				t.Fatalf("detail JSON: %s", raw)
 			}
 			// The brand filter and the sentiment filter go by that brand's labels.
 			wantIDs("brand=Rival&sentiment=negative")
 			neg := wantIDs("brand=TietokoneKoijarit&sentiment=negative", "pb1")
-			if m := neg.Mentions[0]; m.Brand != own || m.Sentiment != "negative" || m.Brands[0].Brand != own || !m.Brands[0].Match ||
-				m.Brands[1].Brand != rival || m.Brands[1].Match {
+			if m := neg.Mentions[0]; m.Brand != own || !slices.Equal(m.Brands, []string{own, rival}) || m.Sentiment != "negative" || m.BrandLabels[0].Brand != own || !m.BrandLabels[0].Match ||
+				m.BrandLabels[1].Brand != rival || m.BrandLabels[1].Match {
 				t.Fatalf("filtered pb1: %+v", m)
 			}
 			pos := wantIDs("sentiment=positive", "pb3", "pb1")
-			if m := pos.Mentions[1]; m.Brand != rival || m.Sentiment != "positive" || !m.Brands[0].Match || m.Brands[1].Match {
+			if m := pos.Mentions[1]; m.Brand != rival || m.Sentiment != "positive" || !m.BrandLabels[0].Match || m.BrandLabels[1].Match {
 				t.Fatalf("pb1 positive for Rival: %+v", m)
 			}
 			wantIDs("journey_stage=churn,consideration&brand=Rival", "pb2")
@@ -111,13 +118,13 @@ func TestPerBrandPosts(t *testing.T) {
 				t.Fatalf("correcting a brand the mention does not name: %d", code)
 			}
 			m := wantIDs("brand=Rival&sentiment=negative", "pb1").Mentions[0]
-			if !m.Corrected || m.Original.Sentiment != "positive" || m.JourneyStage != "purchase" || m.Brands[1].Corrected ||
-				m.Brands[1].Sentiment != "negative" || m.Brands[1].JourneyStage != "churn" {
+			if !m.Corrected || m.Original.Sentiment != "positive" || m.JourneyStage != "purchase" || m.BrandLabels[1].Corrected ||
+				m.BrandLabels[1].Sentiment != "negative" || m.BrandLabels[1].JourneyStage != "churn" {
 				t.Fatalf("corrected pb1: %+v", m)
 			}
 			var d MentionDetail
 			admin.getJSON("/api/v1/mentions/pb1?brand=TietokoneKoijarit", &d)
-			if b := d.Mention.Brands; d.Mention.Brand != own || len(b) != 2 || b[0].Brand != own || b[0].Corrected ||
+			if b := d.Mention.BrandLabels; d.Mention.Brand != own || !slices.Equal(d.Mention.Brands, []string{own, rival}) || len(b) != 2 || b[0].Brand != own || b[0].Corrected ||
 				b[1].Brand != rival || !b[1].Corrected || b[1].Sentiment != "negative" {
 				t.Fatalf("detail brands: %+v", b)
 			}
@@ -129,10 +136,19 @@ func TestPerBrandPosts(t *testing.T) {
 			}
 			var tl Timeline
 			admin.getJSON("/api/v1/journey/authors/"+ja.Authors[0].ID+"?"+week, &tl)
-			if len(tl.Events) != 2 || tl.Events[0].MentionID != "pb1" || len(tl.Events[0].Brands) != 2 ||
-				tl.Events[0].Brands[1].JourneyStage != "churn" || tl.Events[0].Brands[0].JourneyStage != "purchase" || len(tl.Events[1].Brands) != 1 {
+			if len(tl.Events) != 2 || tl.Events[0].MentionID != "pb1" || !slices.Equal(tl.Events[0].Brands, []string{rival, own}) || len(tl.Events[0].BrandLabels) != 2 ||
+				tl.Events[0].BrandLabels[1].JourneyStage != "churn" || tl.Events[0].BrandLabels[0].JourneyStage != "purchase" || len(tl.Events[1].BrandLabels) != 1 ||
+				!slices.Equal(tl.Events[1].Brands, []string{rival}) {
 				t.Fatalf("timeline: %+v", tl.Events)
 			}
 		})
+	}
+}
+
+// A post that names no brand has no brand names and one label, for "".
+func TestPerBrandNoBrand(t *testing.T) {
+	m := post(Filter{}, []Mention{{ID: "nb", Sentiment: "neutral", JourneyStage: "none"}}, nil)
+	if len(m.Brands) != 0 || m.Brands == nil || len(m.BrandLabels) != 1 || m.BrandLabels[0].Brand != "" || !m.BrandLabels[0].Match {
+		t.Fatalf("no-brand post: brands %#v, labels %+v", m.Brands, m.BrandLabels)
 	}
 }

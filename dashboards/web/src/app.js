@@ -335,7 +335,7 @@ function renderMentionList(list, mentions, onSelect) {
         ' · ', el('span', { text: fmt.format(m.author.followers) + ' followers' })),
       title,
       m.title ? el('p', { class: 'text', text: m.text.slice(0, 400) }) : null,
-      el('div', { class: 'chips' }, ...(m.brands || []).map(brandChip), labelChip('touchpoint', m.touchpoint, m.corrected),
+      el('div', { class: 'chips' }, ...(m.brand_labels || []).map(brandChip), labelChip('touchpoint', m.touchpoint, m.corrected),
         m.url ? extLink(m.url, 'original ↗') : null)));
   }
 }
@@ -376,7 +376,7 @@ async function showDetail(m, meta) {
     ['Author', el('span', {}, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     ['Published', dateFmt.format(new Date(x.published_at))],
     ['Source', x.source], ['Language', x.lang],
-    ['Brands', el('span', { class: 'chips' }, ...x.brands.map(brandChip))],
+    ['Brands', el('span', { class: 'chips' }, ...x.brand_labels.map(brandChip))],
     ['Original', x.url ? extLink(x.url, x.url) : 'no link'],
     ['Classifier', x.classifier_version + (d.current_classifier_version && d.current_classifier_version !== x.classifier_version
       ? ' (explanation from ' + d.current_classifier_version + ')' : '')],
@@ -385,12 +385,12 @@ async function showDetail(m, meta) {
     el('h2', { text: x.title || 'Mention' }),
     el('p', { class: 'fulltext', text: x.text }),
     el('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)])),
-    el('h3', { text: 'Sentiment: ' + x.brands.map((b) => (x.brands.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.sentiment +
+    el('h3', { text: 'Sentiment: ' + x.brand_labels.map((b) => (x.brand_labels.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.sentiment +
       ' (' + fmt1.format(b.sentiment_score) + ')').join(', ') }), evList('sentiment'),
     el('h3', { text: 'Touchpoint: ' + x.touchpoint }), el('p', { class: 'small', text: x.touchpoint_reason }), evList('touchpoint'),
-    el('h3', { text: 'Journey stage: ' + x.brands.map((b) => (x.brands.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.journey_stage)
+    el('h3', { text: 'Journey stage: ' + x.brand_labels.map((b) => (x.brand_labels.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.journey_stage)
       .join(', ') }), evList('journey_stage'),
-    ...x.brands.filter((b) => b.corrected).map((b) => el('p', { class: 'small' },
+    ...x.brand_labels.filter((b) => b.corrected).map((b) => el('p', { class: 'small' },
       'Corrected by a person' + (b.brand ? ' for ' + b.brand : '') + '; the classifier said ',
       el('b', { text: `${b.original.sentiment}, ${b.original.touchpoint}, ${b.original.journey_stage}` }), '.')),
     role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
@@ -412,21 +412,21 @@ function correctionForm(x, meta, learning) {
   const note = el('p', { class: 'small muted learning', text: learningNote(learning) });
   // The form corrects one brand's labels; choosing another brand shows its.
   const brand = el('label', {}, 'Brand', el('select', { name: 'brand' },
-    ...x.brands.map((b) => el('option', { value: b.brand, selected: b.brand === x.brand, text: b.brand || 'no brand' }))));
+    ...x.brand_labels.map((b) => el('option', { value: b.brand, selected: b.brand === x.brand, text: b.brand || 'no brand' }))));
   const form = el('form', { class: 'correct', 'aria-label': 'Correct labels' },
-    el('h3', { text: 'Correct the labels' }), note, x.brands.length > 1 ? brand : null,
+    el('h3', { text: 'Correct the labels' }), note, x.brand_labels.length > 1 ? brand : null,
     select('sentiment', 'Sentiment', meta.sentiments, x.sentiment),
     select('touchpoint', 'Touchpoint', meta.touchpoints, x.touchpoint),
     select('journey_stage', 'Journey stage', meta.journey_stages, x.journey_stage),
     el('label', {}, 'Note', el('input', { name: 'note', maxlength: 1000 })),
     el('button', { type: 'submit', text: 'Save correction' }), msg);
   brand.querySelector('select').addEventListener('change', (ev) => {
-    const b = x.brands.find((y) => y.brand === ev.target.value);
+    const b = x.brand_labels.find((y) => y.brand === ev.target.value);
     for (const k of ['sentiment', 'touchpoint', 'journey_stage']) form.elements[k].value = b[k];
   });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body = { brand: x.brands.length > 1 ? form.elements.brand.value : x.brand };
+    const body = { brand: x.brand_labels.length > 1 ? form.elements.brand.value : x.brand };
     for (const k of ['sentiment', 'touchpoint', 'journey_stage', 'note']) body[k] = form.elements[k].value;
     try {
       await api('/api/v1/mentions/' + encodeURIComponent(x.id) + '/labels', { method: 'POST', body: JSON.stringify(body) });
@@ -494,7 +494,7 @@ async function timeline(id) {
   const t = await api('/api/v1/journey/authors/' + encodeURIComponent(id) + '?' + filterQuery());
   list.replaceChildren(...t.events.map((e) => el('li', { class: 'event sentiment-border-' + e.sentiment },
     el('time', { datetime: e.published_at, text: dateFmt.format(new Date(e.published_at)) }),
-    el('div', { class: 'chips' }, ...e.brands.map(brandChip), labelChip('touchpoint', e.touchpoint), el('span', { class: 'chip', text: e.source })),
+    el('div', { class: 'chips' }, ...e.brand_labels.map(brandChip), labelChip('touchpoint', e.touchpoint), el('span', { class: 'chip', text: e.source })),
     el('a', { href: '/mentions?' + filterQuery({ id: e.mention_id, brand: e.brand || null }), text: e.title || '(no text)' }))));
   list.focus();
 }
