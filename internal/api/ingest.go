@@ -189,8 +189,22 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		valid = append(valid, &m)
 		origin = append(origin, it)
 	}
-	published := s.Bus.PublishAll(r.Context(), valid)
-	stored := s.storedAlready(r.Context(), valid, published)
+	// Mentions stored already are not published again; the rest are, and
+	// the bus says which of those it held already.
+	published := make([]bus.Published, len(valid))
+	var fresh []*mention.Mention
+	var freshAt []int
+	for i, stored := range s.storedAlready(r.Context(), valid) {
+		if stored {
+			published[i].Duplicate = true
+			continue
+		}
+		fresh = append(fresh, valid[i])
+		freshAt = append(freshAt, i)
+	}
+	for j, p := range s.Bus.PublishAll(r.Context(), fresh) {
+		published[freshAt[j]] = p
+	}
 	var firstErr error
 	for i, p := range published {
 		switch {
@@ -198,7 +212,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 			resp.Failed++
 			resp.FailedItems = list(resp.FailedItems, origin[i], p.Err.Error())
 			firstErr = cmp.Or(firstErr, p.Err)
-		case p.Duplicate || stored[i]:
+		case p.Duplicate:
 			resp.Duplicates++
 			resp.DuplicateItems = list(resp.DuplicateItems, origin[i], "mention id "+valid[i].Key()+
 				": already received; this copy is not stored (a known id keeps its first version)")
@@ -225,41 +239,43 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, status, resp)
 }
 
-// storedAlready reports which of the mentions the bus took as new are
-// stored already: sent again after the bus's duplicate window, they are
-// dropped by the classifier worker's id check (the same lookup). Without a
-// store (an ingest-only process), or when it does not answer, it reports
-// none, and the answer counts them as accepted.
-func (s *Server) storedAlready(ctx context.Context, ms []*mention.Mention, published []bus.Published) []bool {
+// storeCheckTimeout bounds storedAlready's lookup.
+const storeCheckTimeout = 2 * time.Second
+
+// storedAlready reports which of the mentions are stored already: sent
+// again after the bus's duplicate window, the classifier worker's id check
+// (the same lookup) would drop them. It runs before publishing, so that a
+// mention this request publishes is never found stored by its own
+// request. Without a store (an ingest-only process), or when the store does
+// not answer, it reports none; the bus's duplicate window still catches
+// recent ones, and the worker the rest.
+func (s *Server) storedAlready(ctx context.Context, ms []*mention.Mention) []bool {
 	out := make([]bool, len(ms))
-	if s.Store == nil {
+	if s.Store == nil || len(ms) == 0 {
 		return out
 	}
-	var ids []string
-	var from, to time.Time
-	for i, p := range published {
-		if p.Err != nil || p.Duplicate {
-			continue
+	ids := make([]string, len(ms))
+	from, to := ms[0].PublishedAt, ms[0].PublishedAt
+	for i, m := range ms {
+		ids[i] = m.Key()
+		if m.PublishedAt.Before(from) {
+			from = m.PublishedAt
 		}
-		t := ms[i].PublishedAt
-		if len(ids) == 0 || t.Before(from) {
-			from = t
+		if m.PublishedAt.After(to) {
+			to = m.PublishedAt
 		}
-		if len(ids) == 0 || t.After(to) {
-			to = t
-		}
-		ids = append(ids, ms[i].Key())
 	}
-	if len(ids) == 0 {
-		return out
-	}
+	// The bus, not the store, makes ingest durable: a slow store must not
+	// hold the request for long.
+	ctx, cancel := context.WithTimeout(ctx, storeCheckTimeout)
+	defer cancel()
 	found, err := s.Store.ExistingIDs(ctx, ids, from, to)
 	if err != nil {
 		s.Log.Warn("ingest: the store did not answer the duplicate check; mentions counted as accepted", "err", err)
 		return out
 	}
-	for i, p := range published {
-		out[i] = p.Err == nil && !p.Duplicate && found[ms[i].Key()]
+	for i, id := range ids {
+		out[i] = found[id]
 	}
 	return out
 }
