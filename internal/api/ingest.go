@@ -189,10 +189,22 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		valid = append(valid, &m)
 		origin = append(origin, it)
 	}
-	// Looked up before publishing: afterwards the pipeline may already have
-	// stored this very request's mentions.
-	stored := s.storedAlready(r.Context(), valid)
-	published := s.Bus.PublishAll(r.Context(), valid)
+	// Mentions stored already are not published again; the rest are, and
+	// the bus says which of those it held already.
+	published := make([]bus.Published, len(valid))
+	var fresh []*mention.Mention
+	var freshAt []int
+	for i, stored := range s.storedAlready(r.Context(), valid) {
+		if stored {
+			published[i].Duplicate = true
+			continue
+		}
+		fresh = append(fresh, valid[i])
+		freshAt = append(freshAt, i)
+	}
+	for j, p := range s.Bus.PublishAll(r.Context(), fresh) {
+		published[freshAt[j]] = p
+	}
 	var firstErr error
 	for i, p := range published {
 		switch {
@@ -200,7 +212,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 			resp.Failed++
 			resp.FailedItems = list(resp.FailedItems, origin[i], p.Err.Error())
 			firstErr = cmp.Or(firstErr, p.Err)
-		case p.Duplicate || stored[i]:
+		case p.Duplicate:
 			resp.Duplicates++
 			resp.DuplicateItems = list(resp.DuplicateItems, origin[i], "mention id "+valid[i].Key()+
 				": already received; this copy is not stored (a known id keeps its first version)")
@@ -227,11 +239,16 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, status, resp)
 }
 
-// storedAlready reports which of the mentions the bus took as new are
-// stored already: sent again after the bus's duplicate window, they are
-// dropped by the classifier worker's id check (the same lookup). Without a
-// store (an ingest-only process), or when it does not answer, it reports
-// none, and the answer counts them as accepted.
+// storeCheckTimeout bounds storedAlready's lookup.
+const storeCheckTimeout = 2 * time.Second
+
+// storedAlready reports which of the mentions are stored already: sent
+// again after the bus's duplicate window, the classifier worker's id check
+// (the same lookup) would drop them. It runs before publishing, so that a
+// mention this request publishes is never found stored by its own
+// request. Without a store (an ingest-only process), or when the store does
+// not answer, it reports none; the bus's duplicate window still catches
+// recent ones, and the worker the rest.
 func (s *Server) storedAlready(ctx context.Context, ms []*mention.Mention) []bool {
 	out := make([]bool, len(ms))
 	if s.Store == nil || len(ms) == 0 {
@@ -240,9 +257,18 @@ func (s *Server) storedAlready(ctx context.Context, ms []*mention.Mention) []boo
 	ids := make([]string, len(ms))
 	from, to := ms[0].PublishedAt, ms[0].PublishedAt
 	for i, m := range ms {
-		from, to = minTime(from, m.PublishedAt), maxTime(to, m.PublishedAt)
 		ids[i] = m.Key()
+		if m.PublishedAt.Before(from) {
+			from = m.PublishedAt
+		}
+		if m.PublishedAt.After(to) {
+			to = m.PublishedAt
+		}
 	}
+	// The bus, not the store, makes ingest durable: a slow store must not
+	// hold the request for long.
+	ctx, cancel := context.WithTimeout(ctx, storeCheckTimeout)
+	defer cancel()
 	found, err := s.Store.ExistingIDs(ctx, ids, from, to)
 	if err != nil {
 		s.Log.Warn("ingest: the store did not answer the duplicate check; mentions counted as accepted", "err", err)
@@ -252,18 +278,4 @@ func (s *Server) storedAlready(ctx context.Context, ms []*mention.Mention) []boo
 		out[i] = found[id]
 	}
 	return out
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

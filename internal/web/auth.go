@@ -305,6 +305,18 @@ func localPath(next string) string {
 
 var errBadLogin = errors.New("wrong user name or password")
 
+// inWords says a wait for people: whole minutes rounded up, or seconds
+// under a minute.
+func inWords(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d seconds", int(d.Seconds())+1)
+	}
+	if m := int((d + time.Minute - 1) / time.Minute); m > 1 {
+		return fmt.Sprintf("%d minutes", m)
+	}
+	return "a minute"
+}
+
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	s.renderLogin(w, r, http.StatusOK, "")
 }
@@ -341,8 +353,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		s.throttled.WithLabelValues(limit).Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.renderLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %s.",
-			wait.Round(time.Second)))
+		s.renderLogin(w, r, http.StatusTooManyRequests, "Too many failed sign-ins; try again in "+inWords(wait)+".")
 		return
 	}
 	a, ok := s.verify(user, r.PostForm.Get("password"))

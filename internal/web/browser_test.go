@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
 
@@ -346,3 +348,39 @@ const contrastJS = `() => {
       ["--accent-text", "--accent"], ["--negative", "--card"], ["--positive", "--card"], ["--neutral", "--card"]]) out[f + " on " + b] = ratio(f, b);
   return out;
 }`
+
+// The sign-in page in a browser: a next page with a tab in it lands on this
+// site (browsers drop tabs from a URL, so "/\t/evil.example" led away), sign
+// out ends the session, and the throttle's refusal is shown on the form.
+func TestBrowserSignInAndOut(t *testing.T) {
+	ts := newTestServer(t, storetest.Embedded(t))
+	b := newBrowser(t, 1366, 900)
+	b.run(t, chromedp.Navigate(ts.URL+"/login?next="+url.QueryEscape("/\t/evil.example")), chromedp.WaitVisible("#user"),
+		chromedp.SetValue("#user", "viewer"), chromedp.SetValue("#password", "viewer-pass"), chromedp.Submit("#password"),
+		chromedp.WaitVisible("body[data-page]"))
+	if loc := eval[string](t, b, `location.href`); loc != ts.URL+"/" {
+		t.Fatalf("signed in to %s, want %s/", loc, ts.URL)
+	}
+	b.run(t, chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible("#user"))
+	b.run(t, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible("#user"))
+	if loc := eval[string](t, b, `location.pathname`); loc != "/login" {
+		t.Fatalf("after signing out / shows %s, want the sign-in form", loc)
+	}
+	fail := func(password string) string {
+		b.run(t, chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible("#user"), chromedp.SetValue("#user", "viewer"),
+			chromedp.SetValue("#password", password), chromedp.Submit("#password"), chromedp.WaitVisible(".error"))
+		return eval[string](t, b, `document.querySelector(".error").textContent`)
+	}
+	for range config.Default().HTTP.AuthThrottle.PerAccount {
+		if msg := fail("guess"); msg != errBadLogin.Error() {
+			t.Fatalf("wrong password: %q", msg)
+		}
+	}
+	if msg := fail("viewer-pass"); msg != "Too many failed sign-ins; try again in 5 minutes." {
+		t.Fatalf("throttled sign-in shows %q", msg)
+	}
+	b.screenshot(t, "sign-in-throttled")
+	if errs := b.takeErrors(); len(errs) > 0 {
+		t.Logf("console messages (the 401 and 429 answers):\n%s", strings.Join(errs, "\n"))
+	}
+}

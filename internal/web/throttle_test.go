@@ -133,7 +133,9 @@ func TestUnknownUsersTakeAsLongAsKnownOnes(t *testing.T) {
 	}
 	known, unknown, plain := best["viewer"], best["nobody"], best["admin"]
 	t.Logf("fastest refusal: bcrypt user %s, unknown user %s, plain-text user %s", known, unknown, plain)
-	if unknown < known/2 || plain < known/2 {
+	// Before the dummy check an unknown name took 0.5 ms against 130: a
+	// tenth leaves room for a loaded machine's noise.
+	if unknown < known/10 || plain < known/10 {
 		t.Fatalf("an unknown user (%s) or a plain-text user (%s) is refused much faster than a bcrypt user (%s)", unknown, plain, known)
 	}
 }
