@@ -361,7 +361,12 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	if loc := eval[string](t, b, `location.href`); loc != ts.URL+"/" {
 		t.Fatalf("signed in to %s, want %s/", loc, ts.URL)
 	}
-	b.run(t, chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible("#user"))
+	// Submitted from script after the evaluation returns, and awaited
+	// across the navigation by waitFor: a click's mouse events could still
+	// be looking for the button when its page was already gone ("Could not
+	// find node with given id").
+	b.run(t, chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector('form[action="/logout"]').requestSubmit(), 0)`))
+	b.waitFor(t, `location.pathname === "/login" && document.querySelector("#user")`)
 	b.run(t, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible("#user"))
 	if loc := eval[string](t, b, `location.pathname`); loc != "/login" {
 		t.Fatalf("after signing out / shows %s, want the sign-in form", loc)
