@@ -45,6 +45,7 @@ const (
 type clause struct {
 	from, to int
 	named    uint64
+	explicit uint64 // the brands the clause names itself (named also has those carried over)
 	after    uint64 // named after a comparison word ("than", "kuin", "än")
 	left     uint64 // named as the brand switched away from
 	chosen   uint64 // named as the brand switched to
@@ -85,6 +86,7 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 	for i, positions := range at {
 		for _, p := range positions {
 			clauses[clauseOf(p)].named |= 1 << i
+			clauses[clauseOf(p)].explicit |= 1 << i
 		}
 	}
 	// Roles need every brand of the clause known first.
@@ -102,14 +104,15 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 	if !carryTopics(clauses) || sameForAll(clauses, len(found)) {
 		return labels, definite // no brand is named in the text, or every clause is about all of them
 	}
-	bufp, revp := c.scratch.Get().(*[]token.Token), c.scratch.Get().(*[]token.Token)
+	bufp, revp, carp := c.scratch.Get().(*[]token.Token), c.scratch.Get().(*[]token.Token), c.scratch.Get().(*[]token.Token)
 	defer c.scratch.Put(bufp)
 	defer c.scratch.Put(revp)
-	buf, reversed := *bufp, *revp
-	defer func() { *bufp, *revp = buf[:0], reversed[:0] }()
+	defer c.scratch.Put(carp)
+	buf, reversed, carried := *bufp, *revp, *carp
+	defer func() { *bufp, *revp, *carp = buf[:0], reversed[:0], carried[:0] }()
 	for i, b := range found {
 		bit := uint64(1) << i
-		buf, reversed = buf[:0], reversed[:0]
+		buf, reversed, carried = buf[:0], reversed[:0], carried[:0]
 		left, chosen, planned := false, false, false
 		for _, cs := range clauses {
 			switch {
@@ -125,9 +128,21 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 				buf = appendWords(buf, toks[cs.chosenAt+1:cs.to])
 			case cs.after&bit != 0 || (cs.unlike && cs.named&bit != 0):
 				reversed = appendClause(reversed, toks[cs.from:cs.to])
+			case cs.explicit&bit == 0 && cs.named&bit != 0:
+				carried = appendClause(carried, toks[cs.from:cs.to])
 			case cs.named&bit != 0:
 				buf = appendClause(buf, toks[cs.from:cs.to])
 			}
+		}
+		// What follows a switch is about the brand chosen when it praises
+		// it ("… to Y. Everything just works."), about the brand left when
+		// it complains ("bought from Y instead. Never again 😤").
+		if chosen && len(carried) > 0 {
+			if v, _ := c.t.scoreSentiment(carried, code, nil); v > 0 {
+				buf = append(buf, carried...)
+			}
+		} else {
+			buf = append(buf, carried...)
 		}
 		for k, cs := range clauses {
 			// "unlike X, Y …": X is judged against what the next clause says.
@@ -296,7 +311,7 @@ func splitClauses(toks []token.Token) []clause {
 // opensClause reports a contrast word that starts a new clause.
 func opensClause(toks []token.Token, i int) bool {
 	switch toks[i].Text {
-	case "mutta", "but", "men", "vaan", "however", "whereas", "although", "though", "vaikka", "däremot", "medan", "unlike", "instead":
+	case "mutta", "but", "men", "vaan", "however", "whereas", "although", "though", "vaikka", "däremot", "medan", "unlike":
 		return true
 	case "kun":
 		return next(toks, i) == "taas"
