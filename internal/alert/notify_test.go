@@ -53,12 +53,11 @@ func TestNotifiersRefuseInternalAddresses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			start := time.Now()
-			if err := n.Notify(context.Background(), sampleEvent()); !errors.Is(err, netguard.ErrBlocked) {
+			err = n.Notify(context.Background(), sampleEvent())
+			if !errors.Is(err, netguard.ErrBlocked) {
 				t.Errorf("%s to %s: got %v, want an error wrapping netguard.ErrBlocked", typ, u, err)
-			}
-			if d := time.Since(start); d > 400*time.Millisecond {
-				t.Errorf("%s to %s: refused after %s; a policy refusal must not be retried", typ, u, d)
+			} else if strings.Contains(err.Error(), "attempts") {
+				t.Errorf("%s to %s: %v; a policy refusal must not be retried", typ, u, err)
 			}
 		}
 		// The allow-list admits loopback, but not the metadata address.

@@ -82,12 +82,13 @@ func TestDailyRollupOfAnExistingInstallStartsTomorrow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	tomorrow := func() time.Time { return time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour) }
+	before := tomorrow()
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	since, ok, err := store.DailyRollupSince(ctx, s)
-	tomorrow := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
-	if err != nil || !ok || !since.Equal(tomorrow) {
-		t.Fatalf("since %s, %v, %v; want %s", since, ok, err, tomorrow)
+	if after := tomorrow(); err != nil || !ok || (!since.Equal(before) && !since.Equal(after)) {
+		t.Fatalf("since %s, %v, %v; want %s", since, ok, err, after)
 	}
 }
