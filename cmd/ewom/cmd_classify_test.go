@@ -104,3 +104,38 @@ func TestClassifyTakesJSONWithOnlyText(t *testing.T) {
 		t.Errorf("--help does not say what is defaulted:\n%s", help.String())
 	}
 }
+
+// ewom eval --dev reports per-field accuracy and per-class precision and
+// recall of a development set labelled per mention × brand.
+func TestEvalDevCommand(t *testing.T) {
+	dir := t.TempDir()
+	brands := filepath.Join(dir, "brands.yaml")
+	if err := os.WriteFile(brands, []byte("brands:\n  - name: Rantakoto\n  - name: Sinilintu\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dev := filepath.Join(dir, "dev.jsonl")
+	lines := `{"id":"a","lang":"fi","source":"suomi24","text":"Siirryin Rantakodosta Sinilintuun, koska Rantakodon asiakaspalvelu ei vastaa koskaan.","gold":{"lang":"fi","touchpoint":"shared","brands":[{"brand":"Rantakoto","sentiment":"negative","stage":"churn"},{"brand":"Sinilintu","sentiment":"neutral","stage":"purchase"}]}}
+{"id":"b","lang":"en","source":"trustpilot","rating":5,"text":"Great app, works perfectly.","gold":{"lang":"en","touchpoint":"earned","brands":[],"sentiment":"positive","stage":"usage"}}
+`
+	if err := os.WriteFile(dev, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), &cliEnv{stdout: &stdout, stderr: &stderr}, []string{"eval", "--dev", dev, "--brands", brands, "--misses"}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"(2 mentions)", "all          2   1.000     1.000", "sentiment fi (n=2", "journey stage (n=3", "touchpoint (n=2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if err := os.WriteFile(dev, []byte(`{"id":"c","text":"x","gold":{"touchpoint":"shared","brands":[]}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if code := run(context.Background(), &cliEnv{stdout: &stdout, stderr: &stderr}, []string{"eval", "--dev", dev}); code != exitUsage ||
+		!strings.Contains(stderr.String(), "gold.sentiment and gold.stage") {
+		t.Errorf("a post without brands and without labels: exit %d, %s", code, stderr.String())
+	}
+}

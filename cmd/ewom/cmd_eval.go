@@ -80,17 +80,7 @@ func runEvalDev(env *cliEnv, path, brandsPath string, misses bool) error {
 	if err != nil {
 		return usagef("%s: %v", path, err)
 	}
-	published := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
-	rep := eval.RunDev(items, func(it eval.DevItem) eval.Prediction {
-		m := it.Mention(published)
-		cl := c.Classify(&m)
-		p := eval.Prediction{Lang: cl.Lang, Touchpoint: cl.Touchpoint, Brands: cl.Brands, Sentiment: cl.Sentiment,
-			Stage: cl.JourneyStage, PerBrand: map[string][2]string{}}
-		for _, l := range cl.BrandLabels {
-			p.PerBrand[l.Brand] = [2]string{l.Sentiment, l.JourneyStage}
-		}
-		return p
-	})
+	rep := eval.RunDev(items, c.DevPrediction)
 	fmt.Fprintf(env.stdout, "classifier %s on %s (%d mentions)\n", c.Version(), path, len(items))
 	rep.Write(env.stdout, misses)
 	return nil

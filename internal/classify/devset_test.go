@@ -4,7 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ewom/ewom/internal/classify/eval"
 	"github.com/ewom/ewom/internal/config"
@@ -33,17 +32,7 @@ func TestDevSetTestSplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	published := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
-	rep := eval.RunDev(items, func(it eval.DevItem) eval.Prediction {
-		m := it.Mention(published)
-		cl := c.Classify(&m)
-		p := eval.Prediction{Lang: cl.Lang, Touchpoint: cl.Touchpoint, Brands: cl.Brands, Sentiment: cl.Sentiment,
-			Stage: cl.JourneyStage, PerBrand: map[string][2]string{}}
-		for _, l := range cl.BrandLabels {
-			p.PerBrand[l.Brand] = [2]string{l.Sentiment, l.JourneyStage}
-		}
-		return p
-	})
+	rep := eval.RunDev(items, c.DevPrediction)
 	var out strings.Builder
 	rep.Write(&out, false)
 	t.Log("\n" + out.String())

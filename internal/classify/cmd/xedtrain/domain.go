@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/classify/eval"
@@ -86,7 +85,6 @@ func (ds *domainSet) learnable(k, n int) []train.Doc {
 // sentiment per mention × brand as `ewom eval --dev` counts it.
 func (ds *domainSet) crossValidate(w io.Writer, code string, xed []train.Doc, folds int, h train.Hyper) error {
 	correct, total := 0, 0
-	published := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	for k := range folds {
 		var buf bytes.Buffer
 		train.Train(append(append([]train.Doc(nil), xed...), ds.learnable(k, folds)...), h).Write(&buf)
@@ -100,15 +98,7 @@ func (ds *domainSet) crossValidate(w io.Writer, code string, xed []train.Doc, fo
 				fold = append(fold, it)
 			}
 		}
-		rep := eval.RunDev(fold, func(it eval.DevItem) eval.Prediction {
-			m := it.Mention(published)
-			cl := c.Classify(&m)
-			p := eval.Prediction{Sentiment: cl.Sentiment, PerBrand: map[string][2]string{}}
-			for _, l := range cl.BrandLabels {
-				p.PerBrand[l.Brand] = [2]string{l.Sentiment, l.JourneyStage}
-			}
-			return p
-		})
+		rep := eval.RunDev(fold, c.DevPrediction)
 		correct += rep.All.Sentiment.Correct
 		total += rep.All.Sentiment.Total
 	}
