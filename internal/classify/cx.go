@@ -3,6 +3,7 @@ package classify
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Customer-experience language: complaints that carry no emotion word.
@@ -69,10 +70,16 @@ func loadCX(t *tables) error {
 			}
 			own = x
 		}
-		// A word keeps the valence the lexicons gave it unless the row has one.
-		return sl.words.Update(f[2], func(v valence, _ bool) valence {
-			if hasOwn {
+		// A word keeps the valence the lexicons gave it unless the row has
+		// one; a new phrase takes its first word's ("great job" is as
+		// positive as "great" until a complaint makes it sarcasm).
+		first, _ := sl.words.Get(strings.Fields(f[2])[0])
+		return sl.words.Update(f[2], func(v valence, found bool) valence {
+			switch {
+			case hasOwn:
 				v.value, v.negated, v.curated = own, own, true
+			case !found:
+				v.value, v.negated = first.value, first.negated
 			}
 			v.cx = kind
 			return v

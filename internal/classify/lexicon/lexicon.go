@@ -111,20 +111,57 @@ func (m *Matcher[T]) Add(phrase string, v T) error {
 	return m.Update(phrase, func(T, bool) T { return v })
 }
 
-// Update sets a phrase's value to fn of its current one (found is false,
-// and old the zero value, for a phrase not added yet).
-func (m *Matcher[T]) Update(phrase string, fn func(old T, found bool) T) error {
+// parseTerms splits a phrase into its terms ("stem*" a prefix).
+func parseTerms(phrase string) ([]term, error) {
 	fields := strings.Fields(strings.ToLower(phrase))
 	if len(fields) == 0 {
-		return fmt.Errorf("empty phrase")
+		return nil, fmt.Errorf("empty phrase")
 	}
 	terms := make([]term, len(fields))
 	for i, f := range fields {
 		stem, prefix := strings.CutSuffix(f, "*")
 		if stem == "" {
-			return fmt.Errorf("phrase %q: bare '*'", phrase)
+			return nil, fmt.Errorf("phrase %q: bare '*'", phrase)
 		}
 		terms[i] = term{stem: stem, prefix: prefix}
+	}
+	return terms, nil
+}
+
+// Get returns the value added for a phrase (spelled as for Add).
+func (m *Matcher[T]) Get(phrase string) (v T, ok bool) {
+	terms, err := parseTerms(phrase)
+	if err != nil {
+		return v, false
+	}
+	n := int32(0)
+	for i := 0; i < len(terms[0].stem) && n >= 0; i++ {
+		next := int32(-1)
+		for _, e := range m.build[n].edges {
+			if e.b == terms[0].stem[i] {
+				next = e.next
+				break
+			}
+		}
+		n = next
+	}
+	if n < 0 {
+		return v, false
+	}
+	for _, idx := range m.build[n].entries {
+		if sameTerms(m.entries[idx].terms, terms) {
+			return m.entries[idx].Value, true
+		}
+	}
+	return v, false
+}
+
+// Update sets a phrase's value to fn of its current one (found is false,
+// and old the zero value, for a phrase not added yet).
+func (m *Matcher[T]) Update(phrase string, fn func(old T, found bool) T) error {
+	terms, err := parseTerms(phrase)
+	if err != nil {
+		return err
 	}
 	m.built = false
 	n := m.node(terms[0].stem)
