@@ -203,15 +203,20 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 		}
 		cl.BrandLabels, definite = c.brandLabels(toks, code, found, at, m, &cl, tp, postDefinite, tr)
 	}
-	if c.t.stages != nil && stageModel {
-		src := strings.ToLower(m.Source)
-		for i := range cl.BrandLabels {
-			if l := &cl.BrandLabels[i]; !definite[i] {
-				l.JourneyStage = c.modelStage(toks, code, tp.touchpoint, src, l.JourneyStage, l.Brand, tr)
-			}
-		}
+	if c.t.stages != nil && stageModel && (!postDefinite || slices.Contains(definite, false)) {
+		sw := c.t.stages.wordEvidence(toks, code, tp.touchpoint, strings.ToLower(m.Source))
+		postRule := cl.JourneyStage
 		if !postDefinite {
-			cl.JourneyStage = c.modelStage(toks, code, tp.touchpoint, src, cl.JourneyStage, "", tr)
+			cl.JourneyStage = c.modelStage(sw, postRule, "", tr)
+		}
+		for i := range cl.BrandLabels {
+			switch l := &cl.BrandLabels[i]; {
+			case definite[i]:
+			case l.JourneyStage == postRule && !postDefinite && tr == nil:
+				l.JourneyStage = cl.JourneyStage // the same question as the post's
+			default:
+				l.JourneyStage = c.modelStage(sw, l.JourneyStage, l.Brand, tr)
+			}
 		}
 	}
 	return cl
@@ -232,8 +237,8 @@ func lexiconCode(detected, guess string) string {
 }
 
 // modelStage is the stage model's answer given the rules' stage.
-func (c *Classifier) modelStage(toks []token.Token, code, touchpoint, source, ruleStage, brand string, tr *trace) string {
-	stage, z := c.t.stages.predict(toks, code, touchpoint, source, ruleStage)
+func (c *Classifier) modelStage(sw stageWords, ruleStage, brand string, tr *trace) string {
+	stage, z := c.t.stages.predict(sw, ruleStage)
 	if tr != nil {
 		tr.evidence = append(tr.evidence, mention.Evidence{Label: "journey_stage", Kind: "model", Text: stage, Weight: round3(z),
 			Note: "learned stage model over the words and the rules' " + ruleStage, Brand: brand})

@@ -30,8 +30,11 @@ type stageWeights [stageCount]float32
 
 // stageModel is the learned journey-stage model.
 type stageModel struct {
-	bias  stageWeights
-	words *strtab.Map[stageWeights]
+	bias stageWeights
+	// words maps a feature to its row in rows: a small value keeps the
+	// table's slots, and so the cache misses of the lookups, small.
+	words *strtab.Map[uint32]
+	rows  []stageWeights
 }
 
 // ruleRepeat is how many times the rule's stage counts as a feature: the
@@ -55,32 +58,46 @@ func StageFeatures(dst []string, toks []token.Token, code, touchpoint, source, r
 	return dst
 }
 
-// predict returns the stage whose model scores the post highest, and its
-// log-odds. It looks each word up once, without building the feature
-// strings StageFeatures returns (they are the same keys).
-func (sm *stageModel) predict(toks []token.Token, code, touchpoint, source, ruleStage string) (string, float64) {
-	var sum [stageCount]float64
-	n := 0
-	add := func(key string, times int) {
-		n += times
-		if w, ok := sm.words.Get(key); ok {
-			for s := range w {
-				sum[s] += float64(times) * float64(w[s])
-			}
-		}
-	}
+// stageWords are a post's word evidence for every stage: computed once a
+// mention, since the words are the same for each brand's prediction.
+type stageWords struct {
+	sum [stageCount]float64
+	n   int // features counted, the words and the ones finish adds
+}
+
+// wordEvidence sums the post's word weights for every stage. It looks each word
+// up once, without building the feature strings StageFeatures returns
+// (they are the same keys).
+func (sm *stageModel) wordEvidence(toks []token.Token, code, touchpoint, source string) stageWords {
+	var sw stageWords
 	for _, t := range toks {
 		if t.Kind == token.Word && len(t.Text) > 1 {
-			add(Feature(code, t.Text), 1)
+			sw.add(sm, Feature(code, t.Text), 1)
 		}
 	}
-	add(tpKeys[touchpoint], 1)
-	add("src:"+source, 1) // sources are few; the concatenation is on the stack for short names
-	add(ruleKeys[ruleStage], ruleRepeat)
-	scale := 1 / math.Sqrt(float64(max(n, 1)))
+	sw.add(sm, tpKeys[touchpoint], 1)
+	sw.add(sm, "src:"+source, 1)
+	return sw
+}
+
+func (sw *stageWords) add(sm *stageModel, key string, times int) {
+	sw.n += times
+	if row, ok := sm.words.Get(key); ok {
+		w := &sm.rows[row]
+		for s := range w {
+			sw.sum[s] += float64(times) * float64(w[s])
+		}
+	}
+}
+
+// predict returns the stage whose model scores the post highest given the
+// rules' stage, and its log-odds.
+func (sm *stageModel) predict(sw stageWords, ruleStage string) (string, float64) {
+	sw.add(sm, ruleKeys[ruleStage], ruleRepeat)
+	scale := 1 / math.Sqrt(float64(max(sw.n, 1)))
 	best, bestZ := 0, math.Inf(-1)
-	for s := range sum {
-		if z := float64(sm.bias[s]) + sum[s]*scale; z > bestZ {
+	for s := range sw.sum {
+		if z := float64(sm.bias[s]) + sw.sum[s]*scale; z > bestZ {
 			best, bestZ = s, z
 		}
 	}
@@ -104,7 +121,7 @@ var tpKeys, ruleKeys = func() (map[string]string, map[string]string) {
 // order.
 func readStageModel(r io.Reader) (*stageModel, error) {
 	sm := &stageModel{}
-	words := map[string]stageWeights{}
+	words := map[string]uint32{}
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
@@ -127,7 +144,8 @@ func readStageModel(r io.Reader) (*stageModel, error) {
 			sm.bias = w
 			continue
 		}
-		words[f[0]] = w
+		words[f[0]] = uint32(len(sm.rows))
+		sm.rows = append(sm.rows, w)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
