@@ -201,7 +201,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 				at[i] = b.positions(at[i], lowerText, textHits, bi, toks, textStart, len(toks))
 			}
 		}
-		cl.BrandLabels, definite = c.brandLabels(toks, code, found, at, m, &cl, tp, postDefinite, tr)
+		cl.BrandLabels, definite = c.brandLabels(toks, code, found, at, m, &cl, tp, &cues, postDefinite, tr)
 	}
 	if c.t.stages != nil && stageModel && (!postDefinite || slices.Contains(definite, false)) {
 		sw := c.t.stages.wordEvidence(toks, code, tp.touchpoint, strings.ToLower(m.Source))

@@ -64,7 +64,7 @@ type clause struct {
 // decided brand i's stage (postDefinite: the post's stage was), which the
 // stage model may not overrule.
 func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brandMatcher, at [][]int,
-	m *mention.Mention, cl *mention.Classification, tp touchpointResult, postDefinite bool, tr *trace) (labels []mention.BrandLabel, definite []bool) {
+	m *mention.Mention, cl *mention.Classification, tp touchpointResult, postCues *cueScan, postDefinite bool, tr *trace) (labels []mention.BrandLabel, definite []bool) {
 	labels, definite = make([]mention.BrandLabel, len(found)), make([]bool, len(found))
 	for i, b := range found {
 		labels[i] = mention.BrandLabel{Brand: b.name, Sentiment: cl.Sentiment, SentimentScore: cl.SentimentScore, JourneyStage: cl.JourneyStage}
@@ -114,24 +114,40 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		bit := uint64(1) << i
 		buf, reversed, carried = buf[:0], reversed[:0], carried[:0]
 		left, chosen, planned := false, false, false
+		// The post's token spans the brand's text is made of, for its
+		// stage cues (the post's scan found them already).
+		var spanBuf [16][2]int
+		spans := spanBuf[:0]
+		take := func(from, to int) {
+			if len(spans) < cap(spans) {
+				spans = append(spans, [2]int{from, to})
+			} else {
+				spans = append(spans[:0], [2]int{0, len(toks)}) // too many: the scan below
+			}
+		}
 		for _, cs := range clauses {
 			switch {
 			case everywhere&bit != 0:
 				buf = appendClause(buf, toks[cs.from:cs.to])
+				take(cs.from, cs.to)
 			case cs.left&bit != 0:
 				left = true
 				buf = appendClause(buf, toks[cs.from:cs.to])
+				take(cs.from, cs.to)
 			case cs.chosen&bit != 0:
 				// What follows the name chosen is about it ("… to Y and
 				// everything just works").
 				chosen, planned = true, cs.planned
 				buf = appendWords(buf, toks[cs.chosenAt+1:cs.to])
+				take(cs.chosenAt+1, cs.to)
 			case cs.after&bit != 0 || (cs.unlike && cs.named&bit != 0):
 				reversed = appendClause(reversed, toks[cs.from:cs.to])
 			case cs.explicit&bit == 0 && cs.named&bit != 0:
 				carried = appendClause(carried, toks[cs.from:cs.to])
+				take(cs.from, cs.to)
 			case cs.named&bit != 0:
 				buf = appendClause(buf, toks[cs.from:cs.to])
+				take(cs.from, cs.to)
 			}
 		}
 		// What follows a switch is about the brand chosen when it praises
@@ -140,6 +156,8 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		if chosen && len(carried) > 0 {
 			if v, _ := c.t.scoreSentiment(carried, code, nil); v > 0 {
 				buf = append(buf, carried...)
+			} else {
+				spans = dropCarried(spans, clauses, bit)
 			}
 		} else {
 			buf = append(buf, carried...)
@@ -170,7 +188,12 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 			labels[i].Sentiment, labels[i].SentimentScore = mention.Negative, switchedFloor
 			btr.add("sentiment", "rule", "switched away", switchedFloor, "the author leaves this brand for another")
 		}
-		cues := c.scanCues(buf, btr)
+		var cues cueScan
+		if btr != nil || postCues.overflow || (len(spans) == 1 && spans[0] == [2]int{0, len(toks)}) {
+			cues = c.scanCues(buf, btr) // explaining shows each cue, or too many to place
+		} else {
+			cues = postCues.stageWeightsIn(spans)
+		}
 		stage, sure := journeyStage(&cues, tp, strings.ToLower(m.Source), buf, btr)
 		definite[i] = sure || left || chosen
 		switch {
@@ -195,6 +218,25 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		}
 	}
 	return labels, definite
+}
+
+// dropCarried removes the spans of clauses carried over to the brand
+// (named by the topic, not by the clause itself).
+func dropCarried(spans [][2]int, clauses []clause, bit uint64) [][2]int {
+	out := spans[:0]
+	for _, sp := range spans {
+		carried := false
+		for _, cs := range clauses {
+			if cs.from == sp[0] && cs.to == sp[1] && cs.explicit&bit == 0 && cs.named&bit != 0 && cs.chosen&bit == 0 {
+				carried = true
+				break
+			}
+		}
+		if !carried {
+			out = append(out, sp)
+		}
+	}
+	return out
 }
 
 // appendWords adds what follows a brand chosen in a switch, without its

@@ -94,9 +94,39 @@ func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []
 // the first disclosure marker and the commercial cues.
 type cueScan struct {
 	stageWeights [16]float64
+	// stageHits are where the stage cues stood (the first maxStageHits),
+	// so a brand's stage can be summed from its clauses without a scan of
+	// its own; overflow says some were left out.
+	stageHits [maxStageHits]stageHit
+	nHits     int
+	overflow  bool
 	disclosure   string
 	commercial   float64
 	firstCue     string
+}
+
+// maxStageHits bounds the stage cues a scan remembers the place of.
+const maxStageHits = 32
+
+// stageHit is a stage cue at token at.
+type stageHit struct {
+	at     int32
+	stage  uint8
+	weight float64
+}
+
+// stageWeightsIn sums the stage cues standing in the token spans.
+func (s *cueScan) stageWeightsIn(spans [][2]int) cueScan {
+	var out cueScan
+	for _, h := range s.stageHits[:s.nHits] {
+		for _, sp := range spans {
+			if int(h.at) >= sp[0] && int(h.at) < sp[1] {
+				out.stageWeights[h.stage] += h.weight
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (c *Classifier) scanCues(toks []token.Token, tr *trace) cueScan {
@@ -121,6 +151,12 @@ func (c *Classifier) scanCues(toks []token.Token, tr *trace) cueScan {
 			}
 		default:
 			s.stageWeights[e.Value.stage] += e.Value.weight
+			if s.nHits < maxStageHits {
+				s.stageHits[s.nHits] = stageHit{at: int32(i), stage: uint8(e.Value.stage), weight: e.Value.weight}
+				s.nHits++
+			} else {
+				s.overflow = true
+			}
 			tr.add("journey_stage", "phrase", e.Phrase, e.Value.weight, e.Value.kind)
 		}
 		i += n
