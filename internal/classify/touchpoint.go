@@ -97,12 +97,12 @@ type cueScan struct {
 	// stageHits are where the stage cues stood (the first maxStageHits),
 	// so a brand's stage can be summed from its clauses without a scan of
 	// its own; overflow says some were left out.
-	stageHits [maxStageHits]stageHit
-	nHits     int
-	overflow  bool
-	disclosure   string
-	commercial   float64
-	firstCue     string
+	stageHits  [maxStageHits]stageHit
+	nHits      int
+	overflow   bool
+	disclosure string
+	commercial float64
+	firstCue   string
 }
 
 // maxStageHits bounds the stage cues a scan remembers the place of.
