@@ -30,16 +30,6 @@ const maxLabelledBrands = 64
 // switchedFloor is the score a brand that was left gets at most.
 const switchedFloor = -0.35
 
-// brandRole is how a clause speaks of a brand.
-type brandRole uint8
-
-const (
-	roleNamed    brandRole = iota + 1 // named, or the topic carried over
-	roleReversed                      // compared against: sentiment reversed
-	roleLeft                          // switched away from
-	roleChosen                        // switched to
-)
-
 // clause is toks[from:to], the brands it names (bits of found's indices)
 // and how it reads across them.
 type clause struct {
@@ -51,7 +41,6 @@ type clause struct {
 	chosen   uint64 // named as the brand switched to
 	chosenAt int    // the token naming it
 	unlike   bool   // opens with "unlike" / "toisin kuin" / "till skillnad från"
-	compares bool   // has a comparison word between two brands
 	switches string // the switching verb, if any (found by findSwitch)
 	planned  bool   // the switch is only planned (present or future)
 	// switchKnown: findSwitch has looked.
@@ -413,7 +402,6 @@ func (cs *clause) markRole(toks []token.Token, p, i int) {
 	for k := cs.from; k < p; k++ {
 		if w := toks[k].Text; toks[k].Kind == token.Word && isComparisonWord(w) && cs.named&^bit != 0 {
 			cs.after |= bit
-			cs.compares = true
 			break
 		}
 	}
