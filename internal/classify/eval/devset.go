@@ -137,8 +137,8 @@ func (t *Tally) Precision(class string) float64 {
 
 // DevScores are the tallies of one group of items.
 type DevScores struct {
-	Items                                    int
-	Brands, Sentiment, Stage, Touchpoint, Lg Tally
+	Items                                          int
+	Brands, Sentiment, Stage, Touchpoint, Language Tally
 	// Misses lists the wrong labels, "id field gold→pred".
 	Misses []string
 }
@@ -191,7 +191,7 @@ func (s *DevScores) score(it DevItem, p Prediction) {
 	}
 	check(&s.Brands, "brands", setString(gold), setString(p.Brands))
 	check(&s.Touchpoint, "touchpoint", it.Gold.Touchpoint, p.Touchpoint)
-	check(&s.Lg, "lang", it.Gold.Lang, p.Lang)
+	check(&s.Language, "lang", it.Gold.Lang, p.Lang)
 	if len(it.Gold.Brands) == 0 {
 		check(&s.Sentiment, "sentiment", it.Gold.Sentiment, p.Sentiment)
 		check(&s.Stage, "stage", it.Gold.Stage, p.Stage)
@@ -224,7 +224,7 @@ func (r *DevReport) Write(w io.Writer, misses bool) {
 	fmt.Fprintf(w, "%-8s %5s %7s %9s %7s %10s %6s\n", "group", "items", "brands", "sentiment", "stage", "touchpoint", "lang")
 	row := func(name string, s *DevScores) {
 		fmt.Fprintf(w, "%-8s %5d %7.3f %9.3f %7.3f %10.3f %6.3f\n", name, s.Items, s.Brands.Accuracy(),
-			s.Sentiment.Accuracy(), s.Stage.Accuracy(), s.Touchpoint.Accuracy(), s.Lg.Accuracy())
+			s.Sentiment.Accuracy(), s.Stage.Accuracy(), s.Touchpoint.Accuracy(), s.Language.Accuracy())
 	}
 	row("all", &r.All)
 	langs := make([]string, 0, len(r.ByLang))
