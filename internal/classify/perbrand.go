@@ -105,51 +105,43 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		left, chosen, planned := false, false, false
 		// The post's token spans the brand's text is made of, for its
 		// stage cues (the post's scan found them already).
-		var spanBuf [16][2]int
-		spans := spanBuf[:0]
-		take := func(from, to int) {
-			if len(spans) < cap(spans) {
-				spans = append(spans, [2]int{from, to})
-			} else {
-				spans = append(spans[:0], [2]int{0, len(toks)}) // too many: the scan below
-			}
-		}
+		var spans, carriedSpans spanSet
 		for _, cs := range clauses {
 			switch {
 			case everywhere&bit != 0:
 				buf = appendClause(buf, toks[cs.from:cs.to])
-				take(cs.from, cs.to)
+				spans.add(cs.from, cs.to)
 			case cs.left&bit != 0:
 				left = true
 				buf = appendClause(buf, toks[cs.from:cs.to])
-				take(cs.from, cs.to)
+				spans.add(cs.from, cs.to)
 			case cs.chosen&bit != 0:
 				// What follows the name chosen is about it ("… to Y and
 				// everything just works").
 				chosen, planned = true, cs.planned
 				buf = appendWords(buf, toks[cs.chosenAt+1:cs.to])
-				take(cs.chosenAt+1, cs.to)
+				spans.add(cs.chosenAt+1, cs.to)
 			case cs.after&bit != 0 || (cs.unlike && cs.named&bit != 0):
 				reversed = appendClause(reversed, toks[cs.from:cs.to])
 			case cs.explicit&bit == 0 && cs.named&bit != 0:
 				carried = appendClause(carried, toks[cs.from:cs.to])
-				take(cs.from, cs.to)
+				carriedSpans.add(cs.from, cs.to)
 			case cs.named&bit != 0:
 				buf = appendClause(buf, toks[cs.from:cs.to])
-				take(cs.from, cs.to)
+				spans.add(cs.from, cs.to)
 			}
 		}
 		// What follows a switch is about the brand chosen when it praises
 		// it ("… to Y. Everything just works."), about the brand left when
 		// it complains ("bought from Y instead. Never again 😤").
-		if chosen && len(carried) > 0 {
-			if v, _ := c.t.scoreSentiment(carried, code, nil); v > 0 {
-				buf = append(buf, carried...)
-			} else {
-				spans = dropCarried(spans, clauses, bit)
-			}
-		} else {
+		useCarried := len(carried) > 0
+		if useCarried && chosen {
+			v, _ := c.t.scoreSentiment(carried, code, nil)
+			useCarried = v > 0
+		}
+		if useCarried {
 			buf = append(buf, carried...)
+			spans.merge(&carriedSpans)
 		}
 		for k, cs := range clauses {
 			// "unlike X, Y …": X is judged against what the next clause says.
@@ -178,10 +170,10 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 			btr.add("sentiment", "rule", "switched away", switchedFloor, "the author leaves this brand for another")
 		}
 		var cues cueScan
-		if btr != nil || postCues.overflow || (len(spans) == 1 && spans[0] == [2]int{0, len(toks)}) {
+		if btr != nil || postCues.overflow || spans.overflow {
 			cues = c.scanCues(buf, btr) // explaining shows each cue, or too many to place
 		} else {
-			cues = postCues.stageWeightsIn(spans)
+			cues = postCues.stageWeightsIn(spans.spans[:spans.n])
 		}
 		stage, sure := journeyStage(&cues, tp, strings.ToLower(m.Source), buf, btr)
 		definite[i] = sure || left || chosen
@@ -209,23 +201,32 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 	return labels, definite
 }
 
-// dropCarried removes the spans of clauses carried over to the brand
-// (named by the topic, not by the clause itself).
-func dropCarried(spans [][2]int, clauses []clause, bit uint64) [][2]int {
-	out := spans[:0]
-	for _, sp := range spans {
-		carried := false
-		for _, cs := range clauses {
-			if cs.from == sp[0] && cs.to == sp[1] && cs.explicit&bit == 0 && cs.named&bit != 0 && cs.chosen&bit == 0 {
-				carried = true
-				break
-			}
-		}
-		if !carried {
-			out = append(out, sp)
-		}
+// spanSet holds up to maxSpans token spans [from, to) without allocating;
+// overflow says more were added than it holds.
+type spanSet struct {
+	spans    [maxSpans][2]int
+	n        int
+	overflow bool
+}
+
+// maxSpans bounds the clauses a brand's stage cues are summed over before
+// its text is scanned again instead.
+const maxSpans = 16
+
+func (ss *spanSet) add(from, to int) {
+	if ss.n == maxSpans {
+		ss.overflow = true
+		return
 	}
-	return out
+	ss.spans[ss.n] = [2]int{from, to}
+	ss.n++
+}
+
+func (ss *spanSet) merge(o *spanSet) {
+	for _, sp := range o.spans[:o.n] {
+		ss.add(sp[0], sp[1])
+	}
+	ss.overflow = ss.overflow || o.overflow
 }
 
 // appendWords adds what follows a brand chosen in a switch, without its
