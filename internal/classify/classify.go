@@ -137,6 +137,8 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 	}
 
 	var found []*brandMatcher
+	var foundAtBuf [8]int
+	foundAt := foundAtBuf[:0] // found[i] is c.brands[foundAt[i]]
 	author, host := "", hostOf(m.URL)
 	if c.anyAccounts {
 		author = accountKey(m)
@@ -167,7 +169,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 			matched, ok = b.namedInURL(segments)
 		}
 		if ok {
-			found = append(found, b)
+			found, foundAt = append(found, b), append(foundAt, bi)
 			cl.Brands = append(cl.Brands, b.name)
 			tr.add("brand", "alias", matched, 1, b.name)
 		}
@@ -188,23 +190,23 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 			tr.add("sentiment", "rule", "unscored", 0, "no lexicon for language "+det.Lang)
 		}
 	}
+	source := sourceKey(m)
 	var postDefinite bool
-	cl.JourneyStage, postDefinite = journeyStage(&cues, tp, strings.ToLower(m.Source), toks, tr)
+	cl.JourneyStage, postDefinite = journeyStage(&cues, tp, source, toks, tr)
 	var definite []bool // per brand label: decided by a rule the stage model may not overrule
 	if len(found) > 0 {
 		var at [][]int
 		if len(found) > 1 {
 			at = make([][]int, len(found))
 			for i, b := range found {
-				bi := slices.Index(c.brands, b)
-				at[i] = b.positions(at[i], lowerTitle, titleHits, bi, toks, 0, titleEnd)
-				at[i] = b.positions(at[i], lowerText, textHits, bi, toks, textStart, len(toks))
+				at[i] = b.positions(at[i], lowerTitle, titleHits, foundAt[i], toks, 0, titleEnd)
+				at[i] = b.positions(at[i], lowerText, textHits, foundAt[i], toks, textStart, len(toks))
 			}
 		}
 		cl.BrandLabels, definite = c.brandLabels(toks, code, found, at, m, &cl, tp, &cues, postDefinite, tr)
 	}
 	if c.t.stages != nil && stageModel && (!postDefinite || slices.Contains(definite, false)) {
-		sw := c.t.stages.wordEvidence(toks, code, tp.touchpoint, strings.ToLower(m.Source))
+		sw := c.t.stages.wordEvidence(toks, code, tp.touchpoint, source)
 		postRule := cl.JourneyStage
 		if !postDefinite {
 			cl.JourneyStage = c.modelStage(sw, postRule, "", tr)
@@ -257,7 +259,7 @@ func (c *Classifier) StageExamples(m *mention.Mention) map[string][]string {
 	toks = token.Append(toks, m.Text, token.Lower(m.Text))
 	det := c.t.lang.Detect(toks, m.Lang)
 	code := lexiconCode(det.Lang, det.Guess)
-	src := strings.ToLower(m.Source)
+	src := sourceKey(m)
 	out := map[string][]string{"": StageFeatures(nil, toks, code, cl.Touchpoint, src, cl.JourneyStage)}
 	for _, l := range cl.BrandLabels {
 		out[l.Brand] = StageFeatures(nil, toks, code, cl.Touchpoint, src, l.JourneyStage)

@@ -99,6 +99,7 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 	defer c.scratch.Put(carp)
 	buf, reversed, carried := *bufp, *revp, *carp
 	defer func() { *bufp, *revp, *carp = buf[:0], reversed[:0], carried[:0] }()
+	source := sourceKey(m)
 	for i, b := range found {
 		bit := uint64(1) << i
 		buf, reversed, carried = buf[:0], reversed[:0], carried[:0]
@@ -175,7 +176,7 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		} else {
 			cues = postCues.stageWeightsIn(spans.spans[:spans.n])
 		}
-		stage, sure := journeyStage(&cues, tp, strings.ToLower(m.Source), buf, btr)
+		stage, sure := journeyStage(&cues, tp, source, buf, btr)
 		definite[i] = sure || left || chosen
 		switch {
 		case left:

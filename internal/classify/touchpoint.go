@@ -268,7 +268,7 @@ func (c *Classifier) earnedOrShared(m *mention.Mention, host string) touchpointR
 			}
 		}
 	}
-	src := strings.ToLower(strings.TrimSpace(m.Source))
+	src := sourceKey(m)
 	if tp, ok := sourceTouchpoints[src]; ok {
 		reason := tp[0] + ": " + tp[1] + " (" + src + ")"
 		if tp[0] == shared && m.ParentURL != "" {
@@ -282,6 +282,10 @@ func (c *Classifier) earnedOrShared(m *mention.Mention, host string) touchpointR
 	}
 	return touchpointResult{touchpoint: shared, reason: "shared: default for a post by someone other than the brand (source " + src + ")"}
 }
+
+// sourceKey is the mention's source as the source tables and the stage
+// model know it.
+func sourceKey(m *mention.Mention) string { return strings.ToLower(strings.TrimSpace(m.Source)) }
 
 // pressSources publish articles rather than customers' posts or reviews.
 var pressSources = map[string]bool{"rss": true, "atom": true, "feed": true, "news": true, "press": true, "blog": true, "podcast": true}
