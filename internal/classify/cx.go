@@ -87,66 +87,66 @@ func loadCX(t *tables) error {
 	})
 }
 
-// cxState tracks the rules' words within a sentence, by token position + 1
-// (0: not seen).
+// cxState is what the rules have seen: within the sentence (positions are
+// token index + 1; 0: not seen) and in the post so far.
 type cxState struct {
+	sentence   cxSentence
+	sarcasm    string // the post's first sarcasm marker
+	thanks     string // the post's first thanks
+	complaints int    // rules that fired with a negative value
+	deals      int    // offer and sale words
+}
+
+// cxSentence is what the rules track within one sentence.
+type cxSentence struct {
 	waitAt, stillAt, unitAt, onlyAt, countAt int
 	unit                                     cxKind
 	count                                    int // the number before the unit; 0 unknown
-	sarcasm                                  string
-	thanks                                   string // the first thanks of the post
 	sarcasmWeakAt                            int
-	complaints                               int // rules that fired with a negative value
-	deals                                    int // offer and sale words
-}
-
-func (cx *cxState) reset() {
-	sarcasm, thanks, complaints, deals := cx.sarcasm, cx.thanks, cx.complaints, cx.deals
-	*cx = cxState{sarcasm: sarcasm, thanks: thanks, complaints: complaints, deals: deals}
 }
 
 // near reports whether a position (+1) lies within the window before i.
 func near(at, i int) bool { return at > 0 && i+1-at <= cxWindow }
 
-// cxWord applies a rule word at token i; it reports whether the word was
-// one of the rules' (its own valence is then added by the caller).
+// cxWord applies a rule word at token i (its own valence, if any, is
+// added by the caller).
 func (st *sentimentState) cxWord(v valence, i int, phrase string) {
 	cx := &st.cx
 	switch v.cx {
 	case cxWait:
-		cx.waitAt = i + 1
-		if near(cx.stillAt, i) {
+		cx.sentence.waitAt = i + 1
+		if near(cx.sentence.stillAt, i) {
 			st.cxFire(cxStillWait, phrase, "still waiting")
-			cx.stillAt = 0
-		} else if near(cx.unitAt, i) {
+			cx.sentence.stillAt = 0
+		} else if near(cx.sentence.unitAt, i) {
 			st.cxDuration(phrase)
 		}
 	case cxStill:
-		cx.stillAt = i + 1
-		if near(cx.waitAt, i) {
+		cx.sentence.stillAt = i + 1
+		if near(cx.sentence.waitAt, i) {
 			st.cxFire(cxStillWait, phrase, "still waiting")
-			cx.waitAt = 0
+			cx.sentence.waitAt = 0
 		}
 	case cxUnitLong, cxUnitDay, cxUnitHour:
-		cx.unitAt, cx.unit = i+1, v.cx
-		if near(cx.waitAt, i) {
+		cx.sentence.unitAt, cx.sentence.unit = i+1, v.cx
+		if near(cx.sentence.waitAt, i) {
 			st.cxDuration(phrase)
 		}
 	case cxFew, cxMany:
-		cx.countAt, cx.count = i+1, 2
+		cx.sentence.countAt, cx.sentence.count = i+1, 2
 		if v.cx == cxMany {
-			cx.count = 5
+			cx.sentence.count = 5
 		}
 	case cxOnly:
-		cx.onlyAt = i + 1
+		cx.sentence.onlyAt = i + 1
 	case cxSarcasm:
 		if cx.sarcasm == "" {
 			cx.sarcasm = phrase
 		}
 	case cxSarcasmWeak:
-		cx.sarcasmWeakAt = i + 1
+		cx.sentence.sarcasmWeakAt = i + 1
 	case cxAgain:
-		if near(cx.sarcasmWeakAt, i) && cx.sarcasm == "" {
+		if near(cx.sentence.sarcasmWeakAt, i) && cx.sarcasm == "" {
 			cx.sarcasm = phrase
 		}
 	case cxThanks:
@@ -161,13 +161,13 @@ func (st *sentimentState) cxWord(v valence, i int, phrase string) {
 // cxNumber notes a number that may count a duration's units.
 func (st *sentimentState) cxNumber(text string, i int) {
 	if n, err := strconv.Atoi(text); err == nil {
-		st.cx.countAt, st.cx.count = i+1, n
+		st.cx.sentence.countAt, st.cx.sentence.count = i+1, n
 	}
 }
 
 // cxPunct notes the sentence mark after weak sarcasm ("Hienoa.", "Great!").
 func (st *sentimentState) cxPunct(i int) {
-	if st.cx.sarcasmWeakAt == i && st.cx.sarcasm == "" { // the praise word stood just before
+	if st.cx.sentence.sarcasmWeakAt == i && st.cx.sarcasm == "" { // the praise word stood just before
 		st.cx.sarcasm = "praise before a mark"
 	}
 }
@@ -177,21 +177,21 @@ func (st *sentimentState) cxPunct(i int) {
 // than a few, an hour in a queue too; "only two days" is praise.
 func (st *sentimentState) cxDuration(phrase string) {
 	cx := &st.cx
-	counted := cx.countAt > 0 && cx.unitAt-cx.countAt <= 2 && cx.unitAt >= cx.countAt
-	if cx.onlyAt > 0 && (near(cx.onlyAt, cx.unitAt-1)) {
+	counted := cx.sentence.countAt > 0 && cx.sentence.unitAt-cx.sentence.countAt <= 2 && cx.sentence.unitAt >= cx.sentence.countAt
+	if cx.sentence.onlyAt > 0 && (near(cx.sentence.onlyAt, cx.sentence.unitAt-1)) {
 		st.cxFire(cxQuick, phrase, "a short wait")
-		cx.waitAt, cx.unitAt = 0, 0
+		cx.sentence.waitAt, cx.sentence.unitAt = 0, 0
 		return
 	}
 	switch {
-	case cx.unit == cxUnitLong:
+	case cx.sentence.unit == cxUnitLong:
 		st.cxFire(cxLongWait, phrase, "waited weeks or months")
-	case cx.unit == cxUnitDay && (!counted || cx.count > cxFewDaysMax):
+	case cx.sentence.unit == cxUnitDay && (!counted || cx.sentence.count > cxFewDaysMax):
 		st.cxFire(cxLongWait, phrase, "waited days")
-	case cx.unit == cxUnitHour && (!counted || cx.count >= 1):
+	case cx.sentence.unit == cxUnitHour && (!counted || cx.sentence.count >= 1):
 		st.cxFire(cxHourWait, phrase, "waited hours")
 	}
-	cx.waitAt, cx.unitAt = 0, 0
+	cx.sentence.waitAt, cx.sentence.unitAt = 0, 0
 }
 
 func (st *sentimentState) cxFire(value float64, phrase, note string) {

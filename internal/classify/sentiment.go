@@ -342,7 +342,7 @@ func (st *sentimentState) endSentence(question bool) {
 	st.sentenceLearned = 0
 	st.sentence, st.negLeft, st.clause, st.boostLeft, st.boost = 0, 0, 1, 0, 1
 	st.sentenceStart = true
-	st.cx.reset()
+	st.cx.sentence = cxSentence{}
 }
 
 // step moves the negation and booster windows past a word without sentiment.
