@@ -42,9 +42,10 @@ type stageModel struct {
 // drown it (cmd/stagetrain uses the same).
 const ruleRepeat = 3
 
-// StageFeatures appends the stage model's features of a post: its words'
-// Feature keys, then touchpoint, source and (ruleRepeat times) the rules'
-// stage.
+// StageFeatures appends the stage model's features of a post, as its
+// training sees them: its words' Feature keys, the touchpoint, the source
+// and (ruleRepeat times) the rules' stage. wordEvidence and predict read
+// the same keys without building them (TestStageFeaturesMatchPrediction).
 func StageFeatures(dst []string, toks []token.Token, code, touchpoint, source, ruleStage string) []string {
 	for _, t := range toks {
 		if t.Kind == token.Word && len(t.Text) > 1 {
@@ -53,7 +54,7 @@ func StageFeatures(dst []string, toks []token.Token, code, touchpoint, source, r
 	}
 	dst = append(dst, "tp:"+touchpoint, "src:"+source)
 	for range ruleRepeat {
-		dst = append(dst, "rule:"+ruleStage)
+		dst = append(dst, ruleKeys[ruleStage])
 	}
 	return dst
 }
@@ -62,12 +63,11 @@ func StageFeatures(dst []string, toks []token.Token, code, touchpoint, source, r
 // mention, since the words are the same for each brand's prediction.
 type stageWords struct {
 	sum [stageCount]float64
-	n   int // features counted, the words and the ones finish adds
+	n   int // features counted
 }
 
-// wordEvidence sums the post's word weights for every stage. It looks each word
-// up once, without building the feature strings StageFeatures returns
-// (they are the same keys).
+// wordEvidence sums the weights of the post's features but the rules'
+// stage for every stage (StageFeatures' keys, looked up as they are made).
 func (sm *stageModel) wordEvidence(toks []token.Token, code, touchpoint, source string) stageWords {
 	var sw stageWords
 	for _, t := range toks {
@@ -75,7 +75,7 @@ func (sm *stageModel) wordEvidence(toks []token.Token, code, touchpoint, source 
 			sw.add(sm, Feature(code, t.Text), 1)
 		}
 	}
-	sw.add(sm, tpKeys[touchpoint], 1)
+	sw.add(sm, "tp:"+touchpoint, 1)
 	sw.add(sm, "src:"+source, 1)
 	return sw
 }
@@ -104,16 +104,13 @@ func (sm *stageModel) predict(sw stageWords, ruleStage string) (string, float64)
 	return mention.JourneyStages[best], bestZ
 }
 
-// Feature keys of the touchpoints and rule stages, built once.
-var tpKeys, ruleKeys = func() (map[string]string, map[string]string) {
-	tp, rule := map[string]string{}, map[string]string{}
-	for _, t := range mention.Touchpoints {
-		tp[t] = "tp:" + t
-	}
+// ruleKeys are the features of the rules' stages, built once.
+var ruleKeys = func() map[string]string {
+	rule := map[string]string{}
 	for _, s := range mention.JourneyStages {
 		rule[s] = "rule:" + s
 	}
-	return tp, rule
+	return rule
 }()
 
 // readStageModel parses data/stages_learned.tsv: "@bias" and then
