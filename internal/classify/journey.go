@@ -1,6 +1,8 @@
 package classify
 
 import (
+	"strings"
+
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/mention"
 )
@@ -55,21 +57,24 @@ func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []toke
 		return mention.JourneyStages[best], false
 	}
 	// Without a cue, who speaks tells the stage a post most often serves.
-	switch {
-	case tp.touchpoint == paid || tp.voice == "brand" || tp.voice == "press":
-		// Advertising, a brand's own posts and press coverage make people aware.
-		tr.add("journey_stage", "rule", "awareness", 0, "no stage cue: ads, brand posts and press serve awareness")
-		return "awareness", false
-	case reviewSources[source]:
+	// (Ads, the brand's own posts and press were decided above.)
+	if reviewSources[source] {
 		tr.add("journey_stage", "rule", "usage", 0, "no stage cue: a review speaks of using what was bought")
 		return "usage", false
 	}
 	return "none", false
 }
 
-// reviewSources are review sites and app stores.
-var reviewSources = map[string]bool{"appstore": true, "app_store": true, "apple_app_store": true, "googleplay": true, "google_play": true,
-	"playstore": true, "trustpilot": true, "review": true, "reviews": true, "tripadvisor": true, "google_reviews": true}
+// reviewSources are the review sites and app stores of sourceTouchpoints.
+var reviewSources = func() map[string]bool {
+	m := map[string]bool{}
+	for src, tp := range sourceTouchpoints {
+		if strings.HasSuffix(tp[1], "review") || tp[1] == "review site" {
+			m[src] = true
+		}
+	}
+	return m
+}()
 
 // answersCustomer reports a brand post that replies to someone: it opens
 // with a handle or apologises.
@@ -87,7 +92,7 @@ func answersCustomer(toks []token.Token) bool {
 
 func isApology(w string) bool {
 	for _, p := range [...]string{"pahoittel", "anteeksi", "sorry", "apologi", "beklag", "ledsen", "ursäkt"} {
-		if len(w) >= len(p) && w[:len(p)] == p {
+		if strings.HasPrefix(w, p) {
 			return true
 		}
 	}

@@ -287,8 +287,17 @@ func (c *Classifier) earnedOrShared(m *mention.Mention, host string) touchpointR
 // model know it.
 func sourceKey(m *mention.Mention) string { return strings.ToLower(strings.TrimSpace(m.Source)) }
 
-// pressSources publish articles rather than customers' posts or reviews.
-var pressSources = map[string]bool{"rss": true, "atom": true, "feed": true, "news": true, "press": true, "blog": true, "podcast": true}
+// pressSources publish articles rather than customers' posts or reviews:
+// the earned sources of sourceTouchpoints that are not review sites.
+var pressSources = func() map[string]bool {
+	m := map[string]bool{}
+	for src, tp := range sourceTouchpoints {
+		if tp[0] == earned && !reviewSources[src] {
+			m[src] = true
+		}
+	}
+	return m
+}()
 
 func hostOf(raw string) string {
 	if raw == "" {
