@@ -180,7 +180,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
 	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
 	if tp.voice == "" && asksAdvice(&cues, toks) {
-		tp.voice = "asking"
+		tp.voice = voiceAsking
 	}
 	raw, hits := c.t.scoreSentiment(toks, code, tr)
 	cl.Sentiment, cl.SentimentScore = sentimentOf(voiced(raw, tp.voice, tr), hits, m.Rating, tr)

@@ -34,16 +34,16 @@ func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []toke
 	case tp.touchpoint == paid:
 		tr.add("journey_stage", "rule", "awareness", 0, "an ad or sponsored post serves awareness")
 		return "awareness", true
-	case tp.voice == "brand" && (answersCustomer(toks) || weights[stageOrder["service"]] >= 2):
+	case tp.voice == voiceBrand && (answersCustomer(toks) || weights[stageOrder["service"]] >= 2):
 		tr.add("journey_stage", "rule", "service", 0, "the brand answers a customer")
 		return "service", true
-	case tp.voice == "brand":
+	case tp.voice == voiceBrand:
 		tr.add("journey_stage", "rule", "awareness", 0, "the brand's own announcement or offer")
 		return "awareness", true
-	case tp.voice == "asking" && weights[stageOrder["churn"]] < minStageEvidence:
+	case tp.voice == voiceAsking && weights[stageOrder["churn"]] < minStageEvidence:
 		tr.add("journey_stage", "rule", "consideration", 0, "a request for advice or experiences weighs options")
 		return "consideration", false
-	case tp.voice == "press" && weights[stageOrder["service"]] < 2 && weights[stageOrder["churn"]] < 2:
+	case tp.voice == voicePress && weights[stageOrder["service"]] < 2 && weights[stageOrder["churn"]] < 2:
 		tr.add("journey_stage", "rule", "awareness", 0, "press coverage makes people aware")
 		return "awareness", false
 	}

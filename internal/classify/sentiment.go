@@ -537,21 +537,21 @@ func asksAdvice(cues *cueScan, toks []token.Token) bool {
 }
 
 // voiced scales a text score by whose voice it is (touchpointResult.voice).
-func voiced(raw float64, voice string, tr *trace) float64 {
+func voiced(raw float64, who voice, tr *trace) float64 {
 	var f float64
 	var why string
-	switch voice {
-	case "brand":
+	switch who {
+	case voiceBrand:
 		f, why = brandVoiceFactor, "the brand's own post or ad: its announcements and offers are neutral"
-	case "press":
+	case voicePress:
 		f, why = pressVoiceFactor, "a press or blog article: only clear good or bad news is polar"
-	case "asking":
+	case voiceAsking:
 		f, why = askingVoiceFactor, "a request for advice: its words describe the question"
 	default:
 		return raw
 	}
 	if raw != 0 && tr != nil {
-		tr.add("sentiment", "rule", voice+" voice", f, why+"; weighs x"+strconv.FormatFloat(f, 'g', 3, 64))
+		tr.add("sentiment", "rule", string(who)+" voice", f, why+"; weighs x"+strconv.FormatFloat(f, 'g', 3, 64))
 	}
 	return raw * f
 }

@@ -53,21 +53,30 @@ var paidMedia = map[string]bool{
 	"display": true, "cpm": true, "cpv": true, "sponsored": true, "ad": true, "ads": true, "banner": true,
 }
 
+// voice is whose words a post's are, where that changes how its sentiment
+// and stage read.
+type voice string
+
+const (
+	voiceBrand  voice = "brand"  // the brand's own post or ad
+	voicePress  voice = "press"  // news, press and blog feeds
+	voiceAsking voice = "asking" // a request for advice or experiences
+)
+
 // touchpointResult is the PESO decision for one mention.
 type touchpointResult struct {
 	touchpoint, reason string
 	undisclosed        bool
 	// voice is whose words these are when that changes how their
-	// sentiment reads: "brand" (its own post or ad), "press" (news, press
-	// and blog feeds), or "" (customers and the public).
-	voice string
+	// sentiment reads ("" for customers and the public).
+	voice voice
 }
 
 func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
 	ownedReason, ownVoice := c.ownedBy(m, author, host)
-	voice := ""
+	var voice voice
 	if ownVoice {
-		voice = "brand"
+		voice = voiceBrand
 	}
 	if cues.disclosure != "" {
 		return touchpointResult{touchpoint: paid, reason: "paid: disclosure marker \"" + cues.disclosure + "\"", voice: voice}
@@ -258,7 +267,7 @@ func (c *Classifier) earnedOrShared(m *mention.Mention, host string) touchpointR
 			if what, ok := earnedHosts[h]; ok {
 				res := touchpointResult{touchpoint: earned, reason: "earned: " + what + " (" + host + ")"}
 				if what == "news" {
-					res.voice = "press"
+					res.voice = voicePress
 				}
 				return res
 			}
@@ -276,7 +285,7 @@ func (c *Classifier) earnedOrShared(m *mention.Mention, host string) touchpointR
 		}
 		res := touchpointResult{touchpoint: tp[0], reason: reason}
 		if pressSources[src] {
-			res.voice = "press"
+			res.voice = voicePress
 		}
 		return res
 	}
