@@ -83,8 +83,9 @@ func NewMatcher[T any](infl *Inflections) *Matcher[T] {
 	return &Matcher[T]{build: make([]buildNode, 1), infl: infl}
 }
 
-// node returns the build trie node for key, creating the path.
-func (m *Matcher[T]) node(key string) int32 {
+// walk follows key through the trie as Add grows it, adding the nodes it
+// lacks when create is set; without, it returns -1 for a key not there.
+func (m *Matcher[T]) walk(key string, create bool) int32 {
 	var n int32
 	for i := 0; i < len(key); i++ {
 		next := int32(-1)
@@ -95,6 +96,9 @@ func (m *Matcher[T]) node(key string) int32 {
 			}
 		}
 		if next < 0 {
+			if !create {
+				return -1
+			}
 			next = int32(len(m.build))
 			m.build = append(m.build, buildNode{})
 			m.build[n].edges = append(m.build[n].edges, buildEdge{b: key[i], next: next})
@@ -134,17 +138,7 @@ func (m *Matcher[T]) Get(phrase string) (v T, ok bool) {
 	if err != nil {
 		return v, false
 	}
-	n := int32(0)
-	for i := 0; i < len(terms[0].stem) && n >= 0; i++ {
-		next := int32(-1)
-		for _, e := range m.build[n].edges {
-			if e.b == terms[0].stem[i] {
-				next = e.next
-				break
-			}
-		}
-		n = next
-	}
+	n := m.walk(terms[0].stem, false)
 	if n < 0 {
 		return v, false
 	}
@@ -164,7 +158,7 @@ func (m *Matcher[T]) Update(phrase string, fn func(old T, found bool) T) error {
 		return err
 	}
 	m.built = false
-	n := m.node(terms[0].stem)
+	n := m.walk(terms[0].stem, true)
 	for _, idx := range m.build[n].entries {
 		if sameTerms(m.entries[idx].terms, terms) {
 			m.entries[idx].Value = fn(m.entries[idx].Value, true)
