@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/mention"
@@ -122,12 +123,18 @@ func (c *Collector) collectStore(ctx context.Context, s store, cur *cursor, out 
 		if _, err := c.http.GetJSON(ctx, u.String(), nil, &raw); err != nil {
 			return err
 		}
-		reviews, last, err := Parse(raw, s.app, s.country)
+		pg, err := Parse(raw, s.app, s.country, time.Now())
 		if err != nil {
 			return fmt.Errorf("GET %s: %w", u, err)
 		}
+		for _, bad := range pg.Bad {
+			out.SkipBad(fmt.Errorf("GET %s: %w", u, bad))
+		}
+		for _, est := range pg.Estimated {
+			out.Warn("estimated_time", fmt.Errorf("GET %s: review %s: %w", u, est.ID, est.Err))
+		}
 		newOnPage := 0
-		for _, m := range reviews {
+		for _, m := range pg.Reviews {
 			if seen.Has(m.ID) {
 				out.Skip("seen")
 				continue
@@ -135,7 +142,7 @@ func (c *Collector) collectStore(ctx context.Context, s store, cur *cursor, out 
 			newOnPage++
 			fresh = append(fresh, m)
 		}
-		if newOnPage == 0 || page >= last {
+		if newOnPage == 0 || page >= pg.Last {
 			break
 		}
 	}
@@ -217,41 +224,73 @@ func (l *links) UnmarshalJSON(b []byte) error {
 
 var pageInHref = regexp.MustCompile(`/page=([0-9]+)/`)
 
-// Parse decodes one page of the reviews feed and returns its reviews and the
-// last page number (from the rel="last" link; 1 when absent).
-func Parse(body []byte, app, country string) ([]*mention.Mention, int, error) {
+// Page is one page of the reviews feed.
+type Page struct {
+	Reviews []*mention.Mention
+	// Last is the last page number (from the rel="last" link; 1 when absent).
+	Last int
+	// Bad lists the entries that could not be read (no id, no rating);
+	// they are not in Reviews.
+	Bad []error
+	// Estimated lists the reviews whose date was missing or unreadable:
+	// they carry the feed's own time (or the fetch time), flagged.
+	Estimated []Estimate
+}
+
+// Estimate names a review whose publication time was estimated, and why.
+type Estimate struct {
+	ID  string
+	Err error
+}
+
+// Parse decodes one page of the reviews feed. One unreadable entry does not
+// cost the page: it is listed in Bad and the rest are read. A review without
+// a usable date gets the feed's updated time, else fetched.
+func Parse(body []byte, app, country string, fetched time.Time) (Page, error) {
 	var doc struct {
 		Feed *struct {
-			Entry entries `json:"entry"`
-			Link  links   `json:"link"`
+			Entry   entries `json:"entry"`
+			Link    links   `json:"link"`
+			Updated label   `json:"updated"`
 		} `json:"feed"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, 0, fmt.Errorf("malformed reviews feed: %w", err)
+		return Page{}, fmt.Errorf("malformed reviews feed: %w", err)
 	}
 	if doc.Feed == nil {
-		return nil, 0, errors.New("not a reviews feed: no \"feed\" object")
+		return Page{}, errors.New("not a reviews feed: no \"feed\" object")
 	}
-	last := 1
+	pg := Page{Last: 1}
 	for _, l := range doc.Feed.Link {
 		if l.Attributes.Rel == "last" {
 			if m := pageInHref.FindStringSubmatch(l.Attributes.Href); m != nil {
-				last, _ = strconv.Atoi(m[1])
+				pg.Last, _ = strconv.Atoi(m[1])
 			}
 		}
 	}
-	out := make([]*mention.Mention, 0, len(doc.Feed.Entry))
+	fallback := fetched
+	if t, err := mention.ParseTime(doc.Feed.Updated.Label); err == nil {
+		fallback = t
+	}
+	pg.Reviews = make([]*mention.Mention, 0, len(doc.Feed.Entry))
 	for i, e := range doc.Feed.Entry {
 		if e.Rating.Label == "" {
 			continue // the app's own entry in older feed versions
 		}
 		m, err := e.mention(app, country)
 		if err != nil {
-			return nil, 0, fmt.Errorf("entry %d: %w", i, err)
+			pg.Bad = append(pg.Bad, fmt.Errorf("entry %d: %w", i, err))
+			continue
 		}
-		out = append(out, m)
+		if t, err := mention.ParseTime(e.Updated.Label); err == nil {
+			m.PublishedAt = t
+		} else {
+			collector.EstimatePublished(m, fallback)
+			pg.Estimated = append(pg.Estimated, Estimate{ID: m.ID, Err: fmt.Errorf("updated: %w", err)})
+		}
+		pg.Reviews = append(pg.Reviews, m)
 	}
-	return out, last, nil
+	return pg, nil
 }
 
 func (e entry) mention(app, country string) (*mention.Mention, error) {
@@ -262,19 +301,14 @@ func (e entry) mention(app, country string) (*mention.Mention, error) {
 	if err != nil || rating < 1 || rating > 5 {
 		return nil, fmt.Errorf("review %s: rating %q is not 1-5", e.ID.Label, e.Rating.Label)
 	}
-	t, err := mention.ParseTime(e.Updated.Label)
-	if err != nil {
-		return nil, fmt.Errorf("review %s: updated: %w", e.ID.Label, err)
-	}
 	m := &mention.Mention{
-		Source:      "appstore",
-		ID:          e.ID.Label,
-		URL:         e.Link.Attributes.Href,
-		Title:       strings.TrimSpace(e.Title.Label),
-		Text:        strings.TrimSpace(e.Content.Label),
-		Author:      mention.Author{Name: strings.TrimSpace(e.Author.Name.Label), URL: e.Author.URI.Label},
-		PublishedAt: t,
-		Rating:      &rating,
+		Source: "appstore",
+		ID:     e.ID.Label,
+		URL:    e.Link.Attributes.Href,
+		Title:  strings.TrimSpace(e.Title.Label),
+		Text:   strings.TrimSpace(e.Content.Label),
+		Author: mention.Author{Name: strings.TrimSpace(e.Author.Name.Label), URL: e.Author.URI.Label},
+		Rating: &rating,
 	}
 	if m.URL == "" {
 		m.URL = "https://apps.apple.com/" + country + "/app/id" + app + "?see-all=reviews"

@@ -23,9 +23,10 @@ func read(t testing.TB, name string) []byte {
 }
 
 func TestParse(t *testing.T) {
-	ms, last, err := Parse(read(t, "page1.json"), "1234567890", "fi")
-	if err != nil || len(ms) != 2 || last != 2 {
-		t.Fatalf("%v %d %d", err, len(ms), last)
+	pg, err := Parse(read(t, "page1.json"), "1234567890", "fi", fetched)
+	ms, last := pg.Reviews, pg.Last
+	if err != nil || len(ms) != 2 || last != 2 || len(pg.Bad) != 0 || len(pg.Estimated) != 0 {
+		t.Fatalf("%v %d %d %v %v", err, len(ms), last, pg.Bad, pg.Estimated)
 	}
 	m := ms[0]
 	if m.ID != "11223344556" || *m.Rating != 1 || m.Title != "Toimitus myöhässä 😡" || m.Author.Name != "Matti M." ||
@@ -37,22 +38,68 @@ func TestParse(t *testing.T) {
 	if ms[1].Text != "Быстрая доставка & хорошие цены" || *ms[1].Rating != 5 {
 		t.Errorf("second %+v", ms[1])
 	}
-	one, last, err := Parse(read(t, "page2-single.json"), "1234567890", "fi")
-	if err != nil || len(one) != 1 || last != 2 || one[0].ID != "11223344000" {
-		t.Fatalf("single-entry page: %v %d %d", err, len(one), last)
+	pg, err = Parse(read(t, "page2-single.json"), "1234567890", "fi", fetched)
+	one := pg.Reviews
+	if err != nil || len(one) != 1 || pg.Last != 2 || one[0].ID != "11223344000" {
+		t.Fatalf("single-entry page: %v %d %d", err, len(one), pg.Last)
 	}
-	none, last, err := Parse(read(t, "empty.json"), "999", "us")
-	if err != nil || len(none) != 0 || last != 1 {
-		t.Fatalf("empty page: %v %d %d", err, len(none), last)
+	pg, err = Parse(read(t, "empty.json"), "999", "us", fetched)
+	if err != nil || len(pg.Reviews) != 0 || pg.Last != 1 {
+		t.Fatalf("empty page: %v %d %d", err, len(pg.Reviews), pg.Last)
 	}
 	for _, m := range append(ms, one...) {
 		if err := m.Validate(); err != nil {
 			t.Error(err)
 		}
 	}
-	for _, bad := range []string{`{}`, `{"feed":{"entry":{"id":{"label":"1"},"im:rating":{"label":"9"}}}}`, `{"feed":{"entry":[{"id":{"label":"1"},"im:rating":{"label":"2"},"updated":{"label":"yesterday"}}]}}`, `{"feed":`} {
-		if _, _, err := Parse([]byte(bad), "1", "us"); err == nil {
+	for _, bad := range []string{`{}`, `{"feed":`, `[]`} {
+		if _, err := Parse([]byte(bad), "1", "us", fetched); err == nil {
 			t.Errorf("%s parsed", bad)
+		}
+	}
+}
+
+var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
+
+// One review with a bad field costs that review, not the page; one without
+// a usable date is stored with the feed's time, flagged.
+func TestParseKeepsThePageAroundBadEntries(t *testing.T) {
+	body := `{"feed":{"updated":{"label":"2026-12-05T10:00:00-07:00"},"entry":[
+{"id":{"label":"1"},"im:rating":{"label":"9"},"updated":{"label":"2026-12-01T10:00:00Z"}},
+{"id":{"label":"2"},"im:rating":{"label":"2"},"content":{"label":"Sovellus kaatuu kassalla."}},
+{"id":{"label":"3"},"im:rating":{"label":"4"},"updated":{"label":"yesterday"},"content":{"label":"Toimii nyt."}},
+{"im:rating":{"label":"3"}},
+{"id":{"label":"5"},"im:rating":{"label":"5"},"updated":{"label":"2026-12-02T08:00:00Z"},"content":{"label":"Nopea toimitus."}}]}}`
+	pg, err := Parse([]byte(body), "1", "fi", fetched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pg.Reviews) != 3 || pg.Reviews[0].ID != "2" || pg.Reviews[1].ID != "3" || pg.Reviews[2].ID != "5" {
+		t.Fatalf("reviews %+v", pg.Reviews)
+	}
+	if len(pg.Bad) != 2 || !strings.Contains(pg.Bad[0].Error(), "entry 0") || !strings.Contains(pg.Bad[1].Error(), "entry 3") {
+		t.Errorf("bad %v", pg.Bad)
+	}
+	feedTime := time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)
+	for _, m := range pg.Reviews[:2] {
+		if !m.PublishedAt.Equal(feedTime) || string(m.Extra[collector.ExtraTimeEstimated]) != "true" {
+			t.Errorf("review %s: time %v, extra %s", m.ID, m.PublishedAt, m.Extra)
+		}
+	}
+	if len(pg.Estimated) != 2 || pg.Estimated[1].ID != "3" {
+		t.Errorf("estimated %v", pg.Estimated)
+	}
+	if _, ok := pg.Reviews[2].Extra[collector.ExtraTimeEstimated]; ok || !pg.Reviews[2].PublishedAt.Equal(time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("dated review %+v", pg.Reviews[2])
+	}
+	// Without the feed's own time, the fetch time.
+	pg, _ = Parse([]byte(`{"feed":{"entry":[{"id":{"label":"7"},"im:rating":{"label":"1"},"content":{"label":"Ei toimi."}}]}}`), "1", "fi", fetched)
+	if len(pg.Reviews) != 1 || !pg.Reviews[0].PublishedAt.Equal(fetched) {
+		t.Errorf("fetch-time fallback %+v", pg.Reviews)
+	}
+	for _, m := range pg.Reviews {
+		if err := m.Validate(); err != nil {
+			t.Error(err)
 		}
 	}
 }
@@ -94,6 +141,26 @@ func TestCollectAllPagesOnce(t *testing.T) {
 	}
 }
 
+func TestCollectStoresThePageAroundABadEntry(t *testing.T) {
+	// page1.json with its first review stripped of its date and its second
+	// given a rating out of range.
+	body := strings.Replace(string(read(t, "page1.json")), `"updated":{"label":"2026-11-19T23:12:01-07:00"},`, "", 1)
+	body = strings.Replace(body, `"im:rating":{"label":"5"}`, `"im:rating":{"label":"50"}`, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	h := collectortest.New(t, "{type: appstore, name: app, apps: [id1234567890], countries: [fi], max_pages: 1, base_url: '"+srv.URL+"', allow_networks: [127.0.0.1]}")
+	ms, st := h.Pass(context.Background())
+	if st.Err != nil || len(ms) != 1 || ms[0].ID != "11223344556" || st.Skipped != 1 || st.Errors != 2 {
+		t.Fatalf("pass: %d mentions %+v", len(ms), st)
+	}
+	if string(ms[0].Extra[collector.ExtraTimeEstimated]) != "true" || !ms[0].PublishedAt.Equal(time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)) {
+		t.Errorf("estimated review: %v %s", ms[0].PublishedAt, ms[0].Extra)
+	}
+}
+
 func TestNewValidates(t *testing.T) {
 	for yaml, want := range map[string]string{
 		"{type: appstore}":                                "apps:",
@@ -116,14 +183,14 @@ func FuzzParse(f *testing.F) {
 		f.Add(read(f, n))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ms, last, err := Parse(body, "1", "us")
+		pg, err := Parse(body, "1", "us", fetched)
 		if err != nil {
 			return
 		}
-		if last < 0 {
-			t.Fatalf("last page %d", last)
+		if pg.Last < 0 {
+			t.Fatalf("last page %d", pg.Last)
 		}
-		for _, m := range ms {
+		for _, m := range pg.Reviews {
 			if m.ID == "" || m.Rating == nil || *m.Rating < 1 || *m.Rating > 5 {
 				t.Fatalf("bad review %+v", m)
 			}

@@ -22,11 +22,11 @@ func FuzzParse(f *testing.F) {
 	u, _ := url.Parse("https://feeds.example.net/feed.xml")
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		for _, preset := range []string{"", PresetGoogleAlerts, PresetYouTube, PresetReddit} {
-			ms, err := (Normaliser{Source: "rss", Preset: preset}).Parse(body, contentType, u, fallback)
+			page, err := (Normaliser{Source: "rss", Preset: preset}).Parse(body, contentType, u, fallback)
 			if err != nil {
 				continue
 			}
-			for _, m := range ms {
+			for _, m := range page.Mentions {
 				if m.ID == "" || m.PublishedAt.IsZero() {
 					t.Fatalf("entry without id or time: %+v", m)
 				}
@@ -54,9 +54,9 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		ms, err := (Normaliser{Source: "rss"}).Parse(body, "application/rss+xml", u, fallback)
-		if err != nil || len(ms) != n {
-			b.Fatal(err, len(ms))
+		page, err := (Normaliser{Source: "rss"}).Parse(body, "application/rss+xml", u, fallback)
+		if err != nil || len(page.Mentions) != n || page.Damage != nil {
+			b.Fatal(err, len(page.Mentions), page.Damage)
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "entries/s")

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
-	"golang.org/x/net/html/charset"
 
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/mention"
@@ -176,12 +175,15 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 	if t, err := http.ParseTime(resp.Header.Get("Last-Modified")); err == nil {
 		fallback = t.UTC()
 	}
-	mentions, err := c.norm.Parse(body, resp.Header.Get("Content-Type"), resp.Request.URL, fallback)
+	page, err := c.norm.Parse(body, resp.Header.Get("Content-Type"), resp.Request.URL, fallback)
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", target, err)
 	}
+	if page.Damage != nil {
+		out.Warn("damaged_feed", fmt.Errorf("GET %s: %w", target, page.Damage))
+	}
 	seen := collector.NewSeen(cur.Seen, c.remember)
-	for _, m := range mentions {
+	for _, m := range page.Mentions {
 		k := m.Key()
 		if seen.Has(k) {
 			out.Skip("seen")
@@ -207,39 +209,51 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 
 var (
 	htmlStart     = regexp.MustCompile(`(?i)^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])`)
-	encodingDecl  = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=`)
 	shortLangCode = regexp.MustCompile(`^[a-zA-Z]{2,3}\b`)
 )
 
+// Page is what Parse read from one feed document.
+type Page struct {
+	Mentions []*mention.Mention
+	// Damage is non-nil when the document broke (cut off, malformed) and
+	// only the items before the break are in Mentions.
+	Damage error
+}
+
 // Parse parses a feed body and normalises its entries. contentType is the
-// HTTP Content-Type (its charset applies when the document declares none),
-// feedURL resolves relative links and fallback is the publication time of
-// entries without any date.
-func (n Normaliser) Parse(body []byte, contentType string, feedURL *url.URL, fallback time.Time) ([]*mention.Mention, error) {
+// HTTP Content-Type (its charset comes first, then the XML declaration's,
+// then detection), feedURL resolves relative links and fallback is the
+// publication time of entries without any date. A feed that breaks after
+// some items yields those items and the damage; one that breaks before any
+// is an error.
+func (n Normaliser) Parse(body []byte, contentType string, feedURL *url.URL, fallback time.Time) (Page, error) {
 	body = bytes.TrimPrefix(body, []byte("\ufeff"))
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, fmt.Errorf("%w: empty body", ErrNotAFeed)
+		return Page{}, fmt.Errorf("%w: empty body", ErrNotAFeed)
 	}
 	if htmlStart.Match(body[:min(len(body), 512)]) {
 		mt, _, _ := mime.ParseMediaType(contentType)
-		return nil, fmt.Errorf("%w: got an HTML page (%s)", ErrNotAFeed, mt)
+		return Page{}, fmt.Errorf("%w: got an HTML page (%s)", ErrNotAFeed, mt)
 	}
-	var r io.Reader = bytes.NewReader(body)
-	if _, params, err := mime.ParseMediaType(contentType); err == nil {
-		if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "utf8" && !encodingDecl.Match(body) && body[0] != '{' {
-			cr, err := charset.NewReaderLabel(cs, r)
-			if err != nil {
-				return nil, fmt.Errorf("charset %q: %w", cs, err)
-			}
-			r = cr
+	var page Page
+	if body[0] != '{' {
+		var err error
+		if body, err = toUTF8(body, contentType); err != nil {
+			return Page{}, err
+		}
+		// The parser reads past some breaks and silently drops what
+		// follows, and fails on others: either way, read up to the break.
+		if fixed, items, cause := salvage(body); cause != nil && items > 0 {
+			body = fixed
+			page.Damage = fmt.Errorf("feed broken after its %d complete items (%v); they were read, the rest was not", items, cause)
 		}
 	}
-	feed, err := gofeed.NewParser().Parse(r)
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, fmt.Errorf("%w: %q…", ErrNotAFeed, firstLine(body))
+			return Page{}, fmt.Errorf("%w: %q…", ErrNotAFeed, firstLine(body))
 		}
-		return nil, fmt.Errorf("parsing feed: %w", err)
+		return Page{}, fmt.Errorf("parsing feed: %w", err)
 	}
 	base := feedURL
 	if feed.Link != "" {
@@ -254,14 +268,14 @@ func (n Normaliser) Parse(body []byte, contentType string, feedURL *url.URL, fal
 	if m := shortLangCode.FindString(feed.Language); m != "" {
 		lang = strings.ToLower(m)
 	}
-	out := make([]*mention.Mention, 0, len(feed.Items))
+	page.Mentions = make([]*mention.Mention, 0, len(feed.Items))
 	for _, it := range feed.Items {
 		if it == nil {
 			continue
 		}
-		out = append(out, n.item(it, base, lang, fallback))
+		page.Mentions = append(page.Mentions, n.item(it, base, lang, fallback))
 	}
-	return out, nil
+	return page, nil
 }
 
 func (n Normaliser) item(it *gofeed.Item, base *url.URL, lang string, fallback time.Time) *mention.Mention {

@@ -1,6 +1,7 @@
 package rss
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
@@ -24,21 +26,30 @@ var fallback = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 func parseFixture(t *testing.T, name, contentType string, n Normaliser) []*mention.Mention {
 	t.Helper()
+	page := parsePage(t, name, contentType, n)
+	if page.Damage != nil {
+		t.Fatalf("%s: damaged: %v", name, page.Damage)
+	}
+	return page.Mentions
+}
+
+func parsePage(t *testing.T, name, contentType string, n Normaliser) Page {
+	t.Helper()
 	body, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse("https://feeds.example.net/path/feed.xml")
-	ms, err := n.Parse(body, contentType, u, fallback)
+	page, err := n.Parse(body, contentType, u, fallback)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	for _, m := range ms {
+	for _, m := range page.Mentions {
 		if err := m.Validate(); err != nil {
 			t.Errorf("%s: invalid mention %+v: %v", name, m, err)
 		}
 	}
-	return ms
+	return page
 }
 
 func TestParseRSS2(t *testing.T) {
@@ -112,6 +123,54 @@ func TestParseCharsets(t *testing.T) {
 	if ms[0].Title != "Käyttäjäkokemus" {
 		t.Errorf("declared and header: %q", ms[0].Title)
 	}
+	// Neither header nor declaration: bytes that are not UTF-8 are Windows-1252.
+	for _, ct := range []string{"", "application/rss+xml", "text/xml; charset=\"\""} {
+		ms = parseFixture(t, "latin1-noheader.xml", ct, Normaliser{Source: "rss"})
+		if !strings.HasPrefix(ms[0].Text, "Rantakodosta ostettu pesukone") || !strings.Contains(ms[0].Text, "499 € ei ollut") {
+			t.Errorf("undeclared latin-1 (%q): %q", ct, ms[0].Text)
+		}
+	}
+	// A server that calls UTF-8 Latin-1: the bytes win over the header.
+	ms = parseFixture(t, "rss2.xml", "application/rss+xml; charset=ISO-8859-1", Normaliser{Source: "rss"})
+	if !utf8.ValidString(ms[0].Title) || strings.Contains(ms[0].Title+ms[0].Text, "Ã") {
+		t.Errorf("UTF-8 under a Latin-1 header garbled: %q %q", ms[0].Title, ms[0].Text)
+	}
+}
+
+func TestParseDamagedFeedsKeepItemsBeforeTheBreak(t *testing.T) {
+	cut := parsePage(t, "cut-mid-item.xml", "application/rss+xml", Normaliser{Source: "rss"})
+	if cut.Damage == nil || !strings.Contains(cut.Damage.Error(), "3 complete items") {
+		t.Errorf("cut feed: damage %v", cut.Damage)
+	}
+	if len(cut.Mentions) != 3 || cut.Mentions[2].ID != "rk-103" || cut.Mentions[0].Title != "Rantakodon joulukalenteri avautuu" {
+		t.Errorf("cut feed: %d mentions %+v", len(cut.Mentions), cut.Mentions)
+	}
+	mid := parsePage(t, "malformed-middle.atom", "application/atom+xml", Normaliser{Source: "rss"})
+	if mid.Damage == nil || !strings.Contains(mid.Damage.Error(), "line 5") {
+		t.Errorf("malformed middle: damage %v", mid.Damage)
+	}
+	if len(mid.Mentions) != 2 || mid.Mentions[1].Text != "Myymälät ovat auki joulun alla iltaan asti." {
+		t.Errorf("malformed middle: %d mentions %+v", len(mid.Mentions), mid.Mentions)
+	}
+	// A stray end tag the parser would read past, silently dropping what
+	// follows, is reported too.
+	body, _ := os.ReadFile("testdata/malformed-middle.atom")
+	body = bytes.Replace(body, []byte("alle < 20 euroa</title>"), []byte("alle 20 euroa</title></content>"), 1)
+	u, _ := url.Parse("https://feeds.example.net/news.atom")
+	stray, err := (Normaliser{Source: "rss"}).Parse(body, "", u, fallback)
+	if err != nil || stray.Damage == nil || !strings.Contains(stray.Damage.Error(), "</content> closes <entry>") || len(stray.Mentions) != 2 {
+		t.Errorf("stray end tag: %v, damage %v, %d mentions", err, stray.Damage, len(stray.Mentions))
+	}
+}
+
+func TestParseRedditEscapedTwice(t *testing.T) {
+	for _, name := range []string{"reddit.xml", "reddit-double-escaped.xml"} {
+		rd := parseFixture(t, name, "", Normaliser{Source: "reddit", Preset: PresetReddit})
+		if len(rd) != 1 || !strings.HasPrefix(rd[0].Text, "Onko muilla kokemusta TietokoneKoijareiden toimitusajoista?") ||
+			strings.ContainsAny(rd[0].Text, "<>") || strings.Contains(rd[0].Text, "&") || strings.Contains(rd[0].Text, "SC_OFF") {
+			t.Errorf("%s: %q", name, rd[0].Text)
+		}
+	}
 }
 
 func TestPresets(t *testing.T) {
@@ -163,6 +222,7 @@ func TestPresetURLs(t *testing.T) {
 
 func TestNotAFeed(t *testing.T) {
 	u, _ := url.Parse("https://x.example/feed")
+	// truncated.xml breaks inside its first item: nothing to keep.
 	for name, ct := range map[string]string{"error.html": "text/html", "truncated.xml": "application/xml"} {
 		body, _ := os.ReadFile(filepath.Join("testdata", name))
 		if _, err := (Normaliser{Source: "rss"}).Parse(body, ct, u, fallback); err == nil {
@@ -195,14 +255,24 @@ func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(s.body.Load().([]byte))
 }
 
-func TestCollectConditionalGetAndDedup(t *testing.T) {
-	body, _ := os.ReadFile("testdata/rss2.xml")
+// serveFeed serves a testdata file on loopback and returns a harness for a
+// source reading it.
+func serveFeed(t *testing.T, file, etag, name string) (*feedServer, *collectortest.Harness, []byte) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
 	fs := &feedServer{}
 	fs.body.Store(body)
-	fs.etag.Store(`"v1"`)
+	fs.etag.Store(etag)
 	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	h := collectortest.New(t, "{type: rss, name: blog, url: '"+srv.URL+"/feed.xml', allow_networks: [127.0.0.1/32]}")
+	t.Cleanup(srv.Close)
+	return fs, collectortest.New(t, "{type: rss, name: "+name+", url: '"+srv.URL+"/feed.xml', allow_networks: [127.0.0.1/32]}"), body
+}
+
+func TestCollectConditionalGetAndDedup(t *testing.T) {
+	fs, h, body := serveFeed(t, "rss2.xml", `"v1"`, "blog")
 	ctx := context.Background()
 
 	ms, st := h.Pass(ctx)
@@ -245,5 +315,16 @@ func TestCollectRefusesInternalWithoutAllowList(t *testing.T) {
 		if !errors.Is(err, netguard.ErrBlocked) || !strings.Contains(err.Error(), "url: ") {
 			t.Errorf("%s: got %v, want a url: error wrapping ErrBlocked", u, err)
 		}
+	}
+}
+
+func TestCollectDamagedFeedStoresItemsBeforeTheBreak(t *testing.T) {
+	_, h, _ := serveFeed(t, "cut-mid-item.xml", `"cut"`, "rantakoto-blog")
+	ms, st := h.Pass(context.Background())
+	if st.Err != nil || len(ms) != 3 || st.Emitted != 3 || st.Errors != 1 {
+		t.Fatalf("damaged feed: %d mentions, %+v", len(ms), st)
+	}
+	if h.Cursor() == nil {
+		t.Error("no cursor after a pass that stored items")
 	}
 }

@@ -48,6 +48,14 @@ type Output interface {
 	// Skip counts an item that was fetched but not emitted (already seen,
 	// not matching, a delete) with a short reason.
 	Skip(reason string)
+	// SkipBad drops one item that cannot be read (a missing id, a rating
+	// out of range): it is logged, counted as skipped ("malformed") and as
+	// an error, and the rest of the page goes on.
+	SkipBad(err error)
+	// Warn reports damage that did not stop the pass: a document read only
+	// up to a break, a field replaced by a documented fallback. It is
+	// logged and counted as an error of the given kind.
+	Warn(kind string, err error)
 	// Checkpoint stores the cursor after everything emitted so far.
 	Checkpoint(cursor []byte) error
 }

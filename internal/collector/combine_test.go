@@ -25,7 +25,9 @@ func (o *recordingOutput) Emit(m *mention.Mention) error {
 	o.emitted = append(o.emitted, m.ID)
 	return nil
 }
-func (o *recordingOutput) Skip(string) {}
+func (o *recordingOutput) Skip(string)        {}
+func (o *recordingOutput) SkipBad(error)      {}
+func (o *recordingOutput) Warn(string, error) {}
 func (o *recordingOutput) Checkpoint(c []byte) error {
 	o.cursors = append(o.cursors, string(c))
 	return nil

@@ -236,6 +236,14 @@ with   spaces`: "plain text\nwith spaces",
 		`unclosed <b>bold <i>text`:                      "unclosed bold text",
 		"bad \xff utf8":                                 "bad \uFFFD utf8",
 		"":                                              "",
+		// Escaped twice and three times (Reddit's feeds): peeled to text.
+		`&lt;!-- SC_OFF --&gt;&lt;div class=&quot;md&quot;&gt;&lt;p&gt;Hyvä &amp;amp; halpa&lt;/p&gt;&lt;/div&gt;`: "Hyvä & halpa",
+		`&amp;lt;p&amp;gt;Toimitus myöhässä&amp;lt;/p&amp;gt;`:                                                     "Toimitus myöhässä",
+		// Markup shown as text inside real tags, or text that merely starts
+		// with "<", stays readable.
+		`<p>Käytä <code>&lt;div class="x"&gt;</code> tässä</p>`: `Käytä <div class="x"> tässä`,
+		`<pre><code>&lt;html&gt;&lt;/html&gt;</code></pre>`:     "<html></html>",
+		`&lt;3 rakastan tätä kauppaa`:                           "<3 rakastan tätä kauppaa",
 	} {
 		if got := HTMLToText(in); got != want {
 			t.Errorf("HTMLToText(%q) = %q, want %q", in, got, want)

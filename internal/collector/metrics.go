@@ -24,7 +24,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		fetched:     counter("ewom_collector_fetched_total", "Items fetched from the source (emitted plus skipped)."),
 		emitted:     counter("ewom_collector_emitted_total", "Mentions published to the bus."),
 		skipped:     counter("ewom_collector_skipped_total", "Items fetched but not emitted, by reason.", "reason"),
-		errors:      counter("ewom_collector_errors_total", "Failed passes and invalid items.", "kind"),
+		errors:      counter("ewom_collector_errors_total", "Failed passes, invalid or unreadable items and damaged documents, by kind.", "kind"),
 		requests:    counter("ewom_collector_requests_total", "HTTP requests by response status (\"error\" when none).", "status"),
 		cursorSaves: counter("ewom_collector_cursor_saves_total", "Cursors stored after publishing."),
 		passSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{

@@ -60,7 +60,7 @@ type Stats struct {
 	Type    string
 	Emitted int
 	Skipped int
-	Errors  int // invalid items plus a failed pass
+	Errors  int // invalid or unreadable items, damaged documents, a failed pass
 	Err     error
 }
 
@@ -266,6 +266,17 @@ func (o *passOutput) Skip(reason string) {
 	o.stats.Skipped++
 	o.r.metrics.fetched.WithLabelValues(o.s.name).Inc()
 	o.r.metrics.skipped.WithLabelValues(o.s.name, reason).Inc()
+}
+
+func (o *passOutput) SkipBad(err error) {
+	o.Skip("malformed")
+	o.Warn("malformed", err)
+}
+
+func (o *passOutput) Warn(kind string, err error) {
+	o.stats.Errors++
+	o.r.metrics.errors.WithLabelValues(o.s.name, kind).Inc()
+	o.s.log.Warn("source damaged", "kind", kind, "err", err)
 }
 
 func (o *passOutput) Checkpoint(cursor []byte) error {

@@ -8,11 +8,52 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
+// maxEscapeDepth bounds how many layers of escaped markup HTMLToText peels.
+const maxEscapeDepth = 4
+
 // HTMLToText turns an HTML fragment (Mastodon statuses, feed content, Stack
 // Exchange bodies) into clean text: tags dropped, entities decoded, script
 // and style content removed, block elements and <br> as line breaks,
 // whitespace collapsed. Plain text passes through with whitespace tidied.
+//
+// Markup escaped more than once (Reddit's feeds put "&lt;div class=…" in
+// an element that is itself escaped) is peeled layer by layer: a layer
+// without any tag whose decoded text starts with markup is decoded again.
+// Markup shown as text inside real tags (a code sample in <code>) is a
+// layer with tags, so it stays readable.
 func HTMLToText(s string) string {
+	for range maxEscapeDepth {
+		text := htmlLayerToText(s)
+		if strings.Contains(s, "<") || !startsWithMarkup(text) {
+			return text
+		}
+		s = text
+	}
+	return htmlLayerToText(s)
+}
+
+// startsWithMarkup reports whether s opens with a tag, a comment or an
+// escaped one: "<div", "</p", "<!--", "&lt;div".
+func startsWithMarkup(s string) bool {
+	s = strings.TrimLeft(s, " \t\r\n")
+	if rest, ok := strings.CutPrefix(s, "&lt;"); ok {
+		s = "<" + rest
+	}
+	if strings.HasPrefix(s, "<!--") {
+		return true
+	}
+	if len(s) < 2 || s[0] != '<' {
+		return false
+	}
+	c := s[1]
+	if c == '/' && len(s) > 2 {
+		c = s[2]
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// htmlLayerToText decodes one layer of markup.
+func htmlLayerToText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return tidy(s)
 	}

@@ -1,0 +1,24 @@
+package collector
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/ewom/ewom/internal/mention"
+)
+
+// ExtraTimeEstimated is the mention's extra field that marks a publication
+// time the source did not give: the collector used the document's own
+// time, or the fetch time, instead of dropping the item.
+const ExtraTimeEstimated = "published_at_estimated"
+
+// EstimatePublished sets a mention's publication time from a fallback and
+// flags it, so that an item without a usable date is stored, not lost, and
+// readers can tell its time is approximate.
+func EstimatePublished(m *mention.Mention, t time.Time) {
+	m.PublishedAt = t.UTC()
+	if m.Extra == nil {
+		m.Extra = map[string]json.RawMessage{}
+	}
+	m.Extra[ExtraTimeEstimated] = json.RawMessage("true")
+}
