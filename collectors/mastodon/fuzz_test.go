@@ -19,12 +19,18 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`[{"id":"1","reblog":{"id":"2","reblog":null}}]`), false)
 	f.Fuzz(func(t *testing.T, body []byte, search bool) {
-		ss, err := Parse(body, instance, search)
+		ss, err := Parse(body, instance, search, fetched)
 		if err != nil {
 			return
 		}
 		for _, s := range ss {
-			if s.ID == "" || s.Mention == nil || s.Mention.Source != "mastodon" || s.Mention.ID == "" {
+			if s.Err != nil {
+				if s.Mention != nil {
+					t.Fatalf("unreadable status with a mention %+v", s)
+				}
+				continue
+			}
+			if s.ID == "" || s.Mention == nil || s.Mention.Source != "mastodon" || s.Mention.ID == "" || s.Mention.PublishedAt.IsZero() {
 				t.Fatalf("bad status %+v", s)
 			}
 			if p := s.Mention.ParentURL; p != "" && !strings.HasPrefix(p, "https://mastodon.social/@") {
@@ -56,7 +62,7 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		ss, err := Parse(body, instance, false)
+		ss, err := Parse(body, instance, false, fetched)
 		if err != nil || len(ss) != pageLimit {
 			b.Fatal(err, len(ss))
 		}

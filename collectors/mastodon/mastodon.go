@@ -156,9 +156,10 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 		if err != nil {
 			return err
 		}
-		statuses, err := Parse(body, f.instance, f.auth)
+		statuses, err := Parse(body, f.instance, f.auth, time.Now())
+		target := collector.RedactURL(&next)
 		if err != nil {
-			return fmt.Errorf("GET %s: %w", collector.RedactURL(&next), err)
+			return fmt.Errorf("GET %s: %w", target, err)
 		}
 		if len(statuses) == 0 {
 			return nil
@@ -166,12 +167,18 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 		// Oldest first, so a checkpoint covers everything before it.
 		slices.SortFunc(statuses, func(a, b Status) int { return collector.CompareIDs(a.ID, b.ID) })
 		for _, s := range statuses {
-			if since != "" && !collector.IDLess(since, s.ID) {
+			switch {
+			case s.ID != "" && since != "" && !collector.IDLess(since, s.ID):
 				out.Skip("seen")
-				continue
-			}
-			if err := out.Emit(s.Mention); err != nil {
-				return err
+			case s.Err != nil:
+				out.SkipBad(fmt.Errorf("GET %s: %w", target, s.Err))
+			default:
+				if s.Estimated != nil {
+					out.Warn("estimated_time", fmt.Errorf("GET %s: %w", target, s.Estimated))
+				}
+				if err := out.Emit(s.Mention); err != nil {
+					return err
+				}
 			}
 		}
 		newest := statuses[len(statuses)-1].ID
@@ -199,10 +206,17 @@ func (c *Collector) collectFeed(ctx context.Context, f feed, cur *cursor, out co
 	return nil
 }
 
-// Status is a normalised status with the id used for paging.
+// Status is one status of a page: its id, used for paging, and the
+// normalised mention — or, for a status that cannot be read, why (Err).
 type Status struct {
 	ID      string
-	Mention *mention.Mention
+	Mention *mention.Mention // nil when Err is set
+	// Err says why the status is skipped (unreadable, no id); ID is still
+	// set when it could be read, so paging moves past the status.
+	Err error
+	// Estimated says why Mention's time is the fetch time: created_at was
+	// missing or unreadable (nil when it was used).
+	Estimated error
 }
 
 // apiStatus is the part of the Mastodon Status entity we use.
@@ -241,34 +255,78 @@ type apiAccount struct {
 
 // Parse decodes a timeline page (a JSON array of statuses) or, when search
 // is set, a v2 search result, and normalises the statuses. instance supplies
-// the domain of local accounts' handles.
-func Parse(body []byte, instance *url.URL, search bool) ([]Status, error) {
-	var list []apiStatus
-	if search {
-		var res struct {
-			Statuses []apiStatus `json:"statuses"`
+// the domain of local accounts' handles. One status that cannot be read is
+// returned with Err and does not cost the page; one without a usable
+// created_at gets fetched as its time, flagged.
+func Parse(body []byte, instance *url.URL, search bool, fetched time.Time) ([]Status, error) {
+	list, err := decodePage[apiStatus](body, search)
+	if err == nil {
+		out := make([]Status, len(list))
+		for i := range list {
+			out[i] = readStatus(i, &list[i], nil, instance, fetched)
 		}
-		if err := json.Unmarshal(body, &res); err != nil {
-			return nil, fmt.Errorf("malformed search result: %w", err)
-		}
-		list = res.Statuses
-	} else if err := json.Unmarshal(body, &list); err != nil {
-		return nil, fmt.Errorf("malformed timeline: %w", err)
+		return out, nil
 	}
-	out := make([]Status, 0, len(list))
-	for i := range list {
-		s := &list[i]
-		if s.ID == "" {
-			return nil, fmt.Errorf("status %d has no id", i)
-		}
-		out = append(out, Status{ID: s.ID, Mention: normalise(s, instance)})
+	// A status of the wrong shape (a field of another JSON type) fails the
+	// page's decoding: read the statuses one by one. Decoding each one on
+	// its own always would double the cost of every page.
+	raws, rerr := decodePage[json.RawMessage](body, search)
+	if rerr != nil {
+		return nil, rerr
+	}
+	out := make([]Status, len(raws))
+	for i, raw := range raws {
+		var s apiStatus
+		err := json.Unmarshal(raw, &s)
+		out[i] = readStatus(i, &s, err, instance, fetched)
 	}
 	return out, nil
 }
 
+// decodePage decodes the statuses of a timeline page (a JSON array) or of a
+// search result (its "statuses").
+func decodePage[T any](body []byte, search bool) ([]T, error) {
+	if !search {
+		var list []T
+		if err := json.Unmarshal(body, &list); err != nil {
+			return nil, fmt.Errorf("malformed timeline: %w", err)
+		}
+		return list, nil
+	}
+	var res struct {
+		Statuses []T `json:"statuses"`
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		return nil, fmt.Errorf("malformed search result: %w", err)
+	}
+	return res.Statuses, nil
+}
+
+// readStatus normalises the i-th status of a page, decoded with err. A
+// status that did not fit keeps the fields that did (encoding/json goes on
+// past a wrong type), its id among them, so that paging moves past it and
+// it is reported once rather than on every pass.
+func readStatus(i int, s *apiStatus, err error, instance *url.URL, fetched time.Time) Status {
+	st := Status{ID: s.ID}
+	switch {
+	case err != nil:
+		st.Err = fmt.Errorf("status %d (id %q): %w", i, s.ID, err)
+	case s.ID == "":
+		st.Err = fmt.Errorf("status %d has no id", i)
+	default:
+		var terr error
+		if st.Mention, terr = normalise(s, instance); terr != nil {
+			collector.EstimatePublished(st.Mention, fetched)
+			st.Estimated = fmt.Errorf("status %s: created_at: %w; stored with the fetch time", s.ID, terr)
+		}
+	}
+	return st
+}
+
 // normalise maps a status to a mention. A boost is attributed to the
-// original post and author; the booster is kept in extra "boosted_by".
-func normalise(s *apiStatus, instance *url.URL) *mention.Mention {
+// original post and author; the booster is kept in extra "boosted_by". The
+// error says why the mention has no time: created_at did not parse.
+func normalise(s *apiStatus, instance *url.URL) (*mention.Mention, error) {
 	var boostedBy string
 	if s.Reblog != nil {
 		boostedBy = handle(s.Account.Acct, instance)
@@ -297,9 +355,8 @@ func normalise(s *apiStatus, instance *url.URL) *mention.Mention {
 	if s.Language != nil {
 		m.Lang = *s.Language
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s.CreatedAt); err == nil {
-		m.PublishedAt = t.UTC()
-	}
+	t, terr := mention.ParseTime(s.CreatedAt)
+	m.PublishedAt = t
 	extra := map[string]json.RawMessage{}
 	if boostedBy != "" {
 		extra["boosted_by"], _ = json.Marshal(boostedBy)
@@ -318,7 +375,7 @@ func normalise(s *apiStatus, instance *url.URL) *mention.Mention {
 	if len(extra) > 0 {
 		m.Extra = extra
 	}
-	return m
+	return m, terr
 }
 
 // parentURL is the web page of the status s replies to, on the instance it

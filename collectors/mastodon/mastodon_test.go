@@ -22,7 +22,7 @@ var instance, _ = url.Parse("https://mastodon.social")
 
 func TestParseTimeline(t *testing.T) {
 	body, _ := os.ReadFile("testdata/tag_timeline.json")
-	ss, err := Parse(body, instance, false)
+	ss, err := Parse(body, instance, false, fetched)
 	if err != nil || len(ss) != 2 {
 		t.Fatalf("%v, %d statuses", err, len(ss))
 	}
@@ -71,7 +71,7 @@ func TestParseReplyParentURL(t *testing.T) {
 		{"boosted reply uses the original", `{"id":"10","account":{"id":"7","acct":"booster"},"reblog":{"id":"9","in_reply_to_id":"8","in_reply_to_account_id":"2","account":{"id":"2","acct":"kenji"}}}`,
 			"https://mastodon.social/@kenji/8"},
 	} {
-		ss, err := Parse([]byte("["+tc.status+"]"), instance, false)
+		ss, err := Parse([]byte("["+tc.status+"]"), instance, false, fetched)
 		if err != nil || len(ss) != 1 {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -83,7 +83,7 @@ func TestParseReplyParentURL(t *testing.T) {
 
 func TestParseBoostAttributedToOriginal(t *testing.T) {
 	body, _ := os.ReadFile("testdata/search.json")
-	ss, err := Parse(body, instance, true)
+	ss, err := Parse(body, instance, true, fetched)
 	if err != nil || len(ss) != 1 {
 		t.Fatalf("%v %d", err, len(ss))
 	}
@@ -97,17 +97,70 @@ func TestParseBoostAttributedToOriginal(t *testing.T) {
 		t.Errorf("paging id %s", ss[0].ID)
 	}
 	orig, _ := os.ReadFile("testdata/tag_timeline.json")
-	os1, _ := Parse(orig, instance, false)
+	os1, _ := Parse(orig, instance, false, fetched)
 	if os1[0].Mention.Key() != m.Key() {
 		t.Error("a boost and its original must share the mention key")
 	}
 }
 
 func TestParseMalformed(t *testing.T) {
-	for _, body := range []string{`{"error":"Record not found"}`, `[{"id": 5`, `[{"content": "no id"}]`, `"x"`} {
-		if _, err := Parse([]byte(body), instance, false); err == nil {
+	for _, body := range []string{`{"error":"Record not found"}`, `[{"id": 5`, `"x"`} {
+		if _, err := Parse([]byte(body), instance, false, fetched); err == nil {
 			t.Errorf("%s parsed", body)
 		}
+	}
+}
+
+var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
+
+// One status that cannot be read costs that status, not the page; one
+// without a usable created_at is kept with the fetch time, flagged.
+func TestParseKeepsThePageAroundBadStatuses(t *testing.T) {
+	body, _ := os.ReadFile("testdata/tag_timeline.json")
+	var list []json.RawMessage
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatal(err)
+	}
+	undated := strings.Replace(string(list[1]), `"created_at": "2026-11-20T07:59:59.123Z"`, `"created_at": "eilen"`, 1)
+	page := "[" + strings.Join([]string{
+		`{"id": "113456789012345700", "favourites_count": "3", "content": "<p>kolme</p>"}`,
+		string(list[0]),
+		`{"content": "<p>no id</p>"}`,
+		undated,
+		`"not a status"`,
+	}, ",") + "]"
+	ss, err := Parse([]byte(page), instance, false, fetched)
+	if err != nil || len(ss) != 5 {
+		t.Fatalf("%v, %d statuses", err, len(ss))
+	}
+	for _, i := range []int{0, 2, 4} {
+		if ss[i].Err == nil || ss[i].Mention != nil || !strings.Contains(ss[i].Err.Error(), fmt.Sprintf("status %d", i)) {
+			t.Errorf("status %d: %+v", i, ss[i])
+		}
+	}
+	// The unreadable status's id is still known: paging moves past it.
+	if ss[0].ID != "113456789012345700" || !strings.Contains(ss[0].Err.Error(), "favourites_count") {
+		t.Errorf("wrong-typed status %+v", ss[0])
+	}
+	if m := ss[1].Mention; ss[1].Err != nil || ss[1].Estimated != nil || m.Extra[collector.ExtraTimeEstimated] != nil ||
+		!m.PublishedAt.Equal(time.Date(2026, 11, 20, 8, 15, 0, 0, time.UTC)) {
+		t.Errorf("good status %+v", ss[1])
+	}
+	m := ss[3].Mention
+	if ss[3].Err != nil || ss[3].Estimated == nil || !strings.Contains(ss[3].Estimated.Error(), `"eilen"`) ||
+		!m.PublishedAt.Equal(fetched) || string(m.Extra[collector.ExtraTimeEstimated]) != "true" || m.Author.Handle != "@kenji@fosstodon.org" {
+		t.Errorf("undated status %+v %v", m, ss[3].Estimated)
+	}
+	for _, i := range []int{1, 3} {
+		if err := ss[i].Mention.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+	// A page whose JSON fits as a whole is read in one go, with the same outcome.
+	ss, err = Parse([]byte("["+strings.Join([]string{string(list[0]), `{"content": "<p>no id</p>"}`, undated}, ",")+"]"), instance, false, fetched)
+	if err != nil || len(ss) != 3 || ss[0].Err != nil || ss[1].Err == nil || !strings.Contains(ss[1].Err.Error(), "status 1 has no id") ||
+		ss[2].Estimated == nil || !ss[2].Mention.PublishedAt.Equal(fetched) {
+		t.Errorf("%v %+v", err, ss)
 	}
 }
 
@@ -228,6 +281,35 @@ func TestCollectOneInstanceFailingKeepsOthers(t *testing.T) {
 	if len(ms) != 3 || st.Err == nil || !strings.Contains(st.Err.Error(), bad.URL+"/api/v1/timelines/tag/tk") ||
 		!strings.Contains(st.Err.Error(), `source "multi"`) {
 		t.Fatalf("%d mentions, err %v", len(ms), st.Err)
+	}
+}
+
+// A page with one status of the wrong shape and one without a date stores
+// the rest, the undated one with the fetch time, and pages past the bad one.
+func TestCollectStoresThePageAroundABadStatus(t *testing.T) {
+	body, _ := os.ReadFile("testdata/tag_timeline.json")
+	page := strings.Replace(string(body), `"created_at": "2026-11-20T07:59:59.123Z",`, "", 1)
+	page = strings.Replace(page, "[", `[{"id": "113456789012349999", "uri": "https://mastodon.social/users/x/statuses/1", "account": "x"},`, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(page))
+	}))
+	defer srv.Close()
+	h := collectortest.New(t, "{type: mastodon, name: tk, instance: '"+srv.URL+"', tags: [tk], allow_networks: [127.0.0.1]}")
+	before := time.Now()
+	ms, st := h.Pass(context.Background())
+	if st.Err != nil || len(ms) != 2 || st.Skipped != 1 || st.Errors != 2 {
+		t.Fatalf("pass: %d mentions %+v", len(ms), st)
+	}
+	undated := ms[0] // the older id
+	if undated.Author.Handle != "@kenji@fosstodon.org" || string(undated.Extra[collector.ExtraTimeEstimated]) != "true" || undated.PublishedAt.Before(before.Truncate(time.Second)) {
+		t.Errorf("undated status: %v %s", undated.PublishedAt, undated.Extra)
+	}
+	if ms[1].ID != "https://mastodon.social/users/moona/statuses/113456789012345679" {
+		t.Errorf("dated status %s", ms[1].ID)
+	}
+	if !strings.Contains(string(h.Cursor()), `"113456789012349999"`) {
+		t.Errorf("cursor %s", h.Cursor())
 	}
 }
 
