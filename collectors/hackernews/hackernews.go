@@ -147,7 +147,9 @@ func (c *Collector) collectQuery(ctx context.Context, query string, cur *cursor,
 		}
 		slices.SortStableFunc(newer, byTime)
 		for _, h := range newer {
-			pos.Advance(h.CreatedAtI, h.ObjectID)
+			if h.CreatedAtI > 0 {
+				pos.Advance(h.CreatedAtI, h.ObjectID)
+			}
 		}
 		hits = append(hits, newer...)
 	}
@@ -157,12 +159,15 @@ func (c *Collector) collectQuery(ctx context.Context, query string, cur *cursor,
 	}
 	slices.SortStableFunc(hits, byTime)
 	for _, h := range hits {
-		m, merr := h.Mention()
-		if merr != nil {
-			out.Skip("malformed")
+		if h.Err != nil {
+			out.SkipBad(fmt.Errorf("query %q: %w", query, h.Err))
 			continue
 		}
-		if eerr := out.Emit(m); eerr != nil {
+		if h.CreatedAtI == 0 {
+			out.Warn("estimated_time", fmt.Errorf("query %q: hit %s: no created_at_i, and created_at %q is not a time; stored with the fetch time",
+				query, h.ObjectID, h.CreatedAt))
+		}
+		if eerr := out.Emit(h.Mention()); eerr != nil {
 			return eerr
 		}
 	}
@@ -196,12 +201,12 @@ func (c *Collector) fetchWindow(ctx context.Context, query string, w window, pag
 				return hits, w.below(hits), err
 			}
 			for _, h := range res.Hits {
-				if oldest == 0 || h.CreatedAtI < oldest {
+				if h.CreatedAtI > 0 && (oldest == 0 || h.CreatedAtI < oldest) {
 					oldest = h.CreatedAtI
 				}
 				switch {
-				case got[h.ObjectID]: // again after narrowing
-				case !w.contains(&h):
+				case h.ObjectID != "" && got[h.ObjectID]: // again after narrowing
+				case h.CreatedAtI > 0 && !w.contains(&h):
 					out.Skip("seen")
 				default:
 					got[h.ObjectID] = true
@@ -229,8 +234,10 @@ func (c *Collector) fetchWindow(ctx context.Context, query string, w window, pag
 
 // below is what remains of w under hits, the hits of w fetched so far
 // (newest first, so the oldest second reached may be only partly fetched:
-// the ids fetched at it are recorded).
+// the ids fetched at it are recorded). Hits without a time have no place
+// in it.
 func (w window) below(hits []Hit) *window {
+	hits = slices.DeleteFunc(slices.Clone(hits), func(h Hit) bool { return h.CreatedAtI == 0 })
 	if len(hits) == 0 {
 		return &w
 	}
@@ -248,7 +255,7 @@ func (w window) below(hits []Hit) *window {
 }
 
 // fetchPage fetches one page of hits created in [since, hi] (hi 0: no bound).
-func (c *Collector) fetchPage(ctx context.Context, query string, since, hi int64, page int) (*Response, error) {
+func (c *Collector) fetchPage(ctx context.Context, query string, since, hi int64, page int) (*Page, error) {
 	u := *c.search
 	v := url.Values{"query": {query}, "tags": {c.tags}, "hitsPerPage": {strconv.Itoa(hitsPerPage)}, "page": {strconv.Itoa(page)}}
 	var filters []string
@@ -266,14 +273,56 @@ func (c *Collector) fetchPage(ctx context.Context, query string, since, hi int64
 	if _, err := c.http.GetJSON(ctx, u.String(), nil, &res); err != nil {
 		return nil, err
 	}
-	return &res, nil
+	pg := res.Page(time.Now())
+	for i := range pg.Hits {
+		if h := &pg.Hits[i]; h.Err != nil {
+			h.Err = fmt.Errorf("GET %s: %w", collector.RedactURL(&u), h.Err)
+		}
+	}
+	return &pg, nil
 }
 
-// Response is an Algolia search_by_date result page.
+// Response is an Algolia search_by_date result page as sent; Page reads
+// its hits.
 type Response struct {
-	Hits    []Hit `json:"hits"`
-	NbHits  int   `json:"nbHits"`
-	NbPages int   `json:"nbPages"`
+	Hits    []json.RawMessage `json:"hits"`
+	NbHits  int               `json:"nbHits"`
+	NbPages int               `json:"nbPages"`
+}
+
+// Page is a result page with its hits read.
+type Page struct {
+	Hits    []Hit
+	NbHits  int
+	NbPages int
+}
+
+// Page reads each hit on its own, so that one hit that cannot be read
+// (a field of the wrong JSON type, no objectID) costs that hit, not the
+// page: it is returned with Err, keeping the fields that could be read, its
+// time among them, so that it still moves the cursor and is reported once.
+// A hit without created_at_i takes its time from created_at; a hit with
+// neither gets fetched as its time (Mention flags it).
+func (r *Response) Page(fetched time.Time) Page {
+	pg := Page{Hits: make([]Hit, len(r.Hits)), NbHits: r.NbHits, NbPages: r.NbPages}
+	for i, raw := range r.Hits {
+		h := &pg.Hits[i]
+		err := json.Unmarshal(raw, h)
+		h.Fetched = fetched
+		if h.CreatedAtI <= 0 {
+			h.CreatedAtI = 0
+			if t, terr := mention.ParseTime(h.CreatedAt); terr == nil && t.Unix() > 0 {
+				h.CreatedAtI = t.Unix()
+			}
+		}
+		switch {
+		case err != nil:
+			h.Err = fmt.Errorf("hit %d (objectID %q): %w", i, h.ObjectID, err)
+		case h.ObjectID == "":
+			h.Err = fmt.Errorf("hit %d has no objectID", i)
+		}
+	}
+	return pg
 }
 
 // Hit is one story or comment.
@@ -293,13 +342,18 @@ type Hit struct {
 	StoryURL    *string  `json:"story_url"`
 	ParentID    *int64   `json:"parent_id"`
 	Tags        []string `json:"_tags"`
+
+	// Set by Response.Page, not sent by Algolia.
+
+	// Err says why the hit cannot be stored.
+	Err error `json:"-"`
+	// Fetched is when the page was fetched: the time of a hit without one.
+	Fetched time.Time `json:"-"`
 }
 
-// Mention normalises the hit.
-func (h Hit) Mention() (*mention.Mention, error) {
-	if h.ObjectID == "" {
-		return nil, errors.New("hit without objectID")
-	}
+// Mention normalises a hit read by Response.Page without error. A hit
+// without a time (created_at_i 0) gets the fetch time, flagged.
+func (h Hit) Mention() *mention.Mention {
 	m := &mention.Mention{
 		Source: "hackernews",
 		ID:     h.ObjectID,
@@ -310,15 +364,10 @@ func (h Hit) Mention() (*mention.Mention, error) {
 	if h.Author != "" {
 		m.Author.URL = userURL + url.QueryEscape(h.Author)
 	}
-	switch {
-	case h.CreatedAtI > 0:
+	if h.CreatedAtI > 0 {
 		m.PublishedAt = time.Unix(h.CreatedAtI, 0).UTC()
-	default:
-		t, err := mention.ParseTime(h.CreatedAt)
-		if err != nil {
-			return nil, fmt.Errorf("hit %s: created_at: %w", h.ObjectID, err)
-		}
-		m.PublishedAt = t
+	} else {
+		collector.EstimatePublished(m, h.Fetched)
 	}
 	if h.CommentText != nil {
 		m.Text = collector.HTMLToText(*h.CommentText)
@@ -338,10 +387,12 @@ func (h Hit) Mention() (*mention.Mention, error) {
 		m.Engagement.Replies = max(*h.NumComments, 0)
 	}
 	if link := deref(h.URL); link != "" {
-		m.Extra = map[string]json.RawMessage{}
+		if m.Extra == nil {
+			m.Extra = map[string]json.RawMessage{}
+		}
 		m.Extra["link"], _ = json.Marshal(link)
 	}
-	return m, nil
+	return m
 }
 
 func deref(s *string) string {

@@ -13,28 +13,38 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
 	"github.com/ewom/ewom/internal/mention"
 )
 
-func fixture(t testing.TB) Response {
+func fixture(t testing.TB) []byte {
 	b, err := os.ReadFile("testdata/search_by_date.json")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
+
+func page(t testing.TB, body []byte) Page {
+	t.Helper()
 	var r Response
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := json.Unmarshal(body, &r); err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return r.Page(fetched)
 }
 
 func TestHitMention(t *testing.T) {
-	r := fixture(t)
-	c, err := r.Hits[0].Mention()
-	if err != nil {
-		t.Fatal(err)
+	r := page(t, fixture(t))
+	for _, h := range r.Hits {
+		if h.Err != nil {
+			t.Fatal(h.Err)
+		}
 	}
+	c := r.Hits[0].Mention()
 	if c.ID != "42000017" || c.URL != "https://news.ycombinator.com/item?id=42000017" || c.ParentURL != "https://news.ycombinator.com/item?id=42000009" ||
 		c.Title != "Ask HN: Which Nordic electronics retailers are reliable?" ||
 		c.Text != "I ordered from TietokoneKoijarit in Helsinki & the laptop took 3 weeks.\n\nSupport never replied. /rant" ||
@@ -42,25 +52,66 @@ func TestHitMention(t *testing.T) {
 		!c.PublishedAt.Equal(time.Date(2026, 11, 20, 8, 20, 11, 0, time.UTC)) {
 		t.Errorf("comment %+v", c)
 	}
-	s, _ := r.Hits[1].Mention()
+	s := r.Hits[1].Mention()
 	if s.Engagement.Likes != 31 || s.Engagement.Replies != 12 || s.Text != "Looking at TietokoneKoijarit vs others." {
 		t.Errorf("story %+v", s)
 	}
-	l, _ := r.Hits[2].Mention()
+	l := r.Hits[2].Mention()
 	if l.Text != "" || l.Title != "TietokoneKoijarit expands to Sweden (2026)" || string(l.Extra["link"]) != `"https://news.example.com/tk-sweden"` {
 		t.Errorf("link story %+v", l)
 	}
 	for _, h := range r.Hits {
-		m, _ := h.Mention()
-		if err := m.Validate(); err != nil {
+		if err := h.Mention().Validate(); err != nil {
 			t.Error(err)
 		}
 	}
-	if _, err := (Hit{}).Mention(); err == nil {
-		t.Error("hit without objectID accepted")
+}
+
+// One hit that cannot be read costs that hit, not the page; one without a
+// usable time is kept with the fetch time, flagged.
+func TestPageKeepsTheHitsAroundBadOnes(t *testing.T) {
+	var r struct {
+		Hits []json.RawMessage `json:"hits"`
 	}
-	if _, err := (Hit{ObjectID: "1", CreatedAt: "yesterday"}).Mention(); err == nil {
-		t.Error("hit without a time accepted")
+	if err := json.Unmarshal(fixture(t), &r); err != nil {
+		t.Fatal(err)
+	}
+	undated := strings.Replace(string(r.Hits[1]), `"created_at_i": 1795158000`, `"created_at_i": null`, 1)
+	undated = strings.Replace(undated, `"created_at": "2026-11-20T07:00:00Z"`, `"created_at": "yesterday"`, 1)
+	fromString := strings.Replace(string(r.Hits[2]), `"created_at_i": `, `"created_at_x": `, 1)
+	body := `{"nbHits": 5, "nbPages": 1, "hits": [` + strings.Join([]string{
+		string(r.Hits[0]),
+		`{"objectID": "42000099", "created_at_i": 1795190000, "points": "many", "title": "Show HN"}`,
+		undated,
+		`{"created_at_i": 1795190001, "title": "no id"}`,
+		fromString,
+		`[]`,
+	}, ",") + `]}`
+	pg := page(t, []byte(body))
+	if len(pg.Hits) != 6 || pg.NbHits != 5 {
+		t.Fatalf("%d hits %+v", len(pg.Hits), pg)
+	}
+	for i, want := range map[int]string{1: `hit 1 (objectID "42000099")`, 3: "hit 3 has no objectID", 5: "hit 5"} {
+		if h := pg.Hits[i]; h.Err == nil || !strings.Contains(h.Err.Error(), want) {
+			t.Errorf("hit %d: %v, want %q", i, h.Err, want)
+		}
+	}
+	// The unreadable hit keeps its time: it moves the cursor like the rest.
+	if pg.Hits[1].CreatedAtI != 1795190000 || pg.Hits[1].ObjectID != "42000099" {
+		t.Errorf("unreadable hit %+v", pg.Hits[1])
+	}
+	for _, i := range []int{0, 2, 4} {
+		if pg.Hits[i].Err != nil {
+			t.Errorf("hit %d: %v", i, pg.Hits[i].Err)
+		}
+	}
+	if m := pg.Hits[2].Mention(); pg.Hits[2].CreatedAtI != 0 || !m.PublishedAt.Equal(fetched) || string(m.Extra[collector.ExtraTimeEstimated]) != "true" ||
+		m.Validate() != nil {
+		t.Errorf("undated hit %+v", m)
+	}
+	if m := pg.Hits[4].Mention(); pg.Hits[4].CreatedAtI == 0 || m.Extra[collector.ExtraTimeEstimated] != nil ||
+		!m.PublishedAt.Equal(time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC)) {
+		t.Errorf("hit dated by created_at %+v", m)
 	}
 }
 
@@ -115,7 +166,7 @@ func (f *fakeAlgolia) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	page, _ := strconv.Atoi(q.Get("page"))
 	lo, hi := min(page*per, len(match)), min((page+1)*per, len(match))
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(Response{Hits: match[lo:hi], NbHits: nbHits, NbPages: (len(match) + per - 1) / per})
+	json.NewEncoder(w).Encode(map[string]any{"hits": match[lo:hi], "nbHits": nbHits, "nbPages": (len(match) + per - 1) / per})
 }
 
 func TestCollectSinceLastSeenSecond(t *testing.T) {
@@ -292,6 +343,36 @@ func TestCollectFailureKeepsGap(t *testing.T) {
 	checkAll(t, append(ids(ms), ids(rest)...), 1001, 1451)
 }
 
+// A page with one hit of the wrong shape and one without a time stores the
+// rest, the undated one with the fetch time, and the bad hit still moves the
+// cursor, so it is reported once.
+func TestCollectStoresThePageAroundABadHit(t *testing.T) {
+	body := strings.Replace(string(fixture(t)), `"parent_id": 42000009`, `"parent_id": "42000009"`, 1)
+	body = strings.Replace(body, `"created_at_i": 1795154400,`, "", 1)
+	body = strings.Replace(body, `"created_at": "2026-11-20T06:00:00.000Z"`, `"created_at": ""`, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+srv.URL+"', queries: [x], allow_networks: [127.0.0.1]}")
+	before := time.Now().Truncate(time.Second)
+	ms, st := h.Pass(context.Background())
+	if st.Err != nil || len(ms) != 2 || st.Skipped != 1 || st.Errors != 2 {
+		t.Fatalf("pass: %d mentions %+v", len(ms), st)
+	}
+	undated, story := ms[0], ms[1]
+	if undated.ID != "42000000" || string(undated.Extra[collector.ExtraTimeEstimated]) != "true" || undated.PublishedAt.Before(before) {
+		t.Errorf("undated hit %s: %v %s", undated.ID, undated.PublishedAt, undated.Extra)
+	}
+	if story.ID != "42000001" {
+		t.Errorf("story %s", story.ID)
+	}
+	if !strings.Contains(string(h.Cursor()), `{"since":1795162811,"ids":["42000017"]}`) {
+		t.Errorf("cursor %s", h.Cursor())
+	}
+}
+
 func TestCollectMalformed(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -314,9 +395,11 @@ func FuzzHit(f *testing.F) {
 		if json.Unmarshal(body, &r) != nil {
 			return
 		}
-		for _, h := range r.Hits {
-			m, err := h.Mention()
-			if err == nil && (m.ID == "" || m.PublishedAt.IsZero()) {
+		for _, h := range r.Page(fetched).Hits {
+			if h.Err != nil {
+				continue
+			}
+			if m := h.Mention(); m.ID == "" || m.PublishedAt.IsZero() || h.CreatedAtI < 0 {
 				t.Fatalf("bad mention %+v", m)
 			}
 		}
