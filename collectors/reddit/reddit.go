@@ -4,6 +4,7 @@
 package reddit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -186,35 +187,41 @@ func (c *Collector) collectListing(ctx context.Context, l listing, cur *cursor, 
 			return err
 		}
 		older := false
-		for _, ch := range res.Data.Children {
-			posts = append(posts, ch.Data)
-			older = older || int64(ch.Data.CreatedUTC) < pos.Since
+		for _, p := range res.Posts(time.Now()) {
+			posts = append(posts, p)
+			older = older || p.dated() && p.second() < pos.Since
 		}
 		after = res.Data.After
 		if pos.Since == 0 || older || after == "" {
 			break // first run: newest page only; later: stop at old posts
 		}
 	}
-	slices.SortStableFunc(posts, func(a, b Post) int { return int(int64(a.CreatedUTC) - int64(b.CreatedUTC)) })
+	slices.SortStableFunc(posts, func(a, b Post) int { return cmp.Compare(a.second(), b.second()) })
 	next := collector.Watermark{Since: pos.Since, IDs: slices.Clone(pos.IDs)}
-	emitted := 0
+	moved := false
 	for _, p := range posts {
-		if pos.Seen(int64(p.CreatedUTC), p.Name) {
+		if p.dated() && pos.Seen(p.second(), p.Name) {
 			out.Skip("seen")
 			continue
 		}
-		m, err := p.Mention(c.web)
-		if err != nil {
-			out.Skip("malformed")
-			continue
+		if p.Err != nil {
+			out.SkipBad(fmt.Errorf("%s: %w", l.key(), p.Err))
+		} else {
+			if !p.dated() {
+				out.Warn("estimated_time", fmt.Errorf("%s: post %s has no created_utc; stored with the fetch time", l.key(), p.Name))
+			}
+			if err := out.Emit(p.Mention(c.web)); err != nil {
+				return err
+			}
 		}
-		if err := out.Emit(m); err != nil {
-			return err
+		// An unreadable post with a time moves the mark too, so that it is
+		// reported once; one without a time has no place in it.
+		if p.dated() {
+			next.Advance(p.second(), p.Name)
+			moved = true
 		}
-		next.Advance(int64(p.CreatedUTC), p.Name)
-		emitted++
 	}
-	if emitted == 0 {
+	if !moved {
 		return nil
 	}
 	cur.Listings[l.key()] = next
@@ -300,16 +307,38 @@ func (c *Collector) accessToken(ctx context.Context) (string, error) {
 	return c.token, nil
 }
 
-// Listing is Reddit's paged list wrapper.
+// Listing is Reddit's paged list wrapper as sent; Posts reads its children.
 type Listing struct {
 	Kind string `json:"kind"`
 	Data struct {
-		After    string `json:"after"`
-		Children []struct {
-			Kind string `json:"kind"`
-			Data Post   `json:"data"`
-		} `json:"children"`
+		After    string            `json:"after"`
+		Children []json.RawMessage `json:"children"`
 	} `json:"data"`
+}
+
+// Posts reads each child on its own, so that one that cannot be read (a
+// field of the wrong JSON type, no name) costs that post, not the page: it
+// is returned with Err, keeping the fields that could be read, its time
+// among them, so that it still moves the cursor and is reported once. A
+// post without created_utc gets fetched as its time (Mention flags it).
+func (l *Listing) Posts(fetched time.Time) []Post {
+	posts := make([]Post, len(l.Data.Children))
+	for i, raw := range l.Data.Children {
+		var child struct {
+			Data *Post `json:"data"`
+		}
+		p := &posts[i]
+		child.Data = p
+		err := json.Unmarshal(raw, &child)
+		p.Fetched = fetched
+		switch {
+		case err != nil:
+			p.Err = fmt.Errorf("post %d (%q): %w", i, p.Name, err)
+		case p.Name == "":
+			p.Err = fmt.Errorf("post %d has no name", i)
+		}
+	}
+	return posts
 }
 
 // Post is a link or self post (t3) or comment (t1).
@@ -326,13 +355,30 @@ type Post struct {
 	NumComments int64   `json:"num_comments"`
 	Subreddit   string  `json:"subreddit"`
 	IsSelf      bool    `json:"is_self"`
+
+	// Set by Listing.Posts, not sent by Reddit.
+
+	// Err says why the post cannot be stored.
+	Err error `json:"-"`
+	// Fetched is when the page was fetched: the time of a post without one.
+	Fetched time.Time `json:"-"`
 }
 
-// Mention normalises the post; web is the site for permalinks.
-func (p Post) Mention(web *url.URL) (*mention.Mention, error) {
-	if p.Name == "" || p.CreatedUTC <= 0 {
-		return nil, errors.New("post without name or created_utc")
+// dated reports whether the post has a creation time.
+func (p *Post) dated() bool { return p.CreatedUTC >= 1 }
+
+// second is the post's creation second (0 without one).
+func (p *Post) second() int64 {
+	if !p.dated() {
+		return 0
 	}
+	return int64(p.CreatedUTC)
+}
+
+// Mention normalises a post read by Listing.Posts without error; web is the
+// site for permalinks. A post without created_utc gets the fetch time,
+// flagged.
+func (p Post) Mention(web *url.URL) *mention.Mention {
 	text := p.Selftext
 	if text == "" {
 		text = p.Body
@@ -342,8 +388,11 @@ func (p Post) Mention(web *url.URL) (*mention.Mention, error) {
 		ID:          p.Name,
 		Title:       strings.TrimSpace(p.Title),
 		Text:        strings.TrimSpace(text),
-		PublishedAt: time.Unix(int64(p.CreatedUTC), 0).UTC(),
+		PublishedAt: time.Unix(p.second(), 0).UTC(),
 		Engagement:  mention.Engagement{Likes: max(p.Score, 0), Replies: max(p.NumComments, 0)},
+	}
+	if !p.dated() {
+		collector.EstimatePublished(m, p.Fetched)
 	}
 	if p.Permalink != "" {
 		m.URL = web.JoinPath(p.Permalink).String()
@@ -354,12 +403,14 @@ func (p Post) Mention(web *url.URL) (*mention.Mention, error) {
 	if p.Author != "" && p.Author != "[deleted]" {
 		m.Author = mention.Author{Handle: p.Author, URL: web.JoinPath("user", p.Author).String()}
 	}
-	m.Extra = map[string]json.RawMessage{}
+	if m.Extra == nil {
+		m.Extra = map[string]json.RawMessage{}
+	}
 	if p.Subreddit != "" {
 		m.Extra["subreddit"], _ = json.Marshal(p.Subreddit)
 	}
 	if !p.IsSelf && p.URL != "" && p.URL != m.URL {
 		m.Extra["link"], _ = json.Marshal(p.URL)
 	}
-	return m, nil
+	return m
 }

@@ -12,31 +12,73 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
 )
 
-func TestPostMention(t *testing.T) {
+var (
+	web, _  = url.Parse("https://www.reddit.com")
+	fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
+)
+
+func posts(t testing.TB, body []byte) []Post {
+	t.Helper()
 	var l Listing
+	if err := json.Unmarshal(body, &l); err != nil {
+		t.Fatal(err)
+	}
+	return l.Posts(fetched)
+}
+
+func TestPostMention(t *testing.T) {
 	b, _ := os.ReadFile("testdata/new.json")
-	if err := json.Unmarshal(b, &l); err != nil {
-		t.Fatal(err)
+	ps := posts(t, b)
+	if len(ps) != 2 || ps[0].Err != nil || ps[1].Err != nil {
+		t.Fatalf("%+v", ps)
 	}
-	web, _ := url.Parse("https://www.reddit.com")
-	m, err := l.Data.Children[0].Data.Mention(web)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := ps[0].Mention(web)
 	if m.ID != "t3_1gx9abc" || m.URL != "https://www.reddit.com/r/Suomi/comments/1gx9abc/toimitusajat/" || m.Author.Handle != "late_laptop" ||
 		m.Engagement.Likes != 42 || m.Engagement.Replies != 17 || !m.PublishedAt.Equal(time.Unix(1795162800, 0)) ||
 		!strings.Contains(m.Text, `"käsittelyssä" kolme viikkoa & asiakaspalvelu`) {
 		t.Errorf("self post %+v", m)
 	}
-	d, _ := l.Data.Children[1].Data.Mention(web)
+	d := ps[1].Mention(web)
 	if d.Author.Handle != "" || d.Engagement.Likes != 0 || string(d.Extra["link"]) != `"https://uutiset.example.fi/tk-ruotsi"` || d.Text != "" {
 		t.Errorf("link post by a deleted account %+v", d)
 	}
-	if _, err := (Post{Title: "x"}).Mention(web); err == nil {
-		t.Error("post without name accepted")
+}
+
+// badListing is new.json with a post of the wrong shape before the others,
+// the first post without created_utc, and a child without a name.
+func badListing(t testing.TB) []byte {
+	b, err := os.ReadFile("testdata/new.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), `"children":[`, `"children":[{"kind":"t3","data":{"name":"t3_1gxbad","created_utc":1795166400.0,"title":"Kysymys","score":"12"}},`, 1)
+	s = strings.Replace(s, `"created":1795162800.0,"created_utc":1795162800.0,`, "", 1)
+	return []byte(strings.Replace(s, "\n]}}", ",\n{\"kind\":\"t3\",\"data\":{\"title\":\"nimetön\"}}]}}", 1))
+}
+
+// One post that cannot be read costs that post, not the page; one without
+// created_utc is kept with the fetch time, flagged.
+func TestPostsKeepThePageAroundBadOnes(t *testing.T) {
+	ps := posts(t, badListing(t))
+	if len(ps) != 4 {
+		t.Fatalf("%d posts", len(ps))
+	}
+	if ps[0].Err == nil || !strings.Contains(ps[0].Err.Error(), `post 0 ("t3_1gxbad")`) || !strings.Contains(ps[0].Err.Error(), "score") || !ps[0].dated() {
+		t.Errorf("wrong-typed post: %+v", ps[0])
+	}
+	if ps[3].Err == nil || !strings.Contains(ps[3].Err.Error(), "post 3 has no name") {
+		t.Errorf("nameless post: %v", ps[3].Err)
+	}
+	m := ps[1].Mention(web)
+	if ps[1].Err != nil || ps[1].dated() || !m.PublishedAt.Equal(fetched) || string(m.Extra[collector.ExtraTimeEstimated]) != "true" || m.Validate() != nil {
+		t.Errorf("undated post %+v", m)
+	}
+	if m := ps[2].Mention(web); ps[2].Err != nil || m.Extra[collector.ExtraTimeEstimated] != nil || !m.PublishedAt.Equal(time.Unix(1795159200, 0)) {
+		t.Errorf("dated post %+v", m)
 	}
 }
 
@@ -90,6 +132,36 @@ func TestCollectOAuth(t *testing.T) {
 	}
 }
 
+// A page with posts of the wrong shape and one without a date stores the
+// rest, the undated one with the fetch time; the bad post with a time moves
+// the cursor, so it is reported once.
+func TestCollectStoresThePageAroundABadPost(t *testing.T) {
+	body := badListing(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/api/v1/access_token" {
+			w.Write([]byte(`{"access_token": "tok", "expires_in": 86400}`))
+			return
+		}
+		w.Write(body)
+	}))
+	defer srv.Close()
+	t.Setenv("EWOM_REDDIT_CLIENT_ID", "cid")
+	t.Setenv("EWOM_REDDIT_CLIENT_SECRET", "csecret")
+	h := collectortest.New(t, "{type: reddit, name: rd, subreddits: [Suomi], auth_url: '"+srv.URL+"', api_url: '"+srv.URL+"', allow_networks: [127.0.0.1]}")
+	before := time.Now().Truncate(time.Second)
+	ms, st := h.Pass(context.Background())
+	if st.Err != nil || len(ms) != 2 || st.Skipped != 2 || st.Errors != 3 {
+		t.Fatalf("pass: %d mentions %+v", len(ms), st)
+	}
+	if ms[0].ID != "t3_1gx9abc" || string(ms[0].Extra[collector.ExtraTimeEstimated]) != "true" || ms[0].PublishedAt.Before(before) || ms[1].ID != "t3_1gx8zzz" {
+		t.Errorf("mentions %s %v %s, %s", ms[0].ID, ms[0].PublishedAt, ms[0].Extra, ms[1].ID)
+	}
+	if c := string(h.Cursor()); !strings.Contains(c, `{"since":1795166400,"ids":["t3_1gxbad"]}`) {
+		t.Errorf("cursor %s", c)
+	}
+}
+
 func TestFallsBackToRSSWithoutCredentials(t *testing.T) {
 	feed, err := os.ReadFile("../rss/testdata/reddit.xml")
 	if err != nil {
@@ -109,11 +181,8 @@ func TestFallsBackToRSSWithoutCredentials(t *testing.T) {
 		t.Fatalf("%d mentions, %+v, path %v", len(ms), st, path.Load())
 	}
 	// The feed entry and the API post are the same mention.
-	var l Listing
 	b, _ := os.ReadFile("testdata/new.json")
-	json.Unmarshal(b, &l)
-	web, _ := url.Parse("https://www.reddit.com")
-	api, _ := l.Data.Children[0].Data.Mention(web)
+	api := posts(t, b)[0].Mention(web)
 	if ms[0].Key() != api.Key() || ms[0].Source != "reddit" {
 		t.Errorf("rss %s/%s vs api %s/%s", ms[0].Source, ms[0].ID, api.Source, api.ID)
 	}
@@ -129,14 +198,17 @@ func TestFallsBackToRSSWithoutCredentials(t *testing.T) {
 func FuzzListing(f *testing.F) {
 	b, _ := os.ReadFile("testdata/new.json")
 	f.Add(b)
-	web, _ := url.Parse("https://www.reddit.com")
+	f.Add(badListing(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var l Listing
 		if json.Unmarshal(body, &l) != nil {
 			return
 		}
-		for _, c := range l.Data.Children {
-			if m, err := c.Data.Mention(web); err == nil && (m.ID == "" || m.PublishedAt.IsZero()) {
+		for _, p := range l.Posts(fetched) {
+			if p.Err != nil {
+				continue
+			}
+			if m := p.Mention(web); m.ID == "" || m.PublishedAt.IsZero() {
 				t.Fatalf("bad mention %+v", m)
 			}
 		}
