@@ -4,6 +4,7 @@
 package stackexchange
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -113,27 +114,40 @@ func (c *Collector) collectQuery(ctx context.Context, q string, cur *cursor, out
 		if err != nil {
 			return err
 		}
-		items = append(items, res.Items...)
+		items = append(items, res.Questions(time.Now())...)
 		if !res.HasMore || pos.Since == 0 {
 			break // the first run takes the newest page only
 		}
 	}
-	slices.SortStableFunc(items, func(a, b Question) int { return int(a.CreationDate - b.CreationDate) })
+	slices.SortStableFunc(items, func(a, b Question) int { return cmp.Compare(a.CreationDate, b.CreationDate) })
 	next := collector.Watermark{Since: pos.Since, IDs: slices.Clone(pos.IDs)}
-	emitted := 0
+	moved := false
 	for _, it := range items {
 		id := strconv.FormatInt(it.QuestionID, 10)
-		if pos.Seen(it.CreationDate, id) {
+		dated := it.CreationDate > 0
+		if dated && pos.Seen(it.CreationDate, id) {
 			out.Skip("seen")
 			continue
 		}
-		if err := out.Emit(it.Mention(c.site)); err != nil {
-			return err
+		if it.Err != nil {
+			out.SkipBad(fmt.Errorf("query %q: %w", q, it.Err))
+		} else {
+			if !dated {
+				out.Warn("estimated_time", fmt.Errorf("query %q: question %s has no creation_date; stored with the fetch time", q, id))
+			}
+			if err := out.Emit(it.Mention(c.site)); err != nil {
+				return err
+			}
 		}
-		next.Advance(it.CreationDate, id)
-		emitted++
+		// A question that cannot be read moves the mark too when it has a
+		// date, so that it is reported once; one without a date has no
+		// place in it.
+		if dated {
+			next.Advance(it.CreationDate, id)
+			moved = true
+		}
 	}
-	if emitted == 0 {
+	if !moved {
 		return nil
 	}
 	cur.Queries[q] = next
@@ -185,16 +199,40 @@ func (c *Collector) fetch(ctx context.Context, q string, since int64, page int) 
 	return &res, nil
 }
 
-// Response is the common wrapper of Stack Exchange API responses.
+// Response is the common wrapper of Stack Exchange API responses;
+// Questions reads its items.
 type Response struct {
-	Items          []Question `json:"items"`
-	HasMore        bool       `json:"has_more"`
-	QuotaMax       int        `json:"quota_max"`
-	QuotaRemaining int        `json:"quota_remaining"`
-	Backoff        int        `json:"backoff"`
-	ErrorID        int        `json:"error_id"`
-	ErrorName      string     `json:"error_name"`
-	ErrorMessage   string     `json:"error_message"`
+	Items          []json.RawMessage `json:"items"`
+	HasMore        bool              `json:"has_more"`
+	QuotaMax       int               `json:"quota_max"`
+	QuotaRemaining int               `json:"quota_remaining"`
+	Backoff        int               `json:"backoff"`
+	ErrorID        int               `json:"error_id"`
+	ErrorName      string            `json:"error_name"`
+	ErrorMessage   string            `json:"error_message"`
+}
+
+// Questions reads each item on its own, so that one that cannot be read (a
+// field of the wrong JSON type, no question_id) costs that question, not
+// the page: it is returned with Err, keeping the fields that could be read,
+// its creation_date among them, so that it still moves the cursor and is
+// reported once. A question without creation_date gets fetched as its time
+// (Mention flags it).
+func (r *Response) Questions(fetched time.Time) []Question {
+	qs := make([]Question, len(r.Items))
+	for i, raw := range r.Items {
+		q := &qs[i]
+		err := json.Unmarshal(raw, q)
+		q.Fetched = fetched
+		q.CreationDate = max(q.CreationDate, 0)
+		switch {
+		case err != nil:
+			q.Err = fmt.Errorf("item %d (question_id %d): %w", i, q.QuestionID, err)
+		case q.QuestionID <= 0:
+			q.Err = fmt.Errorf("item %d has no question_id", i)
+		}
+	}
+	return qs
 }
 
 // Question is one search result.
@@ -213,9 +251,19 @@ type Question struct {
 		Link        string `json:"link"`
 		Reputation  int64  `json:"reputation"`
 	} `json:"owner"`
+
+	// Set by Response.Questions, not sent by Stack Exchange.
+
+	// Err says why the question cannot be stored.
+	Err error `json:"-"`
+	// Fetched is when the page was fetched: the time of a question
+	// without creation_date.
+	Fetched time.Time `json:"-"`
 }
 
-// Mention normalises the question (titles and names arrive HTML-escaped).
+// Mention normalises a question read by Response.Questions without error
+// (titles and names arrive HTML-escaped). A question without creation_date
+// gets the fetch time, flagged.
 func (q Question) Mention(site string) *mention.Mention {
 	m := &mention.Mention{
 		Source:      "stackexchange",
@@ -227,10 +275,15 @@ func (q Question) Mention(site string) *mention.Mention {
 		Author:      mention.Author{Name: collector.HTMLToText(q.Owner.DisplayName), URL: q.Owner.Link},
 		Engagement:  mention.Engagement{Likes: max(q.Score, 0), Replies: max(q.AnswerCount, 0)},
 	}
+	if q.CreationDate <= 0 {
+		collector.EstimatePublished(m, q.Fetched)
+	}
 	if q.Owner.UserID > 0 {
 		m.Author.Handle = strconv.FormatInt(q.Owner.UserID, 10)
 	}
-	m.Extra = map[string]json.RawMessage{}
+	if m.Extra == nil {
+		m.Extra = map[string]json.RawMessage{}
+	}
 	m.Extra["site"], _ = json.Marshal(site)
 	if len(q.Tags) > 0 {
 		m.Extra["tags"], _ = json.Marshal(q.Tags)

@@ -15,27 +15,98 @@ import (
 	"github.com/ewom/ewom/internal/collector/collectortest"
 )
 
-func TestQuestionMention(t *testing.T) {
+var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
+
+func questions(t testing.TB, body []byte) []Question {
+	t.Helper()
 	var r Response
-	b, _ := os.ReadFile("testdata/search_advanced.json")
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := json.Unmarshal(body, &r); err != nil {
 		t.Fatal(err)
 	}
-	m := r.Items[0].Mention("superuser")
+	return r.Questions(fetched)
+}
+
+func TestQuestionMention(t *testing.T) {
+	b, _ := os.ReadFile("testdata/search_advanced.json")
+	qs := questions(t, b)
+	for _, q := range qs {
+		if q.Err != nil {
+			t.Fatal(q.Err)
+		}
+	}
+	m := qs[0].Mention("superuser")
 	if m.ID != "superuser/q/1820001" || m.Title != `TietokoneKoijarit laptop: is the warranty valid "outside" Finland?` ||
 		m.Text != "I bought a laptop from TietokoneKoijarit and the keyboard failed.\n\ndmesg | grep kbd" ||
 		m.Author.Name != "Jörg Müller" || m.Author.Handle != "456" || m.Engagement.Likes != 2 || m.Engagement.Replies != 1 ||
 		!m.PublishedAt.Equal(time.Unix(1795159000, 0)) || string(m.Extra["tags"]) != `["laptop","warranty"]` {
 		t.Errorf("question %+v", m)
 	}
-	d := r.Items[1].Mention("superuser")
+	d := qs[1].Mention("superuser")
 	if d.Author.Handle != "" || d.Engagement.Likes != 0 || d.Title != "Order stuck & no reply" {
 		t.Errorf("deleted owner %+v", d)
 	}
-	for _, it := range r.Items {
-		if err := it.Mention("superuser").Validate(); err != nil {
+	for _, q := range qs {
+		if err := q.Mention("superuser").Validate(); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// badPage is search_advanced.json with a question of the wrong shape first,
+// the first question without creation_date, and an item without an id.
+func badPage(t testing.TB) []byte {
+	b, err := os.ReadFile("testdata/search_advanced.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), `{"items":[`, `{"items":[{"question_id":1820100,"creation_date":1795160500,"title":"Tilaus?","owner":"deleted"},`, 1)
+	s = strings.Replace(s, `"creation_date":1795159000,`, "", 1)
+	return []byte(strings.Replace(s, "\n],", `,{"title":"no id","creation_date":1795150100}],`, 1))
+}
+
+// One question that cannot be read costs that question, not the page; one
+// without creation_date is kept with the fetch time, flagged.
+func TestQuestionsKeepThePageAroundBadOnes(t *testing.T) {
+	qs := questions(t, badPage(t))
+	if len(qs) != 4 {
+		t.Fatalf("%d questions", len(qs))
+	}
+	if e := qs[0].Err; e == nil || !strings.Contains(e.Error(), "item 0 (question_id 1820100)") || !strings.Contains(e.Error(), "owner") || qs[0].CreationDate != 1795160500 {
+		t.Errorf("wrong-typed question: %v %+v", e, qs[0])
+	}
+	if e := qs[3].Err; e == nil || !strings.Contains(e.Error(), "item 3 has no question_id") {
+		t.Errorf("question without id: %v", e)
+	}
+	m := qs[1].Mention("superuser")
+	if qs[1].Err != nil || !m.PublishedAt.Equal(fetched) || string(m.Extra[collector.ExtraTimeEstimated]) != "true" || m.Validate() != nil {
+		t.Errorf("undated question %+v", m)
+	}
+	if m := qs[2].Mention("superuser"); qs[2].Err != nil || m.Extra[collector.ExtraTimeEstimated] != nil || !m.PublishedAt.Equal(time.Unix(1795150000, 0)) {
+		t.Errorf("dated question %+v", m)
+	}
+}
+
+// A page with questions of the wrong shape and one without a date stores
+// the rest, the undated one with the fetch time; the bad question with a
+// date moves the cursor, so it is reported once.
+func TestCollectStoresThePageAroundABadQuestion(t *testing.T) {
+	body := badPage(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	h := collectortest.New(t, "{type: stackexchange, name: se, site: superuser, queries: [TietokoneKoijarit], base_url: '"+srv.URL+"', allow_networks: [127.0.0.1]}")
+	before := time.Now().Truncate(time.Second)
+	ms, st := h.Pass(context.Background())
+	if st.Err != nil || len(ms) != 2 || st.Skipped != 2 || st.Errors != 3 {
+		t.Fatalf("pass: %d mentions %+v", len(ms), st)
+	}
+	if ms[0].ID != "superuser/q/1820001" || string(ms[0].Extra[collector.ExtraTimeEstimated]) != "true" || ms[0].PublishedAt.Before(before) || ms[1].ID != "superuser/q/1819990" {
+		t.Errorf("mentions %s %v %s, %s", ms[0].ID, ms[0].PublishedAt, ms[0].Extra, ms[1].ID)
+	}
+	if c := string(h.Cursor()); !strings.Contains(c, `{"since":1795160500,"ids":["1820100"]}`) {
+		t.Errorf("cursor %s", c)
 	}
 }
 
@@ -104,13 +175,17 @@ func TestCollectBackoffQuotaAndThrottle(t *testing.T) {
 func FuzzQuestion(f *testing.F) {
 	b, _ := os.ReadFile("testdata/search_advanced.json")
 	f.Add(b)
+	f.Add(badPage(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var r Response
 		if json.Unmarshal(body, &r) != nil {
 			return
 		}
-		for _, it := range r.Items {
-			if m := it.Mention("so"); !strings.HasPrefix(m.ID, "so/q/") || m.Engagement.Likes < 0 {
+		for _, q := range r.Questions(fetched) {
+			if q.Err != nil {
+				continue
+			}
+			if m := q.Mention("so"); !strings.HasPrefix(m.ID, "so/q/") || m.Engagement.Likes < 0 || m.PublishedAt.IsZero() {
 				t.Fatalf("bad mention %+v", m)
 			}
 		}
