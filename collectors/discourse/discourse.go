@@ -4,6 +4,7 @@ package discourse
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/mention"
@@ -90,14 +92,14 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 	}
 	var errs []error
 	if c.latest {
-		next, err := c.walk(ctx, out, cur.Topic, func(page int) (string, []item, error) {
+		next, err := c.walk(ctx, out, cur.Topic, func(page int) (string, feedPage, error) {
 			var res latestResponse
 			u := c.base.JoinPath("latest.json")
 			u.RawQuery = url.Values{"page": {strconv.Itoa(page)}}.Encode()
 			if _, err := c.http.GetJSON(ctx, u.String(), c.header, &res); err != nil {
-				return "", nil, err
+				return "", feedPage{}, err
 			}
-			return u.String(), res.items(c.base), nil
+			return u.String(), res.page(c.base, time.Now()), nil
 		})
 		if next != cur.Topic {
 			cur.Topic = next
@@ -111,14 +113,14 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 	}
 	for _, q := range c.queries {
 		since := cur.Search[q]
-		next, err := c.walk(ctx, out, since, func(page int) (string, []item, error) {
+		next, err := c.walk(ctx, out, since, func(page int) (string, feedPage, error) {
 			var res searchResponse
 			u := c.base.JoinPath("search.json")
 			u.RawQuery = url.Values{"q": {q + " order:latest"}, "page": {strconv.Itoa(page + 1)}}.Encode()
 			if _, err := c.http.GetJSON(ctx, u.String(), c.header, &res); err != nil {
-				return "", nil, err
+				return "", feedPage{}, err
 			}
-			return u.String(), res.items(c.base), nil
+			return u.String(), res.page(c.base, time.Now()), nil
 		})
 		if next != since {
 			cur.Search[q] = next
@@ -136,26 +138,46 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 // item is a topic or post with its numeric id for the cursor.
 type item struct {
 	id string
-	m  *mention.Mention
+	m  *mention.Mention // nil when err is set
+	// err says why the item cannot be stored (unreadable, no id); id is
+	// still set when it could be read, so the cursor moves past the item.
+	err error
+	// estimated says why m's time is the fetch time (nil when created_at was used).
+	estimated error
+}
+
+// feedPage is one page of topics or search posts.
+type feedPage struct {
+	items []item
+	// damaged are the users (and, for search, topics) the page lists for
+	// its items that could not be read; the items go without them.
+	damaged []error
 }
 
 // walk fetches pages until one has nothing newer than since, emits the new
-// items oldest first and returns the new high-water id.
-func (c *Collector) walk(ctx context.Context, out collector.Output, since string, fetch func(page int) (string, []item, error)) (string, error) {
+// items oldest first and returns the new high-water id. An item that
+// cannot be read is skipped and counted, without costing its page.
+func (c *Collector) walk(ctx context.Context, out collector.Output, since string, fetch func(page int) (string, feedPage, error)) (string, error) {
 	var fresh []item
 	for page := 0; page < c.maxPages; page++ {
-		target, items, err := fetch(page)
+		target, pg, err := fetch(page)
 		if err != nil {
 			return since, err
 		}
+		for _, d := range pg.damaged {
+			out.Warn("malformed", fmt.Errorf("GET %s: %w", target, d))
+		}
 		newOnPage := 0
-		for _, it := range items {
-			if it.id == "" || it.m.PublishedAt.IsZero() {
-				return since, fmt.Errorf("GET %s: item without id or created_at", target)
-			}
-			if since != "" && !collector.IDLess(since, it.id) {
+		for _, it := range pg.items {
+			if it.id != "" && since != "" && !collector.IDLess(since, it.id) {
 				out.Skip("seen")
 				continue
+			}
+			if it.err != nil {
+				it.err = fmt.Errorf("GET %s: %w", target, it.err)
+			}
+			if it.estimated != nil {
+				it.estimated = fmt.Errorf("GET %s: %w", target, it.estimated)
 			}
 			newOnPage++
 			fresh = append(fresh, it)
@@ -168,12 +190,73 @@ func (c *Collector) walk(ctx context.Context, out collector.Output, since string
 	slices.SortFunc(fresh, func(a, b item) int { return collector.CompareIDs(a.id, b.id) })
 	next := since
 	for _, it := range fresh {
-		if err := out.Emit(it.m); err != nil {
-			return since, err
+		if it.err != nil {
+			out.SkipBad(it.err)
+		} else {
+			if it.estimated != nil {
+				out.Warn("estimated_time", it.estimated)
+			}
+			if err := out.Emit(it.m); err != nil {
+				return since, err
+			}
 		}
 		next = collector.MaxID(next, it.id)
 	}
 	return next, nil
+}
+
+// readItems reads the topics or posts of a page (what names them) each on
+// its own, so that one that cannot be read — a field of the wrong JSON
+// type, no id — costs only itself: it keeps the fields that could be read
+// (encoding/json goes on past a wrong type), its id among them, so that the
+// cursor moves past it. norm makes the mention of one that can; one without
+// a usable created_at gets fetched as its time, flagged.
+func readItems[T any, P entry[T]](raws []json.RawMessage, what string, fetched time.Time, norm func(P) *mention.Mention) []item {
+	items := make([]item, len(raws))
+	for i, raw := range raws {
+		var v T
+		err := json.Unmarshal(raw, &v)
+		id, createdAt := P(&v).idAndTime()
+		it := item{id: idString(id)}
+		switch {
+		case err != nil:
+			it.err = fmt.Errorf("%s %d (id %d): %w", what, i, id, err)
+		case it.id == "":
+			it.err = fmt.Errorf("%s %d has no id", what, i)
+		default:
+			it.m = norm(&v)
+			if t, terr := mention.ParseTime(createdAt); terr == nil {
+				it.m.PublishedAt = t
+			} else {
+				collector.EstimatePublished(it.m, fetched)
+				it.estimated = fmt.Errorf("%s %s: created_at: %w; stored with the fetch time", what, it.id, terr)
+			}
+		}
+		items[i] = it
+	}
+	return items
+}
+
+// entry is a topic or a search post as decoded.
+type entry[T any] interface {
+	*T
+	idAndTime() (id int64, createdAt string)
+}
+
+// lookup reads a list a page's items refer to (users, topics) into a map by
+// id. An entry that cannot be read is left out, and damaged says why; the
+// items that refer to it go without it.
+func lookup[T any](raws []json.RawMessage, what string, id func(*T) int64) (byID map[int64]T, damaged []error) {
+	byID = make(map[int64]T, len(raws))
+	for i, raw := range raws {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			damaged = append(damaged, fmt.Errorf("%s %d (id %d): %w", what, i, id(&v), err))
+			continue
+		}
+		byID[id(&v)] = v
+	}
+	return byID, damaged
 }
 
 type user struct {
@@ -198,80 +281,86 @@ type topic struct {
 }
 
 type latestResponse struct {
-	Users     []user `json:"users"`
+	Users     []json.RawMessage `json:"users"`
 	TopicList struct {
-		Topics []topic `json:"topics"`
+		Topics []json.RawMessage `json:"topics"`
 	} `json:"topic_list"`
 }
 
-func (r *latestResponse) items(base *url.URL) []item {
-	users := map[int64]user{}
-	for _, u := range r.Users {
-		users[u.ID] = u
+// page reads the topics of a /latest page; fetched dates a topic without
+// created_at.
+func (r *latestResponse) page(base *url.URL, fetched time.Time) feedPage {
+	users, damaged := lookup(r.Users, "user", func(u *user) int64 { return u.ID })
+	return feedPage{damaged: damaged, items: readItems(r.TopicList.Topics, "topic", fetched,
+		func(t *topic) *mention.Mention { return t.mention(base, users) })}
+}
+
+func (t *topic) idAndTime() (int64, string) { return t.ID, t.CreatedAt }
+
+// mention normalises a topic of /latest; users are the page's.
+func (t *topic) mention(base *url.URL, users map[int64]user) *mention.Mention {
+	m := &mention.Mention{
+		Source:     "discourse",
+		ID:         base.Host + "/t/" + strconv.FormatInt(t.ID, 10),
+		URL:        base.JoinPath("t", t.Slug, strconv.FormatInt(t.ID, 10)).String(),
+		Title:      collector.HTMLToText(t.Title),
+		Text:       collector.HTMLToText(t.Excerpt),
+		Engagement: mention.Engagement{Likes: max(t.LikeCount, 0), Replies: max(t.ReplyCount, t.PostsCount-1, 0)},
 	}
-	out := make([]item, 0, len(r.TopicList.Topics))
-	for _, t := range r.TopicList.Topics {
-		m := &mention.Mention{
-			Source:     "discourse",
-			ID:         base.Host + "/t/" + strconv.FormatInt(t.ID, 10),
-			URL:        base.JoinPath("t", t.Slug, strconv.FormatInt(t.ID, 10)).String(),
-			Title:      collector.HTMLToText(t.Title),
-			Text:       collector.HTMLToText(t.Excerpt),
-			Engagement: mention.Engagement{Likes: max(t.LikeCount, 0), Replies: max(t.ReplyCount, t.PostsCount-1, 0)},
+	if len(t.Posters) > 0 {
+		if u, ok := users[t.Posters[0].UserID]; ok {
+			m.Author = author(base, u.Username, u.Name)
 		}
-		m.PublishedAt, _ = mention.ParseTime(t.CreatedAt)
-		if len(t.Posters) > 0 {
-			if u, ok := users[t.Posters[0].UserID]; ok {
-				m.Author = author(base, u.Username, u.Name)
-			}
-		}
-		out = append(out, item{id: idString(t.ID), m: m})
 	}
-	return out
+	return m
 }
 
 type searchResponse struct {
-	Posts []struct {
-		ID         int64  `json:"id"`
-		Username   string `json:"username"`
-		Name       string `json:"name"`
-		CreatedAt  string `json:"created_at"`
-		LikeCount  int64  `json:"like_count"`
-		Blurb      string `json:"blurb"`
-		PostNumber int64  `json:"post_number"`
-		TopicID    int64  `json:"topic_id"`
-	} `json:"posts"`
-	Topics []topic `json:"topics"`
+	Posts  []json.RawMessage `json:"posts"`
+	Topics []json.RawMessage `json:"topics"`
 }
 
-func (r *searchResponse) items(base *url.URL) []item {
-	topics := map[int64]topic{}
-	for _, t := range r.Topics {
-		topics[t.ID] = t
+type post struct {
+	ID         int64  `json:"id"`
+	Username   string `json:"username"`
+	Name       string `json:"name"`
+	CreatedAt  string `json:"created_at"`
+	LikeCount  int64  `json:"like_count"`
+	Blurb      string `json:"blurb"`
+	PostNumber int64  `json:"post_number"`
+	TopicID    int64  `json:"topic_id"`
+}
+
+// page reads the posts of a search page; fetched dates a post without
+// created_at.
+func (r *searchResponse) page(base *url.URL, fetched time.Time) feedPage {
+	topics, damaged := lookup(r.Topics, "topic", func(t *topic) int64 { return t.ID })
+	return feedPage{damaged: damaged, items: readItems(r.Posts, "post", fetched,
+		func(p *post) *mention.Mention { return p.mention(base, topics) })}
+}
+
+func (p *post) idAndTime() (int64, string) { return p.ID, p.CreatedAt }
+
+// mention normalises a search post; topics are the page's.
+func (p *post) mention(base *url.URL, topics map[int64]topic) *mention.Mention {
+	t := topics[p.TopicID]
+	slug := t.Slug
+	if slug == "" {
+		slug = "-"
 	}
-	out := make([]item, 0, len(r.Posts))
-	for _, p := range r.Posts {
-		t := topics[p.TopicID]
-		slug := t.Slug
-		if slug == "" {
-			slug = "-"
-		}
-		m := &mention.Mention{
-			Source:     "discourse",
-			ID:         base.Host + "/p/" + strconv.FormatInt(p.ID, 10),
-			URL:        base.JoinPath("t", slug, strconv.FormatInt(p.TopicID, 10), strconv.FormatInt(p.PostNumber, 10)).String(),
-			Title:      collector.HTMLToText(t.Title),
-			Text:       collector.HTMLToText(p.Blurb),
-			Author:     author(base, p.Username, p.Name),
-			Engagement: mention.Engagement{Likes: max(p.LikeCount, 0)},
-		}
-		if p.PostNumber > 1 {
-			m.ParentURL = base.JoinPath("t", slug, strconv.FormatInt(p.TopicID, 10)).String()
-		}
-		m.PublishedAt, _ = mention.ParseTime(p.CreatedAt)
-		out = append(out, item{id: idString(p.ID), m: m})
+	m := &mention.Mention{
+		Source:     "discourse",
+		ID:         base.Host + "/p/" + strconv.FormatInt(p.ID, 10),
+		URL:        base.JoinPath("t", slug, strconv.FormatInt(p.TopicID, 10), strconv.FormatInt(p.PostNumber, 10)).String(),
+		Title:      collector.HTMLToText(t.Title),
+		Text:       collector.HTMLToText(p.Blurb),
+		Author:     author(base, p.Username, p.Name),
+		Engagement: mention.Engagement{Likes: max(p.LikeCount, 0)},
 	}
-	return out
+	if p.PostNumber > 1 {
+		m.ParentURL = base.JoinPath("t", slug, strconv.FormatInt(p.TopicID, 10)).String()
+	}
+	return m
 }
 
 func idString(id int64) string {

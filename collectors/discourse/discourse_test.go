@@ -12,20 +12,52 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
 )
 
-var forum, _ = url.Parse("https://forum.example.org")
+var (
+	forum, _ = url.Parse("https://forum.example.org")
+	fetched  = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
+)
 
-func TestLatestItems(t *testing.T) {
+func latestPage(t testing.TB, body []byte) feedPage {
+	t.Helper()
 	var r latestResponse
-	b, _ := os.ReadFile("testdata/latest.json")
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := json.Unmarshal(body, &r); err != nil {
 		t.Fatal(err)
 	}
-	items := r.items(forum)
-	if len(items) != 3 {
-		t.Fatalf("%d items", len(items))
+	return r.page(forum, fetched)
+}
+
+func searchPage(t testing.TB, body []byte) feedPage {
+	t.Helper()
+	var r searchResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.page(forum, fetched)
+}
+
+func read(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestLatestItems(t *testing.T) {
+	pg := latestPage(t, read(t, "latest.json"))
+	items := pg.items
+	if len(items) != 3 || len(pg.damaged) != 0 {
+		t.Fatalf("%d items %v", len(items), pg.damaged)
+	}
+	for _, it := range items {
+		if it.err != nil || it.estimated != nil {
+			t.Fatalf("%+v", it)
+		}
 	}
 	m := items[0].m
 	if items[0].id != "124" || m.ID != "forum.example.org/t/124" || m.URL != "https://forum.example.org/t/tietokonekoijarit-tilaus-jumissa/124" ||
@@ -39,12 +71,7 @@ func TestLatestItems(t *testing.T) {
 }
 
 func TestSearchItems(t *testing.T) {
-	var r searchResponse
-	b, _ := os.ReadFile("testdata/search.json")
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
-	items := r.items(forum)
+	items := searchPage(t, read(t, "search.json")).items
 	m := items[0].m
 	if items[0].id != "9001" || m.URL != "https://forum.example.org/t/tietokonekoijarit-tilaus-jumissa/124/3" ||
 		m.ParentURL != "https://forum.example.org/t/tietokonekoijarit-tilaus-jumissa/124" || m.Title != "TietokoneKoijarit: tilaus jumissa" ||
@@ -101,24 +128,93 @@ func TestCollect(t *testing.T) {
 	}
 }
 
-func FuzzItems(f *testing.F) {
-	for _, n := range []string{"testdata/latest.json", "testdata/search.json"} {
-		b, _ := os.ReadFile(n)
-		f.Add(b)
+// badLatest is latest.json with a topic of the wrong shape, the first topic
+// without created_at, a topic without an id and a user of the wrong shape.
+func badLatest(t testing.TB) []byte {
+	s := strings.Replace(string(read(t, "latest.json")), `"topics":[`, `"topics":[{"id":130,"title":"Palautus?","posters":{"user_id":7}},`, 1)
+	s = strings.Replace(s, `"created_at":"2026-11-20T07:30:00.000Z",`, "", 1)
+	s = strings.Replace(s, `"topics":[`, `"topics":[{"title":"no id","created_at":"2026-11-20T09:00:00.000Z"},`, 1)
+	return []byte(strings.Replace(s, `{"id":1,"username":"sam","name":"Sam Saffron"`, `{"id":1,"username":"sam","name":["Sam","Saffron"]`, 1))
+}
+
+// One topic or post that cannot be read costs only itself; one without
+// created_at is kept with the fetch time, flagged; a user or topic the page
+// lists that cannot be read leaves its items without it.
+func TestPagesKeepTheItemsAroundBadOnes(t *testing.T) {
+	pg := latestPage(t, badLatest(t))
+	if len(pg.items) != 5 || len(pg.damaged) != 1 || !strings.Contains(pg.damaged[0].Error(), "user 0 (id 1)") {
+		t.Fatalf("%d items, damaged %v", len(pg.items), pg.damaged)
 	}
+	if e := pg.items[0].err; e == nil || !strings.Contains(e.Error(), "topic 0 has no id") {
+		t.Errorf("topic without id: %v", e)
+	}
+	if it := pg.items[1]; it.err == nil || it.id != "130" || !strings.Contains(it.err.Error(), "topic 1 (id 130)") || it.m != nil {
+		t.Errorf("wrong-typed topic: %+v", it)
+	}
+	undated := pg.items[2]
+	if undated.err != nil || undated.estimated == nil || !undated.m.PublishedAt.Equal(fetched) ||
+		string(undated.m.Extra[collector.ExtraTimeEstimated]) != "true" || undated.m.Author.Handle != "kaisa_k" || undated.m.Validate() != nil {
+		t.Errorf("undated topic %+v", undated)
+	}
+	if it := pg.items[4]; it.err != nil || it.estimated != nil || it.m.Author.Handle != "" {
+		t.Errorf("topic by the unreadable user: %+v", it.m)
+	}
+
+	s := strings.Replace(string(read(t, "search.json")), `"like_count":2,`, `"like_count":"2",`, 1)
+	s = strings.Replace(s, `"created_at":"2026-11-20T07:30:00.000Z","like_count":0`, `"created_at":null,"like_count":0`, 1)
+	spg := searchPage(t, []byte(s))
+	if len(spg.items) != 2 || spg.items[0].err == nil || !strings.Contains(spg.items[0].err.Error(), "post 0 (id 9001)") {
+		t.Fatalf("search items %+v", spg.items)
+	}
+	if it := spg.items[1]; it.err != nil || !it.m.PublishedAt.Equal(fetched) || it.estimated == nil {
+		t.Errorf("undated post %+v", it)
+	}
+}
+
+// A page with one topic of the wrong shape, one without an id and one
+// without a date stores the rest, and the bad topic's id moves the cursor.
+func TestCollectStoresThePageAroundABadTopic(t *testing.T) {
+	body := badLatest(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	h := collectortest.New(t, "{type: discourse, name: forum, base_url: '"+srv.URL+"', allow_networks: [127.0.0.1]}")
+	before := time.Now().Truncate(time.Second)
+	ms, st := h.Pass(context.Background())
+	// 3 topics stored; 2 skipped; errors: 2 unreadable topics, 1 unreadable
+	// user, 1 estimated time.
+	if st.Err != nil || len(ms) != 3 || st.Skipped != 2 || st.Errors != 4 {
+		t.Fatalf("pass: %d mentions %+v", len(ms), st)
+	}
+	last := ms[len(ms)-1]
+	if !strings.HasSuffix(last.ID, "/t/124") || string(last.Extra[collector.ExtraTimeEstimated]) != "true" || last.PublishedAt.Before(before) {
+		t.Errorf("undated topic %s %v %s", last.ID, last.PublishedAt, last.Extra)
+	}
+	if string(h.Cursor()) != `{"topic":"130"}` {
+		t.Errorf("cursor %s", h.Cursor())
+	}
+}
+
+func FuzzItems(f *testing.F) {
+	for _, n := range []string{"latest.json", "search.json"} {
+		f.Add(read(f, n))
+	}
+	f.Add(badLatest(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var l latestResponse
 		if json.Unmarshal(body, &l) == nil {
-			for _, it := range l.items(forum) {
-				if it.m.Source != "discourse" {
-					t.Fatal("bad source")
+			for _, it := range l.page(forum, fetched).items {
+				if it.err == nil && (it.m.Source != "discourse" || it.id == "" || it.m.PublishedAt.IsZero()) {
+					t.Fatalf("bad topic %+v", it)
 				}
 			}
 		}
 		var s searchResponse
 		if json.Unmarshal(body, &s) == nil {
-			for _, it := range s.items(forum) {
-				if !strings.HasPrefix(it.m.URL, "https://forum.example.org/t/") {
+			for _, it := range s.page(forum, fetched).items {
+				if it.err == nil && !strings.HasPrefix(it.m.URL, "https://forum.example.org/t/") {
 					t.Fatalf("bad url %s", it.m.URL)
 				}
 			}
