@@ -236,16 +236,9 @@ func (c *Collector) stream(ctx context.Context, cur *cursor, out collector.Outpu
 			}
 			return errors.Join(fmt.Errorf("reading %s: %w", target, err), cerr)
 		}
-		ev, err := c.match.Event(data)
-		switch {
-		case err != nil:
-			out.Skip("malformed")
-		case ev.Mention != nil:
-			if err := out.Emit(ev.Mention); err != nil {
-				return err
-			}
-		default:
-			out.Skip(ev.Skip)
+		ev, err := c.match.Event(data, time.Now())
+		if err := deliver(out, ev, err); err != nil {
+			return err
 		}
 		if ev.TimeUS > last {
 			last = ev.TimeUS
@@ -286,12 +279,33 @@ func NewMatcher(keywords, hashtags, langs []string) Matcher {
 	return m
 }
 
-// Event is the outcome for one Jetstream message: a mention, or the reason
-// it was skipped. TimeUS is the event's cursor position.
+// Event is the outcome for one Jetstream message or search result: a
+// mention, or the reason it was skipped. TimeUS is a Jetstream event's
+// cursor position.
 type Event struct {
 	TimeUS  int64
 	Mention *mention.Mention
 	Skip    string
+	// Estimated says why Mention's time is the network's and not the
+	// post's createdAt (nil when createdAt was used).
+	Estimated error
+}
+
+// deliver hands one Jetstream event or search result, read with err, to
+// out: a post that cannot be read is skipped and counted, never fatal.
+func deliver(out collector.Output, ev Event, err error) error {
+	switch {
+	case err != nil:
+		out.SkipBad(err)
+	case ev.Mention == nil:
+		out.Skip(ev.Skip)
+	default:
+		if ev.Estimated != nil {
+			out.Warn("estimated_time", ev.Estimated)
+		}
+		return out.Emit(ev.Mention)
+	}
+	return nil
 }
 
 type jetstreamEvent struct {
@@ -325,12 +339,18 @@ type postRecord struct {
 	Tags []string `json:"tags"`
 }
 
-// Event parses one Jetstream message. Identity and account events, other
-// collections, updates and deletes are skipped with a reason.
-func (m Matcher) Event(data []byte) (Event, error) {
+// Event parses one Jetstream message, received at the given time.
+// Identity and account events, other collections, updates and deletes are
+// skipped with a reason. A post of the wrong shape (a field of another
+// JSON type) is an error only if it would be kept: the fields that could be
+// read decide, so the stream's odd records that do not concern us cost
+// nothing. A post's time is its createdAt, else the relay's time_us, else
+// received.
+func (m Matcher) Event(data []byte, received time.Time) (Event, error) {
 	var ev jetstreamEvent
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return Event{}, fmt.Errorf("malformed Jetstream event: %w", err)
+	shapeErr := json.Unmarshal(data, &ev)
+	if _, ok := errors.AsType[*json.UnmarshalTypeError](shapeErr); shapeErr != nil && !ok {
+		return Event{}, fmt.Errorf("malformed Jetstream event: %w", shapeErr)
 	}
 	out := Event{TimeUS: ev.TimeUS}
 	switch {
@@ -348,8 +368,17 @@ func (m Matcher) Event(data []byte) (Event, error) {
 		out.Skip = "language"
 	case !m.matches(&ev.Commit.Record):
 		out.Skip = "no match"
+	case shapeErr != nil:
+		return out, fmt.Errorf("post %s: %w", postURI(ev.DID, ev.Commit.RKey), shapeErr)
 	default:
-		out.Mention = normalise(ev.DID, ev.Commit.RKey, &ev.Commit.Record, time.UnixMicro(ev.TimeUS))
+		seen, what := received, "the time received"
+		if ev.TimeUS > 0 {
+			seen, what = time.UnixMicro(ev.TimeUS), "the relay's time"
+		}
+		var terr error
+		if out.Mention, terr = normalise(ev.DID, ev.Commit.RKey, &ev.Commit.Record, seen); terr != nil {
+			out.Estimated = fmt.Errorf("post %s: %w; stored with %s", out.Mention.ID, terr, what)
+		}
 	}
 	return out, nil
 }
@@ -396,11 +425,12 @@ func (m Matcher) matches(r *postRecord) bool {
 
 // normalise maps the post did/rkey to a mention, the same whether it came
 // from Jetstream or searchPosts: seen is when the network saw it (the
-// relay's time, or the AppView's indexedAt).
-func normalise(did, rkey string, r *postRecord, seen time.Time) *mention.Mention {
+// relay's time, or the AppView's indexedAt). The error says why the time is
+// seen, flagged, rather than createdAt.
+func normalise(did, rkey string, r *postRecord, seen time.Time) (*mention.Mention, error) {
 	m := &mention.Mention{
 		Source: "bluesky",
-		ID:     "at://" + did + "/" + postCollection + "/" + rkey,
+		ID:     postURI(did, rkey),
 		URL:    "https://bsky.app/profile/" + did + "/post/" + rkey,
 		Text:   r.Text,
 		Author: mention.Author{Handle: did, URL: "https://bsky.app/profile/" + did},
@@ -408,17 +438,28 @@ func normalise(did, rkey string, r *postRecord, seen time.Time) *mention.Mention
 	if len(r.Langs) > 0 {
 		m.Lang = strings.ToLower(r.Langs[0])
 	}
-	// createdAt is set by the client and can be anything; fall back to the
-	// network's time when it is missing or implausible.
-	seen = seen.UTC()
-	m.PublishedAt = seen
-	if t, err := time.Parse(time.RFC3339Nano, r.CreatedAt); err == nil && t.Year() >= 2022 && t.Before(seen.Add(time.Hour)) {
-		m.PublishedAt = t.UTC()
-	}
 	if r.Reply != nil {
 		m.ParentURL = webURL(r.Reply.Parent.URI)
 	}
-	return m
+	// createdAt is set by the client and can be anything; fall back to the
+	// network's time when it is missing or implausible.
+	t, err := time.Parse(time.RFC3339Nano, r.CreatedAt)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("createdAt %q is not an RFC 3339 time", r.CreatedAt)
+	case t.Year() < 2022 || !t.Before(seen.Add(time.Hour)):
+		err = fmt.Errorf("createdAt %s is implausible (before 2022, or over an hour after the network saw the post)", r.CreatedAt)
+	default:
+		m.PublishedAt = t.UTC()
+		return m, nil
+	}
+	collector.EstimatePublished(m, seen)
+	return m, err
+}
+
+// postURI is the at:// URI of a post.
+func postURI(did, rkey string) string {
+	return "at://" + did + "/" + postCollection + "/" + rkey
 }
 
 // webURL maps at://did/app.bsky.feed.post/rkey to its bsky.app page.

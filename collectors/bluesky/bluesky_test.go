@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
 )
 
@@ -34,14 +35,17 @@ func loadEvents(t testing.TB) [][]byte {
 	return out
 }
 
-var testMatcher = NewMatcher([]string{"TietokoneKoijar"}, []string{"#tietokonekoijarit"}, nil)
+var (
+	testMatcher = NewMatcher([]string{"TietokoneKoijar"}, []string{"#tietokonekoijarit"}, nil)
+	received    = time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC)
+)
 
 func TestEvent(t *testing.T) {
 	evs := loadEvents(t)
 	var skips []string
 	var got []Event
 	for _, data := range evs {
-		ev, err := testMatcher.Event(data)
+		ev, err := testMatcher.Event(data, received)
 		if err != nil {
 			skips = append(skips, "error")
 			continue
@@ -71,8 +75,12 @@ func TestEvent(t *testing.T) {
 	}
 	r := got[2].Mention
 	if r.ParentURL != "https://bsky.app/profile/did:plc:abc/post/3l3qo2vuowo2c" || r.Lang != "ja" ||
-		!r.PublishedAt.Equal(time.UnixMicro(1795162800000010).UTC()) {
-		t.Errorf("reply with a future createdAt %+v", r)
+		!r.PublishedAt.Equal(time.UnixMicro(1795162800000010).UTC()) || string(r.Extra[collector.ExtraTimeEstimated]) != "true" ||
+		got[2].Estimated == nil || !strings.Contains(got[2].Estimated.Error(), "implausible") {
+		t.Errorf("reply with a future createdAt %+v %v", r, got[2].Estimated)
+	}
+	if got[0].Estimated != nil || got[0].Mention.Extra[collector.ExtraTimeEstimated] != nil {
+		t.Errorf("dated post flagged: %v", got[0].Estimated)
 	}
 	for _, e := range got {
 		if err := e.Mention.Validate(); err != nil {
@@ -80,8 +88,28 @@ func TestEvent(t *testing.T) {
 		}
 	}
 	fi := NewMatcher([]string{"tietokonekoijar"}, nil, []string{"fi"})
-	if ev, _ := fi.Event(evs[9]); ev.Skip != "language" {
+	if ev, _ := fi.Event(evs[9], received); ev.Skip != "language" {
 		t.Errorf("language filter: %+v", ev)
+	}
+}
+
+// A post event of the wrong shape is an error only if the post would be
+// kept; one without createdAt or time_us is dated by when it was received.
+func TestEventOfTheWrongShape(t *testing.T) {
+	post := func(record string) []byte {
+		return []byte(`{"did":"did:plc:abc","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"3x","record":` + record + `}}`)
+	}
+	if _, err := testMatcher.Event(post(`{"text":"TietokoneKoijarit taas","langs":"fi"}`), received); err == nil ||
+		!strings.Contains(err.Error(), "post at://did:plc:abc/app.bsky.feed.post/3x") || !strings.Contains(err.Error(), "langs") {
+		t.Errorf("matching post of the wrong shape: %v", err)
+	}
+	if ev, err := testMatcher.Event(post(`{"text":"something else","langs":"fi"}`), received); err != nil || ev.Skip != "no match" {
+		t.Errorf("other post of the wrong shape: %+v %v", ev, err)
+	}
+	ev, err := testMatcher.Event(post(`{"text":"TietokoneKoijarit taas"}`), received)
+	if err != nil || ev.Mention == nil || !ev.Mention.PublishedAt.Equal(received) || ev.Estimated == nil ||
+		!strings.Contains(ev.Estimated.Error(), "the time received") || ev.Mention.Validate() != nil {
+		t.Errorf("undated post: %+v %v", ev, err)
 	}
 }
 
@@ -137,7 +165,9 @@ func TestCollectStreamsAndResumes(t *testing.T) {
 	ctx := context.Background()
 
 	ms, st := h.Pass(ctx)
-	if st.Err != nil || len(ms) != 3 || st.Skipped != 7 {
+	// Errors: the truncated event, and the post dated 2099 stored with the
+	// relay's time.
+	if st.Err != nil || len(ms) != 3 || st.Skipped != 7 || st.Errors != 2 {
 		t.Fatalf("first pass: %d mentions, %+v", len(ms), st)
 	}
 	if string(h.Cursor()) != `{"time_us":1795162800000010}` {
@@ -174,7 +204,7 @@ func FuzzEvent(f *testing.F) {
 		f.Add(e)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ev, err := testMatcher.Event(data)
+		ev, err := testMatcher.Event(data, received)
 		if err != nil {
 			return
 		}
@@ -194,7 +224,7 @@ func BenchmarkEvent(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if ev, err := testMatcher.Event(data); err != nil || ev.Mention == nil {
+		if ev, err := testMatcher.Event(data, received); err != nil || ev.Mention == nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package bluesky
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -128,14 +129,12 @@ func (s *searcher) query(ctx context.Context, q string, pos *searchPos, out coll
 			out.Skip("seen")
 			continue
 		}
-		seen.Add(p.URI)
-		m, skip := s.match.Post(p)
-		if m == nil {
-			out.Skip(skip)
-			continue
+		if p.URI != "" {
+			seen.Add(p.URI)
 		}
-		if eerr := out.Emit(m); eerr != nil {
-			return eerr
+		ev, perr := s.match.Post(p)
+		if derr := deliver(out, ev, perr); derr != nil {
+			return derr
 		}
 	}
 	pos.Seen = seen.Keys()
@@ -150,7 +149,11 @@ func (s *searcher) fetch(ctx context.Context, q string, sp span, pages *int) ([]
 		r := sp
 		for _, p := range posts {
 			// until is exclusive: keep the oldest second reached; the
-			// seen set drops what is fetched twice.
+			// seen set drops what is fetched twice. A post without a time
+			// has no place in the range.
+			if p.sortTime().IsZero() {
+				continue
+			}
 			if t := p.sortTime().Truncate(time.Second).Add(time.Second); r.Until.IsZero() || t.Before(r.Until) {
 				r.Until = t
 			}
@@ -167,7 +170,7 @@ func (s *searcher) fetch(ctx context.Context, q string, sp span, pages *int) ([]
 		if err != nil {
 			return posts, rest(), err
 		}
-		posts = append(posts, res.Posts...)
+		posts = append(posts, res.Read(time.Now())...)
 		if res.Cursor == "" || len(res.Posts) == 0 {
 			return posts, nil, nil
 		}
@@ -175,11 +178,27 @@ func (s *searcher) fetch(ctx context.Context, q string, sp span, pages *int) ([]
 	}
 }
 
-// SearchResult is app.bsky.feed.searchPosts' output.
+// SearchResult is app.bsky.feed.searchPosts' output as sent; Read reads
+// its posts.
 type SearchResult struct {
-	Cursor    string     `json:"cursor"`
-	HitsTotal int64      `json:"hitsTotal"`
-	Posts     []PostView `json:"posts"`
+	Cursor    string            `json:"cursor"`
+	HitsTotal int64             `json:"hitsTotal"`
+	Posts     []json.RawMessage `json:"posts"`
+}
+
+// Read reads each post on its own, so that one of the wrong shape (a field
+// of another JSON type) costs only itself: it keeps the fields that could
+// be read, and Matcher.Post decides whether it was one to keep.
+func (r *SearchResult) Read(fetched time.Time) []PostView {
+	posts := make([]PostView, len(r.Posts))
+	for i, raw := range r.Posts {
+		p := &posts[i]
+		if err := json.Unmarshal(raw, p); err != nil {
+			p.Err = fmt.Errorf("search result %d: %w", i, err)
+		}
+		p.Fetched = fetched
+	}
+	return posts
 }
 
 // PostView is app.bsky.feed.defs#postView, the parts used here.
@@ -197,6 +216,14 @@ type PostView struct {
 	RepostCount int64      `json:"repostCount"`
 	ReplyCount  int64      `json:"replyCount"`
 	QuoteCount  int64      `json:"quoteCount"`
+
+	// Set by SearchResult.Read, not sent by Bluesky.
+
+	// Err says why the post did not decode whole.
+	Err error `json:"-"`
+	// Fetched is when the page was fetched: the time of a post without a
+	// usable createdAt or indexedAt.
+	Fetched time.Time `json:"-"`
 }
 
 // sortTime approximates the index's sortAt: the earlier of indexedAt and a
@@ -213,26 +240,35 @@ func (p *PostView) sortTime() time.Time {
 // Post normalises a searchPosts result like the Jetstream event of the same
 // post (same id, URL, text, time and author), plus the engagement counts
 // and display name only the AppView knows. Posts the stream would not keep
-// (language, no keyword or hashtag match) are skipped with a reason.
-func (m Matcher) Post(p *PostView) (*mention.Mention, string) {
+// (language, no keyword or hashtag match) are skipped with a reason; one
+// that would be kept but did not decode whole, or has no post URI, is an
+// error. A post's time is its createdAt, else indexedAt, else the fetch time.
+func (m Matcher) Post(p *PostView) (Event, error) {
 	did, rkey, ok := splitPostURI(p.URI)
-	if !ok {
-		return nil, "malformed"
-	}
-	indexed, err := time.Parse(time.RFC3339Nano, p.IndexedAt)
-	if err != nil {
-		return nil, "malformed"
-	}
 	switch {
+	case !ok && p.Err != nil:
+		return Event{}, p.Err
+	case !ok:
+		return Event{}, fmt.Errorf("search result: uri %q is not a post's at:// URI", p.URI)
 	case !m.langOK(p.Record.Langs):
-		return nil, "language"
+		return Event{Skip: "language"}, nil
 	case !m.matches(&p.Record):
-		return nil, "no match"
+		return Event{Skip: "no match"}, nil
+	case p.Err != nil:
+		return Event{}, fmt.Errorf("post %s: %w", p.URI, p.Err)
 	}
-	out := normalise(did, rkey, &p.Record, indexed)
-	out.Author.Name = strings.TrimSpace(p.Author.DisplayName)
-	out.Engagement = mention.Engagement{Likes: max(p.LikeCount, 0), Reposts: max(p.RepostCount+p.QuoteCount, 0), Replies: max(p.ReplyCount, 0)}
-	return out, ""
+	seen, what := p.Fetched, "the fetch time"
+	if indexed, err := time.Parse(time.RFC3339Nano, p.IndexedAt); err == nil {
+		seen, what = indexed, "indexedAt"
+	}
+	var ev Event
+	var terr error
+	if ev.Mention, terr = normalise(did, rkey, &p.Record, seen); terr != nil {
+		ev.Estimated = fmt.Errorf("post %s: %w; stored with %s", p.URI, terr, what)
+	}
+	ev.Mention.Author.Name = strings.TrimSpace(p.Author.DisplayName)
+	ev.Mention.Engagement = mention.Engagement{Likes: max(p.LikeCount, 0), Reposts: max(p.RepostCount+p.QuoteCount, 0), Replies: max(p.ReplyCount, 0)}
+	return ev, nil
 }
 
 // splitPostURI splits at://did/app.bsky.feed.post/rkey.

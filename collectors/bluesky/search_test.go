@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
 )
 
 func loadSearch(t testing.TB) []byte {
@@ -28,12 +30,30 @@ func loadSearch(t testing.TB) []byte {
 	return b
 }
 
-func TestPostNormalisedLikeJetstream(t *testing.T) {
+var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
+
+func searchPosts(t testing.TB, body []byte) []PostView {
+	t.Helper()
 	var res SearchResult
-	if err := json.Unmarshal(loadSearch(t), &res); err != nil {
+	if err := json.Unmarshal(body, &res); err != nil {
 		t.Fatal(err)
 	}
-	reply, skip := testMatcher.Post(&res.Posts[0])
+	return res.Read(fetched)
+}
+
+// post is the mention Matcher.Post makes of p, with its skip reason.
+func post(t testing.TB, p *PostView) (*mention.Mention, string) {
+	t.Helper()
+	ev, err := testMatcher.Post(p)
+	if err != nil {
+		t.Fatalf("%+v: %v", p, err)
+	}
+	return ev.Mention, ev.Skip
+}
+
+func TestPostNormalisedLikeJetstream(t *testing.T) {
+	posts := searchPosts(t, loadSearch(t))
+	reply, skip := post(t, &posts[0])
 	if reply == nil {
 		t.Fatalf("hashtag reply skipped: %s", skip)
 	}
@@ -46,8 +66,8 @@ func TestPostNormalisedLikeJetstream(t *testing.T) {
 
 	// The same post as the first Jetstream fixture event: same mention key,
 	// so backfill and stream never store it twice.
-	fromSearch, _ := testMatcher.Post(&res.Posts[1])
-	ev, err := testMatcher.Event(loadEvents(t)[0])
+	fromSearch, _ := post(t, &posts[1])
+	ev, err := testMatcher.Event(loadEvents(t)[0], fetched)
 	if err != nil || ev.Mention == nil || fromSearch == nil {
 		t.Fatalf("%v %+v %+v", err, ev, fromSearch)
 	}
@@ -58,13 +78,48 @@ func TestPostNormalisedLikeJetstream(t *testing.T) {
 	}
 
 	// The search engine's match that ours (and so the stream) rejects.
-	if m, skip := testMatcher.Post(&res.Posts[2]); m != nil || skip != "no match" {
+	if m, skip := post(t, &posts[2]); m != nil || skip != "no match" {
 		t.Errorf("loose search hit: %+v %q", m, skip)
 	}
-	for _, p := range []PostView{{URI: "at://did:plc:a/app.bsky.feed.like/1", IndexedAt: "2026-11-20T08:19:00Z"}, {URI: "at://did:plc:a/app.bsky.feed.post/1"}} {
-		if m, skip := testMatcher.Post(&p); m != nil || skip != "malformed" {
-			t.Errorf("%+v: %+v %q", p, m, skip)
-		}
+}
+
+// A search result that cannot be read costs only itself, and only if it is
+// one to keep; one without a usable createdAt takes indexedAt, else the
+// fetch time, flagged.
+func TestPostKeepsThePageAroundBadOnes(t *testing.T) {
+	var res struct {
+		Posts []json.RawMessage `json:"posts"`
+	}
+	if err := json.Unmarshal(loadSearch(t), &res); err != nil {
+		t.Fatal(err)
+	}
+	wrongType := strings.Replace(string(res.Posts[1]), `"likeCount": 7`, `"likeCount": "7"`, 1)
+	undated := strings.Replace(string(res.Posts[0]), `"createdAt": "2026-11-20T08:25:00.000Z"`, `"createdAt": "eilen"`, 1)
+	undated = strings.Replace(undated, `"indexedAt": "2026-11-20T08:25:01.321Z"`, `"indexedAt": ""`, 1)
+	looseWrongType := strings.Replace(string(res.Posts[2]), `"cid": "bafy3"`, `"cid": 3`, 1)
+	body := `{"posts": [` + strings.Join([]string{wrongType, undated, looseWrongType,
+		`{"uri": "at://did:plc:a/app.bsky.feed.like/1", "indexedAt": "2026-11-20T08:19:00Z", "record": {"text": "#TietokoneKoijarit"}}`,
+		`{"uri": "at://did:plc:a/app.bsky.feed.post/2", "record": {"text": "TietokoneKoijarit", "createdAt": "2026-11-20T08:19:00Z"}}`,
+	}, ",") + `]}`
+	posts := searchPosts(t, []byte(body))
+	if _, err := testMatcher.Post(&posts[0]); err == nil || !strings.Contains(err.Error(), "likeCount") || !strings.Contains(err.Error(), "search result 0") {
+		t.Errorf("wrong-typed post: %v", err)
+	}
+	ev, err := testMatcher.Post(&posts[1])
+	if err != nil || ev.Mention == nil || ev.Estimated == nil || !strings.Contains(ev.Estimated.Error(), "the fetch time") ||
+		!ev.Mention.PublishedAt.Equal(fetched) || string(ev.Mention.Extra[collector.ExtraTimeEstimated]) != "true" || ev.Mention.Validate() != nil {
+		t.Errorf("undated post: %+v %v", ev, err)
+	}
+	// Of the wrong shape, but not one to keep: skipped as the stream would.
+	if ev, err := testMatcher.Post(&posts[2]); err != nil || ev.Skip != "no match" {
+		t.Errorf("loose wrong-typed hit: %+v %v", ev, err)
+	}
+	if _, err := testMatcher.Post(&posts[3]); err == nil || !strings.Contains(err.Error(), "not a post's at:// URI") {
+		t.Errorf("like: %v", err)
+	}
+	// No indexedAt: a plausible createdAt still dates it.
+	if ev, err := testMatcher.Post(&posts[4]); err != nil || ev.Estimated != nil || !ev.Mention.PublishedAt.Equal(time.Date(2026, 11, 20, 8, 19, 0, 0, time.UTC)) {
+		t.Errorf("post without indexedAt: %+v %v", ev, err)
 	}
 }
 
@@ -159,9 +214,9 @@ func (f *fakeBluesky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		off, _ := strconv.Atoi(q.Get("cursor"))
 		off = min(off, len(match))
-		res := SearchResult{Posts: match[off:min(off+2, len(match))], HitsTotal: int64(len(match))}
+		res := map[string]any{"posts": match[off:min(off+2, len(match))], "hitsTotal": len(match)}
 		if off+2 < len(match) {
-			res.Cursor = strconv.Itoa(off + 2)
+			res["cursor"] = strconv.Itoa(off + 2)
 		}
 		json.NewEncoder(w).Encode(res)
 	default:
@@ -263,6 +318,52 @@ func TestBackfillThenStream(t *testing.T) {
 	js.mu.Unlock()
 }
 
+// A search page and a stream with a post of the wrong shape and one without
+// a date store the rest, the undated one with the fetch time.
+func TestCollectStoresAroundBadPosts(t *testing.T) {
+	t.Setenv("TEST_BSKY_APP_PASSWORD", "app-pass-word")
+	page := strings.Replace(string(loadSearch(t)), `"cursor": "2",`, "", 1)
+	page = strings.Replace(page, `"likeCount": 7`, `"likeCount": "7"`, 1)
+	page = strings.Replace(page, `"createdAt": "2026-11-20T08:25:00.000Z",`, "", 1)
+	page = strings.Replace(page, `"indexedAt": "2026-11-20T08:25:01.321Z"`, `"indexedAt": null`, 1)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/xrpc/com.atproto.server.createSession" {
+			w.Write([]byte(`{"accessJwt": "a", "refreshJwt": "r", "did": "did:plc:ewom"}`))
+			return
+		}
+		w.Write([]byte(page))
+	}))
+	defer api.Close()
+	// The stream starts where the backfill did: the events come after.
+	var events [][]byte
+	for i, e := range []string{string(loadEvents(t)[0]), string(loadEvents(t)[2]),
+		`{"did":"did:plc:abc","time_us":1795162800000020,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"3y","record":{"text":"TietokoneKoijarit","langs":"fi"}}}`} {
+		us := time.Now().Add(time.Hour).UnixMicro() + int64(i)
+		events = append(events, []byte(regexp.MustCompile(`"time_us":\d+`).ReplaceAllString(e, `"time_us":`+strconv.FormatInt(us, 10))))
+	}
+	js := &fakeJetstream{events: events}
+	stream := httptest.NewServer(js)
+	defer stream.Close()
+	h := collectortest.New(t, "{type: bluesky, name: bsky, jetstream_url: '"+"ws"+strings.TrimPrefix(stream.URL, "http")+"', keywords: [tietokonekoijar], "+
+		"identifier: ewom.bsky.social, app_password_env: TEST_BSKY_APP_PASSWORD, service_url: '"+api.URL+"', allow_networks: [127.0.0.1]}")
+	h.StreamFor = 300 * time.Millisecond
+	before := time.Now().Truncate(time.Second)
+	ms, st := h.Pass(context.Background())
+	// Search: the undated reply stored, the wrong-shaped post skipped, the
+	// loose hit not matched. Stream: the good post stored, the wrong-shaped
+	// one skipped, the other not matched.
+	if st.Err != nil || len(ms) != 2 || st.Skipped != 4 || st.Errors != 3 {
+		t.Fatalf("pass: %d mentions %+v", len(ms), st)
+	}
+	if ms[0].ID != "at://did:plc:abc/app.bsky.feed.post/3l3qo2vuowo2z" || string(ms[0].Extra[collector.ExtraTimeEstimated]) != "true" || ms[0].PublishedAt.Before(before) {
+		t.Errorf("undated search post %s %v %s", ms[0].ID, ms[0].PublishedAt, ms[0].Extra)
+	}
+	if ms[1].ID != "at://did:plc:eygmaihciaxprqvxpfvl6flk/app.bsky.feed.post/3l3qo2vuowo2b" || ms[1].Extra[collector.ExtraTimeEstimated] != nil {
+		t.Errorf("streamed post %s %s", ms[1].ID, ms[1].Extra)
+	}
+}
+
 func TestBackfillNeedsPassword(t *testing.T) {
 	t.Setenv("EWOM_BLUESKY_APP_PASSWORD", "")
 	src := collectortest.Source(t, "{type: bluesky, keywords: [x], identifier: ewom.bsky.social}")
@@ -296,10 +397,15 @@ func FuzzSearchResult(f *testing.F) {
 		if json.Unmarshal(body, &res) != nil {
 			return
 		}
-		for i := range res.Posts {
-			m, skip := testMatcher.Post(&res.Posts[i])
-			if (m == nil) == (skip == "") {
-				t.Fatalf("want exactly one of mention and skip reason: %+v %q", m, skip)
+		posts := res.Read(fetched)
+		for i := range posts {
+			ev, err := testMatcher.Post(&posts[i])
+			if err != nil {
+				continue
+			}
+			m := ev.Mention
+			if (m == nil) == (ev.Skip == "") {
+				t.Fatalf("want exactly one of mention and skip reason: %+v", ev)
 			}
 			if m != nil && (!strings.HasPrefix(m.ID, "at://did:") || m.PublishedAt.IsZero()) {
 				t.Fatalf("bad mention %+v", m)
