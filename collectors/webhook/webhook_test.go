@@ -1,18 +1,27 @@
 package webhook
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/bus/bustest"
+	"github.com/ewom/ewom/internal/config"
 )
 
 const secret = "0123456789abcdef-shared"
@@ -110,6 +119,62 @@ func TestMiddleware(t *testing.T) {
 	}
 	if code := post(strings.Repeat("x", 2000), ""); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("too large: %d", code)
+	}
+}
+
+// A signed batch with one bad item stores the others and answers which
+// item was rejected: through the real ingest API onto a real JetStream bus.
+func TestSignedBatchStoresAroundABadItem(t *testing.T) {
+	b := bustest.RunJetStream(t)
+	v := newVerifier(t, "", time.Now())
+	cfg := config.Default()
+	reg := prometheus.NewRegistry()
+	ingest := &api.Server{API: true, Bus: b, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxURLBytes: cfg.HTTP.MaxURLBytes, MaxItems: cfg.HTTP.MaxIngestItems,
+		Webhooks: map[string]func(http.Handler) http.Handler{"zd": v.Middleware}, Gatherer: reg, Registerer: reg,
+		Log: slog.New(slog.DiscardHandler), Ready: map[string]api.Checker{}}
+	srv := httptest.NewServer(ingest.Handler())
+	defer srv.Close()
+	body := `[{"source":"zendesk","id":"1","text":"Tilaus myöhässä","published_at":"2026-11-20T07:59:00Z"},
+{"source":"zendesk","id":"2","text":{"fi":"Paketti ei tullut"},"published_at":"2026-11-20T08:00:00Z"},
+{"source":"zendesk","id":"3","text":"Kiitos nopeasta palautuksesta","published_at":"2026-11-20T08:01:00Z"}]`
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/webhooks/zd", strings.NewReader(body))
+	req.Header.Set("X-Ewom-Timestamp", ts)
+	req.Header.Set("X-Ewom-Signature", ewomSign(ts, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a struct {
+		Accepted int `json:"accepted"`
+		Rejected []struct {
+			Index int    `json:"index"`
+			Error string `json:"error"`
+		} `json:"rejected"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || a.Accepted != 2 || len(a.Rejected) != 1 || a.Rejected[0].Index != 1 || !strings.Contains(a.Rejected[0].Error, "text") {
+		t.Fatalf("%d %+v", resp.StatusCode, a)
+	}
+	stream, err := b.JetStream().Stream(context.Background(), cfg.NATS.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []string
+	for seq := uint64(1); ; seq++ {
+		msg, err := stream.GetMsg(context.Background(), seq)
+		if err != nil {
+			break
+		}
+		var m struct{ ID string }
+		json.Unmarshal(msg.Data, &m)
+		stored = append(stored, m.ID)
+	}
+	if strings.Join(stored, ",") != "1,3" {
+		t.Errorf("stored %v", stored)
 	}
 }
 
