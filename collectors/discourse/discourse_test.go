@@ -21,22 +21,18 @@ var (
 	fetched  = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 )
 
-func latestPage(t testing.TB, body []byte) feedPage {
+// readPage decodes body as an R (latestResponse, searchResponse) and reads
+// its page.
+func readPage[R any, P interface {
+	*R
+	page(*url.URL, time.Time) feedPage
+}](t testing.TB, body []byte) feedPage {
 	t.Helper()
-	var r latestResponse
+	var r R
 	if err := json.Unmarshal(body, &r); err != nil {
 		t.Fatal(err)
 	}
-	return r.page(forum, fetched)
-}
-
-func searchPage(t testing.TB, body []byte) feedPage {
-	t.Helper()
-	var r searchResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		t.Fatal(err)
-	}
-	return r.page(forum, fetched)
+	return P(&r).page(forum, fetched)
 }
 
 func read(t testing.TB, name string) []byte {
@@ -49,7 +45,7 @@ func read(t testing.TB, name string) []byte {
 }
 
 func TestLatestItems(t *testing.T) {
-	pg := latestPage(t, read(t, "latest.json"))
+	pg := readPage[latestResponse](t, read(t, "latest.json"))
 	items := pg.items
 	if len(items) != 3 || len(pg.damaged) != 0 {
 		t.Fatalf("%d items %v", len(items), pg.damaged)
@@ -71,7 +67,7 @@ func TestLatestItems(t *testing.T) {
 }
 
 func TestSearchItems(t *testing.T) {
-	items := searchPage(t, read(t, "search.json")).items
+	items := readPage[searchResponse](t, read(t, "search.json")).items
 	m := items[0].m
 	if items[0].id != "9001" || m.URL != "https://forum.example.org/t/tietokonekoijarit-tilaus-jumissa/124/3" ||
 		m.ParentURL != "https://forum.example.org/t/tietokonekoijarit-tilaus-jumissa/124" || m.Title != "TietokoneKoijarit: tilaus jumissa" ||
@@ -141,7 +137,7 @@ func badLatest(t testing.TB) []byte {
 // created_at is kept with the fetch time, flagged; a user or topic the page
 // lists that cannot be read leaves its items without it.
 func TestPagesKeepTheItemsAroundBadOnes(t *testing.T) {
-	pg := latestPage(t, badLatest(t))
+	pg := readPage[latestResponse](t, badLatest(t))
 	if len(pg.items) != 5 || len(pg.damaged) != 1 || !strings.Contains(pg.damaged[0].Error(), "user 0 (id 1)") {
 		t.Fatalf("%d items, damaged %v", len(pg.items), pg.damaged)
 	}
@@ -162,7 +158,7 @@ func TestPagesKeepTheItemsAroundBadOnes(t *testing.T) {
 
 	s := strings.Replace(string(read(t, "search.json")), `"like_count":2,`, `"like_count":"2",`, 1)
 	s = strings.Replace(s, `"created_at":"2026-11-20T07:30:00.000Z","like_count":0`, `"created_at":null,"like_count":0`, 1)
-	spg := searchPage(t, []byte(s))
+	spg := readPage[searchResponse](t, []byte(s))
 	if len(spg.items) != 2 || spg.items[0].err == nil || !strings.Contains(spg.items[0].err.Error(), "post 0 (id 9001)") {
 		t.Fatalf("search items %+v", spg.items)
 	}
