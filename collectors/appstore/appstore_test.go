@@ -146,12 +146,8 @@ func TestCollectStoresThePageAroundABadEntry(t *testing.T) {
 	// given a rating out of range.
 	body := strings.Replace(string(read(t, "page1.json")), `"updated":{"label":"2026-11-19T23:12:01-07:00"},`, "", 1)
 	body = strings.Replace(body, `"im:rating":{"label":"5"}`, `"im:rating":{"label":"50"}`, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(body))
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: appstore, name: app, apps: [id1234567890], countries: [fi], max_pages: 1, base_url: '"+srv.URL+"', allow_networks: [127.0.0.1]}")
+	baseURL := collectortest.ServeJSON(t, []byte(body))
+	h := collectortest.New(t, "{type: appstore, name: app, apps: [id1234567890], countries: [fi], max_pages: 1, base_url: '"+baseURL+"', allow_networks: [127.0.0.1]}")
 	ms, st := h.Pass(context.Background())
 	if st.Err != nil || len(ms) != 1 || ms[0].ID != "11223344556" || st.Skipped != 1 || st.Errors != 2 {
 		t.Fatalf("pass: %d mentions %+v", len(ms), st)

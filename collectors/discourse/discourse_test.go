@@ -171,12 +171,8 @@ func TestPagesKeepTheItemsAroundBadOnes(t *testing.T) {
 // without a date stores the rest, and the bad topic's id moves the cursor.
 func TestCollectStoresThePageAroundABadTopic(t *testing.T) {
 	body := badLatest(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: discourse, name: forum, base_url: '"+srv.URL+"', allow_networks: [127.0.0.1]}")
+	baseURL := collectortest.ServeJSON(t, body)
+	h := collectortest.New(t, "{type: discourse, name: forum, base_url: '"+baseURL+"', allow_networks: [127.0.0.1]}")
 	before := time.Now().Truncate(time.Second)
 	ms, st := h.Pass(context.Background())
 	// 3 topics stored; 2 skipped; errors: 2 unreadable topics, 1 unreadable

@@ -91,12 +91,8 @@ func TestQuestionsKeepThePageAroundBadOnes(t *testing.T) {
 // date moves the cursor, so it is reported once.
 func TestCollectStoresThePageAroundABadQuestion(t *testing.T) {
 	body := badPage(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: stackexchange, name: se, site: superuser, queries: [TietokoneKoijarit], base_url: '"+srv.URL+"', allow_networks: [127.0.0.1]}")
+	baseURL := collectortest.ServeJSON(t, body)
+	h := collectortest.New(t, "{type: stackexchange, name: se, site: superuser, queries: [TietokoneKoijarit], base_url: '"+baseURL+"', allow_networks: [127.0.0.1]}")
 	before := time.Now().Truncate(time.Second)
 	ms, st := h.Pass(context.Background())
 	if st.Err != nil || len(ms) != 2 || st.Skipped != 2 || st.Errors != 3 {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -85,4 +87,16 @@ func (h *Harness) Pass(ctx context.Context) ([]*mention.Mention, collector.Stats
 func (h *Harness) Cursor() []byte {
 	c, _ := h.Cursors.Get(context.Background(), h.src.DisplayName(0))
 	return c
+}
+
+// ServeJSON serves body as JSON to every request on a loopback server that
+// the test closes, and returns its URL.
+func ServeJSON(t testing.TB, body []byte) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
