@@ -83,7 +83,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %s: %w", cfg.DataDir, err)
 	}
-	if a.Bus, err = bus.Open(ctx, cfg.NATS, cfg.DataDir, bus.NewMetrics(a.Registry), log); err != nil {
+	if a.Bus, err = bus.Open(ctx, cfg.NATS, cfg.DataDir, bus.NewMetrics(a.Registry), log.With("component", "bus")); err != nil {
 		return nil, err
 	}
 	a.Bus.RegisterLag(a.Registry)
@@ -231,9 +231,9 @@ func (a *App) build() error {
 		AuthThrottle: api.NewThrottle(th.PerAddress, th.Window), StatusAuth: cfg.HTTP.StatusAuth,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxURLBytes: cfg.HTTP.MaxURLBytes,
 		MaxItems: cfg.HTTP.MaxIngestItems, Gatherer: a.Registry, Registerer: a.Registry,
-		Log: a.Log.With("component", "api"), Ready: map[string]api.Checker{"bus": a.Bus}}
+		Log: a.Log.With("component", "api")}
+	srv.Ready, srv.Degraded = a.readiness()
 	if a.Store != nil {
-		srv.Ready["store"] = pinger{a.Store}
 		var dash *web.Server
 		if cfg.HasRole("api") {
 			var err error
@@ -323,7 +323,9 @@ func (a *App) Run(ctx context.Context) error {
 	cancel()
 	stopIntake()
 	intake.Wait()
-	a.Log.Info("shutting down: draining classifier workers")
+	if len(a.workers) > 0 {
+		a.Log.Info("shutting down: draining classifier workers")
+	}
 	stopWork()
 	work.Wait()
 	a.close()
@@ -387,9 +389,30 @@ func pseudonymizer(p config.Privacy) (pipeline.Transform, error) {
 	return ps.Apply, nil
 }
 
-type pinger struct{ s store.Store }
-
-func (p pinger) Ready(ctx context.Context) error { return p.s.Ping(ctx) }
+// readiness returns what /readyz checks for the process's roles: the api
+// and collect roles are ready when they can publish, classify when it can
+// consume and store, alert when it can read the store. A process whose only
+// store user is the api role reports the store without depending on it: its
+// ingest needs only the bus, while its reads (counts, dashboards, alerts)
+// answer 503 until the store is back.
+func (a *App) readiness() (ready, degraded map[string]api.Checker) {
+	cfg := a.Config
+	ready, degraded = map[string]api.Checker{}, map[string]api.Checker{}
+	if cfg.HasRole("api") || cfg.HasRole("collect") {
+		ready["bus_publish"] = api.CheckFunc(a.Bus.ReadyToPublish)
+	}
+	if cfg.HasRole("classify") {
+		ready["bus_consume"] = api.CheckFunc(a.Bus.ReadyToConsume)
+	}
+	switch {
+	case a.Store == nil:
+	case cfg.HasRole("classify") || cfg.HasRole("alert"):
+		ready["store"] = api.CheckFunc(a.Store.Ping)
+	default:
+		degraded["store"] = api.CheckFunc(a.Store.Ping)
+	}
+	return ready, degraded
+}
 
 func (a *App) close() {
 	if a.listener != nil {
