@@ -83,18 +83,20 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %s: %w", cfg.DataDir, err)
 	}
-	if a.Bus, err = bus.Open(ctx, cfg.NATS, cfg.DataDir, bus.NewMetrics(a.Registry), log.With("component", "bus")); err != nil {
-		return nil, err
-	}
-	a.Bus.RegisterLag(a.Registry)
-	if addr := a.Bus.ListenAddr(); addr != "" {
-		log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream, "listen", addr)
-	} else {
-		log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
+	if needsBus := cfg.HasRole("collect") || cfg.HasRole("classify") || cfg.HasRole("api"); needsBus {
+		if err := a.openBus(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if needsStore := cfg.HasRole("classify") || cfg.HasRole("api") || cfg.HasRole("alert"); needsStore {
 		if a.Store == nil {
-			if a.Store, err = store.Open(ctx, cfg.Store, cfg.DataDir); err != nil {
+			wait := cfg.StartupTimeout
+			if cfg.Store.DSN == "" {
+				wait = 0 // embedded: nothing to wait for
+			}
+			if a.Store, err = waitFor(ctx, log, "store", wait, func(ctx context.Context) (store.Store, error) {
+				return store.Open(ctx, cfg.Store, cfg.DataDir)
+			}, "dsn", config.RedactDSN(cfg.Store.DSN)); err != nil {
 				return nil, err
 			}
 		}
@@ -119,6 +121,32 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	}
 	started = true
 	return a, nil
+}
+
+// openBus connects to the bus and sets up its streams, waiting up to
+// startup_timeout for an external NATS (a server not up yet, a replicated
+// stream still electing its leader).
+func (a *App) openBus(ctx context.Context) error {
+	cfg := a.Config
+	wait := cfg.StartupTimeout
+	if cfg.NATS.URL == "" {
+		wait = 0 // embedded: nothing to wait for
+	}
+	m := bus.NewMetrics(a.Registry)
+	b, err := waitFor(ctx, a.Log, "bus", wait, func(ctx context.Context) (*bus.Bus, error) {
+		return bus.Open(ctx, cfg.NATS, cfg.DataDir, m, a.Log.With("component", "bus"))
+	}, "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
+	if err != nil {
+		return err
+	}
+	a.Bus = b
+	a.Bus.RegisterLag(a.Registry)
+	if addr := a.Bus.ListenAddr(); addr != "" {
+		a.Log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream, "listen", addr)
+	} else {
+		a.Log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
+	}
+	return nil
 }
 
 // listen binds the HTTP port early so that a taken port fails start-up.
