@@ -35,7 +35,8 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	c := &importer.Client{Server: *server, Token: token, HTTP: &http.Client{Timeout: 2 * time.Minute}, MaxRetries: 5}
+	c := &importer.Client{Server: *server, Token: token, HTTP: &http.Client{Timeout: 2 * time.Minute}, MaxRetries: 5,
+		Log: newLogger(env.stderr, "info")}
 	var res importer.Result
 	start := time.Now()
 	read := 0

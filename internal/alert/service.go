@@ -121,25 +121,37 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		case <-time.After(next.Sub(now)):
 		}
-		if _, err := s.Evaluate(ctx, next.Add(-s.cfg.Lag)); err != nil && ctx.Err() == nil {
-			s.log.Error("alert evaluation failed", "err", err)
-		}
+		// Evaluate logs the outcome, a failure too; the next boundary retries.
+		_, _ = s.Evaluate(ctx, next.Add(-s.cfg.Lag))
 	}
 }
 
 // Evaluate runs one cycle for the evaluation time at (aligned to Bucket):
 // reads the rollup, runs the detector, applies the lifecycle, persists,
-// explains and notifies. It returns the lifecycle events.
+// explains and notifies. It returns the lifecycle events, and logs one line
+// for the cycle: the brands and windows evaluated, how long it took, the
+// alerts firing after it and the lifecycle events (or the error).
 func (s *Service) Evaluate(ctx context.Context, at time.Time) ([]Event, error) {
 	start := time.Now()
-	events, err := s.evaluate(ctx, at.Truncate(Bucket))
-	s.m.duration.Observe(time.Since(start).Seconds())
+	at = at.Truncate(Bucket)
+	events, err := s.evaluate(ctx, at)
+	took := time.Since(start)
+	s.m.duration.Observe(took.Seconds())
+	s.mu.Lock()
+	firing := len(s.engine.Active())
+	s.mu.Unlock()
+	attrs := []any{"at", at, "brands", len(s.brands), "windows", s.cfg.Windows, "duration", took.Round(time.Millisecond),
+		"firing", firing, "events", len(events)}
 	if err != nil {
 		s.m.evals.WithLabelValues("error").Inc()
+		if ctx.Err() == nil {
+			s.log.Error("alert evaluation failed", append(attrs, "err", err)...)
+		}
 		return events, err
 	}
 	s.m.evals.WithLabelValues("ok").Inc()
 	s.m.lastEval.Set(float64(s.deps.Now().Unix()))
+	s.log.Info("alert evaluation", attrs...)
 	return events, nil
 }
 

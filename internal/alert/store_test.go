@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/alert/synth"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/proctest"
 	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
@@ -116,8 +118,10 @@ func TestServiceLifecycle(t *testing.T) {
 			defer srv.Close()
 			cfg := config.Default().Alerts
 			cfg.Notify = []config.Notifier{{Type: "webhook", URL: srv.URL, SecretEnv: "HOOK_SECRET", AllowNetworks: loopback}}
+			log := proctest.NewLog()
 			newService := func() *alert.Service {
-				s, err := alert.New(alert.Deps{Store: e.Store, Config: cfg, Brands: []config.Brand{{Name: "Koijarit"}}})
+				s, err := alert.New(alert.Deps{Store: e.Store, Config: cfg, Brands: []config.Brand{{Name: "Koijarit"}},
+					Logger: log.Logger})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -125,11 +129,13 @@ func TestServiceLifecycle(t *testing.T) {
 			}
 			s := newService()
 			var fired *alert.Alert
+			evaluations := 0
 			for at := spikeStart.Add(-10 * time.Minute); at.Before(spikeStart.Add(30*time.Minute)) && fired == nil; at = at.Add(alert.Bucket) {
 				evs, err := s.Evaluate(ctx, at)
 				if err != nil {
 					t.Fatalf("evaluate %s: %v", at, err)
 				}
+				evaluations++
 				for _, ev := range evs {
 					if ev.Type == alert.EventFiring {
 						fired = &ev.Alert
@@ -138,6 +144,12 @@ func TestServiceLifecycle(t *testing.T) {
 			}
 			if fired == nil {
 				t.Fatal("no alert for the delivery complaint wave")
+			}
+			// One line an evaluation; the last one's alert is firing.
+			lines := regexp.MustCompile(`(?m)^.*msg="alert evaluation" at=\S+ brands=1 windows="\[[^]]+\]" duration=\S+ firing=(\d) events=(\d)$`).
+				FindAllStringSubmatch(log.String(), -1)
+			if len(lines) != evaluations || lines[0][1] != "0" || lines[len(lines)-1][1] != "1" || lines[len(lines)-1][2] != "1" {
+				t.Errorf("%d evaluations logged %d lines:\n%s", evaluations, len(lines), log)
 			}
 			if d := fired.FiredAt.Sub(spikeStart); d > 15*time.Minute {
 				t.Errorf("fired %s after the wave began", d)

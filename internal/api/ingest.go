@@ -229,15 +229,20 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		// Valid mentions were not persisted: the client must retry them.
 		s.Log.Warn("ingest: publish failed", "failed", resp.Failed, "of", len(valid), "first_err", firstErr)
 		status = http.StatusServiceUnavailable
-		resp.Error = fmt.Sprintf("%d mentions could not be persisted on the bus (failed_items names them); retry the request"+
-			" (accepted ones are deduplicated)", resp.Failed)
-		w.Header().Set("Retry-After", strconv.Itoa(5))
+		resp.Error = fmt.Sprintf("%d mentions could not be persisted on the bus (failed_items names them; the first: %v); retry"+
+			" the request (mentions already persisted are deduplicated)", resp.Failed, firstErr)
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	case resp.Accepted == 0 && resp.Duplicates == 0 && resp.RejectedTotal > 0:
 		status = http.StatusUnprocessableEntity
 		resp.Error = "no valid mentions in the request"
 	}
 	WriteJSON(w, status, resp)
 }
+
+// retryAfterSeconds is the Retry-After of an answer the bus did not
+// acknowledge in full: time for a stream to elect a new leader, or for the
+// client to reconnect.
+const retryAfterSeconds = 5
 
 // storeCheckTimeout bounds storedAlready's lookup.
 const storeCheckTimeout = 2 * time.Second

@@ -160,6 +160,44 @@ func TestIngestNamesFailedItems(t *testing.T) {
 	}
 }
 
+// When the bus does not acknowledge, the answer comes within
+// nats.publish_timeout (plus the store's 2 s duplicate check) instead of
+// when the client gives up: 503 with Retry-After, naming each valid item
+// not persisted and why.
+func TestIngestAnswers503WhenTheBusDoesNotAcknowledge(t *testing.T) {
+	cfg := config.Default().NATS
+	cfg.PublishTimeout = 500 * time.Millisecond
+	b := bustest.RunJetStreamIn(t, t.TempDir(), cfg)
+	ts := ingestServer(t, b, storetest.Embedded(t))
+	bustest.Unacknowledged(t, b, cfg)
+
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/v1/mentions",
+		strings.NewReader(mentionJSON(1, "a")+"\n{}\n"+mentionJSON(2, "b")))
+	req.Header.Set("Authorization", "Bearer "+token)
+	// Far beyond the bound: a client that gave up here got no answer.
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	defer resp.Body.Close()
+	var a api.IngestResponse
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("answer %d, Retry-After %q: %+v", resp.StatusCode, resp.Header.Get("Retry-After"), a)
+	}
+	if a.Failed != 2 || len(a.FailedItems) != 2 || a.RejectedTotal != 1 || a.Accepted != 0 {
+		t.Fatalf("answer %+v", a)
+	}
+	for i, f := range a.FailedItems {
+		if f.Index != 2*i || f.Line != 2*i+1 || !strings.Contains(f.Error, "nats.publish_timeout") {
+			t.Errorf("failed item %d: %+v", i, f)
+		}
+	}
+}
+
 // BenchmarkIngestEmptyItems posts a million empty objects (a 2.9 MiB body)
 // to the real ingest API, and as many as http.max_ingest_items allows,
 // reporting the answer's size and how far the process's resident set rose

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,12 @@ import (
 type Checker interface {
 	Ready(ctx context.Context) error
 }
+
+// CheckFunc is a function that is a Checker.
+type CheckFunc func(ctx context.Context) error
+
+// Ready calls f.
+func (f CheckFunc) Ready(ctx context.Context) error { return f(ctx) }
 
 // Server holds the API's dependencies. Fields must be set before Handler.
 // Every process serves /metrics, /healthz and /readyz; the API proper
@@ -52,9 +59,15 @@ type Server struct {
 	StatusAuth bool
 	Gatherer   prometheus.Gatherer
 	Registerer prometheus.Registerer
-	// Ready lists what /readyz checks, by name.
+	// Ready lists what /readyz checks, by name: the process is ready when
+	// all of them are.
 	Ready map[string]Checker
-	Log   *slog.Logger
+	// Degraded lists further checks /readyz reports without making the
+	// process unready: what some requests need but the roles' main work
+	// does not (the store, for a process with only the api role, whose
+	// ingest needs only the bus).
+	Degraded map[string]Checker
+	Log      *slog.Logger
 	// Webhooks maps a name to the signature check guarding
 	// POST /api/v1/webhooks/<name>, an ingest endpoint for systems that sign
 	// requests instead of holding the bearer token.
@@ -250,19 +263,38 @@ func parseQueryTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s)
 }
 
+// handleReady runs the checks side by side, so that a slow one does not
+// eat the others' time. It answers "ok" or the error for each, and 503 when
+// a Ready check failed; a failed Degraded check's error is prefixed
+// "degraded: ".
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	status := map[string]string{}
 	code := http.StatusOK
-	for name, c := range s.Ready {
-		if err := c.Ready(ctx); err != nil {
-			status[name] = err.Error()
-			code = http.StatusServiceUnavailable
-		} else {
-			status[name] = "ok"
+	run := func(checks map[string]Checker, required bool) {
+		for name, c := range checks {
+			wg.Go(func() {
+				err := c.Ready(ctx)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					status[name] = "ok"
+				case required:
+					status[name] = err.Error()
+					code = http.StatusServiceUnavailable
+				default:
+					status[name] = "degraded: " + err.Error()
+				}
+			})
 		}
 	}
+	run(s.Ready, true)
+	run(s.Degraded, false)
+	wg.Wait()
 	WriteJSON(w, code, status)
 }
 

@@ -83,18 +83,20 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %s: %w", cfg.DataDir, err)
 	}
-	if a.Bus, err = bus.Open(ctx, cfg.NATS, cfg.DataDir, bus.NewMetrics(a.Registry), log); err != nil {
-		return nil, err
-	}
-	a.Bus.RegisterLag(a.Registry)
-	if addr := a.Bus.ListenAddr(); addr != "" {
-		log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream, "listen", addr)
-	} else {
-		log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
+	if needsBus := cfg.HasRole("collect") || cfg.HasRole("classify") || cfg.HasRole("api"); needsBus {
+		if err := a.openBus(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if needsStore := cfg.HasRole("classify") || cfg.HasRole("api") || cfg.HasRole("alert"); needsStore {
 		if a.Store == nil {
-			if a.Store, err = store.Open(ctx, cfg.Store, cfg.DataDir); err != nil {
+			wait := cfg.StartupTimeout
+			if cfg.Store.DSN == "" {
+				wait = 0 // embedded: nothing to wait for
+			}
+			if a.Store, err = waitFor(ctx, log, "store", wait, func(ctx context.Context) (store.Store, error) {
+				return store.Open(ctx, cfg.Store, cfg.DataDir)
+			}, "dsn", config.RedactDSN(cfg.Store.DSN)); err != nil {
 				return nil, err
 			}
 		}
@@ -119,6 +121,32 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	}
 	started = true
 	return a, nil
+}
+
+// openBus connects to the bus and sets up its streams, waiting up to
+// startup_timeout for an external NATS (a server not up yet, a replicated
+// stream still electing its leader).
+func (a *App) openBus(ctx context.Context) error {
+	cfg := a.Config
+	wait := cfg.StartupTimeout
+	if cfg.NATS.URL == "" {
+		wait = 0 // embedded: nothing to wait for
+	}
+	m := bus.NewMetrics(a.Registry)
+	b, err := waitFor(ctx, a.Log, "bus", wait, func(ctx context.Context) (*bus.Bus, error) {
+		return bus.Open(ctx, cfg.NATS, cfg.DataDir, m, a.Log.With("component", "bus"))
+	}, "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
+	if err != nil {
+		return err
+	}
+	a.Bus = b
+	a.Bus.RegisterLag(a.Registry)
+	if addr := a.Bus.ListenAddr(); addr != "" {
+		a.Log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream, "listen", addr)
+	} else {
+		a.Log.Info("bus ready", "nats", cfg.NATS.Display(), "stream", cfg.NATS.Stream)
+	}
+	return nil
 }
 
 // listen binds the HTTP port early so that a taken port fails start-up.
@@ -231,9 +259,9 @@ func (a *App) build() error {
 		AuthThrottle: api.NewThrottle(th.PerAddress, th.Window), StatusAuth: cfg.HTTP.StatusAuth,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxURLBytes: cfg.HTTP.MaxURLBytes,
 		MaxItems: cfg.HTTP.MaxIngestItems, Gatherer: a.Registry, Registerer: a.Registry,
-		Log: a.Log.With("component", "api"), Ready: map[string]api.Checker{"bus": a.Bus}}
+		Log: a.Log.With("component", "api")}
+	srv.Ready, srv.Degraded = a.readiness()
 	if a.Store != nil {
-		srv.Ready["store"] = pinger{a.Store}
 		var dash *web.Server
 		if cfg.HasRole("api") {
 			var err error
@@ -323,7 +351,9 @@ func (a *App) Run(ctx context.Context) error {
 	cancel()
 	stopIntake()
 	intake.Wait()
-	a.Log.Info("shutting down: draining classifier workers")
+	if len(a.workers) > 0 {
+		a.Log.Info("shutting down: draining classifier workers")
+	}
 	stopWork()
 	work.Wait()
 	a.close()
@@ -387,9 +417,30 @@ func pseudonymizer(p config.Privacy) (pipeline.Transform, error) {
 	return ps.Apply, nil
 }
 
-type pinger struct{ s store.Store }
-
-func (p pinger) Ready(ctx context.Context) error { return p.s.Ping(ctx) }
+// readiness returns what /readyz checks for the process's roles: the api
+// and collect roles are ready when they can publish, classify when it can
+// consume and store, alert when it can read the store. A process whose only
+// store user is the api role reports the store without depending on it: its
+// ingest needs only the bus, while its reads (counts, dashboards, alerts)
+// answer 503 until the store is back.
+func (a *App) readiness() (ready, degraded map[string]api.Checker) {
+	cfg := a.Config
+	ready, degraded = map[string]api.Checker{}, map[string]api.Checker{}
+	if cfg.HasRole("api") || cfg.HasRole("collect") {
+		ready["bus_publish"] = api.CheckFunc(a.Bus.ReadyToPublish)
+	}
+	if cfg.HasRole("classify") {
+		ready["bus_consume"] = api.CheckFunc(a.Bus.ReadyToConsume)
+	}
+	switch {
+	case a.Store == nil:
+	case cfg.HasRole("classify") || cfg.HasRole("alert"):
+		ready["store"] = api.CheckFunc(a.Store.Ping)
+	default:
+		degraded["store"] = api.CheckFunc(a.Store.Ping)
+	}
+	return ready, degraded
+}
 
 func (a *App) close() {
 	if a.listener != nil {

@@ -55,11 +55,17 @@ type running struct {
 
 func start(t *testing.T, cfg config.Config, s store.Store) *running {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Start(ctx, cfg, testLogger(), app.WithStore(s))
+	a, err := app.Start(context.Background(), cfg, testLogger(), app.WithStore(s))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return run(t, a)
+}
+
+// run runs a started app in the background until the test ends.
+func run(t *testing.T, a *app.App) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	var stopped bool
@@ -232,17 +238,25 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	}
 }
 
-func TestStoreOutageLosesNothing(t *testing.T) {
-	srv := storetest.RunServer(t)
+// serverStore opens database db on the ClickHouse server srv, migrated;
+// it is closed when the test ends.
+func serverStore(t *testing.T, srv *storetest.Server, db string) store.Store {
+	t.Helper()
 	ctx := context.Background()
-	s, err := store.OpenServer(ctx, srv.DSN("outage"))
+	s, err := store.OpenServer(ctx, srv.DSN(db))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+func TestStoreOutageLosesNothing(t *testing.T) {
+	srv := storetest.RunServer(t)
+	s := serverStore(t, srv, "outage")
 	cfg := testConfig(t)
 	r := start(t, cfg, s)
 	if code, out := post(t, r.base, token, "application/json", ndjson(0, 300)); code != 200 {

@@ -92,7 +92,7 @@ func TestExternalServerWithPasswordOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if err := b.Ready(context.Background()); err != nil {
+	if err := b.ReadyToPublish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Publish(context.Background(), sample(1)); err != nil {

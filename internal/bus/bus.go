@@ -5,6 +5,7 @@
 package bus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,35 +44,55 @@ type Bus struct {
 	stream  jetstream.Stream
 	metrics *Metrics
 	log     *slog.Logger
+	// publishes is the outcome of the latest publishes, for readiness.
+	publishes publishOutcomes
 }
 
 // Open connects to cfg.URL, or starts an embedded server storing under
 // dataDir/nats when the URL is empty, and ensures the streams, consumer
 // and key-value bucket exist.
+//
+// Connection events (disconnects, reconnects, servers discovered, the
+// client's asynchronous errors such as a slow consumer) and the leader
+// elections of the streams and the classifier consumer are logged to log.
+// Publishes wait for JetStream's acknowledgement at most
+// cfg.PublishTimeout.
 func Open(ctx context.Context, cfg config.NATS, dataDir string, m *Metrics, log *slog.Logger) (*Bus, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg.PublishTimeout = cmp.Or(cfg.PublishTimeout, config.DefaultPublishTimeout)
 	b := &Bus{cfg: cfg, metrics: m, log: log}
 	var err error
 	if cfg.URL == "" {
 		if b.srv, err = startEmbedded(cfg, filepath.Join(dataDir, "nats")); err != nil {
 			return nil, err
 		}
-		b.nc, err = nats.Connect("", nats.InProcessServer(b.srv), nats.Name("ewom"), nats.MaxReconnects(-1))
+		b.nc, err = nats.Connect("", append(b.connEvents(), nats.InProcessServer(b.srv), nats.Name("ewom"), nats.MaxReconnects(-1))...)
 	} else {
 		var opts []nats.Option
 		if opts, err = clientOptions(cfg); err != nil {
 			return nil, err
 		}
-		b.nc, err = nats.Connect(cfg.URL, opts...)
+		b.nc, err = nats.Connect(cfg.URL, append(b.connEvents(), opts...)...)
 	}
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("connect to NATS %s: %w (check nats.url and credentials; an empty nats.url runs an embedded server)", cfg.Display(), err)
 	}
-	if b.js, err = jetstream.New(b.nc, jetstream.WithPublishAsyncMaxPending(4096)); err != nil {
+	// The async timeout also frees the slot of a publish whose ack never
+	// comes: without it such publishes would fill the 4096 slots and stall
+	// every later one.
+	if b.js, err = jetstream.New(b.nc, jetstream.WithPublishAsyncMaxPending(4096),
+		jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout)); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	if err := b.setup(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if err := b.watchLeaders(); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -236,19 +257,49 @@ func subjectToken(s string) string {
 
 // Publish puts one mention on the bus and waits for JetStream's ack. A
 // duplicate within the window is acknowledged without being stored twice.
+// It waits at most nats.publish_timeout.
 func (b *Bus) Publish(ctx context.Context, m *mention.Mention) error {
 	data, err := m.MarshalJSON()
 	if err != nil {
 		return fmt.Errorf("encode mention: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
+	defer cancel()
 	ack, err := b.js.Publish(ctx, Subject(m.Source), data, jetstream.WithMsgID(m.Key()))
 	if err != nil {
+		err = b.publishError(Subject(m.Source), err)
 		b.metrics.publishFailed.Inc()
-		return fmt.Errorf("publish to %s: %w", Subject(m.Source), err)
+		b.publishes.record(err)
+		return err
 	}
 	b.countAck(ack)
+	b.publishes.record(nil)
 	return nil
 }
+
+// publishError says which subject a publish failed on, and that the bus did
+// not acknowledge it in time when that is why.
+func (b *Bus) publishError(subject string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
+		return fmt.Errorf("publish to %s: %w", subject, &AckTimeoutError{After: b.cfg.PublishTimeout, Err: err})
+	}
+	return fmt.Errorf("publish to %s: %w", subject, err)
+}
+
+// AckTimeoutError is a publish JetStream did not acknowledge within
+// nats.publish_timeout: the stream may have no leader, or the server may
+// be unreachable. The message may still be stored; publishing it again
+// is deduplicated by its id.
+type AckTimeoutError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *AckTimeoutError) Error() string {
+	return fmt.Sprintf("JetStream did not acknowledge within %s (nats.publish_timeout): %v", e.After, e.Err)
+}
+
+func (e *AckTimeoutError) Unwrap() error { return e.Err }
 
 func (b *Bus) countAck(ack *jetstream.PubAck) {
 	if ack.Duplicate {
@@ -268,12 +319,20 @@ type Published struct {
 	Duplicate bool
 }
 
-// PublishAll publishes mentions concurrently and waits for every ack. The
-// returned slice has one entry per mention.
+// PublishAll publishes mentions concurrently and waits for every ack, for
+// at most nats.publish_timeout in all: a mention not acknowledged by then
+// fails with an *AckTimeoutError. The returned slice has one entry per
+// mention.
 func (b *Bus) PublishAll(ctx context.Context, ms []*mention.Mention) []Published {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
+	defer cancel()
 	out := make([]Published, len(ms))
 	futures := make([]jetstream.PubAckFuture, len(ms))
 	for i, m := range ms {
+		if err := ctx.Err(); err != nil {
+			out[i].Err = b.publishError(Subject(m.Source), err)
+			continue
+		}
 		data, err := m.MarshalJSON()
 		if err != nil {
 			out[i].Err = fmt.Errorf("encode mention: %w", err)
@@ -281,7 +340,7 @@ func (b *Bus) PublishAll(ctx context.Context, ms []*mention.Mention) []Published
 		}
 		msg := &nats.Msg{Subject: Subject(m.Source), Data: data, Header: nats.Header{}}
 		if futures[i], err = b.js.PublishMsgAsync(msg, jetstream.WithMsgID(m.Key())); err != nil {
-			out[i].Err = fmt.Errorf("publish to %s: %w", msg.Subject, err)
+			out[i].Err = b.publishError(msg.Subject, err)
 		}
 	}
 	for i, f := range futures {
@@ -293,15 +352,20 @@ func (b *Bus) PublishAll(ctx context.Context, ms []*mention.Mention) []Published
 			b.countAck(ack)
 			out[i].Duplicate = ack.Duplicate
 		case err := <-f.Err():
-			out[i].Err = fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
+			out[i].Err = b.publishError(f.Msg().Subject, err)
 		case <-ctx.Done():
-			out[i].Err = fmt.Errorf("publish to %s: %w", f.Msg().Subject, ctx.Err())
+			out[i].Err = b.publishError(f.Msg().Subject, ctx.Err())
 		}
 	}
+	var failed error
 	for _, p := range out {
 		if p.Err != nil {
 			b.metrics.publishFailed.Inc()
+			failed = cmp.Or(failed, p.Err)
 		}
+	}
+	if len(ms) > 0 {
+		b.publishes.record(failed)
 	}
 	return out
 }
@@ -375,17 +439,6 @@ func (b *Bus) Pending(ctx context.Context) (pending uint64, ackPending int, err 
 		return 0, 0, err
 	}
 	return info.NumPending, info.NumAckPending, nil
-}
-
-// Ready reports whether the bus can take and deliver messages.
-func (b *Bus) Ready(ctx context.Context) error {
-	if b.nc == nil || !b.nc.IsConnected() {
-		return errors.New("not connected to NATS")
-	}
-	if _, err := b.js.AccountInfo(ctx); err != nil {
-		return fmt.Errorf("JetStream not available: %w", err)
-	}
-	return nil
 }
 
 // ListenAddr is the embedded server's client address (host:port, the port

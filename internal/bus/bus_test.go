@@ -122,3 +122,26 @@ func TestListenOnPortZeroPicksAFreePort(t *testing.T) {
 		t.Errorf("without nats.listen, ListenAddr() = %q, want none", got)
 	}
 }
+
+// BenchmarkPublishAll publishes chunks of 1,000 mentions to the embedded
+// server, each chunk waiting for its acks, as the ingest API does.
+//
+//	go test ./internal/bus -run '^$' -bench PublishAll -benchtime 20x
+func BenchmarkPublishAll(b *testing.B) {
+	bs := bustest.RunJetStream(b)
+	ctx := context.Background()
+	ms := make([]*mention.Mention, 1000)
+	n := 0
+	for b.Loop() {
+		for i := range ms {
+			ms[i] = sample(n)
+			n++
+		}
+		for _, p := range bs.PublishAll(ctx, ms) {
+			if p.Err != nil {
+				b.Fatal(p.Err)
+			}
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "mentions/s")
+}

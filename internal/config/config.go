@@ -35,6 +35,10 @@ type Config struct {
 	Alerts   Alerts   `yaml:"alerts"`
 	Web      Web      `yaml:"web"`
 	Privacy  Privacy  `yaml:"privacy"`
+
+	// StartupTimeout bounds how long start-up waits for an external bus
+	// and store to answer (see resilience.go).
+	StartupTimeout time.Duration `yaml:"startup_timeout"`
 }
 
 // HTTP configures the API, dashboard and metrics listener.
@@ -101,6 +105,10 @@ type NATS struct {
 	// (in-process only). Set it to let other processes join; port 0 picks a
 	// free port.
 	Listen string `yaml:"listen"`
+
+	// PublishTimeout bounds the wait for JetStream's acknowledgement of a
+	// publish (see resilience.go).
+	PublishTimeout time.Duration `yaml:"publish_timeout"`
 }
 
 // TLS configures client TLS towards NATS.
@@ -239,13 +247,15 @@ func Default() Config {
 		Roles:    []string{"collect", "classify", "api", "alert"},
 		HTTP:     defaultHTTP(),
 		NATS: NATS{Stream: "EWOM_MENTIONS", Replicas: 1, DuplicateWindow: 20 * time.Minute,
-			MaxAge: 7 * 24 * time.Hour},
+			MaxAge: 7 * 24 * time.Hour, PublishTimeout: DefaultPublishTimeout},
 		Store: Store{BatchRows: 20000, BatchBytes: 32 << 20, FlushInterval: 500 * time.Millisecond},
 		Pipeline: Pipeline{Workers: 1, MaxAckPending: 50000, MaxDeliver: 20, AckWait: 60 * time.Second,
 			Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}},
 		Alerts:  defaultAlerts(),
 		Web:     defaultWeb(),
 		Privacy: Privacy{KeyEnv: "EWOM_PSEUDONYM_KEY"},
+
+		StartupTimeout: DefaultStartupTimeout,
 	}
 }
 
@@ -532,6 +542,7 @@ func (c *Config) Validate() error {
 	}
 	c.Alerts.validate(bad)
 	c.Web.validate(bad)
+	c.validateBounds(bad)
 	return errors.Join(errs...)
 }
 

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -173,6 +174,8 @@ type Client struct {
 	HTTP   *http.Client
 	// MaxRetries bounds retries of a chunk the server could not persist (503) or could not be reached.
 	MaxRetries int
+	// Log, when set, gets a line for each chunk sent again.
+	Log *slog.Logger
 }
 
 type ingestResponse struct {
@@ -188,8 +191,9 @@ type ingestResponse struct {
 }
 
 // SendChunk posts records as NDJSON and maps rejections back to their lines.
-// Server-side failures are retried with backoff, since accepted mentions are
-// deduplicated by id and a retry cannot store anything twice.
+// Server-side failures are retried with backoff (at least the server's
+// Retry-After), since accepted mentions are deduplicated by id and a retry
+// cannot store anything twice; each retry is logged.
 func (c *Client) SendChunk(ctx context.Context, file string, recs []Record, res *Result) error {
 	var body bytes.Buffer
 	for _, r := range recs {
@@ -198,60 +202,76 @@ func (c *Client) SendChunk(ctx context.Context, file string, recs []Record, res 
 	}
 	var resp ingestResponse
 	var lastErr error
-	for attempt := 0; attempt <= c.MaxRetries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(1<<min(attempt, 5)) * 500 * time.Millisecond):
-			}
-		}
-		code, err := c.post(ctx, body.Bytes(), &resp)
+	for attempt := 0; ; attempt++ {
+		code, retryAfter, err := c.post(ctx, body.Bytes(), &resp)
 		switch {
 		case err != nil:
 			lastErr = err
-			continue
 		case code == http.StatusUnauthorized:
 			return fmt.Errorf("server refused the token (401): set EWOM_TOKEN or --token-file to the service's API token")
 		case code == http.StatusServiceUnavailable || code >= 500:
 			lastErr = fmt.Errorf("server answered %d: %s", code, resp.Error)
-			continue
 		case code == http.StatusRequestEntityTooLarge:
 			return fmt.Errorf("chunk too large for the server (413): use a smaller --chunk")
 		case code != http.StatusOK && code != http.StatusUnprocessableEntity:
 			return fmt.Errorf("server answered %d: %s", code, resp.Error)
+		default:
+			c.tally(file, recs, &resp, res)
+			return nil
 		}
-		res.Accepted += resp.Accepted
-		res.Duplicates += resp.Duplicates
-		res.Unlisted += max(0, resp.RejectedTotal-len(resp.Rejected))
-		for _, rj := range resp.Rejected {
-			line := 0
-			if rj.Index >= 0 && rj.Index < len(recs) {
-				line = recs[rj.Index].Line
-			}
-			res.Rejected = append(res.Rejected, Rejected{File: file, Line: line, Error: rj.Error})
+		if attempt == c.MaxRetries {
+			break
 		}
-		return nil
+		wait := max(time.Duration(1<<min(attempt+1, 5))*500*time.Millisecond, retryAfter)
+		if c.Log != nil {
+			c.Log.Warn("re-sending chunk", "file", file, "lines", fmt.Sprintf("%d-%d", recs[0].Line, recs[len(recs)-1].Line),
+				"mentions", len(recs), "attempt", attempt+2, "of", c.MaxRetries+1, "in", wait, "err", lastErr)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 	res.Failed += len(recs)
 	return fmt.Errorf("giving up on %d mentions after %d attempts: %w", len(recs), c.MaxRetries+1, lastErr)
 }
 
-func (c *Client) post(ctx context.Context, body []byte, out *ingestResponse) (int, error) {
+// tally adds an answer's counts to res, rejections named by file line.
+func (c *Client) tally(file string, recs []Record, resp *ingestResponse, res *Result) {
+	res.Accepted += resp.Accepted
+	res.Duplicates += resp.Duplicates
+	res.Unlisted += max(0, resp.RejectedTotal-len(resp.Rejected))
+	for _, rj := range resp.Rejected {
+		line := 0
+		if rj.Index >= 0 && rj.Index < len(recs) {
+			line = recs[rj.Index].Line
+		}
+		res.Rejected = append(res.Rejected, Rejected{File: file, Line: line, Error: rj.Error})
+	}
+}
+
+// post sends one chunk; it returns the status, the answer's Retry-After (0
+// when it has none) and an error when no answer came or it was unreadable.
+func (c *Client) post(ctx context.Context, body []byte, out *ingestResponse) (int, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.Server, "/")+"/api/v1/mentions", bytes.NewReader(body))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer resp.Body.Close()
+	var retryAfter time.Duration
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		retryAfter = time.Duration(min(s, 300)) * time.Second
+	}
 	*out = ingestResponse{}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
-		return resp.StatusCode, fmt.Errorf("unreadable answer (%d): %w", resp.StatusCode, err)
+		return resp.StatusCode, retryAfter, fmt.Errorf("unreadable answer (%d): %w", resp.StatusCode, err)
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, retryAfter, nil
 }
