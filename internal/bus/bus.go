@@ -280,7 +280,7 @@ func (b *Bus) Publish(ctx context.Context, m *mention.Mention) error {
 // publishError says which subject a publish failed on, and that the bus did
 // not acknowledge it in time when that is why.
 func (b *Bus) publishError(subject string, err error) error {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) || errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
 		return fmt.Errorf("publish to %s: %w", subject, &AckTimeoutError{After: b.cfg.PublishTimeout, Err: err})
 	}
 	return fmt.Errorf("publish to %s: %w", subject, err)
@@ -326,6 +326,7 @@ type Published struct {
 func (b *Bus) PublishAll(ctx context.Context, ms []*mention.Mention) []Published {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
 	out := make([]Published, len(ms))
 	futures := make([]jetstream.PubAckFuture, len(ms))
 	for i, m := range ms {
@@ -339,7 +340,15 @@ func (b *Bus) PublishAll(ctx context.Context, ms []*mention.Mention) []Published
 			continue
 		}
 		msg := &nats.Msg{Subject: Subject(m.Source), Data: data, Header: nats.Header{}}
-		if futures[i], err = b.js.PublishMsgAsync(msg, jetstream.WithMsgID(m.Key())); err != nil {
+		// With every slot of the async window taken, wait for one as long
+		// as the request's deadline allows, not the client's default 200 ms:
+		// a slow bus is slow, not failing.
+		stall := time.Until(deadline)
+		if stall <= 0 {
+			out[i].Err = b.publishError(msg.Subject, context.DeadlineExceeded)
+			continue
+		}
+		if futures[i], err = b.js.PublishMsgAsync(msg, jetstream.WithMsgID(m.Key()), jetstream.WithStallWait(stall)); err != nil {
 			out[i].Err = b.publishError(msg.Subject, err)
 		}
 	}
