@@ -84,10 +84,10 @@ type rawComment struct {
 type rawThread struct {
 	ID      string `json:"id"`
 	Snippet struct {
-		ChannelID       string          `json:"channelId"`
-		VideoID         string          `json:"videoId"`
-		TopLevelComment json.RawMessage `json:"topLevelComment"`
-		TotalReplyCount int64           `json:"totalReplyCount"`
+		ChannelID       string      `json:"channelId"`
+		VideoID         string      `json:"videoId"`
+		TopLevelComment *rawComment `json:"topLevelComment"`
+		TotalReplyCount int64       `json:"totalReplyCount"`
 	} `json:"snippet"`
 	Replies struct {
 		Comments []json.RawMessage `json:"comments"`
@@ -124,18 +124,18 @@ func readThread(i int, raw json.RawMessage) Thread {
 	var rt rawThread
 	err := json.Unmarshal(raw, &rt)
 	t := Thread{ID: rt.ID, ChannelID: rt.Snippet.ChannelID, VideoID: rt.Snippet.VideoID, TotalReplies: max(rt.Snippet.TotalReplyCount, 0)}
-	if len(rt.Snippet.TopLevelComment) > 0 {
-		t.Top = readComment(0, rt.Snippet.TopLevelComment)
+	if top := rt.Snippet.TopLevelComment; top != nil {
+		// Decoded with the thread: a top-level comment that cannot be
+		// read costs its thread anyway.
+		t.Top = top.comment(0, nil)
 	}
 	switch {
 	case err != nil:
 		t.Err = fmt.Errorf("thread %d (%q): %w", i, rt.ID, err)
 	case rt.ID == "":
 		t.Err = fmt.Errorf("thread %d has no id", i)
-	case t.Top.ID == "" && t.Top.Err == nil:
-		t.Err = fmt.Errorf("thread %d (%s) has no topLevelComment", i, rt.ID)
-	case t.Top.Err != nil:
-		t.Err = fmt.Errorf("thread %d (%s): top-level comment: %w", i, rt.ID, t.Top.Err)
+	case t.Top.ID == "":
+		t.Err = fmt.Errorf("thread %d (%s) has no top-level comment with an id", i, rt.ID)
 	}
 	if t.Err != nil {
 		return t
@@ -171,6 +171,11 @@ func ParseComments(body []byte) (*CommentPage, error) {
 func readComment(i int, raw json.RawMessage) Comment {
 	var rc rawComment
 	err := json.Unmarshal(raw, &rc)
+	return rc.comment(i, err)
+}
+
+// comment is the decoded comment rc, item i of its list, read with err.
+func (rc *rawComment) comment(i int, err error) Comment {
 	s := &rc.Snippet
 	c := Comment{ID: rc.ID, VideoID: s.VideoID, ChannelID: s.ChannelID, ParentID: s.ParentID,
 		AuthorName: s.AuthorDisplayName, AuthorURL: s.AuthorChannelURL, AuthorChannelID: s.AuthorChannelID.Value,
