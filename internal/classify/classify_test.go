@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -170,6 +171,8 @@ func TestTouchpoint(t *testing.T) {
 		{withURL(post("rss", "Finnair julkaisi tuloksensa"), "https://yle.fi/a/1"), earned, false},
 		{post("appstore", "Hyvä sovellus"), earned, false},
 		{post("reddit", "Kokemuksia Finnairista?"), shared, false},
+		{byBrand(post("youtube", "Kiitos palautteesta, korjaamme asian!")), owned, false},
+		{byBrand(post("facebook", "Pahoittelut viivästyksestä, laitoimme viestiä.")), owned, false},
 		{post("instagram", "Finnair sent me this bag 😍 use code FIN10 for 10% off, link in bio"), shared, true},
 		{post("instagram", "Finnair lento oli kiva, link in bio"), shared, false},
 	}
@@ -183,6 +186,13 @@ func TestTouchpoint(t *testing.T) {
 
 func withHandle(m *mention.Mention, h string) *mention.Mention { m.Author.Handle = h; return m }
 func withURL(m *mention.Mention, u string) *mention.Mention    { m.URL = u; return m }
+
+// byBrand flags m as written by the brand's own account, as the youtube and
+// meta collectors do.
+func byBrand(m *mention.Mention) *mention.Mention {
+	m.Extra = map[string]json.RawMessage{mention.ExtraByBrand: json.RawMessage("true")}
+	return m
+}
 
 func TestJourneyStage(t *testing.T) {
 	c := newTestClassifier(t)

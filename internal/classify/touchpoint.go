@@ -228,8 +228,12 @@ func isAffiliateURL(raw string) bool {
 }
 
 // ownedBy reports whether the mention comes from a brand's own account
-// (author, as from accountKey) or site (host, as hostOf(m.URL)).
+// (author, as from accountKey, or the collector's by_brand flag) or site
+// (host, as hostOf(m.URL)).
 func (c *Classifier) ownedBy(m *mention.Mention, author, host string) (string, bool) {
+	if string(m.Extra[mention.ExtraByBrand]) == "true" {
+		return "owned: the brand's own account, as " + sourceKey(m) + " says", true
+	}
 	if author != "" {
 		for _, b := range c.brands {
 			if b.accounts[author] {

@@ -22,3 +22,17 @@ func EstimatePublished(m *mention.Mention, t time.Time) {
 	}
 	m.Extra[ExtraTimeEstimated] = json.RawMessage("true")
 }
+
+// CompareDated orders publication times oldest first, with the zero time
+// (an item without a date, to be stored with the fetch time) last.
+func CompareDated(a, b time.Time) int {
+	switch {
+	case a.IsZero() && b.IsZero():
+		return 0
+	case a.IsZero():
+		return 1
+	case b.IsZero():
+		return -1
+	}
+	return a.Compare(b)
+}

@@ -113,7 +113,7 @@ func (h *HTTP) Do(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok || limited || resp.StatusCode == http.StatusTooManyRequests {
 			until := time.Now().Add(d)
@@ -125,8 +125,13 @@ func (h *HTTP) Do(req *http.Request) (*http.Response, error) {
 			return nil, &RateLimitError{URL: target, Until: until, Reason: resp.Status}
 		}
 	}
-	return nil, &StatusError{Method: req.Method, URL: target, Status: resp.StatusCode, Body: oneLine(snippet)}
+	return nil, &StatusError{Method: req.Method, URL: target, Status: resp.StatusCode,
+		Body: oneLine(raw[:min(len(raw), 512)]), Raw: raw, Header: resp.Header}
 }
+
+// maxErrorBody bounds how much of an error response is kept for the
+// caller to read an API's error object from (StatusError.Raw).
+const maxErrorBody = 8 << 10
 
 // Get is Do for a GET with extra headers.
 func (h *HTTP) Get(ctx context.Context, rawURL string, header http.Header) (*http.Response, error) {
@@ -231,6 +236,11 @@ type StatusError struct {
 	Status int
 	// Body is the start of the response body on one line.
 	Body string
+	// Raw is the response body, up to 8 KiB, for APIs whose error object
+	// says more than the status (Graph's error.code, YouTube's reason);
+	// Header is the response's.
+	Raw    []byte
+	Header http.Header
 }
 
 func (e *StatusError) Error() string {

@@ -328,3 +328,21 @@ func TestWatermark(t *testing.T) {
 		t.Errorf("advanced %+v", w)
 	}
 }
+
+// An error answer's body and headers stay readable for APIs whose error
+// object says more than the status (Graph's code, YouTube's reason).
+func TestStatusErrorKeepsBodyAndHeader(t *testing.T) {
+	long := `{"error": {"message": "` + strings.Repeat("x", 600) + `", "code": 190}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Business-Use-Case-Usage", `{"1":[]}`)
+		w.WriteHeader(400)
+		io.WriteString(w, long)
+	}))
+	defer srv.Close()
+	var v any
+	_, err := testHTTP(t, "127.0.0.1").GetJSON(context.Background(), srv.URL, nil, &v)
+	var se *StatusError
+	if !errors.As(err, &se) || string(se.Raw) != long || se.Header.Get("X-Business-Use-Case-Usage") != `{"1":[]}` || len(se.Body) > 200 {
+		t.Fatalf("%v: raw %d bytes", err, len(se.Raw))
+	}
+}

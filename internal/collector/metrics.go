@@ -12,6 +12,7 @@ type Metrics struct {
 	errors      *prometheus.CounterVec
 	requests    *prometheus.CounterVec
 	cursorSaves *prometheus.CounterVec
+	quota       *prometheus.CounterVec
 	passSeconds *prometheus.HistogramVec
 }
 
@@ -27,13 +28,14 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		errors:      counter("ewom_collector_errors_total", "Failed passes, invalid or unreadable items and damaged documents, by kind.", "kind"),
 		requests:    counter("ewom_collector_requests_total", "HTTP requests by response status (\"error\" when none).", "status"),
 		cursorSaves: counter("ewom_collector_cursor_saves_total", "Cursors stored after publishing."),
+		quota:       counter("ewom_collector_quota_units_total", "API quota units spent by sources whose API counts them (YouTube Data API)."),
 		passSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ewom_collector_pass_duration_seconds",
 			Help:    "Duration of one collection pass.",
 			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
 		}, []string{"source"}),
 	}
-	for _, c := range []prometheus.Collector{m.fetched, m.emitted, m.skipped, m.errors, m.requests, m.cursorSaves, m.passSeconds} {
+	for _, c := range []prometheus.Collector{m.fetched, m.emitted, m.skipped, m.errors, m.requests, m.cursorSaves, m.quota, m.passSeconds} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -45,4 +47,14 @@ func (m *Metrics) request(source, status string) {
 	if m != nil {
 		m.requests.WithLabelValues(source, status).Inc()
 	}
+}
+
+// Quota returns the counter of API quota units this source spends, for
+// collectors whose API meters calls in units (YouTube's search costs 100,
+// a list 1).
+func (e *Env) Quota() prometheus.Counter {
+	if e.metrics == nil {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_collector_quota_units_total"})
+	}
+	return e.metrics.quota.WithLabelValues(e.Name)
 }

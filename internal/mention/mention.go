@@ -50,6 +50,12 @@ type Mention struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
+// ExtraByBrand is the extra field a collector sets to true on a mention
+// written by the brand's own account where the platform says so (the Page
+// answering on its Facebook posts, the brand's YouTube channel, the
+// Instagram business account): the classifier takes it as owned.
+const ExtraByBrand = "by_brand"
+
 // Limits on field sizes; larger values are rejected rather than truncated so
 // that nothing is silently lost.
 const (

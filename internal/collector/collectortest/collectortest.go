@@ -3,11 +3,16 @@
 package collectortest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -99,4 +104,110 @@ func ServeJSON(t testing.TB, body []byte) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// Fixture reads testdata/name of the package under test.
+func Fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// IDs lists the mentions' ids in order.
+func IDs(ms []*mention.Mention) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.ID
+	}
+	return out
+}
+
+// ByID maps the mentions by id.
+func ByID(ms []*mention.Mention) map[string]*mention.Mention {
+	out := make(map[string]*mention.Mention, len(ms))
+	for _, m := range ms {
+		out[m.ID] = m
+	}
+	return out
+}
+
+// ExtraString reads a string extra field of m ("" when it is absent or
+// not a string).
+func ExtraString(m *mention.Mention, key string) string {
+	var s string
+	json.Unmarshal(m.Extra[key], &s)
+	return s
+}
+
+// Page writes n items, taken in turn from items, comma-separated between
+// prefix and suffix: a page of realistic items for a parser benchmark.
+func Page(prefix string, items []json.RawMessage, n int, suffix string) []byte {
+	var b bytes.Buffer
+	b.WriteString(prefix)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(items[i%len(items)])
+	}
+	b.WriteString(suffix)
+	return b.Bytes()
+}
+
+// API is a loopback server standing in for a platform's API: it answers
+// with a handler, one request at a time, and records the requests.
+type API struct {
+	URL      string
+	mu       sync.Mutex
+	requests []*url.URL
+}
+
+// NewAPI starts an API that answers with handle; the test closes it.
+func NewAPI(t testing.TB, handle http.HandlerFunc) *API {
+	t.Helper()
+	a := &API{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.requests = append(a.requests, r.URL)
+		handle(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	a.URL = srv.URL
+	return a
+}
+
+// Calls counts the requests for path.
+func (a *API) Calls(path string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, u := range a.requests {
+		if u.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+// Queries returns the query strings of the requests so far, in order.
+func (a *API) Queries() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]string, len(a.requests))
+	for i, u := range a.requests {
+		out[i] = u.RawQuery
+	}
+	return out
+}
+
+// Do runs f while no request is being answered, for tests that change
+// what the handler answers between passes.
+func (a *API) Do(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f()
 }
