@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -169,6 +170,9 @@ func TestTouchpoint(t *testing.T) {
 		{withURL(post("mastodon", "Kannettavat nyt edullisemmin"), "https://x.fi/a?utm_source=google&utm_medium=cpc"), paid, false},
 		{withURL(post("rss", "Finnair julkaisi tuloksensa"), "https://yle.fi/a/1"), earned, false},
 		{post("appstore", "Hyvä sovellus"), earned, false},
+		{post("googlebusiness", "Kassalla jonotettiin pitkään."), earned, false},
+		{withExtra(post("googleplay", "Kiitos palautteesta, korjaus tulee versiossa 4.3."), mention.ExtraOwnerReply, "true"), owned, false},
+		{withExtra(post("trustpilot", "Pahoittelemme viivettä!"), mention.ExtraOwnerReply, "false"), earned, false},
 		{post("reddit", "Kokemuksia Finnairista?"), shared, false},
 		{post("instagram", "Finnair sent me this bag 😍 use code FIN10 for 10% off, link in bio"), shared, true},
 		{post("instagram", "Finnair lento oli kiva, link in bio"), shared, false},
@@ -183,6 +187,10 @@ func TestTouchpoint(t *testing.T) {
 
 func withHandle(m *mention.Mention, h string) *mention.Mention { m.Author.Handle = h; return m }
 func withURL(m *mention.Mention, u string) *mention.Mention    { m.URL = u; return m }
+func withExtra(m *mention.Mention, k, raw string) *mention.Mention {
+	m.Extra = map[string]json.RawMessage{k: json.RawMessage(raw)}
+	return m
+}
 
 func TestJourneyStage(t *testing.T) {
 	c := newTestClassifier(t)

@@ -25,7 +25,7 @@ var sourceTouchpoints = map[string][2]string{
 	"appstore": {earned, "app-store review"}, "app_store": {earned, "app-store review"}, "apple_app_store": {earned, "app-store review"},
 	"googleplay": {earned, "app-store review"}, "google_play": {earned, "app-store review"}, "playstore": {earned, "app-store review"},
 	"trustpilot": {earned, "review site"}, "review": {earned, "review site"}, "reviews": {earned, "review site"},
-	"tripadvisor": {earned, "review site"}, "google_reviews": {earned, "review site"},
+	"tripadvisor": {earned, "review site"}, "google_reviews": {earned, "review site"}, "googlebusiness": {earned, "review site"},
 	"mastodon": {shared, "social post"}, "bluesky": {shared, "social post"}, "bsky": {shared, "social post"},
 	"twitter": {shared, "social post"}, "x": {shared, "social post"}, "threads": {shared, "social post"},
 	"facebook": {shared, "social post"}, "instagram": {shared, "social post"}, "tiktok": {shared, "social post"},
@@ -228,7 +228,8 @@ func isAffiliateURL(raw string) bool {
 }
 
 // ownedBy reports whether the mention comes from a brand's own account
-// (author, as from accountKey) or site (host, as hostOf(m.URL)).
+// (author, as from accountKey) or site (host, as hostOf(m.URL)), or is a
+// business's reply to a review as its source marks it (owner_reply).
 func (c *Classifier) ownedBy(m *mention.Mention, author, host string) (string, bool) {
 	if author != "" {
 		for _, b := range c.brands {
@@ -246,6 +247,9 @@ func (c *Classifier) ownedBy(m *mention.Mention, author, host string) (string, b
 				return "owned: " + host + " is on " + b.name + "'s domain " + d, true
 			}
 		}
+	}
+	if string(m.Extra[mention.ExtraOwnerReply]) == "true" {
+		return "owned: the business's own reply to a review (" + sourceKey(m) + ")", true
 	}
 	return "", false
 }

@@ -50,6 +50,13 @@ type Mention struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
+// ExtraOwnerReply is the extra field (true) of a mention that is the
+// reviewed business's or the app developer's own reply to a review, as the
+// source marks it (Google Play's developerComment, Trustpilot's
+// companyReply, Google Business Profile's reviewReply): such a reply is the
+// brand's own voice, an owned touchpoint.
+const ExtraOwnerReply = "owner_reply"
+
 // Limits on field sizes; larger values are rejected rather than truncated so
 // that nothing is silently lost.
 const (
