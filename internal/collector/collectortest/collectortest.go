@@ -4,10 +4,13 @@ package collectortest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -99,4 +102,57 @@ func ServeJSON(t testing.TB, body []byte) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// TokenEndpoint is an OAuth 2.0 token endpoint on loopback: it issues a new
+// access token (token-1, token-2, …) for every grant check accepts and
+// answers 400 invalid_grant, with check's error as description, otherwise.
+type TokenEndpoint struct {
+	URL   string
+	check func(form url.Values) error
+
+	mu     sync.Mutex
+	issued int
+}
+
+// NewTokenEndpoint starts a token endpoint that the test closes.
+func NewTokenEndpoint(t testing.TB, check func(form url.Values) error) *TokenEndpoint {
+	t.Helper()
+	e := &TokenEndpoint{check: check}
+	srv := httptest.NewServer(http.HandlerFunc(e.serve))
+	t.Cleanup(srv.Close)
+	e.URL = srv.URL + "/token"
+	return e
+}
+
+func (e *TokenEndpoint) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if r.Method != http.MethodPost || r.ParseForm() != nil {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	if err := e.check(r.PostForm); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant", "error_description": err.Error()})
+		return
+	}
+	e.mu.Lock()
+	e.issued++
+	tok := fmt.Sprintf("token-%d", e.issued)
+	e.mu.Unlock()
+	json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "expires_in": 3599, "token_type": "Bearer"})
+}
+
+// Issued is the number of tokens issued so far.
+func (e *TokenEndpoint) Issued() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.issued
+}
+
+// Authorized reports whether r bears the latest token issued.
+func (e *TokenEndpoint) Authorized(r *http.Request) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.issued > 0 && r.Header.Get("Authorization") == fmt.Sprintf("Bearer token-%d", e.issued)
 }
