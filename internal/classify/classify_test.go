@@ -211,6 +211,11 @@ func TestJourneyStage(t *testing.T) {
 			t.Errorf("%q: stage %s, want %s", text, got, want)
 		}
 	}
+	// A business's reply to a review answers a customer, thanks and all.
+	reply := withExtra(post("trustpilot", "Kiitos palautteesta Aino! Toimitusajat ovat nyt taas normaalit."), mention.ExtraOwnerReply, "true")
+	if got := c.Classify(reply); got.JourneyStage != "service" || got.Touchpoint != owned {
+		t.Errorf("owner reply: %s, %s", got.JourneyStage, got.Touchpoint)
+	}
 }
 
 func TestExplainMatchesClassify(t *testing.T) {

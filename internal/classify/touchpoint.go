@@ -70,6 +70,9 @@ type touchpointResult struct {
 	// voice is whose words these are when that changes how their
 	// sentiment reads ("" for customers and the public).
 	voice voice
+	// ownerReply marks the brand's reply to a customer's review, as its
+	// source marks it: service, whatever its words.
+	ownerReply bool
 }
 
 func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
@@ -85,7 +88,7 @@ func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []
 		return touchpointResult{touchpoint: paid, reason: "paid: tracking parameter " + param, voice: voice}
 	}
 	if ownVoice {
-		return touchpointResult{touchpoint: owned, reason: ownedReason, voice: voice}
+		return touchpointResult{touchpoint: owned, reason: ownedReason, voice: voice, ownerReply: isOwnerReply(m)}
 	}
 	res := c.earnedOrShared(m, host)
 	// Flag a post about a brand that sells without saying so (Finnish
@@ -248,11 +251,15 @@ func (c *Classifier) ownedBy(m *mention.Mention, author, host string) (string, b
 			}
 		}
 	}
-	if string(m.Extra[mention.ExtraOwnerReply]) == "true" {
+	if isOwnerReply(m) {
 		return "owned: the business's own reply to a review (" + sourceKey(m) + ")", true
 	}
 	return "", false
 }
+
+// isOwnerReply reports a business's reply to a review, as its source marks
+// it (owner_reply).
+func isOwnerReply(m *mention.Mention) bool { return string(m.Extra[mention.ExtraOwnerReply]) == "true" }
 
 // accountKey is the mention author as "source:@handle", lowercased, as in
 // the brands' owned accounts; empty without a handle.
