@@ -170,6 +170,9 @@ func TestTouchpoint(t *testing.T) {
 		{withURL(post("mastodon", "Kannettavat nyt edullisemmin"), "https://x.fi/a?utm_source=google&utm_medium=cpc"), paid, false},
 		{withURL(post("rss", "Finnair julkaisi tuloksensa"), "https://yle.fi/a/1"), earned, false},
 		{post("appstore", "Hyvä sovellus"), earned, false},
+		{post("googlebusiness", "Kassalla jonotettiin pitkään."), earned, false},
+		{withExtra(post("googleplay", "Kiitos palautteesta, korjaus tulee versiossa 4.3."), mention.ExtraByBrand, "true"), owned, false},
+		{withExtra(post("trustpilot", "Pahoittelemme viivettä!"), mention.ExtraByBrand, "false"), earned, false},
 		{post("reddit", "Kokemuksia Finnairista?"), shared, false},
 		{byBrand(post("youtube", "Kiitos palautteesta, korjaamme asian!")), owned, false},
 		{byBrand(post("facebook", "Pahoittelut viivästyksestä, laitoimme viestiä.")), owned, false},
@@ -186,6 +189,10 @@ func TestTouchpoint(t *testing.T) {
 
 func withHandle(m *mention.Mention, h string) *mention.Mention { m.Author.Handle = h; return m }
 func withURL(m *mention.Mention, u string) *mention.Mention    { m.URL = u; return m }
+func withExtra(m *mention.Mention, k, raw string) *mention.Mention {
+	m.Extra = map[string]json.RawMessage{k: json.RawMessage(raw)}
+	return m
+}
 
 // byBrand flags m as written by the brand's own account, as the youtube and
 // meta collectors do.
@@ -212,6 +219,12 @@ func TestJourneyStage(t *testing.T) {
 		if got := c.Classify(post("mastodon", text)).JourneyStage; got != want {
 			t.Errorf("%q: stage %s, want %s", text, got, want)
 		}
+	}
+	// A business's reply to a review answers a customer, thanks and all.
+	reply := withExtra(post("trustpilot", "Kiitos palautteesta Aino! Toimitusajat ovat nyt taas normaalit."), mention.ExtraByBrand, "true")
+	reply.ParentURL = "https://fi.trustpilot.com/reviews/6750aa"
+	if got := c.Classify(reply); got.JourneyStage != "service" || got.Touchpoint != owned {
+		t.Errorf("owner reply: %s, %s", got.JourneyStage, got.Touchpoint)
 	}
 }
 

@@ -34,7 +34,7 @@ func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []toke
 	case tp.touchpoint == paid:
 		tr.add("journey_stage", "rule", "awareness", 0, "an ad or sponsored post serves awareness")
 		return "awareness", true
-	case tp.voice == voiceBrand && (answersCustomer(toks) || weights[stageOrder["service"]] >= 2):
+	case tp.voice == voiceBrand && (tp.brandReply || answersCustomer(toks) || weights[stageOrder["service"]] >= 2):
 		tr.add("journey_stage", "rule", "service", 0, "the brand answers a customer")
 		return "service", true
 	case tp.voice == voiceBrand:

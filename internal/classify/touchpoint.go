@@ -25,7 +25,7 @@ var sourceTouchpoints = map[string][2]string{
 	"appstore": {earned, "app-store review"}, "app_store": {earned, "app-store review"}, "apple_app_store": {earned, "app-store review"},
 	"googleplay": {earned, "app-store review"}, "google_play": {earned, "app-store review"}, "playstore": {earned, "app-store review"},
 	"trustpilot": {earned, "review site"}, "review": {earned, "review site"}, "reviews": {earned, "review site"},
-	"tripadvisor": {earned, "review site"}, "google_reviews": {earned, "review site"},
+	"tripadvisor": {earned, "review site"}, "google_reviews": {earned, "review site"}, "googlebusiness": {earned, "review site"},
 	"mastodon": {shared, "social post"}, "bluesky": {shared, "social post"}, "bsky": {shared, "social post"},
 	"twitter": {shared, "social post"}, "x": {shared, "social post"}, "threads": {shared, "social post"},
 	"facebook": {shared, "social post"}, "instagram": {shared, "social post"}, "tiktok": {shared, "social post"},
@@ -70,6 +70,9 @@ type touchpointResult struct {
 	// voice is whose words these are when that changes how their
 	// sentiment reads ("" for customers and the public).
 	voice voice
+	// brandReply marks the brand's answer to a customer (a review, a
+	// comment), as its source marks it: service, whatever its words.
+	brandReply bool
 }
 
 func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []token.Token, cues *cueScan, found []*brandMatcher, tr *trace) touchpointResult {
@@ -85,7 +88,7 @@ func (c *Classifier) touchpoint(m *mention.Mention, author, host string, toks []
 		return touchpointResult{touchpoint: paid, reason: "paid: tracking parameter " + param, voice: voice}
 	}
 	if ownVoice {
-		return touchpointResult{touchpoint: owned, reason: ownedReason, voice: voice}
+		return touchpointResult{touchpoint: owned, reason: ownedReason, voice: voice, brandReply: isBrandReply(m)}
 	}
 	res := c.earnedOrShared(m, host)
 	// Flag a post about a brand that sells without saying so (Finnish
@@ -252,6 +255,12 @@ func (c *Classifier) ownedBy(m *mention.Mention, author, host string) (string, b
 		}
 	}
 	return "", false
+}
+
+// isBrandReply reports the brand's own answer to a customer, as its source
+// marks it: written by the brand (by_brand) in reply to another post.
+func isBrandReply(m *mention.Mention) bool {
+	return m.ParentURL != "" && string(m.Extra[mention.ExtraByBrand]) == "true"
 }
 
 // accountKey is the mention author as "source:@handle", lowercased, as in

@@ -19,15 +19,17 @@ func (f partFunc) Collect(ctx context.Context, cursor []byte, out collector.Outp
 type recordingOutput struct {
 	emitted []string
 	cursors []string
+	// skipped and warned are the reasons and kinds, in order.
+	skipped, warned []string
 }
 
 func (o *recordingOutput) Emit(m *mention.Mention) error {
 	o.emitted = append(o.emitted, m.ID)
 	return nil
 }
-func (o *recordingOutput) Skip(string)        {}
-func (o *recordingOutput) SkipBad(error)      {}
-func (o *recordingOutput) Warn(string, error) {}
+func (o *recordingOutput) Skip(reason string)        { o.skipped = append(o.skipped, reason) }
+func (o *recordingOutput) SkipBad(error)             { o.Skip("malformed") }
+func (o *recordingOutput) Warn(kind string, _ error) { o.warned = append(o.warned, kind) }
 func (o *recordingOutput) Checkpoint(c []byte) error {
 	o.cursors = append(o.cursors, string(c))
 	return nil

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/ewom/ewom/internal/mention"
 )
@@ -13,14 +14,21 @@ import (
 // complaint under an ad is still a customer's).
 const ExtraContextTouchpoint = "context_touchpoint"
 
-// SetExtra sets m's extra field key to the string v; an empty v is left
-// out.
-func SetExtra(m *mention.Mention, key, v string) {
-	if v == "" {
+// SetExtra sets the extra field key of m to v encoded as JSON (strings,
+// numbers, booleans). Strings are trimmed; an empty one, or a value that
+// does not encode, is left out.
+func SetExtra(m *mention.Mention, key string, v any) {
+	if s, ok := v.(string); ok {
+		if v = strings.TrimSpace(s); v == "" {
+			return
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
 		return
 	}
 	if m.Extra == nil {
 		m.Extra = map[string]json.RawMessage{}
 	}
-	m.Extra[key], _ = json.Marshal(v)
+	m.Extra[key] = b
 }

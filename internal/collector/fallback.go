@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/ewom/ewom/internal/mention"
@@ -17,10 +16,7 @@ const ExtraTimeEstimated = "published_at_estimated"
 // readers can tell its time is approximate.
 func EstimatePublished(m *mention.Mention, t time.Time) {
 	m.PublishedAt = t.UTC()
-	if m.Extra == nil {
-		m.Extra = map[string]json.RawMessage{}
-	}
-	m.Extra[ExtraTimeEstimated] = json.RawMessage("true")
+	SetExtra(m, ExtraTimeEstimated, true)
 }
 
 // CompareDated orders publication times oldest first, with the zero time

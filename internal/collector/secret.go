@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -28,7 +29,7 @@ func LoadSecret(key, configured, def string) (Secret, error) {
 	if name == "" {
 		return Secret{}, fmt.Errorf("%s: required: the environment variable that holds the credential", key)
 	}
-	v := os.Getenv(name)
+	v := strings.TrimSpace(os.Getenv(name))
 	if v == "" {
 		return Secret{}, fmt.Errorf("%s: $%s is not set (set %s to read another variable)", key, name, key)
 	}

@@ -51,9 +51,12 @@ type Mention struct {
 }
 
 // ExtraByBrand is the extra field a collector sets to true on a mention
-// written by the brand's own account where the platform says so (the Page
-// answering on its Facebook posts, the brand's YouTube channel, the
-// Instagram business account): the classifier takes it as owned.
+// written by the brand itself where the platform says so: the Page answering
+// on its Facebook posts, the brand's YouTube channel, the Instagram business
+// account, the app developer's or the reviewed business's reply to a review
+// (Google Play's developerComment, Trustpilot's companyReply, Google Business
+// Profile's reviewReply). The classifier takes it as owned, and a brand's
+// reply (with a parent_url) as the service stage.
 const ExtraByBrand = "by_brand"
 
 // Limits on field sizes; larger values are rejected rather than truncated so
