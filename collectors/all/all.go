@@ -6,6 +6,7 @@ import (
 	_ "github.com/ewom/ewom/collectors/appstore"      // appstore (customer reviews)
 	_ "github.com/ewom/ewom/collectors/bluesky"       // bluesky (Jetstream)
 	_ "github.com/ewom/ewom/collectors/discourse"     // discourse (latest.json, search.json)
+	_ "github.com/ewom/ewom/collectors/forum"         // forum (HTML pages by CSS selectors; suomi24 and vauva presets)
 	_ "github.com/ewom/ewom/collectors/hackernews"    // hackernews (Algolia)
 	_ "github.com/ewom/ewom/collectors/mastodon"      // mastodon
 	_ "github.com/ewom/ewom/collectors/reddit"        // reddit (OAuth API, .rss fallback)
