@@ -2,6 +2,7 @@ package forum
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"mime"
 	"net/url"
@@ -132,7 +133,9 @@ type Parser struct {
 // Content-Type: its charset comes first, then the page's <meta>, then
 // detection. Parse fails only when the body is not HTML.
 func (p *Parser) Parse(body []byte, contentType string, pageURL *url.URL, now time.Time) (*Page, error) {
-	if mt, _, err := mime.ParseMediaType(contentType); contentType != "" && (err != nil || mt != "text/html" && mt != "application/xhtml+xml") {
+	// A malformed parameter (a bare "charset") does not make the page
+	// other than HTML.
+	if mt, _, err := mime.ParseMediaType(contentType); contentType != "" && (err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) || mt != "text/html" && mt != "application/xhtml+xml") {
 		return nil, fmt.Errorf("got %q, want an HTML page", contentType)
 	}
 	doc, err := html.Parse(utf8Reader(body, contentType))
@@ -280,10 +283,10 @@ func (p *Parser) post(n *html.Node, isPost map[*html.Node]bool, base *url.URL, n
 var timeWithDatetime = cascadia.MustCompile("time[datetime]")
 
 // text renders a post's text element as clean text, without the posts
-// nested in it (cut out of the document: each is read once) and without
-// quotes. When the quotes are all there is — a reply written inside the
-// quote it answers — the text keeps them and quoteOnly is true, rather
-// than the post being lost.
+// nested in it (read on their own) and without quotes. When the quotes are
+// all there is — a reply written inside the quote it answers — the text
+// keeps them and quoteOnly is true, rather than the post being lost. The
+// document is left as it was.
 func (p *Parser) text(el *html.Node, isPost map[*html.Node]bool) (text string, quoteOnly bool) {
 	var nested, quotes []*html.Node
 	walk(el, func(n *html.Node) (descend, more bool) {
@@ -298,23 +301,33 @@ func (p *Parser) text(el *html.Node, isPost map[*html.Node]bool) (text string, q
 		}
 		return true, true
 	})
-	for _, n := range nested {
-		n.Parent.RemoveChild(n)
+	if len(nested) == 0 && len(quotes) == 0 {
+		return renderText(el), false
 	}
-	type place struct{ parent, next *html.Node }
-	at := make([]place, len(quotes))
-	for i, q := range quotes {
-		at[i] = place{q.Parent, q.NextSibling}
-		q.Parent.RemoveChild(q)
-	}
+	restoreNested := detach(nested)
+	defer restoreNested()
+	restoreQuotes := detach(quotes)
 	text = renderText(el)
+	restoreQuotes()
 	if text != "" || len(quotes) == 0 {
 		return text, false
 	}
-	for i := len(quotes) - 1; i >= 0; i-- {
-		at[i].parent.InsertBefore(quotes[i], at[i].next)
-	}
 	return renderText(el), true
+}
+
+// detach takes nodes out of the tree and returns what puts them back.
+func detach(nodes []*html.Node) (restore func()) {
+	type place struct{ node, parent, next *html.Node }
+	at := make([]place, len(nodes))
+	for i, n := range nodes {
+		at[i] = place{n, n.Parent, n.NextSibling}
+		n.Parent.RemoveChild(n)
+	}
+	return func() {
+		for i := len(at) - 1; i >= 0; i-- {
+			at[i].parent.InsertBefore(at[i].node, at[i].next)
+		}
+	}
 }
 
 // renderText is the clean text of an element.

@@ -208,7 +208,7 @@ func TestSuomi24PresetOnDocumentedMarkup(t *testing.T) {
 
 func TestParseRejectsWhatIsNotHTML(t *testing.T) {
 	p := parserFor(t, Options{Preset: PresetVauva})
-	for _, ct := range []string{"application/json", "image/png", "text/html; charset"} {
+	for _, ct := range []string{"application/json", "image/png", "text/plain; charset=utf-8", "html"} {
 		if _, err := p.Parse([]byte(`{"a":1}`), ct, mustURL(t, "https://forum.example/"), fetchedAt); err == nil {
 			t.Errorf("%s parsed", ct)
 		}
@@ -216,11 +216,11 @@ func TestParseRejectsWhatIsNotHTML(t *testing.T) {
 }
 
 // A page in ISO-8859-1 (declared in the header, or only in a <meta>) is
-// read as such.
+// read as such; a malformed Content-Type parameter does not stop it.
 func TestParseDecodesLatin1(t *testing.T) {
 	p := parserFor(t, Options{Selectors: Selectors{Posts: "article", Text: "p"}})
 	body := []byte("<html><head><meta charset=\"iso-8859-1\"></head><body><article><p>P\xe4\xe4t\xf6s on hyv\xe4</p></article></body></html>")
-	for _, ct := range []string{"text/html; charset=iso-8859-1", "text/html"} {
+	for _, ct := range []string{"text/html; charset=iso-8859-1", "text/html", "text/html; charset"} {
 		pg, err := p.Parse(body, ct, mustURL(t, "https://forum.example/"), fetchedAt)
 		if err != nil || len(pg.Posts) != 1 || pg.Posts[0].Text != "Päätös on hyvä" {
 			t.Errorf("%s: %v %+v", ct, err, pg)
@@ -241,5 +241,17 @@ func TestParseKeepsNestedPostsApart(t *testing.T) {
 	a, b := pg.Posts[0], pg.Posts[1]
 	if a.Author != "A" || a.Text != "Ensimmäinen viesti" || a.Time.Day() != 1 || b.Author != "B" || b.Text != "Vastaus" || b.Time.Day() != 2 {
 		t.Errorf("posts %+v %+v", a, b)
+	}
+}
+
+// A reply nested inside the text of the post it answers is left out of
+// that text and read on its own, with selectors that look at its
+// ancestors still matching (the document is not changed).
+func TestParseReadsRepliesInsideText(t *testing.T) {
+	p := parserFor(t, Options{Selectors: Selectors{Posts: "div.post", Text: "body .text", Quotes: "q"}})
+	body := `<body><div class="post"><div class="text">Kysymys <q>lainaus</q><div class="post"><div class="text">Vastaus</div></div></div></div></body>`
+	pg, err := p.Parse([]byte(body), "text/html", mustURL(t, "https://forum.example/t/1"), fetchedAt)
+	if err != nil || len(pg.Posts) != 2 || pg.Posts[0].Text != "Kysymys" || pg.Posts[1].Text != "Vastaus" {
+		t.Fatalf("%v %+v", err, pg)
 	}
 }
