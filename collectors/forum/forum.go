@@ -328,10 +328,16 @@ func (w *walker) chain(ctx context.Context, entry *url.URL, depth int) (fresh in
 		w.visited[page.String()] = true
 		w.budget--
 		pg, state, err := w.fetch(ctx, page)
+		var gone *collector.StatusError
 		switch {
 		case errors.Is(err, errDisallowed) && read > 0:
 			w.out.Skip("disallowed") // a next page robots.txt keeps out
 			return fresh, nil
+		case errors.As(err, &gone) && (gone.Status == http.StatusNotFound || gone.Status == http.StatusGone) && read == 0 && page.String() != key:
+			// The page the thread was to go on from is gone (posts
+			// removed, pages renumbered): start again from its first.
+			page, resume = entry, entry
+			continue
 		case err != nil:
 			return fresh, err
 		}

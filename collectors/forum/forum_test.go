@@ -247,6 +247,20 @@ func TestCrawlSiteAndResume(t *testing.T) {
 		!slices.Equal(uris(hs), []string{"/robots.txt 200", "/haku?q=TietokoneKoijarit 200", "/t/1/toimitus-myohassa?page=2 304"}) {
 		t.Fatalf("pass 4: %d mentions %+v, requests %v", len(ms), st, uris(hs))
 	}
+	// The page the thread was to go on from is gone and the first page
+	// no longer links to it: the thread is read again from its first page.
+	s.mu.Lock()
+	delete(s.pages, "/t/1/toimitus-myohassa?page=2")
+	s.mu.Unlock()
+	s.setPage("/t/1/toimitus-myohassa", strings.Replace(string(read(t, "site/t1.html")), `<a class="next" href="/t/1/toimitus-myohassa?page=2">Seuraava sivu</a>`, "", 1))
+	s.answered(t, 15)
+	_, n = s.hits(0)
+	ms, st = h.Pass(ctx)
+	hs, _ = s.hits(n)
+	if st.Err != nil || len(ms) != 0 || st.Skipped != 4 || // 3 seen, 1 disallowed
+		!slices.Equal(uris(hs), []string{"/robots.txt 200", "/haku?q=TietokoneKoijarit 200", "/t/1/toimitus-myohassa?page=2 404", "/t/1/toimitus-myohassa 200"}) {
+		t.Fatalf("pass 5: %d mentions %+v, requests %v", len(ms), st, uris(hs))
+	}
 	all, _ := s.hits(0)
 	for _, h := range all {
 		if strings.HasPrefix(h.uri, "/yksityinen/") {
@@ -571,5 +585,27 @@ func TestSampleConfig(t *testing.T) {
 		if err != nil {
 			t.Errorf("sources[%d]: %v", i, err)
 		}
+	}
+}
+
+// A robots.txt that cannot be read closes the host for a while, without
+// being asked for again on every page or pass; then it is tried again.
+func TestRobotsFailureIsRetriedLater(t *testing.T) {
+	s := newSite(t)
+	s.robotsStatus = http.StatusBadGateway
+	c, clk := newCollector(t, s, "")
+	for range 2 {
+		if err := c.Collect(context.Background(), nil, &recorder{}); err == nil || !strings.Contains(err.Error(), "robots.txt cannot be read") {
+			t.Fatalf("pass: %v", err)
+		}
+	}
+	if hs, _ := s.hits(0); len(hs) != 1 {
+		t.Fatalf("requests %v", uris(hs))
+	}
+	clk.Sleep(context.Background(), robotsRetry)
+	s.robotsStatus, s.robots = 0, robotsNoDelay
+	out := collect(t, c, nil)
+	if hs, _ := s.hits(0); len(out.mentions) != 6 || len(hs) != 5 || hs[1].uri != "/robots.txt" {
+		t.Fatalf("after %v: %d mentions, requests %v", robotsRetry, len(out.mentions), uris(hs))
 	}
 }

@@ -27,8 +27,13 @@ func (realClock) Now() time.Time { return time.Now() }
 func (realClock) Sleep(ctx context.Context, d time.Duration) error { return collector.Sleep(ctx, d) }
 
 // robotsTTL is how long a host's robots.txt is used before it is fetched
-// again (RFC 9309 §2.4: no longer than 24 hours).
-const robotsTTL = 24 * time.Hour
+// again (RFC 9309 §2.4: no longer than 24 hours); robotsRetry is how long
+// one that could not be read keeps the host closed before it is tried
+// again.
+const (
+	robotsTTL   = 24 * time.Hour
+	robotsRetry = 5 * time.Minute
+)
 
 // polite makes a collector's requests the way a well-behaved crawler does:
 // it reads each host's robots.txt first (cached for robotsTTL) and skips
@@ -49,6 +54,7 @@ type polite struct {
 
 type hostRobots struct {
 	rules   *robots
+	err     error // why it could not be read
 	fetched time.Time
 }
 
@@ -89,19 +95,29 @@ func (p *polite) pace(ctx context.Context, host string, crawlDelay time.Duration
 // robots returns the rules for u's host, fetching its robots.txt when it
 // is not cached or is older than robotsTTL. A robots.txt that is missing
 // (4xx) allows everything; one that cannot be read (5xx, a network error)
-// is an error, and nothing on the host is fetched in this pass. A rate
+// is an error, and nothing on the host is fetched for robotsRetry. A rate
 // limit (429) is returned as such.
 func (p *polite) robots(ctx context.Context, u *url.URL) (*robots, error) {
 	host := strings.ToLower(u.Host)
-	if h, ok := p.hosts[host]; ok && p.clock.Now().Sub(h.fetched) < robotsTTL {
-		return h.rules, nil
+	if h, ok := p.hosts[host]; ok {
+		age := p.clock.Now().Sub(h.fetched)
+		switch {
+		case h.err != nil && age < robotsRetry:
+			return nil, h.err
+		case h.err == nil && age < robotsTTL:
+			return h.rules, nil
+		}
 	}
 	ru := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
 	if err := p.pace(ctx, u.Host, 0); err != nil {
 		return nil, err
 	}
 	rules, err := p.fetchRobots(ctx, ru)
+	if _, limited := collector.RetryAfter(err, time.Now()); limited || ctx.Err() != nil {
+		return nil, err
+	}
 	if err != nil {
+		p.hosts[host] = hostRobots{err: err, fetched: p.clock.Now()}
 		return nil, err
 	}
 	if rules.delay > p.every {
@@ -121,7 +137,7 @@ func (p *polite) fetchRobots(ctx context.Context, ru *url.URL) (*robots, error) 
 		if _, limited := collector.RetryAfter(err, time.Now()); limited {
 			return nil, err
 		}
-		return nil, fmt.Errorf("robots.txt cannot be read, so nothing on %s is fetched: %w", ru.Host, err)
+		return nil, fmt.Errorf("robots.txt cannot be read, so nothing on %s is fetched for %v: %w", ru.Host, robotsRetry, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified {
