@@ -6,6 +6,7 @@ import (
 	_ "github.com/ewom/ewom/collectors/appstore"       // appstore (customer reviews)
 	_ "github.com/ewom/ewom/collectors/bluesky"        // bluesky (Jetstream)
 	_ "github.com/ewom/ewom/collectors/discourse"      // discourse (latest.json, search.json)
+	_ "github.com/ewom/ewom/collectors/forum"          // forum (HTML pages by CSS selectors; suomi24 and vauva presets)
 	_ "github.com/ewom/ewom/collectors/googlebusiness" // googlebusiness (Business Profile reviews of own locations)
 	_ "github.com/ewom/ewom/collectors/googleplay"     // googleplay (Play Developer API reviews.list)
 	_ "github.com/ewom/ewom/collectors/hackernews"     // hackernews (Algolia)

@@ -88,7 +88,7 @@ func (h *HTTP) wait(ctx context.Context, target string) error {
 	if d > h.maxWait {
 		return &RateLimitError{URL: target, Until: until, Reason: "rate limit exhausted"}
 	}
-	return sleep(ctx, d)
+	return Sleep(ctx, d)
 }
 
 // Do sends req after any rate-limit wait. A 2xx or 304 response is returned
@@ -359,7 +359,8 @@ func oneLine(b []byte) string {
 	return Clip(s, 200)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (its error).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -131,7 +131,7 @@ func (r *Runner) Run(ctx context.Context) {
 
 func (r *Runner) loop(ctx context.Context, s *source) {
 	// Spread the first passes so sources do not all start at once.
-	if sleep(ctx, jitter(time.Second)) != nil {
+	if Sleep(ctx, jitter(time.Second)) != nil {
 		return
 	}
 	attempt := 0
@@ -156,7 +156,7 @@ func (r *Runner) loop(ctx context.Context, s *source) {
 			attempt = 0
 			wait = jitter(s.interval)
 		}
-		if sleep(ctx, wait) != nil {
+		if Sleep(ctx, wait) != nil {
 			return
 		}
 	}
