@@ -74,7 +74,7 @@ func (topo *Topology) Bench(ctx context.Context, o RunOptions) (SplitResult, err
 	go func() {
 		var err error
 		r.Load, err = Load{Mentions: o.Mentions, N: o.N, Chunk: o.Chunk, Senders: o.Senders, Timeout: o.Timeout,
-			API: topo.API.URL, Token: topo.Token}.Run(ctx)
+			Stall: o.Stall, API: topo.API.URL, Token: topo.Token}.Run(ctx)
 		taken.Store(int64(time.Since(begin)))
 		loadDone <- err
 	}()

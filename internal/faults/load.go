@@ -72,6 +72,9 @@ type Load struct {
 	// Timeout bounds one request; a request without an answer by then is
 	// counted as Unanswered and sent again.
 	Timeout time.Duration
+	// Stall ends the import with an error once no chunk was taken for so
+	// long.
+	Stall time.Duration
 	// API returns the ingest server's base URL (it may move on restart).
 	API   func() string
 	Token string
@@ -102,6 +105,24 @@ type LoadStats struct {
 	LastError string
 }
 
+// add sums two imports' figures.
+func (a LoadStats) add(b LoadStats) LoadStats {
+	a.Requests += b.Requests
+	a.OK += b.OK
+	a.Unavailable += b.Unavailable
+	a.OtherStatus += b.OtherStatus
+	a.ConnErrors += b.ConnErrors
+	a.Unanswered += b.Unanswered
+	a.Accepted += b.Accepted
+	a.Duplicates += b.Duplicates
+	a.MaxLatency = max(a.MaxLatency, b.MaxLatency)
+	a.Elapsed += b.Elapsed
+	if b.LastError != "" {
+		a.LastError = b.LastError
+	}
+	return a
+}
+
 // ingestAnswer is the part of the ingest API's answer the client reads.
 type ingestAnswer struct {
 	Accepted      int    `json:"accepted"`
@@ -111,9 +132,27 @@ type ingestAnswer struct {
 	Error         string `json:"error"`
 }
 
-// Run sends every chunk and returns once all were taken or ctx ends.
+// loadState is what the goroutines of one Load.Run share.
+type loadState struct {
+	mu        sync.Mutex
+	st        LoadStats
+	taken     int
+	lastTaken time.Time
+	holding   bool // Pace holds the import back: no progress is due
+	err       error
+}
+
+// fail records the first error.
+func (s *loadState) fail(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+// Run sends every chunk and returns once all were taken, one failed for
+// good, none was taken for Stall, or ctx ends.
 func (l Load) Run(ctx context.Context) (LoadStats, error) {
-	var st LoadStats
+	s := &loadState{lastTaken: time.Now()}
 	begin := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -121,8 +160,17 @@ func (l Load) Run(ctx context.Context) (LoadStats, error) {
 	go func() {
 		defer close(chunks)
 		for from := 0; from < l.N; from += l.Chunk {
-			if l.Pace != nil && l.Pace(ctx, from) != nil {
-				return
+			if l.Pace != nil {
+				s.mu.Lock()
+				s.holding = true
+				s.mu.Unlock()
+				err := l.Pace(ctx, from)
+				s.mu.Lock()
+				s.holding, s.lastTaken = false, time.Now()
+				s.mu.Unlock()
+				if err != nil {
+					return
+				}
 			}
 			select {
 			case chunks <- [2]int{from, min(from+l.Chunk, l.N)}:
@@ -131,47 +179,54 @@ func (l Load) Run(ctx context.Context) (LoadStats, error) {
 			}
 		}
 	}()
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			s.mu.Lock()
+			if !s.holding && time.Since(s.lastTaken) > l.Stall {
+				s.fail(fmt.Errorf("no chunk taken for %s (last error: %s)", l.Stall, s.st.LastError))
+				cancel()
+			}
+			s.mu.Unlock()
+		}
+	}()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: l.Senders}}
 	defer client.CloseIdleConnections()
-	var mu sync.Mutex
-	taken := 0
-	var firstErr error
 	var wg sync.WaitGroup
 	for range l.Senders {
 		wg.Go(func() {
 			for c := range chunks {
-				err := l.sendChunk(ctx, client, c[0], c[1], &mu, &st)
-				mu.Lock()
+				err := l.sendChunk(ctx, client, c[0], c[1], s)
+				s.mu.Lock()
 				if err != nil {
-					firstErr = cmpErr(firstErr, err)
+					s.fail(err)
 					cancel()
 				} else {
-					taken += c[1] - c[0]
+					s.taken += c[1] - c[0]
+					s.lastTaken = time.Now()
 				}
-				mu.Unlock()
-				if err != nil {
-					return
-				}
+				s.mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	st.Elapsed = time.Since(begin)
-	if firstErr == nil && taken < l.N {
-		firstErr = fmt.Errorf("%d of %d mentions taken: %w", taken, l.N, ctx.Err())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.Elapsed = time.Since(begin)
+	if s.err == nil && s.taken < l.N {
+		s.fail(fmt.Errorf("%d of %d mentions taken: %w", s.taken, l.N, ctx.Err()))
 	}
-	return st, firstErr
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return s.st, s.err
 }
 
 // sendChunk posts mentions [from, to) until the service took all of them.
-func (l Load) sendChunk(ctx context.Context, client *http.Client, from, to int, mu *sync.Mutex, st *LoadStats) error {
+func (l Load) sendChunk(ctx context.Context, client *http.Client, from, to int, s *loadState) error {
 	body, err := l.Mentions.ndjson(from, to)
 	if err != nil {
 		return err
@@ -181,7 +236,8 @@ func (l Load) sendChunk(ctx context.Context, client *http.Client, from, to int, 
 			return fmt.Errorf("mentions %d..%d not taken: %w", from, to-1, err)
 		}
 		code, ans, latency, err := l.post(ctx, client, body)
-		mu.Lock()
+		s.mu.Lock()
+		st := &s.st
 		st.Requests++
 		wait := time.Duration(0)
 		switch {
@@ -197,7 +253,7 @@ func (l Load) sendChunk(ctx context.Context, client *http.Client, from, to int, 
 			st.Accepted += ans.Accepted
 			st.Duplicates += ans.Duplicates
 			st.MaxLatency = max(st.MaxLatency, latency)
-			mu.Unlock()
+			s.mu.Unlock()
 			return nil
 		case code == http.StatusServiceUnavailable:
 			st.Unavailable++
@@ -212,11 +268,11 @@ func (l Load) sendChunk(ctx context.Context, client *http.Client, from, to int, 
 			st.LastError = fmt.Sprintf("%d: %s", code, ans.Error)
 			wait = time.Second
 		default:
-			mu.Unlock()
+			s.mu.Unlock()
 			return fmt.Errorf("mentions %d..%d: answer %d (accepted %d, duplicates %d, rejected %d): %s",
 				from, to-1, code, ans.Accepted, ans.Duplicates, ans.RejectedTotal, ans.Error)
 		}
-		mu.Unlock()
+		s.mu.Unlock()
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):

@@ -72,7 +72,7 @@ func (p *process) start(timeout time.Duration) (string, error) {
 		p.kill()
 		select {
 		case <-exited:
-			return "", fmt.Errorf("%s %w: %s", p.name, errStartExited, lastLines(out.String(), 6))
+			return "", fmt.Errorf("%s %w: %s", p.name, errStartExited, out.Tail(6))
 		default:
 		}
 		return "", fmt.Errorf("%s: %w", p.name, err)
@@ -112,7 +112,7 @@ func (p *process) crashed() (bool, string) {
 	}
 	select {
 	case <-p.exited:
-		out := lastLines(p.out.String(), 6)
+		out := p.out.Tail(6)
 		p.cmd = nil
 		return true, out
 	default:
@@ -143,12 +143,4 @@ func (p *process) logSize() int64 {
 		return 0
 	}
 	return fi.Size()
-}
-
-func lastLines(s string, n int) string {
-	lines := bytes.Split(bytes.TrimSpace([]byte(s)), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return string(bytes.Join(lines, []byte("\n")))
 }

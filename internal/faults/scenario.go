@@ -217,13 +217,25 @@ func (topo *Topology) Run(ctx context.Context, sc Scenario, o RunOptions) Report
 		}
 		return nil
 	}
-	load := Load{Mentions: o.Mentions, N: o.N, Chunk: o.Chunk, Senders: o.Senders, Timeout: o.Timeout,
+	load := Load{Mentions: o.Mentions, N: o.N, Chunk: o.Chunk, Senders: o.Senders, Timeout: o.Timeout, Stall: o.Stall,
 		API: topo.API.URL, Token: topo.Token, Pace: pace}
 	begin := time.Now()
 	var err error
 	r.Load, err = load.Run(ctx)
 	if err != nil {
-		problem("import: %v", err)
+		// As an operator would: restart the api and import again; what was
+		// taken already comes back as duplicates.
+		problem("import: %v; the api was restarted and every mention sent again", err)
+		fault.Wait()
+		if err := topo.restart(topo.API); err != nil {
+			problem("%v", err)
+		}
+		load.Pace = nil
+		again, err := load.Run(ctx)
+		r.Load = r.Load.add(again)
+		if err != nil {
+			problem("import after the restart: %v", err)
+		}
 	}
 	fault.Wait()
 	if faultErr != nil {
@@ -232,8 +244,8 @@ func (topo *Topology) Run(ctx context.Context, sc Scenario, o RunOptions) Report
 	if err := topo.Drain(ctx, o.Stall); err != nil {
 		problem("bus not drained: %v; the classify processes were restarted", err)
 		// As an operator would: then the check says whether anything was
-		// lost, and the next run starts on a working topology.
-		if err := topo.restartClassifiers(); err != nil {
+		// lost.
+		if err := topo.restart(topo.Classifiers...); err != nil {
 			problem("%v", err)
 		} else if err := topo.Drain(ctx, o.Stall); err != nil {
 			problem("bus not drained after the restart either: %v", err)
@@ -278,6 +290,13 @@ func (topo *Topology) Run(ctx context.Context, sc Scenario, o RunOptions) Report
 		}
 		if len(errs) > 0 {
 			problem("%s logged %d errors, the first: %s", role.Name, len(errs), truncate(errs[0], 300))
+		}
+	}
+	if !r.OK() {
+		// The next run starts on fresh ewom processes, not on ones this
+		// run's fault may have left broken.
+		if err := topo.restart(topo.roles()...); err != nil {
+			problem("%v", err)
 		}
 	}
 	return r

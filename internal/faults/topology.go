@@ -213,9 +213,9 @@ func (topo *Topology) Drain(ctx context.Context, stall time.Duration) error {
 	})
 }
 
-// restartClassifiers kills the classify processes and starts them again.
-func (topo *Topology) restartClassifiers() error {
-	for _, r := range topo.Classifiers {
+// restart kills the processes and starts them again.
+func (topo *Topology) restart(roles ...*Role) error {
+	for _, r := range roles {
 		r.Kill()
 		if err := topo.startRole(r); err != nil {
 			return err
