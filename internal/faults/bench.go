@@ -36,14 +36,13 @@ func (r SplitResult) PublishRate() float64 { return (r.PublishBefore + r.Publish
 // Fraction is the stored rate over the R3 publish rate.
 func (r SplitResult) Fraction() float64 { return r.StoredRate() / r.PublishRate() }
 
-// String reports the round.
+// String reports the round in two lines.
 func (r SplitResult) String() string {
-	return fmt.Sprintf("%d mentions through the api: taken in %s (%.0f/s), all stored in %s: %.0f mentions/s stored\n"+
-		"cluster's R3 publish rate: %.0f msgs/s before, %.0f after (mean %.0f)\n"+
-		"stored rate / R3 publish rate: %.3f  (issue #20's target: stored ≥ 10,000/s and ≥ 0.3)\n"+
+	return fmt.Sprintf("%d mentions: taken by the api in %s (%.0f/s), stored in %s: %.0f stored/s; R3 publish %.0f/s before, %.0f/s after;"+
+		" stored/R3 %.3f (issue #20's target: ≥ 10,000/s and ≥ 0.3)\n"+
 		"requests %d (503: %d, unanswered %d), slowest answer %s; %s",
 		r.N, r.Taken.Round(10*time.Millisecond), float64(r.N)/r.Taken.Seconds(), r.Stored.Round(10*time.Millisecond), r.StoredRate(),
-		r.PublishBefore, r.PublishAfter, r.PublishRate(), r.Fraction(),
+		r.PublishBefore, r.PublishAfter, r.Fraction(),
 		r.Load.Requests, r.Load.Unavailable, r.Load.Unanswered, r.Load.MaxLatency.Round(10*time.Millisecond), r.Check.Summary())
 }
 
@@ -138,7 +137,9 @@ func (c *NATSCluster) PublishRate(ctx context.Context, payloads [][]byte) (float
 	defer func() { _ = js.DeleteStream(context.Background(), benchStream) }()
 	begin := time.Now()
 	for _, p := range payloads {
-		if _, err := js.PublishAsync("faults.bench.r3", p); err != nil {
+		// Waiting while 4,096 acks are outstanding is the flow control
+		// measured, not a failure.
+		if _, err := js.PublishAsync("faults.bench.r3", p, jetstream.WithStallWait(time.Minute)); err != nil {
 			return 0, err
 		}
 	}

@@ -56,8 +56,8 @@ func selected(t *testing.T) []Scenario {
 	return out
 }
 
-func startTopology(t testing.TB, pipeline string) *Topology {
-	o := Options{Binaries: Build(t), Classifiers: 2, Pipeline: pipeline}
+func startTopology(t testing.TB, pipeline string, logf func(string, ...any)) *Topology {
+	o := Options{Binaries: Build(t), Classifiers: 2, Pipeline: pipeline, Logf: logf}
 	if *keep != "" {
 		dir, err := os.MkdirTemp(*keep, "faults-")
 		if err != nil {
@@ -85,7 +85,7 @@ func TestFaults(t *testing.T) {
 		n = *mentions
 	}
 	chosen := selected(t)
-	topo := startTopology(t, pipeline)
+	topo := startTopology(t, pipeline, nil)
 	for _, e := range topo.takeEvents() {
 		t.Errorf("start-up: %s", e)
 	}

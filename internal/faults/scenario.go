@@ -180,45 +180,22 @@ func (topo *Topology) Run(ctx context.Context, sc Scenario, o RunOptions) Report
 		problem("topology not healthy before the run: %v", err)
 		return r
 	}
-	topo.takeEvents()
 	marks := map[*Role]int64{}
 	for _, role := range topo.roles() {
 		marks[role] = role.proc.logSize()
 	}
 	var fault sync.WaitGroup
 	var faultErr error
-	faultDone := make(chan struct{})
-	var trigger sync.Once
-	third := o.N / 3
-	// A third of the mentions before the fault, a third at o.DuringRate
-	// while it lasts, the rest once it is over.
-	var paced time.Time
-	pace := func(lctx context.Context, from int) error {
-		if from < third {
-			return nil
-		}
-		trigger.Do(func() {
-			paced = time.Now()
-			fault.Go(func() {
-				defer close(faultDone)
-				r.Fault, faultErr = sc.Inject(ctx, topo)
-			})
+	pacer := &faultPacer{third: o.N / 3, interval: time.Duration(float64(o.Chunk) / o.DuringRate * float64(time.Second)),
+		done: make(chan struct{})}
+	pacer.inject = func() {
+		fault.Go(func() {
+			defer close(pacer.done)
+			r.Fault, faultErr = sc.Inject(ctx, topo)
 		})
-		var slot <-chan time.Time
-		if from < 2*third {
-			slot = time.After(time.Until(paced))
-			paced = paced.Add(time.Duration(float64(o.Chunk) / o.DuringRate * float64(time.Second)))
-		}
-		select {
-		case <-faultDone:
-		case <-slot:
-		case <-lctx.Done():
-			return lctx.Err()
-		}
-		return nil
 	}
 	load := Load{Mentions: o.Mentions, N: o.N, Chunk: o.Chunk, Senders: o.Senders, Timeout: o.Timeout, Stall: o.Stall,
-		API: topo.API.URL, Token: topo.Token, Pace: pace}
+		API: topo.API.URL, Token: topo.Token, Pace: pacer.pace}
 	begin := time.Now()
 	var err error
 	r.Load, err = load.Run(ctx)
@@ -271,6 +248,22 @@ func (topo *Topology) Run(ctx context.Context, sc Scenario, o RunOptions) Report
 	} else {
 		r.Problems = append(r.Problems, r.Check.Problems()...)
 	}
+	topo.scanLogs(marks, &r)
+	if !r.OK() {
+		// The next run starts on fresh ewom processes, not on ones this
+		// run's fault may have left broken.
+		if err := topo.restart(topo.roles()...); err != nil {
+			problem("%v", err)
+		}
+	}
+	return r
+}
+
+// scanLogs counts the WARN and ERROR lines each ewom process logged since
+// its mark, keeping a few, and makes each process's ERROR lines a problem:
+// every fault here is one the service is built to survive, so it may warn,
+// but an error means a part of it gave up.
+func (topo *Topology) scanLogs(marks map[*Role]int64, r *Report) {
 	for _, role := range topo.roles() {
 		lines := role.proc.logSince(marks[role], warnLine)
 		if len(lines) == 0 {
@@ -280,8 +273,6 @@ func (topo *Topology) Run(ctx context.Context, sc Scenario, o RunOptions) Report
 		for _, l := range lines[:min(len(lines), 3)] {
 			r.Excerpts = append(r.Excerpts, role.Name+": "+truncate(l, 300))
 		}
-		// Every fault here is one the service is built to survive: it
-		// may warn, but an error means a part of it gave up.
 		var errs []string
 		for _, l := range lines {
 			if errorLine.MatchString(l) {
@@ -289,17 +280,45 @@ func (topo *Topology) Run(ctx context.Context, sc Scenario, o RunOptions) Report
 			}
 		}
 		if len(errs) > 0 {
-			problem("%s logged %d errors, the first: %s", role.Name, len(errs), truncate(errs[0], 300))
+			r.Problems = append(r.Problems, fmt.Sprintf("%s logged %d errors, the first: %s", role.Name, len(errs), truncate(errs[0], 300)))
 		}
 	}
-	if !r.OK() {
-		// The next run starts on fresh ewom processes, not on ones this
-		// run's fault may have left broken.
-		if err := topo.restart(topo.roles()...); err != nil {
-			problem("%v", err)
-		}
+}
+
+// faultPacer holds an import back around its fault: the first third of
+// the mentions goes at once, the fault is injected when the second third
+// begins, which then goes one chunk an interval while the fault lasts; the
+// rest waits until the fault is over.
+type faultPacer struct {
+	third    int
+	interval time.Duration
+	inject   func() // starts the fault, which closes done when it is over
+	done     chan struct{}
+	once     sync.Once
+	next     time.Time
+}
+
+// pace is Load.Pace.
+func (p *faultPacer) pace(ctx context.Context, from int) error {
+	if from < p.third {
+		return nil
 	}
-	return r
+	p.once.Do(func() {
+		p.next = time.Now()
+		p.inject()
+	})
+	var slot <-chan time.Time
+	if from < 2*p.third {
+		slot = time.After(time.Until(p.next))
+		p.next = p.next.Add(p.interval)
+	}
+	select {
+	case <-p.done:
+	case <-slot:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 func truncate(s string, n int) string {

@@ -51,7 +51,7 @@ type Options struct {
 	Classifiers int
 	// Pipeline is the YAML of ewom's pipeline section, "" for the defaults.
 	Pipeline string
-	// Logf reports progress (t.Logf).
+	// Logf reports progress; t.Logf when nil.
 	Logf func(format string, args ...any)
 }
 
