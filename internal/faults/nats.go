@@ -32,7 +32,8 @@ type natsNode struct {
 // and routes.
 var natsReady = regexp.MustCompile(`Listening for route connections on (\S+)`)
 
-// startNATS starts a cluster of n nodes. nats-server must know every
+// startNATS starts a cluster of n nodes and returns once each listens,
+// before they have elected a JetStream leader. nats-server must know every
 // route port before it starts (a JetStream cluster needs configured
 // routes), so ports are chosen free here; when one is taken before its
 // server binds it, the cluster starts over on new ports.
@@ -88,10 +89,6 @@ cluster { name: ewom-faults, host: 127.0.0.1, port: %d, routes: [%s] }
 			c.stop()
 			return nil, err
 		}
-	}
-	if err := c.connect(); err != nil {
-		c.stop()
-		return nil, err
 	}
 	return c, nil
 }

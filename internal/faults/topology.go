@@ -91,6 +91,8 @@ func Start(t testing.TB, o Options) *Topology {
 	}
 	topo.NATS = nc
 	t.Cleanup(nc.stop)
+	// ewom starts while the cluster elects its JetStream leader, as it
+	// does when a deployment comes up at once.
 	dsn := topo.ClickHouse.DSN("")
 	rc := roleConfig{natsURL: nc.URL(), replicas: 3, dsn: dsn, pipeline: o.Pipeline}
 	role := func(name, roles string) *Role {
@@ -122,6 +124,9 @@ func Start(t testing.TB, o Options) *Topology {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := nc.connect(); err != nil {
+		t.Fatal(err)
 	}
 	if topo.Store, err = store.OpenServer(context.Background(), dsn); err != nil {
 		t.Fatalf("connect to ClickHouse: %v", err)
