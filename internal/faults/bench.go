@@ -68,13 +68,12 @@ func (topo *Topology) Bench(ctx context.Context, o RunOptions) (SplitResult, err
 		return r, fmt.Errorf("R3 publish rate: %w", err)
 	}
 	begin := time.Now()
-	var taken atomic.Int64
 	loadDone := make(chan error, 1)
 	go func() {
 		var err error
 		r.Load, err = Load{Mentions: o.Mentions, N: o.N, Chunk: o.Chunk, Senders: o.Senders, Timeout: o.Timeout,
 			Stall: o.Stall, API: topo.API.URL, Token: topo.Token}.Run(ctx)
-		taken.Store(int64(time.Since(begin)))
+		r.Taken = time.Since(begin)
 		loadDone <- err
 	}()
 	count := "SELECT toUInt32(uniqExact(mention_id)) AS n FROM " + topo.Store.Table("mentions") + " WHERE source = " + store.Quote(o.Mentions.Source)
@@ -92,7 +91,6 @@ func (topo *Topology) Bench(ctx context.Context, o RunOptions) (SplitResult, err
 	if lerr := <-loadDone; lerr != nil {
 		return r, fmt.Errorf("import: %w", lerr)
 	}
-	r.Taken = time.Duration(taken.Load())
 	if err != nil {
 		return r, err
 	}

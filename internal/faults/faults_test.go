@@ -73,10 +73,10 @@ func startTopology(t testing.TB, pipeline string, logf func(string, ...any)) *To
 // is not exact or left a request unanswered.
 func TestFaults(t *testing.T) {
 	// A third of a run's mentions is sent while the fault lasts, at
-	// duringRate: over 13 s in the short suite, 17 s in the long one
-	// (less when the fault is over sooner).
-	// The bus must drain without a minute (the short suite) or three (the
-	// defaults: backoff up to 2 minutes) going by without progress.
+	// duringRate: over 13 s in the short suite, 17 s in the long one (less
+	// when the fault is over sooner). The bus must drain without a minute
+	// (three with the defaults, whose backoff reaches 2 minutes) going by
+	// without progress.
 	n, chunk, duringRate, pipeline, stall := 20000, 200, 500.0, shortPipeline, time.Minute
 	if *long {
 		n, chunk, duringRate, pipeline, stall = 100000, 1000, 2000.0, "", 3*time.Minute

@@ -40,11 +40,6 @@ func (g Mentions) At(i int) mention.Mention {
 	return m
 }
 
-// End is just after the published_at of the first n mentions.
-func (g Mentions) End(n int) time.Time {
-	return g.Start.Add(time.Duration(n)*time.Millisecond + time.Second)
-}
-
 // ndjson is the request body of mentions [from, to).
 func (g Mentions) ndjson(from, to int) ([]byte, error) {
 	var b bytes.Buffer

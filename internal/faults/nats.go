@@ -120,9 +120,6 @@ func (c *NATSCluster) URL() string {
 	return strings.Join(urls, ",")
 }
 
-// JetStream is the harness's own client.
-func (c *NATSCluster) JetStream() jetstream.JetStream { return c.js }
-
 // Kill sends SIGKILL to node i.
 func (c *NATSCluster) Kill(i int) { c.nodes[i].proc.kill() }
 

@@ -29,8 +29,6 @@ type process struct {
 	cmd    *exec.Cmd
 	out    *proctest.Output
 	exited chan struct{}
-	// expected marks an exit the harness caused (kill), not a crash.
-	expected bool
 }
 
 // errStartExited marks a start-up in which the process exited before it
@@ -64,20 +62,21 @@ func (p *process) start(timeout time.Duration) (string, error) {
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); f.Close(); close(exited) }()
-	p.cmd, p.out, p.exited, p.expected = cmd, out, exited, false
+	p.cmd, p.out, p.exited = cmd, out, exited
 	p.mu.Unlock()
 
 	m, err := out.Await(timeout, exited)
-	if err != nil {
+	if err == nil {
+		return m, nil
+	}
+	select {
+	case <-exited:
 		p.kill()
-		select {
-		case <-exited:
-			return "", fmt.Errorf("%s %w: %s", p.name, errStartExited, out.Tail(6))
-		default:
-		}
+		return "", fmt.Errorf("%s %w: %s", p.name, errStartExited, out.Tail(6))
+	default:
+		p.kill()
 		return "", fmt.Errorf("%s: %w", p.name, err)
 	}
-	return m, nil
 }
 
 // kill sends SIGKILL (kill -9) and waits for the exit; a process not
@@ -85,7 +84,7 @@ func (p *process) start(timeout time.Duration) (string, error) {
 func (p *process) kill() {
 	p.mu.Lock()
 	cmd, exited := p.cmd, p.exited
-	p.cmd, p.expected = nil, true
+	p.cmd = nil
 	p.mu.Unlock()
 	if cmd == nil {
 		return
@@ -107,7 +106,7 @@ func (p *process) running() bool {
 func (p *process) crashed() (bool, string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cmd == nil || p.expected {
+	if p.cmd == nil {
 		return false, ""
 	}
 	select {

@@ -238,7 +238,7 @@ func waitProgress(ctx context.Context, stall time.Duration, left func() (int, er
 		if n == 0 && err == nil {
 			return nil
 		}
-		if err != nil && n > 0 && (best < 0 || n < best) {
+		if n > 0 && (best < 0 || n < best) {
 			best, since = n, time.Now()
 		}
 		if time.Since(since) > stall {
