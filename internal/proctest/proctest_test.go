@@ -21,6 +21,12 @@ func TestOutputFindsTheAddressAcrossWrites(t *testing.T) {
 	if !strings.Contains(o.String(), "address=other") {
 		t.Errorf("output not kept: %q", o.String())
 	}
+	if tail := o.Tail(2); tail != "level=info msg=\"Listening on\" address=127.0.0.1:41234 x\nmsg=\"Listening on\" address=other" {
+		t.Errorf("Tail(2) = %q", tail)
+	}
+	if tail := o.Tail(10); tail != strings.TrimSpace(o.String()) {
+		t.Errorf("Tail(10) = %q, want everything", tail)
+	}
 }
 
 func TestAwaitReportsAnExitWithTheOutput(t *testing.T) {
