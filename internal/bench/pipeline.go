@@ -233,19 +233,21 @@ func busAlone(ctx context.Context, n int) (rate float64, cpuPerMsg time.Duration
 	start, cpuStart := time.Now(), processCPU()
 	done := make(chan error, 1)
 	go func() {
-		iter, err := cons.Messages(jetstream.PullMaxMessages(pipeline.Prefetch))
-		if err != nil {
-			done <- err
-			return
-		}
-		defer iter.Stop()
-		for got := 0; got < n; got++ {
-			m, err := iter.Next()
+		// Pulled as the workers pull: at most pipeline.FetchBatch a request.
+		for got := 0; got < n; {
+			mb, err := cons.Fetch(min(pipeline.FetchBatch, n-got), jetstream.FetchMaxWait(time.Second))
 			if err != nil {
 				done <- err
 				return
 			}
-			_ = m.Ack()
+			for m := range mb.Messages() {
+				_ = m.Ack()
+				got++
+			}
+			if err := mb.Error(); err != nil {
+				done <- err
+				return
+			}
 		}
 		done <- nil
 	}()
@@ -358,6 +360,7 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 		return nil, err
 	}
 	cfg := config.Default()
+	cfg.Pipeline.Workers = o.Workers
 	reg := prometheus.NewRegistry()
 	metrics := pipeline.NewMetrics(reg)
 	wctx, cancel := context.WithCancel(context.Background())
