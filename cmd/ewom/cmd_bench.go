@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/bench"
+	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -27,6 +28,8 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	rounds := fs.Int("rounds", 3, "rounds of the limits and the pipeline, one after another; figures are their medians")
 	dataDir := fs.String("data-dir", "", "where the embedded engine keeps its data (default: a temporary directory)")
 	chdbLib := fs.String("chdb-lib", "", "path to libchdb.so (default: CHDB_LIB_PATH or the install places)")
+	batchRows := fs.Int("batch-rows", 0, "store.batch_rows of the workers (default: the configuration's default)")
+	flushInterval := fs.Duration("flush-interval", 0, "store.flush_interval of the workers (default: the configuration's default)")
 	dsn := fs.String("dsn", "", "a ClickHouse server to store into instead of the embedded engine (clickhouse://host:9000/db; the bench makes and drops its own databases)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to this file")
@@ -52,8 +55,8 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			}
 		}()
 	}
-	if *n < 1000 || *rate < 1 || *workers < 1 || *rounds < 1 || *dur < time.Second {
-		return usagef("--mentions ≥ 1000, --latency-rate ≥ 1, --workers ≥ 1, --rounds ≥ 1, --latency-for ≥ 1s")
+	if *n < 1000 || *rate < 1 || *workers < 1 || *rounds < 1 || *dur < time.Second || *batchRows < 0 || *flushInterval < 0 {
+		return usagef("--mentions ≥ 1000, --latency-rate ≥ 1, --workers ≥ 1, --rounds ≥ 1, --latency-for ≥ 1s, --batch-rows and --flush-interval ≥ 0")
 	}
 	s, closeStore, err := openBenchStore(ctx, *dsn, *dataDir, *chdbLib)
 	if err != nil {
@@ -61,7 +64,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer closeStore()
 	_, err = bench.RunPipeline(ctx, bench.PipelineOptions{Mentions: *n, LatencyRate: *rate, LatencyFor: *dur,
-		Workers: *workers, Rounds: *rounds, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
+		Workers: *workers, Batch: config.Store{BatchRows: *batchRows, FlushInterval: *flushInterval}, Rounds: *rounds, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
 	return err
 }
 
