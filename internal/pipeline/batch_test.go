@@ -73,8 +73,8 @@ func TestTrackerKeepAliveOrder(t *testing.T) {
 	tr.settle(c)
 	d := tr.add(nil, at(6)) // arrived while a's keep-alive was sent
 	tr.kept([]*held{a}, at(5), true)
-	if !a.sinceTime().Equal(at(5)) {
-		t.Fatalf("a's timer restarted at %v, want the keep-alive's time", a.sinceTime())
+	if !a.since.Equal(at(5)) {
+		t.Fatalf("a's timer restarted at %v, want the keep-alive's time", a.since)
 	}
 	if due := tr.due(at(6)); len(due) != 2 || due[0] != a || due[1] != d {
 		t.Fatalf("due = %v, want a (kept alive at 5s) before d (arrived at 6s); b and c settled", due)
@@ -83,8 +83,8 @@ func TestTrackerKeepAliveOrder(t *testing.T) {
 	if n := tr.room(context.Background()); n != 1 || tr.held() != 2 {
 		t.Fatalf("room %d with %d held, want 1 and 2", n, tr.held())
 	}
-	d.since.Store(at(8).UnixNano())
-	if got := (&batch{items: []item{{held: d}, {held: a}}}).oldest(); !got.Equal(at(7)) {
+	d.since = at(8)
+	if got := tr.oldest(&batch{items: []item{{held: d}, {held: a}}}); !got.Equal(at(7)) {
 		t.Fatalf("batch oldest = %v, want a's keep-alive time", got)
 	}
 	if got := newTiming(60 * time.Second).deadline(t0); !got.Equal(at(35)) {

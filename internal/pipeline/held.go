@@ -4,7 +4,6 @@ import (
 	"container/list"
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -44,16 +43,16 @@ func (t timing) deadline(since time.Time) time.Time {
 type held struct {
 	msg jetstream.Msg
 	// since is when the message's ack timer last restarted, as far as the
-	// worker knows: its arrival, then each keep-alive confirmed sent
-	// (UnixNano).
-	since atomic.Int64
+	// worker knows: its arrival, then each keep-alive confirmed sent. It
+	// keeps the monotonic clock reading: a step of the wall clock does not
+	// move deadlines. Guarded by the tracker's mutex, as are elem and
+	// settled.
+	since time.Time
 	// elem is its place in the tracker's keep-alive order; nil while a
 	// keep-alive is being sent for it, and once settled.
 	elem    *list.Element
 	settled bool
 }
-
-func (h *held) sinceTime() time.Time { return time.Unix(0, h.since.Load()) }
 
 // tracker holds a worker's unsettled messages: it bounds how many there are
 // (so the worker fetches only what it has room for, and no message waits
@@ -92,8 +91,7 @@ func (t *tracker) room(ctx context.Context) int {
 
 // add starts holding msg, delivered now.
 func (t *tracker) add(msg jetstream.Msg, now time.Time) *held {
-	h := &held{msg: msg}
-	h.since.Store(now.UnixNano())
+	h := &held{msg: msg, since: now}
 	t.mu.Lock()
 	h.elem = t.order.PushBack(h)
 	t.count++
@@ -134,7 +132,7 @@ func (t *tracker) due(cutoff time.Time) []*held {
 	var out []*held
 	for e := t.order.Front(); e != nil; e = t.order.Front() {
 		h := e.Value.(*held)
-		if h.since.Load() > cutoff.UnixNano() {
+		if h.since.After(cutoff) {
 			break
 		}
 		t.order.Remove(e)
@@ -162,14 +160,14 @@ func (t *tracker) kept(hs []*held, sent time.Time, ok bool) {
 		return
 	}
 	at := t.order.Back()
-	for at != nil && at.Value.(*held).since.Load() > sent.UnixNano() {
+	for at != nil && at.Value.(*held).since.After(sent) {
 		at = at.Prev()
 	}
 	for _, h := range hs {
 		if h.settled {
 			continue
 		}
-		h.since.Store(sent.UnixNano())
+		h.since = sent
 		if at == nil {
 			h.elem = t.order.PushFront(h)
 		} else {
@@ -179,13 +177,27 @@ func (t *tracker) kept(hs []*held, sent time.Time, ok bool) {
 	}
 }
 
+// oldest is the earliest time an ack timer of the batch's messages last
+// restarted.
+func (t *tracker) oldest(b *batch) time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	oldest := b.items[0].held.since
+	for _, it := range b.items[1:] {
+		if it.held.since.Before(oldest) {
+			oldest = it.held.since
+		}
+	}
+	return oldest
+}
+
 // nextDue is when the oldest held message needs its keep-alive; ok is
 // false when none is held.
 func (t *tracker) nextDue(every time.Duration) (at time.Time, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if e := t.order.Front(); e != nil {
-		return e.Value.(*held).sinceTime().Add(every), true
+		return e.Value.(*held).since.Add(every), true
 	}
 	return time.Time{}, false
 }

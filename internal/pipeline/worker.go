@@ -92,16 +92,6 @@ func (b *batch) unstored(existing map[string]bool) (rows []store.Row, mentions i
 	return b.insert, mentions
 }
 
-// oldest is the earliest time an ack timer of the batch's messages last
-// restarted.
-func (b *batch) oldest() time.Time {
-	oldest := b.items[0].held.since.Load()
-	for _, it := range b.items[1:] {
-		oldest = min(oldest, it.held.since.Load())
-	}
-	return time.Unix(0, oldest)
-}
-
 // FetchBatch is the most messages one pull request asks the bus for; a
 // worker asks again once fewer than this wait to be classified.
 const FetchBatch = 1000
@@ -377,7 +367,7 @@ func (w *Worker) prepare(ctx context.Context, h *held) (item, bool) {
 // and the insert alike.
 func (w *Worker) commit(b *batch) {
 	start := time.Now()
-	ctx, cancel := context.WithDeadline(context.Background(), w.timing.deadline(b.oldest()))
+	ctx, cancel := context.WithDeadline(context.Background(), w.timing.deadline(w.held.oldest(b)))
 	defer cancel()
 	inserted, err := w.store(ctx, b)
 	w.Metrics.insertSeconds.Observe(time.Since(start).Seconds())
