@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/bench"
+	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -27,6 +28,9 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	rounds := fs.Int("rounds", 3, "rounds of the limits and the pipeline, one after another; figures are their medians")
 	dataDir := fs.String("data-dir", "", "where the embedded engine keeps its data (default: a temporary directory)")
 	chdbLib := fs.String("chdb-lib", "", "path to libchdb.so (default: CHDB_LIB_PATH or the install places)")
+	batchRows := fs.Int("batch-rows", 0, "store.batch_rows of the workers (default: the configuration's default)")
+	flushInterval := fs.Duration("flush-interval", 0, "store.flush_interval of the workers (default: the configuration's default)")
+	dsn := fs.String("dsn", "", "a ClickHouse server to store into instead of the embedded engine (clickhouse://host:9000/db; the bench makes and drops its own databases)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to this file")
 	pipelineOnly := fs.Bool("pipeline-only", false, "measure only the pipeline's throughput (no limits, no latency run)")
@@ -51,30 +55,43 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			}
 		}()
 	}
-	if *n < 1000 || *rate < 1 || *workers < 1 || *rounds < 1 || *dur < time.Second {
-		return usagef("--mentions ≥ 1000, --latency-rate ≥ 1, --workers ≥ 1, --rounds ≥ 1, --latency-for ≥ 1s")
+	if *n < 1000 || *rate < 1 || *workers < 1 || *rounds < 1 || *dur < time.Second || *batchRows < 0 || *flushInterval < 0 {
+		return usagef("--mentions ≥ 1000, --latency-rate ≥ 1, --workers ≥ 1, --rounds ≥ 1, --latency-for ≥ 1s, --batch-rows and --flush-interval ≥ 0")
 	}
-	dir := *dataDir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "ewom-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	lib := *chdbLib
-	if lib == "" {
-		lib = os.Getenv("CHDB_LIB_PATH")
-	}
-	s, err := store.OpenEmbedded(lib, dir, "ewom_bench")
+	s, closeStore, err := openBenchStore(ctx, *dsn, *dataDir, *chdbLib)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer closeStore()
 	_, err = bench.RunPipeline(ctx, bench.PipelineOptions{Mentions: *n, LatencyRate: *rate, LatencyFor: *dur,
-		Workers: *workers, Rounds: *rounds, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
+		Workers: *workers, Batch: config.Store{BatchRows: *batchRows, FlushInterval: *flushInterval}, Rounds: *rounds, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
 	return err
+}
+
+// openBenchStore connects to the server dsn names, or opens the embedded
+// engine under dataDir (a temporary directory when empty, removed by done).
+func openBenchStore(ctx context.Context, dsn, dataDir, chdbLib string) (s store.Store, done func(), err error) {
+	if dsn != "" {
+		if s, err = store.OpenServer(ctx, dsn); err != nil {
+			return nil, nil, err
+		}
+		return s, func() { s.Close() }, nil
+	}
+	tmp := ""
+	if dataDir == "" {
+		if tmp, err = os.MkdirTemp("", "ewom-bench-"); err != nil {
+			return nil, nil, err
+		}
+		dataDir = tmp
+	}
+	if chdbLib == "" {
+		chdbLib = os.Getenv("CHDB_LIB_PATH")
+	}
+	if s, err = store.OpenEmbedded(chdbLib, dataDir, "ewom_bench"); err != nil {
+		os.RemoveAll(tmp)
+		return nil, nil, err
+	}
+	return s, func() { s.Close(); os.RemoveAll(tmp) }, nil
 }
 
 func writeAllocProfile(path string) error {

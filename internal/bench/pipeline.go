@@ -36,6 +36,9 @@ type PipelineOptions struct {
 	LatencyRate int           // mentions/s for the latency run
 	LatencyFor  time.Duration // length of the latency run
 	Workers     int
+	// Batch is how the workers batch their inserts (store.batch_rows,
+	// batch_bytes, flush_interval); zero values take the defaults.
+	Batch config.Store
 	// Rounds repeats the two limits and the pipeline, one after another
 	// in each round, so that a shared machine's drifting speed hits all
 	// three alike; the figures are the rounds' medians.
@@ -117,7 +120,9 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 	var r PipelineResult
 	say := func(format string, a ...any) { fmt.Fprintf(o.Out, format+"\n", a...) }
 	o.Rounds = max(o.Rounds, 1)
-	say("mentions: %d (mixed fi/en, ~300 bytes), workers: %d, store: %s %s", o.Mentions, o.Workers, o.Store.Info().Engine, o.Store.Info().Version)
+	o.Batch = batching(o.Batch)
+	say("mentions: %d (mixed fi/en, ~300 bytes), workers: %d, batches: %d rows / %s, store: %s %s", o.Mentions, o.Workers,
+		o.Batch.BatchRows, o.Batch.FlushInterval, o.Store.Info().Engine, o.Store.Info().Version)
 	for k := 1; k <= o.Rounds; k++ {
 		if o.Rounds > 1 {
 			say("round %d of %d", k, o.Rounds)
@@ -170,7 +175,7 @@ func runRound(ctx context.Context, o PipelineOptions, say func(string, ...any)) 
 			return x, fmt.Errorf("JetStream baseline: %w", err)
 		}
 		say("limit 1, JetStream publish+consume alone:  %8.0f msgs/s      (%.0f µs CPU per message)", x.BusRate, micros(x.BusCPU))
-		if x.InsertRate, x.InsertCPU, err = insertAlone(ctx, o.Store, o.Mentions); err != nil {
+		if x.InsertRate, x.InsertCPU, err = insertAlone(ctx, o.Store, o.Mentions, o.Batch.BatchRows); err != nil {
 			return x, fmt.Errorf("insert baseline: %w", err)
 		}
 		say("limit 2, store inserts alone:               %8.0f rows/s      (%.0f µs CPU per row)", x.InsertRate, micros(x.InsertCPU))
@@ -186,6 +191,21 @@ func runRound(ctx context.Context, o PipelineOptions, say func(string, ...any)) 
 			x.PipelineRate, x.Fraction(), micros(x.PipelineCPU))
 	}
 	return x, nil
+}
+
+// batching fills in the defaults of the batch settings left zero.
+func batching(b config.Store) config.Store {
+	d := config.Default().Store
+	if b.BatchRows == 0 {
+		b.BatchRows = d.BatchRows
+	}
+	if b.BatchBytes == 0 {
+		b.BatchBytes = d.BatchBytes
+	}
+	if b.FlushInterval == 0 {
+		b.FlushInterval = d.FlushInterval
+	}
+	return b
 }
 
 func median[T float64 | time.Duration](rounds []Round, f func(Round) T) T {
@@ -233,19 +253,21 @@ func busAlone(ctx context.Context, n int) (rate float64, cpuPerMsg time.Duration
 	start, cpuStart := time.Now(), processCPU()
 	done := make(chan error, 1)
 	go func() {
-		iter, err := cons.Messages(jetstream.PullMaxMessages(pipeline.Prefetch))
-		if err != nil {
-			done <- err
-			return
-		}
-		defer iter.Stop()
-		for got := 0; got < n; got++ {
-			m, err := iter.Next()
+		// Pulled as the workers pull: at most pipeline.FetchBatch a request.
+		for got := 0; got < n; {
+			mb, err := cons.Fetch(min(pipeline.FetchBatch, n-got), jetstream.FetchMaxWait(time.Second))
 			if err != nil {
 				done <- err
 				return
 			}
-			_ = m.Ack()
+			for m := range mb.Messages() {
+				_ = m.Ack()
+				got++
+			}
+			if err := mb.Error(); err != nil {
+				done <- err
+				return
+			}
 		}
 		done <- nil
 	}()
@@ -282,8 +304,8 @@ func publishRange(ctx context.Context, b *bus.Bus, g generator, from, to, chunk 
 }
 
 // insertAlone inserts the rows of n classified mentions in batches of the
-// default size. The rows are built first: only the inserts are measured.
-func insertAlone(ctx context.Context, base store.Store, n int) (rate float64, cpuPerRow time.Duration, err error) {
+// pipeline's size. The rows are built first: only the inserts are measured.
+func insertAlone(ctx context.Context, base store.Store, n, batch int) (rate float64, cpuPerRow time.Duration, err error) {
 	s, err := benchDatabase(ctx, base, "insert")
 	if err != nil {
 		return 0, 0, err
@@ -305,7 +327,6 @@ func insertAlone(ctx context.Context, base store.Store, n int) (rate float64, cp
 		rows = append(rows, pipeline.Rows(m, m.Key(), m.Lang, cls.Classify(m), string(raw), time.Now())...)
 	}
 	n = len(rows)
-	batch := config.Default().Store.BatchRows
 	start, cpuStart := time.Now(), processCPU()
 	for i := 0; i < n; i += batch {
 		if err := s.Insert(ctx, rows[i:min(i+batch, n)]); err != nil {
@@ -358,6 +379,10 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 		return nil, err
 	}
 	cfg := config.Default()
+	cfg.Pipeline.Workers = o.Workers
+	cfg.Store = o.Batch
+	// Room for two batches per worker, as config validation asks.
+	cfg.Pipeline.MaxAckPending = max(cfg.Pipeline.MaxAckPending, 2*o.Workers*o.Batch.BatchRows)
 	reg := prometheus.NewRegistry()
 	metrics := pipeline.NewMetrics(reg)
 	wctx, cancel := context.WithCancel(context.Background())

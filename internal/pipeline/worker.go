@@ -31,7 +31,7 @@ type Classifier interface {
 // its author. It may be nil.
 type Transform func(m *mention.Mention)
 
-// Worker consumes the bus and fills the store.
+// Worker consumes the bus and fills the store. Run it once.
 type Worker struct {
 	Bus        *bus.Bus
 	Store      store.Store
@@ -41,11 +41,15 @@ type Worker struct {
 	Batch      config.Store
 	Metrics    *Metrics
 	Log        *slog.Logger
+
+	// Set by Run.
+	timing timing
+	held   *tracker
 }
 
 // item is one message in a batch with the rows it became.
 type item struct {
-	msg      jetstream.Msg
+	held     *held
 	id       string
 	rows     []store.Row
 	ingested time.Time // when JetStream stored the message
@@ -88,9 +92,13 @@ func (b *batch) unstored(existing map[string]bool) (rows []store.Row, mentions i
 	return b.insert, mentions
 }
 
-// Prefetch is how many messages the client keeps buffered ahead of the
-// workers; they count against MaxAckPending.
-const Prefetch = 5000
+// FetchBatch is the most messages one pull request asks the bus for; a
+// worker asks again once fewer than this wait to be classified.
+const FetchBatch = 1000
+
+// fetchWait is how long a pull request waits for messages; a consumer
+// leader change drops waiting requests, so it is short.
+const fetchWait = time.Second
 
 // flushQuiet: a batch is also flushed once no message has come for this
 // long, so a burst (a collector's poll, an import) is stored at once rather
@@ -105,44 +113,43 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(Prefetch))
-	if err != nil {
-		return fmt.Errorf("start consuming: %w", err)
-	}
-	msgs := make(chan jetstream.Msg, 256)
+	w.timing = newTiming(w.Pipeline.AckWait)
+	// At most two batches' worth held: one being stored, the next filling.
+	w.held = newTracker(min(2*w.Batch.BatchRows, w.Pipeline.MaxAckPending))
+	// msgs never blocks the fetch: it has room for every message the
+	// worker may hold. taken tells the fetch that a preparer took one.
+	msgs, taken := make(chan *held, w.held.limit), make(chan struct{}, 1)
 	go func() {
 		defer close(msgs)
-		for {
-			m, err := iter.Next()
-			if err != nil {
-				if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-					w.Log.Error("consume from bus", "err", err)
-				}
-				return
-			}
-			msgs <- m
-		}
+		w.fetch(ctx, cons, msgs, taken)
 	}()
+	stopKeepAlive := make(chan struct{})
+	keptAlive := make(chan struct{})
 	go func() {
-		<-ctx.Done()
-		// Drain stops pulling but hands out what was already delivered.
-		iter.Drain()
+		defer close(keptAlive)
+		w.keepAlive(stopKeepAlive)
 	}()
+	defer func() { close(stopKeepAlive); <-keptAlive }()
 
-	// Decoding and classifying run on every core; the inserter runs beside
-	// them so that the next batch is prepared while this one is committed.
+	// Decoding and classifying run on the process's cores, shared out
+	// among its workers; the inserter runs beside them so that the next
+	// batch is prepared while this one is committed.
 	items := make(chan item, 1024)
-	var preparers sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		preparers.Go(func() {
-			for m := range msgs {
-				if it, ok := w.prepare(ctx, m); ok {
+	var prepared sync.WaitGroup
+	for range preparers(w.Pipeline.Workers) {
+		prepared.Go(func() {
+			for h := range msgs {
+				select {
+				case taken <- struct{}{}:
+				default:
+				}
+				if it, ok := w.prepare(ctx, h); ok {
 					items <- it
 				}
 			}
 		})
 	}
-	go func() { preparers.Wait(); close(items) }()
+	go func() { prepared.Wait(); close(items) }()
 
 	// One batch fills while the other is committed; a committed batch
 	// comes back through free.
@@ -212,17 +219,122 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
+// preparers is how many goroutines of a worker decode and classify: the
+// process's cores shared out among its workers.
+func preparers(workers int) int {
+	workers = max(workers, 1)
+	return max(1, (runtime.GOMAXPROCS(0)+workers-1)/workers)
+}
+
+// fetch pulls messages into msgs until ctx ends. It asks the bus for more
+// when fewer than FetchBatch wait to be prepared, and only for as many as
+// the worker has room for: each message is held from its arrival, so its
+// ack timer is known from the moment it starts, and the worker holds what
+// it is about to work on rather than a backlog another worker could take.
+func (w *Worker) fetch(ctx context.Context, cons jetstream.Consumer, msgs chan *held, taken <-chan struct{}) {
+	failures := 0
+	for ctx.Err() == nil {
+		if len(msgs) >= FetchBatch {
+			select {
+			case <-ctx.Done():
+				return
+			case <-taken:
+			}
+			continue
+		}
+		n := w.held.room(ctx)
+		if n == 0 {
+			return
+		}
+		mb, err := cons.Fetch(min(n, FetchBatch), jetstream.FetchMaxWait(fetchWait))
+		if err == nil {
+			for m := range mb.Messages() {
+				msgs <- w.held.add(m, time.Now())
+				w.Metrics.heldMessages.Inc()
+			}
+			err = mb.Error()
+		}
+		if err == nil {
+			failures = 0
+			continue
+		}
+		// NATS unreachable, or the consumer's leader changing: try again
+		// with backoff, the pause doubling up to five seconds.
+		failures++
+		pause := min(100*time.Millisecond<<min(failures-1, 6), 5*time.Second)
+		w.Log.Warn("fetch from bus failed; retrying", "err", err, "attempt", failures, "pause", pause)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+	}
+}
+
+// keepAlive sends an InProgress for each message held keepAlive since its
+// ack timer last restarted, until stop is closed. A keep-alive counts once
+// a flush of the connection confirms that the server has it: while NATS is
+// unreachable the messages keep their old times, so the store calls of
+// their batches end before the bus could give them to another worker.
+func (w *Worker) keepAlive(stop <-chan struct{}) {
+	every := w.timing.keepAlive
+	conn := w.Bus.JetStream().Conn()
+	timer := time.NewTimer(every)
+	defer timer.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-timer.C:
+		}
+		sent := time.Now()
+		hs := w.held.due(sent.Add(-every))
+		ok := true
+		if len(hs) > 0 {
+			var err error
+			for _, h := range hs {
+				// One acked meanwhile needs no keep-alive.
+				if err = h.msg.InProgress(); err != nil && !errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
+					break
+				}
+				err = nil
+			}
+			if err == nil {
+				fctx, cancel := context.WithTimeout(context.Background(), every)
+				err = conn.FlushWithContext(fctx)
+				cancel()
+			}
+			ok = err == nil
+			w.held.kept(hs, sent, ok)
+			if ok {
+				w.Metrics.keptAlive.Add(float64(len(hs)))
+			} else {
+				w.Log.Warn("keep-alive of held messages not confirmed; retrying", "messages", len(hs), "err", err)
+			}
+		}
+		next := every
+		if at, any := w.held.nextDue(every); any {
+			next = time.Until(at)
+		}
+		if !ok {
+			next = every / 10
+		}
+		timer.Reset(max(next, time.Millisecond))
+	}
+}
+
 // prepare decodes and classifies one message. Messages that can never be
 // processed go to the dead-letter stream; ok is false for them.
-func (w *Worker) prepare(ctx context.Context, msg jetstream.Msg) (item, bool) {
+func (w *Worker) prepare(ctx context.Context, h *held) (item, bool) {
 	w.Metrics.received.Inc()
+	msg := h.msg
 	m, err := mention.Parse(msg.Data())
 	if err != nil {
 		reason := "invalid: " + err.Error()
 		if mention.IsMalformed(err) {
 			reason = "unparseable: " + err.Error()
 		}
-		w.deadLetter(ctx, msg, reason)
+		w.deadLetter(ctx, h, reason)
 		return item{}, false
 	}
 	ingested := time.Now()
@@ -245,39 +357,49 @@ func (w *Worker) prepare(ctx context.Context, msg jetstream.Msg) (item, bool) {
 		}
 	}
 	rows := Rows(&m, id, declaredLang, cls, raw, ingested)
-	return item{msg: msg, id: id, rows: rows, ingested: ingested}, true
+	return item{held: h, id: id, rows: rows, ingested: ingested}, true
 }
 
 // commit stores a batch and settles every message in it: ack after the
 // rows are committed (or were already stored), delayed redelivery when the
-// store fails, dead letter on the last allowed delivery.
+// store fails, dead letter on the last allowed delivery. The store call
+// ends by the batch's deadline (see timing), which bounds the id lookup
+// and the insert alike.
 func (w *Worker) commit(b *batch) {
 	start := time.Now()
-	// The store call must end well within AckWait, or the messages would be
-	// redelivered to another worker while this one still holds them.
-	ctx, cancel := context.WithTimeout(context.Background(), w.Pipeline.AckWait/2)
+	ctx, cancel := context.WithDeadline(context.Background(), w.timing.deadline(w.held.oldest(b)))
 	defer cancel()
-	err := w.store(ctx, b)
+	inserted, err := w.store(ctx, b)
 	w.Metrics.insertSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		w.Metrics.insertFailed.Inc()
-		w.Log.Warn("store batch failed; messages will be redelivered", "mentions", len(b.items), "err", err)
+		// An insert the client gave up on may still be committed by the
+		// server: the redelivery waits until it would have been.
+		var atLeast time.Duration
+		if inserted {
+			atLeast = w.timing.lateCommit
+		}
+		w.Log.Warn("store batch failed; messages will be redelivered", "mentions", len(b.items), "insert_sent", inserted,
+			"redelivery_after_at_least", atLeast, "err", err)
 		for _, it := range b.items {
-			w.retryOrDeadLetter(it.msg, err)
+			w.retryOrDeadLetter(it.held, err, atLeast)
 		}
 		return
 	}
 	for _, it := range b.items {
-		if err := it.msg.Ack(); err != nil {
+		if err := it.held.msg.Ack(); err != nil {
 			w.Log.Warn("ack", "err", err)
 		}
+		w.settle(it.held)
 		w.Metrics.latency.Observe(time.Since(it.ingested).Seconds())
 	}
 }
 
 // store inserts the batch's rows whose mention is not stored yet, so a
 // redelivered or re-imported mention is neither stored nor counted twice.
-func (w *Worker) store(ctx context.Context, b *batch) error {
+// inserted tells whether rows were sent to the store, so that a failed
+// call may have committed them.
+func (w *Worker) store(ctx context.Context, b *batch) (inserted bool, err error) {
 	ids := make([]string, 0, len(b.items))
 	from, to := b.items[0].rows[0].PublishedAt, b.items[0].rows[0].PublishedAt
 	for _, it := range b.items {
@@ -292,22 +414,34 @@ func (w *Worker) store(ctx context.Context, b *batch) error {
 	}
 	existing, err := w.Store.ExistingIDs(ctx, ids, from, to)
 	if err != nil {
-		return err
+		return false, err
 	}
 	rows, stored := b.unstored(existing)
 	w.Metrics.duplicates.Add(float64(len(b.items) - stored))
+	if len(rows) == 0 {
+		return false, nil
+	}
 	if err := w.Store.Insert(ctx, rows); err != nil {
-		return err
+		return true, err
 	}
 	w.Metrics.batchRows.Observe(float64(len(rows)))
 	w.Metrics.stored.Add(float64(stored))
-	return nil
+	return true, nil
 }
 
-func (w *Worker) retryOrDeadLetter(msg jetstream.Msg, cause error) {
+// settle stops holding a message once it is acked, NAKed or terminated.
+func (w *Worker) settle(h *held) {
+	w.held.settle(h)
+	w.Metrics.heldMessages.Dec()
+}
+
+// retryOrDeadLetter hands a message back for redelivery after its backoff,
+// and no sooner than atLeast, or dead-letters it on its last delivery.
+func (w *Worker) retryOrDeadLetter(h *held, cause error, atLeast time.Duration) {
+	msg := h.msg
 	meta, err := msg.Metadata()
 	if err == nil && int(meta.NumDelivered) >= w.Pipeline.MaxDeliver {
-		w.deadLetter(context.Background(), msg, fmt.Sprintf("max_deliveries: %d attempts failed, last: %v", meta.NumDelivered, cause))
+		w.deadLetter(context.Background(), h, fmt.Sprintf("max_deliveries: %d attempts failed, last: %v", meta.NumDelivered, cause))
 		return
 	}
 	delay := w.Pipeline.Backoff[len(w.Pipeline.Backoff)-1]
@@ -315,12 +449,15 @@ func (w *Worker) retryOrDeadLetter(msg jetstream.Msg, cause error) {
 		delay = w.Pipeline.Backoff[meta.NumDelivered-1]
 	}
 	w.Metrics.redelivered.Inc()
-	if err := msg.NakWithDelay(delay); err != nil {
+	if err := msg.NakWithDelay(max(delay, atLeast)); err != nil {
 		w.Log.Warn("nak", "err", err)
 	}
+	w.settle(h)
 }
 
-func (w *Worker) deadLetter(ctx context.Context, msg jetstream.Msg, reason string) {
+func (w *Worker) deadLetter(ctx context.Context, h *held, reason string) {
+	msg := h.msg
+	defer w.settle(h)
 	w.Log.Warn("dead-lettering message", "subject", msg.Subject(), "reason", reason)
 	if err := w.Bus.DeadLetter(ctx, msg.Subject(), msg.Data(), reason); err != nil {
 		// Keep the message on the stream rather than lose it.

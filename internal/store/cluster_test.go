@@ -31,8 +31,11 @@ func (r *recorder) queryJSON(_ context.Context, q string) ([]json.RawMessage, er
 	return []json.RawMessage{b}, nil
 }
 func (r *recorder) insertRows(context.Context, string, []Row) error { return nil }
-func (r *recorder) ping(context.Context) error                      { return nil }
-func (r *recorder) close() error                                    { return nil }
+func (r *recorder) existingIDs(context.Context, string, []string, time.Time, time.Time) (map[string]bool, error) {
+	return nil, nil
+}
+func (r *recorder) ping(context.Context) error { return nil }
+func (r *recorder) close() error               { return nil }
 
 func recordingStore(t *testing.T, version, cluster string) (*common, *recorder) {
 	t.Helper()

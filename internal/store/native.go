@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -115,6 +116,36 @@ func (e *nativeEngine) insertRows(ctx context.Context, table string, rows []Row)
 		}
 	}
 	return batch.Send()
+}
+
+// existingIDs sends the ids as external data, a Native block beside the
+// query that the server holds as a temporary table for it (and forwards to
+// the shards of a Distributed table): no literal to parse and no query
+// size limit, whatever bytes the ids hold.
+func (e *nativeEngine) existingIDs(ctx context.Context, index string, ids []string, from, to time.Time) (map[string]bool, error) {
+	tbl, err := ext.NewTable(lookupTable, ext.Column("id", "String"))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := tbl.Append(id); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := e.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), lookupQuery(index, from, to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	found := make(map[string]bool)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		found[id] = true
+	}
+	return found, rows.Err()
 }
 
 func (e *nativeEngine) ping(ctx context.Context) error { return e.conn.Ping(ctx) }

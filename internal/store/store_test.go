@@ -143,9 +143,9 @@ func TestExistingIDsAreExact(t *testing.T) {
 	}
 }
 
-// A batch's worth of ids is looked up at once: on the server in several
-// queries, each within its query size limit; in the embedded engine
-// through its lookup table.
+// A batch's worth of ids is looked up at once, in one query: the ids travel
+// as data (a session table on chDB, external data on a server), so no query
+// size limit applies.
 func TestExistingIDsOfALargeBatch(t *testing.T) {
 	ids := make([]string, 23000)
 	for i := range ids {
