@@ -26,12 +26,14 @@ const (
 )
 
 // Token is one unit of lowercased text.
+// Its fields are ordered so that it takes 24 bytes, not 32: posts are
+// copied into token slices, and per brand into clause texts.
 type Token struct {
 	Text string // lowercased; a substring of the lowercased input, no copy
-	Kind Kind
 	// Off is where the token starts in the lowercased input, in bytes
 	// (the '#' of a hashtag): brand hits are placed in clauses by it.
 	Off  int32
+	Kind Kind
 	Caps bool // an all-capitals word of two or more letters in the original
 	// Title: a word of two or more letters written with a capital first
 	// letter and not in capitals throughout ("Finnair", not "FINNAIR").
