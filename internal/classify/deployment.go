@@ -223,11 +223,13 @@ func (c *Classifier) TrainingExample(m *mention.Mention) (code string, feats []s
 	if model == nil || !ok {
 		return "", nil, 0, 0
 	}
-	st := c.t.walkSentiment(toks, code, model, nil, nil)
+	var lx lexed
+	c.t.lexTokens(&lx, toks, code, model)
+	st := c.t.walkSentiment(&lx, model, nil, nil)
 	scale = set.scale
 	if st.informational == 0 && (st.subjective > 0 || st.hits > 0 || st.exclaims > 0) {
 		scale = set.subjective
 	}
-	st = c.t.walkSentiment(toks, code, nil, nil, &feats)
+	st = c.t.walkSentiment(&lx, nil, nil, &feats)
 	return code, feats, squash(st.total), scale
 }

@@ -1,11 +1,14 @@
 // Package lexicon matches words and multi-word phrases against token
 // streams, tolerating inflection: a term is a stem that may be followed by
 // an inflection ending of the language, or a prefix ("huono*") that may be
-// followed by anything.
+// followed by anything. A matcher holds several groups of phrases, each
+// with its own inflections, and finds the best phrase of every group at a
+// token in one walk over the word.
 package lexicon
 
 import (
 	"fmt"
+	"iter"
 	"math/bits"
 	"slices"
 	"strings"
@@ -24,6 +27,7 @@ type term struct {
 type Entry[T any] struct {
 	Phrase string // as written in the source list
 	terms  []term
+	group  uint8
 	Value  T
 }
 
@@ -33,8 +37,8 @@ type Entry[T any] struct {
 // the trie; Build lays it out compactly for Match.
 type Matcher[T any] struct {
 	entries []Entry[T]
-	infl    *Inflections
-	build   []buildNode // the trie as Add grows it; node 0 is the root
+	infl    []*Inflections // of each group
+	build   []buildNode    // the trie as Add grows it; node 0 is the root
 
 	// The built trie, walked for every token. Bytes are numbered by
 	// class, so a node's children fit a 64-bit set: a step is a bit test
@@ -48,8 +52,12 @@ type Matcher[T any] struct {
 }
 
 // maxClasses is how many distinct bytes the stems may use: one bit each,
-// class 0 (bytes in no stem) having none.
-const maxClasses = 63
+// class 0 (bytes in no stem) having none, and the top bit is hasEntries.
+const maxClasses = 62
+
+// hasEntries is set in the children of a node where stems end, so that
+// the walk past the others reads only the node it steps through.
+const hasEntries = 1 << 63
 
 // entryRef is an entry index with what Match needs to rule the entry out
 // without loading it.
@@ -57,6 +65,7 @@ type entryRef struct {
 	id     int32
 	terms  int32 // number of terms
 	prefix bool  // the first term is a prefix
+	group  uint8
 }
 
 // trieNode is a node's children, as a set of byte classes, and where its
@@ -78,10 +87,18 @@ type buildEdge struct {
 	next int32
 }
 
-// NewMatcher returns an empty matcher using the given inflections.
-func NewMatcher[T any](infl *Inflections) *Matcher[T] {
+// NewMatcher returns an empty matcher of len(infl) groups of phrases,
+// group g's inflected by infl[g].
+func NewMatcher[T any](infl ...*Inflections) *Matcher[T] {
+	if len(infl) == 0 || len(infl) > maxGroups {
+		panic("lexicon: a matcher has 1 to 8 groups")
+	}
 	return &Matcher[T]{build: make([]buildNode, 1), infl: infl}
 }
+
+// maxGroups bounds the groups, so that Match tracks which group's
+// inflections it has checked in one byte.
+const maxGroups = 8
 
 // walk follows key through the trie as Add grows it, adding the nodes it
 // lacks when create is set; without, it returns -1 for a key not there.
@@ -108,11 +125,16 @@ func (m *Matcher[T]) walk(key string, create bool) int32 {
 	return n
 }
 
-// Add registers a phrase: space-separated terms, each optionally ending in
-// '*'. A phrase added again replaces the earlier payload (later lists
-// override earlier ones).
+// Add registers a phrase of group 0: space-separated terms, each
+// optionally ending in '*'. A phrase added again replaces the earlier
+// payload (later lists override earlier ones).
 func (m *Matcher[T]) Add(phrase string, v T) error {
-	return m.Update(phrase, func(T, bool) T { return v })
+	return m.AddTo(0, phrase, v)
+}
+
+// AddTo registers a phrase of a group, as Add does for group 0.
+func (m *Matcher[T]) AddTo(group int, phrase string, v T) error {
+	return m.update(group, phrase, func(T, bool) T { return v })
 }
 
 // parseTerms splits a phrase into its terms ("stem*" a prefix).
@@ -132,10 +154,11 @@ func parseTerms(phrase string) ([]term, error) {
 	return terms, nil
 }
 
-// Get returns the value added for a phrase (spelled as for Add).
+// Get returns the value added for a phrase of group 0 (spelled as for
+// Add), before Build.
 func (m *Matcher[T]) Get(phrase string) (v T, ok bool) {
 	terms, err := parseTerms(phrase)
-	if err != nil {
+	if err != nil || m.built {
 		return v, false
 	}
 	n := m.walk(terms[0].stem, false)
@@ -143,38 +166,63 @@ func (m *Matcher[T]) Get(phrase string) (v T, ok bool) {
 		return v, false
 	}
 	for _, idx := range m.build[n].entries {
-		if sameTerms(m.entries[idx].terms, terms) {
-			return m.entries[idx].Value, true
+		if e := &m.entries[idx]; e.group == 0 && sameTerms(e.terms, terms) {
+			return e.Value, true
 		}
 	}
 	return v, false
 }
 
-// Update sets a phrase's value to fn of its current one (found is false,
-// and old the zero value, for a phrase not added yet).
+// Update sets the value of a phrase of group 0 to fn of its current one
+// (found is false, and old the zero value, for a phrase not added yet).
 func (m *Matcher[T]) Update(phrase string, fn func(old T, found bool) T) error {
+	return m.update(0, phrase, fn)
+}
+
+func (m *Matcher[T]) update(group int, phrase string, fn func(old T, found bool) T) error {
+	if group < 0 || group >= len(m.infl) {
+		return fmt.Errorf("phrase %q: no group %d", phrase, group)
+	}
+	if m.built {
+		return fmt.Errorf("phrase %q: added after Build", phrase)
+	}
 	terms, err := parseTerms(phrase)
 	if err != nil {
 		return err
 	}
-	m.built = false
 	n := m.walk(terms[0].stem, true)
 	for _, idx := range m.build[n].entries {
-		if sameTerms(m.entries[idx].terms, terms) {
-			m.entries[idx].Value = fn(m.entries[idx].Value, true)
-			m.entries[idx].Phrase = phrase
+		if e := &m.entries[idx]; int(e.group) == group && sameTerms(e.terms, terms) {
+			e.Value = fn(e.Value, true)
+			e.Phrase = phrase
 			return nil
 		}
 	}
 	var zero T
-	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, Value: fn(zero, false)})
+	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, group: uint8(group), Value: fn(zero, false)})
 	m.build[n].entries = append(m.build[n].entries, int32(len(m.entries)-1))
 	return nil
 }
 
-// Build lays out the trie for Match; call it after the last Add. It
-// fails when the stems use more than maxClasses distinct bytes.
+// All yields every phrase of a group, in the order they were first added.
+func (m *Matcher[T]) All(group int) iter.Seq[*Entry[T]] {
+	return func(yield func(*Entry[T]) bool) {
+		for i := range m.entries {
+			if e := &m.entries[i]; int(e.group) == group && !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// Build lays out the trie for Match, once, after the last Add; the trie
+// Add grew is dropped, as the garbage collector would scan it for the
+// life of the process. It fails when the stems use more than maxClasses
+// distinct bytes.
 func (m *Matcher[T]) Build() error {
+	if m.built {
+		return fmt.Errorf("built twice")
+	}
 	m.class = [256]uint8{}
 	classes := 0
 	for _, e := range m.entries {
@@ -213,14 +261,17 @@ func (m *Matcher[T]) Build() error {
 			node.children |= 1 << m.class[e.b]
 			queue = append(queue, e.next)
 		}
+		if len(b.entries) > 0 {
+			node.children |= hasEntries
+		}
 		m.nodes = append(m.nodes, node)
 		for _, id := range b.entries {
 			e := &m.entries[id]
-			m.refs = append(m.refs, entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix})
+			m.refs = append(m.refs, entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix, group: e.group})
 		}
 	}
 	m.nodes = append(m.nodes, trieNode{entry: int32(len(m.refs))})
-	m.built = true
+	m.build, m.built = nil, true
 	return nil
 }
 
@@ -246,63 +297,80 @@ func sameTerms(a, b []term) bool {
 	return true
 }
 
-// Len reports the number of phrases.
-func (m *Matcher[T]) Len() int { return len(m.entries) }
+// Hit is the best phrase of a group at a token: Entry is nil for none, N
+// the number of tokens it spans.
+type Hit[T any] struct {
+	Entry *Entry[T]
+	N     int32
+	stem  int32 // the length of its first stem, which breaks ties
+}
 
-// Match finds the best phrase starting at toks[i]: the one with most terms,
-// then the longest first stem. n is the number of tokens it spans.
-func (m *Matcher[T]) Match(toks []token.Token, i int) (e *Entry[T], n int) {
+// Match finds the best phrase of each group starting at toks[i] (the one
+// with most terms, then the longest first stem) and sets hits[g] for group
+// g; hits has a place for every group.
+func (m *Matcher[T]) Match(toks []token.Token, i int, hits []Hit[T]) {
 	if !m.built {
 		panic("lexicon: Match before Build")
 	}
+	hits = hits[:len(m.infl)]
+	clear(hits)
 	w := toks[i].Text
 	if !matchable(toks[i].Kind) {
-		return nil, 0
+		return
 	}
-	bestStem := 0
 	var node int32
 	for k := 1; k <= len(w); k++ {
 		if node = m.child(node, w[k-1]); node < 0 {
-			break
+			return
 		}
-		refs := m.refs[m.nodes[node].entry:m.nodes[node+1].entry]
-		if len(refs) == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
+		if m.nodes[node].children&hasEntries == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
 			continue
 		}
 		// Every entry here has w[:k] as its first stem, so whether the
-		// rest of the word is an ending is the same for all of them.
-		inflected := m.infl.Has(w[k:])
-		for _, r := range refs {
-			terms := int(r.terms)
-			if !(r.prefix || inflected) || terms < n || (terms == n && k <= bestStem) {
-				continue // no match, or no better than the best so far
+		// rest of the word is an ending is the same for all of a group's.
+		var checked, inflected uint8
+		for _, r := range m.refs[m.nodes[node].entry:m.nodes[node+1].entry] {
+			h := &hits[r.group]
+			if r.terms < h.N || (r.terms == h.N && int32(k) <= h.stem) {
+				continue // no better than the best so far
+			}
+			bit := uint8(1) << r.group
+			if !r.prefix {
+				if checked&bit == 0 {
+					checked |= bit
+					if m.infl[r.group].Has(w[k:]) {
+						inflected |= bit
+					}
+				}
+				if inflected&bit == 0 {
+					continue
+				}
 			}
 			cand := &m.entries[r.id]
-			if terms > 1 && !m.restMatches(cand.terms[1:], toks, i+1) {
+			if r.terms > 1 && !m.restMatches(cand.terms[1:], m.infl[r.group], toks, i+1) {
 				continue
 			}
-			e, n, bestStem = cand, terms, k
+			*h = Hit[T]{Entry: cand, N: r.terms, stem: int32(k)}
 		}
 	}
-	return e, n
 }
 
 func matchable(k token.Kind) bool { return k == token.Word || k == token.Hashtag || k == token.Number }
 
-func (m *Matcher[T]) restMatches(terms []term, toks []token.Token, i int) bool {
+func (m *Matcher[T]) restMatches(terms []term, infl *Inflections, toks []token.Token, i int) bool {
 	if i+len(terms) > len(toks) {
 		return false
 	}
 	for j, t := range terms {
 		tok := toks[i+j]
-		if !matchable(tok.Kind) || !m.termMatches(t, tok.Text) {
+		if !matchable(tok.Kind) || !termMatches(t, infl, tok.Text) {
 			return false
 		}
 	}
 	return true
 }
 
-func (m *Matcher[T]) termMatches(t term, w string) bool {
+func termMatches(t term, infl *Inflections, w string) bool {
 	rest, ok := strings.CutPrefix(w, t.stem)
-	return ok && (t.prefix || m.infl.Has(rest))
+	return ok && (t.prefix || infl.Has(rest))
 }
