@@ -431,21 +431,36 @@ func hasAnyEnding(w string, endings []string) bool {
 // switchVerb recognises a verb of switching between companies; planned
 // is true for a switch not yet made (present or future tense).
 func switchVerb(w string) (verb string, planned, ok bool) {
-	for _, s := range [...]struct {
-		prefix  string
-		planned bool
-	}{
+	if w == "" {
+		return "", false, false
+	}
+	for _, s := range switchPrefixes[w[0]] {
+		if strings.HasPrefix(w, s.prefix) {
+			return s.prefix, s.planned, true
+		}
+	}
+	return "", false, false
+}
+
+// switchPrefixes are the words of switching by their first byte (every
+// word of a clause naming a brand is looked up), the first that prefixes
+// a word deciding.
+var switchPrefixes = func() (by [256][]switchPrefix) {
+	for _, s := range []switchPrefix{
 		{"vaihdoi", false}, {"vaihtoi", false}, {"vaihdett", false}, {"siirryi", false}, {"siirtyi", false}, {"siirryttiin", false}, {"siirsi", false},
 		{"vaihda", true}, {"vaihtaa", true}, {"vaihtamassa", true}, {"siirryn", true}, {"siirrymme", true}, {"siirtyä", true}, {"siirrän", true},
 		{"switched", false}, {"moved", false}, {"switching", true}, {"switch", true}, {"moving", true},
 		{"bytte", false}, {"bytt", false}, {"flyttade", false}, {"byter", true}, {"byta", true}, {"flyttar", true},
 		{"instead", false}, {"istället", false}, {"sijaan", false}, {"saman", false},
 	} {
-		if strings.HasPrefix(w, s.prefix) {
-			return s.prefix, s.planned, true
-		}
+		by[s.prefix[0]] = append(by[s.prefix[0]], s)
 	}
-	return "", false, false
+	return by
+}()
+
+type switchPrefix struct {
+	prefix  string
+	planned bool
 }
 
 // isInstead reports the markers of buying elsewhere (switchVerb's
