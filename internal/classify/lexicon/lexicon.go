@@ -66,6 +66,7 @@ type entryRef struct {
 	terms  int32 // number of terms
 	prefix bool  // the first term is a prefix
 	group  uint8
+	next   byte // the first byte of the second term, if any
 }
 
 // trieNode is a node's children, as a set of byte classes, and where its
@@ -267,7 +268,11 @@ func (m *Matcher[T]) Build() error {
 		m.nodes = append(m.nodes, node)
 		for _, id := range b.entries {
 			e := &m.entries[id]
-			m.refs = append(m.refs, entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix, group: e.group})
+			ref := entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix, group: e.group}
+			if len(e.terms) > 1 {
+				ref.next = e.terms[1].stem[0]
+			}
+			m.refs = append(m.refs, ref)
 		}
 	}
 	m.nodes = append(m.nodes, trieNode{entry: int32(len(m.refs))})
@@ -347,12 +352,18 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits []Hit[T]) {
 				}
 			}
 			cand := &m.entries[r.id]
-			if r.terms > 1 && !m.restMatches(cand.terms[1:], m.infl[r.group], toks, i+1) {
+			if r.terms > 1 && (!startsWith(toks, i+1, r.next) || !m.restMatches(cand.terms[1:], m.infl[r.group], toks, i+1)) {
 				continue
 			}
 			*h = Hit[T]{Entry: cand, N: r.terms, stem: int32(k)}
 		}
 	}
+}
+
+// startsWith reports a token i that starts with byte b: most phrases of
+// several words are ruled out by the next word's first byte.
+func startsWith(toks []token.Token, i int, b byte) bool {
+	return i < len(toks) && toks[i].Text != "" && toks[i].Text[0] == b
 }
 
 func matchable(k token.Kind) bool { return k == token.Word || k == token.Hashtag || k == token.Number }
