@@ -171,6 +171,7 @@ func (c *Classifier) SentimentFeatures(dst []string, text, code string) ([]strin
 // a model, the learned word weights.
 func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats *[]string) sentimentState {
 	toks, code := lx.toks, lx.code
+	english := code == "en"
 	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr, feats: feats, sentenceStart: true,
 		settings: learnedSettings[code]}
 	// Whether the text is mostly capitals matters only for a capitalised
@@ -220,7 +221,7 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 			i += int(r.N)
 			continue
 		}
-		if code == "en" && isContractedNegation(tok.Text) {
+		if english && isContractedNegation(tok.Text) {
 			st.rule(rule{kind: ruleNegator, value: 3}, tok.Text)
 			i++
 			continue
@@ -251,7 +252,8 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 		}
 		// A word without valence, or a neutral phrase ("feels like",
 		// "kind of") whose words must not count on their own.
-		for range max(n, 1) {
+		st.step()
+		for range n - 1 {
 			st.step()
 		}
 		i += max(n, 1)
