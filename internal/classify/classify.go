@@ -215,7 +215,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 		cl.BrandLabels, definite = c.brandLabels(sc, found, at, m, &cl, tp, &cues, postDefinite, tr)
 	}
 	if c.t.stages != nil && stageModel && (!postDefinite || slices.Contains(definite, false)) {
-		sw := c.t.stages.wordEvidence(toks, code, tp.touchpoint, source)
+		sw := lx.stageEvidence(tp.touchpoint, source)
 		postRule := cl.JourneyStage
 		if !postDefinite {
 			cl.JourneyStage = c.modelStage(sw, postRule, "", tr)

@@ -4,14 +4,17 @@ import (
 	"slices"
 
 	"github.com/ewom/ewom/internal/classify/lexicon"
+	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
 )
 
 // A post's words are looked up once. One matcher per language holds its
 // sentiment words, its sentiment rules and the cues, so one walk over a
-// word finds all three; the learned model's weight of the word is read
-// beside them. The post's sentiment walk, its cue scan and the walks over
-// each brand's clauses read the lookups instead of making them again.
+// word finds all three; the learned sentiment model's weight and the stage
+// model's row of the word are read beside them, with one hash of its
+// feature key. The post's sentiment walk, its cue scan, its stage
+// evidence and the walks over each brand's clauses read the lookups
+// instead of making them again.
 
 // Groups of a language's phrase matcher (tables.phrases).
 const (
@@ -29,11 +32,13 @@ type lexItem struct {
 }
 
 // tokenLex is what the tables say of one token: the best phrase of each
-// group starting at it, and its word's weight in the learned model.
+// group starting at it, its word's weight in the learned model and its
+// row in the stage model.
 type tokenLex struct {
-	hits    [phraseGroups]lexicon.Hit[lexItem]
-	learned learnedWeight
-	inModel bool // learned is the model's (the word is in it)
+	hits     [phraseGroups]lexicon.Hit[lexItem]
+	learned  learnedWeight
+	inModel  bool   // learned is the model's (the word is in it)
+	stageRow uint32 // 1 + the word's row in the stage model; 0: none
 }
 
 // lexed is tokens with their lookups: a post (tables.lexTokens), or a text
@@ -44,6 +49,7 @@ type lexed struct {
 	phrases *lexicon.Matcher[lexItem]
 	scored  bool          // the language has sentiment lexicons
 	model   *learnedModel // whose weights tokenLex.learned holds; nil: none looked up
+	stages  *stageModel   // whose rows tokenLex.stageRow holds; nil: none looked up
 	code    string
 }
 
@@ -51,7 +57,7 @@ type lexed struct {
 // (the cues alone for one without lexicons) and, with a model, its word's
 // learned weight.
 func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, model *learnedModel) {
-	lx.toks, lx.code, lx.model = toks, code, model
+	lx.toks, lx.code, lx.model, lx.stages = toks, code, model, t.stages
 	lx.phrases, lx.scored = t.phrases[code]
 	if !lx.scored {
 		lx.phrases = t.cuePhrases
@@ -66,16 +72,26 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, model *le
 func (lx *lexed) lookUp(i int) {
 	at := &lx.at[i]
 	lx.phrases.Match(lx.toks, i, at.hits[:])
-	at.learned, at.inModel = learnedWeight{}, false
-	if tok := &lx.toks[i]; lx.model != nil && (tok.Kind == token.Word || tok.Kind == token.Hashtag) && len(tok.Text) > 1 {
-		at.learned, at.inModel = lx.model.words.Get(Feature(lx.code, tok.Text))
+	at.learned, at.inModel, at.stageRow = learnedWeight{}, false, 0
+	tok := &lx.toks[i]
+	if (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) <= 1 {
+		return
+	}
+	key := strtab.NewKey(Feature(lx.code, tok.Text))
+	if lx.model != nil {
+		at.learned, at.inModel = lx.model.words.GetKey(key)
+	}
+	if lx.stages != nil && tok.Kind == token.Word {
+		if row, ok := lx.stages.words.GetKey(key); ok {
+			at.stageRow = row + 1
+		}
 	}
 }
 
 // startText empties dst for a text made of src's clauses.
 func (dst *lexed) startText(src *lexed) {
 	dst.toks, dst.at = dst.toks[:0], dst.at[:0]
-	dst.phrases, dst.scored, dst.model, dst.code = src.phrases, src.scored, src.model, src.code
+	dst.phrases, dst.scored, dst.model, dst.stages, dst.code = src.phrases, src.scored, src.model, src.stages, src.code
 }
 
 // appendClause adds src's tokens [from, to) as a sentence of its own.
