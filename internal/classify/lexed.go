@@ -35,7 +35,7 @@ type lexItem struct {
 // group starting at it, its word's weight in the learned model and its
 // row in the stage model.
 type tokenLex struct {
-	hits     [phraseGroups]lexicon.Hit[lexItem]
+	hits     [phraseGroups]lexicon.Hit
 	learned  learnedWeight
 	inModel  bool   // learned is the model's (the word is in it)
 	stageRow uint32 // 1 + the word's row in the stage model; 0: none

@@ -216,9 +216,10 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 			continue
 		}
 		at := &lx.at[i]
-		if r := at.hits[groupRule]; r.Entry != nil {
-			st.rule(r.Entry.Value.rule, r.Entry.Phrase)
-			i += int(r.N)
+		if h := at.hits[groupRule]; h.N > 0 {
+			r := lx.phrases.Entry(h)
+			st.rule(r.Value.rule, r.Phrase)
+			i += int(h.N)
 			continue
 		}
 		if english && isContractedNegation(tok.Text) {
@@ -235,7 +236,7 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 		default:
 			st.learnedWord(model, Feature(code, tok.Text), tok.Text)
 		}
-		e, n := at.hits[groupWord].Entry, int(at.hits[groupWord].N)
+		e, n := lx.phrases.Entry(at.hits[groupWord]), int(at.hits[groupWord].N)
 		if e != nil && e.Value.word.cx != cxNone {
 			st.cxWord(e.Value.word, i, e.Phrase)
 		}

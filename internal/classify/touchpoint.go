@@ -143,11 +143,11 @@ func scanCues(lx *lexed, tr *trace) cueScan {
 	toks := lx.toks
 	for i := 0; i < len(toks); {
 		h := lx.at[i].hits[groupCue]
-		if h.Entry == nil || (h.Entry.Value.cue.hashtagOnly && toks[i].Kind != token.Hashtag) {
+		e, n := lx.phrases.Entry(h), int(h.N)
+		if e == nil || (e.Value.cue.hashtagOnly && toks[i].Kind != token.Hashtag) {
 			i++
 			continue
 		}
-		e, n := h.Entry, int(h.N)
 		switch e.Value.cue.kind {
 		case "disclosure":
 			tr.add("touchpoint", "phrase", e.Phrase, 1, "disclosure marker")

@@ -302,18 +302,28 @@ func sameTerms(a, b []term) bool {
 	return true
 }
 
-// Hit is the best phrase of a group at a token: Entry is nil for none, N
-// the number of tokens it spans.
-type Hit[T any] struct {
-	Entry *Entry[T]
+// Hit is the best phrase of a group at a token (Matcher.Entry has it; the
+// zero Hit is none) and N the number of tokens it spans. It holds no
+// pointer, so that slices of hits are copied and cleared without the
+// garbage collector's write barriers.
+type Hit struct {
+	entry int32 // 1 + the entry's index; 0: none
 	N     int32
 	stem  int32 // the length of its first stem, which breaks ties
+}
+
+// Entry returns the phrase of a hit, nil for none.
+func (m *Matcher[T]) Entry(h Hit) *Entry[T] {
+	if h.entry == 0 {
+		return nil
+	}
+	return &m.entries[h.entry-1]
 }
 
 // Match finds the best phrase of each group starting at toks[i] (the one
 // with most terms, then the longest first stem) and sets hits[g] for group
 // g; hits has a place for every group.
-func (m *Matcher[T]) Match(toks []token.Token, i int, hits []Hit[T]) {
+func (m *Matcher[T]) Match(toks []token.Token, i int, hits []Hit) {
 	if !m.built {
 		panic("lexicon: Match before Build")
 	}
@@ -351,11 +361,10 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits []Hit[T]) {
 					continue
 				}
 			}
-			cand := &m.entries[r.id]
-			if r.terms > 1 && (!startsWith(toks, i+1, r.next) || !m.restMatches(cand.terms[1:], m.infl[r.group], toks, i+1)) {
+			if r.terms > 1 && (!startsWith(toks, i+1, r.next) || !m.restMatches(m.entries[r.id].terms[1:], m.infl[r.group], toks, i+1)) {
 				continue
 			}
-			*h = Hit[T]{Entry: cand, N: r.terms, stem: int32(k)}
+			*h = Hit{entry: r.id + 1, N: r.terms, stem: int32(k)}
 		}
 	}
 }
