@@ -52,8 +52,8 @@ func WithLearnedLexicon(code string, r io.Reader) Option {
 			return fmt.Errorf("learned lexicon %s: %w", code, err)
 		}
 		t := *c.t
-		t.learned = maps.Clone(t.learned)
-		t.learned[code] = lex.withCues(code, t.subjCues[code])
+		t.learned, t.features = maps.Clone(t.learned), maps.Clone(t.features)
+		t.setLearned(code, lex.withCues(code, t.subjCues[code]))
 		t.version = strings.TrimSuffix(t.version, "+custom") + "+custom"
 		c.t = &t
 		return nil
@@ -143,7 +143,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 		tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
 	}
 	lx := &sc.post
-	c.t.lexTokens(lx, toks, code, c.t.learned[code])
+	c.t.lexTokens(lx, toks, code)
 
 	var found []*brandMatcher
 	var foundAtBuf [8]int

@@ -58,7 +58,7 @@ func WithDeploymentModel(text string) Option {
 			return fmt.Errorf("deployment model: %w", err)
 		}
 		t := *c.t
-		t.learned = maps.Clone(t.learned)
+		t.learned, t.features = maps.Clone(t.learned), maps.Clone(t.features)
 		for _, code := range slices.Sorted(maps.Keys(sections)) {
 			base := t.learned[code]
 			if base == nil {
@@ -68,7 +68,7 @@ func WithDeploymentModel(text string) Option {
 			if err != nil {
 				return fmt.Errorf("deployment model, %s: %w", code, err)
 			}
-			t.learned[code] = m
+			t.setLearned(code, m)
 		}
 		base, _, _ := strings.Cut(t.version, DeploymentSuffix)
 		t.version = base + DeploymentVersion(text)
@@ -224,7 +224,7 @@ func (c *Classifier) TrainingExample(m *mention.Mention) (code string, feats []s
 		return "", nil, 0, 0
 	}
 	var lx lexed
-	c.t.lexTokens(&lx, toks, code, model)
+	c.t.lexTokens(&lx, toks, code)
 	st := c.t.walkSentiment(&lx, model, nil, nil)
 	scale = set.scale
 	if st.informational == 0 && (st.subjective > 0 || st.hits > 0 || st.exclaims > 0) {

@@ -10,11 +10,11 @@ import (
 
 // A post's words are looked up once. One matcher per language holds its
 // sentiment words, its sentiment rules and the cues, so one walk over a
-// word finds all three; the learned sentiment model's weight and the stage
-// model's row of the word are read beside them, with one hash of its
-// feature key. The post's sentiment walk, its cue scan, its stage
-// evidence and the walks over each brand's clauses read the lookups
-// instead of making them again.
+// word finds all three; one table per language holds what the learned
+// sentiment model and the stage model know of a feature key, read beside
+// them. The post's sentiment walk, its cue scan, its stage evidence and
+// the walks over each brand's clauses read the lookups instead of making
+// them again.
 
 // Groups of a language's phrase matcher (tables.phrases).
 const (
@@ -44,24 +44,29 @@ type tokenLex struct {
 // lexed is tokens with their lookups: a post (tables.lexTokens), or a text
 // made of its clauses (appendClause), whose lookups are copied from it.
 type lexed struct {
-	toks    []token.Token
-	at      []tokenLex // at[i] is toks[i]'s
-	phrases *lexicon.Matcher[lexItem]
-	scored  bool          // the language has sentiment lexicons
-	model   *learnedModel // whose weights tokenLex.learned holds; nil: none looked up
-	stages  *stageModel   // whose rows tokenLex.stageRow holds; nil: none looked up
-	code    string
+	toks     []token.Token
+	at       []tokenLex // at[i] is toks[i]'s
+	phrases  *lexicon.Matcher[lexItem]
+	scored   bool // the language has sentiment lexicons
+	features *featureIndex
+	model    *learnedModel // whose weights tokenLex.learned holds (features'); nil: none
+	stages   *stageModel   // whose rows tokenLex.stageRow holds; nil: none
+	code     string
 }
 
 // lexTokens looks up every token of toks in the phrases of the language
-// (the cues alone for one without lexicons) and, with a model, its word's
-// learned weight.
-func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, model *learnedModel) {
-	lx.toks, lx.code, lx.model, lx.stages = toks, code, model, t.stages
+// (the cues alone for one without lexicons) and its word's feature key in
+// the learned and stage models.
+func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string) {
+	lx.toks, lx.code, lx.stages = toks, code, t.stages
 	lx.phrases, lx.scored = t.phrases[code]
 	if !lx.scored {
 		lx.phrases = t.cuePhrases
 	}
+	if lx.features = t.features[code]; lx.features == nil {
+		lx.features = t.features[""]
+	}
+	lx.model = lx.features.model
 	lx.at = slices.Grow(lx.at[:0], len(toks))[:len(toks)]
 	for i := range toks {
 		lx.lookUp(i)
@@ -77,21 +82,66 @@ func (lx *lexed) lookUp(i int) {
 	if (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) <= 1 {
 		return
 	}
-	key := strtab.NewKey(Feature(lx.code, tok.Text))
-	if lx.model != nil {
-		at.learned, at.inModel = lx.model.words.GetKey(key)
+	if f, ok := lx.features.keys.Get(Feature(lx.code, tok.Text)); ok {
+		fw := &lx.features.weights[f]
+		at.learned, at.inModel, at.stageRow = fw.learned, fw.inModel, fw.stageRow
 	}
-	if lx.stages != nil && tok.Kind == token.Word {
-		if row, ok := lx.stages.words.GetKey(key); ok {
-			at.stageRow = row + 1
+}
+
+// featureIndex is what a language's learned sentiment model and the stage
+// model know of each feature key (Feature), in one table.
+type featureIndex struct {
+	model   *learnedModel       // nil: the language has none
+	keys    *strtab.Map[uint32] // a key's place in weights: small slots, few cache misses
+	weights []featureWeights
+}
+
+type featureWeights struct {
+	learned  learnedWeight
+	inModel  bool   // learned is the model's (the key is in it)
+	stageRow uint32 // 1 + the key's row in the stage model; 0: none
+}
+
+// newFeatureIndex indexes the keys of a learned model (nil: none) and of
+// the stage model (nil: none).
+func newFeatureIndex(model *learnedModel, stages *stageModel) *featureIndex {
+	fx := &featureIndex{model: model}
+	at := map[string]uint32{}
+	place := func(key string) *featureWeights {
+		i, ok := at[key]
+		if !ok {
+			i = uint32(len(fx.weights))
+			at[key] = i
+			fx.weights = append(fx.weights, featureWeights{})
+		}
+		return &fx.weights[i]
+	}
+	if model != nil {
+		for key, w := range model.words.All() {
+			fw := place(key)
+			fw.learned, fw.inModel = w, true
 		}
 	}
+	if stages != nil {
+		for key, row := range stages.words.All() {
+			place(key).stageRow = row + 1
+		}
+	}
+	fx.keys = strtab.New(at)
+	return fx
+}
+
+// setLearned makes m the learned model of a language (t's maps are its
+// own: a copy's are cloned first).
+func (t *tables) setLearned(code string, m *learnedModel) {
+	t.learned[code] = m
+	t.features[code] = newFeatureIndex(m, t.stages)
 }
 
 // startText empties dst for a text made of src's clauses.
 func (dst *lexed) startText(src *lexed) {
 	dst.toks, dst.at = dst.toks[:0], dst.at[:0]
-	dst.phrases, dst.scored, dst.model, dst.stages, dst.code = src.phrases, src.scored, src.model, src.stages, src.code
+	dst.phrases, dst.scored, dst.features, dst.model, dst.stages, dst.code = src.phrases, src.scored, src.features, src.model, src.stages, src.code
 }
 
 // appendClause adds src's tokens [from, to) as a sentence of its own.

@@ -42,7 +42,7 @@ func TestStageFeaturesMatchPrediction(t *testing.T) {
 				}
 			}
 			var lx lexed
-			tb.lexTokens(&lx, toks, "fi", nil)
+			tb.lexTokens(&lx, toks, "fi")
 			got, z := sm.predict(lx.stageEvidence("shared", "mastodon"), rule)
 			if got != mention.JourneyStages[bestWant] || math.Abs(z-bestZ) > 1e-9 {
 				t.Errorf("%q with rule %s: predict %s (%.6f), features say %s (%.6f)", text, rule, got, z, mention.JourneyStages[bestWant], bestZ)

@@ -73,13 +73,16 @@ type tables struct {
 	// groups of lexed.go; cuePhrases the cues alone, for other languages.
 	phrases    map[string]*lexicon.Matcher[lexItem]
 	cuePhrases *lexicon.Matcher[lexItem]
-	symbols    map[string]float64            // emoji and emoticons
-	learned    map[string]*learnedModel      // by language code
-	subjCues   map[string]map[string]cueKind // subjectivity cue words by language code
-	stages     *stageModel                   // nil: the cue rules alone decide the stage
-	anyInfl    *lexicon.Inflections
-	lang       *lang.Detector
-	version    string
+	symbols    map[string]float64       // emoji and emoticons
+	learned    map[string]*learnedModel // by language code (set by setLearned)
+	// features index the keys of each language's learned model and of the
+	// stage model; "" the stage model's alone, for other languages.
+	features map[string]*featureIndex
+	subjCues map[string]map[string]cueKind // subjectivity cue words by language code
+	stages   *stageModel                   // nil: the cue rules alone decide the stage
+	anyInfl  *lexicon.Inflections
+	lang     *lang.Detector
+	version  string
 }
 
 // sharedTables parses the embedded lists once per process.
@@ -90,6 +93,7 @@ func loadTables() (*tables, error) {
 	t := &tables{
 		phrases:  map[string]*lexicon.Matcher[lexItem]{},
 		learned:  map[string]*learnedModel{},
+		features: map[string]*featureIndex{},
 		subjCues: map[string]map[string]cueKind{},
 		symbols:  map[string]float64{},
 		lang:     lang.New(),
@@ -139,7 +143,7 @@ func loadTables() (*tables, error) {
 			if err != nil {
 				return nil, fmt.Errorf("data/learned_%s.tsv: %w", code, err)
 			}
-			t.learned[code] = lex
+			t.learned[code] = lex // indexed by setLearned below, with its cue words
 		}
 	}
 	if err := loadCX(sentiment); err != nil {
@@ -209,6 +213,10 @@ func loadTables() (*tables, error) {
 			return nil, fmt.Errorf("data/stages_learned.tsv: %w", err)
 		}
 	}
+	for code, m := range t.learned {
+		t.setLearned(code, m)
+	}
+	t.features[""] = newFeatureIndex(nil, t.stages)
 	if t.version, err = dataVersion(); err != nil {
 		return nil, err
 	}
