@@ -35,7 +35,7 @@ type lexItem struct {
 // group starting at it, its word's weight in the learned model and its
 // row in the stage model.
 type tokenLex struct {
-	hits     [phraseGroups]lexicon.Hit
+	hits     lexicon.Hits // by group
 	learned  learnedWeight
 	inModel  bool   // learned is the model's (the word is in it)
 	stageRow uint32 // 1 + the word's row in the stage model; 0: none
@@ -76,7 +76,7 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string) {
 // lookUp makes token i's lookups.
 func (lx *lexed) lookUp(i int) {
 	at := &lx.at[i]
-	lx.phrases.Match(lx.toks, i, at.hits[:])
+	lx.phrases.Match(lx.toks, i, &at.hits)
 	at.learned, at.inModel, at.stageRow = learnedWeight{}, false, 0
 	tok := &lx.toks[i]
 	if (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) <= 1 {
@@ -180,7 +180,7 @@ func (dst *lexed) appendWords(src *lexed, from, to int) {
 	// Words the emoji stood between are side by side now: a phrase may
 	// span them.
 	for i := n; i < len(dst.toks); i++ {
-		dst.phrases.Match(dst.toks, i, dst.at[i].hits[:])
+		dst.phrases.Match(dst.toks, i, &dst.at[i].hits)
 	}
 }
 
@@ -199,7 +199,7 @@ func (dst *lexed) lookUpCut(n, from, to int) {
 	for i := n; i < n+to-from; i++ {
 		for _, h := range dst.at[i].hits {
 			if from+i-n+int(h.N) > to {
-				dst.phrases.Match(dst.toks, i, dst.at[i].hits[:])
+				dst.phrases.Match(dst.toks, i, &dst.at[i].hits)
 				break
 			}
 		}

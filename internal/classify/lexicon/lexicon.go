@@ -91,15 +91,15 @@ type buildEdge struct {
 // NewMatcher returns an empty matcher of len(infl) groups of phrases,
 // group g's inflected by infl[g].
 func NewMatcher[T any](infl ...*Inflections) *Matcher[T] {
-	if len(infl) == 0 || len(infl) > maxGroups {
-		panic("lexicon: a matcher has 1 to 8 groups")
+	if len(infl) == 0 || len(infl) > MaxGroups {
+		panic("lexicon: a matcher has 1 to 4 groups")
 	}
 	return &Matcher[T]{build: make([]buildNode, 1), infl: infl}
 }
 
-// maxGroups bounds the groups, so that Match tracks which group's
-// inflections it has checked in one byte.
-const maxGroups = 8
+// MaxGroups bounds the groups, so that a matcher's hits at a token fit in
+// a small array (Hits).
+const MaxGroups = 4
 
 // walk follows key through the trie as Add grows it, adding the nodes it
 // lacks when create is set; without, it returns -1 for a key not there.
@@ -312,6 +312,9 @@ type Hit struct {
 	stem  int32 // the length of its first stem, which breaks ties
 }
 
+// Hits are the hits of a matcher's groups at a token, by group.
+type Hits [MaxGroups]Hit
+
 // Entry returns the phrase of a hit, nil for none.
 func (m *Matcher[T]) Entry(h Hit) *Entry[T] {
 	if h.entry == 0 {
@@ -322,13 +325,12 @@ func (m *Matcher[T]) Entry(h Hit) *Entry[T] {
 
 // Match finds the best phrase of each group starting at toks[i] (the one
 // with most terms, then the longest first stem) and sets hits[g] for group
-// g; hits has a place for every group.
-func (m *Matcher[T]) Match(toks []token.Token, i int, hits []Hit) {
+// g.
+func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 	if !m.built {
 		panic("lexicon: Match before Build")
 	}
-	hits = hits[:len(m.infl)]
-	clear(hits)
+	*hits = Hits{}
 	w := toks[i].Text
 	if !matchable(toks[i].Kind) {
 		return
