@@ -7,6 +7,7 @@
 package lexicon
 
 import (
+	"cmp"
 	"fmt"
 	"iter"
 	"math/bits"
@@ -66,7 +67,7 @@ type entryRef struct {
 	terms  int32 // number of terms
 	prefix bool  // the first term is a prefix
 	group  uint8
-	next   byte // the first byte of the second term, if any
+	next   byte // the first byte of the second term; 0: a phrase of one
 }
 
 // trieNode is a node's children, as a set of byte classes, and where its
@@ -266,6 +267,7 @@ func (m *Matcher[T]) Build() error {
 			node.children |= hasEntries
 		}
 		m.nodes = append(m.nodes, node)
+		first := len(m.refs)
 		for _, id := range b.entries {
 			e := &m.entries[id]
 			ref := entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix, group: e.group}
@@ -274,6 +276,11 @@ func (m *Matcher[T]) Build() error {
 			}
 			m.refs = append(m.refs, ref)
 		}
+		// Phrases of one word first, then the others by the first byte of
+		// their second word, so that Match passes over those the next
+		// word rules out. The order of the phrases that may match is kept:
+		// the first of a group's longest wins.
+		slices.SortStableFunc(m.refs[first:], func(x, y entryRef) int { return cmp.Compare(x.next, y.next) })
 	}
 	m.nodes = append(m.nodes, trieNode{entry: int32(len(m.refs))})
 	m.build, m.built = nil, true
@@ -335,6 +342,12 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 	if !matchable(toks[i].Kind) {
 		return
 	}
+	// The first byte of the next word: phrases of several words must
+	// start their second word with it.
+	var next byte
+	if i+1 < len(toks) && matchable(toks[i+1].Kind) && toks[i+1].Text != "" {
+		next = toks[i+1].Text[0]
+	}
 	var node int32
 	for k := 1; k <= len(w); k++ {
 		if node = m.child(node, w[k-1]); node < 0 {
@@ -347,6 +360,12 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 		// rest of the word is an ending is the same for all of a group's.
 		var checked, inflected uint8
 		for _, r := range m.refs[m.nodes[node].entry:m.nodes[node+1].entry] {
+			if r.next != next && r.terms > 1 {
+				if r.next > next {
+					break
+				}
+				continue
+			}
 			h := &hits[r.group]
 			if r.terms < h.N || (r.terms == h.N && int32(k) <= h.stem) {
 				continue // no better than the best so far
@@ -363,18 +382,12 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 					continue
 				}
 			}
-			if r.terms > 1 && (!startsWith(toks, i+1, r.next) || !m.restMatches(m.entries[r.id].terms[1:], m.infl[r.group], toks, i+1)) {
+			if r.terms > 1 && !m.restMatches(m.entries[r.id].terms[1:], m.infl[r.group], toks, i+1) {
 				continue
 			}
 			*h = Hit{entry: r.id + 1, N: r.terms, stem: int32(k)}
 		}
 	}
-}
-
-// startsWith reports a token i that starts with byte b: most phrases of
-// several words are ruled out by the next word's first byte.
-func startsWith(toks []token.Token, i int, b byte) bool {
-	return i < len(toks) && toks[i].Text != "" && toks[i].Text[0] == b
 }
 
 func matchable(k token.Kind) bool { return k == token.Word || k == token.Hashtag || k == token.Number }
