@@ -13,7 +13,6 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ewom/ewom/internal/classify/token"
 )
@@ -287,16 +286,6 @@ func (m *Matcher[T]) Build() error {
 	return nil
 }
 
-// child is n's child on b, or -1.
-func (m *Matcher[T]) child(n int32, b byte) int32 {
-	bit := uint64(1) << m.class[b]
-	node := &m.nodes[n]
-	if node.children&bit == 0 {
-		return -1
-	}
-	return node.child + int32(bits.OnesCount64(node.children&(bit-1)))
-}
-
 func sameTerms(a, b []term) bool {
 	if len(a) != len(b) {
 		return false
@@ -348,18 +337,23 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 	if i+1 < len(toks) && matchable(toks[i+1].Kind) && toks[i+1].Text != "" {
 		next = toks[i+1].Text[0]
 	}
-	var node int32
+	nodes := m.nodes
+	nd := nodes[0] // the node w[:k] leads to, read once a step
 	for k := 1; k <= len(w); k++ {
-		if node = m.child(node, w[k-1]); node < 0 {
+		bit := uint64(1) << m.class[w[k-1]]
+		if nd.children&bit == 0 {
 			return
 		}
-		if m.nodes[node].children&hasEntries == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
+		node := nd.child + int32(bits.OnesCount64(nd.children&(bit-1)))
+		nd = nodes[node]
+		// A stem ends between runes: w[k] starts one (is not 10xxxxxx).
+		if nd.children&hasEntries == 0 || (k < len(w) && w[k]&0xC0 == 0x80) {
 			continue
 		}
 		// Every entry here has w[:k] as its first stem, so whether the
 		// rest of the word is an ending is the same for all of a group's.
 		var checked, inflected uint8
-		for _, r := range m.refs[m.nodes[node].entry:m.nodes[node+1].entry] {
+		for _, r := range m.refs[nd.entry:nodes[node+1].entry] {
 			if r.next != next && r.terms > 1 {
 				if r.next > next {
 					break
