@@ -34,6 +34,21 @@ type scratch struct {
 	toks                         []token.Token
 	post, buf, reversed, carried lexed // the post, and per brand its texts (perbrand.go)
 	clauses                      []clause
+	found                        []*brandMatcher
+	foundAt                      []int
+	at                           [][]int // the tokens naming each brand found
+	definite                     []bool
+}
+
+// brandTokens returns n empty lists of token indices.
+func (sc *scratch) brandTokens(n int) [][]int {
+	for len(sc.at) < n {
+		sc.at = append(sc.at, nil)
+	}
+	for i := range sc.at[:n] {
+		sc.at[i] = sc.at[i][:0]
+	}
+	return sc.at[:n]
 }
 
 // scoredLangs have sentiment lexicons.
@@ -145,9 +160,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 	lx := &sc.post
 	c.t.lexTokens(lx, toks, code)
 
-	var found []*brandMatcher
-	var foundAtBuf [8]int
-	foundAt := foundAtBuf[:0] // found[i] is c.brands[foundAt[i]]
+	found, foundAt := sc.found[:0], sc.foundAt[:0] // found[i] is c.brands[foundAt[i]]
 	author, host := "", hostOf(m.URL)
 	if c.anyAccounts {
 		author = accountKey(m)
@@ -179,8 +192,14 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 		}
 		if ok {
 			found, foundAt = append(found, b), append(foundAt, bi)
-			cl.Brands = append(cl.Brands, b.name)
 			tr.add("brand", "alias", matched, 1, b.name)
+		}
+	}
+	sc.found, sc.foundAt = found, foundAt
+	if len(found) > 0 {
+		cl.Brands = make([]string, len(found))
+		for i, b := range found {
+			cl.Brands[i] = b.name
 		}
 	}
 
@@ -206,10 +225,13 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 	if len(found) > 0 {
 		var at [][]int
 		if len(found) > 1 {
-			at = make([][]int, len(found))
+			at = sc.brandTokens(len(found))
 			for i, b := range found {
 				at[i] = b.positions(at[i], lowerTitle, titleHits, foundAt[i], toks, 0, titleEnd)
 				at[i] = b.positions(at[i], lowerText, textHits, foundAt[i], toks, textStart, len(toks))
+				if len(at[i]) == 0 {
+					at[i] = nil // named by account or domain only
+				}
 			}
 		}
 		cl.BrandLabels, definite = c.brandLabels(sc, found, at, m, &cl, tp, &cues, postDefinite, tr)

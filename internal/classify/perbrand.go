@@ -54,7 +54,9 @@ type clause struct {
 // stage model may not overrule.
 func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 	m *mention.Mention, cl *mention.Classification, tp touchpointResult, postCues *cueScan, postDefinite bool, tr *trace) (labels []mention.BrandLabel, definite []bool) {
-	labels, definite = make([]mention.BrandLabel, len(found)), make([]bool, len(found))
+	labels = make([]mention.BrandLabel, len(found))
+	definite = slices.Grow(sc.definite[:0], len(found))[:len(found)]
+	sc.definite = definite
 	for i, b := range found {
 		labels[i] = mention.BrandLabel{Brand: b.name, Sentiment: cl.Sentiment, SentimentScore: cl.SentimentScore, JourneyStage: cl.JourneyStage}
 		definite[i] = postDefinite
