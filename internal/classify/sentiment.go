@@ -172,13 +172,15 @@ func (c *Classifier) SentimentFeatures(dst []string, text, code string) ([]strin
 func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats *[]string) sentimentState {
 	toks, code := lx.toks, lx.code
 	english := code == "en"
+	// The words' learned weights were looked up with the tokens.
+	lookedUp := model != nil && model == lx.model && feats == nil
 	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr, feats: feats, sentenceStart: true,
 		settings: learnedSettings[code]}
 	// Whether the text is mostly capitals matters only for a capitalised
 	// lexicon word, which most texts lack: found on the first one.
 	shouting, shoutingKnown := false, false
 	for i := 0; i < len(toks); {
-		tok := toks[i]
+		tok := &toks[i]
 		switch tok.Kind {
 		case token.Punct:
 			if f := st.punctFeature(tok.Text); f != "" && lx.scored {
@@ -191,7 +193,7 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 			continue
 		case token.Emoji, token.Emoticon:
 			if v, ok := t.symbols[tok.Text]; ok {
-				st.add(v, tok.Text, kindOf(tok), "")
+				st.add(v, tok.Text, kindOf(*tok), "")
 			}
 			i++
 			continue
@@ -230,7 +232,7 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 		// Learned weights count for every word but the modifiers above.
 		switch {
 		case len(tok.Text) <= 1:
-		case model != nil && model == lx.model && st.feats == nil:
+		case lookedUp:
 			st.words++
 			st.learnedWeight(at.learned, at.inModel, tok.Text)
 		default:
