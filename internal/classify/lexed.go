@@ -153,7 +153,7 @@ func (dst *lexed) appendClause(src *lexed, from, to int) {
 		dst.toks = append(dst.toks, token.Token{Text: ".", Kind: token.Punct})
 		dst.at = append(dst.at, tokenLex{})
 	}
-	dst.lookUpCut(n, from, to)
+	dst.lookUpCut(src, n, from, to)
 }
 
 // appendWords adds what follows a brand chosen in a switch, src's tokens
@@ -174,7 +174,7 @@ func (dst *lexed) appendWords(src *lexed, from, to int) {
 		dst.at = append(dst.at, tokenLex{})
 	}
 	if !dropped {
-		dst.lookUpCut(n, from, to)
+		dst.lookUpCut(src, n, from, to)
 		return
 	}
 	// Words the emoji stood between are side by side now: a phrase may
@@ -191,11 +191,18 @@ func (dst *lexed) appendText(src *lexed) {
 }
 
 // lookUpCut redoes the phrase lookups of dst's tokens from n on, copied
-// from the post's [from, to), whose phrase ran on past the cut at to. A
-// text made of clauses ends every clause with a sentence mark, so no
-// phrase runs from one clause into the next, and the phrases of the
-// other tokens are the post's: the same tokens follow them.
-func (dst *lexed) lookUpCut(n, from, to int) {
+// from src's [from, to), whose phrase ran on past the cut at to. A text
+// made of clauses ends every clause with a sentence mark, so no phrase
+// runs from one clause into the next, and the phrases of the other tokens
+// are src's: the same tokens follow them. Most clauses end at a sentence
+// or clause mark already, where no phrase runs on.
+func (dst *lexed) lookUpCut(src *lexed, n, from, to int) {
+	if to == from || to == len(src.toks) || src.toks[to-1].Kind == token.Punct {
+		return
+	}
+	if k := src.toks[to].Kind; k != token.Word && k != token.Hashtag && k != token.Number {
+		return // a phrase's words are words, hashtags and numbers (lexicon.Match)
+	}
 	for i := n; i < n+to-from; i++ {
 		for _, h := range dst.at[i].hits {
 			if from+i-n+int(h.N) > to {
