@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"fmt"
 	"iter"
+	"math"
 	"math/bits"
 	"slices"
 	"strings"
@@ -63,8 +64,8 @@ const hasEntries = 1 << 63
 // without loading it.
 type entryRef struct {
 	id     int32
-	terms  int32 // number of terms
-	prefix bool  // the first term is a prefix
+	terms  uint16 // number of terms
+	prefix bool   // the first term is a prefix
 	group  uint8
 	next   byte // the first byte of the second term; 0: a phrase of one
 }
@@ -228,6 +229,9 @@ func (m *Matcher[T]) Build() error {
 	classes := 0
 	for _, e := range m.entries {
 		stem := e.terms[0].stem
+		if len(stem) > math.MaxUint16 || len(e.terms) > math.MaxUint16 {
+			return fmt.Errorf("phrase %q: too long", e.Phrase)
+		}
 		for i := 0; i < len(stem); i++ {
 			if m.class[stem[i]] == 0 {
 				if classes == maxClasses {
@@ -269,7 +273,7 @@ func (m *Matcher[T]) Build() error {
 		first := len(m.refs)
 		for _, id := range b.entries {
 			e := &m.entries[id]
-			ref := entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix, group: e.group}
+			ref := entryRef{id: id, terms: uint16(len(e.terms)), prefix: e.terms[0].prefix, group: e.group}
 			if len(e.terms) > 1 {
 				ref.next = e.terms[1].stem[0]
 			}
@@ -304,8 +308,8 @@ func sameTerms(a, b []term) bool {
 // garbage collector's write barriers.
 type Hit struct {
 	entry int32 // 1 + the entry's index; 0: none
-	N     int32
-	stem  int32 // the length of its first stem, which breaks ties
+	N     uint16
+	stem  uint16 // the length of its first stem, which breaks ties
 }
 
 // Hits are the hits of a matcher's groups at a token, by group.
@@ -361,7 +365,7 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 				continue
 			}
 			h := &hits[r.group]
-			if r.terms < h.N || (r.terms == h.N && int32(k) <= h.stem) {
+			if r.terms < h.N || (r.terms == h.N && uint16(k) <= h.stem) {
 				continue // no better than the best so far
 			}
 			bit := uint8(1) << r.group
@@ -379,7 +383,7 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 			if r.terms > 1 && !m.restMatches(m.entries[r.id].terms[1:], m.infl[r.group], toks, i+1) {
 				continue
 			}
-			*h = Hit{entry: r.id + 1, N: r.terms, stem: int32(k)}
+			*h = Hit{entry: r.id + 1, N: r.terms, stem: uint16(k)}
 		}
 	}
 }
