@@ -32,13 +32,11 @@ type lexItem struct {
 }
 
 // tokenLex is what the tables say of one token: the best phrase of each
-// group starting at it, its word's weight in the learned model and its
-// row in the stage model.
+// group starting at it, and what the learned and stage models know of its
+// word.
 type tokenLex struct {
-	hits     lexicon.Hits // by group
-	learned  learnedWeight
-	inModel  bool   // learned is the model's (the word is in it)
-	stageRow uint32 // 1 + the word's row in the stage model; 0: none
+	hits lexicon.Hits // by group
+	featureWeights
 }
 
 // lexed is tokens with their lookups: a post (tables.lexTokens), or a text
@@ -49,8 +47,8 @@ type lexed struct {
 	phrases  *lexicon.Matcher[lexItem]
 	scored   bool // the language has sentiment lexicons
 	features *featureIndex
-	model    *learnedModel // whose weights tokenLex.learned holds (features'); nil: none
-	stages   *stageModel   // whose rows tokenLex.stageRow holds; nil: none
+	model    *learnedModel // whose weights the lookups hold (features'); nil: none
+	stages   *stageModel   // whose rows the lookups hold; nil: none
 	code     string
 }
 
@@ -77,58 +75,52 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string) {
 func (lx *lexed) lookUp(i int) {
 	at := &lx.at[i]
 	lx.phrases.Match(lx.toks, i, &at.hits)
-	at.learned, at.inModel, at.stageRow = learnedWeight{}, false, 0
+	at.featureWeights = featureWeights{}
 	tok := &lx.toks[i]
 	if (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) <= 1 {
 		return
 	}
-	if f, ok := lx.features.keys.Get(Feature(lx.code, tok.Text)); ok {
-		fw := &lx.features.weights[f]
-		at.learned, at.inModel, at.stageRow = fw.learned, fw.inModel, fw.stageRow
-	}
+	at.featureWeights, _ = lx.features.keys.Get(Feature(lx.code, tok.Text))
 }
 
 // featureIndex is what a language's learned sentiment model and the stage
 // model know of each feature key (Feature), in one table.
 type featureIndex struct {
-	model   *learnedModel       // nil: the language has none
-	keys    *strtab.Map[uint32] // a key's place in weights: small slots, few cache misses
-	weights []featureWeights
+	model *learnedModel // nil: the language has none
+	keys  *strtab.Map[featureWeights]
 }
 
+// featureWeights are a feature key's learned weights (learnedWeight's,
+// laid out with the rest in 24 bytes) and its row in the stage model.
 type featureWeights struct {
-	learned  learnedWeight
-	inModel  bool   // learned is the model's (the key is in it)
-	stageRow uint32 // 1 + the key's row in the stage model; 0: none
+	plain, negated float64
+	stageRow       uint32 // 1 + the key's row in the stage model; 0: none
+	cue            cueKind
+	inModel        bool // the learned model has the key
+}
+
+// learnedWeight is the key's weight in the learned model.
+func (fw *featureWeights) learnedWeight() learnedWeight {
+	return learnedWeight{plain: fw.plain, negated: fw.negated, cue: fw.cue}
 }
 
 // newFeatureIndex indexes the keys of a learned model (nil: none) and of
 // the stage model (nil: none).
 func newFeatureIndex(model *learnedModel, stages *stageModel) *featureIndex {
-	fx := &featureIndex{model: model}
-	at := map[string]uint32{}
-	place := func(key string) *featureWeights {
-		i, ok := at[key]
-		if !ok {
-			i = uint32(len(fx.weights))
-			at[key] = i
-			fx.weights = append(fx.weights, featureWeights{})
-		}
-		return &fx.weights[i]
-	}
+	weights := map[string]featureWeights{}
 	if model != nil {
 		for key, w := range model.words.All() {
-			fw := place(key)
-			fw.learned, fw.inModel = w, true
+			weights[key] = featureWeights{plain: w.plain, negated: w.negated, cue: w.cue, inModel: true}
 		}
 	}
 	if stages != nil {
 		for key, row := range stages.words.All() {
-			place(key).stageRow = row + 1
+			fw := weights[key]
+			fw.stageRow = row + 1
+			weights[key] = fw
 		}
 	}
-	fx.keys = strtab.New(at)
-	return fx
+	return &featureIndex{model: model, keys: strtab.New(weights)}
 }
 
 // setLearned makes m the learned model of a language (t's maps are its

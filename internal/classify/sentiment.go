@@ -234,7 +234,7 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 		case len(tok.Text) <= 1:
 		case lookedUp:
 			st.words++
-			st.learnedWeight(at.learned, at.inModel, tok.Text)
+			st.learnedWeight(at.learnedWeight(), at.inModel, tok.Text)
 		default:
 			st.learnedWord(model, Feature(code, tok.Text), tok.Text)
 		}
