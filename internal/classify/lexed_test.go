@@ -1,11 +1,9 @@
 package classify
 
 import (
-	"os"
 	"slices"
 	"testing"
 
-	"github.com/ewom/ewom/internal/classify/eval"
 	"github.com/ewom/ewom/internal/classify/token"
 )
 
@@ -22,16 +20,7 @@ func TestClauseTextsKeepFreshLookups(t *testing.T) {
 	for _, m := range BenchCorpus(300) {
 		texts = append(texts, m.Text)
 	}
-	f, err := os.Open("testdata/dev/dev.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	items, err := eval.ReadDev(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, it := range items {
+	for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
 		texts = append(texts, it.Text)
 	}
 	var post, text, fresh lexed
