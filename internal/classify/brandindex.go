@@ -16,8 +16,13 @@ type brandIndex struct {
 	next  []int32
 	outAt []int32 // state s's patterns are out[outAt[s]:outAt[s+1]]
 	out   []patternRef
-	// starts has the bytes that lead from the root to another state.
+	// starts has the bytes that lead from the root to another state, and
+	// pairs the two bytes patterns start with (a one-byte pattern's byte
+	// with any other): the scan passes the other places by without a
+	// step of the automaton, from which the second byte would fall back
+	// to the root.
 	starts [256]bool
+	pairs  [256][4]uint64
 }
 
 // acNode is a node of the pattern trie the table is built from.
@@ -73,6 +78,11 @@ func newBrandIndex(brands []*brandMatcher) *brandIndex {
 				n = next
 			}
 			nodes[n].out = append(nodes[n].out, patternRef{brand: int32(bi), pattern: int32(pi), length: int32(len(p.Text))})
+			if first := p.Text[0]; len(p.Text) == 1 {
+				ix.pairs[first] = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+			} else {
+				ix.pairs[first][p.Text[1]/64] |= 1 << (p.Text[1] % 64)
+			}
 		}
 	}
 	// Failure links and table rows breadth first, so a node's fail target
@@ -123,6 +133,18 @@ func newBrandIndex(brands []*brandMatcher) *brandIndex {
 	return ix
 }
 
+// startsAt reports whether a pattern may start at s[i].
+func (ix *brandIndex) startsAt(s string, i int) bool {
+	if !ix.starts[s[i]] {
+		return false
+	}
+	if i+1 == len(s) {
+		return true
+	}
+	next := s[i+1]
+	return ix.pairs[s[i]][next/64]&(1<<(next%64)) != 0
+}
+
 // scan appends every occurrence of every pattern in s, ordered by end.
 func (ix *brandIndex) scan(s string, hits []brandHit) []brandHit {
 	var row int32
@@ -130,7 +152,7 @@ func (ix *brandIndex) scan(s string, hits []brandHit) []brandHit {
 		if row == 0 {
 			// Most bytes start no pattern: pass them without the
 			// dependent table walk.
-			for i < len(s) && !ix.starts[s[i]] {
+			for i < len(s) && !ix.startsAt(s, i) {
 				i++
 			}
 			if i == len(s) {

@@ -26,7 +26,29 @@ type Classifier struct {
 	// anyAccounts: some brand lists owned accounts, so the author's
 	// account key (a string built per mention) is worth building.
 	anyAccounts bool
-	scratch     sync.Pool // *[]token.Token, reused between calls
+	scratch     sync.Pool // *scratch, reused between calls
+}
+
+// scratch holds a call's tokens and lookups, kept for the next call.
+type scratch struct {
+	toks                         []token.Token
+	post, buf, reversed, carried lexed // the post, and per brand its texts (perbrand.go)
+	clauses                      []clause
+	found                        []*brandMatcher
+	foundAt                      []int
+	at                           [][]int // the tokens naming each brand found
+	definite                     []bool
+}
+
+// brandTokens returns n empty lists of token indices.
+func (sc *scratch) brandTokens(n int) [][]int {
+	for len(sc.at) < n {
+		sc.at = append(sc.at, nil)
+	}
+	for i := range sc.at[:n] {
+		sc.at[i] = sc.at[i][:0]
+	}
+	return sc.at[:n]
 }
 
 // scoredLangs have sentiment lexicons.
@@ -45,8 +67,8 @@ func WithLearnedLexicon(code string, r io.Reader) Option {
 			return fmt.Errorf("learned lexicon %s: %w", code, err)
 		}
 		t := *c.t
-		t.learned = maps.Clone(t.learned)
-		t.learned[code] = lex.withCues(code, t.subjCues[code])
+		t.learned, t.features = maps.Clone(t.learned), maps.Clone(t.features)
+		t.setLearned(code, lex.withCues(code, t.subjCues[code]))
 		t.version = strings.TrimSuffix(t.version, "+custom") + "+custom"
 		c.t = &t
 		return nil
@@ -84,7 +106,7 @@ func New(brands []config.Brand, opts ...Option) (*Classifier, error) {
 		return nil, err
 	}
 	c.brandIx = newBrandIndex(c.brands)
-	c.scratch.New = func() any { s := make([]token.Token, 0, 128); return &s }
+	c.scratch.New = func() any { return &scratch{toks: make([]token.Token, 0, 128)} }
 	return c, nil
 }
 
@@ -111,17 +133,17 @@ func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
 // classify labels a mention; stageModel false leaves the journey stage to
 // the cue rules (the stage model's training features need their stage).
 func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) mention.Classification {
-	buf := c.scratch.Get().(*[]token.Token)
-	defer c.scratch.Put(buf)
+	sc := c.scratch.Get().(*scratch)
+	defer c.scratch.Put(sc)
 	lowerTitle, lowerText := token.Lower(m.Title), token.Lower(m.Text)
-	toks := token.Append((*buf)[:0], m.Title, lowerTitle)
+	toks := token.Append(sc.toks[:0], m.Title, lowerTitle)
 	titleEnd := len(toks)
 	if len(toks) > 0 {
 		toks = append(toks, token.Token{Text: ".", Kind: token.Punct})
 	}
 	textStart := len(toks)
 	toks = token.Append(toks, m.Text, lowerText)
-	*buf = toks[:0]
+	sc.toks = toks[:0]
 
 	cl := mention.Classification{ClassifierVersion: c.t.version, Brands: []string{}}
 
@@ -135,10 +157,10 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 	if det.Lang == lang.Und && code != "" && tr != nil {
 		tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
 	}
+	lx := &sc.post
+	c.t.lexTokens(lx, toks, code)
 
-	var found []*brandMatcher
-	var foundAtBuf [8]int
-	foundAt := foundAtBuf[:0] // found[i] is c.brands[foundAt[i]]
+	found, foundAt := sc.found[:0], sc.foundAt[:0] // found[i] is c.brands[foundAt[i]]
 	author, host := "", hostOf(m.URL)
 	if c.anyAccounts {
 		author = accountKey(m)
@@ -170,19 +192,25 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 		}
 		if ok {
 			found, foundAt = append(found, b), append(foundAt, bi)
-			cl.Brands = append(cl.Brands, b.name)
 			tr.add("brand", "alias", matched, 1, b.name)
 		}
 	}
+	sc.found, sc.foundAt = found, foundAt
+	if len(found) > 0 {
+		cl.Brands = make([]string, len(found))
+		for i, b := range found {
+			cl.Brands[i] = b.name
+		}
+	}
 
-	cues := c.scanCues(toks, tr)
+	cues := scanCues(lx, tr)
 	tp := c.touchpoint(m, author, host, toks, &cues, found, tr)
 	cl.Touchpoint, cl.TouchpointReason, cl.UndisclosedCommercial = tp.touchpoint, tp.reason, tp.undisclosed
 	tr.add("touchpoint", "rule", tp.touchpoint, 0, tp.reason)
 	if tp.voice == "" && asksAdvice(&cues, toks) {
 		tp.voice = voiceAsking
 	}
-	raw, hits := c.t.scoreSentiment(toks, code, tr)
+	raw, hits := c.t.scoreSentiment(lx, tr)
 	cl.Sentiment, cl.SentimentScore = sentimentOf(voiced(raw, tp.voice, tr), hits, m.Rating, tr)
 	if code == "" && hits == 0 && m.Rating == nil {
 		cl.SentimentUnscored = true
@@ -197,16 +225,19 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 	if len(found) > 0 {
 		var at [][]int
 		if len(found) > 1 {
-			at = make([][]int, len(found))
+			at = sc.brandTokens(len(found))
 			for i, b := range found {
 				at[i] = b.positions(at[i], lowerTitle, titleHits, foundAt[i], toks, 0, titleEnd)
 				at[i] = b.positions(at[i], lowerText, textHits, foundAt[i], toks, textStart, len(toks))
+				if len(at[i]) == 0 {
+					at[i] = nil // named by account or domain only
+				}
 			}
 		}
-		cl.BrandLabels, definite = c.brandLabels(toks, code, found, at, m, &cl, tp, &cues, postDefinite, tr)
+		cl.BrandLabels, definite = c.brandLabels(sc, found, at, m, &cl, tp, &cues, postDefinite, tr)
 	}
 	if c.t.stages != nil && stageModel && (!postDefinite || slices.Contains(definite, false)) {
-		sw := c.t.stages.wordEvidence(toks, code, tp.touchpoint, source)
+		sw := lx.stageEvidence(tp.touchpoint, source)
 		postRule := cl.JourneyStage
 		if !postDefinite {
 			cl.JourneyStage = c.modelStage(sw, postRule, "", tr)

@@ -52,9 +52,9 @@ const (
 )
 
 // loadCX adds data/cx.tsv to the languages' sentiment lexicons.
-func loadCX(t *tables) error {
+func loadCX(sentiment map[string]*sentimentLexicon) error {
 	return eachRow("data/cx.tsv", 3, func(f []string) error {
-		sl, ok := t.sentiment[f[0]]
+		sl, ok := sentiment[f[0]]
 		if !ok {
 			return fmt.Errorf("unknown language %q", f[0])
 		}

@@ -58,7 +58,7 @@ func WithDeploymentModel(text string) Option {
 			return fmt.Errorf("deployment model: %w", err)
 		}
 		t := *c.t
-		t.learned = maps.Clone(t.learned)
+		t.learned, t.features = maps.Clone(t.learned), maps.Clone(t.features)
 		for _, code := range slices.Sorted(maps.Keys(sections)) {
 			base := t.learned[code]
 			if base == nil {
@@ -68,7 +68,7 @@ func WithDeploymentModel(text string) Option {
 			if err != nil {
 				return fmt.Errorf("deployment model, %s: %w", code, err)
 			}
-			t.learned[code] = m
+			t.setLearned(code, m)
 		}
 		base, _, _ := strings.Cut(t.version, DeploymentSuffix)
 		t.version = base + DeploymentVersion(text)
@@ -223,11 +223,13 @@ func (c *Classifier) TrainingExample(m *mention.Mention) (code string, feats []s
 	if model == nil || !ok {
 		return "", nil, 0, 0
 	}
-	st := c.t.walkSentiment(toks, code, model, nil, nil)
+	var lx lexed
+	c.t.lexTokens(&lx, toks, code)
+	st := c.t.walkSentiment(&lx, model, nil, nil)
 	scale = set.scale
 	if st.informational == 0 && (st.subjective > 0 || st.hits > 0 || st.exclaims > 0) {
 		scale = set.subjective
 	}
-	st = c.t.walkSentiment(toks, code, nil, nil, &feats)
+	st = c.t.walkSentiment(&lx, nil, nil, &feats)
 	return code, feats, squash(st.total), scale
 }

@@ -23,16 +23,7 @@ func TestDevSetTestSplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open("testdata/dev/test.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	items, err := eval.ReadDev(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := eval.RunDev(items, c.DevPrediction)
+	rep := eval.RunDev(readDevItems(t, "testdata/dev/test.jsonl"), c.DevPrediction)
 	var out strings.Builder
 	rep.Write(&out, false)
 	t.Log("\n" + out.String())
@@ -50,4 +41,19 @@ func TestDevSetTestSplit(t *testing.T) {
 			t.Errorf("%s on the test split: %.3f, below the %.2f reached before", floor.name, floor.got, floor.min)
 		}
 	}
+}
+
+// readDevItems reads a split of the development set.
+func readDevItems(t *testing.T, path string) []eval.DevItem {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	items, err := eval.ReadDev(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
 }

@@ -52,9 +52,11 @@ type clause struct {
 // or domain only, so the whole post is about it). definite[i] says a rule
 // decided brand i's stage (postDefinite: the post's stage was), which the
 // stage model may not overrule.
-func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brandMatcher, at [][]int,
+func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 	m *mention.Mention, cl *mention.Classification, tp touchpointResult, postCues *cueScan, postDefinite bool, tr *trace) (labels []mention.BrandLabel, definite []bool) {
-	labels, definite = make([]mention.BrandLabel, len(found)), make([]bool, len(found))
+	labels = make([]mention.BrandLabel, len(found))
+	definite = slices.Grow(sc.definite[:0], len(found))[:len(found)]
+	sc.definite = definite
 	for i, b := range found {
 		labels[i] = mention.BrandLabel{Brand: b.name, Sentiment: cl.Sentiment, SentimentScore: cl.SentimentScore, JourneyStage: cl.JourneyStage}
 		definite[i] = postDefinite
@@ -62,7 +64,10 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 	if len(found) < 2 || len(found) > maxLabelledBrands {
 		return labels, definite
 	}
-	clauses := splitClauses(toks)
+	post := &sc.post
+	toks := post.toks
+	sc.clauses = splitClauses(sc.clauses[:0], toks)
+	clauses := sc.clauses
 	clauseOf := func(p int) int {
 		k, _ := slices.BinarySearchFunc(clauses, p, func(cs clause, p int) int {
 			if cs.to <= p {
@@ -93,16 +98,13 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 	if !carryTopics(clauses) || sameForAll(clauses, len(found)) {
 		return labels, definite // no brand is named in the text, or every clause is about all of them
 	}
-	bufp, revp, carp := c.scratch.Get().(*[]token.Token), c.scratch.Get().(*[]token.Token), c.scratch.Get().(*[]token.Token)
-	defer c.scratch.Put(bufp)
-	defer c.scratch.Put(revp)
-	defer c.scratch.Put(carp)
-	buf, reversed, carried := *bufp, *revp, *carp
-	defer func() { *bufp, *revp, *carp = buf[:0], reversed[:0], carried[:0] }()
+	buf, reversed, carried := &sc.buf, &sc.reversed, &sc.carried
 	source := sourceKey(m)
 	for i, b := range found {
 		bit := uint64(1) << i
-		buf, reversed, carried = buf[:0], reversed[:0], carried[:0]
+		buf.startText(post)
+		reversed.startText(post)
+		carried.startText(post)
 		left, chosen, planned := false, false, false
 		// The post's token spans the brand's text is made of, for its
 		// stage cues (the post's scan found them already).
@@ -110,59 +112,59 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		for _, cs := range clauses {
 			switch {
 			case everywhere&bit != 0:
-				buf = appendClause(buf, toks[cs.from:cs.to])
+				buf.appendClause(post, cs.from, cs.to)
 				spans.add(cs.from, cs.to)
 			case cs.left&bit != 0:
 				left = true
-				buf = appendClause(buf, toks[cs.from:cs.to])
+				buf.appendClause(post, cs.from, cs.to)
 				spans.add(cs.from, cs.to)
 			case cs.chosen&bit != 0:
 				// What follows the name chosen is about it ("… to Y and
 				// everything just works").
 				chosen, planned = true, cs.planned
-				buf = appendWords(buf, toks[cs.chosenAt+1:cs.to])
+				buf.appendWords(post, cs.chosenAt+1, cs.to)
 				spans.add(cs.chosenAt+1, cs.to)
 			case cs.after&bit != 0 || (cs.unlike && cs.named&bit != 0):
-				reversed = appendClause(reversed, toks[cs.from:cs.to])
+				reversed.appendClause(post, cs.from, cs.to)
 			case cs.explicit&bit == 0 && cs.named&bit != 0:
-				carried = appendClause(carried, toks[cs.from:cs.to])
+				carried.appendClause(post, cs.from, cs.to)
 				carriedSpans.add(cs.from, cs.to)
 			case cs.named&bit != 0:
-				buf = appendClause(buf, toks[cs.from:cs.to])
+				buf.appendClause(post, cs.from, cs.to)
 				spans.add(cs.from, cs.to)
 			}
 		}
 		// What follows a switch is about the brand chosen when it praises
 		// it ("… to Y. Everything just works."), about the brand left when
 		// it complains ("bought from Y instead. Never again 😤").
-		useCarried := len(carried) > 0
+		useCarried := len(carried.toks) > 0
 		if useCarried && chosen {
-			v, _ := c.t.scoreSentiment(carried, code, nil)
+			v, _ := c.t.scoreSentiment(carried, nil)
 			useCarried = v > 0
 		}
 		if useCarried {
-			buf = append(buf, carried...)
+			buf.appendText(carried)
 			spans.merge(&carriedSpans)
 		}
 		for k, cs := range clauses {
 			// "unlike X, Y …": X is judged against what the next clause says.
 			if cs.unlike && cs.named&bit != 0 && k+1 < len(clauses) && clauses[k+1].named&bit == 0 {
-				reversed = appendClause(reversed, toks[clauses[k+1].from:clauses[k+1].to])
+				reversed.appendClause(post, clauses[k+1].from, clauses[k+1].to)
 			}
 		}
 		var btr *trace
 		if tr != nil {
 			btr = &trace{}
 		}
-		raw, hits := c.t.scoreSentiment(buf, code, btr)
-		if len(reversed) > 0 {
-			rev, revHits := c.t.scoreSentiment(reversed, code, btr)
+		raw, hits := c.t.scoreSentiment(buf, btr)
+		if len(reversed.toks) > 0 {
+			rev, revHits := c.t.scoreSentiment(reversed, btr)
 			raw = math.Max(-1, math.Min(1, raw-rev))
 			hits += revHits
 			btr.add("sentiment", "rule", "comparison", -rev, "compared against: that clause's sentiment reversed")
 		}
 		rating := m.Rating
-		if (len(reversed) > 0 && len(buf) == 0) || chosen {
+		if (len(reversed.toks) > 0 && len(buf.toks) == 0) || chosen {
 			rating = nil // a review's stars are for the brand reviewed, not the one compared or chosen
 		}
 		labels[i].Sentiment, labels[i].SentimentScore = sentimentOf(voiced(raw, tp.voice, btr), hits, rating, btr)
@@ -172,11 +174,11 @@ func (c *Classifier) brandLabels(toks []token.Token, code string, found []*brand
 		}
 		var cues cueScan
 		if btr != nil || postCues.overflow || spans.overflow {
-			cues = c.scanCues(buf, btr) // explaining shows each cue, or too many to place
+			cues = scanCues(buf, btr) // explaining shows each cue, or too many to place
 		} else {
 			cues = postCues.stageWeightsIn(spans.spans[:spans.n])
 		}
-		stage, sure := journeyStage(&cues, tp, source, buf, btr)
+		stage, sure := journeyStage(&cues, tp, source, buf.toks, btr)
 		definite[i] = sure || left || chosen
 		switch {
 		case left:
@@ -230,22 +232,6 @@ func (ss *spanSet) merge(o *spanSet) {
 	ss.overflow = ss.overflow || o.overflow
 }
 
-// appendWords adds what follows a brand chosen in a switch, without its
-// emoji: the author's feeling there is about leaving the other brand
-// ("Switching to Y 😩").
-func appendWords(dst, clause []token.Token) []token.Token {
-	n := len(dst)
-	for _, t := range clause {
-		if t.Kind != token.Emoji && t.Kind != token.Emoticon {
-			dst = append(dst, t)
-		}
-	}
-	if len(dst) > n && dst[len(dst)-1].Kind != token.Punct {
-		dst = append(dst, token.Token{Text: ".", Kind: token.Punct})
-	}
-	return dst
-}
-
 // sameForAll reports clauses that all name every one of n brands in the
 // same role: each brand's labels are then the post's.
 func sameForAll(clauses []clause, n int) bool {
@@ -256,15 +242,6 @@ func sameForAll(clauses []clause, n int) bool {
 		}
 	}
 	return true
-}
-
-// appendClause adds a clause to a brand's text, as a sentence of its own.
-func appendClause(dst, clause []token.Token) []token.Token {
-	dst = append(dst, clause...)
-	if n := len(clause); n > 0 && clause[n-1].Kind != token.Punct {
-		dst = append(dst, token.Token{Text: ".", Kind: token.Punct})
-	}
-	return dst
 }
 
 // carryTopics gives each clause naming no brand the brands of the clause
@@ -319,9 +296,8 @@ func topic0(cs clause) uint64 {
 }
 
 // splitClauses cuts the tokens at sentence and clause marks and before
-// contrast words.
-func splitClauses(toks []token.Token) []clause {
-	var out []clause
+// contrast words, and appends the clauses to out.
+func splitClauses(out []clause, toks []token.Token) []clause {
 	start := 0
 	flush := func(end int) {
 		if end > start {
@@ -457,21 +433,36 @@ func hasAnyEnding(w string, endings []string) bool {
 // switchVerb recognises a verb of switching between companies; planned
 // is true for a switch not yet made (present or future tense).
 func switchVerb(w string) (verb string, planned, ok bool) {
-	for _, s := range [...]struct {
-		prefix  string
-		planned bool
-	}{
+	if w == "" {
+		return "", false, false
+	}
+	for _, s := range switchPrefixes[w[0]] {
+		if strings.HasPrefix(w, s.prefix) {
+			return s.prefix, s.planned, true
+		}
+	}
+	return "", false, false
+}
+
+// switchPrefixes are the words of switching by their first byte (every
+// word of a clause naming a brand is looked up), the first that prefixes
+// a word deciding.
+var switchPrefixes = func() (by [256][]switchPrefix) {
+	for _, s := range []switchPrefix{
 		{"vaihdoi", false}, {"vaihtoi", false}, {"vaihdett", false}, {"siirryi", false}, {"siirtyi", false}, {"siirryttiin", false}, {"siirsi", false},
 		{"vaihda", true}, {"vaihtaa", true}, {"vaihtamassa", true}, {"siirryn", true}, {"siirrymme", true}, {"siirtyä", true}, {"siirrän", true},
 		{"switched", false}, {"moved", false}, {"switching", true}, {"switch", true}, {"moving", true},
 		{"bytte", false}, {"bytt", false}, {"flyttade", false}, {"byter", true}, {"byta", true}, {"flyttar", true},
 		{"instead", false}, {"istället", false}, {"sijaan", false}, {"saman", false},
 	} {
-		if strings.HasPrefix(w, s.prefix) {
-			return s.prefix, s.planned, true
-		}
+		by[s.prefix[0]] = append(by[s.prefix[0]], s)
 	}
-	return "", false, false
+	return by
+}()
+
+type switchPrefix struct {
+	prefix  string
+	planned bool
 }
 
 // isInstead reports the markers of buying elsewhere (switchVerb's

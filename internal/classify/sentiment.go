@@ -111,9 +111,9 @@ type sentimentState struct {
 // lexicon; emoji, emoticons and "4/5"-style ratings in the text count in
 // every language. Where a learned model exists it weighs the lexicon score
 // against the words' learned weights.
-func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (score float64, hits int) {
-	model := t.learned[code]
-	st := t.walkSentiment(toks, code, model, tr, nil)
+func (t *tables) scoreSentiment(lx *lexed, tr *trace) (score float64, hits int) {
+	model := t.learned[lx.code]
+	st := t.walkSentiment(lx, model, tr, nil)
 	lexScore := squash(st.total)
 	if model == nil || st.learned == 0 {
 		return lexScore, st.hits
@@ -161,25 +161,29 @@ func (t *tables) scoreSentiment(toks []token.Token, code string, tr *trace) (sco
 // scope — and returns them with the squashed lexicon score: what
 // cmd/xedtrain trains the model on.
 func (c *Classifier) SentimentFeatures(dst []string, text, code string) ([]string, float64) {
-	toks := token.Append(nil, text, strings.ToLower(text))
-	st := c.t.walkSentiment(toks, code, nil, nil, &dst)
+	var lx lexed
+	c.t.lexTokens(&lx, token.Append(nil, text, strings.ToLower(text)), code)
+	st := c.t.walkSentiment(&lx, nil, nil, &dst)
 	return dst, squash(st.total)
 }
 
 // walkSentiment sums the lexicon and rule evidence of the tokens and, with
 // a model, the learned word weights.
-func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedModel, tr *trace, feats *[]string) sentimentState {
-	lex := t.sentiment[code]
+func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats *[]string) sentimentState {
+	toks, code := lx.toks, lx.code
+	english := code == "en"
+	// The words' learned weights were looked up with the tokens.
+	lookedUp := model != nil && model == lx.model && feats == nil
 	st := sentimentState{boost: 1, after: 1, clause: 1, tr: tr, feats: feats, sentenceStart: true,
 		settings: learnedSettings[code]}
 	// Whether the text is mostly capitals matters only for a capitalised
 	// lexicon word, which most texts lack: found on the first one.
 	shouting, shoutingKnown := false, false
 	for i := 0; i < len(toks); {
-		tok := toks[i]
+		tok := &toks[i]
 		switch tok.Kind {
 		case token.Punct:
-			if f := st.punctFeature(tok.Text); f != "" && lex != nil {
+			if f := st.punctFeature(tok.Text); f != "" && lx.scored {
 				st.negLeft = 0 // the mark itself is never negated
 				st.learnedWord(model, f, tok.Text)
 			}
@@ -189,7 +193,7 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 			continue
 		case token.Emoji, token.Emoticon:
 			if v, ok := t.symbols[tok.Text]; ok {
-				st.add(v, tok.Text, kindOf(tok), "")
+				st.add(v, tok.Text, kindOf(*tok), "")
 			}
 			i++
 			continue
@@ -209,42 +213,50 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 			}
 			st.sentenceStart = false
 		}
-		if lex == nil || (tok.Kind != token.Word && tok.Kind != token.Hashtag) {
+		if !lx.scored || (tok.Kind != token.Word && tok.Kind != token.Hashtag) {
 			i++
 			continue
 		}
-		if r, n := lex.rules.Match(toks, i); r != nil {
-			st.rule(r.Value, r.Phrase)
-			i += n
+		at := &lx.at[i]
+		if h := at.hits[groupRule]; h.N > 0 {
+			r := lx.phrases.Entry(h)
+			st.rule(r.Value.rule, r.Phrase)
+			i += int(h.N)
 			continue
 		}
-		if code == "en" && isContractedNegation(tok.Text) {
+		if english && isContractedNegation(tok.Text) {
 			st.rule(rule{kind: ruleNegator, value: 3}, tok.Text)
 			i++
 			continue
 		}
 		// Learned weights count for every word but the modifiers above.
-		if len(tok.Text) > 1 {
+		switch {
+		case len(tok.Text) <= 1:
+		case lookedUp:
+			st.words++
+			st.learnedWeight(at.learnedWeight(), at.inModel, tok.Text)
+		default:
 			st.learnedWord(model, Feature(code, tok.Text), tok.Text)
 		}
-		e, n := lex.words.Match(toks, i)
-		if e != nil && e.Value.cx != cxNone {
-			st.cxWord(e.Value, i, e.Phrase)
+		e, n := lx.phrases.Entry(at.hits[groupWord]), int(at.hits[groupWord].N)
+		if e != nil && e.Value.word.cx != cxNone {
+			st.cxWord(e.Value.word, i, e.Phrase)
 		}
-		if e != nil && (e.Value.value != 0 || (st.negLeft > 0 && e.Value.negated != 0)) {
+		if e != nil && (e.Value.word.value != 0 || (st.negLeft > 0 && e.Value.word.negated != 0)) {
 			if tok.Caps && !shoutingKnown {
 				shouting, shoutingKnown = mostlyCaps(toks), true
 			}
-			if e.Value.curated {
+			if e.Value.word.curated {
 				st.curated++
 			}
-			st.word(e.Value, e.Phrase, tok.Caps && !shouting)
+			st.word(e.Value.word, e.Phrase, tok.Caps && !shouting)
 			i += n
 			continue
 		}
 		// A word without valence, or a neutral phrase ("feels like",
 		// "kind of") whose words must not count on their own.
-		for range max(n, 1) {
+		st.step()
+		for range n - 1 {
 			st.step()
 		}
 		i += max(n, 1)
@@ -264,10 +276,9 @@ func (t *tables) walkSentiment(toks []token.Token, code string, model *learnedMo
 // learnedWord adds a word's learned weight, its negated one inside a
 // negation's scope, and collects the feature when training.
 func (st *sentimentState) learnedWord(model *learnedModel, feature, word string) {
-	negated := st.negLeft > 0
 	st.words++
 	if st.feats != nil {
-		if negated {
+		if st.negLeft > 0 {
 			feature = NegatedPrefix + feature
 		}
 		*st.feats = append(*st.feats, feature)
@@ -277,7 +288,13 @@ func (st *sentimentState) learnedWord(model *learnedModel, feature, word string)
 		return
 	}
 	w, ok := model.words.Get(feature)
-	if !ok {
+	st.learnedWeight(w, ok, word)
+}
+
+// learnedWeight adds a word's learned weight w (inModel: the model has
+// the word), its negated one inside a negation's scope.
+func (st *sentimentState) learnedWeight(w learnedWeight, inModel bool, word string) {
+	if !inModel {
 		if elongated(word) {
 			st.subjective++
 		}
@@ -290,7 +307,7 @@ func (st *sentimentState) learnedWord(model *learnedModel, feature, word string)
 		st.informational++
 	}
 	v, note := w.plain, "learned weight"
-	if negated {
+	if st.negLeft > 0 {
 		v, note = w.negated, "learned weight, negated"
 	}
 	if v != 0 {

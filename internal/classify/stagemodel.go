@@ -44,7 +44,7 @@ const ruleRepeat = 3
 
 // StageFeatures appends the stage model's features of a post, as its
 // training sees them: its words' Feature keys, the touchpoint, the source
-// and (ruleRepeat times) the rules' stage. wordEvidence and predict read
+// and (ruleRepeat times) the rules' stage. stageEvidence and predict read
 // the same keys without building them (TestStageFeaturesMatchPrediction).
 func StageFeatures(dst []string, toks []token.Token, code, touchpoint, source, ruleStage string) []string {
 	for _, t := range toks {
@@ -66,17 +66,24 @@ type stageWords struct {
 	n   int // features counted
 }
 
-// wordEvidence sums the weights of the post's features but the rules'
-// stage for every stage (StageFeatures' keys, looked up as they are made).
-func (sm *stageModel) wordEvidence(toks []token.Token, code, touchpoint, source string) stageWords {
+// stageEvidence sums the weights of the post's features but the rules'
+// stage for every stage: StageFeatures' keys, the words' rows looked up
+// with the post's words (lexTokens).
+func (lx *lexed) stageEvidence(touchpoint, source string) stageWords {
 	var sw stageWords
-	for _, t := range toks {
+	for i, t := range lx.toks {
 		if t.Kind == token.Word && len(t.Text) > 1 {
-			sw.add(sm, Feature(code, t.Text), 1)
+			sw.n++
+			if row := lx.at[i].stageRow; row > 0 {
+				w := &lx.stages.rows[row-1]
+				for s := range w {
+					sw.sum[s] += float64(w[s])
+				}
+			}
 		}
 	}
-	sw.add(sm, "tp:"+touchpoint, 1)
-	sw.add(sm, "src:"+source, 1)
+	sw.add(lx.stages, "tp:"+touchpoint, 1)
+	sw.add(lx.stages, "src:"+source, 1)
 	return sw
 }
 

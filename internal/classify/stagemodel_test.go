@@ -9,7 +9,7 @@ import (
 )
 
 // The stage model is trained on StageFeatures' keys and predicts from
-// wordEvidence and predict, which look the same keys up without building
+// stageEvidence and predict, which look the same keys up without building
 // them: both must score a post alike.
 func TestStageFeaturesMatchPrediction(t *testing.T) {
 	tb, err := sharedTables()
@@ -41,7 +41,9 @@ func TestStageFeaturesMatchPrediction(t *testing.T) {
 					bestWant, bestZ = s, z
 				}
 			}
-			got, z := sm.predict(sm.wordEvidence(toks, "fi", "shared", "mastodon"), rule)
+			var lx lexed
+			tb.lexTokens(&lx, toks, "fi")
+			got, z := sm.predict(lx.stageEvidence("shared", "mastodon"), rule)
 			if got != mention.JourneyStages[bestWant] || math.Abs(z-bestZ) > 1e-9 {
 				t.Errorf("%q with rule %s: predict %s (%.6f), features say %s (%.6f)", text, rule, got, z, mention.JourneyStages[bestWant], bestZ)
 			}

@@ -51,7 +51,8 @@ type rule struct {
 	value float64 // negation scope in words, or booster factor
 }
 
-// sentimentLexicon is one language's words and modifiers.
+// sentimentLexicon is one language's words and modifiers as the lists
+// are read; tables.phrases holds them for matching.
 type sentimentLexicon struct {
 	words *lexicon.Matcher[valence]
 	rules *lexicon.Matcher[rule]
@@ -67,27 +68,35 @@ type cue struct {
 
 // tables are the read-only lexicons every Classifier shares.
 type tables struct {
-	sentiment map[string]*sentimentLexicon  // by language code
-	symbols   map[string]float64            // emoji and emoticons
-	cues      *lexicon.Matcher[cue]         // journey stages, disclosures and commercial cues
-	learned   map[string]*learnedModel      // by language code
-	subjCues  map[string]map[string]cueKind // subjectivity cue words by language code
-	stages    *stageModel                   // nil: the cue rules alone decide the stage
-	anyInfl   *lexicon.Inflections
-	lang      *lang.Detector
-	version   string
+	// phrases are each language's sentiment words, sentiment rules and
+	// the cues (journey stages, disclosures, commercial cues), in the
+	// groups of lexed.go; cuePhrases the cues alone, for other languages.
+	phrases    map[string]*lexicon.Matcher[lexItem]
+	cuePhrases *lexicon.Matcher[lexItem]
+	symbols    map[string]float64       // emoji and emoticons
+	learned    map[string]*learnedModel // by language code (set by setLearned)
+	// features index the keys of each language's learned model and of the
+	// stage model; "" the stage model's alone, for other languages.
+	features map[string]*featureIndex
+	subjCues map[string]map[string]cueKind // subjectivity cue words by language code
+	stages   *stageModel                   // nil: the cue rules alone decide the stage
+	anyInfl  *lexicon.Inflections
+	lang     *lang.Detector
+	version  string
 }
 
 // sharedTables parses the embedded lists once per process.
 var sharedTables = sync.OnceValues(loadTables)
 
 func loadTables() (*tables, error) {
+	sentiment := map[string]*sentimentLexicon{}
 	t := &tables{
-		sentiment: map[string]*sentimentLexicon{},
-		learned:   map[string]*learnedModel{},
-		subjCues:  map[string]map[string]cueKind{},
-		symbols:   map[string]float64{},
-		lang:      lang.New(),
+		phrases:  map[string]*lexicon.Matcher[lexItem]{},
+		learned:  map[string]*learnedModel{},
+		features: map[string]*featureIndex{},
+		subjCues: map[string]map[string]cueKind{},
+		symbols:  map[string]float64{},
+		lang:     lang.New(),
 	}
 	infl := map[string]*lexicon.Inflections{
 		"en": lexicon.English(), "fi": lexicon.Finnish(), "sv": lexicon.Swedish(),
@@ -127,22 +136,22 @@ func loadTables() (*tables, error) {
 				return nil, err
 			}
 		}
-		t.sentiment[code] = sl
+		sentiment[code] = sl
 		if f, err := dataFS.Open("data/learned_" + code + ".tsv"); err == nil {
 			lex, err := ReadLearned(f)
 			f.Close()
 			if err != nil {
 				return nil, fmt.Errorf("data/learned_%s.tsv: %w", code, err)
 			}
-			t.learned[code] = lex
+			t.learned[code] = lex // indexed by setLearned below, with its cue words
 		}
 	}
-	if err := loadCX(t); err != nil {
+	if err := loadCX(sentiment); err != nil {
 		return nil, err
 	}
 	kinds := map[string]ruleKind{"negator": ruleNegator, "booster": ruleBooster, "contrast": ruleContrast, "concessive": ruleConcessive}
 	if err := eachRow("data/rules.tsv", 4, func(f []string) error {
-		sl, ok := t.sentiment[f[0]]
+		sl, ok := sentiment[f[0]]
 		if !ok {
 			return fmt.Errorf("unknown language %q", f[0])
 		}
@@ -157,11 +166,6 @@ func loadTables() (*tables, error) {
 		return sl.rules.Add(f[2], rule{kind: k, value: v})
 	}); err != nil {
 		return nil, err
-	}
-	for code, sl := range t.sentiment {
-		if err := errors.Join(sl.words.Build(), sl.rules.Build()); err != nil {
-			return nil, fmt.Errorf("%s lexicon: %w", code, err)
-		}
 	}
 	cueKinds := map[string]cueKind{"subjective": cueSubjective, "informational": cueInformational}
 	if err := eachRow("data/subjectivity.tsv", 3, func(f []string) error {
@@ -190,9 +194,17 @@ func loadTables() (*tables, error) {
 			return nil, err
 		}
 	}
-	var err error
-	if t.cues, err = loadCues(t.anyInfl, "data/stages.tsv", "data/cues.tsv"); err != nil {
+	cues, err := loadCues(t.anyInfl, "data/stages.tsv", "data/cues.tsv")
+	if err != nil {
 		return nil, err
+	}
+	for code, sl := range sentiment {
+		if t.phrases[code], err = phraseMatcher(infl[code], exact, t.anyInfl, sl, cues); err != nil {
+			return nil, fmt.Errorf("%s lexicon: %w", code, err)
+		}
+	}
+	if t.cuePhrases, err = phraseMatcher(exact, exact, t.anyInfl, nil, cues); err != nil {
+		return nil, fmt.Errorf("cues: %w", err)
 	}
 	if f, err := dataFS.Open("data/stages_learned.tsv"); err == nil {
 		t.stages, err = readStageModel(f)
@@ -201,10 +213,33 @@ func loadTables() (*tables, error) {
 			return nil, fmt.Errorf("data/stages_learned.tsv: %w", err)
 		}
 	}
+	for code, m := range t.learned {
+		t.setLearned(code, m)
+	}
+	t.features[""] = newFeatureIndex(nil, t.stages)
 	if t.version, err = dataVersion(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// phraseMatcher puts a language's sentiment words and rules (none: nil)
+// and the cues into one matcher, in the groups of lexed.go.
+func phraseMatcher(words, rules, cues *lexicon.Inflections, sl *sentimentLexicon, cueList *lexicon.Matcher[cue]) (*lexicon.Matcher[lexItem], error) {
+	m := lexicon.NewMatcher[lexItem](words, rules, cues)
+	var errs []error
+	if sl != nil {
+		for e := range sl.words.All(0) {
+			errs = append(errs, m.AddTo(groupWord, e.Phrase, lexItem{word: e.Value}))
+		}
+		for e := range sl.rules.All(0) {
+			errs = append(errs, m.AddTo(groupRule, e.Phrase, lexItem{rule: e.Value}))
+		}
+	}
+	for e := range cueList.All(0) {
+		errs = append(errs, m.AddTo(groupCue, e.Phrase, lexItem{cue: e.Value}))
+	}
+	return m, errors.Join(append(errs, m.Build())...)
 }
 
 // loadCues reads kind/phrase/weight rows from the files into one matcher,
@@ -243,9 +278,6 @@ func loadCues(infl *lexicon.Inflections, files ...string) (*lexicon.Matcher[cue]
 		if err := m.Add(r.phrase, r.cue); err != nil {
 			return nil, fmt.Errorf("%s: %w", strings.Join(files, ", "), err)
 		}
-	}
-	if err := m.Build(); err != nil {
-		return nil, fmt.Errorf("%s: %w", strings.Join(files, ", "), err)
 	}
 	return m, nil
 }

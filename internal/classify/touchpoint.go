@@ -141,35 +141,38 @@ func (s *cueScan) stageWeightsIn(spans [][2]int) cueScan {
 	return out
 }
 
-func (c *Classifier) scanCues(toks []token.Token, tr *trace) cueScan {
+func scanCues(lx *lexed, tr *trace) cueScan {
 	var s cueScan
+	toks := lx.toks
 	for i := 0; i < len(toks); {
-		e, n := c.t.cues.Match(toks, i)
-		if e == nil || (e.Value.hashtagOnly && toks[i].Kind != token.Hashtag) {
+		h := lx.at[i].hits[groupCue]
+		e, n := lx.phrases.Entry(h), int(h.N)
+		if e == nil || (e.Value.cue.hashtagOnly && toks[i].Kind != token.Hashtag) {
 			i++
 			continue
 		}
-		switch e.Value.kind {
+		switch e.Value.cue.kind {
 		case "disclosure":
 			tr.add("touchpoint", "phrase", e.Phrase, 1, "disclosure marker")
 			if s.disclosure == "" {
 				s.disclosure = e.Phrase
 			}
 		case "commercial":
-			s.commercial += e.Value.weight
-			tr.add("touchpoint", "phrase", e.Phrase, e.Value.weight, "commercial cue")
+			s.commercial += e.Value.cue.weight
+			tr.add("touchpoint", "phrase", e.Phrase, e.Value.cue.weight, "commercial cue")
 			if s.firstCue == "" {
 				s.firstCue = e.Phrase
 			}
 		default:
-			s.stageWeights[e.Value.stage] += e.Value.weight
+			cue := &e.Value.cue
+			s.stageWeights[cue.stage] += cue.weight
 			if s.nHits < maxStageHits {
-				s.stageHits[s.nHits] = stageHit{at: int32(i), stage: uint8(e.Value.stage), weight: e.Value.weight}
+				s.stageHits[s.nHits] = stageHit{at: int32(i), stage: uint8(cue.stage), weight: cue.weight}
 				s.nHits++
 			} else {
 				s.overflow = true
 			}
-			tr.add("journey_stage", "phrase", e.Phrase, e.Value.weight, e.Value.kind)
+			tr.add("journey_stage", "phrase", e.Phrase, cue.weight, cue.kind)
 		}
 		i += n
 	}

@@ -6,6 +6,7 @@ package lang
 
 import (
 	_ "embed"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -24,19 +25,25 @@ var WordsFile string
 type Detector struct {
 	langs []string
 	// words turns most words in no list away with its filter, before
-	// their slot is read: half the words of a text are in no list.
-	words *strtab.Map[[]wordWeight]
+	// their slot is read: half the words of a text are in no list. A
+	// word's value is its lists, packed (listBits).
+	words *strtab.Map[uint64]
 	cue   cueLangs
 }
+
+// A word's lists are packed in one integer kept in its slot, so that a
+// lookup reads one cache line: how many times each language's list has
+// the word, listBits bits a language, and their total from totalShift on.
+// Each time counts 1/total of a word for its language.
+const (
+	listBits   = 3
+	listMask   = 1<<listBits - 1
+	totalShift = maxLangs * listBits
+)
 
 // cueLangs are the score indexes of the languages spelling cues name,
 // found once (-1 for a language not in the lists).
 type cueLangs struct{ sv, da, no, de, et, es, fr, pt, en, fi int }
-
-type wordWeight struct {
-	lang   int
-	weight float32
-}
 
 // Result is a detection with the evidence behind it.
 type Result struct {
@@ -63,12 +70,19 @@ func New() *Detector {
 	}
 	d.cue = cueLangs{sv: d.index("sv"), da: d.index("da"), no: d.index("no"), de: d.index("de"), et: d.index("et"),
 		es: d.index("es"), fr: d.index("fr"), pt: d.index("pt"), en: d.index("en"), fi: d.index("fi")}
-	words := map[string][]wordWeight{}
+	if len(d.langs) > maxLangs {
+		panic("lang: words.txt has more than 16 languages")
+	}
+	words := map[string]uint64{}
 	for w, langs := range perWord {
-		share := 1 / float32(len(langs))
+		lists := uint64(len(langs)) << totalShift
 		for _, l := range langs {
-			words[w] = append(words[w], wordWeight{lang: l, weight: share})
+			if lists>>(l*listBits)&listMask == listMask {
+				panic("lang: words.txt lists " + w + " too many times for " + d.langs[l])
+			}
+			lists += 1 << (l * listBits)
 		}
+		words[w] = lists
 	}
 	d.words = strtab.New(words)
 	return d
@@ -83,11 +97,20 @@ const maxLangs = 16
 func (d *Detector) Detect(toks []token.Token, declared string) Result {
 	var scores [maxLangs]float64
 	for _, t := range toks {
-		if t.Kind == token.Word {
-			weights, _ := d.words.Get(t.Text)
-			for _, ww := range weights {
-				scores[ww.lang] += float64(ww.weight)
+		if t.Kind != token.Word {
+			continue
+		}
+		lists, ok := d.words.Get(t.Text)
+		if !ok {
+			continue
+		}
+		share := float64(1 / float32(lists>>totalShift))
+		for c := lists & (1<<totalShift - 1); c != 0; {
+			l := bits.TrailingZeros64(c) / listBits
+			for range c >> (l * listBits) & listMask {
+				scores[l] += share
 			}
+			c &^= listMask << (l * listBits)
 		}
 	}
 	// Spelling cues cost more than word lookups; most posts are decided

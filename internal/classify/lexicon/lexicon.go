@@ -1,15 +1,19 @@
 // Package lexicon matches words and multi-word phrases against token
 // streams, tolerating inflection: a term is a stem that may be followed by
 // an inflection ending of the language, or a prefix ("huono*") that may be
-// followed by anything.
+// followed by anything. A matcher holds several groups of phrases, each
+// with its own inflections, and finds the best phrase of every group at a
+// token in one walk over the word.
 package lexicon
 
 import (
+	"cmp"
 	"fmt"
+	"iter"
+	"math"
 	"math/bits"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ewom/ewom/internal/classify/token"
 )
@@ -24,6 +28,7 @@ type term struct {
 type Entry[T any] struct {
 	Phrase string // as written in the source list
 	terms  []term
+	group  uint8
 	Value  T
 }
 
@@ -33,8 +38,8 @@ type Entry[T any] struct {
 // the trie; Build lays it out compactly for Match.
 type Matcher[T any] struct {
 	entries []Entry[T]
-	infl    *Inflections
-	build   []buildNode // the trie as Add grows it; node 0 is the root
+	infl    []*Inflections // of each group
+	build   []buildNode    // the trie as Add grows it; node 0 is the root
 
 	// The built trie, walked for every token. Bytes are numbered by
 	// class, so a node's children fit a 64-bit set: a step is a bit test
@@ -48,15 +53,21 @@ type Matcher[T any] struct {
 }
 
 // maxClasses is how many distinct bytes the stems may use: one bit each,
-// class 0 (bytes in no stem) having none.
-const maxClasses = 63
+// class 0 (bytes in no stem) having none, and the top bit is hasEntries.
+const maxClasses = 62
+
+// hasEntries is set in the children of a node where stems end, so that
+// the walk past the others reads only the node it steps through.
+const hasEntries = 1 << 63
 
 // entryRef is an entry index with what Match needs to rule the entry out
 // without loading it.
 type entryRef struct {
 	id     int32
-	terms  int32 // number of terms
-	prefix bool  // the first term is a prefix
+	terms  uint16 // number of terms
+	prefix bool   // the first term is a prefix
+	group  uint8
+	next   byte // the first byte of the second term; 0: a phrase of one
 }
 
 // trieNode is a node's children, as a set of byte classes, and where its
@@ -78,10 +89,18 @@ type buildEdge struct {
 	next int32
 }
 
-// NewMatcher returns an empty matcher using the given inflections.
-func NewMatcher[T any](infl *Inflections) *Matcher[T] {
+// NewMatcher returns an empty matcher of len(infl) groups of phrases,
+// group g's inflected by infl[g].
+func NewMatcher[T any](infl ...*Inflections) *Matcher[T] {
+	if len(infl) == 0 || len(infl) > MaxGroups {
+		panic("lexicon: a matcher has 1 to 4 groups")
+	}
 	return &Matcher[T]{build: make([]buildNode, 1), infl: infl}
 }
+
+// MaxGroups bounds the groups, so that a matcher's hits at a token fit in
+// a small array (Hits).
+const MaxGroups = 4
 
 // walk follows key through the trie as Add grows it, adding the nodes it
 // lacks when create is set; without, it returns -1 for a key not there.
@@ -108,11 +127,16 @@ func (m *Matcher[T]) walk(key string, create bool) int32 {
 	return n
 }
 
-// Add registers a phrase: space-separated terms, each optionally ending in
-// '*'. A phrase added again replaces the earlier payload (later lists
-// override earlier ones).
+// Add registers a phrase of group 0: space-separated terms, each
+// optionally ending in '*'. A phrase added again replaces the earlier
+// payload (later lists override earlier ones).
 func (m *Matcher[T]) Add(phrase string, v T) error {
-	return m.Update(phrase, func(T, bool) T { return v })
+	return m.AddTo(0, phrase, v)
+}
+
+// AddTo registers a phrase of a group, as Add does for group 0.
+func (m *Matcher[T]) AddTo(group int, phrase string, v T) error {
+	return m.update(group, phrase, func(T, bool) T { return v })
 }
 
 // parseTerms splits a phrase into its terms ("stem*" a prefix).
@@ -132,10 +156,11 @@ func parseTerms(phrase string) ([]term, error) {
 	return terms, nil
 }
 
-// Get returns the value added for a phrase (spelled as for Add).
+// Get returns the value added for a phrase of group 0 (spelled as for
+// Add), before Build.
 func (m *Matcher[T]) Get(phrase string) (v T, ok bool) {
 	terms, err := parseTerms(phrase)
-	if err != nil {
+	if err != nil || m.built {
 		return v, false
 	}
 	n := m.walk(terms[0].stem, false)
@@ -143,42 +168,70 @@ func (m *Matcher[T]) Get(phrase string) (v T, ok bool) {
 		return v, false
 	}
 	for _, idx := range m.build[n].entries {
-		if sameTerms(m.entries[idx].terms, terms) {
-			return m.entries[idx].Value, true
+		if e := &m.entries[idx]; e.group == 0 && sameTerms(e.terms, terms) {
+			return e.Value, true
 		}
 	}
 	return v, false
 }
 
-// Update sets a phrase's value to fn of its current one (found is false,
-// and old the zero value, for a phrase not added yet).
+// Update sets the value of a phrase of group 0 to fn of its current one
+// (found is false, and old the zero value, for a phrase not added yet).
 func (m *Matcher[T]) Update(phrase string, fn func(old T, found bool) T) error {
+	return m.update(0, phrase, fn)
+}
+
+func (m *Matcher[T]) update(group int, phrase string, fn func(old T, found bool) T) error {
+	if group < 0 || group >= len(m.infl) {
+		return fmt.Errorf("phrase %q: no group %d", phrase, group)
+	}
+	if m.built {
+		return fmt.Errorf("phrase %q: added after Build", phrase)
+	}
 	terms, err := parseTerms(phrase)
 	if err != nil {
 		return err
 	}
-	m.built = false
 	n := m.walk(terms[0].stem, true)
 	for _, idx := range m.build[n].entries {
-		if sameTerms(m.entries[idx].terms, terms) {
-			m.entries[idx].Value = fn(m.entries[idx].Value, true)
-			m.entries[idx].Phrase = phrase
+		if e := &m.entries[idx]; int(e.group) == group && sameTerms(e.terms, terms) {
+			e.Value = fn(e.Value, true)
+			e.Phrase = phrase
 			return nil
 		}
 	}
 	var zero T
-	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, Value: fn(zero, false)})
+	m.entries = append(m.entries, Entry[T]{Phrase: phrase, terms: terms, group: uint8(group), Value: fn(zero, false)})
 	m.build[n].entries = append(m.build[n].entries, int32(len(m.entries)-1))
 	return nil
 }
 
-// Build lays out the trie for Match; call it after the last Add. It
-// fails when the stems use more than maxClasses distinct bytes.
+// All yields every phrase of a group, in the order they were first added.
+func (m *Matcher[T]) All(group int) iter.Seq[*Entry[T]] {
+	return func(yield func(*Entry[T]) bool) {
+		for i := range m.entries {
+			if e := &m.entries[i]; int(e.group) == group && !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// Build lays out the trie for Match, once, after the last Add; the trie
+// Add grew is dropped, as the garbage collector would scan it for the
+// life of the process. It fails when the stems use more than maxClasses
+// distinct bytes.
 func (m *Matcher[T]) Build() error {
+	if m.built {
+		return fmt.Errorf("built twice")
+	}
 	m.class = [256]uint8{}
 	classes := 0
 	for _, e := range m.entries {
 		stem := e.terms[0].stem
+		if len(stem) > math.MaxUint16 || len(e.terms) > math.MaxUint16 {
+			return fmt.Errorf("phrase %q: too long", e.Phrase)
+		}
 		for i := 0; i < len(stem); i++ {
 			if m.class[stem[i]] == 0 {
 				if classes == maxClasses {
@@ -213,25 +266,28 @@ func (m *Matcher[T]) Build() error {
 			node.children |= 1 << m.class[e.b]
 			queue = append(queue, e.next)
 		}
+		if len(b.entries) > 0 {
+			node.children |= hasEntries
+		}
 		m.nodes = append(m.nodes, node)
+		first := len(m.refs)
 		for _, id := range b.entries {
 			e := &m.entries[id]
-			m.refs = append(m.refs, entryRef{id: id, terms: int32(len(e.terms)), prefix: e.terms[0].prefix})
+			ref := entryRef{id: id, terms: uint16(len(e.terms)), prefix: e.terms[0].prefix, group: e.group}
+			if len(e.terms) > 1 {
+				ref.next = e.terms[1].stem[0]
+			}
+			m.refs = append(m.refs, ref)
 		}
+		// Phrases of one word first, then the others by the first byte of
+		// their second word, so that Match passes over those the next
+		// word rules out. The order of the phrases that may match is kept:
+		// the first of a group's longest wins.
+		slices.SortStableFunc(m.refs[first:], func(x, y entryRef) int { return cmp.Compare(x.next, y.next) })
 	}
 	m.nodes = append(m.nodes, trieNode{entry: int32(len(m.refs))})
-	m.built = true
+	m.build, m.built = nil, true
 	return nil
-}
-
-// child is n's child on b, or -1.
-func (m *Matcher[T]) child(n int32, b byte) int32 {
-	bit := uint64(1) << m.class[b]
-	node := &m.nodes[n]
-	if node.children&bit == 0 {
-		return -1
-	}
-	return node.child + int32(bits.OnesCount64(node.children&(bit-1)))
 }
 
 func sameTerms(a, b []term) bool {
@@ -246,63 +302,108 @@ func sameTerms(a, b []term) bool {
 	return true
 }
 
-// Len reports the number of phrases.
-func (m *Matcher[T]) Len() int { return len(m.entries) }
+// Hit is the best phrase of a group at a token (Matcher.Entry has it; the
+// zero Hit is none) and N the number of tokens it spans. It holds no
+// pointer, so that slices of hits are copied and cleared without the
+// garbage collector's write barriers.
+type Hit struct {
+	entry int32 // 1 + the entry's index; 0: none
+	N     uint16
+	stem  uint16 // the length of its first stem, which breaks ties
+}
 
-// Match finds the best phrase starting at toks[i]: the one with most terms,
-// then the longest first stem. n is the number of tokens it spans.
-func (m *Matcher[T]) Match(toks []token.Token, i int) (e *Entry[T], n int) {
+// Hits are the hits of a matcher's groups at a token, by group.
+type Hits [MaxGroups]Hit
+
+// Entry returns the phrase of a hit, nil for none.
+func (m *Matcher[T]) Entry(h Hit) *Entry[T] {
+	if h.entry == 0 {
+		return nil
+	}
+	return &m.entries[h.entry-1]
+}
+
+// Match finds the best phrase of each group starting at toks[i] (the one
+// with most terms, then the longest first stem) and sets hits[g] for group
+// g.
+func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 	if !m.built {
 		panic("lexicon: Match before Build")
 	}
+	*hits = Hits{}
 	w := toks[i].Text
 	if !matchable(toks[i].Kind) {
-		return nil, 0
+		return
 	}
-	bestStem := 0
-	var node int32
+	// The first byte of the next word: phrases of several words must
+	// start their second word with it.
+	var next byte
+	if i+1 < len(toks) && matchable(toks[i+1].Kind) && toks[i+1].Text != "" {
+		next = toks[i+1].Text[0]
+	}
+	nodes := m.nodes
+	nd := nodes[0] // the node w[:k] leads to, read once a step
 	for k := 1; k <= len(w); k++ {
-		if node = m.child(node, w[k-1]); node < 0 {
-			break
+		bit := uint64(1) << m.class[w[k-1]]
+		if nd.children&bit == 0 {
+			return
 		}
-		refs := m.refs[m.nodes[node].entry:m.nodes[node+1].entry]
-		if len(refs) == 0 || (k < len(w) && !utf8.RuneStart(w[k])) {
+		node := nd.child + int32(bits.OnesCount64(nd.children&(bit-1)))
+		nd = nodes[node]
+		// A stem ends between runes: w[k] starts one (is not 10xxxxxx).
+		if nd.children&hasEntries == 0 || (k < len(w) && w[k]&0xC0 == 0x80) {
 			continue
 		}
 		// Every entry here has w[:k] as its first stem, so whether the
-		// rest of the word is an ending is the same for all of them.
-		inflected := m.infl.Has(w[k:])
-		for _, r := range refs {
-			terms := int(r.terms)
-			if !(r.prefix || inflected) || terms < n || (terms == n && k <= bestStem) {
-				continue // no match, or no better than the best so far
-			}
-			cand := &m.entries[r.id]
-			if terms > 1 && !m.restMatches(cand.terms[1:], toks, i+1) {
+		// rest of the word is an ending is the same for all of a group's.
+		var checked, inflected uint8
+		for _, r := range m.refs[nd.entry:nodes[node+1].entry] {
+			if r.next != next && r.terms > 1 {
+				if r.next > next {
+					break
+				}
 				continue
 			}
-			e, n, bestStem = cand, terms, k
+			h := &hits[r.group]
+			if r.terms < h.N || (r.terms == h.N && uint16(k) <= h.stem) {
+				continue // no better than the best so far
+			}
+			bit := uint8(1) << r.group
+			if !r.prefix {
+				if checked&bit == 0 {
+					checked |= bit
+					if m.infl[r.group].Has(w[k:]) {
+						inflected |= bit
+					}
+				}
+				if inflected&bit == 0 {
+					continue
+				}
+			}
+			if r.terms > 1 && !m.restMatches(m.entries[r.id].terms[1:], m.infl[r.group], toks, i+1) {
+				continue
+			}
+			*h = Hit{entry: r.id + 1, N: r.terms, stem: uint16(k)}
 		}
 	}
-	return e, n
 }
 
 func matchable(k token.Kind) bool { return k == token.Word || k == token.Hashtag || k == token.Number }
 
-func (m *Matcher[T]) restMatches(terms []term, toks []token.Token, i int) bool {
+func (m *Matcher[T]) restMatches(terms []term, infl *Inflections, toks []token.Token, i int) bool {
 	if i+len(terms) > len(toks) {
 		return false
 	}
 	for j, t := range terms {
 		tok := toks[i+j]
-		if !matchable(tok.Kind) || !m.termMatches(t, tok.Text) {
+		if !matchable(tok.Kind) || !termMatches(t, infl, tok.Text) {
 			return false
 		}
 	}
 	return true
 }
 
-func (m *Matcher[T]) termMatches(t term, w string) bool {
+func termMatches(t term, infl *Inflections, w string) bool {
 	rest, ok := strings.CutPrefix(w, t.stem)
-	return ok && (t.prefix || m.infl.Has(rest))
+	return ok && (t.prefix || infl.Has(rest))
 }

@@ -73,3 +73,22 @@ func FuzzGet(f *testing.F) {
 		}
 	})
 }
+
+// Every table leaves a slot empty, where a lookup of a missing key stops.
+func TestEverySize(t *testing.T) {
+	m := map[string]int{}
+	for n := 1; n <= 300; n++ {
+		m[strings.Repeat("k", n%7)+string(rune('a'+n%26))+strings.Repeat("x", n/26)] = n
+		tab := New(m)
+		for k, v := range m {
+			if got, ok := tab.Get(k); !ok || got != v {
+				t.Fatalf("%d keys: Get(%q) = %d, %v; want %d", len(m), k, got, ok, v)
+			}
+		}
+		for _, k := range []string{"", "missing", "kkkkkkkkkkkkkkkkz", "ä"} {
+			if _, ok := tab.Get(k); ok {
+				t.Fatalf("%d keys: Get(%q) found a missing key", len(m), k)
+			}
+		}
+	}
+}

@@ -26,12 +26,14 @@ const (
 )
 
 // Token is one unit of lowercased text.
+// Its fields are ordered so that it takes 24 bytes, not 32: posts are
+// copied into token slices, and per brand into clause texts.
 type Token struct {
 	Text string // lowercased; a substring of the lowercased input, no copy
-	Kind Kind
 	// Off is where the token starts in the lowercased input, in bytes
 	// (the '#' of a hashtag): brand hits are placed in clauses by it.
 	Off  int32
+	Kind Kind
 	Caps bool // an all-capitals word of two or more letters in the original
 	// Title: a word of two or more letters written with a capital first
 	// letter and not in capitals throughout ("Finnair", not "FINNAIR").
@@ -60,36 +62,39 @@ func Append(dst []Token, orig, lower string) []Token {
 	capsOK := len(orig) == len(lower)
 	i := 0
 	for i < len(lower) {
-		r, size := utf8.DecodeRuneInString(lower[i:])
+		// Most of a post is ASCII: spaces and words need no decoding.
+		r, size := rune(lower[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(lower[i:])
+		}
 		switch {
+		case r == ' ':
+			i++
 		case r == '\n':
 			dst = append(dst, Token{Text: ".", Kind: Punct, Off: int32(i)})
 			i += size
-		case r == ' ' || unicode.IsSpace(r):
-			i += size
 		case isWordRune(r):
 			end := wordEnd(lower, i)
-			if end-i >= 4 && strings.HasPrefix(lower[i:end], "www.") {
-				end = fieldEnd(lower, i)
-				dst = append(dst, Token{Text: lower[i:end], Kind: URL, Off: int32(i)})
-				i = end
-				continue
-			}
-			if (lower[i:end] == "http" || lower[i:end] == "https") && strings.HasPrefix(lower[end:], "://") {
-				end = fieldEnd(lower, i)
-				dst = append(dst, Token{Text: lower[i:end], Kind: URL, Off: int32(i)})
-				i = end
-				continue
-			}
-			if lower[i] == 'x' {
+			switch lower[i] {
+			case 'w', 'h':
+				if end-i >= 4 && strings.HasPrefix(lower[i:end], "www.") ||
+					(lower[i:end] == "http" || lower[i:end] == "https") && strings.HasPrefix(lower[end:], "://") {
+					end = fieldEnd(lower, i)
+					dst = append(dst, Token{Text: lower[i:end], Kind: URL, Off: int32(i)})
+					i = end
+					continue
+				}
+			case 'x':
 				if e, ok := emoticonAt(lower, i); ok {
 					dst = append(dst, Token{Text: lower[i:e], Kind: Emoticon, Off: int32(i)})
 					i = e
 					continue
 				}
 			}
-			dst = append(dst, word(orig, lower, i, end, capsOK))
+			dst = appendWord(dst, orig, lower, i, end, capsOK)
 			i = end
+		case unicode.IsSpace(r):
+			i += size
 		case r == '#' || r == '@':
 			end := i + size
 			for end < len(lower) {
@@ -133,21 +138,20 @@ func Append(dst []Token, orig, lower string) []Token {
 	return dst
 }
 
-// word builds a Word or Number token for lower[start:end].
-func word(orig, lower string, start, end int, capsOK bool) Token {
-	text := lower[start:end]
-	kind := Word
-	if c := text[0]; c >= '0' && c <= '9' {
-		kind = Number
+// appendWord appends a Word or Number token for lower[start:end].
+func appendWord(dst []Token, orig, lower string, start, end int, capsOK bool) []Token {
+	if c := lower[start]; c >= '0' && c <= '9' {
+		return append(dst, Token{Text: lower[start:end], Kind: Number, Off: int32(start)})
 	}
-	t := Token{Text: text, Kind: kind, Off: int32(start)}
+	dst = append(dst, Token{Text: lower[start:end], Kind: Word, Off: int32(start)})
 	// Most words start with a lowercase ASCII letter: neither shouted nor
 	// capitalised.
-	if capsOK && kind == Word && (orig[start] < 'a' || orig[start] > 'z') {
+	if capsOK && (orig[start] < 'a' || orig[start] > 'z') {
+		t := &dst[len(dst)-1]
 		t.Caps = isShouted(orig[start:end])
 		t.Title = !t.Caps && end-start > 1 && isUpperStart(orig[start:end])
 	}
-	return t
+	return dst
 }
 
 // isUpperStart reports a word starting with a capital letter.
@@ -176,15 +180,15 @@ func isShouted(s string) bool {
 // wordEnd returns the end of the word starting at i. Inner apostrophes keep
 // "don't" together; inner . , / keep numbers such as 4.5 and 5/5 together.
 func wordEnd(s string, i int) int {
-	for i < len(s) {
-		if c := s[i]; c < utf8.RuneSelf {
-			if asciiWord[c] { // most of a word
-				i++
-				continue
-			}
-			if c != '\'' && c != '.' && c != ',' && c != '/' { // and most of its ends
-				break
-			}
+	for {
+		for i < len(s) && asciiWord[s[i]] { // most of a word
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		if c := s[i]; c < utf8.RuneSelf && c != '\'' && c != '.' && c != ',' && c != '/' { // and most of its ends
+			break
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(r) {
@@ -250,8 +254,9 @@ func emoticonAt(s string, i int) (int, bool) {
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
-// asciiWord marks the ASCII letters and digits.
-var asciiWord = func() (t [utf8.RuneSelf]bool) {
+// asciiWord marks the ASCII letters and digits; a byte of a multi-byte
+// rune is none.
+var asciiWord = func() (t [256]bool) {
 	for c := range t {
 		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 	}

@@ -1,0 +1,206 @@
+package classify
+
+import (
+	"slices"
+
+	"github.com/ewom/ewom/internal/classify/lexicon"
+	"github.com/ewom/ewom/internal/classify/strtab"
+	"github.com/ewom/ewom/internal/classify/token"
+)
+
+// A post's words are looked up once. One matcher per language holds its
+// sentiment words, its sentiment rules and the cues, so one walk over a
+// word finds all three; one table per language holds what the learned
+// sentiment model and the stage model know of a feature key, read beside
+// them. The post's sentiment walk, its cue scan, its stage evidence and
+// the walks over each brand's clauses read the lookups instead of making
+// them again.
+
+// Groups of a language's phrase matcher (tables.phrases).
+const (
+	groupWord    = iota // sentiment words and phrases
+	groupRule           // negators, boosters, contrast and concessive words
+	groupCue            // journey-stage, disclosure and commercial cues
+	phraseGroups        // the number of groups
+)
+
+// lexItem is a phrase's payload: the field of its group is set.
+type lexItem struct {
+	word valence
+	rule rule
+	cue  cue
+}
+
+// tokenLex is what the tables say of one token: the best phrase of each
+// group starting at it, and what the learned and stage models know of its
+// word.
+type tokenLex struct {
+	hits lexicon.Hits // by group
+	featureWeights
+}
+
+// lexed is tokens with their lookups: a post (tables.lexTokens), or a text
+// made of its clauses (appendClause), whose lookups are copied from it.
+type lexed struct {
+	toks     []token.Token
+	at       []tokenLex // at[i] is toks[i]'s
+	phrases  *lexicon.Matcher[lexItem]
+	scored   bool // the language has sentiment lexicons
+	features *featureIndex
+	model    *learnedModel // whose weights the lookups hold (features'); nil: none
+	stages   *stageModel   // whose rows the lookups hold; nil: none
+	code     string
+}
+
+// lexTokens looks up every token of toks in the phrases of the language
+// (the cues alone for one without lexicons) and its word's feature key in
+// the learned and stage models.
+func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string) {
+	lx.toks, lx.code, lx.stages = toks, code, t.stages
+	lx.phrases, lx.scored = t.phrases[code]
+	if !lx.scored {
+		lx.phrases = t.cuePhrases
+	}
+	if lx.features = t.features[code]; lx.features == nil {
+		lx.features = t.features[""]
+	}
+	lx.model = lx.features.model
+	lx.at = slices.Grow(lx.at[:0], len(toks))[:len(toks)]
+	for i := range toks {
+		lx.lookUp(i)
+	}
+}
+
+// lookUp makes token i's lookups.
+func (lx *lexed) lookUp(i int) {
+	at := &lx.at[i]
+	lx.phrases.Match(lx.toks, i, &at.hits)
+	at.featureWeights = featureWeights{}
+	tok := &lx.toks[i]
+	if (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) <= 1 {
+		return
+	}
+	at.featureWeights, _ = lx.features.keys.Get(Feature(lx.code, tok.Text))
+}
+
+// featureIndex is what a language's learned sentiment model and the stage
+// model know of each feature key (Feature), in one table.
+type featureIndex struct {
+	model *learnedModel // nil: the language has none
+	keys  *strtab.Map[featureWeights]
+}
+
+// featureWeights are a feature key's learned weights (learnedWeight's,
+// laid out with the rest in 24 bytes) and its row in the stage model.
+type featureWeights struct {
+	plain, negated float64
+	stageRow       uint32 // 1 + the key's row in the stage model; 0: none
+	cue            cueKind
+	inModel        bool // the learned model has the key
+}
+
+// learnedWeight is the key's weight in the learned model.
+func (fw *featureWeights) learnedWeight() learnedWeight {
+	return learnedWeight{plain: fw.plain, negated: fw.negated, cue: fw.cue}
+}
+
+// newFeatureIndex indexes the keys of a learned model (nil: none) and of
+// the stage model (nil: none).
+func newFeatureIndex(model *learnedModel, stages *stageModel) *featureIndex {
+	weights := map[string]featureWeights{}
+	if model != nil {
+		for key, w := range model.words.All() {
+			weights[key] = featureWeights{plain: w.plain, negated: w.negated, cue: w.cue, inModel: true}
+		}
+	}
+	if stages != nil {
+		for key, row := range stages.words.All() {
+			fw := weights[key]
+			fw.stageRow = row + 1
+			weights[key] = fw
+		}
+	}
+	return &featureIndex{model: model, keys: strtab.New(weights)}
+}
+
+// setLearned makes m the learned model of a language (t's maps are its
+// own: a copy's are cloned first).
+func (t *tables) setLearned(code string, m *learnedModel) {
+	t.learned[code] = m
+	t.features[code] = newFeatureIndex(m, t.stages)
+}
+
+// startText empties dst for a text made of src's clauses.
+func (dst *lexed) startText(src *lexed) {
+	dst.toks, dst.at = dst.toks[:0], dst.at[:0]
+	dst.phrases, dst.scored, dst.features, dst.model, dst.stages, dst.code = src.phrases, src.scored, src.features, src.model, src.stages, src.code
+}
+
+// appendClause adds src's tokens [from, to) as a sentence of its own.
+func (dst *lexed) appendClause(src *lexed, from, to int) {
+	n := len(dst.toks)
+	dst.toks = append(dst.toks, src.toks[from:to]...)
+	dst.at = append(dst.at, src.at[from:to]...)
+	if to > from && src.toks[to-1].Kind != token.Punct {
+		dst.toks = append(dst.toks, token.Token{Text: ".", Kind: token.Punct})
+		dst.at = append(dst.at, tokenLex{})
+	}
+	dst.lookUpCut(src, n, from, to)
+}
+
+// appendWords adds what follows a brand chosen in a switch, src's tokens
+// [from, to) without their emoji: the author's feeling there is about
+// leaving the other brand ("Switching to Y 😩").
+func (dst *lexed) appendWords(src *lexed, from, to int) {
+	n, dropped := len(dst.toks), false
+	for i := from; i < to; i++ {
+		if k := src.toks[i].Kind; k == token.Emoji || k == token.Emoticon {
+			dropped = true
+			continue
+		}
+		dst.toks = append(dst.toks, src.toks[i])
+		dst.at = append(dst.at, src.at[i])
+	}
+	if len(dst.toks) > n && dst.toks[len(dst.toks)-1].Kind != token.Punct {
+		dst.toks = append(dst.toks, token.Token{Text: ".", Kind: token.Punct})
+		dst.at = append(dst.at, tokenLex{})
+	}
+	if !dropped {
+		dst.lookUpCut(src, n, from, to)
+		return
+	}
+	// Words the emoji stood between are side by side now: a phrase may
+	// span them.
+	for i := n; i < len(dst.toks); i++ {
+		dst.phrases.Match(dst.toks, i, &dst.at[i].hits)
+	}
+}
+
+// appendText adds a text made of clauses of the same post.
+func (dst *lexed) appendText(src *lexed) {
+	dst.toks = append(dst.toks, src.toks...)
+	dst.at = append(dst.at, src.at...)
+}
+
+// lookUpCut redoes the phrase lookups of dst's tokens from n on, copied
+// from src's [from, to), whose phrase ran on past the cut at to. A text
+// made of clauses ends every clause with a sentence mark, so no phrase
+// runs from one clause into the next, and the phrases of the other tokens
+// are src's: the same tokens follow them. Most clauses end at a sentence
+// or clause mark already, where no phrase runs on.
+func (dst *lexed) lookUpCut(src *lexed, n, from, to int) {
+	if to == from || to == len(src.toks) || src.toks[to-1].Kind == token.Punct {
+		return
+	}
+	if k := src.toks[to].Kind; k != token.Word && k != token.Hashtag && k != token.Number {
+		return // a phrase's words are words, hashtags and numbers (lexicon.Match)
+	}
+	for i := n; i < n+to-from; i++ {
+		for _, h := range dst.at[i].hits {
+			if from+i-n+int(h.N) > to {
+				dst.phrases.Match(dst.toks, i, &dst.at[i].hits)
+				break
+			}
+		}
+	}
+}

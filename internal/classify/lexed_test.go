@@ -1,0 +1,58 @@
+package classify
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/ewom/ewom/internal/classify/token"
+)
+
+// A brand's text is made of clauses of its post and copies the post's
+// lookups (lexed.go): they must be what looking the text up afresh finds,
+// in clauses cut before a contrast word (where a phrase may run on past
+// the cut), alone, in another order and without their emoji.
+func TestClauseTextsKeepFreshLookups(t *testing.T) {
+	tb, err := sharedTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range BenchCorpus(300) {
+		texts = append(texts, m.Text)
+	}
+	for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
+		texts = append(texts, it.Text)
+	}
+	var post, text, fresh lexed
+	compared := 0
+	check := func(what, src string) {
+		t.Helper()
+		tb.lexTokens(&fresh, slices.Clone(text.toks), text.code)
+		for i := range text.toks {
+			if text.at[i] != fresh.at[i] {
+				t.Fatalf("%s of %q: token %d (%q) copied %+v, looked up afresh %+v", what, src, i, text.toks[i].Text, text.at[i], fresh.at[i])
+			}
+			compared++
+		}
+	}
+	for _, s := range texts {
+		toks := token.Append(nil, s, token.Lower(s))
+		det := tb.lang.Detect(toks, "")
+		tb.lexTokens(&post, toks, lexiconCode(det.Lang, det.Guess))
+		clauses := splitClauses(nil, toks)
+		for _, cs := range clauses {
+			text.startText(&post)
+			text.appendClause(&post, cs.from, cs.to)
+			check("a clause", s)
+			text.startText(&post)
+			text.appendWords(&post, cs.from, cs.to)
+			check("a clause's words", s)
+		}
+		text.startText(&post)
+		for k := len(clauses) - 1; k >= 0; k-- {
+			text.appendClause(&post, clauses[k].from, clauses[k].to)
+		}
+		check("the clauses backwards", s)
+	}
+	t.Logf("%d texts, %d tokens compared", len(texts), compared)
+}
