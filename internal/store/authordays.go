@@ -239,10 +239,13 @@ func (c *common) buildAuthorDay(ctx context.Context, d time.Time, settle time.Du
 			return 0, false, err
 		}
 	}
+	// One time for both records: 18.16 refuses a constant now() that
+	// differs between the branches of a UNION.
 	var records []string
+	at := Time(time.Now())
 	for scope, h := range held {
 		records = append(records, fmt.Sprintf("SELECT %s, toUInt8(%d), toUInt64(%d), toUInt64(%s), toInt64(%d), toInt64(%d), toUInt8(%d),"+
-			" toInt64(%d), toInt64(%d), now()", date(d), scope, authorDefinition, v, h.rows, h.checksum, boolInt(usable), seen.rows, seen.checksum))
+			" toInt64(%d), toInt64(%d), %s", date(d), scope, authorDefinition, v, h.rows, h.checksum, boolInt(usable), seen.rows, seen.checksum, at))
 	}
 	if err := c.exec(ctx, "INSERT INTO "+c.Table("author_day_builds")+
 		" (day, all_brands, definition, build, rows, checksum, usable, seen_rows, seen_checksum, built_at) "+
