@@ -163,14 +163,12 @@ type listKey struct {
 	PublishedAt                                     time.Time
 }
 
-// correctionCount is how many corrections there are in f's range when f
-// has label filters (a corrected row may leave or join them), else 0.
+// correctionCount is how many corrections there are in f's range and
+// dimensions: the rows whose labels a list must overlay, which may leave or
+// join its label filters.
 func (s *Server) correctionCount(ctx context.Context, f Filter) (int, error) {
-	if f.labels() == "" {
-		return 0, nil
-	}
 	c, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+
-		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To))
+		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims())
 	if err != nil {
 		return 0, err
 	}
