@@ -58,9 +58,10 @@ func AuthorDayRows(s Store, where string, names ...string) (string, error) {
 
 // AuthorTableRows returns a query of the author figures named from the
 // author table, of scope, for the days of builds (a day and which build of
-// it to read, as AuthorDays returns them; not empty). Columns as
-// AuthorDayRows's.
-func AuthorTableRows(s Store, scope AuthorScope, builds map[time.Time]uint64, names ...string) (string, error) {
+// it to read, as AuthorDays returns them; not empty), of the rows matching
+// cond ("" or conditions on the table's columns, each starting with AND).
+// Columns as AuthorDayRows's.
+func AuthorTableRows(s Store, scope AuthorScope, builds map[time.Time]uint64, cond string, names ...string) (string, error) {
 	if _, err := measures(names); err != nil {
 		return "", err
 	}
@@ -78,7 +79,7 @@ func AuthorTableRows(s Store, scope AuthorScope, builds map[time.Time]uint64, na
 		q += " AND brand = " + Quote(scope.Brand)
 	}
 	return q + " AND day >= " + date(days[0]) + " AND day <= " + date(days[len(days)-1]) +
-		" AND (day, build) IN (" + strings.Join(pairs, ", ") + ")", nil
+		" AND (day, build) IN (" + strings.Join(pairs, ", ") + ")" + cond, nil
 }
 
 // date is the UTC day of t as a Date expression.

@@ -96,7 +96,7 @@ func TestAuthorTableHoldsTheRowsFigures(t *testing.T) {
 					if len(stale) != 0 || len(b) != 3 {
 						t.Fatalf("%s, %+v: builds %v, stale %v", when, sc, b, stale)
 					}
-					q, err := store.AuthorTableRows(s, sc, b, figures...)
+					q, err := store.AuthorTableRows(s, sc, b, "", figures...)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -237,7 +237,7 @@ func TestAuthorDayTallyIsReconciledAfterAMerge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q, err := store.AuthorTableRows(s, store.AuthorScope{All: true}, b, figures...)
+			q, err := store.AuthorTableRows(s, store.AuthorScope{All: true}, b, "", figures...)
 			if err != nil {
 				t.Fatal(err)
 			}

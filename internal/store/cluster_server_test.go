@@ -90,7 +90,7 @@ func TestOneNodeCluster(t *testing.T) {
 	if err != nil || len(builds) != 1 || len(stale) != 0 {
 		t.Fatalf("AuthorDays = %v, %v, %v; want the day built", builds, stale, err)
 	}
-	fromTable, err := store.AuthorTableRows(s, store.AuthorScope{Brand: "A"}, builds, figures...)
+	fromTable, err := store.AuthorTableRows(s, store.AuthorScope{Brand: "A"}, builds, "", figures...)
 	if err != nil {
 		t.Fatal(err)
 	}

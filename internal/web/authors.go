@@ -80,53 +80,89 @@ func authorScope(f Filter) (store.AuthorScope, bool) {
 	return store.AuthorScope{Brand: f.Brands[0]}, true
 }
 
-// authorRows returns a query of the author figures named per day and
-// author (columns day, author, then the figures) over f's mention rows.
-func (s *Server) authorRows(ctx context.Context, f Filter, names ...string) (string, error) {
-	var parts []string
-	fromRows := func(from, to time.Time) error {
-		q, err := store.AuthorDayRows(s.store, "published_at >= "+store.Time(from)+" AND published_at < "+store.Time(to)+f.dims()+f.labels(), names...)
-		parts = append(parts, q)
-		s.authors.read.WithLabelValues("rows").Add(float64(daysIn(from, to)))
-		return err
-	}
+// authorSource is where a request's per-author figures come from: the
+// days the author table serves (builds) and the spans computed from the
+// mentions rows.
+type authorSource struct {
+	s      *Server
+	f      Filter
+	scope  store.AuthorScope
+	builds map[time.Time]uint64
+	spans  [][2]time.Time
+}
+
+// authorSource finds where f's per-author figures come from, and starts a
+// build of the days before today the table could serve but does not.
+func (s *Server) authorSource(ctx context.Context, f Filter) (authorSource, error) {
+	a := authorSource{s: s, f: f}
 	scope, ok := authorScope(f)
 	if !ok {
-		err := fromRows(f.From, f.To)
-		return parts[0], err
+		a.spans = [][2]time.Time{{f.From, f.To}}
+		a.count()
+		return a, nil
 	}
 	builds, stale, err := store.AuthorDays(ctx, s.store, scope, f.From, f.To)
 	if err != nil {
-		return "", err
+		return a, err
 	}
 	if today := s.now().UTC().Truncate(oneDay); len(stale) > 0 && stale[0].Before(today) {
 		s.buildAuthorDaysSoon()
 	}
+	a.scope, a.builds = scope, builds
 	// The spans between the days the table serves come from the rows.
-	days := slices.SortedFunc(maps.Keys(builds), time.Time.Compare)
 	from := f.From
-	for _, d := range days {
+	for _, d := range slices.SortedFunc(maps.Keys(builds), time.Time.Compare) {
 		if d.After(from) {
-			if err := fromRows(from, d); err != nil {
-				return "", err
-			}
+			a.spans = append(a.spans, [2]time.Time{from, d})
 		}
 		from = d.Add(oneDay)
 	}
 	if f.To.After(from) {
-		if err := fromRows(from, f.To); err != nil {
-			return "", err
-		}
+		a.spans = append(a.spans, [2]time.Time{from, f.To})
 	}
-	if len(days) > 0 {
-		q, err := store.AuthorTableRows(s.store, scope, builds, names...)
+	a.count()
+	return a, nil
+}
+
+// count adds the days a's request reads to the metrics.
+func (a authorSource) count() {
+	for _, sp := range a.spans {
+		a.s.authors.read.WithLabelValues("rows").Add(float64(daysIn(sp[0], sp[1])))
+	}
+	a.s.authors.read.WithLabelValues("table").Add(float64(len(a.builds)))
+}
+
+// rows returns a query of the author figures named per day and author
+// (columns day, author, then the figures) over the request's rows, of the
+// authors matching cond ("" or conditions on author, each starting with
+// AND).
+func (a authorSource) rows(cond string, names ...string) (string, error) {
+	var parts []string
+	for _, sp := range a.spans {
+		q, err := store.AuthorDayRows(a.s.store, "published_at >= "+store.Time(sp[0])+" AND published_at < "+store.Time(sp[1])+
+			a.f.dims()+a.f.labels()+cond, names...)
 		if err != nil {
 			return "", err
 		}
 		parts = append(parts, q)
-		s.authors.read.WithLabelValues("table").Add(float64(len(days)))
+	}
+	if len(a.builds) > 0 {
+		q, err := store.AuthorTableRows(a.s.store, a.scope, a.builds, cond, names...)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, q)
 	}
 	return strings.Join(parts, " UNION ALL "), nil
+}
+
+// authorRows returns the query of a.rows without a condition on authors.
+func (s *Server) authorRows(ctx context.Context, f Filter, names ...string) (string, error) {
+	a, err := s.authorSource(ctx, f)
+	if err != nil {
+		return "", err
+	}
+	return a.rows("", names...)
 }
 
 // daysIn is how many UTC days [from, to) touches.

@@ -639,7 +639,15 @@ func (s *Server) handleTopAuthors(w http.ResponseWriter, r *http.Request) {
 func (s *Server) topAuthors(ctx context.Context, f Filter, limit int) ([]TopAuthor, error) {
 	// Aggregates over raw rows use the classifier's labels; corrections move
 	// rollup counts and list labels, not these per-author tallies.
-	src, err := s.authorRows(ctx, f, "rows", "negative_rows", "reach", "reach_at")
+	a, err := s.authorSource(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	leading, err := s.leadingReach(ctx, a, limit)
+	if err != nil {
+		return nil, err
+	}
+	src, err := a.rows(leading, "rows", "negative_rows", "reach", "reach_at")
 	if err != nil {
 		return nil, err
 	}
@@ -692,4 +700,58 @@ func (s *Server) topAuthors(ctx context.Context, f Filter, limit int) ([]TopAuth
 		})
 		return out[:min(limit, len(out))], nil
 	}
+}
+
+// Bounds of leadingReach: how many rows it reads at most, and how many
+// authors it names at most in its condition.
+const (
+	leadingRows    = 1 << 16
+	leadingAuthors = 2000
+)
+
+// leadingReach returns a condition (AND …) on the author of a's figures
+// that keeps the authors whose reach may place them among the first limit:
+// those whose largest reach is at least the limit-th largest author's.
+// Read by reach, every author shows first at their largest, so the first
+// limit distinct authors of the day figures set the bound, and the figures
+// as large as it name the others. It returns "" (every author) when more
+// authors share the bound than a condition should name, as where no
+// follower counts are known.
+func (s *Server) leadingReach(ctx context.Context, a authorSource, limit int) (string, error) {
+	type row struct {
+		AuthorHash string
+		Reach      num
+	}
+	src, err := a.rows("", "reach")
+	if err != nil {
+		return "", err
+	}
+	for read := 4 * limit; read <= leadingRows; read *= 4 {
+		rows, err := queryAs[row](ctx, s, "SELECT toString(author) AS author_hash, reach FROM ("+src+") ORDER BY reach DESC LIMIT "+strconv.Itoa(read))
+		if err != nil {
+			return "", err
+		}
+		seen := map[string]bool{}
+		var authors []string
+		var bound num
+		complete := len(rows) < read // every row is read
+		for _, x := range rows {
+			if len(authors) >= limit && x.Reach < bound {
+				complete = true
+				break
+			}
+			if !seen[x.AuthorHash] {
+				seen[x.AuthorHash] = true
+				authors = append(authors, x.AuthorHash)
+				bound = x.Reach
+			}
+		}
+		if complete {
+			if len(authors) == 0 || len(authors) > leadingAuthors {
+				return "", nil
+			}
+			return " AND author IN (" + strings.Join(authors, ", ") + ")", nil
+		}
+	}
+	return "", nil
 }
