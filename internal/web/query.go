@@ -234,15 +234,29 @@ func (s *Server) latestCorrections(where string) string {
 // label filter) plus slack for versions not yet merged away.
 func (s *Server) matchingRows(f Filter, extra, order string, n int, corrected bool) string {
 	rng := " published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To)
-	inner := "SELECT mention_id, brand, published_at, author_followers, sentiment_score, likes + reposts + replies AS engagement," +
-		" sentiment AS orig_sentiment, touchpoint AS orig_touchpoint, journey_stage AS orig_journey_stage, version FROM " +
-		s.store.Table("mentions") + " WHERE" + rng + f.dims() + extra
+	where := " WHERE" + rng + f.dims() + extra
 	switch l := f.labels(); {
 	case !corrected:
-		inner += l
+		where += l
 	case l != "":
-		inner += " AND (1" + l + " OR mention_id IN (SELECT mention_id FROM " + s.store.Table("label_corrections") + " WHERE" + rng + "))"
+		where += " AND (1" + l + " OR mention_id IN (SELECT mention_id FROM " + s.store.Table("label_corrections") + " WHERE" + rng + "))"
 	}
+	// The first n rows in order have the order's first key at least (or,
+	// ascending, at most) the n-th's: found from that column alone, the
+	// bound lets the engine read the other columns of only the granules
+	// with such rows (PREWHERE) instead of every row's in the range. Ties
+	// with the n-th are kept, so the n rows are exactly those of the order.
+	// (The bound of no row is the type's zero; then no row matches either.)
+	key, desc := firstKey(order)
+	bound, cmp := "min", " >= "
+	if !desc {
+		bound, cmp = "max", " <= "
+	}
+	inner := "SELECT mention_id, brand, published_at, author_followers, sentiment_score, likes + reposts + replies AS engagement," +
+		" sentiment AS orig_sentiment, touchpoint AS orig_touchpoint, journey_stage AS orig_journey_stage, version FROM " +
+		s.store.Table("mentions") + " PREWHERE " + key + cmp + "(SELECT " + bound + "(k) FROM (SELECT " + key + " AS k FROM " +
+		s.store.Table("mentions") + where + " ORDER BY k" + map[bool]string{true: " DESC", false: ""}[desc] + " LIMIT " + strconv.Itoa(n) + "))" +
+		where
 	newest := "SELECT * FROM (" + inner + " ORDER BY " + order + ", version DESC LIMIT " + strconv.Itoa(n) +
 		") ORDER BY version DESC LIMIT 1 BY mention_id, brand"
 	// Aliases never reuse a column name from the same scope: old servers
@@ -260,6 +274,17 @@ func (s *Server) matchingRows(f Filter, extra, order string, n int, corrected bo
 		" ANY LEFT JOIN (SELECT mention_id, brand, new_sentiment, new_touchpoint, new_journey_stage FROM (" +
 		s.latestCorrections(" WHERE"+rng+f.dims()) + ")) AS c USING (mention_id, brand))" +
 		" WHERE 1" + f.labels()
+}
+
+// firstKey returns the expression of order's first key on the mentions
+// table's columns and whether it is descending.
+func firstKey(order string) (expr string, desc bool) {
+	first, _, _ := strings.Cut(order, ",")
+	expr, desc = strings.CutSuffix(strings.TrimSpace(first), " DESC")
+	if expr == "engagement" { // an alias of the lists' queries
+		expr = "likes + reposts + replies"
+	}
+	return expr, desc
 }
 
 // page is the ORDER BY, LIMIT and OFFSET of a list query.
