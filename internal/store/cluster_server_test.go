@@ -76,6 +76,31 @@ func TestOneNodeCluster(t *testing.T) {
 	if sum.N != 1 {
 		t.Errorf("after Retract, rollup counts %d mention rows, want 1", sum.N)
 	}
+	// The author table: a day built through the Distributed tables is
+	// served, and holds what the mentions rows give.
+	day := now.Truncate(24 * time.Hour)
+	authored := authorRows(day)
+	if err := s.Insert(ctx, authored); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.BuildAuthorDays(ctx, s, []time.Time{day}, time.Hour); err != nil || n != 1 {
+		t.Fatalf("BuildAuthorDays = %d, %v", n, err)
+	}
+	builds, stale, err := store.AuthorDays(ctx, s, store.AuthorScope{Brand: "A"}, day, day.Add(24*time.Hour))
+	if err != nil || len(builds) != 1 || len(stale) != 0 {
+		t.Fatalf("AuthorDays = %v, %v, %v; want the day built", builds, stale, err)
+	}
+	fromTable, err := store.AuthorTableRows(s, store.AuthorScope{Brand: "A"}, builds, "", figures...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromRows, err := store.AuthorDayRows(s, "brand = 'A' AND published_at >= "+store.Time(day)+" AND published_at < "+store.Time(day.Add(24*time.Hour)), figures...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sorted(t, s, fromTable), sorted(t, s, fromRows); got != want || len(got) < 100 {
+		t.Errorf("author table on a cluster\n%s\nwant\n%s", got, want)
+	}
 	if err := s.Exec(ctx, "INSERT INTO "+s.Table("alerts")+" (id, explanation, version) SELECT 'a1', 'secret', 1"); err != nil {
 		t.Fatal(err)
 	}

@@ -14,21 +14,26 @@ import (
 
 // recorder is an engine that records statements instead of running them.
 // Queries answer no rows, but for counts of mentions: {"n": n} (Retract's
-// row count). The mutation poll thus sees no mutation left to do.
+// row count), and for the authors of rows by day: authors. The mutation
+// poll thus sees no mutation left to do.
 type recorder struct {
 	stmts   []string
 	queries []string
 	n       int
+	authors string // a JSON row {"d": day number, "a": [author hashes]}
 }
 
 func (r *recorder) exec(_ context.Context, q string) error { r.stmts = append(r.stmts, q); return nil }
 func (r *recorder) queryJSON(_ context.Context, q string) ([]json.RawMessage, error) {
 	r.queries = append(r.queries, q)
-	if !strings.HasPrefix(q, "SELECT count() AS n FROM `ewom`.mentions ") {
-		return nil, nil
+	switch {
+	case strings.HasPrefix(q, "SELECT count() AS n FROM `ewom`.mentions "):
+		b, _ := json.Marshal(map[string]int{"n": r.n})
+		return []json.RawMessage{b}, nil
+	case strings.Contains(q, "groupUniqArray(") && r.authors != "":
+		return []json.RawMessage{json.RawMessage(r.authors)}, nil
 	}
-	b, _ := json.Marshal(map[string]int{"n": r.n})
-	return []json.RawMessage{b}, nil
+	return nil, nil
 }
 func (r *recorder) insertRows(context.Context, string, []Row) error { return nil }
 func (r *recorder) existingIDs(context.Context, string, []string, time.Time, time.Time) (map[string]bool, error) {
@@ -69,6 +74,9 @@ func TestClusterMigrationDDL(t *testing.T) {
 		{"mentions_1d", "ReplicatedSummingMergeTree(" + shardPath("mentions_1d") + ")", "rand()"},
 		{"alerts", "ReplicatedReplacingMergeTree(" + shardPath("alerts") + ", version)", "cityHash64(id)"},
 		{"label_corrections", "ReplicatedReplacingMergeTree(" + shardPath("label_corrections") + ", version)", "cityHash64(mention_id)"},
+		{"mention_days", "ReplicatedSummingMergeTree(" + shardPath("mention_days") + ")", "rand()"},
+		{"author_days", "ReplicatedMergeTree(" + shardPath("author_days") + ")", "author"},
+		{"author_day_builds", "ReplicatedReplacingMergeTree(" + shardPath("author_day_builds") + ", build)", "toUInt32(day)"},
 	}
 	want := []string{
 		"CREATE DATABASE IF NOT EXISTS `ewom`" + on,
@@ -93,6 +101,10 @@ func TestClusterMigrationDDL(t *testing.T) {
 		"CREATE TABLE IF NOT EXISTS `ewom`.rollup_tiers"+on+" (…) ENGINE = ReplicatedMergeTree('/clickhouse/tables/ewom/rollup_tiers', '{shard}-{replica}') ORDER BY (name, since)",
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_1d_mv"+on+" TO `ewom`.mentions_1d_local AS SELECT toStartOfDay(published_at) AS bucket, … toInt64(1) AS mentions, … FROM `ewom`.mentions_local",
 		"INSERT INTO `ewom`.rollup_tiers (name, since, created_at) SELECT 'mentions_1d', if((SELECT count() FROM `ewom`.mentions_5m) = 0, …",
+		// Migration 7: the author table's day tallies, fed per shard and
+		// filled from the stored mentions through the Distributed tables.
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mention_days_mv"+on+" TO `ewom`.mention_days_local AS SELECT toDate(published_at) AS day, … FROM `ewom`.mentions_local WHERE author_handle != ''",
+		"INSERT INTO `ewom`.mention_days (day, rows, checksum) SELECT … FROM `ewom`.mentions WHERE author_handle != '' GROUP BY day",
 		// Classifier models are small: every server holds all of them.
 		"CREATE TABLE IF NOT EXISTS `ewom`.classifier_models"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
 			"'/clickhouse/tables/ewom/classifier_models', '{shard}-{replica}', version) ORDER BY model_version",
@@ -112,11 +124,12 @@ func TestClusterMigrationDDL(t *testing.T) {
 			t.Errorf("no statement matches\n  %s\nin\n  %s", w, strings.Join(got, "\n  "))
 		}
 	}
-	// Every statement but the rows written to replicated tables (the record
-	// of an applied migration, the daily rollup's start) is ON CLUSTER.
+	// Every statement but the rows written to replicated or Distributed
+	// tables (the record of an applied migration, the daily rollup's
+	// start, the day tallies of stored mentions) is ON CLUSTER.
 	for _, s := range r.stmts {
 		if !strings.Contains(s, on) && !strings.HasPrefix(s, "INSERT INTO `ewom`.schema_migrations ") &&
-			!strings.HasPrefix(s, "INSERT INTO `ewom`.rollup_tiers ") {
+			!strings.HasPrefix(s, "INSERT INTO `ewom`.rollup_tiers ") && !strings.HasPrefix(s, "INSERT INTO `ewom`.mention_days ") {
 			t.Errorf("not ON CLUSTER: %s", s)
 		}
 	}
@@ -167,7 +180,8 @@ func TestClusterMutationsAndRetentionTargetLocalTables(t *testing.T) {
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			c, r := recordingStore(t, tc.version, "prod")
-			r.n = 2 // rows to retract
+			r.n = 2                                       // rows to retract
+			r.authors = `{"d": 20777, "a": ["12", "34"]}` // of 2026-11-20
 			if n, err := c.Retract(ctx, []string{"m1"}, 7); err != nil || n != 2 {
 				t.Fatalf("Retract: %d, %v", n, err)
 			}
@@ -182,7 +196,10 @@ func TestClusterMutationsAndRetentionTargetLocalTables(t *testing.T) {
 				// The rollup subtraction goes through the Distributed tables.
 				"INSERT INTO `ewom`.mentions_5m (…) SELECT … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 GROUP BY …",
 				"INSERT INTO `ewom`.mentions_1d (…) SELECT toStartOfDay(published_at) … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 GROUP BY …",
+				"INSERT INTO `ewom`.mention_days (day, rows, checksum) SELECT toDate(published_at) AS day, -toInt64(count()), … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 AND author_handle != '' GROUP BY day",
 				"ALTER TABLE `ewom`.mentions_local" + on + " DELETE WHERE mention_id IN ('m1') AND version <= 7" + settings,
+				// The author table's rows of the retracted rows' authors and days, on every shard.
+				"ALTER TABLE `ewom`.author_days_local" + on + " DELETE WHERE (day = toDate('2026-11-20') AND author IN (12, 34))" + settings,
 				"ALTER TABLE `ewom`.alerts_local" + on + " UPDATE explanation = '' WHERE id = 'a'" + settings,
 			}
 			if len(r.stmts) != len(want) {
@@ -214,7 +231,12 @@ func TestClusterRetention(t *testing.T) {
 	if _, err := ApplyRetention(ctx, c, keep, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if want := "ALTER TABLE `ewom`.mentions_local" + on + " MODIFY TTL published_at + INTERVAL 90 DAY"; len(r.stmts) != 1 || r.stmts[0] != want {
+	// The author table and its day tallies are kept as long as the mentions.
+	want := []string{"ALTER TABLE `ewom`.mentions_local" + on + " MODIFY TTL published_at + INTERVAL 90 DAY",
+		"ALTER TABLE `ewom`.mention_days_local" + on + " MODIFY TTL day + INTERVAL 90 DAY",
+		"ALTER TABLE `ewom`.author_days_local" + on + " MODIFY TTL day + INTERVAL 90 DAY",
+		"ALTER TABLE `ewom`.author_day_builds_local" + on + " MODIFY TTL day + INTERVAL 90 DAY"}
+	if !slices.Equal(r.stmts, want) {
 		t.Errorf("TTL statements %q, want %q", r.stmts, want)
 	}
 	// Without TTL, partitions are listed on every shard, of the local table.
@@ -222,9 +244,13 @@ func TestClusterRetention(t *testing.T) {
 	if _, err := ApplyRetention(ctx, c, keep, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.queries) != 1 || !strings.Contains(r.queries[0], "FROM cluster('prod', system, parts) WHERE") ||
-		!strings.Contains(r.queries[0], "table = 'mentions_local'") {
-		t.Errorf("partition listing %q", r.queries)
+	if len(r.queries) != 4 {
+		t.Fatalf("partition listings %q", r.queries)
+	}
+	for i, table := range []string{"mentions", "mention_days", "author_days", "author_day_builds"} {
+		if !strings.Contains(r.queries[i], "FROM cluster('prod', system, parts) WHERE") || !strings.Contains(r.queries[i], "table = '"+table+"_local'") {
+			t.Errorf("partition listing %q", r.queries[i])
+		}
 	}
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -12,6 +15,9 @@ import (
 // one INSERT … SELECT on the server (negated sums of exactly the rows about
 // to be deleted), then a DELETE mutation bounded by the same version, so
 // rows written later for the same ids (a reclassification) are untouched.
+// The day tallies of the author table are subtracted the same way, and the
+// author table's rows of the rows' authors and days are deleted
+// (schema_authors.go).
 func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -30,6 +36,10 @@ func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (
 	if n.N == 0 {
 		return 0, nil
 	}
+	authors, err := c.authorsByDay(ctx, where)
+	if err != nil {
+		return 0, fmt.Errorf("retract: %w", err)
+	}
 	for _, r := range []struct{ table, start string }{{"mentions_5m", "toStartOfFiveMinute"}, {"mentions_1d", "toStartOfDay"}} {
 		if err := c.exec(ctx, "INSERT INTO "+c.Table(r.table)+
 			" (bucket, brand, source, lang, touchpoint, journey_stage, sentiment, mentions, score_sum, reach, engagement)"+
@@ -40,10 +50,74 @@ func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (
 			return 0, fmt.Errorf("retract: subtract from %s: %w", r.table, err)
 		}
 	}
+	if err := c.exec(ctx, "INSERT INTO "+c.Table("mention_days")+" (day, rows, checksum) SELECT toDate(published_at) AS day,"+
+		" -toInt64(count()), -sum("+rowHash+") FROM "+c.Table("mentions")+where+" AND author_handle != '' GROUP BY day"); err != nil {
+		return 0, fmt.Errorf("retract: subtract from mention_days: %w", err)
+	}
 	if err := c.mutate(ctx, "mentions", "DELETE"+where); err != nil {
 		return 0, fmt.Errorf("retract: delete rows: %w", err)
 	}
+	for _, cond := range authorDayConditions(authors, maxConditionBytes) {
+		if err := c.mutate(ctx, "author_days", "DELETE WHERE "+cond); err != nil {
+			return 0, fmt.Errorf("retract: delete author table rows: %w", err)
+		}
+	}
 	return n.N, nil
+}
+
+// authorsByDay returns the authors (hashes, as the author table keys
+// them) of the mentions rows matching where, by UTC day.
+func (c *common) authorsByDay(ctx context.Context, where string) (map[time.Time][]string, error) {
+	rows, err := c.queryJSON(ctx, "SELECT toUInt32(toDate(published_at)) AS d, groupUniqArray(toString(cityHash64(author_handle))) AS a FROM "+
+		c.Table("mentions")+where+" AND author_handle != '' GROUP BY d")
+	if err != nil {
+		return nil, fmt.Errorf("find the authors: %w", err)
+	}
+	out := map[time.Time][]string{}
+	for _, raw := range rows {
+		var v struct {
+			D int64
+			A []string
+		}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, fmt.Errorf("find the authors: %w", err)
+		}
+		for _, a := range v.A { // numbers, as the engine wrote them
+			if _, err := strconv.ParseUint(a, 10, 64); err != nil {
+				return nil, fmt.Errorf("find the authors: %s: %w", raw, err)
+			}
+		}
+		out[time.Unix(v.D*int64(oneDay/time.Second), 0).UTC()] = v.A
+	}
+	return out, nil
+}
+
+// maxConditionBytes bounds a mutation's condition, far below the engines'
+// default max_query_size (256 KiB).
+const maxConditionBytes = 100_000
+
+// authorDayConditions returns conditions selecting the author table rows
+// of authors (hashes by day), each at most about max bytes long.
+func authorDayConditions(authors map[time.Time][]string, max int) []string {
+	var out []string
+	var cur strings.Builder
+	for _, d := range slices.SortedFunc(maps.Keys(authors), time.Time.Compare) {
+		for part := range slices.Chunk(authors[d], max/24) {
+			term := "(day = " + date(d) + " AND author IN (" + strings.Join(part, ", ") + "))"
+			if cur.Len() > 0 && cur.Len()+len(term) > max {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+			if cur.Len() > 0 {
+				cur.WriteString(" OR ")
+			}
+			cur.WriteString(term)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
 }
 
 // mutate runs ALTER TABLE … action (DELETE/UPDATE) on the rows of table

@@ -34,7 +34,7 @@ func Mutate(ctx context.Context, s Store, stmt string) error {
 // Retention is how long each kind of data is kept; zero keeps it forever.
 // Rollups are usually kept much longer than raw mentions.
 type Retention struct {
-	Mentions time.Duration // mentions (raw rows, text and authors)
+	Mentions time.Duration // mentions (raw rows, text and authors) and the author table
 	Rollup   time.Duration // mentions_5m and mentions_1d
 }
 
@@ -51,7 +51,9 @@ func ApplyRetention(ctx context.Context, s Store, r Retention, now time.Time) ([
 	for _, t := range []struct {
 		table, column string
 		keep          time.Duration
-	}{{"mentions", "published_at", r.Mentions}, {"mentions_5m", "bucket", r.Rollup}, {"mentions_1d", "bucket", r.Rollup}} {
+	}{{"mentions", "published_at", r.Mentions}, {"mentions_5m", "bucket", r.Rollup}, {"mentions_1d", "bucket", r.Rollup},
+		// The author table and its day tallies are of the mentions.
+		{"mention_days", "day", r.Mentions}, {"author_days", "day", r.Mentions}, {"author_day_builds", "day", r.Mentions}} {
 		if t.keep <= 0 {
 			continue
 		}

@@ -66,6 +66,7 @@ func newTestServerWith(t testing.TB, s store.Store, configure func(*Server), opt
 		t.Fatal(err)
 	}
 	w.now = func() time.Time { return weekEnd }
+	t.Cleanup(w.authors.wg.Wait) // a background build of the author table
 	if configure != nil {
 		configure(w)
 	}

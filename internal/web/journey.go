@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
 	"encoding/hex"
+	"fmt"
+	"iter"
 	"net/http"
 	"regexp"
 	"slices"
@@ -34,34 +37,16 @@ type Transition struct {
 	Count int64  `json:"count"`
 }
 
-// stageCodes is the journey stages as a SQL array: a stage's code is its
-// 1-based index there (indexOf), 0 none.
-var stageCodes = "[" + strings.Trim(store.QuoteList(mention.JourneyStages), "()") + "]"
-
-// stageSequences selects, per author, the codes of the journey stages of
-// their mentions in time order with consecutive repeats collapsed (column
-// stages, an Array(UInt8)), for authors with at least two different
-// consecutive stages. Collapsing repeats also absorbs the same mention seen
-// under two brands or in two unmerged versions, so no costly deduplication
-// by mention id is needed. Authors are grouped by a hash of the handle, far
-// cheaper than the string, and each mention is one number, its second
-// times 256 plus its stage's code, so ordering an author's mentions is a
-// plain sort of integers (of tuples with strings it was half of the query;
-// mentions in the same second are ordered by stage).
-func (s *Server) stageSequences(f Filter) string {
-	// Each stage is compared with its predecessor by zipping the array with
-	// itself shifted by one: a lambda indexing the captured array would copy
-	// it for every element (quadratic for prolific authors).
-	return "SELECT arrayFilter((x, prev) -> x != prev, raw_stages, arrayPushFront(arrayPopBack(raw_stages), 0)) AS stages" +
-		" FROM (SELECT arrayMap(x -> toUInt8(x % 256), arraySort(groupArray(toUInt64(toUInt32(published_at)) * 256 + indexOf(" +
-		stageCodes + ", journey_stage)))) AS raw_stages FROM " + s.store.Table("mentions") +
-		" WHERE published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To) + f.dims() + f.labels() +
-		" AND author_handle != '' AND journey_stage != 'none'" +
-		" GROUP BY cityHash64(author_handle) HAVING count() > 1) WHERE length(stages) > 1"
-}
-
+// handleTransitions answers the flow from each author's stages in time
+// order, repeats collapsed (their journey_stage != 'none' rows; rows of
+// one second in stage order), for authors with at least two stages.
 func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
 	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	src, err := s.authorRows(r.Context(), f, "stages")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -71,10 +56,18 @@ func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
 		FromStage, ToStage string
 		N                  num
 	}
-	rows, err := queryAs[row](r.Context(), s, "SELECT step, "+stageCodes+"[from_code] AS from_stage, "+stageCodes+"[to_code] AS to_stage,"+
-		" count() AS n FROM ("+s.stageSequences(f)+")"+
-		" ARRAY JOIN arrayEnumerate(arrayPopBack(stages)) AS step, arrayPopBack(stages) AS from_code, arrayPopFront(stages) AS to_code"+
-		" WHERE step <= "+strconv.Itoa(maxSteps)+" GROUP BY step, from_code, to_code ORDER BY step, n DESC, from_stage, to_stage")
+	// An author's days' first stages, concatenated in order (a code's place
+	// is its day, then its position in the day), with repeats collapsed
+	// again across days, are the first stages of the author's whole
+	// sequence: each day keeps more than the flow shows. (The day enters the
+	// lambda as an array: 18.16 loses columns only a lambda captures.)
+	seq := "arrayMap(x -> toUInt8(x % 256), arraySort(groupArrayArray(arrayMap((c, i, d) -> (d * 256 + i) * 256 + c," +
+		" stages, arrayEnumerate(stages), arrayResize(emptyArrayUInt64(), length(stages), toUInt64(toUInt32(day)))))))"
+	rows, err := queryAs[row](r.Context(), s, "SELECT step, "+store.StageCodes+"[from_code] AS from_stage, "+store.StageCodes+"[to_code] AS to_stage,"+
+		" count() AS n FROM (SELECT "+store.CollapsedStages("seq", maxSteps+1)+" AS path FROM (SELECT author, "+seq+" AS seq FROM ("+src+")"+
+		" GROUP BY author) WHERE length(path) > 1)"+
+		" ARRAY JOIN arrayEnumerate(arrayPopBack(path)) AS step, arrayPopBack(path) AS from_code, arrayPopFront(path) AS to_code"+
+		" GROUP BY step, from_code, to_code ORDER BY step, n DESC, from_stage, to_stage")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -113,40 +106,98 @@ type JourneyAuthor struct {
 	LastStage  string    `json:"last_stage"`
 }
 
+// handleJourneyAuthors answers the authors with more than one post in
+// the range, most negative posts first, then most posts, then by the hash
+// of the handle. A post naming two brands counts once (negative when any
+// of its matching brands is), and so does a version not yet merged away.
+// First and last are the times of the author's first and last rows, and
+// their stages; of rows in the same second, the first in stage order is
+// first and the last last.
 func (s *Server) handleJourneyAuthors(w http.ResponseWriter, r *http.Request) {
 	f, err := parseFilter(r.URL.Query(), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	type row struct {
-		ID                    string
-		N, Neg                num
-		First, Last           time.Time
-		FirstStage, LastStage string
+	src, err := s.authorRows(r.Context(), f, "posts", "negative_posts", "first_key", "last_key")
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	// Counts are of posts, the events a timeline shows: a post naming two
-	// brands counts once (negative when any of its matching brands is),
-	// and so does a version not yet merged away. The pseudonym is computed
-	// only for the authors kept, and authors are grouped by a hash of the
-	// handle: both matter on millions of rows.
-	rows, err := queryAs[row](r.Context(), s, "SELECT "+s.pseudonym("handle")+" AS id, n, neg, first, last, first_stage, last_stage"+
-		" FROM (SELECT any(author_handle) AS handle, uniqExact(mention_id) AS n, uniqExactIf(mention_id, sentiment = 'negative') AS neg,"+
-		" min(published_at) AS first, max(published_at) AS last, argMin(journey_stage, published_at) AS first_stage,"+
-		" argMax(journey_stage, published_at) AS last_stage FROM "+s.store.Table("mentions")+
-		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.labels()+
-		" AND author_handle != '' GROUP BY cityHash64(author_handle) AS h HAVING n > 1"+
-		" ORDER BY neg DESC, n DESC, h LIMIT "+strconv.Itoa(s.cfg.Web.TimelineAuthors)+")")
+	type row struct {
+		AuthorHash     string
+		N, Neg, FK, LK num
+	}
+	rows, err := queryAs[row](r.Context(), s, "SELECT toString(author) AS author_hash, n, neg, fk, lk FROM (SELECT author, sum(posts) AS n,"+
+		" sum(negative_posts) AS neg, min(first_key) AS fk, max(last_key) AS lk FROM ("+src+") GROUP BY author HAVING n > 1)"+
+		" ORDER BY neg DESC, n DESC, author LIMIT "+strconv.Itoa(s.cfg.Web.TimelineAuthors))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The pseudonyms, from each author's first row: found by its second.
+	ids, err := s.authorsAt(r.Context(), f, len(rows), func(yield func(hash string, second int64) bool) {
+		for _, x := range rows {
+			if !yield(x.AuthorHash, int64(x.FK)/256) {
+				return
+			}
+		}
+	}, "any("+s.pseudonym("author_handle")+") AS id", "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	out := JourneyAuthors{Authors: make([]JourneyAuthor, 0, len(rows))}
 	for _, x := range rows {
-		out.Authors = append(out.Authors, JourneyAuthor{ID: x.ID, Mentions: int64(x.N), Negative: int64(x.Neg),
-			First: x.First.UTC(), Last: x.Last.UTC(), FirstStage: x.FirstStage, LastStage: x.LastStage})
+		id, ok := ids[x.AuthorHash]
+		if !ok {
+			continue // removed between the two queries
+		}
+		first, last := int64(x.FK), int64(x.LK)
+		out.Authors = append(out.Authors, JourneyAuthor{ID: id.ID, Mentions: int64(x.N), Negative: int64(x.Neg),
+			First: time.Unix(first/256, 0).UTC(), Last: time.Unix(last/256, 0).UTC(), FirstStage: stageName(first % 256),
+			LastStage: stageName(last % 256)})
 	}
 	api.WriteJSON(w, http.StatusOK, out)
+}
+
+// stageName is the journey stage of a store.StageCodes code ("" for 0).
+func stageName(code int64) string {
+	if code < 1 || int(code) > len(mention.JourneyStages) {
+		return ""
+	}
+	return mention.JourneyStages[code-1]
+}
+
+// authorRow is what authorsAt reads of an author's row.
+type authorRow struct {
+	Author, ID, Handle, Name, URL, Src string
+}
+
+// authorsAt reads, for n authors (hashes of their handles) each with the
+// second of one of their rows in f (at), columns (aggregates over those
+// rows of the author, matching cond too: id, handle, name, url, src) keyed
+// by the hash. It reads only the rows of those seconds.
+func (s *Server) authorsAt(ctx context.Context, f Filter, n int, at iter.Seq2[string, int64], columns, cond string) (map[string]authorRow, error) {
+	out := make(map[string]authorRow, n)
+	if n == 0 {
+		return out, nil
+	}
+	var seconds, hashes []string
+	for hash, sec := range at {
+		if _, err := strconv.ParseUint(hash, 10, 64); err != nil {
+			return nil, fmt.Errorf("author hash %q: %w", hash, err)
+		}
+		seconds = append(seconds, store.Time(time.Unix(sec, 0)))
+		hashes = append(hashes, hash)
+	}
+	rows, err := queryAs[authorRow](ctx, s, "SELECT toString(cityHash64(author_handle)) AS author, "+columns+" FROM "+s.store.Table("mentions")+
+		" WHERE published_at IN ("+strings.Join(seconds, ", ")+")"+f.dims()+f.labels()+" AND author_handle != ''"+
+		" AND cityHash64(author_handle) IN ("+strings.Join(hashes, ", ")+")"+cond+" GROUP BY author")
+	for _, x := range rows {
+		out[x.Author] = x
+	}
+	return out, err
 }
 
 // Timeline is one pseudonymous author's touchpoints in time order.

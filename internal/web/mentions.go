@@ -163,14 +163,12 @@ type listKey struct {
 	PublishedAt                                     time.Time
 }
 
-// correctionCount is how many corrections there are in f's range when f
-// has label filters (a corrected row may leave or join them), else 0.
+// correctionCount is how many corrections there are in f's range and
+// dimensions: the rows whose labels a list must overlay, which may leave or
+// join its label filters.
 func (s *Server) correctionCount(ctx context.Context, f Filter) (int, error) {
-	if f.labels() == "" {
-		return 0, nil
-	}
 	c, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+
-		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To))
+		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims())
 	if err != nil {
 		return 0, err
 	}
@@ -608,6 +606,12 @@ type TopAuthor struct {
 	Negative int64  `json:"negative"`
 }
 
+// handleTopAuthors answers the authors with the largest follower count
+// seen in the range (reach), then the most rows, then by handle; name,
+// profile URL and source are those of the first row with that reach (of
+// rows in the same second, the smallest mention id's). Rows are counted:
+// a post naming two brands counts for each, as does a version not yet
+// merged away.
 func (s *Server) handleTopAuthors(w http.ResponseWriter, r *http.Request) {
 	f, err := parseFilter(r.URL.Query(), s.now())
 	if err != nil {
@@ -619,48 +623,135 @@ func (s *Server) handleTopAuthors(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	type row struct {
-		Handle        string
-		Reach, N, Neg num
-	}
-	// Aggregates over raw rows use the classifier's labels; corrections move
-	// rollup counts and list labels, not these per-author tallies.
-	// Grouping by a hash of the handle is much cheaper than by the string;
-	// rows are counted (versions not yet merged away count twice, rarely).
-	where := " WHERE published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To) + f.dims() + f.labels()
-	rows, err := queryAs[row](r.Context(), s, "SELECT any(author_handle) AS handle, max(author_followers) AS reach, count() AS n,"+
-		" countIf(sentiment = 'negative') AS neg FROM "+s.store.Table("mentions")+where+" AND author_handle != ''"+
-		" GROUP BY cityHash64(author_handle) ORDER BY reach DESC, n DESC, handle LIMIT "+strconv.Itoa(limit))
+	authors, err := s.topAuthors(r.Context(), f, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	// Names, profile URLs and sources are read only for the authors kept,
-	// from the rows that gave each its reach: reading them for every row in
-	// the range was 40 % of the work.
-	type profile struct{ Handle, Name, URL, Src string }
-	profiles := map[string]profile{}
-	if len(rows) > 0 {
+	api.WriteJSON(w, http.StatusOK, TopAuthors{Authors: authors})
+}
+
+// topAuthors reads the limit top authors of f. The figures are grouped by
+// a hash of the handle, and handles, read only for the leading authors
+// (authorsAt), order those with the same reach and rows: enough leading
+// authors are read that every author sharing the last one's reach and
+// rows is among them.
+func (s *Server) topAuthors(ctx context.Context, f Filter, limit int) ([]TopAuthor, error) {
+	// Aggregates over raw rows use the classifier's labels; corrections move
+	// rollup counts and list labels, not these per-author tallies.
+	a, err := s.authorSource(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	leading, err := s.leadingReach(ctx, a, limit)
+	if err != nil {
+		return nil, err
+	}
+	src, err := a.rows(leading, "rows", "negative_rows", "reach", "reach_at")
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		AuthorHash        string
+		R, N, Neg, Second num
+	}
+	// When the reach was first seen: of the days with the largest reach the
+	// first, by one number per day (reach, then the day backwards: reach up
+	// to 2^48, far beyond any account) that is cheaper to compare than a
+	// tuple.
+	firstReach := "argMax(reach_at, toUInt64(least(reach, 281474976710655)) * 65536 + (65535 - toUInt16(day)))"
+	for read := limit + 10; ; read *= 4 {
+		rows, err := queryAs[row](ctx, s, "SELECT toString(author) AS author_hash, r, n, neg, toUInt32(first_reach) AS second FROM"+
+			" (SELECT author, max(reach) AS r, sum(rows) AS n, sum(negative_rows) AS neg, "+firstReach+" AS first_reach"+
+			" FROM ("+src+") GROUP BY author) ORDER BY r DESC, n DESC, author LIMIT "+strconv.Itoa(read))
+		if err != nil {
+			return nil, err
+		}
+		last := func(i int) [2]num { return [2]num{rows[i].R, rows[i].N} }
+		if len(rows) == read && last(read-1) == last(limit-1) {
+			continue // authors tied with the last shown may be left out
+		}
+		// The profile is the first row with the reach: at its second, with
+		// that follower count.
 		keys := make([]string, len(rows))
 		for i, x := range rows {
-			keys[i] = "(" + store.Quote(x.Handle) + ", " + strconv.FormatUint(uint64(x.Reach), 10) + ")"
+			keys[i] = "(" + x.AuthorHash + ", " + strconv.FormatInt(int64(x.Second), 10) + ", " + strconv.FormatInt(int64(x.R), 10) + ")"
 		}
-		ps, err := queryAs[profile](r.Context(), s, "SELECT author_handle AS handle, any(author_name) AS name, any(author_url) AS url,"+
-			" any(source) AS src FROM "+s.store.Table("mentions")+where+" AND (author_handle, author_followers) IN ("+strings.Join(keys, ", ")+")"+
-			" GROUP BY handle")
+		profiles, err := s.authorsAt(ctx, f, len(rows), func(yield func(string, int64) bool) {
+			for _, x := range rows {
+				if !yield(x.AuthorHash, int64(x.Second)) {
+					return
+				}
+			}
+		}, "argMin(author_handle, mention_id) AS handle, argMin(author_name, mention_id) AS name, argMin(author_url, mention_id) AS url,"+
+			" argMin(source, mention_id) AS src", " AND (cityHash64(author_handle), toUInt32(published_at), author_followers) IN ("+strings.Join(keys, ", ")+")")
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		for _, p := range ps {
-			profiles[p.Handle] = p
+		out := make([]TopAuthor, 0, len(rows))
+		for _, x := range rows {
+			if p, ok := profiles[x.AuthorHash]; ok { // else removed between the queries
+				out = append(out, TopAuthor{Handle: p.Handle, Name: p.Name, URL: safeURL(p.URL), Source: p.Src, Reach: int64(x.R),
+					Mentions: int64(x.N), Negative: int64(x.Neg)})
+			}
+		}
+		slices.SortStableFunc(out, func(a, b TopAuthor) int {
+			return cmp.Or(cmp.Compare(b.Reach, a.Reach), cmp.Compare(b.Mentions, a.Mentions), strings.Compare(a.Handle, b.Handle))
+		})
+		return out[:min(limit, len(out))], nil
+	}
+}
+
+// Bounds of leadingReach: how many rows it reads at most, and how many
+// authors it names at most in its condition.
+const (
+	leadingRows    = 1 << 16
+	leadingAuthors = 2000
+)
+
+// leadingReach returns a condition (AND …) on the author of a's figures
+// that keeps the authors whose reach may place them among the first limit:
+// those whose largest reach is at least the limit-th largest author's.
+// Read by reach, every author shows first at their largest, so the first
+// limit distinct authors of the day figures set the bound, and the figures
+// as large as it name the others. It returns "" (every author) when more
+// authors share the bound than a condition should name, as where no
+// follower counts are known.
+func (s *Server) leadingReach(ctx context.Context, a authorSource, limit int) (string, error) {
+	type row struct {
+		AuthorHash string
+		Reach      num
+	}
+	src, err := a.rows("", "reach")
+	if err != nil {
+		return "", err
+	}
+	for read := 4 * limit; read <= leadingRows; read *= 4 {
+		rows, err := queryAs[row](ctx, s, "SELECT toString(author) AS author_hash, reach FROM ("+src+") ORDER BY reach DESC LIMIT "+strconv.Itoa(read))
+		if err != nil {
+			return "", err
+		}
+		seen := map[string]bool{}
+		var authors []string
+		var bound num
+		complete := len(rows) < read // every row is read
+		for _, x := range rows {
+			if len(authors) >= limit && x.Reach < bound {
+				complete = true
+				break
+			}
+			if !seen[x.AuthorHash] {
+				seen[x.AuthorHash] = true
+				authors = append(authors, x.AuthorHash)
+				bound = x.Reach
+			}
+		}
+		if complete {
+			if len(authors) == 0 || len(authors) > leadingAuthors {
+				return "", nil
+			}
+			return " AND author IN (" + strings.Join(authors, ", ") + ")", nil
 		}
 	}
-	out := TopAuthors{Authors: make([]TopAuthor, 0, len(rows))}
-	for _, x := range rows {
-		p := profiles[x.Handle]
-		out.Authors = append(out.Authors, TopAuthor{Handle: x.Handle, Name: p.Name, URL: safeURL(p.URL), Source: p.Src,
-			Reach: int64(x.Reach), Mentions: int64(x.N), Negative: int64(x.Neg)})
-	}
-	api.WriteJSON(w, http.StatusOK, out)
+	return "", nil
 }

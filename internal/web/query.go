@@ -224,32 +224,67 @@ func (s *Server) latestCorrections(where string) string {
 // full rows for the keys it returns (fetchRows), which keeps lists fast on
 // large ranges. extra narrows the raw rows (a text search). Label filters
 // apply to each row's own corrected labels, so with a brand filter only the
-// filtered brands' labels decide.
+// filtered brands' labels decide. Without corrections in f's range and
+// dimensions (corrected false), there is nothing to overlay, and the
+// corrections are not read.
 //
 // The inner query keeps only the first n rows in order (a partial sort)
 // before deduplicating and joining: callers ask for enough for their page
 // plus one row per stored correction (a corrected row may drop out of a
 // label filter) plus slack for versions not yet merged away.
-func (s *Server) matchingRows(f Filter, extra, order string, n int) string {
+func (s *Server) matchingRows(f Filter, extra, order string, n int, corrected bool) string {
 	rng := " published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To)
+	where := " WHERE" + rng + f.dims() + extra
+	switch l := f.labels(); {
+	case !corrected:
+		where += l
+	case l != "":
+		where += " AND (1" + l + " OR mention_id IN (SELECT mention_id FROM " + s.store.Table("label_corrections") + " WHERE" + rng + "))"
+	}
+	// The first n rows in order have the order's first key at least (or,
+	// ascending, at most) the n-th's: found from that column alone, the
+	// bound lets the engine read the other columns of only the granules
+	// with such rows (PREWHERE) instead of every row's in the range. Ties
+	// with the n-th are kept, so the n rows are exactly those of the order.
+	// (The bound of no row is the type's zero; then no row matches either.)
+	key, desc := firstKey(order)
+	bound, cmp := "min", " >= "
+	if !desc {
+		bound, cmp = "max", " <= "
+	}
 	inner := "SELECT mention_id, brand, published_at, author_followers, sentiment_score, likes + reposts + replies AS engagement," +
 		" sentiment AS orig_sentiment, touchpoint AS orig_touchpoint, journey_stage AS orig_journey_stage, version FROM " +
-		s.store.Table("mentions") + " WHERE" + rng + f.dims() + extra
-	if l := f.labels(); l != "" {
-		inner += " AND (1" + l + " OR mention_id IN (SELECT mention_id FROM " + s.store.Table("label_corrections") + "))"
-	}
-	inner += " ORDER BY " + order + ", version DESC LIMIT " + strconv.Itoa(n)
+		s.store.Table("mentions") + " PREWHERE " + key + cmp + "(SELECT " + bound + "(k) FROM (SELECT " + key + " AS k FROM " +
+		s.store.Table("mentions") + where + " ORDER BY k" + map[bool]string{true: " DESC", false: ""}[desc] + " LIMIT " + strconv.Itoa(n) + "))" +
+		where
+	newest := "SELECT * FROM (" + inner + " ORDER BY " + order + ", version DESC LIMIT " + strconv.Itoa(n) +
+		") ORDER BY version DESC LIMIT 1 BY mention_id, brand"
 	// Aliases never reuse a column name from the same scope: old servers
 	// report such expressions as cyclic aliases.
+	if !corrected {
+		return "SELECT mention_id, brand, published_at, author_followers, sentiment_score, engagement, orig_sentiment AS sentiment," +
+			" orig_touchpoint AS touchpoint, orig_journey_stage AS journey_stage, toUInt8(0) AS corrected, orig_sentiment, orig_touchpoint," +
+			" orig_journey_stage FROM (" + newest + ")"
+	}
 	return "SELECT * FROM (SELECT mention_id, brand, published_at, author_followers, sentiment_score, engagement," +
 		" if(new_sentiment != '', new_sentiment, orig_sentiment) AS sentiment," +
 		" if(new_touchpoint != '', new_touchpoint, orig_touchpoint) AS touchpoint," +
 		" if(new_journey_stage != '', new_journey_stage, orig_journey_stage) AS journey_stage," +
-		" new_sentiment != '' AS corrected, orig_sentiment, orig_touchpoint, orig_journey_stage FROM (SELECT * FROM (" + inner +
-		") ORDER BY version DESC LIMIT 1 BY mention_id, brand) AS m" +
+		" new_sentiment != '' AS corrected, orig_sentiment, orig_touchpoint, orig_journey_stage FROM (" + newest + ") AS m" +
 		" ANY LEFT JOIN (SELECT mention_id, brand, new_sentiment, new_touchpoint, new_journey_stage FROM (" +
 		s.latestCorrections(" WHERE"+rng+f.dims()) + ")) AS c USING (mention_id, brand))" +
 		" WHERE 1" + f.labels()
+}
+
+// firstKey returns the expression of order's first key on the mentions
+// table's columns and whether it is descending.
+func firstKey(order string) (expr string, desc bool) {
+	first, _, _ := strings.Cut(order, ",")
+	expr, desc = strings.CutSuffix(strings.TrimSpace(first), " DESC")
+	if expr == "engagement" { // an alias of the lists' queries
+		expr = "likes + reposts + replies"
+	}
+	return expr, desc
 }
 
 // page is the ORDER BY, LIMIT and OFFSET of a list query.
@@ -261,7 +296,7 @@ func page(order string, limit, offset int) string {
 // (matchingRows) ordered by order and cut to limit/offset: the rows of an
 // export.
 func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corrections int) string {
-	return s.matchingRows(f, extra, order, 2*(offset+limit)+corrections+10) + page(order, limit, offset)
+	return s.matchingRows(f, extra, order, 2*(offset+limit)+corrections+10, corrections > 0) + page(order, limit, offset)
 }
 
 // postKeys returns a query for the mentions (posts) with at least one
@@ -273,7 +308,7 @@ func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corre
 // first, so the first rows in order hold the first posts; perPost is how
 // many rows a post may have.
 func (s *Server) postKeys(f Filter, extra, order string, limit, offset, corrections, perPost int) string {
-	rows := s.matchingRows(f, extra, order, 2*(offset+limit)*perPost+corrections+10)
+	rows := s.matchingRows(f, extra, order, 2*(offset+limit)*perPost+corrections+10, corrections > 0)
 	return "SELECT mention_id, published_at, author_followers, engagement, min_score AS sentiment_score FROM" +
 		" (SELECT mention_id, published_at, author_followers, engagement, min(sentiment_score) AS min_score FROM (" + rows +
 		") GROUP BY mention_id, published_at, author_followers, engagement)" + page(order, limit, offset)

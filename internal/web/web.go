@@ -77,6 +77,8 @@ type Server struct {
 	sources, langs []string
 
 	tier dailyTier // from when aggregates may read the daily rollup
+
+	authors *authorBuilds // background builds of the author table
 }
 
 // New builds the dashboards' routes.
@@ -136,9 +138,10 @@ func New(d Deps) (*Server, error) {
 			Help:    "Time the dashboard API spent answering, by endpoint.",
 			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_web_throttled_logins_total",
-			Help: "Sign-ins refused (429) after too many failures, by the limit reached: address or account."}, []string{"limit"})}
+			Help: "Sign-ins refused (429) after too many failures, by the limit reached: address or account."}, []string{"limit"}),
+		authors: newAuthorBuilds()}
 	if d.Registerer != nil {
-		for _, c := range []prometheus.Collector{s.latency, s.throttled} {
+		for _, c := range append([]prometheus.Collector{s.latency, s.throttled}, s.authors.collectors()...) {
 			if err := d.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("web: metrics: %w", err)
 			}
