@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("bench", "benchmarks: 'ewom bench pipeline' (embedded pipeline vs. its limits)", runBench)
+	register("bench", "benchmarks: 'ewom bench pipeline' (the pipeline vs. its limits, embedded or with --dsn on a ClickHouse server)", runBench)
 }
 
 func runBench(ctx context.Context, env *cliEnv, args []string) error {

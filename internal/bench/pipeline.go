@@ -1,5 +1,5 @@
-// Package bench measures the pipeline end to end on the embedded defaults,
-// together with the two limits of the machine it runs on: JetStream alone
+// Package bench measures the pipeline end to end, with an embedded bus and
+// the embedded engine or a ClickHouse server, together with the two limits of the machine it runs on: JetStream alone
 // and inserts into the store alone, so figures come as fractions of what the
 // parts can do.
 package bench
