@@ -96,19 +96,11 @@ func TestAuthorTableHoldsTheRowsFigures(t *testing.T) {
 					if len(stale) != 0 || len(b) != 3 {
 						t.Fatalf("%s, %+v: builds %v, stale %v", when, sc, b, stale)
 					}
-					q, err := store.AuthorTableRows(s, sc, b, "", figures...)
-					if err != nil {
-						t.Fatal(err)
-					}
 					where := "published_at >= " + store.Time(day) + " AND published_at < " + store.Time(day.Add(72*time.Hour))
 					if !sc.All {
 						where += " AND brand = " + store.Quote(sc.Brand)
 					}
-					want, err := store.AuthorDayRows(s, where, figures...)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if got, want := sorted(t, s, q), sorted(t, s, want); got != want {
+					if got, want := tableAndRows(t, s, sc, b, where); got != want {
 						t.Errorf("%s, %+v: author table\n%s\nwant\n%s", when, sc, got, want)
 					} else if strings.Count(got, "},{") < 3 {
 						t.Errorf("%s, %+v: too few rows to tell: %s", when, sc, got)
@@ -168,6 +160,22 @@ func TestAuthorTableHoldsTheRowsFigures(t *testing.T) {
 			compare("after an erasure")
 		})
 	}
+}
+
+// tableAndRows returns every figure of the author table for scope and the
+// days of builds, and the same figures computed from the mentions rows
+// matching where, as JSON rows in order.
+func tableAndRows(t *testing.T, s store.Store, scope store.AuthorScope, builds map[time.Time]uint64, where string) (table, rows string) {
+	t.Helper()
+	fromTable, err := store.AuthorTableRows(s, scope, builds, "", figures...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromRows, err := store.AuthorDayRows(s, where, figures...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sorted(t, s, fromTable), sorted(t, s, fromRows)
 }
 
 // sorted runs q and returns its rows as JSON, in order.
@@ -237,15 +245,8 @@ func TestAuthorDayTallyIsReconciledAfterAMerge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q, err := store.AuthorTableRows(s, store.AuthorScope{All: true}, b, "", figures...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := store.AuthorDayRows(s, "published_at >= "+store.Time(day)+" AND published_at < "+store.Time(day.Add(48*time.Hour)), figures...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, want := sorted(t, s, q), sorted(t, s, want); got != want {
+			if got, want := tableAndRows(t, s, store.AuthorScope{All: true}, b,
+				"published_at >= "+store.Time(day)+" AND published_at < "+store.Time(day.Add(48*time.Hour))); got != want {
 				t.Errorf("reconciled days\n%s\nwant\n%s", got, want)
 			}
 			if got := count(t, s, "SELECT count() AS n FROM (SELECT DISTINCT day, build FROM "+s.Table("author_days")+")"); got != 2 {
