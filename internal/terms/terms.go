@@ -1,0 +1,369 @@
+// Package terms extracts what a mention is about: the lemmas of its content
+// words and its salient two- and three-word phrases, for the Topics view,
+// the alert explanations and the per-brand comparison (docs/topics.md). It
+// also groups near-duplicate mentions into stories (story.go) and scores
+// phrases that grow against their own baseline (emerging.go).
+//
+// Extraction runs at classification time, once per mention; the terms of
+// each mention × brand row leave out that brand's own names.
+package terms
+
+import (
+	"fmt"
+	"hash/maphash"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/ewom/ewom/internal/classify/lexicon"
+	"github.com/ewom/ewom/internal/classify/morph"
+	"github.com/ewom/ewom/internal/classify/token"
+	"github.com/ewom/ewom/internal/config"
+)
+
+// Version names the extraction rules; stored with every row's terms, so
+// that `ewom reclassify` re-extracts rows of an older version.
+const Version = "t1"
+
+// MaxTerms bounds the terms of one mention (long articles).
+const MaxTerms = 48
+
+// Terms are a mention's terms: keys (lemmas, phrases of lemmas) and, for
+// each, the form to show ("" when it is the key itself).
+type Terms struct {
+	Keys  []string
+	Forms []string
+	brand []uint64 // per key: the brands (bit i: brand i) whose names it is
+}
+
+// Extractor extracts terms; it is safe for concurrent use.
+type Extractor struct {
+	langs  map[string]lemmatizer
+	stop   map[string]map[string]wordKind // lang → word → stop or negation
+	brands []string                       // configured names, in brand order
+	index  map[string][]brandStem         // morph pattern text → brands
+	multi  map[string][]brandStem         // first word of a multi-word name
+	cache  [cacheShards]cacheShard
+	seed   maphash.Seed
+}
+
+type brandStem struct {
+	brand int
+	pat   morph.Pattern
+}
+
+type wordKind uint8
+
+const (
+	content wordKind = iota
+	stop
+	negation
+	conjunction  // a stop word that ends a phrase
+	conjNegation // a conjunction and a negation in one (eikä)
+)
+
+// negWord is the key a negation takes inside a phrase, per language.
+var negWord = map[string]string{"fi": "ei", "en": "not", "sv": "inte", "": "not"}
+
+// New builds an extractor for the configured brands.
+func New(brands []config.Brand) (*Extractor, error) {
+	e := &Extractor{langs: map[string]lemmatizer{}, stop: map[string]map[string]wordKind{}, index: map[string][]brandStem{},
+		multi: map[string][]brandStem{}, seed: maphash.MakeSeed()}
+	fi, err := newFinnish()
+	if err != nil {
+		return nil, fmt.Errorf("terms: %w", err)
+	}
+	en, err := newSuffixed("data/en.txt", lexicon.English(), "ies ied ing es ed s 's ’s", true)
+	if err != nil {
+		return nil, fmt.Errorf("terms: %w", err)
+	}
+	sv, err := newSuffixed("data/sv.txt", lexicon.Swedish(), "arna erna orna ande aste are ast ade ens ets en et na ar er or a t e n s", false)
+	if err != nil {
+		return nil, fmt.Errorf("terms: %w", err)
+	}
+	e.langs["fi"], e.langs["en"], e.langs["sv"] = fi, en, sv
+	if err := readLines("data/stop.txt", func(line string) error {
+		lang, words, ok := strings.Cut(line, ":")
+		if !ok {
+			return fmt.Errorf("want lang: words")
+		}
+		kind := stop
+		words = strings.TrimSpace(words)
+		if rest, ok := strings.CutPrefix(words, "neg "); ok {
+			kind, words = negation, rest
+		} else if rest, ok := strings.CutPrefix(words, "brkneg "); ok {
+			kind, words = conjNegation, rest
+		} else if rest, ok := strings.CutPrefix(words, "brk "); ok {
+			kind, words = conjunction, rest
+		}
+		for _, l := range []string{lang, ""} { // "" is every language's, for other languages
+			if e.stop[l] == nil {
+				e.stop[l] = map[string]wordKind{}
+			}
+			for _, w := range strings.Fields(words) {
+				e.stop[l][w] = kind
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("terms: %w", err)
+	}
+	if len(brands) > 64 {
+		return nil, fmt.Errorf("terms: %d brands configured; at most 64 are told apart", len(brands))
+	}
+	for i, b := range brands {
+		e.brands = append(e.brands, b.Name)
+		for _, name := range append(append([]string{b.Name}, b.Aliases...), b.Variants...) {
+			pats, err := morph.Decline(name, b.Declension())
+			if err != nil { // an alias that does not fit the name's model word
+				if pats, err = morph.Decline(name, morph.Options{}); err != nil {
+					return nil, fmt.Errorf("terms: brand %s: %w", b.Name, err)
+				}
+			}
+			for _, p := range pats {
+				first, _, multi := strings.Cut(p.Text, " ")
+				if multi {
+					e.multi[first] = append(e.multi[first], brandStem{i, p})
+				} else {
+					e.index[p.Text] = append(e.index[p.Text], brandStem{i, p})
+				}
+			}
+		}
+	}
+	return e, nil
+}
+
+// Brands are the configured brand names, in the order For takes them.
+func (e *Extractor) Brands() []string { return e.brands }
+
+// word is what one word of a language comes to, cached.
+type word struct {
+	key   string // lemma
+	kind  wordKind
+	brand int // index of the brand it names, or -1
+}
+
+const cacheShards = 16
+
+// maxCached bounds each shard; a full shard starts over.
+const maxCached = 1 << 14
+
+type cacheShard struct {
+	mu sync.Mutex
+	m  map[string]word
+}
+
+func (e *Extractor) lookup(lang, w string) word {
+	sh := &e.cache[maphash.String(e.seed, w)%cacheShards]
+	k := lang + "\x00" + w
+	sh.mu.Lock()
+	v, ok := sh.m[k]
+	sh.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = e.analyse(lang, w)
+	sh.mu.Lock()
+	if sh.m == nil || len(sh.m) >= maxCached {
+		sh.m = make(map[string]word, 1024)
+	}
+	sh.m[k] = v
+	sh.mu.Unlock()
+	return v
+}
+
+func (e *Extractor) analyse(lang, w string) word {
+	v := word{key: w, brand: e.brandOf(w)}
+	if v.brand >= 0 {
+		return v
+	}
+	stops := e.stop[lang]
+	if stops == nil {
+		stops = e.stop[""]
+	}
+	if k, ok := stops[w]; ok {
+		v.kind = k
+		return v
+	}
+	if l := e.langs[lang]; l != nil {
+		v.key = l.lemma(w)
+	}
+	if k, ok := stops[v.key]; ok {
+		v.kind = k
+	} else if utf8.RuneCountInString(v.key) < 2 {
+		v.kind = stop
+	}
+	return v
+}
+
+// brandOf returns the brand a word is a form of, or -1.
+func (e *Extractor) brandOf(w string) int {
+	for n := len(w); n >= 1; n-- {
+		if n < len(w) && !utf8.RuneStart(w[n]) {
+			continue
+		}
+		for _, b := range e.index[w[:n]] {
+			if _, to, ok := b.pat.Match(w, 0, n); ok && to == len(w) {
+				return b.brand
+			}
+		}
+	}
+	return -1
+}
+
+// unit is one token of a clause as phrases see it.
+type unit struct {
+	key, form string
+	kind      wordKind
+	gap       bool // a stop word stood before it
+	lead      bool // a negation that begins the clause as a conjunction (eikä)
+}
+
+// Extract returns the terms of a text in language lang (ISO 639-1; other
+// languages get stop words of all three and no lemmas).
+func (e *Extractor) Extract(text, lang string) Terms {
+	if _, ok := e.langs[lang]; !ok {
+		lang = ""
+	}
+	lower := token.Lower(text)
+	toks := token.Append(make([]token.Token, 0, 64), text, lower)
+	var t Terms
+	seen := make(map[string]bool, 32)
+	add := func(key, form string, brands uint64) {
+		if seen[key] || len(t.Keys) >= MaxTerms {
+			return
+		}
+		seen[key] = true
+		if form == key {
+			form = ""
+		}
+		t.Keys, t.Forms, t.brand = append(t.Keys, key), append(t.Forms, form), append(t.brand, brands)
+	}
+	var clause []unit
+	var phrases [][2]string
+	flush := func() {
+		phrases = appendPhrases(phrases, clause)
+		clause = clause[:0]
+	}
+	gap := false
+	for i := 0; i < len(toks); i++ {
+		tk := toks[i]
+		switch tk.Kind {
+		case token.Word:
+			if bs, n := e.multiBrand(lower, toks, i); n > 0 {
+				add(strings.ToLower(e.brands[bs]), "", 1<<bs)
+				i += n - 1
+				flush()
+				continue
+			}
+			w := e.lookup(lang, tk.Text)
+			switch {
+			case w.brand >= 0:
+				add(strings.ToLower(e.brands[w.brand]), "", 1<<w.brand)
+				flush()
+			case w.kind == conjunction:
+				flush()
+			case w.kind == conjNegation:
+				flush()
+				clause = append(clause, unit{key: negWord[lang], form: tk.Text, kind: negation, lead: true})
+			case w.kind == stop:
+				if gap { // two stop words end a phrase
+					flush()
+				}
+				gap = true
+				continue
+			case w.kind == negation:
+				clause = append(clause, unit{key: negWord[lang], form: tk.Text, kind: negation, gap: gap})
+			default:
+				add(w.key, "", 0)
+				clause = append(clause, unit{key: w.key, form: tk.Text, gap: gap})
+			}
+		case token.Number:
+			add(tk.Text, "", 0)
+			flush()
+		case token.Hashtag:
+			key := "#" + tk.Text
+			if b := e.brandOf(tk.Text); b >= 0 {
+				add(key, "", 1<<b)
+			} else {
+				add(key, "", 0)
+			}
+			flush()
+		case token.Emoji:
+			add(tk.Text, "", 0)
+		default: // punctuation, links, handles, emoticons end a clause
+			flush()
+		}
+		gap = false
+	}
+	flush()
+	for _, p := range phrases {
+		add(p[0], p[1], 0)
+	}
+	return t
+}
+
+// multiBrand finds a multi-word brand name starting at toks[i], returning
+// the brand and how many tokens it spans.
+func (e *Extractor) multiBrand(lower string, toks []token.Token, i int) (int, int) {
+	for _, b := range e.multi[toks[i].Text] {
+		off := int(toks[i].Off)
+		if !strings.HasPrefix(lower[off:], b.pat.Text) {
+			continue
+		}
+		if _, to, ok := b.pat.Match(lower, off, off+len(b.pat.Text)); ok {
+			n := 1
+			for i+n < len(toks) && int(toks[i+n].Off) < to {
+				n++
+			}
+			return b.brand, n
+		}
+	}
+	return 0, 0
+}
+
+// appendPhrases adds the phrases of a clause (the words between
+// punctuation, conjunctions and brand names, a stop word between two of
+// them skipped: toimitus on myöhässä → toimitus myöhässä): two content
+// words, a negation and a content word (ei vastaa), and a negation between
+// two content words (asiakaspalvelu ei vastaa). A word is not repeated.
+func appendPhrases(dst [][2]string, c []unit) [][2]string {
+	phrase := func(us ...unit) {
+		keys, forms := make([]string, len(us)), make([]string, len(us))
+		for j, u := range us {
+			if j > 0 && u.key == us[j-1].key {
+				return
+			}
+			keys[j], forms[j] = u.key, u.form
+		}
+		dst = append(dst, [2]string{strings.Join(keys, " "), strings.Join(forms, " ")})
+	}
+	if len(c) >= 3 && c[0].lead && c[1].kind == content && c[2].kind == content {
+		// eikä asiakaspalvelu vastaa: the negation is of the verb after the subject
+		c[0], c[1] = c[1], c[0]
+		c[1].form = c[1].key
+	}
+	for i := 0; i+1 < len(c); i++ {
+		a, b := c[i], c[i+1]
+		if b.kind == content {
+			phrase(a, b)
+		}
+		if i+2 < len(c) && a.kind == content && b.kind == negation && c[i+2].kind == content && a.key != c[i+2].key {
+			phrase(a, b, c[i+2])
+		}
+	}
+	return dst
+}
+
+// For returns the terms of the row of brand (an index into Brands, or -1
+// for a row without a brand): every term but the brand's own names.
+func (t Terms) For(brand int) (keys, forms []string) {
+	keys, forms = make([]string, 0, len(t.Keys)), make([]string, 0, len(t.Keys))
+	for i, k := range t.Keys {
+		if brand >= 0 && t.brand[i]&(1<<brand) != 0 {
+			continue
+		}
+		keys, forms = append(keys, k), append(forms, t.Forms[i])
+	}
+	return keys, forms
+}
