@@ -7,6 +7,7 @@ import (
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/learn"
 	"github.com/ewom/ewom/internal/pipeline"
+	"github.com/ewom/ewom/internal/terms"
 )
 
 func init() {
@@ -44,8 +45,12 @@ func runReclassify(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("classifier: %w", err)
 	}
-	fmt.Fprintf(env.stderr, "reclassifying to classifier_version %s\n", cls.Version())
-	res, err := pipeline.Reclassify(ctx, s, cls, *batch, func(r pipeline.ReclassifyResult) {
+	ext, err := terms.New(cfg.Brands)
+	if err != nil {
+		return fmt.Errorf("terms: %w", err)
+	}
+	fmt.Fprintf(env.stderr, "reclassifying to classifier_version %s, terms %s\n", cls.Version(), terms.Version)
+	res, err := pipeline.Reclassify(ctx, s, cls, terms.NewAnnotator(ext), *batch, func(r pipeline.ReclassifyResult) {
 		fmt.Fprintf(env.stderr, "  %d mentions re-scored (%d rows written, %d old rows removed)\n", r.Mentions, r.RowsWritten, r.RowsRemoved)
 	})
 	fmt.Fprintf(env.stdout, "reclassified %d mentions to %s: %d rows written, %d old rows removed, %d unparseable left as they were\n",

@@ -34,6 +34,7 @@ import (
 	"github.com/ewom/ewom/internal/pipeline"
 	"github.com/ewom/ewom/internal/privacy"
 	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/terms"
 	"github.com/ewom/ewom/internal/web"
 )
 
@@ -236,8 +237,13 @@ func (a *App) build() error {
 			return err
 		}
 		m := pipeline.NewMetrics(a.Registry)
+		ext, err := terms.New(cfg.Brands)
+		if err != nil {
+			return err
+		}
+		ann := terms.NewAnnotator(ext) // one story index for the process's workers
 		for i := range cfg.Pipeline.Workers {
-			a.workers = append(a.workers, &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Transform: transform,
+			a.workers = append(a.workers, &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Transform: transform, Annotator: ann,
 				Pipeline: cfg.Pipeline, Batch: cfg.Store, Metrics: m, Log: a.Log.With("component", "classifier", "worker", i)})
 		}
 		a.Log.Info("classifier ready", "workers", cfg.Pipeline.Workers, "classifier_version", cls.Version())

@@ -25,16 +25,21 @@ type ReclassifyResult struct {
 }
 
 // Reclassify re-scores every stored mention whose classifier_version is not
-// the classifier's, batch by batch: the new rows are written with a newer
+// the classifier's, or whose terms_version is not the annotator's (when
+// there is one: its terms and story are filled in), batch by batch: the new rows are written with a newer
 // version, then the old rows are retracted (rows and rollup contributions),
 // so dashboards never mix versions for long and rollups stay exact.
-func Reclassify(ctx context.Context, s store.Store, cls VersionedClassifier, batch int, progress func(ReclassifyResult)) (ReclassifyResult, error) {
+func Reclassify(ctx context.Context, s store.Store, cls VersionedClassifier, ann Annotator, batch int, progress func(ReclassifyResult)) (ReclassifyResult, error) {
 	var res ReclassifyResult
 	current := cls.Version()
 	skip := map[string]bool{} // ids whose payload does not parse
 	for {
 		q := "SELECT mention_id, argMax(raw, version) AS raw, argMax(ingested_at, version) AS ingested, max(version) AS latest" +
-			" FROM " + s.Table("mentions") + " GROUP BY mention_id HAVING argMax(classifier_version, version) != " + store.Quote(current)
+			" FROM " + s.Table("mentions") + " GROUP BY mention_id HAVING (argMax(classifier_version, version) != " + store.Quote(current)
+		if ann != nil {
+			q += " OR argMax(terms_version, version) != " + store.Quote(ann.Version())
+		}
+		q += ")"
 		if len(skip) > 0 {
 			ids := make([]string, 0, len(skip))
 			for id := range skip {
@@ -70,7 +75,11 @@ func Reclassify(ctx context.Context, s store.Store, cls VersionedClassifier, bat
 				continue
 			}
 			declared := m.Lang
-			for _, row := range Rows(&m, v.MentionID, declared, cls.Classify(&m), v.Raw, v.IngestedAt) {
+			rows := Rows(&m, v.MentionID, declared, cls.Classify(&m), v.Raw, v.IngestedAt)
+			if ann != nil {
+				ann.Annotate(&m, v.MentionID, rows)
+			}
+			for _, row := range rows {
 				row.Version = max(now, v.Version+1)
 				out = append(out, row)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/ewom/ewom/internal/pipeline"
 	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
+	"github.com/ewom/ewom/internal/terms"
 )
 
 func TestMain(m *testing.M) {
@@ -32,6 +34,11 @@ func TestReclassifyReplacesOldLabelsAndKeepsRollupsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ext, err := terms.New([]config.Brand{{Name: "Koijarit"}, {Name: "Gigantti"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := terms.NewAnnotator(ext)
 	texts := []string{"Koijarit ja Gigantti: kummaltakin toimitus myöhässä, huono palvelu", "Koijarit on paras kauppa!", "Gigantista ostin uuden puhelimen"}
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
@@ -47,7 +54,7 @@ func TestReclassifyReplacesOldLabelsAndKeepsRollupsExact(t *testing.T) {
 			if err := e.Store.Insert(ctx, rows); err != nil {
 				t.Fatal(err)
 			}
-			res, err := pipeline.Reclassify(ctx, e.Store, after, 2, nil)
+			res, err := pipeline.Reclassify(ctx, e.Store, after, ann, 2, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +77,25 @@ func TestReclassifyReplacesOldLabelsAndKeepsRollupsExact(t *testing.T) {
 			if fmt.Sprint(byBrand) != fmt.Sprint(rollup) || len(byBrand) != 2 {
 				t.Fatalf("raw by brand %s, rollup by brand %s: want equal, 2 brands", byBrand, rollup)
 			}
-			again, err := pipeline.Reclassify(ctx, e.Store, after, 2, nil)
+			// History got its terms: each brand's row without the brand's
+			// own names, and the term rollup equal to the rows' terms.
+			koijarit := q("SELECT arrayJoin(terms) AS t FROM " + e.Store.Table("mentions") + " WHERE brand = 'Koijarit' ORDER BY t")
+			var got string
+			for _, r := range koijarit {
+				got += string(r)
+			}
+			if !strings.Contains(got, `"toimitus"`) || !strings.Contains(got, `"toimitus myöhässä"`) ||
+				!strings.Contains(got, `"gigantti"`) || strings.Contains(got, `"koijarit"`) {
+				t.Errorf("Koijarit's terms %s: want toimitus, toimitus myöhässä and gigantti, not koijarit", got)
+			}
+			termRows := q("SELECT brand, term, toInt64(count()) AS n FROM " + e.Store.Table("mentions") +
+				" ARRAY JOIN terms AS term GROUP BY brand, term ORDER BY brand, term")
+			termDays := q("SELECT brand, term, toInt64(sum(mentions)) AS n FROM " + e.Store.Table("term_days") +
+				" GROUP BY brand, term HAVING n != 0 ORDER BY brand, term")
+			if fmt.Sprint(termRows) != fmt.Sprint(termDays) || len(termRows) < 10 {
+				t.Errorf("terms of the rows %s\nterm rollup %s: want equal", termRows, termDays)
+			}
+			again, err := pipeline.Reclassify(ctx, e.Store, after, ann, 2, nil)
 			if err != nil || again.Mentions != 0 {
 				t.Fatalf("second run re-scored %d, %v; want nothing left", again.Mentions, err)
 			}

@@ -22,6 +22,14 @@ import (
 	"github.com/ewom/ewom/internal/store"
 )
 
+// Annotator adds what is read from a mention's text besides its labels to
+// its rows: terms and story (*terms.Annotator). Version names its rules,
+// stored with the rows (terms_version).
+type Annotator interface {
+	Annotate(m *mention.Mention, id string, rows []store.Row)
+	Version() string
+}
+
 // Classifier labels a mention; *classify.Classifier implements it.
 type Classifier interface {
 	Classify(m *mention.Mention) mention.Classification
@@ -37,6 +45,7 @@ type Worker struct {
 	Store      store.Store
 	Classifier Classifier
 	Transform  Transform
+	Annotator  Annotator // nil stores no terms or stories
 	Pipeline   config.Pipeline
 	Batch      config.Store
 	Metrics    *Metrics
@@ -357,6 +366,9 @@ func (w *Worker) prepare(ctx context.Context, h *held) (item, bool) {
 		}
 	}
 	rows := Rows(&m, id, declaredLang, cls, raw, ingested)
+	if w.Annotator != nil {
+		w.Annotator.Annotate(&m, id, rows)
+	}
 	return item{held: h, id: id, rows: rows, ingested: ingested}, true
 }
 

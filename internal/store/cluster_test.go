@@ -77,6 +77,7 @@ func TestClusterMigrationDDL(t *testing.T) {
 		{"mention_days", "ReplicatedSummingMergeTree(" + shardPath("mention_days") + ")", "rand()"},
 		{"author_days", "ReplicatedMergeTree(" + shardPath("author_days") + ")", "author"},
 		{"author_day_builds", "ReplicatedReplacingMergeTree(" + shardPath("author_day_builds") + ", build)", "toUInt32(day)"},
+		{"term_days", "ReplicatedSummingMergeTree(" + shardPath("term_days") + ")", "rand()"},
 	}
 	want := []string{
 		"CREATE DATABASE IF NOT EXISTS `ewom`" + on,
@@ -108,6 +109,17 @@ func TestClusterMigrationDDL(t *testing.T) {
 		// Classifier models are small: every server holds all of them.
 		"CREATE TABLE IF NOT EXISTS `ewom`.classifier_models"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
 			"'/clickhouse/tables/ewom/classifier_models', '{shard}-{replica}', version) ORDER BY model_version",
+		// Migration 500: terms and stories on every shard, the Distributed
+		// table made again with them.
+		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS terms Array(String)",
+		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS term_forms Array(String)",
+		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS terms_version LowCardinality(String)",
+		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS story UInt64",
+		"DROP TABLE IF EXISTS `ewom`.mentions"+on,
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_local"+on+" (…story UInt64\n) ENGINE = …",
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
+		// Migration 501: the term rollup's view, array-joining each shard's rows.
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv"+on+" TO `ewom`.term_days_local AS SELECT toDate(published_at) AS day, … FROM `ewom`.mentions_local ARRAY JOIN terms AS term, …",
 	)
 	var got []string
 	for _, s := range r.stmts {
@@ -196,6 +208,7 @@ func TestClusterMutationsAndRetentionTargetLocalTables(t *testing.T) {
 				// The rollup subtraction goes through the Distributed tables.
 				"INSERT INTO `ewom`.mentions_5m (…) SELECT … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 GROUP BY …",
 				"INSERT INTO `ewom`.mentions_1d (…) SELECT toStartOfDay(published_at) … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 GROUP BY …",
+				"INSERT INTO `ewom`.term_days (…) SELECT toDate(published_at) AS day, brand, term, … FROM `ewom`.mentions ARRAY JOIN … WHERE mention_id IN ('m1') AND version <= 7 GROUP BY day, brand, term",
 				"INSERT INTO `ewom`.mention_days (day, rows, checksum) SELECT toDate(published_at) AS day, -toInt64(count()), … FROM `ewom`.mentions WHERE mention_id IN ('m1') AND version <= 7 AND author_handle != '' GROUP BY day",
 				"ALTER TABLE `ewom`.mentions_local" + on + " DELETE WHERE mention_id IN ('m1') AND version <= 7" + settings,
 				// The author table's rows of the retracted rows' authors and days, on every shard.

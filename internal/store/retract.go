@@ -15,7 +15,8 @@ import (
 // one INSERT … SELECT on the server (negated sums of exactly the rows about
 // to be deleted), then a DELETE mutation bounded by the same version, so
 // rows written later for the same ids (a reclassification) are untouched.
-// The day tallies of the author table are subtracted the same way, and the
+// The term rollup (schema_topics.go) and the day tallies of the author
+// table are subtracted the same way, and the
 // author table's rows of the rows' authors and days are deleted
 // (schema_authors.go).
 func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (int, error) {
@@ -49,6 +50,9 @@ func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (
 			" GROUP BY bucket, brand, source, lang, touchpoint, journey_stage, sentiment"); err != nil {
 			return 0, fmt.Errorf("retract: subtract from %s: %w", r.table, err)
 		}
+	}
+	if err := c.exec(ctx, c.retractTerms(where)); err != nil {
+		return 0, fmt.Errorf("retract: subtract from term_days: %w", err)
 	}
 	if err := c.exec(ctx, "INSERT INTO "+c.Table("mention_days")+" (day, rows, checksum) SELECT toDate(published_at) AS day,"+
 		" -toInt64(count()), -sum("+rowHash+") FROM "+c.Table("mentions")+where+" AND author_handle != '' GROUP BY day"); err != nil {

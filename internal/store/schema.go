@@ -58,6 +58,11 @@ var mentionColumns = []column{
 	stringColumn("raw", false, func(r *Row) string { return r.Raw }),
 	// version orders replacements of the same row (a reclassification wins).
 	uint64Column("version", func(r *Row) uint64 { return r.version() }),
+	// topicColumns, added by migration 500 (schema_topics.go).
+	stringArrayColumn("terms", func(r *Row) []string { return r.Terms }),
+	stringArrayColumn("term_forms", func(r *Row) []string { return r.TermForms }),
+	stringColumn("terms_version", true, func(r *Row) string { return r.TermsVersion }),
+	uint64Column("story", func(r *Row) uint64 { return r.Story }),
 }
 
 func columnNames() string {
@@ -80,6 +85,8 @@ type capabilities struct {
 	// inserted blocks are merged by the engine's rule, e.g. summed (>= 20.11)
 	optimizeOnInsert bool
 	compactParts     bool // compact data parts, min_bytes_for_wide_part (>= 20.3)
+	// ALTER … ADD COLUMN IF NOT EXISTS (not on 18.16; certainly from 20.1)
+	addColumnIfNotExists bool
 }
 
 func detectCapabilities(version string) (capabilities, error) {
@@ -96,7 +103,8 @@ func detectCapabilities(version string) (capabilities, error) {
 		return capabilities{}, fmt.Errorf("ClickHouse %s is older than the oldest supported (18.16)", version)
 	}
 	at := func(ma, mi int) bool { return major > ma || (major == ma && minor >= mi) }
-	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11), clusterAllReplicas: at(20, 1), optimizeOnInsert: at(20, 11), compactParts: at(20, 3)}, nil
+	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11), clusterAllReplicas: at(20, 1), optimizeOnInsert: at(20, 11), compactParts: at(20, 3),
+		addColumnIfNotExists: at(20, 1)}, nil
 }
 
 func (c capabilities) colType(col column) string {
@@ -120,17 +128,12 @@ type migration struct {
 // Version ranges per area, so each area's file adds its own migrations
 // without renumbering others: 1-99 mentions and rollups (this file),
 // 100-199 alerting, 200-299 dashboards and labels, 300-399 operations
-// (retention, privacy), 400-499 classifier models.
+// (retention, privacy), 400-499 classifier models, 500-599 topics and
+// queries.
 var migrations = []migration{
 	{1, "mentions table", func(s *common) []string {
-		cols := make([]string, len(mentionColumns))
-		for i, c := range mentionColumns {
-			cols[i] = "  " + c.name + " " + s.caps.colType(c)
-		}
-		return s.createTable(mergeTable{name: "mentions", columns: "\n" + strings.Join(cols, ",\n") + "\n",
-			kind: "ReplacingMergeTree", args: "version",
-			keys:    "PARTITION BY toYYYYMM(published_at) ORDER BY (brand, published_at, mention_id)",
-			shardBy: "cityHash64(mention_id)"})
+		// Columns added by later migrations are left to them.
+		return s.createTable(mentionsTable(s.caps, len(mentionColumns)-len(topicColumns)))
 	}},
 	{2, "mention id index", func(s *common) []string {
 		// Looked up before each insert so a redelivered or re-imported
@@ -175,6 +178,18 @@ var migrations = []migration{
 		}
 		return []string{s.alter("mentions", "MODIFY SETTING min_bytes_for_wide_part = 134217728")}
 	}},
+}
+
+// mentionsTable is the mentions table with the first n of mentionColumns.
+func mentionsTable(caps capabilities, n int) mergeTable {
+	cols := make([]string, n)
+	for i, c := range mentionColumns[:n] {
+		cols[i] = "  " + c.name + " " + caps.colType(c)
+	}
+	return mergeTable{name: "mentions", columns: "\n" + strings.Join(cols, ",\n") + "\n",
+		kind: "ReplacingMergeTree", args: "version",
+		keys:    "PARTITION BY toYYYYMM(published_at) ORDER BY (brand, published_at, mention_id)",
+		shardBy: "cityHash64(mention_id)"}
 }
 
 // rollupTable is a rollup of the mentions by time bucket and every label:

@@ -35,7 +35,7 @@ func Mutate(ctx context.Context, s Store, stmt string) error {
 // Rollups are usually kept much longer than raw mentions.
 type Retention struct {
 	Mentions time.Duration // mentions (raw rows, text and authors) and the author table
-	Rollup   time.Duration // mentions_5m and mentions_1d
+	Rollup   time.Duration // mentions_5m, mentions_1d and term_days
 }
 
 // ApplyRetention enforces r on s. Engines with TTL (19.6+) get a table TTL
@@ -51,7 +51,7 @@ func ApplyRetention(ctx context.Context, s Store, r Retention, now time.Time) ([
 	for _, t := range []struct {
 		table, column string
 		keep          time.Duration
-	}{{"mentions", "published_at", r.Mentions}, {"mentions_5m", "bucket", r.Rollup}, {"mentions_1d", "bucket", r.Rollup},
+	}{{"mentions", "published_at", r.Mentions}, {"mentions_5m", "bucket", r.Rollup}, {"mentions_1d", "bucket", r.Rollup}, {"term_days", "day", r.Rollup},
 		// The author table and its day tallies are of the mentions.
 		{"mention_days", "day", r.Mentions}, {"author_days", "day", r.Mentions}, {"author_day_builds", "day", r.Mentions}} {
 		if t.keep <= 0 {

@@ -48,6 +48,14 @@ type Row struct {
 	// Version orders rewrites of a mention (reclassification); 0 means the
 	// ingest time.
 	Version uint64
+	// Terms are the row's lemmas and phrases (internal/terms), TermForms
+	// the form of each to show ("" when it is the term itself), and
+	// TermsVersion the extraction rules' version; Story is the id of the
+	// row's near-duplicate group (docs/topics.md).
+	Terms        []string
+	TermForms    []string
+	TermsVersion string
+	Story        uint64
 }
 
 func (r *Row) version() uint64 {
@@ -60,7 +68,14 @@ func (r *Row) version() uint64 {
 // Size estimates the bytes the row adds to an insert, for byte-based batch
 // flushing and buffer sizing.
 func (r *Row) Size() int {
-	return 256 + len(r.Text) + len(r.Title) + len(r.URL) + len(r.Raw) + len(r.Explanation) + len(r.TouchpointReason)
+	n := 256 + len(r.Text) + len(r.Title) + len(r.URL) + len(r.Raw) + len(r.Explanation) + len(r.TouchpointReason)
+	for _, t := range r.Terms {
+		n += 1 + len(t)
+	}
+	for _, t := range r.TermForms {
+		n += 1 + len(t)
+	}
+	return n
 }
 
 // Store is what the pipeline, API and alerting need from ClickHouse.

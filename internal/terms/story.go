@@ -1,0 +1,143 @@
+package terms
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"strings"
+	"sync"
+
+	"github.com/ewom/ewom/internal/classify/token"
+)
+
+// Stories groups near-duplicate mentions (copy-paste waves, retellings of
+// one article, bot bursts) into stories as they are classified: MinHash
+// signatures of a text's word 3-shingles, banded for locality-sensitive
+// hashing, so that two texts whose shingle sets have a Jaccard similarity
+// of 0.8 share a band 98 % of the time, of 0.5 27 %, of 0.3 2 %. A mention
+// joins the story of the first earlier mention it shares a band with;
+// otherwise it starts its own, whose id is a hash of its mention id.
+//
+// The index holds the bands of the most recent mentions (two generations
+// of at most maxBands each), in this process: mentions classified by
+// different processes, or further apart than the index reaches, start
+// stories of their own. Stories is safe for concurrent use.
+type Stories struct {
+	mu        sync.Mutex
+	cur, prev map[uint64]uint64 // band hash → story
+	maxBands  int
+}
+
+const (
+	bands        = 10
+	rowsPerBand  = 5
+	signatureLen = bands * rowsPerBand
+	shingleWords = 3
+	// minShingleWords: a text of fewer words is a story by its exact words.
+	minShingleWords = 6
+	defaultMaxBands = 1 << 19
+)
+
+// storySeed hashes shingles and bands, which are compared only within
+// this process's index.
+var storySeed = maphash.MakeSeed()
+
+// mix are the odd multipliers deriving the signature's hash functions from
+// one 64-bit shingle hash (h·a_i, then a xor-shift).
+var mix = func() (m [signatureLen]uint64) {
+	x := uint64(0x9E3779B97F4A7C15)
+	for i := range m {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		m[i] = x | 1
+	}
+	return m
+}()
+
+// NewStories returns an empty story index.
+func NewStories() *Stories {
+	return &Stories{cur: map[uint64]uint64{}, prev: map[uint64]uint64{}, maxBands: defaultMaxBands}
+}
+
+// Assign returns the story of a mention with id and text.
+func (s *Stories) Assign(id, text string) uint64 {
+	keys, ok := bandKeys(text)
+	if !ok {
+		return keys[0] // the text's exact words
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	story := fnv64(id)
+	for _, k := range keys {
+		if st, ok := s.cur[k]; ok {
+			story = st
+			break
+		}
+		if st, ok := s.prev[k]; ok {
+			story = st
+			break
+		}
+	}
+	if len(s.cur)+bands > s.maxBands {
+		s.prev, s.cur = s.cur, make(map[uint64]uint64, len(s.cur))
+	}
+	for _, k := range keys {
+		if _, ok := s.cur[k]; !ok {
+			s.cur[k] = story
+		}
+	}
+	return story
+}
+
+// bandKeys returns the band hashes of text's MinHash signature; for a text
+// of fewer than minShingleWords words, ok is false and keys[0] is a hash of
+// its words.
+func bandKeys(text string) (keys [bands]uint64, ok bool) {
+	lower := token.Lower(text)
+	toks := token.Append(make([]token.Token, 0, 64), text, lower)
+	words := make([]string, 0, len(toks))
+	for _, t := range toks {
+		if t.Kind == token.Word || t.Kind == token.Number || t.Kind == token.Hashtag {
+			words = append(words, t.Text)
+		}
+	}
+	if len(words) < minShingleWords {
+		keys[0] = fnv64(strings.Join(words, " "))
+		return keys, false
+	}
+	var sig [signatureLen]uint64
+	for i := range sig {
+		sig[i] = ^uint64(0)
+	}
+	var buf []byte
+	for i := 0; i+shingleWords <= len(words); i++ {
+		buf = buf[:0]
+		for _, w := range words[i : i+shingleWords] {
+			buf = append(append(buf, w...), ' ')
+		}
+		h := maphash.Bytes(storySeed, buf)
+		for j := range sig {
+			v := h * mix[j]
+			v ^= v >> 29
+			sig[j] = min(sig[j], v)
+		}
+	}
+	var b [8 * rowsPerBand]byte
+	for i := range keys {
+		for r := range rowsPerBand {
+			binary.LittleEndian.PutUint64(b[8*r:], sig[i*rowsPerBand+r])
+		}
+		keys[i] = maphash.Bytes(storySeed, b[:]) ^ uint64(i) // bands are separate tables
+	}
+	return keys, true
+}
+
+// fnv64 is FNV-1a: a hash that is the same in every process.
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
