@@ -59,10 +59,10 @@ func termDays(caps capabilities) mergeTable {
 		shardBy: "rand()"}
 }
 
-// termRows is the FROM clause of a mentions row per term: the rows of from
+// TermRows is the FROM clause of a mentions row per term: the rows of from
 // with their terms array-joined (term, term_form; 18.16 refuses an ARRAY
 // JOIN alias that is also the name of a result column).
-func termRows(from string) string {
+func TermRows(from string) string {
 	return " FROM " + from + " ARRAY JOIN terms AS term, arrayResize(term_forms, length(terms)) AS term_form"
 }
 
@@ -72,11 +72,11 @@ func termDaysView(from string, caps capabilities) string {
 	if caps.optimizeOnInsert {
 		return "SELECT toDate(published_at) AS day, brand, term, term_form AS form, toInt64(1) AS mentions," +
 			" toInt64(sentiment = 'positive') AS positive, toInt64(sentiment = 'negative') AS negative," +
-			" toFloat64(sentiment_score) AS score_sum, toInt64(author_followers) AS reach" + termRows(from)
+			" toFloat64(sentiment_score) AS score_sum, toInt64(author_followers) AS reach" + TermRows(from)
 	}
 	return "SELECT toDate(published_at) AS day, brand, term, any(term_form) AS form, toInt64(count()) AS mentions," +
 		" toInt64(countIf(sentiment = 'positive')) AS positive, toInt64(countIf(sentiment = 'negative')) AS negative," +
-		" sum(toFloat64(sentiment_score)) AS score_sum, toInt64(sum(author_followers)) AS reach" + termRows(from) +
+		" sum(toFloat64(sentiment_score)) AS score_sum, toInt64(sum(author_followers)) AS reach" + TermRows(from) +
 		" GROUP BY day, brand, term"
 }
 
@@ -86,5 +86,5 @@ func (c *common) retractTerms(where string) string {
 	return "INSERT INTO " + c.Table("term_days") + " (day, brand, term, form, mentions, positive, negative, score_sum, reach)" +
 		" SELECT toDate(published_at) AS day, brand, term, any(term_form), -toInt64(count()), -toInt64(countIf(sentiment = 'positive'))," +
 		" -toInt64(countIf(sentiment = 'negative')), -sum(toFloat64(sentiment_score)), -toInt64(sum(author_followers))" +
-		termRows(c.Table("mentions")) + where + " GROUP BY day, brand, term"
+		TermRows(c.Table("mentions")) + where + " GROUP BY day, brand, term"
 }

@@ -2,7 +2,6 @@ package terms
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"strings"
 	"sync"
 
@@ -36,10 +35,6 @@ const (
 	minShingleWords = 6
 	defaultMaxBands = 1 << 19
 )
-
-// storySeed hashes shingles and bands, which are compared only within
-// this process's index.
-var storySeed = maphash.MakeSeed()
 
 // mix are the odd multipliers deriving the signature's hash functions from
 // one 64-bit shingle hash (h·a_i, then a xor-shift).
@@ -115,7 +110,7 @@ func bandKeys(text string) (keys [bands]uint64, ok bool) {
 		for _, w := range words[i : i+shingleWords] {
 			buf = append(append(buf, w...), ' ')
 		}
-		h := maphash.Bytes(storySeed, buf)
+		h := fnv64(string(buf))
 		for j := range sig {
 			v := h * mix[j]
 			v ^= v >> 29
@@ -127,12 +122,13 @@ func bandKeys(text string) (keys [bands]uint64, ok bool) {
 		for r := range rowsPerBand {
 			binary.LittleEndian.PutUint64(b[8*r:], sig[i*rowsPerBand+r])
 		}
-		keys[i] = maphash.Bytes(storySeed, b[:]) ^ uint64(i) // bands are separate tables
+		keys[i] = fnv64(string(b[:])) ^ uint64(i) // bands are separate tables
 	}
 	return keys, true
 }
 
-// fnv64 is FNV-1a: a hash that is the same in every process.
+// fnv64 is FNV-1a: the same in every process, so that a story is grouped
+// alike by every worker and every run.
 func fnv64(s string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {

@@ -248,7 +248,7 @@ func TestPerAuthorEndpointsMatchTheirDefinition(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res, err := pipeline.Reclassify(ctx, e.Store, shiftedClassifier{cls}, 1000, nil); err != nil || res.Mentions < 300 {
+			if res, err := pipeline.Reclassify(ctx, e.Store, shiftedClassifier{cls}, nil, 1000, nil); err != nil || res.Mentions < 300 {
 				t.Fatalf("reclassify: %+v, %v", res, err)
 			}
 			tableDays = read("table")

@@ -150,6 +150,20 @@ func (s *Server) parseList(q url.Values, maxLimit int) (listRequest, error) {
 		lr.extra = " AND (positionCaseInsensitiveUTF8(text, " + store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(title, " +
 			store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(author_handle, " + store.Quote(text) + ") > 0)"
 	}
+	// A term of the Topics view (its lemma or phrase) and a story.
+	if term := strings.TrimSpace(q.Get("term")); term != "" {
+		if len(term) > 200 {
+			return lr, badf("term: at most 200 bytes")
+		}
+		lr.extra += " AND has(terms, " + store.Quote(term) + ")"
+	}
+	if v := q.Get("story"); v != "" {
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return lr, badf("story: want a story id (a decimal number)")
+		}
+		lr.extra += " AND story = " + strconv.FormatUint(id, 10)
+	}
 	return lr, nil
 }
 

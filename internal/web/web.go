@@ -39,7 +39,7 @@ var templateFS embed.FS
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';" +
 	" font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-var titles = map[string]string{"overview": "Overview", "mentions": "Mentions", "journey": "Journey", "alerts": "Alerts"}
+var titles = map[string]string{"overview": "Overview", "mentions": "Mentions", "journey": "Journey", "alerts": "Alerts", "topics": "Topics"}
 
 // Deps are what the dashboards need from the rest of the process.
 type Deps struct {
@@ -164,7 +164,7 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 		}
 		files.ServeHTTP(w, r)
 	})))
-	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts"} {
+	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts", "/topics": "topics"} {
 		mux.HandleFunc("GET "+path, s.page(func(w http.ResponseWriter, r *http.Request, sess session) {
 			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": titles[name], "User": sess.user, "Role": sess.role,
 				"CSRF": sess.csrf, "Brands": s.cfg.Brands})
@@ -189,6 +189,9 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 	viewer("GET /api/v1/journey/authors", "journey_authors", s.handleJourneyAuthors)
 	viewer("GET /api/v1/journey/authors/{id}", "timeline", s.handleTimeline)
 	viewer("GET /api/v1/corrections", "corrections", s.handleCorrections)
+	viewer("GET /api/v1/topics", "topics", s.handleTopics)
+	viewer("GET /api/v1/topics/compare", "topics_compare", s.handleCompareTopics)
+	viewer("GET /api/v1/stories", "stories", s.handleStories)
 	mux.HandleFunc("POST /api/v1/mentions/{id}/labels", s.api(roleAdmin, authenticate, s.timed("correct", s.handleCorrect)))
 }
 

@@ -1,0 +1,460 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/terms"
+)
+
+// The Topics view (docs/topics.md): what the mentions in force are about.
+// Terms come from each row's terms (internal/terms): ranges of two days or
+// more are read by whole UTC days — from the daily term rollup when the
+// only filter is the brand, else from the rows — and shorter ranges from
+// the rows by the second. The Topics figures use the classifier's labels;
+// label corrections move the other views' counts, not these.
+
+// Topics is the answer of GET /api/v1/topics.
+type Topics struct {
+	From         time.Time `json:"from"`
+	To           time.Time `json:"to"`
+	PreviousFrom time.Time `json:"previous_from"`
+	BaselineFrom time.Time `json:"baseline_from"` // the baseline is [baseline_from, from)
+	Mentions     int64     `json:"mentions"`      // mention × brand rows in the window
+	Previous     int64     `json:"previous"`
+	Baseline     int64     `json:"baseline"`
+	Stories      int64     `json:"stories"` // distinct stories in the window
+	Words        []Topic   `json:"words"`
+	Phrases      []Topic   `json:"phrases"`
+	Emerging     []Emerge  `json:"emerging"`
+}
+
+// Topic is a term's figures in the window.
+type Topic struct {
+	Term     string   `json:"term"`
+	Form     string   `json:"form"` // to show; "" when it is the term
+	Mentions int64    `json:"mentions"`
+	Previous int64    `json:"previous"`
+	Change   *float64 `json:"change"` // (mentions − previous) / previous; null without a previous count
+	Net      float64  `json:"net_sentiment"`
+	Positive int64    `json:"positive"`
+	Negative int64    `json:"negative"`
+	Reach    int64    `json:"reach"`
+}
+
+// Emerge is a term that grew against its own baseline.
+type Emerge struct {
+	terms.Growth
+	Net float64 `json:"net_sentiment"`
+}
+
+// topicWindow is the window looked at, the previous one of the same length
+// and the baseline (four windows before the window).
+type topicWindow struct {
+	from, to, prev, base time.Time
+	daily                bool // whole UTC days
+}
+
+const (
+	topicCandidates  = 2000 // terms read by volume
+	growthCandidates = 1000 // and by growth, for the emerging ones
+	baselineWindows  = 4
+)
+
+func windowOf(f Filter) topicWindow {
+	d := f.To.Sub(f.From)
+	w := topicWindow{from: f.From, to: f.To}
+	if d >= 2*oneDay {
+		days := int((d + oneDay - 1) / oneDay)
+		w.to = f.To.UTC().Truncate(oneDay)
+		if w.to.Before(f.To) {
+			w.to = w.to.Add(oneDay)
+		}
+		w.from, w.daily = w.to.AddDate(0, 0, -days), true
+		d = w.to.Sub(w.from)
+	}
+	w.prev, w.base = w.from.Add(-d), w.from.Add(-baselineWindows*d)
+	return w
+}
+
+// termSource reads term figures from the daily rollup or from the rows.
+type termSource struct {
+	f      Filter
+	rollup bool
+	table  string
+}
+
+func (s *Server) termSource(f Filter, w topicWindow) termSource {
+	rollup := w.daily && len(f.Sources)+len(f.Langs)+len(f.Touchpoints)+len(f.Sentiments)+len(f.JourneyStage) == 0
+	t := termSource{f: f, rollup: rollup, table: s.store.Table("term_days")}
+	if !rollup {
+		t.table = s.store.Table("mentions")
+	}
+	return t
+}
+
+// at is the condition "at or after t" (after false: before t).
+func (t termSource) at(tm time.Time, after bool) string {
+	col, v := "published_at", store.Time(tm)
+	if t.rollup {
+		col, v = "day", "toDate("+v+")"
+	}
+	if after {
+		return col + " >= " + v
+	}
+	return col + " < " + v
+}
+
+// from is the FROM and WHERE of the term rows in [from, to).
+func (t termSource) from(from, to time.Time) string {
+	where := " WHERE " + t.at(from, true) + " AND " + t.at(to, false) + in("brand", t.f.Brands)
+	if t.rollup {
+		return " FROM " + t.table + where
+	}
+	return store.TermRows(t.table) + where + in("source", t.f.Sources) + in("lang", t.f.Langs) + t.f.labels()
+}
+
+// count, pos, neg and reach are the aggregates of the rows matching cond.
+func (t termSource) count(cond string) string {
+	if t.rollup {
+		return "toInt64(sumIf(mentions, " + cond + "))"
+	}
+	return "toInt64(countIf(" + cond + "))"
+}
+
+func (t termSource) sentiment(label, cond string) string {
+	if t.rollup {
+		return "toInt64(sumIf(" + label + ", " + cond + "))"
+	}
+	return "toInt64(countIf(sentiment = '" + label + "' AND " + cond + "))"
+}
+
+func (t termSource) reach(cond string) string {
+	if t.rollup {
+		return "toInt64(sumIf(reach, " + cond + "))"
+	}
+	return "toInt64(sumIf(author_followers, " + cond + "))"
+}
+
+func (t termSource) form() string {
+	if t.rollup {
+		return "any(form)"
+	}
+	return "any(term_form)"
+}
+
+// termRow is one term's counts as the topics queries read them.
+type termRow struct {
+	Term, Shown     string
+	Cur, Prev, Base num
+	Pos, Neg, Reach num
+	BrandName       string // compareTopics's rows
+}
+
+// topicCounts reads the window's terms with their previous and baseline
+// counts: the most frequent, and (growth true) those growing the most.
+func (s *Server) topicCounts(ctx context.Context, t termSource, w topicWindow, growth bool) ([]termRow, error) {
+	cur := t.at(w.from, true)
+	sel := "SELECT term, " + t.form() + " AS shown, " + t.count(cur) + " AS cur, " +
+		t.count(t.at(w.prev, true)+" AND "+t.at(w.from, false)) + " AS prev, " + t.count(t.at(w.from, false)) + " AS base, " +
+		t.sentiment("positive", cur) + " AS pos, " + t.sentiment("negative", cur) + " AS neg, " + t.reach(cur) + " AS reach" +
+		t.from(w.base, w.to) + " GROUP BY term"
+	q := sel + " HAVING cur > 0 ORDER BY cur DESC, term LIMIT " + strconv.Itoa(topicCandidates)
+	if growth {
+		q = "SELECT * FROM (" + q + ") UNION ALL SELECT * FROM (" + sel + " HAVING cur >= 3" +
+			" ORDER BY (cur + 0.5) / (base + 0.5) DESC, term LIMIT " + strconv.Itoa(growthCandidates) + ")"
+	}
+	return queryAs[termRow](ctx, s, q)
+}
+
+// topicTotals reads the rows in the window, the previous window and the
+// baseline, and the window's distinct stories.
+func (s *Server) topicTotals(ctx context.Context, f Filter, w topicWindow) (cur, prev, base, stories int64, err error) {
+	at := func(tm time.Time, after bool) string {
+		if after {
+			return "published_at >= " + store.Time(tm)
+		}
+		return "published_at < " + store.Time(tm)
+	}
+	rows, err := queryAs[struct{ Cur, Prev, Base, Stories num }](ctx, s, "SELECT toInt64(countIf("+at(w.from, true)+")) AS cur,"+
+		" toInt64(countIf("+at(w.prev, true)+" AND "+at(w.from, false)+")) AS prev, toInt64(countIf("+at(w.from, false)+")) AS base,"+
+		" toInt64(uniqIf(story, "+at(w.from, true)+")) AS stories FROM "+s.store.Table("mentions")+
+		" WHERE "+at(w.base, true)+" AND "+at(w.to, false)+f.dims()+f.labels())
+	if err != nil || len(rows) == 0 {
+		return 0, 0, 0, 0, err
+	}
+	r := rows[0]
+	return int64(r.Cur), int64(r.Prev), int64(r.Base), int64(r.Stories), nil
+}
+
+func netOf(pos, neg, n num) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(pos-neg) / float64(n)
+}
+
+func (r termRow) topic() Topic {
+	t := Topic{Term: r.Term, Form: r.Shown, Mentions: int64(r.Cur), Previous: int64(r.Prev), Net: netOf(r.Pos, r.Neg, r.Cur),
+		Positive: int64(r.Pos), Negative: int64(r.Neg), Reach: int64(r.Reach)}
+	if t.Form == t.Term {
+		t.Form = ""
+	}
+	if r.Prev > 0 {
+		c := float64(r.Cur-r.Prev) / float64(r.Prev)
+		t.Change = &c
+	}
+	return t
+}
+
+// topics computes the Topics answer for f: the limit most frequent words
+// and phrases, and the emerging terms.
+func (s *Server) topics(ctx context.Context, f Filter, limit int) (Topics, error) {
+	w := windowOf(f)
+	x := Topics{From: w.from, To: w.to, PreviousFrom: w.prev, BaselineFrom: w.base, Words: []Topic{}, Phrases: []Topic{}, Emerging: []Emerge{}}
+	var err error
+	if x.Mentions, x.Previous, x.Baseline, x.Stories, err = s.topicTotals(ctx, f, w); err != nil {
+		return x, err
+	}
+	rows, err := s.topicCounts(ctx, s.termSource(f, w), w, true)
+	if err != nil {
+		return x, err
+	}
+	// The candidates by volume and by growth overlap; a UNION keeps no order.
+	slices.SortFunc(rows, func(a, b termRow) int { return cmp.Or(cmp.Compare(b.Cur, a.Cur), strings.Compare(a.Term, b.Term)) })
+	rows = slices.CompactFunc(rows, func(a, b termRow) bool { return a.Term == b.Term })
+	var counts []terms.Count
+	byTerm := map[string]termRow{}
+	for _, r := range rows {
+		byTerm[r.Term] = r
+		counts = append(counts, terms.Count{Term: r.Term, Form: r.topic().Form, Now: int64(r.Cur), Base: int64(r.Base)})
+		phrase := strings.Contains(r.Term, " ")
+		switch {
+		case phrase && len(x.Phrases) < limit && r.Cur >= 2:
+			x.Phrases = append(x.Phrases, r.topic())
+		case !phrase && len(x.Words) < limit:
+			x.Words = append(x.Words, r.topic())
+		}
+	}
+	for _, g := range terms.Emerging(counts, x.Mentions, x.Baseline, limit) {
+		r := byTerm[g.Term]
+		x.Emerging = append(x.Emerging, Emerge{Growth: g, Net: netOf(r.Pos, r.Neg, r.Cur)})
+	}
+	return x, nil
+}
+
+func (s *Server) handleTopics(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := intParam(r, "limit", 25, 1, 200)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	x, err := s.topics(r.Context(), f, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, x)
+}
+
+// TopicComparison is the answer of GET /api/v1/topics/compare: the terms
+// most frequent for any of the brands, with each brand's figures.
+type TopicComparison struct {
+	From   time.Time      `json:"from"`
+	To     time.Time      `json:"to"`
+	Brands []BrandTotal   `json:"brands"`
+	Terms  []ComparedTerm `json:"terms"`
+}
+
+// BrandTotal is a brand's rows in the window.
+type BrandTotal struct {
+	Brand    string `json:"brand"`
+	Mentions int64  `json:"mentions"`
+}
+
+// ComparedTerm is a term with its figures per brand, in the order of Brands.
+type ComparedTerm struct {
+	Term   string      `json:"term"`
+	Form   string      `json:"form"`
+	Brands []BrandTerm `json:"by_brand"`
+}
+
+// BrandTerm is one brand's figures of a term: Share is of the brand's rows.
+type BrandTerm struct {
+	Mentions int64   `json:"mentions"`
+	Share    float64 `json:"share"`
+	Net      float64 `json:"net_sentiment"`
+}
+
+// compareTopics reads the limit most frequent terms of each brand of f
+// (every configured brand when f names none) and every brand's figures of
+// all of them.
+func (s *Server) compareTopics(ctx context.Context, f Filter, limit int) (TopicComparison, error) {
+	w := windowOf(f)
+	if len(f.Brands) == 0 {
+		for _, b := range s.cfg.Brands {
+			f.Brands = append(f.Brands, b.Name)
+		}
+	}
+	x := TopicComparison{From: w.from, To: w.to, Terms: []ComparedTerm{}}
+	totals, err := queryAs[struct {
+		Brand string
+		N     num
+	}](ctx, s, "SELECT brand, toInt64(count()) AS n FROM "+s.store.Table("mentions")+" WHERE published_at >= "+store.Time(w.from)+
+		" AND published_at < "+store.Time(w.to)+f.dims()+f.labels()+" GROUP BY brand")
+	if err != nil {
+		return x, err
+	}
+	total := map[string]int64{}
+	for _, t := range totals {
+		total[t.Brand] = int64(t.N)
+	}
+	for _, b := range f.Brands {
+		x.Brands = append(x.Brands, BrandTotal{Brand: b, Mentions: total[b]})
+	}
+	t := s.termSource(f, w)
+	cur := t.at(w.from, true)
+	sel := "SELECT brand AS brand_name, term, " + t.form() + " AS shown, " + t.count(cur) + " AS cur, " +
+		t.sentiment("positive", cur) + " AS pos, " + t.sentiment("negative", cur) + " AS neg" + t.from(w.from, w.to)
+	top, err := queryAs[termRow](ctx, s, sel+" GROUP BY brand_name, term HAVING cur > 0 ORDER BY cur DESC, term LIMIT "+
+		strconv.Itoa(limit)+" BY brand_name")
+	if err != nil {
+		return x, err
+	}
+	var list []string
+	form := map[string]string{}
+	for _, r := range top {
+		if _, ok := form[r.Term]; !ok {
+			list = append(list, r.Term)
+			form[r.Term] = r.topic().Form
+		}
+	}
+	if len(list) == 0 {
+		return x, nil
+	}
+	all, err := queryAs[termRow](ctx, s, sel+" AND term IN "+store.QuoteList(list)+" GROUP BY brand_name, term")
+	if err != nil {
+		return x, err
+	}
+	by := map[[2]string]termRow{}
+	sum := map[string]int64{}
+	for _, r := range all {
+		by[[2]string{r.BrandName, r.Term}] = r
+		sum[r.Term] += int64(r.Cur)
+	}
+	slices.SortStableFunc(list, func(a, b string) int { return int(sum[b] - sum[a]) })
+	for _, term := range list {
+		c := ComparedTerm{Term: term, Form: form[term]}
+		for _, b := range x.Brands {
+			r := by[[2]string{b.Brand, term}]
+			bt := BrandTerm{Mentions: int64(r.Cur), Net: netOf(r.Pos, r.Neg, r.Cur)}
+			if b.Mentions > 0 {
+				bt.Share = float64(r.Cur) / float64(b.Mentions)
+			}
+			c.Brands = append(c.Brands, bt)
+		}
+		x.Terms = append(x.Terms, c)
+	}
+	return x, nil
+}
+
+func (s *Server) handleCompareTopics(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := intParam(r, "limit", 10, 1, 50)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	x, err := s.compareTopics(r.Context(), f, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, x)
+}
+
+// Story is a group of near-duplicate mentions (internal/terms, Stories).
+type Story struct {
+	ID        string    `json:"id"` // decimal: the JSON of a 64-bit number loses digits
+	Size      int64     `json:"size"`
+	Reach     int64     `json:"reach"`
+	First     time.Time `json:"first"`
+	Latest    time.Time `json:"latest"`
+	Text      string    `json:"text"` // the first mention's
+	MentionID string    `json:"mention_id"`
+	Source    string    `json:"source"`
+	Negative  int64     `json:"negative"`
+}
+
+// Stories is the answer of GET /api/v1/stories.
+type Stories struct {
+	Stories []Story `json:"stories"`
+}
+
+// stories reads the limit largest stories of f (two mentions or more),
+// each once: the list of mentions with each story collapsed to a row.
+func (s *Server) stories(ctx context.Context, f Filter, limit int) ([]Story, error) {
+	rows, err := queryAs[struct {
+		Size, Reach, Negative          num
+		First, Latest                  time.Time
+		Story, Text, MentionID, Source string
+	}](ctx, s, "SELECT toString(story) AS story, toInt64(count()) AS size, toInt64(sum(followers)) AS reach, toInt64(sum(neg)) AS negative,"+
+		" min(at) AS first, max(at) AS latest, argMin(body, at) AS text, argMin(mention_id, at) AS mention_id, argMin(src, at) AS source FROM"+
+		" (SELECT story, mention_id, any(author_followers) AS followers, max(sentiment = 'negative') AS neg, any(published_at) AS at,"+
+		" any(if(text != '', text, title)) AS body, any(source) AS src FROM "+s.store.Table("mentions")+
+		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.labels()+
+		" GROUP BY story, mention_id) GROUP BY story HAVING size > 1 ORDER BY size DESC, reach DESC, story LIMIT "+strconv.Itoa(limit))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Story, len(rows))
+	for i, r := range rows {
+		out[i] = Story{ID: r.Story, Size: int64(r.Size), Reach: int64(r.Reach), First: r.First, Latest: r.Latest,
+			Text: truncateText(r.Text, 280), MentionID: r.MentionID, Source: r.Source, Negative: int64(r.Negative)}
+	}
+	return out, nil
+}
+
+func (s *Server) handleStories(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilter(r.URL.Query(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := intParam(r, "limit", 10, 1, 100)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.stories(r.Context(), f, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, Stories{Stories: st})
+}
+
+// truncateText cuts s to n runes with an ellipsis.
+func truncateText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
