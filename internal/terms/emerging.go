@@ -2,7 +2,6 @@ package terms
 
 import (
 	"cmp"
-	"math"
 	"slices"
 
 	"github.com/ewom/ewom/internal/alert/stats"
@@ -60,9 +59,6 @@ func Emerging(counts []Count, now, base int64, n int) []Growth {
 		tested++
 		g := Growth{Count: c, Expected: float64(c.Base) * float64(now) / float64(max(base, 1))}
 		g.Ratio = ((float64(c.Now) + 0.5) / float64(now)) / ((float64(c.Base) + 0.5) / float64(max(base, 1)))
-		if base == 0 {
-			g.Ratio = math.Inf(1)
-		}
 		g.P = stats.BinomSF(int(c.Now), int(c.Now+c.Base), share)
 		if g.Ratio >= minRatio {
 			out = append(out, g)

@@ -101,7 +101,6 @@ func TestTopicsAPI(t *testing.T) {
 			}
 			srv := newTestServer(t, e.Store)
 			c := login(t, srv.URL, "viewer", "viewer-pass")
-			week := "from=" + url.QueryEscape(weekStart.Format(time.RFC3339)) + "&to=" + url.QueryEscape(weekEnd.Format(time.RFC3339))
 			var x Topics
 			c.getJSON("/api/v1/topics?brand=TietokoneKoijarit&"+week, &x)
 			// 4 retailer posts a day minus the rival's one, the crisis, the wave.

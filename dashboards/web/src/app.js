@@ -6,6 +6,7 @@ import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
+import { topicsPage } from './topics.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -344,7 +345,7 @@ async function mentionsPage(meta) {
   const params = new URLSearchParams(location.search);
   let offset = Number(params.get('offset') || 0);
   const list = document.getElementById('mention-list');
-  const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null });
+  const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null, term: params.get('term') || null, story: params.get('story') || null });
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
   const load = () => track(api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
     renderMentionList(list, l.mentions, (m) => showDetail(m, meta));
@@ -580,7 +581,8 @@ async function main() {
   const meta = await api('/api/v1/meta');
   await setupFilters(meta);
   const page = document.body.dataset.page;
-  const pages = { overview, mentions: mentionsPage, journey, alerts: alertsPage };
+  const pages = { overview, mentions: mentionsPage, journey, alerts: alertsPage,
+    topics: () => topicsPage({ el, api, filterQuery, track, dateFmt }) };
   loads++;
   try {
     await pages[page]?.(meta);

@@ -1,0 +1,76 @@
+// The Topics page: what the mentions in force are about (docs/topics.md).
+// Same security rules as app.js: untrusted text only through textContent.
+// The page's helpers come from app.js (h), so this module has no state.
+
+const pct = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 0, signDisplay: 'exceptZero' });
+const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const net = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2, signDisplay: 'exceptZero' });
+
+// termLink links a term to the mentions that have it, with the filters in force.
+function termLink(h, t) {
+  return h.el('a', { href: '/mentions?' + h.filterQuery({ term: t.term }), class: 'term', text: t.form || t.term });
+}
+
+function netCell(h, v) {
+  return h.el('td', { class: 'num ' + (v < -0.05 ? 'negative' : v > 0.05 ? 'positive' : ''), text: net.format(v) });
+}
+
+function fill(h, id, rows, cells) {
+  const body = document.querySelector('#' + id + ' tbody');
+  body.replaceChildren();
+  if (!rows.length) {
+    body.append(h.el('tr', {}, h.el('td', { colspan: '5', class: 'muted', text: 'Nothing for these filters.' })));
+    return;
+  }
+  for (const r of rows) body.append(h.el('tr', {}, ...cells(r)));
+}
+
+function topTable(h, id, rows) {
+  fill(h, id, rows, (t) => [h.el('td', {}, termLink(h, t)), h.el('td', { class: 'num', text: num.format(t.mentions) }),
+    h.el('td', { class: 'num', text: t.change === null ? 'new' : pct.format(t.change) }), netCell(h, t.net_sentiment)]);
+}
+
+function compareTable(h, c) {
+  const table = document.getElementById('topics-compare');
+  const head = h.el('tr', {}, h.el('th', { scope: 'col', text: 'Term' }),
+    ...c.brands.map((b) => h.el('th', { scope: 'col', class: 'num', text: `${b.brand} (${num.format(b.mentions)})` })));
+  const body = h.el('tbody');
+  for (const t of c.terms) {
+    body.append(h.el('tr', {}, h.el('td', {}, termLink(h, t)),
+      ...t.by_brand.map((b) => h.el('td', { class: 'num', title: 'net sentiment ' + net.format(b.net_sentiment),
+        text: b.mentions ? `${pct.format(b.share).replace('+', '')} · ${net.format(b.net_sentiment)}` : '–' }))));
+  }
+  if (!c.terms.length) body.append(h.el('tr', {}, h.el('td', { class: 'muted', text: 'Nothing for these filters.' })));
+  table.replaceChildren(h.el('thead', {}, head), body);
+}
+
+function storyList(h, stories) {
+  const list = document.getElementById('topics-story-list');
+  list.replaceChildren();
+  if (!stories.length) {
+    list.append(h.el('li', { class: 'muted', text: 'No story was told twice.' }));
+    return;
+  }
+  for (const s of stories) {
+    list.append(h.el('li', { class: 'mention' },
+      h.el('div', { class: 'meta' }, h.el('span', { text: `${num.format(s.size)} mentions` }), ' · ',
+        h.el('span', { text: `${num.format(s.reach)} reach` }), ' · ',
+        h.el('span', { text: `${h.dateFmt.format(new Date(s.first))} – ${h.dateFmt.format(new Date(s.latest))}` })),
+      h.el('a', { href: '/mentions?' + h.filterQuery({ story: s.id }), text: s.text })));
+  }
+}
+
+export async function topicsPage(h) {
+  const topics = h.track(h.api('/api/v1/topics?' + h.filterQuery()).then((x) => {
+    document.getElementById('topics-mentions').textContent = num.format(x.mentions);
+    document.getElementById('topics-stories').textContent = num.format(x.stories);
+    fill(h, 'topics-emerging', x.emerging, (g) => [h.el('td', {}, termLink(h, g)), h.el('td', { class: 'num', text: num.format(g.mentions) }),
+      h.el('td', { class: 'num', text: num.format(g.expected) }),
+      h.el('td', { class: 'num', text: g.baseline ? `×${g.ratio.toFixed(1)}` : 'new' }), netCell(h, g.net_sentiment)]);
+    topTable(h, 'topics-phrases', x.phrases);
+    topTable(h, 'topics-words', x.words);
+  }));
+  const compare = h.track(h.api('/api/v1/topics/compare?' + h.filterQuery({ brand: null })).then((c) => compareTable(h, c)));
+  const stories = h.track(h.api('/api/v1/stories?' + h.filterQuery()).then((s) => storyList(h, s.stories)));
+  await Promise.all([topics, compare, stories]);
+}
