@@ -1,17 +1,17 @@
 package alert
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/terms"
 )
 
 // Explanation says what drives an alert.
@@ -25,6 +25,8 @@ type Explanation struct {
 	Stages       []NameCount `json:"journey_stages"`
 	Touchpoints  []NameCount `json:"touchpoints"`
 	Mentions     []Sample    `json:"mentions"`
+	// Stories are the spike's largest groups of near-duplicate mentions.
+	Stories []StorySample `json:"stories"`
 }
 
 // NameCount is a term, source or stage and how many negative mentions have it.
@@ -49,9 +51,10 @@ type Sample struct {
 var segmentColumn = map[string]string{"touchpoint": "touchpoint", "source": "source", "journey_stage": "journey_stage"}
 
 // Explain reads the negative mentions behind an alert from the mentions
-// table: counts by source, stage and touchpoint, terms over-represented
-// against the week before, and up to five representative mentions (most
-// engagement and reach first, one per author).
+// table: counts by source, stage and touchpoint, the terms and phrases that
+// grew against the week before, the largest stories, and up to five
+// representative mentions (most engagement and reach first, one per
+// author).
 func Explain(ctx context.Context, st store.Store, a *Alert) (*Explanation, error) {
 	w, err := time.ParseDuration(a.Window)
 	if err != nil {
@@ -103,30 +106,12 @@ func Explain(ctx context.Context, st store.Store, a *Alert) (*Explanation, error
 	for i := range x.Mentions {
 		x.Mentions[i].Text = truncate(x.Mentions[i].Text, 280)
 	}
-	texts := func(q string) ([]string, error) {
-		rows, err := st.Query(ctx, "SELECT concat(title, ' ', text) AS t"+q+" LIMIT 1 BY mention_id LIMIT 3000")
-		if err != nil {
-			return nil, fmt.Errorf("explain terms: %w", err)
-		}
-		var ts []struct{ T string }
-		if err := decodeRows(rows, &ts); err != nil {
-			return nil, err
-		}
-		out := make([]string, len(ts))
-		for i, t := range ts {
-			out[i] = t.T
-		}
-		return out, nil
-	}
-	now, err := texts(cur)
-	if err != nil {
+	if x.TopTerms, err = grownTerms(ctx, st, where(from, to), where(from.Add(-week), to), from, 8); err != nil {
 		return nil, err
 	}
-	before, err := texts(where(from.Add(-week), from))
-	if err != nil {
+	if x.Stories, err = spikeStories(ctx, st, cur, 3); err != nil {
 		return nil, err
 	}
-	x.TopTerms = topTerms(now, before, a.Brand, 8)
 	x.Summary = summary(a, x)
 	return x, nil
 }
@@ -151,71 +136,87 @@ func summary(a *Alert, x *Explanation) string {
 	return sb.String()
 }
 
-// stopwords are common English and Finnish function words that are never
-// interesting terms.
-var stopwords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`the and for that this with have from your you are was were not but they them
-		their there what when will would about just been after into than then also only very still more some
-		could should again even because over here https http www
-		ja on ei se että oli ole kun mutta niin tai jos nyt vielä myös kuin sen ovat olen mitä tämä mikä
-		kanssa koska heidän meidän teidän minä sinä hän itse joka jotka oma vain aina`) {
-		m[w] = true
+// grownTerms returns up to n of the terms (internal/terms: lemmas and
+// phrases, without the brand's own names) of the negative rows in the
+// spike window (cur) that grew against the week before it (span covers
+// both, the window from from on): phrases first, then words, each list by
+// significance (terms.Emerging). Name is the form to show.
+func grownTerms(ctx context.Context, st store.Store, cur, span string, from time.Time, n int) ([]NameCount, error) {
+	after := "published_at >= " + store.Time(from)
+	totals, err := st.Query(ctx, "SELECT toInt64(countIf("+after+")) AS now, toInt64(countIf(NOT ("+after+"))) AS base"+span)
+	if err != nil {
+		return nil, fmt.Errorf("explain terms: %w", err)
 	}
-	return m
-}()
+	var tot []struct{ Now, Base int64 }
+	if err := decodeRows(totals, &tot); err != nil || len(tot) == 0 {
+		return nil, err
+	}
+	// Columns as terms.Count names them.
+	rows, err := st.Query(ctx, "SELECT term, any(term_form) AS form, toInt64(countIf("+after+")) AS mentions, toInt64(countIf(NOT ("+after+"))) AS baseline"+
+		strings.Replace(span, " FROM "+st.Table("mentions"), store.TermRows(st.Table("mentions")), 1)+
+		" GROUP BY term HAVING mentions >= 2 ORDER BY mentions DESC, term LIMIT 3000")
+	if err != nil {
+		return nil, fmt.Errorf("explain terms: %w", err)
+	}
+	var counts []terms.Count
+	if err := decodeRows(rows, &counts); err != nil {
+		return nil, err
+	}
+	grown := terms.Emerging(counts, tot[0].Now, tot[0].Base, len(counts))
+	phrase := func(g terms.Growth) int { return strings.Count(g.Term, " ") }
+	slices.SortStableFunc(grown, func(a, b terms.Growth) int { return cmp.Compare(min(phrase(b), 1), min(phrase(a), 1)) })
+	out := make([]NameCount, 0, n)
+	var kept []terms.Growth
+	for _, g := range grown {
+		// A term inside a longer one already listed, and as frequent there,
+		// says nothing more (ei vastaa in asiakaspalvelu ei vastaa).
+		if len(out) == n || slices.ContainsFunc(kept, func(k terms.Growth) bool {
+			return k.Now >= g.Now && strings.Contains(" "+k.Term+" ", " "+g.Term+" ")
+		}) {
+			continue
+		}
+		kept = append(kept, g)
+		name := g.Form
+		if name == "" {
+			name = g.Term
+		}
+		out = append(out, NameCount{Name: name, Count: int(g.Now)})
+	}
+	return out, nil
+}
 
-// topTerms returns words and hashtags frequent in now and over-represented
-// against before (smoothed lift times count), brand names excluded.
-func topTerms(now, before []string, brand string, n int) []NameCount {
-	count := func(texts []string) map[string]int {
-		c := map[string]int{}
-		var toks []token.Token
-		for _, t := range texts {
-			toks = token.Append(toks[:0], t, strings.ToLower(t))
-			seen := map[string]bool{}
-			for _, tk := range toks {
-				if (tk.Kind != token.Word && tk.Kind != token.Hashtag) || utf8.RuneCountInString(tk.Text) < 4 || stopwords[tk.Text] || seen[tk.Text] {
-					continue
-				}
-				seen[tk.Text] = true
-				c[tk.Text]++
-			}
-		}
-		return c
+// StorySample is one of the spike's largest stories (near-duplicate
+// mentions, internal/terms): ID and Author are of its first mention, whose
+// text it quotes (erasure removes the sample with the mention).
+type StorySample struct {
+	Story  string    `json:"story"`
+	Size   int       `json:"size"`
+	Reach  int       `json:"reach"`
+	First  time.Time `json:"first"`
+	Latest time.Time `json:"latest"`
+	ID     string    `json:"id"`
+	Author string    `json:"author"`
+	Text   string    `json:"text"`
+}
+
+// spikeStories returns the n largest stories (two mentions or more) of the
+// negative rows in the window (cur: the FROM and WHERE of those rows).
+func spikeStories(ctx context.Context, st store.Store, cur string, n int) ([]StorySample, error) {
+	rows, err := st.Query(ctx, "SELECT toString(story) AS story, toUInt64(uniqExact(mention_id)) AS size, toUInt64(sum(author_followers)) AS reach,"+
+		" min(published_at) AS first, max(published_at) AS latest, argMin(mention_id, published_at) AS id,"+
+		" argMin(author_handle, published_at) AS author, argMin(if(text != '', text, title), published_at) AS text"+cur+
+		" GROUP BY story HAVING size > 1 ORDER BY size DESC, reach DESC, story LIMIT "+fmt.Sprint(n))
+	if err != nil {
+		return nil, fmt.Errorf("explain stories: %w", err)
 	}
-	cn, cb := count(now), count(before)
-	lb := strings.ToLower(brand)
-	type scored struct {
-		NameCount
-		score float64
+	var out []StorySample
+	if err := decodeRows(rows, &out); err != nil {
+		return nil, err
 	}
-	var out []scored
-	nn, nb := float64(max(1, len(now))), float64(max(1, len(before)))
-	for w, c := range cn {
-		if c < 2 || strings.Contains(lb, w) || strings.Contains(w, lb) {
-			continue
-		}
-		lift := (float64(c) / nn) / ((float64(cb[w]) + 1) / (nb + 1))
-		if lift <= 1 {
-			continue
-		}
-		out = append(out, scored{NameCount{w, c}, float64(c) * math.Log(lift)})
+	for i := range out {
+		out[i].Text = truncate(out[i].Text, 280)
 	}
-	slices.SortFunc(out, func(a, b scored) int {
-		if a.score != b.score {
-			if a.score > b.score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
-	res := make([]NameCount, 0, n)
-	for _, s := range out[:min(n, len(out))] {
-		res = append(res, s.NameCount)
-	}
-	return res
+	return out, nil
 }
 
 func truncate(s string, n int) string {

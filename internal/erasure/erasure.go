@@ -211,29 +211,36 @@ func (t Target) scrubAlerts(ctx context.Context, ids []string) (int, error) {
 }
 
 // scrubExplanation drops the author's samples from an explanation's
-// "mentions" list, keeping every other field as it is.
+// "mentions" list and its "stories" (each quoting its first mention),
+// keeping every other field as it is.
 func (t Target) scrubExplanation(explanation string, ids []string) (string, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(explanation), &doc); err != nil {
 		return "", fmt.Errorf("explanation is not a JSON object: %w", err)
 	}
-	var samples []map[string]any
-	if raw, ok := doc["mentions"]; ok {
-		if err := json.Unmarshal(raw, &samples); err != nil {
-			return "", fmt.Errorf("explanation mentions: %w", err)
+	for _, key := range []string{"mentions", "stories"} {
+		raw, ok := doc[key]
+		if !ok && key != "mentions" {
+			continue
 		}
-	}
-	kept := samples[:0]
-	for _, s := range samples {
-		if !t.isAuthors(s, ids) {
-			kept = append(kept, s)
+		var samples []map[string]any
+		if ok {
+			if err := json.Unmarshal(raw, &samples); err != nil {
+				return "", fmt.Errorf("explanation %s: %w", key, err)
+			}
 		}
+		kept := samples[:0]
+		for _, s := range samples {
+			if !t.isAuthors(s, ids) {
+				kept = append(kept, s)
+			}
+		}
+		b, err := json.Marshal(kept)
+		if err != nil {
+			return "", err
+		}
+		doc[key] = b
 	}
-	b, err := json.Marshal(kept)
-	if err != nil {
-		return "", err
-	}
-	doc["mentions"] = b
 	out, err := json.Marshal(doc)
 	return string(out), err
 }

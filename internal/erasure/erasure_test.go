@@ -94,7 +94,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 				}
 			}
 			expl := func(samples ...string) string {
-				return `{"summary":"negative spike","mentions":[` + strings.Join(samples, ",") + `]}`
+				return `{"summary":"negative spike","mentions":[` + strings.Join(samples, ",") + `],"stories":[` + samples[0] + `]}`
 			}
 			sample := func(id, author, text string) string {
 				return fmt.Sprintf(`{"id":%q,"author":%q,"text":%q}`, id, author, text)
@@ -112,8 +112,8 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(exp.Mentions) != 3 || len(exp.LabelCorrections) != 1 || len(exp.AlertSamples) != 1 {
-				t.Errorf("export: %d mention rows (want 3), %d corrections (want 1), %d alert samples (want 1)",
+			if len(exp.Mentions) != 3 || len(exp.LabelCorrections) != 1 || len(exp.AlertSamples) != 2 {
+				t.Errorf("export: %d mention rows (want 3), %d corrections (want 1), %d alert samples (want 2: a mention and a story)",
 					len(exp.Mentions), len(exp.LabelCorrections), len(exp.AlertSamples))
 			}
 			if !strings.Contains(string(exp.Mentions[0]), victimTxt) {

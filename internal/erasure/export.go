@@ -75,11 +75,11 @@ func ExportAuthor(ctx context.Context, t Target) (Export, error) {
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return e, err
 			}
-			var doc struct{ Mentions []map[string]any }
+			var doc struct{ Mentions, Stories []map[string]any } // a story quotes its first mention
 			if json.Unmarshal([]byte(v.Explanation), &doc) != nil {
 				continue
 			}
-			for _, s := range doc.Mentions {
+			for _, s := range append(doc.Mentions, doc.Stories...) {
 				if t.isAuthors(s, ids) {
 					e.AlertSamples = append(e.AlertSamples, AlertSample{AlertID: v.ID, Sample: s})
 				}
