@@ -106,7 +106,7 @@ func Explain(ctx context.Context, st store.Store, a *Alert) (*Explanation, error
 	for i := range x.Mentions {
 		x.Mentions[i].Text = truncate(x.Mentions[i].Text, 280)
 	}
-	if x.TopTerms, err = grownTerms(ctx, st, where(from, to), where(from.Add(-week), to), from, 8); err != nil {
+	if x.TopTerms, err = grownTerms(ctx, st, where(from.Add(-week), to), from, to, 8); err != nil {
 		return nil, err
 	}
 	if x.Stories, err = spikeStories(ctx, st, cur, 3); err != nil {
@@ -138,19 +138,13 @@ func summary(a *Alert, x *Explanation) string {
 
 // grownTerms returns up to n of the terms (internal/terms: lemmas and
 // phrases, without the brand's own names) of the negative rows in the
-// spike window (cur) that grew against the week before it (span covers
-// both, the window from from on): phrases first, then words, each list by
-// significance (terms.Emerging). Name is the form to show.
-func grownTerms(ctx context.Context, st store.Store, cur, span string, from time.Time, n int) ([]NameCount, error) {
+// spike window [from, to) whose rate grew against the week before it (span
+// is the FROM and WHERE of the negative rows of both): phrases first, then
+// words, each by significance (terms.Emerging, with the durations as
+// exposures: the week before may hold the crisis's beginning, so shares of
+// the negative rows would not tell). Name is the form to show.
+func grownTerms(ctx context.Context, st store.Store, span string, from, to time.Time, n int) ([]NameCount, error) {
 	after := "published_at >= " + store.Time(from)
-	totals, err := st.Query(ctx, "SELECT toInt64(countIf("+after+")) AS now, toInt64(countIf(NOT ("+after+"))) AS base"+span)
-	if err != nil {
-		return nil, fmt.Errorf("explain terms: %w", err)
-	}
-	var tot []struct{ Now, Base int64 }
-	if err := decodeRows(totals, &tot); err != nil || len(tot) == 0 {
-		return nil, err
-	}
 	// Columns as terms.Count names them.
 	rows, err := st.Query(ctx, "SELECT term, any(term_form) AS form, toInt64(countIf("+after+")) AS mentions, toInt64(countIf(NOT ("+after+"))) AS baseline"+
 		strings.Replace(span, " FROM "+st.Table("mentions"), store.TermRows(st.Table("mentions")), 1)+
@@ -162,9 +156,19 @@ func grownTerms(ctx context.Context, st store.Store, cur, span string, from time
 	if err := decodeRows(rows, &counts); err != nil {
 		return nil, err
 	}
-	grown := terms.Emerging(counts, tot[0].Now, tot[0].Base, len(counts))
-	phrase := func(g terms.Growth) int { return strings.Count(g.Term, " ") }
-	slices.SortStableFunc(grown, func(a, b terms.Growth) int { return cmp.Compare(min(phrase(b), 1), min(phrase(a), 1)) })
+	grown := terms.Emerging(counts, int64(to.Sub(from)/time.Second), int64(week/time.Second), len(counts))
+	// Phrases of two content words or more first (a negation is not one:
+	// ei vastaa goes with the words).
+	phrase := func(g terms.Growth) int {
+		n := 0
+		for w := range strings.FieldsSeq(g.Term) {
+			if !terms.IsNegation(w) {
+				n++
+			}
+		}
+		return min(n-1, 1)
+	}
+	slices.SortStableFunc(grown, func(a, b terms.Growth) int { return cmp.Compare(phrase(b), phrase(a)) })
 	out := make([]NameCount, 0, n)
 	var kept []terms.Growth
 	for _, g := range grown {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,18 +101,55 @@ func TestDemoHeadless(t *testing.T) {
 	// own evaluator raised, and multi-touch authors in the journey view.
 	var alerts struct {
 		Alerts []struct {
-			Brand       string `json:"brand"`
-			SegmentKind string `json:"segment_kind"`
-			State       string `json:"state"`
+			Brand       string             `json:"brand"`
+			SegmentKind string             `json:"segment_kind"`
+			State       string             `json:"state"`
+			Explanation *alert.Explanation `json:"explanation"`
 		} `json:"alerts"`
 	}
 	getJSON(t, d, "/api/v1/alerts?state=firing&brand="+url.QueryEscape(Retailer), &alerts)
-	firing := false
+	var crisis *alert.Explanation
 	for _, a := range alerts.Alerts {
-		firing = firing || (a.Brand == Retailer && a.SegmentKind == alert.KindAll)
+		if a.Brand == Retailer && a.SegmentKind == alert.KindAll {
+			crisis = a.Explanation
+		}
 	}
-	if !firing {
-		t.Fatalf("the running service shows no firing brand-wide alert for %s: %+v", Retailer, alerts)
+	if crisis == nil {
+		t.Fatalf("the running service shows no firing brand-wide alert for %s with an explanation: %+v", Retailer, alerts)
+	}
+	// The alert explains itself with what the crisis is about: phrases of
+	// delivery and customer service, not function words or inflected forms.
+	t.Logf("crisis alert: %s; stories %+v", crisis.Summary, crisis.Stories)
+	about := func(words ...string) bool {
+		return slices.ContainsFunc(crisis.TopTerms, func(nc alert.NameCount) bool {
+			return strings.Contains(nc.Name, " ") && slices.ContainsFunc(words, func(w string) bool { return strings.Contains(nc.Name, w) })
+		})
+	}
+	if !about("toimitu", "myöhässä") || !about("asiakaspalvelu") {
+		t.Errorf("crisis alert terms %v: want phrases about delivery and customer service", crisis.TopTerms)
+	}
+	for _, nc := range crisis.TopTerms {
+		if slices.Contains([]string{"kannata", "viimeinen", "kukaan", "tilaan", "vastaa", "kerta", "ei", "on", "ja", "jo", "mun", "tietokonekoijarit"}, nc.Name) {
+			t.Errorf("crisis alert term %q is a function word or the brand (%v)", nc.Name, crisis.TopTerms)
+		}
+	}
+	if !strings.Contains(crisis.Summary, "terms: ") || len(crisis.Stories) == 0 {
+		t.Errorf("crisis alert: summary %q, %d stories", crisis.Summary, len(crisis.Stories))
+	}
+	// The Topics view of the last day shows the crisis as emerging.
+	var topics struct {
+		Emerging []struct {
+			Term string `json:"term"`
+			Form string `json:"form"`
+		} `json:"emerging"`
+	}
+	getJSON(t, d, "/api/v1/topics?range=24h&brand="+url.QueryEscape(Retailer), &topics)
+	var emerging []string
+	for _, e := range topics.Emerging {
+		emerging = append(emerging, e.Term)
+	}
+	if !slices.Contains(emerging, "toimitus myöhässä") {
+		t.Errorf("emerging on the Topics view: %v; want the late deliveries", emerging)
 	}
 	var journey struct {
 		Authors []struct {

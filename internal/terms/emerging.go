@@ -40,9 +40,11 @@ const (
 
 // Emerging returns up to n terms of counts whose rate grew significantly
 // against their own baseline, most significant first. now and base are the
-// rows (mentions × brand) in the window and in the baseline, of which the
-// counts are parts. Under no change a term's rows now, given its rows in
-// both, are binomial with the window's share of all rows: the test is
+// exposures of the window and the baseline: the rows (mentions × brand) of
+// which the counts are parts, for a term's share of what is said, or
+// durations, for its rate in time. Under no change a term's rows now, given
+// its rows in both, are binomial with the window's share of the exposure:
+// the test is
 // exact and needs no normal approximation, so a rare term rising from 0 to
 // 3 is not taken for news while a common one doubling is.
 func Emerging(counts []Count, now, base int64, n int) []Growth {

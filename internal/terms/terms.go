@@ -65,6 +65,16 @@ const (
 // negWord is the key a negation takes inside a phrase, per language.
 var negWord = map[string]string{"fi": "ei", "en": "not", "sv": "inte", "": "not"}
 
+// IsNegation reports whether a word of a phrase key is a negation.
+func IsNegation(w string) bool {
+	for _, n := range negWord {
+		if w == n {
+			return true
+		}
+	}
+	return false
+}
+
 // New builds an extractor for the configured brands.
 func New(brands []config.Brand) (*Extractor, error) {
 	e := &Extractor{langs: map[string]lemmatizer{}, stop: map[string]map[string]wordKind{}, index: map[string][]brandStem{},
