@@ -1,6 +1,7 @@
 package terms
 
 import (
+	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
 )
@@ -33,8 +34,13 @@ func (a *Annotator) Annotate(m *mention.Mention, id string, rows []store.Row) {
 	if m.Title != "" {
 		text = m.Title + "\n" + m.Text
 	}
-	t := a.Extractor.Extract(text, rows[0].Lang)
-	story := a.Stories.Assign(id, text)
+	lower := token.Lower(text)
+	buf := tokens.Get().(*[]token.Token)
+	toks := token.Append((*buf)[:0], text, lower)
+	t := a.Extractor.extract(toks, lower, rows[0].Lang)
+	story := a.Stories.assign(id, toks)
+	*buf = toks[:0]
+	tokens.Put(buf)
 	for i := range rows {
 		b, ok := a.brands[rows[i].Brand]
 		if !ok {

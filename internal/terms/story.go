@@ -1,8 +1,6 @@
 package terms
 
 import (
-	"encoding/binary"
-	"strings"
 	"sync"
 
 	"github.com/ewom/ewom/internal/classify/token"
@@ -56,7 +54,18 @@ func NewStories() *Stories {
 
 // Assign returns the story of a mention with id and text.
 func (s *Stories) Assign(id, text string) uint64 {
-	keys, ok := bandKeys(text)
+	lower := token.Lower(text)
+	buf := tokens.Get().(*[]token.Token)
+	toks := token.Append((*buf)[:0], text, lower)
+	story := s.assign(id, toks)
+	*buf = toks[:0]
+	tokens.Put(buf)
+	return story
+}
+
+// assign returns the story of a mention with id and the text's tokens.
+func (s *Stories) assign(id string, toks []token.Token) uint64 {
+	keys, ok := bandKeys(toks)
 	if !ok {
 		return keys[0] // the text's exact words
 	}
@@ -84,47 +93,54 @@ func (s *Stories) Assign(id, text string) uint64 {
 	return story
 }
 
-// bandKeys returns the band hashes of text's MinHash signature; for a text
-// of fewer than minShingleWords words, ok is false and keys[0] is a hash of
-// its words.
-func bandKeys(text string) (keys [bands]uint64, ok bool) {
-	lower := token.Lower(text)
-	toks := token.Append(make([]token.Token, 0, 64), text, lower)
-	words := make([]string, 0, len(toks))
+// bandKeys returns the band hashes of the MinHash signature of a text's
+// word 3-shingles; for a text of fewer than minShingleWords words, ok is
+// false and keys[0] is a hash of its words.
+func bandKeys(toks []token.Token) (keys [bands]uint64, ok bool) {
+	var small [64]uint64
+	words := small[:0] // each word's hash
 	for _, t := range toks {
 		if t.Kind == token.Word || t.Kind == token.Number || t.Kind == token.Hashtag {
-			words = append(words, t.Text)
+			words = append(words, fnv64(t.Text))
 		}
 	}
 	if len(words) < minShingleWords {
-		keys[0] = fnv64(strings.Join(words, " "))
+		h := uint64(len(words))
+		for _, w := range words {
+			h = mix64(h*31 + w)
+		}
+		keys[0] = h
 		return keys, false
 	}
 	var sig [signatureLen]uint64
 	for i := range sig {
 		sig[i] = ^uint64(0)
 	}
-	var buf []byte
 	for i := 0; i+shingleWords <= len(words); i++ {
-		buf = buf[:0]
-		for _, w := range words[i : i+shingleWords] {
-			buf = append(append(buf, w...), ' ')
-		}
-		h := fnv64(string(buf))
+		h := mix64(mix64(words[i]*31+words[i+1])*31 + words[i+2])
 		for j := range sig {
 			v := h * mix[j]
 			v ^= v >> 29
 			sig[j] = min(sig[j], v)
 		}
 	}
-	var b [8 * rowsPerBand]byte
 	for i := range keys {
-		for r := range rowsPerBand {
-			binary.LittleEndian.PutUint64(b[8*r:], sig[i*rowsPerBand+r])
+		h := uint64(i) + 1 // bands are separate tables
+		for _, v := range sig[i*rowsPerBand : (i+1)*rowsPerBand] {
+			h = mix64(h*31 + v)
 		}
-		keys[i] = fnv64(string(b[:])) ^ uint64(i) // bands are separate tables
+		keys[i] = h
 	}
 	return keys, true
+}
+
+// mix64 is splitmix64's finaliser.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 27
+	x *= 0x94D049BB133111EB
+	return x ^ x>>31
 }
 
 // fnv64 is FNV-1a: the same in every process, so that a story is grouped

@@ -11,8 +11,10 @@ package terms
 import (
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/ewom/ewom/internal/classify/lexicon"
@@ -38,14 +40,28 @@ type Terms struct {
 
 // Extractor extracts terms; it is safe for concurrent use.
 type Extractor struct {
-	langs  map[string]lemmatizer
-	stop   map[string]map[string]wordKind // lang → word → stop or negation
-	brands []string                       // configured names, in brand order
-	index  map[string][]brandStem         // morph pattern text → brands
-	multi  map[string][]brandStem         // first word of a multi-word name
-	cache  [cacheShards]cacheShard
-	seed   maphash.Seed
+	langs     map[string]lemmatizer
+	stop      map[string]map[string]wordKind // lang → word → stop or negation
+	brands    []string                       // configured names, in brand order
+	brandKeys []string                       // the names as terms (lowercase)
+	index     map[string][]brandStem         // morph pattern text → brands
+	multi     map[string][]brandStem         // first word of a multi-word name
+	cache     map[string]*wordCache          // per language ("" for others)
+	seed      maphash.Seed
 }
+
+// wordCache holds what words of one language came to: a direct-mapped
+// table read and written without locks (a slot holds the latest word
+// hashed to it), since every word of every post is looked up.
+type wordCache [cacheSlots]atomic.Pointer[cachedWord]
+
+type cachedWord struct {
+	text string
+	word
+}
+
+// cacheSlots is the word cache's size per language.
+const cacheSlots = 1 << 16
 
 type brandStem struct {
 	brand int
@@ -78,7 +94,7 @@ func IsNegation(w string) bool {
 // New builds an extractor for the configured brands.
 func New(brands []config.Brand) (*Extractor, error) {
 	e := &Extractor{langs: map[string]lemmatizer{}, stop: map[string]map[string]wordKind{}, index: map[string][]brandStem{},
-		multi: map[string][]brandStem{}, seed: maphash.MakeSeed()}
+		multi: map[string][]brandStem{}, cache: map[string]*wordCache{}, seed: maphash.MakeSeed()}
 	fi, err := newFinnish()
 	if err != nil {
 		return nil, fmt.Errorf("terms: %w", err)
@@ -92,6 +108,9 @@ func New(brands []config.Brand) (*Extractor, error) {
 		return nil, fmt.Errorf("terms: %w", err)
 	}
 	e.langs["fi"], e.langs["en"], e.langs["sv"] = fi, en, sv
+	for _, l := range []string{"fi", "en", "sv", ""} {
+		e.cache[l] = &wordCache{}
+	}
 	if err := readLines("data/stop.txt", func(line string) error {
 		lang, words, ok := strings.Cut(line, ":")
 		if !ok {
@@ -122,7 +141,7 @@ func New(brands []config.Brand) (*Extractor, error) {
 		return nil, fmt.Errorf("terms: %d brands configured; at most 64 are told apart", len(brands))
 	}
 	for i, b := range brands {
-		e.brands = append(e.brands, b.Name)
+		e.brands, e.brandKeys = append(e.brands, b.Name), append(e.brandKeys, strings.ToLower(b.Name))
 		for _, name := range append(append([]string{b.Name}, b.Aliases...), b.Variants...) {
 			pats, err := morph.Decline(name, b.Declension())
 			if err != nil { // an alias that does not fit the name's model word
@@ -153,33 +172,15 @@ type word struct {
 	brand int // index of the brand it names, or -1
 }
 
-const cacheShards = 16
-
-// maxCached bounds each shard; a full shard starts over.
-const maxCached = 1 << 14
-
-type cacheShard struct {
-	mu sync.Mutex
-	m  map[string]word
-}
-
-func (e *Extractor) lookup(lang, w string) word {
-	sh := &e.cache[maphash.String(e.seed, w)%cacheShards]
-	k := lang + "\x00" + w
-	sh.mu.Lock()
-	v, ok := sh.m[k]
-	sh.mu.Unlock()
-	if ok {
-		return v
+func (e *Extractor) lookup(cache *wordCache, lang, w string) word {
+	slot := &cache[maphash.String(e.seed, w)%cacheSlots]
+	if c := slot.Load(); c != nil && c.text == w {
+		return c.word
 	}
-	v = e.analyse(lang, w)
-	sh.mu.Lock()
-	if sh.m == nil || len(sh.m) >= maxCached {
-		sh.m = make(map[string]word, 1024)
-	}
-	sh.m[k] = v
-	sh.mu.Unlock()
-	return v
+	w = strings.Clone(w) // a slice of the post's text, which the cache must not keep
+	c := &cachedWord{text: w, word: e.analyse(lang, w)}
+	slot.Store(c)
+	return c.word
 }
 
 func (e *Extractor) analyse(lang, w string) word {
@@ -229,30 +230,41 @@ type unit struct {
 	lead      bool // a negation that begins the clause as a conjunction (eikä)
 }
 
+// tokens are reused token buffers.
+var tokens = sync.Pool{New: func() any { b := make([]token.Token, 0, 128); return &b }}
+
 // Extract returns the terms of a text in language lang (ISO 639-1; other
 // languages get stop words of all three and no lemmas).
 func (e *Extractor) Extract(text, lang string) Terms {
+	lower := token.Lower(text)
+	buf := tokens.Get().(*[]token.Token)
+	toks := token.Append((*buf)[:0], text, lower)
+	t := e.extract(toks, lower, lang)
+	*buf = toks[:0]
+	tokens.Put(buf)
+	return t
+}
+
+// extract returns the terms of the tokens of lower.
+func (e *Extractor) extract(toks []token.Token, lower, lang string) Terms {
 	if _, ok := e.langs[lang]; !ok {
 		lang = ""
 	}
-	lower := token.Lower(text)
-	toks := token.Append(make([]token.Token, 0, 64), text, lower)
-	var t Terms
-	seen := make(map[string]bool, 32)
+	cache := e.cache[lang]
+	t := Terms{Keys: make([]string, 0, 32), Forms: make([]string, 0, 32), brand: make([]uint64, 0, 32)}
 	add := func(key, form string, brands uint64) {
-		if seen[key] || len(t.Keys) >= MaxTerms {
+		if len(t.Keys) >= MaxTerms || slices.Contains(t.Keys, key) {
 			return
 		}
-		seen[key] = true
 		if form == key {
 			form = ""
 		}
 		t.Keys, t.Forms, t.brand = append(t.Keys, key), append(t.Forms, form), append(t.brand, brands)
 	}
-	var clause []unit
-	var phrases [][2]string
+	var units [64]unit
+	clause := units[:0]
 	flush := func() {
-		phrases = appendPhrases(phrases, clause)
+		appendPhrases(clause, add)
 		clause = clause[:0]
 	}
 	gap := false
@@ -261,15 +273,15 @@ func (e *Extractor) Extract(text, lang string) Terms {
 		switch tk.Kind {
 		case token.Word:
 			if bs, n := e.multiBrand(lower, toks, i); n > 0 {
-				add(strings.ToLower(e.brands[bs]), "", 1<<bs)
+				add(e.brandKeys[bs], "", 1<<bs)
 				i += n - 1
 				flush()
 				continue
 			}
-			w := e.lookup(lang, tk.Text)
+			w := e.lookup(cache, lang, tk.Text)
 			switch {
 			case w.brand >= 0:
-				add(strings.ToLower(e.brands[w.brand]), "", 1<<w.brand)
+				add(e.brandKeys[w.brand], "", 1<<w.brand)
 				flush()
 			case w.kind == conjunction:
 				flush()
@@ -289,7 +301,7 @@ func (e *Extractor) Extract(text, lang string) Terms {
 				clause = append(clause, unit{key: w.key, form: tk.Text, gap: gap})
 			}
 		case token.Number:
-			add(tk.Text, "", 0)
+			add(strings.Clone(tk.Text), "", 0)
 			flush()
 		case token.Hashtag:
 			key := "#" + tk.Text
@@ -300,16 +312,13 @@ func (e *Extractor) Extract(text, lang string) Terms {
 			}
 			flush()
 		case token.Emoji:
-			add(tk.Text, "", 0)
+			add(strings.Clone(tk.Text), "", 0)
 		default: // punctuation, links, handles, emoticons end a clause
 			flush()
 		}
 		gap = false
 	}
 	flush()
-	for _, p := range phrases {
-		add(p[0], p[1], 0)
-	}
 	return t
 }
 
@@ -337,17 +346,8 @@ func (e *Extractor) multiBrand(lower string, toks []token.Token, i int) (int, in
 // them skipped: toimitus on myöhässä → toimitus myöhässä): two content
 // words, a negation and a content word (ei vastaa), and a negation between
 // two content words (asiakaspalvelu ei vastaa). A word is not repeated.
-func appendPhrases(dst [][2]string, c []unit) [][2]string {
-	phrase := func(us ...unit) {
-		keys, forms := make([]string, len(us)), make([]string, len(us))
-		for j, u := range us {
-			if j > 0 && u.key == us[j-1].key {
-				return
-			}
-			keys[j], forms[j] = u.key, u.form
-		}
-		dst = append(dst, [2]string{strings.Join(keys, " "), strings.Join(forms, " ")})
-	}
+// Phrases are added after the clause's words, as add takes them.
+func appendPhrases(c []unit, add func(key, form string, brands uint64)) {
 	if len(c) >= 3 && c[0].lead && c[1].kind == content && c[2].kind == content {
 		// eikä asiakaspalvelu vastaa: the negation is of the verb after the subject
 		c[0], c[1] = c[1], c[0]
@@ -355,14 +355,17 @@ func appendPhrases(dst [][2]string, c []unit) [][2]string {
 	}
 	for i := 0; i+1 < len(c); i++ {
 		a, b := c[i], c[i+1]
-		if b.kind == content {
-			phrase(a, b)
+		if b.kind == content && a.key != b.key {
+			key, form := a.key+" "+b.key, ""
+			if a.form != a.key || b.form != b.key {
+				form = a.form + " " + b.form
+			}
+			add(key, form, 0)
 		}
 		if i+2 < len(c) && a.kind == content && b.kind == negation && c[i+2].kind == content && a.key != c[i+2].key {
-			phrase(a, b, c[i+2])
+			add(a.key+" "+b.key+" "+c[i+2].key, a.form+" "+b.form+" "+c[i+2].form, 0)
 		}
 	}
-	return dst
 }
 
 // For returns the terms of the row of brand (an index into Brands, or -1

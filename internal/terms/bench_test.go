@@ -1,0 +1,111 @@
+package terms_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/classify/eval"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/pipeline"
+	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/terms"
+)
+
+// benchMentions are the development and test sets' 840 labelled posts (fi,
+// en, sv; social posts and reviews), with the brands they name.
+func benchMentions(b *testing.B) ([]mention.Mention, []config.Brand) {
+	b.Helper()
+	var ms []mention.Mention
+	for _, name := range []string{"dev.jsonl", "test.jsonl"} {
+		f, err := os.Open("../classify/testdata/dev/" + name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		items, err := eval.ReadDev(f)
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, it := range items {
+			ms = append(ms, it.Mention(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)))
+		}
+	}
+	cfg, err := config.Load("../classify/testdata/dev/brands.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ms, cfg.Brands
+}
+
+// BenchmarkClassifyTerms measures what terms and stories add to the
+// classifier workers' per-mention work: "classify" is classification and
+// the rows, "classify+terms" adds the annotation, with the word cache warm
+// (the corpus repeats), "classify+terms-cold" with a new extractor (an
+// empty cache and story index) every pass over the corpus. Run the three
+// in one process and compare their ns/op (docs/topics.md):
+//
+//	go test ./internal/terms -run '^$' -bench ClassifyTerms -count 5
+func BenchmarkClassifyTerms(b *testing.B) {
+	ms, brands := benchMentions(b)
+	cls, err := classify.New(brands)
+	if err != nil {
+		b.Fatal(err)
+	}
+	newAnn := func() *terms.Annotator {
+		ext, err := terms.New(brands)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return terms.NewAnnotator(ext)
+	}
+	run := func(b *testing.B, annotate func(i int, m *mention.Mention, rows []store.Row)) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			m := ms[i%len(ms)]
+			rows := pipeline.Rows(&m, m.Key(), m.Lang, cls.Classify(&m), "", m.PublishedAt)
+			if annotate != nil {
+				annotate(i, &m, rows)
+			}
+		}
+	}
+	b.Run("classify", func(b *testing.B) { run(b, nil) })
+	b.Run("classify+terms", func(b *testing.B) {
+		ann := newAnn()
+		run(b, func(_ int, m *mention.Mention, rows []store.Row) { ann.Annotate(m, m.Key(), rows) })
+	})
+	b.Run("classify+terms-cold", func(b *testing.B) {
+		ann := newAnn()
+		run(b, func(i int, m *mention.Mention, rows []store.Row) {
+			if i%len(ms) == 0 {
+				b.StopTimer()
+				ann = newAnn()
+				b.StartTimer()
+			}
+			ann.Annotate(m, m.Key(), rows)
+		})
+	})
+}
+
+// BenchmarkAnnotateParts splits the annotation's cost: tokenizing, term
+// extraction (warm cache) and story assignment, per mention.
+func BenchmarkAnnotateParts(b *testing.B) {
+	ms, brands := benchMentions(b)
+	ext, err := terms.New(brands)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("extract", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			ext.Extract(ms[i%len(ms)].Text, "fi")
+		}
+	})
+	b.Run("stories", func(b *testing.B) {
+		s := terms.NewStories()
+		for i := 0; b.Loop(); i++ {
+			s.Assign(ms[i%len(ms)].ID, ms[i%len(ms)].Text)
+		}
+	})
+}
