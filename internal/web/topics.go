@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -63,9 +62,13 @@ type topicWindow struct {
 }
 
 const (
-	topicCandidates  = 2000 // terms read by volume
-	growthCandidates = 1000 // and by growth, for the emerging ones
-	baselineWindows  = 4
+	// topicCandidates are the terms read, the most frequent: an emerging
+	// term must be among them. A term passes the emerging test only with
+	// several mentions (at least 8 at the Bonferroni bound of 5,000 terms
+	// when the window is a fifth of the exposure), which on real
+	// vocabularies puts it well within the first 5,000.
+	topicCandidates = 5000
+	baselineWindows = 4
 )
 
 func windowOf(f Filter) topicWindow {
@@ -158,20 +161,14 @@ type termRow struct {
 	BrandName       string // compareTopics's rows
 }
 
-// topicCounts reads the window's terms with their previous and baseline
-// counts: the most frequent, and (growth true) those growing the most.
-func (s *Server) topicCounts(ctx context.Context, t termSource, w topicWindow, growth bool) ([]termRow, error) {
+// topicCounts reads the window's most frequent terms with their previous
+// and baseline counts.
+func (s *Server) topicCounts(ctx context.Context, t termSource, w topicWindow) ([]termRow, error) {
 	cur := t.at(w.from, true)
-	sel := "SELECT term, " + t.form() + " AS shown, " + t.count(cur) + " AS cur, " +
-		t.count(t.at(w.prev, true)+" AND "+t.at(w.from, false)) + " AS prev, " + t.count(t.at(w.from, false)) + " AS base, " +
-		t.sentiment("positive", cur) + " AS pos, " + t.sentiment("negative", cur) + " AS neg, " + t.reach(cur) + " AS reach" +
-		t.from(w.base, w.to) + " GROUP BY term"
-	q := sel + " HAVING cur > 0 ORDER BY cur DESC, term LIMIT " + strconv.Itoa(topicCandidates)
-	if growth {
-		q = "SELECT * FROM (" + q + ") UNION ALL SELECT * FROM (" + sel + " HAVING cur >= 3" +
-			" ORDER BY (cur + 0.5) / (base + 0.5) DESC, term LIMIT " + strconv.Itoa(growthCandidates) + ")"
-	}
-	return queryAs[termRow](ctx, s, q)
+	return queryAs[termRow](ctx, s, "SELECT term, "+t.form()+" AS shown, "+t.count(cur)+" AS cur, "+
+		t.count(t.at(w.prev, true)+" AND "+t.at(w.from, false))+" AS prev, "+t.count(t.at(w.from, false))+" AS base, "+
+		t.sentiment("positive", cur)+" AS pos, "+t.sentiment("negative", cur)+" AS neg, "+t.reach(cur)+" AS reach"+
+		t.from(w.base, w.to)+" GROUP BY term HAVING cur > 0 ORDER BY cur DESC, term LIMIT "+strconv.Itoa(topicCandidates))
 }
 
 // topicTotals reads the rows in the window, the previous window and the
@@ -223,13 +220,10 @@ func (s *Server) topics(ctx context.Context, f Filter, limit int) (Topics, error
 	if x.Mentions, x.Previous, x.Baseline, x.Stories, err = s.topicTotals(ctx, f, w); err != nil {
 		return x, err
 	}
-	rows, err := s.topicCounts(ctx, s.termSource(f, w), w, true)
+	rows, err := s.topicCounts(ctx, s.termSource(f, w), w)
 	if err != nil {
 		return x, err
 	}
-	// The candidates by volume and by growth overlap; a UNION keeps no order.
-	slices.SortFunc(rows, func(a, b termRow) int { return cmp.Or(cmp.Compare(b.Cur, a.Cur), strings.Compare(a.Term, b.Term)) })
-	rows = slices.CompactFunc(rows, func(a, b termRow) bool { return a.Term == b.Term })
 	var counts []terms.Count
 	byTerm := map[string]termRow{}
 	for _, r := range rows {
