@@ -50,7 +50,11 @@ func runReclassify(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("terms: %w", err)
 	}
 	fmt.Fprintf(env.stderr, "reclassifying to classifier_version %s, terms %s\n", cls.Version(), terms.Version)
-	res, err := pipeline.Reclassify(ctx, s, cls, terms.NewAnnotator(ext), *batch, func(r pipeline.ReclassifyResult) {
+	ann, err := terms.NewAnnotator(ext, nil)
+	if err != nil {
+		return err
+	}
+	res, err := pipeline.Reclassify(ctx, s, cls, ann, *batch, func(r pipeline.ReclassifyResult) {
 		fmt.Fprintf(env.stderr, "  %d mentions re-scored (%d rows written, %d old rows removed)\n", r.Mentions, r.RowsWritten, r.RowsRemoved)
 	})
 	fmt.Fprintf(env.stdout, "reclassified %d mentions to %s: %d rows written, %d old rows removed, %d unparseable left as they were\n",

@@ -41,7 +41,10 @@ func seedStore(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ann := terms.NewAnnotator(ext)
+	ann, err := terms.NewAnnotator(ext, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	add := func(r alert.RollupRow, text string) {
 		n++
 		rows = append(rows, store.Row{MentionID: fmt.Sprintf("m%d", n), Brand: r.Brand, Source: r.Source, SourceID: fmt.Sprint(n),

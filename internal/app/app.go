@@ -241,7 +241,10 @@ func (a *App) build() error {
 		if err != nil {
 			return err
 		}
-		ann := terms.NewAnnotator(ext) // one story index for the process's workers
+		ann, err := terms.NewAnnotator(ext, a.Registry) // one story index for the process's workers
+		if err != nil {
+			return err
+		}
 		for i := range cfg.Pipeline.Workers {
 			a.workers = append(a.workers, &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Transform: transform, Annotator: ann,
 				Pipeline: cfg.Pipeline, Batch: cfg.Store, Metrics: m, Log: a.Log.With("component", "classifier", "worker", i)})

@@ -38,7 +38,10 @@ func TestReclassifyReplacesOldLabelsAndKeepsRollupsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ann := terms.NewAnnotator(ext)
+	ann, err := terms.NewAnnotator(ext, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	texts := []string{"Koijarit ja Gigantti: kummaltakin toimitus myöhässä, huono palvelu", "Koijarit on paras kauppa!", "Gigantista ostin uuden puhelimen"}
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {

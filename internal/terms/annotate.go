@@ -1,6 +1,10 @@
 package terms
 
 import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
@@ -12,15 +16,40 @@ type Annotator struct {
 	Extractor *Extractor
 	Stories   *Stories
 	brands    map[string]int // brand name → its index in the extractor
+	metrics   annotatorMetrics
 }
 
-// NewAnnotator returns an annotator with a story index of its own.
-func NewAnnotator(e *Extractor) *Annotator {
-	a := &Annotator{Extractor: e, Stories: NewStories(), brands: map[string]int{}}
+// annotatorMetrics count the mentions annotated, the terms they got, the
+// mentions whose terms were cut at MaxTerms, and the mentions that joined
+// an earlier story.
+type annotatorMetrics struct {
+	mentions, terms, truncated, joined prometheus.Counter
+}
+
+// NewAnnotator returns an annotator with a story index of its own; its
+// metrics are registered with reg (nil: not exported).
+func NewAnnotator(e *Extractor, reg prometheus.Registerer) (*Annotator, error) {
+	a := &Annotator{Extractor: e, Stories: NewStories(), brands: map[string]int{}, metrics: annotatorMetrics{
+		mentions: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_terms_annotated_mentions_total",
+			Help: "Mentions whose terms and story were extracted."}),
+		terms: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_terms_extracted_terms_total",
+			Help: "Terms (lemmas and phrases) extracted, before each brand's row leaves out its own names."}),
+		truncated: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_terms_truncated_mentions_total",
+			Help: "Mentions with more terms than are stored (terms.MaxTerms); the rest were dropped."}),
+		joined: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_terms_story_joined_mentions_total",
+			Help: "Mentions that joined the story of an earlier near-duplicate."}),
+	}}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{a.metrics.mentions, a.metrics.terms, a.metrics.truncated, a.metrics.joined} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("terms: metrics: %w", err)
+			}
+		}
+	}
 	for i, b := range e.Brands() {
 		a.brands[b] = i
 	}
-	return a
+	return a, nil
 }
 
 // Annotate sets the terms, their version and the story of rows, the rows
@@ -41,6 +70,14 @@ func (a *Annotator) Annotate(m *mention.Mention, id string, rows []store.Row) {
 	story := a.Stories.assign(id, toks)
 	*buf = toks[:0]
 	tokens.Put(buf)
+	a.metrics.mentions.Inc()
+	a.metrics.terms.Add(float64(len(t.Keys)))
+	if t.truncated {
+		a.metrics.truncated.Inc()
+	}
+	if story != fnv64(id) {
+		a.metrics.joined.Inc()
+	}
 	for i := range rows {
 		b, ok := a.brands[rows[i].Brand]
 		if !ok {

@@ -59,7 +59,11 @@ func BenchmarkClassifyTerms(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return terms.NewAnnotator(ext)
+		ann, err := terms.NewAnnotator(ext, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ann
 	}
 	run := func(b *testing.B, annotate func(i int, m *mention.Mention, rows []store.Row)) {
 		b.ReportAllocs()

@@ -33,9 +33,10 @@ const MaxTerms = 48
 // Terms are a mention's terms: keys (lemmas, phrases of lemmas) and, for
 // each, the form to show ("" when it is the key itself).
 type Terms struct {
-	Keys  []string
-	Forms []string
-	brand []uint64 // per key: the brands (bit i: brand i) whose names it is
+	Keys      []string
+	Forms     []string
+	brand     []uint64 // per key: the brands (bit i: brand i) whose names it is
+	truncated bool     // more than MaxTerms were found
 }
 
 // Extractor extracts terms; it is safe for concurrent use.
@@ -253,7 +254,11 @@ func (e *Extractor) extract(toks []token.Token, lower, lang string) Terms {
 	cache := e.cache[lang]
 	t := Terms{Keys: make([]string, 0, 32), Forms: make([]string, 0, 32), brand: make([]uint64, 0, 32)}
 	add := func(key, form string, brands uint64) {
-		if len(t.Keys) >= MaxTerms || slices.Contains(t.Keys, key) {
+		if slices.Contains(t.Keys, key) {
+			return
+		}
+		if len(t.Keys) >= MaxTerms {
+			t.truncated = true
 			return
 		}
 		if form == key {

@@ -5,7 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/store"
 )
 
 func newTestExtractor(t testing.TB) *Extractor {
@@ -103,4 +107,47 @@ func TestStories(t *testing.T) {
 	if other.Assign("a", base) != first || other.Assign("c", strings.Replace(base, "Varoitus kaikille", "VAROITUS", 1)) != first {
 		t.Error("stories differ between processes")
 	}
+}
+
+func TestAnnotator(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a, err := NewAnnotator(newTestExtractor(t), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Koijarit: toimitus myöhässä jo viikon, asiakaspalvelu ei vastaa puhelimeen eikä viesteihin, Datajätti toimitti heti"
+	rows := []store.Row{{Brand: "TietokoneKoijarit", Lang: "fi"}, {Brand: "Datajätti", Lang: "fi"}}
+	a.Annotate(&mention.Mention{Text: text}, "m1", rows)
+	a.Annotate(&mention.Mention{Text: text + "!"}, "m2", rows[:1])
+	own := func(r store.Row, name string) bool { return slices.Contains(r.Terms, name) }
+	if own(rows[0], "tietokonekoijarit") || !own(rows[0], "datajätti") || own(rows[1], "datajätti") || !own(rows[1], "tietokonekoijarit") {
+		t.Errorf("each row keeps the other brand's name only: %q / %q", rows[0].Terms, rows[1].Terms)
+	}
+	if rows[0].TermsVersion != Version || rows[0].Story == 0 || rows[1].Story != fnv64("m1") || len(rows[0].Terms) != len(rows[0].TermForms) {
+		t.Errorf("rows %+v", rows)
+	}
+	for name, want := range map[string]float64{"ewom_terms_annotated_mentions_total": 2, "ewom_terms_story_joined_mentions_total": 1,
+		"ewom_terms_truncated_mentions_total": 0} {
+		if got := counterValue(t, reg, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	if got := counterValue(t, reg, "ewom_terms_extracted_terms_total"); got < 20 {
+		t.Errorf("terms extracted %v", got)
+	}
+}
+
+func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

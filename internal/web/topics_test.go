@@ -56,7 +56,10 @@ func newTopicFixture(t testing.TB) topicFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ann := terms.NewAnnotator(ext)
+	ann, err := terms.NewAnnotator(ext, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fx := topicFixture{ids: map[string][]string{}}
 	n := 0
 	add := func(kind, text string, at time.Time) {
