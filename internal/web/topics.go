@@ -62,12 +62,12 @@ type topicWindow struct {
 }
 
 const (
-	// topicCandidates are the terms read, the most frequent: an emerging
-	// term must be among them. A term passes the emerging test only with
-	// several mentions (at least 8 at the Bonferroni bound of 5,000 terms
-	// when the window is a fifth of the exposure), which on real
-	// vocabularies puts it well within the first 5,000.
-	topicCandidates = 5000
+	// topicCandidates are the terms read, the window's most frequent: an
+	// emerging term must be among them. A term passes the emerging test
+	// only with several mentions (at least 8 at the Bonferroni bound of
+	// 2,000 terms when the window is a fifth of the exposure), which on
+	// real vocabularies puts it within the first 2,000.
+	topicCandidates = 2000
 	baselineWindows = 4
 )
 
@@ -161,14 +161,35 @@ type termRow struct {
 	BrandName       string // compareTopics's rows
 }
 
-// topicCounts reads the window's most frequent terms with their previous
-// and baseline counts.
+// topicCounts reads the window's most frequent terms, then their counts in
+// the previous window and the baseline: two narrow reads instead of one
+// aggregation over the whole span with a condition per figure (a third of
+// the CPU on a month of one brand).
 func (s *Server) topicCounts(ctx context.Context, t termSource, w topicWindow) ([]termRow, error) {
-	cur := t.at(w.from, true)
-	return queryAs[termRow](ctx, s, "SELECT term, "+t.form()+" AS shown, "+t.count(cur)+" AS cur, "+
-		t.count(t.at(w.prev, true)+" AND "+t.at(w.from, false))+" AS prev, "+t.count(t.at(w.from, false))+" AS base, "+
-		t.sentiment("positive", cur)+" AS pos, "+t.sentiment("negative", cur)+" AS neg, "+t.reach(cur)+" AS reach"+
-		t.from(w.base, w.to)+" GROUP BY term HAVING cur > 0 ORDER BY cur DESC, term LIMIT "+strconv.Itoa(topicCandidates))
+	rows, err := queryAs[termRow](ctx, s, "SELECT term, "+t.form()+" AS shown, "+t.count("1")+" AS cur, "+
+		t.sentiment("positive", "1")+" AS pos, "+t.sentiment("negative", "1")+" AS neg, "+t.reach("1")+" AS reach"+
+		t.from(w.from, w.to)+" GROUP BY term HAVING cur > 0 ORDER BY cur DESC, term LIMIT "+strconv.Itoa(topicCandidates))
+	if err != nil || len(rows) == 0 {
+		return rows, err
+	}
+	list := make([]string, len(rows))
+	for i, r := range rows {
+		list[i] = r.Term
+	}
+	before, err := queryAs[termRow](ctx, s, "SELECT term, "+t.count(t.at(w.prev, true))+" AS prev, "+t.count("1")+" AS base"+
+		t.from(w.base, w.from)+" AND term IN "+store.QuoteList(list)+" GROUP BY term")
+	if err != nil {
+		return nil, err
+	}
+	byTerm := make(map[string]termRow, len(before))
+	for _, r := range before {
+		byTerm[r.Term] = r
+	}
+	for i := range rows {
+		b := byTerm[rows[i].Term]
+		rows[i].Prev, rows[i].Base = b.Prev, b.Base
+	}
+	return rows, nil
 }
 
 // topicTotals reads the rows in the window, the previous window and the
@@ -319,34 +340,35 @@ func (s *Server) compareTopics(ctx context.Context, f Filter, limit int) (TopicC
 		x.Brands = append(x.Brands, BrandTotal{Brand: b, Mentions: total[b]})
 	}
 	t := s.termSource(f, w)
-	cur := t.at(w.from, true)
-	sel := "SELECT brand AS brand_name, term, " + t.form() + " AS shown, " + t.count(cur) + " AS cur, " +
-		t.sentiment("positive", cur) + " AS pos, " + t.sentiment("negative", cur) + " AS neg" + t.from(w.from, w.to)
-	top, err := queryAs[termRow](ctx, s, sel+" GROUP BY brand_name, term HAVING cur > 0 ORDER BY cur DESC, term LIMIT "+
-		strconv.Itoa(limit)+" BY brand_name")
+	top, err := queryAs[termRow](ctx, s, "SELECT brand AS brand_name, term, "+t.count("1")+" AS cur"+t.from(w.from, w.to)+
+		" GROUP BY brand_name, term HAVING cur > 0 ORDER BY cur DESC, term LIMIT "+strconv.Itoa(limit)+" BY brand_name")
 	if err != nil {
 		return x, err
 	}
 	var list []string
-	form := map[string]string{}
 	for _, r := range top {
-		if _, ok := form[r.Term]; !ok {
+		if !slices.Contains(list, r.Term) {
 			list = append(list, r.Term)
-			form[r.Term] = r.topic().Form
 		}
 	}
 	if len(list) == 0 {
 		return x, nil
 	}
-	all, err := queryAs[termRow](ctx, s, sel+" AND term IN "+store.QuoteList(list)+" GROUP BY brand_name, term")
+	all, err := queryAs[termRow](ctx, s, "SELECT brand AS brand_name, term, "+t.form()+" AS shown, "+t.count("1")+" AS cur, "+
+		t.sentiment("positive", "1")+" AS pos, "+t.sentiment("negative", "1")+" AS neg"+t.from(w.from, w.to)+
+		" AND term IN "+store.QuoteList(list)+" GROUP BY brand_name, term")
 	if err != nil {
 		return x, err
 	}
 	by := map[[2]string]termRow{}
 	sum := map[string]int64{}
+	form := map[string]string{}
 	for _, r := range all {
 		by[[2]string{r.BrandName, r.Term}] = r
 		sum[r.Term] += int64(r.Cur)
+		if f := r.topic().Form; f != "" {
+			form[r.Term] = f
+		}
 	}
 	slices.SortStableFunc(list, func(a, b string) int { return int(sum[b] - sum[a]) })
 	for _, term := range list {
