@@ -266,17 +266,23 @@ func (s *Server) topics(ctx context.Context, f Filter, limit int) (Topics, error
 }
 
 func (s *Server) handleTopics(w http.ResponseWriter, r *http.Request) {
+	filtered(s, w, r, 25, 200, s.topics)
+}
+
+// filtered answers a read of the filters in force and a limit (default
+// def, at most max) with what get returns for them.
+func filtered[T any](s *Server, w http.ResponseWriter, r *http.Request, def, max int, get func(context.Context, Filter, int) (T, error)) {
 	f, err := parseFilter(r.URL.Query(), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	limit, err := intParam(r, "limit", 25, 1, 200)
+	limit, err := intParam(r, "limit", def, 1, max)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	x, err := s.topics(r.Context(), f, limit)
+	x, err := get(r.Context(), f, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -387,22 +393,7 @@ func (s *Server) compareTopics(ctx context.Context, f Filter, limit int) (TopicC
 }
 
 func (s *Server) handleCompareTopics(w http.ResponseWriter, r *http.Request) {
-	f, err := parseFilter(r.URL.Query(), s.now())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	limit, err := intParam(r, "limit", 10, 1, 50)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	x, err := s.compareTopics(r.Context(), f, limit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	api.WriteJSON(w, http.StatusOK, x)
+	filtered(s, w, r, 10, 50, s.compareTopics)
 }
 
 // Story is a group of near-duplicate mentions (internal/terms, Stories).
@@ -448,22 +439,10 @@ func (s *Server) stories(ctx context.Context, f Filter, limit int) ([]Story, err
 }
 
 func (s *Server) handleStories(w http.ResponseWriter, r *http.Request) {
-	f, err := parseFilter(r.URL.Query(), s.now())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	limit, err := intParam(r, "limit", 10, 1, 100)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.stories(r.Context(), f, limit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	api.WriteJSON(w, http.StatusOK, Stories{Stories: st})
+	filtered(s, w, r, 10, 100, func(ctx context.Context, f Filter, limit int) (Stories, error) {
+		st, err := s.stories(ctx, f, limit)
+		return Stories{Stories: st}, err
+	})
 }
 
 // truncateText cuts s to n runes with an ellipsis.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -65,13 +64,7 @@ func (t *benchTerms) annotate(rows []store.Row) {
 //
 //	go test ./internal/web -run '^$' -bench Topics -benchtime 1x -timeout 90m
 func BenchmarkTopics(b *testing.B) {
-	n := 1_000_000
-	if v := os.Getenv("EWOM_BENCH_MENTIONS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("EWOM_BENCH_MENTIONS: %v", err)
-		}
-	}
+	n := benchMentionCount(b)
 	s := storetest.Embedded(b)
 	start := time.Now()
 	bt := newBenchTerms()
