@@ -113,3 +113,36 @@ func BenchmarkAnnotateParts(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAnnotationShare times classification (with the rows) and the
+// annotation of the same mention one after the other, mention by mention,
+// so that the machine's load drifts alike for both, and reports the
+// annotation's time as a fraction of the classification's
+// (annotation/classify; the target is at most 0.15).
+func BenchmarkAnnotationShare(b *testing.B) {
+	ms, brands := benchMentions(b)
+	cls, err := classify.New(brands)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ext, err := terms.New(brands)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ann, err := terms.NewAnnotator(ext, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var classifying, annotating time.Duration
+	for i := 0; b.Loop(); i++ {
+		m := ms[i%len(ms)]
+		t0 := time.Now()
+		rows := pipeline.Rows(&m, m.Key(), m.Lang, cls.Classify(&m), "", m.PublishedAt)
+		t1 := time.Now()
+		ann.Annotate(&m, m.Key(), rows)
+		annotating += time.Since(t1)
+		classifying += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(annotating)/float64(classifying), "annotation/classify")
+	b.ReportMetric(float64(classifying.Nanoseconds())/float64(b.N), "classify-ns/op")
+}
