@@ -18,6 +18,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ewom/ewom/internal/classify"
@@ -28,8 +29,8 @@ import (
 )
 
 func main() {
-	dev := flag.String("dev", "", "development set (JSON Lines, eval.DevItem)")
-	brands := flag.String("brands", "", "the config file its brands come from")
+	dev := flag.String("dev", "", "labelled sets (JSON Lines, eval.DevItem), comma-separated")
+	brands := flag.String("brands", "", "the config files their brands come from, one per set, comma-separated")
 	out := flag.String("out", "", "write the model here")
 	folds := flag.Int("cv", 0, "k-fold cross-validation instead of writing the model")
 	l2 := flag.Float64("l2", 1e-3, "L2 regularisation per example")
@@ -78,7 +79,25 @@ func run(devPath, brandsPath, out string, folds int, h train.Hyper) error {
 	return nil
 }
 
-func examples(devPath, brandsPath string) ([]example, error) {
+// examples reads the labelled sets of the comma-separated paths, each
+// with the brands of its config.
+func examples(devPaths, brandsPaths string) ([]example, error) {
+	sets, configs := strings.Split(devPaths, ","), strings.Split(brandsPaths, ",")
+	if len(sets) != len(configs) {
+		return nil, fmt.Errorf("%d sets but %d brand configs", len(sets), len(configs))
+	}
+	var exs []example
+	for i, set := range sets {
+		more, err := setExamples(set, configs[i])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", set, err)
+		}
+		exs = append(exs, more...)
+	}
+	return exs, nil
+}
+
+func setExamples(devPath, brandsPath string) ([]example, error) {
 	cfg, err := config.Load(brandsPath)
 	if err != nil {
 		return nil, err
