@@ -2,7 +2,6 @@ package stackexchange
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,11 +18,11 @@ var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 
 func questions(t testing.TB, body []byte) []Question {
 	t.Helper()
-	var r Response
-	if err := json.Unmarshal(body, &r); err != nil {
+	r, err := Parse(body, fetched)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return r.Questions(fetched)
+	return r.Questions
 }
 
 func TestQuestionMention(t *testing.T) {
@@ -173,11 +172,11 @@ func FuzzQuestion(f *testing.F) {
 	f.Add(b)
 	f.Add(badPage(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var r Response
-		if json.Unmarshal(body, &r) != nil {
+		r, err := Parse(body, fetched)
+		if err != nil {
 			return
 		}
-		for _, q := range r.Questions(fetched) {
+		for _, q := range r.Questions {
 			if q.Err != nil {
 				continue
 			}
@@ -186,4 +185,18 @@ func FuzzQuestion(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse reports questions read per second, on pages of 100.
+func BenchmarkParse(b *testing.B) {
+	body := collectortest.BenchmarkPage(b, "items", "question_id", pageSize, map[string]any{"has_more": true, "quota_max": 10000, "quota_remaining": 9000}, "search_advanced.json")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Parse(body, fetched)
+		if err != nil || len(r.Questions) != pageSize || !r.HasMore || r.Questions[pageSize-1].Err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(pageSize*b.N)/b.Elapsed().Seconds(), "questions/s")
 }
