@@ -30,11 +30,11 @@ var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 
 func page(t testing.TB, body []byte) Page {
 	t.Helper()
-	var r Response
-	if err := json.Unmarshal(body, &r); err != nil {
+	pg, err := Parse(body, fetched)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return r.Page(fetched)
+	return *pg
 }
 
 func TestHitMention(t *testing.T) {
@@ -391,11 +391,11 @@ func FuzzHit(f *testing.F) {
 	f.Add(b)
 	f.Add([]byte(`{"hits":[{"objectID":"1","created_at":"2026-01-01"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var r Response
-		if json.Unmarshal(body, &r) != nil {
+		pg, err := Parse(body, fetched)
+		if err != nil {
 			return
 		}
-		for _, h := range r.Page(fetched).Hits {
+		for _, h := range pg.Hits {
 			if h.Err != nil {
 				continue
 			}
@@ -404,4 +404,18 @@ func FuzzHit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse reports hits read per second, on pages of 100 hits.
+func BenchmarkParse(b *testing.B) {
+	body := collectortest.BenchmarkPage(b, "hits", "objectID", hitsPerPage, map[string]any{"nbHits": 1000, "nbPages": 10}, "search_by_date.json")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		pg, err := Parse(body, fetched)
+		if err != nil || len(pg.Hits) != hitsPerPage || pg.NbPages != 10 || pg.Hits[hitsPerPage-1].Err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(hitsPerPage*b.N)/b.Elapsed().Seconds(), "hits/s")
 }
