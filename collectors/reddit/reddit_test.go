@@ -23,11 +23,11 @@ var (
 
 func posts(t testing.TB, body []byte) []Post {
 	t.Helper()
-	var l Listing
-	if err := json.Unmarshal(body, &l); err != nil {
+	l, err := Parse(body, fetched)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return l.Posts(fetched)
+	return l.Posts
 }
 
 func TestPostMention(t *testing.T) {
@@ -200,11 +200,11 @@ func FuzzListing(f *testing.F) {
 	f.Add(b)
 	f.Add(badListing(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var l Listing
-		if json.Unmarshal(body, &l) != nil {
+		l, err := Parse(body, fetched)
+		if err != nil {
 			return
 		}
-		for _, p := range l.Posts(fetched) {
+		for _, p := range l.Posts {
 			if p.Err != nil {
 				continue
 			}
@@ -213,4 +213,27 @@ func FuzzListing(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse reports posts read per second, on listings of 100.
+func BenchmarkParse(b *testing.B) {
+	var fixture struct {
+		Data struct {
+			Children []json.RawMessage `json:"children"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(collectortest.Fixture(b, "new.json"), &fixture); err != nil {
+		b.Fatal(err)
+	}
+	const n = 100
+	body := collectortest.Page(`{"kind":"Listing","data":{"after":"t3_next","dist":100,"children":[`, fixture.Data.Children, n, `]}}`)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := Parse(body, fetched)
+		if err != nil || len(l.Posts) != n || l.Data.After != "t3_next" || l.Posts[n-1].Err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "posts/s")
 }
