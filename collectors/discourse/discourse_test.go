@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -31,17 +30,8 @@ func readPage(t testing.TB, parse func([]byte, *url.URL, time.Time) (feedPage, e
 	return pg
 }
 
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestLatestItems(t *testing.T) {
-	pg := readPage(t, parseLatest, read(t, "latest.json"))
+	pg := readPage(t, parseLatest, collectortest.Fixture(t, "latest.json"))
 	items := pg.items
 	if len(items) != 3 || len(pg.damaged) != 0 {
 		t.Fatalf("%d items %v", len(items), pg.damaged)
@@ -63,7 +53,7 @@ func TestLatestItems(t *testing.T) {
 }
 
 func TestSearchItems(t *testing.T) {
-	items := readPage(t, parseSearch, read(t, "search.json")).items
+	items := readPage(t, parseSearch, collectortest.Fixture(t, "search.json")).items
 	m := items[0].m
 	if items[0].id != "9001" || m.URL != "https://forum.example.org/t/tietokonekoijarit-tilaus-jumissa/124/3" ||
 		m.ParentURL != "https://forum.example.org/t/tietokonekoijarit-tilaus-jumissa/124" || m.Title != "TietokoneKoijarit: tilaus jumissa" ||
@@ -79,22 +69,21 @@ func TestCollect(t *testing.T) {
 	var latestHits, searchHits atomic.Int32
 	var apiKey atomic.Value
 	apiKey.Store("")
+	latest, search := collectortest.Fixture(t, "latest.json"), collectortest.Fixture(t, "search.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		apiKey.Store(r.Header.Get("Api-Key"))
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		switch r.URL.Path {
 		case "/latest.json":
 			latestHits.Add(1)
-			b, _ := os.ReadFile("testdata/latest.json")
-			w.Write(b)
+			w.Write(latest)
 		case "/search.json":
 			searchHits.Add(1)
 			if r.URL.Query().Get("q") != "TietokoneKoijarit order:latest" {
 				http.Error(w, "bad q", 400)
 				return
 			}
-			b, _ := os.ReadFile("testdata/search.json")
-			w.Write(b)
+			w.Write(search)
 		default:
 			http.NotFound(w, r)
 		}
@@ -123,7 +112,7 @@ func TestCollect(t *testing.T) {
 // badLatest is latest.json with a topic of the wrong shape, the first topic
 // without created_at, a topic without an id and a user of the wrong shape.
 func badLatest(t testing.TB) []byte {
-	s := strings.Replace(string(read(t, "latest.json")), `"topics":[`, `"topics":[{"id":130,"title":"Palautus?","posters":{"user_id":7}},`, 1)
+	s := strings.Replace(string(collectortest.Fixture(t, "latest.json")), `"topics":[`, `"topics":[{"id":130,"title":"Palautus?","posters":{"user_id":7}},`, 1)
 	s = strings.Replace(s, `"created_at":"2026-11-20T07:30:00.000Z",`, "", 1)
 	s = strings.Replace(s, `"topics":[`, `"topics":[{"title":"no id","created_at":"2026-11-20T09:00:00.000Z"},`, 1)
 	return []byte(strings.Replace(s, `{"id":1,"username":"sam","name":"Sam Saffron"`, `{"id":1,"username":"sam","name":["Sam","Saffron"]`, 1))
@@ -152,7 +141,7 @@ func TestPagesKeepTheItemsAroundBadOnes(t *testing.T) {
 		t.Errorf("topic by the unreadable user: %+v", it.m)
 	}
 
-	s := strings.Replace(string(read(t, "search.json")), `"like_count":2,`, `"like_count":"2",`, 1)
+	s := strings.Replace(string(collectortest.Fixture(t, "search.json")), `"like_count":2,`, `"like_count":"2",`, 1)
 	s = strings.Replace(s, `"created_at":"2026-11-20T07:30:00.000Z","like_count":0`, `"created_at":null,"like_count":0`, 1)
 	spg := readPage(t, parseSearch, []byte(s))
 	if len(spg.items) != 2 || spg.items[0].err == nil || !strings.Contains(spg.items[0].err.Error(), "post 0 (id 9001)") {
@@ -187,7 +176,7 @@ func TestCollectStoresThePageAroundABadTopic(t *testing.T) {
 
 func FuzzItems(f *testing.F) {
 	for _, n := range []string{"latest.json", "search.json"} {
-		f.Add(read(f, n))
+		f.Add(collectortest.Fixture(f, n))
 	}
 	f.Add(badLatest(f))
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -47,9 +47,9 @@ type hit struct {
 
 func newSite(t *testing.T) *site {
 	s := &site{now: time.Now, fail: map[string]int{}, pages: map[string]string{
-		"/haku?q=TietokoneKoijarit":     string(read(t, "site/haku.html")),
-		"/t/1/toimitus-myohassa":        string(read(t, "site/t1.html")),
-		"/t/1/toimitus-myohassa?page=2": string(read(t, "site/t1-2.html")),
+		"/haku?q=TietokoneKoijarit":     string(collectortest.Fixture(t, "site/haku.html")),
+		"/t/1/toimitus-myohassa":        string(collectortest.Fixture(t, "site/t1.html")),
+		"/t/1/toimitus-myohassa?page=2": string(collectortest.Fixture(t, "site/t1-2.html")),
 	}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -99,7 +99,7 @@ func (s *site) serve(w http.ResponseWriter, r *http.Request) {
 
 // answered changes the listing's reply count, as a new reply does.
 func (s *site) answered(t *testing.T, replies int) {
-	s.setPage("/haku?q=TietokoneKoijarit", strings.Replace(string(read(t, "site/haku.html")), "12 vastausta", fmt.Sprintf("%d vastausta", replies), 1))
+	s.setPage("/haku?q=TietokoneKoijarit", strings.Replace(string(collectortest.Fixture(t, "site/haku.html")), "12 vastausta", fmt.Sprintf("%d vastausta", replies), 1))
 }
 
 func (s *site) setPage(uri, body string) {
@@ -227,7 +227,7 @@ func TestCrawlSiteAndResume(t *testing.T) {
 	// the thread is read from its last page, and only the new post is
 	// stored.
 	s.answered(t, 13)
-	s.setPage("/t/1/toimitus-myohassa?page=2", strings.Replace(string(read(t, "site/t1-2.html")), `<nav class="pager">`,
+	s.setPage("/t/1/toimitus-myohassa?page=2", strings.Replace(string(collectortest.Fixture(t, "site/t1-2.html")), `<nav class="pager">`,
 		`<article class="post" id="p107"><div class="meta"><span class="author">Uusi</span><a class="permalink" href="#p107">#8</a><time>6.12.2026 klo 12.00</time></div>
 <div class="body"><p>Uusi vastaus: hyvitys tuli tilille.</p></div></article><nav class="pager">`, 1))
 	ms, st = h.Pass(ctx)
@@ -252,7 +252,7 @@ func TestCrawlSiteAndResume(t *testing.T) {
 	s.mu.Lock()
 	delete(s.pages, "/t/1/toimitus-myohassa?page=2")
 	s.mu.Unlock()
-	s.setPage("/t/1/toimitus-myohassa", strings.Replace(string(read(t, "site/t1.html")), `<a class="next" href="/t/1/toimitus-myohassa?page=2">Seuraava sivu</a>`, "", 1))
+	s.setPage("/t/1/toimitus-myohassa", strings.Replace(string(collectortest.Fixture(t, "site/t1.html")), `<a class="next" href="/t/1/toimitus-myohassa?page=2">Seuraava sivu</a>`, "", 1))
 	s.answered(t, 15)
 	_, n = s.hits(0)
 	ms, st = h.Pass(ctx)
@@ -367,8 +367,8 @@ func TestPacingPerHost(t *testing.T) {
 		name, robots, rate string
 		want               time.Duration
 	}{
-		{"crawl-delay longer than rate", string(read(t, "site/robots.txt")), "2s", 3 * time.Second},
-		{"rate longer than crawl-delay", string(read(t, "site/robots.txt")), "5s", 5 * time.Second},
+		{"crawl-delay longer than rate", string(collectortest.Fixture(t, "site/robots.txt")), "2s", 3 * time.Second},
+		{"rate longer than crawl-delay", string(collectortest.Fixture(t, "site/robots.txt")), "5s", 5 * time.Second},
 		{"default rate", robotsNoDelay, "", 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -481,9 +481,9 @@ func TestVauvaPresetOnLoopback(t *testing.T) {
 	s := newSite(t)
 	s.robotsStatus = http.StatusNotFound
 	s.pages = map[string]string{
-		"/haku?keys=peruna":        string(read(t, "vauva_search.html")),
+		"/haku?keys=peruna":        string(collectortest.Fixture(t, "vauva_search.html")),
 		"/haku?keys=peruna&page=1": "<html><body><ol></ol></body></html>",
-		"/node/2936023":            string(read(t, "vauva_thread.html")),
+		"/node/2936023":            string(collectortest.Fixture(t, "vauva_thread.html")),
 	}
 	h := collectortest.New(t, `{type: forum, name: vauva, preset: vauva, search: [peruna], base_url: '`+s.srv.URL+`', rate: 1ms, allow_networks: [127.0.0.1]}`)
 	ms, st := h.Pass(context.Background())
@@ -570,7 +570,7 @@ func TestPresetDefaultsAndOverrides(t *testing.T) {
 // Every source in sample.yaml builds.
 func TestSampleConfig(t *testing.T) {
 	var srcs []config.Source
-	if err := yaml.Unmarshal(read(t, "../sample.yaml"), &srcs); err != nil {
+	if err := yaml.Unmarshal(collectortest.Fixture(t, "../sample.yaml"), &srcs); err != nil {
 		t.Fatal(err)
 	}
 	if len(srcs) != 3 {

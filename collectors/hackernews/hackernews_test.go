@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,14 +16,6 @@ import (
 	"github.com/ewom/ewom/internal/collector/collectortest"
 	"github.com/ewom/ewom/internal/mention"
 )
-
-func fixture(t testing.TB) []byte {
-	b, err := os.ReadFile("testdata/search_by_date.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 
@@ -38,7 +29,7 @@ func page(t testing.TB, body []byte) Page {
 }
 
 func TestHitMention(t *testing.T) {
-	r := page(t, fixture(t))
+	r := page(t, collectortest.Fixture(t, "search_by_date.json"))
 	for _, h := range r.Hits {
 		if h.Err != nil {
 			t.Fatal(h.Err)
@@ -73,7 +64,7 @@ func TestPageKeepsTheHitsAroundBadOnes(t *testing.T) {
 	var r struct {
 		Hits []json.RawMessage `json:"hits"`
 	}
-	if err := json.Unmarshal(fixture(t), &r); err != nil {
+	if err := json.Unmarshal(collectortest.Fixture(t, "search_by_date.json"), &r); err != nil {
 		t.Fatal(err)
 	}
 	undated := strings.Replace(string(r.Hits[1]), `"created_at_i": 1795158000`, `"created_at_i": null`, 1)
@@ -347,7 +338,7 @@ func TestCollectFailureKeepsGap(t *testing.T) {
 // rest, the undated one with the fetch time, and the bad hit still moves the
 // cursor, so it is reported once.
 func TestCollectStoresThePageAroundABadHit(t *testing.T) {
-	body := strings.Replace(string(fixture(t)), `"parent_id": 42000009`, `"parent_id": "42000009"`, 1)
+	body := strings.Replace(string(collectortest.Fixture(t, "search_by_date.json")), `"parent_id": 42000009`, `"parent_id": "42000009"`, 1)
 	body = strings.Replace(body, `"created_at_i": 1795154400,`, "", 1)
 	body = strings.Replace(body, `"created_at": "2026-11-20T06:00:00.000Z"`, `"created_at": ""`, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -387,8 +378,7 @@ func TestCollectMalformed(t *testing.T) {
 }
 
 func FuzzHit(f *testing.F) {
-	b, _ := os.ReadFile("testdata/search_by_date.json")
-	f.Add(b)
+	f.Add(collectortest.Fixture(f, "search_by_date.json"))
 	f.Add([]byte(`{"hits":[{"objectID":"1","created_at":"2026-01-01"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		pg, err := Parse(body, fetched)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -26,8 +25,7 @@ func questions(t testing.TB, body []byte) []Question {
 }
 
 func TestQuestionMention(t *testing.T) {
-	b, _ := os.ReadFile("testdata/search_advanced.json")
-	qs := questions(t, b)
+	qs := questions(t, collectortest.Fixture(t, "search_advanced.json"))
 	for _, q := range qs {
 		if q.Err != nil {
 			t.Fatal(q.Err)
@@ -54,11 +52,7 @@ func TestQuestionMention(t *testing.T) {
 // badPage is search_advanced.json with a question of the wrong shape first,
 // the first question without creation_date, and an item without an id.
 func badPage(t testing.TB) []byte {
-	b, err := os.ReadFile("testdata/search_advanced.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.Replace(string(b), `{"items":[`, `{"items":[{"question_id":1820100,"creation_date":1795160500,"title":"Tilaus?","owner":"deleted"},`, 1)
+	s := strings.Replace(string(collectortest.Fixture(t, "search_advanced.json")), `{"items":[`, `{"items":[{"question_id":1820100,"creation_date":1795160500,"title":"Tilaus?","owner":"deleted"},`, 1)
 	s = strings.Replace(s, `"creation_date":1795159000,`, "", 1)
 	return []byte(strings.Replace(s, "\n],", `,{"title":"no id","creation_date":1795150100}],`, 1))
 }
@@ -109,6 +103,7 @@ func TestCollectBackoffQuotaAndThrottle(t *testing.T) {
 	var calls atomic.Int32
 	var mode atomic.Value
 	mode.Store("ok")
+	page := collectortest.Fixture(t, "search_advanced.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		q := r.URL.Query()
@@ -126,8 +121,7 @@ func TestCollectBackoffQuotaAndThrottle(t *testing.T) {
 		case "quota":
 			w.Write([]byte(`{"items":[],"has_more":false,"quota_max":300,"quota_remaining":0}`))
 		default:
-			b, _ := os.ReadFile("testdata/search_advanced.json")
-			w.Write(b)
+			w.Write(page)
 		}
 	}))
 	defer srv.Close()
@@ -168,8 +162,7 @@ func TestCollectBackoffQuotaAndThrottle(t *testing.T) {
 }
 
 func FuzzQuestion(f *testing.F) {
-	b, _ := os.ReadFile("testdata/search_advanced.json")
-	f.Add(b)
+	f.Add(collectortest.Fixture(f, "search_advanced.json"))
 	f.Add(badPage(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := Parse(body, fetched)
