@@ -98,19 +98,20 @@ func TestParseKeepsThePageAroundBadEntries(t *testing.T) {
 func TestCollectAllPagesOnce(t *testing.T) {
 	var mu sync.Mutex
 	var paths []string
-	pages := map[string]string{"page=1": "page1.json", "page=2": "page2-single.json"}
+	pages := map[string][]byte{"page=1": collectortest.Fixture(t, "page1.json"), "page=2": collectortest.Fixture(t, "page2-single.json")}
+	empty := collectortest.Fixture(t, "empty.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		paths = append(paths, r.URL.Path)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasPrefix(r.URL.Path, "/us/") {
-			w.Write(collectortest.Fixture(t, "empty.json"))
+			w.Write(empty)
 			return
 		}
-		for p, f := range pages {
+		for p, body := range pages {
 			if strings.Contains(r.URL.Path, "/"+p+"/") {
-				w.Write(collectortest.Fixture(t, f))
+				w.Write(body)
 				return
 			}
 		}
