@@ -213,7 +213,7 @@ func TestCrawlSiteAndResume(t *testing.T) {
 	if c := cls.Classify(ms[1]); c.Touchpoint != "shared" {
 		t.Errorf("customer's reply: %s (%s)", c.Touchpoint, c.TouchpointReason)
 	}
-	stored := ids(ms)
+	stored := collectortest.IDs(ms)
 
 	// A restart with nothing changed: the listing is asked for
 	// conditionally and is unchanged, so no thread is read.
@@ -236,7 +236,7 @@ func TestCrawlSiteAndResume(t *testing.T) {
 		!slices.Equal(uris(hs), []string{"/robots.txt 200", "/haku?q=TietokoneKoijarit 200", "/t/1/toimitus-myohassa?page=2 200"}) || hs[2].ifNoneMatch == "" {
 		t.Fatalf("pass 3: %d mentions %+v, requests %v", len(ms), st, uris(hs))
 	}
-	stored = append(stored, ids(ms)...)
+	stored = append(stored, collectortest.IDs(ms)...)
 
 	// The listing changes again but the thread does not: its last page
 	// answers 304 and nothing is stored.
@@ -276,14 +276,6 @@ func sameDay(a, b time.Time) bool {
 	ay, am, ad := a.Date()
 	by, bm, bd := b.Date()
 	return ay == by && am == bm && ad == bd
-}
-
-func ids(ms []*mention.Mention) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.ID
-	}
-	return out
 }
 
 func unique(s []string) []string {
@@ -496,8 +488,8 @@ func TestVauvaPresetOnLoopback(t *testing.T) {
 		ms[1].Title != "Mikä on laihduttamisen kannalta terveellisiin, riisi vai peruna?" {
 		t.Errorf("posts %+v %+v", ms[0], ms[1])
 	}
-	if len(unique(ids(ms))) != 21 {
-		t.Errorf("ids %v", ids(ms))
+	if len(unique(collectortest.IDs(ms))) != 21 {
+		t.Errorf("ids %v", collectortest.IDs(ms))
 	}
 	// The listing had threads that failed, so it is read again; the saved
 	// thread has not changed (304).

@@ -14,7 +14,6 @@ import (
 
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
-	"github.com/ewom/ewom/internal/mention"
 )
 
 var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
@@ -215,14 +214,6 @@ func checkAll(t *testing.T, ms []string, from, to int) {
 	}
 }
 
-func ids(ms []*mention.Mention) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.ID
-	}
-	return out
-}
-
 func TestCollectBusyQueryPastAlgoliaLimit(t *testing.T) {
 	fa := &fakeAlgolia{}
 	fa.add(1795150000, 1)
@@ -240,7 +231,7 @@ func TestCollectBusyQueryPastAlgoliaLimit(t *testing.T) {
 	if st.Err != nil {
 		t.Fatal(st.Err)
 	}
-	checkAll(t, ids(ms), 1001, 3501)
+	checkAll(t, collectortest.IDs(ms), 1001, 3501)
 	for i := 1; i < len(ms); i++ {
 		if ms[i].PublishedAt.Before(ms[i-1].PublishedAt) {
 			t.Fatalf("not oldest first at %d", i)
@@ -275,7 +266,7 @@ func TestCollectPageCapContinuesNextPass(t *testing.T) {
 	if st.Err != nil || len(ms) != 300 {
 		t.Fatalf("second: %d %+v", len(ms), st)
 	}
-	all = append(all, ids(ms)...)
+	all = append(all, collectortest.IDs(ms)...)
 	if !strings.Contains(string(h.Cursor()), `"gap":{"lo":{"since":1795150000,"ids":["1000"]},"hi":`) {
 		t.Fatalf("cursor keeps no gap: %s", h.Cursor())
 	}
@@ -286,7 +277,7 @@ func TestCollectPageCapContinuesNextPass(t *testing.T) {
 		if st.Err != nil {
 			t.Fatal(st.Err)
 		}
-		all = append(all, ids(ms)...)
+		all = append(all, collectortest.IDs(ms)...)
 	}
 	checkAll(t, all, 1001, 1771)
 	if strings.Contains(string(h.Cursor()), "gap") {
@@ -331,7 +322,7 @@ func TestCollectFailureKeepsGap(t *testing.T) {
 	if st.Err != nil {
 		t.Fatal(st.Err)
 	}
-	checkAll(t, append(ids(ms), ids(rest)...), 1001, 1451)
+	checkAll(t, append(collectortest.IDs(ms), collectortest.IDs(rest)...), 1001, 1451)
 }
 
 // A page with one hit of the wrong shape and one without a time stores the
