@@ -332,12 +332,7 @@ func TestCollectStoresThePageAroundABadHit(t *testing.T) {
 	body := strings.Replace(string(collectortest.Fixture(t, "search_by_date.json")), `"parent_id": 42000009`, `"parent_id": "42000009"`, 1)
 	body = strings.Replace(body, `"created_at_i": 1795154400,`, "", 1)
 	body = strings.Replace(body, `"created_at": "2026-11-20T06:00:00.000Z"`, `"created_at": ""`, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(body))
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+srv.URL+"', queries: [x], allow_networks: [127.0.0.1]}")
+	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+collectortest.ServeJSON(t, []byte(body))+"', queries: [x], allow_networks: [127.0.0.1]}")
 	before := time.Now().Truncate(time.Second)
 	ms, st := h.Pass(context.Background())
 	if st.Err != nil || len(ms) != 2 || st.Skipped != 1 || st.Errors != 2 {
@@ -356,14 +351,10 @@ func TestCollectStoresThePageAroundABadHit(t *testing.T) {
 }
 
 func TestCollectMalformed(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"hits": [{"objectID": "1", "created_at_i": 17951`))
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+srv.URL+"', queries: [x], allow_networks: [127.0.0.1]}")
+	baseURL := collectortest.ServeJSON(t, []byte(`{"hits": [{"objectID": "1", "created_at_i": 17951`))
+	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+baseURL+"', queries: [x], allow_networks: [127.0.0.1]}")
 	_, st := h.Pass(context.Background())
-	if st.Err == nil || !strings.Contains(st.Err.Error(), "malformed JSON") || !strings.Contains(st.Err.Error(), srv.URL+"/api/v1/search_by_date") {
+	if st.Err == nil || !strings.Contains(st.Err.Error(), "malformed JSON") || !strings.Contains(st.Err.Error(), baseURL+"/api/v1/search_by_date") {
 		t.Fatalf("err %v", st.Err)
 	}
 }

@@ -289,12 +289,7 @@ func TestCollectStoresThePageAroundABadStatus(t *testing.T) {
 	body := collectortest.Fixture(t, "tag_timeline.json")
 	page := strings.Replace(string(body), `"created_at": "2026-11-20T07:59:59.123Z",`, "", 1)
 	page = strings.Replace(page, "[", `[{"id": "113456789012349999", "uri": "https://mastodon.social/users/x/statuses/1", "account": "x"},`, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(page))
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: mastodon, name: tk, instance: '"+srv.URL+"', tags: [tk], allow_networks: [127.0.0.1]}")
+	h := collectortest.New(t, "{type: mastodon, name: tk, instance: '"+collectortest.ServeJSON(t, []byte(page))+"', tags: [tk], allow_networks: [127.0.0.1]}")
 	before := time.Now()
 	ms, st := h.Pass(context.Background())
 	if st.Err != nil || len(ms) != 2 || st.Skipped != 1 || st.Errors != 2 {
