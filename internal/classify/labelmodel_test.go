@@ -4,48 +4,44 @@ import (
 	"math"
 	"testing"
 
-	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/mention"
 )
 
-// The stage model is trained on StageFeatures' keys and predicts from
-// stageEvidence and predict, which look the same keys up without building
-// them: both must score a post alike.
-func TestStageFeaturesMatchPrediction(t *testing.T) {
-	tb, err := sharedTables()
-	if err != nil {
-		t.Fatal(err)
+// The label models are trained on LabelExamples' features and predict
+// from wordEvidence and withRules, which look the same keys up without
+// building them: both must score a mention alike.
+func TestLabelFeaturesMatchPrediction(t *testing.T) {
+	c := newTestClassifier(t)
+	lm := c.t.labels
+	if lm == nil {
+		t.Fatal("no label model in data/labels_learned.tsv")
 	}
-	sm := tb.stages
-	if sm == nil {
-		t.Fatal("no stage model in data/stages_learned.tsv")
-	}
-	for _, text := range []string{
-		"Tilasin läppärin Rantakodosta ja se on vieläkin myöhässä, asiakaspalvelu ei vastaa.",
-		"The app crashes every time I open my orders",
+	rating := 2.0
+	for _, m := range []*mention.Mention{
+		post("mastodon", "Tilasin läppärin Gigantista ja se on vieläkin myöhässä, asiakaspalvelu ei vastaa."),
+		post("trustpilot", "The app crashes every time I open my orders"),
+		{Source: "googleplay", Text: "Finnairin sovellus on ihan ok, mutta Gigantin on parempi. Siirryin Gigantista Finnairille.", Rating: &rating},
 	} {
-		toks := token.Append(nil, text, token.Lower(text))
-		for _, rule := range mention.JourneyStages {
-			feats := StageFeatures(nil, toks, "fi", "shared", "mastodon", rule)
-			var want [stageCount]float64
-			for _, f := range feats {
-				if row, ok := sm.words.Get(f); ok {
-					for s, w := range sm.rows[row] {
+		ex := &labelExamples{brands: map[string]LabelExample{}, evidence: map[string]labelEvidence{}}
+		c.classify(m, nil, ex)
+		all := map[string]LabelExample{"": ex.post}
+		for brand, e := range ex.brands {
+			all[brand] = e
+		}
+		for brand, e := range all {
+			var want [labelCount]float64
+			for _, f := range e.Features {
+				if row, ok := lm.words.Get(f); ok {
+					for s, w := range lm.rows[row] {
 						want[s] += float64(w)
 					}
 				}
 			}
-			bestWant, bestZ := 0, math.Inf(-1)
+			got := lm.logOdds(ex.evidence[brand])
 			for s := range want {
-				if z := float64(sm.bias[s]) + want[s]/math.Sqrt(float64(len(feats))); z > bestZ {
-					bestWant, bestZ = s, z
+				if z := float64(lm.bias[s]) + want[s]/math.Sqrt(float64(len(e.Features))); math.Abs(z-got[s]) > 1e-9 {
+					t.Errorf("%q brand %q class %d: predicted log-odds %.6f, features say %.6f", m.Text, brand, s, got[s], z)
 				}
-			}
-			var lx lexed
-			tb.lexTokens(&lx, toks, "fi")
-			got, z := sm.predict(lx.stageEvidence("shared", "mastodon"), rule)
-			if got != mention.JourneyStages[bestWant] || math.Abs(z-bestZ) > 1e-9 {
-				t.Errorf("%q with rule %s: predict %s (%.6f), features say %s (%.6f)", text, rule, got, z, mention.JourneyStages[bestWant], bestZ)
 			}
 		}
 	}

@@ -53,6 +53,9 @@ type Hyper struct {
 	// FixLexicon keeps the lexicon score's weight at the prior's (a
 	// deployment's few examples must not outvote the curated lexicons).
 	FixLexicon bool
+	// MinDF overrides the package's MinDF when above 0. Left-out features
+	// still count in an example's 1/√words.
+	MinDF int
 }
 
 // Model is a trained logistic regression.
@@ -77,8 +80,12 @@ func Train(docs []Doc, h Hyper) Model {
 		}
 	}
 	var names []string
+	minDF := MinDF
+	if h.MinDF > 0 {
+		minDF = h.MinDF
+	}
 	for f, n := range df {
-		if _, known := h.Prior.word(f); n >= MinDF || known {
+		if _, known := h.Prior.word(f); n >= minDF || known {
 			names = append(names, f)
 		}
 	}
