@@ -50,11 +50,12 @@ type decided struct{ stage, sentiment bool }
 // brandView is what the label models read of one brand beside its labels.
 type brandView struct {
 	decided
-	cues     [16]float64   // its stage cues' weights
-	signals  signals       // its sentiment walk's
-	words    labelEvidence // the label models' evidence of its text's words
-	wordKeys []string      // … their keys, when collecting examples
-	asPost   bool          // its labels, cues, signals and words are the post's
+	cues      [16]float64   // its stage cues' weights
+	signals   signals       // its sentiment walk's
+	words     labelEvidence // the label models' evidence of its text's words
+	wordKeys  []string      // … their keys, when collecting examples
+	asPost    bool          // its labels, cues, signals and words are the post's
+	postWords bool          // its words are the post's (it has none of its own)
 }
 
 // brandTokens returns n empty lists of token indices.
@@ -280,7 +281,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, ex *labelExamples) 
 		}
 		rv := ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}
 		brandWords := words
-		if !v.asPost {
+		if !v.asPost && !v.postWords {
 			brandWords = v.words
 		}
 		c.modelLabels(lm, brandWords, rv, v.decided, tp.touchpoint, source, code, m.Rating, l.Brand, &l.JourneyStage, &l.Sentiment, &l.SentimentScore, tr)
@@ -372,7 +373,7 @@ func (ex *labelExamples) collect(lm *labelModel, lx *lexed, code, touchpoint, so
 	for i, l := range cl.BrandLabels {
 		v := &views[i]
 		keys, ev := words, wordEv
-		if !v.asPost {
+		if !v.asPost && !v.postWords {
 			keys, ev = v.wordKeys, v.words
 		}
 		ex.brands[l.Brand] = add(l.Brand, keys, ev, ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}, v.decided)

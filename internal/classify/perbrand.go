@@ -181,12 +181,24 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 		}
 		stage, sure := journeyStage(&cues, tp, source, buf.toks, btr)
 		views[i] = brandView{decided: decided{stage: sure || left || chosen, sentiment: postDecided.sentiment || left}, cues: cues.stageWeights, signals: sig}
-		// The label models read the words of the brand's own text.
-		if c.t.labels != nil {
-			views[i].words = buf.wordEvidence()
-		}
-		if sc.collect {
-			views[i].wordKeys = wordFeatures(nil, buf.toks, buf.code)
+		// The label models read the words of the brand's own text, and a
+		// brand with none of its own, named only as compared against
+		// ("X vs Y?"), the post's.
+		v := &views[i]
+		switch ownWords := hasWords(buf.toks); {
+		case !ownWords && (chosen || len(reversed.toks) == 0):
+			// Nothing of its own to read (a brand switched to, named
+			// last): the rules' sentiment stands.
+			v.decided.sentiment = true
+		case ownWords:
+			if c.t.labels != nil {
+				v.words = buf.wordEvidence()
+			}
+			if sc.collect {
+				v.wordKeys = wordFeatures(nil, buf.toks, buf.code)
+			}
+		default:
+			v.postWords, v.signals = true, postSignals
 		}
 		switch {
 		case left:
@@ -210,6 +222,11 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 		}
 	}
 	return labels, views
+}
+
+// hasWords reports whether toks hold a word.
+func hasWords(toks []token.Token) bool {
+	return slices.ContainsFunc(toks, func(t token.Token) bool { return t.Kind == token.Word })
 }
 
 // spanSet holds up to maxSpans token spans [from, to) without allocating;

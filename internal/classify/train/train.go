@@ -56,6 +56,9 @@ type Hyper struct {
 	// MinDF overrides the package's MinDF when above 0. Left-out features
 	// still count in an example's 1/√words.
 	MinDF int
+	// Exclude, when set, leaves out the features it reports (weight 0;
+	// they still count in 1/√words).
+	Exclude func(feature string) bool
 }
 
 // Model is a trained logistic regression.
@@ -85,6 +88,9 @@ func Train(docs []Doc, h Hyper) Model {
 		minDF = h.MinDF
 	}
 	for f, n := range df {
+		if h.Exclude != nil && h.Exclude(f) {
+			continue
+		}
 		if _, known := h.Prior.word(f); n >= minDF || known {
 			names = append(names, f)
 		}

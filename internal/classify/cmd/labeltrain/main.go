@@ -182,7 +182,13 @@ func learn(exs []example, k, n int, h train.Hyper) []train.Model {
 			}
 			docs = append(docs, d)
 		}
-		models[ci] = train.Train(docs, h)
+		hc := h
+		if ci >= stages {
+			// Sources are a deployment's own mix: a source's share of
+			// complaints in the corpus must not tilt a post's sentiment.
+			hc.Exclude = func(f string) bool { return strings.HasPrefix(f, "src:") }
+		}
+		models[ci] = train.Train(docs, hc)
 	}
 	return models
 }
