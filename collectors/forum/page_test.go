@@ -246,3 +246,22 @@ func TestParseReadsRepliesInsideText(t *testing.T) {
 		t.Fatalf("%v %+v", err, pg)
 	}
 }
+
+func TestStripInert(t *testing.T) {
+	for in, want := range map[string]string{
+		`<p>a</p><script>var x = "<p>";</script><p>b</p>`:                 `<p>a</p><p>b</p>`,
+		`<SCRIPT type="text/javascript">x()</Script ><style>p{}</style>c`: `c`,
+		`<svg viewBox="0 0 1 1"><path d="M0"/></svg><span>ok</span>`:      `<span>ok</span>`,
+		`<scripts>kept</scripts><svgx>kept</svgx>`:                        `<scripts>kept</scripts><svgx>kept</svgx>`,
+		`<p>a</p><script>never closed <p>b</p>`:                           `<p>a</p><script>never closed <p>b</p>`,
+		`no markup at all`:                                                `no markup at all`,
+	} {
+		if got := string(stripInert([]byte(in))); got != want {
+			t.Errorf("stripInert(%q) = %q, want %q", in, got, want)
+		}
+	}
+	body := []byte(`<p>nothing inert</p>`)
+	if got := stripInert(body); &got[0] != &body[0] {
+		t.Error("a body without inert elements was copied")
+	}
+}
