@@ -357,7 +357,7 @@ type labelExamples struct {
 
 func (ex *labelExamples) collect(lm *labelModel, lx *lexed, code, touchpoint, source string, rating *float64,
 	postView ruleView, post decided, cl *mention.Classification, views []brandView) {
-	words := wordFeatures(nil, lx.toks, code)
+	words := wordFeatures(nil, lx)
 	var wordEv labelEvidence
 	if lm != nil {
 		wordEv = lx.wordEvidence()

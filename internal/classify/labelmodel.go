@@ -65,13 +65,17 @@ type ruleView struct {
 	signals   signals     // of its sentiment walk
 }
 
-// wordFeatures appends the label models' word features of a post: its
-// words' Feature keys and its emoji and emoticons as written.
-func wordFeatures(dst []string, toks []token.Token, code string) []string {
-	for _, t := range toks {
+// wordFeatures appends the label models' word features of a text: its
+// words' Feature keys (NegatedPrefix marks those the sentiment walk found
+// in a negation's scope: "ei … pettyä", "no complaints") and its emoji and
+// emoticons as written.
+func wordFeatures(dst []string, lx *lexed) []string {
+	for i, t := range lx.toks {
 		switch {
+		case t.Kind == token.Word && len(t.Text) > 1 && lx.at[i].inNegation:
+			dst = append(dst, NegatedPrefix+Feature(lx.code, t.Text))
 		case t.Kind == token.Word && len(t.Text) > 1:
-			dst = append(dst, Feature(code, t.Text))
+			dst = append(dst, Feature(lx.code, t.Text))
 		case t.Kind == token.Emoji || t.Kind == token.Emoticon:
 			dst = append(dst, t.Text)
 		}
@@ -165,7 +169,11 @@ type labelEvidence struct {
 func (lx *lexed) wordEvidence() labelEvidence {
 	var ev labelEvidence
 	for i, t := range lx.toks {
-		if (t.Kind == token.Word && len(t.Text) > 1) || t.Kind == token.Emoji || t.Kind == token.Emoticon {
+		switch {
+		case t.Kind == token.Word && len(t.Text) > 1 && lx.at[i].inNegation:
+			// Rare: looked up here rather than with every word.
+			ev.add(lx.labels, NegatedPrefix+Feature(lx.code, t.Text), 1)
+		case (t.Kind == token.Word && len(t.Text) > 1) || t.Kind == token.Emoji || t.Kind == token.Emoticon:
 			ev.n++
 			if row := lx.at[i].labelRow; row > 0 {
 				w := &lx.labels.rows[row-1]

@@ -99,6 +99,7 @@ type featureWeights struct {
 	labelRow       uint32 // 1 + the key's row in the label model; 0: none
 	cue            cueKind
 	inModel        bool // the learned model has the key
+	inNegation     bool // the word stands in a negation's scope (set by the sentiment walk)
 }
 
 // learnedWeight is the key's weight in the learned model.

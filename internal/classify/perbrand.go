@@ -195,7 +195,7 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 				v.words = buf.wordEvidence()
 			}
 			if sc.collect {
-				v.wordKeys = wordFeatures(nil, buf.toks, buf.code)
+				v.wordKeys = wordFeatures(nil, buf)
 			}
 		default:
 			v.postWords, v.signals = true, postSignals

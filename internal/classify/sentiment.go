@@ -239,6 +239,7 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 			continue
 		}
 		// Learned weights count for every word but the modifiers above.
+		at.inNegation = st.negLeft > 0
 		switch {
 		case len(tok.Text) <= 1:
 		case lookedUp:
