@@ -280,6 +280,7 @@ func BenchmarkIngest(b *testing.B) {
 		})
 	}
 }
+
 // cpuSeconds is the CPU time the process has used.
 func cpuSeconds() float64 {
 	var ru syscall.Rusage
