@@ -6,6 +6,8 @@ import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
+import { setupCrisis, applyDefaults, alertWindows, markAlerts } from './crisis.js';
+import { uiLang } from './strings.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -79,6 +81,9 @@ async function api(path, opts = {}) {
   if (!res.ok) throw new Error(body.error || res.statusText);
   return body;
 }
+
+// ui is what the feature modules (crisis.js, alertflow.js) use of this file.
+const ui = { el, api, extLink, filterQuery, dateFmt };
 
 // filterQuery is the current URL's filters as a query string (plus extra).
 function filterQuery(extra = {}) {
@@ -223,16 +228,20 @@ async function overview(meta) {
     document.getElementById('kpi-reach').textContent = fmt.format(c.reach);
     document.getElementById('kpi-reach-delta').textContent = delta(c.reach, p.reach);
   }));
-  track(api('/api/v1/timeseries?' + filterQuery()).then((ts) => {
+  track(api('/api/v1/timeseries?' + filterQuery()).then(async (ts) => {
     const x = ts.points.map((p) => p.t);
+    // Alert windows shade both time charts.
+    const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5 }[ts.interval] || 0;
+    const windows = x.length ? await alertWindows(ui, x[0], new Date(Date.parse(x[x.length - 1]) + step).toISOString()) : [];
+    for (const id of ['chart-volume', 'chart-net']) document.getElementById(id).dataset.alertWindows = String(windows.length);
     draw('chart-volume', (p) => ({
       grid: { left: 48, right: 16, top: 36, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
       yAxis: { type: 'value', name: 'mentions', ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
-      series: SENTIMENTS.map((s) => ({
+      series: SENTIMENTS.map((s, i) => ({
         name: s, type: 'bar', stack: 'volume', color: p[s], large: true, barCategoryGap: '10%',
-        data: ts.points.map((pt, i) => [x[i], pt[s]]),
+        data: ts.points.map((pt, i) => [x[i], pt[s]]), markArea: i === 0 ? markAlerts(p, windows) : undefined,
       })),
     }));
     draw('chart-net', (p) => ({
@@ -242,7 +251,8 @@ async function overview(meta) {
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
       legend: { show: false },
       series: [{ name: 'net sentiment', type: 'line', showSymbol: false, color: p.series[0], connectNulls: false,
-        data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]) }],
+        data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]),
+        markArea: markAlerts(p, windows) }],
     }));
   }));
   // Share of voice compares every brand: drop the brand filter.
@@ -578,7 +588,9 @@ async function main() {
     resizeTimer = setTimeout(() => charts.forEach((c) => echarts.getInstanceByDom(c.node)?.resize()), 100);
   });
   const meta = await api('/api/v1/meta');
+  applyDefaults(meta);
   await setupFilters(meta);
+  setupCrisis(ui, meta, uiLang());
   const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: alertsPage };
   loads++;

@@ -1,0 +1,167 @@
+// Crisis visibility: a banner on every page and a badge on the Alerts
+// navigation while an alert for a watched brand (any brand that is not a
+// competitor) fires and is not snoozed; alert windows for the time charts;
+// the Overview's default brand (the user's last choice, else the own brand)
+// and period. The helpers of app.js come in as ui: { el, api }.
+import { t } from './strings.js';
+
+// How often the banner and badge are refreshed while a page is open.
+const REFRESH_MS = 60_000;
+
+// watched says whether an alert raises the banner: its brand is not a
+// competitor and it is not snoozed.
+export function watched(a, meta, now = Date.now()) {
+  const b = (meta.brands || []).find((x) => x.name === a.brand);
+  if (b && b.competitor) return false;
+  const until = a.workflow && a.workflow.snoozed_until;
+  return !(until && Date.parse(until) > now);
+}
+
+// plainText is an alert's explanation in the UI's language (the API gives
+// fi, en and sv), else its engineer's summary.
+export function plainText(a, lang) {
+  const x = a.explanation || {};
+  return (x.plain && (x.plain[lang] || x.plain.en)) || x.summary || '';
+}
+
+function byStrength(a, b) {
+  return (b.score || 0) - (a.score || 0) || String(b.fired_at).localeCompare(String(a.fired_at));
+}
+
+function renderBanner(ui, box, list, lang) {
+  if (!list.length) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const a = list[0];
+  const w = a.workflow || {};
+  const status = w.acknowledged_by
+    ? t('bannerAcked', { user: w.acknowledged_by }) + (w.assignee ? ', ' + t('bannerAssigned', { user: w.assignee }) : '')
+    : t('bannerUnacked');
+  box.className = 'crisis severity-' + (a.severity || 'warning');
+  box.replaceChildren(
+    ui.el('p', { class: 'crisis-title' }, ui.el('strong', { text: t('bannerOne', { severity: a.severity || '', brand: a.brand }) }),
+      list.length > 1 ? ui.el('span', { class: 'crisis-more', text: ' · ' + t('bannerMore', { n: list.length - 1 }) }) : null),
+    ui.el('p', { class: 'crisis-text', text: plainText(a, lang) }),
+    ui.el('p', { class: 'crisis-status' }, ui.el('span', { text: status }), ' · ',
+      ui.el('a', { href: '/alerts#alert-' + encodeURIComponent(a.id), text: t('bannerOpen') })));
+  box.hidden = false;
+}
+
+function renderBadge(ui, n) {
+  const link = document.querySelector('a[data-nav="alerts"]');
+  if (!link) return;
+  let badge = link.querySelector('.badge');
+  if (!n) {
+    badge?.remove();
+    return;
+  }
+  if (!badge) {
+    badge = ui.el('span', { class: 'badge' });
+    link.append(' ', badge);
+  }
+  badge.textContent = String(n);
+  badge.setAttribute('aria-label', t('badge', { n }));
+  badge.title = t('badge', { n });
+}
+
+// setupCrisis draws the banner and badge and keeps them current. The body's
+// data-crisis says it has checked (the count of watched alerts firing).
+export function setupCrisis(ui, meta, lang) {
+  const box = document.getElementById('crisis');
+  const refresh = async () => {
+    let list = [];
+    try {
+      const r = await ui.api('/api/v1/alerts?state=firing&limit=500', { quiet: true });
+      list = (Array.isArray(r.alerts) ? r.alerts : []).filter((a) => a.state === 'firing' && watched(a, meta)).sort(byStrength);
+    } catch (e) {
+      return; // alerting unreachable: keep what is shown
+    }
+    if (box) renderBanner(ui, box, list, lang);
+    renderBadge(ui, list.length);
+    document.body.dataset.crisis = String(list.length);
+  };
+  refresh();
+  setInterval(refresh, REFRESH_MS);
+  return refresh;
+}
+
+// alertWindows reads the alerts of the current brand filter whose windows
+// overlap [from, to) (ISO times, the time chart's extent): each as
+// { from, to, label }. Alerts fired up to a week before from are asked for,
+// since a long one may still reach into the range.
+export async function alertWindows(ui, from, to) {
+  const q = new URLSearchParams({ state: 'all', limit: '500', from: new Date(Date.parse(from) - 7 * 864e5).toISOString(), to });
+  const brand = new URLSearchParams(location.search).get('brand');
+  if (brand) q.set('brand', brand);
+  let list = [];
+  try {
+    const r = await ui.api('/api/v1/alerts?' + q, { quiet: true });
+    list = Array.isArray(r.alerts) ? r.alerts : [];
+  } catch (e) {
+    return [];
+  }
+  const lo = Date.parse(from), hi = Date.parse(to);
+  const out = [];
+  for (const a of list) {
+    const x = a.explanation || {};
+    const start = Date.parse(x.from || a.started_at);
+    const end = a.resolved_at ? Date.parse(a.resolved_at) : Math.max(Date.parse(a.updated_at || a.fired_at), Date.parse(x.to || 0));
+    if (!(start < hi && end > lo)) continue;
+    out.push({ from: Math.max(start, lo), to: Math.min(Math.max(end, start + 1), hi), label: t('alertWindow', { brand: a.brand }) });
+  }
+  return out;
+}
+
+// markAlerts is an ECharts markArea that shades the alert windows of a
+// time chart (p is the theme palette).
+export function markAlerts(p, windows) {
+  if (!windows.length) return undefined;
+  return {
+    silent: true,
+    itemStyle: { color: p.negative, opacity: 0.14 },
+    label: { show: true, position: 'insideTopLeft', color: p.text, fontSize: 11 },
+    data: windows.map((w) => [{ name: w.label, xAxis: w.from }, { xAxis: w.to }]),
+  };
+}
+
+// Overview defaults: the latest day, against the day before.
+const OVERVIEW_RANGE = '24h';
+
+function brandKey(meta) {
+  return 'ewom-brand:' + (meta.user || '');
+}
+
+// applyDefaults remembers each user's brand choice (the filter form's
+// brand when submitted; "" is all brands) and, on the Overview opened
+// without a brand or period in its URL, fills them in: the remembered
+// brand, else the first own brand; the last 24 hours. It rewrites the URL
+// in place (no reload), before anything is read.
+export function applyDefaults(meta) {
+  const form = document.getElementById('filters');
+  form?.addEventListener('submit', () => {
+    try {
+      localStorage.setItem(brandKey(meta), form.elements.brand.value);
+    } catch (e) { /* storage blocked: nothing remembered */ }
+  });
+  if (document.body.dataset.page !== 'overview') return;
+  const params = new URLSearchParams(location.search);
+  let changed = false;
+  if (!params.has('brand')) {
+    let b = null;
+    try {
+      b = localStorage.getItem(brandKey(meta));
+    } catch (e) { /* storage blocked */ }
+    if (b === null) b = (meta.brands || []).find((x) => x.own)?.name || '';
+    if (b && (meta.brands || []).some((x) => x.name === b)) {
+      params.set('brand', b);
+      changed = true;
+    }
+  }
+  if (!params.has('range') && !params.has('from') && !params.has('to')) {
+    params.set('range', OVERVIEW_RANGE);
+    changed = true;
+  }
+  if (changed) history.replaceState(null, '', location.pathname + '?' + params + location.hash);
+}
