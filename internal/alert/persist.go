@@ -142,7 +142,9 @@ func (r *Repo) Save(ctx context.Context, alerts ...Alert) error {
 	for i, a := range alerts {
 		x := ""
 		if a.Explanation != nil {
-			b, err := json.Marshal(a.Explanation)
+			stored := *a.Explanation
+			stored.Plain = nil // made when read
+			b, err := json.Marshal(stored)
 			if err != nil {
 				return fmt.Errorf("encode explanation: %w", err)
 			}
@@ -191,13 +193,19 @@ func (r *Repo) List(ctx context.Context, f Filter) ([]Alert, error) {
 	if !f.To.IsZero() {
 		conds = append(conds, "fired_at < "+store.Time(f.To))
 	}
+	return r.list(ctx, conds, f.Offset, f.Limit)
+}
+
+// list reads the alerts meeting conds, newest first, from offset (limit 0:
+// all).
+func (r *Repo) list(ctx context.Context, conds []string, offset, limit int) ([]Alert, error) {
 	q := "SELECT " + strings.TrimSuffix(alertColumns, ", version") + " FROM " + r.st.Table("alerts") + " FINAL"
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
 	q += " ORDER BY fired_at DESC, id"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d, %d", f.Offset, f.Limit)
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d, %d", offset, limit)
 	}
 	rows, err := r.st.Query(ctx, q)
 	if err != nil {

@@ -8,6 +8,7 @@ import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, A
 import { CanvasRenderer } from 'echarts/renderers';
 import { setupCrisis, applyDefaults, alertWindows, markAlerts } from './crisis.js';
 import { uiLang } from './strings.js';
+import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -527,37 +528,7 @@ async function alerts(extra) {
 }
 
 function renderAlerts(list, items) {
-  list.replaceChildren();
-  if (!items.length) {
-    list.append(el('li', { class: 'muted', text: 'No alerts.' }));
-    return;
-  }
-  for (const a of items) {
-    const x = a.explanation || {};
-    const seg = a.segment_kind && a.segment_kind !== 'all' ? ` (${a.segment_kind}=${a.segment_value})` : '';
-    const from = x.from || a.started_at, to = x.to || a.resolved_at || a.updated_at;
-    const q = { brand: a.brand || null, sentiment: 'negative', range: null };
-    if (from) q.from = from;
-    if (to) q.to = to;
-    if (a.segment_kind && a.segment_kind !== 'all') q[a.segment_kind] = a.segment_value;
-    list.append(el('li', { class: 'alert severity-' + (a.severity || 'warning') },
-      el('div', { class: 'meta' }, el('b', { text: (a.severity || 'alert') + ' · ' + (a.state || '') }), ' · ',
-        el('span', { text: (a.kind || '') + ' ' + (a.brand || '') + seg }), ' · ',
-        a.fired_at ? el('time', { datetime: a.fired_at, text: dateFmt.format(new Date(a.fired_at)) }) : null),
-      el('p', { text: x.summary || `${a.observed ?? '?'} negative mentions in ${a.window || '?'}, ${a.expected ?? '?'} expected` }),
-      x.top_terms?.length ? el('p', { class: 'small muted', text: 'Terms: ' + x.top_terms.map((t) => t.name).join(', ') }) : null,
-      el('a', { href: '/mentions?' + filterQuery(q), text: 'Show the mentions' })));
-  }
-}
-
-async function alertsPage() {
-  // Past alerts follow an explicit from/to in the URL; otherwise the newest.
-  const cur = new URLSearchParams(location.search);
-  const past = { state: 'resolved', limit: '200' };
-  if (cur.get('from')) past.from = cur.get('from');
-  if (cur.get('to')) past.to = cur.get('to');
-  track(alerts({ state: 'firing', limit: '500' }).then((list) => renderAlerts(document.getElementById('alerts-active'), list)));
-  track(alerts(past).then((list) => renderAlerts(document.getElementById('alerts-past'), list)));
+  renderAlertList(ui, list, items, { compact: true });
 }
 
 // ---- start -------------------------------------------------------------------
@@ -590,9 +561,9 @@ async function main() {
   const meta = await api('/api/v1/meta');
   applyDefaults(meta);
   await setupFilters(meta);
-  setupCrisis(ui, meta, uiLang());
+  const refreshCrisis = setupCrisis(ui, meta, uiLang());
   const page = document.body.dataset.page;
-  const pages = { overview, mentions: mentionsPage, journey, alerts: alertsPage };
+  const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis) };
   loads++;
   try {
     await pages[page]?.(meta);
