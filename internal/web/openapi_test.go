@@ -265,6 +265,8 @@ func TestOpenAPI(t *testing.T) {
 		{admin, "GET", "/api/v1/mentions", "/api/v1/mentions?" + week, "", nil},
 		{admin, "GET", "/api/v1/mentions", "/api/v1/mentions?sort=loudest", "", nil},
 		{admin, "GET", "/api/v1/mentions/export", "/api/v1/mentions/export?" + week, "", nil},
+		{admin, "GET", "/api/v1/mentions/export", "/api/v1/mentions/export?delimiter=semicolon&" + week, "", nil},
+		{admin, "GET", "/api/v1/mentions/export", "/api/v1/mentions/export?delimiter=pipe", "", nil},
 		{admin, "GET", "/api/v1/mentions/{id}", "/api/v1/mentions/m2", "", nil},
 		{admin, "GET", "/api/v1/mentions/{id}", "/api/v1/mentions/none", "", nil},
 		{admin, "GET", "/api/v1/corrections", "/api/v1/corrections", "", nil},

@@ -9,6 +9,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { setupCrisis, applyDefaults, alertWindows, markAlerts } from './crisis.js';
 import { uiLang } from './strings.js';
 import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
+import { setupExport } from './exportopts.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -357,6 +358,7 @@ async function mentionsPage(meta) {
   const list = document.getElementById('mention-list');
   const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null });
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
+  setupExport(ui);
   const load = () => track(api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
     renderMentionList(list, l.mentions, (m) => showDetail(m, meta));
     document.getElementById('prev').disabled = offset === 0;
