@@ -117,6 +117,22 @@ func TestBrowserCrisisAndAlertWorkflow(t *testing.T) {
 				t.Errorf("%s: %s alert windows, want 2 (the firing and the resolved alert of the brand)", id, n)
 			}
 		}
+		// Drawn: a row near the plot's top holds the windows' tint (the
+		// negative colour at 14 % on the transparent canvas) over about the
+		// windows' share of the week: 2 h (the firing alert, from its
+		// explanation's start to its last update) and 2¼ h (the resolved one,
+		// from its first window's start) of 168.
+		tinted := eval[float64](t, b, `(() => {
+			const c = document.querySelector("#chart-volume canvas"), g = c.getContext("2d");
+			const hex = getComputedStyle(document.documentElement).getPropertyValue("--negative").trim();
+			const n = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+			const d = g.getImageData(0, Math.round(40 * devicePixelRatio), c.width, 1).data;
+			let cols = 0;
+			for (let x = 0; x < c.width; x++) if (Math.abs(d[4 * x + 3] - 36) <= 4 && n.every((w, i) => Math.abs(d[4 * x + i] - w) <= 12)) cols++;
+			return cols / c.width })()`)
+		if tinted < 0.01 || tinted > 0.05 {
+			t.Errorf("the alert windows cover %.3f of the volume chart's width, want about 4¼/168 of its plot", tinted)
+		}
 		b.screenshot(t, "desktop-light-crisis-overview")
 		// Choosing all brands is remembered for this user.
 		eval[bool](t, b, `(() => { const s = document.querySelector('select[name="brand"]'); s.value = "";

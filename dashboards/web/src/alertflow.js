@@ -4,7 +4,7 @@
 // and, for admins, the actions (POST /api/v1/alerts/{id}/actions). The
 // helpers of app.js come in as ui: { el, api, extLink, filterQuery, dateFmt }.
 import { t, uiLang } from './strings.js';
-import { plainText } from './crisis.js';
+import { plainText, alertSpan } from './crisis.js';
 
 const SNOOZES = [['1h', 'h1'], ['4h', 'h4'], ['24h', 'h24'], ['168h', 'd7']];
 
@@ -15,11 +15,10 @@ function when(ui, iso) {
 // mentionsLink opens the negative mentions of the alert's brand, segment
 // and window.
 function mentionsLink(ui, a) {
-  const x = a.explanation || {};
-  const from = x.from || a.started_at, to = x.to || a.resolved_at || a.updated_at;
+  const { from, to } = alertSpan(a);
   const q = { brand: a.brand || null, sentiment: 'negative', range: null };
-  if (from) q.from = from;
-  if (to) q.to = to;
+  if (from) q.from = new Date(from).toISOString().replace('.000Z', 'Z');
+  if (to) q.to = new Date(to).toISOString().replace('.000Z', 'Z');
   if (a.segment_kind && a.segment_kind !== 'all') q[a.segment_kind] = a.segment_value;
   return ui.el('a', { class: 'mentions-link', href: '/mentions?' + ui.filterQuery(q), text: t('showMentions') });
 }

@@ -3,7 +3,11 @@
 // competitor) fires and is not snoozed; alert windows for the time charts;
 // the Overview's default brand (the user's last choice, else the own brand)
 // and period. The helpers of app.js come in as ui: { el, api }.
+import * as echarts from 'echarts/core';
+import { MarkAreaComponent } from 'echarts/components';
 import { t } from './strings.js';
+
+echarts.use([MarkAreaComponent]);
 
 // How often the banner and badge are refreshed while a page is open.
 const REFRESH_MS = 60_000;
@@ -87,6 +91,19 @@ export function setupCrisis(ui, meta, lang) {
   return refresh;
 }
 
+// alertSpan is the time an alert covers, in ms: from its explanation's
+// window (else the start of its first spiking window) to its resolution
+// (else its last update, or the explanation's end if later).
+export function alertSpan(a) {
+  const x = a.explanation || {};
+  const time = (s) => (s && Date.parse(s) > 0 ? Date.parse(s) : NaN); // an unset time is the zero year
+  const window = (Number.parseInt(a.window, 10) || 0) * ({ h: 36e5, m: 6e4, s: 1e3 }[String(a.window).replace(/^\d+/, '')[0]] || 0);
+  const from = time(x.from) || time(a.started_at) - window;
+  const last = Math.max(time(a.updated_at) || time(a.fired_at), time(x.to) || 0);
+  const to = time(a.resolved_at) || last;
+  return { from, to: Math.max(to, from + 1) };
+}
+
 // alertWindows reads the alerts of the current brand filter whose windows
 // overlap [from, to) (ISO times, the time chart's extent): each as
 // { from, to, label }. Alerts fired up to a week before from are asked for,
@@ -105,11 +122,9 @@ export async function alertWindows(ui, from, to) {
   const lo = Date.parse(from), hi = Date.parse(to);
   const out = [];
   for (const a of list) {
-    const x = a.explanation || {};
-    const start = Date.parse(x.from || a.started_at);
-    const end = a.resolved_at ? Date.parse(a.resolved_at) : Math.max(Date.parse(a.updated_at || a.fired_at), Date.parse(x.to || 0));
+    const { from: start, to: end } = alertSpan(a);
     if (!(start < hi && end > lo)) continue;
-    out.push({ from: Math.max(start, lo), to: Math.min(Math.max(end, start + 1), hi), label: t('alertWindow', { brand: a.brand }) });
+    out.push({ from: Math.max(start, lo), to: Math.min(end, hi), label: t('alertWindow', { brand: a.brand }) });
   }
   return out;
 }
