@@ -12,41 +12,30 @@ var PlainLangs = []string{"fi", "en", "sv"}
 
 // plainWords are one language's words of a plain explanation.
 type plainWords struct {
-	count       func(n int, window string) string // "16 negative mentions in 15 minutes"
-	under, near string                            // usually under 1 / about N, with %s for the number
-	share       string                            // negative share %d, usually %d
-	most        string                            // the most frequent phrases or terms
-	segment     map[string]string                 // segment kind → "Journey stage: %s."
-	names       map[string]string                 // journey stages and touchpoints
-	window      func(d time.Duration) string
+	one, many   string                   // the count of negative mentions in a window: %d, then %s the window
+	under, near string                   // usually under 1 / about N, with %s for the number
+	share       string                   // negative share %d, usually %d
+	most        string                   // the most frequent phrases or terms
+	segment     map[string]string        // segment kind → "Journey stage: %s."
+	names       map[string]string        // journey stages and touchpoints
+	windows     map[time.Duration]string // windows with a name of their own
+	hours, mins string                   // other windows: %d hours or minutes
 }
 
 var plain = map[string]plainWords{
 	"en": {
-		count: func(n int, w string) string {
-			if n == 1 {
-				return "1 negative mention in " + w
-			}
-			return fmt.Sprintf("%d negative mentions in %s", n, w)
-		},
+		one: "%d negative mention in %s", many: "%d negative mentions in %s",
 		under: "usually under %s", near: "usually about %s",
 		share: "Negative share %d%%, usually %d%%.",
 		most:  "Most mentioned: %s.",
 		segment: map[string]string{"journey_stage": "Journey stage: %s.", "touchpoint": "Touchpoint: %s.",
 			"source": "Source: %s."},
-		names: map[string]string{"earned": "earned media", "paid": "paid media", "shared": "shared media", "owned": "owned media"},
-		window: func(d time.Duration) string {
-			switch {
-			case d == time.Hour:
-				return "an hour"
-			case d%time.Hour == 0:
-				return fmt.Sprintf("%d hours", d/time.Hour)
-			}
-			return fmt.Sprintf("%d minutes", d/time.Minute)
-		},
+		names:   map[string]string{"earned": "earned media", "paid": "paid media", "shared": "shared media", "owned": "owned media"},
+		windows: map[time.Duration]string{time.Hour: "an hour"},
+		hours:   "%d hours", mins: "%d minutes",
 	},
 	"fi": {
-		count: func(n int, w string) string { return fmt.Sprintf("Negatiivisia mainintoja %d %s", n, w) },
+		one: "Negatiivisia mainintoja %d %s", many: "Negatiivisia mainintoja %d %s",
 		under: "tavallisesti alle %s", near: "tavallisesti noin %s",
 		share: "Negatiivisten osuus %d %%, tavallisesti %d %%.",
 		most:  "Eniten: %s.",
@@ -56,29 +45,12 @@ var plain = map[string]plainWords{
 			"delivery": "toimitus", "usage": "käyttö", "service": "asiakaspalvelu", "loyalty": "uskollisuus",
 			"churn": "asiakkuuden päättäminen", "none": "ei vaihetta",
 			"earned": "ansaittu media", "paid": "maksettu media", "shared": "jaettu media", "owned": "omat kanavat"},
-		window: func(d time.Duration) string {
-			switch {
-			case d == 15*time.Minute:
-				return "vartissa"
-			case d == 30*time.Minute:
-				return "puolessa tunnissa"
-			case d == time.Hour:
-				return "tunnissa"
-			case d == 24*time.Hour:
-				return "vuorokaudessa"
-			case d%time.Hour == 0:
-				return fmt.Sprintf("%d tunnissa", d/time.Hour)
-			}
-			return fmt.Sprintf("%d minuutissa", d/time.Minute)
-		},
+		windows: map[time.Duration]string{15 * time.Minute: "vartissa", 30 * time.Minute: "puolessa tunnissa",
+			time.Hour: "tunnissa", 24 * time.Hour: "vuorokaudessa"},
+		hours: "viimeisen %d tunnin aikana", mins: "viimeisen %d minuutin aikana",
 	},
 	"sv": {
-		count: func(n int, w string) string {
-			if n == 1 {
-				return "1 negativt omnämnande på " + w
-			}
-			return fmt.Sprintf("%d negativa omnämnanden på %s", n, w)
-		},
+		one: "%d negativt omnämnande på %s", many: "%d negativa omnämnanden på %s",
 		under: "vanligtvis under %s", near: "vanligtvis omkring %s",
 		share: "Andelen negativa %d %%, vanligtvis %d %%.",
 		most:  "Mest omtalat: %s.",
@@ -88,22 +60,21 @@ var plain = map[string]plainWords{
 			"delivery": "leverans", "usage": "användning", "service": "kundservice", "loyalty": "lojalitet",
 			"churn": "kundavhopp", "none": "ingen fas",
 			"earned": "förtjänad media", "paid": "betald media", "shared": "delad media", "owned": "egna kanaler"},
-		window: func(d time.Duration) string {
-			switch {
-			case d == 15*time.Minute:
-				return "en kvart"
-			case d == 30*time.Minute:
-				return "en halvtimme"
-			case d == time.Hour:
-				return "en timme"
-			case d == 24*time.Hour:
-				return "ett dygn"
-			case d%time.Hour == 0:
-				return fmt.Sprintf("%d timmar", d/time.Hour)
-			}
-			return fmt.Sprintf("%d minuter", d/time.Minute)
-		},
+		windows: map[time.Duration]string{15 * time.Minute: "en kvart", 30 * time.Minute: "en halvtimme",
+			time.Hour: "en timme", 24 * time.Hour: "ett dygn"},
+		hours: "%d timmar", mins: "%d minuter",
 	},
+}
+
+// window names a window: its own name, else whole hours, else minutes.
+func (w plainWords) window(d time.Duration) string {
+	if s, ok := w.windows[d]; ok {
+		return s
+	}
+	if d%time.Hour == 0 {
+		return fmt.Sprintf(w.hours, d/time.Hour)
+	}
+	return fmt.Sprintf(w.mins, d/time.Minute)
 }
 
 // Plain explains an alert for people in one of PlainLangs ("" for another):
@@ -125,7 +96,11 @@ func Plain(a *Alert, lang string) string {
 		usual = fmt.Sprintf(w.under, "1")
 	}
 	var sb strings.Builder
-	sb.WriteString(w.count(int(math.Round(a.Observed)), w.window(d)) + ", " + usual + ".")
+	n, count := int(math.Round(a.Observed)), w.many
+	if n == 1 {
+		count = w.one
+	}
+	sb.WriteString(fmt.Sprintf(count, n, w.window(d)) + ", " + usual + ".")
 	if f, ok := w.segment[a.SegmentKind]; ok {
 		name := a.SegmentValue
 		if n, ok := w.names[name]; ok && a.SegmentKind != "source" {

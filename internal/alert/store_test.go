@@ -107,17 +107,25 @@ func (h *hookRecorder) count() int {
 	return len(h.bodies)
 }
 
-func TestServiceLifecycle(t *testing.T) {
+// hooked returns the default alerting config with a signed webhook to a
+// recorder that fails its first fail requests.
+func hooked(t *testing.T, fail int) (*hookRecorder, config.Alerts) {
+	t.Helper()
 	t.Setenv("HOOK_SECRET", "s3cret")
+	hook := &hookRecorder{fail: fail}
+	srv := httptest.NewServer(hook)
+	t.Cleanup(srv.Close)
+	cfg := config.Default().Alerts
+	cfg.Notify = []config.Notifier{{Type: "webhook", URL: srv.URL, SecretEnv: "HOOK_SECRET", AllowNetworks: loopback}}
+	return hook, cfg
+}
+
+func TestServiceLifecycle(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
 			seedStore(t, e.Store)
-			hook := &hookRecorder{fail: 1}
-			srv := httptest.NewServer(hook)
-			defer srv.Close()
-			cfg := config.Default().Alerts
-			cfg.Notify = []config.Notifier{{Type: "webhook", URL: srv.URL, SecretEnv: "HOOK_SECRET", AllowNetworks: loopback}}
+			hook, cfg := hooked(t, 1)
 			log := proctest.NewLog()
 			newService := func() *alert.Service {
 				s, err := alert.New(alert.Deps{Store: e.Store, Config: cfg, Brands: []config.Brand{{Name: "Koijarit"}},

@@ -58,16 +58,11 @@ func post(t *testing.T, base, id, user, body string) (int, alert.AlertAnswer, st
 // resolution with who did them, and the evaluator lets the resolved alert
 // go without firing it again or sending a second resolution.
 func TestAlertWorkflow(t *testing.T) {
-	t.Setenv("HOOK_SECRET", "s3cret")
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
 			seedStore(t, e.Store)
-			hook := &hookRecorder{}
-			srv := httptest.NewServer(hook)
-			defer srv.Close()
-			cfg := config.Default().Alerts
-			cfg.Notify = []config.Notifier{{Type: "webhook", URL: srv.URL, SecretEnv: "HOOK_SECRET", AllowNetworks: loopback}}
+			hook, cfg := hooked(t, 0)
 			var now time.Time
 			log := proctest.NewLog()
 			newService := func() *alert.Service {
@@ -242,38 +237,43 @@ func TestAlertWorkflow(t *testing.T) {
 // TestPlainExplanations: the example of issue #17 in each language, and
 // the wording of other windows, counts and segments.
 func TestPlainExplanations(t *testing.T) {
-	a := alert.Alert{Window: "15m0s", Observed: 16, Expected: 0.2, SegmentKind: "all", Share: 0.6, ExpectedShare: 0.2,
-		Explanation: &alert.Explanation{TopTerms: []alert.NameCount{{Name: "toimitus", Count: 9}},
-			Phrases: []alert.NameCount{{Name: "toimitus myöhässä", Count: 9}, {Name: "asiakaspalvelu ei vastaa", Count: 5}}}}
-	for lang, want := range map[string]string{
-		"fi": "Negatiivisia mainintoja 16 vartissa, tavallisesti alle 1. Negatiivisten osuus 60 %, tavallisesti 20 %. Eniten: toimitus myöhässä, asiakaspalvelu ei vastaa.",
-		"en": "16 negative mentions in 15 minutes, usually under 1. Negative share 60%, usually 20%. Most mentioned: toimitus myöhässä, asiakaspalvelu ei vastaa.",
-		"sv": "16 negativa omnämnanden på en kvart, vanligtvis under 1. Andelen negativa 60 %, vanligtvis 20 %. Mest omtalat: toimitus myöhässä, asiakaspalvelu ei vastaa.",
-		"de": "",
+	for _, c := range []struct {
+		alert alert.Alert
+		want  map[string]string
+	}{
+		{alert.Alert{Window: "15m0s", Observed: 16, Expected: 0.2, SegmentKind: "all", Share: 0.6, ExpectedShare: 0.2,
+			Explanation: &alert.Explanation{TopTerms: []alert.NameCount{{Name: "toimitus", Count: 9}},
+				Phrases: []alert.NameCount{{Name: "toimitus myöhässä", Count: 9}, {Name: "asiakaspalvelu ei vastaa", Count: 5}}}},
+			map[string]string{
+				"fi": "Negatiivisia mainintoja 16 vartissa, tavallisesti alle 1. Negatiivisten osuus 60 %, tavallisesti 20 %. Eniten: toimitus myöhässä, asiakaspalvelu ei vastaa.",
+				"en": "16 negative mentions in 15 minutes, usually under 1. Negative share 60%, usually 20%. Most mentioned: toimitus myöhässä, asiakaspalvelu ei vastaa.",
+				"sv": "16 negativa omnämnanden på en kvart, vanligtvis under 1. Andelen negativa 60 %, vanligtvis 20 %. Mest omtalat: toimitus myöhässä, asiakaspalvelu ei vastaa.",
+				"de": "",
+			}},
+		{alert.Alert{Window: "1h0m0s", Observed: 1, Expected: 3.4, SegmentKind: "journey_stage", SegmentValue: "delivery",
+			Explanation: &alert.Explanation{TopTerms: []alert.NameCount{{Name: "kuriiri", Count: 1}}}},
+			map[string]string{
+				"fi": "Negatiivisia mainintoja 1 tunnissa, tavallisesti noin 3. Asiakaspolun vaihe: toimitus. Eniten: kuriiri.",
+				"en": "1 negative mention in an hour, usually about 3. Journey stage: delivery. Most mentioned: kuriiri.",
+				"sv": "1 negativt omnämnande på en timme, vanligtvis omkring 3. Kundresans fas: leverans. Mest omtalat: kuriiri.",
+			}},
+		{alert.Alert{Window: "24h0m0s", Observed: 40, Expected: 12, SegmentKind: "source", SegmentValue: "reddit"},
+			map[string]string{
+				"fi": "Negatiivisia mainintoja 40 vuorokaudessa, tavallisesti noin 12. Lähde: reddit.",
+				"en": "40 negative mentions in 24 hours, usually about 12. Source: reddit.",
+				"sv": "40 negativa omnämnanden på ett dygn, vanligtvis omkring 12. Källa: reddit.",
+			}},
+		{alert.Alert{Window: "2h0m0s", Observed: 7, Expected: 2, SegmentKind: "touchpoint", SegmentValue: "earned"},
+			map[string]string{
+				"fi": "Negatiivisia mainintoja 7 viimeisen 2 tunnin aikana, tavallisesti noin 2. Kosketuspiste: ansaittu media.",
+				"en": "7 negative mentions in 2 hours, usually about 2. Touchpoint: earned media.",
+				"sv": "7 negativa omnämnanden på 2 timmar, vanligtvis omkring 2. Kontaktpunkt: förtjänad media.",
+			}},
 	} {
-		if got := alert.Plain(&a, lang); got != want {
-			t.Errorf("%s:\n got %q\nwant %q", lang, got, want)
-		}
-	}
-	b := alert.Alert{Window: "1h0m0s", Observed: 1, Expected: 3.4, SegmentKind: "journey_stage", SegmentValue: "delivery",
-		Explanation: &alert.Explanation{TopTerms: []alert.NameCount{{Name: "kuriiri", Count: 1}}}}
-	for lang, want := range map[string]string{
-		"fi": "Negatiivisia mainintoja 1 tunnissa, tavallisesti noin 3. Asiakaspolun vaihe: toimitus. Eniten: kuriiri.",
-		"en": "1 negative mention in an hour, usually about 3. Journey stage: delivery. Most mentioned: kuriiri.",
-		"sv": "1 negativt omnämnande på en timme, vanligtvis omkring 3. Kundresans fas: leverans. Mest omtalat: kuriiri.",
-	} {
-		if got := alert.Plain(&b, lang); got != want {
-			t.Errorf("%s:\n got %q\nwant %q", lang, got, want)
-		}
-	}
-	c := alert.Alert{Window: "24h0m0s", Observed: 40, Expected: 12, SegmentKind: "source", SegmentValue: "reddit"}
-	for lang, want := range map[string]string{
-		"fi": "Negatiivisia mainintoja 40 vuorokaudessa, tavallisesti noin 12. Lähde: reddit.",
-		"en": "40 negative mentions in 24 hours, usually about 12. Source: reddit.",
-		"sv": "40 negativa omnämnanden på ett dygn, vanligtvis omkring 12. Källa: reddit.",
-	} {
-		if got := alert.Plain(&c, lang); got != want {
-			t.Errorf("%s:\n got %q\nwant %q", lang, got, want)
+		for lang, want := range c.want {
+			if got := alert.Plain(&c.alert, lang); got != want {
+				t.Errorf("%s %s:\n got %q\nwant %q", c.alert.Window, lang, got, want)
+			}
 		}
 	}
 }
