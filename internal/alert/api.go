@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -137,6 +138,15 @@ func (s *Service) act(ctx context.Context, a Alert, act Action) (Alert, error) {
 	return a, err
 }
 
+// label is the request's action as a metric label: one of Actions, else
+// "other" (a client's typo must not make a new series).
+func (q ActionRequest) label() string {
+	if slices.Contains(Actions, q.Action) {
+		return q.Action
+	}
+	return "other"
+}
+
 // notifyTimeout bounds the notifications an action sends before answering.
 const notifyTimeout = 15 * time.Second
 
@@ -145,19 +155,19 @@ func (s *Service) handleAction(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		s.m.actions.WithLabelValues(req.Action, "rejected").Inc()
+		s.m.actions.WithLabelValues(req.label(), "rejected").Inc()
 		badRequest(w, "body: want JSON {action, assignee, comment, for, until}: "+err.Error())
 		return
 	}
 	ctx := r.Context()
 	a, found, err := s.repo.Get(ctx, r.PathValue("id"))
 	if err != nil {
-		s.m.actions.WithLabelValues(req.Action, "error").Inc()
+		s.m.actions.WithLabelValues(req.label(), "error").Inc()
 		s.unavailable(w, "get alert", err)
 		return
 	}
 	if !found {
-		s.m.actions.WithLabelValues(req.Action, "rejected").Inc()
+		s.m.actions.WithLabelValues(req.label(), "rejected").Inc()
 		api.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no alert with this id"})
 		return
 	}
@@ -169,11 +179,11 @@ func (s *Service) handleAction(w http.ResponseWriter, r *http.Request) {
 	var conflict *conflictError
 	switch {
 	case errors.As(err, &in):
-		s.m.actions.WithLabelValues(req.Action, "rejected").Inc()
+		s.m.actions.WithLabelValues(req.label(), "rejected").Inc()
 		badRequest(w, in.msg)
 		return
 	case errors.As(err, &conflict):
-		s.m.actions.WithLabelValues(req.Action, "rejected").Inc()
+		s.m.actions.WithLabelValues(req.label(), "rejected").Inc()
 		api.WriteJSON(w, http.StatusConflict, map[string]string{"error": conflict.msg})
 		return
 	}

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ewom/ewom/internal/alert"
 	"github.com/ewom/ewom/internal/api"
@@ -28,6 +31,29 @@ func actor(s *alert.Service) http.Handler {
 		}
 	})
 	return m
+}
+
+// gather renders a registry's ewom_alert_actions_total lines.
+func gather(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, mf := range mfs {
+		if mf.GetName() != "ewom_alert_actions_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := make([]string, 0, 2)
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"=\""+l.GetValue()+"\"")
+			}
+			fmt.Fprintf(&sb, "{%s} %g\n", strings.Join(labels, ","), m.GetCounter().GetValue())
+		}
+	}
+	return sb.String()
 }
 
 // post sends an action as user and returns the status and the decoded body.
@@ -65,15 +91,18 @@ func TestAlertWorkflow(t *testing.T) {
 			hook, cfg := hooked(t, 0)
 			var now time.Time
 			log := proctest.NewLog()
+			reg := prometheus.NewRegistry()
 			newService := func() *alert.Service {
 				s, err := alert.New(alert.Deps{Store: e.Store, Config: cfg, Brands: []config.Brand{{Name: "Koijarit"}},
-					Users: []string{"anna", "ben"}, Logger: log.Logger, Now: func() time.Time { return now }})
+					Users: []string{"anna", "ben"}, Logger: log.Logger, Now: func() time.Time { return now }, Registerer: reg})
 				if err != nil {
 					t.Fatal(err)
 				}
 				return s
 			}
-			evaluator, server := newService(), newService()
+			server, serverReg := newService(), reg
+			reg = prometheus.NewRegistry() // the evaluator's own
+			evaluator := newService()
 			var fired *alert.Alert
 			at := spikeStart.Add(-10 * time.Minute)
 			for ; fired == nil && at.Before(spikeStart.Add(30*time.Minute)); at = at.Add(alert.Bucket) {
@@ -131,6 +160,17 @@ func TestAlertWorkflow(t *testing.T) {
 			}
 			if code, _, _ := post(t, ts.URL, "no-such-alert", "anna", `{"action":"acknowledge"}`); code != 404 {
 				t.Errorf("acting on an unknown alert: %d, want 404", code)
+			}
+			// Refusals are counted, an unknown action under "other".
+			var metrics strings.Builder
+			for _, l := range []string{`action="other",outcome="rejected"} 1`, `action="comment",outcome="rejected"} 3`,
+				`action="acknowledge",outcome="rejected"} 1`} {
+				if !strings.Contains(gather(t, serverReg), l) {
+					metrics.WriteString(l + "\n")
+				}
+			}
+			if metrics.Len() > 0 {
+				t.Errorf("ewom_alert_actions_total lacks:\n%s%s", metrics.String(), gather(t, serverReg))
 			}
 
 			steps := []struct {
