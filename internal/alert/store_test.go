@@ -244,7 +244,7 @@ func mux(s *alert.Service) http.Handler {
 	return m
 }
 
-func getJSON(t *testing.T, url string, v any) {
+func getJSON(t testing.TB, url string, v any) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {

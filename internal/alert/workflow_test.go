@@ -57,7 +57,7 @@ func gather(t *testing.T, reg *prometheus.Registry) string {
 }
 
 // post sends an action as user and returns the status and the decoded body.
-func post(t *testing.T, base, id, user, body string) (int, alert.AlertAnswer, string) {
+func post(t testing.TB, base, id, user, body string) (int, alert.AlertAnswer, string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", base+"/api/v1/alerts/"+id+"/actions", strings.NewReader(body))
 	req.Header.Set("X-Test-User", user)

@@ -6,7 +6,7 @@ import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
-import { setupCrisis, applyDefaults, alertWindows, markAlerts } from './crisis.js';
+import { setupCrisis, applyDefaults, alertsAround, alertWindows, markAlerts } from './crisis.js';
 import { uiLang } from './strings.js';
 import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 import { setupExport } from './exportopts.js';
@@ -84,7 +84,7 @@ async function api(path, opts = {}) {
   return body;
 }
 
-// ui is what the feature modules (crisis.js, alertflow.js) use of this file.
+// ui is what the feature modules (crisis.js, alertflow.js, exportopts.js) use of this file.
 const ui = { el, api, extLink, filterQuery, dateFmt };
 
 // filterQuery is the current URL's filters as a query string (plus extra).
@@ -230,11 +230,12 @@ async function overview(meta) {
     document.getElementById('kpi-reach').textContent = fmt.format(c.reach);
     document.getElementById('kpi-reach-delta').textContent = delta(c.reach, p.reach);
   }));
+  const alertList = alertsAround(ui); // read beside the series, for its alert windows
   track(api('/api/v1/timeseries?' + filterQuery()).then(async (ts) => {
     const x = ts.points.map((p) => p.t);
     // Alert windows shade both time charts.
     const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5 }[ts.interval] || 0;
-    const windows = x.length ? await alertWindows(ui, x[0], new Date(Date.parse(x[x.length - 1]) + step).toISOString()) : [];
+    const windows = x.length ? alertWindows(await alertList, x[0], new Date(Date.parse(x[x.length - 1]) + step).toISOString()) : [];
     for (const id of ['chart-volume', 'chart-net']) document.getElementById(id).dataset.alertWindows = String(windows.length);
     draw('chart-volume', (p) => ({
       grid: { left: 48, right: 16, top: 36, bottom: 32 },

@@ -104,24 +104,30 @@ export function alertSpan(a) {
   return { from, to: Math.max(to, from + 1) };
 }
 
-// alertWindows reads the alerts of the current brand filter whose windows
-// overlap [from, to) (ISO times, the time chart's extent): each as
-// { from, to, label }. Alerts fired up to a week before from are asked for,
-// since a long one may still reach into the range.
-export async function alertWindows(ui, from, to) {
-  const q = new URLSearchParams({ state: 'all', limit: '500', from: new Date(Date.parse(from) - 7 * 864e5).toISOString(), to });
-  const brand = new URLSearchParams(location.search).get('brand');
-  if (brand) q.set('brand', brand);
-  let list = [];
-  try {
-    const r = await ui.api('/api/v1/alerts?' + q, { quiet: true });
-    list = Array.isArray(r.alerts) ? r.alerts : [];
-  } catch (e) {
-    return [];
-  }
+// Relative ranges of the filters, in ms.
+const RANGES = { '1h': 36e5, '6h': 216e5, '24h': 864e5, '7d': 7 * 864e5, '30d': 30 * 864e5, '90d': 90 * 864e5, '365d': 365 * 864e5 };
+
+// alertsAround starts reading the alerts of the current brand filter that
+// may reach into the filters' period — fired from a week before it to a
+// day after it (the server's clock may differ from the browser's) — while
+// the charts' data loads; alertWindows cuts them to the charts' extent.
+export function alertsAround(ui) {
+  const cur = new URLSearchParams(location.search);
+  const to = cur.get('to') ? Date.parse(cur.get('to')) : Date.now();
+  const from = cur.get('from') ? Date.parse(cur.get('from')) : to - (RANGES[cur.get('range')] || RANGES['7d']);
+  const q = new URLSearchParams({ state: 'all', limit: '500' });
+  if (from > 0) q.set('from', new Date(from - 7 * 864e5).toISOString());
+  if (to > 0) q.set('to', new Date(to + 864e5).toISOString());
+  if (cur.get('brand')) q.set('brand', cur.get('brand'));
+  return ui.api('/api/v1/alerts?' + q, { quiet: true }).then((r) => (Array.isArray(r.alerts) ? r.alerts : []), () => []);
+}
+
+// alertWindows are the alerts' spans that overlap [from, to) (ISO times,
+// a time chart's extent), cut to it, each as { from, to, label }.
+export function alertWindows(alerts, from, to) {
   const lo = Date.parse(from), hi = Date.parse(to);
   const out = [];
-  for (const a of list) {
+  for (const a of alerts) {
     const { from: start, to: end } = alertSpan(a);
     if (!(start < hi && end > lo)) continue;
     out.push({ from: Math.max(start, lo), to: Math.min(end, hi), label: t('alertWindow', { brand: a.brand }) });
