@@ -106,6 +106,8 @@ function alertItem(ui, a, opts) {
       opts.compact ? null : ui.el('div', { class: 'why' },
         y.phrases && y.phrases.length ? ui.el('p', { class: 'small phrases' }, ui.el('b', { text: t('phrases') + ': ' }),
           y.phrases.map((p) => p.name).join(', ')) : null,
+        y.top_terms && y.top_terms.length ? ui.el('p', { class: 'small terms' }, ui.el('b', { text: t('terms') + ': ' }),
+          y.top_terms.map((p) => p.name).join(', ')) : null,
         counts(ui, 'sources', t('sources'), y.top_sources),
         counts(ui, 'stages', t('stages'), y.journey_stages),
         y.mentions && y.mentions.length ? ui.el('div', { class: 'examples' }, ui.el('h3', { text: t('examples') }),
