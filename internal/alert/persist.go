@@ -161,12 +161,26 @@ func (r *Repo) Save(ctx context.Context, alerts ...Alert) error {
 		}
 		selects[i] = "SELECT " + strings.Join(vals, ", ")
 	}
-	q := "INSERT INTO " + r.st.Table("alerts") + " (" + alertColumns + ") " + strings.Join(selects, " UNION ALL ")
-	if err := r.st.Exec(ctx, q); err != nil {
-		return fmt.Errorf("save alerts: %w", err)
+	// One statement per batch of alerts that stays below the engines'
+	// query size limit.
+	for len(selects) > 0 {
+		n, size := 0, 0
+		for n < len(selects) && (n == 0 || size+len(selects[n]) <= maxStatement) {
+			size += len(selects[n]) + len(" UNION ALL ")
+			n++
+		}
+		q := "INSERT INTO " + r.st.Table("alerts") + " (" + alertColumns + ") " + strings.Join(selects[:n], " UNION ALL ")
+		if err := r.st.Exec(ctx, q); err != nil {
+			return fmt.Errorf("save alerts: %w", err)
+		}
+		selects = selects[n:]
 	}
 	return nil
 }
+
+// maxStatement bounds the text of one INSERT of alerts, well below the
+// engines' max_query_size (256 KiB by default).
+const maxStatement = 192 << 10
 
 // Filter selects alerts for List.
 type Filter struct {
