@@ -25,6 +25,13 @@ type Explanation struct {
 	Stages       []NameCount `json:"journey_stages"`
 	Touchpoints  []NameCount `json:"touchpoints"`
 	Mentions     []Sample    `json:"mentions"`
+	// Phrases are the phrases that grew in the alert's window, most first:
+	// the place for the topics work (#16) to fill; the plain texts name the
+	// first three, or the top terms while there are none.
+	Phrases []NameCount `json:"phrases,omitempty"`
+	// Plain is the alert explained for people, by language (fi, en, sv):
+	// made when the API answers (Plain), not stored.
+	Plain map[string]string `json:"plain,omitempty"`
 }
 
 // NameCount is a term, source or stage and how many negative mentions have it.
