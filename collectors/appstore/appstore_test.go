@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,16 +13,8 @@ import (
 	"github.com/ewom/ewom/internal/collector/collectortest"
 )
 
-func read(t testing.TB, name string) []byte {
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestParse(t *testing.T) {
-	pg, err := Parse(read(t, "page1.json"), "1234567890", "fi", fetched)
+	pg, err := Parse(collectortest.Fixture(t, "page1.json"), "1234567890", "fi", fetched)
 	ms, last := pg.Reviews, pg.Last
 	if err != nil || len(ms) != 2 || last != 2 || len(pg.Bad) != 0 || len(pg.Estimated) != 0 {
 		t.Fatalf("%v %d %d %v %v", err, len(ms), last, pg.Bad, pg.Estimated)
@@ -38,12 +29,12 @@ func TestParse(t *testing.T) {
 	if ms[1].Text != "Быстрая доставка & хорошие цены" || *ms[1].Rating != 5 {
 		t.Errorf("second %+v", ms[1])
 	}
-	pg, err = Parse(read(t, "page2-single.json"), "1234567890", "fi", fetched)
+	pg, err = Parse(collectortest.Fixture(t, "page2-single.json"), "1234567890", "fi", fetched)
 	one := pg.Reviews
 	if err != nil || len(one) != 1 || pg.Last != 2 || one[0].ID != "11223344000" {
 		t.Fatalf("single-entry page: %v %d %d", err, len(one), pg.Last)
 	}
-	pg, err = Parse(read(t, "empty.json"), "999", "us", fetched)
+	pg, err = Parse(collectortest.Fixture(t, "empty.json"), "999", "us", fetched)
 	if err != nil || len(pg.Reviews) != 0 || pg.Last != 1 {
 		t.Fatalf("empty page: %v %d %d", err, len(pg.Reviews), pg.Last)
 	}
@@ -107,19 +98,20 @@ func TestParseKeepsThePageAroundBadEntries(t *testing.T) {
 func TestCollectAllPagesOnce(t *testing.T) {
 	var mu sync.Mutex
 	var paths []string
-	pages := map[string]string{"page=1": "page1.json", "page=2": "page2-single.json"}
+	pages := map[string][]byte{"page=1": collectortest.Fixture(t, "page1.json"), "page=2": collectortest.Fixture(t, "page2-single.json")}
+	empty := collectortest.Fixture(t, "empty.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		paths = append(paths, r.URL.Path)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasPrefix(r.URL.Path, "/us/") {
-			w.Write(read(t, "empty.json"))
+			w.Write(empty)
 			return
 		}
-		for p, f := range pages {
+		for p, body := range pages {
 			if strings.Contains(r.URL.Path, "/"+p+"/") {
-				w.Write(read(t, f))
+				w.Write(body)
 				return
 			}
 		}
@@ -144,7 +136,7 @@ func TestCollectAllPagesOnce(t *testing.T) {
 func TestCollectStoresThePageAroundABadEntry(t *testing.T) {
 	// page1.json with its first review stripped of its date and its second
 	// given a rating out of range.
-	body := strings.Replace(string(read(t, "page1.json")), `"updated":{"label":"2026-11-19T23:12:01-07:00"},`, "", 1)
+	body := strings.Replace(string(collectortest.Fixture(t, "page1.json")), `"updated":{"label":"2026-11-19T23:12:01-07:00"},`, "", 1)
 	body = strings.Replace(body, `"im:rating":{"label":"5"}`, `"im:rating":{"label":"50"}`, 1)
 	baseURL := collectortest.ServeJSON(t, []byte(body))
 	h := collectortest.New(t, "{type: appstore, name: app, apps: [id1234567890], countries: [fi], max_pages: 1, base_url: '"+baseURL+"', allow_networks: [127.0.0.1]}")
@@ -176,7 +168,7 @@ func TestNewValidates(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, n := range []string{"page1.json", "page2-single.json", "empty.json"} {
-		f.Add(read(f, n))
+		f.Add(collectortest.Fixture(f, n))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		pg, err := Parse(body, "1", "us", fetched)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,12 +22,8 @@ import (
 
 func loadEvents(t testing.TB) [][]byte {
 	t.Helper()
-	f, err := os.ReadFile("testdata/events.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(f))
+	sc := bufio.NewScanner(bytes.NewReader(collectortest.Fixture(t, "events.jsonl")))
 	for sc.Scan() {
 		out = append(out, bytes.Clone(sc.Bytes()))
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,15 +19,6 @@ import (
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 )
-
-func loadSearch(t testing.TB) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/search_posts.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 
@@ -52,7 +42,7 @@ func post(t testing.TB, p *PostView) (*mention.Mention, string) {
 }
 
 func TestPostNormalisedLikeJetstream(t *testing.T) {
-	posts := searchPosts(t, loadSearch(t))
+	posts := searchPosts(t, collectortest.Fixture(t, "search_posts.json"))
 	reply, skip := post(t, &posts[0])
 	if reply == nil {
 		t.Fatalf("hashtag reply skipped: %s", skip)
@@ -90,7 +80,7 @@ func TestPostKeepsThePageAroundBadOnes(t *testing.T) {
 	var res struct {
 		Posts []json.RawMessage `json:"posts"`
 	}
-	if err := json.Unmarshal(loadSearch(t), &res); err != nil {
+	if err := json.Unmarshal(collectortest.Fixture(t, "search_posts.json"), &res); err != nil {
 		t.Fatal(err)
 	}
 	wrongType := strings.Replace(string(res.Posts[1]), `"likeCount": 7`, `"likeCount": "7"`, 1)
@@ -322,7 +312,7 @@ func TestBackfillThenStream(t *testing.T) {
 // a date store the rest, the undated one with the fetch time.
 func TestCollectStoresAroundBadPosts(t *testing.T) {
 	t.Setenv("TEST_BSKY_APP_PASSWORD", "app-pass-word")
-	page := strings.Replace(string(loadSearch(t)), `"cursor": "2",`, "", 1)
+	page := strings.Replace(string(collectortest.Fixture(t, "search_posts.json")), `"cursor": "2",`, "", 1)
 	page = strings.Replace(page, `"likeCount": 7`, `"likeCount": "7"`, 1)
 	page = strings.Replace(page, `"createdAt": "2026-11-20T08:25:00.000Z",`, "", 1)
 	page = strings.Replace(page, `"indexedAt": "2026-11-20T08:25:01.321Z"`, `"indexedAt": null`, 1)
@@ -390,7 +380,7 @@ func TestBackfillBadLogin(t *testing.T) {
 }
 
 func FuzzSearchResult(f *testing.F) {
-	f.Add(loadSearch(f))
+	f.Add(collectortest.Fixture(f, "search_posts.json"))
 	f.Add([]byte(`{"posts":[{"uri":"at://did:x/app.bsky.feed.post/1","indexedAt":"2026-01-01T00:00:00Z","record":{"text":"#tietokonekoijarit","createdAt":"1999-01-01T00:00:00Z"}}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var res SearchResult

@@ -93,13 +93,9 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 	var errs []error
 	if c.latest {
 		next, err := c.walk(ctx, out, cur.Topic, func(page int) (string, feedPage, error) {
-			var res latestResponse
 			u := c.base.JoinPath("latest.json")
 			u.RawQuery = url.Values{"page": {strconv.Itoa(page)}}.Encode()
-			if _, err := c.http.GetJSON(ctx, u.String(), c.header, &res); err != nil {
-				return "", feedPage{}, err
-			}
-			return u.String(), res.page(c.base, time.Now()), nil
+			return c.get(ctx, u, parseLatest)
 		})
 		if next != cur.Topic {
 			cur.Topic = next
@@ -114,13 +110,9 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 	for _, q := range c.queries {
 		since := cur.Search[q]
 		next, err := c.walk(ctx, out, since, func(page int) (string, feedPage, error) {
-			var res searchResponse
 			u := c.base.JoinPath("search.json")
 			u.RawQuery = url.Values{"q": {q + " order:latest"}, "page": {strconv.Itoa(page + 1)}}.Encode()
-			if _, err := c.http.GetJSON(ctx, u.String(), c.header, &res); err != nil {
-				return "", feedPage{}, err
-			}
-			return u.String(), res.page(c.base, time.Now()), nil
+			return c.get(ctx, u, parseSearch)
 		})
 		if next != since {
 			cur.Search[q] = next
@@ -133,6 +125,20 @@ func (c *Collector) Collect(ctx context.Context, raw []byte, out collector.Outpu
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// get fetches the page at u and reads it with parse; it returns the URL
+// for messages.
+func (c *Collector) get(ctx context.Context, u *url.URL, parse func(body []byte, base *url.URL, fetched time.Time) (feedPage, error)) (string, feedPage, error) {
+	var body json.RawMessage
+	if _, err := c.http.GetJSON(ctx, u.String(), c.header, &body); err != nil {
+		return "", feedPage{}, err
+	}
+	pg, err := parse(body, c.base, time.Now())
+	if err != nil {
+		return "", feedPage{}, fmt.Errorf("GET %s: malformed page: %w", u, err)
+	}
+	return u.String(), pg, nil
 }
 
 // item is a topic or post with its numeric id for the cursor.
@@ -205,18 +211,18 @@ func (c *Collector) walk(ctx context.Context, out collector.Output, since string
 	return next, nil
 }
 
-// readItems reads the topics or posts of a page (what names them) each on
-// its own, so that one that cannot be read — a field of the wrong JSON
-// type, no id — costs only itself: it keeps the fields that could be read
-// (encoding/json goes on past a wrong type), its id among them, so that the
-// cursor moves past it. norm makes the mention of one that can; one without
-// a usable created_at gets fetched as its time, flagged.
-func readItems[T any, P entry[T]](raws []json.RawMessage, what string, fetched time.Time, norm func(P) *mention.Mention) []item {
-	items := make([]item, len(raws))
-	for i, raw := range raws {
-		var v T
-		err := json.Unmarshal(raw, &v)
-		id, createdAt := P(&v).idAndTime()
+// readItems makes the items of the topics or posts of a page (what names
+// them), as collector.DecodeItems read them each on its own, with errs
+// saying why one could not be read — a field of the wrong JSON type — so
+// that it costs only itself: it keeps the fields that could be read, its
+// id among them, so that the cursor moves past it. One without an id
+// cannot be stored either. norm makes the mention of one that can; one
+// without a usable created_at gets fetched as its time, flagged.
+func readItems[T any, P entry[T]](vs []T, errs []error, what string, fetched time.Time, norm func(P) *mention.Mention) []item {
+	items := make([]item, len(vs))
+	for i := range vs {
+		v, err := P(&vs[i]), errs[i]
+		id, createdAt := v.idAndTime()
 		it := item{id: idString(id)}
 		switch {
 		case err != nil:
@@ -224,7 +230,7 @@ func readItems[T any, P entry[T]](raws []json.RawMessage, what string, fetched t
 		case it.id == "":
 			it.err = fmt.Errorf("%s %d has no id", what, i)
 		default:
-			it.m = norm(&v)
+			it.m = norm(v)
 			if t, terr := mention.ParseTime(createdAt); terr == nil {
 				it.m.PublishedAt = t
 			} else {
@@ -280,19 +286,19 @@ type topic struct {
 	} `json:"posters"`
 }
 
-type latestResponse struct {
-	Users     []json.RawMessage `json:"users"`
-	TopicList struct {
-		Topics []json.RawMessage `json:"topics"`
-	} `json:"topic_list"`
-}
-
-// page reads the topics of a /latest page; fetched dates a topic without
-// created_at.
-func (r *latestResponse) page(base *url.URL, fetched time.Time) feedPage {
+// parseLatest reads the topics of a /latest page; fetched dates a topic
+// without created_at.
+func parseLatest(body []byte, base *url.URL, fetched time.Time) (feedPage, error) {
+	var r struct {
+		Users []json.RawMessage `json:"users"`
+	}
+	topics, errs, err := collector.DecodeItems[topic](body, "topic_list.topics", &r)
+	if err != nil {
+		return feedPage{}, err
+	}
 	users, damaged := lookup(r.Users, "user", func(u *user) int64 { return u.ID })
-	return feedPage{damaged: damaged, items: readItems(r.TopicList.Topics, "topic", fetched,
-		func(t *topic) *mention.Mention { return t.mention(base, users) })}
+	return feedPage{damaged: damaged, items: readItems(topics, errs, "topic", fetched,
+		func(t *topic) *mention.Mention { return t.mention(base, users) })}, nil
 }
 
 func (t *topic) idAndTime() (int64, string) { return t.ID, t.CreatedAt }
@@ -315,11 +321,6 @@ func (t *topic) mention(base *url.URL, users map[int64]user) *mention.Mention {
 	return m
 }
 
-type searchResponse struct {
-	Posts  []json.RawMessage `json:"posts"`
-	Topics []json.RawMessage `json:"topics"`
-}
-
 type post struct {
 	ID         int64  `json:"id"`
 	Username   string `json:"username"`
@@ -331,12 +332,19 @@ type post struct {
 	TopicID    int64  `json:"topic_id"`
 }
 
-// page reads the posts of a search page; fetched dates a post without
-// created_at.
-func (r *searchResponse) page(base *url.URL, fetched time.Time) feedPage {
+// parseSearch reads the posts of a search page; fetched dates a post
+// without created_at.
+func parseSearch(body []byte, base *url.URL, fetched time.Time) (feedPage, error) {
+	var r struct {
+		Topics []json.RawMessage `json:"topics"`
+	}
+	posts, errs, err := collector.DecodeItems[post](body, "posts", &r)
+	if err != nil {
+		return feedPage{}, err
+	}
 	topics, damaged := lookup(r.Topics, "topic", func(t *topic) int64 { return t.ID })
-	return feedPage{damaged: damaged, items: readItems(r.Posts, "post", fetched,
-		func(p *post) *mention.Mention { return p.mention(base, topics) })}
+	return feedPage{damaged: damaged, items: readItems(posts, errs, "post", fetched,
+		func(p *post) *mention.Mention { return p.mention(base, topics) })}, nil
 }
 
 func (p *post) idAndTime() (int64, string) { return p.ID, p.CreatedAt }

@@ -47,9 +47,9 @@ type hit struct {
 
 func newSite(t *testing.T) *site {
 	s := &site{now: time.Now, fail: map[string]int{}, pages: map[string]string{
-		"/haku?q=TietokoneKoijarit":     string(read(t, "site/haku.html")),
-		"/t/1/toimitus-myohassa":        string(read(t, "site/t1.html")),
-		"/t/1/toimitus-myohassa?page=2": string(read(t, "site/t1-2.html")),
+		"/haku?q=TietokoneKoijarit":     string(collectortest.Fixture(t, "site/haku.html")),
+		"/t/1/toimitus-myohassa":        string(collectortest.Fixture(t, "site/t1.html")),
+		"/t/1/toimitus-myohassa?page=2": string(collectortest.Fixture(t, "site/t1-2.html")),
 	}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -99,7 +99,7 @@ func (s *site) serve(w http.ResponseWriter, r *http.Request) {
 
 // answered changes the listing's reply count, as a new reply does.
 func (s *site) answered(t *testing.T, replies int) {
-	s.setPage("/haku?q=TietokoneKoijarit", strings.Replace(string(read(t, "site/haku.html")), "12 vastausta", fmt.Sprintf("%d vastausta", replies), 1))
+	s.setPage("/haku?q=TietokoneKoijarit", strings.Replace(string(collectortest.Fixture(t, "site/haku.html")), "12 vastausta", fmt.Sprintf("%d vastausta", replies), 1))
 }
 
 func (s *site) setPage(uri, body string) {
@@ -213,7 +213,7 @@ func TestCrawlSiteAndResume(t *testing.T) {
 	if c := cls.Classify(ms[1]); c.Touchpoint != "shared" {
 		t.Errorf("customer's reply: %s (%s)", c.Touchpoint, c.TouchpointReason)
 	}
-	stored := ids(ms)
+	stored := collectortest.IDs(ms)
 
 	// A restart with nothing changed: the listing is asked for
 	// conditionally and is unchanged, so no thread is read.
@@ -227,7 +227,7 @@ func TestCrawlSiteAndResume(t *testing.T) {
 	// the thread is read from its last page, and only the new post is
 	// stored.
 	s.answered(t, 13)
-	s.setPage("/t/1/toimitus-myohassa?page=2", strings.Replace(string(read(t, "site/t1-2.html")), `<nav class="pager">`,
+	s.setPage("/t/1/toimitus-myohassa?page=2", strings.Replace(string(collectortest.Fixture(t, "site/t1-2.html")), `<nav class="pager">`,
 		`<article class="post" id="p107"><div class="meta"><span class="author">Uusi</span><a class="permalink" href="#p107">#8</a><time>6.12.2026 klo 12.00</time></div>
 <div class="body"><p>Uusi vastaus: hyvitys tuli tilille.</p></div></article><nav class="pager">`, 1))
 	ms, st = h.Pass(ctx)
@@ -236,7 +236,7 @@ func TestCrawlSiteAndResume(t *testing.T) {
 		!slices.Equal(uris(hs), []string{"/robots.txt 200", "/haku?q=TietokoneKoijarit 200", "/t/1/toimitus-myohassa?page=2 200"}) || hs[2].ifNoneMatch == "" {
 		t.Fatalf("pass 3: %d mentions %+v, requests %v", len(ms), st, uris(hs))
 	}
-	stored = append(stored, ids(ms)...)
+	stored = append(stored, collectortest.IDs(ms)...)
 
 	// The listing changes again but the thread does not: its last page
 	// answers 304 and nothing is stored.
@@ -252,7 +252,7 @@ func TestCrawlSiteAndResume(t *testing.T) {
 	s.mu.Lock()
 	delete(s.pages, "/t/1/toimitus-myohassa?page=2")
 	s.mu.Unlock()
-	s.setPage("/t/1/toimitus-myohassa", strings.Replace(string(read(t, "site/t1.html")), `<a class="next" href="/t/1/toimitus-myohassa?page=2">Seuraava sivu</a>`, "", 1))
+	s.setPage("/t/1/toimitus-myohassa", strings.Replace(string(collectortest.Fixture(t, "site/t1.html")), `<a class="next" href="/t/1/toimitus-myohassa?page=2">Seuraava sivu</a>`, "", 1))
 	s.answered(t, 15)
 	_, n = s.hits(0)
 	ms, st = h.Pass(ctx)
@@ -276,14 +276,6 @@ func sameDay(a, b time.Time) bool {
 	ay, am, ad := a.Date()
 	by, bm, bd := b.Date()
 	return ay == by && am == bm && ad == bd
-}
-
-func ids(ms []*mention.Mention) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.ID
-	}
-	return out
 }
 
 func unique(s []string) []string {
@@ -367,8 +359,8 @@ func TestPacingPerHost(t *testing.T) {
 		name, robots, rate string
 		want               time.Duration
 	}{
-		{"crawl-delay longer than rate", string(read(t, "site/robots.txt")), "2s", 3 * time.Second},
-		{"rate longer than crawl-delay", string(read(t, "site/robots.txt")), "5s", 5 * time.Second},
+		{"crawl-delay longer than rate", string(collectortest.Fixture(t, "site/robots.txt")), "2s", 3 * time.Second},
+		{"rate longer than crawl-delay", string(collectortest.Fixture(t, "site/robots.txt")), "5s", 5 * time.Second},
 		{"default rate", robotsNoDelay, "", 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -481,9 +473,9 @@ func TestVauvaPresetOnLoopback(t *testing.T) {
 	s := newSite(t)
 	s.robotsStatus = http.StatusNotFound
 	s.pages = map[string]string{
-		"/haku?keys=peruna":        string(read(t, "vauva_search.html")),
+		"/haku?keys=peruna":        string(collectortest.Fixture(t, "vauva_search.html")),
 		"/haku?keys=peruna&page=1": "<html><body><ol></ol></body></html>",
-		"/node/2936023":            string(read(t, "vauva_thread.html")),
+		"/node/2936023":            string(collectortest.Fixture(t, "vauva_thread.html")),
 	}
 	h := collectortest.New(t, `{type: forum, name: vauva, preset: vauva, search: [peruna], base_url: '`+s.srv.URL+`', rate: 1ms, allow_networks: [127.0.0.1]}`)
 	ms, st := h.Pass(context.Background())
@@ -496,8 +488,8 @@ func TestVauvaPresetOnLoopback(t *testing.T) {
 		ms[1].Title != "Mikä on laihduttamisen kannalta terveellisiin, riisi vai peruna?" {
 		t.Errorf("posts %+v %+v", ms[0], ms[1])
 	}
-	if len(unique(ids(ms))) != 21 {
-		t.Errorf("ids %v", ids(ms))
+	if len(unique(collectortest.IDs(ms))) != 21 {
+		t.Errorf("ids %v", collectortest.IDs(ms))
 	}
 	// The listing had threads that failed, so it is read again; the saved
 	// thread has not changed (304).
@@ -570,7 +562,7 @@ func TestPresetDefaultsAndOverrides(t *testing.T) {
 // Every source in sample.yaml builds.
 func TestSampleConfig(t *testing.T) {
 	var srcs []config.Source
-	if err := yaml.Unmarshal(read(t, "../sample.yaml"), &srcs); err != nil {
+	if err := yaml.Unmarshal(collectortest.Fixture(t, "../sample.yaml"), &srcs); err != nil {
 		t.Fatal(err)
 	}
 	if len(srcs) != 3 {

@@ -13,19 +13,20 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/ewom/ewom/internal/collector"
+	"github.com/ewom/ewom/internal/collector/collectortest"
 )
 
 func FuzzParse(f *testing.F) {
 	// The saved Vauva.fi pages are cut to their posts and results: the
 	// fuzzer is slow on inputs of hundreds of kilobytes.
-	vauva := read(f, "vauva_thread.html")
+	vauva := collectortest.Fixture(f, "vauva_thread.html")
 	f.Add(cut(f, vauva, `<div class="node`, `<div class="comment comment-30578591`), uint8(0))
 	f.Add(cut(f, vauva, `<div class="comment comment-30578735`, `<div class="comment comment-30578737`), uint8(0))
-	f.Add(cut(f, read(f, "vauva_search.html"), `<h2>Hakutulokset`, `</body>`), uint8(0))
-	f.Add(read(f, "suomi24_thread.html"), uint8(1))
-	f.Add(read(f, "suomi24_search.html"), uint8(1))
-	f.Add(read(f, "site/t1.html"), uint8(2))
-	f.Add(read(f, "site/haku.html"), uint8(2))
+	f.Add(cut(f, collectortest.Fixture(f, "vauva_search.html"), `<h2>Hakutulokset`, `</body>`), uint8(0))
+	f.Add(collectortest.Fixture(f, "suomi24_thread.html"), uint8(1))
+	f.Add(collectortest.Fixture(f, "suomi24_search.html"), uint8(1))
+	f.Add(collectortest.Fixture(f, "site/t1.html"), uint8(2))
+	f.Add(collectortest.Fixture(f, "site/haku.html"), uint8(2))
 	f.Add([]byte(`<div class="comment"><div class="content"><blockquote><blockquote>x</blockquote></blockquote></div><time datetime="9999-99-99">eilen 25:61</time></div>`), uint8(0))
 	f.Add([]byte("<main><article><p class=\"a__ListItem__Text\">\xff\xfe</p><time>31.2.</time><a href=\"#comment-\">#</a></article></main>"), uint8(1))
 	parsers := []*Parser{parserFor(f, Options{Preset: PresetVauva}), parserFor(f, Options{Preset: PresetSuomi24}),
@@ -86,7 +87,7 @@ func cut(t testing.TB, body []byte, from, to string) []byte {
 // site's markup (its thread's three posts, twenty times), where the posts
 // are most of the page.
 func BenchmarkParse(b *testing.B) {
-	vauva := read(b, "vauva_thread.html")
+	vauva := collectortest.Fixture(b, "vauva_thread.html")
 	thread, _ := url.Parse(vauvaThread)
 	b.Run("vauva/html.Parse", func(b *testing.B) {
 		b.SetBytes(int64(len(vauva)))
@@ -101,7 +102,7 @@ func BenchmarkParse(b *testing.B) {
 	b.Run("vauva/posts", func(b *testing.B) {
 		benchPosts(b, Options{Preset: PresetVauva, Search: []string{"x"}}, vauva, thread, 21)
 	})
-	site := string(read(b, "site/t1.html"))
+	site := string(collectortest.Fixture(b, "site/t1.html"))
 	start, end := strings.Index(site, "<article"), strings.LastIndex(site, "</article>")+len("</article>")
 	var posts strings.Builder
 	for i := range 20 {

@@ -138,7 +138,7 @@ func (p *Parser) Parse(body []byte, contentType string, pageURL *url.URL, now ti
 	if mt, _, err := mime.ParseMediaType(contentType); contentType != "" && (err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) || mt != "text/html" && mt != "application/xhtml+xml") {
 		return nil, fmt.Errorf("got %q, want an HTML page", contentType)
 	}
-	doc, err := html.Parse(utf8Reader(body, contentType))
+	doc, err := html.Parse(bytes.NewReader(stripInert(utf8Body(body, contentType))))
 	if err != nil {
 		return nil, fmt.Errorf("parsing HTML: %w", err)
 	}
@@ -474,17 +474,87 @@ func firstNumber(s string) int64 {
 	return n
 }
 
-// utf8Reader decodes body to UTF-8: the charset of the Content-Type, else
+// utf8Body decodes body to UTF-8: the charset of the Content-Type, else
 // of a <meta> in the first 1024 bytes, else detection (UTF-8 when valid,
 // else Windows-1252).
-func utf8Reader(body []byte, contentType string) *bytes.Reader {
+func utf8Body(body []byte, contentType string) []byte {
 	enc, name, _ := charset.DetermineEncoding(body, contentType)
 	if name == "utf-8" {
-		return bytes.NewReader(body)
+		return body
 	}
 	out, err := enc.NewDecoder().Bytes(body)
 	if err != nil {
-		return bytes.NewReader(body)
+		return body
 	}
-	return bytes.NewReader(out)
+	return out
+}
+
+// inertElements hold nothing a post is made of (code, styles, icons), and
+// on a chrome-heavy page building their nodes is a good part of the
+// parse: they are cut out of the markup first.
+var inertElements = []string{"script", "style", "svg"}
+
+// stripInert returns body without its script, style and svg elements
+// (an element whose end tag is missing is kept, and the rest with it).
+// body is not changed; a body without them is returned as it is.
+func stripInert(body []byte) []byte {
+	var out []byte
+	last, cut := 0, false // body[last:] is not copied yet
+
+	for i := 0; i < len(body); {
+		lt := bytes.IndexByte(body[i:], '<')
+		if lt < 0 {
+			break
+		}
+		i += lt
+		name, ok := inertAt(body, i)
+		if !ok {
+			i++
+			continue
+		}
+		end := indexFold(body[i:], "</"+name)
+		if end < 0 {
+			break
+		}
+		close := bytes.IndexByte(body[i+end:], '>')
+		if close < 0 {
+			break
+		}
+		out, cut = append(out, body[last:i]...), true
+		i += end + close + 1
+		last = i
+	}
+	if !cut {
+		return body
+	}
+	return append(out, body[last:]...)
+}
+
+// inertAt reports the inert element whose start tag begins at body[i].
+func inertAt(body []byte, i int) (string, bool) {
+	for _, name := range inertElements {
+		j := i + 1 + len(name)
+		if j < len(body) && bytes.EqualFold(body[i+1:j], []byte(name)) {
+			switch body[j] {
+			case ' ', '\t', '\n', '\r', '\f', '>', '/':
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// indexFold is bytes.Index ignoring ASCII case.
+func indexFold(s []byte, sep string) int {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		j := bytes.IndexByte(s[i:], '<')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+len(sep) <= len(s) && bytes.EqualFold(s[i:i+len(sep)], []byte(sep)) {
+			return i
+		}
+	}
+	return -1
 }

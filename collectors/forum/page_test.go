@@ -4,23 +4,14 @@ import (
 	"encoding/json"
 	"html"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ewom/ewom/internal/collector"
+	"github.com/ewom/ewom/internal/collector/collectortest"
 )
-
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // parserFor builds the parser of a source configured by o.
 func parserFor(t testing.TB, o Options) *Parser {
@@ -62,7 +53,7 @@ const vauvaThread = "https://www.vauva.fi/keskustelu/2936023/mika-laihduttamisen
 // own schema.org data (its JSON-LD lists each comment with its text,
 // quotes included, and its local time).
 func TestVauvaPresetOnASavedThread(t *testing.T) {
-	body := read(t, "vauva_thread.html")
+	body := collectortest.Fixture(t, "vauva_thread.html")
 	pg, err := parserFor(t, Options{Preset: PresetVauva}).Parse(body, "text/html; charset=utf-8", mustURL(t, vauvaThread), fetchedAt)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +134,7 @@ func squash(s string) string {
 // The vauva preset against a search results page saved from www.vauva.fi.
 func TestVauvaPresetOnASavedSearchPage(t *testing.T) {
 	p := parserFor(t, Options{Preset: PresetVauva})
-	pg, err := p.Parse(read(t, "vauva_search.html"), "text/html", mustURL(t, "https://www.vauva.fi/haku?keys=peruna"), fetchedAt)
+	pg, err := p.Parse(collectortest.Fixture(t, "vauva_search.html"), "text/html", mustURL(t, "https://www.vauva.fi/haku?keys=peruna"), fetchedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +160,7 @@ func TestVauvaPresetOnASavedSearchPage(t *testing.T) {
 func TestSuomi24PresetOnDocumentedMarkup(t *testing.T) {
 	p := parserFor(t, Options{Preset: PresetSuomi24})
 	thread := mustURL(t, "https://keskustelu.suomi24.fi/t/17411323/tilaus-jumissa---tietokonekoijarit")
-	pg, err := p.Parse(read(t, "suomi24_thread.html"), "text/html", thread, fetchedAt)
+	pg, err := p.Parse(collectortest.Fixture(t, "suomi24_thread.html"), "text/html", thread, fetchedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +187,7 @@ func TestSuomi24PresetOnDocumentedMarkup(t *testing.T) {
 		t.Errorf("author links %q %q", pg.Posts[1].AuthorURL, pg.Posts[0].AuthorURL)
 	}
 
-	pg, err = p.Parse(read(t, "suomi24_search.html"), "text/html", mustURL(t, "https://keskustelu.suomi24.fi/haku?keyword=TietokoneKoijarit"), fetchedAt)
+	pg, err = p.Parse(collectortest.Fixture(t, "suomi24_search.html"), "text/html", mustURL(t, "https://keskustelu.suomi24.fi/haku?keyword=TietokoneKoijarit"), fetchedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,5 +244,24 @@ func TestParseReadsRepliesInsideText(t *testing.T) {
 	pg, err := p.Parse([]byte(body), "text/html", mustURL(t, "https://forum.example/t/1"), fetchedAt)
 	if err != nil || len(pg.Posts) != 2 || pg.Posts[0].Text != "Kysymys" || pg.Posts[1].Text != "Vastaus" {
 		t.Fatalf("%v %+v", err, pg)
+	}
+}
+
+func TestStripInert(t *testing.T) {
+	for in, want := range map[string]string{
+		`<p>a</p><script>var x = "<p>";</script><p>b</p>`:                 `<p>a</p><p>b</p>`,
+		`<SCRIPT type="text/javascript">x()</Script ><style>p{}</style>c`: `c`,
+		`<svg viewBox="0 0 1 1"><path d="M0"/></svg><span>ok</span>`:      `<span>ok</span>`,
+		`<scripts>kept</scripts><svgx>kept</svgx>`:                        `<scripts>kept</scripts><svgx>kept</svgx>`,
+		`<p>a</p><script>never closed <p>b</p>`:                           `<p>a</p><script>never closed <p>b</p>`,
+		`no markup at all`:                                                `no markup at all`,
+	} {
+		if got := string(stripInert([]byte(in))); got != want {
+			t.Errorf("stripInert(%q) = %q, want %q", in, got, want)
+		}
+	}
+	body := []byte(`<p>nothing inert</p>`)
+	if got := stripInert(body); &got[0] != &body[0] {
+		t.Error("a body without inert elements was copied")
 	}
 }

@@ -100,7 +100,7 @@ func New(env *collector.Env, o Options) (collector.Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	credentials := fmt.Sprintf("the OAuth client and refresh token in client_id_env, client_secret_env and refresh_token_env ($%s, $%s, $%s)",
+	credentials := fmt.Sprintf("$%s, $%s and $%s (client_id_env, client_secret_env, refresh_token_env)",
 		o.ClientIDEnv, o.ClientSecretEnv, o.RefreshTokenEnv)
 	tokens := collector.NewRefreshTokenSource(h, tokenURL.String(), secrets[0], secrets[1], secrets[2], credentials)
 	parts := make([]collector.Part, 0, len(o.Locations))

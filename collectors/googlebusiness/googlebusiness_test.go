@@ -275,7 +275,7 @@ func TestCollectRateLimited(t *testing.T) {
 
 func TestCollectAuthFailuresNameTheKeys(t *testing.T) {
 	ctx := context.Background()
-	keys := "client_id_env, client_secret_env and refresh_token_env ($EWOM_GBP_CLIENT_ID, $EWOM_GBP_CLIENT_SECRET, $EWOM_TEST_GBP_REFRESH)"
+	keys := "$EWOM_GBP_CLIENT_ID, $EWOM_GBP_CLIENT_SECRET and $EWOM_TEST_GBP_REFRESH (client_id_env, client_secret_env, refresh_token_env)"
 	t.Run("revoked refresh token", func(t *testing.T) {
 		f, srv := newFake(t)
 		h := harness(t, srv, f, "")

@@ -102,14 +102,14 @@ func loadKey(o Options) (*collector.ServiceAccountKey, string, error) {
 	case o.KeyFile != "" && o.KeyEnv != "":
 		return nil, "", errors.New("key_file: give key_file or key_env, not both")
 	case o.KeyFile != "":
-		key, credentials = "key_file", "the service account in key_file ("+o.KeyFile+")"
+		key, credentials = "key_file", "key_file ("+o.KeyFile+")"
 		b, err := os.ReadFile(o.KeyFile)
 		if err != nil {
 			return nil, "", fmt.Errorf("key_file: %w", err)
 		}
 		raw = b
 	default:
-		key, credentials = "key_env", "the service account in key_env ($"+o.KeyEnv+")"
+		key, credentials = "key_env", "$"+o.KeyEnv+" (key_env)"
 		if o.KeyEnv == "" {
 			return nil, "", errors.New("key_file: required, the path of the service account's JSON key (or key_env, a variable holding it)")
 		}

@@ -269,45 +269,45 @@ func (c *Collector) fetchPage(ctx context.Context, query string, since, hi int64
 		v.Set("numericFilters", strings.Join(filters, ","))
 	}
 	u.RawQuery = v.Encode()
-	var res Response
-	if _, err := c.http.GetJSON(ctx, u.String(), nil, &res); err != nil {
+	var body json.RawMessage
+	if _, err := c.http.GetJSON(ctx, u.String(), nil, &body); err != nil {
 		return nil, err
 	}
-	pg := res.Page(time.Now())
+	pg, err := Parse(body, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: malformed page: %w", collector.RedactURL(&u), err)
+	}
 	for i := range pg.Hits {
 		if h := &pg.Hits[i]; h.Err != nil {
 			h.Err = fmt.Errorf("GET %s: %w", collector.RedactURL(&u), h.Err)
 		}
 	}
-	return &pg, nil
+	return pg, nil
 }
 
-// Response is an Algolia search_by_date result page as sent; Page reads
-// its hits.
-type Response struct {
-	Hits    []json.RawMessage `json:"hits"`
-	NbHits  int               `json:"nbHits"`
-	NbPages int               `json:"nbPages"`
-}
-
-// Page is a result page with its hits read.
+// Page is an Algolia search_by_date result page, with its hits read by
+// Parse.
 type Page struct {
-	Hits    []Hit
-	NbHits  int
-	NbPages int
+	Hits    []Hit `json:"-"`
+	NbHits  int   `json:"nbHits"`
+	NbPages int   `json:"nbPages"`
 }
 
-// Page reads each hit on its own, so that one hit that cannot be read
-// (a field of the wrong JSON type, no objectID) costs that hit, not the
-// page: it is returned with Err, keeping the fields that could be read, its
-// time among them, so that it still moves the cursor and is reported once.
-// A hit without created_at_i takes its time from created_at; a hit with
-// neither gets fetched as its time (Mention flags it).
-func (r *Response) Page(fetched time.Time) Page {
-	pg := Page{Hits: make([]Hit, len(r.Hits)), NbHits: r.NbHits, NbPages: r.NbPages}
-	for i, raw := range r.Hits {
-		h := &pg.Hits[i]
-		err := json.Unmarshal(raw, h)
+// Parse reads a result page, each hit on its own, so that one hit that
+// cannot be read (a field of the wrong JSON type, no objectID) costs that
+// hit, not the page: it is returned with Err, keeping the fields that could
+// be read, its time among them, so that it still moves the cursor and is
+// reported once. A hit without created_at_i takes its time from
+// created_at; a hit with neither gets fetched as its time (Mention flags
+// it). A body that is not such a page is an error.
+func Parse(body []byte, fetched time.Time) (*Page, error) {
+	var pg Page
+	hits, errs, err := collector.DecodeItems[Hit](body, "hits", &pg)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hits {
+		h := &hits[i]
 		h.Fetched = fetched
 		if h.CreatedAtI <= 0 {
 			h.CreatedAtI = 0
@@ -316,13 +316,14 @@ func (r *Response) Page(fetched time.Time) Page {
 			}
 		}
 		switch {
-		case err != nil:
-			h.Err = fmt.Errorf("hit %d (objectID %q): %w", i, h.ObjectID, err)
+		case errs[i] != nil:
+			h.Err = fmt.Errorf("hit %d (objectID %q): %w", i, h.ObjectID, errs[i])
 		case h.ObjectID == "":
 			h.Err = fmt.Errorf("hit %d has no objectID", i)
 		}
 	}
-	return pg
+	pg.Hits = hits
+	return &pg, nil
 }
 
 // Hit is one story or comment.
@@ -343,7 +344,7 @@ type Hit struct {
 	ParentID    *int64   `json:"parent_id"`
 	Tags        []string `json:"_tags"`
 
-	// Set by Response.Page, not sent by Algolia.
+	// Set by Parse, not sent by Algolia.
 
 	// Err says why the hit cannot be stored.
 	Err error `json:"-"`
@@ -351,7 +352,7 @@ type Hit struct {
 	Fetched time.Time `json:"-"`
 }
 
-// Mention normalises a hit read by Response.Page without error. A hit
+// Mention normalises a hit read by Parse without error. A hit
 // without a time (created_at_i 0) gets the fetch time, flagged.
 func (h Hit) Mention() *mention.Mention {
 	m := &mention.Mention{

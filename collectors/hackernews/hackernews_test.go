@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,30 +14,21 @@ import (
 
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
-	"github.com/ewom/ewom/internal/mention"
 )
-
-func fixture(t testing.TB) []byte {
-	b, err := os.ReadFile("testdata/search_by_date.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 
 func page(t testing.TB, body []byte) Page {
 	t.Helper()
-	var r Response
-	if err := json.Unmarshal(body, &r); err != nil {
+	pg, err := Parse(body, fetched)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return r.Page(fetched)
+	return *pg
 }
 
 func TestHitMention(t *testing.T) {
-	r := page(t, fixture(t))
+	r := page(t, collectortest.Fixture(t, "search_by_date.json"))
 	for _, h := range r.Hits {
 		if h.Err != nil {
 			t.Fatal(h.Err)
@@ -73,7 +63,7 @@ func TestPageKeepsTheHitsAroundBadOnes(t *testing.T) {
 	var r struct {
 		Hits []json.RawMessage `json:"hits"`
 	}
-	if err := json.Unmarshal(fixture(t), &r); err != nil {
+	if err := json.Unmarshal(collectortest.Fixture(t, "search_by_date.json"), &r); err != nil {
 		t.Fatal(err)
 	}
 	undated := strings.Replace(string(r.Hits[1]), `"created_at_i": 1795158000`, `"created_at_i": null`, 1)
@@ -224,14 +214,6 @@ func checkAll(t *testing.T, ms []string, from, to int) {
 	}
 }
 
-func ids(ms []*mention.Mention) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.ID
-	}
-	return out
-}
-
 func TestCollectBusyQueryPastAlgoliaLimit(t *testing.T) {
 	fa := &fakeAlgolia{}
 	fa.add(1795150000, 1)
@@ -249,7 +231,7 @@ func TestCollectBusyQueryPastAlgoliaLimit(t *testing.T) {
 	if st.Err != nil {
 		t.Fatal(st.Err)
 	}
-	checkAll(t, ids(ms), 1001, 3501)
+	checkAll(t, collectortest.IDs(ms), 1001, 3501)
 	for i := 1; i < len(ms); i++ {
 		if ms[i].PublishedAt.Before(ms[i-1].PublishedAt) {
 			t.Fatalf("not oldest first at %d", i)
@@ -284,7 +266,7 @@ func TestCollectPageCapContinuesNextPass(t *testing.T) {
 	if st.Err != nil || len(ms) != 300 {
 		t.Fatalf("second: %d %+v", len(ms), st)
 	}
-	all = append(all, ids(ms)...)
+	all = append(all, collectortest.IDs(ms)...)
 	if !strings.Contains(string(h.Cursor()), `"gap":{"lo":{"since":1795150000,"ids":["1000"]},"hi":`) {
 		t.Fatalf("cursor keeps no gap: %s", h.Cursor())
 	}
@@ -295,7 +277,7 @@ func TestCollectPageCapContinuesNextPass(t *testing.T) {
 		if st.Err != nil {
 			t.Fatal(st.Err)
 		}
-		all = append(all, ids(ms)...)
+		all = append(all, collectortest.IDs(ms)...)
 	}
 	checkAll(t, all, 1001, 1771)
 	if strings.Contains(string(h.Cursor()), "gap") {
@@ -340,22 +322,17 @@ func TestCollectFailureKeepsGap(t *testing.T) {
 	if st.Err != nil {
 		t.Fatal(st.Err)
 	}
-	checkAll(t, append(ids(ms), ids(rest)...), 1001, 1451)
+	checkAll(t, append(collectortest.IDs(ms), collectortest.IDs(rest)...), 1001, 1451)
 }
 
 // A page with one hit of the wrong shape and one without a time stores the
 // rest, the undated one with the fetch time, and the bad hit still moves the
 // cursor, so it is reported once.
 func TestCollectStoresThePageAroundABadHit(t *testing.T) {
-	body := strings.Replace(string(fixture(t)), `"parent_id": 42000009`, `"parent_id": "42000009"`, 1)
+	body := strings.Replace(string(collectortest.Fixture(t, "search_by_date.json")), `"parent_id": 42000009`, `"parent_id": "42000009"`, 1)
 	body = strings.Replace(body, `"created_at_i": 1795154400,`, "", 1)
 	body = strings.Replace(body, `"created_at": "2026-11-20T06:00:00.000Z"`, `"created_at": ""`, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(body))
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+srv.URL+"', queries: [x], allow_networks: [127.0.0.1]}")
+	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+collectortest.ServeJSON(t, []byte(body))+"', queries: [x], allow_networks: [127.0.0.1]}")
 	before := time.Now().Truncate(time.Second)
 	ms, st := h.Pass(context.Background())
 	if st.Err != nil || len(ms) != 2 || st.Skipped != 1 || st.Errors != 2 {
@@ -374,28 +351,23 @@ func TestCollectStoresThePageAroundABadHit(t *testing.T) {
 }
 
 func TestCollectMalformed(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"hits": [{"objectID": "1", "created_at_i": 17951`))
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+srv.URL+"', queries: [x], allow_networks: [127.0.0.1]}")
+	baseURL := collectortest.ServeJSON(t, []byte(`{"hits": [{"objectID": "1", "created_at_i": 17951`))
+	h := collectortest.New(t, "{type: hackernews, name: hn, base_url: '"+baseURL+"', queries: [x], allow_networks: [127.0.0.1]}")
 	_, st := h.Pass(context.Background())
-	if st.Err == nil || !strings.Contains(st.Err.Error(), "malformed JSON") || !strings.Contains(st.Err.Error(), srv.URL+"/api/v1/search_by_date") {
+	if st.Err == nil || !strings.Contains(st.Err.Error(), "malformed JSON") || !strings.Contains(st.Err.Error(), baseURL+"/api/v1/search_by_date") {
 		t.Fatalf("err %v", st.Err)
 	}
 }
 
 func FuzzHit(f *testing.F) {
-	b, _ := os.ReadFile("testdata/search_by_date.json")
-	f.Add(b)
+	f.Add(collectortest.Fixture(f, "search_by_date.json"))
 	f.Add([]byte(`{"hits":[{"objectID":"1","created_at":"2026-01-01"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var r Response
-		if json.Unmarshal(body, &r) != nil {
+		pg, err := Parse(body, fetched)
+		if err != nil {
 			return
 		}
-		for _, h := range r.Page(fetched).Hits {
+		for _, h := range pg.Hits {
 			if h.Err != nil {
 				continue
 			}
@@ -404,4 +376,18 @@ func FuzzHit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse reports hits read per second, on pages of 100 hits.
+func BenchmarkParse(b *testing.B) {
+	body := collectortest.BenchmarkPage(b, "hits", "objectID", hitsPerPage, map[string]any{"nbHits": 1000, "nbPages": 10}, "search_by_date.json")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		pg, err := Parse(body, fetched)
+		if err != nil || len(pg.Hits) != hitsPerPage || pg.NbPages != 10 || pg.Hits[hitsPerPage-1].Err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(hitsPerPage*b.N)/b.Elapsed().Seconds(), "hits/s")
 }

@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/ewom/ewom/internal/collector/collectortest"
 )
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"testdata/tag_timeline.json", "testdata/search.json"} {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b, name == "testdata/search.json")
+	for _, name := range []string{"tag_timeline.json", "search.json"} {
+		f.Add(collectortest.Fixture(f, name), name == "search.json")
 	}
 	f.Add([]byte(`[{"id":"1","reblog":{"id":"2","reblog":null}}]`), false)
 	f.Fuzz(func(t *testing.T, body []byte, search bool) {
@@ -43,7 +40,7 @@ func FuzzParse(f *testing.F) {
 // BenchmarkParse reports statuses decoded and normalised per second, on
 // pages of 40 realistic statuses.
 func BenchmarkParse(b *testing.B) {
-	raw, _ := os.ReadFile("testdata/tag_timeline.json")
+	raw := collectortest.Fixture(b, "tag_timeline.json")
 	var two []json.RawMessage
 	if err := json.Unmarshal(raw, &two); err != nil {
 		b.Fatal(err)

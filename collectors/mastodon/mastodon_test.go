@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,7 +20,7 @@ import (
 var instance, _ = url.Parse("https://mastodon.social")
 
 func TestParseTimeline(t *testing.T) {
-	body, _ := os.ReadFile("testdata/tag_timeline.json")
+	body := collectortest.Fixture(t, "tag_timeline.json")
 	ss, err := Parse(body, instance, false, fetched)
 	if err != nil || len(ss) != 2 {
 		t.Fatalf("%v, %d statuses", err, len(ss))
@@ -82,7 +81,7 @@ func TestParseReplyParentURL(t *testing.T) {
 }
 
 func TestParseBoostAttributedToOriginal(t *testing.T) {
-	body, _ := os.ReadFile("testdata/search.json")
+	body := collectortest.Fixture(t, "search.json")
 	ss, err := Parse(body, instance, true, fetched)
 	if err != nil || len(ss) != 1 {
 		t.Fatalf("%v %d", err, len(ss))
@@ -96,7 +95,7 @@ func TestParseBoostAttributedToOriginal(t *testing.T) {
 	if ss[0].ID != "113456789012349999" {
 		t.Errorf("paging id %s", ss[0].ID)
 	}
-	orig, _ := os.ReadFile("testdata/tag_timeline.json")
+	orig := collectortest.Fixture(t, "tag_timeline.json")
 	os1, _ := Parse(orig, instance, false, fetched)
 	if os1[0].Mention.Key() != m.Key() {
 		t.Error("a boost and its original must share the mention key")
@@ -116,7 +115,7 @@ var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 // One status that cannot be read costs that status, not the page; one
 // without a usable created_at is kept with the fetch time, flagged.
 func TestParseKeepsThePageAroundBadStatuses(t *testing.T) {
-	body, _ := os.ReadFile("testdata/tag_timeline.json")
+	body := collectortest.Fixture(t, "tag_timeline.json")
 	var list []json.RawMessage
 	if err := json.Unmarshal(body, &list); err != nil {
 		t.Fatal(err)
@@ -287,15 +286,10 @@ func TestCollectOneInstanceFailingKeepsOthers(t *testing.T) {
 // A page with one status of the wrong shape and one without a date stores
 // the rest, the undated one with the fetch time, and pages past the bad one.
 func TestCollectStoresThePageAroundABadStatus(t *testing.T) {
-	body, _ := os.ReadFile("testdata/tag_timeline.json")
+	body := collectortest.Fixture(t, "tag_timeline.json")
 	page := strings.Replace(string(body), `"created_at": "2026-11-20T07:59:59.123Z",`, "", 1)
 	page = strings.Replace(page, "[", `[{"id": "113456789012349999", "uri": "https://mastodon.social/users/x/statuses/1", "account": "x"},`, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(page))
-	}))
-	defer srv.Close()
-	h := collectortest.New(t, "{type: mastodon, name: tk, instance: '"+srv.URL+"', tags: [tk], allow_networks: [127.0.0.1]}")
+	h := collectortest.New(t, "{type: mastodon, name: tk, instance: '"+collectortest.ServeJSON(t, []byte(page))+"', tags: [tk], allow_networks: [127.0.0.1]}")
 	before := time.Now()
 	ms, st := h.Pass(context.Background())
 	if st.Err != nil || len(ms) != 2 || st.Skipped != 1 || st.Errors != 2 {
@@ -334,11 +328,11 @@ func TestNewValidates(t *testing.T) {
 
 func TestSearchSendsToken(t *testing.T) {
 	var auth, path string
+	body := collectortest.Fixture(t, "search.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth, path = r.Header.Get("Authorization"), r.URL.Path+"?"+r.URL.RawQuery
 		w.Header().Set("Content-Type", "application/json")
-		b, _ := os.ReadFile("testdata/search.json")
-		w.Write(b)
+		w.Write(body)
 	}))
 	defer srv.Close()
 	t.Setenv("MY_TOKEN", "tok123")

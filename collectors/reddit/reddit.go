@@ -187,7 +187,7 @@ func (c *Collector) collectListing(ctx context.Context, l listing, cur *cursor, 
 			return err
 		}
 		older := false
-		for _, p := range res.Posts(time.Now()) {
+		for _, p := range res.Posts {
 			posts = append(posts, p)
 			older = older || p.dated() && p.second() < pos.Since
 		}
@@ -253,8 +253,8 @@ func (c *Collector) get(ctx context.Context, l listing, after string) (*Listing,
 		if err != nil {
 			return nil, err
 		}
-		var res Listing
-		_, err = c.http.GetJSON(ctx, u.String(), http.Header{"Authorization": {"Bearer " + tok}}, &res)
+		var body json.RawMessage
+		_, err = c.http.GetJSON(ctx, u.String(), http.Header{"Authorization": {"Bearer " + tok}}, &body)
 		var se *collector.StatusError
 		if errors.As(err, &se) && se.Status == http.StatusUnauthorized && attempt == 0 {
 			c.token = "" // expired or revoked: fetch a new one once
@@ -263,10 +263,14 @@ func (c *Collector) get(ctx context.Context, l listing, after string) (*Listing,
 		if err != nil {
 			return nil, err
 		}
+		res, err := Parse(body, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("GET %s: malformed listing: %w", u, err)
+		}
 		if res.Kind != "Listing" {
 			return nil, fmt.Errorf("GET %s: got %q, want a Listing", u, res.Kind)
 		}
-		return &res, nil
+		return res, nil
 	}
 }
 
@@ -307,38 +311,44 @@ func (c *Collector) accessToken(ctx context.Context) (string, error) {
 	return c.token, nil
 }
 
-// Listing is Reddit's paged list wrapper as sent; Posts reads its children.
+// Listing is Reddit's paged list wrapper, with its children read by
+// Parse.
 type Listing struct {
 	Kind string `json:"kind"`
 	Data struct {
-		After    string            `json:"after"`
-		Children []json.RawMessage `json:"children"`
+		After string `json:"after"`
 	} `json:"data"`
+	// Posts are the children's data.
+	Posts []Post `json:"-"`
 }
 
-// Posts reads each child on its own, so that one that cannot be read (a
-// field of the wrong JSON type, no name) costs that post, not the page: it
-// is returned with Err, keeping the fields that could be read, its time
-// among them, so that it still moves the cursor and is reported once. A
-// post without created_utc gets fetched as its time (Mention flags it).
-func (l *Listing) Posts(fetched time.Time) []Post {
-	posts := make([]Post, len(l.Data.Children))
-	for i, raw := range l.Data.Children {
-		var child struct {
-			Data *Post `json:"data"`
-		}
-		p := &posts[i]
-		child.Data = p
-		err := json.Unmarshal(raw, &child)
+// Parse reads a listing, each child on its own, so that one that cannot be
+// read (a field of the wrong JSON type, no name) costs that post, not the
+// page: it is returned with Err, keeping the fields that could be read, its
+// time among them, so that it still moves the cursor and is reported once.
+// A post without created_utc gets fetched as its time (Mention flags it). A
+// body that is not such a listing is an error.
+func Parse(body []byte, fetched time.Time) (*Listing, error) {
+	var l Listing
+	children, errs, err := collector.DecodeItems[struct {
+		Data Post `json:"data"`
+	}](body, "data.children", &l)
+	if err != nil {
+		return nil, err
+	}
+	l.Posts = make([]Post, len(children))
+	for i, c := range children {
+		p := &l.Posts[i]
+		*p = c.Data
 		p.Fetched = fetched
 		switch {
-		case err != nil:
-			p.Err = fmt.Errorf("post %d (%q): %w", i, p.Name, err)
+		case errs[i] != nil:
+			p.Err = fmt.Errorf("post %d (%q): %w", i, p.Name, errs[i])
 		case p.Name == "":
 			p.Err = fmt.Errorf("post %d has no name", i)
 		}
 	}
-	return posts
+	return &l, nil
 }
 
 // Post is a link or self post (t3) or comment (t1).
@@ -356,7 +366,7 @@ type Post struct {
 	Subreddit   string  `json:"subreddit"`
 	IsSelf      bool    `json:"is_self"`
 
-	// Set by Listing.Posts, not sent by Reddit.
+	// Set by Parse, not sent by Reddit.
 
 	// Err says why the post cannot be stored.
 	Err error `json:"-"`
@@ -375,7 +385,7 @@ func (p *Post) second() int64 {
 	return int64(p.CreatedUTC)
 }
 
-// Mention normalises a post read by Listing.Posts without error; web is the
+// Mention normalises a post read by Parse without error; web is the
 // site for permalinks. A post without created_utc gets the fetch time,
 // flagged.
 func (p Post) Mention(web *url.URL) *mention.Mention {

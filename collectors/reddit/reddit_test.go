@@ -23,16 +23,15 @@ var (
 
 func posts(t testing.TB, body []byte) []Post {
 	t.Helper()
-	var l Listing
-	if err := json.Unmarshal(body, &l); err != nil {
+	l, err := Parse(body, fetched)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return l.Posts(fetched)
+	return l.Posts
 }
 
 func TestPostMention(t *testing.T) {
-	b, _ := os.ReadFile("testdata/new.json")
-	ps := posts(t, b)
+	ps := posts(t, collectortest.Fixture(t, "new.json"))
 	if len(ps) != 2 || ps[0].Err != nil || ps[1].Err != nil {
 		t.Fatalf("%+v", ps)
 	}
@@ -51,11 +50,7 @@ func TestPostMention(t *testing.T) {
 // badListing is new.json with a post of the wrong shape before the others,
 // the first post without created_utc, and a child without a name.
 func badListing(t testing.TB) []byte {
-	b, err := os.ReadFile("testdata/new.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.Replace(string(b), `"children":[`, `"children":[{"kind":"t3","data":{"name":"t3_1gxbad","created_utc":1795166400.0,"title":"Kysymys","score":"12"}},`, 1)
+	s := strings.Replace(string(collectortest.Fixture(t, "new.json")), `"children":[`, `"children":[{"kind":"t3","data":{"name":"t3_1gxbad","created_utc":1795166400.0,"title":"Kysymys","score":"12"}},`, 1)
 	s = strings.Replace(s, `"created":1795162800.0,"created_utc":1795162800.0,`, "", 1)
 	return []byte(strings.Replace(s, "\n]}}", ",\n{\"kind\":\"t3\",\"data\":{\"title\":\"nimetön\"}}]}}", 1))
 }
@@ -84,6 +79,7 @@ func TestPostsKeepThePageAroundBadOnes(t *testing.T) {
 
 func TestCollectOAuth(t *testing.T) {
 	var tokens, unauthorized atomic.Int32
+	listing := collectortest.Fixture(t, "new.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
@@ -109,8 +105,7 @@ func TestCollectOAuth(t *testing.T) {
 				http.Error(w, "want raw_json", 400)
 				return
 			}
-			b, _ := os.ReadFile("testdata/new.json")
-			w.Write(b)
+			w.Write(listing)
 		default:
 			http.NotFound(w, r)
 		}
@@ -181,8 +176,7 @@ func TestFallsBackToRSSWithoutCredentials(t *testing.T) {
 		t.Fatalf("%d mentions, %+v, path %v", len(ms), st, path.Load())
 	}
 	// The feed entry and the API post are the same mention.
-	b, _ := os.ReadFile("testdata/new.json")
-	api := posts(t, b)[0].Mention(web)
+	api := posts(t, collectortest.Fixture(t, "new.json"))[0].Mention(web)
 	if ms[0].Key() != api.Key() || ms[0].Source != "reddit" {
 		t.Errorf("rss %s/%s vs api %s/%s", ms[0].Source, ms[0].ID, api.Source, api.ID)
 	}
@@ -196,15 +190,14 @@ func TestFallsBackToRSSWithoutCredentials(t *testing.T) {
 }
 
 func FuzzListing(f *testing.F) {
-	b, _ := os.ReadFile("testdata/new.json")
-	f.Add(b)
+	f.Add(collectortest.Fixture(f, "new.json"))
 	f.Add(badListing(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var l Listing
-		if json.Unmarshal(body, &l) != nil {
+		l, err := Parse(body, fetched)
+		if err != nil {
 			return
 		}
-		for _, p := range l.Posts(fetched) {
+		for _, p := range l.Posts {
 			if p.Err != nil {
 				continue
 			}
@@ -213,4 +206,27 @@ func FuzzListing(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse reports posts read per second, on listings of 100.
+func BenchmarkParse(b *testing.B) {
+	var fixture struct {
+		Data struct {
+			Children []json.RawMessage `json:"children"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(collectortest.Fixture(b, "new.json"), &fixture); err != nil {
+		b.Fatal(err)
+	}
+	const n = 100
+	body := collectortest.Page(`{"kind":"Listing","data":{"after":"t3_next","dist":100,"children":[`, fixture.Data.Children, n, `]}}`)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := Parse(body, fetched)
+		if err != nil || len(l.Posts) != n || l.Data.After != "t3_next" || l.Posts[n-1].Err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "posts/s")
 }

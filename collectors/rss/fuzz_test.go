@@ -3,20 +3,17 @@ package rss
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ewom/ewom/internal/collector/collectortest"
 )
 
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*")
 	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b, "")
+		f.Add(collectortest.Fixture(f, filepath.Base(name)), "")
 	}
 	f.Add([]byte(`<rss><channel><item><link>%zz</link></item></channel></rss>`), "text/xml; charset=koi8-r")
 	u, _ := url.Parse("https://feeds.example.net/feed.xml")

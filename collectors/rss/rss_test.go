@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -35,10 +33,7 @@ func parseFixture(t *testing.T, name, contentType string, n Normaliser) []*menti
 
 func parsePage(t *testing.T, name, contentType string, n Normaliser) Page {
 	t.Helper()
-	body, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := collectortest.Fixture(t, name)
 	u, _ := url.Parse("https://feeds.example.net/path/feed.xml")
 	page, err := n.Parse(body, contentType, u, fallback)
 	if err != nil {
@@ -154,7 +149,7 @@ func TestParseDamagedFeedsKeepItemsBeforeTheBreak(t *testing.T) {
 	}
 	// A stray end tag the parser would read past, silently dropping what
 	// follows, is reported too.
-	body, _ := os.ReadFile("testdata/malformed-middle.atom")
+	body := collectortest.Fixture(t, "malformed-middle.atom")
 	body = bytes.Replace(body, []byte("alle < 20 euroa</title>"), []byte("alle 20 euroa</title></content>"), 1)
 	u, _ := url.Parse("https://feeds.example.net/news.atom")
 	stray, err := (Normaliser{Source: "rss"}).Parse(body, "", u, fallback)
@@ -224,7 +219,7 @@ func TestNotAFeed(t *testing.T) {
 	u, _ := url.Parse("https://x.example/feed")
 	// truncated.xml breaks inside its first item: nothing to keep.
 	for name, ct := range map[string]string{"error.html": "text/html", "truncated.xml": "application/xml"} {
-		body, _ := os.ReadFile(filepath.Join("testdata", name))
+		body := collectortest.Fixture(t, name)
 		if _, err := (Normaliser{Source: "rss"}).Parse(body, ct, u, fallback); err == nil {
 			t.Errorf("%s parsed", name)
 		}
@@ -259,10 +254,7 @@ func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // source reading it.
 func serveFeed(t *testing.T, file, etag, name string) (*feedServer, *collectortest.Harness, []byte) {
 	t.Helper()
-	body, err := os.ReadFile(filepath.Join("testdata", file))
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := collectortest.Fixture(t, file)
 	fs := &feedServer{}
 	fs.body.Store(body)
 	fs.etag.Store(etag)

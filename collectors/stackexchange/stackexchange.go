@@ -114,7 +114,7 @@ func (c *Collector) collectQuery(ctx context.Context, q string, cur *cursor, out
 		if err != nil {
 			return err
 		}
-		items = append(items, res.Questions(time.Now())...)
+		items = append(items, res.Questions...)
 		if !res.HasMore || pos.Since == 0 {
 			break // the first run takes the newest page only
 		}
@@ -170,8 +170,8 @@ func (c *Collector) fetch(ctx context.Context, q string, since int64, page int) 
 		v.Set("key", c.key)
 	}
 	u.RawQuery = v.Encode()
-	var res Response
-	_, err := c.http.GetJSON(ctx, u.String(), nil, &res)
+	var body json.RawMessage
+	_, err := c.http.GetJSON(ctx, u.String(), nil, &body)
 	var se *collector.StatusError
 	if errors.As(err, &se) && strings.Contains(se.Body, "throttle_violation") {
 		wait := time.Minute
@@ -183,6 +183,10 @@ func (c *Collector) fetch(ctx context.Context, q string, since int64, page int) 
 	}
 	if err != nil {
 		return nil, err
+	}
+	res, err := Parse(body, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: malformed page: %w", collector.RedactURL(&u), err)
 	}
 	if res.ErrorID != 0 {
 		return nil, fmt.Errorf("GET %s: API error %d %s: %s", collector.RedactURL(&u), res.ErrorID, res.ErrorName, res.ErrorMessage)
@@ -196,43 +200,49 @@ func (c *Collector) fetch(ctx context.Context, q string, since int64, page int) 
 	if res.QuotaMax > 0 && res.QuotaRemaining <= 0 {
 		c.http.Throttle(time.Until(time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)))
 	}
-	return &res, nil
+	return res, nil
 }
 
-// Response is the common wrapper of Stack Exchange API responses;
-// Questions reads its items.
+// Response is the common wrapper of Stack Exchange API responses, with its
+// items read by Parse.
 type Response struct {
-	Items          []json.RawMessage `json:"items"`
-	HasMore        bool              `json:"has_more"`
-	QuotaMax       int               `json:"quota_max"`
-	QuotaRemaining int               `json:"quota_remaining"`
-	Backoff        int               `json:"backoff"`
-	ErrorID        int               `json:"error_id"`
-	ErrorName      string            `json:"error_name"`
-	ErrorMessage   string            `json:"error_message"`
+	HasMore        bool   `json:"has_more"`
+	QuotaMax       int    `json:"quota_max"`
+	QuotaRemaining int    `json:"quota_remaining"`
+	Backoff        int    `json:"backoff"`
+	ErrorID        int    `json:"error_id"`
+	ErrorName      string `json:"error_name"`
+	ErrorMessage   string `json:"error_message"`
+	// Questions are the items.
+	Questions []Question `json:"-"`
 }
 
-// Questions reads each item on its own, so that one that cannot be read (a
-// field of the wrong JSON type, no question_id) costs that question, not
-// the page: it is returned with Err, keeping the fields that could be read,
-// its creation_date among them, so that it still moves the cursor and is
-// reported once. A question without creation_date gets fetched as its time
-// (Mention flags it).
-func (r *Response) Questions(fetched time.Time) []Question {
-	qs := make([]Question, len(r.Items))
-	for i, raw := range r.Items {
+// Parse reads a search page, each item on its own, so that one that cannot
+// be read (a field of the wrong JSON type, no question_id) costs that
+// question, not the page: it is returned with Err, keeping the fields that
+// could be read, its creation_date among them, so that it still moves the
+// cursor and is reported once. A question without creation_date gets
+// fetched as its time (Mention flags it). A body that is not such a page is
+// an error.
+func Parse(body []byte, fetched time.Time) (*Response, error) {
+	var r Response
+	qs, errs, err := collector.DecodeItems[Question](body, "items", &r)
+	if err != nil {
+		return nil, err
+	}
+	for i := range qs {
 		q := &qs[i]
-		err := json.Unmarshal(raw, q)
 		q.Fetched = fetched
 		q.CreationDate = max(q.CreationDate, 0)
 		switch {
-		case err != nil:
-			q.Err = fmt.Errorf("item %d (question_id %d): %w", i, q.QuestionID, err)
+		case errs[i] != nil:
+			q.Err = fmt.Errorf("item %d (question_id %d): %w", i, q.QuestionID, errs[i])
 		case q.QuestionID <= 0:
 			q.Err = fmt.Errorf("item %d has no question_id", i)
 		}
 	}
-	return qs
+	r.Questions = qs
+	return &r, nil
 }
 
 // Question is one search result.
@@ -252,7 +262,7 @@ type Question struct {
 		Reputation  int64  `json:"reputation"`
 	} `json:"owner"`
 
-	// Set by Response.Questions, not sent by Stack Exchange.
+	// Set by Parse, not sent by Stack Exchange.
 
 	// Err says why the question cannot be stored.
 	Err error `json:"-"`
@@ -261,7 +271,7 @@ type Question struct {
 	Fetched time.Time `json:"-"`
 }
 
-// Mention normalises a question read by Response.Questions without error
+// Mention normalises a question read by Parse without error
 // (titles and names arrive HTML-escaped). A question without creation_date
 // gets the fetch time, flagged.
 func (q Question) Mention(site string) *mention.Mention {

@@ -2,10 +2,8 @@ package stackexchange
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,16 +17,15 @@ var fetched = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 
 func questions(t testing.TB, body []byte) []Question {
 	t.Helper()
-	var r Response
-	if err := json.Unmarshal(body, &r); err != nil {
+	r, err := Parse(body, fetched)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return r.Questions(fetched)
+	return r.Questions
 }
 
 func TestQuestionMention(t *testing.T) {
-	b, _ := os.ReadFile("testdata/search_advanced.json")
-	qs := questions(t, b)
+	qs := questions(t, collectortest.Fixture(t, "search_advanced.json"))
 	for _, q := range qs {
 		if q.Err != nil {
 			t.Fatal(q.Err)
@@ -55,11 +52,7 @@ func TestQuestionMention(t *testing.T) {
 // badPage is search_advanced.json with a question of the wrong shape first,
 // the first question without creation_date, and an item without an id.
 func badPage(t testing.TB) []byte {
-	b, err := os.ReadFile("testdata/search_advanced.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.Replace(string(b), `{"items":[`, `{"items":[{"question_id":1820100,"creation_date":1795160500,"title":"Tilaus?","owner":"deleted"},`, 1)
+	s := strings.Replace(string(collectortest.Fixture(t, "search_advanced.json")), `{"items":[`, `{"items":[{"question_id":1820100,"creation_date":1795160500,"title":"Tilaus?","owner":"deleted"},`, 1)
 	s = strings.Replace(s, `"creation_date":1795159000,`, "", 1)
 	return []byte(strings.Replace(s, "\n],", `,{"title":"no id","creation_date":1795150100}],`, 1))
 }
@@ -110,6 +103,7 @@ func TestCollectBackoffQuotaAndThrottle(t *testing.T) {
 	var calls atomic.Int32
 	var mode atomic.Value
 	mode.Store("ok")
+	page := collectortest.Fixture(t, "search_advanced.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		q := r.URL.Query()
@@ -127,8 +121,7 @@ func TestCollectBackoffQuotaAndThrottle(t *testing.T) {
 		case "quota":
 			w.Write([]byte(`{"items":[],"has_more":false,"quota_max":300,"quota_remaining":0}`))
 		default:
-			b, _ := os.ReadFile("testdata/search_advanced.json")
-			w.Write(b)
+			w.Write(page)
 		}
 	}))
 	defer srv.Close()
@@ -169,15 +162,14 @@ func TestCollectBackoffQuotaAndThrottle(t *testing.T) {
 }
 
 func FuzzQuestion(f *testing.F) {
-	b, _ := os.ReadFile("testdata/search_advanced.json")
-	f.Add(b)
+	f.Add(collectortest.Fixture(f, "search_advanced.json"))
 	f.Add(badPage(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var r Response
-		if json.Unmarshal(body, &r) != nil {
+		r, err := Parse(body, fetched)
+		if err != nil {
 			return
 		}
-		for _, q := range r.Questions(fetched) {
+		for _, q := range r.Questions {
 			if q.Err != nil {
 				continue
 			}
@@ -186,4 +178,18 @@ func FuzzQuestion(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse reports questions read per second, on pages of 100.
+func BenchmarkParse(b *testing.B) {
+	body := collectortest.BenchmarkPage(b, "items", "question_id", pageSize, map[string]any{"has_more": true, "quota_max": 10000, "quota_remaining": 9000}, "search_advanced.json")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Parse(body, fetched)
+		if err != nil || len(r.Questions) != pageSize || !r.HasMore || r.Questions[pageSize-1].Err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(pageSize*b.N)/b.Elapsed().Seconds(), "questions/s")
 }

@@ -80,7 +80,7 @@ func New(env *collector.Env, o Options) (collector.Collector, error) {
 		return nil, fmt.Errorf("web_url: %q is not an absolute URL", o.WebURL)
 	}
 	header := http.Header{"Apikey": {key}}
-	credentials := "the API key in " + secret.String()
+	credentials := secret.String()
 	parts := make([]collector.Part, 0, len(o.BusinessUnits))
 	for i, id := range o.BusinessUnits {
 		if !unitPattern.MatchString(id) {
@@ -117,7 +117,7 @@ func (u *unitFeed) fetch(ctx context.Context, token string) (collector.ReviewPag
 	target.RawQuery = q.Encode()
 	var body json.RawMessage
 	if _, err := u.http.GetJSON(ctx, target.String(), u.header.Clone(), &body); err != nil {
-		return collector.ReviewPage{}, collector.AuthHint(err, u.credentials)
+		return collector.ReviewPage{}, collector.RefusedCredential(err, u.credentials)
 	}
 	pg, err := Parse(body, u.web, time.Now())
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -301,12 +300,8 @@ func (c *Collector) fetch(ctx context.Context, q, sinceID, untilID, next string)
 	u.RawQuery = v.Encode()
 	target := collector.RedactURL(&u)
 	resp, err := c.http.Get(ctx, u.String(), c.token.Bearer())
-	var se *collector.StatusError
-	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
-		return nil, target, c.token.Refused(err)
-	}
 	if err != nil {
-		return nil, target, err
+		return nil, target, collector.RefusedCredential(err, c.token.String())
 	}
 	defer resp.Body.Close()
 	var body json.RawMessage

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -58,5 +59,87 @@ func BenchmarkEvaluationCycle(b *testing.B) {
 		if _, err := s.Evaluate(ctx, end.Add(time.Duration(i%3)*alert.Bucket)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkAlertList answers GET /api/v1/alerts?state=all&limit=500 (what
+// the Alerts page and the Overview's alert windows read) over 2,000 alerts,
+// each acknowledged and one in ten also assigned, commented and snoozed, on
+// each engine; beside it, in the same run, the list's read alone (the
+// answer's store work before the workflow existed) and with the workflows'
+// read:
+//
+//	go test ./internal/alert -run '^$' -bench AlertList -benchtime 50x
+func BenchmarkAlertList(b *testing.B) {
+	for _, e := range storetest.Engines(b) {
+		b.Run(e.Name, func(b *testing.B) {
+			ctx := context.Background()
+			repo := alert.NewRepo(e.Store)
+			at := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+			var alerts []alert.Alert
+			for i := range 2000 {
+				fired := at.Add(time.Duration(i) * 17 * time.Minute)
+				alerts = append(alerts, alert.Alert{ID: fmt.Sprintf("a%d", i), Fingerprint: "f", Kind: alert.KindNegativeSpike,
+					Brand: fmt.Sprintf("brand%d", i%20), SegmentKind: "all", State: alert.StateFiring, Severity: "major",
+					StartedAt: fired, FiredAt: fired, UpdatedAt: fired, Window: "15m0s", Observed: 12, Expected: 1,
+					Explanation: &alert.Explanation{Summary: "x", TopTerms: []alert.NameCount{{Name: "toimitus", Count: 4}}}})
+			}
+			if err := repo.Save(ctx, alerts...); err != nil {
+				b.Fatal(err)
+			}
+			until := at.Add(24 * time.Hour)
+			for i, a := range alerts {
+				acts := []alert.Action{{Action: alert.ActAcknowledge, Actor: "anna", At: a.FiredAt}}
+				if i%10 == 0 {
+					acts = append(acts, alert.Action{Action: alert.ActAssign, Actor: "anna", At: a.FiredAt, Assignee: "anna"},
+						alert.Action{Action: alert.ActComment, Actor: "anna", At: a.FiredAt, Comment: "soitettu"},
+						alert.Action{Action: alert.ActSnooze, Actor: "anna", At: a.FiredAt, Until: &until})
+				}
+				for _, act := range acts {
+					if err := repo.SaveAction(ctx, a.ID, act); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			s, err := alert.New(alert.Deps{Store: e.Store, Config: config.Default().Alerts, Users: []string{"anna"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := httptest.NewServer(mux(s))
+			defer srv.Close()
+			list := func(b *testing.B) []alert.Alert {
+				l, err := repo.List(ctx, alert.Filter{Limit: 501})
+				if err != nil || len(l) != 501 {
+					b.Fatal(len(l), err)
+				}
+				return l
+			}
+			b.Run("list", func(b *testing.B) {
+				for b.Loop() {
+					list(b)
+				}
+			})
+			b.Run("list+workflows", func(b *testing.B) {
+				for b.Loop() {
+					l := list(b)
+					ids := make([]string, len(l))
+					for i, a := range l {
+						ids[i] = a.ID
+					}
+					if ws, err := repo.Workflows(ctx, ids); err != nil || ws[ids[0]].AcknowledgedBy != "anna" {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("api", func(b *testing.B) {
+				for b.Loop() {
+					var got struct{ Alerts []alert.Alert }
+					getJSON(b, srv.URL+"/api/v1/alerts?state=all&limit=500", &got)
+					if len(got.Alerts) != 500 || got.Alerts[0].Workflow.AcknowledgedBy != "anna" {
+						b.Fatal(len(got.Alerts))
+					}
+				}
+			})
+		})
 	}
 }

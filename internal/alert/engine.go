@@ -48,6 +48,9 @@ type Alert struct {
 	Explanation   *Explanation `json:"explanation,omitempty"`
 	// NotifiedAt is when every notifier last accepted this state (nil: not yet).
 	NotifiedAt *time.Time `json:"notified_at,omitempty"`
+	// Workflow is what people did about the alert (alert_actions; read by
+	// the API, not stored with the alert's row).
+	Workflow *Workflow `json:"workflow,omitempty"`
 }
 
 // Key returns the series the alert belongs to.
@@ -76,15 +79,19 @@ func (a *Alert) apply(r *Result, levels []config.Severity) {
 
 // Event is a lifecycle change to deliver and persist.
 type Event struct {
-	Type  string // firing, escalated, resolved
+	Type  string // firing, escalated, resolved, acknowledged
 	Alert Alert
+	// By is the person's action behind an acknowledgement or a resolution
+	// by hand (nil for the evaluator's events).
+	By *Action
 }
 
 // Event types.
 const (
-	EventFiring    = "firing"
-	EventEscalated = "escalated"
-	EventResolved  = "resolved"
+	EventFiring       = "firing"
+	EventEscalated    = "escalated"
+	EventResolved     = "resolved"
+	EventAcknowledged = "acknowledged"
 )
 
 type tracker struct {
@@ -95,6 +102,7 @@ type tracker struct {
 	settled       time.Time // last spike of the previous, resolved episode
 	active        *Alert
 	cooldownUntil time.Time
+	byHand        bool // the last alert was resolved by a person
 }
 
 // qualifying picks the result that speaks for this series now. While an
@@ -182,7 +190,10 @@ func (e *Engine) Step(at time.Time, results map[Key][]Result) []Event {
 		}
 	}
 	for k, t := range e.trackers {
-		if k.Kind == KindAll && t.active != nil {
+		// A brand-wide alert inhibits its segments while it fires, and
+		// through its cooldown when a person resolved it: they dealt with
+		// the episode.
+		if k.Kind == KindAll && (t.active != nil || t.byHand && at.Before(t.cooldownUntil)) {
 			inhibited[k.Brand] = true
 		}
 		if _, ok := best[k]; !ok {
@@ -205,7 +216,7 @@ func (e *Engine) Step(at time.Time, results map[Key][]Result) []Event {
 				a.apply(r, e.cfg.Severities)
 				if severityRank(e.cfg.Severities, a.Severity) < severityRank(e.cfg.Severities, prev) {
 					a.NotifiedAt = nil
-					events = append(events, Event{EventEscalated, *a})
+					events = append(events, Event{Type: EventEscalated, Alert: *a})
 				}
 			}
 		case t.active != nil:
@@ -215,7 +226,7 @@ func (e *Engine) Step(at time.Time, results map[Key][]Result) []Event {
 				a.State, a.UpdatedAt, a.ResolvedAt, a.NotifiedAt = StateResolved, at, &at, nil
 				t.active, t.quiet, t.streak = nil, 0, 0
 				t.cooldownUntil, t.settled = at.Add(e.cfg.Cooldown), t.lastSpike
-				events = append(events, Event{EventResolved, a})
+				events = append(events, Event{Type: EventResolved, Alert: a})
 			}
 		case spike:
 			t.streak++
@@ -229,8 +240,8 @@ func (e *Engine) Step(at time.Time, results map[Key][]Result) []Event {
 					StartedAt: t.firstAt, FiredAt: at, UpdatedAt: at}
 				a.ID = fmt.Sprintf("%s-%d", a.Fingerprint, at.Unix())
 				a.apply(r, e.cfg.Severities)
-				t.active, t.quiet = a, 0
-				events = append(events, Event{EventFiring, *a})
+				t.active, t.quiet, t.byHand = a, 0, false
+				events = append(events, Event{Type: EventFiring, Alert: *a})
 			}
 		default:
 			t.streak = 0
@@ -255,6 +266,20 @@ func (e *Engine) settled(k Key) time.Time {
 		}
 	}
 	return s
+}
+
+// ResolveByHand ends the active alert with this id, resolved by a person
+// at at: the series goes quiet and into cooldown as after a resolution.
+// It reports whether the alert was active here.
+func (e *Engine) ResolveByHand(id string, at time.Time) bool {
+	for _, t := range e.trackers {
+		if t.active != nil && t.active.ID == id {
+			t.active, t.quiet, t.streak, t.byHand = nil, 0, 0, true
+			t.cooldownUntil, t.settled = at.Add(e.cfg.Cooldown), t.lastSpike
+			return true
+		}
+	}
+	return false
 }
 
 // SetExplanation attaches an explanation to an active alert.

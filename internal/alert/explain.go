@@ -25,8 +25,16 @@ type Explanation struct {
 	Stages       []NameCount `json:"journey_stages"`
 	Touchpoints  []NameCount `json:"touchpoints"`
 	Mentions     []Sample    `json:"mentions"`
+	// Phrases are the phrases of two content words or more that grew in
+	// the alert's window, most significant first (docs/topics.md); the
+	// plain texts name the first three, or the top terms while there are
+	// none. TopTerms are the words (and a negation with a word) that grew.
+	Phrases []NameCount `json:"phrases,omitempty"`
 	// Stories are the spike's largest groups of near-duplicate mentions.
 	Stories []StorySample `json:"stories"`
+	// Plain is the alert explained for people, by language (fi, en, sv):
+	// made when the API answers (Plain), not stored.
+	Plain map[string]string `json:"plain,omitempty"`
 }
 
 // NameCount is a term, source or stage and how many negative mentions have it.
@@ -106,7 +114,7 @@ func Explain(ctx context.Context, st store.Store, a *Alert) (*Explanation, error
 	for i := range x.Mentions {
 		x.Mentions[i].Text = truncate(x.Mentions[i].Text, 280)
 	}
-	if x.TopTerms, err = grownTerms(ctx, st, where(from.Add(-week), to), from, to, 8); err != nil {
+	if x.Phrases, x.TopTerms, err = grownTerms(ctx, st, where(from.Add(-week), to), from, to, 8); err != nil {
 		return nil, err
 	}
 	if x.Stories, err = spikeStories(ctx, st, cur, 3); err != nil {
@@ -126,57 +134,70 @@ func summary(a *Alert, x *Explanation) string {
 	if x.JourneyStage != "" {
 		fmt.Fprintf(&sb, "; journey stage %s", x.JourneyStage)
 	}
-	if len(x.TopTerms) > 0 {
-		terms := make([]string, 0, 3)
-		for _, t := range x.TopTerms[:min(3, len(x.TopTerms))] {
-			terms = append(terms, t.Name)
+	for _, l := range []struct {
+		name string
+		list []NameCount
+	}{{"phrases", x.Phrases}, {"terms", x.TopTerms}} {
+		if len(l.list) > 0 {
+			names := make([]string, 0, 3)
+			for _, t := range l.list[:min(3, len(l.list))] {
+				names = append(names, t.Name)
+			}
+			fmt.Fprintf(&sb, "; %s: %s", l.name, strings.Join(names, ", "))
 		}
-		fmt.Fprintf(&sb, "; terms: %s", strings.Join(terms, ", "))
 	}
 	return sb.String()
 }
 
-// grownTerms returns up to n of the terms (internal/terms: lemmas and
-// phrases, without the brand's own names) of the negative rows in the
-// spike window [from, to) whose rate grew against the week before it (span
-// is the FROM and WHERE of the negative rows of both): phrases first, then
-// words, each by significance (terms.Emerging, with the durations as
-// exposures: the week before may hold the crisis's beginning, so shares of
-// the negative rows would not tell). Name is the form to show.
-func grownTerms(ctx context.Context, st store.Store, span string, from, to time.Time, n int) ([]NameCount, error) {
+// grownTerms returns up to n phrases (two content words or more) and up to
+// n words (or a negation and a word) of the terms (internal/terms, without
+// the brand's own names) of the negative rows in the spike window [from,
+// to) whose rate grew against the week before it (span is the FROM and
+// WHERE of the negative rows of both), each by significance
+// (terms.Emerging, with the durations as exposures: the week before may
+// hold the crisis's beginning, so shares of the negative rows would not
+// tell). Name is the form to show.
+func grownTerms(ctx context.Context, st store.Store, span string, from, to time.Time, n int) (phrases, words []NameCount, err error) {
 	after := "published_at >= " + store.Time(from)
 	// Columns as terms.Count names them.
 	rows, err := st.Query(ctx, "SELECT term, any(term_form) AS form, toInt64(countIf("+after+")) AS mentions, toInt64(countIf(NOT ("+after+"))) AS baseline"+
 		strings.Replace(span, " FROM "+st.Table("mentions"), store.TermRows(st.Table("mentions")), 1)+
 		" GROUP BY term HAVING mentions >= 2 ORDER BY mentions DESC, term LIMIT 3000")
 	if err != nil {
-		return nil, fmt.Errorf("explain terms: %w", err)
+		return nil, nil, fmt.Errorf("explain terms: %w", err)
 	}
 	var counts []terms.Count
 	if err := decodeRows(rows, &counts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	grown := terms.Emerging(counts, int64(to.Sub(from)/time.Second), int64(week/time.Second), len(counts))
 	// Phrases of two content words or more first (a negation is not one:
 	// ei vastaa goes with the words).
-	phrase := func(g terms.Growth) int {
+	isPhrase := func(g terms.Growth) bool {
 		n := 0
 		for w := range strings.FieldsSeq(g.Term) {
 			if !terms.IsNegation(w) {
 				n++
 			}
 		}
-		return min(n-1, 1)
+		return n > 1
 	}
-	slices.SortStableFunc(grown, func(a, b terms.Growth) int { return cmp.Compare(phrase(b), phrase(a)) })
-	out := make([]NameCount, 0, n)
+	slices.SortStableFunc(grown, func(a, b terms.Growth) int { return cmp.Compare(b2i(isPhrase(b)), b2i(isPhrase(a))) })
+	phrases, words = []NameCount{}, []NameCount{}
 	var kept []terms.Growth
 	for _, g := range grown {
 		// A term inside a longer one already listed, and as frequent there,
 		// says nothing more (ei vastaa in asiakaspalvelu ei vastaa).
-		if len(out) == n || slices.ContainsFunc(kept, func(k terms.Growth) bool {
+		if slices.ContainsFunc(kept, func(k terms.Growth) bool {
 			return k.Now >= g.Now && strings.Contains(" "+k.Term+" ", " "+g.Term+" ")
 		}) {
+			continue
+		}
+		list := &words
+		if isPhrase(g) {
+			list = &phrases
+		}
+		if len(*list) == n {
 			continue
 		}
 		kept = append(kept, g)
@@ -184,9 +205,16 @@ func grownTerms(ctx context.Context, st store.Store, span string, from, to time.
 		if name == "" {
 			name = g.Term
 		}
-		out = append(out, NameCount{Name: name, Count: int(g.Now)})
+		*list = append(*list, NameCount{Name: name, Count: int(g.Now)})
 	}
-	return out, nil
+	return phrases, words, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // StorySample is one of the spike's largest stories (near-duplicate

@@ -157,13 +157,16 @@ func (w *Webhook) Name() string { return "webhook" }
 // WebhookPayload is the body of a webhook delivery.
 type WebhookPayload struct {
 	Version string `json:"version"`
-	Event   string `json:"event"`
+	Event   string `json:"event"` // firing, escalated, resolved or acknowledged
 	Alert   Alert  `json:"alert"`
+	// By is the person's action behind an acknowledgement or a resolution
+	// by hand: who, when, and their comment.
+	By *Action `json:"by,omitempty"`
 }
 
 // Notify implements Notifier.
 func (w *Webhook) Notify(ctx context.Context, ev Event) error {
-	body, err := json.Marshal(WebhookPayload{Version: "1", Event: ev.Type, Alert: ev.Alert})
+	body, err := json.Marshal(WebhookPayload{Version: "1", Event: ev.Type, Alert: ev.Alert, By: ev.By})
 	if err != nil {
 		return err
 	}
@@ -191,9 +194,13 @@ func (s *Slack) Name() string { return "slack" }
 func SlackText(ev Event, externalURL string) string {
 	a := ev.Alert
 	var sb strings.Builder
-	switch ev.Type {
-	case EventResolved:
+	switch {
+	case ev.Type == EventResolved && ev.By != nil:
+		fmt.Fprintf(&sb, ":white_check_mark: *Resolved by %s: negative spike for %s* (%s)", ev.By.Actor, a.Brand, a.Segment())
+	case ev.Type == EventResolved:
 		fmt.Fprintf(&sb, ":white_check_mark: *Resolved: negative spike for %s* (%s)", a.Brand, a.Segment())
+	case ev.Type == EventAcknowledged:
+		fmt.Fprintf(&sb, ":eyes: *Acknowledged by %s: negative spike for %s* (%s, %s)", ev.By.Actor, a.Brand, a.Segment(), a.Severity)
 	default:
 		icon := ":warning:"
 		if ev.Type == EventEscalated || a.Severity == "critical" {
@@ -203,7 +210,10 @@ func SlackText(ev Event, externalURL string) string {
 	}
 	fmt.Fprintf(&sb, "\n%.0f negative mentions in %s, %.1f expected (%.1f×, p=%.2g); negative share %.0f%%, usually %.0f%%",
 		a.Observed, a.Window, a.Expected, a.Ratio, a.PValue, 100*a.Share, 100*a.ExpectedShare)
-	if x := a.Explanation; x != nil && ev.Type != EventResolved {
+	if ev.By != nil && ev.By.Comment != "" {
+		fmt.Fprintf(&sb, "\n> %s", strings.NewReplacer("<", "‹", ">", "›", "\n", " ").Replace(truncate(ev.By.Comment, 300)))
+	}
+	if x := a.Explanation; x != nil && (ev.Type == EventFiring || ev.Type == EventEscalated) {
 		if x.JourneyStage != "" {
 			fmt.Fprintf(&sb, "\n*Journey stage:* %s", x.JourneyStage)
 		}
@@ -278,6 +288,14 @@ func (am *Alertmanager) convert(a Alert, endsAt time.Time) amAlert {
 		"observed": num(a.Observed), "expected": strconv.FormatFloat(a.Expected, 'f', 1, 64),
 		"p_value": strconv.FormatFloat(a.PValue, 'g', 3, 64), "window": a.Window,
 	}
+	if w := a.Workflow; w != nil {
+		if w.AcknowledgedBy != "" {
+			ann["acknowledged_by"] = w.AcknowledgedBy
+		}
+		if w.Assignee != "" {
+			ann["assignee"] = w.Assignee
+		}
+	}
 	if a.Explanation != nil {
 		ann["description"] = a.Explanation.Summary
 		if a.Explanation.JourneyStage != "" {
@@ -300,7 +318,8 @@ func (am *Alertmanager) send(ctx context.Context, alerts []amAlert) error {
 }
 
 // Notify implements Notifier: a firing alert is sent open-ended (Refresh
-// keeps it alive), a resolved one with its end time.
+// keeps it alive), a resolved one with its end time; an acknowledged one is
+// sent again with acknowledged_by among its annotations.
 func (am *Alertmanager) Notify(ctx context.Context, ev Event) error {
 	var ends time.Time
 	if ev.Alert.ResolvedAt != nil {

@@ -226,7 +226,24 @@ func TestAlertmanager(t *testing.T) {
 			t.Errorf("amtool output lacks %s:\n%s", want, out)
 		}
 	}
+	// An acknowledgement updates the alert's annotations: who took it, and
+	// who it is assigned to.
+	ack := ev
+	ack.Type = alert.EventAcknowledged
+	ack.By = &alert.Action{Action: alert.ActAcknowledge, Actor: "anna", At: time.Now()}
+	ack.Alert.Workflow = &alert.Workflow{AcknowledgedBy: "anna", Assignee: "ben"}
+	if err := n.Notify(context.Background(), ack); err != nil {
+		t.Fatal(err)
+	}
+	out = query()
+	for _, want := range []string{`"acknowledged_by":"anna"`, `"assignee":"ben"`, `"alertname":"EwomNegativeSpike"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("amtool output after the acknowledgement lacks %s:\n%s", want, out)
+		}
+	}
+	// A resolution by hand ends it.
 	ev.Type = alert.EventResolved
+	ev.By = &alert.Action{Action: alert.ActResolve, Actor: "ben", At: time.Now()}
 	now := time.Now().Add(-time.Second)
 	ev.Alert.ResolvedAt = &now
 	if err := n.Notify(context.Background(), ev); err != nil {
@@ -234,5 +251,36 @@ func TestAlertmanager(t *testing.T) {
 	}
 	if out := query(); strings.Contains(out, "EwomNegativeSpike") {
 		t.Errorf("resolved alert still active:\n%s", out)
+	}
+}
+
+// TestSlackWorkflowMessages: an acknowledgement and a resolution by hand
+// say who, with their comment, and not the firing alert's details again.
+func TestSlackWorkflowMessages(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		text, _ := m["text"].(string)
+		got = append(got, text)
+	}))
+	defer srv.Close()
+	n, err := alert.NewNotifier(config.Notifier{Type: "slack", URL: srv.URL, AllowNetworks: loopback}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := sampleEvent()
+	ev.Type, ev.By = alert.EventAcknowledged, &alert.Action{Action: alert.ActAcknowledge, Actor: "anna", Comment: "Soitan <kuriirille>"}
+	if err := n.Notify(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.Type, ev.By = alert.EventResolved, &alert.Action{Action: alert.ActResolve, Actor: "ben"}
+	if err := n.Notify(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], ":eyes: *Acknowledged by anna: negative spike for Koijarit* (journey_stage=delivery, major)") ||
+		!strings.Contains(got[0], "\n> Soitan ‹kuriirille›") || strings.Contains(got[0], "*Terms:*") ||
+		!strings.HasPrefix(got[1], ":white_check_mark: *Resolved by ben: negative spike for Koijarit*") {
+		t.Errorf("slack messages:\n%s", strings.Join(got, "\n---\n"))
 	}
 }

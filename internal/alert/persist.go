@@ -142,7 +142,9 @@ func (r *Repo) Save(ctx context.Context, alerts ...Alert) error {
 	for i, a := range alerts {
 		x := ""
 		if a.Explanation != nil {
-			b, err := json.Marshal(a.Explanation)
+			stored := *a.Explanation
+			stored.Plain = nil // made when read
+			b, err := json.Marshal(stored)
 			if err != nil {
 				return fmt.Errorf("encode explanation: %w", err)
 			}
@@ -159,12 +161,26 @@ func (r *Repo) Save(ctx context.Context, alerts ...Alert) error {
 		}
 		selects[i] = "SELECT " + strings.Join(vals, ", ")
 	}
-	q := "INSERT INTO " + r.st.Table("alerts") + " (" + alertColumns + ") " + strings.Join(selects, " UNION ALL ")
-	if err := r.st.Exec(ctx, q); err != nil {
-		return fmt.Errorf("save alerts: %w", err)
+	// One statement per batch of alerts that stays below the engines'
+	// query size limit.
+	for len(selects) > 0 {
+		n, size := 0, 0
+		for n < len(selects) && (n == 0 || size+len(selects[n]) <= maxStatement) {
+			size += len(selects[n]) + len(" UNION ALL ")
+			n++
+		}
+		q := "INSERT INTO " + r.st.Table("alerts") + " (" + alertColumns + ") " + strings.Join(selects[:n], " UNION ALL ")
+		if err := r.st.Exec(ctx, q); err != nil {
+			return fmt.Errorf("save alerts: %w", err)
+		}
+		selects = selects[n:]
 	}
 	return nil
 }
+
+// maxStatement bounds the text of one INSERT of alerts, well below the
+// engines' max_query_size (256 KiB by default).
+const maxStatement = 192 << 10
 
 // Filter selects alerts for List.
 type Filter struct {
@@ -191,13 +207,19 @@ func (r *Repo) List(ctx context.Context, f Filter) ([]Alert, error) {
 	if !f.To.IsZero() {
 		conds = append(conds, "fired_at < "+store.Time(f.To))
 	}
+	return r.list(ctx, conds, f.Offset, f.Limit)
+}
+
+// list reads the alerts meeting conds, newest first, from offset (limit 0:
+// all).
+func (r *Repo) list(ctx context.Context, conds []string, offset, limit int) ([]Alert, error) {
 	q := "SELECT " + strings.TrimSuffix(alertColumns, ", version") + " FROM " + r.st.Table("alerts") + " FINAL"
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
 	q += " ORDER BY fired_at DESC, id"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d, %d", f.Offset, f.Limit)
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d, %d", offset, limit)
 	}
 	rows, err := r.st.Query(ctx, q)
 	if err != nil {

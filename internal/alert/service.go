@@ -25,6 +25,8 @@ type Deps struct {
 	Registerer prometheus.Registerer // nil: metrics are not registered
 	Logger     *slog.Logger
 	Now        func() time.Time // nil: time.Now
+	// Users are who alerts may be assigned to (web.users' names).
+	Users []string
 }
 
 // Service runs the evaluation loop and serves the alerts API.
@@ -53,6 +55,7 @@ type metrics struct {
 	lastEval     prometheus.Gauge
 	evals        *prometheus.CounterVec
 	notified     *prometheus.CounterVec
+	actions      *prometheus.CounterVec
 }
 
 func newMetrics(r prometheus.Registerer) *metrics {
@@ -76,9 +79,12 @@ func newMetrics(r prometheus.Registerer) *metrics {
 			Help: "Evaluation cycles by outcome."}, []string{"outcome"}),
 		notified: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_alert_notifications_total",
 			Help: "Notification deliveries by notifier and outcome."}, []string{"notifier", "outcome"}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_alert_actions_total",
+			Help: "Workflow actions received (acknowledge, assign, comment, snooze, resolve) by outcome: ok, rejected (a bad or conflicting request) or error (the store)."},
+			[]string{"action", "outcome"}),
 	}
 	if r != nil {
-		r.MustRegister(m.score, m.ratio, m.mentions, m.firing, m.duration, m.lastEval, m.evals, m.notified)
+		r.MustRegister(m.score, m.ratio, m.mentions, m.firing, m.duration, m.lastEval, m.evals, m.notified, m.actions)
 	}
 	return m
 }
@@ -169,6 +175,9 @@ func (s *Service) evaluate(ctx context.Context, at time.Time) ([]Event, error) {
 		s.engine.Restore(active, resolved)
 		s.restored = true
 	}
+	if err := s.applyResolutions(ctx); err != nil {
+		return nil, err
+	}
 	from := at.Add(-HistoryNeeded(s.cfg))
 	if err := s.coverage.refresh(ctx, s.deps.Store, from, at); err != nil {
 		return nil, err
@@ -241,6 +250,10 @@ func (s *Service) deliver(ctx context.Context, at time.Time, events []Event) err
 		errs = append(errs, err)
 	}
 	active := s.engine.Active()
+	// Refreshes carry who acknowledged and who is assigned.
+	if err := s.repo.withWorkflows(ctx, active); err != nil {
+		s.log.Warn("alert workflows for the refresh", "err", err)
+	}
 	for i, n := range s.notifiers {
 		if r, ok := n.(refresher); ok {
 			if err := r.Refresh(ctx, s.filter(i, active), at.Add(4*s.cfg.Interval)); err != nil {
@@ -254,6 +267,33 @@ func (s *Service) deliver(ctx context.Context, at time.Time, events []Event) err
 		s.m.firing.WithLabelValues(a.Brand, a.Severity).Inc()
 	}
 	return errors.Join(errs...)
+}
+
+// applyResolutions lets go of the active alerts a person resolved (through
+// this process or another) and writes their resolved state again, in case
+// this evaluator wrote a firing one after the person's.
+func (s *Service) applyResolutions(ctx context.Context) error {
+	active := s.engine.Active()
+	ids := make([]string, len(active))
+	for i, a := range active {
+		ids[i] = a.ID
+	}
+	done, err := s.repo.resolvedByHand(ctx, ids)
+	if err != nil || len(done) == 0 {
+		return err
+	}
+	var saved []Alert
+	for _, a := range active {
+		at, ok := done[a.ID]
+		if !ok {
+			continue
+		}
+		s.engine.ResolveByHand(a.ID, at)
+		a.State, a.UpdatedAt, a.ResolvedAt = StateResolved, at, &at
+		saved = append(saved, a)
+		s.log.Info("alert resolved by hand", "alert", a.ID, "brand", a.Brand, "segment", a.Segment())
+	}
+	return s.repo.Save(ctx, saved...)
 }
 
 func (s *Service) filter(i int, alerts []Alert) []Alert {

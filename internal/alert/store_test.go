@@ -118,17 +118,25 @@ func (h *hookRecorder) count() int {
 	return len(h.bodies)
 }
 
-func TestServiceLifecycle(t *testing.T) {
+// hooked returns the default alerting config with a signed webhook to a
+// recorder that fails its first fail requests.
+func hooked(t *testing.T, fail int) (*hookRecorder, config.Alerts) {
+	t.Helper()
 	t.Setenv("HOOK_SECRET", "s3cret")
+	hook := &hookRecorder{fail: fail}
+	srv := httptest.NewServer(hook)
+	t.Cleanup(srv.Close)
+	cfg := config.Default().Alerts
+	cfg.Notify = []config.Notifier{{Type: "webhook", URL: srv.URL, SecretEnv: "HOOK_SECRET", AllowNetworks: loopback}}
+	return hook, cfg
+}
+
+func TestServiceLifecycle(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
 			seedStore(t, e.Store)
-			hook := &hookRecorder{fail: 1}
-			srv := httptest.NewServer(hook)
-			defer srv.Close()
-			cfg := config.Default().Alerts
-			cfg.Notify = []config.Notifier{{Type: "webhook", URL: srv.URL, SecretEnv: "HOOK_SECRET", AllowNetworks: loopback}}
+			hook, cfg := hooked(t, 1)
 			log := proctest.NewLog()
 			newService := func() *alert.Service {
 				s, err := alert.New(alert.Deps{Store: e.Store, Config: cfg, Brands: []config.Brand{{Name: "Koijarit"}},
@@ -175,16 +183,16 @@ func TestServiceLifecycle(t *testing.T) {
 			// The complaint's phrases grew; the everyday words did not.
 			// Words inside them, as frequent there, are left out.
 			grown := map[string]bool{}
-			for _, nc := range x.TopTerms {
+			for _, nc := range append(x.Phrases, x.TopTerms...) {
 				grown[nc.Name] = true
 			}
 			if !grown["toimitus myöhässä"] || !grown["asiakaspalvelu ei vastaa"] || grown["ei vastaa"] || grown["toimitus"] ||
 				grown["hinta"] || grown["koijarit"] {
-				t.Errorf("top terms %v: want the complaint's phrases", x.TopTerms)
+				t.Errorf("phrases %v, terms %v: want the complaint's phrases", x.Phrases, x.TopTerms)
 			}
 			// Its posts are copies of one text: the largest story.
-			if len(x.Stories) == 0 || len(x.TopTerms) == 0 || x.Stories[0].Size != x.TopTerms[0].Count || !strings.HasPrefix(x.Stories[0].Text, "Koijarit toimitus myöhässä") {
-				t.Errorf("stories %+v: want the complaint's copies first (terms %v)", x.Stories, x.TopTerms)
+			if len(x.Stories) == 0 || len(x.Phrases) == 0 || x.Stories[0].Size != x.Phrases[0].Count || !strings.HasPrefix(x.Stories[0].Text, "Koijarit toimitus myöhässä") {
+				t.Errorf("stories %+v: want the complaint's copies first (phrases %v)", x.Stories, x.Phrases)
 			}
 			if len(x.TopSources) == 0 || fired.Observed <= fired.Expected || fired.PValue >= 1e-5 || fired.Window == "" {
 				t.Errorf("alert numbers: %+v", fired)
@@ -257,7 +265,7 @@ func mux(s *alert.Service) http.Handler {
 	return m
 }
 
-func getJSON(t *testing.T, url string, v any) {
+func getJSON(t testing.TB, url string, v any) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -270,5 +278,49 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSaveManyAlerts: a cycle's changes are saved however many there are —
+// here 1,000 alerts with full explanations, several times the engines'
+// query size limit in one call — and read back whole, on both engines.
+func TestSaveManyAlerts(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			at := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+			var alerts []alert.Alert
+			for i := range 1000 {
+				x := &alert.Explanation{Summary: fmt.Sprintf("alert %d", i), TopTerms: []alert.NameCount{{Name: "toimitus", Count: 3}}}
+				for j := range 5 {
+					x.Mentions = append(x.Mentions, alert.Sample{ID: fmt.Sprintf("m%d-%d", i, j), Source: "rss",
+						Text: strings.Repeat("myöhässä ", 31)})
+				}
+				fired := at.Add(time.Duration(i) * time.Minute)
+				alerts = append(alerts, alert.Alert{ID: fmt.Sprintf("a%04d", i), Kind: alert.KindNegativeSpike, Brand: "Koijarit",
+					SegmentKind: "all", State: alert.StateFiring, Severity: "major", StartedAt: fired, FiredAt: fired, UpdatedAt: fired,
+					Window: "15m0s", Explanation: x})
+			}
+			repo := alert.NewRepo(e.Store)
+			if err := repo.Save(ctx, alerts...); err != nil {
+				t.Fatal(err)
+			}
+			got, err := repo.List(ctx, alert.Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(alerts) {
+				t.Fatalf("%d alerts read back, want %d", len(got), len(alerts))
+			}
+			summaries := map[string]string{}
+			for _, a := range alerts {
+				summaries[a.ID] = a.Explanation.Summary
+			}
+			for _, a := range got {
+				if a.Explanation == nil || len(a.Explanation.Mentions) != 5 || a.Explanation.Summary != summaries[a.ID] {
+					t.Fatalf("alert %s read back as %+v", a.ID, a.Explanation)
+				}
+			}
+		})
 	}
 }

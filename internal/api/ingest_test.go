@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/bus"
 	"github.com/ewom/ewom/internal/bus/bustest"
+	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/memstat"
 	"github.com/ewom/ewom/internal/mention"
@@ -222,4 +224,68 @@ func BenchmarkIngestEmptyItems(b *testing.B) {
 			b.ReportMetric(float64(rise)/1e6, "rss-rise-MB")
 		})
 	}
+}
+
+// BenchmarkIngest posts requests of 1,000 mentions of ~300 bytes (the
+// import's chunk) to the real ingest API on an in-process JetStream bus,
+// without a store (an ingest-only process) and with the embedded one (its
+// duplicate check), reporting mentions per second and per CPU-second of
+// the process (server and client share it). Ids are new every request.
+//
+//	go test ./internal/api -run '^$' -bench 'Ingest$' -benchtime 20x -cpu 1
+func BenchmarkIngest(b *testing.B) {
+	corpus := classify.BenchCorpus(300)
+	published := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	for _, withStore := range []bool{false, true} {
+		name := "ingest-only"
+		var s store.Store
+		if withStore {
+			name, s = "with-store", storetest.Embedded(b)
+		}
+		b.Run(name, func(b *testing.B) {
+			ts := ingestServer(b, bustest.RunJetStream(b), s)
+			const per = 1000
+			run := time.Now().UnixNano() // b.Loop may run this more than once
+			body := func(r int) []byte {
+				var body bytes.Buffer
+				for i := range per {
+					m := corpus[(r*per+i)%len(corpus)]
+					m.ID = fmt.Sprintf("%s-%d-%d-%d", name, run, r, i)
+					m.PublishedAt = published.Add(time.Duration(i) * time.Millisecond)
+					j, err := m.MarshalJSON()
+					if err != nil {
+						b.Fatal(err)
+					}
+					body.Write(j)
+					body.WriteByte('\n')
+				}
+				return body.Bytes()
+			}
+			ingest(b, ts.URL, body(1<<20)) // warm up: streams, connections
+			// Only the requests count: each body is made before its clock starts.
+			var wall time.Duration
+			var cpu float64
+			for i := 0; b.Loop(); i++ {
+				req := body(i)
+				c0, t0 := cpuSeconds(), time.Now()
+				a := ingest(b, ts.URL, req)
+				wall, cpu = wall+time.Since(t0), cpu+cpuSeconds()-c0
+				if a.code != http.StatusOK || a.Accepted != per {
+					b.Fatalf("answer %d: %d accepted, %d duplicates, %d failed, %d rejected", a.code, a.Accepted, a.Duplicates, a.Failed, a.RejectedTotal)
+				}
+			}
+			n := float64(b.N * per)
+			b.ReportMetric(n/wall.Seconds(), "mentions/s")
+			b.ReportMetric(n/cpu, "mentions/cpu-s")
+		})
+	}
+}
+
+// cpuSeconds is the CPU time the process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

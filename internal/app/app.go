@@ -283,7 +283,7 @@ func (a *App) build() error {
 				Getenv: os.Getenv, Log: a.Log.With("component", "erasure")})
 		}
 		if cfg.HasRole("alert") || cfg.HasRole("api") {
-			al, err := alert.New(alert.Deps{Store: a.Store, Config: cfg.Alerts, Brands: cfg.Brands,
+			al, err := alert.New(alert.Deps{Store: a.Store, Config: cfg.Alerts, Brands: cfg.Brands, Users: cfg.Web.UserNames(),
 				Registerer: a.Registry, Logger: a.Log.With("component", "alert")})
 			if err != nil {
 				return fmt.Errorf("alerts: %w", err)

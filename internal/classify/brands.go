@@ -142,13 +142,24 @@ func foldNordic(s string) string {
 	return strings.NewReplacer("ä", "a", "ö", "o", "å", "a", "Ä", "A", "Ö", "O", "Å", "A").Replace(s)
 }
 
-// urlSegments are the lowercased path segments of a mention URL.
+// urlSegments are the lowercased path segments of a mention URL, and the
+// parts of a Google Play app id (details?id=fi.rantakoto.shop), which
+// names the app's owner as a path would.
 func urlSegments(raw string) []string {
 	u, err := url.Parse(strings.ToLower(strings.TrimSpace(raw)))
-	if err != nil || strings.Trim(u.Path, "/") == "" {
+	if err != nil {
 		return nil
 	}
-	return strings.Split(strings.Trim(u.Path, "/"), "/")
+	var segs []string
+	if p := strings.Trim(u.Path, "/"); p != "" {
+		segs = strings.Split(p, "/")
+	}
+	if u.Host == "play.google.com" {
+		if id := u.Query().Get("id"); id != "" {
+			segs = append(segs, strings.Split(id, ".")...)
+		}
+	}
+	return segs
 }
 
 // mayNameInURL reports whether a lowercased URL holds one of the brand's

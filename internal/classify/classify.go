@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -37,7 +38,24 @@ type scratch struct {
 	found                        []*brandMatcher
 	foundAt                      []int
 	at                           [][]int // the tokens naming each brand found
-	definite                     []bool
+	views                        []brandView
+	collect                      bool // the label models' examples are collected
+}
+
+// decided says which labels a rule decided, which the label models may
+// not overrule: an ad's or the brand's own post's stage, the brand's own
+// post's sentiment, a switch's.
+type decided struct{ stage, sentiment bool }
+
+// brandView is what the label models read of one brand beside its labels.
+type brandView struct {
+	decided
+	cues      [16]float64   // its stage cues' weights
+	signals   signals       // its sentiment walk's
+	words     labelEvidence // the label models' evidence of its text's words
+	wordKeys  []string      // … their keys, when collecting examples
+	asPost    bool          // its labels, cues, signals and words are the post's
+	postWords bool          // its words are the post's (it has none of its own)
 }
 
 // brandTokens returns n empty lists of token indices.
@@ -116,13 +134,13 @@ func (c *Classifier) Version() string { return c.t.version }
 
 // Classify labels a mention without an explanation.
 func (c *Classifier) Classify(m *mention.Mention) mention.Classification {
-	return c.classify(m, nil, true)
+	return c.classify(m, nil, nil)
 }
 
 // Explain labels a mention and records the evidence behind each label.
 func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
 	tr := &trace{}
-	cl := c.classify(m, tr, true)
+	cl := c.classify(m, tr, nil)
 	cl.Explanation = tr.evidence
 	if cl.Explanation == nil {
 		cl.Explanation = []mention.Evidence{}
@@ -130,11 +148,12 @@ func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
 	return cl
 }
 
-// classify labels a mention; stageModel false leaves the journey stage to
-// the cue rules (the stage model's training features need their stage).
-func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) mention.Classification {
+// classify labels a mention. With ex it collects the label models'
+// training examples instead of applying them (the labels are the rules').
+func (c *Classifier) classify(m *mention.Mention, tr *trace, ex *labelExamples) mention.Classification {
 	sc := c.scratch.Get().(*scratch)
 	defer c.scratch.Put(sc)
+	sc.collect = ex != nil
 	lowerTitle, lowerText := token.Lower(m.Title), token.Lower(m.Text)
 	toks := token.Append(sc.toks[:0], m.Title, lowerTitle)
 	titleEnd := len(toks)
@@ -210,7 +229,7 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 	if tp.voice == "" && asksAdvice(&cues, toks) {
 		tp.voice = voiceAsking
 	}
-	raw, hits := c.t.scoreSentiment(lx, tr)
+	raw, hits, sig := c.t.scoreSentiment(lx, tr)
 	cl.Sentiment, cl.SentimentScore = sentimentOf(voiced(raw, tp.voice, tr), hits, m.Rating, tr)
 	if code == "" && hits == 0 && m.Rating == nil {
 		cl.SentimentUnscored = true
@@ -219,9 +238,10 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 		}
 	}
 	source := sourceKey(m)
-	var postDefinite bool
-	cl.JourneyStage, postDefinite = journeyStage(&cues, tp, source, toks, tr)
-	var definite []bool // per brand label: decided by a rule the stage model may not overrule
+	var post decided
+	cl.JourneyStage, post.stage = journeyStage(&cues, tp, source, toks, tr)
+	post.sentiment = tp.voice == voiceBrand || code == ""
+	var views []brandView
 	if len(found) > 0 {
 		var at [][]int
 		if len(found) > 1 {
@@ -234,25 +254,70 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, stageModel bool) me
 				}
 			}
 		}
-		cl.BrandLabels, definite = c.brandLabels(sc, found, at, m, &cl, tp, &cues, postDefinite, tr)
+		cl.BrandLabels, views = c.brandLabels(sc, found, at, m, &cl, tp, &cues, sig, post, tr)
 	}
-	if c.t.stages != nil && stageModel && (!postDefinite || slices.Contains(definite, false)) {
-		sw := lx.stageEvidence(tp.touchpoint, source)
-		postRule := cl.JourneyStage
-		if !postDefinite {
-			cl.JourneyStage = c.modelStage(sw, postRule, "", tr)
+	lm := c.t.labels
+	// The label models were learned on mentions of brands: a post naming
+	// no configured brand (chat, news, subtitles) keeps the rules' labels.
+	if ex == nil && (lm == nil || len(found) == 0 || (post.stage && post.sentiment && !slices.ContainsFunc(views, undecided))) {
+		return cl
+	}
+	postView := ruleView{stage: cl.JourneyStage, sentiment: cl.Sentiment, score: cl.SentimentScore, cues: cues.stageWeights, signals: sig}
+	if ex != nil {
+		ex.collect(lm, lx, code, tp.touchpoint, source, m.Rating, postView, post, &cl, views)
+		return cl
+	}
+	words := lx.wordEvidence()
+	rulePost := cl
+	c.modelLabels(lm, words, postView, post, tp.touchpoint, source, code, m.Rating, "", &cl.JourneyStage, &cl.Sentiment, &cl.SentimentScore, tr)
+	for i := range cl.BrandLabels {
+		l, v := &cl.BrandLabels[i], &views[i]
+		if v.asPost && tr == nil {
+			l.JourneyStage, l.Sentiment, l.SentimentScore = cl.JourneyStage, cl.Sentiment, cl.SentimentScore // the same question as the post's
+			continue
 		}
-		for i := range cl.BrandLabels {
-			switch l := &cl.BrandLabels[i]; {
-			case definite[i]:
-			case l.JourneyStage == postRule && !postDefinite && tr == nil:
-				l.JourneyStage = cl.JourneyStage // the same question as the post's
-			default:
-				l.JourneyStage = c.modelStage(sw, l.JourneyStage, l.Brand, tr)
-			}
+		if v.asPost {
+			l.JourneyStage, l.Sentiment, l.SentimentScore = rulePost.JourneyStage, rulePost.Sentiment, rulePost.SentimentScore
 		}
+		rv := ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}
+		brandWords := words
+		if !v.asPost && !v.postWords {
+			brandWords = v.words
+		}
+		c.modelLabels(lm, brandWords, rv, v.decided, tp.touchpoint, source, code, m.Rating, l.Brand, &l.JourneyStage, &l.Sentiment, &l.SentimentScore, tr)
 	}
 	return cl
+}
+
+func undecided(v brandView) bool { return !v.stage || !v.sentiment }
+
+// modelLabels sets the stage and sentiment the label models give one
+// brand (or the post: brand ""), each unless a rule decided it.
+func (c *Classifier) modelLabels(lm *labelModel, words labelEvidence, rv ruleView, d decided, touchpoint, source, code string,
+	rating *float64, brand string, stage, sentiment *string, score *float64, tr *trace) {
+	if d.stage && d.sentiment {
+		return
+	}
+	z := lm.logOdds(lm.withRules(words, rv, touchpoint, source, code, rating))
+	if !d.stage {
+		var zs float64
+		*stage, zs = stageOf(&z)
+		if tr != nil {
+			tr.evidence = append(tr.evidence, mention.Evidence{Label: "journey_stage", Kind: "model", Text: *stage, Weight: round3(zs),
+				Note: "learned label model over the words and the rules' " + rv.stage, Brand: brand})
+		}
+	}
+	if !d.sentiment {
+		label, modelScore := sentimentOfModel(&z)
+		if label != *sentiment {
+			// The rules' score keeps its intensity where the model agrees.
+			*sentiment, *score = label, modelScore
+		}
+		if tr != nil {
+			tr.evidence = append(tr.evidence, mention.Evidence{Label: "sentiment", Kind: "model", Text: *sentiment, Weight: *score,
+				Note: "learned label model over the words and the rules' " + rv.sentiment + " (" + strconv.FormatFloat(rv.score, 'g', 3, 64) + ")", Brand: brand})
+		}
+	}
 }
 
 // lexiconCode is the language whose lexicons score a text: the detected
@@ -269,33 +334,58 @@ func lexiconCode(detected, guess string) string {
 	return ""
 }
 
-// modelStage is the stage model's answer given the rules' stage.
-func (c *Classifier) modelStage(sw stageWords, ruleStage, brand string, tr *trace) string {
-	stage, z := c.t.stages.predict(sw, ruleStage)
-	if tr != nil {
-		tr.evidence = append(tr.evidence, mention.Evidence{Label: "journey_stage", Kind: "model", Text: stage, Weight: round3(z),
-			Note: "learned stage model over the words and the rules' " + ruleStage, Brand: brand})
-	}
-	return stage
+// LabelExample is one mention × brand as the label models are trained on
+// it: the features, and the rules' stage and sentiment.
+type LabelExample struct {
+	Features         []string
+	Stage, Sentiment string
+	// A rule decided the label: the models do not overrule it.
+	StageDecided, SentimentDecided bool
+	// NoBrand: the post names no configured brand, so the models do not
+	// apply.
+	NoBrand bool
 }
 
-// StageExamples are the stage model's training features of a mention,
-// with the cue rules' stages: per brand named, and for the post ("").
-func (c *Classifier) StageExamples(m *mention.Mention) map[string][]string {
-	cl := c.classify(m, nil, false)
-	toks := token.Append(nil, m.Title, token.Lower(m.Title))
-	if len(toks) > 0 {
-		toks = append(toks, token.Token{Text: ".", Kind: token.Punct})
+// labelExamples collects a mention's LabelExamples, and (with a model)
+// the evidence the classifier sums for each, which must agree
+// (TestLabelFeaturesMatchPrediction).
+type labelExamples struct {
+	post     LabelExample
+	brands   map[string]LabelExample
+	evidence map[string]labelEvidence // by brand, "" for the post
+}
+
+func (ex *labelExamples) collect(lm *labelModel, lx *lexed, code, touchpoint, source string, rating *float64,
+	postView ruleView, post decided, cl *mention.Classification, views []brandView) {
+	words := wordFeatures(nil, lx)
+	var wordEv labelEvidence
+	if lm != nil {
+		wordEv = lx.wordEvidence()
 	}
-	toks = token.Append(toks, m.Text, token.Lower(m.Text))
-	det := c.t.lang.Detect(toks, m.Lang)
-	code := lexiconCode(det.Lang, det.Guess)
-	src := sourceKey(m)
-	out := map[string][]string{"": StageFeatures(nil, toks, code, cl.Touchpoint, src, cl.JourneyStage)}
-	for _, l := range cl.BrandLabels {
-		out[l.Brand] = StageFeatures(nil, toks, code, cl.Touchpoint, src, l.JourneyStage)
+	add := func(brand string, keys []string, ev labelEvidence, rv ruleView, d decided) LabelExample {
+		if lm != nil {
+			ex.evidence[brand] = lm.withRules(ev, rv, touchpoint, source, code, rating)
+		}
+		return LabelExample{Features: ruleFeatures(slices.Clip(keys), rv, touchpoint, source, code, rating),
+			Stage: rv.stage, Sentiment: rv.sentiment, StageDecided: d.stage, SentimentDecided: d.sentiment, NoBrand: len(views) == 0}
 	}
-	return out
+	ex.post = add("", words, wordEv, postView, post)
+	for i, l := range cl.BrandLabels {
+		v := &views[i]
+		keys, ev := words, wordEv
+		if !v.asPost && !v.postWords {
+			keys, ev = v.wordKeys, v.words
+		}
+		ex.brands[l.Brand] = add(l.Brand, keys, ev, ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}, v.decided)
+	}
+}
+
+// LabelExamples are the label models' training examples of a mention: for
+// the post, and per brand named.
+func (c *Classifier) LabelExamples(m *mention.Mention) (post LabelExample, brands map[string]LabelExample) {
+	ex := &labelExamples{brands: map[string]LabelExample{}, evidence: map[string]labelEvidence{}}
+	c.classify(m, nil, ex)
+	return ex.post, ex.brands
 }
 
 func orNone(s string) string {

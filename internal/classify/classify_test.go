@@ -64,6 +64,28 @@ func TestBrandMatching(t *testing.T) {
 	}
 }
 
+// A review or comment page whose URL names the brand is about it, even when
+// the text does not name it: a review of its domain, a comment under its
+// page, a review of its app in either store.
+func TestBrandNamedByURL(t *testing.T) {
+	c := newTestClassifier(t)
+	for url, want := range map[string][]string{
+		"https://fi.trustpilot.com/review/www.gigantti.fi":                       {"Gigantti"},
+		"https://www.facebook.com/finnair/posts/pfbid02x":                        {"Finnair"},
+		"https://apps.apple.com/fi/app/veikkaus/id1234567":                       {"Veikkaus"},
+		"https://play.google.com/store/apps/details?id=fi.veikkaus.app":          {"Veikkaus"},
+		"https://play.google.com/store/apps/details?id=com.finnair.mobile&hl=fi": {"Finnair"},
+		"https://play.google.com/store/apps/details?id=fi.otherapp.finnairfan":   nil,
+		"https://example.com/?id=fi.veikkaus.app":                                nil,
+	} {
+		m := post("googleplay", "Works fine, would be five stars without the ads.")
+		m.URL = url
+		if got := c.Classify(m).Brands; !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("%s: brands %v, want %v", url, got, want)
+		}
+	}
+}
+
 func TestNewRejectsBadBrandConfig(t *testing.T) {
 	cases := []struct {
 		brand config.Brand

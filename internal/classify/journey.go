@@ -24,7 +24,7 @@ const minStageEvidence = 1.0
 
 // journeyStage is the cue rules' stage; definite is true where a rule, not
 // evidence weighed, decides it (ads, the brand's own posts), which the
-// stage model may not overrule.
+// label models may not overrule.
 func journeyStage(cues *cueScan, tp touchpointResult, source string, toks []token.Token, tr *trace) (stage string, definite bool) {
 	weights := &cues.stageWeights
 	// Ads serve awareness whatever they mention (delivery, prices); a

@@ -11,8 +11,8 @@ import (
 // A post's words are looked up once. One matcher per language holds its
 // sentiment words, its sentiment rules and the cues, so one walk over a
 // word finds all three; one table per language holds what the learned
-// sentiment model and the stage model know of a feature key, read beside
-// them. The post's sentiment walk, its cue scan, its stage evidence and
+// sentiment model and the label model know of a feature key, read beside
+// them. The post's sentiment walk, its cue scan, its label evidence and
 // the walks over each brand's clauses read the lookups instead of making
 // them again.
 
@@ -32,7 +32,7 @@ type lexItem struct {
 }
 
 // tokenLex is what the tables say of one token: the best phrase of each
-// group starting at it, and what the learned and stage models know of its
+// group starting at it, and what the learned and label models know of its
 // word.
 type tokenLex struct {
 	hits lexicon.Hits // by group
@@ -48,15 +48,15 @@ type lexed struct {
 	scored   bool // the language has sentiment lexicons
 	features *featureIndex
 	model    *learnedModel // whose weights the lookups hold (features'); nil: none
-	stages   *stageModel   // whose rows the lookups hold; nil: none
+	labels   *labelModel   // whose rows the lookups hold; nil: none
 	code     string
 }
 
 // lexTokens looks up every token of toks in the phrases of the language
 // (the cues alone for one without lexicons) and its word's feature key in
-// the learned and stage models.
+// the learned and label models.
 func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string) {
-	lx.toks, lx.code, lx.stages = toks, code, t.stages
+	lx.toks, lx.code, lx.labels = toks, code, t.labels
 	lx.phrases, lx.scored = t.phrases[code]
 	if !lx.scored {
 		lx.phrases = t.cuePhrases
@@ -77,13 +77,15 @@ func (lx *lexed) lookUp(i int) {
 	lx.phrases.Match(lx.toks, i, &at.hits)
 	at.featureWeights = featureWeights{}
 	tok := &lx.toks[i]
-	if (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) <= 1 {
-		return
+	switch {
+	case tok.Kind == token.Emoji || tok.Kind == token.Emoticon:
+		at.featureWeights, _ = lx.features.keys.Get(tok.Text) // the label models' key
+	case (tok.Kind == token.Word || tok.Kind == token.Hashtag) && len(tok.Text) > 1:
+		at.featureWeights, _ = lx.features.keys.Get(Feature(lx.code, tok.Text))
 	}
-	at.featureWeights, _ = lx.features.keys.Get(Feature(lx.code, tok.Text))
 }
 
-// featureIndex is what a language's learned sentiment model and the stage
+// featureIndex is what a language's learned sentiment model and the label
 // model know of each feature key (Feature), in one table.
 type featureIndex struct {
 	model *learnedModel // nil: the language has none
@@ -91,12 +93,13 @@ type featureIndex struct {
 }
 
 // featureWeights are a feature key's learned weights (learnedWeight's,
-// laid out with the rest in 24 bytes) and its row in the stage model.
+// laid out with the rest in 24 bytes) and its row in the label model.
 type featureWeights struct {
 	plain, negated float64
-	stageRow       uint32 // 1 + the key's row in the stage model; 0: none
+	labelRow       uint32 // 1 + the key's row in the label model; 0: none
 	cue            cueKind
 	inModel        bool // the learned model has the key
+	inNegation     bool // the word stands in a negation's scope (set by the sentiment walk)
 }
 
 // learnedWeight is the key's weight in the learned model.
@@ -105,18 +108,18 @@ func (fw *featureWeights) learnedWeight() learnedWeight {
 }
 
 // newFeatureIndex indexes the keys of a learned model (nil: none) and of
-// the stage model (nil: none).
-func newFeatureIndex(model *learnedModel, stages *stageModel) *featureIndex {
+// the label model (nil: none).
+func newFeatureIndex(model *learnedModel, labels *labelModel) *featureIndex {
 	weights := map[string]featureWeights{}
 	if model != nil {
 		for key, w := range model.words.All() {
 			weights[key] = featureWeights{plain: w.plain, negated: w.negated, cue: w.cue, inModel: true}
 		}
 	}
-	if stages != nil {
-		for key, row := range stages.words.All() {
+	if labels != nil {
+		for key, row := range labels.words.All() {
 			fw := weights[key]
-			fw.stageRow = row + 1
+			fw.labelRow = row + 1
 			weights[key] = fw
 		}
 	}
@@ -127,13 +130,13 @@ func newFeatureIndex(model *learnedModel, stages *stageModel) *featureIndex {
 // own: a copy's are cloned first).
 func (t *tables) setLearned(code string, m *learnedModel) {
 	t.learned[code] = m
-	t.features[code] = newFeatureIndex(m, t.stages)
+	t.features[code] = newFeatureIndex(m, t.labels)
 }
 
 // startText empties dst for a text made of src's clauses.
 func (dst *lexed) startText(src *lexed) {
 	dst.toks, dst.at = dst.toks[:0], dst.at[:0]
-	dst.phrases, dst.scored, dst.features, dst.model, dst.stages, dst.code = src.phrases, src.scored, src.features, src.model, src.stages, src.code
+	dst.phrases, dst.scored, dst.features, dst.model, dst.labels, dst.code = src.phrases, src.scored, src.features, src.model, src.labels, src.code
 }
 
 // appendClause adds src's tokens [from, to) as a sentence of its own.

@@ -49,20 +49,21 @@ type clause struct {
 
 // brandLabels labels each found brand from the clauses about it. at[i]
 // holds the token indices where found[i] is named (nil: named by account
-// or domain only, so the whole post is about it). definite[i] says a rule
-// decided brand i's stage (postDefinite: the post's stage was), which the
-// stage model may not overrule.
+// or domain only, so the whole post is about it). views[i] holds what the
+// label models need beyond the labels: brand i's stage cues, and which of
+// its labels a rule decided (postDecided: the post's), which the models may
+// not overrule.
 func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
-	m *mention.Mention, cl *mention.Classification, tp touchpointResult, postCues *cueScan, postDefinite bool, tr *trace) (labels []mention.BrandLabel, definite []bool) {
+	m *mention.Mention, cl *mention.Classification, tp touchpointResult, postCues *cueScan, postSignals signals, postDecided decided, tr *trace) (labels []mention.BrandLabel, views []brandView) {
 	labels = make([]mention.BrandLabel, len(found))
-	definite = slices.Grow(sc.definite[:0], len(found))[:len(found)]
-	sc.definite = definite
+	views = slices.Grow(sc.views[:0], len(found))[:len(found)]
+	sc.views = views
 	for i, b := range found {
 		labels[i] = mention.BrandLabel{Brand: b.name, Sentiment: cl.Sentiment, SentimentScore: cl.SentimentScore, JourneyStage: cl.JourneyStage}
-		definite[i] = postDefinite
+		views[i] = brandView{decided: postDecided, cues: postCues.stageWeights, signals: postSignals, asPost: true}
 	}
 	if len(found) < 2 || len(found) > maxLabelledBrands {
-		return labels, definite
+		return labels, views
 	}
 	post := &sc.post
 	toks := post.toks
@@ -96,7 +97,7 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 		}
 	}
 	if !carryTopics(clauses) || sameForAll(clauses, len(found)) {
-		return labels, definite // no brand is named in the text, or every clause is about all of them
+		return labels, views // no brand is named in the text, or every clause is about all of them
 	}
 	buf, reversed, carried := &sc.buf, &sc.reversed, &sc.carried
 	source := sourceKey(m)
@@ -139,7 +140,7 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 		// it complains ("bought from Y instead. Never again 😤").
 		useCarried := len(carried.toks) > 0
 		if useCarried && chosen {
-			v, _ := c.t.scoreSentiment(carried, nil)
+			v, _, _ := c.t.scoreSentiment(carried, nil)
 			useCarried = v > 0
 		}
 		if useCarried {
@@ -156,9 +157,9 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 		if tr != nil {
 			btr = &trace{}
 		}
-		raw, hits := c.t.scoreSentiment(buf, btr)
+		raw, hits, sig := c.t.scoreSentiment(buf, btr)
 		if len(reversed.toks) > 0 {
-			rev, revHits := c.t.scoreSentiment(reversed, btr)
+			rev, revHits, _ := c.t.scoreSentiment(reversed, btr)
 			raw = math.Max(-1, math.Min(1, raw-rev))
 			hits += revHits
 			btr.add("sentiment", "rule", "comparison", -rev, "compared against: that clause's sentiment reversed")
@@ -179,7 +180,26 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 			cues = postCues.stageWeightsIn(spans.spans[:spans.n])
 		}
 		stage, sure := journeyStage(&cues, tp, source, buf.toks, btr)
-		definite[i] = sure || left || chosen
+		views[i] = brandView{decided: decided{stage: sure || left || chosen, sentiment: postDecided.sentiment || left}, cues: cues.stageWeights, signals: sig}
+		// The label models read the words of the brand's own text, and a
+		// brand with none of its own, named only as compared against
+		// ("X vs Y?"), the post's.
+		v := &views[i]
+		switch ownWords := hasWords(buf.toks); {
+		case !ownWords && (chosen || len(reversed.toks) == 0):
+			// Nothing of its own to read (a brand switched to, named
+			// last): the rules' sentiment stands.
+			v.decided.sentiment = true
+		case ownWords:
+			if c.t.labels != nil {
+				v.words = buf.wordEvidence()
+			}
+			if sc.collect {
+				v.wordKeys = wordFeatures(nil, buf)
+			}
+		default:
+			v.postWords, v.signals = true, postSignals
+		}
 		switch {
 		case left:
 			stage = "churn"
@@ -201,7 +221,12 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 			}
 		}
 	}
-	return labels, definite
+	return labels, views
+}
+
+// hasWords reports whether toks hold a word.
+func hasWords(toks []token.Token) bool {
+	return slices.ContainsFunc(toks, func(t token.Token) bool { return t.Kind == token.Word })
 }
 
 // spanSet holds up to maxSpans token spans [from, to) without allocating;

@@ -95,6 +95,8 @@ type sentimentState struct {
 	settings        modelSettings // of the language's learned model
 	words           int           // words the learned model sees
 	hits            int
+	seen            signals // what the walk met, for the label models
+	last            float64 // the valence of the last sentence that had any
 	subjective      int     // subjective cue words and elongated words
 	informational   int     // informational cues
 	sentenceStart   bool    // no word yet in this sentence
@@ -106,17 +108,18 @@ type sentimentState struct {
 	feats           *[]string // learned-model features, collected for training
 }
 
-// scoreSentiment returns the text's score in -1..1 and the number of scored
-// items (0: no evidence). Words are scored only for languages with a
+// scoreSentiment returns the text's score in -1..1, the number of scored
+// items (0: no evidence) and the signals the walk met. Words are scored only for languages with a
 // lexicon; emoji, emoticons and "4/5"-style ratings in the text count in
 // every language. Where a learned model exists it weighs the lexicon score
 // against the words' learned weights.
-func (t *tables) scoreSentiment(lx *lexed, tr *trace) (score float64, hits int) {
+func (t *tables) scoreSentiment(lx *lexed, tr *trace) (score float64, hits int, sig signals) {
 	model := t.learned[lx.code]
 	st := t.walkSentiment(lx, model, tr, nil)
 	lexScore := squash(st.total)
+	sig = st.signals()
 	if model == nil || st.learned == 0 {
-		return lexScore, st.hits
+		return lexScore, st.hits, sig
 	}
 	// Word weights are learned per word over √words, so long posts do not
 	// pile up the mild weights of common words.
@@ -137,8 +140,14 @@ func (t *tables) scoreSentiment(lx *lexed, tr *trace) (score float64, hits int) 
 		learned *= set.disagree
 		tr.add("sentiment", "model", "disagreement", learned, "learned words against strong lexicon evidence weigh less")
 	}
+	switch {
+	case learned >= learnedSignal:
+		sig |= sigLearnedPositive
+	case learned <= -learnedSignal:
+		sig |= sigLearnedNegative
+	}
 	if st.hits == 0 && math.Abs(learned) < set.aloneMin {
-		return lexScore, st.hits
+		return lexScore, st.hits, sig
 	}
 	z := model.logOdds(learned, lexScore)
 	if tr != nil {
@@ -151,9 +160,9 @@ func (t *tables) scoreSentiment(lx *lexed, tr *trace) (score float64, hits int) 
 		tr.add("sentiment", "model", "log-odds", z, "positive vs negative, learned on XED")
 	}
 	if math.Abs(z) < set.neutral {
-		return 0, max(st.hits, 1)
+		return 0, max(st.hits, 1), sig
 	}
-	return math.Tanh(z / 2), max(st.hits, 1)
+	return math.Tanh(z / 2), max(st.hits, 1), sig
 }
 
 // SentimentFeatures appends the learned-model features of a text in a
@@ -230,6 +239,7 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 			continue
 		}
 		// Learned weights count for every word but the modifiers above.
+		at.inNegation = st.negLeft > 0
 		switch {
 		case len(tok.Text) <= 1:
 		case lookedUp:
@@ -271,6 +281,66 @@ func (t *tables) walkSentiment(lx *lexed, model *learnedModel, tr *trace, feats 
 		}
 	}
 	return st
+}
+
+// signals are facts of a text's sentiment walk beside its score, which the
+// label models weigh: a sum of valences cannot tell "good but late" from
+// "late", nor a thanked complaint from praise.
+type signals uint16
+
+const (
+	sigPositive        signals = 1 << iota // a positive lexicon, emoji or rule item
+	sigNegative                            // a negative one
+	sigNegation                            // a negator
+	sigContrast                            // a contrast word (but, mutta, men)
+	sigQuestion                            // a sentence ending in '?'
+	sigExclaim                             // a '!'
+	sigSarcasm                             // a sarcasm marker
+	sigThanks                              // a thanks
+	sigComplaint                           // a customer-experience rule fired negative
+	sigDeal                                // an offer or sale word
+	sigLearnedPositive                     // the learned words lean positive
+	sigLearnedNegative                     // … negative
+	sigEndsPositive                        // the last sentence with valence is positive
+	sigEndsNegative                        // … negative
+	signalCount        = iota
+)
+
+// learnedSignal is the scaled learned-word sum from which the words are
+// said to lean one way.
+const learnedSignal = 0.5
+
+// signals are what the walk met.
+func (st *sentimentState) signals() signals {
+	sig := st.seen
+	if st.positive > 0 {
+		sig |= sigPositive
+	}
+	if st.negatives > 0 {
+		sig |= sigNegative
+	}
+	if st.exclaims > 0 {
+		sig |= sigExclaim
+	}
+	if st.cx.sarcasm != "" {
+		sig |= sigSarcasm
+	}
+	if st.cx.thanks != "" {
+		sig |= sigThanks
+	}
+	if st.cx.complaints > 0 {
+		sig |= sigComplaint
+	}
+	if st.cx.deals > 0 {
+		sig |= sigDeal
+	}
+	switch {
+	case st.last > 0:
+		sig |= sigEndsPositive
+	case st.last < 0:
+		sig |= sigEndsNegative
+	}
+	return sig
 }
 
 // learnedWord adds a word's learned weight, its negated one inside a
@@ -349,6 +419,12 @@ func (st *sentimentState) punct(p string) {
 }
 
 func (st *sentimentState) endSentence(question bool) {
+	if question {
+		st.seen |= sigQuestion
+	}
+	if st.sentence != 0 {
+		st.last = st.sentence
+	}
 	if question && (st.sentence != 0 || st.sentenceLearned != 0) {
 		st.tr.add("sentiment", "rule", "question", 0, "sentence ending in '?' weighs x0.5")
 		st.sentence *= questionFactor
@@ -378,12 +454,14 @@ func (st *sentimentState) step() {
 func (st *sentimentState) rule(r rule, phrase string) {
 	switch r.kind {
 	case ruleNegator:
+		st.seen |= sigNegation
 		st.negLeft = int(r.value)
 		st.tr.add("sentiment", "rule", phrase, 0, "negation")
 	case ruleBooster:
 		st.boost *= r.value
 		st.boostLeft = boosterReach
 	case ruleContrast:
+		st.seen |= sigContrast
 		if st.total != 0 || st.sentence != 0 {
 			st.tr.add("sentiment", "rule", phrase, 0, "contrast: before x0.5, after x1.5")
 		}

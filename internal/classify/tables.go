@@ -19,7 +19,7 @@ import (
 // rulesVersion changes whenever the scoring code changes meaning; the hash
 // of the embedded lists is appended, so editing a list also changes
 // classifier_version.
-const rulesVersion = "r5"
+const rulesVersion = "r6"
 
 // vaderScale puts VADER's mean valences (-4..4) on AFINN's -5..5 scale: the
 // mean |AFINN| / |VADER| ratio over the 2,650 words both lists hold is 1.23.
@@ -76,10 +76,10 @@ type tables struct {
 	symbols    map[string]float64       // emoji and emoticons
 	learned    map[string]*learnedModel // by language code (set by setLearned)
 	// features index the keys of each language's learned model and of the
-	// stage model; "" the stage model's alone, for other languages.
+	// label model; "" the label model's alone, for other languages.
 	features map[string]*featureIndex
 	subjCues map[string]map[string]cueKind // subjectivity cue words by language code
-	stages   *stageModel                   // nil: the cue rules alone decide the stage
+	labels   *labelModel                   // nil: the rules alone decide stage and sentiment
 	anyInfl  *lexicon.Inflections
 	lang     *lang.Detector
 	version  string
@@ -206,17 +206,17 @@ func loadTables() (*tables, error) {
 	if t.cuePhrases, err = phraseMatcher(exact, exact, t.anyInfl, nil, cues); err != nil {
 		return nil, fmt.Errorf("cues: %w", err)
 	}
-	if f, err := dataFS.Open("data/stages_learned.tsv"); err == nil {
-		t.stages, err = readStageModel(f)
+	if f, err := dataFS.Open("data/labels_learned.tsv"); err == nil {
+		t.labels, err = readLabelModel(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("data/stages_learned.tsv: %w", err)
+			return nil, fmt.Errorf("data/labels_learned.tsv: %w", err)
 		}
 	}
 	for code, m := range t.learned {
 		t.setLearned(code, m)
 	}
-	t.features[""] = newFeatureIndex(nil, t.stages)
+	t.features[""] = newFeatureIndex(nil, t.labels)
 	if t.version, err = dataVersion(); err != nil {
 		return nil, err
 	}

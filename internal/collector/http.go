@@ -195,6 +195,8 @@ func (h *HTTP) PostJSON(ctx context.Context, rawURL string, header http.Header, 
 }
 
 // DecodeJSON reads a JSON response body into v with the checks GetJSON does.
+// A *json.RawMessage gets the body itself, checked but not copied, for a
+// parser that reads it in one pass (DecodeItems).
 func DecodeJSON(resp *http.Response, v any) error {
 	target := resp.Request.Method + " " + RedactURL(resp.Request.URL)
 	body, err := io.ReadAll(resp.Body)
@@ -203,6 +205,10 @@ func DecodeJSON(resp *http.Response, v any) error {
 	}
 	if err := checkJSONBody(resp.Header.Get("Content-Type"), body); err != nil {
 		return fmt.Errorf("%s: %w", target, err)
+	}
+	if raw, ok := v.(*json.RawMessage); ok && json.Valid(body) {
+		*raw = bytes.TrimSpace(body)
+		return nil
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return fmt.Errorf("%s: malformed JSON: %w", target, err)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -59,6 +60,8 @@ func TestGetJSONErrorsNameURL(t *testing.T) {
 		case "/500":
 			http.Error(w, "upstream broke", 500)
 		case "/empty":
+		case "/spaced":
+			io.WriteString(w, "\n  {\"ok\": true} \r\n")
 		default:
 			io.WriteString(w, `{"ok": true}`)
 		}
@@ -72,18 +75,26 @@ func TestGetJSONErrorsNameURL(t *testing.T) {
 		"/500":       "HTTP 500: upstream broke",
 		"/empty":     "empty body",
 	} {
+		// A raw message, which gets the body uncopied, is checked alike.
 		var v any
-		_, err := h.GetJSON(context.Background(), srv.URL+path+"?key=s3cret", nil, &v)
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), srv.URL+path) {
-			t.Errorf("%s: got %v, want %q with the URL", path, err, want)
-		}
-		if err != nil && strings.Contains(err.Error(), "s3cret") {
-			t.Errorf("%s: secret leaked in %v", path, err)
+		var raw json.RawMessage
+		for _, dst := range []any{&v, &raw} {
+			_, err := h.GetJSON(context.Background(), srv.URL+path+"?key=s3cret", nil, dst)
+			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), srv.URL+path) {
+				t.Errorf("%s into %T: got %v, want %q with the URL", path, dst, err, want)
+			}
+			if err != nil && strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("%s: secret leaked in %v", path, err)
+			}
 		}
 	}
 	var ok struct{ OK bool }
 	if _, err := h.GetJSON(context.Background(), srv.URL+"/ok", nil, &ok); err != nil || !ok.OK {
 		t.Fatalf("ok: %v %v", ok, err)
+	}
+	var raw json.RawMessage
+	if _, err := h.GetJSON(context.Background(), srv.URL+"/spaced", nil, &raw); err != nil || string(raw) != `{"ok": true}` {
+		t.Fatalf("raw: %q %v", raw, err)
 	}
 }
 

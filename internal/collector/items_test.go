@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/ewom/ewom/internal/collector"
@@ -44,17 +45,54 @@ func TestDecodeItems(t *testing.T) {
 	}
 }
 
+// A path through nested objects reaches their array; the fields beside it
+// on the way are the page's, where they stand.
+func TestDecodeItemsNested(t *testing.T) {
+	var pg struct {
+		Kind string `json:"kind"`
+		Data struct {
+			After string `json:"after"`
+			Page  struct {
+				Total int `json:"total"`
+			} `json:"page"`
+		} `json:"data"`
+	}
+	body := `{"kind":"Listing","data":{"after":"t3_x","page":{"items":[{"id":"a"},{"id":"b","stars":[]}],"total":2}},"extra":{"items":[{"id":"z"}]}}`
+	items, errs, err := collector.DecodeItems[item]([]byte(body), "data.page.items", &pg)
+	if err != nil || pg.Kind != "Listing" || pg.Data.After != "t3_x" || pg.Data.Page.Total != 2 || len(items) != 2 {
+		t.Fatalf("%v %+v %+v", err, pg, items)
+	}
+	if items[0].ID != "a" || errs[0] != nil || items[1].ID != "b" || errs[1] == nil {
+		t.Errorf("items %+v %v", items, errs)
+	}
+	for body, n := range map[string]int{`{}`: 0, `{"data":null}`: 0, `{"data":{"page":{}}}`: 0, `{"data":{"page":{"items":null}}}`: 0, `{"data":{"items":[{}]}}`: 0} {
+		items, _, err := collector.DecodeItems[item]([]byte(body), "data.page.items", nil)
+		if err != nil || len(items) != n {
+			t.Errorf("%s: %v %d items", body, err, len(items))
+		}
+	}
+	for body, want := range map[string]string{`{"data":[]}`: `"data": want an object`, `{"data":{"page":{"items":{}}}}`: `"data.page.items": want an array`,
+		`{"data":{"page":7}}`: `"data.page": want an object`, `{"data":{"page":{"items":[{"id":"a"}]}}`: "EOF"} {
+		if _, _, err := collector.DecodeItems[item]([]byte(body), "data.page.items", &pg); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}
+
 func FuzzDecodeItems(f *testing.F) {
 	for _, s := range []string{`{"next":"p","items":[{"id":"a","stars":1},{"id":2}]}`, `{"items":null}`, `{}`} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`{"next":"p","data":{"total":1,"items":[{"id":"a"}]}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		items, errs, err := collector.DecodeItems[item](body, "items", &itemsPage{})
-		if err != nil {
-			return
-		}
-		if !json.Valid(body) || len(items) != len(errs) {
-			t.Fatalf("decoded %q: %d items, %d errors", body, len(items), len(errs))
+		for _, path := range []string{"items", "data.items"} {
+			items, errs, err := collector.DecodeItems[item](body, path, &itemsPage{})
+			if err != nil {
+				continue
+			}
+			if !json.Valid(body) || len(items) != len(errs) {
+				t.Fatalf("decoded %q at %s: %d items, %d errors", body, path, len(items), len(errs))
+			}
 		}
 	})
 }

@@ -22,16 +22,6 @@ import (
 // GoogleTokenURL is Google's OAuth 2.0 token endpoint.
 const GoogleTokenURL = "https://oauth2.googleapis.com/token"
 
-// AuthHint adds to an HTTP 401 or 403 error which configuration holds the
-// credentials the API refused; other errors pass unchanged.
-func AuthHint(err error, credentials string) error {
-	var se *StatusError
-	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
-		return fmt.Errorf("%w; check the credentials of %s", err, credentials)
-	}
-	return err
-}
-
 // TokenSource gets OAuth 2.0 access tokens from a token endpoint through a
 // source's guarded client and keeps each until a minute before it expires.
 // The grant (a refresh token, a service account's signed assertion) is its
@@ -144,7 +134,7 @@ func (t *TokenSource) GetJSON(ctx context.Context, rawURL string, v any) (http.H
 				continue
 			}
 		}
-		return hdr, AuthHint(err, t.credentials)
+		return hdr, RefusedCredential(err, t.credentials)
 	}
 }
 

@@ -169,12 +169,17 @@ func TestServiceAccountSource(t *testing.T) {
 	}
 }
 
-func TestAuthHint(t *testing.T) {
+func TestRefusedCredential(t *testing.T) {
 	other := &collector.StatusError{Method: "GET", URL: "https://x", Status: 500}
-	if got := collector.AuthHint(other, "api_key_env"); got != other {
-		t.Errorf("a 500 got a hint: %v", got)
+	if got := collector.RefusedCredential(other, "api_key_env"); got != other {
+		t.Errorf("a 500 was called a refusal: %v", got)
 	}
-	if got := collector.AuthHint(&collector.StatusError{Method: "GET", URL: "https://x", Status: 403}, "api_key_env ($K)"); !strings.HasSuffix(got.Error(), "check the credentials of api_key_env ($K)") {
+	got := collector.RefusedCredential(&collector.StatusError{Method: "GET", URL: "https://x", Status: 403}, "$K (api_key_env)")
+	var auth *collector.AuthError
+	if !errors.As(got, &auth) || !strings.HasPrefix(got.Error(), "the credential in $K (api_key_env) was refused: ") {
 		t.Errorf("403: %v", got)
+	}
+	if !collector.EndsPass(context.Background(), got) {
+		t.Error("a refused credential does not end the pass")
 	}
 }

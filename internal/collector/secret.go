@@ -48,10 +48,21 @@ func (s Secret) Bearer() http.Header {
 	return http.Header{"Authorization": {"Bearer " + s.value}}
 }
 
-// Refused wraps err, an answer that refused the credential (HTTP 401, an
-// invalid or expired token), in an *AuthError naming where the credential
-// came from.
+// Refused wraps err, an answer that refused the credential in the
+// service's own words (an invalid or expired token), in an *AuthError
+// naming where the credential came from.
 func (s Secret) Refused(err error) error { return &AuthError{Credential: s.String(), Err: err} }
+
+// RefusedCredential wraps an HTTP 401 or 403 answer in an *AuthError naming
+// the configuration that holds the credential; other errors pass
+// unchanged.
+func RefusedCredential(err error, credential string) error {
+	var se *StatusError
+	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
+		return &AuthError{Credential: credential, Err: err}
+	}
+	return err
+}
 
 // AuthError is a service refusing a configured credential.
 type AuthError struct {

@@ -168,6 +168,9 @@ type Brand struct {
 	Fuzzy      bool  `yaml:"fuzzy"`
 	Owned      Owned `yaml:"owned"`
 	Competitor bool  `yaml:"competitor"`
+	// Own marks the deployment's own brand: the Overview opens on it, and
+	// its alerts raise the banner on every page.
+	Own bool `yaml:"own"`
 }
 
 // Declension returns the brand's declension settings for the classifier.
@@ -506,6 +509,9 @@ func (c *Config) Validate() error {
 			bad(p+".name", "%q is already brands[%d]", b.Name, j)
 		}
 		names[strings.ToLower(b.Name)] = i
+		if b.Own && b.Competitor {
+			bad(p+".own", "a brand cannot be both own and a competitor")
+		}
 		var oe *morph.OptionError
 		if _, err := morph.Decline(b.Name, b.Declension()); strings.TrimSpace(b.Name) != "" && errors.As(err, &oe) {
 			bad(p+"."+oe.Key, "%s", oe.Msg)

@@ -37,6 +37,7 @@ brands:
   - name: Koijarit
     owned: {domains: ["https://koijarit.fi/"], accounts: ["@koijarit"]}
   - name: koijarit
+  - {name: Rival, own: true, competitor: true}
 sources:
   - {type: rss, name: feed}
   - {type: rss, name: feed}
@@ -49,7 +50,7 @@ alerts:
 	}
 	for _, key := range []string{"log_level:", "http.listen:", "nats.url:", "nats.duplicate_window:", "store.dsn:",
 		"store.batch_rows:", "brands[0].owned.domains[0]:", "brands[0].owned.accounts[0]:", "brands[1].name:",
-		"sources[1].name:", "sources[2].type:", "alerts.notify[0].type:", "alerts.notify[0].url:"} {
+		"brands[2].own:", "sources[1].name:", "sources[2].type:", "alerts.notify[0].type:", "alerts.notify[0].url:"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s:\n%v", key, err)
 		}

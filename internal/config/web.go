@@ -64,6 +64,19 @@ func (u WebUser) Password() (string, error) {
 	return p, nil
 }
 
+// UserNames are the names people sign in with: the configured users', or
+// "admin" (who signs in with the API token) when there are none.
+func (w Web) UserNames() []string {
+	if len(w.Users) == 0 {
+		return []string{"admin"}
+	}
+	names := make([]string, len(w.Users))
+	for i, u := range w.Users {
+		names[i] = u.Name
+	}
+	return names
+}
+
 func (w *Web) validate(bad badFunc) {
 	if w.SessionTTL < time.Minute {
 		bad("web.session_ttl", "%s is below 1m", w.SessionTTL)

@@ -27,7 +27,7 @@ const (
 // Brands is the brand configuration the scenario is written for.
 func Brands() []config.Brand {
 	return []config.Brand{
-		{Name: Retailer, Aliases: []string{"TietokoneKoijarit Oy", "Koijarit", "#tietokonekoijarit"},
+		{Name: Retailer, Own: true, Aliases: []string{"TietokoneKoijarit Oy", "Koijarit", "#tietokonekoijarit"},
 			Stems: []string{"tietokonekoijare", "koijare"}, // plural: (Tietokone)Koijareilta, -Koijareiden
 			Owned: config.Owned{Domains: []string{"tietokonekoijarit.fi"},
 				Accounts: []string{"mastodon:@koijarit@mastodon.social", "bluesky:@koijarit.bsky.social"}}},

@@ -73,6 +73,7 @@ func TestClusterMigrationDDL(t *testing.T) {
 		{"mentions_5m", "ReplicatedSummingMergeTree(" + shardPath("mentions_5m") + ")", "rand()"},
 		{"mentions_1d", "ReplicatedSummingMergeTree(" + shardPath("mentions_1d") + ")", "rand()"},
 		{"alerts", "ReplicatedReplacingMergeTree(" + shardPath("alerts") + ", version)", "cityHash64(id)"},
+		{"alert_actions", "ReplicatedMergeTree(" + shardPath("alert_actions") + ")", "cityHash64(alert_id)"},
 		{"label_corrections", "ReplicatedReplacingMergeTree(" + shardPath("label_corrections") + ", version)", "cityHash64(mention_id)"},
 		{"mention_days", "ReplicatedSummingMergeTree(" + shardPath("mention_days") + ")", "rand()"},
 		{"author_days", "ReplicatedMergeTree(" + shardPath("author_days") + ")", "author"},

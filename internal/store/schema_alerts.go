@@ -14,5 +14,15 @@ func init() {
 			kind: "ReplacingMergeTree", args: "version", keys: "PARTITION BY toYYYYMM(fired_at) ORDER BY (fired_at, id)",
 			// All versions of an alert on one shard, where FINAL collapses them.
 			shardBy: "cityHash64(id)"})
+	}}, migration{version: 101, name: "alert actions", stmts: func(s *common) []string {
+		// The alert workflow's audit trail: one row per action taken on an
+		// alert (acknowledge, assign, comment, snooze, resolve), by whom and
+		// when; never updated. An alert's workflow state is read from its
+		// rows in order of version. until is the epoch unless snoozed.
+		return s.createTable(mergeTable{name: "alert_actions", columns: "alert_id String, action String, actor String," +
+			" at DateTime('UTC'), assignee String, comment String, until DateTime('UTC'), version UInt64",
+			kind: "MergeTree", keys: "ORDER BY (alert_id, version)",
+			// With the alert's rows.
+			shardBy: "cityHash64(alert_id)"})
 	}})
 }

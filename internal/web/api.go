@@ -31,6 +31,7 @@ func queryAs[T any](ctx context.Context, s *Server, q string) ([]T, error) {
 type BrandInfo struct {
 	Name       string `json:"name"`
 	Competitor bool   `json:"competitor"`
+	Own        bool   `json:"own"` // the deployment's own brand (config own: true)
 }
 
 // Meta describes what the filters can take and who is asking.
@@ -54,7 +55,7 @@ func (s *Server) handleMeta(w http.ResponseWriter, r *http.Request) {
 		Sentiments: sentiments, Ranges: []string{"24h", "7d", "30d", "90d", "365d"}, User: p.user, Role: p.role,
 		Engine: s.store.Info().Engine + " " + s.store.Info().Version}
 	for _, b := range s.cfg.Brands {
-		m.Brands = append(m.Brands, BrandInfo{Name: b.Name, Competitor: b.Competitor})
+		m.Brands = append(m.Brands, BrandInfo{Name: b.Name, Competitor: b.Competitor, Own: b.Own})
 	}
 	if s.classifier != nil {
 		m.ClassifierVersion = s.classifier.Version()

@@ -43,6 +43,14 @@ func newTestServer(t testing.TB, s store.Store, opts ...func(*config.Config)) *h
 // dashboards' server before it serves (nil: nothing).
 func newTestServerWith(t testing.TB, s store.Store, configure func(*Server), opts ...func(*config.Config)) *httptest.Server {
 	t.Helper()
+	return newTestServerAlerts(t, s, func(config.Config) api.Routes { return fakeAlerts{} }, configure, opts...)
+}
+
+// newTestServerAlerts is newTestServerWith with the alert role's routes
+// made from the server's configuration.
+func newTestServerAlerts(t testing.TB, s store.Store, alerts func(config.Config) api.Routes, configure func(*Server),
+	opts ...func(*config.Config)) *httptest.Server {
+	t.Helper()
 	t.Setenv("EWOM_TEST_VIEWER_PASSWORD", "viewer-pass")
 	t.Setenv("EWOM_TEST_ADMIN_PASSWORD", "admin-pass")
 	cfg := config.Default()
@@ -71,7 +79,7 @@ func newTestServerWith(t testing.TB, s store.Store, configure func(*Server), opt
 		configure(w)
 	}
 	srv := &api.Server{API: true, Store: s, Token: testToken, MaxBodyBytes: 1 << 20, MaxURLBytes: cfg.HTTP.MaxURLBytes, Gatherer: reg,
-		Registerer: reg, Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, w.WithSessions(fakeAlerts{})}, Ready: map[string]api.Checker{}}
+		Registerer: reg, Log: slog.New(slog.DiscardHandler), Routes: []api.Routes{w, w.WithSessions(alerts(cfg))}, Ready: map[string]api.Checker{}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/config"
 )
 
@@ -236,7 +237,8 @@ func (s *Server) api(role string, authenticate func(http.HandlerFunc) http.Handl
 		handler(w, r)
 	}
 	withToken := authenticate(func(w http.ResponseWriter, r *http.Request) {
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, principal{user: "api-token", role: roleAdmin})))
+		ctx := api.WithUser(context.WithValue(r.Context(), ctxKey{}, principal{user: api.TokenUser, role: roleAdmin}), api.TokenUser)
+		h(w, r.WithContext(ctx))
 	})
 	return func(w http.ResponseWriter, r *http.Request) {
 		apiHeaders(w)
@@ -259,7 +261,8 @@ func (s *Server) api(role string, authenticate func(http.HandlerFunc) http.Handl
 				return
 			}
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, principal{user: sess.user, role: sess.role, csrf: sess.csrf})))
+		ctx := api.WithUser(context.WithValue(r.Context(), ctxKey{}, principal{user: sess.user, role: sess.role, csrf: sess.csrf}), sess.user)
+		h(w, r.WithContext(ctx))
 	}
 }
 

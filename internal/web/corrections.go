@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -99,16 +98,18 @@ func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
 	case "", "json":
 		api.WriteJSON(w, http.StatusOK, Corrections{Corrections: cs})
 	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="ewom-corrections.csv"`)
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"mention_id", "brand", "published_at", "lang", "sentiment", "touchpoint", "journey_stage",
-			"original_sentiment", "original_touchpoint", "original_journey_stage", "corrected_by", "corrected_at", "note", "title", "text"})
-		for _, c := range cs {
-			writeCSV(cw, []string{c.MentionID, c.Brand, c.PublishedAt.Format(time.RFC3339), c.Lang, c.Sentiment, c.Touchpoint, c.JourneyStage,
-				c.OrigSentiment, c.OrigTouchpoint, c.OrigJourneyStage, c.CorrectedBy, c.CorrectedAt.Format(time.RFC3339), c.Note, c.Title, c.Text})
+		sh := s.newSheet(w, r, "ewom-corrections.csv")
+		if sh == nil {
+			return
 		}
-		cw.Flush()
+		sh.header("mention_id", "brand", "published_at", "lang", "sentiment", "touchpoint", "journey_stage",
+			"original_sentiment", "original_touchpoint", "original_journey_stage", "corrected_by", "corrected_at", "note", "title", "text")
+		for _, c := range cs {
+			sh.row(text(c.MentionID), text(c.Brand), text(c.PublishedAt.Format(time.RFC3339)), text(c.Lang), text(c.Sentiment),
+				text(c.Touchpoint), text(c.JourneyStage), text(c.OrigSentiment), text(c.OrigTouchpoint), text(c.OrigJourneyStage),
+				text(c.CorrectedBy), text(c.CorrectedAt.Format(time.RFC3339)), text(c.Note), text(c.Title), text(c.Text))
+		}
+		sh.flush()
 	case "tsv":
 		w.Header().Set("Content-Type", "text/tab-separated-values; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="ewom-corrections.tsv"`)
@@ -119,8 +120,8 @@ func (s *Server) handleCorrections(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			seen[c.MentionID] = true
-			text := csvCell(strings.TrimSpace(flat.Replace(strings.TrimSpace(c.Title + " " + c.Text))))
-			io.WriteString(w, text+"\t"+classeval.Label(c.Sentiment)+"\t"+csvCell(c.Lang)+"\n")
+			line := csvCell(strings.TrimSpace(flat.Replace(strings.TrimSpace(c.Title+" "+c.Text))), false)
+			io.WriteString(w, line+"\t"+classeval.Label(c.Sentiment)+"\t"+csvCell(c.Lang, false)+"\n")
 		}
 	default:
 		writeError(w, http.StatusBadRequest, "format: want json, csv or tsv")

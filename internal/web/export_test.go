@@ -26,7 +26,11 @@ func readExport(t testing.TB, base, query string) [][]string {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("export %s: %d %s", query, resp.StatusCode, b)
 	}
-	recs, err := csv.NewReader(resp.Body).ReadAll()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(body), bom))).ReadAll()
 	if err != nil {
 		t.Fatalf("export %s: %v", query, err)
 	}
@@ -154,7 +158,7 @@ func TestExportsDefuseFormulas(t *testing.T) {
 			t.Errorf("sentiment_score %q: a number must stay a number", r[12])
 		}
 	}
-	recs, err := csv.NewReader(strings.NewReader(admin.text("GET", "/api/v1/corrections?format=csv", nil, http.StatusOK))).ReadAll()
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(admin.text("GET", "/api/v1/corrections?format=csv", nil, http.StatusOK), bom))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"slices"
@@ -436,29 +435,6 @@ func (s *Server) handleMentions(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, http.StatusOK, list)
 }
 
-// csvCell defuses spreadsheet formulas (OWASP CSV injection): a cell whose
-// first character other than spaces and line breaks is = + - or @, or
-// that starts with a tab or carriage return, is prefixed with a quote.
-// Spreadsheets skip leading whitespace before a formula. A plain number
-// ("-0.5") is left as it is: it is no formula, and stays a number.
-func csvCell(s string) string {
-	t := strings.TrimLeft(s, " \t\r\n")
-	if s != "" && (s[0] == '\t' || s[0] == '\r') || t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "'" + s
-		}
-	}
-	return s
-}
-
-// writeCSV writes one record with every cell defused (csvCell).
-func writeCSV(cw *csv.Writer, rec []string) {
-	for i := range rec {
-		rec[i] = csvCell(rec[i])
-	}
-	cw.Write(rec)
-}
-
 // Export sizes: a request may ask for up to maxExportRows rows (page with
 // offset for more); without a limit it gets defaultExportRows, as the UI's
 // button. The rows are read and written exportChunk at a time, so an export
@@ -489,12 +465,13 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="ewom-mentions.csv"`)
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"mention_id", "brand", "published_at", "source", "url", "title", "text", "author_handle", "author_name",
+	sh := s.newSheet(w, r, "ewom-mentions.csv")
+	if sh == nil {
+		return
+	}
+	sh.header("mention_id", "brand", "published_at", "source", "url", "title", "text", "author_handle", "author_name",
 		"author_followers", "lang", "sentiment", "sentiment_score", "touchpoint", "journey_stage", "corrected",
-		"original_sentiment", "original_touchpoint", "original_journey_stage", "classifier_version"})
+		"original_sentiment", "original_touchpoint", "original_journey_stage", "classifier_version")
 	rc := http.NewResponseController(w)
 	for chunk := range slices.Chunk(keys, exportChunk) {
 		ms, err := s.mentions(r.Context(), chunk)
@@ -512,12 +489,12 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 			if m.Original != nil {
 				o = *m.Original
 			}
-			writeCSV(cw, []string{m.ID, m.Brand, m.PublishedAt.Format(time.RFC3339), m.Source, m.URL, m.Title, m.Text, m.Author.Handle,
-				m.Author.Name, strconv.FormatInt(m.Author.Followers, 10), m.Lang, m.Sentiment,
-				strconv.FormatFloat(m.SentimentScore, 'f', 3, 64), m.Touchpoint, m.JourneyStage, strconv.FormatBool(m.Corrected),
-				o.Sentiment, o.Touchpoint, o.JourneyStage, m.ClassifierVersion})
+			sh.row(text(m.ID), text(m.Brand), text(m.PublishedAt.Format(time.RFC3339)), text(m.Source), text(m.URL), text(m.Title),
+				text(m.Text), text(m.Author.Handle), text(m.Author.Name), integer(m.Author.Followers), text(m.Lang), text(m.Sentiment),
+				number(m.SentimentScore, 3), text(m.Touchpoint), text(m.JourneyStage), text(strconv.FormatBool(m.Corrected)),
+				text(o.Sentiment), text(o.Touchpoint), text(o.JourneyStage), text(m.ClassifierVersion))
 		}
-		cw.Flush()
+		sh.flush()
 		_ = rc.Flush()
 	}
 }

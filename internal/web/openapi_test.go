@@ -221,7 +221,8 @@ func TestOpenAPI(t *testing.T) {
 	sp := loadSpec(t)
 	s := storetest.Embedded(t)
 	seed(t, s, 60)
-	base := newTestServer(t, s)
+	crisisAlerts(t, s)
+	base := alertServer(t, s) // the alert role's real routes
 	admin := login(t, base.URL, "admin", "admin-pass")
 	viewer := login(t, base.URL, "viewer", "viewer-pass")
 
@@ -264,6 +265,8 @@ func TestOpenAPI(t *testing.T) {
 		{admin, "GET", "/api/v1/mentions", "/api/v1/mentions?" + week, "", nil},
 		{admin, "GET", "/api/v1/mentions", "/api/v1/mentions?sort=loudest", "", nil},
 		{admin, "GET", "/api/v1/mentions/export", "/api/v1/mentions/export?" + week, "", nil},
+		{admin, "GET", "/api/v1/mentions/export", "/api/v1/mentions/export?delimiter=semicolon&" + week, "", nil},
+		{admin, "GET", "/api/v1/mentions/export", "/api/v1/mentions/export?delimiter=pipe", "", nil},
 		{admin, "GET", "/api/v1/mentions/{id}", "/api/v1/mentions/m2", "", nil},
 		{admin, "GET", "/api/v1/mentions/{id}", "/api/v1/mentions/none", "", nil},
 		{admin, "GET", "/api/v1/corrections", "/api/v1/corrections", "", nil},
@@ -280,6 +283,16 @@ func TestOpenAPI(t *testing.T) {
 		{admin, "GET", "/api/v1/stories", "/api/v1/stories?" + week, "", nil},
 		{admin, "GET", "/api/v1/mentions", "/api/v1/mentions?story=x", "", nil},
 		{admin, "GET", "/api/v1/alerts", "/api/v1/alerts", "", nil},
+		{admin, "GET", "/api/v1/alerts", "/api/v1/alerts?state=all&brand=Rival&limit=1", "", nil},
+		{admin, "GET", "/api/v1/alerts", "/api/v1/alerts?state=open", "", nil},
+		{admin, "GET", "/api/v1/alerts/{id}", "/api/v1/alerts/own-1", "", nil},
+		{admin, "GET", "/api/v1/alerts/{id}", "/api/v1/alerts/none", "", nil},
+		{admin, "POST", "/api/v1/alerts/{id}/actions", "/api/v1/alerts/own-1/actions", `{"action":"acknowledge","comment":"on it"}`, withCSRF},
+		{admin, "POST", "/api/v1/alerts/{id}/actions", "/api/v1/alerts/own-1/actions", `{"action":"snooze","for":"4h"}`, withCSRF},
+		{admin, "POST", "/api/v1/alerts/{id}/actions", "/api/v1/alerts/own-1/actions", `{"action":"acknowledge"}`, withCSRF},
+		{admin, "POST", "/api/v1/alerts/{id}/actions", "/api/v1/alerts/own-1/actions", `{"action":"assign","assignee":"nobody"}`, withCSRF},
+		{admin, "POST", "/api/v1/alerts/{id}/actions", "/api/v1/alerts/none/actions", `{"action":"resolve"}`, withCSRF},
+		{viewer, "POST", "/api/v1/alerts/{id}/actions", "/api/v1/alerts/own-1/actions", `{"action":"resolve"}`, jsonCT},
 		{&client{t: t, base: base.URL, http: http.DefaultClient}, "GET", "/api/v1/summary", "/api/v1/summary", "", nil},
 		{tokenClient, "POST", "/api/v1/mentions", "/api/v1/mentions", `{"source":"test","text":"hello","published_at":"2026-11-20T08:00:00Z"}`, bearer},
 		{tokenClient, "POST", "/api/v1/mentions", "/api/v1/mentions", `[{"source":"test"}]`, bearer},

@@ -47,8 +47,17 @@ func TestSafeURLAndCSV(t *testing.T) {
 	}
 	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "+1+1": "'+1+1", "-1-1": "'-1-1", "@x": "'@x", "plain": "plain", "": "",
 		" =1+1": "' =1+1", "\n=x": "'\n=x", "\r\n@x": "'\r\n@x", "\tx": "'\tx", "-0.500": "-0.500", "+1": "+1", "a=b": "a=b"} {
-		if got := csvCell(in); got != want {
+		if got := csvCell(in, false); got != want {
 			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// With a decimal comma (a semicolon sheet), numbers are written so; a
+	// decimal point is then no number to a spreadsheet, so it is defused.
+	// Neither notation lets an exponent, infinity or NaN through.
+	for in, want := range map[string]string{"-0,973": "-0,973", "-0.973": "'-0.973", "+3": "+3", "-1e5": "'-1e5", "-Inf": "'-Inf",
+		"-1,2,3": "'-1,2,3", "-": "'-", "-,5": "'-,5"} {
+		if got := csvCell(in, true); got != want {
+			t.Errorf("csvCell(%q, decimal comma) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -6,6 +6,10 @@ import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
+import { setupCrisis, applyDefaults, alertsAround, alertWindows, markAlerts } from './crisis.js';
+import { uiLang } from './strings.js';
+import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
+import { setupExport } from './exportopts.js';
 import { topicsPage } from './topics.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
@@ -80,6 +84,9 @@ async function api(path, opts = {}) {
   if (!res.ok) throw new Error(body.error || res.statusText);
   return body;
 }
+
+// ui is what the feature modules (crisis.js, alertflow.js, exportopts.js) use of this file.
+const ui = { el, api, extLink, filterQuery, dateFmt };
 
 // filterQuery is the current URL's filters as a query string (plus extra).
 function filterQuery(extra = {}) {
@@ -224,16 +231,21 @@ async function overview(meta) {
     document.getElementById('kpi-reach').textContent = fmt.format(c.reach);
     document.getElementById('kpi-reach-delta').textContent = delta(c.reach, p.reach);
   }));
-  track(api('/api/v1/timeseries?' + filterQuery()).then((ts) => {
+  const alertList = alertsAround(ui); // read beside the series, for its alert windows
+  track(api('/api/v1/timeseries?' + filterQuery()).then(async (ts) => {
     const x = ts.points.map((p) => p.t);
+    // Alert windows shade both time charts.
+    const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5 }[ts.interval] || 0;
+    const windows = x.length ? alertWindows(await alertList, x[0], new Date(Date.parse(x[x.length - 1]) + step).toISOString()) : [];
+    for (const id of ['chart-volume', 'chart-net']) document.getElementById(id).dataset.alertWindows = String(windows.length);
     draw('chart-volume', (p) => ({
       grid: { left: 48, right: 16, top: 36, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
       yAxis: { type: 'value', name: 'mentions', ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
-      series: SENTIMENTS.map((s) => ({
+      series: SENTIMENTS.map((s, i) => ({
         name: s, type: 'bar', stack: 'volume', color: p[s], large: true, barCategoryGap: '10%',
-        data: ts.points.map((pt, i) => [x[i], pt[s]]),
+        data: ts.points.map((pt, i) => [x[i], pt[s]]), markArea: i === 0 ? markAlerts(p, windows) : undefined,
       })),
     }));
     draw('chart-net', (p) => ({
@@ -243,7 +255,8 @@ async function overview(meta) {
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
       legend: { show: false },
       series: [{ name: 'net sentiment', type: 'line', showSymbol: false, color: p.series[0], connectNulls: false,
-        data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]) }],
+        data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]),
+        markArea: markAlerts(p, windows) }],
     }));
   }));
   // Share of voice compares every brand: drop the brand filter.
@@ -347,6 +360,7 @@ async function mentionsPage(meta) {
   const list = document.getElementById('mention-list');
   const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null, term: params.get('term') || null, story: params.get('story') || null });
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
+  setupExport(ui);
   const load = () => track(api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
     renderMentionList(list, l.mentions, (m) => showDetail(m, meta));
     document.getElementById('prev').disabled = offset === 0;
@@ -518,37 +532,7 @@ async function alerts(extra) {
 }
 
 function renderAlerts(list, items) {
-  list.replaceChildren();
-  if (!items.length) {
-    list.append(el('li', { class: 'muted', text: 'No alerts.' }));
-    return;
-  }
-  for (const a of items) {
-    const x = a.explanation || {};
-    const seg = a.segment_kind && a.segment_kind !== 'all' ? ` (${a.segment_kind}=${a.segment_value})` : '';
-    const from = x.from || a.started_at, to = x.to || a.resolved_at || a.updated_at;
-    const q = { brand: a.brand || null, sentiment: 'negative', range: null };
-    if (from) q.from = from;
-    if (to) q.to = to;
-    if (a.segment_kind && a.segment_kind !== 'all') q[a.segment_kind] = a.segment_value;
-    list.append(el('li', { class: 'alert severity-' + (a.severity || 'warning') },
-      el('div', { class: 'meta' }, el('b', { text: (a.severity || 'alert') + ' · ' + (a.state || '') }), ' · ',
-        el('span', { text: (a.kind || '') + ' ' + (a.brand || '') + seg }), ' · ',
-        a.fired_at ? el('time', { datetime: a.fired_at, text: dateFmt.format(new Date(a.fired_at)) }) : null),
-      el('p', { text: x.summary || `${a.observed ?? '?'} negative mentions in ${a.window || '?'}, ${a.expected ?? '?'} expected` }),
-      x.top_terms?.length ? el('p', { class: 'small muted', text: 'Terms: ' + x.top_terms.map((t) => t.name).join(', ') }) : null,
-      el('a', { href: '/mentions?' + filterQuery(q), text: 'Show the mentions' })));
-  }
-}
-
-async function alertsPage() {
-  // Past alerts follow an explicit from/to in the URL; otherwise the newest.
-  const cur = new URLSearchParams(location.search);
-  const past = { state: 'resolved', limit: '200' };
-  if (cur.get('from')) past.from = cur.get('from');
-  if (cur.get('to')) past.to = cur.get('to');
-  track(alerts({ state: 'firing', limit: '500' }).then((list) => renderAlerts(document.getElementById('alerts-active'), list)));
-  track(alerts(past).then((list) => renderAlerts(document.getElementById('alerts-past'), list)));
+  renderAlertList(ui, list, items, { compact: true });
 }
 
 // ---- start -------------------------------------------------------------------
@@ -579,9 +563,11 @@ async function main() {
     resizeTimer = setTimeout(() => charts.forEach((c) => echarts.getInstanceByDom(c.node)?.resize()), 100);
   });
   const meta = await api('/api/v1/meta');
+  applyDefaults(meta);
   await setupFilters(meta);
+  const refreshCrisis = setupCrisis(ui, meta, uiLang());
   const page = document.body.dataset.page;
-  const pages = { overview, mentions: mentionsPage, journey, alerts: alertsPage,
+  const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis),
     topics: () => topicsPage({ el, api, filterQuery, track, dateFmt }) };
   loads++;
   try {

@@ -41,6 +41,15 @@ const (
 	totalShift = maxLangs * listBits
 )
 
+// shares[n] is what each time a word is listed counts when it is listed n
+// times: computed once, not divided for every word.
+var shares = func() (s [maxLangs*listMask + 1]float64) {
+	for n := 1; n < len(s); n++ {
+		s[n] = float64(1 / float32(n))
+	}
+	return s
+}()
+
 // cueLangs are the score indexes of the languages spelling cues name,
 // found once (-1 for a language not in the lists).
 type cueLangs struct{ sv, da, no, de, et, es, fr, pt, en, fi int }
@@ -104,7 +113,7 @@ func (d *Detector) Detect(toks []token.Token, declared string) Result {
 		if !ok {
 			continue
 		}
-		share := float64(1 / float32(lists>>totalShift))
+		share := shares[lists>>totalShift]
 		for c := lists & (1<<totalShift - 1); c != 0; {
 			l := bits.TrailingZeros64(c) / listBits
 			for range c >> (l * listBits) & listMask {

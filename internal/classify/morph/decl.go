@@ -17,7 +17,7 @@ const (
 	udWord                 // 40 rakkaus: rakkauden
 	inWord                 // 33 puhelin, kerroin: puhelimen
 	tonWord                // 34 onneton: onnettoman
-	oldI                   // 7, 23-24 kivi, lohi, tuli, lahti: Lohen (only as inflect_like says)
+	oldI                   // 7, 23-24 kivi, lohi, tuli, lahti: Lohen (names ending in oldINouns, or as inflect_like says)
 	pluralT                // a name in the plural: Koijarit → Koijareilta
 	vowelStem              // an explicit stem (config stems), which takes vowel-stem endings
 )
@@ -80,6 +80,28 @@ var models = map[string]spec{
 	"järki":   {decl: oldI, grade: gradeOn},
 }
 
+// oldINouns are common nouns of the old i-stem types (kivi → kiven,
+// tähti → tähden) that names often end in (Pohjantähti, Hakasaari,
+// Kuusijärvi), with their gradation. Their endings alone would be read as
+// new i-stems (risti → ristin).
+var oldINouns = map[string]gradeMode{
+	"kivi": gradeNone, "lohi": gradeNone, "tuli": gradeNone, "järvi": gradeNone, "saari": gradeNone,
+	"niemi": gradeNone, "vuori": gradeNone, "pilvi": gradeNone, "suvi": gradeNone, "sarvi": gradeNone,
+	"hiiri": gradeNone, "tuuli": gradeNone, "kieli": gradeNone, "sieni": gradeNone, "talvi": gradeNone,
+	"lahti": gradeOn, "tähti": gradeOn, "lehti": gradeOn, "joki": gradeOn, "mäki": gradeOn,
+	"järki": gradeOn, "lampi": gradeOn, "väki": gradeOn,
+}
+
+// oldINoun returns the gradation of the old i-stem noun w is or ends in.
+func oldINoun(w string) (gradeMode, bool) {
+	for n, g := range oldINouns {
+		if strings.HasSuffix(w, n) {
+			return g, true
+		}
+	}
+	return 0, false
+}
+
 // guess returns the declensions a word's ending allows. Where the ending
 // does not decide, it returns several: the forms of each are accepted,
 // which costs little, since the forms of one name seldom spell another
@@ -115,6 +137,9 @@ func guess(w string) []spec {
 		return []spec{{decl: eWord}, {decl: vowelFinal, grade: gradeNone}}
 	case isVowel(prev) && diphthong(prev, last):
 		return []spec{{decl: longFinal}}
+	}
+	if g, ok := oldINoun(w); ok && last == 'i' {
+		return []spec{{decl: oldI, grade: g}, {decl: vowelFinal}}
 	}
 	return []spec{{decl: vowelFinal}}
 }

@@ -67,31 +67,15 @@ func New[V any](m map[string]V) *Map[V] {
 
 // Get returns the value of key s.
 func (t *Map[V]) Get(s string) (v V, ok bool) {
-	return t.GetKey(NewKey(s))
-}
-
-// Key is a string hashed once, to be looked up in several maps.
-type Key struct {
-	s       string
-	head, h uint64
-}
-
-// NewKey hashes s.
-func NewKey(s string) Key {
 	head, h := hash(s)
-	return Key{s: s, head: head, h: h}
-}
-
-// GetKey returns the value of key k.
-func (t *Map[V]) GetKey(k Key) (v V, ok bool) {
-	size := uint32(len(k.s) + 1)
-	if t.filter[k.h/64&uint64(len(t.filter)-1)]&(1<<(k.h%64)) == 0 {
+	size := uint32(len(s) + 1)
+	if t.filter[h/64&uint64(len(t.filter)-1)]&(1<<(h%64)) == 0 {
 		return v, false
 	}
 	mask := len(t.slots) - 1
-	for i := int(k.h >> t.shift); ; i = (i + 1) & mask {
+	for i := int(h >> t.shift); ; i = (i + 1) & mask {
 		e := &t.slots[i]
-		if e.size == size && e.head == k.head && (len(k.s) <= 8 || t.arena[e.off:e.off+size-1] == k.s) {
+		if e.size == size && e.head == head && (len(s) <= 8 || t.arena[e.off:e.off+size-1] == s) {
 			return e.val, true
 		}
 		if e.size == 0 {

@@ -53,6 +53,12 @@ type Hyper struct {
 	// FixLexicon keeps the lexicon score's weight at the prior's (a
 	// deployment's few examples must not outvote the curated lexicons).
 	FixLexicon bool
+	// MinDF overrides the package's MinDF when above 0. Left-out features
+	// still count in an example's 1/√words.
+	MinDF int
+	// Exclude, when set, leaves out the features it reports (weight 0;
+	// they still count in 1/√words).
+	Exclude func(feature string) bool
 }
 
 // Model is a trained logistic regression.
@@ -77,8 +83,15 @@ func Train(docs []Doc, h Hyper) Model {
 		}
 	}
 	var names []string
+	minDF := MinDF
+	if h.MinDF > 0 {
+		minDF = h.MinDF
+	}
 	for f, n := range df {
-		if _, known := h.Prior.word(f); n >= MinDF || known {
+		if h.Exclude != nil && h.Exclude(f) {
+			continue
+		}
+		if _, known := h.Prior.word(f); n >= minDF || known {
 			names = append(names, f)
 		}
 	}

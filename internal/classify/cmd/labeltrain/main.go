@@ -1,0 +1,297 @@
+// Command labeltrain learns the label models in
+// internal/classify/data/labels_learned.tsv from labelled mentions: one
+// logistic regression per journey stage and one per sentiment
+// (one-vs-rest) over the post's words and what the rules said of each
+// brand (classify.LabelExamples). With -cv it measures the models by
+// k-fold cross-validation against the rules alone, and with -eval on other
+// sets, instead of writing them.
+//
+//	go run ./internal/classify/cmd/labeltrain -sets A.jsonl,B.jsonl -brands A.yaml,B.yaml -cv 5
+//	go run ./internal/classify/cmd/labeltrain -sets … -brands … -eval C.jsonl -eval-brands C.yaml
+//	go run ./internal/classify/cmd/labeltrain -sets … -brands … -out internal/classify/data/labels_learned.tsv
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/classify/eval"
+	"github.com/ewom/ewom/internal/classify/train"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+)
+
+func main() {
+	sets := flag.String("sets", "", "labelled sets (JSON Lines, eval.DevItem), comma-separated")
+	brands := flag.String("brands", "", "the config files their brands come from, one per set, comma-separated")
+	evalSets := flag.String("eval", "", "measure on these sets instead of writing the models")
+	evalBrands := flag.String("eval-brands", "", "the config files of the -eval sets")
+	out := flag.String("out", "", "write the models here")
+	folds := flag.Int("cv", 0, "k-fold cross-validation instead of writing the models")
+	foldSet := flag.Int("cv-set", -1, "with -cv: fold only this set (its number in -sets, from 0); the others always train")
+	l2 := flag.Float64("l2", 1e-3, "L2 regularisation per example")
+	epochs := flag.Int("epochs", 15, "passes over the examples")
+	minDF := flag.Int("min-df", 5, "leave out features seen in fewer examples (they still count in 1/√features)")
+	flag.Parse()
+	if err := run(*sets, *brands, *evalSets, *evalBrands, *out, *folds, *foldSet, train.Hyper{L2: *l2, Epochs: *epochs, MinDF: *minDF}); err != nil {
+		slog.Error("labeltrain", "err", err)
+		os.Exit(1)
+	}
+}
+
+// example is one mention × brand: its features, gold labels and the
+// rules' labels.
+type example struct {
+	classify.LabelExample
+	goldStage, goldSentiment string
+	lang                     string
+	item                     int // the mention's number, so that its brands share a fold
+	set                      int // the set's number in -sets
+}
+
+// classes are the models' classes in the file's column order.
+var classes = append(slices.Clone(mention.JourneyStages), mention.Negative, mention.Neutral, mention.Positive)
+
+const stages = 9
+
+func run(sets, brands, evalSets, evalBrands, out string, folds, foldSet int, h train.Hyper) error {
+	if sets == "" || brands == "" || (out == "" && folds < 2 && evalSets == "") {
+		return fmt.Errorf("need -sets, -brands and -out, -eval or -cv K (K ≥ 2)")
+	}
+	exs, err := examples(sets, brands)
+	if err != nil {
+		return err
+	}
+	switch {
+	case evalSets != "":
+		held, err := examples(evalSets, evalBrands)
+		if err != nil {
+			return err
+		}
+		models := learn(exs, -1, 0, h)
+		report("held-out "+evalSets, held, func(ex example) (string, string) { return predict(models, ex) })
+	case folds >= 2:
+		for i := range exs {
+			if foldSet >= 0 && exs[i].set != foldSet {
+				exs[i].item = -1 // never held out
+			}
+		}
+		var held []example
+		var got [][2]string
+		for k := range folds {
+			models := learn(exs, k, folds, h)
+			for _, ex := range exs {
+				if ex.item >= 0 && ex.item%folds == k {
+					held = append(held, ex)
+					s, t := predict(models, ex)
+					got = append(got, [2]string{s, t})
+				}
+			}
+		}
+		i := 0
+		report(fmt.Sprintf("%d-fold CV", folds), held, func(example) (string, string) { i++; return got[i-1][0], got[i-1][1] })
+	default:
+		return write(out, sets, len(exs), learn(exs, -1, 0, h), h)
+	}
+	return nil
+}
+
+// examples reads the labelled sets of the comma-separated paths, each
+// with the brands of its config.
+func examples(setPaths, brandPaths string) ([]example, error) {
+	sets, configs := strings.Split(setPaths, ","), strings.Split(brandPaths, ",")
+	if len(sets) != len(configs) {
+		return nil, fmt.Errorf("%d sets but %d brand configs", len(sets), len(configs))
+	}
+	var exs []example
+	for i, set := range sets {
+		more, err := setExamples(set, configs[i], len(exs), i)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", set, err)
+		}
+		exs = append(exs, more...)
+	}
+	return exs, nil
+}
+
+func setExamples(setPath, brandsPath string, first, set int) ([]example, error) {
+	cfg, err := config.Load(brandsPath)
+	if err != nil {
+		return nil, err
+	}
+	c, err := classify.New(cfg.Brands)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(setPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	items, err := eval.ReadDev(f)
+	if err != nil {
+		return nil, err
+	}
+	published := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	var exs []example
+	for n, it := range items {
+		m := it.Mention(published)
+		post, byBrand := c.LabelExamples(&m)
+		golds := it.Gold.Brands
+		if len(golds) == 0 {
+			golds = []eval.BrandGold{{Stage: it.Gold.Stage, Sentiment: it.Gold.Sentiment}}
+		}
+		for _, g := range golds {
+			ex, ok := byBrand[g.Brand]
+			if !ok {
+				ex = post // a brand the rules missed: the post's
+			}
+			exs = append(exs, example{LabelExample: ex, goldStage: g.Stage, goldSentiment: g.Sentiment, lang: it.Gold.Lang, item: first + n, set: set})
+		}
+	}
+	return exs, nil
+}
+
+// learn trains one model per class on the examples outside fold k of n
+// (k < 0: all).
+func learn(exs []example, k, n int, h train.Hyper) []train.Model {
+	models := make([]train.Model, len(classes))
+	for ci, class := range classes {
+		var docs []train.Doc
+		for _, ex := range exs {
+			if k >= 0 && ex.item >= 0 && ex.item%n == k {
+				continue
+			}
+			gold := ex.goldStage
+			if ci >= stages {
+				gold = ex.goldSentiment
+			}
+			d := train.Doc{Feats: ex.Features, Weight: 1}
+			if gold == class {
+				d.Y = 1
+			}
+			docs = append(docs, d)
+		}
+		hc := h
+		if ci >= stages {
+			// Sources are a deployment's own mix: a source's share of
+			// complaints in the corpus must not tilt a post's sentiment.
+			hc.Exclude = func(f string) bool { return strings.HasPrefix(f, "src:") }
+		}
+		models[ci] = train.Train(docs, hc)
+	}
+	return models
+}
+
+// predict labels an example as the classifier does: the class scored
+// highest (words over √n), unless a rule decided the label or the post
+// names no brand.
+func predict(models []train.Model, ex example) (stage, sentiment string) {
+	z := make([]float64, len(models))
+	for ci, m := range models {
+		z[ci] = m.Bias
+		for _, f := range ex.Features {
+			z[ci] += m.Words[f] / math.Sqrt(float64(len(ex.Features)))
+		}
+	}
+	stage, sentiment = ex.Stage, ex.Sentiment
+	if ex.NoBrand {
+		return stage, sentiment
+	}
+	if !ex.StageDecided {
+		stage = classes[argmax(z[:stages])]
+	}
+	if !ex.SentimentDecided {
+		sentiment = classes[stages+argmax(z[stages:])]
+	}
+	return stage, sentiment
+}
+
+func argmax(z []float64) int {
+	best := 0
+	for i := range z {
+		if z[i] > z[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// report prints the rules' and the models' accuracy, overall and by
+// language.
+func report(name string, exs []example, pred func(example) (string, string)) {
+	type tally struct{ n, ruleStage, modelStage, ruleSent, modelSent int }
+	by := map[string]*tally{"all": {}}
+	for _, ex := range exs {
+		stage, sentiment := pred(ex)
+		for _, key := range []string{"all", ex.lang} {
+			t := by[key]
+			if t == nil {
+				t = &tally{}
+				by[key] = t
+			}
+			t.n++
+			t.ruleStage += b2i(ex.Stage == ex.goldStage)
+			t.modelStage += b2i(stage == ex.goldStage)
+			t.ruleSent += b2i(ex.Sentiment == ex.goldSentiment)
+			t.modelSent += b2i(sentiment == ex.goldSentiment)
+		}
+	}
+	fmt.Printf("%s: mention × brand labels, accuracy of the rules alone → with the models\n", name)
+	for _, k := range slices.Sorted(maps.Keys(by)) {
+		t := by[k]
+		f := func(v int) float64 { return float64(v) / float64(t.n) }
+		fmt.Printf("  %-4s n=%-5d stage %.3f → %.3f   sentiment %.3f → %.3f\n", k, t.n, f(t.ruleStage), f(t.modelStage), f(t.ruleSent), f(t.modelSent))
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func write(path, sets string, n int, models []train.Model, h train.Hyper) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	fmt.Fprintf(w, "# learned from %s (%d mention × brand labels) by internal/classify/cmd/labeltrain (one-vs-rest logistic regression, l2=%g, %d epochs)\n", sets, n, h.L2, h.Epochs)
+	fmt.Fprintf(w, "# feature, then a weight per class: %v\n", classes)
+	row := func(name string, weight func(train.Model) float64) {
+		fmt.Fprint(w, name)
+		for _, m := range models {
+			fmt.Fprint(w, "\t"+strconv.FormatFloat(train.Round(weight(m)), 'g', -1, 64))
+		}
+		fmt.Fprintln(w)
+	}
+	row("@bias", func(m train.Model) float64 { return m.Bias })
+	names := map[string]bool{}
+	for _, m := range models {
+		for f, v := range m.Words {
+			if train.Round(v) != 0 {
+				names[f] = true
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		row(name, func(m train.Model) float64 { return m.Words[name] })
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
