@@ -284,6 +284,15 @@ func (e *Extractor) extract(toks []token.Token, lower, lang string) Terms {
 				continue
 			}
 			w := e.lookup(cache, lang, tk.Text)
+			if end, ok := hyphenated(lower, toks, i); ok && w.brand < 0 {
+				// kanta-asiakkuus is one word, unless a part is a brand's
+				// name (TietokoneKoijarit-kaupasta: the brand and kauppa).
+				if next := e.lookup(cache, lang, toks[i+1].Text); next.brand < 0 {
+					tk.Text = lower[tk.Off:end]
+					w = e.lookup(cache, lang, tk.Text)
+					i++
+				}
+			}
 			switch {
 			case w.brand >= 0:
 				add(e.brandKeys[w.brand], "", 1<<w.brand)
@@ -325,6 +334,19 @@ func (e *Extractor) extract(toks []token.Token, lower, lang string) Terms {
 	}
 	flush()
 	return t
+}
+
+// hyphenated reports whether toks[i] and toks[i+1] are words joined by a
+// hyphen in lower, and where the second ends.
+func hyphenated(lower string, toks []token.Token, i int) (end int, ok bool) {
+	if i+1 >= len(toks) || toks[i+1].Kind != token.Word {
+		return 0, false
+	}
+	at := int(toks[i].Off) + len(toks[i].Text)
+	if at >= len(lower) || lower[at] != '-' || int(toks[i+1].Off) != at+1 {
+		return 0, false
+	}
+	return int(toks[i+1].Off) + len(toks[i+1].Text), true
 }
 
 // multiBrand finds a multi-word brand name starting at toks[i], returning

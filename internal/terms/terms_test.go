@@ -42,6 +42,8 @@ func TestExtract(t *testing.T) {
 			lang: "fi", brand: 0,
 			has: []string{"datajätti", "kauppa", "toimitusaika", "toimitus", "hinta", "toimitus hinta"},
 			not: []string{"koijarit", "tietokonekoijarit", "olivat", "liian"}},
+		{text: "Kanta-asiakkuus irtisanottu, e-mail ei auta", lang: "fi", brand: -1,
+			has: []string{"kanta-asiakkuus", "e-mail", "kanta-asiakkuus irtisanottu"}, not: []string{"kanta", "asiakkuus", "kanta asiakkuus"}},
 		{text: "Revontuli Elektroniikan asiakaspalvelu ei vastaa", lang: "fi", brand: 2,
 			has: []string{"asiakaspalvelu", "ei vastata"}, not: []string{"revontuli elektroniikka", "revontuli", "elektroniikka"}},
 		{text: "The deliveries were delayed again and customer service never answered my emails.", lang: "en", brand: -1,
