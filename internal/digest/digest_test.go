@@ -244,3 +244,54 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// TestFailedDigestIsRetriedWithBackoff sends over implicit TLS with a wrong
+// password first: the round fails (the password never reaches the log), the
+// next check within the backoff does not retry, and once the backoff has
+// passed a round with the right password delivers the digest.
+func TestFailedDigestIsRetriedWithBackoff(t *testing.T) {
+	st := storetest.Embedded(t)
+	seed(t, st)
+	m := startMTA(t, true)
+	logs := &syncBuffer{}
+	now := time.Date(2026, 12, 7, 7, 5, 0, 0, helsinki)
+	s := newService(t, st, m, "implicit", logs, now)
+	s.mailer.cfg.Password = "wrong-Pässword"
+	s.d.Backoff = 3 * time.Second
+	s.Check(t.Context())
+	s.Check(t.Context())
+	if n, f := len(m.messages()), m.failedAuths(); n != 0 || f != 1 {
+		t.Fatalf("%d messages and %d failed sign-ins, want 0 and 1; log:\n%s", n, f, logs)
+	}
+	if !strings.Contains(logs.String(), "digest not sent") || strings.Contains(logs.String(), "Pässword") {
+		t.Fatalf("log:\n%s", logs)
+	}
+	s.mailer.cfg.Password = m.pass
+	deadline := time.Now().Add(20 * time.Second)
+	for len(m.messages()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		s.Check(t.Context())
+	}
+	if n := len(m.messages()); n != 1 {
+		t.Fatalf("%d messages after the backoff, want 1; log:\n%s", n, logs)
+	}
+	rows, err := s.ledger.rows(t.Context(), "marketing", mustLatest(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	for _, r := range rows {
+		states = append(states, strconv.Itoa(int(r.Round))+":"+r.State)
+	}
+	if got := strings.Join(states, " "); got != "1:claimed 1:failed 2:claimed 2:sent" {
+		t.Fatalf("ledger %s", got)
+	}
+}
+
+func mustLatest(t *testing.T, s *Service) Period {
+	p, err := latest(s.cfg.Lists[0], s.d.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -168,3 +168,9 @@ func (n newlineStripper) Read(p []byte) (int, error) {
 		}
 	}
 }
+
+func (m *mta) failedAuths() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.authFails
+}
