@@ -6,11 +6,12 @@ import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
+import { setupSearch, showSearchError } from './search.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
 
-const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage'];
+const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved'];
 const SENTIMENTS = ['positive', 'neutral', 'negative'];
 
 // ---- DOM helpers -------------------------------------------------------
@@ -76,7 +77,7 @@ async function api(path, opts = {}) {
     throw new Error('signed out');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.error || res.statusText);
+  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { position: body.position });
   return body;
 }
 
@@ -183,7 +184,7 @@ function empty(id, msg) {
 let loads = 0;
 function track(promise) {
   loads++;
-  return promise.catch((e) => setStatus('Could not load: ' + e.message)).finally(() => {
+  return promise.catch((e) => { setStatus('Could not load: ' + e.message); showSearchError(e); }).finally(() => {
     if (--loads === 0 && pending === 0) markReady();
   });
 }
@@ -579,6 +580,7 @@ async function main() {
   });
   const meta = await api('/api/v1/meta');
   await setupFilters(meta);
+  track(setupSearch({ api, el, role }));
   const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: alertsPage };
   loads++;
