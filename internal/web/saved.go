@@ -172,18 +172,28 @@ func decodeSaved(w http.ResponseWriter, r *http.Request) (savedRequest, error) {
 	return req, nil
 }
 
-func (s *Server) handleSavedCreate(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r.Context())
+// savedBody reads and checks the body of a create or update by p; else it
+// answers the request and returns false.
+func (s *Server) savedBody(w http.ResponseWriter, r *http.Request, p principal) (savedRequest, bool) {
 	req, err := decodeSaved(w, r)
 	if err == nil {
 		err = s.check(&req)
 	}
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return req, false
 	}
 	if req.Shared && p.role != roleAdmin {
 		writeError(w, http.StatusForbidden, "sharing a saved query needs the admin role")
+		return req, false
+	}
+	return req, true
+}
+
+func (s *Server) handleSavedCreate(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	req, ok := s.savedBody(w, r, p)
+	if !ok {
 		return
 	}
 	mine, err := s.savedQueries(r.Context(), p, "")
@@ -232,16 +242,8 @@ func (s *Server) handleSavedUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, err := decodeSaved(w, r)
-	if err == nil {
-		err = s.check(&req)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if req.Shared && p.role != roleAdmin {
-		writeError(w, http.StatusForbidden, "sharing a saved query needs the admin role")
+	req, ok := s.savedBody(w, r, p)
+	if !ok {
 		return
 	}
 	q.Name, q.Query, q.Filters, q.Shared, q.UpdatedAt = req.Name, req.Query, req.Filters, req.Shared, s.now().UTC().Truncate(time.Second)
