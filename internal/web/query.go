@@ -228,9 +228,12 @@ func (s *Server) rollup(ctx context.Context, f Filter, daily bool, cuts ...time.
 	rows, corrWhere := s.rollupRows(ctx, f, daily, cuts...), " WHERE"+rng+f.dims()
 	if f.Search != "" {
 		// The rollups hold no text: a search counts the matching rows, and
-		// overlays the corrections of those rows only.
+		// overlays the corrections of those rows only. The search runs on
+		// the corrected mentions' rows alone (the inner IN comes first).
+		corrected := "SELECT mention_id FROM " + s.store.Table("label_corrections") + corrWhere
 		rows, corrWhere = s.searchRows(f), corrWhere+" AND mention_id IN (SELECT mention_id FROM "+s.store.Table("mentions")+
-			" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.Search+")"
+			" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+
+			" AND mention_id IN ("+corrected+")"+f.Search+")"
 	}
 	corr := s.latestCorrections(corrWhere)
 	return rows +

@@ -90,6 +90,25 @@ func TestSearch(t *testing.T) {
 					}
 				}
 			}
+			// A correction moves its mention between the labels a search
+			// counts, and only for searches that match it.
+			var before, other Summary
+			admin.getJSON("/api/v1/summary?q=toimitus&"+week, &before)
+			admin.getJSON("/api/v1/summary?q=laptop&"+week, &other)
+			var m0 MentionDetail
+			admin.getJSON("/api/v1/mentions/m0", &m0)
+			if code, body := admin.post("/api/v1/mentions/m0/labels", `{"sentiment":"positive"}`, true); code != http.StatusOK {
+				t.Fatalf("correct m0: %d %s", code, body)
+			}
+			var after, otherAfter Summary
+			admin.getJSON("/api/v1/summary?q=toimitus&"+week, &after)
+			admin.getJSON("/api/v1/summary?q=laptop&"+week, &otherAfter)
+			moved := int64(len(m0.Mention.BrandLabels))
+			if m0.Mention.Sentiment == "positive" || after.Current.Mentions != before.Current.Mentions ||
+				after.Current.Positive != before.Current.Positive+moved || otherAfter.Current != other.Current {
+				t.Errorf("after correcting m0 (%s, %d rows): toimitus %+v → %+v, laptop %+v → %+v", m0.Mention.Sentiment, moved,
+					before.Current, after.Current, other.Current, otherAfter.Current)
+			}
 			// A bad query is the client's: 400 with the message and where.
 			for q, col := range map[string]int{"toimitus AND": 10, "(delivery": 1, "stage:shipping": 7, "ää foo:bar": 4} {
 				for _, path := range []string{"/api/v1/mentions", "/api/v1/summary", "/api/v1/mentions/export", "/api/v1/timeseries"} {
