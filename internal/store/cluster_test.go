@@ -109,6 +109,9 @@ func TestClusterMigrationDDL(t *testing.T) {
 		// Classifier models are small: every server holds all of them.
 		"CREATE TABLE IF NOT EXISTS `ewom`.classifier_models"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
 			"'/clickhouse/tables/ewom/classifier_models', '{shard}-{replica}', version) ORDER BY model_version",
+		// So are saved queries.
+		"CREATE TABLE IF NOT EXISTS `ewom`.saved_queries"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
+			"'/clickhouse/tables/ewom/saved_queries', '{shard}-{replica}', version) ORDER BY id",
 	)
 	var got []string
 	for _, s := range r.stmts {

@@ -120,7 +120,8 @@ type migration struct {
 // Version ranges per area, so each area's file adds its own migrations
 // without renumbering others: 1-99 mentions and rollups (this file),
 // 100-199 alerting, 200-299 dashboards and labels, 300-399 operations
-// (retention, privacy), 400-499 classifier models.
+// (retention, privacy), 400-499 classifier models, 500-599 topics and
+// queries.
 var migrations = []migration{
 	{1, "mentions table", func(s *common) []string {
 		cols := make([]string, len(mentionColumns))

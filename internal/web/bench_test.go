@@ -75,13 +75,7 @@ var mentionStages = []string{"awareness", "consideration", "purchase", "delivery
 //
 //	go test ./internal/web -run '^$' -bench Dashboards -benchtime 1x -timeout 60m
 func BenchmarkDashboards(b *testing.B) {
-	n := 1_000_000
-	if v := os.Getenv("EWOM_BENCH_MENTIONS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("EWOM_BENCH_MENTIONS: %v", err)
-		}
-	}
+	n := benchMentions(b)
 	s := storetest.Embedded(b)
 	start := time.Now()
 	if err := benchRows(n, 100_000, func(rows []store.Row) error { return s.Insert(context.Background(), rows) }); err != nil {
@@ -133,6 +127,21 @@ func BenchmarkDashboards(b *testing.B) {
 		b.ReportMetric(draws[len(draws)-1], "overview-draw-max-ms")
 	}
 	b.ReportMetric(float64(n), "mentions")
+}
+
+// benchMentions is how many mentions a benchmark stores:
+// EWOM_BENCH_MENTIONS, by default 1,000,000.
+func benchMentions(b *testing.B) int {
+	b.Helper()
+	v := os.Getenv("EWOM_BENCH_MENTIONS")
+	if v == "" {
+		return 1_000_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		b.Fatalf("EWOM_BENCH_MENTIONS: %v", err)
+	}
+	return n
 }
 
 // apiP95 requests url k times with the API token and returns the p95 of

@@ -196,6 +196,7 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 	viewer("GET /api/v1/journey/authors/{id}", "timeline", s.handleTimeline)
 	viewer("GET /api/v1/corrections", "corrections", s.handleCorrections)
 	mux.HandleFunc("POST /api/v1/mentions/{id}/labels", s.api(roleAdmin, authenticate, s.timed("correct", s.handleCorrect)))
+	s.registerSaved(mux, authenticate)
 }
 
 func (s *Server) timed(name string, h http.HandlerFunc) http.HandlerFunc {
@@ -231,6 +232,9 @@ func apiHeaders(w http.ResponseWriter) {
 // Error is the body of every failed API call.
 type Error struct {
 	Error string `json:"error"`
+	// Position is the character (1-based) of the search query (q) the
+	// error is about, when it is about one.
+	Position int `json:"position,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
@@ -241,7 +245,7 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var br *badRequest
 	if errors.As(err, &br) {
-		writeError(w, http.StatusBadRequest, br.msg)
+		api.WriteJSON(w, http.StatusBadRequest, Error{Error: br.msg, Position: br.pos})
 		return
 	}
 	s.log.Error("web: query failed", "path", r.URL.Path, "err", err)

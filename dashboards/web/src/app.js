@@ -10,11 +10,12 @@ import { setupCrisis, applyDefaults, alertsAround, alertWindows, markAlerts } fr
 import { uiLang } from './strings.js';
 import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 import { setupExport } from './exportopts.js';
+import { setupSearch, showSearchError } from './search.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
 
-const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage'];
+const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved'];
 const SENTIMENTS = ['positive', 'neutral', 'negative'];
 
 // ---- DOM helpers -------------------------------------------------------
@@ -80,7 +81,7 @@ async function api(path, opts = {}) {
     throw new Error('signed out');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.error || res.statusText);
+  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { position: body.position });
   return body;
 }
 
@@ -190,7 +191,7 @@ function empty(id, msg) {
 let loads = 0;
 function track(promise) {
   loads++;
-  return promise.catch((e) => setStatus('Could not load: ' + e.message)).finally(() => {
+  return promise.catch((e) => { setStatus('Could not load: ' + e.message); showSearchError(e); }).finally(() => {
     if (--loads === 0 && pending === 0) markReady();
   });
 }
@@ -565,6 +566,7 @@ async function main() {
   applyDefaults(meta);
   await setupFilters(meta);
   const refreshCrisis = setupCrisis(ui, meta, uiLang());
+  track(setupSearch({ api, el, role }));
   const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis) };
   loads++;
