@@ -26,8 +26,13 @@ const (
 	coverSpan = 6 * time.Hour
 )
 
-// KindAll is the segment kind of a whole brand.
-const KindAll = "all"
+// KindAll is the segment kind of a whole brand; KindQuery that of a
+// watched search query (alerts.negative_spike.queries), whose value is the
+// query's name.
+const (
+	KindAll   = "all"
+	KindQuery = "query"
+)
 
 // Key identifies one detector series: a brand, or one segment of it.
 type Key struct {
@@ -270,7 +275,9 @@ func (d *Detector) evaluate(wp *windowPlan, k Key, cur Count, c Counts) Result {
 	}
 	r.ShareP = stats.BinomSF(int(math.Round(cur.Neg)), int(math.Round(cur.Total)), r.ExpectedShare)
 	alpha, strong := cfg.Alpha, cfg.StrongAlpha
-	if k.Kind != KindAll {
+	// Segments are many values each; a query is one chosen series, tested
+	// as a brand is.
+	if k.Kind != KindAll && k.Kind != KindQuery {
 		alpha, strong = cfg.SegmentAlpha, cfg.StrongAlpha*cfg.SegmentAlpha/cfg.Alpha
 	}
 	r.Spike = r.Observed >= float64(cfg.MinCount) && r.Ratio >= cfg.MinRatio && r.P <= alpha &&

@@ -233,8 +233,10 @@ func (e *Engine) Step(at time.Time, results map[Key][]Result) []Event {
 			if t.streak == 1 {
 				t.firstAt = at
 			}
+			// A brand-wide alert stands in for its segments, not for a
+			// query a team watches (its alert goes where theirs should).
 			if (t.streak >= e.cfg.Persistence || r.Strong) && !at.Before(t.cooldownUntil) &&
-				(k.Kind == KindAll || !inhibited[k.Brand]) {
+				(k.Kind == KindAll || k.Kind == KindQuery || !inhibited[k.Brand]) {
 				a := &Alert{Fingerprint: fingerprint(k), Kind: KindNegativeSpike, Brand: k.Brand,
 					SegmentKind: k.Kind, SegmentValue: k.Value, State: StateFiring,
 					StartedAt: t.firstAt, FiredAt: at, UpdatedAt: at}
@@ -254,13 +256,13 @@ func (e *Engine) Step(at time.Time, results map[Key][]Result) []Event {
 }
 
 // settled is when the last resolved episode of k, or of its brand as a
-// whole (which stood in for its segments), last spiked.
+// whole (which stood in for its segments, not its queries), last spiked.
 func (e *Engine) settled(k Key) time.Time {
 	var s time.Time
 	if t := e.trackers[k]; t != nil {
 		s = t.settled
 	}
-	if k.Kind != KindAll {
+	if k.Kind != KindAll && k.Kind != KindQuery {
 		if t := e.trackers[Key{k.Brand, KindAll, ""}]; t != nil && t.settled.After(s) {
 			s = t.settled
 		}

@@ -64,6 +64,16 @@ var segmentColumn = map[string]string{"touchpoint": "touchpoint", "source": "sou
 // representative mentions (most engagement and reach first, one per
 // author).
 func Explain(ctx context.Context, st store.Store, a *Alert) (*Explanation, error) {
+	cond := ""
+	if col, ok := segmentColumn[a.SegmentKind]; ok {
+		cond = " AND " + col + " = " + store.Quote(a.SegmentValue)
+	}
+	return ExplainWhere(ctx, st, a, cond)
+}
+
+// ExplainWhere is Explain for an alert whose mentions are the brand's that
+// match cond (" AND …" on the mentions table): a query scope's.
+func ExplainWhere(ctx context.Context, st store.Store, a *Alert, cond string) (*Explanation, error) {
 	w, err := time.ParseDuration(a.Window)
 	if err != nil {
 		return nil, fmt.Errorf("alert window %q: %w", a.Window, err)
@@ -77,10 +87,7 @@ func Explain(ctx context.Context, st store.Store, a *Alert) (*Explanation, error
 	where := func(from, to time.Time) string {
 		q := fmt.Sprintf(" FROM %s WHERE brand = %s AND published_at >= %s AND published_at < %s AND sentiment = 'negative'",
 			st.Table("mentions"), store.Quote(a.Brand), store.Time(from), store.Time(to))
-		if col, ok := segmentColumn[a.SegmentKind]; ok {
-			q += " AND " + col + " = " + store.Quote(a.SegmentValue)
-		}
-		return q
+		return q + cond
 	}
 	cur := where(from, to)
 	for _, g := range []struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/query"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -34,6 +35,7 @@ type Service struct {
 	deps      Deps
 	cfg       config.NegativeSpike
 	brands    []string
+	scopes    []scope
 	det       *Detector
 	repo      *Repo
 	notifiers []Notifier
@@ -101,6 +103,23 @@ func New(d Deps) (*Service, error) {
 		repo: NewRepo(d.Store), log: d.Logger, m: newMetrics(d.Registerer), engine: NewEngine(d.Config.NegativeSpike)}
 	for _, b := range d.Brands {
 		s.brands = append(s.brands, b.Name)
+	}
+	for i, q := range d.Config.NegativeSpike.Queries {
+		key := fmt.Sprintf("alerts.negative_spike.queries[%d]", i)
+		parsed, err := query.Parse(q.Query)
+		if err != nil {
+			return nil, fmt.Errorf("%s.query: %w", key, err)
+		}
+		sc := scope{name: q.Name, cond: " AND " + parsed.SQL(), brands: q.Brands}
+		if len(sc.brands) == 0 {
+			sc.brands = s.brands
+		}
+		for j, b := range sc.brands {
+			if !slices.Contains(s.brands, b) {
+				return nil, fmt.Errorf("%s.brands[%d]: %q is not a configured brand", key, j, b)
+			}
+		}
+		s.scopes = append(s.scopes, sc)
 	}
 	for i, n := range d.Config.Notify {
 		nt, err := NewNotifier(n, d.Config.ExternalURL)
@@ -183,7 +202,7 @@ func (s *Service) evaluate(ctx context.Context, at time.Time) ([]Event, error) {
 		return nil, err
 	}
 	plan := s.det.Plan(at, &s.coverage)
-	counts, err := queryCounts(ctx, s.deps.Store, s.brands, s.cfg.Segments, plan)
+	counts, err := queryCounts(ctx, s.deps.Store, s.brands, s.cfg.Segments, s.scopes, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +227,7 @@ func (s *Service) deliver(ctx context.Context, at time.Time, events []Event) err
 	for i := range events {
 		ev := &events[i]
 		if ev.Type != EventResolved {
-			x, err := Explain(ctx, s.deps.Store, &ev.Alert)
+			x, err := s.explain(ctx, &ev.Alert)
 			if err != nil {
 				s.log.Warn("explain alert", "alert", ev.Alert.ID, "err", err)
 			} else {
@@ -294,6 +313,20 @@ func (s *Service) applyResolutions(ctx context.Context) error {
 		s.log.Info("alert resolved by hand", "alert", a.ID, "brand", a.Brand, "segment", a.Segment())
 	}
 	return s.repo.Save(ctx, saved...)
+}
+
+// explain explains an alert; a query scope's from the mentions its query
+// matches.
+func (s *Service) explain(ctx context.Context, a *Alert) (*Explanation, error) {
+	if a.SegmentKind == KindQuery {
+		for _, sc := range s.scopes {
+			if sc.name == a.SegmentValue {
+				return ExplainWhere(ctx, s.deps.Store, a, sc.cond)
+			}
+		}
+		return nil, fmt.Errorf("alert %s: no query %q is configured (alerts.negative_spike.queries)", a.ID, a.SegmentValue)
+	}
+	return Explain(ctx, s.deps.Store, a)
 }
 
 func (s *Service) filter(i int, alerts []Alert) []Alert {

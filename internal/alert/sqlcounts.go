@@ -45,12 +45,22 @@ func mergeSpans(spans []Span) []Span {
 	return out
 }
 
+// scope is a watched search query (alerts.negative_spike.queries): its
+// name, its condition on the mentions table (" AND …") and the brands it
+// is watched for.
+type scope struct {
+	name, cond string
+	brands     []string
+}
+
 // queryCounts sums the rollup for every key of the brands over the pieces
 // between consecutive boundaries of the plan's spans, and adds the pieces
 // up into spans in Go. Each segment kind is one branch of a UNION ALL that
 // groups by the rollup's own columns (no per-row expansion into keys or
-// spans), and each key comes back as one row of arrays.
-func queryCounts(ctx context.Context, st store.Store, brands, segments []string, plan *Plan) (*spanCounts, error) {
+// spans), and each key comes back as one row of arrays. Each scope is one
+// more branch, which counts the matching rows of the mentions table (the
+// rollup holds no text).
+func queryCounts(ctx context.Context, st store.Store, brands, segments []string, scopes []scope, plan *Plan) (*spanCounts, error) {
 	var spans []Span
 	for _, s := range plan.Spans() {
 		if s.Start < s.End {
@@ -76,12 +86,21 @@ func queryCounts(ctx context.Context, st store.Store, brands, segments []string,
 	for _, b := range bounds[1 : len(bounds)-1] {
 		piece += fmt.Sprintf(" + (b >= %d)", b)
 	}
-	var ranges []string
-	for _, r := range mergeSpans(spans) {
-		ranges = append(ranges, fmt.Sprintf("(bucket >= %s AND bucket < %s)", store.Time(time.Unix(r.Start, 0)), store.Time(time.Unix(r.End, 0))))
+	ranges := func(col string) string {
+		var rs []string
+		for _, r := range mergeSpans(spans) {
+			rs = append(rs, fmt.Sprintf("(%s >= %s AND %s < %s)", col, store.Time(time.Unix(r.Start, 0)), col, store.Time(time.Unix(r.End, 0))))
+		}
+		return strings.Join(rs, " OR ")
+	}
+	branch := func(kind, value, cols, rows string) string {
+		return fmt.Sprintf("SELECT brand, %s AS kind, %s AS value, groupArray(e) AS es, groupArray(t) AS ts, groupArray(n) AS ns FROM ("+
+			"SELECT %[3]s, e, sum(mentions) AS t, sumIf(mentions, sentiment = 'negative') AS n FROM ("+
+			"SELECT %[3]s, mentions, sentiment, %[4]s AS e FROM (%[5]s)) GROUP BY %[3]s, e) GROUP BY %[3]s",
+			store.Quote(kind), value, cols, piece, rows)
 	}
 	rows := fmt.Sprintf("SELECT toUInt32(bucket) AS b, brand, touchpoint, source, journey_stage, sentiment, mentions FROM %s WHERE brand IN %s AND (%s)",
-		st.Table("mentions_5m"), store.QuoteList(brands), strings.Join(ranges, " OR "))
+		st.Table("mentions_5m"), store.QuoteList(brands), ranges("bucket"))
 	var branches []string
 	for _, kind := range append([]string{KindAll}, segments...) {
 		value, cols := "''", "brand"
@@ -89,10 +108,12 @@ func queryCounts(ctx context.Context, st store.Store, brands, segments []string,
 			value = "toString(" + segmentColumn[kind] + ")"
 			cols += ", " + segmentColumn[kind]
 		}
-		branches = append(branches, fmt.Sprintf("SELECT brand, %s AS kind, %s AS value, groupArray(e) AS es, groupArray(t) AS ts, groupArray(n) AS ns FROM ("+
-			"SELECT %[3]s, e, sum(mentions) AS t, sumIf(mentions, sentiment = 'negative') AS n FROM ("+
-			"SELECT %[3]s, mentions, sentiment, %[4]s AS e FROM (%[5]s)) GROUP BY %[3]s, e) GROUP BY %[3]s",
-			store.Quote(kind), value, cols, piece, rows))
+		branches = append(branches, branch(kind, value, cols, rows))
+	}
+	for _, sc := range scopes {
+		rows := fmt.Sprintf("SELECT toUInt32(toStartOfFiveMinute(published_at)) AS b, brand, sentiment, toInt64(1) AS mentions FROM %s"+
+			" WHERE brand IN %s AND (%s)%s", st.Table("mentions"), store.QuoteList(sc.brands), ranges("published_at"), sc.cond)
+		branches = append(branches, branch(KindQuery, store.Quote(sc.name), "brand", rows))
 	}
 	res, err := st.Query(ctx, strings.Join(branches, " UNION ALL "))
 	if err != nil {

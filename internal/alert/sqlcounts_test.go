@@ -45,7 +45,7 @@ func TestQueryCountsMatchSeries(t *testing.T) {
 			if len(series.Keys()) == 0 || len(plan.Spans()) == 0 {
 				t.Fatalf("nothing to compare: %d keys, %d spans", len(series.Keys()), len(plan.Spans()))
 			}
-			counts, err := queryCounts(ctx, st, brands, cfg.Segments, plan)
+			counts, err := queryCounts(ctx, st, brands, cfg.Segments, nil, plan)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,6 +29,7 @@ import (
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/digest"
 	"github.com/ewom/ewom/internal/erasure"
 	"github.com/ewom/ewom/internal/learn"
 	"github.com/ewom/ewom/internal/pipeline"
@@ -49,6 +50,7 @@ type App struct {
 	workers     []*pipeline.Worker
 	collectors  *collector.Runner
 	alerts      *alert.Service
+	digests     *digest.Service
 	httpSrv     *http.Server
 	listener    net.Listener
 	sharedStore bool
@@ -296,6 +298,14 @@ func (a *App) build() error {
 				srv.Routes = append(srv.Routes, al)
 			}
 		}
+		if cfg.HasRole("alert") && len(cfg.Digests.Lists) > 0 {
+			dg, err := digest.New(digest.Deps{Store: a.Store, Config: cfg.Digests, Brands: cfg.Brands, ExternalURL: cfg.Alerts.ExternalURL,
+				Registerer: a.Registry, Logger: a.Log.With("component", "digest")})
+			if err != nil {
+				return fmt.Errorf("digests: %w", err)
+			}
+			a.digests = dg
+		}
 	}
 	hooks, err := webhooks(cfg.HTTP)
 	if err != nil {
@@ -337,6 +347,14 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		})
 		a.Log.Info("alert evaluator running", "windows", cfg.Alerts.NegativeSpike.Windows)
+	}
+	if a.digests != nil {
+		intake.Go(func() {
+			if err := a.digests.Run(intakeCtx); err != nil {
+				errs <- fmt.Errorf("digests: %w", err)
+			}
+		})
+		a.Log.Info("digest schedule running", "lists", len(cfg.Digests.Lists))
 	}
 	if r := cfg.Store.Retention; a.Store != nil && cfg.HasRole("classify") && (r.Mentions > 0 || r.Rollup > 0) {
 		intake.Go(func() { a.enforceRetention(intakeCtx) })

@@ -178,9 +178,19 @@ func TestMentionsStoredExactlyOnce(t *testing.T) {
 			if got := waitCount(t, r2.base, n+100, 30*time.Second); got != n+100 {
 				t.Fatalf("count after re-post = %d, want %d", got, n+100)
 			}
-			raw := queryUint(t, e.Store, "SELECT count() AS n FROM "+e.Store.Table("mentions"))
-			distinct := queryUint(t, e.Store, "SELECT uniqExact(mention_id, brand) AS n FROM "+e.Store.Table("mentions"))
-			rollup := queryUint(t, e.Store, "SELECT sum(mentions) AS n FROM "+e.Store.Table("mentions_5m"))
+			// The rollup's rows are written by the same insert as the raw
+			// rows, just after them: a reader may see the raw rows first, so
+			// the figures are read until they agree (a row counted twice
+			// never would).
+			var raw, distinct, rollup uint64
+			for end := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+				raw = queryUint(t, e.Store, "SELECT count() AS n FROM "+e.Store.Table("mentions"))
+				distinct = queryUint(t, e.Store, "SELECT uniqExact(mention_id, brand) AS n FROM "+e.Store.Table("mentions"))
+				rollup = queryUint(t, e.Store, "SELECT sum(mentions) AS n FROM "+e.Store.Table("mentions_5m"))
+				if (raw == distinct && rollup == distinct) || time.Now().After(end) {
+					break
+				}
+			}
 			if raw != distinct || rollup != distinct {
 				t.Fatalf("%d raw rows, %d rolled up, for %d distinct mention×brand pairs: something counted twice", raw, rollup, distinct)
 			}

@@ -98,7 +98,7 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 // pattern occurrences (brandIndex.scan); bi is the brand's index.
 // Occurrences of one pattern are examined left to right, each search
 // resuming after the last one examined, as a plain substring search would.
-func (bm *brandMatcher) find(lower string, hits []brandHit, bi int) (string, bool) {
+func (bm *brandMatcher) find(orig, lower string, hits []brandHit, bi int, persons *personWords) (string, bool) {
 	for pi := range bm.patterns {
 		p := &bm.patterns[pi]
 		from := int32(0)
@@ -107,7 +107,7 @@ func (bm *brandMatcher) find(lower string, hits []brandHit, bi int) (string, boo
 				continue
 			}
 			from = h.end
-			if start, end, ok := p.Match(lower, int(h.start), int(h.end)); ok && !bm.excluded(lower, start, end) {
+			if start, end, ok := p.Match(lower, int(h.start), int(h.end)); ok && !bm.excluded(lower, start, end) && !persons.namesPerson(orig, lower, start) {
 				return lower[start:end], true
 			}
 		}

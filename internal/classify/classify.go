@@ -193,12 +193,12 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, ex *labelExamples) 
 	segmentsKnown := false
 	lowerURL := strings.ToLower(m.URL) // no copy when it is lowercase already
 	for bi, b := range c.brands {
-		matched, ok := b.find(lowerTitle, titleHits, bi)
+		matched, ok := b.find(m.Title, lowerTitle, titleHits, bi, c.t.persons)
 		if !ok && author != "" && b.accounts[author] {
 			matched, ok = author, true // a brand's own post is about the brand
 		}
 		if !ok {
-			matched, ok = b.find(lowerText, textHits, bi)
+			matched, ok = b.find(m.Text, lowerText, textHits, bi, c.t.persons)
 		}
 		if !ok && host != "" {
 			matched, ok = b.ownsHost(host)
@@ -247,8 +247,8 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, ex *labelExamples) 
 		if len(found) > 1 {
 			at = sc.brandTokens(len(found))
 			for i, b := range found {
-				at[i] = b.positions(at[i], lowerTitle, titleHits, foundAt[i], toks, 0, titleEnd)
-				at[i] = b.positions(at[i], lowerText, textHits, foundAt[i], toks, textStart, len(toks))
+				at[i] = b.positions(at[i], m.Title, lowerTitle, titleHits, foundAt[i], c.t.persons, toks, 0, titleEnd)
+				at[i] = b.positions(at[i], m.Text, lowerText, textHits, foundAt[i], c.t.persons, toks, textStart, len(toks))
 				if len(at[i]) == 0 {
 					at[i] = nil // named by account or domain only
 				}

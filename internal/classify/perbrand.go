@@ -498,7 +498,7 @@ func isInstead(verb string) bool {
 
 // positions appends the token indices, within toks[from:to] (tokens of
 // lower), where the brand is named.
-func (bm *brandMatcher) positions(dst []int, lower string, hits []brandHit, bi int, toks []token.Token, from, to int) []int {
+func (bm *brandMatcher) positions(dst []int, orig, lower string, hits []brandHit, bi int, persons *personWords, toks []token.Token, from, to int) []int {
 	for pi := range bm.patterns {
 		p := &bm.patterns[pi]
 		for _, h := range hits {
@@ -506,7 +506,7 @@ func (bm *brandMatcher) positions(dst []int, lower string, hits []brandHit, bi i
 				continue
 			}
 			start, end, ok := p.Match(lower, int(h.start), int(h.end))
-			if !ok || bm.excluded(lower, start, end) {
+			if !ok || bm.excluded(lower, start, end) || persons.namesPerson(orig, lower, start) {
 				continue
 			}
 			// The token holding the hit: the last one starting at or before it.

@@ -74,6 +74,7 @@ type tables struct {
 	phrases    map[string]*lexicon.Matcher[lexItem]
 	cuePhrases *lexicon.Matcher[lexItem]
 	symbols    map[string]float64       // emoji and emoticons
+	persons    *personWords             // words before a name that make it a person's
 	learned    map[string]*learnedModel // by language code (set by setLearned)
 	// features index the keys of each language's learned model and of the
 	// label model; "" the label model's alone, for other languages.
@@ -205,6 +206,15 @@ func loadTables() (*tables, error) {
 	}
 	if t.cuePhrases, err = phraseMatcher(exact, exact, t.anyInfl, nil, cues); err != nil {
 		return nil, fmt.Errorf("cues: %w", err)
+	}
+	f, err := dataFS.Open("data/persons.tsv")
+	if err != nil {
+		return nil, err
+	}
+	t.persons, err = readPersonWords(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("data/persons.tsv: %w", err)
 	}
 	if f, err := dataFS.Open("data/labels_learned.tsv"); err == nil {
 		t.labels, err = readLabelModel(f)

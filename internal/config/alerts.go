@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ewom/ewom/internal/netguard"
@@ -58,6 +59,19 @@ type NegativeSpike struct {
 	Cooldown time.Duration `yaml:"cooldown"`
 	// Severities are tried in order; the first whose limits hold is used.
 	Severities []Severity `yaml:"severities"`
+	// Queries are watched scopes besides brands and segments: each counts
+	// only the mentions its search query (docs/query.md) matches, per brand
+	// (segment kind "query", value its name). The query is compiled when
+	// the alert service is built, which reports a bad one with its key.
+	Queries []AlertQuery `yaml:"queries"`
+}
+
+// AlertQuery is a search query the detector watches for the brands named
+// (every configured brand when none is).
+type AlertQuery struct {
+	Name   string   `yaml:"name"`
+	Query  string   `yaml:"query"`
+	Brands []string `yaml:"brands"`
 }
 
 // Severity names a level an alert's strength reaches.
@@ -183,6 +197,17 @@ func (a *Alerts) validate(bad badFunc) {
 	}
 	if len(ns.Severities) == 0 {
 		bad(p+"severities", "at least one severity is needed")
+	}
+	var queries []string
+	for i, q := range ns.Queries {
+		qp := fmt.Sprintf(p+"queries[%d]", i)
+		if q.Name == "" || len(q.Name) > 64 || contains(queries, q.Name) {
+			bad(qp+".name", "%q is empty, longer than 64 bytes or used twice", q.Name)
+		}
+		queries = append(queries, q.Name)
+		if strings.TrimSpace(q.Query) == "" {
+			bad(qp+".query", "empty")
+		}
 	}
 	var names []string
 	for i, s := range ns.Severities {

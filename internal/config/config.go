@@ -33,6 +33,7 @@ type Config struct {
 	Brands   []Brand  `yaml:"brands"`
 	Sources  []Source `yaml:"sources"`
 	Alerts   Alerts   `yaml:"alerts"`
+	Digests  Digests  `yaml:"digests"`
 	Web      Web      `yaml:"web"`
 	Privacy  Privacy  `yaml:"privacy"`
 
@@ -284,7 +285,7 @@ func Load(path string) (Config, error) {
 		// Relative paths in the file are relative to the file, not the cwd.
 		base := filepath.Dir(path)
 		paths := []*string{&cfg.DataDir, &cfg.HTTP.TokenFile, &cfg.NATS.CredsFile, &cfg.NATS.NKeyFile,
-			&cfg.NATS.TLS.CAFile, &cfg.NATS.TLS.CertFile, &cfg.NATS.TLS.KeyFile, &cfg.Store.ChdbLib}
+			&cfg.NATS.TLS.CAFile, &cfg.NATS.TLS.CertFile, &cfg.NATS.TLS.KeyFile, &cfg.Store.ChdbLib, &cfg.Digests.SMTP.CAFile}
 		for i := range cfg.Web.Users {
 			paths = append(paths, &cfg.Web.Users[i].PasswordFile)
 		}
@@ -324,6 +325,9 @@ func (c *Config) applyEnv() error {
 	}
 	if v := os.Getenv("EWOM_DATA_DIR"); v != "" {
 		c.DataDir = v
+	}
+	if err := c.Digests.applyEnv(); err != nil {
+		return err
 	}
 	if v := os.Getenv("CHDB_LIB_PATH"); v != "" && c.Store.ChdbLib == "" {
 		c.Store.ChdbLib = v
@@ -547,6 +551,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.Alerts.validate(bad)
+	c.Digests.validate(c.Brands, bad)
 	c.Web.validate(bad)
 	c.validateBounds(bad)
 	return errors.Join(errs...)

@@ -19,6 +19,9 @@ type Web struct {
 	// SecureCookies: "auto" marks cookies Secure when the request came over
 	// TLS (or X-Forwarded-Proto: https from a proxy), "always" or "never".
 	SecureCookies string `yaml:"secure_cookies"`
+	// Chromium is the headless browser that renders PDF exports of pages
+	// (GET /export/view.pdf); default /usr/bin/chromium.
+	Chromium string `yaml:"chromium"`
 	// TimelineAuthors caps the authors listed on the journey page.
 	TimelineAuthors int `yaml:"timeline_authors"`
 	// MaxFilterValues caps the values one filter (brand, source, lang,

@@ -110,6 +110,9 @@ func TestClusterMigrationDDL(t *testing.T) {
 		// Classifier models are small: every server holds all of them.
 		"CREATE TABLE IF NOT EXISTS `ewom`.classifier_models"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
 			"'/clickhouse/tables/ewom/classifier_models', '{shard}-{replica}', version) ORDER BY model_version",
+		// So are saved queries.
+		"CREATE TABLE IF NOT EXISTS `ewom`.saved_queries"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
+			"'/clickhouse/tables/ewom/saved_queries', '{shard}-{replica}', version) ORDER BY id",
 		// Migration 500: terms and stories on every shard, the Distributed
 		// table made again with them.
 		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS terms Array(String)",

@@ -230,9 +230,19 @@ func (s *Server) sessionOf(r *http.Request) (session, bool) {
 func (s *Server) api(role string, authenticate func(http.HandlerFunc) http.HandlerFunc, h http.HandlerFunc) http.HandlerFunc {
 	handler := h
 	h = func(w http.ResponseWriter, r *http.Request) {
-		if err := checkLists(r.URL.Query(), s.cfg.Web.MaxFilterValues); err != nil {
+		// A saved query (saved=<id>) is expanded into the parameters it
+		// stands for, so every endpoint that takes filters takes it.
+		q, err := s.applySaved(r.Context(), principalFrom(r.Context()), r.URL.Query())
+		if err == nil {
+			err = checkLists(q, s.cfg.Web.MaxFilterValues)
+		}
+		if err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		if r.URL.Query().Has("saved") {
+			r = r.Clone(r.Context())
+			r.URL.RawQuery = q.Encode()
 		}
 		handler(w, r)
 	}

@@ -69,9 +69,9 @@ func (b *authorBuilds) collectors() []prometheus.Collector {
 }
 
 // authorScope returns the author table's scope that serves f: f filters by
-// one brand at most and by nothing else.
+// one brand at most and by nothing else (no search either).
 func authorScope(f Filter) (store.AuthorScope, bool) {
-	if len(f.Brands) > 1 || len(f.Sources)+len(f.Langs)+len(f.Touchpoints)+len(f.Sentiments)+len(f.JourneyStage) > 0 {
+	if len(f.Brands) > 1 || len(f.Sources)+len(f.Langs)+len(f.Touchpoints)+len(f.Sentiments)+len(f.JourneyStage) > 0 || f.Search != "" {
 		return store.AuthorScope{}, false
 	}
 	if len(f.Brands) == 0 {
@@ -140,7 +140,7 @@ func (a authorSource) rows(cond string, names ...string) (string, error) {
 	var parts []string
 	for _, sp := range a.spans {
 		q, err := store.AuthorDayRows(a.s.store, "published_at >= "+store.Time(sp[0])+" AND published_at < "+store.Time(sp[1])+
-			a.f.dims()+a.f.labels()+cond, names...)
+			a.f.dims()+a.f.labels()+a.f.Search+cond, names...)
 		if err != nil {
 			return "", err
 		}

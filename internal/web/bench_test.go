@@ -75,7 +75,7 @@ var mentionStages = []string{"awareness", "consideration", "purchase", "delivery
 //
 //	go test ./internal/web -run '^$' -bench Dashboards -benchtime 1x -timeout 60m
 func BenchmarkDashboards(b *testing.B) {
-	n := benchMentionCount(b)
+	n := benchMentions(b)
 	s := storetest.Embedded(b)
 	start := time.Now()
 	if err := benchRows(n, 100_000, func(rows []store.Row) error { return s.Insert(context.Background(), rows) }); err != nil {
@@ -129,8 +129,9 @@ func BenchmarkDashboards(b *testing.B) {
 	b.ReportMetric(float64(n), "mentions")
 }
 
-// benchMentionCount is EWOM_BENCH_MENTIONS, 1,000,000 when unset.
-func benchMentionCount(b *testing.B) int {
+// benchMentions is how many mentions a benchmark stores:
+// EWOM_BENCH_MENTIONS, by default 1,000,000.
+func benchMentions(b *testing.B) int {
 	b.Helper()
 	v := os.Getenv("EWOM_BENCH_MENTIONS")
 	if v == "" {

@@ -192,7 +192,7 @@ func (s *Server) authorsAt(ctx context.Context, f Filter, n int, at iter.Seq2[st
 		hashes = append(hashes, hash)
 	}
 	rows, err := queryAs[authorRow](ctx, s, "SELECT toString(cityHash64(author_handle)) AS author, "+columns+" FROM "+s.store.Table("mentions")+
-		" WHERE published_at IN ("+strings.Join(seconds, ", ")+")"+f.dims()+f.labels()+" AND author_handle != ''"+
+		" WHERE published_at IN ("+strings.Join(seconds, ", ")+")"+f.dims()+f.labels()+f.Search+" AND author_handle != ''"+
 		" AND cityHash64(author_handle) IN ("+strings.Join(hashes, ", ")+")"+cond+" GROUP BY author")
 	for _, x := range rows {
 		out[x.Author] = x
@@ -246,7 +246,7 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 		" groupArray(brand) AS brands, groupArray(touchpoint) AS touchpoints, groupArray(journey_stage) AS stages,"+
 		" groupArray(sentiment) AS sentiments, groupArray(sentiment_score) AS scores FROM (SELECT mention_id, published_at, source,"+
 		" brand, touchpoint, journey_stage, sentiment, sentiment_score, if(title != '', title, substringUTF8(text, 1, 160)) AS snippet FROM "+
-		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+
+		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.Search+
 		" AND author_handle != '' AND "+s.pseudonym("author_handle")+" = "+store.Quote(id)+" ORDER BY version DESC"+
 		" LIMIT 1 BY mention_id, brand) GROUP BY mention_id ORDER BY at, mention_id LIMIT 500")
 	if err != nil {

@@ -111,7 +111,7 @@ var sorts = map[string]string{
 // listRequest is a parsed request for a list of mentions.
 type listRequest struct {
 	f             Filter
-	extra, order  string // text search condition, ORDER BY
+	order         string // ORDER BY
 	limit, offset int
 }
 
@@ -141,27 +141,6 @@ func (s *Server) parseList(q url.Values, maxLimit int) (listRequest, error) {
 		if lr.offset, err = strconv.Atoi(v); err != nil || lr.offset < 0 || lr.offset > 1_000_000 {
 			return lr, badf("offset: want 0..1000000")
 		}
-	}
-	if text := strings.TrimSpace(q.Get("q")); text != "" {
-		if len(text) > 200 {
-			return lr, badf("q: at most 200 bytes")
-		}
-		lr.extra = " AND (positionCaseInsensitiveUTF8(text, " + store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(title, " +
-			store.Quote(text) + ") > 0 OR positionCaseInsensitiveUTF8(author_handle, " + store.Quote(text) + ") > 0)"
-	}
-	// A term of the Topics view (its lemma or phrase) and a story.
-	if term := strings.TrimSpace(q.Get("term")); term != "" {
-		if len(term) > 200 {
-			return lr, badf("term: at most 200 bytes")
-		}
-		lr.extra += " AND has(terms, " + store.Quote(term) + ")"
-	}
-	if v := q.Get("story"); v != "" {
-		id, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return lr, badf("story: want a story id (a decimal number)")
-		}
-		lr.extra += " AND story = " + strconv.FormatUint(id, 10)
 	}
 	return lr, nil
 }
@@ -195,7 +174,7 @@ func (s *Server) keys(ctx context.Context, lr listRequest, n int) ([]listKey, er
 	if err != nil {
 		return nil, err
 	}
-	return queryAs[listKey](ctx, s, s.mentionKeys(lr.f, lr.extra, lr.order, n, lr.offset, corrections))
+	return queryAs[listKey](ctx, s, s.mentionKeys(lr.f, lr.order, n, lr.offset, corrections))
 }
 
 // mentions reads the full rows of keys and returns them in the keys' order
@@ -266,7 +245,7 @@ func (s *Server) posts(ctx context.Context, lr listRequest, n int) ([]Mention, e
 	if len(lr.f.Brands) > 0 {
 		perPost = min(perPost, len(lr.f.Brands))
 	}
-	keys, err := queryAs[postKey](ctx, s, s.postKeys(lr.f, lr.extra, lr.order, n, lr.offset, corrections, perPost))
+	keys, err := queryAs[postKey](ctx, s, s.postKeys(lr.f, lr.order, n, lr.offset, corrections, perPost))
 	if err != nil || len(keys) == 0 {
 		return []Mention{}, err
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/query"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -24,6 +26,9 @@ type Filter struct {
 	Touchpoints  []string
 	Sentiments   []string
 	JourneyStage []string
+	// Search is the condition of the search query (q, internal/query) on
+	// the mentions table's columns, "" without one.
+	Search string
 }
 
 // ranges are the relative time ranges the UI offers (range=7d).
@@ -34,12 +39,16 @@ var ranges = map[string]time.Duration{
 
 const defaultRange = "7d"
 
-// badRequest is an error caused by the client's parameters.
-type badRequest struct{ msg string }
+// badRequest is an error caused by the client's parameters; pos is the
+// character position in a search query it is about (1-based), or 0.
+type badRequest struct {
+	msg string
+	pos int
+}
 
 func (e *badRequest) Error() string { return e.msg }
 
-func badf(format string, a ...any) error { return &badRequest{fmt.Sprintf(format, a...)} }
+func badf(format string, a ...any) error { return &badRequest{msg: fmt.Sprintf(format, a...)} }
 
 // parseFilter reads filters from query parameters. Times are RFC 3339
 // (from, to) or a relative range ending now (range=24h|7d|30d|90d|365d).
@@ -88,7 +97,30 @@ func parseFilter(q url.Values, now time.Time) (Filter, error) {
 	if f.JourneyStage, err = enumList(q, "journey_stage", mention.JourneyStages); err != nil {
 		return f, err
 	}
+	if f.Search, err = search(q.Get("q")); err != nil {
+		return f, err
+	}
+	if f.Search, err = topicSearch(q, f.Search); err != nil { // topics.go
+		return f, err
+	}
 	return f, nil
+}
+
+// search compiles the search query text into a condition on the mentions
+// table's columns ("" for no query).
+func search(text string) (string, error) {
+	if strings.TrimSpace(text) == "" {
+		return "", nil
+	}
+	sq, err := query.Parse(text)
+	if err != nil {
+		var qe *query.Error
+		if errors.As(err, &qe) {
+			return "", &badRequest{msg: "q: " + qe.Error(), pos: qe.Col}
+		}
+		return "", err
+	}
+	return " AND " + sq.SQL(), nil
 }
 
 var sentiments = []string{mention.Positive, mention.Neutral, mention.Negative}
@@ -196,14 +228,33 @@ func (s *Server) rollup(ctx context.Context, f Filter, daily bool, cuts ...time.
 	// the UI's ranges are.
 	rng := " bucket >= " + store.Time(f.From) + " AND bucket < " + store.Time(f.To)
 	where := " WHERE" + rng + f.dims() + f.labels()
-	corr := s.latestCorrections(" WHERE" + rng + f.dims())
-	return s.rollupRows(ctx, f, daily, cuts...) +
+	rows, corrWhere := s.rollupRows(ctx, f, daily, cuts...), " WHERE"+rng+f.dims()
+	if f.Search != "" {
+		// The rollups hold no text: a search counts the matching rows, and
+		// overlays the corrections of those rows only. The search runs on
+		// the corrected mentions' rows alone (the inner IN comes first).
+		corrected := "SELECT mention_id FROM " + s.store.Table("label_corrections") + corrWhere
+		rows, corrWhere = s.searchRows(f), corrWhere+" AND mention_id IN (SELECT mention_id FROM "+s.store.Table("mentions")+
+			" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+
+			" AND mention_id IN ("+corrected+")"+f.Search+")"
+	}
+	corr := s.latestCorrections(corrWhere)
+	return rows +
 		" UNION ALL SELECT c_bucket AS bucket, brand, c_source AS source, c_lang AS lang, orig_touchpoint AS touchpoint, orig_journey_stage AS journey_stage," +
 		" orig_sentiment AS sentiment, toInt64(-1) AS n, -toInt64(c_reach) AS reach, -toInt64(c_engagement) AS engagement," +
 		" toFloat64(0) AS score_sum FROM (" + corr + ")" + where +
 		" UNION ALL SELECT c_bucket AS bucket, brand, c_source AS source, c_lang AS lang, new_touchpoint AS touchpoint, new_journey_stage AS journey_stage," +
 		" new_sentiment AS sentiment, toInt64(1) AS n, toInt64(c_reach) AS reach, toInt64(c_engagement) AS engagement," +
 		" toFloat64(0) AS score_sum FROM (" + corr + ")" + where
+}
+
+// searchRows selects the mention rows of f (search included) with the
+// rollup's columns, one row each, bucketed by five minutes as the rollup.
+func (s *Server) searchRows(f Filter) string {
+	return "SELECT toStartOfFiveMinute(published_at) AS bucket, brand, source, lang, touchpoint, journey_stage, sentiment," +
+		" toInt64(1) AS n, toInt64(author_followers) AS reach, toInt64(likes + reposts + replies) AS engagement," +
+		" toFloat64(sentiment_score) AS score_sum FROM " + s.store.Table("mentions") + " WHERE published_at >= " + store.Time(f.From) +
+		" AND published_at < " + store.Time(f.To) + f.dims() + f.labels() + f.Search
 }
 
 // latestCorrections selects the newest correction per mention × brand.
@@ -222,7 +273,7 @@ func (s *Server) latestCorrections(where string) string {
 // of each mention × brand) in f's range with label corrections overlaid
 // that match f, unordered. It reads only light columns; callers fetch the
 // full rows for the keys it returns (fetchRows), which keeps lists fast on
-// large ranges. extra narrows the raw rows (a text search). Label filters
+// large ranges. f's search narrows the raw rows. Label filters
 // apply to each row's own corrected labels, so with a brand filter only the
 // filtered brands' labels decide. Without corrections in f's range and
 // dimensions (corrected false), there is nothing to overlay, and the
@@ -232,9 +283,9 @@ func (s *Server) latestCorrections(where string) string {
 // before deduplicating and joining: callers ask for enough for their page
 // plus one row per stored correction (a corrected row may drop out of a
 // label filter) plus slack for versions not yet merged away.
-func (s *Server) matchingRows(f Filter, extra, order string, n int, corrected bool) string {
+func (s *Server) matchingRows(f Filter, order string, n int, corrected bool) string {
 	rng := " published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To)
-	where := " WHERE" + rng + f.dims() + extra
+	where := " WHERE" + rng + f.dims() + f.Search
 	switch l := f.labels(); {
 	case !corrected:
 		where += l
@@ -295,8 +346,8 @@ func page(order string, limit, offset int) string {
 // mentionKeys returns a query for the matching mention × brand rows
 // (matchingRows) ordered by order and cut to limit/offset: the rows of an
 // export.
-func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corrections int) string {
-	return s.matchingRows(f, extra, order, 2*(offset+limit)+corrections+10, corrections > 0) + page(order, limit, offset)
+func (s *Server) mentionKeys(f Filter, order string, limit, offset, corrections int) string {
+	return s.matchingRows(f, order, 2*(offset+limit)+corrections+10, corrections > 0) + page(order, limit, offset)
 }
 
 // postKeys returns a query for the mentions (posts) with at least one
@@ -307,8 +358,8 @@ func (s *Server) mentionKeys(f Filter, extra, order string, limit, offset, corre
 // time, reach and engagement) or, sorted by score, its most negative row
 // first, so the first rows in order hold the first posts; perPost is how
 // many rows a post may have.
-func (s *Server) postKeys(f Filter, extra, order string, limit, offset, corrections, perPost int) string {
-	rows := s.matchingRows(f, extra, order, 2*(offset+limit)*perPost+corrections+10, corrections > 0)
+func (s *Server) postKeys(f Filter, order string, limit, offset, corrections, perPost int) string {
+	rows := s.matchingRows(f, order, 2*(offset+limit)*perPost+corrections+10, corrections > 0)
 	return "SELECT mention_id, published_at, author_followers, engagement, min_score AS sentiment_score FROM" +
 		" (SELECT mention_id, published_at, author_followers, engagement, min(sentiment_score) AS min_score FROM (" + rows +
 		") GROUP BY mention_id, published_at, author_followers, engagement)" + page(order, limit, offset)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,25 @@ type Emerge struct {
 	Net float64 `json:"net_sentiment"`
 }
 
+// topicSearch adds to a search condition the Topics view's filters: a term
+// (a lemma or phrase as the view names it) and a story.
+func topicSearch(q url.Values, cond string) (string, error) {
+	if term := strings.TrimSpace(q.Get("term")); term != "" {
+		if len(term) > 200 {
+			return "", badf("term: at most 200 bytes")
+		}
+		cond += " AND has(terms, " + store.Quote(term) + ")"
+	}
+	if v := q.Get("story"); v != "" {
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return "", badf("story: want a story id (a decimal number)")
+		}
+		cond += " AND story = " + strconv.FormatUint(id, 10)
+	}
+	return cond, nil
+}
+
 // topicWindow is the window looked at, the previous one of the same length
 // and the baseline (four windows before the window).
 type topicWindow struct {
@@ -95,7 +115,7 @@ type termSource struct {
 }
 
 func (s *Server) termSource(f Filter, w topicWindow) termSource {
-	rollup := w.daily && len(f.Sources)+len(f.Langs)+len(f.Touchpoints)+len(f.Sentiments)+len(f.JourneyStage) == 0
+	rollup := w.daily && f.Search == "" && len(f.Sources)+len(f.Langs)+len(f.Touchpoints)+len(f.Sentiments)+len(f.JourneyStage) == 0
 	t := termSource{f: f, rollup: rollup, table: s.store.Table("term_days")}
 	if !rollup {
 		t.table = s.store.Table("mentions")
@@ -121,7 +141,7 @@ func (t termSource) from(from, to time.Time) string {
 	if t.rollup {
 		return " FROM " + t.table + where
 	}
-	return store.TermRows(t.table) + where + in("source", t.f.Sources) + in("lang", t.f.Langs) + t.f.labels()
+	return store.TermRows(t.table) + where + in("source", t.f.Sources) + in("lang", t.f.Langs) + t.f.labels() + t.f.Search
 }
 
 // count, pos, neg and reach are the aggregates of the rows matching cond.
@@ -204,7 +224,7 @@ func (s *Server) topicTotals(ctx context.Context, f Filter, w topicWindow) (cur,
 	rows, err := queryAs[struct{ Cur, Prev, Base, Stories num }](ctx, s, "SELECT toInt64(countIf("+at(w.from, true)+")) AS cur,"+
 		" toInt64(countIf("+at(w.prev, true)+" AND "+at(w.from, false)+")) AS prev, toInt64(countIf("+at(w.from, false)+")) AS base,"+
 		" toInt64(uniqIf(story, "+at(w.from, true)+")) AS stories FROM "+s.store.Table("mentions")+
-		" WHERE "+at(w.base, true)+" AND "+at(w.to, false)+f.dims()+f.labels())
+		" WHERE "+at(w.base, true)+" AND "+at(w.to, false)+f.dims()+f.labels()+f.Search)
 	if err != nil || len(rows) == 0 {
 		return 0, 0, 0, 0, err
 	}
@@ -334,7 +354,7 @@ func (s *Server) compareTopics(ctx context.Context, f Filter, limit int) (TopicC
 		Brand string
 		N     num
 	}](ctx, s, "SELECT brand, toInt64(count()) AS n FROM "+s.store.Table("mentions")+" WHERE published_at >= "+store.Time(w.from)+
-		" AND published_at < "+store.Time(w.to)+f.dims()+f.labels()+" GROUP BY brand")
+		" AND published_at < "+store.Time(w.to)+f.dims()+f.labels()+f.Search+" GROUP BY brand")
 	if err != nil {
 		return x, err
 	}
@@ -425,7 +445,7 @@ func (s *Server) stories(ctx context.Context, f Filter, limit int) ([]Story, err
 		" min(at) AS first, max(at) AS latest, argMin(body, at) AS text, argMin(mention_id, at) AS mention_id, argMin(src, at) AS source FROM"+
 		" (SELECT story, mention_id, any(author_followers) AS followers, max(sentiment = 'negative') AS neg, any(published_at) AS at,"+
 		" any(if(text != '', text, title)) AS body, any(source) AS src FROM "+s.store.Table("mentions")+
-		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.labels()+
+		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.labels()+f.Search+
 		" GROUP BY story, mention_id) GROUP BY story HAVING size > 1 ORDER BY size DESC, reach DESC, story LIMIT "+strconv.Itoa(limit))
 	if err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ func (t *benchTerms) annotate(rows []store.Row) {
 //
 //	go test ./internal/web -run '^$' -bench Topics -benchtime 1x -timeout 90m
 func BenchmarkTopics(b *testing.B) {
-	n := benchMentionCount(b)
+	n := benchMentions(b)
 	s := storetest.Embedded(b)
 	start := time.Now()
 	bt := newBenchTerms()

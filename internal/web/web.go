@@ -63,6 +63,8 @@ type Server struct {
 	byAddress  *api.Throttle // failed sign-ins per client address
 	byAccount  *api.Throttle // failed sign-ins per user name
 	throttled  *prometheus.CounterVec
+	pdfs       *prometheus.CounterVec // PDF exports by outcome
+	pdfSlot    chan struct{}          // one PDF rendering at a time
 	tmpl       *template.Template
 	assets     fs.FS
 	etags      map[string]string // asset path → quoted content hash
@@ -139,9 +141,12 @@ func New(d Deps) (*Server, error) {
 			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_web_throttled_logins_total",
 			Help: "Sign-ins refused (429) after too many failures, by the limit reached: address or account."}, []string{"limit"}),
+		pdfs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ewom_web_pdf_exports_total",
+			Help: "PDF exports of pages by outcome: ok, failed (rendering), busy (another one running)."}, []string{"outcome"}),
+		pdfSlot: make(chan struct{}, 1),
 		authors: newAuthorBuilds()}
 	if d.Registerer != nil {
-		for _, c := range append([]prometheus.Collector{s.latency, s.throttled}, s.authors.collectors()...) {
+		for _, c := range append([]prometheus.Collector{s.latency, s.throttled, s.pdfs}, s.authors.collectors()...) {
 			if err := d.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("web: metrics: %w", err)
 			}
@@ -170,6 +175,7 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 				"CSRF": sess.csrf, "Brands": s.cfg.Brands})
 		}))
 	}
+	mux.HandleFunc("GET /export/{file}", s.page(s.handleExportPDF))
 	mux.HandleFunc("GET /login", s.handleLoginForm)
 	mux.HandleFunc("POST /login", s.handleLogin)
 	mux.HandleFunc("POST /logout", s.handleLogout)
@@ -193,6 +199,7 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 	viewer("GET /api/v1/topics/compare", "topics_compare", s.handleCompareTopics)
 	viewer("GET /api/v1/stories", "stories", s.handleStories)
 	mux.HandleFunc("POST /api/v1/mentions/{id}/labels", s.api(roleAdmin, authenticate, s.timed("correct", s.handleCorrect)))
+	s.registerSaved(mux, authenticate)
 }
 
 func (s *Server) timed(name string, h http.HandlerFunc) http.HandlerFunc {
@@ -228,6 +235,9 @@ func apiHeaders(w http.ResponseWriter) {
 // Error is the body of every failed API call.
 type Error struct {
 	Error string `json:"error"`
+	// Position is the character (1-based) of the search query (q) the
+	// error is about, when it is about one.
+	Position int `json:"position,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
@@ -238,7 +248,7 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var br *badRequest
 	if errors.As(err, &br) {
-		writeError(w, http.StatusBadRequest, br.msg)
+		api.WriteJSON(w, http.StatusBadRequest, Error{Error: br.msg, Position: br.pos})
 		return
 	}
 	s.log.Error("web: query failed", "path", r.URL.Path, "err", err)

@@ -10,12 +10,13 @@ import { setupCrisis, applyDefaults, alertsAround, alertWindows, markAlerts } fr
 import { uiLang } from './strings.js';
 import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 import { setupExport } from './exportopts.js';
+import { setupSearch, showSearchError } from './search.js';
 import { topicsPage } from './topics.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
 
-const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage'];
+const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved'];
 const SENTIMENTS = ['positive', 'neutral', 'negative'];
 
 // ---- DOM helpers -------------------------------------------------------
@@ -81,7 +82,7 @@ async function api(path, opts = {}) {
     throw new Error('signed out');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.error || res.statusText);
+  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { position: body.position });
   return body;
 }
 
@@ -191,7 +192,7 @@ function empty(id, msg) {
 let loads = 0;
 function track(promise) {
   loads++;
-  return promise.catch((e) => setStatus('Could not load: ' + e.message)).finally(() => {
+  return promise.catch((e) => { setStatus('Could not load: ' + e.message); showSearchError(e); }).finally(() => {
     if (--loads === 0 && pending === 0) markReady();
   });
 }
@@ -566,6 +567,7 @@ async function main() {
   applyDefaults(meta);
   await setupFilters(meta);
   const refreshCrisis = setupCrisis(ui, meta, uiLang());
+  track(setupSearch({ api, el, role }));
   const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis),
     topics: () => topicsPage({ el, api, filterQuery, track, dateFmt }) };
