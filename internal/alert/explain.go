@@ -241,19 +241,32 @@ type StorySample struct {
 // spikeStories returns the n largest stories (two mentions or more) of the
 // negative rows in the window (cur: the FROM and WHERE of those rows).
 func spikeStories(ctx context.Context, st store.Store, cur string, n int) ([]StorySample, error) {
-	rows, err := st.Query(ctx, "SELECT toString(story) AS story, toUInt64(uniqExact(mention_id)) AS size, toUInt64(sum(author_followers)) AS reach,"+
-		" min(published_at) AS first, max(published_at) AS latest, argMin(mention_id, published_at) AS id,"+
-		" argMin(author_handle, published_at) AS author, argMin(if(text != '', text, title), published_at) AS text"+cur+
-		" GROUP BY story HAVING size > 1 ORDER BY size DESC, reach DESC, story LIMIT "+fmt.Sprint(n))
+	// Aliases are not column names: cur may name the columns (a query scope's condition).
+	rows, err := st.Query(ctx, "SELECT toString(story) AS story_id, toUInt64(uniqExact(mention_id)) AS story_size,"+
+		" toUInt64(sum(author_followers)) AS story_reach, min(published_at) AS story_first, max(published_at) AS story_latest,"+
+		" argMin(mention_id, published_at) AS first_id, argMin(author_handle, published_at) AS first_author,"+
+		" argMin(if(text != '', text, title), published_at) AS first_text"+cur+
+		" GROUP BY story HAVING story_size > 1 ORDER BY story_size DESC, story_reach DESC, story_id LIMIT "+fmt.Sprint(n))
 	if err != nil {
 		return nil, fmt.Errorf("explain stories: %w", err)
 	}
-	var out []StorySample
-	if err := decodeRows(rows, &out); err != nil {
+	var got []struct {
+		StoryID string    `json:"story_id"`
+		Size    int       `json:"story_size"`
+		Reach   int       `json:"story_reach"`
+		First   time.Time `json:"story_first"`
+		Latest  time.Time `json:"story_latest"`
+		ID      string    `json:"first_id"`
+		Author  string    `json:"first_author"`
+		Text    string    `json:"first_text"`
+	}
+	if err := decodeRows(rows, &got); err != nil {
 		return nil, err
 	}
-	for i := range out {
-		out[i].Text = truncate(out[i].Text, 280)
+	out := make([]StorySample, len(got))
+	for i, g := range got {
+		out[i] = StorySample{Story: g.StoryID, Size: g.Size, Reach: g.Reach, First: g.First, Latest: g.Latest, ID: g.ID,
+			Author: g.Author, Text: truncate(g.Text, 280)}
 	}
 	return out, nil
 }

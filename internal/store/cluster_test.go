@@ -79,6 +79,7 @@ func TestClusterMigrationDDL(t *testing.T) {
 		{"author_days", "ReplicatedMergeTree(" + shardPath("author_days") + ")", "author"},
 		{"author_day_builds", "ReplicatedReplacingMergeTree(" + shardPath("author_day_builds") + ", build)", "toUInt32(day)"},
 		{"term_days", "ReplicatedSummingMergeTree(" + shardPath("term_days") + ")", "rand()"},
+		{"digest_sends", "ReplicatedMergeTree(" + shardPath("digest_sends") + ")", "cityHash64(digest)"},
 	}
 	want := []string{
 		"CREATE DATABASE IF NOT EXISTS `ewom`" + on,
