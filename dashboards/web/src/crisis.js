@@ -168,6 +168,8 @@ export function applyDefaults(meta) {
   });
   if (document.body.dataset.page !== 'overview') return;
   const params = new URLSearchParams(location.search);
+  // A saved view brings its own brand and period.
+  if (params.has('saved')) return;
   let changed = false;
   if (!params.has('brand')) {
     let b = null;
