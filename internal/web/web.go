@@ -10,7 +10,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -66,8 +65,8 @@ type Server struct {
 	pdfs       *prometheus.CounterVec // PDF exports by outcome
 	pdfSlot    chan struct{}          // one PDF rendering at a time
 	tmpl       *template.Template
-	assets     fs.FS
-	etags      map[string]string // asset path → quoted content hash
+	files      fs.FS
+	assets     map[string]asset // by path below assets/
 	pseudoKey  []byte
 	now        func() time.Time
 	latency    *prometheus.HistogramVec
@@ -107,18 +106,9 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	etags := map[string]string{}
-	err = fs.WalkDir(assets, ".", func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(assets, path)
-		sum := sha256.Sum256(b)
-		etags[path] = `"` + hex.EncodeToString(sum[:12]) + `"`
-		return err
-	})
+	loaded, err := loadAssets(assets)
 	if err != nil {
-		return nil, fmt.Errorf("web: assets: %w", err)
+		return nil, err
 	}
 	log := d.Logger
 	if log == nil {
@@ -135,7 +125,7 @@ func New(d Deps) (*Server, error) {
 	th := d.Config.HTTP.AuthThrottle
 	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts, dummy: dummy,
 		sessions: newSessions(d.Config.Web.SessionTTL, d.Config.Web.SessionMaxAge), proxies: proxies, byAddress: api.NewThrottle(th.PerAddress, th.Window),
-		byAccount: api.NewThrottle(th.PerAccount, th.Window), tmpl: tmpl, assets: assets, etags: etags, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
+		byAccount: api.NewThrottle(th.PerAccount, th.Window), tmpl: tmpl, files: assets, assets: loaded, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ewom_dashboard_query_seconds",
 			Help:    "Time the dashboard API spent answering, by endpoint.",
 			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"}),
@@ -157,18 +147,7 @@ func New(d Deps) (*Server, error) {
 
 // Register mounts the UI and the dashboard API.
 func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
-	files := http.FileServerFS(s.assets)
-	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		// Embedded files change only with the binary: revalidate by content
-		// hash (ServeContent answers If-None-Match with 304).
-		h.Set("Cache-Control", "no-cache")
-		if tag, ok := s.etags[r.URL.Path]; ok {
-			h.Set("ETag", tag)
-		}
-		files.ServeHTTP(w, r)
-	})))
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", s.serveAsset(http.FileServerFS(s.files))))
 	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts", "/topics": "topics"} {
 		mux.HandleFunc("GET "+path, s.page(func(w http.ResponseWriter, r *http.Request, sess session) {
 			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": titles[name], "User": sess.user, "Role": sess.role,
