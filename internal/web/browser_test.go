@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/store/storetest"
@@ -295,6 +296,20 @@ func TestBrowser(t *testing.T) {
 		if focused != "skip" {
 			t.Errorf("first Tab focused %q, want the skip link", focused)
 		}
+		if n := eval[int](t, b, `document.querySelectorAll("h1").length`); n != 1 {
+			t.Errorf("%d <h1> on the page, want one", n)
+		}
+		// Arrow keys step through a filter's choices without reloading the
+		// page at each step; Enter applies the choice.
+		eval[bool](t, b, `(document.querySelector('#filters select[name="sentiment"]').focus(), true)`)
+		b.run(t, chromedp.KeyEvent(kb.ArrowDown))
+		time.Sleep(500 * time.Millisecond)
+		if got := eval[[]any](t, b, `[location.search.includes("sentiment="), document.querySelector('#filters select[name="sentiment"]').value]`); got[0] != false || got[1] == "" {
+			t.Fatalf("after ↓ on the sentiment filter: navigated %v, value %q; want no navigation and a new value", got[0], got[1])
+		}
+		b.run(t, chromedp.KeyEvent(kb.Enter))
+		b.waitFor(t, `location.search.includes("sentiment=") && document.body.dataset.ready === "1"`)
+		b.open(t, ts.URL+"/?"+week)
 		for _, theme := range []string{"light", "dark"} {
 			ratios := eval[map[string]float64](t, b, `document.documentElement.dataset.theme = "`+theme+`"; (`+contrastJS+`)()`)
 			for pair, r := range ratios {

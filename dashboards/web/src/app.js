@@ -131,7 +131,29 @@ async function setupFilters(meta) {
     }
     location.assign(location.pathname + (q.toString() ? '?' + q : ''));
   });
-  for (const sel of form.querySelectorAll('select')) sel.addEventListener('change', () => form.requestSubmit());
+  // A choice made with the mouse applies at once; one stepped through with
+  // the keyboard (arrow keys change a closed select's value) applies on
+  // Enter or when the select loses focus, not at every step.
+  for (const sel of form.querySelectorAll('select')) {
+    let byKey = false;
+    let pending = false;
+    sel.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && pending) {
+        ev.preventDefault();
+        form.requestSubmit();
+        return;
+      }
+      byKey = ev.key !== 'Tab';
+    });
+    sel.addEventListener('pointerdown', () => { byKey = false; });
+    sel.addEventListener('change', () => {
+      if (byKey) pending = true;
+      else form.requestSubmit();
+    });
+    sel.addEventListener('blur', () => {
+      if (pending) form.requestSubmit();
+    });
+  }
   // Keep the navigation's filters when moving between pages.
   for (const a of document.querySelectorAll('a[data-nav]')) {
     const q = filterQuery();
