@@ -266,10 +266,13 @@ func TestRunLoopBacksOffAndRecovers(t *testing.T) {
 	}
 }
 
+// The registry is the process's: types are registered once, in init.
+func init() {
+	collector.Register("test-long", func(config.Source, *collector.Env) (collector.Collector, error) { return longCollector{}, nil })
+}
+
 func TestClipFieldsKeepsLongArticles(t *testing.T) {
-	c := &longCollector{}
 	pub := &collectortest.Publisher{}
-	collector.Register("test-long", func(config.Source, *collector.Env) (collector.Collector, error) { return c, nil })
 	r, err := collector.NewRunner([]config.Source{collectortest.Source(t, "{type: test-long}")},
 		collector.Options{Publisher: pub, Cursors: &collector.MemoryCursors{}, Logger: discard()})
 	if err != nil {
