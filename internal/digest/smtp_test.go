@@ -1,27 +1,20 @@
 package digest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
 	"mime/quotedprintable"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/ewom/ewom/internal/tlstest"
 )
 
 // received is a message the test SMTP server accepted.
@@ -50,28 +43,15 @@ func (m *mta) messages() []received {
 
 func startMTA(t *testing.T, implicit bool) *mta {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ewom test mta"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mta{user: "digest@ewom.test", pass: "s3cret-Pässword", caFile: filepath.Join(t.TempDir(), "ca.pem")}
-	if err := os.WriteFile(m.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cert := tlstest.SelfSigned(t, "ewom test mta")
+	m := &mta{user: "digest@ewom.test", pass: "s3cret-Pässword", caFile: cert.CertFile}
 	srv := smtp.NewServer(m)
 	srv.Domain = "localhost"
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert.Pair}}
 	srv.MaxMessageBytes = 4 << 20
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	var l net.Listener
+	var err error
 	if implicit {
 		l, err = tls.Listen("tcp", "127.0.0.1:0", srv.TLSConfig)
 	} else {
