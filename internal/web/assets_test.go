@@ -64,8 +64,10 @@ func TestAssetsGzipped(t *testing.T) {
 	if plainTag == "" || plainTag == gzTag {
 		t.Fatalf("ETags %q (plain) and %q (gzip) must differ", plainTag, gzTag)
 	}
-	if resp, _ = get("gzip;q=0", ""); resp.Header.Get("Content-Encoding") != "" {
-		t.Error("gzip;q=0 got gzip")
+	for _, refused := range []string{"gzip;q=0", "gzip; q=0.000", "deflate"} {
+		if resp, _ = get(refused, ""); resp.Header.Get("Content-Encoding") != "" {
+			t.Errorf("Accept-Encoding %q got gzip", refused)
+		}
 	}
 	if resp, _ = get("gzip", gzTag); resp.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match with the gzip ETag: %d, want 304", resp.StatusCode)
