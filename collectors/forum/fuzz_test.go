@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ewom/ewom/internal/collector"
 	"github.com/ewom/ewom/internal/collector/collectortest"
+	"github.com/ewom/ewom/internal/memstat"
 )
 
 func FuzzParse(f *testing.F) {
@@ -91,7 +91,7 @@ func BenchmarkParse(b *testing.B) {
 	thread, _ := url.Parse(vauvaThread)
 	b.Run("vauva/html.Parse", func(b *testing.B) {
 		b.SetBytes(int64(len(vauva)))
-		cpu := cpuTime()
+		cpu := memstat.CPU()
 		for b.Loop() {
 			if _, err := html.Parse(bytes.NewReader(vauva)); err != nil {
 				b.Fatal(err)
@@ -122,7 +122,7 @@ func benchPosts(b *testing.B, o Options, body []byte, thread *url.URL, want int)
 	}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := memstat.CPU()
 	posts := 0
 	for b.Loop() {
 		pg, err := c.parser.Parse(body, "text/html; charset=utf-8", thread, fetchedAt)
@@ -141,14 +141,7 @@ func benchPosts(b *testing.B, o Options, body []byte, thread *url.URL, want int)
 
 func reportPosts(b *testing.B, posts int, cpuBefore time.Duration) {
 	b.ReportMetric(float64(posts)/b.Elapsed().Seconds(), "posts/s")
-	b.ReportMetric(float64(posts)/(cpuTime()-cpuBefore).Seconds(), "posts/cpu-s")
+	b.ReportMetric(float64(posts)/(memstat.CPU()-cpuBefore).Seconds(), "posts/cpu-s")
 }
 
 // cpuTime is the CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}

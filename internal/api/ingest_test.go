@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -267,9 +266,9 @@ func BenchmarkIngest(b *testing.B) {
 			var cpu float64
 			for i := 0; b.Loop(); i++ {
 				req := body(i)
-				c0, t0 := cpuSeconds(), time.Now()
+				c0, t0 := memstat.CPU().Seconds(), time.Now()
 				a := ingest(b, ts.URL, req)
-				wall, cpu = wall+time.Since(t0), cpu+cpuSeconds()-c0
+				wall, cpu = wall+time.Since(t0), cpu+memstat.CPU().Seconds()-c0
 				if a.code != http.StatusOK || a.Accepted != per {
 					b.Fatalf("answer %d: %d accepted, %d duplicates, %d failed, %d rejected", a.code, a.Accepted, a.Duplicates, a.Failed, a.RejectedTotal)
 				}
@@ -279,13 +278,4 @@ func BenchmarkIngest(b *testing.B) {
 			b.ReportMetric(n/cpu, "mentions/cpu-s")
 		})
 	}
-}
-
-// cpuSeconds is the CPU time the process has used.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -250,7 +249,7 @@ func busAlone(ctx context.Context, n int) (rate float64, cpuPerMsg time.Duration
 	if err != nil {
 		return 0, 0, err
 	}
-	start, cpuStart := time.Now(), processCPU()
+	start, cpuStart := time.Now(), memstat.CPU()
 	done := make(chan error, 1)
 	go func() {
 		// Pulled as the workers pull: at most pipeline.FetchBatch a request.
@@ -277,7 +276,7 @@ func busAlone(ctx context.Context, n int) (rate float64, cpuPerMsg time.Duration
 	if err := <-done; err != nil {
 		return 0, 0, err
 	}
-	elapsed, cpu := time.Since(start), processCPU()-cpuStart
+	elapsed, cpu := time.Since(start), memstat.CPU()-cpuStart
 	return float64(n) / elapsed.Seconds(), cpu / time.Duration(n), nil
 }
 
@@ -327,13 +326,13 @@ func insertAlone(ctx context.Context, base store.Store, n, batch int) (rate floa
 		rows = append(rows, pipeline.Rows(m, m.Key(), m.Lang, cls.Classify(m), string(raw), time.Now())...)
 	}
 	n = len(rows)
-	start, cpuStart := time.Now(), processCPU()
+	start, cpuStart := time.Now(), memstat.CPU()
 	for i := 0; i < n; i += batch {
 		if err := s.Insert(ctx, rows[i:min(i+batch, n)]); err != nil {
 			return 0, 0, err
 		}
 	}
-	elapsed, cpu := time.Since(start), processCPU()-cpuStart
+	elapsed, cpu := time.Since(start), memstat.CPU()-cpuStart
 	return float64(n) / elapsed.Seconds(), cpu / time.Duration(n), nil
 }
 
@@ -411,7 +410,7 @@ func pipelineThroughput(ctx context.Context, o PipelineOptions) (rate float64, c
 	defer p.stop()
 	g := newGenerator("pipe")
 	from, to := g.span(o.Mentions)
-	start, cpuStart := time.Now(), processCPU()
+	start, cpuStart := time.Now(), memstat.CPU()
 	errc := make(chan error, 1)
 	go func() { errc <- publishAll(ctx, p.bus, g, o.Mentions) }()
 	for {
@@ -427,7 +426,7 @@ func pipelineThroughput(ctx context.Context, o PipelineOptions) (rate float64, c
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	elapsed, cpu := time.Since(start), processCPU()-cpuStart
+	elapsed, cpu := time.Since(start), memstat.CPU()-cpuStart
 	if err := <-errc; err != nil {
 		return 0, 0, err
 	}
@@ -513,16 +512,6 @@ func benchDatabase(ctx context.Context, base store.Store, name string) (store.St
 
 func dropDatabase(base, s store.Store) {
 	_ = base.Exec(context.Background(), "DROP DATABASE IF EXISTS `"+s.Info().Database+"`")
-}
-
-// processCPU is the CPU time the process has used, user and system, on
-// all its threads (Go's, NATS's and the embedded engine's).
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

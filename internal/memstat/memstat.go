@@ -1,5 +1,5 @@
-// Package memstat reads the process's resident set size from /proc, for
-// benchmarks that report what a piece of work costs in memory.
+// Package memstat reads the process's resident set size from /proc and its
+// CPU time, for benchmarks that report what a piece of work costs.
 package memstat
 
 import (
@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // RestartPeak returns freed memory to the OS (what came before, such as
@@ -38,4 +40,15 @@ func status(field string) int64 {
 		}
 	}
 	return 0
+}
+
+// CPU is the CPU time the process has used, user and system, on all its
+// threads (Go's and any engine's running in it): what benchmarks on a
+// shared machine divide by instead of wall time.
+func CPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ewom/ewom/internal/memstat"
 	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
@@ -95,7 +95,7 @@ func BenchmarkExistingIDs(b *testing.B) {
 		for _, c := range cases {
 			for _, f := range forms {
 				b.Run(e.Name+"/"+c.name+"/"+f.name, func(b *testing.B) {
-					cpu := processCPU()
+					cpu := memstat.CPU()
 					for b.Loop() {
 						found, err := f.lookup(c.ids, c.from, c.to)
 						if err != nil {
@@ -107,18 +107,9 @@ func BenchmarkExistingIDs(b *testing.B) {
 					}
 					// This process's CPU: the whole engine's on chDB, the
 					// client's only on a server.
-					b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
+					b.ReportMetric(float64(memstat.CPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 				})
 			}
 		}
 	}
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -10,10 +10,10 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ewom/ewom/internal/memstat"
 	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
@@ -85,11 +85,11 @@ func BenchmarkDashboards(b *testing.B) {
 	var srv *Server
 	ts := newTestServerWith(b, s, func(w *Server) { srv = w })
 	// The author table is built, as a live system keeps it.
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0 := time.Now(), memstat.CPU()
 	if err := srv.buildAuthorDays(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("built the author table in %s (CPU %s)", time.Since(start).Round(time.Second), (processCPU() - cpu0).Round(time.Second))
+	b.Logf("built the author table in %s (CPU %s)", time.Since(start).Round(time.Second), (memstat.CPU() - cpu0).Round(time.Second))
 	// Let background merges of the fresh parts settle, as on a live system:
 	// the CPU time measured is the process's, merges included.
 	settleMerges(b, s)
@@ -154,7 +154,7 @@ func apiP95(b *testing.B, url string, k int) (p95, cpu float64) {
 	for range k {
 		req, _ := http.NewRequest("GET", url, nil)
 		req.Header.Set("Authorization", "Bearer "+testToken)
-		t0, c0 := time.Now(), processCPU()
+		t0, c0 := time.Now(), memstat.CPU()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
@@ -165,20 +165,11 @@ func apiP95(b *testing.B, url string, k int) (p95, cpu float64) {
 			b.Fatalf("%s: %d %s", url, resp.StatusCode, body)
 		}
 		ms = append(ms, float64(time.Since(t0).Microseconds())/1000)
-		cpus = append(cpus, float64((processCPU()-c0).Microseconds())/1000)
+		cpus = append(cpus, float64((memstat.CPU()-c0).Microseconds())/1000)
 	}
 	slices.Sort(ms)
 	slices.Sort(cpus)
 	return ms[int(math.Ceil(0.95*float64(len(ms))))-1], cpus[len(cpus)/2]
-}
-
-// processCPU is the CPU time the process has used, user and system.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // settleMerges waits until the engine has run no merge for ten seconds
