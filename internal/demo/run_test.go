@@ -125,8 +125,12 @@ func TestDemoHeadless(t *testing.T) {
 			return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(nc.Name, w) })
 		})
 	}
-	if !about("toimitu", "myöhässä", "late", "deliver", "paketti", "seuranta") || !about("asiakaspalvelu", "customer service") {
-		t.Errorf("crisis alert phrases %v: want phrases about delivery and customer service", crisis.Phrases)
+	// Which six phrases lead depends on the hour the demo runs in; customer
+	// service shows in a phrase or, when delivery phrases fill the list, in
+	// the alert's journey stages.
+	serviceStage := slices.ContainsFunc(crisis.Stages, func(nc alert.NameCount) bool { return nc.Name == "service" })
+	if !about("toimitu", "myöhässä", "late", "deliver", "paketti", "seuranta") || !(about("asiakaspalvelu", "customer service", "support", "tuki") || serviceStage) {
+		t.Errorf("crisis alert phrases %v, stages %v: want delivery and customer service", crisis.Phrases, crisis.Stages)
 	}
 	for _, nc := range append(crisis.Phrases, crisis.TopTerms...) {
 		if slices.Contains([]string{"kannata", "viimeinen", "kukaan", "tilaan", "vastaa", "kerta", "ei", "on", "ja", "jo", "mun", "tietokonekoijarit"}, nc.Name) {
