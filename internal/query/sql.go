@@ -20,8 +20,8 @@ const (
 )
 
 // SQL returns the query as a ClickHouse condition on the mentions table's
-// columns (title, text, author_handle, author_name, source, lang, brand,
-// journey_stage, sentiment, touchpoint), for one mention × brand row. Every
+// columns (title, text, words, author_handle, author_name, source, lang,
+// brand, journey_stage, sentiment, touchpoint), for one mention × brand row. Every
 // value the query gives reaches the SQL as an escaped string literal
 // (store.Quote); regular expressions are built from escaped literals
 // (regexp.QuoteMeta) and fixed parts.
@@ -52,27 +52,84 @@ func sql(sb *strings.Builder, n *Node) {
 	case Field:
 		sb.WriteString(field(n))
 	default: // text
-		// Patterns are lowercase, and so is the text they run on: with
-		// (?i) 18.16 looks for the pattern's literal part case by case
-		// before running it, and misses Toimitus for toimitus. The words
-		// a match must contain are looked for first, a cheap search that
-		// spares most rows the expression (where the engine evaluates AND
-		// lazily, as chDB does).
-		re := store.Quote(before + body(n) + after)
-		lits := required(n)
-		sb.WriteByte('(')
-		for i, col := range []string{"title", "text"} {
-			if i > 0 {
-				sb.WriteString(" OR ")
-			}
-			sb.WriteByte('(')
-			for _, l := range lits {
-				sb.WriteString("positionCaseInsensitiveUTF8(" + col + ", " + store.Quote(l) + ") > 0 AND ")
-			}
-			sb.WriteString("match(lowerUTF8(" + col + "), " + re + "))")
+		// A word or a prefix is answered by the row's words (every run of
+		// letters and digits of its lowercased title and text, migration
+		// 510), which is what the pattern's word boundaries delimit: the
+		// text is not read. A phrase or a NEAR is looked for in the words
+		// first, and only the rows that have them all are matched.
+		cond, exact := words(n)
+		if exact {
+			sb.WriteString(cond)
+			return
 		}
+		sb.WriteString("(" + cond + " AND ")
+		match(sb, n)
 		sb.WriteByte(')')
 	}
+}
+
+// match writes the condition that a text node's pattern matches the title
+// or the text.
+func match(sb *strings.Builder, n *Node) {
+	// Patterns are lowercase, and so is the text they run on: with (?i)
+	// 18.16 looks for the pattern's literal part case by case before
+	// running it, and misses Toimitus for toimitus. The words a match must
+	// contain are looked for first, a cheap search that spares most rows
+	// the expression (where the engine evaluates AND lazily, as chDB does).
+	re := store.Quote(before + body(n) + after)
+	lits := required(n)
+	sb.WriteByte('(')
+	for i, col := range []string{"title", "text"} {
+		if i > 0 {
+			sb.WriteString(" OR ")
+		}
+		sb.WriteByte('(')
+		for _, l := range lits {
+			sb.WriteString("positionCaseInsensitiveUTF8(" + col + ", " + store.Quote(l) + ") > 0 AND ")
+		}
+		sb.WriteString("match(lowerUTF8(" + col + "), " + re + "))")
+	}
+	sb.WriteByte(')')
+}
+
+// words returns a condition on the words column that every row a text
+// node matches meets, and whether it is exact: a word (one of its forms is
+// one of the words), a prefix (a word begins with it) and a quoted word
+// are; a phrase (all its words are there) and a NEAR (both sides' words
+// are) are not.
+func words(n *Node) (cond string, exact bool) {
+	switch n.Op {
+	case Word:
+		prefix, inf := forms(n.Words[0])
+		if len(inf.Forms) == 1 {
+			return "has(words, " + store.Quote(inf.Forms[0]) + ")", true
+		}
+		// The pattern runs only on the words that begin as all forms do.
+		return "arrayExists(w -> match(w, " + store.Quote("^"+inflected(n.Words[0])+"$") +
+			"), arrayFilter(w -> startsWith(w, " + store.Quote(prefix) + "), words))", true
+	case Prefix:
+		return "arrayExists(w -> startsWith(w, " + store.Quote(n.Words[0]) + "), words)", true
+	case Phrase:
+		if len(n.Words) == 1 {
+			return "has(words, " + store.Quote(n.Words[0]) + ")", true
+		}
+		lits := make([]string, len(n.Words))
+		for i, w := range n.Words {
+			lits[i] = store.Quote(w)
+		}
+		return "hasAll(words, [" + strings.Join(lits, ", ") + "])", false
+	case Or:
+		parts := make([]string, len(n.Kids))
+		for i, k := range n.Kids {
+			parts[i], _ = words(k)
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", false
+	case Near:
+		a, _ := words(n.Kids[0])
+		b, _ := words(n.Kids[1])
+		return a + " AND " + b, false
+	}
+	panic("query: words of a non-text node")
 }
 
 // minLiteral is the shortest text worth looking for before running an
