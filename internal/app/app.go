@@ -299,8 +299,12 @@ func (a *App) build() error {
 			}
 		}
 		if cfg.HasRole("alert") && len(cfg.Digests.Lists) > 0 {
-			dg, err := digest.New(digest.Deps{Store: a.Store, Config: cfg.Digests, Brands: cfg.Brands, ExternalURL: cfg.Alerts.ExternalURL,
-				Registerer: a.Registry, Logger: a.Log.With("component", "digest")})
+			deps := digest.Deps{Store: a.Store, Config: cfg.Digests, Brands: cfg.Brands, ExternalURL: cfg.Alerts.ExternalURL,
+				Registerer: a.Registry, Logger: a.Log.With("component", "digest")}
+			if dash != nil {
+				deps.Topics = dash // the Topics view's emerging terms
+			}
+			dg, err := digest.New(deps)
 			if err != nil {
 				return fmt.Errorf("digests: %w", err)
 			}
