@@ -128,7 +128,7 @@ func show(n *Node) string {
 // columns and functions the compiler writes, operators and punctuation.
 var (
 	literalRE = regexp.MustCompile(`'(?:[^'\\]|\\.)*'`)
-	sqlShape  = regexp.MustCompile(`^(?:\s|\(|\)|\[|\]|,|=|->|>|\b(?:AND|OR|NOT|match|lowerUTF8|replaceRegexpOne|positionCaseInsensitiveUTF8|has|hasAll|arrayExists|arrayFilter|startsWith|w|words|title|text|author_handle|author_name|source|lang|brand|journey_stage|sentiment|touchpoint|0|1)\b|\?)*$`)
+	sqlShape  = regexp.MustCompile(`^(?:\s|\(|\)|,|=|->|>|\b(?:AND|OR|NOT|match|lowerUTF8|replaceRegexpOne|positionCaseInsensitiveUTF8|has|arrayExists|arrayFilter|startsWith|w|words|title|text|author_handle|author_name|source|lang|brand|journey_stage|sentiment|touchpoint|0|1)\b|\?)*$`)
 )
 
 // checkSafe fails when compiled SQL holds anything but the compiler's own

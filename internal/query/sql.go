@@ -55,16 +55,12 @@ func sql(sb *strings.Builder, n *Node) {
 		// A word or a prefix is answered by the row's words (every run of
 		// letters and digits of its lowercased title and text, migration
 		// 510), which is what the pattern's word boundaries delimit: the
-		// text is not read. A phrase or a NEAR is looked for in the words
-		// first, and only the rows that have them all are matched.
-		cond, exact := words(n)
-		if exact {
+		// text is not read. A phrase or a NEAR is matched on the text.
+		if cond, ok := words(n); ok {
 			sb.WriteString(cond)
 			return
 		}
-		sb.WriteString("(" + cond + " AND ")
 		match(sb, n)
-		sb.WriteByte(')')
 	}
 }
 
@@ -92,12 +88,12 @@ func match(sb *strings.Builder, n *Node) {
 	sb.WriteByte(')')
 }
 
-// words returns a condition on the words column that every row a text
-// node matches meets, and whether it is exact: a word (one of its forms is
-// one of the words), a prefix (a word begins with it) and a quoted word
-// are; a phrase (all its words are there) and a NEAR (both sides' words
-// are) are not.
-func words(n *Node) (cond string, exact bool) {
+// words returns the condition on the words column that is true exactly
+// when a text node matches, for a word (one of its forms is one of the
+// words), a prefix (a word begins with it) and a quoted word; ok is false
+// for a phrase and a NEAR. (Testing their words first cost more than it
+// spared: BenchmarkSearch, docs/query.md.)
+func words(n *Node) (cond string, ok bool) {
 	switch n.Op {
 	case Word:
 		prefix, inf := forms(n.Words[0])
@@ -113,23 +109,8 @@ func words(n *Node) (cond string, exact bool) {
 		if len(n.Words) == 1 {
 			return "has(words, " + store.Quote(n.Words[0]) + ")", true
 		}
-		lits := make([]string, len(n.Words))
-		for i, w := range n.Words {
-			lits[i] = store.Quote(w)
-		}
-		return "hasAll(words, [" + strings.Join(lits, ", ") + "])", false
-	case Or:
-		parts := make([]string, len(n.Kids))
-		for i, k := range n.Kids {
-			parts[i], _ = words(k)
-		}
-		return "(" + strings.Join(parts, " OR ") + ")", false
-	case Near:
-		a, _ := words(n.Kids[0])
-		b, _ := words(n.Kids[1])
-		return a + " AND " + b, false
 	}
-	panic("query: words of a non-text node")
+	return "", false
 }
 
 // minLiteral is the shortest text worth looking for before running an

@@ -41,6 +41,21 @@ func benchMentions(b testing.TB) ([]mention.Mention, []config.Brand) {
 	return ms, cfg.Brands
 }
 
+// newAnnotator returns an annotator of brands with a story index of its
+// own and no metrics.
+func newAnnotator(tb testing.TB, brands []config.Brand) *terms.Annotator {
+	tb.Helper()
+	ext, err := terms.New(brands)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ann, err := terms.NewAnnotator(ext, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ann
+}
+
 // BenchmarkClassifyTerms measures what terms and stories add to the
 // classifier workers' per-mention work: "classify" is classification and
 // the rows, "classify+terms" adds the annotation, with the word cache warm
@@ -55,17 +70,7 @@ func BenchmarkClassifyTerms(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	newAnn := func() *terms.Annotator {
-		ext, err := terms.New(brands)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ann, err := terms.NewAnnotator(ext, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return ann
-	}
+	newAnn := func() *terms.Annotator { return newAnnotator(b, brands) }
 	var tx token.Text
 	run := func(b *testing.B, annotate func(i int, m *mention.Mention, rows []store.Row)) {
 		b.ReportAllocs()
@@ -129,14 +134,7 @@ func BenchmarkAnnotationShare(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ext, err := terms.New(brands)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ann, err := terms.NewAnnotator(ext, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ann := newAnnotator(b, brands)
 	var classifying, annotating time.Duration
 	var tx token.Text
 	for i := 0; b.Loop(); i++ {

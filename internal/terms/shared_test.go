@@ -8,7 +8,6 @@ import (
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/pipeline"
 	"github.com/ewom/ewom/internal/store"
-	"github.com/ewom/ewom/internal/terms"
 )
 
 // TestSharedTokensAnnotateAlike annotates the development and test sets'
@@ -22,18 +21,7 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newAnn := func() *terms.Annotator {
-		ext, err := terms.New(brands)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ann, err := terms.NewAnnotator(ext, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ann
-	}
-	shared, alone, ref := newAnn(), newAnn(), newAnn()
+	shared, alone, ref := newAnnotator(t, brands), newAnnotator(t, brands), newAnnotator(t, brands)
 	brandIndex := map[string]int{}
 	for i, b := range ref.Extractor.Brands() {
 		brandIndex[b] = i
