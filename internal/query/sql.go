@@ -54,38 +54,33 @@ func sql(sb *strings.Builder, n *Node) {
 	default: // text
 		// A word or a prefix is answered by the row's words (every run of
 		// letters and digits of its lowercased title and text, migration
-		// 510), which is what the pattern's word boundaries delimit: the
+		// 510), which is what the patterns' word boundaries delimit: the
 		// text is not read. A phrase or a NEAR is matched on the text.
 		if cond, ok := words(n); ok {
 			sb.WriteString(cond)
 			return
 		}
-		match(sb, n)
-	}
-}
-
-// match writes the condition that a text node's pattern matches the title
-// or the text.
-func match(sb *strings.Builder, n *Node) {
-	// Patterns are lowercase, and so is the text they run on: with (?i)
-	// 18.16 looks for the pattern's literal part case by case before
-	// running it, and misses Toimitus for toimitus. The words a match must
-	// contain are looked for first, a cheap search that spares most rows
-	// the expression (where the engine evaluates AND lazily, as chDB does).
-	re := store.Quote(before + body(n) + after)
-	lits := required(n)
-	sb.WriteByte('(')
-	for i, col := range []string{"title", "text"} {
-		if i > 0 {
-			sb.WriteString(" OR ")
-		}
+		// Patterns are lowercase, and so is the text they run on: with
+		// (?i) 18.16 looks for the pattern's literal part case by case
+		// before running it, and misses Toimitus for toimitus. The words
+		// a match must contain are looked for first, a cheap search that
+		// spares most rows the expression (where the engine evaluates AND
+		// lazily, as chDB does).
+		re := store.Quote(before + body(n) + after)
+		lits := required(n)
 		sb.WriteByte('(')
-		for _, l := range lits {
-			sb.WriteString("positionCaseInsensitiveUTF8(" + col + ", " + store.Quote(l) + ") > 0 AND ")
+		for i, col := range []string{"title", "text"} {
+			if i > 0 {
+				sb.WriteString(" OR ")
+			}
+			sb.WriteByte('(')
+			for _, l := range lits {
+				sb.WriteString("positionCaseInsensitiveUTF8(" + col + ", " + store.Quote(l) + ") > 0 AND ")
+			}
+			sb.WriteString("match(lowerUTF8(" + col + "), " + re + "))")
 		}
-		sb.WriteString("match(lowerUTF8(" + col + "), " + re + "))")
+		sb.WriteByte(')')
 	}
-	sb.WriteByte(')')
 }
 
 // words returns the condition on the words column that is true exactly
