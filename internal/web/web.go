@@ -38,7 +38,7 @@ var templateFS embed.FS
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';" +
 	" font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-var titles = map[string]string{"overview": "Overview", "mentions": "Mentions", "journey": "Journey", "alerts": "Alerts", "topics": "Topics"}
+var titles = map[string]string{"overview": "Overview", "mentions": "Mentions", "journey": "Journey", "alerts": "Alerts", "topics": "Topics", "competitors": "Competitors"}
 
 // Deps are what the dashboards need from the rest of the process.
 type Deps struct {
@@ -148,7 +148,7 @@ func New(d Deps) (*Server, error) {
 // Register mounts the UI and the dashboard API.
 func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", s.serveAsset(http.FileServerFS(s.files))))
-	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts", "/topics": "topics"} {
+	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts", "/topics": "topics", "/competitors": "competitors"} {
 		mux.HandleFunc("GET "+path, s.page(func(w http.ResponseWriter, r *http.Request, sess session) {
 			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": titles[name], "User": sess.user, "Role": sess.role,
 				"CSRF": sess.csrf, "Brands": s.cfg.Brands})
@@ -177,6 +177,7 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 	viewer("GET /api/v1/topics", "topics", s.handleTopics)
 	viewer("GET /api/v1/topics/compare", "topics_compare", s.handleCompareTopics)
 	viewer("GET /api/v1/stories", "stories", s.handleStories)
+	viewer("GET /api/v1/competitors", "competitors", s.handleCompetitors)
 	mux.HandleFunc("POST /api/v1/mentions/{id}/labels", s.api(roleAdmin, authenticate, s.timed("correct", s.handleCorrect)))
 	s.registerSaved(mux, authenticate)
 }
