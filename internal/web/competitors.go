@@ -133,7 +133,12 @@ func (s *Server) handleCompetitors(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cmp.Brands = f.Brands
-	name, expr := f.interval()
+	// Hours over two days at most, else days: brands side by side read
+	// better by the day than by the hour's noise.
+	name, expr, step := "1d", "toStartOfDay(bucket)", oneDay
+	if f.To.Sub(f.From) <= 2*oneDay {
+		name, expr, step = "1h", "toStartOfHour(bucket)", time.Hour
+	}
 	const sums = " sum(n) AS cnt, sumIf(n, sentiment = 'positive') AS p, sumIf(n, sentiment = 'negative') AS ng," +
 		" sumIf(n, sentiment = 'neutral') AS neu"
 	series, err := queryAs[counts](r.Context(), s, "SELECT "+expr+" AS t, brand,"+sums+" FROM ("+s.rollup(r.Context(), f, name == "1d")+
@@ -148,7 +153,6 @@ func (s *Server) handleCompetitors(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	step := map[string]time.Duration{"5m": 5 * time.Minute, "1h": time.Hour, "1d": 24 * time.Hour}[name]
 	var times []time.Time
 	for t := f.From.UTC().Truncate(step); t.Before(f.To); t = t.Add(step) {
 		times = append(times, t)

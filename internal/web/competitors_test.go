@@ -61,7 +61,7 @@ func TestCompetitors(t *testing.T) {
 				t.Helper()
 				var c Competitors
 				admin.getJSON("/api/v1/competitors?"+period+"&compare="+compare, &c)
-				if c.Compare != compare || !c.CompareFrom.Equal(cmpFrom) || !c.CompareTo.Equal(cmpTo) || c.Interval != "1h" || len(c.Brands) != 2 {
+				if c.Compare != compare || !c.CompareFrom.Equal(cmpFrom) || !c.CompareTo.Equal(cmpTo) || c.Interval != "1d" || len(c.Brands) != 2 {
 					t.Fatalf("compare=%s: %+v", compare, c)
 				}
 				var sov, prevSov float64
@@ -92,12 +92,12 @@ func TestCompetitors(t *testing.T) {
 					if b.Own != (b.Brand == "TietokoneKoijarit") || b.Competitor != (b.Brand == "Rival") {
 						t.Errorf("%s: own %v competitor %v", b.Brand, b.Own, b.Competitor)
 					}
-					if len(b.Points) != 96 {
-						t.Fatalf("%s: %d points, want 96 hours", b.Brand, len(b.Points))
+					if len(b.Points) != 4 {
+						t.Fatalf("%s: %d points, want 4 days", b.Brand, len(b.Points))
 					}
 					var sum int64
 					for _, pt := range b.Points {
-						hm, _, hn := tally(rows, b.Brand, *pt.T, pt.T.Add(time.Hour))
+						hm, _, hn := tally(rows, b.Brand, *pt.T, pt.T.Add(24*time.Hour))
 						if pt.Mentions != hm || pt.Negative != hn {
 							t.Fatalf("%s at %s: %d mentions %d negative, want %d and %d", b.Brand, pt.T, pt.Mentions, pt.Negative, hm, hn)
 						}
@@ -113,6 +113,20 @@ func TestCompetitors(t *testing.T) {
 			year := check("year", from.AddDate(-1, 0, 0), to.AddDate(-1, 0, 0))
 			if r := year.Brands[1]; r.Comparison.Mentions != 2 || r.Comparison.Negative != 1 || !near(r.Comparison.ShareOfVoice, 200.0/3) {
 				t.Errorf("Rival a year ago: %+v", r.Comparison)
+			}
+
+			// A day is read by the hour.
+			var day Competitors
+			admin.getJSON("/api/v1/competitors?from="+from.Format(time.RFC3339)+"&to="+from.Add(24*time.Hour).Format(time.RFC3339), &day)
+			for _, b := range day.Brands {
+				if day.Interval != "1h" || len(b.Points) != 24 {
+					t.Fatalf("a day: interval %s, %d points", day.Interval, len(b.Points))
+				}
+				for _, pt := range b.Points {
+					if hm, _, _ := tally(rows, b.Brand, *pt.T, pt.T.Add(time.Hour)); pt.Mentions != hm {
+						t.Fatalf("%s at %s: %d mentions, want %d", b.Brand, pt.T, pt.Mentions, hm)
+					}
+				}
 			}
 
 			// A correction moves a mention to its corrected sentiment.
