@@ -26,7 +26,7 @@ const (
 
 // pdfPages are the pages an export may render: GET /export/<name>.pdf with
 // the page's query (its filters), linked from each page's "Download PDF".
-var pdfPages = map[string]string{"overview": "/", "mentions": "/mentions", "journey": "/journey", "alerts": "/alerts"}
+var pdfPages = map[string]string{"overview": "/", "mentions": "/mentions", "journey": "/journey", "alerts": "/alerts", "competitors": "/competitors"}
 
 // handleExportPDF renders one of the UI's own pages, as the signed-in user
 // sees it with the same filters, in headless Chromium and answers the PDF.
@@ -37,7 +37,7 @@ func (s *Server) handleExportPDF(w http.ResponseWriter, r *http.Request, _ sessi
 	q := r.URL.Query()
 	path, ok := pdfPages[strings.TrimSuffix(r.PathValue("file"), ".pdf")]
 	if !ok {
-		http.Error(w, "export one of /export/overview.pdf, mentions.pdf, journey.pdf, alerts.pdf", http.StatusNotFound)
+		http.Error(w, "export one of /export/overview.pdf, mentions.pdf, journey.pdf, alerts.pdf, competitors.pdf", http.StatusNotFound)
 		return
 	}
 	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
