@@ -62,56 +62,45 @@ func TestBrowserCompetitors(t *testing.T) {
 	}).URL
 	// The second half of the seeded week against the first.
 	period := "/competitors?from=" + weekStart.Add(84*3600e9).Format("2006-01-02T15:04:05Z") + "&to=" + weekEnd.Format("2006-01-02T15:04:05Z")
-	for _, width := range []string{"desktop", "phone"} {
-		b := newBrowser(t, 1366, 900)
-		if width == "phone" {
-			b.phone(t)
+	looks(t, base, "viewer", func(t *testing.T, b *browser, look string) {
+		b.open(t, base+period)
+		if bad := eval[[]string](t, b, benchmarkMismatches, chromedp.EvalAwaitPromise); len(bad) > 0 {
+			t.Errorf("cards differ from the API:\n%s", strings.Join(bad, "\n"))
 		}
-		b.signIn(t, base, "viewer", "viewer-pass")
-		for _, theme := range []string{"light", "dark"} {
-			t.Run(width+"-"+theme, func(t *testing.T) {
-				b.theme(t, theme)
-				b.open(t, base+period)
-				if bad := eval[[]string](t, b, benchmarkMismatches, chromedp.EvalAwaitPromise); len(bad) > 0 {
-					t.Errorf("cards differ from the API:\n%s", strings.Join(bad, "\n"))
-				}
-				for _, m := range []string{"mentions", "net_sentiment", "share_of_voice", "negative_share"} {
-					if !eval[bool](t, b, `document.getElementById("chart-comp-`+m+`").dataset.drawn === "1" && !!document.querySelector("#chart-comp-`+m+` canvas")`) {
-						t.Errorf("chart of %s not drawn", m)
-					}
-				}
-				sideBySide := eval[bool](t, b, `(() => { const c = document.querySelectorAll("#benchmarks .benchmark"); return c[0].offsetTop === c[1].offsetTop })()`)
-				if sideBySide != (width == "desktop") {
-					t.Errorf("brand cards side by side: %v", sideBySide)
-				}
-				if eval[bool](t, b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
-					t.Error("the page scrolls sideways")
-				}
-				if got := eval[string](t, b, `document.querySelector('nav a[aria-current="page"]').textContent`); got != "Competitors" {
-					t.Errorf("current page in the navigation: %q", got)
-				}
-				b.screenshot(t, width+"-"+theme+"-competitors")
-				if errs := b.takeErrors(); len(errs) > 0 {
-					t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-				}
-			})
+		for _, m := range []string{"mentions", "net_sentiment", "share_of_voice", "negative_share"} {
+			if !eval[bool](t, b, `document.getElementById("chart-comp-`+m+`").dataset.drawn === "1" && !!document.querySelector("#chart-comp-`+m+` canvas")`) {
+				t.Errorf("chart of %s not drawn", m)
+			}
 		}
-		if width == "desktop" {
-			t.Run("compare-year", func(t *testing.T) {
-				before := eval[string](t, b, `document.getElementById("compare-period").textContent`)
-				b.run(t, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("compare"); s.value = "year"; s.dispatchEvent(new Event("change")) })()`))
-				b.waitFor(t, `location.search.includes("compare=year") && document.body.dataset.ready === "1"`)
-				if bad := eval[[]string](t, b, benchmarkMismatches, chromedp.EvalAwaitPromise); len(bad) > 0 {
-					t.Errorf("cards differ from the API:\n%s", strings.Join(bad, "\n"))
-				}
-				// Nothing was stored a year earlier.
-				if after := eval[string](t, b, `document.getElementById("compare-period").textContent`); after == before || !strings.Contains(after, "2025") {
-					t.Errorf("comparison period %q, before %q", after, before)
-				}
-				if got := eval[string](t, b, `document.querySelector('#benchmarks dd[data-metric="mentions"] .delta').textContent`); !strings.Contains(got, "none before") {
-					t.Errorf("mentions against an empty year: %q", got)
-				}
-			})
+		sideBySide := eval[bool](t, b, `(() => { const c = document.querySelectorAll("#benchmarks .benchmark"); return c[0].offsetTop === c[1].offsetTop })()`)
+		if sideBySide != strings.HasPrefix(look, "desktop") {
+			t.Errorf("brand cards side by side: %v", sideBySide)
 		}
-	}
+		if eval[bool](t, b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+			t.Error("the page scrolls sideways")
+		}
+		if got := eval[string](t, b, `document.querySelector('nav a[aria-current="page"]').textContent`); got != "Competitors" {
+			t.Errorf("current page in the navigation: %q", got)
+		}
+		b.screenshot(t, look+"-competitors")
+		if look == "desktop-light" {
+			// The comparison with a year earlier, chosen in the page.
+			before := eval[string](t, b, `document.getElementById("compare-period").textContent`)
+			b.run(t, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("compare"); s.value = "year"; s.dispatchEvent(new Event("change")) })()`))
+			b.waitFor(t, `location.search.includes("compare=year") && document.body.dataset.ready === "1"`)
+			if bad := eval[[]string](t, b, benchmarkMismatches, chromedp.EvalAwaitPromise); len(bad) > 0 {
+				t.Errorf("a year earlier: cards differ from the API:\n%s", strings.Join(bad, "\n"))
+			}
+			if after := eval[string](t, b, `document.getElementById("compare-period").textContent`); after == before || !strings.Contains(after, "2025") {
+				t.Errorf("comparison period %q, before %q", after, before)
+			}
+			// Nothing was stored a year earlier.
+			if got := eval[string](t, b, `document.querySelector('#benchmarks dd[data-metric="mentions"] .delta').textContent`); !strings.Contains(got, "none before") {
+				t.Errorf("mentions against an empty year: %q", got)
+			}
+		}
+		if errs := b.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
 }

@@ -20,6 +20,25 @@ func (b *browser) phone(t testing.TB) {
 	b.run(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait, chromedp.EmulateScale(2)))
 }
 
+// looks runs f in a browser at desktop width and in one on a phone, each
+// in the light and the dark theme, signed in as user (password
+// user-pass); look is "desktop-light", "phone-dark"…
+func looks(t *testing.T, base, user string, f func(t *testing.T, b *browser, look string)) {
+	for _, width := range []string{"desktop", "phone"} {
+		b := newBrowser(t, 1366, 900)
+		if width == "phone" {
+			b.phone(t)
+		}
+		b.signIn(t, base, user, user+"-pass")
+		for _, theme := range []string{"light", "dark"} {
+			t.Run(width+"-"+theme, func(t *testing.T) {
+				b.theme(t, theme)
+				f(t, b, width+"-"+theme)
+			})
+		}
+	}
+}
+
 // theme sets the theme the next page opens in.
 func (b *browser) theme(t testing.TB, theme string) {
 	t.Helper()
@@ -63,83 +82,73 @@ func TestBrowserMentionDrawer(t *testing.T) {
 	base := alertServer(t, s).URL
 	list := base + "/mentions?q=post%20two&" + week
 
-	for _, width := range []string{"desktop", "phone"} {
-		b := newBrowser(t, 1366, 900)
-		if width == "phone" {
-			b.phone(t)
+	looks(t, base, "admin", func(t *testing.T, b *browser, look string) {
+		b.open(t, list)
+		if strings.HasPrefix(look, "phone") {
+			if w := eval[int](t, b, `window.innerWidth`); w != 390 {
+				t.Fatalf("phone viewport %d px wide", w)
+			}
 		}
-		b.signIn(t, base, "admin", "admin-pass")
-		for _, theme := range []string{"light", "dark"} {
-			t.Run(width+"-"+theme, func(t *testing.T) {
-				b.theme(t, theme)
-				b.open(t, list)
-				if width == "phone" {
-					if w := eval[int](t, b, `window.innerWidth`); w != 390 {
-						t.Fatalf("phone viewport %d px wide", w)
-					}
-				}
-				items := eval[[]string](t, b, `[...document.querySelectorAll("#mention-list li.mention a[data-mention]")].map(a => a.dataset.mention)`)
-				if len(items) != 1 || items[0] != "two" {
-					t.Fatalf("the post naming two brands is listed as %q, want once", items)
-				}
-				b.openDrawer(t, "#mention-list", "two")
-				if p := eval[string](t, b, drawerFits); p != "" {
-					t.Errorf("drawer outside the viewport: %s", p)
-				}
-				if id := eval[string](t, b, mentionParam); id != "two" {
-					t.Errorf("URL names mention %q", id)
-				}
-				if !eval[bool](t, b, focusInDrawer) {
-					t.Error("focus is not in the drawer")
-				}
-				// Each brand's labels, once each.
-				labels := eval[map[string]string](t, b, `Object.fromEntries([...document.querySelectorAll("#mention-drawer .brand-detail")].map(s =>
+		items := eval[[]string](t, b, `[...document.querySelectorAll("#mention-list li.mention a[data-mention]")].map(a => a.dataset.mention)`)
+		if len(items) != 1 || items[0] != "two" {
+			t.Fatalf("the post naming two brands is listed as %q, want once", items)
+		}
+		b.openDrawer(t, "#mention-list", "two")
+		if p := eval[string](t, b, drawerFits); p != "" {
+			t.Errorf("drawer outside the viewport: %s", p)
+		}
+		if id := eval[string](t, b, mentionParam); id != "two" {
+			t.Errorf("URL names mention %q", id)
+		}
+		if !eval[bool](t, b, focusInDrawer) {
+			t.Error("focus is not in the drawer")
+		}
+		// Each brand's labels, once each.
+		labels := eval[map[string]string](t, b, `Object.fromEntries([...document.querySelectorAll("#mention-drawer .brand-detail")].map(s =>
 					[s.dataset.brand, [...s.querySelectorAll(".chip")].map(c => c.textContent).join(" ")]))`)
-				if len(labels) != 2 || labels["TietokoneKoijarit"] != "negative earned churn" || labels["Rival"] != "positive earned purchase" {
-					t.Errorf("labels per brand: %q", labels)
-				}
-				// The admin's correction form is there, with a brand to choose.
-				if n := eval[int](t, b, `document.querySelectorAll('#mention-drawer form.correct select[name="brand"] option').length`); n != 2 {
-					t.Errorf("correction form offers %d brands, want 2", n)
-				}
-				b.viewportShot(t, width+"-"+theme+"-mention-drawer")
-				// Tab goes round the drawer's controls and never leaves it.
-				for i := range 40 {
-					b.run(t, chromedp.KeyEvent(kb.Tab))
-					if !eval[bool](t, b, focusInDrawer) {
-						t.Fatalf("Tab %d left the drawer for %s", i+1, eval[string](t, b, `document.activeElement.outerHTML.slice(0, 120)`))
-					}
-				}
-				b.run(t, chromedp.KeyEvent(kb.Escape))
-				b.waitFor(t, `!document.getElementById("mention-drawer").open`)
-				b.waitFor(t, mentionParam+` === ""`)
-				if got := eval[string](t, b, `document.activeElement.dataset.mention || document.activeElement.tagName`); got != "two" {
-					t.Errorf("after Escape the focus is on %s, want the mention's link", got)
-				}
-				// Back closes it.
-				b.openDrawer(t, "#mention-list", "two")
-				b.run(t, chromedp.Evaluate[chromedp.Void](`history.back()`))
-				b.waitFor(t, `!document.getElementById("mention-drawer").open && location.search.indexOf("mention=") < 0`)
-				// The URL opens it on reload; closed, the list is as it was.
-				b.open(t, list+"&mention=two")
-				b.waitFor(t, drawerOpen+` === "two"`)
-				if p := eval[string](t, b, drawerFits); p != "" {
-					t.Errorf("reloaded: drawer outside the viewport: %s", p)
-				}
-				if !eval[bool](t, b, focusInDrawer) {
-					t.Error("reloaded: focus is not in the drawer")
-				}
-				b.run(t, chromedp.KeyEvent(kb.Escape))
-				b.waitFor(t, `!document.getElementById("mention-drawer").open && `+mentionParam+` === ""`)
-				if q := eval[string](t, b, `location.search`); !strings.Contains(q, "q=post+two") {
-					t.Errorf("closed, the URL is %s", q)
-				}
-				if errs := b.takeErrors(); len(errs) > 0 {
-					t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-				}
-			})
+		if len(labels) != 2 || labels["TietokoneKoijarit"] != "negative earned churn" || labels["Rival"] != "positive earned purchase" {
+			t.Errorf("labels per brand: %q", labels)
 		}
-	}
+		// The admin's correction form is there, with a brand to choose.
+		if n := eval[int](t, b, `document.querySelectorAll('#mention-drawer form.correct select[name="brand"] option').length`); n != 2 {
+			t.Errorf("correction form offers %d brands, want 2", n)
+		}
+		b.viewportShot(t, look+"-mention-drawer")
+		// Tab goes round the drawer's controls and never leaves it.
+		for i := range 40 {
+			b.run(t, chromedp.KeyEvent(kb.Tab))
+			if !eval[bool](t, b, focusInDrawer) {
+				t.Fatalf("Tab %d left the drawer for %s", i+1, eval[string](t, b, `document.activeElement.outerHTML.slice(0, 120)`))
+			}
+		}
+		b.run(t, chromedp.KeyEvent(kb.Escape))
+		b.waitFor(t, `!document.getElementById("mention-drawer").open`)
+		b.waitFor(t, mentionParam+` === ""`)
+		if got := eval[string](t, b, `document.activeElement.dataset.mention || document.activeElement.tagName`); got != "two" {
+			t.Errorf("after Escape the focus is on %s, want the mention's link", got)
+		}
+		// Back closes it.
+		b.openDrawer(t, "#mention-list", "two")
+		b.run(t, chromedp.Evaluate[chromedp.Void](`history.back()`))
+		b.waitFor(t, `!document.getElementById("mention-drawer").open && location.search.indexOf("mention=") < 0`)
+		// The URL opens it on reload; closed, the list is as it was.
+		b.open(t, list+"&mention=two")
+		b.waitFor(t, drawerOpen+` === "two"`)
+		if p := eval[string](t, b, drawerFits); p != "" {
+			t.Errorf("reloaded: drawer outside the viewport: %s", p)
+		}
+		if !eval[bool](t, b, focusInDrawer) {
+			t.Error("reloaded: focus is not in the drawer")
+		}
+		b.run(t, chromedp.KeyEvent(kb.Escape))
+		b.waitFor(t, `!document.getElementById("mention-drawer").open && `+mentionParam+` === ""`)
+		if q := eval[string](t, b, `location.search`); !strings.Contains(q, "q=post+two") {
+			t.Errorf("closed, the URL is %s", q)
+		}
+		if errs := b.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
 
 	t.Run("other-lists", func(t *testing.T) {
 		b := newBrowser(t, 1366, 900)
