@@ -49,7 +49,7 @@ function chart(h, data, m) {
   const totals = times.map((_, i) => data.brands.reduce((s, b) => s + b.points[i].mentions, 0));
   h.draw('chart-comp-' + m.key, (p) => ({
     grid: { left: 48, right: 16, top: 36, bottom: 32 },
-    xAxis: { type: 'time', ...h.axisStyle(p) },
+    xAxis: { type: 'time', ...h.axisStyle(p), axisLabel: { ...h.axisStyle(p).axisLabel, hideOverlap: true } },
     yAxis: { type: 'value', ...h.axisStyle(p) },
     tooltip: { ...h.base(p).tooltip, trigger: 'axis' },
     series: data.brands.map((b, i) => ({
