@@ -45,12 +45,17 @@ export function setupDrawer(el, render) {
     dialog.dataset.mention = id;
     delete dialog.dataset.ready;
     box.replaceChildren(el('p', { class: 'muted', text: t('loading') }));
+    // Rendered aside and shown only if still wanted: Back and Forward may
+    // ask for another mention before this one has been read.
+    const next = el('div');
     try {
-      await render(box, id);
+      await render(next, id);
     } catch (e) {
-      box.replaceChildren(el('p', { class: 'error', role: 'alert', text: t('mentionNotLoaded', { error: e.message }) }));
+      next.replaceChildren(el('p', { class: 'error', role: 'alert', text: t('mentionNotLoaded', { error: e.message }) }));
     }
-    if (shown === id) dialog.dataset.ready = '1';
+    if (shown !== id) return;
+    box.replaceChildren(...next.childNodes);
+    dialog.dataset.ready = '1';
   };
   const hide = () => {
     if (!dialog.open) return;
