@@ -146,10 +146,18 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
+// uiPages are the UI's pages by name, with their paths; each can be
+// exported as a PDF (pdf.go).
+var uiPages = map[string]string{"overview": "/", "mentions": "/mentions", "journey": "/journey", "alerts": "/alerts",
+	"topics": "/topics", "competitors": "/competitors"}
+
 // Register mounts the UI and the dashboard API.
 func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", s.serveAsset(http.FileServerFS(s.files))))
-	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts", "/topics": "topics", "/competitors": "competitors"} {
+	for name, path := range uiPages {
+		if path == "/" {
+			path = "/{$}"
+		}
 		mux.HandleFunc("GET "+path, s.page(func(w http.ResponseWriter, r *http.Request, sess session) {
 			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": titles[name], "User": sess.user, "Role": sess.role,
 				"CSRF": sess.csrf, "Brands": s.cfg.Brands})
