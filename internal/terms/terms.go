@@ -295,7 +295,7 @@ func (e *Extractor) extract(tx *token.Text, lang string) Terms {
 		switch tk.Kind {
 		case token.Word:
 			w := e.lookup(cache, lang, tk.Text)
-			lower, last := tx.Lower(i)
+			lower, last := tx.LowerAt(i)
 			if w.multi {
 				if bs, n := e.multiBrand(lower, toks[:last], i); n > 0 {
 					add(e.brandKeys[bs], "", 1<<bs)

@@ -397,9 +397,9 @@ func (t *Text) Read(title, text string) {
 // TitleEnd is the index after the title's last token.
 func (t *Text) TitleEnd() int { return max(t.BodyStart-1, 0) }
 
-// Lower returns the lowercased string token i's Off is in, and the index
+// LowerAt returns the lowercased string token i's Off is in, and the index
 // after the last token in it.
-func (t *Text) Lower(i int) (lower string, end int) {
+func (t *Text) LowerAt(i int) (lower string, end int) {
 	if i < t.BodyStart {
 		return t.Title, t.TitleEnd()
 	}
