@@ -280,6 +280,7 @@ func TestBrowserChartSummaries(t *testing.T) {
 		if bad.MatchString(l) || !regexp.MustCompile(`\d`).MatchString(l) {
 			t.Errorf("%s: summary %q", id, l)
 		}
+		t.Logf("%s: %s", id, l)
 	}
 	// The volume's figures are the summary's, formatted as the page's locale
 	// formats numbers; its dates are dates.
