@@ -61,7 +61,7 @@ func (b *browser) setTheme(t testing.TB, theme string) {
 }
 
 // TestBrowserAxe runs axe-core on every page — Overview, Mentions (with a
-// mention open), Journey, Topics, Alerts and the sign-in page — in the light
+// mention open in the drawer), Journey, Topics, Competitors, Alerts and the sign-in page — in the light
 // and the dark theme, at desktop width and on a 390 px phone, with the own
 // brand's alert firing (the crisis banner shown): no violation is allowed.
 func TestBrowserAxe(t *testing.T) {
@@ -70,8 +70,8 @@ func TestBrowserAxe(t *testing.T) {
 	crisisAlerts(t, s)
 	ts := alertServer(t, s)
 	src := axeSource(t)
-	pages := []struct{ name, path string }{{"overview", "/?" + week}, {"mentions", "/mentions?id=m1&" + week},
-		{"journey", "/journey?" + week}, {"topics", "/topics?" + week}, {"alerts", "/alerts"}}
+	pages := []struct{ name, path string }{{"overview", "/?" + week}, {"mentions", "/mentions?mention=m1&" + week},
+		{"journey", "/journey?" + week}, {"topics", "/topics?" + week}, {"competitors", "/competitors?" + week}, {"alerts", "/alerts"}}
 	for _, width := range []string{"desktop", "phone"} {
 		t.Run(width, func(t *testing.T) {
 			b := newBrowser(t, 1366, 900)
@@ -103,7 +103,7 @@ func TestBrowserAxe(t *testing.T) {
 				for _, p := range pages {
 					b.open(t, ts.URL+p.path)
 					if p.name == "mentions" {
-						b.run(t, chromedp.WaitVisible("#detail form.correct"))
+						b.run(t, chromedp.WaitVisible("#mention-drawer form.correct"))
 					}
 					check(t, p.name, theme)
 				}

@@ -13,6 +13,8 @@ import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 import { setupExport } from './exportopts.js';
 import { setupSearch, showSearchError } from './search.js';
 import { topicsPage } from './topics.js';
+import { setupDrawer, mentionLink } from './drawer.js';
+import { competitorsPage } from './competitors.js';
 import { loadCard, emptyNote } from './states.js';
 import * as summary from './summaries.js';
 
@@ -333,7 +335,7 @@ async function overview(meta) {
     }));
   }
   card('top-negative', () => api('/api/v1/mentions?' + filterQuery({ sentiment: 'negative', sort: 'reach', limit: '8' })).then((l) => {
-    renderMentionList(document.getElementById('top-negative'), l.mentions, null);
+    renderMentionList(document.getElementById('top-negative'), l.mentions);
   }));
   card('top-authors', () => api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
     const tbody = document.querySelector('#top-authors tbody');
@@ -387,7 +389,7 @@ function brandChip(b) {
     el('b', { text: b.brand || 'no brand' }), labelChip('sentiment', b.sentiment, b.corrected), labelChip('stage', b.journey_stage, b.corrected));
 }
 
-function renderMentionList(list, mentions, onSelect) {
+function renderMentionList(list, mentions) {
   list.replaceChildren();
   if (!mentions.length) {
     list.append(el('li', { class: 'muted' }, emptyNote(ui)));
@@ -395,9 +397,7 @@ function renderMentionList(list, mentions, onSelect) {
   }
   for (const m of mentions) {
     const head = m.title || m.text.slice(0, 140);
-    const title = onSelect
-      ? el('button', { type: 'button', class: 'linklike', onclick: () => onSelect(m) }, head)
-      : el('a', { href: '/mentions?' + filterQuery({ id: m.id }), text: head });
+    const title = mentionLink(el, m.id, head, 'mention-title');
     list.append(el('li', { class: 'mention' },
       el('div', { class: 'meta' }, el('span', { text: m.author.name || m.author.handle }), ' · ',
         el('span', { text: m.source }), ' · ', el('time', { datetime: m.published_at, text: dateFmt.format(new Date(m.published_at)) }),
@@ -417,7 +417,7 @@ async function mentionsPage(meta) {
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
   setupExport(ui);
   const load = () => card('mention-list', () => api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
-    renderMentionList(list, l.mentions, (m) => showDetail(m, meta));
+    renderMentionList(list, l.mentions);
     document.getElementById('prev').disabled = offset === 0;
     document.getElementById('next').disabled = !l.has_more;
     setStatus(l.mentions.length ? `Mentions ${offset + 1}–${offset + l.mentions.length}` : 'No mentions match these filters.');
@@ -425,17 +425,19 @@ async function mentionsPage(meta) {
   document.getElementById('prev').addEventListener('click', () => { offset = Math.max(0, offset - 25); load(); });
   document.getElementById('next').addEventListener('click', () => { offset += 25; load(); });
   load();
-  if (params.get('id')) track(showDetail({ id: params.get('id'), brand: params.get('brand') || '' }, meta));
 }
 
-async function showDetail(m, meta) {
-  const box = document.getElementById('detail');
-  box.replaceChildren(el('h2', { text: 'Details' }), el('p', { class: 'muted', text: 'Loading…' }));
-  const d = await api('/api/v1/mentions/' + encodeURIComponent(m.id) + '?brand=' + encodeURIComponent(m.brand || ''));
+// showDetail fills the mention drawer's box (drawer.js) with the post, its
+// labels for each brand it names with the evidence behind them, and the
+// correction form for admins. The brand filter's brand comes first.
+async function showDetail(box, id, meta) {
+  const brand = new URLSearchParams(location.search).get('brand') || '';
+  const d = await api('/api/v1/mentions/' + encodeURIComponent(id) + '?brand=' + encodeURIComponent(brand));
   const x = d.mention;
-  const ev = (label) => d.explanation.filter((e) => e.label === label);
-  const evList = (label) => {
-    const items = ev(label);
+  // Evidence of a per-brand label names its brand; the rest is the post's.
+  const ev = (label, b) => d.explanation.filter((e) => e.label === label && (e.brand || '') === b);
+  const evList = (label, b = '') => {
+    const items = ev(label, b);
     if (!items.length) return el('p', { class: 'muted small', text: 'No evidence recorded.' });
     return el('ul', { class: 'evidence' }, ...items.map((e) => el('li', {},
       el('code', { text: e.text }), ' ', el('span', { class: 'muted', text: e.kind }),
@@ -446,23 +448,30 @@ async function showDetail(m, meta) {
     ['Author', el('span', {}, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     ['Published', dateFmt.format(new Date(x.published_at))],
     ['Source', x.source], ['Language', x.lang],
-    ['Brands', el('span', { class: 'chips' }, ...x.brand_labels.map(brandChip))],
     ['Original', x.url ? extLink(x.url, x.url) : 'no link'],
     ['Classifier', x.classifier_version + (d.current_classifier_version && d.current_classifier_version !== x.classifier_version
       ? ' (explanation from ' + d.current_classifier_version + ')' : '')],
   ];
+  // One section per brand the post names: its labels and their evidence.
+  const brandSection = (b) => el('section', { class: 'brand-detail', 'data-brand': b.brand },
+    el('h4', {}, el('b', { text: b.brand || t('noBrand') })),
+    el('dl', { class: 'facts' },
+      el('dt', { text: t('sentiment') }), el('dd', {}, labelChip('sentiment', b.sentiment, b.corrected), ' ' + fmt1.format(b.sentiment_score)),
+      el('dt', { text: t('touchpoint') }), el('dd', {}, labelChip('touchpoint', b.touchpoint, b.corrected)),
+      el('dt', { text: t('journeyStage') }), el('dd', {}, labelChip('stage', b.journey_stage, b.corrected))),
+    b.corrected ? el('p', { class: 'small corrected' }, t('correctedFor', {
+      labels: `${b.original.sentiment}, ${b.original.touchpoint}, ${b.original.journey_stage}` })) : null,
+    ev('sentiment', b.brand).length ? evList('sentiment', b.brand) : null,
+    ev('journey_stage', b.brand).length ? evList('journey_stage', b.brand) : null);
   box.replaceChildren(...[
-    el('h2', { text: x.title || 'Mention' }),
+    el('h3', { class: 'drawer-post-title', text: x.title || x.text.slice(0, 140) }),
     el('p', { class: 'fulltext', text: x.text }),
     el('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)])),
-    el('h3', { text: 'Sentiment: ' + x.brand_labels.map((b) => (x.brand_labels.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.sentiment +
-      ' (' + fmt1.format(b.sentiment_score) + ')').join(', ') }), evList('sentiment'),
-    el('h3', { text: 'Touchpoint: ' + x.touchpoint }), el('p', { class: 'small', text: x.touchpoint_reason }), evList('touchpoint'),
-    el('h3', { text: 'Journey stage: ' + x.brand_labels.map((b) => (x.brand_labels.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.journey_stage)
-      .join(', ') }), evList('journey_stage'),
-    ...x.brand_labels.filter((b) => b.corrected).map((b) => el('p', { class: 'small' },
-      'Corrected by a person' + (b.brand ? ' for ' + b.brand : '') + '; the classifier said ',
-      el('b', { text: `${b.original.sentiment}, ${b.original.touchpoint}, ${b.original.journey_stage}` }), '.')),
+    el('h3', { text: t('perBrand') }), ...x.brand_labels.map(brandSection),
+    el('h3', { text: t('wholePost') }),
+    el('h4', { text: t('sentiment') }), evList('sentiment'),
+    el('h4', { text: t('touchpoint') + ': ' + x.touchpoint }), el('p', { class: 'small', text: x.touchpoint_reason }), evList('touchpoint'),
+    el('h4', { text: t('journeyStage') }), evList('journey_stage'),
     role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
   ].filter(Boolean));
 }
@@ -565,7 +574,7 @@ async function timeline(id) {
   list.replaceChildren(...t.events.map((e) => el('li', { class: 'event sentiment-border-' + e.sentiment },
     el('time', { datetime: e.published_at, text: dateFmt.format(new Date(e.published_at)) }),
     el('div', { class: 'chips' }, ...e.brand_labels.map(brandChip), labelChip('touchpoint', e.touchpoint), el('span', { class: 'chip', text: e.source })),
-    el('a', { href: '/mentions?' + filterQuery({ id: e.mention_id, brand: e.brand || null }), text: e.title || '(no text)' }))));
+    mentionLink(el, e.mention_id, e.title || '(no text)'))));
   list.focus();
 }
 
@@ -619,12 +628,14 @@ async function main() {
   });
   const meta = await answer(await metaResponse);
   applyDefaults(meta);
+  setupDrawer(el, (box, id) => showDetail(box, id, meta));
   await setupFilters(meta);
   const refreshCrisis = setupCrisis(ui, meta, uiLang());
   track(setupSearch({ api, el, role }));
   const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis),
-    topics: () => topicsPage({ el, api, filterQuery, card, dateFmt }) };
+    topics: () => topicsPage({ el, api, filterQuery, card, dateFmt }),
+    competitors: () => competitorsPage({ el, api, filterQuery, track, draw, base, axisStyle, dateFmt }) };
   loads++;
   try {
     await pages[page]?.(meta);

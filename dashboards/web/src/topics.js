@@ -2,6 +2,8 @@
 // Same security rules as app.js: untrusted text only through textContent.
 // The page's helpers come from app.js (h: el, api, filterQuery, card,
 // dateFmt), so this module has no state.
+import { t } from './strings.js';
+import { mentionLink } from './drawer.js';
 
 const pct = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 0, signDisplay: 'exceptZero' });
 const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
@@ -57,7 +59,8 @@ function storyList(h, stories) {
       h.el('div', { class: 'meta' }, h.el('span', { text: `${num.format(s.size)} mentions` }), ' · ',
         h.el('span', { text: `${num.format(s.reach)} reach` }), ' · ',
         h.el('span', { text: `${h.dateFmt.format(new Date(s.first))} – ${h.dateFmt.format(new Date(s.latest))}` })),
-      h.el('a', { href: '/mentions?' + h.filterQuery({ story: s.id }), text: s.text })));
+      h.el('a', { href: '/mentions?' + h.filterQuery({ story: s.id }), text: s.text }),
+      h.el('div', { class: 'small' }, mentionLink(h.el, s.mention_id, t('openFirstPost')))));
   }
 }
 
