@@ -260,9 +260,10 @@ func TestBrowserCardStates(t *testing.T) {
 	})
 }
 
-// TestBrowserChartSummaries: every chart of the Overview and the Journey is
-// labelled for screen readers with its title and its figures, which agree
-// with the API's; no NaN, no undefined, no epoch numbers.
+// TestBrowserChartSummaries: every chart of the Overview, the Journey and
+// the Competitors page is labelled for screen readers with its title and
+// its figures, which agree with the API's; no NaN, no undefined, no epoch
+// numbers.
 func TestBrowserChartSummaries(t *testing.T) {
 	s := storetest.Embedded(t)
 	seed(t, s, 300)
@@ -316,6 +317,14 @@ func TestBrowserChartSummaries(t *testing.T) {
 	if l := label("chart-flow"); !regexp.MustCompile(`^How authors move between stages: \d+ authors; largest steps: 1\. \w+ → 2\. \w+ \d+`).MatchString(l) {
 		t.Errorf("flow summary: %q", l)
 	}
+	// The Competitors page's lines: each brand's first and last value.
+	b.open(t, ts.URL+"/competitors?"+week)
+	for _, id := range []string{"chart-comp-mentions", "chart-comp-net_sentiment", "chart-comp-share_of_voice", "chart-comp-negative_share"} {
+		if l := label(id); bad.MatchString(l) || !regexp.MustCompile(`^[^:]+ over time, Nov 2\d, 2026.* – .*: TietokoneKoijarit [-+]?[\d.,]+( %)? → `).MatchString(l) {
+			t.Errorf("%s: summary %q", id, l)
+		}
+	}
+	b.open(t, ts.URL+"/journey?"+week)
 	// In the dark theme the charts redraw with their summaries.
 	b.run(t, chromedp.Click("#theme"))
 	b.waitFor(t, `document.documentElement.dataset.theme === "dark"`)

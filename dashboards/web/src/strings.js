@@ -94,6 +94,8 @@ const STRINGS = {
     sumMore: 'and {n} more',
     sumFlow: '{chart}: {authors} authors; largest steps: {items}.',
     sumStep: '{from} → {to} {n}',
+    sumLines: '{chart}, {from} – {to}: {items}.',
+    sumLine: '{name} {first} → {last}',
     themeDark: 'Dark theme',
   },
   fi: {
@@ -185,6 +187,8 @@ const STRINGS = {
     sumMore: 'ja {n} muuta',
     sumFlow: '{chart}: {authors} kirjoittajaa; suurimmat siirtymät: {items}.',
     sumStep: '{from} → {to} {n}',
+    sumLines: '{chart}, {from} – {to}: {items}.',
+    sumLine: '{name} {first} → {last}',
     themeDark: 'Tumma teema',
   },
   sv: {
@@ -276,6 +280,8 @@ const STRINGS = {
     sumMore: 'och {n} till',
     sumFlow: '{chart}: {authors} skribenter; största stegen: {items}.',
     sumStep: '{from} → {to} {n}',
+    sumLines: '{chart}, {from} – {to}: {items}.',
+    sumLine: '{name} {first} → {last}',
     themeDark: 'Mörkt tema',
   },
 };

@@ -79,6 +79,19 @@ export function stacked(id, rows) {
   return t('sumShares', { chart, items: list(items) });
 }
 
+// lines summarises series [{name, points: [[time, value or null]]}] by
+// each one's first and last value (formatted by format) in the period.
+export function lines(id, series, format) {
+  const chart = chartTitle(id);
+  const items = series.map((s) => {
+    const v = s.points.filter(([, y]) => Number.isFinite(y));
+    return v.length ? t('sumLine', { name: s.name, first: format(v[0][1]), last: format(v[v.length - 1][1]) }) : null;
+  }).filter(Boolean);
+  const times = series[0]?.points || [];
+  if (!items.length) return t('sumNoData', { chart });
+  return t('sumLines', { chart, from: when(times[0][0]), to: when(times[times.length - 1][0]), items: list(items) });
+}
+
 // flow summarises the journey transitions {authors, links: [{step, from, to, count}]}.
 export function flow(id, tr) {
   const chart = chartTitle(id);
