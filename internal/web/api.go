@@ -250,6 +250,8 @@ func (s *Server) series(ctx context.Context, f Filter, p seriesParams) ([]Series
 
 // Breakdown counts mentions by one or two dimensions.
 type Breakdown struct {
+	From time.Time       `json:"from"` // the period read, for drill-down
+	To   time.Time       `json:"to"`
 	By   string          `json:"by"`
 	By2  string          `json:"by2,omitempty"`
 	Rows []BreakdownCell `json:"rows"`
@@ -293,7 +295,7 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := Breakdown{By: by, By2: by2, Rows: make([]BreakdownCell, 0, len(rows))}
+	out := Breakdown{From: f.From, To: f.To, By: by, By2: by2, Rows: make([]BreakdownCell, 0, len(rows))}
 	for _, x := range rows {
 		out.Rows = append(out.Rows, BreakdownCell{Key: x.Key, Key2: x.Key2, Mentions: int64(x.Cnt), Negative: int64(x.Neg), Reach: int64(x.R)})
 	}

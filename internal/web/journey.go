@@ -25,6 +25,8 @@ const maxSteps = 5
 // once, as an acyclic flow: step i goes from the i-th stage an author
 // mentioned to the (i+1)-th (repeats of the same stage collapsed).
 type Transitions struct {
+	From    time.Time    `json:"from"` // the period read, for drill-down
+	To      time.Time    `json:"to"`
 	Authors int64        `json:"authors"` // authors with at least one transition
 	Links   []Transition `json:"links"`
 }
@@ -64,7 +66,7 @@ func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := Transitions{Links: make([]Transition, 0, len(rows))}
+	out := Transitions{From: f.From, To: f.To, Links: make([]Transition, 0, len(rows))}
 	for _, x := range rows {
 		if x.Step == 1 { // every author with a transition has exactly one first step
 			out.Authors += int64(x.N)

@@ -7,16 +7,20 @@ import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echart
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { setupCrisis, applyDefaults, alertsAround, alertWindows, markAlerts } from './crisis.js';
-import { uiLang } from './strings.js';
+import { uiLang, t } from './strings.js';
 import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 import { setupExport } from './exportopts.js';
 import { setupSearch, showSearchError } from './search.js';
 import { topicsPage } from './topics.js';
+import { setupPeriod, showWindow, compareNote } from './period.js';
+import { setupLive } from './live.js';
+import * as drill from './drill.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
 
-const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved'];
+const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved',
+  'interval', 'smooth', 'compare', 'live'];
 const SENTIMENTS = ['positive', 'neutral', 'negative'];
 
 // ---- DOM helpers -------------------------------------------------------
@@ -190,13 +194,19 @@ function base(p) {
   };
 }
 
-// draw renders build(palette) into #id, again on theme change and resize.
-function draw(id, build) {
+// draw renders build(palette) into #id, again on theme change and resize;
+// wire(chart), if given, attaches its drill-down (drill.js). Drawn again
+// (live updates), a chart keeps its instance.
+function draw(id, build, wire) {
   const node = document.getElementById(id);
   if (!node) return;
   let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas' });
+  node.ewomChart = chart; // for the browser tests and the console
   const render = () => chart.setOption({ ...base(palette()), ...build(palette()) }, true);
-  charts.push({ node, render });
+  const i = charts.findIndex((c) => c.node === node);
+  if (i >= 0) charts[i] = { node, render };
+  else charts.push({ node, render });
+  if (wire) wire(chart);
   pending++;
   chart.on('finished', function done() {
     chart.off('finished', done);
@@ -212,8 +222,10 @@ function empty(id, msg) {
 }
 
 let loads = 0;
+let tracked = []; // the loads since the last live update started
 function track(promise) {
   loads++;
+  tracked.push(promise);
   return promise.catch((e) => { setStatus('Could not load: ' + e.message); showSearchError(e); }).finally(() => {
     if (--loads === 0 && pending === 0) markReady();
   });
@@ -237,14 +249,16 @@ function axisStyle(p) {
 // ---- Overview ------------------------------------------------------------
 
 function delta(cur, prev, unit = '') {
-  if (!prev) return '';
+  const vs = compareNote();
+  if (!prev || !vs) return '';
   const d = cur - prev;
-  return (d >= 0 ? '▲ ' : '▼ ') + fmt1.format(d) + unit + ' vs previous period';
+  return (d >= 0 ? '▲ ' : '▼ ') + fmt1.format(d) + unit + ' ' + vs;
 }
 
 async function overview(meta) {
   track(api('/api/v1/summary?' + filterQuery()).then((s) => {
     const c = s.current, p = s.previous;
+    showWindow(ui, s.from, s.to, compareNote() ? s.previous_from : null, s.previous_to);
     document.getElementById('kpi-mentions').textContent = fmt.format(c.mentions);
     document.getElementById('kpi-mentions-delta').textContent = delta(c.mentions, p.mentions);
     document.getElementById('kpi-net').textContent = fmt1.format(c.net_sentiment);
@@ -258,7 +272,7 @@ async function overview(meta) {
   track(api('/api/v1/timeseries?' + filterQuery()).then(async (ts) => {
     const x = ts.points.map((p) => p.t);
     // Alert windows shade both time charts.
-    const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5 }[ts.interval] || 0;
+    const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5, '1w': 6048e5 }[ts.interval] || 0;
     const windows = x.length ? alertWindows(await alertList, x[0], new Date(Date.parse(x[x.length - 1]) + step).toISOString()) : [];
     for (const id of ['chart-volume', 'chart-net']) document.getElementById(id).dataset.alertWindows = String(windows.length);
     draw('chart-volume', (p) => ({
@@ -266,27 +280,32 @@ async function overview(meta) {
       xAxis: { type: 'time', ...axisStyle(p) },
       yAxis: { type: 'value', name: 'mentions', ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
-      series: SENTIMENTS.map((s, i) => ({
-        name: s, type: 'bar', stack: 'volume', color: p[s], large: true, barCategoryGap: '10%',
+      series: [...SENTIMENTS.map((s, i) => ({
+        id: s, name: s, type: 'bar', stack: 'volume', color: p[s], large: true, barCategoryGap: '10%',
         data: ts.points.map((pt, i) => [x[i], pt[s]]), markArea: i === 0 ? markAlerts(p, windows) : undefined,
-      })),
-    }));
+      })), ...(ts.previous ? [{ id: 'comparison', name: t('comparison'), type: 'line', showSymbol: false, color: p.muted,
+        lineStyle: { type: 'dashed' }, data: ts.previous.map((pt, i) => [x[i], pt.mentions]) }] : [])],
+    }), (chart) => drill.onItems(ui, chart, (e) => (SENTIMENTS.includes(e.seriesId)
+      ? { ...drill.bucket(ts, x[e.dataIndex], step), sentiment: e.seriesId } : null)));
     draw('chart-net', (p) => ({
       grid: { left: 48, right: 16, top: 24, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
       yAxis: { type: 'value', min: -100, max: 100, name: 'net', ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
-      legend: { show: false },
+      legend: { show: !!ts.smooth },
       series: [{ name: 'net sentiment', type: 'line', showSymbol: false, color: p.series[0], connectNulls: false,
         data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]),
-        markArea: markAlerts(p, windows) }],
-    }));
+        markArea: markAlerts(p, windows), lineStyle: ts.smooth ? { opacity: 0.4 } : undefined },
+      ...(ts.smooth ? [{ id: 'smoothed', name: t('smoothed'), type: 'line', showSymbol: false, color: p.series[1],
+        data: ts.points.map((pt, i) => [x[i], pt.net_smoothed === undefined ? null : Math.round(pt.net_smoothed * 10) / 10]) }] : [])],
+    }), (chart) => drill.onBuckets(ui, chart, ts, x, step));
   }));
   // Share of voice compares every brand: drop the brand filter.
   track(api('/api/v1/breakdown?by=brand&' + filterQuery({ brand: null })).then((b) => {
     const rows = b.rows.filter((r) => r.key !== '');
     if (!rows.length) return empty('chart-sov');
-    draw('chart-sov', (p) => pie(p, rows.map((r) => ({ name: r.key, value: r.mentions }))));
+    draw('chart-sov', (p) => pie(p, rows.map((r) => ({ name: r.key, value: r.mentions }))),
+      (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), brand: e.name })));
   }));
   for (const [by, id] of [['touchpoint', 'chart-peso'], ['source', 'chart-sources'], ['lang', 'chart-langs']]) {
     track(api('/api/v1/breakdown?by=' + by + '&by2=sentiment&' + filterQuery()).then((b) => {
@@ -294,9 +313,11 @@ async function overview(meta) {
       if (by === 'touchpoint') {
         const tot = {};
         for (const r of b.rows) tot[r.key] = (tot[r.key] || 0) + r.mentions;
-        draw(id, (p) => pie(p, Object.entries(tot).map(([name, value]) => ({ name, value }))));
+        draw(id, (p) => pie(p, Object.entries(tot).map(([name, value]) => ({ name, value }))),
+          (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), touchpoint: e.name })));
       } else {
-        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true));
+        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true),
+          (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), [by]: e.name, sentiment: e.seriesId })));
       }
     }));
   }
@@ -336,7 +357,7 @@ function stackedBars(p, rows, stacks, horizontal) {
     xAxis: horizontal ? val : { ...cat, axisLabel: { ...cat.axisLabel, rotate: 30 } },
     yAxis: horizontal ? { ...cat, inverse: true } : val,
     tooltip: { ...base(p).tooltip, trigger: 'axis' },
-    series: stacks.map((s, i) => ({ name: s, type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
+    series: stacks.map((s, i) => ({ id: s, name: s, type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
       data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
   };
 }
@@ -381,7 +402,9 @@ async function mentionsPage(meta) {
   const params = new URLSearchParams(location.search);
   let offset = Number(params.get('offset') || 0);
   const list = document.getElementById('mention-list');
-  const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null, term: params.get('term') || null, story: params.get('story') || null });
+  const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null, term: params.get('term') || null, story: params.get('story') || null,
+    node: params.get('node') || null, transition: params.get('transition') || null });
+  drill.flowNote(ui);
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
   setupExport(ui);
   const load = () => track(api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
@@ -394,6 +417,7 @@ async function mentionsPage(meta) {
   document.getElementById('next').addEventListener('click', () => { offset += 25; load(); });
   load();
   if (params.get('id')) track(showDetail({ id: params.get('id'), brand: params.get('brand') || '' }, meta));
+  return load;
 }
 
 async function showDetail(m, meta) {
@@ -494,28 +518,31 @@ async function journey(meta) {
         inRange: { color: [p.bg, p.series[0]] } },
       series: [{ type: 'heatmap', name: 'mentions', label: { show: true, color: p.text },
         data: b.rows.map((r) => [SENTIMENTS.indexOf(r.key2), stages.indexOf(r.key), r.mentions]) }],
-    }));
+    }), (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), sentiment: SENTIMENTS[e.value[0]], journey_stage: stages[e.value[1]] })));
   }));
   track(api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-touchpoint-stage');
     const ordered = stages.flatMap((s) => b.rows.filter((r) => r.key === s));
-    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false));
+    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false),
+      (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), journey_stage: e.name, touchpoint: e.seriesId })));
   }));
   track(api('/api/v1/journey/transitions?' + filterQuery()).then((t) => {
     document.getElementById('flow-note').textContent =
       `${fmt.format(t.authors)} authors mentioned more than one stage; each column is their next step (first five steps).`;
     if (!t.links.length) return empty('chart-flow', 'No author was seen at more than one stage.');
-    const names = new Set();
+    const nodes = new Map();
     const links = t.links.map((l) => {
       const source = `${l.step}. ${l.from}`, target = `${l.step + 1}. ${l.to}`;
-      names.add(source); names.add(target);
-      return { source, target, value: l.count };
+      nodes.set(source, { name: source, step: l.step, stage: l.from });
+      nodes.set(target, { name: target, step: l.step + 1, stage: l.to });
+      return { source, target, value: l.count, step: l.step, from: l.from, to: l.to };
     });
     draw('chart-flow', (p) => ({
       tooltip: { ...base(p).tooltip, trigger: 'item' },
-      series: [{ type: 'sankey', data: [...names].map((name) => ({ name })), links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
+      series: [{ type: 'sankey', data: [...nodes.values()], links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
         label: { color: p.text }, lineStyle: { color: 'gradient', opacity: 0.35 }, left: 8, right: 96 }],
-    }));
+    }), (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(t),
+      ...(e.dataType === 'edge' ? { transition: `${e.data.step}:${e.data.from}:${e.data.to}` } : { node: `${e.data.step}:${e.data.stage}` }) })));
   }));
   track(api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
     const tbody = document.querySelector('#journey-authors tbody');
@@ -587,18 +614,30 @@ async function main() {
   });
   const meta = await api('/api/v1/meta');
   applyDefaults(meta);
+  const page = document.body.dataset.page;
+  setupPeriod(ui, page);
   await setupFilters(meta);
   const refreshCrisis = setupCrisis(ui, meta, uiLang());
   track(setupSearch({ api, el, role }));
-  const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis),
     topics: () => topicsPage({ el, api, filterQuery, track, dateFmt }) };
   loads++;
+  let again;
   try {
-    await pages[page]?.(meta);
+    again = await pages[page]?.(meta);
   } finally {
     loads--;
     markReady();
+  }
+  // Live updates read the page again in place (the Mentions page its
+  // list; the Alerts page has its own refresh).
+  if (page !== 'alerts' && pages[page]) {
+    const refresh = typeof again === 'function' ? again : () => pages[page](meta);
+    setupLive(ui, async () => {
+      tracked = [];
+      await refresh();
+      await Promise.all(tracked);
+    });
   }
 }
 
