@@ -269,7 +269,9 @@ async function overview(meta) {
     document.getElementById('kpi-reach-delta').textContent = delta(c.reach, p.reach);
   }));
   const alertList = alertsAround(ui); // read beside the series, for its alert windows
-  track(api('/api/v1/timeseries?' + filterQuery()).then(async (ts) => {
+  // The comparison period's series is drawn too, unless compare=none.
+  const compare = new URLSearchParams(location.search).get('compare') || 'previous';
+  track(api('/api/v1/timeseries?' + filterQuery({ compare })).then(async (ts) => {
     const x = ts.points.map((p) => p.t);
     // Alert windows shade both time charts.
     const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5, '1w': 6048e5 }[ts.interval] || 0;
