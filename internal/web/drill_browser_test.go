@@ -78,6 +78,20 @@ var chartTargets = map[string]string{
 	  return at(g, links[i].value, {transition: links[i].step + ":" + links[i].from + ":" + links[i].to});`,
 }
 
+// onDevices runs fn in a signed-in desktop browser and a phone's.
+func onDevices(t *testing.T, base string, fn func(t *testing.T, dev string, b *browser)) {
+	for _, dev := range []struct {
+		name string
+		b    func(*testing.T) *browser
+	}{{"desktop", func(t *testing.T) *browser { return newBrowser(t, 1366, 900) }}, {"phone", phoneBrowser}} {
+		t.Run(dev.name, func(t *testing.T) {
+			b := dev.b(t)
+			b.signIn(t, base, "viewer", "viewer-pass")
+			fn(t, dev.name, b)
+		})
+	}
+}
+
 // drillCase is one chart element to click.
 type drillCase struct{ page, chart, target string }
 
@@ -117,67 +131,60 @@ func TestBrowserDrillDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := newTestServer(t, s)
-	for _, dev := range []struct {
-		name string
-		b    func(*testing.T) *browser
-	}{{"desktop", func(t *testing.T) *browser { return newBrowser(t, 1366, 900) }}, {"phone", phoneBrowser}} {
-		t.Run(dev.name, func(t *testing.T) {
-			b := dev.b(t)
-			b.signIn(t, ts.URL, "viewer", "viewer-pass")
-			for _, c := range drillCases {
-				t.Run(c.chart+"/"+c.target, func(t *testing.T) {
-					page := ts.URL + c.page + "?brand=TietokoneKoijarit&live=0&" + week
-					if dev.name == "phone" && c.page == "/" {
-						page += "&interval=1d" // bars a phone's finger can hit
-					}
-					b.open(t, page)
-					script := chartTargets[c.target]
-					tg := eval[chartTarget](t, b, fmt.Sprintf(targetPrelude, c.chart, script))
-					if tg.Value <= 0 {
-						t.Fatalf("nothing to click: %+v", tg)
-					}
-					b.run(t, chromedp.MouseClickXY(tg.X, tg.Y))
-					b.waitFor(t, `location.pathname === "/mentions" && document.body.dataset.ready === "1"`)
-					u, err := url.Parse(eval[string](t, b, `location.href`))
-					if err != nil {
-						t.Fatal(err)
-					}
-					q := u.Query()
-					for k, v := range tg.Want {
-						if q.Get(k) != v {
-							t.Errorf("clicked %s: %s=%q, want %q (%s)", c.target, k, q.Get(k), v, u.RawQuery)
-						}
-					}
-					n := evalAwait[float64](t, b, listedCount)
-					if n != tg.Value {
-						t.Errorf("%s: %v listed, the chart shows %v (%s)", c.target, n, tg.Value, u.RawQuery)
-					}
-					shown := eval[float64](t, b, `document.querySelectorAll("#mention-list li.mention").length`)
-					if shown != min(tg.Value, 25) && !strings.HasPrefix(c.target, "sankey") {
-						t.Errorf("%s: the page shows %v mentions, want %v", c.target, shown, min(tg.Value, 25))
-					}
-					if strings.HasPrefix(c.target, "sankey") && eval[string](t, b, `document.getElementById("flow-drill")?.textContent || ""`) == "" {
-						t.Error("no note on whose mentions the flow lists")
-					}
-					b.screenshot(t, dev.name+"-drill-"+c.chart+"-"+c.target)
-				})
-			}
-			// Topics rows link to their mentions: the row's count is the list's.
-			t.Run("topics", func(t *testing.T) {
-				b.open(t, ts.URL+"/topics?brand=TietokoneKoijarit&live=0&"+week)
-				row := eval[[]string](t, b, `(() => { const tr = document.querySelector("#topics-words tbody tr"); const a = tr.querySelector("a.term");
-				  a.scrollIntoView({block: "center"}); return [a.textContent, tr.cells[1].textContent]; })()`)
-				clickOn(t, b, `#topics-words tbody tr a.term`)
-				b.waitFor(t, `location.pathname === "/mentions" && document.body.dataset.ready === "1"`)
-				if n := evalAwait[float64](t, b, listedCount); fmt.Sprint(n) != row[1] {
-					t.Errorf("term %s: %v listed, the row shows %s", row[0], n, row[1])
+	onDevices(t, ts.URL, func(t *testing.T, dev string, b *browser) {
+		for _, c := range drillCases {
+			t.Run(c.chart+"/"+c.target, func(t *testing.T) {
+				page := ts.URL + c.page + "?brand=TietokoneKoijarit&live=0&" + week
+				if dev == "phone" && c.page == "/" {
+					page += "&interval=1d" // bars a phone's finger can hit
 				}
+				b.open(t, page)
+				script := chartTargets[c.target]
+				tg := eval[chartTarget](t, b, fmt.Sprintf(targetPrelude, c.chart, script))
+				if tg.Value <= 0 {
+					t.Fatalf("nothing to click: %+v", tg)
+				}
+				b.run(t, chromedp.MouseClickXY(tg.X, tg.Y))
+				b.waitFor(t, `location.pathname === "/mentions" && document.body.dataset.ready === "1"`)
+				u, err := url.Parse(eval[string](t, b, `location.href`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				q := u.Query()
+				for k, v := range tg.Want {
+					if q.Get(k) != v {
+						t.Errorf("clicked %s: %s=%q, want %q (%s)", c.target, k, q.Get(k), v, u.RawQuery)
+					}
+				}
+				n := evalAwait[float64](t, b, listedCount)
+				if n != tg.Value {
+					t.Errorf("%s: %v listed, the chart shows %v (%s)", c.target, n, tg.Value, u.RawQuery)
+				}
+				shown := eval[float64](t, b, `document.querySelectorAll("#mention-list li.mention").length`)
+				if shown != min(tg.Value, 25) && !strings.HasPrefix(c.target, "sankey") {
+					t.Errorf("%s: the page shows %v mentions, want %v", c.target, shown, min(tg.Value, 25))
+				}
+				if strings.HasPrefix(c.target, "sankey") && eval[string](t, b, `document.getElementById("flow-drill")?.textContent || ""`) == "" {
+					t.Error("no note on whose mentions the flow lists")
+				}
+				b.screenshot(t, dev+"-drill-"+c.chart+"-"+c.target)
 			})
-			if errs := b.takeErrors(); len(errs) > 0 {
-				t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+		// Topics rows link to their mentions: the row's count is the list's.
+		t.Run("topics", func(t *testing.T) {
+			b.open(t, ts.URL+"/topics?brand=TietokoneKoijarit&live=0&"+week)
+			row := eval[[]string](t, b, `(() => { const tr = document.querySelector("#topics-words tbody tr"); const a = tr.querySelector("a.term");
+				  a.scrollIntoView({block: "center"}); return [a.textContent, tr.cells[1].textContent]; })()`)
+			clickOn(t, b, `#topics-words tbody tr a.term`)
+			b.waitFor(t, `location.pathname === "/mentions" && document.body.dataset.ready === "1"`)
+			if n := evalAwait[float64](t, b, listedCount); fmt.Sprint(n) != row[1] {
+				t.Errorf("term %s: %v listed, the row shows %s", row[0], n, row[1])
 			}
 		})
-	}
+		if errs := b.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
 }
 
 // clickOn clicks the middle of an element with the mouse, scrolled into
@@ -203,119 +210,112 @@ func TestBrowserPeriod(t *testing.T) {
 	seed(t, s, 300)
 	ts := newTestServer(t, s)
 	c := login(t, ts.URL, "viewer", "viewer-pass")
-	for _, dev := range []struct {
-		name string
-		b    func(*testing.T) *browser
-	}{{"desktop", func(t *testing.T) *browser { return newBrowser(t, 1366, 900) }}, {"phone", phoneBrowser}} {
-		t.Run(dev.name, func(t *testing.T) {
-			b := dev.b(t)
-			b.signIn(t, ts.URL, "viewer", "viewer-pass")
-			day2 := "from=" + weekStart.Add(24*time.Hour).Format(time.RFC3339) + "&to=" + weekStart.Add(48*time.Hour).Format(time.RFC3339)
+	onDevices(t, ts.URL, func(t *testing.T, dev string, b *browser) {
+		day2 := "from=" + weekStart.Add(24*time.Hour).Format(time.RFC3339) + "&to=" + weekStart.Add(48*time.Hour).Format(time.RFC3339)
 
-			// A preset applies at once.
-			b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&"+week)
-			choose(t, b, `select[name="range"]`, "30d")
-			b.waitFor(t, `new URLSearchParams(location.search).get("range") === "30d" && document.body.dataset.ready === "1"`)
-			if got := eval[string](t, b, `location.search`); strings.Contains(got, "from=") {
-				t.Errorf("a preset kept the custom range: %s", got)
-			}
-			// Yesterday, in the browser's time: a custom range of a day.
-			choose(t, b, `select[name="range"]`, "yesterday")
-			b.waitFor(t, `new URLSearchParams(location.search).has("from") && document.body.dataset.ready === "1"`)
-			span := eval[float64](t, b, `(() => { const q = new URLSearchParams(location.search); return (Date.parse(q.get("to")) - Date.parse(q.get("from"))) / 36e5; })()`)
-			if span < 23 || span > 25 || eval[string](t, b, `document.querySelector('select[name="range"]').value`) != "custom" {
-				t.Errorf("yesterday: %v hours, range %q", span, eval[string](t, b, `location.search`))
-			}
+		// A preset applies at once.
+		b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&"+week)
+		choose(t, b, `select[name="range"]`, "30d")
+		b.waitFor(t, `new URLSearchParams(location.search).get("range") === "30d" && document.body.dataset.ready === "1"`)
+		if got := eval[string](t, b, `location.search`); strings.Contains(got, "from=") {
+			t.Errorf("a preset kept the custom range: %s", got)
+		}
+		// Yesterday, in the browser's time: a custom range of a day.
+		choose(t, b, `select[name="range"]`, "yesterday")
+		b.waitFor(t, `new URLSearchParams(location.search).has("from") && document.body.dataset.ready === "1"`)
+		span := eval[float64](t, b, `(() => { const q = new URLSearchParams(location.search); return (Date.parse(q.get("to")) - Date.parse(q.get("from"))) / 36e5; })()`)
+		if span < 23 || span > 25 || eval[string](t, b, `document.querySelector('select[name="range"]').value`) != "custom" {
+			t.Errorf("yesterday: %v hours, range %q", span, eval[string](t, b, `location.search`))
+		}
 
-			// A custom range typed in: the KPIs count that window.
-			b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&"+week)
-			choose(t, b, `select[name="range"]`, "custom")
-			if eval[bool](t, b, `document.getElementById("period-from").closest(".period-custom").hidden`) {
-				t.Fatal("custom range inputs hidden")
-			}
-			local := func(tm time.Time) string {
-				return eval[string](t, b, fmt.Sprintf(`(() => { const d = new Date(%q), p = n => String(n).padStart(2, "0");
+		// A custom range typed in: the KPIs count that window.
+		b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&"+week)
+		choose(t, b, `select[name="range"]`, "custom")
+		if eval[bool](t, b, `document.getElementById("period-from").closest(".period-custom").hidden`) {
+			t.Fatal("custom range inputs hidden")
+		}
+		local := func(tm time.Time) string {
+			return eval[string](t, b, fmt.Sprintf(`(() => { const d = new Date(%q), p = n => String(n).padStart(2, "0");
 				  return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes()); })()`, tm.Format(time.RFC3339)))
-			}
-			for id, tm := range map[string]time.Time{"period-from": weekStart.Add(24 * time.Hour), "period-to": weekStart.Add(48 * time.Hour)} {
-				choose(t, b, "#"+id, local(tm))
-			}
-			if dev.name == "phone" { // typed in, then Enter
-				b.run(t, chromedp.Evaluate[chromedp.Void](`document.getElementById("period-to").focus()`), chromedp.KeyEvent(kb.Enter))
-			} else {
-				clickOn(t, b, `#filters button[type="submit"]`)
-			}
-			b.waitFor(t, `new URLSearchParams(location.search).get("from") === "`+weekStart.Add(24*time.Hour).Format(time.RFC3339)+`" && document.body.dataset.ready === "1"`)
-			var sum Summary
-			c.getJSON("/api/v1/summary?brand=TietokoneKoijarit&"+day2, &sum)
-			if got := eval[string](t, b, `document.getElementById("kpi-mentions").textContent`); got != fmt.Sprint(sum.Current.Mentions) {
-				t.Errorf("custom range: %s mentions shown, the day has %d", got, sum.Current.Mentions)
-			}
-			// The comparison period: the day before, in the deltas and the volume chart.
-			d := sum.Current.Mentions - sum.Previous.Mentions
-			delta := eval[string](t, b, `document.getElementById("kpi-mentions-delta").textContent`)
-			if !strings.Contains(delta, fmt.Sprint(max(d, -d))) || !strings.Contains(delta, "vs previous period") {
-				t.Errorf("delta %q, want %d vs previous period", delta, d)
-			}
-			cmp := eval[float64](t, b, `document.getElementById("chart-volume").ewomChart.getOption().series.find(s => s.id === "comparison").data.reduce((s, p) => s + p[1], 0)`)
-			if cmp != float64(sum.Previous.Mentions) {
-				t.Errorf("comparison series %v, the previous day has %d", cmp, sum.Previous.Mentions)
-			}
-			if w := eval[string](t, b, `document.getElementById("period-window").textContent`); !strings.Contains(w, "compared with") {
-				t.Errorf("window %q", w)
-			}
-			// The same dates a year before, and no comparison.
-			b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&compare=year&"+day2)
-			if w := eval[string](t, b, `document.getElementById("period-window").textContent`); !strings.Contains(w, "2025") {
-				t.Errorf("compare=year: window %q", w)
-			}
-			b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&compare=none&"+day2)
-			if eval[bool](t, b, `document.getElementById("chart-volume").ewomChart.getOption().series.some(s => s.id === "comparison")`) ||
-				eval[string](t, b, `document.getElementById("kpi-mentions-delta").textContent`) != "" {
-				t.Error("compare=none still compares")
-			}
+		}
+		for id, tm := range map[string]time.Time{"period-from": weekStart.Add(24 * time.Hour), "period-to": weekStart.Add(48 * time.Hour)} {
+			choose(t, b, "#"+id, local(tm))
+		}
+		if dev == "phone" { // typed in, then Enter
+			b.run(t, chromedp.Evaluate[chromedp.Void](`document.getElementById("period-to").focus()`), chromedp.KeyEvent(kb.Enter))
+		} else {
+			clickOn(t, b, `#filters button[type="submit"]`)
+		}
+		b.waitFor(t, `new URLSearchParams(location.search).get("from") === "`+weekStart.Add(24*time.Hour).Format(time.RFC3339)+`" && document.body.dataset.ready === "1"`)
+		var sum Summary
+		c.getJSON("/api/v1/summary?brand=TietokoneKoijarit&"+day2, &sum)
+		if got := eval[string](t, b, `document.getElementById("kpi-mentions").textContent`); got != fmt.Sprint(sum.Current.Mentions) {
+			t.Errorf("custom range: %s mentions shown, the day has %d", got, sum.Current.Mentions)
+		}
+		// The comparison period: the day before, in the deltas and the volume chart.
+		d := sum.Current.Mentions - sum.Previous.Mentions
+		delta := eval[string](t, b, `document.getElementById("kpi-mentions-delta").textContent`)
+		if !strings.Contains(delta, fmt.Sprint(max(d, -d))) || !strings.Contains(delta, "vs previous period") {
+			t.Errorf("delta %q, want %d vs previous period", delta, d)
+		}
+		cmp := eval[float64](t, b, `document.getElementById("chart-volume").ewomChart.getOption().series.find(s => s.id === "comparison").data.reduce((s, p) => s + p[1], 0)`)
+		if cmp != float64(sum.Previous.Mentions) {
+			t.Errorf("comparison series %v, the previous day has %d", cmp, sum.Previous.Mentions)
+		}
+		if w := eval[string](t, b, `document.getElementById("period-window").textContent`); !strings.Contains(w, "compared with") {
+			t.Errorf("window %q", w)
+		}
+		// The same dates a year before, and no comparison.
+		b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&compare=year&"+day2)
+		if w := eval[string](t, b, `document.getElementById("period-window").textContent`); !strings.Contains(w, "2025") {
+			t.Errorf("compare=year: window %q", w)
+		}
+		b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&compare=none&"+day2)
+		if eval[bool](t, b, `document.getElementById("chart-volume").ewomChart.getOption().series.some(s => s.id === "comparison")`) ||
+			eval[string](t, b, `document.getElementById("kpi-mentions-delta").textContent`) != "" {
+			t.Error("compare=none still compares")
+		}
 
-			// An alert's link: its window shows as a custom range.
-			b.open(t, ts.URL+"/alerts")
-			b.waitFor(t, `document.querySelector("a.mentions-link")`)
-			href := eval[string](t, b, `document.querySelector("a.mentions-link").href`)
-			b.open(t, href)
-			au, _ := url.Parse(href)
-			from, _ := time.Parse(time.RFC3339, au.Query().Get("from"))
-			if eval[string](t, b, `document.querySelector('select[name="range"]').value`) != "custom" ||
-				eval[string](t, b, `document.getElementById("period-from").value`) != local(from) ||
-				!strings.Contains(eval[string](t, b, `document.getElementById("period-window").textContent`), "Showing") {
-				t.Errorf("the alert's window %s is not shown: range %q, from %q, %q", au.RawQuery, eval[string](t, b, `document.querySelector('select[name="range"]').value`),
-					eval[string](t, b, `document.getElementById("period-from").value`), eval[string](t, b, `document.getElementById("period-window").textContent`))
-			}
+		// An alert's link: its window shows as a custom range.
+		b.open(t, ts.URL+"/alerts")
+		b.waitFor(t, `document.querySelector("a.mentions-link")`)
+		href := eval[string](t, b, `document.querySelector("a.mentions-link").href`)
+		b.open(t, href)
+		au, _ := url.Parse(href)
+		from, _ := time.Parse(time.RFC3339, au.Query().Get("from"))
+		if eval[string](t, b, `document.querySelector('select[name="range"]').value`) != "custom" ||
+			eval[string](t, b, `document.getElementById("period-from").value`) != local(from) ||
+			!strings.Contains(eval[string](t, b, `document.getElementById("period-window").textContent`), "Showing") {
+			t.Errorf("the alert's window %s is not shown: range %q, from %q, %q", au.RawQuery, eval[string](t, b, `document.querySelector('select[name="range"]').value`),
+				eval[string](t, b, `document.getElementById("period-from").value`), eval[string](t, b, `document.getElementById("period-window").textContent`))
+		}
 
-			// Granularity and smoothing.
-			b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&"+week)
-			choose(t, b, `select[name="interval"]`, "1d")
-			b.waitFor(t, `new URLSearchParams(location.search).get("interval") === "1d" && document.body.dataset.ready === "1"`)
-			if n := eval[float64](t, b, `document.getElementById("chart-volume").ewomChart.getOption().series[0].data.length`); n != 7 {
-				t.Errorf("1d over a week: %v bars", n)
+		// Granularity and smoothing.
+		b.open(t, ts.URL+"/?brand=TietokoneKoijarit&live=0&"+week)
+		choose(t, b, `select[name="interval"]`, "1d")
+		b.waitFor(t, `new URLSearchParams(location.search).get("interval") === "1d" && document.body.dataset.ready === "1"`)
+		if n := eval[float64](t, b, `document.getElementById("chart-volume").ewomChart.getOption().series[0].data.length`); n != 7 {
+			t.Errorf("1d over a week: %v bars", n)
+		}
+		choose(t, b, `select[name="smooth"]`, "3")
+		b.waitFor(t, `new URLSearchParams(location.search).get("smooth") === "3" && document.body.dataset.ready === "1"`)
+		var series Timeseries
+		c.getJSON("/api/v1/timeseries?brand=TietokoneKoijarit&interval=1d&smooth=3&"+week, &series)
+		drawn := eval[[]float64](t, b, `document.getElementById("chart-net").ewomChart.getOption().series.find(s => s.id === "smoothed").data.map(p => p[1])`)
+		for i, p := range series.Points {
+			if i >= len(drawn) || p.NetSmoothed == nil || fmt.Sprintf("%.1f", *p.NetSmoothed) != fmt.Sprintf("%.1f", drawn[i]) {
+				t.Errorf("smoothed point %d: drawn %v, the API has %v", i, drawn, p.NetSmoothed)
+				break
 			}
-			choose(t, b, `select[name="smooth"]`, "3")
-			b.waitFor(t, `new URLSearchParams(location.search).get("smooth") === "3" && document.body.dataset.ready === "1"`)
-			var series Timeseries
-			c.getJSON("/api/v1/timeseries?brand=TietokoneKoijarit&interval=1d&smooth=3&"+week, &series)
-			drawn := eval[[]float64](t, b, `document.getElementById("chart-net").ewomChart.getOption().series.find(s => s.id === "smoothed").data.map(p => p[1])`)
-			for i, p := range series.Points {
-				if i >= len(drawn) || p.NetSmoothed == nil || fmt.Sprintf("%.1f", *p.NetSmoothed) != fmt.Sprintf("%.1f", drawn[i]) {
-					t.Errorf("smoothed point %d: drawn %v, the API has %v", i, drawn, p.NetSmoothed)
-					break
-				}
-			}
-			if eval[bool](t, b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
-				t.Error("the Overview scrolls sideways")
-			}
-			b.screenshot(t, dev.name+"-period-overview")
-			if errs := b.takeErrors(); len(errs) > 0 {
-				t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-			}
-		})
-	}
+		}
+		if eval[bool](t, b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+			t.Error("the Overview scrolls sideways")
+		}
+		b.screenshot(t, dev+"-period-overview")
+		if errs := b.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
 }
 
 // TestBrowserLiveUpdate stores a mention while the Overview and the
