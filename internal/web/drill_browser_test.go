@@ -353,12 +353,13 @@ func TestBrowserLiveUpdate(t *testing.T) {
 
 	// The Mentions page: the new mention joins the list, the open one stays.
 	b.open(t, ts.URL+"/mentions?brand=TietokoneKoijarit&live=2&"+week)
-	b.run(t, chromedp.Click(`#mention-list li.mention:nth-child(3) button`), chromedp.WaitVisible(`#detail .fulltext`))
+	clickOn(t, b, `#mention-list li.mention:nth-child(3) a.mention-title`)
+	b.run(t, chromedp.WaitVisible(`#detail .fulltext`))
 	open := eval[string](t, b, `document.querySelector("#detail .fulltext").textContent`)
 	b.run(t, chromedp.Evaluate[chromedp.Void](`window.__sameDocument = 2`))
 	insert("live2", weekEnd.Add(-time.Minute))
 	b.waitFor(t, `document.querySelector("#mention-list li.mention").textContent.includes("live update live2")`)
-	if got := eval[string](t, b, `document.querySelector("#detail .fulltext").textContent`); got != open || eval[float64](t, b, `window.__sameDocument || 0`) != 2 {
+	if got := eval[string](t, b, `document.querySelector("dialog[open] #detail .fulltext")?.textContent || ""`); got != open || eval[float64](t, b, `window.__sameDocument || 0`) != 2 {
 		t.Errorf("the open mention changed to %q (was %q) or the page reloaded", got, open)
 	}
 	if errs := b.takeErrors(); len(errs) > 0 {

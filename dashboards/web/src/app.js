@@ -2,6 +2,7 @@
 // authors, URLs) only ever reaches the DOM through textContent or
 // setAttribute of safe attributes; links only for http(s) URLs; chart
 // tooltips render on the canvas (richText), never as HTML.
+import { metaResponse } from './early.js';
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
@@ -13,8 +14,12 @@ import { setupExport } from './exportopts.js';
 import { setupSearch, showSearchError } from './search.js';
 import { topicsPage } from './topics.js';
 import { setupPeriod, showWindow, compareNote } from './period.js';
-import { setupLive } from './live.js';
+import { setupLive, livePages } from './live.js';
 import * as drill from './drill.js';
+import { setupDrawer, mentionLink } from './drawer.js';
+import { competitorsPage } from './competitors.js';
+import { loadCard, emptyNote } from './states.js';
+import * as summary from './summaries.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -81,6 +86,11 @@ async function api(path, opts = {}) {
     ...init,
     headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() } : {}) },
   });
+  return answer(res, quiet);
+}
+
+// answer reads an API response: its JSON, or an error with the API's message.
+async function answer(res, quiet) {
   if (res.status === 401 && !quiet) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
     throw new Error('signed out');
@@ -91,7 +101,7 @@ async function api(path, opts = {}) {
 }
 
 // ui is what the feature modules (crisis.js, alertflow.js, exportopts.js) use of this file.
-const ui = { el, api, extLink, filterQuery, dateFmt };
+const ui = { el, api, extLink, filterQuery, dateFmt, track };
 
 // filterQuery is the current URL's filters as a query string (plus extra).
 function filterQuery(extra = {}) {
@@ -178,6 +188,7 @@ function palette() {
   return {
     text: cssVar('--text'), muted: cssVar('--muted'), grid: cssVar('--border'), bg: cssVar('--card'),
     positive: cssVar('--positive'), neutral: cssVar('--neutral'), negative: cssVar('--negative'),
+    heat: [cssVar('--heat-lo'), cssVar('--heat-hi')],
     series: [cssVar('--c1'), cssVar('--c2'), cssVar('--c3'), cssVar('--c4'), cssVar('--c5'), cssVar('--c6')],
   };
 }
@@ -195,14 +206,15 @@ function base(p) {
 }
 
 // draw renders build(palette) into #id, again on theme change and resize;
+// description is the chart's text summary (summaries.js), its aria-label;
 // wire(chart), if given, attaches its drill-down (drill.js). Drawn again
 // (live updates), a chart keeps its instance.
-function draw(id, build, wire) {
+function draw(id, build, description, wire) {
   const node = document.getElementById(id);
   if (!node) return;
   let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas' });
   node.ewomChart = chart; // for the browser tests and the console
-  const render = () => chart.setOption({ ...base(palette()), ...build(palette()) }, true);
+  const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);
   const i = charts.findIndex((c) => c.node === node);
   if (i >= 0) charts[i] = { node, render };
   else charts.push({ node, render });
@@ -216,9 +228,27 @@ function draw(id, build, wire) {
   render();
 }
 
+// empty puts an empty state in place of the chart #id: text, no image.
 function empty(id, msg) {
   const node = document.getElementById(id);
-  if (node) node.replaceChildren(el('p', { class: 'muted empty', text: msg || 'No mentions match these filters.' }));
+  if (!node) return;
+  node.removeAttribute('role');
+  node.removeAttribute('aria-label');
+  node.replaceChildren(el('p', { class: 'muted empty' }, emptyNote(ui, msg)));
+}
+
+// sentimentDecal is each sentiment's pattern, so the charts tell them
+// apart without colour: positive plain, neutral dotted, negative striped.
+function sentimentDecal(p, s) {
+  if (s === 'neutral') return { symbol: 'circle', symbolSize: 0.5, dashArrayX: [[3, 3]], dashArrayY: [3, 3], color: p.bg };
+  if (s === 'negative') return { symbol: 'rect', symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: Math.PI / 4, color: p.bg };
+  return undefined;
+}
+
+// card loads one card (or the cards of ids) with its skeleton, error and
+// Retry (states.js); a search error also shows at the search box.
+function card(ids, load) {
+  return loadCard(ui, ids, load, showSearchError);
 }
 
 let loads = 0;
@@ -256,7 +286,7 @@ function delta(cur, prev, unit = '') {
 }
 
 async function overview(meta) {
-  track(api('/api/v1/summary?' + filterQuery()).then((s) => {
+  card('kpi-mentions', () => api('/api/v1/summary?' + filterQuery()).then((s) => {
     const c = s.current, p = s.previous;
     showWindow(ui, s.from, s.to, compareNote() ? s.previous_from : null, s.previous_to);
     document.getElementById('kpi-mentions').textContent = fmt.format(c.mentions);
@@ -271,7 +301,8 @@ async function overview(meta) {
   const alertList = alertsAround(ui); // read beside the series, for its alert windows
   // The comparison period's series is drawn too, unless compare=none.
   const compare = new URLSearchParams(location.search).get('compare') || 'previous';
-  track(api('/api/v1/timeseries?' + filterQuery({ compare })).then(async (ts) => {
+  card(['chart-volume', 'chart-net'], () => api('/api/v1/timeseries?' + filterQuery({ compare })).then(async (ts) => {
+    if (!ts.points.some((pt) => pt.mentions)) return ['chart-volume', 'chart-net'].forEach((id) => empty(id));
     const x = ts.points.map((p) => p.t);
     // Alert windows shade both time charts.
     const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5, '1w': 6048e5 }[ts.interval] || 0;
@@ -283,11 +314,12 @@ async function overview(meta) {
       yAxis: { type: 'value', name: 'mentions', ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
       series: [...SENTIMENTS.map((s, i) => ({
-        id: s, name: s, type: 'bar', stack: 'volume', color: p[s], large: true, barCategoryGap: '10%',
+        id: s, name: s, type: 'bar', stack: 'volume', color: p[s], itemStyle: { decal: sentimentDecal(p, s) }, barCategoryGap: '10%',
+        large: true, largeThreshold: 100, // one path a series: 2–3× cheaper to draw than a bar each
         data: ts.points.map((pt, i) => [x[i], pt[s]]), markArea: i === 0 ? markAlerts(p, windows) : undefined,
       })), ...(ts.previous ? [{ id: 'comparison', name: t('comparison'), type: 'line', showSymbol: false, color: p.muted,
         lineStyle: { type: 'dashed' }, data: ts.previous.map((pt, i) => [x[i], pt.mentions]) }] : [])],
-    }), (chart) => drill.onItems(ui, chart, (e) => (SENTIMENTS.includes(e.seriesId)
+    }), summary.volume('chart-volume', ts), (chart) => drill.onItems(ui, chart, (e) => (SENTIMENTS.includes(e.seriesId)
       ? { ...drill.bucket(ts, x[e.dataIndex], step), sentiment: e.seriesId } : null)));
     draw('chart-net', (p) => ({
       grid: { left: 48, right: 16, top: 24, bottom: 32 },
@@ -300,39 +332,41 @@ async function overview(meta) {
         markArea: markAlerts(p, windows), lineStyle: ts.smooth ? { opacity: 0.4 } : undefined },
       ...(ts.smooth ? [{ id: 'smoothed', name: t('smoothed'), type: 'line', showSymbol: false, color: p.series[1],
         data: ts.points.map((pt, i) => [x[i], pt.net_smoothed === undefined ? null : Math.round(pt.net_smoothed * 10) / 10]) }] : [])],
-    }), (chart) => drill.onBuckets(ui, chart, ts, x, step));
+    }), summary.net('chart-net', ts), (chart) => drill.onBuckets(ui, chart, ts, x, step));
   }));
   // Share of voice compares every brand: drop the brand filter.
-  track(api('/api/v1/breakdown?by=brand&' + filterQuery({ brand: null })).then((b) => {
+  card('chart-sov', () => api('/api/v1/breakdown?by=brand&' + filterQuery({ brand: null })).then((b) => {
     const rows = b.rows.filter((r) => r.key !== '');
     if (!rows.length) return empty('chart-sov');
-    draw('chart-sov', (p) => pie(p, rows.map((r) => ({ name: r.key, value: r.mentions }))),
+    const items = rows.map((r) => ({ name: r.key, value: r.mentions }));
+    draw('chart-sov', (p) => pie(p, items), summary.shares('chart-sov', items),
       (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), brand: e.name })));
   }));
   for (const [by, id] of [['touchpoint', 'chart-peso'], ['source', 'chart-sources'], ['lang', 'chart-langs']]) {
-    track(api('/api/v1/breakdown?by=' + by + '&by2=sentiment&' + filterQuery()).then((b) => {
+    card(id, () => api('/api/v1/breakdown?by=' + by + '&by2=sentiment&' + filterQuery()).then((b) => {
       if (!b.rows.length) return empty(id);
       if (by === 'touchpoint') {
         const tot = {};
         for (const r of b.rows) tot[r.key] = (tot[r.key] || 0) + r.mentions;
-        draw(id, (p) => pie(p, Object.entries(tot).map(([name, value]) => ({ name, value }))),
+        const items = Object.entries(tot).map(([name, value]) => ({ name, value }));
+        draw(id, (p) => pie(p, items), summary.shares(id, items),
           (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), touchpoint: e.name })));
       } else {
-        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true),
+        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true), summary.stacked(id, b.rows),
           (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), [by]: e.name, sentiment: e.seriesId })));
       }
     }));
   }
-  track(api('/api/v1/mentions?' + filterQuery({ sentiment: 'negative', sort: 'reach', limit: '8' })).then((l) => {
-    renderMentionList(document.getElementById('top-negative'), l.mentions, null);
+  card('top-negative', () => api('/api/v1/mentions?' + filterQuery({ sentiment: 'negative', sort: 'reach', limit: '8' })).then((l) => {
+    renderMentionList(document.getElementById('top-negative'), l.mentions);
   }));
-  track(api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
+  card('top-authors', () => api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
     const tbody = document.querySelector('#top-authors tbody');
     tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
       el('td', {}, extLink(x.url, x.name || x.handle), el('span', { class: 'muted small block', text: x.handle })),
       el('td', { text: x.source }), el('td', { class: 'num', text: fmt.format(x.reach) }),
       el('td', { class: 'num', text: fmt.format(x.mentions) }), el('td', { class: 'num', text: fmt.format(x.negative) }))));
-    if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'No authors.' })));
+    if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, emptyNote(ui))));
   }));
   track(alerts({ state: 'firing' }).then((list) => renderAlerts(document.getElementById('active-alerts'), list)));
 }
@@ -360,7 +394,7 @@ function stackedBars(p, rows, stacks, horizontal) {
     yAxis: horizontal ? { ...cat, inverse: true } : val,
     tooltip: { ...base(p).tooltip, trigger: 'axis' },
     series: stacks.map((s, i) => ({ id: s, name: s, type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
-      data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
+      itemStyle: { decal: sentimentDecal(p, s) }, data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
   };
 }
 
@@ -378,17 +412,15 @@ function brandChip(b) {
     el('b', { text: b.brand || 'no brand' }), labelChip('sentiment', b.sentiment, b.corrected), labelChip('stage', b.journey_stage, b.corrected));
 }
 
-function renderMentionList(list, mentions, onSelect) {
+function renderMentionList(list, mentions) {
   list.replaceChildren();
   if (!mentions.length) {
-    list.append(el('li', { class: 'muted', text: 'No mentions match these filters.' }));
+    list.append(el('li', { class: 'muted' }, emptyNote(ui)));
     return;
   }
   for (const m of mentions) {
     const head = m.title || m.text.slice(0, 140);
-    const title = onSelect
-      ? el('button', { type: 'button', class: 'linklike', onclick: () => onSelect(m) }, head)
-      : el('a', { href: '/mentions?' + filterQuery({ id: m.id }), text: head });
+    const title = mentionLink(el, m.id, head, 'mention-title');
     list.append(el('li', { class: 'mention' },
       el('div', { class: 'meta' }, el('span', { text: m.author.name || m.author.handle }), ' · ',
         el('span', { text: m.source }), ' · ', el('time', { datetime: m.published_at, text: dateFmt.format(new Date(m.published_at)) }),
@@ -409,8 +441,8 @@ async function mentionsPage(meta) {
   drill.flowNote(ui);
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
   setupExport(ui);
-  const load = () => track(api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
-    renderMentionList(list, l.mentions, (m) => showDetail(m, meta));
+  const load = () => card('mention-list', () => api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
+    renderMentionList(list, l.mentions);
     document.getElementById('prev').disabled = offset === 0;
     document.getElementById('next').disabled = !l.has_more;
     setStatus(l.mentions.length ? `Mentions ${offset + 1}–${offset + l.mentions.length}` : 'No mentions match these filters.');
@@ -418,18 +450,20 @@ async function mentionsPage(meta) {
   document.getElementById('prev').addEventListener('click', () => { offset = Math.max(0, offset - 25); load(); });
   document.getElementById('next').addEventListener('click', () => { offset += 25; load(); });
   load();
-  if (params.get('id')) track(showDetail({ id: params.get('id'), brand: params.get('brand') || '' }, meta));
   return load;
 }
 
-async function showDetail(m, meta) {
-  const box = document.getElementById('detail');
-  box.replaceChildren(el('h2', { text: 'Details' }), el('p', { class: 'muted', text: 'Loading…' }));
-  const d = await api('/api/v1/mentions/' + encodeURIComponent(m.id) + '?brand=' + encodeURIComponent(m.brand || ''));
+// showDetail fills the mention drawer's box (drawer.js) with the post, its
+// labels for each brand it names with the evidence behind them, and the
+// correction form for admins. The brand filter's brand comes first.
+async function showDetail(box, id, meta) {
+  const brand = new URLSearchParams(location.search).get('brand') || '';
+  const d = await api('/api/v1/mentions/' + encodeURIComponent(id) + '?brand=' + encodeURIComponent(brand));
   const x = d.mention;
-  const ev = (label) => d.explanation.filter((e) => e.label === label);
-  const evList = (label) => {
-    const items = ev(label);
+  // Evidence of a per-brand label names its brand; the rest is the post's.
+  const ev = (label, b) => d.explanation.filter((e) => e.label === label && (e.brand || '') === b);
+  const evList = (label, b = '') => {
+    const items = ev(label, b);
     if (!items.length) return el('p', { class: 'muted small', text: 'No evidence recorded.' });
     return el('ul', { class: 'evidence' }, ...items.map((e) => el('li', {},
       el('code', { text: e.text }), ' ', el('span', { class: 'muted', text: e.kind }),
@@ -440,23 +474,30 @@ async function showDetail(m, meta) {
     ['Author', el('span', {}, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     ['Published', dateFmt.format(new Date(x.published_at))],
     ['Source', x.source], ['Language', x.lang],
-    ['Brands', el('span', { class: 'chips' }, ...x.brand_labels.map(brandChip))],
     ['Original', x.url ? extLink(x.url, x.url) : 'no link'],
     ['Classifier', x.classifier_version + (d.current_classifier_version && d.current_classifier_version !== x.classifier_version
       ? ' (explanation from ' + d.current_classifier_version + ')' : '')],
   ];
+  // One section per brand the post names: its labels and their evidence.
+  const brandSection = (b) => el('section', { class: 'brand-detail', 'data-brand': b.brand },
+    el('h4', {}, el('b', { text: b.brand || t('noBrand') })),
+    el('dl', { class: 'facts' },
+      el('dt', { text: t('sentiment') }), el('dd', {}, labelChip('sentiment', b.sentiment, b.corrected), ' ' + fmt1.format(b.sentiment_score)),
+      el('dt', { text: t('touchpoint') }), el('dd', {}, labelChip('touchpoint', b.touchpoint, b.corrected)),
+      el('dt', { text: t('journeyStage') }), el('dd', {}, labelChip('stage', b.journey_stage, b.corrected))),
+    b.corrected ? el('p', { class: 'small corrected' }, t('correctedFor', {
+      labels: `${b.original.sentiment}, ${b.original.touchpoint}, ${b.original.journey_stage}` })) : null,
+    ev('sentiment', b.brand).length ? evList('sentiment', b.brand) : null,
+    ev('journey_stage', b.brand).length ? evList('journey_stage', b.brand) : null);
   box.replaceChildren(...[
-    el('h2', { text: x.title || 'Mention' }),
+    el('h3', { class: 'drawer-post-title', text: x.title || x.text.slice(0, 140) }),
     el('p', { class: 'fulltext', text: x.text }),
     el('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)])),
-    el('h3', { text: 'Sentiment: ' + x.brand_labels.map((b) => (x.brand_labels.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.sentiment +
-      ' (' + fmt1.format(b.sentiment_score) + ')').join(', ') }), evList('sentiment'),
-    el('h3', { text: 'Touchpoint: ' + x.touchpoint }), el('p', { class: 'small', text: x.touchpoint_reason }), evList('touchpoint'),
-    el('h3', { text: 'Journey stage: ' + x.brand_labels.map((b) => (x.brand_labels.length > 1 ? (b.brand || 'no brand') + ' ' : '') + b.journey_stage)
-      .join(', ') }), evList('journey_stage'),
-    ...x.brand_labels.filter((b) => b.corrected).map((b) => el('p', { class: 'small' },
-      'Corrected by a person' + (b.brand ? ' for ' + b.brand : '') + '; the classifier said ',
-      el('b', { text: `${b.original.sentiment}, ${b.original.touchpoint}, ${b.original.journey_stage}` }), '.')),
+    el('h3', { text: t('perBrand') }), ...x.brand_labels.map(brandSection),
+    el('h3', { text: t('wholePost') }),
+    el('h4', { text: t('sentiment') }), evList('sentiment'),
+    el('h4', { text: t('touchpoint') + ': ' + x.touchpoint }), el('p', { class: 'small', text: x.touchpoint_reason }), evList('touchpoint'),
+    el('h4', { text: t('journeyStage') }), evList('journey_stage'),
     role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
   ].filter(Boolean));
 }
@@ -508,7 +549,7 @@ function correctionForm(x, meta, learning) {
 
 async function journey(meta) {
   const stages = meta.journey_stages;
-  track(api('/api/v1/breakdown?by=journey_stage&by2=sentiment&' + filterQuery()).then((b) => {
+  card('chart-stage-sentiment', () => api('/api/v1/breakdown?by=journey_stage&by2=sentiment&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-stage-sentiment');
     const max = Math.max(...b.rows.map((r) => r.mentions));
     draw('chart-stage-sentiment', (p) => ({
@@ -517,23 +558,24 @@ async function journey(meta) {
       yAxis: { type: 'category', data: stages, inverse: true, ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'item' },
       visualMap: { min: 0, max, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, textStyle: { color: p.text },
-        inRange: { color: [p.bg, p.series[0]] } },
+        inRange: { color: p.heat } },
       series: [{ type: 'heatmap', name: 'mentions', label: { show: true, color: p.text },
         data: b.rows.map((r) => [SENTIMENTS.indexOf(r.key2), stages.indexOf(r.key), r.mentions]) }],
-    }), (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), sentiment: SENTIMENTS[e.value[0]], journey_stage: stages[e.value[1]] })));
+    }), summary.stacked('chart-stage-sentiment', stages.flatMap((s) => b.rows.filter((r) => r.key === s))),
+    (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), sentiment: SENTIMENTS[e.value[0]], journey_stage: stages[e.value[1]] })));
   }));
-  track(api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
+  card('chart-touchpoint-stage', () => api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-touchpoint-stage');
     const ordered = stages.flatMap((s) => b.rows.filter((r) => r.key === s));
-    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false),
+    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false), summary.stacked('chart-touchpoint-stage', ordered),
       (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), journey_stage: e.name, touchpoint: e.seriesId })));
   }));
-  track(api('/api/v1/journey/transitions?' + filterQuery()).then((t) => {
+  card('chart-flow', () => api('/api/v1/journey/transitions?' + filterQuery()).then((tr) => {
     document.getElementById('flow-note').textContent =
-      `${fmt.format(t.authors)} authors mentioned more than one stage; each column is their next step (first five steps).`;
-    if (!t.links.length) return empty('chart-flow', 'No author was seen at more than one stage.');
+      `${fmt.format(tr.authors)} authors mentioned more than one stage; each column is their next step (first five steps).`;
+    if (!tr.links.length) return empty('chart-flow', 'No author was seen at more than one stage.');
     const nodes = new Map();
-    const links = t.links.map((l) => {
+    const links = tr.links.map((l) => {
       const source = `${l.step}. ${l.from}`, target = `${l.step + 1}. ${l.to}`;
       nodes.set(source, { name: source, step: l.step, stage: l.from });
       nodes.set(target, { name: target, step: l.step + 1, stage: l.to });
@@ -543,10 +585,10 @@ async function journey(meta) {
       tooltip: { ...base(p).tooltip, trigger: 'item' },
       series: [{ type: 'sankey', data: [...nodes.values()], links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
         label: { color: p.text }, lineStyle: { color: 'gradient', opacity: 0.35 }, left: 8, right: 96 }],
-    }), (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(t),
+    }), summary.flow('chart-flow', tr), (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(tr),
       ...(e.dataType === 'edge' ? { transition: `${e.data.step}:${e.data.from}:${e.data.to}` } : { node: `${e.data.step}:${e.data.stage}` }) })));
   }));
-  track(api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
+  card('journey-authors', () => api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
     const tbody = document.querySelector('#journey-authors tbody');
     tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
       el('td', {}, el('button', { type: 'button', class: 'linklike', onclick: () => timeline(x.id) }, 'author-' + x.id.slice(0, 8))),
@@ -562,7 +604,7 @@ async function timeline(id) {
   list.replaceChildren(...t.events.map((e) => el('li', { class: 'event sentiment-border-' + e.sentiment },
     el('time', { datetime: e.published_at, text: dateFmt.format(new Date(e.published_at)) }),
     el('div', { class: 'chips' }, ...e.brand_labels.map(brandChip), labelChip('touchpoint', e.touchpoint), el('span', { class: 'chip', text: e.source })),
-    el('a', { href: '/mentions?' + filterQuery({ id: e.mention_id, brand: e.brand || null }), text: e.title || '(no text)' }))));
+    mentionLink(el, e.mention_id, e.title || '(no text)'))));
   list.focus();
 }
 
@@ -592,10 +634,10 @@ function renderAlerts(list, items) {
 function setupTheme() {
   const btn = document.getElementById('theme');
   if (!btn) return;
+  // A toggle keeps its name ("Dark theme"); aria-pressed says whether it is on.
   const label = () => {
-    const dark = document.documentElement.dataset.theme === 'dark';
-    btn.textContent = dark ? 'Light theme' : 'Dark theme';
-    btn.setAttribute('aria-pressed', String(dark));
+    btn.textContent = t('themeDark');
+    btn.setAttribute('aria-pressed', String(document.documentElement.dataset.theme === 'dark'));
   };
   label();
   btn.addEventListener('click', () => {
@@ -614,15 +656,17 @@ async function main() {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => charts.forEach((c) => echarts.getInstanceByDom(c.node)?.resize()), 100);
   });
-  const meta = await api('/api/v1/meta');
+  const meta = await answer(await metaResponse);
   applyDefaults(meta);
   const page = document.body.dataset.page;
   setupPeriod(ui, page);
+  setupDrawer(el, (box, id) => showDetail(box, id, meta));
   await setupFilters(meta);
   const refreshCrisis = setupCrisis(ui, meta, uiLang());
   track(setupSearch({ api, el, role }));
   const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis),
-    topics: () => topicsPage({ el, api, filterQuery, track, dateFmt }) };
+    topics: () => topicsPage({ el, api, filterQuery, card, dateFmt }),
+    competitors: () => competitorsPage({ el, api, filterQuery, track, draw, base, axisStyle, dateFmt }) };
   loads++;
   let again;
   try {
@@ -631,9 +675,8 @@ async function main() {
     loads--;
     markReady();
   }
-  // Live updates read the page again in place (the Mentions page its
-  // list; the Alerts page has its own refresh).
-  if (page !== 'alerts' && pages[page]) {
+  // Live updates read the page again in place (the Mentions page its list).
+  if (livePages.includes(page)) {
     const refresh = typeof again === 'function' ? again : () => pages[page](meta);
     setupLive(ui, async () => {
       tracked = [];

@@ -5,6 +5,7 @@
 // before app.js wires it, so they live in the URL like every filter and
 // apply as the other selects do. Strings come from strings.js.
 import { t } from './strings.js';
+import { livePages } from './live.js';
 
 // iso writes a time as RFC 3339 in UTC without milliseconds.
 export const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -101,7 +102,7 @@ export function setupPeriod(ui, page) {
       choice(ui, 'interval', t('intervalLabel'), [['', t('ivAuto')], ['5m', t('iv5m')], ['1h', t('iv1h')], ['1d', t('iv1d')], ['1w', t('iv1w')]]),
       choice(ui, 'smooth', t('smoothLabel'), [['', t('smoothOff')], ...[3, 7, 24].map((n) => [String(n), t('smoothN', { n })])]));
   }
-  if (page !== 'alerts') controls.push(choice(ui, 'live', t('liveLabel'), liveOptions(params.get('live') || '')));
+  if (livePages.includes(page)) controls.push(choice(ui, 'live', t('liveLabel'), liveOptions(params.get('live') || '')));
   form.querySelector('button[type="submit"]').before(...controls);
   form.after(ui.el('p', { id: 'period-window', class: 'period-window small muted', hidden: true }));
   if (params.get('from')) showWindow(ui, params.get('from'), params.get('to') || iso(Date.now()));
