@@ -104,7 +104,7 @@ export function setupPeriod(ui, page) {
   }
   if (livePages.includes(page)) controls.push(choice(ui, 'live', t('liveLabel'), liveOptions(params.get('live') || '')));
   form.querySelector('button[type="submit"]').before(...controls);
-  form.after(ui.el('p', { id: 'period-window', class: 'period-window small muted', hidden: true }));
+  form.append(ui.el('p', { id: 'period-window', class: 'period-window small muted', hidden: true }));
   if (params.get('from')) showWindow(ui, params.get('from'), params.get('to') || iso(Date.now()));
 }
 
