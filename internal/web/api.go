@@ -10,7 +10,6 @@ import (
 
 	"github.com/ewom/ewom/internal/api"
 	"github.com/ewom/ewom/internal/mention"
-	"github.com/ewom/ewom/internal/store"
 )
 
 // queryTimeout bounds every dashboard query; a slow store must not pile up
@@ -102,6 +101,9 @@ type Summary struct {
 	To       time.Time `json:"to"`
 	Current  Totals    `json:"current"`
 	Previous Totals    `json:"previous"`
+	// The period compared with (compare=previous, the default, or year).
+	PreviousFrom time.Time `json:"previous_from"`
+	PreviousTo   time.Time `json:"previous_to"`
 }
 
 // Totals are mention counts and derived figures over a period.
@@ -124,28 +126,34 @@ func netSentiment(pos, neg, total int64) float64 {
 }
 
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
-	f, err := parseFilter(r.URL.Query(), s.now())
+	q := r.URL.Query()
+	f, err := parseFilter(q, s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	all := f
-	all.From = f.previous().From
-	cur := "bucket >= " + store.Time(f.From)
+	compare, err := parseCompare(q.Get("compare"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c := f.comparison(compare)
 	type row struct {
 		Cur, Pos, Neu, Neg, Rch, Eng, Prev, PPos, PNeu, PNeg, PReach, PEng num
 	}
-	rows, err := queryAs[row](r.Context(), s, "SELECT sumIf(n, "+cur+") AS cur, sumIf(n, "+cur+" AND sentiment = 'positive') AS pos,"+
-		" sumIf(n, "+cur+" AND sentiment = 'neutral') AS neu, sumIf(n, "+cur+" AND sentiment = 'negative') AS neg,"+
-		" sumIf(reach, "+cur+") AS rch, sumIf(engagement, "+cur+") AS eng,"+
-		" sumIf(n, NOT "+cur+") AS prev, sumIf(n, NOT "+cur+" AND sentiment = 'positive') AS ppos,"+
-		" sumIf(n, NOT "+cur+" AND sentiment = 'neutral') AS pneu, sumIf(n, NOT "+cur+" AND sentiment = 'negative') AS pneg,"+
-		" sumIf(reach, NOT "+cur+") AS preach, sumIf(engagement, NOT "+cur+") AS peng FROM ("+s.rollup(r.Context(), all, true, f.From)+")")
+	// Both periods in one query, each row tagged with its period.
+	rows, err := queryAs[row](r.Context(), s, "SELECT sumIf(n, period = 1) AS cur, sumIf(n, period = 1 AND sentiment = 'positive') AS pos,"+
+		" sumIf(n, period = 1 AND sentiment = 'neutral') AS neu, sumIf(n, period = 1 AND sentiment = 'negative') AS neg,"+
+		" sumIf(reach, period = 1) AS rch, sumIf(engagement, period = 1) AS eng,"+
+		" sumIf(n, period = 0) AS prev, sumIf(n, period = 0 AND sentiment = 'positive') AS ppos,"+
+		" sumIf(n, period = 0 AND sentiment = 'neutral') AS pneu, sumIf(n, period = 0 AND sentiment = 'negative') AS pneg,"+
+		" sumIf(reach, period = 0) AS preach, sumIf(engagement, period = 0) AS peng FROM (SELECT toUInt8(1) AS period, n, sentiment, reach, engagement FROM ("+
+		s.rollup(r.Context(), f, true)+") UNION ALL SELECT toUInt8(0) AS period, n, sentiment, reach, engagement FROM ("+s.rollup(r.Context(), c, true)+"))")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := Summary{From: f.From, To: f.To}
+	out := Summary{From: f.From, To: f.To, PreviousFrom: c.From, PreviousTo: c.To}
 	if len(rows) == 1 {
 		x := rows[0]
 		out.Current = Totals{Mentions: int64(x.Cur), Positive: int64(x.Pos), Neutral: int64(x.Neu), Negative: int64(x.Neg),
@@ -158,8 +166,15 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 
 // Timeseries is mention volume by sentiment per time bucket.
 type Timeseries struct {
-	Interval string        `json:"interval"` // 5m, 1h or 1d
+	Interval string        `json:"interval"` // 5m, 1h, 1d or 1w
+	From     time.Time     `json:"from"`
+	To       time.Time     `json:"to"`
+	Smooth   int           `json:"smooth,omitempty"` // net_smoothed's width in buckets
 	Points   []SeriesPoint `json:"points"`
+	// With compare: the comparison period and its series, bucket by bucket.
+	PreviousFrom *time.Time    `json:"previous_from,omitempty"`
+	PreviousTo   *time.Time    `json:"previous_to,omitempty"`
+	Previous     []SeriesPoint `json:"previous,omitempty"`
 }
 
 // SeriesPoint is one bucket; buckets without mentions are included as zeros.
@@ -170,6 +185,9 @@ type SeriesPoint struct {
 	Neutral      int64     `json:"neutral"`
 	Negative     int64     `json:"negative"`
 	NetSentiment float64   `json:"net_sentiment"`
+	// NetSmoothed is the moving average of net sentiment (smooth=N), null
+	// where its buckets hold no mentions.
+	NetSmoothed *float64 `json:"net_smoothed,omitempty"`
 }
 
 func (s *Server) handleTimeseries(w http.ResponseWriter, r *http.Request) {
@@ -178,33 +196,62 @@ func (s *Server) handleTimeseries(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	name, expr := f.interval()
-	type row struct {
-		T               time.Time
-		Cnt, P, Neu, Ng num
-	}
-	rows, err := queryAs[row](r.Context(), s, "SELECT "+expr+" AS t, sum(n) AS cnt, sumIf(n, sentiment = 'positive') AS p,"+
-		" sumIf(n, sentiment = 'neutral') AS neu, sumIf(n, sentiment = 'negative') AS ng FROM ("+s.rollup(r.Context(), f, name == "1d")+") GROUP BY t ORDER BY t")
+	p, err := parseSeries(r.URL.Query(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	step := map[string]time.Duration{"5m": 5 * time.Minute, "1h": time.Hour, "1d": 24 * time.Hour}[name]
-	byT := make(map[time.Time]row, len(rows))
-	for _, x := range rows {
-		byT[x.T.UTC()] = x
+	out := Timeseries{Interval: p.interval, From: f.From, To: f.To}
+	if out.Points, err = s.series(r.Context(), f, p); err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	out := Timeseries{Interval: name, Points: []SeriesPoint{}}
-	for t := f.From.UTC().Truncate(step); t.Before(f.To); t = t.Add(step) {
-		x := byT[t]
-		out.Points = append(out.Points, SeriesPoint{T: t, Mentions: int64(x.Cnt), Positive: int64(x.P), Neutral: int64(x.Neu),
-			Negative: int64(x.Ng), NetSentiment: netSentiment(int64(x.P), int64(x.Ng), int64(x.Cnt))})
+	if p.compare != "" && p.compare != "none" {
+		c := f.comparison(p.compare)
+		out.PreviousFrom, out.PreviousTo = &c.From, &c.To
+		if out.Previous, err = s.series(r.Context(), c, p); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if p.smooth > 1 {
+		out.Smooth = p.smooth
+		smoothNet(out.Points, p.smooth)
+		smoothNet(out.Previous, p.smooth)
 	}
 	api.WriteJSON(w, http.StatusOK, out)
 }
 
+// series reads f's volume by sentiment in p's buckets, empty ones as zeros.
+func (s *Server) series(ctx context.Context, f Filter, p seriesParams) ([]SeriesPoint, error) {
+	iv := intervals[p.interval]
+	type row struct {
+		T               time.Time
+		Cnt, P, Neu, Ng num
+	}
+	rows, err := queryAs[row](ctx, s, "SELECT "+iv.expr+" AS t, sum(n) AS cnt, sumIf(n, sentiment = 'positive') AS p,"+
+		" sumIf(n, sentiment = 'neutral') AS neu, sumIf(n, sentiment = 'negative') AS ng FROM ("+
+		s.rollup(ctx, f, iv.step >= 24*time.Hour)+") GROUP BY t ORDER BY t")
+	if err != nil {
+		return nil, err
+	}
+	byT := make(map[time.Time]row, len(rows))
+	for _, x := range rows {
+		byT[x.T.UTC()] = x
+	}
+	pts := []SeriesPoint{}
+	for t := f.From.UTC().Truncate(iv.step); t.Before(f.To); t = t.Add(iv.step) {
+		x := byT[t]
+		pts = append(pts, SeriesPoint{T: t, Mentions: int64(x.Cnt), Positive: int64(x.P), Neutral: int64(x.Neu),
+			Negative: int64(x.Ng), NetSentiment: netSentiment(int64(x.P), int64(x.Ng), int64(x.Cnt))})
+	}
+	return pts, nil
+}
+
 // Breakdown counts mentions by one or two dimensions.
 type Breakdown struct {
+	From time.Time       `json:"from"` // the period read, for drill-down
+	To   time.Time       `json:"to"`
 	By   string          `json:"by"`
 	By2  string          `json:"by2,omitempty"`
 	Rows []BreakdownCell `json:"rows"`
@@ -248,7 +295,7 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := Breakdown{By: by, By2: by2, Rows: make([]BreakdownCell, 0, len(rows))}
+	out := Breakdown{From: f.From, To: f.To, By: by, By2: by2, Rows: make([]BreakdownCell, 0, len(rows))}
 	for _, x := range rows {
 		out.Rows = append(out.Rows, BreakdownCell{Key: x.Key, Key2: x.Key2, Mentions: int64(x.Cnt), Negative: int64(x.Neg), Reach: int64(x.R)})
 	}

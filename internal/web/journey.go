@@ -25,6 +25,8 @@ const maxSteps = 5
 // once, as an acyclic flow: step i goes from the i-th stage an author
 // mentioned to the (i+1)-th (repeats of the same stage collapsed).
 type Transitions struct {
+	From    time.Time    `json:"from"` // the period read, for drill-down
+	To      time.Time    `json:"to"`
 	Authors int64        `json:"authors"` // authors with at least one transition
 	Links   []Transition `json:"links"`
 }
@@ -46,7 +48,7 @@ func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	src, err := s.authorRows(r.Context(), f, "stages")
+	paths, err := s.authorPaths(r.Context(), f) // drill.go
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -56,23 +58,15 @@ func (s *Server) handleTransitions(w http.ResponseWriter, r *http.Request) {
 		FromStage, ToStage string
 		N                  num
 	}
-	// An author's days' first stages, concatenated in order (a code's place
-	// is its day, then its position in the day), with repeats collapsed
-	// again across days, are the first stages of the author's whole
-	// sequence: each day keeps more than the flow shows. (The day enters the
-	// lambda as an array: 18.16 loses columns only a lambda captures.)
-	seq := "arrayMap(x -> toUInt8(x % 256), arraySort(groupArrayArray(arrayMap((c, i, d) -> (d * 256 + i) * 256 + c," +
-		" stages, arrayEnumerate(stages), arrayResize(emptyArrayUInt64(), length(stages), toUInt64(toUInt32(day)))))))"
 	rows, err := queryAs[row](r.Context(), s, "SELECT step, "+store.StageCodes+"[from_code] AS from_stage, "+store.StageCodes+"[to_code] AS to_stage,"+
-		" count() AS n FROM (SELECT "+store.CollapsedStages("seq", maxSteps+1)+" AS path FROM (SELECT author, "+seq+" AS seq FROM ("+src+")"+
-		" GROUP BY author) WHERE length(path) > 1)"+
+		" count() AS n FROM ("+paths+")"+
 		" ARRAY JOIN arrayEnumerate(arrayPopBack(path)) AS step, arrayPopBack(path) AS from_code, arrayPopFront(path) AS to_code"+
 		" GROUP BY step, from_code, to_code ORDER BY step, n DESC, from_stage, to_stage")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := Transitions{Links: make([]Transition, 0, len(rows))}
+	out := Transitions{From: f.From, To: f.To, Links: make([]Transition, 0, len(rows))}
 	for _, x := range rows {
 		if x.Step == 1 { // every author with a transition has exactly one first step
 			out.Authors += int64(x.N)

@@ -104,6 +104,7 @@ func definedPerAuthor(rows []authorView, brand string, from, to time.Time, limit
 		return cmp.Or(cmp.Compare(b.Reach, a.Reach), cmp.Compare(b.Mentions, a.Mentions), cmp.Compare(a.Handle, b.Handle))
 	})
 	out.Top = out.Top[:min(limit, len(out.Top))]
+	out.Transitions.From, out.Transitions.To = from, to // the period read
 	out.Transitions.Links = []Transition{}
 	for l, n := range links {
 		out.Transitions.Links = append(out.Transitions.Links, Transition{Step: l.step, From: l.from, To: l.to, Count: n})

@@ -115,12 +115,16 @@ type listRequest struct {
 	limit, offset int
 }
 
-// parseList reads the filters, search, sort and page of a list request;
+// parseList reads the filters (a journey flow element's too: flowFilter),
+// search, sort and page of a list request;
 // limit may be up to maxLimit.
-func (s *Server) parseList(q url.Values, maxLimit int) (listRequest, error) {
+func (s *Server) parseList(ctx context.Context, q url.Values, maxLimit int) (listRequest, error) {
 	var lr listRequest
 	var err error
 	if lr.f, err = parseFilter(q, s.now()); err != nil {
+		return lr, err
+	}
+	if lr.f, err = s.flowFilter(ctx, q, lr.f); err != nil { // drill.go
 		return lr, err
 	}
 	sort := q.Get("sort")
@@ -344,7 +348,7 @@ func brandNames(labels []BrandLabel) []string {
 // listMentions returns a page of up to limit posts matching the request's
 // filters, one item per mention with its brands' labels.
 func (s *Server) listMentions(ctx context.Context, q url.Values, maxLimit int) (MentionList, error) {
-	lr, err := s.parseList(q, maxLimit)
+	lr, err := s.parseList(ctx, q, maxLimit)
 	if err != nil {
 		return MentionList{}, err
 	}
@@ -434,7 +438,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	if q.Get("limit") == "" {
 		q.Set("limit", strconv.Itoa(defaultExportRows))
 	}
-	lr, err := s.parseList(q, maxExportRows)
+	lr, err := s.parseList(r.Context(), q, maxExportRows)
 	if err != nil {
 		s.fail(w, r, err)
 		return

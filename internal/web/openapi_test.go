@@ -255,6 +255,8 @@ func TestOpenAPI(t *testing.T) {
 		{admin, "GET", "/api/v1/summary", "/api/v1/summary?" + week, "", nil},
 		{admin, "GET", "/api/v1/summary", "/api/v1/summary?range=fortnight", "", nil},
 		{admin, "GET", "/api/v1/timeseries", "/api/v1/timeseries?brand=Rival&" + week, "", nil},
+		{admin, "GET", "/api/v1/timeseries", "/api/v1/timeseries?interval=1h&smooth=3&compare=previous&brand=Rival&" + week, "", nil},
+		{admin, "GET", "/api/v1/timeseries", "/api/v1/timeseries?interval=5m&range=365d", "", nil},
 		{admin, "GET", "/api/v1/breakdown", "/api/v1/breakdown?by=brand&" + week, "", nil},
 		{admin, "GET", "/api/v1/breakdown", "/api/v1/breakdown?by=journey_stage&by2=touchpoint&" + week, "", nil},
 		{admin, "GET", "/api/v1/breakdown", "/api/v1/breakdown?by=text", "", nil},

@@ -13,6 +13,9 @@ import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 import { setupExport } from './exportopts.js';
 import { setupSearch, showSearchError } from './search.js';
 import { topicsPage } from './topics.js';
+import { setupPeriod, showWindow, compareNote } from './period.js';
+import { setupLive, livePages } from './live.js';
+import * as drill from './drill.js';
 import { setupDrawer, mentionLink } from './drawer.js';
 import { competitorsPage } from './competitors.js';
 import { loadCard, emptyNote } from './states.js';
@@ -21,7 +24,8 @@ import * as summary from './summaries.js';
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
 
-const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved'];
+const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved',
+  'interval', 'smooth', 'compare', 'live'];
 const SENTIMENTS = ['positive', 'neutral', 'negative'];
 
 // ---- DOM helpers -------------------------------------------------------
@@ -202,13 +206,19 @@ function base(p) {
 }
 
 // draw renders build(palette) into #id, again on theme change and resize;
-// description is the chart's text summary (summaries.js), its aria-label.
-function draw(id, build, description) {
+// description is the chart's text summary (summaries.js), its aria-label;
+// wire(chart), if given, attaches its drill-down (drill.js). Drawn again
+// (live updates), a chart keeps its instance.
+function draw(id, build, description, wire) {
   const node = document.getElementById(id);
   if (!node) return;
   let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas' });
+  node.ewomChart = chart; // for the browser tests and the console
   const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);
-  charts.push({ node, render });
+  const i = charts.findIndex((c) => c.node === node);
+  if (i >= 0) charts[i] = { node, render };
+  else charts.push({ node, render });
+  if (wire) wire(chart);
   pending++;
   chart.on('finished', function done() {
     chart.off('finished', done);
@@ -242,8 +252,10 @@ function card(ids, load) {
 }
 
 let loads = 0;
+let tracked = []; // the loads since the last live update started
 function track(promise) {
   loads++;
+  tracked.push(promise);
   return promise.catch((e) => { setStatus('Could not load: ' + e.message); showSearchError(e); }).finally(() => {
     if (--loads === 0 && pending === 0) markReady();
   });
@@ -267,14 +279,16 @@ function axisStyle(p) {
 // ---- Overview ------------------------------------------------------------
 
 function delta(cur, prev, unit = '') {
-  if (!prev) return '';
+  const vs = compareNote();
+  if (!prev || !vs) return '';
   const d = cur - prev;
-  return (d >= 0 ? '▲ ' : '▼ ') + fmt1.format(d) + unit + ' vs previous period';
+  return (d >= 0 ? '▲ ' : '▼ ') + fmt1.format(d) + unit + ' ' + vs;
 }
 
 async function overview(meta) {
   card('kpi-mentions', () => api('/api/v1/summary?' + filterQuery()).then((s) => {
     const c = s.current, p = s.previous;
+    showWindow(ui, s.from, s.to, compareNote() ? s.previous_from : null, s.previous_to);
     document.getElementById('kpi-mentions').textContent = fmt.format(c.mentions);
     document.getElementById('kpi-mentions-delta').textContent = delta(c.mentions, p.mentions);
     document.getElementById('kpi-net').textContent = fmt1.format(c.net_sentiment);
@@ -285,11 +299,13 @@ async function overview(meta) {
     document.getElementById('kpi-reach-delta').textContent = delta(c.reach, p.reach);
   }));
   const alertList = alertsAround(ui); // read beside the series, for its alert windows
-  card(['chart-volume', 'chart-net'], () => api('/api/v1/timeseries?' + filterQuery()).then(async (ts) => {
+  // The comparison period's series is drawn too, unless compare=none.
+  const compare = new URLSearchParams(location.search).get('compare') || 'previous';
+  card(['chart-volume', 'chart-net'], () => api('/api/v1/timeseries?' + filterQuery({ compare })).then(async (ts) => {
     if (!ts.points.some((pt) => pt.mentions)) return ['chart-volume', 'chart-net'].forEach((id) => empty(id));
     const x = ts.points.map((p) => p.t);
     // Alert windows shade both time charts.
-    const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5 }[ts.interval] || 0;
+    const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5, '1w': 6048e5 }[ts.interval] || 0;
     const windows = x.length ? alertWindows(await alertList, x[0], new Date(Date.parse(x[x.length - 1]) + step).toISOString()) : [];
     for (const id of ['chart-volume', 'chart-net']) document.getElementById(id).dataset.alertWindows = String(windows.length);
     draw('chart-volume', (p) => ({
@@ -297,29 +313,34 @@ async function overview(meta) {
       xAxis: { type: 'time', ...axisStyle(p) },
       yAxis: { type: 'value', name: 'mentions', ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
-      series: SENTIMENTS.map((s, i) => ({
-        name: s, type: 'bar', stack: 'volume', color: p[s], itemStyle: { decal: sentimentDecal(p, s) }, barCategoryGap: '10%',
+      series: [...SENTIMENTS.map((s, i) => ({
+        id: s, name: s, type: 'bar', stack: 'volume', color: p[s], itemStyle: { decal: sentimentDecal(p, s) }, barCategoryGap: '10%',
         large: true, largeThreshold: 100, // one path a series: 2–3× cheaper to draw than a bar each
         data: ts.points.map((pt, i) => [x[i], pt[s]]), markArea: i === 0 ? markAlerts(p, windows) : undefined,
-      })),
-    }), summary.volume('chart-volume', ts));
+      })), ...(ts.previous ? [{ id: 'comparison', name: t('comparison'), type: 'line', showSymbol: false, color: p.muted,
+        lineStyle: { type: 'dashed' }, data: ts.previous.map((pt, i) => [x[i], pt.mentions]) }] : [])],
+    }), summary.volume('chart-volume', ts), (chart) => drill.onItems(ui, chart, (e) => (SENTIMENTS.includes(e.seriesId)
+      ? { ...drill.bucket(ts, x[e.dataIndex], step), sentiment: e.seriesId } : null)));
     draw('chart-net', (p) => ({
       grid: { left: 48, right: 16, top: 24, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
       yAxis: { type: 'value', min: -100, max: 100, name: 'net', ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
-      legend: { show: false },
+      legend: { show: !!ts.smooth },
       series: [{ name: 'net sentiment', type: 'line', showSymbol: false, color: p.series[0], connectNulls: false,
         data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]),
-        markArea: markAlerts(p, windows) }],
-    }), summary.net('chart-net', ts));
+        markArea: markAlerts(p, windows), lineStyle: ts.smooth ? { opacity: 0.4 } : undefined },
+      ...(ts.smooth ? [{ id: 'smoothed', name: t('smoothed'), type: 'line', showSymbol: false, color: p.series[1],
+        data: ts.points.map((pt, i) => [x[i], pt.net_smoothed === undefined ? null : Math.round(pt.net_smoothed * 10) / 10]) }] : [])],
+    }), summary.net('chart-net', ts), (chart) => drill.onBuckets(ui, chart, ts, x, step));
   }));
   // Share of voice compares every brand: drop the brand filter.
   card('chart-sov', () => api('/api/v1/breakdown?by=brand&' + filterQuery({ brand: null })).then((b) => {
     const rows = b.rows.filter((r) => r.key !== '');
     if (!rows.length) return empty('chart-sov');
     const items = rows.map((r) => ({ name: r.key, value: r.mentions }));
-    draw('chart-sov', (p) => pie(p, items), summary.shares('chart-sov', items));
+    draw('chart-sov', (p) => pie(p, items), summary.shares('chart-sov', items),
+      (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), brand: e.name })));
   }));
   for (const [by, id] of [['touchpoint', 'chart-peso'], ['source', 'chart-sources'], ['lang', 'chart-langs']]) {
     card(id, () => api('/api/v1/breakdown?by=' + by + '&by2=sentiment&' + filterQuery()).then((b) => {
@@ -328,9 +349,11 @@ async function overview(meta) {
         const tot = {};
         for (const r of b.rows) tot[r.key] = (tot[r.key] || 0) + r.mentions;
         const items = Object.entries(tot).map(([name, value]) => ({ name, value }));
-        draw(id, (p) => pie(p, items), summary.shares(id, items));
+        draw(id, (p) => pie(p, items), summary.shares(id, items),
+          (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), touchpoint: e.name })));
       } else {
-        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true), summary.stacked(id, b.rows));
+        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true), summary.stacked(id, b.rows),
+          (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), [by]: e.name, sentiment: e.seriesId })));
       }
     }));
   }
@@ -370,7 +393,7 @@ function stackedBars(p, rows, stacks, horizontal) {
     xAxis: horizontal ? val : { ...cat, axisLabel: { ...cat.axisLabel, rotate: 30 } },
     yAxis: horizontal ? { ...cat, inverse: true } : val,
     tooltip: { ...base(p).tooltip, trigger: 'axis' },
-    series: stacks.map((s, i) => ({ name: s, type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
+    series: stacks.map((s, i) => ({ id: s, name: s, type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
       itemStyle: { decal: sentimentDecal(p, s) }, data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
   };
 }
@@ -413,7 +436,9 @@ async function mentionsPage(meta) {
   const params = new URLSearchParams(location.search);
   let offset = Number(params.get('offset') || 0);
   const list = document.getElementById('mention-list');
-  const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null, term: params.get('term') || null, story: params.get('story') || null });
+  const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null, term: params.get('term') || null, story: params.get('story') || null,
+    node: params.get('node') || null, transition: params.get('transition') || null });
+  drill.flowNote(ui);
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
   setupExport(ui);
   const load = () => card('mention-list', () => api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
@@ -425,6 +450,7 @@ async function mentionsPage(meta) {
   document.getElementById('prev').addEventListener('click', () => { offset = Math.max(0, offset - 25); load(); });
   document.getElementById('next').addEventListener('click', () => { offset += 25; load(); });
   load();
+  return load;
 }
 
 // showDetail fills the mention drawer's box (drawer.js) with the post, its
@@ -535,28 +561,32 @@ async function journey(meta) {
         inRange: { color: p.heat } },
       series: [{ type: 'heatmap', name: 'mentions', label: { show: true, color: p.text },
         data: b.rows.map((r) => [SENTIMENTS.indexOf(r.key2), stages.indexOf(r.key), r.mentions]) }],
-    }), summary.stacked('chart-stage-sentiment', stages.flatMap((s) => b.rows.filter((r) => r.key === s))));
+    }), summary.stacked('chart-stage-sentiment', stages.flatMap((s) => b.rows.filter((r) => r.key === s))),
+    (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), sentiment: SENTIMENTS[e.value[0]], journey_stage: stages[e.value[1]] })));
   }));
   card('chart-touchpoint-stage', () => api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-touchpoint-stage');
     const ordered = stages.flatMap((s) => b.rows.filter((r) => r.key === s));
-    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false), summary.stacked('chart-touchpoint-stage', ordered));
+    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false), summary.stacked('chart-touchpoint-stage', ordered),
+      (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), journey_stage: e.name, touchpoint: e.seriesId })));
   }));
   card('chart-flow', () => api('/api/v1/journey/transitions?' + filterQuery()).then((tr) => {
     document.getElementById('flow-note').textContent =
       `${fmt.format(tr.authors)} authors mentioned more than one stage; each column is their next step (first five steps).`;
     if (!tr.links.length) return empty('chart-flow', 'No author was seen at more than one stage.');
-    const names = new Set();
+    const nodes = new Map();
     const links = tr.links.map((l) => {
       const source = `${l.step}. ${l.from}`, target = `${l.step + 1}. ${l.to}`;
-      names.add(source); names.add(target);
-      return { source, target, value: l.count };
+      nodes.set(source, { name: source, step: l.step, stage: l.from });
+      nodes.set(target, { name: target, step: l.step + 1, stage: l.to });
+      return { source, target, value: l.count, step: l.step, from: l.from, to: l.to };
     });
     draw('chart-flow', (p) => ({
       tooltip: { ...base(p).tooltip, trigger: 'item' },
-      series: [{ type: 'sankey', data: [...names].map((name) => ({ name })), links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
+      series: [{ type: 'sankey', data: [...nodes.values()], links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
         label: { color: p.text }, lineStyle: { color: 'gradient', opacity: 0.35 }, left: 8, right: 96 }],
-    }), summary.flow('chart-flow', tr));
+    }), summary.flow('chart-flow', tr), (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(tr),
+      ...(e.dataType === 'edge' ? { transition: `${e.data.step}:${e.data.from}:${e.data.to}` } : { node: `${e.data.step}:${e.data.stage}` }) })));
   }));
   card('journey-authors', () => api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
     const tbody = document.querySelector('#journey-authors tbody');
@@ -628,20 +658,31 @@ async function main() {
   });
   const meta = await answer(await metaResponse);
   applyDefaults(meta);
+  const page = document.body.dataset.page;
+  setupPeriod(ui, page);
   setupDrawer(el, (box, id) => showDetail(box, id, meta));
   await setupFilters(meta);
   const refreshCrisis = setupCrisis(ui, meta, uiLang());
   track(setupSearch({ api, el, role }));
-  const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis),
     topics: () => topicsPage({ el, api, filterQuery, card, dateFmt }),
     competitors: () => competitorsPage({ el, api, filterQuery, track, draw, base, axisStyle, dateFmt }) };
   loads++;
+  let again;
   try {
-    await pages[page]?.(meta);
+    again = await pages[page]?.(meta);
   } finally {
     loads--;
     markReady();
+  }
+  // Live updates read the page again in place (the Mentions page its list).
+  if (livePages.includes(page)) {
+    const refresh = typeof again === 'function' ? again : () => pages[page](meta);
+    setupLive(ui, async () => {
+      tracked = [];
+      await refresh();
+      await Promise.all(tracked);
+    });
   }
 }
 
