@@ -272,7 +272,7 @@ var catalog = map[string]map[string]string{
 		"filters":               "Filter",
 		"f.brand":               "Varumärke",
 		"f.allBrands":           "Alla varumärken",
-		"f.time":                "Period",
+		"f.time":                "Tidsperiod",
 		"f.24h":                 "Senaste 24 timmarna",
 		"f.7d":                  "Senaste 7 dagarna",
 		"f.30d":                 "Senaste 30 dagarna",

@@ -20,7 +20,10 @@ echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridCompo
 // The charts' own words (dates on time axes, their descriptions for screen
 // readers) in the UI's language.
 echarts.registerLocale('FI', langFI);
-echarts.registerLocale('SV', langSV);
+// ECharts 6's Swedish names a single series with a placeholder it never
+// fills ("med typnamn {name}"): the sentence as its other languages have it.
+echarts.registerLocale('SV', { ...langSV, aria: { ...langSV.aria, series: { ...langSV.aria.series,
+  single: { ...langSV.aria.series.single, withName: ' av typen {seriesType} med namnet {seriesName}.' } } } });
 
 const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved'];
 const SENTIMENTS = ['positive', 'neutral', 'negative'];
@@ -329,7 +332,7 @@ async function overview(meta) {
   track(api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
     const tbody = document.querySelector('#top-authors tbody');
     tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
-      el('td', {}, extLink(x.url, x.name || x.handle), el('span', { class: 'muted small block', text: x.handle })),
+      el('td', { class: 'author' }, extLink(x.url, x.name || x.handle), el('span', { class: 'muted small block', text: x.handle })),
       el('td', { text: label('source', x.source) }), el('td', { class: 'num', text: fmt.format(x.reach) }),
       el('td', { class: 'num', text: fmt.format(x.mentions) }), el('td', { class: 'num', text: fmt.format(x.negative) }))));
     if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: t('noAuthors') })));
@@ -391,7 +394,7 @@ function renderMentionList(list, mentions, onSelect) {
       ? el('button', { type: 'button', class: 'linklike', lang: m.lang || null, onclick: () => onSelect(m) }, head)
       : el('a', { href: '/mentions?' + filterQuery({ id: m.id }), lang: m.lang || null, text: head });
     list.append(el('li', { class: 'mention' },
-      el('div', { class: 'meta' }, el('span', { text: m.author.name || m.author.handle }), ' · ',
+      el('div', { class: 'meta' }, el('span', { class: 'author', text: m.author.name || m.author.handle }), ' · ',
         el('span', { text: label('source', m.source) }), ' · ', el('time', { datetime: m.published_at, text: dateFmt.format(new Date(m.published_at)) }),
         ' · ', el('span', { text: t('followers', { n: fmt.format(m.author.followers) }) })),
       title,
@@ -425,9 +428,9 @@ async function showDetail(m, meta) {
   box.replaceChildren(el('h2', { text: t('details') }), el('p', { class: 'muted', text: t('loading') }));
   const d = await api('/api/v1/mentions/' + encodeURIComponent(m.id) + '?brand=' + encodeURIComponent(m.brand || ''));
   const x = d.mention;
-  const ev = (label) => d.explanation.filter((e) => e.label === label);
-  const evList = (label) => {
-    const items = ev(label);
+  const ev = (field) => d.explanation.filter((e) => e.label === field);
+  const evList = (field) => {
+    const items = ev(field);
     if (!items.length) return el('p', { class: 'muted small', text: t('noEvidence') });
     return el('ul', { class: 'evidence' }, ...items.map((e) => el('li', {},
       el('code', { lang: x.lang || null, text: e.text }), ' ', el('span', { class: 'muted', text: label('evidence', e.kind) }),
@@ -435,7 +438,7 @@ async function showDetail(m, meta) {
       e.note ? el('span', { class: 'muted', lang: 'en', text: ' (' + e.note + ')' }) : null)));
   };
   const rows = [
-    [t('author'), el('span', {}, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
+    [t('author'), el('span', { class: 'author' }, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     [t('published'), dateFmt.format(new Date(x.published_at))],
     [t('source'), label('source', x.source)], [t('language'), langName(x.lang)],
     [t('brands'), el('span', { class: 'chips' }, ...x.brand_labels.map(brandChip))],
