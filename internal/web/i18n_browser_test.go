@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ewom/ewom/internal/store/storetest"
@@ -263,5 +265,43 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 			t.Errorf("the sign-in page in fi shows English:\n%s", strings.Join(found, "\n"))
 		}
 		b.screenshot(t, "i18n-fi-sign-in")
+	})
+
+	t.Run("phone", func(t *testing.T) {
+		// 390 px wide (device metrics emulation: a window cannot be that
+		// narrow), light and dark: the switch and the longer Finnish and
+		// Swedish words fit without sideways scrolling.
+		phone := newBrowser(t, 500, 900)
+		narrow := chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844,
+				DeviceScaleFactor: 1, Mobile: true})
+			return err
+		})
+		phone.run(t, narrow)
+		phone.signIn(t, base, "viewer", "viewer-pass")
+		for _, lang := range []string{"fi", "sv"} {
+			phone.run(t, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => document.querySelector('.lang-switch button[value=%q]').click(), 0)`, lang)))
+			phone.waitFor(t, fmt.Sprintf(`document.documentElement.lang === %q && document.body.dataset.ready === "1"`, lang))
+			for _, theme := range []string{"light", "dark"} {
+				phone.run(t, chromedp.Evaluate[chromedp.Void](`localStorage.setItem("ewom-theme", "`+theme+`")`))
+				for name, p := range map[string]string{"overview": "/?" + week, "alerts": "/alerts"} {
+					phone.run(t, narrow)
+					phone.open(t, base+p)
+					if w := eval[float64](t, phone, `window.innerWidth`); w != 390 {
+						t.Fatalf("the page is %v px wide, want 390", w)
+					}
+					if eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+						t.Errorf("%s %s %s scrolls sideways on a phone", lang, theme, name)
+					}
+					if r := eval[float64](t, phone, `document.querySelector(".lang-switch").getBoundingClientRect().right`); r > 390 {
+						t.Errorf("%s %s %s: the language switch reaches %v px, past the screen", lang, theme, name, r)
+					}
+					phone.screenshot(t, "i18n-phone-"+lang+"-"+theme+"-"+name)
+				}
+			}
+		}
+		if errs := phone.takeErrors(); len(errs) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
 	})
 }
