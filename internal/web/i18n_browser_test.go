@@ -6,6 +6,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -304,4 +305,41 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 		}
 	})
+}
+
+// BenchmarkOverviewByLanguage: the Overview fully drawn (the browser
+// test's 300 mentions and alerts, desktop Chromium) in English, Finnish and
+// Swedish, loads alternating between the languages; reports each one's mean
+// and Finnish's and Swedish's ratio to English's, measured in the same run.
+func BenchmarkOverviewByLanguage(b *testing.B) {
+	s := storetest.Embedded(b)
+	seed(b, s, 300)
+	crisisAlerts(b, s)
+	base := alertServer(b, s).URL
+	br := newBrowser(b, 1366, 900)
+	br.signIn(b, base, "viewer", "viewer-pass")
+	langs := []string{"en", "fi", "sv"}
+	sum := map[string]float64{}
+	loads := 0
+	for range b.N {
+		for _, lang := range langs {
+			br.run(b, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => document.querySelector('.lang-switch button[value=%q]').click(), 0)`, lang)))
+			br.waitFor(b, fmt.Sprintf(`document.documentElement.lang === %q && document.body.dataset.ready === "1"`, lang))
+			br.open(b, base+"/?brand=TietokoneKoijarit&"+week) // a first load in the language, not counted
+			for range 4 {
+				br.open(b, base+"/?brand=TietokoneKoijarit&"+week)
+				ms, err := strconv.ParseFloat(eval[string](b, br, `document.body.dataset.readyMs`), 64)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sum[lang] += ms
+			}
+		}
+		loads += 4
+	}
+	for _, lang := range langs {
+		b.ReportMetric(sum[lang]/float64(loads), "overview-ms/"+lang)
+	}
+	b.ReportMetric(sum["fi"]/sum["en"], "fi/en")
+	b.ReportMetric(sum["sv"]/sum["en"], "sv/en")
 }
