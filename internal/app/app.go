@@ -51,6 +51,7 @@ type App struct {
 	collectors  *collector.Runner
 	alerts      *alert.Service
 	digests     *digest.Service
+	web         *web.Server
 	httpSrv     *http.Server
 	listener    net.Listener
 	sharedStore bool
@@ -280,6 +281,7 @@ func (a *App) build() error {
 				Logger: a.Log.With("component", "web"), Registerer: a.Registry}); err != nil {
 				return fmt.Errorf("dashboards: %w", err)
 			}
+			a.web = dash
 			srv.Routes = append(srv.Routes, dash, erasure.Routes{Store: a.Store, JS: a.Bus.JetStream(),
 				Streams: []string{cfg.NATS.Stream, bus.DeadStream(cfg.NATS.Stream)}, Privacy: cfg.Privacy,
 				Getenv: os.Getenv, Log: a.Log.With("component", "erasure")})
@@ -299,8 +301,12 @@ func (a *App) build() error {
 			}
 		}
 		if cfg.HasRole("alert") && len(cfg.Digests.Lists) > 0 {
-			dg, err := digest.New(digest.Deps{Store: a.Store, Config: cfg.Digests, Brands: cfg.Brands, ExternalURL: cfg.Alerts.ExternalURL,
-				Registerer: a.Registry, Logger: a.Log.With("component", "digest")})
+			deps := digest.Deps{Store: a.Store, Config: cfg.Digests, Brands: cfg.Brands, ExternalURL: cfg.Alerts.ExternalURL,
+				Registerer: a.Registry, Logger: a.Log.With("component", "digest")}
+			if dash != nil {
+				deps.Topics = dash // the Topics view's emerging terms
+			}
+			dg, err := digest.New(deps)
 			if err != nil {
 				return fmt.Errorf("digests: %w", err)
 			}
@@ -355,6 +361,16 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		})
 		a.Log.Info("digest schedule running", "lists", len(cfg.Digests.Lists))
+	}
+	if a.web != nil {
+		// Grafana reads saved searches as SQL; a new build may compile them differently.
+		intake.Go(func() {
+			if n, err := a.web.SyncSavedSQL(intakeCtx); err != nil {
+				a.Log.Warn("saved queries' SQL for Grafana not brought up to date", "err", err)
+			} else if n > 0 {
+				a.Log.Info("saved queries' SQL for Grafana written", "queries", n)
+			}
+		})
 	}
 	if r := cfg.Store.Retention; a.Store != nil && cfg.HasRole("classify") && (r.Mentions > 0 || r.Rollup > 0) {
 		intake.Go(func() { a.enforceRetention(intakeCtx) })

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ewom/ewom/internal/classify/morph"
 	"github.com/ewom/ewom/internal/config"
@@ -16,6 +18,11 @@ type brandMatcher struct {
 	// morph), then domains and handles.
 	patterns []morph.Pattern
 	excludes []string
+	// context: words at least one of which a post must have for a name
+	// (not a domain or handle) to count; lowercased. named is how many of
+	// the patterns are names: the rest are domains and handles.
+	context  []string
+	named    int
 	domains  []string        // owned domains, lowercased
 	accounts map[string]bool // "source:handle", lowercased, handle with '@'
 	// slugs are the names as they stand in URLs (rantakoto, revontuli-elektroniikka).
@@ -61,6 +68,14 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 		}
 		bm.excludes = append(bm.excludes, ex)
 	}
+	for j, w := range b.Context {
+		w = strings.ToLower(strings.TrimSpace(w))
+		if w == "" {
+			return nil, fmt.Errorf("brands[%d].context[%d]: empty word", i, j)
+		}
+		bm.context = append(bm.context, w)
+	}
+	bm.named = len(bm.patterns)
 	exact := map[string]bool{}
 	addExact := func(text string) {
 		if !exact[text] {
@@ -94,12 +109,16 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 }
 
 // find returns the first form of the brand found in lower (trying its
-// patterns in their order) outside any exclude phrase. hits are lower's
-// pattern occurrences (brandIndex.scan); bi is the brand's index.
-// Occurrences of one pattern are examined left to right, each search
-// resuming after the last one examined, as a plain substring search would.
-func (bm *brandMatcher) find(orig, lower string, hits []brandHit, bi int, persons *personWords) (string, bool) {
+// patterns in their order) outside any exclude phrase, a name only where
+// the post has a context word (ctx). hits are lower's pattern occurrences
+// (brandIndex.scan); bi is the brand's index. Occurrences of one pattern
+// are examined left to right, each search resuming after the last one
+// examined, as a plain substring search would.
+func (bm *brandMatcher) find(orig, lower string, hits []brandHit, bi int, persons *personWords, ctx *postContext) (string, bool) {
 	for pi := range bm.patterns {
+		if pi < bm.named && len(bm.context) > 0 && !ctx.has(bm.context) {
+			continue
+		}
 		p := &bm.patterns[pi]
 		from := int32(0)
 		for _, h := range hits {
@@ -113,6 +132,42 @@ func (bm *brandMatcher) find(orig, lower string, hits []brandHit, bi int, person
 		}
 	}
 	return "", false
+}
+
+// postContext is a post's lowercased title and text, for brands' context
+// words.
+type postContext struct{ title, text string }
+
+// has reports whether the title or text has one of words at the start of a
+// word (so endings may follow: lippu finds lippuja) or, one of five
+// letters or more, inside a compound (kevätmallisto has mallisto).
+func (p *postContext) has(words []string) bool {
+	for _, w := range words {
+		if contextIn(p.title, w) || contextIn(p.text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// minInCompound is the shortest context word found inside a compound.
+const minInCompound = 5
+
+func contextIn(s, w string) bool {
+	if utf8.RuneCountInString(w) >= minInCompound {
+		return strings.Contains(s, w)
+	}
+	for from := 0; ; {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return false
+		}
+		at := from + i
+		if r, _ := utf8.DecodeLastRuneInString(s[:at]); at == 0 || !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return true
+		}
+		from = at + 1
+	}
 }
 
 func (bm *brandMatcher) excluded(s string, start, end int) bool {

@@ -192,13 +192,14 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, ex *labelExamples) 
 	var segments []string // of the mention URL's path, parsed when first needed
 	segmentsKnown := false
 	lowerURL := strings.ToLower(m.URL) // no copy when it is lowercase already
+	postWords := postContext{title: lowerTitle, text: lowerText}
 	for bi, b := range c.brands {
-		matched, ok := b.find(m.Title, lowerTitle, titleHits, bi, c.t.persons)
+		matched, ok := b.find(m.Title, lowerTitle, titleHits, bi, c.t.persons, &postWords)
 		if !ok && author != "" && b.accounts[author] {
 			matched, ok = author, true // a brand's own post is about the brand
 		}
 		if !ok {
-			matched, ok = b.find(m.Text, lowerText, textHits, bi, c.t.persons)
+			matched, ok = b.find(m.Text, lowerText, textHits, bi, c.t.persons, &postWords)
 		}
 		if !ok && host != "" {
 			matched, ok = b.ownsHost(host)

@@ -86,6 +86,41 @@ func TestBrandNamedByURL(t *testing.T) {
 	}
 }
 
+// A name that is also an everyday word counts only with one of its context
+// words, whole or inside a compound; its domain, handle or page counts
+// without.
+func TestBrandContextWords(t *testing.T) {
+	c, err := New([]config.Brand{{Name: "Kide", Context: []string{"lippu", "tapahtuma", "app", "ticket"},
+		Owned: config.Owned{Domains: []string{"kide.app"}, Accounts: []string{"instagram:@kide.app"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]bool{
+		"Ikkunassa jokainen kide erikseen näkyvissä ❄️":                 false,
+		"Dottern döpte kattungen till Kide 😻":                           false,
+		"Kiden lippujono kaatui taas kesken myynnin":                    true,
+		"Sain festarilippuni Kidestä vasta portilla":                    true, // lippu inside a compound
+		"The Kide app crashed when the tickets went on sale":            true,
+		"Ostin Kidestä, ja tapahtumaan pääsi QR-koodilla":               true,
+		"kysyin @kide.app tuesta, ei vastausta":                         true, // the handle needs no context
+		"Katsoin kide.app sivulta, vieläkö on paikkoja":                 true,
+		"Kide imee negatiivisen energian, sanoi kaverini ametististaan": false,
+	} {
+		got := len(c.Classify(post("bluesky", text)).Brands) == 1
+		if got != want {
+			t.Errorf("%q: named Kide %v, want %v", text, got, want)
+		}
+	}
+	m := post("googleplay", "Kaatuu aina kun avaan sen.")
+	m.URL = "https://play.google.com/store/apps/details?id=app.kide"
+	if got := c.Classify(m).Brands; !slices.Equal(got, []string{"Kide"}) {
+		t.Errorf("a review of its app: brands %v", got)
+	}
+	if _, err := New([]config.Brand{{Name: "X", Context: []string{" "}}}); err == nil || !strings.Contains(err.Error(), "brands[0].context[0]") {
+		t.Errorf("empty context word: %v", err)
+	}
+}
+
 func TestNewRejectsBadBrandConfig(t *testing.T) {
 	cases := []struct {
 		brand config.Brand

@@ -157,6 +157,9 @@ type Brand struct {
 	// Variants are other spellings of the name, declined as it is.
 	Variants []string `yaml:"variants"`
 	Exclude  []string `yaml:"exclude"`
+	// Context words, for a name that is also an everyday word (Kide,
+	// Kuutamo): the name counts only in a post that also has one of them.
+	Context []string `yaml:"context"`
 	// InflectLike is a Finnish model word the name is declined like ("koto").
 	InflectLike string `yaml:"inflect_like"`
 	// Stems are extra stems that take case endings (Harmaasude-).

@@ -83,12 +83,25 @@ func newService(t *testing.T, st store.Store, m *mta, tlsMode string, logs io.Wr
 			Brands: []string{"Acme", "Rival"}, Recipients: []string{"anna@example.com", "team@example.com"}, TopPosts: 3}},
 	}
 	s, err := New(Deps{Store: st, Config: cfg, Brands: []config.Brand{{Name: "Acme"}, {Name: "Rival"}},
-		ExternalURL: "https://ewom.example", Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		ExternalURL: "https://ewom.example", Logger: slog.New(slog.NewTextHandler(logs, nil)), Topics: crisisTopics{},
 		Now: func() time.Time { return now }, Settle: 1500 * time.Millisecond, Backoff: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// crisisTopics stands in for the Topics view (the web package tests the
+// real source, web.Server.Emerging): it answers for the list's brands and
+// the digest's period only.
+type crisisTopics struct{}
+
+func (crisisTopics) Emerging(_ context.Context, brands []string, from, to time.Time, limit int) ([]Topic, error) {
+	if strings.Join(brands, ",") != "Acme,Rival" || to.Sub(from) != 24*time.Hour || limit <= 0 {
+		return nil, fmt.Errorf("asked for %v over %v–%v", brands, from, to)
+	}
+	return []Topic{{Name: "toimitus myöhässä", Mentions: 1234, Growth: 4.3, Path: "/mentions?term=toimitus+my%C3%B6h%C3%A4ss%C3%A4&range=custom"},
+		{Name: "<b>palautus</b>", Mentions: 3, Growth: 2}}, nil
 }
 
 // syncBuffer is a log sink several services write to at once.
@@ -214,7 +227,9 @@ func checkDigest(t *testing.T, got received) {
 	for _, want := range []string{"Acme\n  Maininnat: 14 (edellinen jakso 3)", "Nettosentimentti: 28,6 (−100,0)",
 		"Negatiivisten osuus: 28,6 % (100,0 %)", "Äänen osuus: 77,8 % (100,0 %)", "Rival\n  Maininnat: 4 (edellinen jakso 0)",
 		"18 mainintaa: 8 positiivista, 6 neutraalia, 4 negatiivista",
-		"https://forum.example/t/1?a=1&b=2", "Negatiivisia mainintoja 16 vartissa", "https://ewom.example/"} {
+		"https://forum.example/t/1?a=1&b=2", "Negatiivisia mainintoja 16 vartissa", "https://ewom.example/",
+		"Nousevat aiheet\n- toimitus myöhässä (1\u00a0234 mainintaa, 4,3 kertaa tavallista enemmän)\n  https://ewom.example/mentions?term=toimitus+my%C3%B6h%C3%A4ss%C3%A4&range=custom\n",
+		"- <b>palautus</b> (3 mainintaa, 2,0 kertaa tavallista enemmän)\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the text lacks %q:\n%s", want, text)
 		}
@@ -231,6 +246,10 @@ func checkDigest(t *testing.T, got received) {
 	}
 	if !strings.Contains(html, `href="https://forum.example/t/1?a=1&amp;b=2"`) || strings.Contains(html, "javascript:") {
 		t.Errorf("links:\n%s", html)
+	}
+	if !strings.Contains(html, `<a href="https://ewom.example/mentions?term=toimitus&#43;my%C3%B6h%C3%A4ss%C3%A4&amp;range=custom">toimitus myöhässä</a>`) ||
+		!strings.Contains(html, "&lt;b&gt;palautus&lt;/b&gt; <small>") {
+		t.Errorf("emerging topics in the HTML:\n%s", html)
 	}
 	if !strings.Contains(html, `<html lang="fi">`) {
 		t.Error("the HTML has no lang")

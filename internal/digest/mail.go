@@ -25,7 +25,7 @@ type words struct {
 	VolumeChart, VoiceChart               string
 	VolumeAlt, VoiceAlt                   string
 	Posts, NoPosts, Alerts, NoAlerts      string
-	Topics, Open                          string
+	Topics, TopicFigures, Open            string
 	Footer                                string
 }
 
@@ -35,21 +35,21 @@ var dictionary = map[string]words{
 		VolumeChart: "Mentions by sentiment", VoiceChart: "Share of voice (bar: this period, tick: previous)",
 		VolumeAlt: "%s mentions: %s positive, %s neutral, %s negative", VoiceAlt: "Share of voice: %s",
 		Posts: "Top negative posts", NoPosts: "No negative posts.", Alerts: "Alerts", NoAlerts: "No alerts fired.",
-		Topics: "Emerging topics", Open: "Open the dashboard",
+		Topics: "Emerging topics", TopicFigures: "%s mentions, %s× the usual rate", Open: "Open the dashboard",
 		Footer: "Sent by ewom to the %s list. Ask the administrator to change the list."},
 	"fi": {Daily: "Päivän eWOM-kooste", Weekly: "Viikon eWOM-kooste", Brand: "Brändi", Mentions: "Maininnat",
 		Net: "Nettosentimentti", Negative: "Negatiivisten osuus", Voice: "Äänen osuus", Previous: "edellinen jakso", PreviousNote: "Pienemmät luvut: edellinen jakso.",
 		VolumeChart: "Maininnat sentimentin mukaan", VoiceChart: "Äänen osuus (palkki: tämä jakso, viiva: edellinen)",
 		VolumeAlt: "%s mainintaa: %s positiivista, %s neutraalia, %s negatiivista", VoiceAlt: "Äänen osuus: %s",
 		Posts: "Negatiivisimmat julkaisut", NoPosts: "Ei negatiivisia julkaisuja.", Alerts: "Hälytykset", NoAlerts: "Ei hälytyksiä.",
-		Topics: "Nousevat aiheet", Open: "Avaa kojelauta",
+		Topics: "Nousevat aiheet", TopicFigures: "%s mainintaa, %s kertaa tavallista enemmän", Open: "Avaa kojelauta",
 		Footer: "Lähettäjä ewom, lista %s. Pyydä ylläpitäjää muuttamaan listaa."},
 	"sv": {Daily: "Daglig eWOM-sammanfattning", Weekly: "Veckans eWOM-sammanfattning", Brand: "Varumärke", Mentions: "Omnämnanden",
 		Net: "Nettosentiment", Negative: "Andel negativa", Voice: "Andel av rösten", Previous: "föregående period", PreviousNote: "Mindre siffror: föregående period.",
 		VolumeChart: "Omnämnanden efter sentiment", VoiceChart: "Andel av rösten (stapel: denna period, streck: föregående)",
 		VolumeAlt: "%s omnämnanden: %s positiva, %s neutrala, %s negativa", VoiceAlt: "Andel av rösten: %s",
 		Posts: "Mest negativa inlägg", NoPosts: "Inga negativa inlägg.", Alerts: "Larm", NoAlerts: "Inga larm.",
-		Topics: "Nya ämnen", Open: "Öppna instrumentpanelen",
+		Topics: "Nya ämnen", TopicFigures: "%s omnämnanden, %s gånger det vanliga", Open: "Öppna instrumentpanelen",
 		Footer: "Skickat av ewom till listan %s. Be administratören ändra listan."},
 }
 
@@ -88,7 +88,14 @@ type view struct {
 	VolumeAlt    string
 	VoiceAlt     string
 	Posts        []viewPost
+	Topics       []viewTopic
 	Link, List   string
+}
+
+// viewTopic is an emerging topic with its figures and, with an external
+// URL, a link to its mentions.
+type viewTopic struct {
+	Name, Figures, URL string
 }
 
 type viewRow struct {
@@ -140,6 +147,13 @@ func (r Report) view() view {
 	if r.External != "" {
 		v.Link = strings.TrimRight(r.External, "/") + "/"
 	}
+	for _, t := range r.Topics {
+		x := viewTopic{Name: t.Name, Figures: fmt.Sprintf(w.TopicFigures, number(r.Lang, float64(t.Mentions), 0), number(r.Lang, t.Growth, 1))}
+		if v.Link != "" && t.Path != "" {
+			x.URL = v.Link + strings.TrimPrefix(t.Path, "/")
+		}
+		v.Topics = append(v.Topics, x)
+	}
 	return v
 }
 
@@ -174,7 +188,7 @@ var htmlTmpl = htmltemplate.Must(htmltemplate.New("digest").Parse(`<!DOCTYPE htm
 {{if .Posts}}<ol>{{range .Posts}}<li><p>{{.Text}}<br><small>{{.Brand}} · {{.Source}} · {{.When}}{{if .URL}} · <a href="{{.URL}}">{{.URL}}</a>{{end}}</small></p></li>{{end}}</ol>{{else}}<p>{{.W.NoPosts}}</p>{{end}}
 <h2 style="font-size:17px">{{.W.Alerts}}</h2>
 {{if .R.Alerts}}<ul>{{range .R.Alerts}}<li><strong>{{.Brand}}</strong> ({{.Severity}}, {{.FiredAt.Format "2006-01-02 15:04"}}): {{.Text}}</li>{{end}}</ul>{{else}}<p>{{.W.NoAlerts}}</p>{{end}}
-{{if .R.Topics}}<h2 style="font-size:17px">{{.W.Topics}}</h2><ul>{{range .R.Topics}}<li>{{.Name}}</li>{{end}}</ul>{{end}}
+{{if .Topics}}<h2 style="font-size:17px">{{.W.Topics}}</h2><ul>{{range .Topics}}<li>{{if .URL}}<a href="{{.URL}}">{{.Name}}</a>{{else}}{{.Name}}{{end}} <small>({{.Figures}})</small></li>{{end}}</ul>{{end}}
 {{if .Link}}<p><a href="{{.Link}}">{{.W.Open}}</a></p>{{end}}
 <p><small>{{printf .W.Footer .List}}</small></p>
 </body></html>
@@ -200,9 +214,10 @@ var textTmpl = texttemplate.Must(texttemplate.New("digest").Parse(`{{.Title}}: {
 {{.W.Alerts}}
 {{range .R.Alerts}}- {{.Brand}} ({{.Severity}}, {{.FiredAt.Format "2006-01-02 15:04"}}): {{.Text}}
 {{else}}{{.W.NoAlerts}}
-{{end}}{{if .R.Topics}}
+{{end}}{{if .Topics}}
 {{.W.Topics}}
-{{range .R.Topics}}- {{.Name}}
+{{range .Topics}}- {{.Name}} ({{.Figures}}){{if .URL}}
+  {{.URL}}{{end}}
 {{end}}{{end}}{{if .Link}}
 {{.W.Open}}: {{.Link}}
 {{end}}

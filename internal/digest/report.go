@@ -56,13 +56,14 @@ type AlertLine struct {
 
 // Topic is an emerging topic, from a TopicSource.
 type Topic struct {
-	Name   string
-	Growth float64 // mentions in the period over the previous one
-	URL    string
+	Name     string
+	Mentions int64
+	Growth   float64 // the term's rate in the period over its baseline rate
+	Path     string  // its mentions in the UI, under the external URL
 }
 
-// TopicSource finds the topics that grew in a period for some brands. It is
-// the hook for the topics feature (issue #16); digests list none without it.
+// TopicSource finds the topics that grew in a period for some brands (the
+// web UI's Topics view does); digests list none without it.
 type TopicSource interface {
 	Emerging(ctx context.Context, brands []string, from, to time.Time, limit int) ([]Topic, error)
 }

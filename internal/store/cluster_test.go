@@ -114,6 +114,8 @@ func TestClusterMigrationDDL(t *testing.T) {
 		// So are saved queries.
 		"CREATE TABLE IF NOT EXISTS `ewom`.saved_queries"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
 			"'/clickhouse/tables/ewom/saved_queries', '{shard}-{replica}', version) ORDER BY id",
+		"CREATE TABLE IF NOT EXISTS `ewom`.saved_query_sql"+on+" (…) ENGINE = ReplicatedReplacingMergeTree("+
+			"'/clickhouse/tables/ewom/saved_query_sql', '{shard}-{replica}', version) ORDER BY id",
 		// Migration 500: terms and stories on every shard, the Distributed
 		// table made again with them.
 		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS terms Array(String)",

@@ -13,3 +13,16 @@ func init() {
 			kind: "ReplacingMergeTree", args: "version", keys: "ORDER BY id"})
 	}})
 }
+
+// The SQL of saved queries (version 530): each saved query's condition on
+// the mentions table's columns, compiled by ewom from its search and
+// filters, so that Grafana's dashboards, which query ClickHouse directly,
+// can apply a saved search (docs/query.md, "Grafana"). The newest version
+// per id is current; the web role writes one with every change of a saved
+// query and again when its compiler's output changes.
+func init() {
+	registerMigrations(migration{version: 530, name: "saved queries' SQL", stmts: func(s *common) []string {
+		return s.createTable(mergeTable{name: "saved_query_sql", columns: "id String, condition String, version UInt64",
+			kind: "ReplacingMergeTree", args: "version", keys: "ORDER BY id"})
+	}})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,6 +89,7 @@ func grafanaQueries(t *testing.T, path string) []grafanaQuery {
 var (
 	timeFilterRE  = regexp.MustCompile(`\$__timeFilter\(([^)]+)\)`)
 	singleQuoteRE = regexp.MustCompile(`\$\{(\w+):singlequote\}`)
+	rawRE         = regexp.MustCompile(`\$\{(\w+):raw\}`)
 )
 
 // expandGrafana expands the grafana-clickhouse-datasource macros and the
@@ -134,8 +136,20 @@ func expandGrafana(sql string, s store.Store, from, to time.Time, interval time.
 		vs := vars[singleQuoteRE.FindStringSubmatch(m)[1]]
 		return strings.Trim(store.QuoteList(vs), "()")
 	})
+	// ${var:raw}: the value as it is, or the variable's allValue for All;
+	// last, as Grafana does not expand what a value holds (a search's
+	// patterns hold $).
+	raws := rawRE.FindAllStringSubmatch(sql, -1)
+	sql = rawRE.ReplaceAllString(sql, "\x00")
 	if strings.Contains(sql, "$") {
 		return "", fmt.Errorf("unexpanded macro or variable in %s", sql)
+	}
+	for _, m := range raws {
+		v := "1 = 1"
+		if vs := vars[m[1]]; vs != nil {
+			v = strings.Join(vs, ",")
+		}
+		sql = strings.Replace(sql, "\x00", v, 1)
 	}
 	return sql, nil
 }
@@ -172,6 +186,12 @@ func TestGrafanaDashboards(t *testing.T) {
 				" 0.6, 0.2, 0.001, '{}', 1"); err != nil {
 				t.Fatalf("insert alert: %v", err)
 			}
+			// A shared saved search, for the search variable to list.
+			srv := newTestServer(t, e.Store)
+			admin := login(t, srv.URL, "admin", "admin-pass")
+			if code, b := admin.send("POST", "/api/v1/saved-queries", `{"name": "Toimitus", "query": "toimitus OR delivery", "shared": true}`); code != http.StatusCreated {
+				t.Fatalf("saving a query: %d %s", code, b)
+			}
 			for _, f := range files {
 				for _, q := range grafanaQueries(t, f) {
 					for _, vars := range []map[string][]string{{}, {"brand": {"TietokoneKoijarit"}, "source": {"rss", "mastodon"}}} {
@@ -190,6 +210,121 @@ func TestGrafanaDashboards(t *testing.T) {
 						}
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestGrafanaSavedSearch applies a saved search in Grafana's way: the
+// search variable's query gives the SQL ewom compiled, and the search
+// panel, expanded with it, counts what the API counts for the saved query.
+// A stored SQL that is not this build's is brought up to date.
+func TestGrafanaSavedSearch(t *testing.T) {
+	var panel, variable string
+	for _, q := range grafanaQueries(t, filepath.Join(grafanaDir, "dashboards", "ewom-overview.json")) {
+		switch q.where {
+		case "panel Saved search: mentions by sentiment":
+			panel = q.sql
+		case "variable search":
+			variable = q.sql
+		}
+	}
+	if panel == "" || variable == "" {
+		t.Fatal("the overview dashboard has no search variable or search panel")
+	}
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			seed(t, e.Store, 120)
+			var dash *Server
+			srv := newTestServerWith(t, e.Store, func(s *Server) { dash = s })
+			admin := login(t, srv.URL, "admin", "admin-pass")
+			var saved SavedQuery
+			for _, body := range []string{
+				`{"name": "Negative delivery", "query": "toimitus OR delivery OR \"ei vastaa\"", "filters": "sentiment=negative&source=mastodon,reddit,rss", "shared": true}`,
+				`{"name": "Private", "query": "hinta"}`,
+			} {
+				code, b := admin.send("POST", "/api/v1/saved-queries", body)
+				if code != http.StatusCreated {
+					t.Fatalf("saving a query: %d %s", code, b)
+				}
+				if saved.ID == "" {
+					if err := json.Unmarshal([]byte(b), &saved); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			options := func() map[string]string {
+				sql, err := expandGrafana(variable, e.Store, weekStart, weekEnd, time.Hour, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := e.Store.Query(ctx, sql)
+				if err != nil {
+					t.Fatalf("%v\n%s", err, sql)
+				}
+				out := map[string]string{}
+				for _, r := range rows {
+					var o struct{ Name, Condition string }
+					if err := json.Unmarshal(r, &o); err != nil {
+						t.Fatal(err)
+					}
+					out[o.Name] = o.Condition
+				}
+				return out
+			}
+			opts := options()
+			cond, ok := opts["Negative delivery"]
+			if len(opts) != 1 || !ok {
+				t.Fatalf("the search variable offers %v; want the shared query only", opts)
+			}
+			count := func(cond string) int64 {
+				sql, err := expandGrafana(panel, e.Store, weekStart, weekEnd, time.Hour, map[string][]string{"search": {cond}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := e.Store.Query(ctx, sql)
+				if err != nil {
+					t.Fatalf("%v\n%s", err, sql)
+				}
+				var n int64
+				for _, r := range rows {
+					var o struct{ Positive, Neutral, Negative json.Number }
+					if err := json.Unmarshal(r, &o); err != nil {
+						t.Fatal(err)
+					}
+					for _, v := range []json.Number{o.Positive, o.Neutral, o.Negative} {
+						x, err := v.Int64()
+						if err != nil {
+							t.Fatalf("%s: %v", r, err)
+						}
+						n += x
+					}
+				}
+				return n
+			}
+			var want Summary
+			admin.getJSON("/api/v1/summary?saved="+saved.ID+"&"+week, &want)
+			if got := count(cond); got != want.Current.Mentions || got == 0 {
+				t.Errorf("Grafana's search panel counts %d mentions, the API %d", got, want.Current.Mentions)
+			}
+			if got, all := count(cond), count("1 = 1"); got >= all {
+				t.Errorf("the search keeps %d of %d mentions", got, all)
+			}
+
+			// A stored SQL from another build is rewritten, once.
+			if err := e.Store.Exec(ctx, "INSERT INTO "+e.Store.Table("saved_query_sql")+" (id, condition, version) SELECT "+
+				store.Quote(saved.ID)+", 'stale = 1', "+strconv.FormatInt(time.Now().UnixNano(), 10)); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := dash.SyncSavedSQL(ctx); err != nil || n != 1 {
+				t.Fatalf("sync: %d written, %v; want 1", n, err)
+			}
+			if got := options()["Negative delivery"]; got != cond {
+				t.Errorf("after the sync the variable gives %q, want %q", got, cond)
+			}
+			if n, err := dash.SyncSavedSQL(ctx); err != nil || n != 0 {
+				t.Errorf("second sync: %d written, %v; want none", n, err)
 			}
 		})
 	}

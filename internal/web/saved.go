@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -64,6 +65,26 @@ func (s *Server) registerSaved(mux *http.ServeMux, authenticate func(http.Handle
 // savedQueries reads the current saved queries that p may see, or the one
 // with id when id is not "".
 func (s *Server) savedQueries(ctx context.Context, p principal, id string) ([]SavedQuery, error) {
+	all, err := s.allSaved(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.DeleteFunc(all, func(q SavedQuery) bool { return !q.Shared && q.Owner != p.user })
+	slices.SortFunc(out, func(a, b SavedQuery) int {
+		if a.Shared != b.Shared { // the user's own first
+			if b.Shared {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	return out, nil
+}
+
+// allSaved reads every current saved query, or the one with id when id is
+// not "".
+func (s *Server) allSaved(ctx context.Context, id string) ([]SavedQuery, error) {
 	where := ""
 	if id != "" {
 		where = " WHERE id = " + store.Quote(id)
@@ -82,21 +103,11 @@ func (s *Server) savedQueries(ctx context.Context, p principal, id string) ([]Sa
 	}
 	out := []SavedQuery{}
 	for _, r := range rows {
-		if r.SDeleted != 0 || (r.SShared == 0 && r.SOwner != p.user) {
-			continue
+		if r.SDeleted == 0 {
+			out = append(out, SavedQuery{ID: r.ID, Name: r.SName, Owner: r.SOwner, Shared: r.SShared != 0, Query: r.SQuery,
+				Filters: r.SFilters, CreatedAt: r.SCreated.UTC(), UpdatedAt: r.SUpdated.UTC()})
 		}
-		out = append(out, SavedQuery{ID: r.ID, Name: r.SName, Owner: r.SOwner, Shared: r.SShared != 0, Query: r.SQuery,
-			Filters: r.SFilters, CreatedAt: r.SCreated.UTC(), UpdatedAt: r.SUpdated.UTC()})
 	}
-	slices.SortFunc(out, func(a, b SavedQuery) int {
-		if a.Shared != b.Shared { // the user's own first
-			if b.Shared {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-	})
 	return out, nil
 }
 
@@ -151,15 +162,88 @@ func (s *Server) check(req *savedRequest) error {
 	return nil
 }
 
-// write stores a version of a saved query.
+// write stores a version of a saved query, and of its SQL unless deleted.
 func (s *Server) writeSaved(ctx context.Context, q SavedQuery, deleted bool) error {
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
 	b := func(v bool) string { return map[bool]string{true: "1", false: "0"}[v] }
-	return s.store.Exec(ctx, "INSERT INTO "+s.store.Table("saved_queries")+" (id, name, owner, shared, query, filters, created_at,"+
+	version := time.Now().UnixNano()
+	if err := s.store.Exec(ctx, "INSERT INTO "+s.store.Table("saved_queries")+" (id, name, owner, shared, query, filters, created_at,"+
 		" updated_at, deleted, version) SELECT "+store.Quote(q.ID)+", "+store.Quote(q.Name)+", "+store.Quote(q.Owner)+", "+b(q.Shared)+
 		", "+store.Quote(q.Query)+", "+store.Quote(q.Filters)+", "+store.Time(q.CreatedAt)+", "+store.Time(q.UpdatedAt)+", "+
-		b(deleted)+", "+strconv.FormatInt(time.Now().UnixNano(), 10))
+		b(deleted)+", "+strconv.FormatInt(version, 10)); err != nil {
+		return err
+	}
+	if deleted {
+		return nil
+	}
+	cond, err := savedSQL(q)
+	if err != nil {
+		return err
+	}
+	return s.writeSavedSQL(ctx, q.ID, cond, version)
+}
+
+// savedSQL is the condition saved query q stands for on the mentions
+// table's columns, its time range left out: what Grafana applies
+// (docs/query.md, "Grafana"). Like the API, it is built from the
+// compiler's words and escaped literals only.
+func savedSQL(q SavedQuery) (string, error) {
+	vals, err := url.ParseQuery(q.Filters)
+	if err != nil {
+		return "", badf("filters: not a URL query: %v", err)
+	}
+	for _, k := range timeKeys {
+		vals.Del(k)
+	}
+	vals.Set("q", q.Query)
+	f, err := parseFilter(vals, time.Now())
+	if err != nil {
+		return "", err
+	}
+	return "1 = 1" + f.dims() + f.labels() + f.Search, nil
+}
+
+func (s *Server) writeSavedSQL(ctx context.Context, id, cond string, version int64) error {
+	return s.store.Exec(ctx, "INSERT INTO "+s.store.Table("saved_query_sql")+" (id, condition, version) SELECT "+store.Quote(id)+", "+
+		store.Quote(cond)+", "+strconv.FormatInt(version, 10))
+}
+
+// SyncSavedSQL writes the SQL of every saved query whose stored SQL is not
+// what this build compiles (saved before the table existed, or compiled
+// by another version of the search language), and returns how many.
+func (s *Server) SyncSavedSQL(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	all, err := s.allSaved(ctx, "")
+	if err != nil {
+		return 0, fmt.Errorf("saved queries: %w", err)
+	}
+	type row struct{ ID, SCondition string }
+	stored, err := queryAs[row](ctx, s, "SELECT id, argMax(condition, version) AS s_condition FROM "+s.store.Table("saved_query_sql")+" GROUP BY id")
+	if err != nil {
+		return 0, fmt.Errorf("saved queries' SQL: %w", err)
+	}
+	have := map[string]string{}
+	for _, r := range stored {
+		have[r.ID] = r.SCondition
+	}
+	n := 0
+	for _, q := range all {
+		cond, err := savedSQL(q)
+		if err != nil {
+			s.log.Warn("web: a saved query no longer compiles; Grafana keeps its old SQL", "id", q.ID, "err", err)
+			continue
+		}
+		if have[q.ID] == cond {
+			continue
+		}
+		if err := s.writeSavedSQL(ctx, q.ID, cond, time.Now().UnixNano()); err != nil {
+			return n, fmt.Errorf("saved query %s: %w", q.ID, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 func decodeSaved(w http.ResponseWriter, r *http.Request) (savedRequest, error) {
