@@ -38,6 +38,20 @@ const uiTextJS = `(() => {
   return out;
 })()`
 
+// switchLang chooses lang with the switch in the page's header and waits
+// for the page it returns to, in lang, to meet then (JavaScript).
+func (b *browser) switchLang(t testing.TB, lang, then string) {
+	t.Helper()
+	// Clicked after the evaluation returns: the page goes away under it.
+	b.run(t, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => document.querySelector('.lang-switch button[value=%q]').click(), 0)`, lang)))
+	b.waitFor(t, fmt.Sprintf(`document.documentElement.lang === %q && (%s)`, lang, then))
+}
+
+// postsWithoutLang lists the posts' texts (in lists, details, timelines,
+// stories and alert examples) that have no lang.
+const postsWithoutLang = `[...document.querySelectorAll('.mention > .linklike, .mention > a, .mention > .text, #detail .fulltext, ' +
+  '.examples .text, #timeline li.event > a')].filter((e) => !e.lang).map((e) => e.textContent.slice(0, 40))`
+
 // englishUIWords are English words a UI commonly shows, beyond the
 // catalogs' own (a string written in English outside the catalogs is
 // caught by them too).
@@ -197,6 +211,10 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 		if got := eval[string](t, b, `document.documentElement.lang`); got != lang {
 			t.Fatalf("%s: <html lang=%q>, want %q", p.name, got, lang)
 		}
+		// Each post's text says its language.
+		if bare := eval[[]string](t, b, postsWithoutLang); len(bare) > 0 {
+			t.Errorf("%s: posts without lang: %q", p.name, bare)
+		}
 		b.screenshot(t, "i18n-"+lang+"-"+p.name)
 		return eval[[]string](t, b, uiTextJS)
 	}
@@ -215,8 +233,7 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			// The switch in the header, from whatever page.
 			b.open(t, base+"/mentions?"+week)
-			b.run(t, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => document.querySelector('.lang-switch button[value=%q]').click(), 0)`, lang)))
-			b.waitFor(t, fmt.Sprintf(`document.documentElement.lang === %q && location.pathname === "/mentions" && document.body.dataset.ready === "1"`, lang))
+			b.switchLang(t, lang, `location.pathname === "/mentions" && document.body.dataset.ready === "1"`)
 			d := newEnglishDetector(t, lang, data)
 			for _, p := range pages {
 				if found := d.find(visit(t, lang, p)); len(found) > 0 {
@@ -260,8 +277,7 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 			t.Errorf("the sign-in page's error in sv: %q", texts)
 		}
 		// Switched to Finnish there.
-		b.run(t, chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector('.lang-switch button[value="fi"]').click(), 0)`))
-		b.waitFor(t, `document.documentElement.lang === "fi" && document.querySelector("#user")`)
+		b.switchLang(t, "fi", `document.querySelector("#user")`)
 		if found := newEnglishDetector(t, "fi", data).find(eval[[]string](t, b, uiTextJS)); len(found) > 0 {
 			t.Errorf("the sign-in page in fi shows English:\n%s", strings.Join(found, "\n"))
 		}
@@ -281,8 +297,7 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 		phone.run(t, narrow)
 		phone.signIn(t, base, "viewer", "viewer-pass")
 		for _, lang := range []string{"fi", "sv"} {
-			phone.run(t, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => document.querySelector('.lang-switch button[value=%q]').click(), 0)`, lang)))
-			phone.waitFor(t, fmt.Sprintf(`document.documentElement.lang === %q && document.body.dataset.ready === "1"`, lang))
+			phone.switchLang(t, lang, `document.body.dataset.ready === "1"`)
 			for _, theme := range []string{"light", "dark"} {
 				phone.run(t, chromedp.Evaluate[chromedp.Void](`localStorage.setItem("ewom-theme", "`+theme+`")`))
 				for name, p := range map[string]string{"overview": "/?" + week, "alerts": "/alerts"} {
@@ -323,8 +338,7 @@ func BenchmarkOverviewByLanguage(b *testing.B) {
 	loads := 0
 	for range b.N {
 		for _, lang := range langs {
-			br.run(b, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => document.querySelector('.lang-switch button[value=%q]').click(), 0)`, lang)))
-			br.waitFor(b, fmt.Sprintf(`document.documentElement.lang === %q && document.body.dataset.ready === "1"`, lang))
+			br.switchLang(b, lang, `document.body.dataset.ready === "1"`)
 			br.open(b, base+"/?brand=TietokoneKoijarit&"+week) // a first load in the language, not counted
 			for range 4 {
 				br.open(b, base+"/?brand=TietokoneKoijarit&"+week)

@@ -151,24 +151,7 @@ const STRINGS = {
     evidence_alias: 'alias',
     evidence_cx: 'cx',
     source_forum: 'forum',
-    source_rss: 'RSS',
-    source_webhook: 'webhook',
-    source_api: 'API',
     source_import: 'import',
-    source_reddit: 'Reddit',
-    source_x: 'X',
-    source_mastodon: 'Mastodon',
-    source_bluesky: 'Bluesky',
-    source_youtube: 'YouTube',
-    source_appstore: 'App Store',
-    source_googleplay: 'Google Play',
-    source_googlebusiness: 'Google Business',
-    source_hackernews: 'Hacker News',
-    source_stackexchange: 'Stack Exchange',
-    source_trustpilot: 'Trustpilot',
-    source_discourse: 'Discourse',
-    source_facebook: 'Facebook',
-    source_instagram: 'Instagram',
     alertNoSeverity: 'alert',
   },
   fi: {
@@ -316,24 +299,7 @@ const STRINGS = {
     evidence_alias: 'alias',
     evidence_cx: 'asiakaskokemus',
     source_forum: 'keskustelupalsta',
-    source_rss: 'RSS',
-    source_webhook: 'webhook',
-    source_api: 'API',
     source_import: 'tuonti',
-    source_reddit: 'Reddit',
-    source_x: 'X',
-    source_mastodon: 'Mastodon',
-    source_bluesky: 'Bluesky',
-    source_youtube: 'YouTube',
-    source_appstore: 'App Store',
-    source_googleplay: 'Google Play',
-    source_googlebusiness: 'Google Business',
-    source_hackernews: 'Hacker News',
-    source_stackexchange: 'Stack Exchange',
-    source_trustpilot: 'Trustpilot',
-    source_discourse: 'Discourse',
-    source_facebook: 'Facebook',
-    source_instagram: 'Instagram',
     alertNoSeverity: 'hälytys',
   },
   sv: {
@@ -481,24 +447,7 @@ const STRINGS = {
     evidence_alias: 'alias',
     evidence_cx: 'kundupplevelse',
     source_forum: 'forum',
-    source_rss: 'RSS',
-    source_webhook: 'webhook',
-    source_api: 'API',
     source_import: 'import',
-    source_reddit: 'Reddit',
-    source_x: 'X',
-    source_mastodon: 'Mastodon',
-    source_bluesky: 'Bluesky',
-    source_youtube: 'YouTube',
-    source_appstore: 'App Store',
-    source_googleplay: 'Google Play',
-    source_googlebusiness: 'Google Business',
-    source_hackernews: 'Hacker News',
-    source_stackexchange: 'Stack Exchange',
-    source_trustpilot: 'Trustpilot',
-    source_discourse: 'Discourse',
-    source_facebook: 'Facebook',
-    source_instagram: 'Instagram',
     alertNoSeverity: 'larm',
   },
 };
@@ -515,6 +464,28 @@ export function t(key, vars = {}) {
   const s = STRINGS[uiLang()][key] ?? STRINGS.en[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 }
+
+// Sources' names, the same in every language (forum and import, words,
+// are translated above).
+const SOURCE_NAMES = {
+  reddit: 'Reddit',
+  x: 'X',
+  mastodon: 'Mastodon',
+  bluesky: 'Bluesky',
+  youtube: 'YouTube',
+  appstore: 'App Store',
+  googleplay: 'Google Play',
+  googlebusiness: 'Google Business',
+  hackernews: 'Hacker News',
+  stackexchange: 'Stack Exchange',
+  trustpilot: 'Trustpilot',
+  discourse: 'Discourse',
+  facebook: 'Facebook',
+  instagram: 'Instagram',
+  rss: 'RSS',
+  api: 'API',
+  webhook: 'webhook',
+};
 
 // Locales of the UI's languages for numbers and dates: Swedish as written
 // in Finland.
@@ -540,7 +511,8 @@ export function dateFormat(opts) {
 export function label(kind, value) {
   if (value === undefined || value === null || value === '') return '';
   const key = kind + '_' + value;
-  return key in STRINGS.en ? t(key) : String(value);
+  if (key in STRINGS.en) return t(key);
+  return (kind === 'source' && SOURCE_NAMES[value]) || String(value);
 }
 
 // langName names a language code (fi, en, …) in the UI's language.
