@@ -78,12 +78,13 @@ func (b *browser) run(t testing.TB, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// eval runs JavaScript and decodes its JSON result.
-func eval[T any](t testing.TB, b *browser, js string) T {
+// eval runs JavaScript and decodes its JSON result (opts:
+// chromedp.EvalAwaitPromise for the value of a promise).
+func eval[T any](t testing.TB, b *browser, js string, opts ...chromedp.EvaluateOption) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		t.Fatalf("%s: %v", js, err)
 	}
@@ -121,9 +122,21 @@ func artifacts(t testing.TB) string {
 
 func (b *browser) screenshot(t testing.TB, name string) {
 	t.Helper()
+	b.shoot(t, name, chromedp.FullScreenshot(100))
+}
+
+// viewportShot saves what the viewport shows (a modal over the page as
+// the user sees it).
+func (b *browser) viewportShot(t testing.TB, name string) {
+	t.Helper()
+	b.shoot(t, name, chromedp.CaptureScreenshot())
+}
+
+func (b *browser) shoot(t testing.TB, name string, shot chromedp.Action[[]byte]) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +164,8 @@ func (b *browser) open(t testing.TB, url string) time.Duration {
 // xssInert checks no payload ran or added active markup.
 const xssInert = `(() => {
   if (window.__xss) return "a payload ran";
-  const bad = document.querySelectorAll('main script, main iframe, main img, main svg, main style, main [onerror], main [onload], a[href^="javascript:"]');
+  const bad = document.querySelectorAll(['main', '#mention-drawer'].flatMap((r) => ['script', 'iframe', 'img', 'svg', 'style', '[onerror]', '[onload]']
+    .map((x) => r + ' ' + x)).join(', ') + ', a[href^="javascript:"]');
   if (bad.length) return "injected: " + bad[0].outerHTML;
   for (const a of document.querySelectorAll('a[target="_blank"]')) {
     if (a.rel !== "noopener noreferrer" || !/^https?:/.test(a.href)) return "unsafe link: " + a.outerHTML;

@@ -189,10 +189,11 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 	pages := []page{
 		{"overview", "/?brand=TietokoneKoijarit&" + week, ""},
 		{"mentions", "/mentions?" + week, ""},
-		{"mention-detail", "/mentions?id=m1&" + week, `document.querySelector("#detail form.correct")`},
+		{"mention-drawer", "/mentions?mention=m1&" + week, `document.querySelector("#mention-drawer[data-ready] form.correct")`},
 		{"journey", "/journey?" + week, ""},
 		{"topics", "/topics?" + week, ""},
 		{"alerts", "/alerts", `document.querySelector("#alert-own-1 .alert-actions")`},
+		{"competitors", "/competitors?" + week, ""},
 	}
 	visit := func(t *testing.T, lang string, p page) []string {
 		t.Helper()

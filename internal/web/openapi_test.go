@@ -287,6 +287,8 @@ func TestOpenAPI(t *testing.T) {
 		{admin, "GET", "/api/v1/topics", "/api/v1/topics?limit=0", "", nil},
 		{admin, "GET", "/api/v1/topics/compare", "/api/v1/topics/compare?" + week, "", nil},
 		{admin, "GET", "/api/v1/stories", "/api/v1/stories?" + week, "", nil},
+		{admin, "GET", "/api/v1/competitors", "/api/v1/competitors?compare=year&" + week, "", nil},
+		{admin, "GET", "/api/v1/competitors", "/api/v1/competitors?compare=lastweek", "", nil},
 		{admin, "GET", "/api/v1/mentions", "/api/v1/mentions?story=x", "", nil},
 		{admin, "GET", "/api/v1/alerts", "/api/v1/alerts", "", nil},
 		{admin, "GET", "/api/v1/alerts", "/api/v1/alerts?state=all&brand=Rival&limit=1", "", nil},

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,10 +26,6 @@ const (
 	pdfMaxBytes = 20 << 20
 )
 
-// pdfPages are the pages an export may render: GET /export/<name>.pdf with
-// the page's query (its filters), linked from each page's "Download PDF".
-var pdfPages = map[string]string{"overview": "/", "mentions": "/mentions", "journey": "/journey", "alerts": "/alerts"}
-
 // handleExportPDF renders one of the UI's own pages, as the signed-in user
 // sees it with the same filters, in headless Chromium and answers the PDF.
 // The browser is sent only to this server's own listener (the local address
@@ -35,9 +33,12 @@ var pdfPages = map[string]string{"overview": "/", "mentions": "/mentions", "jour
 // only to the pages above, with the user's own session cookie.
 func (s *Server) handleExportPDF(w http.ResponseWriter, r *http.Request, _ session) {
 	q := r.URL.Query()
-	path, ok := pdfPages[strings.TrimSuffix(r.PathValue("file"), ".pdf")]
+	// Any UI page (uiPages) may be rendered: GET /export/<name>.pdf with the
+	// page's query (its filters), linked from each page's "Download PDF".
+	name := strings.TrimSuffix(r.PathValue("file"), ".pdf")
+	path, ok := uiPages[name]
 	if !ok {
-		http.Error(w, "export one of /export/overview.pdf, mentions.pdf, journey.pdf, alerts.pdf", http.StatusNotFound)
+		http.Error(w, "export one of "+strings.Join(slices.Sorted(maps.Keys(uiPages)), ", ")+" as /export/<page>.pdf", http.StatusNotFound)
 		return
 	}
 	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
@@ -70,19 +71,10 @@ func (s *Server) handleExportPDF(w http.ResponseWriter, r *http.Request, _ sessi
 	s.log.Info("web: PDF exported", "view", path, "bytes", len(pdf), "duration", time.Since(start).Round(time.Millisecond))
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="ewom-`+pageName(path)+"-"+s.now().Format("2006-01-02")+`.pdf"`)
+	h.Set("Content-Disposition", `attachment; filename="ewom-`+name+"-"+s.now().Format("2006-01-02")+`.pdf"`)
 	h.Set("Content-Length", strconv.Itoa(len(pdf)))
 	h.Set("Cache-Control", "no-store")
 	_, _ = w.Write(pdf)
-}
-
-func pageName(path string) string {
-	for name, p := range pdfPages {
-		if p == path {
-			return name
-		}
-	}
-	return "page"
 }
 
 var errPDFTooLarge = errors.New("the PDF is larger than 20 MiB")

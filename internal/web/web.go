@@ -1,6 +1,7 @@
 // Package web serves the dashboards: the built-in UI (Overview, Mentions,
-// Journey, Alerts) and the JSON API behind it under /api/v1/, with viewer
-// and admin sessions, CSRF protection and a strict Content-Security-Policy.
+// Journey, Topics, Alerts, Competitors) and the JSON API behind it under
+// /api/v1/, with viewer and admin sessions, CSRF protection and a strict
+// Content-Security-Policy.
 // The UI's JavaScript is built from dashboards/web (npm, esbuild) into
 // assets/ and embedded, so the binary needs no network and no CDN.
 package web
@@ -144,10 +145,18 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
+// uiPages are the UI's pages by name, with their paths; each can be
+// exported as a PDF (pdf.go).
+var uiPages = map[string]string{"overview": "/", "mentions": "/mentions", "journey": "/journey", "alerts": "/alerts",
+	"topics": "/topics", "competitors": "/competitors"}
+
 // Register mounts the UI and the dashboard API.
 func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc) http.HandlerFunc) {
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", s.serveAsset(http.FileServerFS(s.files))))
-	for path, name := range map[string]string{"/{$}": "overview", "/mentions": "mentions", "/journey": "journey", "/alerts": "alerts", "/topics": "topics"} {
+	for name, path := range uiPages {
+		if path == "/" {
+			path = "/{$}"
+		}
 		mux.HandleFunc("GET "+path, s.page(func(w http.ResponseWriter, r *http.Request, sess session) {
 			lang := langOf(r)
 			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": tr(lang, "page."+name), "User": sess.user, "Role": sess.role,
@@ -178,6 +187,7 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 	viewer("GET /api/v1/topics", "topics", s.handleTopics)
 	viewer("GET /api/v1/topics/compare", "topics_compare", s.handleCompareTopics)
 	viewer("GET /api/v1/stories", "stories", s.handleStories)
+	viewer("GET /api/v1/competitors", "competitors", s.handleCompetitors)
 	mux.HandleFunc("POST /api/v1/mentions/{id}/labels", s.api(roleAdmin, authenticate, s.timed("correct", s.handleCorrect)))
 	s.registerSaved(mux, authenticate)
 }

@@ -5,6 +5,7 @@
 // helpers of app.js come in as ui: { el, api, extLink, filterQuery, dateFmt, fmt }.
 import { t, uiLang, label, langName, dateFormat } from './strings.js';
 import { plainText, alertSpan } from './crisis.js';
+import { mentionLink } from './drawer.js';
 
 const SNOOZES = [['1h', 'h1'], ['4h', 'h4'], ['24h', 'h24'], ['168h', 'd7']];
 
@@ -99,6 +100,12 @@ function actionsForm(ui, a, assignees, done) {
     msg);
 }
 
+// withLang marks a post's text with its language, when known.
+function withLang(e, lang) {
+  if (lang) e.lang = lang;
+  return e;
+}
+
 // alertItem draws one alert; opts: { assignees, canAct, compact, changed }.
 function alertItem(ui, a, opts) {
   const lang = uiLang();
@@ -123,7 +130,8 @@ function alertItem(ui, a, opts) {
         y.mentions && y.mentions.length ? ui.el('div', { class: 'examples' }, ui.el('h3', { text: t('examples') }),
           ui.el('ul', {}, ...y.mentions.map((m) => ui.el('li', {},
             ui.el('span', { class: 'muted small block' }, label('source', m.source) + ' · ', when(ui, m.published_at)),
-            ui.el('span', { class: 'text', lang: m.lang || null, text: m.text }), ' ', m.url ? ui.extLink(m.url, '↗') : null)))) : null),
+            m.id ? withLang(mentionLink(ui.el, m.id, m.text, 'text'), m.lang) : ui.el('span', { class: 'text', lang: m.lang || null, text: m.text }), ' ',
+            m.url ? ui.extLink(m.url, '↗') : null)))) : null),
       opts.compact ? null : ui.el('details', { class: 'history' }, ui.el('summary', { text: t('history') + ' (' + hist.length + ')' }),
         hist.length ? ui.el('ol', {}, ...hist.map((h) => historyItem(ui, h))) : ui.el('p', { class: 'muted small', text: t('noHistory') })),
       opts.compact ? null : opts.canAct ? actionsForm(ui, cur, opts.assignees, (next, note) => {

@@ -14,6 +14,8 @@ import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 import { setupExport } from './exportopts.js';
 import { setupSearch, showSearchError } from './search.js';
 import { topicsPage } from './topics.js';
+import { setupDrawer, mentionLink } from './drawer.js';
+import { competitorsPage } from './competitors.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -327,7 +329,7 @@ async function overview(meta) {
     }));
   }
   track(api('/api/v1/mentions?' + filterQuery({ sentiment: 'negative', sort: 'reach', limit: '8' })).then((l) => {
-    renderMentionList(document.getElementById('top-negative'), l.mentions, null);
+    renderMentionList(document.getElementById('top-negative'), l.mentions);
   }));
   track(api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
     const tbody = document.querySelector('#top-authors tbody');
@@ -382,7 +384,14 @@ function brandChip(b) {
     el('b', { text: b.brand || t('noBrand') }), labelChip('sentiment', b.sentiment, b.corrected), labelChip('stage', b.journey_stage, b.corrected));
 }
 
-function renderMentionList(list, mentions, onSelect) {
+// postLink opens a post in the drawer; its text says its language.
+function postLink(id, text, lang, cls) {
+  const a = mentionLink(el, id, text, cls);
+  if (lang) a.lang = lang;
+  return a;
+}
+
+function renderMentionList(list, mentions) {
   list.replaceChildren();
   if (!mentions.length) {
     list.append(el('li', { class: 'muted', text: t('noMatches') }));
@@ -390,9 +399,7 @@ function renderMentionList(list, mentions, onSelect) {
   }
   for (const m of mentions) {
     const head = m.title || m.text.slice(0, 140);
-    const title = onSelect
-      ? el('button', { type: 'button', class: 'linklike', lang: m.lang || null, onclick: () => onSelect(m) }, head)
-      : el('a', { href: '/mentions?' + filterQuery({ id: m.id }), lang: m.lang || null, text: head });
+    const title = postLink(m.id, head, m.lang, 'mention-title');
     list.append(el('li', { class: 'mention' },
       el('div', { class: 'meta' }, el('span', { class: 'author', text: m.author.name || m.author.handle }), ' · ',
         el('span', { text: label('source', m.source) }), ' · ', el('time', { datetime: m.published_at, text: dateFmt.format(new Date(m.published_at)) }),
@@ -412,7 +419,7 @@ async function mentionsPage(meta) {
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
   setupExport(ui);
   const load = () => track(api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
-    renderMentionList(list, l.mentions, (m) => showDetail(m, meta));
+    renderMentionList(list, l.mentions);
     document.getElementById('prev').disabled = offset === 0;
     document.getElementById('next').disabled = !l.has_more;
     setStatus(l.mentions.length ? t('mentionsRange', { from: fmt.format(offset + 1), to: fmt.format(offset + l.mentions.length) }) : t('noMatches'));
@@ -420,20 +427,23 @@ async function mentionsPage(meta) {
   document.getElementById('prev').addEventListener('click', () => { offset = Math.max(0, offset - 25); load(); });
   document.getElementById('next').addEventListener('click', () => { offset += 25; load(); });
   load();
-  if (params.get('id')) track(showDetail({ id: params.get('id'), brand: params.get('brand') || '' }, meta));
 }
 
-async function showDetail(m, meta) {
-  const box = document.getElementById('detail');
-  box.replaceChildren(el('h2', { text: t('details') }), el('p', { class: 'muted', text: t('loading') }));
-  const d = await api('/api/v1/mentions/' + encodeURIComponent(m.id) + '?brand=' + encodeURIComponent(m.brand || ''));
+// showDetail fills the mention drawer's box (drawer.js) with the post, its
+// labels for each brand it names with the evidence behind them, and the
+// correction form for admins. The brand filter's brand comes first.
+async function showDetail(box, id, meta) {
+  const brand = new URLSearchParams(location.search).get('brand') || '';
+  const d = await api('/api/v1/mentions/' + encodeURIComponent(id) + '?brand=' + encodeURIComponent(brand));
   const x = d.mention;
-  const ev = (field) => d.explanation.filter((e) => e.label === field);
-  const evList = (field) => {
-    const items = ev(field);
+  const lang = x.lang || null;
+  // Evidence of a per-brand label names its brand; the rest is the post's.
+  const ev = (field, b) => d.explanation.filter((e) => e.label === field && (e.brand || '') === b);
+  const evList = (field, b = '') => {
+    const items = ev(field, b);
     if (!items.length) return el('p', { class: 'muted small', text: t('noEvidence') });
     return el('ul', { class: 'evidence' }, ...items.map((e) => el('li', {},
-      el('code', { lang: x.lang || null, text: e.text }), ' ', el('span', { class: 'muted', text: label('evidence', e.kind) }),
+      el('code', { lang, text: e.text }), ' ', el('span', { class: 'muted', text: label('evidence', e.kind) }),
       e.weight ? el('span', { class: 'num', text: ' ' + fmt1.format(e.weight) }) : null,
       e.note ? el('span', { class: 'muted', lang: 'en', text: ' (' + e.note + ')' }) : null)));
   };
@@ -441,25 +451,32 @@ async function showDetail(m, meta) {
     [t('author'), el('span', { class: 'author' }, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     [t('published'), dateFmt.format(new Date(x.published_at))],
     [t('source'), label('source', x.source)], [t('language'), langName(x.lang)],
-    [t('brands'), el('span', { class: 'chips' }, ...x.brand_labels.map(brandChip))],
     [t('original').replace(/\s*↗$/, ''), x.url ? extLink(x.url, x.url) : t('noLink')],
     [t('classifier'), d.current_classifier_version && d.current_classifier_version !== x.classifier_version
       ? t('explanationFrom', { version: x.classifier_version, current: d.current_classifier_version }) : x.classifier_version],
   ];
-  const perBrand = (f) => x.brand_labels.map((b) => (x.brand_labels.length > 1 ? (b.brand || t('noBrand')) + ' ' : '') + f(b)).join(', ');
+  // One section per brand the post names: its labels and their evidence.
+  const brandSection = (b) => el('section', { class: 'brand-detail', 'data-brand': b.brand },
+    el('h4', {}, el('b', { text: b.brand || t('noBrand') })),
+    el('dl', { class: 'facts' },
+      el('dt', { text: t('sentiment') }), el('dd', {}, labelChip('sentiment', b.sentiment, b.corrected), ' ' + fmt1.format(b.sentiment_score)),
+      el('dt', { text: t('touchpoint') }), el('dd', {}, labelChip('touchpoint', b.touchpoint, b.corrected)),
+      el('dt', { text: t('journeyStage') }), el('dd', {}, labelChip('stage', b.journey_stage, b.corrected))),
+    b.corrected ? el('p', { class: 'small corrected' }, t('correctedFor', {
+      labels: [label('sentiment', b.original.sentiment), label('touchpoint', b.original.touchpoint), label('stage', b.original.journey_stage)].join(', ') })) : null,
+    ev('sentiment', b.brand).length ? evList('sentiment', b.brand) : null,
+    ev('journey_stage', b.brand).length ? evList('journey_stage', b.brand) : null);
   box.replaceChildren(...[
-    el('h2', { lang: x.title ? x.lang || null : null, text: x.title || t('mention') }),
-    el('p', { class: 'fulltext', lang: x.lang || null, text: x.text }),
+    el('h3', { class: 'drawer-post-title', lang, text: x.title || x.text.slice(0, 140) }),
+    el('p', { class: 'fulltext', lang, text: x.text }),
     el('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)])),
-    el('h3', { text: t('sentimentIs', { labels: perBrand((b) => label('sentiment', b.sentiment) + ' (' + fmt1.format(b.sentiment_score) + ')') }) }),
-    evList('sentiment'),
-    el('h3', { text: t('touchpointIs', { label: label('touchpoint', x.touchpoint) }) }),
+    el('h3', { text: t('perBrand') }), ...x.brand_labels.map(brandSection),
+    el('h3', { text: t('wholePost') }),
+    el('h4', { text: t('sentiment') }), evList('sentiment'),
+    el('h4', { text: t('touchpointIs', { label: label('touchpoint', x.touchpoint) }) }),
     el('p', { class: 'small', lang: 'en', text: x.touchpoint_reason }), evList('touchpoint'),
-    el('h3', { text: t('stageIs', { labels: perBrand((b) => label('stage', b.journey_stage)) }) }), evList('journey_stage'),
+    el('h4', { text: t('journeyStage') }), evList('journey_stage'),
     uiLang() === 'en' ? null : el('p', { class: 'muted small', text: t('explainedInEnglish') }),
-    ...x.brand_labels.filter((b) => b.corrected).map((b) => el('p', { class: 'small' },
-      b.brand ? t('correctedFor', { brand: b.brand }) : t('corrected'),
-      el('b', { text: [label('sentiment', b.original.sentiment), label('touchpoint', b.original.touchpoint), label('stage', b.original.journey_stage)].join(', ') }), '.')),
     role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
   ].filter(Boolean));
 }
@@ -473,7 +490,7 @@ function learningNote(l) {
 }
 
 function correctionForm(x, meta, learning) {
-  const select = (name, kind, values, cur) => el('label', {}, t(kind),
+  const select = (name, title, kind, values, cur) => el('label', {}, title,
     el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === cur, text: label(kind, v) }))));
   const msg = el('p', { class: 'small', role: 'status' });
   const note = el('p', { class: 'small muted learning', text: learningNote(learning) });
@@ -482,9 +499,9 @@ function correctionForm(x, meta, learning) {
     ...x.brand_labels.map((b) => el('option', { value: b.brand, selected: b.brand === x.brand, text: b.brand || t('noBrand') }))));
   const form = el('form', { class: 'correct', 'aria-label': t('correctLabels') },
     el('h3', { text: t('correctTheLabels') }), note, x.brand_labels.length > 1 ? brand : null,
-    select('sentiment', 'sentiment', meta.sentiments, x.sentiment),
-    select('touchpoint', 'touchpoint', meta.touchpoints, x.touchpoint),
-    select('journey_stage', 'stage', meta.journey_stages, x.journey_stage),
+    select('sentiment', t('sentiment'), 'sentiment', meta.sentiments, x.sentiment),
+    select('touchpoint', t('touchpoint'), 'touchpoint', meta.touchpoints, x.touchpoint),
+    select('journey_stage', t('journeyStage'), 'stage', meta.journey_stages, x.journey_stage),
     el('label', {}, t('note'), el('input', { name: 'note', maxlength: 1000 })),
     el('button', { type: 'submit', text: t('saveCorrection') }), msg);
   brand.querySelector('select').addEventListener('change', (ev) => {
@@ -561,8 +578,7 @@ async function timeline(id) {
   list.replaceChildren(...tl.events.map((e) => el('li', { class: 'event sentiment-border-' + e.sentiment },
     el('time', { datetime: e.published_at, text: dateFmt.format(new Date(e.published_at)) }),
     el('div', { class: 'chips' }, ...e.brand_labels.map(brandChip), labelChip('touchpoint', e.touchpoint), el('span', { class: 'chip', text: label('source', e.source) })),
-    el('a', { href: '/mentions?' + filterQuery({ id: e.mention_id, brand: e.brand || null }), lang: e.title ? e.lang || null : null,
-      text: e.title || t('noText') }))));
+    e.title ? postLink(e.mention_id, e.title, e.lang) : mentionLink(el, e.mention_id, t('noText')))));
   list.focus();
 }
 
@@ -616,12 +632,14 @@ async function main() {
   });
   const meta = await api('/api/v1/meta');
   applyDefaults(meta);
+  setupDrawer(el, (box, id) => showDetail(box, id, meta));
   await setupFilters(meta);
   const refreshCrisis = setupCrisis(ui, meta, uiLang());
   track(setupSearch({ api, el, role }));
   const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis),
-    topics: () => topicsPage({ el, api, filterQuery, track, dateFmt }) };
+    topics: () => topicsPage({ el, api, filterQuery, track, dateFmt }),
+    competitors: () => competitorsPage({ el, api, filterQuery, track, draw, base, axisStyle, dateFmt }) };
   loads++;
   try {
     await pages[page]?.(meta);

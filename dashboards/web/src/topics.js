@@ -2,6 +2,7 @@
 // Same security rules as app.js: untrusted text only through textContent.
 // The page's helpers come from app.js (h), so this module has no state.
 import { t as tr, numberFormat } from './strings.js';
+import { mentionLink } from './drawer.js';
 
 const pct = numberFormat({ style: 'percent', maximumFractionDigits: 0, signDisplay: 'exceptZero' });
 const num = numberFormat({ maximumFractionDigits: 0 });
@@ -58,7 +59,8 @@ function storyList(h, stories) {
       h.el('div', { class: 'meta' }, h.el('span', { text: tr('storyMentions', { n: num.format(s.size) }) }), ' · ',
         h.el('span', { text: tr('storyReach', { n: num.format(s.reach) }) }), ' · ',
         h.el('span', { text: `${h.dateFmt.format(new Date(s.first))} – ${h.dateFmt.format(new Date(s.latest))}` })),
-      h.el('a', { href: '/mentions?' + h.filterQuery({ story: s.id }), lang: s.lang || null, text: s.text })));
+      h.el('a', { href: '/mentions?' + h.filterQuery({ story: s.id }), lang: s.lang || null, text: s.text }),
+      h.el('div', { class: 'small' }, mentionLink(h.el, s.mention_id, tr('openFirstPost')))));
   }
 }
 
