@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -95,10 +96,10 @@ type englishDetector struct {
 	data  []string // data shown as it is (brands, authors, payloads), cut out before looking
 }
 
-// sharedWords are words every language's texts use: technical terms, a
-// Swedish word spelt as in English, and the English search hint's Finnish
-// example.
-var sharedWords = strings.Fields("ewom pdf csv excel peso api token data dir admin learn pseudonym toimitus")
+// sharedWords are words every language's texts use: technical terms,
+// Swedish words spelt as in English, and the English search hint's Finnish
+// example. Sources' names (SOURCE_NAMES in strings.js) are added to them.
+var sharedWords = strings.Fields("ewom pdf csv excel peso api token data dir admin learn pseudonym per period toimitus")
 
 func newEnglishDetector(t *testing.T, lang string, data []string) englishDetector {
 	d := englishDetector{texts: map[string]bool{}, words: map[string]bool{}, data: data}
@@ -116,7 +117,7 @@ func newEnglishDetector(t *testing.T, lang string, data []string) englishDetecto
 			}
 		}
 	}
-	for _, w := range sharedWords {
+	for _, w := range append(sharedWords, words(strings.Join(sourceNames(t), " "))...) {
 		delete(d.words, w)
 	}
 	for _, cat := range cats {
@@ -139,6 +140,23 @@ func newEnglishDetector(t *testing.T, lang string, data []string) englishDetecto
 	}
 	delete(d.texts, "")
 	return d
+}
+
+// sourceNames are the names of SOURCE_NAMES in strings.js.
+func sourceNames(t *testing.T) []string {
+	src, err := os.ReadFile("../../dashboards/web/src/strings.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile(`(?s)const SOURCE_NAMES = \{(.*?)\n\};`).FindSubmatch(src)
+	if block == nil {
+		t.Fatal("strings.js: no SOURCE_NAMES")
+	}
+	var names []string
+	for _, m := range regexp.MustCompile(`\w+: '([^']*)'`).FindAllSubmatch(block[1], -1) {
+		names = append(names, string(m[1]))
+	}
+	return names
 }
 
 // find returns the English in texts, one line each.
