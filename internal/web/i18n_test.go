@@ -33,7 +33,7 @@ func placeholders(s string) []string {
 // SOURCE_NAMES in strings.js.)
 var sameAsEnglish = map[string][]string{
 	"fi": {"evidence_alias", "evidence_emoji"},
-	"sv": {"col.term", "f.sentiment", "term", "sentiment", "sentiment_neutral", "original", "evidence_alias", "evidence_emoji",
+	"sv": {"col.term", "f.sentiment", "term", "sentiment", "sentiment_neutral", "original", "originalLink", "evidence_alias", "evidence_emoji",
 		"source_forum", "source_import"},
 }
 

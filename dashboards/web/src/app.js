@@ -451,7 +451,7 @@ async function showDetail(box, id, meta) {
     [t('author'), el('span', { class: 'author' }, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     [t('published'), dateFmt.format(new Date(x.published_at))],
     [t('source'), label('source', x.source)], [t('language'), langName(x.lang)],
-    [t('original').replace(/\s*↗$/, ''), x.url ? extLink(x.url, x.url) : t('noLink')],
+    [t('originalLink'), x.url ? extLink(x.url, x.url) : t('noLink')],
     [t('classifier'), d.current_classifier_version && d.current_classifier_version !== x.classifier_version
       ? t('explanationFrom', { version: x.classifier_version, current: d.current_classifier_version }) : x.classifier_version],
   ];
