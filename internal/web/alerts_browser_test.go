@@ -149,7 +149,7 @@ func TestBrowserCrisisAndAlertWorkflow(t *testing.T) {
 		item := `document.getElementById("alert-` + own.ID + `")`
 		text := eval[string](t, b, item+`.textContent`)
 		for _, want := range []string{"16 negative mentions in an hour, usually under 1. Negative share 70%, usually 20%. Most mentioned: toimitus myöhässä, " + xssCorpus[1],
-			"Phrases that grew: toimitus myöhässä", "Terms that grew: toimitus", "Sources: mastodon (10), reddit (6)", "Journey stages: delivery (12), service (4)",
+			"Phrases that grew: toimitus myöhässä", "Terms that grew: toimitus", "Sources: Mastodon (10), Reddit (6)", "Journey stages: delivery (12), service (4)",
 			"tilasin läppärin, toimitus myöhässä", xssCorpus[0], "History (0)"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("alert card lacks %q:\n%s", want, text)
