@@ -281,6 +281,9 @@ func (c *Classifier) classify(m *mention.Mention, tr *trace, ex *labelExamples) 
 			l.JourneyStage, l.Sentiment, l.SentimentScore = rulePost.JourneyStage, rulePost.Sentiment, rulePost.SentimentScore
 		}
 		rv := ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}
+		if !v.asPost {
+			rv.post = &postView
+		}
 		brandWords := words
 		if !v.asPost && !v.postWords {
 			brandWords = v.words
@@ -377,7 +380,11 @@ func (ex *labelExamples) collect(lm *labelModel, lx *lexed, code, touchpoint, so
 		if !v.asPost && !v.postWords {
 			keys, ev = v.wordKeys, v.words
 		}
-		ex.brands[l.Brand] = add(l.Brand, keys, ev, ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}, v.decided)
+		rv := ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}
+		if !v.asPost {
+			rv.post = &postView
+		}
+		ex.brands[l.Brand] = add(l.Brand, keys, ev, rv, v.decided)
 	}
 }
 

@@ -63,6 +63,9 @@ type ruleView struct {
 	score     float64
 	cues      [16]float64 // the stage cues' weights, by mention.JourneyStages index
 	signals   signals     // of its sentiment walk
+	// post is the post's view, for a brand of several read from its own
+	// clauses; nil when the brand's labels are the post's.
+	post *ruleView
 }
 
 // wordFeatures appends the label models' word features of a text: its
@@ -105,6 +108,9 @@ func ruleFeatures(dst []string, rv ruleView, touchpoint, source, code string, ra
 	for range ruleRepeat {
 		dst = append(dst, ruleKeys[rv.stage], sentimentKeys[rv.sentiment], scoreKeys[scoreBand(rv.score)])
 	}
+	if rv.post != nil {
+		dst = append(dst, multiKey, postRuleKeys[rv.post.stage], postSentimentKeys[rv.post.sentiment])
+	}
 	return dst
 }
 
@@ -132,10 +138,15 @@ func scoreBand(s float64) int {
 var (
 	ruleKeys      = keyMap("rule:", mention.JourneyStages)
 	sentimentKeys = keyMap("srule:", sentimentClasses[:])
-	cueKeys       = keyList("cue:", mention.JourneyStages)
-	scoreKeys     = keyList("sscore:", []string{"0", "1", "2", "3", "4", "5", "6"})
-	ratingKeys    = keyList("stars:", []string{"0", "1", "2", "3", "4", "5"})
-	signalKeys    = keyList("sig:", []string{"positive", "negative", "negation", "contrast", "question", "exclaim",
+	// A brand of several read from its own clauses: multiKey, and the
+	// rules' labels of the whole post.
+	multiKey          = "multi"
+	postRuleKeys      = keyMap("prule:", mention.JourneyStages)
+	postSentimentKeys = keyMap("psrule:", sentimentClasses[:])
+	cueKeys           = keyList("cue:", mention.JourneyStages)
+	scoreKeys         = keyList("sscore:", []string{"0", "1", "2", "3", "4", "5", "6"})
+	ratingKeys        = keyList("stars:", []string{"0", "1", "2", "3", "4", "5"})
+	signalKeys        = keyList("sig:", []string{"positive", "negative", "negation", "contrast", "question", "exclaim",
 		"sarcasm", "thanks", "complaint", "deal", "learned+", "learned-", "ends+", "ends-"})
 )
 
@@ -218,6 +229,11 @@ func (lm *labelModel) withRules(ev labelEvidence, rv ruleView, touchpoint, sourc
 	ev.add(lm, ruleKeys[rv.stage], ruleRepeat)
 	ev.add(lm, sentimentKeys[rv.sentiment], ruleRepeat)
 	ev.add(lm, scoreKeys[scoreBand(rv.score)], ruleRepeat)
+	if rv.post != nil {
+		ev.add(lm, multiKey, 1)
+		ev.add(lm, postRuleKeys[rv.post.stage], 1)
+		ev.add(lm, postSentimentKeys[rv.post.sentiment], 1)
+	}
 	return ev
 }
 

@@ -125,11 +125,16 @@ func TestDemoHeadless(t *testing.T) {
 			return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(nc.Name, w) })
 		})
 	}
-	// Which six phrases lead depends on the hour the demo runs in; customer
-	// service shows in a phrase or, when delivery phrases fill the list, in
-	// the alert's journey stages.
-	serviceStage := slices.ContainsFunc(crisis.Stages, func(nc alert.NameCount) bool { return nc.Name == "service" })
-	if !about("toimitu", "myöhässä", "late", "deliver", "paketti", "seuranta") || !(about("asiakaspalvelu", "customer service", "support", "tuki") || serviceStage) {
+	// Which phrases lead depends on the hour the demo runs in (the live
+	// posts are drawn by the clock): the phrases are about delivery or
+	// customer service, and each of the two shows in a phrase or in the
+	// alert's journey stages.
+	stage := func(name string) bool {
+		return slices.ContainsFunc(crisis.Stages, func(nc alert.NameCount) bool { return nc.Name == name })
+	}
+	aboutDelivery := about("toimitu", "myöhässä", "late", "deliver", "paketti", "seuranta", "piti tulla")
+	aboutService := about("asiakaspalvelu", "customer service", "support", "tuki")
+	if !(aboutDelivery || aboutService) || !(aboutDelivery || stage("delivery")) || !(aboutService || stage("service")) {
 		t.Errorf("crisis alert phrases %v, stages %v: want delivery and customer service", crisis.Phrases, crisis.Stages)
 	}
 	for _, nc := range append(crisis.Phrases, crisis.TopTerms...) {

@@ -374,7 +374,8 @@ const contrastJS = `() => {
   const ratio = (a, b) => { const [x, y] = [lum(v(a)), lum(v(b))].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
   const out = {};
   for (const [f, b] of [["--text", "--bg"], ["--text", "--card"], ["--muted", "--card"], ["--muted", "--bg"], ["--accent", "--card"],
-      ["--accent-text", "--accent"], ["--negative", "--card"], ["--positive", "--card"], ["--neutral", "--card"]]) out[f + " on " + b] = ratio(f, b);
+      ["--accent-text", "--accent"], ["--negative", "--card"], ["--positive", "--card"], ["--neutral", "--card"],
+      ["--text", "--heat-lo"], ["--text", "--heat-hi"]]) out[f + " on " + b] = ratio(f, b);
   return out;
 }`
 

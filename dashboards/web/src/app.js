@@ -2,6 +2,7 @@
 // authors, URLs) only ever reaches the DOM through textContent or
 // setAttribute of safe attributes; links only for http(s) URLs; chart
 // tooltips render on the canvas (richText), never as HTML.
+import { metaResponse } from './early.js';
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
@@ -16,6 +17,8 @@ import { setupSearch, showSearchError } from './search.js';
 import { topicsPage } from './topics.js';
 import { setupDrawer, mentionLink } from './drawer.js';
 import { competitorsPage } from './competitors.js';
+import { loadCard, emptyNote } from './states.js';
+import * as summary from './summaries.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -98,6 +101,11 @@ async function api(path, opts = {}) {
     ...init,
     headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() } : {}) },
   });
+  return answer(res, quiet);
+}
+
+// answer reads an API response: its JSON, or an error with the API's message.
+async function answer(res, quiet) {
   if (res.status === 401 && !quiet) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
     throw new Error('signed out');
@@ -108,7 +116,7 @@ async function api(path, opts = {}) {
 }
 
 // ui is what the feature modules (crisis.js, alertflow.js, exportopts.js) use of this file.
-const ui = { el, api, extLink, filterQuery, dateFmt, fmt };
+const ui = { el, api, extLink, filterQuery, dateFmt, fmt, track };
 
 // filterQuery is the current URL's filters as a query string (plus extra).
 function filterQuery(extra = {}) {
@@ -195,6 +203,7 @@ function palette() {
   return {
     text: cssVar('--text'), muted: cssVar('--muted'), grid: cssVar('--border'), bg: cssVar('--card'),
     positive: cssVar('--positive'), neutral: cssVar('--neutral'), negative: cssVar('--negative'),
+    heat: [cssVar('--heat-lo'), cssVar('--heat-hi')],
     series: [cssVar('--c1'), cssVar('--c2'), cssVar('--c3'), cssVar('--c4'), cssVar('--c5'), cssVar('--c6')],
   };
 }
@@ -212,12 +221,13 @@ function base(p) {
   };
 }
 
-// draw renders build(palette) into #id, again on theme change and resize.
-function draw(id, build) {
+// draw renders build(palette) into #id, again on theme change and resize;
+// description is the chart's text summary (summaries.js), its aria-label.
+function draw(id, build, description) {
   const node = document.getElementById(id);
   if (!node) return;
   let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas', locale: uiLang().toUpperCase() });
-  const render = () => chart.setOption({ ...base(palette()), ...build(palette()) }, true);
+  const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);
   charts.push({ node, render });
   pending++;
   chart.on('finished', function done() {
@@ -228,9 +238,30 @@ function draw(id, build) {
   render();
 }
 
+// empty puts an empty state in place of the chart #id: text, no image.
 function empty(id, msg) {
   const node = document.getElementById(id);
-  if (node) node.replaceChildren(el('p', { class: 'muted empty', text: msg || t('noMatches') }));
+  if (!node) return;
+  node.removeAttribute('role');
+  node.removeAttribute('aria-label');
+  node.replaceChildren(el('p', { class: 'muted empty' }, emptyNote(ui, msg)));
+}
+
+// sentimentName shows a sentiment code in the UI's language.
+const sentimentName = (v) => label('sentiment', v);
+
+// sentimentDecal is each sentiment's pattern, so the charts tell them
+// apart without colour: positive plain, neutral dotted, negative striped.
+function sentimentDecal(p, s) {
+  if (s === 'neutral') return { symbol: 'circle', symbolSize: 0.5, dashArrayX: [[3, 3]], dashArrayY: [3, 3], color: p.bg };
+  if (s === 'negative') return { symbol: 'rect', symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: Math.PI / 4, color: p.bg };
+  return undefined;
+}
+
+// card loads one card (or the cards of ids) with its skeleton, error and
+// Retry (states.js); a search error also shows at the search box.
+function card(ids, load) {
+  return loadCard(ui, ids, load, showSearchError);
 }
 
 let loads = 0;
@@ -271,7 +302,7 @@ function delta(cur, prev, unit = '') {
 }
 
 async function overview(meta) {
-  track(api('/api/v1/summary?' + filterQuery()).then((s) => {
+  card('kpi-mentions', () => api('/api/v1/summary?' + filterQuery()).then((s) => {
     const c = s.current, p = s.previous;
     document.getElementById('kpi-mentions').textContent = fmt.format(c.mentions);
     document.getElementById('kpi-mentions-delta').textContent = delta(c.mentions, p.mentions);
@@ -283,7 +314,8 @@ async function overview(meta) {
     document.getElementById('kpi-reach-delta').textContent = delta(c.reach, p.reach);
   }));
   const alertList = alertsAround(ui); // read beside the series, for its alert windows
-  track(api('/api/v1/timeseries?' + filterQuery()).then(async (ts) => {
+  card(['chart-volume', 'chart-net'], () => api('/api/v1/timeseries?' + filterQuery()).then(async (ts) => {
+    if (!ts.points.some((pt) => pt.mentions)) return ['chart-volume', 'chart-net'].forEach((id) => empty(id));
     const x = ts.points.map((p) => p.t);
     // Alert windows shade both time charts.
     const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5 }[ts.interval] || 0;
@@ -295,10 +327,11 @@ async function overview(meta) {
       yAxis: { type: 'value', name: t('axisMentions'), ...valueAxis(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
       series: SENTIMENTS.map((s, i) => ({
-        name: label('sentiment', s), type: 'bar', stack: 'volume', color: p[s], large: true, barCategoryGap: '10%',
+        name: label('sentiment', s), type: 'bar', stack: 'volume', color: p[s], itemStyle: { decal: sentimentDecal(p, s) }, barCategoryGap: '10%',
+        large: true, largeThreshold: 100, // one path a series: 2–3× cheaper to draw than a bar each
         data: ts.points.map((pt, i) => [x[i], pt[s]]), markArea: i === 0 ? markAlerts(p, windows) : undefined,
       })),
-    }));
+    }), summary.volume('chart-volume', ts));
     draw('chart-net', (p) => ({
       grid: { left: 48, right: 16, top: 24, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
@@ -308,36 +341,39 @@ async function overview(meta) {
       series: [{ name: t('seriesNet'), type: 'line', showSymbol: false, color: p.series[0], connectNulls: false,
         data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]),
         markArea: markAlerts(p, windows) }],
-    }));
+    }), summary.net('chart-net', ts));
   }));
   // Share of voice compares every brand: drop the brand filter.
-  track(api('/api/v1/breakdown?by=brand&' + filterQuery({ brand: null })).then((b) => {
+  card('chart-sov', () => api('/api/v1/breakdown?by=brand&' + filterQuery({ brand: null })).then((b) => {
     const rows = b.rows.filter((r) => r.key !== '');
     if (!rows.length) return empty('chart-sov');
-    draw('chart-sov', (p) => pie(p, rows.map((r) => ({ name: r.key, value: r.mentions }))));
+    const items = rows.map((r) => ({ name: r.key, value: r.mentions }));
+    draw('chart-sov', (p) => pie(p, items), summary.shares('chart-sov', items));
   }));
   for (const [by, id] of [['touchpoint', 'chart-peso'], ['source', 'chart-sources'], ['lang', 'chart-langs']]) {
-    track(api('/api/v1/breakdown?by=' + by + '&by2=sentiment&' + filterQuery()).then((b) => {
+    card(id, () => api('/api/v1/breakdown?by=' + by + '&by2=sentiment&' + filterQuery()).then((b) => {
       if (!b.rows.length) return empty(id);
       if (by === 'touchpoint') {
         const tot = {};
         for (const r of b.rows) tot[r.key] = (tot[r.key] || 0) + r.mentions;
-        draw(id, (p) => pie(p, Object.entries(tot).map(([name, value]) => ({ name: label('touchpoint', name), value }))));
+        const items = Object.entries(tot).map(([name, value]) => ({ name: label('touchpoint', name), value }));
+        draw(id, (p) => pie(p, items), summary.shares(id, items));
       } else {
-        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true, by === 'lang' ? langName : (v) => label('source', v), (v) => label('sentiment', v)));
+        const keyName = by === 'lang' ? langName : (v) => label('source', v);
+        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true, keyName, sentimentName), summary.stacked(id, b.rows, keyName, sentimentName));
       }
     }));
   }
-  track(api('/api/v1/mentions?' + filterQuery({ sentiment: 'negative', sort: 'reach', limit: '8' })).then((l) => {
+  card('top-negative', () => api('/api/v1/mentions?' + filterQuery({ sentiment: 'negative', sort: 'reach', limit: '8' })).then((l) => {
     renderMentionList(document.getElementById('top-negative'), l.mentions);
   }));
-  track(api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
+  card('top-authors', () => api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
     const tbody = document.querySelector('#top-authors tbody');
     tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
       el('td', { class: 'author' }, extLink(x.url, x.name || x.handle), el('span', { class: 'muted small block', text: x.handle })),
       el('td', { text: label('source', x.source) }), el('td', { class: 'num', text: fmt.format(x.reach) }),
       el('td', { class: 'num', text: fmt.format(x.mentions) }), el('td', { class: 'num', text: fmt.format(x.negative) }))));
-    if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: t('noAuthors') })));
+    if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, emptyNote(ui))));
   }));
   track(alerts({ state: 'firing' }).then((list) => renderAlerts(document.getElementById('active-alerts'), list)));
 }
@@ -366,7 +402,7 @@ function stackedBars(p, rows, stacks, horizontal, keyName, stackName) {
     yAxis: horizontal ? { ...cat, inverse: true } : val,
     tooltip: { ...base(p).tooltip, trigger: 'axis' },
     series: stacks.map((s, i) => ({ name: stackName(s), type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
-      data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
+      itemStyle: { decal: sentimentDecal(p, s) }, data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
   };
 }
 
@@ -394,7 +430,7 @@ function postLink(id, text, lang, cls) {
 function renderMentionList(list, mentions) {
   list.replaceChildren();
   if (!mentions.length) {
-    list.append(el('li', { class: 'muted', text: t('noMatches') }));
+    list.append(el('li', { class: 'muted' }, emptyNote(ui)));
     return;
   }
   for (const m of mentions) {
@@ -418,7 +454,7 @@ async function mentionsPage(meta) {
   const extra = () => ({ q: params.get('q') || null, sort: params.get('sort') || null, term: params.get('term') || null, story: params.get('story') || null });
   document.getElementById('export').href = '/api/v1/mentions/export?' + filterQuery(extra());
   setupExport(ui);
-  const load = () => track(api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
+  const load = () => card('mention-list', () => api('/api/v1/mentions?' + filterQuery({ ...extra(), limit: '25', offset: String(offset) })).then((l) => {
     renderMentionList(list, l.mentions);
     document.getElementById('prev').disabled = offset === 0;
     document.getElementById('next').disabled = !l.has_more;
@@ -528,7 +564,7 @@ function correctionForm(x, meta, learning) {
 
 async function journey(meta) {
   const stages = meta.journey_stages;
-  track(api('/api/v1/breakdown?by=journey_stage&by2=sentiment&' + filterQuery()).then((b) => {
+  card('chart-stage-sentiment', () => api('/api/v1/breakdown?by=journey_stage&by2=sentiment&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-stage-sentiment');
     const max = Math.max(...b.rows.map((r) => r.mentions));
     draw('chart-stage-sentiment', (p) => ({
@@ -537,17 +573,19 @@ async function journey(meta) {
       yAxis: { type: 'category', data: stages.map((s) => label('stage', s)), inverse: true, ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'item' },
       visualMap: { min: 0, max, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, textStyle: { color: p.text },
-        inRange: { color: [p.bg, p.series[0]] } },
+        inRange: { color: p.heat } },
       series: [{ type: 'heatmap', name: t('axisMentions'), label: { show: true, color: p.text },
         data: b.rows.map((r) => [SENTIMENTS.indexOf(r.key2), stages.indexOf(r.key), r.mentions]) }],
-    }));
+    }), summary.stacked('chart-stage-sentiment', stages.flatMap((s) => b.rows.filter((r) => r.key === s)), (v) => label('stage', v), sentimentName));
   }));
-  track(api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
+  card('chart-touchpoint-stage', () => api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-touchpoint-stage');
     const ordered = stages.flatMap((s) => b.rows.filter((r) => r.key === s));
-    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false, (v) => label('stage', v), (v) => label('touchpoint', v)));
+    const stageName = (v) => label('stage', v), touchpointName = (v) => label('touchpoint', v);
+    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false, stageName, touchpointName),
+      summary.stacked('chart-touchpoint-stage', ordered, stageName, touchpointName));
   }));
-  track(api('/api/v1/journey/transitions?' + filterQuery()).then((tr) => {
+  card('chart-flow', () => api('/api/v1/journey/transitions?' + filterQuery()).then((tr) => {
     document.getElementById('flow-note').textContent = t('flowNote', { n: fmt.format(tr.authors) });
     if (!tr.links.length) return empty('chart-flow', t('noFlow'));
     const names = new Set();
@@ -560,9 +598,9 @@ async function journey(meta) {
       tooltip: { ...base(p).tooltip, trigger: 'item' },
       series: [{ type: 'sankey', data: [...names].map((name) => ({ name })), links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
         label: { color: p.text }, lineStyle: { color: 'gradient', opacity: 0.35 }, left: 8, right: 96 }],
-    }));
+    }), summary.flow('chart-flow', tr));
   }));
-  track(api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
+  card('journey-authors', () => api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
     const tbody = document.querySelector('#journey-authors tbody');
     tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
       el('td', {}, el('button', { type: 'button', class: 'linklike', onclick: () => timeline(x.id) }, t('pseudonym', { id: x.id.slice(0, 8) }))),
@@ -608,10 +646,10 @@ function renderAlerts(list, items) {
 function setupTheme() {
   const btn = document.getElementById('theme');
   if (!btn) return;
+  // A toggle keeps its name ("Dark theme"); aria-pressed says whether it is on.
   const label = () => {
-    const dark = document.documentElement.dataset.theme === 'dark';
-    btn.textContent = dark ? t('lightTheme') : t('darkTheme');
-    btn.setAttribute('aria-pressed', String(dark));
+    btn.textContent = t('themeDark');
+    btn.setAttribute('aria-pressed', String(document.documentElement.dataset.theme === 'dark'));
   };
   label();
   btn.addEventListener('click', () => {
@@ -630,7 +668,7 @@ async function main() {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => charts.forEach((c) => echarts.getInstanceByDom(c.node)?.resize()), 100);
   });
-  const meta = await api('/api/v1/meta');
+  const meta = await answer(await metaResponse);
   applyDefaults(meta);
   setupDrawer(el, (box, id) => showDetail(box, id, meta));
   await setupFilters(meta);
@@ -638,7 +676,7 @@ async function main() {
   track(setupSearch({ api, el, role }));
   const page = document.body.dataset.page;
   const pages = { overview, mentions: mentionsPage, journey, alerts: (m) => alertsPage(ui, m, track, refreshCrisis),
-    topics: () => topicsPage({ el, api, filterQuery, track, dateFmt }),
+    topics: () => topicsPage({ el, api, filterQuery, card, dateFmt }),
     competitors: () => competitorsPage({ el, api, filterQuery, track, draw, base, axisStyle, dateFmt }) };
   loads++;
   try {

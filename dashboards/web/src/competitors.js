@@ -5,6 +5,7 @@
 // stronger. The helpers of app.js come in as h; untrusted text (brand
 // names come from the configuration) only through textContent.
 import { t, numberFormat } from './strings.js';
+import { lines } from './summaries.js';
 
 const num = numberFormat({ maximumFractionDigits: 0 });
 const signed = numberFormat({ maximumFractionDigits: 0, signDisplay: 'exceptZero' });
@@ -47,7 +48,9 @@ function card(h, b) {
 function chart(h, data, m) {
   const times = data.brands.length ? data.brands[0].points.map((p) => p.t) : [];
   const totals = times.map((_, i) => data.brands.reduce((s, b) => s + b.points[i].mentions, 0));
-  h.draw('chart-comp-' + m.key, (p) => ({
+  const values = (b) => b.points.map((pt, j) => [pt.t, (m.own && !pt.mentions) || (m.all && !totals[j]) ? null : Math.round(pt[m.key] * 10) / 10]);
+  const id = 'chart-comp-' + m.key;
+  h.draw(id, (p) => ({
     grid: { left: 48, right: 16, top: 36, bottom: 32 },
     xAxis: { type: 'time', ...h.axisStyle(p), axisLabel: { ...h.axisStyle(p).axisLabel, hideOverlap: true } },
     yAxis: { type: 'value', ...h.axisStyle(p) },
@@ -55,9 +58,9 @@ function chart(h, data, m) {
     series: data.brands.map((b, i) => ({
       name: b.own ? `${b.brand} (${t('ownBrand')})` : b.brand, type: 'line', showSymbol: false, connectNulls: false,
       color: p.series[i % p.series.length], z: b.own ? 3 : 2, lineStyle: { width: b.own ? 4 : 1.5 },
-      data: b.points.map((pt, j) => [pt.t, (m.own && !pt.mentions) || (m.all && !totals[j]) ? null : Math.round(pt[m.key] * 10) / 10]),
+      data: values(b),
     })),
-  }));
+  }), lines(id, data.brands.map((b) => ({ name: b.brand, points: values(b) })), m.value));
 }
 
 export async function competitorsPage(h) {

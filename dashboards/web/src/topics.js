@@ -1,6 +1,7 @@
 // The Topics page: what the mentions in force are about (docs/topics.md).
 // Same security rules as app.js: untrusted text only through textContent.
-// The page's helpers come from app.js (h), so this module has no state.
+// The page's helpers come from app.js (h: el, api, filterQuery, card,
+// dateFmt), so this module has no state.
 import { t as tr, numberFormat } from './strings.js';
 import { mentionLink } from './drawer.js';
 
@@ -65,7 +66,7 @@ function storyList(h, stories) {
 }
 
 export async function topicsPage(h) {
-  const topics = h.track(h.api('/api/v1/topics?' + h.filterQuery()).then((x) => {
+  const topics = h.card(['topics-mentions', 'topics-emerging', 'topics-phrases', 'topics-words'], () => h.api('/api/v1/topics?' + h.filterQuery()).then((x) => {
     document.getElementById('topics-mentions').textContent = num.format(x.mentions);
     document.getElementById('topics-stories').textContent = num.format(x.stories);
     fill(h, 'topics-emerging', x.emerging, (g) => [h.el('td', {}, termLink(h, g)), h.el('td', { class: 'num', text: num.format(g.mentions) }),
@@ -74,7 +75,7 @@ export async function topicsPage(h) {
     topTable(h, 'topics-phrases', x.phrases);
     topTable(h, 'topics-words', x.words);
   }));
-  const compare = h.track(h.api('/api/v1/topics/compare?' + h.filterQuery({ brand: null })).then((c) => compareTable(h, c)));
-  const stories = h.track(h.api('/api/v1/stories?' + h.filterQuery()).then((s) => storyList(h, s.stories)));
+  const compare = h.card('topics-compare', () => h.api('/api/v1/topics/compare?' + h.filterQuery({ brand: null })).then((c) => compareTable(h, c)));
+  const stories = h.card('topics-story-list', () => h.api('/api/v1/stories?' + h.filterQuery()).then((s) => storyList(h, s.stories)));
   await Promise.all([topics, compare, stories]);
 }

@@ -228,12 +228,19 @@ func argmax(z []float64) int {
 }
 
 // report prints the rules' and the models' accuracy, overall and by
-// language.
+// language, and the models' commonest errors.
 func report(name string, exs []example, pred func(example) (string, string)) {
 	type tally struct{ n, ruleStage, modelStage, ruleSent, modelSent int }
 	by := map[string]*tally{"all": {}}
+	errs := confusions{sentiment: map[string]int{}, stage: map[string]int{}}
 	for _, ex := range exs {
 		stage, sentiment := pred(ex)
+		if sentiment != ex.goldSentiment {
+			errs.sentiment[ex.lang+" "+ex.goldSentiment+"→"+sentiment]++
+		}
+		if stage != ex.goldStage {
+			errs.stage[ex.goldStage+"→"+stage]++
+		}
 		for _, key := range []string{"all", ex.lang} {
 			t := by[key]
 			if t == nil {
@@ -253,6 +260,28 @@ func report(name string, exs []example, pred func(example) (string, string)) {
 		f := func(v int) float64 { return float64(v) / float64(t.n) }
 		fmt.Printf("  %-4s n=%-5d stage %.3f → %.3f   sentiment %.3f → %.3f\n", k, t.n, f(t.ruleStage), f(t.modelStage), f(t.ruleSent), f(t.modelSent))
 	}
+	fmt.Printf("  the models' commonest errors, gold → predicted: sentiment %s; stage %s\n", commonest(errs.sentiment), commonest(errs.stage))
+}
+
+// confusions count the models' errors by gold and predicted label.
+type confusions struct{ sentiment, stage map[string]int }
+
+// commonest lists the six commonest errors.
+func commonest(errs map[string]int) string {
+	keys := slices.SortedFunc(maps.Keys(errs), func(a, b string) int {
+		if errs[a] != errs[b] {
+			return errs[b] - errs[a]
+		}
+		return strings.Compare(a, b)
+	})
+	var b strings.Builder
+	for i, k := range keys[:min(6, len(keys))] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %d", k, errs[k])
+	}
+	return b.String()
 }
 
 func b2i(b bool) int {
