@@ -598,7 +598,7 @@ async function journey(meta) {
       tooltip: { ...base(p).tooltip, trigger: 'item' },
       series: [{ type: 'sankey', data: [...names].map((name) => ({ name })), links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
         label: { color: p.text }, lineStyle: { color: 'gradient', opacity: 0.35 }, left: 8, right: 96 }],
-    }), summary.flow('chart-flow', tr));
+    }), summary.flow('chart-flow', tr, (v) => label('stage', v)));
   }));
   card('journey-authors', () => api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
     const tbody = document.querySelector('#journey-authors tbody');

@@ -93,11 +93,12 @@ export function lines(id, series, format) {
   return t('sumLines', { chart, from: when(times[0][0]), to: when(times[times.length - 1][0]), items: list(items) });
 }
 
-// flow summarises the journey transitions {authors, links: [{step, from, to, count}]}.
-export function flow(id, tr) {
+// flow summarises the journey transitions {authors, links: [{step, from, to, count}]},
+// the stages named as stageName says.
+export function flow(id, tr, stageName = (s) => s) {
   const chart = chartTitle(id);
   if (!tr.links.length) return t('sumNoData', { chart });
   const steps = [...tr.links].sort((a, b) => b.count - a.count)
-    .map((l) => t('sumStep', { from: `${l.step}. ${l.from}`, to: `${l.step + 1}. ${l.to}`, n: num.format(l.count) }));
+    .map((l) => t('sumStep', { from: `${l.step}. ${stageName(l.from)}`, to: `${l.step + 1}. ${stageName(l.to)}`, n: num.format(l.count) }));
   return t('sumFlow', { chart, authors: num.format(tr.authors), items: list(steps) });
 }
