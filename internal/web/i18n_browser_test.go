@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ewom/ewom/internal/store/storetest"
@@ -307,20 +305,14 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 		// 390 px wide (device metrics emulation: a window cannot be that
 		// narrow), light and dark: the switch and the longer Finnish and
 		// Swedish words fit without sideways scrolling.
-		phone := newBrowser(t, 500, 900)
-		narrow := chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844,
-				DeviceScaleFactor: 1, Mobile: true})
-			return err
-		})
-		phone.run(t, narrow)
+		phone := newBrowser(t, 1366, 900)
+		phone.phone(t)
 		phone.signIn(t, base, "viewer", "viewer-pass")
 		for _, lang := range []string{"fi", "sv"} {
 			phone.switchLang(t, lang, `document.body.dataset.ready === "1"`)
 			for _, theme := range []string{"light", "dark"} {
-				phone.run(t, chromedp.Evaluate[chromedp.Void](`localStorage.setItem("ewom-theme", "`+theme+`")`))
+				phone.theme(t, theme)
 				for name, p := range map[string]string{"overview": "/?" + week, "alerts": "/alerts"} {
-					phone.run(t, narrow)
 					phone.open(t, base+p)
 					if w := eval[float64](t, phone, `window.innerWidth`); w != 390 {
 						t.Fatalf("the page is %v px wide, want 390", w)
