@@ -388,7 +388,8 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	b.run(t, chromedp.Navigate(ts.URL+"/login?next="+url.QueryEscape("/\t/evil.example")), chromedp.WaitVisible("#user"),
 		chromedp.SetValue("#user", "viewer"), chromedp.SetValue("#password", "viewer-pass"), chromedp.Submit("#password"),
 		chromedp.WaitVisible("body[data-page]"))
-	if loc := eval[string](t, b, `location.href`); loc != ts.URL+"/" {
+	// The Overview may already have put its default period in the query.
+	if loc := eval[string](t, b, `location.origin + location.pathname`); loc != ts.URL+"/" {
 		t.Fatalf("signed in to %s, want %s/", loc, ts.URL)
 	}
 	// Submitted from script after the evaluation returns, and awaited
