@@ -32,7 +32,7 @@ type Classifier struct {
 
 // scratch holds a call's tokens and lookups, kept for the next call.
 type scratch struct {
-	toks                         []token.Token
+	text                         token.Text
 	post, buf, reversed, carried lexed // the post, and per brand its texts (perbrand.go)
 	clauses                      []clause
 	found                        []*brandMatcher
@@ -124,7 +124,7 @@ func New(brands []config.Brand, opts ...Option) (*Classifier, error) {
 		return nil, err
 	}
 	c.brandIx = newBrandIndex(c.brands)
-	c.scratch.New = func() any { return &scratch{toks: make([]token.Token, 0, 128)} }
+	c.scratch.New = func() any { return &scratch{text: token.Text{Tokens: make([]token.Token, 0, 128)}} }
 	return c, nil
 }
 
@@ -134,13 +134,21 @@ func (c *Classifier) Version() string { return c.t.version }
 
 // Classify labels a mention without an explanation.
 func (c *Classifier) Classify(m *mention.Mention) mention.Classification {
-	return c.classify(m, nil, nil)
+	return c.classify(m, nil, nil, nil)
+}
+
+// ClassifyText labels a mention as Classify does and leaves its title and
+// text tokenized in text (its buffer reused), for the readers after the
+// classifier: the term annotator takes them from there instead of
+// lowercasing and tokenizing the text again.
+func (c *Classifier) ClassifyText(m *mention.Mention, text *token.Text) mention.Classification {
+	return c.classify(m, text, nil, nil)
 }
 
 // Explain labels a mention and records the evidence behind each label.
 func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
 	tr := &trace{}
-	cl := c.classify(m, tr, nil)
+	cl := c.classify(m, nil, tr, nil)
 	cl.Explanation = tr.evidence
 	if cl.Explanation == nil {
 		cl.Explanation = []mention.Evidence{}
@@ -148,21 +156,19 @@ func (c *Classifier) Explain(m *mention.Mention) mention.Classification {
 	return cl
 }
 
-// classify labels a mention. With ex it collects the label models'
-// training examples instead of applying them (the labels are the rules').
-func (c *Classifier) classify(m *mention.Mention, tr *trace, ex *labelExamples) mention.Classification {
+// classify labels a mention, tokenized into text (nil: the scratch's).
+// With ex it collects the label models' training examples instead of
+// applying them (the labels are the rules').
+func (c *Classifier) classify(m *mention.Mention, text *token.Text, tr *trace, ex *labelExamples) mention.Classification {
 	sc := c.scratch.Get().(*scratch)
 	defer c.scratch.Put(sc)
 	sc.collect = ex != nil
-	lowerTitle, lowerText := token.Lower(m.Title), token.Lower(m.Text)
-	toks := token.Append(sc.toks[:0], m.Title, lowerTitle)
-	titleEnd := len(toks)
-	if len(toks) > 0 {
-		toks = append(toks, token.Token{Text: ".", Kind: token.Punct})
+	if text == nil {
+		text = &sc.text
 	}
-	textStart := len(toks)
-	toks = token.Append(toks, m.Text, lowerText)
-	sc.toks = toks[:0]
+	text.Read(m.Title, m.Text)
+	toks, lowerTitle, lowerText := text.Tokens, text.Title, text.Body
+	titleEnd, textStart := text.TitleEnd(), text.BodyStart
 
 	cl := mention.Classification{ClassifierVersion: c.t.version, Brands: []string{}}
 
@@ -392,7 +398,7 @@ func (ex *labelExamples) collect(lm *labelModel, lx *lexed, code, touchpoint, so
 // the post, and per brand named.
 func (c *Classifier) LabelExamples(m *mention.Mention) (post LabelExample, brands map[string]LabelExample) {
 	ex := &labelExamples{brands: map[string]LabelExample{}, evidence: map[string]labelEvidence{}}
-	c.classify(m, nil, ex)
+	c.classify(m, nil, nil, ex)
 	return ex.post, ex.brands
 }
 

@@ -25,7 +25,7 @@ func TestLabelFeaturesMatchPrediction(t *testing.T) {
 		{Source: "googleplay", Text: "Finnairin sovellus on ihan ok, mutta Gigantin on parempi. Siirryin Gigantista Finnairille.", Rating: &rating},
 	} {
 		ex := &labelExamples{brands: map[string]LabelExample{}, evidence: map[string]labelEvidence{}}
-		c.classify(m, nil, ex)
+		c.classify(m, nil, nil, ex)
 		all := map[string]LabelExample{"": ex.post}
 		for brand, e := range ex.brands {
 			all[brand] = e

@@ -75,10 +75,9 @@ func Reclassify(ctx context.Context, s store.Store, cls VersionedClassifier, ann
 				continue
 			}
 			declared := m.Lang
-			rows := Rows(&m, v.MentionID, declared, cls.Classify(&m), v.Raw, v.IngestedAt)
-			if ann != nil {
-				ann.Annotate(&m, v.MentionID, rows)
-			}
+			labels, lab := classify(cls, ann, &m)
+			rows := Rows(&m, v.MentionID, declared, labels, v.Raw, v.IngestedAt)
+			lab.annotate(ann, &m, v.MentionID, rows)
 			for _, row := range rows {
 				row.Version = max(now, v.Version+1)
 				out = append(out, row)

@@ -352,7 +352,7 @@ func (w *Worker) prepare(ctx context.Context, h *held) (item, bool) {
 	}
 	id := m.Key()
 	declaredLang := m.Lang
-	cls := w.Classifier.Classify(&m)
+	cls, lab := classify(w.Classifier, w.Annotator, &m)
 	w.Metrics.classified.WithLabelValues(cls.Sentiment).Inc()
 	// The raw column shares the message's bytes: the client gives every
 	// delivered message a buffer of its own that nothing writes again, and
@@ -366,9 +366,7 @@ func (w *Worker) prepare(ctx context.Context, h *held) (item, bool) {
 		}
 	}
 	rows := Rows(&m, id, declaredLang, cls, raw, ingested)
-	if w.Annotator != nil {
-		w.Annotator.Annotate(&m, id, rows)
-	}
+	lab.annotate(w.Annotator, &m, id, rows)
 	return item{held: h, id: id, rows: rows, ingested: ingested}, true
 }
 

@@ -171,7 +171,8 @@ func rowsOf(fs []fixture) []store.Row {
 }
 
 // TestQueriesOnEngines runs every case on both engines and compares the
-// mention ids each returns.
+// mention ids each returns; half the fixtures are stored before the words
+// column is added (as rows stored before migration 510).
 func TestQueriesOnEngines(t *testing.T) {
 	if len(cases) < 60 {
 		t.Fatalf("%d cases; the table must have at least 60", len(cases))
@@ -179,7 +180,25 @@ func TestQueriesOnEngines(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			if err := e.Store.Insert(ctx, rowsOf(fixtures)); err != nil {
+			// Rows stored before migration 510, whose parts lack the words
+			// column: the engine computes it from their text.
+			if err := e.Store.Exec(ctx, "ALTER TABLE "+e.Store.Table("mentions")+" DROP COLUMN words"); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Store.Insert(ctx, rowsOf(fixtures[:len(fixtures)/2])); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Store.Exec(ctx, "ALTER TABLE "+e.Store.Table("mentions")+" ADD COLUMN "+store.WordsColumn); err != nil {
+				t.Fatal(err)
+			}
+			if e.Name == "clickhouse-18.16" {
+				// As migration 510 does there: 18.16 does not compute the
+				// column for older parts when PREWHERE reads the text.
+				if err := store.Mutate(ctx, e.Store, "ALTER TABLE "+e.Store.Table("mentions")+" "+store.WordsRewrite); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := e.Store.Insert(ctx, rowsOf(fixtures[len(fixtures)/2:])); err != nil {
 				t.Fatal(err)
 			}
 			for _, c := range cases {

@@ -20,8 +20,8 @@ const (
 )
 
 // SQL returns the query as a ClickHouse condition on the mentions table's
-// columns (title, text, author_handle, author_name, source, lang, brand,
-// journey_stage, sentiment, touchpoint), for one mention × brand row. Every
+// columns (title, text, words, author_handle, author_name, source, lang,
+// brand, journey_stage, sentiment, touchpoint), for one mention × brand row. Every
 // value the query gives reaches the SQL as an escaped string literal
 // (store.Quote); regular expressions are built from escaped literals
 // (regexp.QuoteMeta) and fixed parts.
@@ -52,6 +52,14 @@ func sql(sb *strings.Builder, n *Node) {
 	case Field:
 		sb.WriteString(field(n))
 	default: // text
+		// A word or a prefix is answered by the row's words (every run of
+		// letters and digits of its lowercased title and text, migration
+		// 510), which is what the patterns' word boundaries delimit: the
+		// text is not read. A phrase or a NEAR is matched on the text.
+		if cond, ok := words(n); ok {
+			sb.WriteString(cond)
+			return
+		}
 		// Patterns are lowercase, and so is the text they run on: with
 		// (?i) 18.16 looks for the pattern's literal part case by case
 		// before running it, and misses Toimitus for toimitus. The words
@@ -73,6 +81,31 @@ func sql(sb *strings.Builder, n *Node) {
 		}
 		sb.WriteByte(')')
 	}
+}
+
+// words returns the condition on the words column that is true exactly
+// when a text node matches, for a word (one of its forms is one of the
+// words), a prefix (a word begins with it) and a quoted word; ok is false
+// for a phrase and a NEAR. (Testing their words first cost more than it
+// spared: BenchmarkSearch, docs/query.md.)
+func words(n *Node) (cond string, ok bool) {
+	switch n.Op {
+	case Word:
+		prefix, inf := forms(n.Words[0])
+		if len(inf.Forms) == 1 {
+			return "has(words, " + store.Quote(inf.Forms[0]) + ")", true
+		}
+		// The pattern runs only on the words that begin as all forms do.
+		return "arrayExists(w -> match(w, " + store.Quote("^"+inflected(n.Words[0])+"$") +
+			"), arrayFilter(w -> startsWith(w, " + store.Quote(prefix) + "), words))", true
+	case Prefix:
+		return "arrayExists(w -> startsWith(w, " + store.Quote(n.Words[0]) + "), words)", true
+	case Phrase:
+		if len(n.Words) == 1 {
+			return "has(words, " + store.Quote(n.Words[0]) + ")", true
+		}
+	}
+	return "", false
 }
 
 // minLiteral is the shortest text worth looking for before running an

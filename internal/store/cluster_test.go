@@ -127,6 +127,12 @@ func TestClusterMigrationDDL(t *testing.T) {
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
 		// Migration 501: the term rollup's view, array-joining each shard's rows.
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv"+on+" TO `ewom`.term_days_local AS SELECT toDate(published_at) AS day, … FROM `ewom`.mentions_local ARRAY JOIN terms AS term, …",
+		// Migration 510: the words searches read, computed on every shard,
+		// and the Distributed table made again with them.
+		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS words Array(String) DEFAULT arrayDistinct(extractAll(lowerUTF8(concat(title, ' ', text)), …))",
+		"DROP TABLE IF EXISTS `ewom`.mentions"+on,
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_local"+on+" (…story UInt64\n) ENGINE = …",
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
 	)
 	var got []string
 	for _, s := range r.stmts {

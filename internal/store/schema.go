@@ -87,6 +87,10 @@ type capabilities struct {
 	compactParts     bool // compact data parts, min_bytes_for_wide_part (>= 20.3)
 	// ALTER … ADD COLUMN IF NOT EXISTS (not on 18.16; certainly from 20.1)
 	addColumnIfNotExists bool
+	// a column added by ALTER is computed for older parts also when
+	// PREWHERE reads the columns it is computed from (not on 18.16;
+	// assumed from 20.1)
+	computesAddedColumnsInPrewhere bool
 }
 
 func detectCapabilities(version string) (capabilities, error) {
@@ -104,7 +108,7 @@ func detectCapabilities(version string) (capabilities, error) {
 	}
 	at := func(ma, mi int) bool { return major > ma || (major == ma && minor >= mi) }
 	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11), clusterAllReplicas: at(20, 1), optimizeOnInsert: at(20, 11), compactParts: at(20, 3),
-		addColumnIfNotExists: at(20, 1)}, nil
+		addColumnIfNotExists: at(20, 1), computesAddedColumnsInPrewhere: at(20, 1)}, nil
 }
 
 func (c capabilities) colType(col column) string {
@@ -123,6 +127,8 @@ type migration struct {
 	version int
 	name    string
 	stmts   func(s *common) []string
+	// then, if set, runs after the statements (a mutation waited for).
+	then func(ctx context.Context, s *common) error
 }
 
 // Version ranges per area, so each area's file adds its own migrations
@@ -134,7 +140,7 @@ var migrations = []migration{
 	{1, "mentions table", func(s *common) []string {
 		// Columns added by later migrations are left to them.
 		return s.createTable(mentionsTable(s.caps, len(mentionColumns)-len(topicColumns)))
-	}},
+	}, nil},
 	{2, "mention id index", func(s *common) []string {
 		// Looked up before each insert so a redelivered or re-imported
 		// mention is not stored (or counted in rollups) twice. Fed by a
@@ -146,14 +152,14 @@ var migrations = []migration{
 			keys:    "PARTITION BY toYYYYMM(published_at) ORDER BY (published_at, mention_id)",
 			shardBy: "cityHash64(mention_id)"}),
 			s.createView("mention_ids_mv", "mention_ids", "SELECT mention_id, published_at FROM "+s.local("mentions")))
-	}},
+	}, nil},
 	{3, "five-minute rollup", func(s *common) []string {
 		// Always grouping, as created before migration 4 existed.
 		grouping := s.caps
 		grouping.optimizeOnInsert = false
 		return append(s.createTable(rollupTable("mentions_5m", s.caps)),
 			s.createView("mentions_5m_mv", "mentions_5m", rollupView("toStartOfFiveMinute", s.local("mentions"), grouping)))
-	}},
+	}, nil},
 	{4, "five-minute rollup view without a GROUP BY", func(s *common) []string {
 		// Engines that sum each inserted block by key (optimize_on_insert)
 		// do in the SummingMergeTree what the view's grouping did: the
@@ -166,7 +172,7 @@ var migrations = []migration{
 		// DROP TABLE: 18.16 has no DROP VIEW.
 		return []string{"DROP TABLE IF EXISTS " + s.Table("mentions_5m_mv") + s.onCluster(),
 			s.createView("mentions_5m_mv", "mentions_5m", rollupView("toStartOfFiveMinute", s.local("mentions"), s.caps))}
-	}},
+	}, nil},
 	{5, "compact parts for inserted batches", func(s *common) []string {
 		// A batch is written as a compact part (one data file) instead of
 		// a wide one (files per column): with 32 columns the wide parts
@@ -177,7 +183,7 @@ var migrations = []migration{
 			return nil
 		}
 		return []string{s.alter("mentions", "MODIFY SETTING min_bytes_for_wide_part = 134217728")}
-	}},
+	}, nil},
 }
 
 // mentionsTable is the mentions table with the first n of mentionColumns.
@@ -249,6 +255,11 @@ func (c *common) Migrate(ctx context.Context) ([]string, error) {
 	for _, m := range pending {
 		for _, stmt := range m.stmts(c) {
 			if err := c.exec(ctx, stmt); err != nil {
+				return applied, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		if m.then != nil {
+			if err := m.then(ctx, c); err != nil {
 				return applied, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 		}

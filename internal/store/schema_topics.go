@@ -13,31 +13,40 @@ package store
 func init() {
 	registerMigrations(
 		migration{version: 500, name: "terms and stories of mentions", stmts: func(s *common) []string {
-			// Servers without IF NOT EXISTS here (18.16) cannot run
-			// this migration again if it stopped halfway; the error
-			// names the column that exists.
-			add := "ADD COLUMN "
-			if s.caps.addColumnIfNotExists {
-				add += "IF NOT EXISTS "
-			}
-			var stmts []string
+			var defs []string
 			for _, c := range mentionColumns[len(mentionColumns)-len(topicColumns):] {
-				stmts = append(stmts, s.alter("mentions", add+c.name+" "+s.caps.colType(c)))
+				defs = append(defs, c.name+" "+s.caps.colType(c))
 			}
-			if s.cluster != "" {
-				// The Distributed table in front of the local ones is made
-				// again with their columns: servers refuse ALTER ON CLUSTER
-				// of a table that is not replicated on a replicated cluster.
-				// It holds no data (inserts are synchronous).
-				stmts = append(stmts, "DROP TABLE IF EXISTS "+s.Table("mentions")+s.onCluster())
-				stmts = append(stmts, s.createTable(mentionsTable(s.caps, len(mentionColumns)))...)
-			}
-			return stmts
+			return s.addMentionColumns(defs...)
 		}},
 		migration{version: 501, name: "daily term rollup", stmts: func(s *common) []string {
 			return append(s.createTable(termDays(s.caps)), s.createView("term_days_mv", "term_days", termDaysView(s.local("mentions"), s.caps)))
 		}},
 	)
+}
+
+// addMentionColumns returns the statements adding columns (definitions) to
+// the mentions table. Servers without IF NOT EXISTS here (18.16) cannot run
+// them again if they stopped halfway; the error names the column that
+// exists.
+func (s *common) addMentionColumns(defs ...string) []string {
+	add := "ADD COLUMN "
+	if s.caps.addColumnIfNotExists {
+		add += "IF NOT EXISTS "
+	}
+	var stmts []string
+	for _, d := range defs {
+		stmts = append(stmts, s.alter("mentions", add+d))
+	}
+	if s.cluster != "" {
+		// The Distributed table in front of the local ones is made again
+		// with their columns: servers refuse ALTER ON CLUSTER of a table
+		// that is not replicated on a replicated cluster. It holds no data
+		// (inserts are synchronous).
+		stmts = append(stmts, "DROP TABLE IF EXISTS "+s.Table("mentions")+s.onCluster())
+		stmts = append(stmts, s.createTable(mentionsTable(s.caps, len(mentionColumns)))...)
+	}
+	return stmts
 }
 
 // topicColumns are the last columns of mentionColumns, added by migration 500.

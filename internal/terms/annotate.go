@@ -59,17 +59,21 @@ func (a *Annotator) Annotate(m *mention.Mention, id string, rows []store.Row) {
 	if len(rows) == 0 {
 		return
 	}
-	text := m.Text
-	if m.Title != "" {
-		text = m.Title + "\n" + m.Text
+	tx := texts.Get().(*token.Text)
+	defer texts.Put(tx)
+	tx.Read(m.Title, m.Text)
+	a.AnnotateText(id, rows, tx)
+}
+
+// AnnotateText is Annotate with the mention's title and text already
+// tokenized, as classify.Classifier.ClassifyText leaves them: the worker
+// lowercases and tokenizes a mention once for both.
+func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
+	if len(rows) == 0 {
+		return
 	}
-	lower := token.Lower(text)
-	buf := tokens.Get().(*[]token.Token)
-	toks := token.Append((*buf)[:0], text, lower)
-	t := a.Extractor.extract(toks, lower, rows[0].Lang)
-	story := a.Stories.assign(id, toks)
-	*buf = toks[:0]
-	tokens.Put(buf)
+	t := a.Extractor.extract(tx, rows[0].Lang)
+	story := a.Stories.assign(id, tx.Tokens)
 	a.metrics.mentions.Inc()
 	a.metrics.terms.Add(float64(len(t.Keys)))
 	if t.truncated {

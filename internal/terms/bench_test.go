@@ -7,6 +7,7 @@ import (
 
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/classify/eval"
+	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/pipeline"
@@ -16,7 +17,7 @@ import (
 
 // benchMentions are the development and test sets' 840 labelled posts (fi,
 // en, sv; social posts and reviews), with the brands they name.
-func benchMentions(b *testing.B) ([]mention.Mention, []config.Brand) {
+func benchMentions(b testing.TB) ([]mention.Mention, []config.Brand) {
 	b.Helper()
 	var ms []mention.Mention
 	for _, name := range []string{"dev.jsonl", "test.jsonl"} {
@@ -40,6 +41,21 @@ func benchMentions(b *testing.B) ([]mention.Mention, []config.Brand) {
 	return ms, cfg.Brands
 }
 
+// newAnnotator returns an annotator of brands with a story index of its
+// own and no metrics.
+func newAnnotator(tb testing.TB, brands []config.Brand) *terms.Annotator {
+	tb.Helper()
+	ext, err := terms.New(brands)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ann, err := terms.NewAnnotator(ext, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ann
+}
+
 // BenchmarkClassifyTerms measures what terms and stories add to the
 // classifier workers' per-mention work: "classify" is classification and
 // the rows, "classify+terms" adds the annotation, with the word cache warm
@@ -54,22 +70,13 @@ func BenchmarkClassifyTerms(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	newAnn := func() *terms.Annotator {
-		ext, err := terms.New(brands)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ann, err := terms.NewAnnotator(ext, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return ann
-	}
+	newAnn := func() *terms.Annotator { return newAnnotator(b, brands) }
+	var tx token.Text
 	run := func(b *testing.B, annotate func(i int, m *mention.Mention, rows []store.Row)) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			m := ms[i%len(ms)]
-			rows := pipeline.Rows(&m, m.Key(), m.Lang, cls.Classify(&m), "", m.PublishedAt)
+			rows := pipeline.Rows(&m, m.Key(), m.Lang, cls.ClassifyText(&m, &tx), "", m.PublishedAt)
 			if annotate != nil {
 				annotate(i, &m, rows)
 			}
@@ -78,7 +85,7 @@ func BenchmarkClassifyTerms(b *testing.B) {
 	b.Run("classify", func(b *testing.B) { run(b, nil) })
 	b.Run("classify+terms", func(b *testing.B) {
 		ann := newAnn()
-		run(b, func(_ int, m *mention.Mention, rows []store.Row) { ann.Annotate(m, m.Key(), rows) })
+		run(b, func(_ int, m *mention.Mention, rows []store.Row) { ann.AnnotateText(m.Key(), rows, &tx) })
 	})
 	b.Run("classify+terms-cold", func(b *testing.B) {
 		ann := newAnn()
@@ -88,7 +95,7 @@ func BenchmarkClassifyTerms(b *testing.B) {
 				ann = newAnn()
 				b.StartTimer()
 			}
-			ann.Annotate(m, m.Key(), rows)
+			ann.AnnotateText(m.Key(), rows, &tx)
 		})
 	})
 }
@@ -116,6 +123,8 @@ func BenchmarkAnnotateParts(b *testing.B) {
 
 // BenchmarkAnnotationShare times classification (with the rows) and the
 // annotation of the same mention one after the other, mention by mention,
+// as a worker runs them (the annotation reads the tokens the
+// classification left),
 // so that the machine's load drifts alike for both, and reports the
 // annotation's time as a fraction of the classification's
 // (annotation/classify; the target is at most 0.15).
@@ -125,21 +134,15 @@ func BenchmarkAnnotationShare(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ext, err := terms.New(brands)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ann, err := terms.NewAnnotator(ext, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ann := newAnnotator(b, brands)
 	var classifying, annotating time.Duration
+	var tx token.Text
 	for i := 0; b.Loop(); i++ {
 		m := ms[i%len(ms)]
 		t0 := time.Now()
-		rows := pipeline.Rows(&m, m.Key(), m.Lang, cls.Classify(&m), "", m.PublishedAt)
+		rows := pipeline.Rows(&m, m.Key(), m.Lang, cls.ClassifyText(&m, &tx), "", m.PublishedAt)
 		t1 := time.Now()
-		ann.Annotate(&m, m.Key(), rows)
+		ann.AnnotateText(m.Key(), rows, &tx)
 		annotating += time.Since(t1)
 		classifying += t1.Sub(t0)
 	}

@@ -54,13 +54,10 @@ func NewStories() *Stories {
 
 // Assign returns the story of a mention with id and text.
 func (s *Stories) Assign(id, text string) uint64 {
-	lower := token.Lower(text)
-	buf := tokens.Get().(*[]token.Token)
-	toks := token.Append((*buf)[:0], text, lower)
-	story := s.assign(id, toks)
-	*buf = toks[:0]
-	tokens.Put(buf)
-	return story
+	tx := texts.Get().(*token.Text)
+	defer texts.Put(tx)
+	tx.Read("", text)
+	return s.assign(id, tx.Tokens)
 }
 
 // assign returns the story of a mention with id and the text's tokens.
@@ -116,7 +113,19 @@ func bandKeys(toks []token.Token) (keys [bands]uint64, ok bool) {
 	for i := range sig {
 		sig[i] = ^uint64(0)
 	}
-	for i := 0; i+shingleWords <= len(words); i++ {
+	// Two shingles a pass over the signature: half the loads and stores.
+	i := 0
+	for ; i+shingleWords < len(words); i += 2 {
+		h := mix64(mix64(words[i]*31+words[i+1])*31 + words[i+2])
+		g := mix64(mix64(words[i+1]*31+words[i+2])*31 + words[i+3])
+		for j := range sig {
+			v, w := h*mix[j], g*mix[j]
+			v ^= v >> 29
+			w ^= w >> 29
+			sig[j] = min(sig[j], v, w)
+		}
+	}
+	if i+shingleWords == len(words) {
 		h := mix64(mix64(words[i]*31+words[i+1])*31 + words[i+2])
 		for j := range sig {
 			v := h * mix[j]

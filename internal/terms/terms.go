@@ -14,11 +14,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/ewom/ewom/internal/classify/lexicon"
 	"github.com/ewom/ewom/internal/classify/morph"
+	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/config"
 )
@@ -47,22 +47,34 @@ type Extractor struct {
 	brandKeys []string                       // the names as terms (lowercase)
 	index     map[string][]brandStem         // morph pattern text → brands
 	multi     map[string][]brandStem         // first word of a multi-word name
-	cache     map[string]*wordCache          // per language ("" for others)
-	seed      maphash.Seed
+	seed      maphash.Seed                   // of the keys' hashes in extract
+	// caches hold what words came to, since every word of every post is
+	// looked up: *wordCaches, one per goroutine extracting at a time, so
+	// that a look-up neither locks nor follows a pointer to a shared
+	// entry (a cache miss each, between the classifier's tables).
+	caches sync.Pool
 }
 
-// wordCache holds what words of one language came to: a direct-mapped
-// table read and written without locks (a slot holds the latest word
-// hashed to it), since every word of every post is looked up.
-type wordCache [cacheSlots]atomic.Pointer[cachedWord]
+// wordCaches are one goroutine's word caches, per language (cacheLangs),
+// made when a language is first met.
+type wordCaches [len(cacheLangs)]*strtab.Cache[word]
 
-type cachedWord struct {
-	text string
-	word
+// cacheLangs are the languages with caches of their own; "" is every
+// other language's.
+var cacheLangs = [...]string{"fi", "en", "sv", ""}
+
+// cacheLog is the log2 of a word cache's slots (64 bytes each: 2 MB a
+// language and goroutine).
+const cacheLog = 15
+
+// of returns the word cache of lang, made when first needed.
+func (c *wordCaches) of(lang string) *strtab.Cache[word] {
+	i := slices.Index(cacheLangs[:], lang)
+	if c[i] == nil {
+		c[i] = strtab.NewCache[word](cacheLog)
+	}
+	return c[i]
 }
-
-// cacheSlots is the word cache's size per language.
-const cacheSlots = 1 << 16
 
 type brandStem struct {
 	brand int
@@ -95,7 +107,8 @@ func IsNegation(w string) bool {
 // New builds an extractor for the configured brands.
 func New(brands []config.Brand) (*Extractor, error) {
 	e := &Extractor{langs: map[string]lemmatizer{}, stop: map[string]map[string]wordKind{}, index: map[string][]brandStem{},
-		multi: map[string][]brandStem{}, cache: map[string]*wordCache{}, seed: maphash.MakeSeed()}
+		multi: map[string][]brandStem{}, seed: maphash.MakeSeed()}
+	e.caches.New = func() any { return &wordCaches{} }
 	fi, err := newFinnish()
 	if err != nil {
 		return nil, fmt.Errorf("terms: %w", err)
@@ -109,9 +122,6 @@ func New(brands []config.Brand) (*Extractor, error) {
 		return nil, fmt.Errorf("terms: %w", err)
 	}
 	e.langs["fi"], e.langs["en"], e.langs["sv"] = fi, en, sv
-	for _, l := range []string{"fi", "en", "sv", ""} {
-		e.cache[l] = &wordCache{}
-	}
 	if err := readLines("data/stop.txt", func(line string) error {
 		lang, words, ok := strings.Cut(line, ":")
 		if !ok {
@@ -170,22 +180,22 @@ func (e *Extractor) Brands() []string { return e.brands }
 type word struct {
 	key   string // lemma
 	kind  wordKind
-	brand int // index of the brand it names, or -1
+	multi bool  // the first word of a multi-word brand name
+	brand int16 // index of the brand it names, or -1
 }
 
-func (e *Extractor) lookup(cache *wordCache, lang, w string) word {
-	slot := &cache[maphash.String(e.seed, w)%cacheSlots]
-	if c := slot.Load(); c != nil && c.text == w {
-		return c.word
+func (e *Extractor) lookup(cache *strtab.Cache[word], lang, w string) word {
+	if v, ok := cache.Get(w); ok {
+		return v
 	}
 	w = strings.Clone(w) // a slice of the post's text, which the cache must not keep
-	c := &cachedWord{text: w, word: e.analyse(lang, w)}
-	slot.Store(c)
-	return c.word
+	v := e.analyse(lang, w)
+	cache.Put(w, v)
+	return v
 }
 
 func (e *Extractor) analyse(lang, w string) word {
-	v := word{key: w, brand: e.brandOf(w)}
+	v := word{key: w, brand: int16(e.brandOf(w)), multi: len(e.multi[w]) > 0}
 	if v.brand >= 0 {
 		return v
 	}
@@ -231,31 +241,37 @@ type unit struct {
 	lead      bool // a negation that begins the clause as a conjunction (eikä)
 }
 
-// tokens are reused token buffers.
-var tokens = sync.Pool{New: func() any { b := make([]token.Token, 0, 128); return &b }}
+// texts are reused token buffers, for callers that bring no tokens.
+var texts = sync.Pool{New: func() any { return &token.Text{Tokens: make([]token.Token, 0, 128)} }}
 
 // Extract returns the terms of a text in language lang (ISO 639-1; other
 // languages get stop words of all three and no lemmas).
 func (e *Extractor) Extract(text, lang string) Terms {
-	lower := token.Lower(text)
-	buf := tokens.Get().(*[]token.Token)
-	toks := token.Append((*buf)[:0], text, lower)
-	t := e.extract(toks, lower, lang)
-	*buf = toks[:0]
-	tokens.Put(buf)
-	return t
+	tx := texts.Get().(*token.Text)
+	defer texts.Put(tx)
+	tx.Read("", text)
+	return e.extract(tx, lang)
 }
 
-// extract returns the terms of the tokens of lower.
-func (e *Extractor) extract(toks []token.Token, lower, lang string) Terms {
+// extract returns the terms of a tokenized text.
+func (e *Extractor) extract(tx *token.Text, lang string) Terms {
 	if _, ok := e.langs[lang]; !ok {
 		lang = ""
 	}
-	cache := e.cache[lang]
-	t := Terms{Keys: make([]string, 0, 32), Forms: make([]string, 0, 32), brand: make([]uint64, 0, 32)}
+	caches := e.caches.Get().(*wordCaches)
+	defer e.caches.Put(caches)
+	cache := caches.of(lang)
+	toks := tx.Tokens
+	// Keys and forms share one allocation (more than 32 grow apart).
+	strs := make([]string, 64)
+	t := Terms{Keys: strs[:0:32], Forms: strs[32:32], brand: make([]uint64, 0, 32)}
+	var hashes [MaxTerms]uint64 // of the keys, to find a repeated one
 	add := func(key, form string, brands uint64) {
-		if slices.Contains(t.Keys, key) {
-			return
+		h := maphash.String(e.seed, key)
+		for i, x := range hashes[:len(t.Keys)] {
+			if x == h && t.Keys[i] == key {
+				return
+			}
 		}
 		if len(t.Keys) >= MaxTerms {
 			t.truncated = true
@@ -264,6 +280,7 @@ func (e *Extractor) extract(toks []token.Token, lower, lang string) Terms {
 		if form == key {
 			form = ""
 		}
+		hashes[len(t.Keys)] = h
 		t.Keys, t.Forms, t.brand = append(t.Keys, key), append(t.Forms, form), append(t.brand, brands)
 	}
 	var units [64]unit
@@ -277,13 +294,16 @@ func (e *Extractor) extract(toks []token.Token, lower, lang string) Terms {
 		tk := toks[i]
 		switch tk.Kind {
 		case token.Word:
-			if bs, n := e.multiBrand(lower, toks, i); n > 0 {
-				add(e.brandKeys[bs], "", 1<<bs)
-				i += n - 1
-				flush()
-				continue
-			}
 			w := e.lookup(cache, lang, tk.Text)
+			lower, last := tx.LowerAt(i)
+			if w.multi {
+				if bs, n := e.multiBrand(lower, toks[:last], i); n > 0 {
+					add(e.brandKeys[bs], "", 1<<bs)
+					i += n - 1
+					flush()
+					continue
+				}
+			}
 			if end, ok := hyphenated(lower, toks, i); ok && w.brand < 0 {
 				// kanta-asiakkuus is one word, unless a part is a brand's
 				// name (TietokoneKoijarit-kaupasta: the brand and kauppa).
@@ -398,6 +418,12 @@ func appendPhrases(c []unit, add func(key, form string, brands uint64)) {
 // For returns the terms of the row of brand (an index into Brands, or -1
 // for a row without a brand): every term but the brand's own names.
 func (t Terms) For(brand int) (keys, forms []string) {
+	if brand < 0 || !slices.ContainsFunc(t.brand, func(b uint64) bool { return b&(1<<brand) != 0 }) {
+		// Nothing to leave out: the rows share the terms (capped, so that
+		// an append to one copies).
+		n := len(t.Keys)
+		return t.Keys[:n:n], t.Forms[:n:n]
+	}
 	keys, forms = make([]string, 0, len(t.Keys)), make([]string, 0, len(t.Keys))
 	for i, k := range t.Keys {
 		if brand >= 0 && t.brand[i]&(1<<brand) != 0 {

@@ -370,3 +370,38 @@ func lowerFrom(s string, i int) string {
 	}
 	return b.String()
 }
+
+// Text is a mention's title and text tokenized as the classifier reads
+// them: the title's tokens, a "." between when the title has any, then
+// the text's. Readers after the classifier (the term annotator) take the
+// tokens from it rather than lowercasing and tokenizing the text again.
+type Text struct {
+	Tokens []Token
+	// Title and Body are the lowercased title and text; a token's Off is
+	// in Title when its index is below BodyStart, else in Body.
+	Title, Body string
+	BodyStart   int
+}
+
+// Read tokenizes a title and a text into t, reusing its token buffer.
+func (t *Text) Read(title, text string) {
+	t.Title, t.Body = Lower(title), Lower(text)
+	toks := Append(t.Tokens[:0], title, t.Title)
+	if len(toks) > 0 {
+		toks = append(toks, Token{Text: ".", Kind: Punct})
+	}
+	t.BodyStart = len(toks)
+	t.Tokens = Append(toks, text, t.Body)
+}
+
+// TitleEnd is the index after the title's last token.
+func (t *Text) TitleEnd() int { return max(t.BodyStart-1, 0) }
+
+// LowerAt returns the lowercased string token i's Off is in, and the index
+// after the last token in it.
+func (t *Text) LowerAt(i int) (lower string, end int) {
+	if i < t.BodyStart {
+		return t.Title, t.TitleEnd()
+	}
+	return t.Body, len(t.Tokens)
+}

@@ -1,0 +1,71 @@
+package terms_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/classify/token"
+	"github.com/ewom/ewom/internal/pipeline"
+	"github.com/ewom/ewom/internal/store"
+)
+
+// TestSharedTokensAnnotateAlike annotates the development and test sets'
+// 840 posts (twice) from the tokens the classifier left (as a worker does), and on
+// their own (Annotate), and checks both against the terms and story of the
+// title and text tokenized as one string, as the annotator read them
+// before it shared the classifier's tokens.
+func TestSharedTokensAnnotateAlike(t *testing.T) {
+	ms, brands := benchMentions(t)
+	cls, err := classify.New(brands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, alone, ref := newAnnotator(t, brands), newAnnotator(t, brands), newAnnotator(t, brands)
+	brandIndex := map[string]int{}
+	for i, b := range ref.Extractor.Brands() {
+		brandIndex[b] = i
+	}
+	var tx token.Text
+	withTerms, stories := 0, map[uint64]bool{}
+	// Twice, under other ids the second time: copies join the stories.
+	for n, m := range slices.Concat(ms, ms) {
+		id := m.Key()
+		if n >= len(ms) {
+			id += "/copy"
+		}
+		rows := pipeline.Rows(&m, id, m.Lang, cls.ClassifyText(&m, &tx), "", m.PublishedAt)
+		shared.AnnotateText(id, rows, &tx)
+		rows2 := slices.Clone(rows)
+		alone.Annotate(&m, id, rows2)
+
+		text := m.Text
+		if m.Title != "" {
+			text = m.Title + "\n" + m.Text
+		}
+		want := ref.Extractor.Extract(text, rows[0].Lang)
+		story := ref.Stories.Assign(id, text)
+		for i, r := range rows {
+			b, ok := brandIndex[r.Brand]
+			if !ok {
+				b = -1
+			}
+			keys, forms := want.For(b)
+			for name, got := range map[string]store.Row{"shared tokens": r, "standalone": rows2[i]} {
+				if !slices.Equal(got.Terms, keys) || !slices.Equal(got.TermForms, forms) || got.Story != story {
+					t.Errorf("%s, %s (brand %q): terms %q forms %q story %x; want %q %q %x",
+						name, id, r.Brand, got.Terms, got.TermForms, got.Story, keys, forms, story)
+				}
+			}
+		}
+		if len(rows[0].Terms) > 0 {
+			withTerms++
+		}
+		stories[rows[0].Story] = true
+	}
+	// The comparison is of something: most posts have terms, and copies
+	// of posts long enough for MinHash joined their stories.
+	if withTerms < 2*len(ms)*9/10 || len(stories) > len(ms)*3/2 {
+		t.Errorf("%d of %d posts have terms, %d stories", withTerms, len(ms), len(stories))
+	}
+}
