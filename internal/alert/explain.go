@@ -51,6 +51,7 @@ type Sample struct {
 	Author      string    `json:"author"`
 	PublishedAt time.Time `json:"published_at"`
 	Text        string    `json:"text"`
+	Lang        string    `json:"lang,omitempty"` // as detected; the UI marks the text with it
 	Engagement  int       `json:"engagement"`
 	Followers   int       `json:"followers"`
 }
@@ -110,7 +111,7 @@ func ExplainWhere(ctx context.Context, st store.Store, a *Alert, cond string) (*
 		}
 	}
 	rows, err := st.Query(ctx, "SELECT mention_id AS id, source, url, author_handle AS author, published_at,"+
-		" if(text != '', text, title) AS text, toUInt64(likes + reposts + replies) AS engagement, author_followers AS followers"+
+		" if(text != '', text, title) AS text, lang, toUInt64(likes + reposts + replies) AS engagement, author_followers AS followers"+
 		cur+" ORDER BY engagement DESC, followers DESC, published_at LIMIT 1 BY author LIMIT 5")
 	if err != nil {
 		return nil, fmt.Errorf("explain samples: %w", err)

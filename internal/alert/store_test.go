@@ -177,7 +177,8 @@ func TestServiceLifecycle(t *testing.T) {
 			if x == nil {
 				t.Fatal("alert has no explanation")
 			}
-			if x.JourneyStage != "delivery" || len(x.Mentions) < 3 || len(x.Mentions) > 5 || !strings.HasPrefix(x.Mentions[0].URL, "https://example.org/") {
+			if x.JourneyStage != "delivery" || len(x.Mentions) < 3 || len(x.Mentions) > 5 || !strings.HasPrefix(x.Mentions[0].URL, "https://example.org/") ||
+				x.Mentions[0].Lang != "fi" {
 				t.Errorf("explanation stage %q, %d mentions %+v", x.JourneyStage, len(x.Mentions), x.Mentions)
 			}
 			// The complaint's phrases grew; the everyday words did not.

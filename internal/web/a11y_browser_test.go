@@ -293,10 +293,10 @@ func TestBrowserChartSummaries(t *testing.T) {
 		sum.Current.Mentions, sum.Current.Positive, sum.Current.Neutral, sum.Current.Negative))
 	vol := label("chart-volume")
 	want := fmt.Sprintf(": %s mentions, %s positive, %s neutral, %s negative. Most in one interval: ", f[0], f[1], f[2], f[3])
-	if sum.Current.Mentions == 0 || !strings.HasPrefix(vol, "Volume and sentiment over time, Nov 20, 2026") || !strings.Contains(vol, want) {
+	if sum.Current.Mentions == 0 || !strings.HasPrefix(vol, "Volume and sentiment over time, 20 Nov 2026") || !strings.Contains(vol, want) {
 		t.Errorf("volume summary:\n %q\nwant the title, dates and\n %q", vol, want)
 	}
-	if l := label("chart-net"); !strings.HasPrefix(l, "Net sentiment over time, Nov 20, 2026") || !strings.Contains(l, ": lowest ") {
+	if l := label("chart-net"); !strings.HasPrefix(l, "Net sentiment over time, 20 Nov 2026") || !strings.Contains(l, ": lowest ") {
 		t.Errorf("net summary: %q", l)
 	}
 	var sov struct{ Rows []struct{ Key string } }
@@ -305,7 +305,7 @@ func TestBrowserChartSummaries(t *testing.T) {
 		!strings.Contains(l, "%") {
 		t.Errorf("share of voice summary %q, brands %v", l, sov.Rows)
 	}
-	if l := label("chart-sources"); !regexp.MustCompile(`^Sources: (mastodon|bluesky|rss|reddit) \d+ \(\d+ (positive|neutral|negative)[,)]`).MatchString(l) {
+	if l := label("chart-sources"); !regexp.MustCompile(`^Sources: (Mastodon|Bluesky|RSS|Reddit) \d+ \(\d+ (positive|neutral|negative)[,)]`).MatchString(l) {
 		t.Errorf("sources summary: %q", l)
 	}
 	b.open(t, ts.URL+"/journey?"+week)
@@ -320,7 +320,7 @@ func TestBrowserChartSummaries(t *testing.T) {
 	// The Competitors page's lines: each brand's first and last value.
 	b.open(t, ts.URL+"/competitors?"+week)
 	for _, id := range []string{"chart-comp-mentions", "chart-comp-net_sentiment", "chart-comp-share_of_voice", "chart-comp-negative_share"} {
-		if l := label(id); bad.MatchString(l) || !regexp.MustCompile(`^[^:]+ over time, Nov 2\d, 2026.* – .*: TietokoneKoijarit [-+]?[\d.,]+( %)? → `).MatchString(l) {
+		if l := label(id); bad.MatchString(l) || !regexp.MustCompile(`^[^:]+ over time, 2\d Nov 2026.* – .*: TietokoneKoijarit [-+]?[\d.,]+( %)? → `).MatchString(l) {
 			t.Errorf("%s: summary %q", id, l)
 		}
 	}

@@ -31,8 +31,8 @@ func crisisAlerts(t testing.TB, s store.Store) alert.Alert {
 		TopSources: []alert.NameCount{{Name: "mastodon", Count: 10}, {Name: "reddit", Count: 6}},
 		Stages:     []alert.NameCount{{Name: "delivery", Count: 12}, {Name: "service", Count: 4}}, JourneyStage: "delivery",
 		Mentions: []alert.Sample{{ID: "m0", Source: "mastodon", URL: "https://social.example/@u0/0", Author: "@u0", PublishedAt: fired.Add(-30 * time.Minute),
-			Text: "TietokoneKoijarit: tilasin läppärin, toimitus myöhässä jo viikon"}, {ID: "xss0", Source: "rss", URL: xssCorpus[5],
-			PublishedAt: fired.Add(-20 * time.Minute), Text: xssCorpus[0]}}}
+			Text: "TietokoneKoijarit: tilasin läppärin, toimitus myöhässä jo viikon", Lang: "fi"}, {ID: "xss0", Source: "rss", URL: xssCorpus[5],
+			PublishedAt: fired.Add(-20 * time.Minute), Text: xssCorpus[0], Lang: "en"}}}
 	own := alert.Alert{ID: "own-1", Fingerprint: "own", Kind: alert.KindNegativeSpike, Brand: "TietokoneKoijarit", SegmentKind: "all",
 		State: alert.StateFiring, Severity: "critical", StartedAt: fired.Add(-15 * time.Minute), FiredAt: fired, UpdatedAt: fired.Add(time.Hour),
 		Window: "1h0m0s", Observed: 16, Expected: 0.4, Ratio: 40, PValue: 1e-12, Score: 12, Share: 0.7, ExpectedShare: 0.2, Explanation: x}
@@ -149,7 +149,7 @@ func TestBrowserCrisisAndAlertWorkflow(t *testing.T) {
 		item := `document.getElementById("alert-` + own.ID + `")`
 		text := eval[string](t, b, item+`.textContent`)
 		for _, want := range []string{"16 negative mentions in an hour, usually under 1. Negative share 70%, usually 20%. Most mentioned: toimitus myöhässä, " + xssCorpus[1],
-			"Phrases that grew: toimitus myöhässä", "Terms that grew: toimitus", "Sources: mastodon (10), reddit (6)", "Journey stages: delivery (12), service (4)",
+			"Phrases that grew: toimitus myöhässä", "Terms that grew: toimitus", "Sources: Mastodon (10), Reddit (6)", "Journey stages: delivery (12), service (4)",
 			"tilasin läppärin, toimitus myöhässä", xssCorpus[0], "History (0)"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("alert card lacks %q:\n%s", want, text)

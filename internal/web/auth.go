@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -316,40 +315,32 @@ func localPath(next string) string {
 	return next
 }
 
-var errBadLogin = errors.New("wrong user name or password")
-
-// inWords says a wait for people: whole minutes rounded up, or seconds
-// under a minute.
-func inWords(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%d seconds", int(d.Seconds())+1)
-	}
-	if m := int((d + time.Minute - 1) / time.Minute); m > 1 {
-		return fmt.Sprintf("%d minutes", m)
-	}
-	return "a minute"
-}
-
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	s.renderLogin(w, r, http.StatusOK, "")
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, code int, msg string) {
+// renderLogin shows the sign-in form, with the message of key (from the
+// catalog, its placeholders filled from pairs) when it is not empty.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, code int, key string, pairs ...string) {
 	tok := randomToken()
 	s.setCookie(w, r, loginCookie, tok, 600)
+	lang, msg := langOf(r), ""
+	if key != "" {
+		msg = tr(lang, key, pairs...)
+	}
 	s.render(w, code, "login.html", map[string]any{"CSRF": tok, "Next": localPath(r.FormValue("next")), "Error": msg,
-		"TokenLogin": len(s.cfg.Web.Users) == 0})
+		"TokenLogin": len(s.cfg.Web.Users) == 0, "Lang": lang, "Langs": langChoices(lang), "Title": tr(lang, "login.title")})
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		s.renderLogin(w, r, http.StatusBadRequest, "The form could not be read.")
+		s.renderLogin(w, r, http.StatusBadRequest, "login.unreadable")
 		return
 	}
 	c, err := r.Cookie(loginCookie)
 	if err != nil || !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
-		s.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired; please try again.")
+		s.renderLogin(w, r, http.StatusForbidden, "login.expired")
 		return
 	}
 	// Guessing is throttled per client address and per account: behind a
@@ -366,7 +357,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		s.throttled.WithLabelValues(limit).Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.renderLogin(w, r, http.StatusTooManyRequests, "Too many failed sign-ins; try again in "+inWords(wait)+".")
+		s.renderLogin(w, r, http.StatusTooManyRequests, "login.throttled", "wait", inWords(langOf(r), wait))
 		return
 	}
 	a, ok := s.verify(user, r.PostForm.Get("password"))
@@ -374,7 +365,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.byAddress.Fail(addr)
 		s.byAccount.Fail(user)
 		s.log.Warn("web: failed sign-in", "user", user, "client", addr)
-		s.renderLogin(w, r, http.StatusUnauthorized, errBadLogin.Error())
+		s.renderLogin(w, r, http.StatusUnauthorized, "login.bad")
 		return
 	}
 	id := s.sessions.create(a)

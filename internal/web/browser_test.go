@@ -409,7 +409,7 @@ func TestBrowserSignInAndOut(t *testing.T) {
 		return eval[string](t, b, `document.querySelector(".error").textContent`)
 	}
 	for range config.Default().HTTP.AuthThrottle.PerAccount {
-		if msg := fail("guess"); msg != errBadLogin.Error() {
+		if msg := fail("guess"); msg != tr("en", "login.bad") {
 			t.Fatalf("wrong password: %q", msg)
 		}
 	}

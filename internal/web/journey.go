@@ -213,6 +213,7 @@ type TimelineEvent struct {
 	JourneyStage string       `json:"journey_stage"`
 	Sentiment    string       `json:"sentiment"`
 	Title        string       `json:"title"` // the title, or the text's start
+	Lang         string       `json:"lang"`  // the post's language, as detected
 	Brands       []string     `json:"brands"`
 	BrandLabels  []BrandLabel `json:"brand_labels"`
 }
@@ -229,16 +230,16 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type row struct {
-		MentionID, Src, Snip                    string
+		MentionID, Src, Snip, Lng               string
 		At                                      time.Time
 		Brands, Touchpoints, Stages, Sentiments []string
 		Scores                                  []num
 	}
 	// One event per post: its brand rows (newest version each) are
 	// gathered into arrays.
-	rows, err := queryAs[row](r.Context(), s, "SELECT mention_id, min(published_at) AS at, any(source) AS src, any(snippet) AS snip,"+
+	rows, err := queryAs[row](r.Context(), s, "SELECT mention_id, min(published_at) AS at, any(source) AS src, any(snippet) AS snip, any(lang) AS lng,"+
 		" groupArray(brand) AS brands, groupArray(touchpoint) AS touchpoints, groupArray(journey_stage) AS stages,"+
-		" groupArray(sentiment) AS sentiments, groupArray(sentiment_score) AS scores FROM (SELECT mention_id, published_at, source,"+
+		" groupArray(sentiment) AS sentiments, groupArray(sentiment_score) AS scores FROM (SELECT mention_id, published_at, source, lang,"+
 		" brand, touchpoint, journey_stage, sentiment, sentiment_score, if(title != '', title, substringUTF8(text, 1, 160)) AS snippet FROM "+
 		s.store.Table("mentions")+" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.Search+
 		" AND author_handle != '' AND "+s.pseudonym("author_handle")+" = "+store.Quote(id)+" ORDER BY version DESC"+
@@ -258,7 +259,7 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 		first := labels[0]
 		out.Events = append(out.Events, TimelineEvent{MentionID: x.MentionID, PublishedAt: x.At.UTC(), Source: x.Src,
 			Brand: first.Brand, Touchpoint: first.Touchpoint, JourneyStage: first.JourneyStage, Sentiment: first.Sentiment,
-			Title: x.Snip, Brands: brandNames(labels), BrandLabels: labels})
+			Title: x.Snip, Lang: x.Lng, Brands: brandNames(labels), BrandLabels: labels})
 	}
 	api.WriteJSON(w, http.StatusOK, out)
 }

@@ -60,7 +60,7 @@ func (s *Server) handleExportPDF(w http.ResponseWriter, r *http.Request, _ sessi
 	ctx, cancel := context.WithTimeout(r.Context(), pdfTimeout)
 	defer cancel()
 	start := time.Now()
-	pdf, err := s.renderPDF(ctx, target, cookie.Value)
+	pdf, err := s.renderPDF(ctx, target, cookie.Value, langOf(r))
 	if err != nil {
 		s.pdfs.WithLabelValues("failed").Inc()
 		s.log.Warn("web: PDF export failed", "view", path, "err", err)
@@ -79,10 +79,10 @@ func (s *Server) handleExportPDF(w http.ResponseWriter, r *http.Request, _ sessi
 
 var errPDFTooLarge = errors.New("the PDF is larger than 20 MiB")
 
-// renderPDF opens target in a fresh headless Chromium with the session
-// cookie, waits until the page has made no request for a moment (its cards
-// load over the API), and prints it.
-func (s *Server) renderPDF(ctx context.Context, target url.URL, session string) ([]byte, error) {
+// renderPDF opens target in a fresh headless Chromium with the session's
+// and the UI language's cookies, waits until the page has made no request
+// for a moment (its cards load over the API), and prints it.
+func (s *Server) renderPDF(ctx context.Context, target url.URL, session, lang string) ([]byte, error) {
 	exe := s.cfg.Web.Chromium
 	if exe == "" {
 		exe = "/usr/bin/chromium"
@@ -103,9 +103,13 @@ func (s *Server) renderPDF(ctx context.Context, target url.URL, session string) 
 	base := url.URL{Scheme: target.Scheme, Host: target.Host, Path: "/"}
 	err = chromedp.Do(bctx,
 		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: sessionCookie, Value: session,
-				URL: base.String(), Path: "/", HTTPOnly: ptr(true), SameSite: network.CookieSameSiteStrict})
-			return err
+			for name, value := range map[string]string{sessionCookie: session, langCookie: lang} {
+				if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: name, Value: value,
+					URL: base.String(), Path: "/", HTTPOnly: ptr(true), SameSite: network.CookieSameSiteStrict}); err != nil {
+					return err
+				}
+			}
+			return nil
 		}),
 		chromedp.Navigate(target.String()))
 	if err != nil {

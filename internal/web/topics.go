@@ -424,6 +424,7 @@ type Story struct {
 	First     time.Time `json:"first"`
 	Latest    time.Time `json:"latest"`
 	Text      string    `json:"text"` // the first mention's
+	Lang      string    `json:"lang"` // its language, as detected
 	MentionID string    `json:"mention_id"`
 	Source    string    `json:"source"`
 	Negative  int64     `json:"negative"`
@@ -438,13 +439,13 @@ type Stories struct {
 // each once: the list of mentions with each story collapsed to a row.
 func (s *Server) stories(ctx context.Context, f Filter, limit int) ([]Story, error) {
 	rows, err := queryAs[struct {
-		Size, Reach, Negative          num
-		First, Latest                  time.Time
-		Story, Text, MentionID, Source string
+		Size, Reach, Negative               num
+		First, Latest                       time.Time
+		Story, Text, MentionID, Source, Lng string
 	}](ctx, s, "SELECT toString(story) AS story, toInt64(count()) AS size, toInt64(sum(followers)) AS reach, toInt64(sum(neg)) AS negative,"+
-		" min(at) AS first, max(at) AS latest, argMin(body, at) AS text, argMin(mention_id, at) AS mention_id, argMin(src, at) AS source FROM"+
+		" min(at) AS first, max(at) AS latest, argMin(body, at) AS text, argMin(mention_id, at) AS mention_id, argMin(src, at) AS source, argMin(lng, at) AS lng FROM"+
 		" (SELECT story, mention_id, any(author_followers) AS followers, max(sentiment = 'negative') AS neg, any(published_at) AS at,"+
-		" any(if(text != '', text, title)) AS body, any(source) AS src FROM "+s.store.Table("mentions")+
+		" any(if(text != '', text, title)) AS body, any(source) AS src, any(lang) AS lng FROM "+s.store.Table("mentions")+
 		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+f.labels()+f.Search+
 		" GROUP BY story, mention_id) GROUP BY story HAVING size > 1 ORDER BY size DESC, reach DESC, story LIMIT "+strconv.Itoa(limit))
 	if err != nil {
@@ -453,7 +454,7 @@ func (s *Server) stories(ctx context.Context, f Filter, limit int) ([]Story, err
 	out := make([]Story, len(rows))
 	for i, r := range rows {
 		out[i] = Story{ID: r.Story, Size: int64(r.Size), Reach: int64(r.Reach), First: r.First, Latest: r.Latest,
-			Text: truncateText(r.Text, 280), MentionID: r.MentionID, Source: r.Source, Negative: int64(r.Negative)}
+			Text: truncateText(r.Text, 280), MentionID: r.MentionID, Source: r.Source, Lang: r.Lng, Negative: int64(r.Negative)}
 	}
 	return out, nil
 }

@@ -39,8 +39,6 @@ var templateFS embed.FS
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';" +
 	" font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-var titles = map[string]string{"overview": "Overview", "mentions": "Mentions", "journey": "Journey", "alerts": "Alerts", "topics": "Topics", "competitors": "Competitors"}
-
 // Deps are what the dashboards need from the rest of the process.
 type Deps struct {
 	Store      store.Store
@@ -99,7 +97,8 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := template.ParseFS(templateFS, "templates/*.html")
+	tmpl, err := template.New("").Funcs(template.FuncMap{"t": func(lang, key string) string { return tr(lang, key) }}).
+		ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
@@ -159,14 +158,16 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 			path = "/{$}"
 		}
 		mux.HandleFunc("GET "+path, s.page(func(w http.ResponseWriter, r *http.Request, sess session) {
-			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": titles[name], "User": sess.user, "Role": sess.role,
-				"CSRF": sess.csrf, "Brands": s.cfg.Brands})
+			lang := langOf(r)
+			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": tr(lang, "page."+name), "User": sess.user, "Role": sess.role,
+				"CSRF": sess.csrf, "Brands": s.cfg.Brands, "Lang": lang, "Langs": langChoices(lang), "Next": r.URL.RequestURI()})
 		}))
 	}
 	mux.HandleFunc("GET /export/{file}", s.page(s.handleExportPDF))
 	mux.HandleFunc("GET /login", s.handleLoginForm)
 	mux.HandleFunc("POST /login", s.handleLogin)
 	mux.HandleFunc("POST /logout", s.handleLogout)
+	mux.HandleFunc("POST /lang", s.handleLang)
 
 	viewer := func(pattern, name string, h http.HandlerFunc) {
 		mux.HandleFunc(pattern, s.api(roleViewer, authenticate, s.timed(name, h)))

@@ -2,8 +2,8 @@
 // the UI's language), example posts, sources, stages and the phrases that
 // grew; its state (acknowledged, assigned, snoozed, resolved) and history;
 // and, for admins, the actions (POST /api/v1/alerts/{id}/actions). The
-// helpers of app.js come in as ui: { el, api, extLink, filterQuery, dateFmt }.
-import { t, uiLang } from './strings.js';
+// helpers of app.js come in as ui: { el, api, extLink, filterQuery, dateFmt, fmt }.
+import { t, uiLang, label, langName, dateFormat } from './strings.js';
 import { plainText, alertSpan } from './crisis.js';
 import { mentionLink } from './drawer.js';
 
@@ -24,10 +24,20 @@ function mentionsLink(ui, a) {
   return ui.el('a', { class: 'mentions-link', href: '/mentions?' + ui.filterQuery(q), text: t('showMentions') });
 }
 
-function counts(ui, cls, label, items) {
+// counts lists names with their counts, each name shown as kind's label.
+function counts(ui, cls, title, kind, items) {
   if (!items || !items.length) return null;
-  return ui.el('p', { class: 'small ' + cls }, ui.el('b', { text: label + ': ' }),
-    items.map((c) => c.name + ' (' + c.count + ')').join(', '));
+  return ui.el('p', { class: 'small ' + cls }, ui.el('b', { text: title + ': ' }),
+    items.map((c) => label(kind, c.name) + ' (' + ui.fmt.format(c.count) + ')').join(', '));
+}
+
+// segmentText is an alert's segment (journey_stage delivery, source
+// reddit, …) in the UI's language, or '' for all mentions.
+function segmentText(a) {
+  if (!a.segment_kind || a.segment_kind === 'all') return '';
+  const kind = { journey_stage: 'stage', touchpoint: 'touchpoint', source: 'source' }[a.segment_kind];
+  const value = a.segment_kind === 'lang' ? langName(a.segment_value) : kind ? label(kind, a.segment_value) : a.segment_value;
+  return ' (' + t('segment', { kind: label('segkind', a.segment_kind), value }) + ')';
 }
 
 function stateText(a) {
@@ -35,7 +45,7 @@ function stateText(a) {
   const parts = [a.state === 'resolved' ? t('resolved') : w.acknowledged_by ? t('acknowledged') : t('firing')];
   if (w.assignee) parts.push(t('assignedTo', { user: w.assignee }));
   if (a.state !== 'resolved' && w.snoozed_until && Date.parse(w.snoozed_until) > Date.now()) {
-    parts.push(t('snoozedUntil', { time: new Date(w.snoozed_until).toLocaleString(document.documentElement.lang || undefined) }));
+    parts.push(t('snoozedUntil', { time: dateFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(new Date(w.snoozed_until)) }));
   }
   if (w.resolved_by) parts.push(t('resolvedBy', { user: w.resolved_by }));
   return parts.join(' · ');
@@ -90,18 +100,24 @@ function actionsForm(ui, a, assignees, done) {
     msg);
 }
 
+// withLang marks a post's text with its language, when known.
+function withLang(e, lang) {
+  if (lang) e.lang = lang;
+  return e;
+}
+
 // alertItem draws one alert; opts: { assignees, canAct, compact, changed }.
 function alertItem(ui, a, opts) {
   const lang = uiLang();
-  const seg = a.segment_kind && a.segment_kind !== 'all' ? ` (${a.segment_kind}=${a.segment_value})` : '';
+  const seg = segmentText(a);
   const li = ui.el('li', { class: 'alert severity-' + (a.severity || 'warning') + (a.state === 'resolved' ? ' resolved' : ''), id: 'alert-' + a.id });
   const draw = (cur, saved) => {
     const y = cur.explanation || {};
     const hist = (cur.workflow || {}).history || [];
     li.className = 'alert severity-' + (cur.severity || 'warning') + (cur.state === 'resolved' ? ' resolved' : '');
     li.replaceChildren(...[
-      ui.el('div', { class: 'meta' }, ui.el('b', { text: (cur.severity || 'alert') + ' · ' + stateText(cur) }), ' · ',
-        ui.el('span', { text: (cur.kind || '') + ' ' + (cur.brand || '') + seg }), ' · ', cur.fired_at ? when(ui, cur.fired_at) : null),
+      ui.el('div', { class: 'meta' }, ui.el('b', { text: (cur.severity ? label('severity', cur.severity) : t('alertNoSeverity')) + ' · ' + stateText(cur) }), ' · ',
+        ui.el('span', { text: label('kind', cur.kind) + ' ' + (cur.brand || '') + seg }), ' · ', cur.fired_at ? when(ui, cur.fired_at) : null),
       ui.el('p', { class: 'plain', lang, text: plainText(cur, lang) }),
       mentionsLink(ui, cur),
       opts.compact ? null : ui.el('div', { class: 'why' },
@@ -109,12 +125,12 @@ function alertItem(ui, a, opts) {
           y.phrases.map((p) => p.name).join(', ')) : null,
         y.top_terms && y.top_terms.length ? ui.el('p', { class: 'small terms' }, ui.el('b', { text: t('terms') + ': ' }),
           y.top_terms.map((p) => p.name).join(', ')) : null,
-        counts(ui, 'sources', t('sources'), y.top_sources),
-        counts(ui, 'stages', t('stages'), y.journey_stages),
+        counts(ui, 'sources', t('sources'), 'source', y.top_sources),
+        counts(ui, 'stages', t('stages'), 'stage', y.journey_stages),
         y.mentions && y.mentions.length ? ui.el('div', { class: 'examples' }, ui.el('h3', { text: t('examples') }),
           ui.el('ul', {}, ...y.mentions.map((m) => ui.el('li', {},
-            ui.el('span', { class: 'muted small block' }, m.source + ' · ', when(ui, m.published_at)),
-            m.id ? mentionLink(ui.el, m.id, m.text, 'text') : ui.el('span', { class: 'text', text: m.text }), ' ',
+            ui.el('span', { class: 'muted small block' }, label('source', m.source) + ' · ', when(ui, m.published_at)),
+            m.id ? withLang(mentionLink(ui.el, m.id, m.text, 'text'), m.lang) : ui.el('span', { class: 'text', lang: m.lang || null, text: m.text }), ' ',
             m.url ? ui.extLink(m.url, '↗') : null)))) : null),
       opts.compact ? null : ui.el('details', { class: 'history' }, ui.el('summary', { text: t('history') + ' (' + hist.length + ')' }),
         hist.length ? ui.el('ol', {}, ...hist.map((h) => historyItem(ui, h))) : ui.el('p', { class: 'muted small', text: t('noHistory') })),

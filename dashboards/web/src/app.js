@@ -7,8 +7,10 @@ import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
+import langFI from 'echarts/lib/i18n/langFI.js';
+import langSV from 'echarts/lib/i18n/langSV.js';
 import { setupCrisis, applyDefaults, alertsAround, alertWindows, markAlerts } from './crisis.js';
-import { uiLang, t } from './strings.js';
+import { uiLang, t, label, langName, numberFormat, dateFormat } from './strings.js';
 import { renderAlerts as renderAlertList, alertsPage } from './alertflow.js';
 import { setupExport } from './exportopts.js';
 import { setupSearch, showSearchError } from './search.js';
@@ -23,6 +25,13 @@ import * as summary from './summaries.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
+// The charts' own words (dates on time axes, their descriptions for screen
+// readers) in the UI's language.
+echarts.registerLocale('FI', langFI);
+// ECharts 6's Swedish names a single series with a placeholder it never
+// fills ("med typnamn {name}"): the sentence as its other languages have it.
+echarts.registerLocale('SV', { ...langSV, aria: { ...langSV.aria, series: { ...langSV.aria.series,
+  single: { ...langSV.aria.series.single, withName: ' av typen {seriesType} med namnet {seriesName}.' } } } });
 
 const FILTERS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage', 'q', 'saved',
   'interval', 'smooth', 'compare', 'live'];
@@ -63,9 +72,19 @@ function extLink(url, text) {
   return el('a', { href, rel: 'noopener noreferrer', target: '_blank', text });
 }
 
-const fmt = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const fmt1 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, signDisplay: 'exceptZero' });
-const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const fmt = numberFormat({ maximumFractionDigits: 0 });
+const fmt1 = numberFormat({ maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+const fmtValue = numberFormat({ maximumFractionDigits: 1 });
+const pctFmt = numberFormat({ style: 'percent', maximumFractionDigits: 1 });
+const dateFmt = dateFormat({ dateStyle: 'medium', timeStyle: 'short' });
+
+// optionLabel shows a filter's value (data-options names the list) in the
+// UI's language; the option's value stays the API's code.
+function optionLabel(list, v) {
+  if (list === 'langs') return langName(v);
+  const kind = { sources: 'source', touchpoints: 'touchpoint', sentiments: 'sentiment', journey_stages: 'stage' }[list];
+  return kind ? label(kind, v) : v;
+}
 
 function setStatus(msg) {
   const s = document.getElementById('status');
@@ -101,7 +120,7 @@ async function answer(res, quiet) {
 }
 
 // ui is what the feature modules (crisis.js, alertflow.js, exportopts.js) use of this file.
-const ui = { el, api, extLink, filterQuery, dateFmt, track };
+const ui = { el, api, extLink, filterQuery, dateFmt, fmt, track };
 
 // filterQuery is the current URL's filters as a query string (plus extra).
 function filterQuery(extra = {}) {
@@ -127,7 +146,7 @@ async function setupFilters(meta) {
   for (const sel of form.querySelectorAll('select[data-options]')) {
     const key = sel.dataset.options;
     if (key === 'brands') continue; // rendered by the server
-    for (const v of meta[key] || []) sel.append(el('option', { value: v, text: v }));
+    for (const v of meta[key] || []) sel.append(el('option', { value: v, text: optionLabel(key, v) }));
   }
   for (const field of form.elements) {
     if (field.name && params.has(field.name)) field.value = params.get(field.name);
@@ -200,7 +219,8 @@ function base(p) {
     textStyle: { color: p.text, fontFamily: 'system-ui, sans-serif' },
     aria: { enabled: true },
     animation: false,
-    tooltip: { renderMode: 'richText', backgroundColor: p.bg, borderColor: p.grid, textStyle: { color: p.text } },
+    tooltip: { renderMode: 'richText', backgroundColor: p.bg, borderColor: p.grid, textStyle: { color: p.text },
+      valueFormatter: (v) => (typeof v === 'number' ? fmtValue.format(v) : v) },
     legend: { textStyle: { color: p.text }, top: 0, type: 'scroll' },
   };
 }
@@ -212,7 +232,7 @@ function base(p) {
 function draw(id, build, description, wire) {
   const node = document.getElementById(id);
   if (!node) return;
-  let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas' });
+  let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas', locale: uiLang().toUpperCase() });
   node.ewomChart = chart; // for the browser tests and the console
   const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);
   const i = charts.findIndex((c) => c.node === node);
@@ -237,6 +257,9 @@ function empty(id, msg) {
   node.replaceChildren(el('p', { class: 'muted empty' }, emptyNote(ui, msg)));
 }
 
+// sentimentName shows a sentiment code in the UI's language.
+const sentimentName = (v) => label('sentiment', v);
+
 // sentimentDecal is each sentiment's pattern, so the charts tell them
 // apart without colour: positive plain, neutral dotted, negative striped.
 function sentimentDecal(p, s) {
@@ -256,7 +279,7 @@ let tracked = []; // the loads since the last live update started
 function track(promise) {
   loads++;
   tracked.push(promise);
-  return promise.catch((e) => { setStatus('Could not load: ' + e.message); showSearchError(e); }).finally(() => {
+  return promise.catch((e) => { setStatus(t('couldNotLoad', { error: e.message })); showSearchError(e); }).finally(() => {
     if (--loads === 0 && pending === 0) markReady();
   });
 }
@@ -274,6 +297,12 @@ function axisStyle(p) {
   return {
     axisLine: { lineStyle: { color: p.grid } }, axisLabel: { color: p.muted }, splitLine: { lineStyle: { color: p.grid } },
   };
+}
+
+// valueAxis is axisStyle with the numbers in the UI's locale.
+function valueAxis(p) {
+  const a = axisStyle(p);
+  return { ...a, axisLabel: { ...a.axisLabel, formatter: (v) => fmtValue.format(v) } };
 }
 
 // ---- Overview ------------------------------------------------------------
@@ -311,10 +340,10 @@ async function overview(meta) {
     draw('chart-volume', (p) => ({
       grid: { left: 48, right: 16, top: 36, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
-      yAxis: { type: 'value', name: 'mentions', ...axisStyle(p) },
+      yAxis: { type: 'value', name: t('axisMentions'), ...valueAxis(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
       series: [...SENTIMENTS.map((s, i) => ({
-        id: s, name: s, type: 'bar', stack: 'volume', color: p[s], itemStyle: { decal: sentimentDecal(p, s) }, barCategoryGap: '10%',
+        id: s, name: label('sentiment', s), type: 'bar', stack: 'volume', color: p[s], itemStyle: { decal: sentimentDecal(p, s) }, barCategoryGap: '10%',
         large: true, largeThreshold: 100, // one path a series: 2–3× cheaper to draw than a bar each
         data: ts.points.map((pt, i) => [x[i], pt[s]]), markArea: i === 0 ? markAlerts(p, windows) : undefined,
       })), ...(ts.previous ? [{ id: 'comparison', name: t('comparison'), type: 'line', showSymbol: false, color: p.muted,
@@ -324,10 +353,10 @@ async function overview(meta) {
     draw('chart-net', (p) => ({
       grid: { left: 48, right: 16, top: 24, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
-      yAxis: { type: 'value', min: -100, max: 100, name: 'net', ...axisStyle(p) },
+      yAxis: { type: 'value', min: -100, max: 100, name: t('axisNet'), ...valueAxis(p) },
       tooltip: { ...base(p).tooltip, trigger: 'axis' },
       legend: { show: !!ts.smooth },
-      series: [{ name: 'net sentiment', type: 'line', showSymbol: false, color: p.series[0], connectNulls: false,
+      series: [{ name: t('seriesNet'), type: 'line', showSymbol: false, color: p.series[0], connectNulls: false,
         data: ts.points.map((pt, i) => [x[i], pt.mentions ? Math.round(pt.net_sentiment * 10) / 10 : null]),
         markArea: markAlerts(p, windows), lineStyle: ts.smooth ? { opacity: 0.4 } : undefined },
       ...(ts.smooth ? [{ id: 'smoothed', name: t('smoothed'), type: 'line', showSymbol: false, color: p.series[1],
@@ -348,12 +377,13 @@ async function overview(meta) {
       if (by === 'touchpoint') {
         const tot = {};
         for (const r of b.rows) tot[r.key] = (tot[r.key] || 0) + r.mentions;
-        const items = Object.entries(tot).map(([name, value]) => ({ name, value }));
+        const items = Object.entries(tot).map(([name, value]) => ({ name: label('touchpoint', name), value, code: name }));
         draw(id, (p) => pie(p, items), summary.shares(id, items),
-          (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), touchpoint: e.name })));
+          (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), touchpoint: e.data.code })));
       } else {
-        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true), summary.stacked(id, b.rows),
-          (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), [by]: e.name, sentiment: e.seriesId })));
+        const keyName = by === 'lang' ? langName : (v) => label('source', v);
+        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true, keyName, sentimentName), summary.stacked(id, b.rows, keyName, sentimentName),
+          (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), [by]: barKeys(b.rows)[e.dataIndex], sentiment: e.seriesId })));
       }
     }));
   }
@@ -363,8 +393,8 @@ async function overview(meta) {
   card('top-authors', () => api('/api/v1/authors/top?' + filterQuery({ limit: '10' })).then((a) => {
     const tbody = document.querySelector('#top-authors tbody');
     tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
-      el('td', {}, extLink(x.url, x.name || x.handle), el('span', { class: 'muted small block', text: x.handle })),
-      el('td', { text: x.source }), el('td', { class: 'num', text: fmt.format(x.reach) }),
+      el('td', { class: 'author' }, extLink(x.url, x.name || x.handle), el('span', { class: 'muted small block', text: x.handle })),
+      el('td', { text: label('source', x.source) }), el('td', { class: 'num', text: fmt.format(x.reach) }),
       el('td', { class: 'num', text: fmt.format(x.mentions) }), el('td', { class: 'num', text: fmt.format(x.negative) }))));
     if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, emptyNote(ui))));
   }));
@@ -375,25 +405,30 @@ function pie(p, data) {
   return {
     legend: { show: false },
     tooltip: { ...base(p).tooltip, trigger: 'item' },
-    series: [{ type: 'pie', radius: ['40%', '70%'], data, label: { color: p.text, formatter: '{b}: {d}%' },
+    series: [{ type: 'pie', radius: ['40%', '70%'], data, label: { color: p.text, formatter: (x) => `${x.name}: ${pctFmt.format(x.percent / 100)}` },
       itemStyle: { borderColor: p.bg, borderWidth: 2 } }],
   };
 }
 
-// stackedBars draws rows {key, key2, mentions} as bars per key stacked by key2.
-function stackedBars(p, rows, stacks, horizontal) {
-  const keys = [...new Set(rows.map((r) => r.key))];
+// barKeys are the bars of stackedBars, in their order: the bar a click's
+// dataIndex names.
+const barKeys = (rows) => [...new Set(rows.map((r) => r.key))];
+
+// stackedBars draws rows {key, key2, mentions} as bars per key stacked by
+// key2, the keys shown as keyName says and the stacks as stackName does.
+function stackedBars(p, rows, stacks, horizontal, keyName, stackName) {
+  const keys = barKeys(rows);
   const value = {};
   for (const r of rows) value[r.key + '\u0000' + r.key2] = r.mentions;
-  const cat = { type: 'category', data: keys, ...axisStyle(p) };
-  const val = { type: 'value', ...axisStyle(p) };
+  const cat = { type: 'category', data: keys.map(keyName), ...axisStyle(p) };
+  const val = { type: 'value', ...valueAxis(p) };
   const colors = { positive: p.positive, neutral: p.neutral, negative: p.negative };
   return {
     grid: { left: horizontal ? 96 : 48, right: 16, top: 36, bottom: 40, containLabel: false },
     xAxis: horizontal ? val : { ...cat, axisLabel: { ...cat.axisLabel, rotate: 30 } },
     yAxis: horizontal ? { ...cat, inverse: true } : val,
     tooltip: { ...base(p).tooltip, trigger: 'axis' },
-    series: stacks.map((s, i) => ({ id: s, name: s, type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
+    series: stacks.map((s, i) => ({ id: s, name: stackName(s), type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
       itemStyle: { decal: sentimentDecal(p, s) }, data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
   };
 }
@@ -401,15 +436,22 @@ function stackedBars(p, rows, stacks, horizontal) {
 // ---- mentions ------------------------------------------------------------
 
 function labelChip(kind, value, corrected) {
-  return el('span', { class: 'chip ' + kind + ' ' + kind + '-' + value, title: corrected ? 'corrected by a person' : null },
-    value + (corrected ? ' ✎' : ''));
+  return el('span', { class: 'chip ' + kind + ' ' + kind + '-' + value, title: corrected ? t('correctedTitle') : null },
+    label(kind, value) + (corrected ? ' ✎' : ''));
 }
 
 // brandChip shows one brand's labels of a post: its name, sentiment and
 // journey stage; brands outside the filters are drawn dashed.
 function brandChip(b) {
   return el('span', { class: 'chip brand-label' + (b.match === false ? ' other' : '') },
-    el('b', { text: b.brand || 'no brand' }), labelChip('sentiment', b.sentiment, b.corrected), labelChip('stage', b.journey_stage, b.corrected));
+    el('b', { text: b.brand || t('noBrand') }), labelChip('sentiment', b.sentiment, b.corrected), labelChip('stage', b.journey_stage, b.corrected));
+}
+
+// postLink opens a post in the drawer; its text says its language.
+function postLink(id, text, lang, cls) {
+  const a = mentionLink(el, id, text, cls);
+  if (lang) a.lang = lang;
+  return a;
 }
 
 function renderMentionList(list, mentions) {
@@ -420,15 +462,15 @@ function renderMentionList(list, mentions) {
   }
   for (const m of mentions) {
     const head = m.title || m.text.slice(0, 140);
-    const title = mentionLink(el, m.id, head, 'mention-title');
+    const title = postLink(m.id, head, m.lang, 'mention-title');
     list.append(el('li', { class: 'mention' },
-      el('div', { class: 'meta' }, el('span', { text: m.author.name || m.author.handle }), ' · ',
-        el('span', { text: m.source }), ' · ', el('time', { datetime: m.published_at, text: dateFmt.format(new Date(m.published_at)) }),
-        ' · ', el('span', { text: fmt.format(m.author.followers) + ' followers' })),
+      el('div', { class: 'meta' }, el('span', { class: 'author', text: m.author.name || m.author.handle }), ' · ',
+        el('span', { text: label('source', m.source) }), ' · ', el('time', { datetime: m.published_at, text: dateFmt.format(new Date(m.published_at)) }),
+        ' · ', el('span', { text: t('followers', { n: fmt.format(m.author.followers) }) })),
       title,
-      m.title ? el('p', { class: 'text', text: m.text.slice(0, 400) }) : null,
+      m.title ? el('p', { class: 'text', lang: m.lang || null, text: m.text.slice(0, 400) }) : null,
       el('div', { class: 'chips' }, ...(m.brand_labels || []).map(brandChip), labelChip('touchpoint', m.touchpoint, m.corrected),
-        m.url ? extLink(m.url, 'original ↗') : null)));
+        m.url ? extLink(m.url, t('original')) : null)));
   }
 }
 
@@ -445,7 +487,7 @@ async function mentionsPage(meta) {
     renderMentionList(list, l.mentions);
     document.getElementById('prev').disabled = offset === 0;
     document.getElementById('next').disabled = !l.has_more;
-    setStatus(l.mentions.length ? `Mentions ${offset + 1}–${offset + l.mentions.length}` : 'No mentions match these filters.');
+    setStatus(l.mentions.length ? t('mentionsRange', { from: fmt.format(offset + 1), to: fmt.format(offset + l.mentions.length) }) : t('noMatches'));
   }));
   document.getElementById('prev').addEventListener('click', () => { offset = Math.max(0, offset - 25); load(); });
   document.getElementById('next').addEventListener('click', () => { offset += 25; load(); });
@@ -460,23 +502,24 @@ async function showDetail(box, id, meta) {
   const brand = new URLSearchParams(location.search).get('brand') || '';
   const d = await api('/api/v1/mentions/' + encodeURIComponent(id) + '?brand=' + encodeURIComponent(brand));
   const x = d.mention;
+  const lang = x.lang || null;
   // Evidence of a per-brand label names its brand; the rest is the post's.
-  const ev = (label, b) => d.explanation.filter((e) => e.label === label && (e.brand || '') === b);
-  const evList = (label, b = '') => {
-    const items = ev(label, b);
-    if (!items.length) return el('p', { class: 'muted small', text: 'No evidence recorded.' });
+  const ev = (field, b) => d.explanation.filter((e) => e.label === field && (e.brand || '') === b);
+  const evList = (field, b = '') => {
+    const items = ev(field, b);
+    if (!items.length) return el('p', { class: 'muted small', text: t('noEvidence') });
     return el('ul', { class: 'evidence' }, ...items.map((e) => el('li', {},
-      el('code', { text: e.text }), ' ', el('span', { class: 'muted', text: e.kind }),
+      el('code', { lang, text: e.text }), ' ', el('span', { class: 'muted', text: label('evidence', e.kind) }),
       e.weight ? el('span', { class: 'num', text: ' ' + fmt1.format(e.weight) }) : null,
-      e.note ? el('span', { class: 'muted', text: ' (' + e.note + ')' }) : null)));
+      e.note ? el('span', { class: 'muted', lang: 'en', text: ' (' + e.note + ')' }) : null)));
   };
   const rows = [
-    ['Author', el('span', {}, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
-    ['Published', dateFmt.format(new Date(x.published_at))],
-    ['Source', x.source], ['Language', x.lang],
-    ['Original', x.url ? extLink(x.url, x.url) : 'no link'],
-    ['Classifier', x.classifier_version + (d.current_classifier_version && d.current_classifier_version !== x.classifier_version
-      ? ' (explanation from ' + d.current_classifier_version + ')' : '')],
+    [t('author'), el('span', { class: 'author' }, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
+    [t('published'), dateFmt.format(new Date(x.published_at))],
+    [t('source'), label('source', x.source)], [t('language'), langName(x.lang)],
+    [t('originalLink'), x.url ? extLink(x.url, x.url) : t('noLink')],
+    [t('classifier'), d.current_classifier_version && d.current_classifier_version !== x.classifier_version
+      ? t('explanationFrom', { version: x.classifier_version, current: d.current_classifier_version }) : x.classifier_version],
   ];
   // One section per brand the post names: its labels and their evidence.
   const brandSection = (b) => el('section', { class: 'brand-detail', 'data-brand': b.brand },
@@ -486,18 +529,20 @@ async function showDetail(box, id, meta) {
       el('dt', { text: t('touchpoint') }), el('dd', {}, labelChip('touchpoint', b.touchpoint, b.corrected)),
       el('dt', { text: t('journeyStage') }), el('dd', {}, labelChip('stage', b.journey_stage, b.corrected))),
     b.corrected ? el('p', { class: 'small corrected' }, t('correctedFor', {
-      labels: `${b.original.sentiment}, ${b.original.touchpoint}, ${b.original.journey_stage}` })) : null,
+      labels: [label('sentiment', b.original.sentiment), label('touchpoint', b.original.touchpoint), label('stage', b.original.journey_stage)].join(', ') })) : null,
     ev('sentiment', b.brand).length ? evList('sentiment', b.brand) : null,
     ev('journey_stage', b.brand).length ? evList('journey_stage', b.brand) : null);
   box.replaceChildren(...[
-    el('h3', { class: 'drawer-post-title', text: x.title || x.text.slice(0, 140) }),
-    el('p', { class: 'fulltext', text: x.text }),
+    el('h3', { class: 'drawer-post-title', lang, text: x.title || x.text.slice(0, 140) }),
+    el('p', { class: 'fulltext', lang, text: x.text }),
     el('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)])),
     el('h3', { text: t('perBrand') }), ...x.brand_labels.map(brandSection),
     el('h3', { text: t('wholePost') }),
     el('h4', { text: t('sentiment') }), evList('sentiment'),
-    el('h4', { text: t('touchpoint') + ': ' + x.touchpoint }), el('p', { class: 'small', text: x.touchpoint_reason }), evList('touchpoint'),
+    el('h4', { text: t('touchpointIs', { label: label('touchpoint', x.touchpoint) }) }),
+    el('p', { class: 'small', lang: 'en', text: x.touchpoint_reason }), evList('touchpoint'),
     el('h4', { text: t('journeyStage') }), evList('journey_stage'),
+    uiLang() === 'en' ? null : el('p', { class: 'muted small', text: t('explainedInEnglish') }),
     role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
   ].filter(Boolean));
 }
@@ -505,26 +550,26 @@ async function showDetail(box, id, meta) {
 // learningNote says how many corrections the next `ewom learn` would use.
 function learningNote(l) {
   if (!l) return '';
-  const model = l.active_model === 'shipped' ? 'the shipped classifier' : 'the model learned ' + dateFmt.format(new Date(l.active_since));
-  return `The next ewom learn run will use ${fmt.format(l.new_corrections)} correction${l.new_corrections === 1 ? '' : 's'}` +
-    ` made since ${model} (${fmt.format(l.corrections)} in all; it needs at least ${fmt.format(l.min_examples)} examples).`;
+  const model = l.active_model === 'shipped' ? t('shippedModel') : t('learnedModel', { date: dateFmt.format(new Date(l.active_since)) });
+  return t(l.new_corrections === 1 ? 'learnOne' : 'learnMany', { n: fmt.format(l.new_corrections), model,
+    total: fmt.format(l.corrections), min: fmt.format(l.min_examples) });
 }
 
 function correctionForm(x, meta, learning) {
-  const select = (name, label, values, cur) => el('label', {}, label,
-    el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === cur, text: v }))));
+  const select = (name, title, kind, values, cur) => el('label', {}, title,
+    el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === cur, text: label(kind, v) }))));
   const msg = el('p', { class: 'small', role: 'status' });
   const note = el('p', { class: 'small muted learning', text: learningNote(learning) });
   // The form corrects one brand's labels; choosing another brand shows its.
-  const brand = el('label', {}, 'Brand', el('select', { name: 'brand' },
-    ...x.brand_labels.map((b) => el('option', { value: b.brand, selected: b.brand === x.brand, text: b.brand || 'no brand' }))));
-  const form = el('form', { class: 'correct', 'aria-label': 'Correct labels' },
-    el('h3', { text: 'Correct the labels' }), note, x.brand_labels.length > 1 ? brand : null,
-    select('sentiment', 'Sentiment', meta.sentiments, x.sentiment),
-    select('touchpoint', 'Touchpoint', meta.touchpoints, x.touchpoint),
-    select('journey_stage', 'Journey stage', meta.journey_stages, x.journey_stage),
-    el('label', {}, 'Note', el('input', { name: 'note', maxlength: 1000 })),
-    el('button', { type: 'submit', text: 'Save correction' }), msg);
+  const brand = el('label', {}, t('brand'), el('select', { name: 'brand' },
+    ...x.brand_labels.map((b) => el('option', { value: b.brand, selected: b.brand === x.brand, text: b.brand || t('noBrand') }))));
+  const form = el('form', { class: 'correct', 'aria-label': t('correctLabels') },
+    el('h3', { text: t('correctTheLabels') }), note, x.brand_labels.length > 1 ? brand : null,
+    select('sentiment', t('sentiment'), 'sentiment', meta.sentiments, x.sentiment),
+    select('touchpoint', t('touchpoint'), 'touchpoint', meta.touchpoints, x.touchpoint),
+    select('journey_stage', t('journeyStage'), 'stage', meta.journey_stages, x.journey_stage),
+    el('label', {}, t('note'), el('input', { name: 'note', maxlength: 1000 })),
+    el('button', { type: 'submit', text: t('saveCorrection') }), msg);
   brand.querySelector('select').addEventListener('change', (ev) => {
     const b = x.brand_labels.find((y) => y.brand === ev.target.value);
     for (const k of ['sentiment', 'touchpoint', 'journey_stage']) form.elements[k].value = b[k];
@@ -535,11 +580,11 @@ function correctionForm(x, meta, learning) {
     for (const k of ['sentiment', 'touchpoint', 'journey_stage', 'note']) body[k] = form.elements[k].value;
     try {
       await api('/api/v1/mentions/' + encodeURIComponent(x.id) + '/labels', { method: 'POST', body: JSON.stringify(body) });
-      msg.textContent = 'Saved. Dashboards now count this mention with the corrected labels.';
+      msg.textContent = t('correctionSaved');
       api('/api/v1/mentions/' + encodeURIComponent(x.id) + '?brand=' + encodeURIComponent(x.brand || ''), { quiet: true })
         .then((d) => { note.textContent = learningNote(d.learning); }).catch(() => {});
     } catch (e) {
-      msg.textContent = 'Not saved: ' + e.message;
+      msg.textContent = t('notSaved', { error: e.message });
     }
   });
   return form;
@@ -554,29 +599,30 @@ async function journey(meta) {
     const max = Math.max(...b.rows.map((r) => r.mentions));
     draw('chart-stage-sentiment', (p) => ({
       grid: { left: 96, right: 16, top: 16, bottom: 64 },
-      xAxis: { type: 'category', data: SENTIMENTS, ...axisStyle(p) },
-      yAxis: { type: 'category', data: stages, inverse: true, ...axisStyle(p) },
+      xAxis: { type: 'category', data: SENTIMENTS.map((s) => label('sentiment', s)), ...axisStyle(p) },
+      yAxis: { type: 'category', data: stages.map((s) => label('stage', s)), inverse: true, ...axisStyle(p) },
       tooltip: { ...base(p).tooltip, trigger: 'item' },
       visualMap: { min: 0, max, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, textStyle: { color: p.text },
         inRange: { color: p.heat } },
-      series: [{ type: 'heatmap', name: 'mentions', label: { show: true, color: p.text },
+      series: [{ type: 'heatmap', name: t('axisMentions'), label: { show: true, color: p.text },
         data: b.rows.map((r) => [SENTIMENTS.indexOf(r.key2), stages.indexOf(r.key), r.mentions]) }],
-    }), summary.stacked('chart-stage-sentiment', stages.flatMap((s) => b.rows.filter((r) => r.key === s))),
+    }), summary.stacked('chart-stage-sentiment', stages.flatMap((s) => b.rows.filter((r) => r.key === s)), (v) => label('stage', v), sentimentName),
     (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), sentiment: SENTIMENTS[e.value[0]], journey_stage: stages[e.value[1]] })));
   }));
   card('chart-touchpoint-stage', () => api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-touchpoint-stage');
     const ordered = stages.flatMap((s) => b.rows.filter((r) => r.key === s));
-    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false), summary.stacked('chart-touchpoint-stage', ordered),
-      (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), journey_stage: e.name, touchpoint: e.seriesId })));
+    const stageName = (v) => label('stage', v), touchpointName = (v) => label('touchpoint', v);
+    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false, stageName, touchpointName),
+      summary.stacked('chart-touchpoint-stage', ordered, stageName, touchpointName),
+      (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), journey_stage: barKeys(ordered)[e.dataIndex], touchpoint: e.seriesId })));
   }));
   card('chart-flow', () => api('/api/v1/journey/transitions?' + filterQuery()).then((tr) => {
-    document.getElementById('flow-note').textContent =
-      `${fmt.format(tr.authors)} authors mentioned more than one stage; each column is their next step (first five steps).`;
-    if (!tr.links.length) return empty('chart-flow', 'No author was seen at more than one stage.');
+    document.getElementById('flow-note').textContent = t('flowNote', { n: fmt.format(tr.authors) });
+    if (!tr.links.length) return empty('chart-flow', t('noFlow'));
     const nodes = new Map();
     const links = tr.links.map((l) => {
-      const source = `${l.step}. ${l.from}`, target = `${l.step + 1}. ${l.to}`;
+      const source = `${l.step}. ${label('stage', l.from)}`, target = `${l.step + 1}. ${label('stage', l.to)}`;
       nodes.set(source, { name: source, step: l.step, stage: l.from });
       nodes.set(target, { name: target, step: l.step + 1, stage: l.to });
       return { source, target, value: l.count, step: l.step, from: l.from, to: l.to };
@@ -585,26 +631,26 @@ async function journey(meta) {
       tooltip: { ...base(p).tooltip, trigger: 'item' },
       series: [{ type: 'sankey', data: [...nodes.values()], links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
         label: { color: p.text }, lineStyle: { color: 'gradient', opacity: 0.35 }, left: 8, right: 96 }],
-    }), summary.flow('chart-flow', tr), (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(tr),
+    }), summary.flow('chart-flow', tr, (v) => label('stage', v)), (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(tr),
       ...(e.dataType === 'edge' ? { transition: `${e.data.step}:${e.data.from}:${e.data.to}` } : { node: `${e.data.step}:${e.data.stage}` }) })));
   }));
   card('journey-authors', () => api('/api/v1/journey/authors?' + filterQuery()).then((a) => {
     const tbody = document.querySelector('#journey-authors tbody');
     tbody.replaceChildren(...a.authors.map((x) => el('tr', {},
-      el('td', {}, el('button', { type: 'button', class: 'linklike', onclick: () => timeline(x.id) }, 'author-' + x.id.slice(0, 8))),
+      el('td', {}, el('button', { type: 'button', class: 'linklike', onclick: () => timeline(x.id) }, t('pseudonym', { id: x.id.slice(0, 8) }))),
       el('td', { class: 'num', text: fmt.format(x.mentions) }), el('td', { class: 'num', text: fmt.format(x.negative) }),
-      el('td', { text: x.first_stage + ' → ' + x.last_stage }))));
-    if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 4, class: 'muted', text: 'No returning authors.' })));
+      el('td', { text: label('stage', x.first_stage) + ' → ' + label('stage', x.last_stage) }))));
+    if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 4, class: 'muted', text: t('noReturning') })));
   }));
 }
 
 async function timeline(id) {
   const list = document.getElementById('timeline');
-  const t = await api('/api/v1/journey/authors/' + encodeURIComponent(id) + '?' + filterQuery());
-  list.replaceChildren(...t.events.map((e) => el('li', { class: 'event sentiment-border-' + e.sentiment },
+  const tl = await api('/api/v1/journey/authors/' + encodeURIComponent(id) + '?' + filterQuery());
+  list.replaceChildren(...tl.events.map((e) => el('li', { class: 'event sentiment-border-' + e.sentiment },
     el('time', { datetime: e.published_at, text: dateFmt.format(new Date(e.published_at)) }),
-    el('div', { class: 'chips' }, ...e.brand_labels.map(brandChip), labelChip('touchpoint', e.touchpoint), el('span', { class: 'chip', text: e.source })),
-    mentionLink(el, e.mention_id, e.title || '(no text)'))));
+    el('div', { class: 'chips' }, ...e.brand_labels.map(brandChip), labelChip('touchpoint', e.touchpoint), el('span', { class: 'chip', text: label('source', e.source) })),
+    e.title ? postLink(e.mention_id, e.title, e.lang) : mentionLink(el, e.mention_id, t('noText')))));
   list.focus();
 }
 
@@ -686,4 +732,4 @@ async function main() {
   }
 }
 
-main().catch((e) => setStatus('Could not load the dashboard: ' + e.message));
+main().catch((e) => setStatus(t('couldNotLoadPage', { error: e.message })));

@@ -4,13 +4,13 @@
 // /api/v1/competitors). The own brand (own: true) is drawn first and
 // stronger. The helpers of app.js come in as h; untrusted text (brand
 // names come from the configuration) only through textContent.
-import { t } from './strings.js';
+import { t, numberFormat } from './strings.js';
 import { lines } from './summaries.js';
 
-const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const signed = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0, signDisplay: 'exceptZero' });
-const one = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const oneSigned = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+const num = numberFormat({ maximumFractionDigits: 0 });
+const signed = numberFormat({ maximumFractionDigits: 0, signDisplay: 'exceptZero' });
+const one = numberFormat({ minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const oneSigned = numberFormat({ minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' });
 
 // The figures compared: the API's field, how a value reads, how a change
 // reads, and whether the figure is only defined where the brand has

@@ -5,7 +5,7 @@
 // and period. The helpers of app.js come in as ui: { el, api }.
 import * as echarts from 'echarts/core';
 import { MarkAreaComponent } from 'echarts/components';
-import { t } from './strings.js';
+import { t, label } from './strings.js';
 
 echarts.use([MarkAreaComponent]);
 
@@ -45,7 +45,7 @@ function renderBanner(ui, box, list, lang) {
     : t('bannerUnacked');
   box.className = 'crisis severity-' + (a.severity || 'warning');
   box.replaceChildren(
-    ui.el('p', { class: 'crisis-title' }, ui.el('strong', { text: t('bannerOne', { severity: a.severity || '', brand: a.brand }) }),
+    ui.el('p', { class: 'crisis-title' }, ui.el('strong', { text: t('bannerOne', { severity: label('severity', a.severity), brand: a.brand }) }),
       list.length > 1 ? ui.el('span', { class: 'crisis-more', text: ' · ' + t('bannerMore', { n: list.length - 1 }) }) : null),
     ui.el('p', { class: 'crisis-text', text: plainText(a, lang) }),
     ui.el('p', { class: 'crisis-status' }, ui.el('span', { text: status }), ' · ',

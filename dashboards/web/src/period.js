@@ -121,5 +121,5 @@ export function showWindow(ui, from, to, cmpFrom, cmpTo) {
 // compareNote is the words after a KPI's change ('' when nothing is compared).
 export function compareNote() {
   const c = new URLSearchParams(location.search).get('compare');
-  return c === 'none' ? '' : c === 'year' ? t('vsYear') : t('vsPrevious');
+  return c === 'none' ? '' : c === 'year' ? t('cmpVsYear') : t('cmpVsPrevious');
 }

@@ -2,6 +2,7 @@
 // as app.js: text from the API reaches the DOM only through textContent.
 // app.js passes its helpers in (api, el), so this module has no state of
 // its own beyond the DOM.
+import { t } from './strings.js';
 
 const FILTER_KEYS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoint', 'sentiment', 'journey_stage'];
 
@@ -27,11 +28,11 @@ export async function setupSearch({ api, el, role }) {
   const params = new URLSearchParams(location.search);
   const { saved_queries: saved } = await api('/api/v1/saved-queries');
   for (const s of saved) {
-    menu.append(el('option', { value: s.id, text: (s.shared ? 'Shared: ' : '') + s.name, title: s.query || s.filters }));
+    menu.append(el('option', { value: s.id, text: s.shared ? t('sharedQuery', { name: s.name }) : s.name, title: s.query || s.filters }));
   }
   const current = saved.find((s) => s.id === params.get('saved'));
   if (current) menu.value = current.id;
-  else if (params.get('saved')) menu.append(el('option', { value: params.get('saved'), selected: true, text: 'Not available' }));
+  else if (params.get('saved')) menu.append(el('option', { value: params.get('saved'), selected: true, text: t('notAvailable') }));
   // Choosing a saved query shows its view as saved: its own filters.
   menu.addEventListener('change', () => {
     location.assign(location.pathname + (menu.value ? '?saved=' + encodeURIComponent(menu.value) : ''));
@@ -47,7 +48,7 @@ export async function setupSearch({ api, el, role }) {
   save.addEventListener('click', async () => {
     const name = document.getElementById('save-name').value.trim();
     if (!name) {
-      msg.textContent = 'Name the query to save it.';
+      msg.textContent = t('nameTheQuery');
       return;
     }
     const filters = new URLSearchParams();
@@ -63,7 +64,7 @@ export async function setupSearch({ api, el, role }) {
       });
       location.assign(location.pathname + '?saved=' + encodeURIComponent(s.id));
     } catch (e) {
-      msg.textContent = 'Not saved: ' + e.message;
+      msg.textContent = t('notSaved', { error: e.message });
     }
   });
   del.addEventListener('click', async () => {
@@ -72,7 +73,7 @@ export async function setupSearch({ api, el, role }) {
       params.delete('saved');
       location.assign(location.pathname + (params.toString() ? '?' + params : ''));
     } catch (e) {
-      msg.textContent = 'Not deleted: ' + e.message;
+      msg.textContent = t('notDeleted', { error: e.message });
     }
   });
 }

@@ -2,13 +2,13 @@
 // each chart's container (role="img") is labelled with its title and the
 // figures it draws, in the UI's language; times as dates, never epoch
 // numbers; only finite numbers.
-import { t } from './strings.js';
+import { t, numberFormat, dateFormat } from './strings.js';
 
-const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const signed = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, signDisplay: 'exceptZero' });
-const pct = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 0 });
-const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-const dayTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const num = numberFormat({ maximumFractionDigits: 0 });
+const signed = numberFormat({ maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+const pct = numberFormat({ style: 'percent', maximumFractionDigits: 0 });
+const day = dateFormat({ dateStyle: 'medium' });
+const dayTime = dateFormat({ dateStyle: 'medium', timeStyle: 'short' });
 
 // MAX_ITEMS is how many items a summary names before "and n more".
 const MAX_ITEMS = 6;
@@ -65,8 +65,9 @@ export function shares(id, items) {
 }
 
 // stacked summarises rows {key, key2, mentions}: each key's total and its
-// parts (key2 named through t when it is a sentiment), keys in order.
-export function stacked(id, rows) {
+// parts, keys in order, each named as keyName and partName say (by default
+// sentiments through t, else as they are).
+export function stacked(id, rows, keyName = (k) => k, partName = (k) => (SENTIMENTS.includes(k) ? t(k) : k)) {
   const chart = chartTitle(id);
   const byKey = new Map();
   for (const r of rows) {
@@ -74,8 +75,8 @@ export function stacked(id, rows) {
     byKey.get(r.key).push(r);
   }
   if (!byKey.size) return t('sumNoData', { chart });
-  const items = [...byKey].map(([key, parts]) => t('sumStack', { name: key, n: num.format(parts.reduce((a, r) => a + r.mentions, 0)),
-    parts: parts.map((r) => t('sumPart', { n: num.format(r.mentions), name: SENTIMENTS.includes(r.key2) ? t(r.key2) : r.key2 })).join(', ') }));
+  const items = [...byKey].map(([key, parts]) => t('sumStack', { name: keyName(key), n: num.format(parts.reduce((a, r) => a + r.mentions, 0)),
+    parts: parts.map((r) => t('sumPart', { n: num.format(r.mentions), name: partName(r.key2) })).join(', ') }));
   return t('sumShares', { chart, items: list(items) });
 }
 
@@ -92,11 +93,12 @@ export function lines(id, series, format) {
   return t('sumLines', { chart, from: when(times[0][0]), to: when(times[times.length - 1][0]), items: list(items) });
 }
 
-// flow summarises the journey transitions {authors, links: [{step, from, to, count}]}.
-export function flow(id, tr) {
+// flow summarises the journey transitions {authors, links: [{step, from, to, count}]},
+// the stages named as stageName says.
+export function flow(id, tr, stageName = (s) => s) {
   const chart = chartTitle(id);
   if (!tr.links.length) return t('sumNoData', { chart });
   const steps = [...tr.links].sort((a, b) => b.count - a.count)
-    .map((l) => t('sumStep', { from: `${l.step}. ${l.from}`, to: `${l.step + 1}. ${l.to}`, n: num.format(l.count) }));
+    .map((l) => t('sumStep', { from: `${l.step}. ${stageName(l.from)}`, to: `${l.step + 1}. ${stageName(l.to)}`, n: num.format(l.count) }));
   return t('sumFlow', { chart, authors: num.format(tr.authors), items: list(steps) });
 }
