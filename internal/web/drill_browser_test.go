@@ -56,11 +56,11 @@ var chartTargets = map[string]string{
 	  const a = (l.startAngle + l.endAngle) / 2, rr = (l.r + l.r0) / 2;
 	  return at([l.cx + Math.cos(a) * rr, l.cy + Math.sin(a) * rr], d.get("value", i), {[node.id === "chart-sov" ? "brand" : "touchpoint"]: d.getName(i)});`,
 	// Horizontal stacked bars (sources, languages): the largest negative one.
-	"hbars": `const ids = opt.series.map(s => s.id), si = ids.indexOf("negative"), d = opt.series[si].data, i = argmax(d, x => x), key = opt.yAxis[0].data[i];
+	"hbars": `const ids = opt.series.map(s => s.id), si = ids.indexOf("negative"), d = opt.series[si].data, i = argmax(d, x => x), key = opt.yAxis[0].data[i].code;
 	  return at(c.convertToPixel({seriesIndex: si}, [stackBase(ids, "negative", i) + d[i] / 2, i]), d[i], {[node.id === "chart-sources" ? "source" : "lang"]: key, sentiment: "negative"});`,
 	// Vertical stacked bars (touchpoint × stage): the largest segment.
 	"vbars": `let best = null; opt.series.forEach((s, si) => s.data.forEach((v, i) => { if (!best || v > best.v) best = {v, si, i}; }));
-	  const ids = opt.series.map(s => s.id), key = opt.xAxis[0].data[best.i];
+	  const ids = opt.series.map(s => s.id), key = opt.xAxis[0].data[best.i].code;
 	  return at(c.convertToPixel({seriesIndex: best.si}, [best.i, stackBase(ids, ids[best.si], best.i) + best.v / 2]), best.v, {journey_stage: key, touchpoint: ids[best.si]});`,
 	// Heatmap: the largest cell.
 	"heatmap": `const d = opt.series[0].data, i = argmax(d, x => x[2]);

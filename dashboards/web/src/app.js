@@ -420,7 +420,8 @@ function stackedBars(p, rows, stacks, horizontal, keyName, stackName) {
   const keys = barKeys(rows);
   const value = {};
   for (const r of rows) value[r.key + '\u0000' + r.key2] = r.mentions;
-  const cat = { type: 'category', data: keys.map(keyName), ...axisStyle(p) };
+  // Each bar's name as shown, with its code (what the API and drill-down use).
+  const cat = { type: 'category', data: keys.map((k) => ({ value: keyName(k), code: k })), ...axisStyle(p) };
   const val = { type: 'value', ...valueAxis(p) };
   const colors = { positive: p.positive, neutral: p.neutral, negative: p.negative };
   return {
