@@ -254,9 +254,7 @@ func TestBrowserCardStates(t *testing.T) {
 		if !eval[bool](t, b, `document.getElementById("chart-sources").dataset.drawn === "1" && new URLSearchParams(location.search).get("brand") === "TietokoneKoijarit"`) {
 			t.Errorf("after Clear filters: %s", eval[string](t, b, `location.search`))
 		}
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 	})
 }
 
@@ -331,7 +329,5 @@ func TestBrowserChartSummaries(t *testing.T) {
 	if l := label("chart-stage-sentiment"); !strings.HasPrefix(l, "Journey stage × sentiment: ") || bad.MatchString(l) {
 		t.Errorf("heatmap summary in the dark theme: %q", l)
 	}
-	if errs := b.takeErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.noErrors(t)
 }

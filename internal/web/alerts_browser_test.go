@@ -192,9 +192,7 @@ func TestBrowserCrisisAndAlertWorkflow(t *testing.T) {
 			}
 		}
 		b.screenshot(t, "desktop-light-alert-resolved")
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 		// Stored, with who did it.
 		ws, err := alert.NewRepo(s).Workflows(context.Background(), []string{own.ID})
 		if err != nil {
@@ -241,9 +239,7 @@ func TestBrowserCrisisAndAlertWorkflow(t *testing.T) {
 			}
 			phone.screenshot(t, "phone-"+theme+"-alerts")
 		}
-		if errs := phone.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		phone.noErrors(t)
 	})
 }
 
@@ -272,7 +268,5 @@ func TestBrowserCrisisBannerOnPhone(t *testing.T) {
 		}
 		phone.screenshot(t, "phone-"+theme+"-crisis-overview")
 	}
-	if errs := phone.takeErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	phone.noErrors(t)
 }

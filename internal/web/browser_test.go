@@ -69,6 +69,15 @@ func (b *browser) takeErrors() []string {
 	return e
 }
 
+// noErrors fails t with the console errors, exceptions and CSP reports
+// collected since the last look.
+func (b *browser) noErrors(t testing.TB) {
+	t.Helper()
+	if errs := b.takeErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
 func (b *browser) run(t testing.TB, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
@@ -205,9 +214,7 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("XSS: %s", problem)
 			}
 			b.screenshot(t, "desktop-light-"+p.name)
-			if errs := b.takeErrors(); len(errs) > 0 {
-				t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-			}
+			b.noErrors(t)
 		})
 	}
 	t.Run("alerts", func(t *testing.T) {
@@ -247,9 +254,7 @@ func TestBrowser(t *testing.T) {
 		b.open(t, ts.URL+"/mentions?id=m1&"+week)
 		b.run(t, chromedp.WaitVisible("#detail .fulltext"))
 		b.waitFor(t, `document.getElementById("detail").textContent.includes("Corrected by a person")`)
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 	})
 	t.Run("post-per-brand", func(t *testing.T) {
 		// A post naming two brands with different labels is one row with a
@@ -265,9 +270,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("post naming two brands: %q", rows)
 		}
 		b.screenshot(t, "desktop-light-post-per-brand")
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 	})
 	t.Run("filters", func(t *testing.T) {
 		b.open(t, ts.URL+"/mentions?"+week)
@@ -334,9 +337,7 @@ func TestBrowser(t *testing.T) {
 		}
 		b.run(t, chromedp.Click("#theme"), chromedp.Sleep(300*time.Millisecond))
 		b.screenshot(t, "desktop-dark-overview")
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 	})
 	t.Run("phone", func(t *testing.T) {
 		phone := newBrowser(t, 390, 844)
@@ -350,9 +351,7 @@ func TestBrowser(t *testing.T) {
 			}
 			phone.screenshot(t, "phone-"+p)
 		}
-		if errs := phone.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		phone.noErrors(t)
 	})
 }
 

@@ -99,8 +99,6 @@ func TestBrowserCompetitors(t *testing.T) {
 				t.Errorf("mentions against an empty year: %q", got)
 			}
 		}
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 	})
 }

@@ -145,9 +145,7 @@ func TestBrowserMentionDrawer(t *testing.T) {
 		if q := eval[string](t, b, `location.search`); !strings.Contains(q, "q=post+two") {
 			t.Errorf("closed, the URL is %s", q)
 		}
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 	})
 
 	t.Run("other-lists", func(t *testing.T) {

@@ -181,9 +181,7 @@ func TestBrowserDrillDown(t *testing.T) {
 				t.Errorf("term %s: %v listed, the row shows %s", row[0], n, row[1])
 			}
 		})
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 	})
 }
 
@@ -312,9 +310,7 @@ func TestBrowserPeriod(t *testing.T) {
 			t.Error("the Overview scrolls sideways")
 		}
 		b.screenshot(t, dev+"-period-overview")
-		if errs := b.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		b.noErrors(t)
 	})
 }
 
@@ -362,7 +358,5 @@ func TestBrowserLiveUpdate(t *testing.T) {
 	if got := eval[string](t, b, `document.querySelector("dialog[open] #detail .fulltext")?.textContent || ""`); got != open || eval[float64](t, b, `window.__sameDocument || 0`) != 2 {
 		t.Errorf("the open mention changed to %q (was %q) or the page reloaded", got, open)
 	}
-	if errs := b.takeErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.noErrors(t)
 }

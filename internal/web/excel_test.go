@@ -216,7 +216,5 @@ func TestBrowserExportFormat(t *testing.T) {
 	if head := eval[string](t, b, `window.__head`); head != "239,187,191|mention_id;brand;published_at;so" {
 		t.Errorf("the exported file begins %q", head)
 	}
-	if errs := b.takeErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.noErrors(t)
 }

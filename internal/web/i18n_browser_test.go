@@ -271,9 +271,7 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 				t.Errorf("alerts after an action in %s show English:\n%s", lang, strings.Join(found, "\n"))
 			}
 			b.screenshot(t, "i18n-"+lang+"-alert-acknowledged")
-			if errs := b.takeErrors(); len(errs) > 0 {
-				t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-			}
+			b.noErrors(t)
 		})
 	}
 
@@ -327,9 +325,7 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 				}
 			}
 		}
-		if errs := phone.takeErrors(); len(errs) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		phone.noErrors(t)
 	})
 }
 

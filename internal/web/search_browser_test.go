@@ -71,7 +71,5 @@ func TestBrowserSearch(t *testing.T) {
 	if n := eval[int](t, b, `document.getElementById("saved-menu").options.length`); n != 1 {
 		t.Errorf("after deleting, the menu has %d options, want only None", n)
 	}
-	if errs := b.takeErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.noErrors(t)
 }

@@ -61,7 +61,5 @@ func TestTopicsPage(t *testing.T) {
 			t.Errorf("mention without the phrase: %q", text)
 		}
 	}
-	if errs := b.takeErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.noErrors(t)
 }
