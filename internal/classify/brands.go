@@ -115,10 +115,10 @@ func newBrandMatcher(b config.Brand, i int) (*brandMatcher, error) {
 // are examined left to right, each search resuming after the last one
 // examined, as a plain substring search would.
 func (bm *brandMatcher) find(orig, lower string, hits []brandHit, bi int, persons *personWords, ctx *postContext) (string, bool) {
+	// The context is looked for once, and only when a name is found: most
+	// posts do not name the brand at all.
+	ctxKnown, ctxOK := len(bm.context) == 0, true
 	for pi := range bm.patterns {
-		if pi < bm.named && len(bm.context) > 0 && !ctx.has(bm.context) {
-			continue
-		}
 		p := &bm.patterns[pi]
 		from := int32(0)
 		for _, h := range hits {
@@ -127,6 +127,12 @@ func (bm *brandMatcher) find(orig, lower string, hits []brandHit, bi int, person
 			}
 			from = h.end
 			if start, end, ok := p.Match(lower, int(h.start), int(h.end)); ok && !bm.excluded(lower, start, end) && !persons.namesPerson(orig, lower, start) {
+				if pi < bm.named && !ctxKnown {
+					ctxKnown, ctxOK = true, ctx.has(bm.context)
+				}
+				if pi < bm.named && !ctxOK {
+					break // no name of the brand counts in this post
+				}
 				return lower[start:end], true
 			}
 		}
