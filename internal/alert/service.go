@@ -170,7 +170,10 @@ func (s *Service) Evaluate(ctx context.Context, at time.Time) ([]Event, error) {
 	if err != nil {
 		s.m.evals.WithLabelValues("error").Inc()
 		if ctx.Err() == nil {
-			s.log.Error("alert evaluation failed", append(attrs, "err", err)...)
+			// A store outage fails a tick, and the next tick evaluates again,
+			// as the other components retry (a warning, counted in
+			// ewom_alert_evaluations_total{outcome="error"}).
+			s.log.Warn("alert evaluation failed; the next tick tries again", append(attrs, "err", err)...)
 		}
 		return events, err
 	}
