@@ -2,7 +2,7 @@
 // the UI's language), example posts, sources, stages and the phrases that
 // grew; its state (acknowledged, assigned, snoozed, resolved) and history;
 // and, for admins, the actions (POST /api/v1/alerts/{id}/actions). The
-// helpers of app.js come in as ui: { el, api, extLink, filterQuery, dateFmt, fmt }.
+// helpers of ui.js come in as ui: { el, api, extLink, filterQuery, dateFmt, fmt }.
 import { t, uiLang, label, langName, dateFormat } from './strings.js';
 import { plainText, alertSpan } from './crisis.js';
 import { mentionLink } from './drawer.js';
@@ -156,27 +156,4 @@ export function renderAlerts(ui, list, items, opts = {}) {
   // The banner links to #alert-<id>: bring it into view once drawn.
   const target = location.hash.startsWith('#alert-') && document.getElementById(decodeURIComponent(location.hash.slice(1)));
   if (target && list.contains(target)) target.scrollIntoView({ block: 'start' });
-}
-
-// alertsPage draws the firing and past alerts of the brand filter, with
-// the workflow for admins; changed refreshes the banner after an action.
-export async function alertsPage(ui, meta, track, changed) {
-  const cur = new URLSearchParams(location.search);
-  const read = async (extra) => {
-    const q = new URLSearchParams(extra);
-    if (cur.get('brand')) q.set('brand', cur.get('brand'));
-    try {
-      return await ui.api('/api/v1/alerts?' + q, { quiet: true });
-    } catch (e) {
-      return { alerts: [], assignees: [] };
-    }
-  };
-  const past = { state: 'resolved', limit: '200' };
-  if (cur.get('from')) past.from = cur.get('from');
-  if (cur.get('to')) past.to = cur.get('to');
-  const opts = { canAct: meta.role === 'admin', changed };
-  track(read({ state: 'firing', limit: '500' }).then((r) => renderAlerts(ui, document.getElementById('alerts-active'), r.alerts || [],
-    { ...opts, assignees: r.assignees || [] })));
-  track(read(past).then((r) => renderAlerts(ui, document.getElementById('alerts-past'), r.alerts || [],
-    { ...opts, assignees: r.assignees || [] })));
 }

@@ -2,7 +2,7 @@
 // navigation while an alert for a watched brand (any brand that is not a
 // competitor) fires and is not snoozed; alert windows for the time charts;
 // the Overview's default brand (the user's last choice, else the own brand)
-// and period. The helpers of app.js come in as ui: { el, api }.
+// and period. The helpers of ui.js come in as ui: { el, api }.
 import * as echarts from 'echarts/core';
 import { MarkAreaComponent } from 'echarts/components';
 import { t, label } from './strings.js';

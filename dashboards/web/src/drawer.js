@@ -5,7 +5,7 @@
 // Escape, the close button or a click outside close it too; focus moves
 // into it, stays there while it is open (the page behind is inert) and
 // returns to the link that opened it. Untrusted text only through
-// textContent (the detail is rendered by app.js's showDetail).
+// textContent (the detail is rendered by detail.js's showDetail).
 import { t } from './strings.js';
 
 // mentionHref is the current page's URL with the drawer open on id.

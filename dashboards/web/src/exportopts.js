@@ -2,7 +2,7 @@
 // semicolons and decimal commas (what Finnish and Swedish Excel opens as
 // columns and numbers; the default when the UI or the browser speaks
 // Finnish or Swedish) or CSV with commas and decimal points. The choice is
-// remembered in the browser. ui is app.js's helpers ({ el }).
+// remembered in the browser. ui is ui.js's helpers ({ el }).
 import { t, uiLang } from './strings.js';
 
 const KEY = 'ewom-export-delimiter';

@@ -2,7 +2,7 @@
 // presets, a custom range (also one arriving in the URL, as from an alert's
 // link) shown as its window, the comparison period, granularity, smoothing
 // and how often the page updates itself. The controls join the filter form
-// before app.js wires it, so they live in the URL like every filter and
+// before filters.js wires it, so they live in the URL like every filter and
 // apply as the other selects do. Strings come from strings.js.
 import { t } from './strings.js';
 import { livePages } from './live.js';

@@ -1,5 +1,5 @@
 // The filter bar's search box and saved queries (docs/query.md). Same rules
-// as app.js: text from the API reaches the DOM only through textContent.
+// as dom.js: text from the API reaches the DOM only through textContent.
 // app.js passes its helpers in (api, el), so this module has no state of
 // its own beyond the DOM.
 import { t } from './strings.js';

@@ -2,7 +2,7 @@
 // busy (aria-busy; app.css draws an empty chart, list or table as a
 // skeleton); when it fails, that card alone says so with a Retry button;
 // when it has nothing to show, it says so with a "Clear filters" action
-// when filters are in force. The helpers of app.js come in as h:
+// when filters are in force. The helpers of ui.js come in as h:
 // { el, track }.
 import { t } from './strings.js';
 

@@ -1,0 +1,159 @@
+// Chart set-up shared by the pages: ECharts with the chart kinds the UI
+// draws, its words in the UI's language, the theme's palette, and draw,
+// which keeps every chart drawn again on theme change and resize. Chart
+// tooltips render on the canvas (richText), never as HTML.
+import * as echarts from 'echarts/core';
+import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
+import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import langFI from 'echarts/lib/i18n/langFI.js';
+import langSV from 'echarts/lib/i18n/langSV.js';
+import { uiLang, label } from './strings.js';
+import { el } from './dom.js';
+import { fmtValue, pctFmt } from './format.js';
+import { drawing } from './ready.js';
+import { emptyNote } from './states.js';
+import { ui } from './ui.js';
+
+echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
+  LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
+// The charts' own words (dates on time axes, their descriptions for screen
+// readers) in the UI's language.
+echarts.registerLocale('FI', langFI);
+// ECharts 6's Swedish names a single series with a placeholder it never
+// fills ("med typnamn {name}"): the sentence as its other languages have it.
+echarts.registerLocale('SV', { ...langSV, aria: { ...langSV.aria, series: { ...langSV.aria.series,
+  single: { ...langSV.aria.series.single, withName: ' av typen {seriesType} med namnet {seriesName}.' } } } });
+
+export const SENTIMENTS = ['positive', 'neutral', 'negative'];
+
+// charts are the charts on the page: { node, render }.
+const charts = [];
+
+function cssVar(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+function palette() {
+  return {
+    text: cssVar('--text'), muted: cssVar('--muted'), grid: cssVar('--border'), bg: cssVar('--card'),
+    positive: cssVar('--positive'), neutral: cssVar('--neutral'), negative: cssVar('--negative'),
+    heat: [cssVar('--heat-lo'), cssVar('--heat-hi')],
+    series: [cssVar('--c1'), cssVar('--c2'), cssVar('--c3'), cssVar('--c4'), cssVar('--c5'), cssVar('--c6')],
+  };
+}
+
+export function base(p) {
+  return {
+    backgroundColor: 'transparent',
+    color: p.series,
+    textStyle: { color: p.text, fontFamily: 'system-ui, sans-serif' },
+    aria: { enabled: true },
+    animation: false,
+    tooltip: { renderMode: 'richText', backgroundColor: p.bg, borderColor: p.grid, textStyle: { color: p.text },
+      valueFormatter: (v) => (typeof v === 'number' ? fmtValue.format(v) : v) },
+    legend: { textStyle: { color: p.text }, top: 0, type: 'scroll' },
+  };
+}
+
+// draw renders build(palette) into #id, again on theme change and resize;
+// description is the chart's text summary (summaries.js), its aria-label;
+// wire(chart), if given, attaches its drill-down (drill.js). Drawn again
+// (live updates), a chart keeps its instance.
+export function draw(id, build, description, wire) {
+  const node = document.getElementById(id);
+  if (!node) return;
+  let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas', locale: uiLang().toUpperCase() });
+  node.ewomChart = chart; // for the browser tests and the console
+  const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);
+  const i = charts.findIndex((c) => c.node === node);
+  if (i >= 0) charts[i] = { node, render };
+  else charts.push({ node, render });
+  if (wire) wire(chart);
+  const drawn = drawing();
+  chart.on('finished', function done() {
+    chart.off('finished', done);
+    node.dataset.drawn = '1';
+    drawn();
+  });
+  render();
+}
+
+// empty puts an empty state in place of the chart #id: text, no image.
+export function empty(id, msg) {
+  const node = document.getElementById(id);
+  if (!node) return;
+  node.removeAttribute('role');
+  node.removeAttribute('aria-label');
+  node.replaceChildren(el('p', { class: 'muted empty' }, emptyNote(ui, msg)));
+}
+
+// sentimentName shows a sentiment code in the UI's language.
+export const sentimentName = (v) => label('sentiment', v);
+
+// sentimentDecal is each sentiment's pattern, so the charts tell them
+// apart without colour: positive plain, neutral dotted, negative striped.
+export function sentimentDecal(p, s) {
+  if (s === 'neutral') return { symbol: 'circle', symbolSize: 0.5, dashArrayX: [[3, 3]], dashArrayY: [3, 3], color: p.bg };
+  if (s === 'negative') return { symbol: 'rect', symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: Math.PI / 4, color: p.bg };
+  return undefined;
+}
+
+export function axisStyle(p) {
+  return {
+    axisLine: { lineStyle: { color: p.grid } }, axisLabel: { color: p.muted }, splitLine: { lineStyle: { color: p.grid } },
+  };
+}
+
+// valueAxis is axisStyle with the numbers in the UI's locale.
+export function valueAxis(p) {
+  const a = axisStyle(p);
+  return { ...a, axisLabel: { ...a.axisLabel, formatter: (v) => fmtValue.format(v) } };
+}
+
+export function pie(p, data) {
+  return {
+    legend: { show: false },
+    tooltip: { ...base(p).tooltip, trigger: 'item' },
+    series: [{ type: 'pie', radius: ['40%', '70%'], data, label: { color: p.text, formatter: (x) => `${x.name}: ${pctFmt.format(x.percent / 100)}` },
+      itemStyle: { borderColor: p.bg, borderWidth: 2 } }],
+  };
+}
+
+// barKeys are the bars of stackedBars, in their order: the bar a click's
+// dataIndex names.
+export const barKeys = (rows) => [...new Set(rows.map((r) => r.key))];
+
+// stackedBars draws rows {key, key2, mentions} as bars per key stacked by
+// key2, the keys shown as keyName says and the stacks as stackName does.
+export function stackedBars(p, rows, stacks, horizontal, keyName, stackName) {
+  const keys = barKeys(rows);
+  const value = {};
+  for (const r of rows) value[r.key + '\u0000' + r.key2] = r.mentions;
+  // Each bar's name as shown, with its code (what the API and drill-down use).
+  const cat = { type: 'category', data: keys.map((k) => ({ value: keyName(k), code: k })), ...axisStyle(p) };
+  const val = { type: 'value', ...valueAxis(p) };
+  const colors = { positive: p.positive, neutral: p.neutral, negative: p.negative };
+  return {
+    grid: { left: horizontal ? 96 : 48, right: 16, top: 36, bottom: 40, containLabel: false },
+    xAxis: horizontal ? val : { ...cat, axisLabel: { ...cat.axisLabel, rotate: 30 } },
+    yAxis: horizontal ? { ...cat, inverse: true } : val,
+    tooltip: { ...base(p).tooltip, trigger: 'axis' },
+    series: stacks.map((s, i) => ({ id: s, name: stackName(s), type: 'bar', stack: 'x', color: colors[s] || p.series[i % p.series.length],
+      itemStyle: { decal: sentimentDecal(p, s) }, data: keys.map((k) => value[k + '\u0000' + s] || 0) })),
+  };
+}
+
+// redrawCharts draws every chart again (in the theme's colours).
+export function redrawCharts() {
+  for (const c of charts) c.render();
+}
+
+// resizeCharts fits the charts to their boxes after the window is resized.
+export function resizeCharts() {
+  let timer;
+  window.addEventListener('resize', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => charts.forEach((c) => echarts.getInstanceByDom(c.node)?.resize()), 100);
+  });
+}
