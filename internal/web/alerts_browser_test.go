@@ -60,10 +60,7 @@ func alertServer(t testing.TB, s store.Store) *httptest.Server {
 			t.Fatal(err)
 		}
 		return svc
-	}, nil, func(c *config.Config) {
-		c.Brands = append([]config.Brand(nil), c.Brands...)
-		c.Brands[0].Own = true
-	})
+	}, nil, ownFirstBrand)
 	return ts
 }
 
@@ -270,3 +267,60 @@ func TestBrowserCrisisBannerOnPhone(t *testing.T) {
 	}
 	phone.noErrors(t)
 }
+
+// TestBrowserAlertsCardError: on the Alerts page each list is a card of
+// its own. When reading the past alerts fails, that card alone says so
+// with a Retry button (the firing alerts are drawn, the page finishes),
+// and Retry draws it, focus staying in the card. Where alerting does not
+// run in the process (no alerts endpoint), both cards say there are no
+// alerts, with no error. On a desktop and a 390 px phone.
+func TestBrowserAlertsCardError(t *testing.T) {
+	s := storetest.Embedded(t)
+	seed(t, s, 300)
+	crisisAlerts(t, s)
+	base := alertServer(t, s).URL
+	plain := newTestServerAlerts(t, s, func(config.Config) api.Routes { return noAlerts{} }, nil).URL
+	widths(t, base, "admin", func(t *testing.T, b *browser, width string) {
+		ic := b.interceptAPI(t, "*/api/v1/alerts?state=resolved*")
+		b.run(t, chromedp.Navigate(base+"/alerts"))
+		held := ic.next(t)
+		b.waitFor(t, `!!document.querySelector("#alerts-active #alert-own-1") && !!document.getElementById("alerts-past").closest("[aria-busy=true]")`)
+		ic.fail(t, held, 503, "store unavailable")
+		b.waitFor(t, `document.body.dataset.ready === "1"`)
+		errs := eval[[]string](t, b, `[...document.querySelectorAll(".card-error")].map((e) => e.closest(".card").querySelector("ul").id + ": " + e.textContent + " " + e.getAttribute("role"))`)
+		if len(errs) != 1 || errs[0] != "alerts-past: Could not load this: store unavailableRetry alert" {
+			t.Fatalf("error notes: %q; want one, on the past alerts' card", errs)
+		}
+		if got := eval[[]any](t, b, `[document.getElementById("alerts-past").hidden, document.querySelectorAll("#alerts-active li.alert").length,
+			document.querySelectorAll("[aria-busy]").length]`); got[0] != true || got[1] != float64(2) || got[2] != float64(0) {
+			t.Errorf("past list hidden %v, firing alerts %v, busy cards %v", got[0], got[1], got[2])
+		}
+		if eval[bool](t, b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+			t.Error("the page scrolls sideways")
+		}
+		b.screenshot(t, width+"-light-alerts-card-error")
+		ic.stop(t)
+		b.run(t, chromedp.Click(".card-error button.retry"))
+		b.waitFor(t, `!!document.querySelector("#alerts-past #alert-old-1") && !document.querySelector(".card-error")`)
+		if got := eval[[]any](t, b, `(() => { const n = document.getElementById("alerts-past");
+			return [n.hidden, n.closest(".card").hasAttribute("aria-busy"), document.activeElement === n.closest(".card")] })()`); got[0] != false || got[1] != false || got[2] != true {
+			t.Errorf("after Retry: hidden %v, busy %v, focus in the card %v", got[0], got[1], got[2])
+		}
+		b.takeErrors() // the 503 is logged by the browser
+
+		// Without alerting in the process: no alerts, no error.
+		b.signIn(t, plain, "admin", "admin-pass")
+		b.open(t, plain+"/alerts")
+		if got := eval[[]string](t, b, `["alerts-active", "alerts-past"].map((id) => document.getElementById(id).textContent)`); got[0] != "No alerts." || got[1] != "No alerts." ||
+			eval[int](t, b, `document.querySelectorAll(".card-error").length`) != 0 {
+			t.Errorf("without alerting: %q, %d error notes", got, eval[int](t, b, `document.querySelectorAll(".card-error").length`))
+		}
+		b.takeErrors() // the missing endpoint's 404 is logged by the browser
+	})
+}
+
+// noAlerts is the alert role's routes where alerting does not run in the
+// process: none.
+type noAlerts struct{}
+
+func (noAlerts) Register(*http.ServeMux, func(http.HandlerFunc) http.HandlerFunc) {}

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
 
@@ -56,10 +59,7 @@ const benchmarkMismatches = `(async () => {
 func TestBrowserCompetitors(t *testing.T) {
 	s := storetest.Embedded(t)
 	seed(t, s, 300)
-	base := newTestServer(t, s, func(c *config.Config) {
-		c.Brands = append([]config.Brand(nil), c.Brands...)
-		c.Brands[0].Own = true
-	}).URL
+	base := newTestServer(t, s, ownFirstBrand).URL
 	// The second half of the seeded week against the first.
 	period := "/competitors?from=" + weekStart.Add(84*3600e9).Format("2006-01-02T15:04:05Z") + "&to=" + weekEnd.Format("2006-01-02T15:04:05Z")
 	looks(t, base, "viewer", func(t *testing.T, b *browser, look string) {
@@ -98,6 +98,46 @@ func TestBrowserCompetitors(t *testing.T) {
 			if got := eval[string](t, b, `document.querySelector('#benchmarks dd[data-metric="mentions"] .delta').textContent`); !strings.Contains(got, "none before") {
 				t.Errorf("mentions against an empty year: %q", got)
 			}
+		}
+		b.noErrors(t)
+	})
+}
+
+// TestBrowserCompetitorsLive: the Competitors page updates itself while
+// open (live=2): a new mention of the own brand shows in its card and the
+// cards agree with the API again, in the same document, scrolled where it
+// was, the charts drawn. On a desktop and a 390 px phone.
+func TestBrowserCompetitorsLive(t *testing.T) {
+	s := storetest.Embedded(t)
+	seed(t, s, 300)
+	base := newTestServer(t, s, ownFirstBrand).URL
+	period := "/competitors?live=2&from=" + weekStart.Add(84*3600e9).Format("2006-01-02T15:04:05Z") + "&to=" + weekEnd.Format("2006-01-02T15:04:05Z")
+	const own = `document.querySelector('#benchmarks .benchmark.own dd[data-metric="mentions"] .value').textContent`
+	widths(t, base, "viewer", func(t *testing.T, b *browser, width string) {
+		b.open(t, base+period)
+		brand := eval[string](t, b, `document.querySelector("#benchmarks .benchmark.own").dataset.brand`)
+		before := eval[string](t, b, own)
+		b.run(t, chromedp.Evaluate[chromedp.Void](`window.__sameDocument = 1; window.scrollTo(0, 300)`))
+		scroll := eval[float64](t, b, `window.scrollY`)
+		id := "live-" + width
+		at := weekEnd.Add(-time.Hour)
+		if err := s.Insert(context.Background(), []store.Row{{MentionID: id, Source: "rss", SourceID: id, Text: "Koijarit live " + id,
+			AuthorHandle: "@live", PublishedAt: at, IngestedAt: at, Lang: "en", Sentiment: "negative", SentimentScore: -0.8,
+			Touchpoint: "earned", JourneyStage: "delivery", Brand: brand, Brands: []string{brand}, ClassifierVersion: "test", Raw: "{}"}}); err != nil {
+			t.Fatal(err)
+		}
+		b.waitFor(t, own+` !== `+strconv.Quote(before))
+		n, _ := strconv.Atoi(strings.ReplaceAll(before, ",", ""))
+		if after := eval[string](t, b, own); strings.ReplaceAll(after, ",", "") != strconv.Itoa(n+1) {
+			t.Errorf("own brand's mentions %s after one more (was %s)", after, before)
+		}
+		b.waitFor(t, `document.getElementById("live-status").textContent.startsWith("Updated")`)
+		if bad := eval[[]string](t, b, benchmarkMismatches, chromedp.EvalAwaitPromise); len(bad) > 0 {
+			t.Errorf("after the update the cards differ from the API:\n%s", strings.Join(bad, "\n"))
+		}
+		if got := eval[[]any](t, b, `[window.__sameDocument || 0, window.scrollY, document.querySelectorAll("#competitors .chart canvas").length,
+			document.querySelectorAll("#benchmarks .benchmark").length]`); got[0] != float64(1) || got[1] != scroll || got[2] != float64(4) || got[3] != float64(2) {
+			t.Errorf("after the update: same document %v, scrolled to %v (was %v), %v charts, %v cards", got[0], got[1], scroll, got[2], got[3])
 		}
 		b.noErrors(t)
 	})

@@ -49,10 +49,7 @@ func TestCompetitors(t *testing.T) {
 			if err := e.Store.Insert(context.Background(), rows); err != nil {
 				t.Fatal(err)
 			}
-			ts := newTestServer(t, e.Store, func(c *config.Config) {
-				c.Brands = append([]config.Brand(nil), c.Brands...)
-				c.Brands[0].Own = true
-			})
+			ts := newTestServer(t, e.Store, ownFirstBrand)
 			admin := login(t, ts.URL, "admin", "admin-pass")
 			from, to := weekStart.Add(3*24*time.Hour), weekEnd
 			period := "from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
@@ -190,4 +187,10 @@ func BenchmarkCompetitors(b *testing.B) {
 			}
 		}
 	}
+}
+
+// ownFirstBrand configures the first brand as the own one (own: true).
+func ownFirstBrand(c *config.Config) {
+	c.Brands = append([]config.Brand(nil), c.Brands...)
+	c.Brands[0].Own = true
 }

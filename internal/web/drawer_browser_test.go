@@ -24,18 +24,29 @@ func (b *browser) phone(t testing.TB) {
 // in the light and the dark theme, signed in as user (password
 // user-pass); look is "desktop-light", "phone-dark"…
 func looks(t *testing.T, base, user string, f func(t *testing.T, b *browser, look string)) {
-	for _, width := range []string{"desktop", "phone"} {
-		b := newBrowser(t, 1366, 900)
-		if width == "phone" {
-			b.phone(t)
-		}
-		b.signIn(t, base, user, user+"-pass")
+	widths(t, base, user, func(t *testing.T, b *browser, width string) {
 		for _, theme := range []string{"light", "dark"} {
-			t.Run(width+"-"+theme, func(t *testing.T) {
+			t.Run(theme, func(t *testing.T) {
 				b.theme(t, theme)
 				f(t, b, width+"-"+theme)
 			})
 		}
+	})
+}
+
+// widths runs f (as subtest "desktop", then "phone") in a browser at
+// desktop width and in one on a 390 px phone, signed in as user (password
+// user-pass).
+func widths(t *testing.T, base, user string, f func(t *testing.T, b *browser, width string)) {
+	for _, width := range []string{"desktop", "phone"} {
+		t.Run(width, func(t *testing.T) {
+			b := newBrowser(t, 1366, 900)
+			if width == "phone" {
+				b.phone(t)
+			}
+			b.signIn(t, base, user, user+"-pass")
+			f(t, b, width)
+		})
 	}
 }
 

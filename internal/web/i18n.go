@@ -77,10 +77,13 @@ func tr(lang, key string, pairs ...string) string {
 }
 
 // inWords says a wait for people: whole minutes rounded up, or seconds
-// under a minute.
+// under a minute; one second or minute in the singular.
 func inWords(lang string, d time.Duration) string {
 	if d < time.Minute {
-		return tr(lang, "wait.seconds", "n", strconv.Itoa(int(d.Seconds())+1))
+		if s := int(d.Seconds()) + 1; s > 1 {
+			return tr(lang, "wait.seconds", "n", strconv.Itoa(s))
+		}
+		return tr(lang, "wait.second")
 	}
 	if m := int((d + time.Minute - 1) / time.Minute); m > 1 {
 		return tr(lang, "wait.minutes", "n", strconv.Itoa(m))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -9,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
 
@@ -363,4 +366,49 @@ func BenchmarkOverviewByLanguage(b *testing.B) {
 	}
 	b.ReportMetric(sum["fi"]/sum["en"], "fi/en")
 	b.ReportMetric(sum["sv"]/sum["en"], "sv/en")
+}
+
+// TestBrowserPluralForms: a count of one is said in the singular in every
+// language ("1 maininta", "1 omnämnande"), other counts in the plural: the
+// Overview's chart summaries and a mention's followers, with one positive
+// mention by an author with one follower. On a desktop and a 390 px phone.
+func TestBrowserPluralForms(t *testing.T) {
+	s := storetest.Embedded(t)
+	at := weekStart.Add(50 * time.Hour)
+	if err := s.Insert(context.Background(), []store.Row{{MentionID: "one", Source: "rss", SourceID: "one", Text: "Koijarit toimitti ajallaan",
+		AuthorHandle: "@one", AuthorName: "One", AuthorFollowers: 1, PublishedAt: at, IngestedAt: at, Lang: "fi", Sentiment: "positive",
+		SentimentScore: 0.8, Touchpoint: "earned", JourneyStage: "delivery", Brand: "TietokoneKoijarit", Brands: []string{"TietokoneKoijarit"},
+		ClassifierVersion: "test", Raw: "{}"}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, s)
+	want := map[string]struct{ volume, sources, followers string }{
+		"en": {": 1 mention, 1 positive, 0 neutral, 0 negative.", "(1 positive)", "1 follower"},
+		"fi": {": 1 maininta, 1 myönteinen, 0 neutraalia, 0 kielteistä.", "(1 myönteinen)", "1 seuraaja"},
+		"sv": {": 1 omnämnande, 1 positivt, 0 neutrala, 0 negativa.", "(1 positivt)", "1 följare"},
+	}
+	widths(t, ts.URL, "viewer", func(t *testing.T, b *browser, width string) {
+		for _, lang := range []string{"fi", "sv", "en"} {
+			b.open(t, ts.URL+"/mentions?"+week)
+			if lang != "en" || eval[string](t, b, `document.documentElement.lang`) != "en" {
+				b.switchLang(t, lang, `document.body.dataset.ready === "1"`)
+			}
+			w := want[lang]
+			if got := eval[string](t, b, `document.querySelector("#mention-list li.mention .meta").textContent`); !strings.HasSuffix(got, " · "+w.followers) {
+				t.Errorf("%s: mention %q, want it to end in %q", lang, got, w.followers)
+			}
+			b.open(t, ts.URL+"/?brand=TietokoneKoijarit&"+week)
+			label := func(id string) string {
+				return eval[string](t, b, fmt.Sprintf(`document.getElementById(%q).getAttribute("aria-label") || ""`, id))
+			}
+			if got := label("chart-volume"); !strings.Contains(got, w.volume) {
+				t.Errorf("%s: volume summary %q, want %q in it", lang, got, w.volume)
+			}
+			if got := label("chart-sources"); !strings.HasSuffix(got, w.sources+".") {
+				t.Errorf("%s: sources summary %q, want it to end in %q", lang, got, w.sources)
+			}
+			b.screenshot(t, width+"-light-plural-"+lang)
+		}
+		b.noErrors(t)
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ewom/ewom/internal/store/storetest"
 )
@@ -136,6 +137,27 @@ func TestStringsComplete(t *testing.T) {
 		t.Fatalf("strings.js: read only %d English strings; has its layout changed?", len(js["en"]))
 	}
 	checkComplete(t, "strings.js", js)
+}
+
+// TestWaitInWords: a wait of one second or one minute is said in the
+// singular in every language; longer ones in the plural, rounded up.
+func TestWaitInWords(t *testing.T) {
+	for _, c := range []struct {
+		wait       time.Duration
+		en, fi, sv string
+	}{
+		{400 * time.Millisecond, "a second", "sekunnin", "en sekund"},
+		{1500 * time.Millisecond, "2 seconds", "2 sekunnin", "2 sekunder"},
+		{59 * time.Second, "60 seconds", "60 sekunnin", "60 sekunder"},
+		{time.Minute, "a minute", "minuutin", "en minut"},
+		{61 * time.Second, "2 minutes", "2 minuutin", "2 minuter"},
+	} {
+		for lang, want := range map[string]string{"en": c.en, "fi": c.fi, "sv": c.sv} {
+			if got := inWords(lang, c.wait); got != want {
+				t.Errorf("%s, %s: %q, want %q", c.wait, lang, got, want)
+			}
+		}
+	}
 }
 
 func TestAcceptLanguage(t *testing.T) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -62,4 +63,45 @@ func TestTopicsPage(t *testing.T) {
 		}
 	}
 	b.noErrors(t)
+}
+
+// TestBrowserTopicsEmptyState: a search that matches nothing leaves every
+// Topics table and the stories empty, each saying so with a "Clear
+// filters" link that keeps the brand and the period; following it fills
+// the tables again. On a desktop and a 390 px phone (no sideways scroll).
+func TestBrowserTopicsEmptyState(t *testing.T) {
+	s := storetest.Embedded(t)
+	fx := newTopicFixture(t)
+	if err := s.Insert(context.Background(), fx.rows); err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, s)
+	clear := "/topics?brand=TietokoneKoijarit&" + strings.NewReplacer(":", "%3A").Replace(week)
+	widths(t, ts.URL, "viewer", func(t *testing.T, b *browser, width string) {
+		b.open(t, ts.URL+"/topics?brand=TietokoneKoijarit&q=zebra&"+week)
+		for _, c := range []struct{ id, text string }{
+			{"topics-emerging", "Nothing for these filters. Clear filters"},
+			{"topics-phrases", "Nothing for these filters. Clear filters"},
+			{"topics-words", "Nothing for these filters. Clear filters"},
+			{"topics-compare", "Nothing for these filters. Clear filters"},
+			{"topics-story-list", "No story was told twice. Clear filters"},
+		} {
+			got := eval[[]string](t, b, fmt.Sprintf(`(() => { const n = document.getElementById(%q); const a = n.querySelector("a.clear-filters");
+				const body = n.querySelector("tbody") || n; return [body.textContent, a ? a.getAttribute("href") : ""] })()`, c.id))
+			if got[0] != c.text || got[1] != clear {
+				t.Errorf("%s: %q, Clear filters to %q; want %q to %q", c.id, got[0], got[1], c.text, clear)
+			}
+		}
+		if eval[bool](t, b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+			t.Error("the page scrolls sideways")
+		}
+		b.screenshot(t, width+"-light-topics-empty")
+		clickOn(t, b, "#topics-emerging a.clear-filters")
+		b.waitFor(t, `!location.search.includes("q=") && document.body.dataset.ready === "1"`)
+		if n := eval[int](t, b, `document.querySelectorAll("#topics-emerging tbody a.term").length`); n == 0 ||
+			eval[int](t, b, `document.querySelectorAll("a.clear-filters").length`) != 0 {
+			t.Errorf("after Clear filters: %d emerging terms, page %s", n, eval[string](t, b, `location.search`))
+		}
+		b.noErrors(t)
+	})
 }

@@ -16,14 +16,15 @@ export async function api(path, opts = {}) {
   return answer(res, quiet);
 }
 
-// answer reads an API response: its JSON, or an error with the API's message.
+// answer reads an API response: its JSON, or an error with the API's
+// message, its HTTP status and, for a query's error, its position.
 export async function answer(res, quiet) {
   if (res.status === 401 && !quiet) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
     throw new Error('signed out');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { position: body.position });
+  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { status: res.status, position: body.position });
   return body;
 }
 

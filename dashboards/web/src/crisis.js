@@ -5,7 +5,7 @@
 // and period. The helpers of ui.js come in as ui: { el, api }.
 import * as echarts from 'echarts/core';
 import { MarkAreaComponent } from 'echarts/components';
-import { t, label } from './strings.js';
+import { t, tn, label } from './strings.js';
 
 echarts.use([MarkAreaComponent]);
 
@@ -46,7 +46,7 @@ function renderBanner(ui, box, list, lang) {
   box.className = 'crisis severity-' + (a.severity || 'warning');
   box.replaceChildren(
     ui.el('p', { class: 'crisis-title' }, ui.el('strong', { text: t('bannerOne', { severity: label('severity', a.severity), brand: a.brand }) }),
-      list.length > 1 ? ui.el('span', { class: 'crisis-more', text: ' · ' + t('bannerMore', { n: list.length - 1 }) }) : null),
+      list.length > 1 ? ui.el('span', { class: 'crisis-more', text: ' · ' + tn('bannerMore', list.length - 1) }) : null),
     ui.el('p', { class: 'crisis-text', text: plainText(a, lang) }),
     ui.el('p', { class: 'crisis-status' }, ui.el('span', { text: status }), ' · ',
       ui.el('a', { href: '/alerts#alert-' + encodeURIComponent(a.id), text: t('bannerOpen') })));

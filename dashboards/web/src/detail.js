@@ -1,7 +1,7 @@
 // The mention drawer's content (drawer.js opens it): the post, its labels
 // for each brand it names with the evidence behind them, and the
 // correction form for admins.
-import { t, uiLang, label, langName } from './strings.js';
+import { t, tn, uiLang, label, langName } from './strings.js';
 import { el, extLink } from './dom.js';
 import { api, role } from './api.js';
 import { dateFmt, fmt, fmt1 } from './format.js';
@@ -63,7 +63,7 @@ export async function showDetail(box, id, meta) {
 function learningNote(l) {
   if (!l) return '';
   const model = l.active_model === 'shipped' ? t('shippedModel') : t('learnedModel', { date: dateFmt.format(new Date(l.active_since)) });
-  return t(l.new_corrections === 1 ? 'learnOne' : 'learnMany', { n: fmt.format(l.new_corrections), model,
+  return tn('learn', l.new_corrections, { model,
     total: fmt.format(l.corrections), min: fmt.format(l.min_examples) });
 }
 

@@ -8,9 +8,9 @@ import { t } from './strings.js';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
-// livePages are the pages that update themselves: the Alerts page keeps
-// its own refresh, the Competitors page rebuilds itself when read.
-export const livePages = ['overview', 'mentions', 'journey', 'topics'];
+// livePages are the pages that update themselves (the Alerts page keeps
+// its own refresh).
+export const livePages = ['overview', 'mentions', 'journey', 'topics', 'competitors'];
 
 // setupLive calls refresh (which returns a promise) on that schedule.
 export function setupLive(ui, refresh) {

@@ -1,8 +1,8 @@
 // How mentions are shown in lists: each post's labels per brand as chips,
 // its title opening the mention drawer (drawer.js).
-import { t, label } from './strings.js';
+import { t, tn, label } from './strings.js';
 import { el, extLink } from './dom.js';
-import { dateFmt, fmt } from './format.js';
+import { dateFmt } from './format.js';
 import { mentionLink } from './drawer.js';
 import { emptyNote } from './states.js';
 import { ui } from './ui.js';
@@ -38,7 +38,7 @@ export function renderMentionList(list, mentions) {
     list.append(el('li', { class: 'mention' },
       el('div', { class: 'meta' }, el('span', { class: 'author', text: m.author.name || m.author.handle }), ' · ',
         el('span', { text: label('source', m.source) }), ' · ', el('time', { datetime: m.published_at, text: dateFmt.format(new Date(m.published_at)) }),
-        ' · ', el('span', { text: t('followers', { n: fmt.format(m.author.followers) }) })),
+        ' · ', el('span', { text: tn('followers', m.author.followers) })),
       title,
       m.title ? el('p', { class: 'text', lang: m.lang || null, text: m.text.slice(0, 400) }) : null,
       el('div', { class: 'chips' }, ...(m.brand_labels || []).map(brandChip), labelChip('touchpoint', m.touchpoint, m.corrected),

@@ -2,7 +2,7 @@
 // each chart's container (role="img") is labelled with its title and the
 // figures it draws, in the UI's language; times as dates, never epoch
 // numbers; only finite numbers.
-import { t, numberFormat, dateFormat } from './strings.js';
+import { t, tn, numberFormat, dateFormat } from './strings.js';
 
 const num = numberFormat({ maximumFractionDigits: 0 });
 const signed = numberFormat({ maximumFractionDigits: 1, signDisplay: 'exceptZero' });
@@ -22,7 +22,7 @@ function chartTitle(id) {
 
 function list(items) {
   const shown = items.slice(0, MAX_ITEMS);
-  if (items.length > MAX_ITEMS) shown.push(t('sumMore', { n: num.format(items.length - MAX_ITEMS) }));
+  if (items.length > MAX_ITEMS) shown.push(tn('sumMore', items.length - MAX_ITEMS));
   return shown.join(', ');
 }
 
@@ -38,8 +38,8 @@ export function volume(id, ts) {
   const sum = (k) => pts.reduce((a, p) => a + p[k], 0);
   const peak = pts.reduce((a, p) => (p.mentions > a.mentions ? p : a), pts[0]);
   const vars = { chart, from: when(pts[0].t, ts.interval), to: when(pts[pts.length - 1].t, ts.interval),
-    total: num.format(sum('mentions')), peak: num.format(peak.mentions), peakAt: when(peak.t, ts.interval) };
-  for (const s of SENTIMENTS) vars[s] = num.format(sum(s));
+    total: tn('mentionCount', sum('mentions')), peak: num.format(peak.mentions), peakAt: when(peak.t, ts.interval) };
+  for (const s of SENTIMENTS) vars[s] = tn(s + 'Count', sum(s));
   return t('sumVolume', vars);
 }
 
@@ -66,8 +66,8 @@ export function shares(id, items) {
 
 // stacked summarises rows {key, key2, mentions}: each key's total and its
 // parts, keys in order, each named as keyName and partName say (by default
-// sentiments through t, else as they are).
-export function stacked(id, rows, keyName = (k) => k, partName = (k) => (SENTIMENTS.includes(k) ? t(k) : k)) {
+// as they are); sentiment parts read as counts ("1 myönteinen").
+export function stacked(id, rows, keyName = (k) => k, partName = (k) => k) {
   const chart = chartTitle(id);
   const byKey = new Map();
   for (const r of rows) {
@@ -76,7 +76,8 @@ export function stacked(id, rows, keyName = (k) => k, partName = (k) => (SENTIME
   }
   if (!byKey.size) return t('sumNoData', { chart });
   const items = [...byKey].map(([key, parts]) => t('sumStack', { name: keyName(key), n: num.format(parts.reduce((a, r) => a + r.mentions, 0)),
-    parts: parts.map((r) => t('sumPart', { n: num.format(r.mentions), name: partName(r.key2) })).join(', ') }));
+    parts: parts.map((r) => (SENTIMENTS.includes(r.key2) ? tn(r.key2 + 'Count', r.mentions)
+      : t('sumPart', { n: num.format(r.mentions), name: partName(r.key2) }))).join(', ') }));
   return t('sumShares', { chart, items: list(items) });
 }
 
@@ -100,5 +101,5 @@ export function flow(id, tr, stageName = (s) => s) {
   if (!tr.links.length) return t('sumNoData', { chart });
   const steps = [...tr.links].sort((a, b) => b.count - a.count)
     .map((l) => t('sumStep', { from: `${l.step}. ${stageName(l.from)}`, to: `${l.step + 1}. ${stageName(l.to)}`, n: num.format(l.count) }));
-  return t('sumFlow', { chart, authors: num.format(tr.authors), items: list(steps) });
+  return t('sumFlow', { chart, authors: tn('authorCount', tr.authors), items: list(steps) });
 }

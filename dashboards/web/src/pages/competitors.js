@@ -68,6 +68,7 @@ function chart(data, m) {
   }), lines(id, data.brands.map((b) => ({ name: b.brand, points: values(b) })), m.value));
 }
 
+// competitorsPage builds the page and draws it; it answers its refresh.
 export async function competitorsPage() {
   const root = document.getElementById('competitors');
   const params = new URLSearchParams(location.search);
@@ -86,7 +87,9 @@ export async function competitorsPage() {
     el('div', { class: 'chart', id: 'chart-comp-' + m.key, role: 'img', 'aria-label': t('overTime', { metric: t(m.label) }) }))));
   root.replaceChildren(el('div', { class: 'toolbar' }, el('label', { class: 'compare' }, t('compareWith'), select), period), cards, charts);
   // Every configured brand is compared: the brand filter does not apply.
-  await track(api('/api/v1/competitors?' + filterQuery({ brand: null, compare })).then((data) => {
+  // Read again (live updates), the cards are replaced and the charts drawn
+  // again in place.
+  const load = () => track(api('/api/v1/competitors?' + filterQuery({ brand: null, compare })).then((data) => {
     period.textContent = t('comparedPeriod', { from: dateFmt.format(new Date(data.compare_from)), to: dateFmt.format(new Date(data.compare_to)) });
     if (!data.brands.length) {
       cards.replaceChildren(el('p', { class: 'muted', text: t('noBrands') }));
@@ -97,4 +100,6 @@ export async function competitorsPage() {
     cards.replaceChildren(...data.brands.map((b) => card(b)));
     for (const m of METRICS) chart(data, m);
   }));
+  await load();
+  return load;
 }

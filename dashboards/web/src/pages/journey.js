@@ -1,6 +1,6 @@
 // The Journey page: sentiment and touchpoints per journey stage, how
 // authors move between stages, and the returning authors' timelines.
-import { t, label } from '../strings.js';
+import { t, tn, label } from '../strings.js';
 import { el } from '../dom.js';
 import { api, filterQuery } from '../api.js';
 import { fmt, dateFmt } from '../format.js';
@@ -25,7 +25,7 @@ export async function journeyPage(meta) {
         inRange: { color: p.heat } },
       series: [{ type: 'heatmap', name: t('axisMentions'), label: { show: true, color: p.text },
         data: b.rows.map((r) => [SENTIMENTS.indexOf(r.key2), stages.indexOf(r.key), r.mentions]) }],
-    }), summary.stacked('chart-stage-sentiment', stages.flatMap((s) => b.rows.filter((r) => r.key === s)), (v) => label('stage', v), sentimentName),
+    }), summary.stacked('chart-stage-sentiment', stages.flatMap((s) => b.rows.filter((r) => r.key === s)), (v) => label('stage', v)),
     (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), sentiment: SENTIMENTS[e.value[0]], journey_stage: stages[e.value[1]] })));
   }));
   card('chart-touchpoint-stage', () => api('/api/v1/breakdown?by=journey_stage&by2=touchpoint&' + filterQuery()).then((b) => {
@@ -37,7 +37,7 @@ export async function journeyPage(meta) {
       (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), journey_stage: barKeys(ordered)[e.dataIndex], touchpoint: e.seriesId })));
   }));
   card('chart-flow', () => api('/api/v1/journey/transitions?' + filterQuery()).then((tr) => {
-    document.getElementById('flow-note').textContent = t('flowNote', { n: fmt.format(tr.authors) });
+    document.getElementById('flow-note').textContent = tn('flowNote', tr.authors);
     if (!tr.links.length) return empty('chart-flow', t('noFlow'));
     const nodes = new Map();
     const links = tr.links.map((l) => {

@@ -91,7 +91,7 @@ export async function overviewPage() {
           (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), touchpoint: e.data.code })));
       } else {
         const keyName = by === 'lang' ? langName : (v) => label('source', v);
-        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true, keyName, sentimentName), summary.stacked(id, b.rows, keyName, sentimentName),
+        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true, keyName, sentimentName), summary.stacked(id, b.rows, keyName),
           (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), [by]: barKeys(b.rows)[e.dataIndex], sentiment: e.seriesId })));
       }
     }));

@@ -1,10 +1,11 @@
 // The Topics page: what the mentions in force are about (docs/topics.md).
 // Untrusted text (terms, posts) only through textContent.
-import { t as tr, numberFormat } from '../strings.js';
+import { t as tr, tn, numberFormat } from '../strings.js';
 import { el } from '../dom.js';
 import { api, filterQuery } from '../api.js';
 import { dateFmt } from '../format.js';
-import { card } from '../ui.js';
+import { ui, card } from '../ui.js';
+import { emptyNote } from '../states.js';
 import { mentionLink } from '../drawer.js';
 
 const pct = numberFormat({ style: 'percent', maximumFractionDigits: 0, signDisplay: 'exceptZero' });
@@ -25,7 +26,7 @@ function fill(id, rows, cells) {
   const body = document.querySelector('#' + id + ' tbody');
   body.replaceChildren();
   if (!rows.length) {
-    body.append(el('tr', {}, el('td', { colspan: '5', class: 'muted', text: tr('nothingHere') })));
+    body.append(el('tr', {}, el('td', { colspan: '5', class: 'muted' }, emptyNote(ui, tr('nothingHere')))));
     return;
   }
   for (const r of rows) body.append(el('tr', {}, ...cells(r)));
@@ -46,7 +47,7 @@ function compareTable(c) {
       ...t.by_brand.map((b) => el('td', { class: 'num', title: tr('netTitle', { value: net.format(b.net_sentiment) }),
         text: b.mentions ? `${pct.format(b.share).replace('+', '')} · ${net.format(b.net_sentiment)}` : '–' }))));
   }
-  if (!c.terms.length) body.append(el('tr', {}, el('td', { class: 'muted', text: tr('nothingHere') })));
+  if (!c.terms.length) body.append(el('tr', {}, el('td', { colspan: String(c.brands.length + 1), class: 'muted' }, emptyNote(ui, tr('nothingHere')))));
   table.replaceChildren(el('thead', {}, head), body);
 }
 
@@ -54,12 +55,12 @@ function storyList(stories) {
   const list = document.getElementById('topics-story-list');
   list.replaceChildren();
   if (!stories.length) {
-    list.append(el('li', { class: 'muted', text: tr('noStories') }));
+    list.append(el('li', { class: 'muted' }, emptyNote(ui, tr('noStories'))));
     return;
   }
   for (const s of stories) {
     list.append(el('li', { class: 'mention' },
-      el('div', { class: 'meta' }, el('span', { text: tr('storyMentions', { n: num.format(s.size) }) }), ' · ',
+      el('div', { class: 'meta' }, el('span', { text: tn('mentionCount', s.size) }), ' · ',
         el('span', { text: tr('storyReach', { n: num.format(s.reach) }) }), ' · ',
         el('span', { text: `${dateFmt.format(new Date(s.first))} – ${dateFmt.format(new Date(s.latest))}` })),
       el('a', { href: '/mentions?' + filterQuery({ story: s.id }), lang: s.lang || null, text: s.text }),
