@@ -2,6 +2,7 @@ package web
 
 import (
 	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/query"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -124,11 +125,12 @@ func jsStrings(t *testing.T) map[string]map[string]string {
 
 // TestExplanationPhrasesTranslated finds every phrase the API may name an
 // explanation's English words with (classify.NoteKey and the kinds of post
-// in touchpoint reasons) in strings.js, and TestStringsComplete then in
-// every language.
+// in touchpoint reasons), and every search query error code, in
+// strings.js, and TestStringsComplete then in every language.
 func TestExplanationPhrasesTranslated(t *testing.T) {
 	en := jsStrings(t)["en"]
 	keys := classify.PhraseKeys()
+	keys = append(keys, query.ErrorCodes()...)
 	for _, kind := range classify.PostKinds() {
 		keys = append(keys, "tpw_"+strings.NewReplacer(" ", "_", "-", "_").Replace(kind))
 	}

@@ -116,7 +116,7 @@ async function answer(res, quiet) {
     throw new Error('signed out');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { position: body.position });
+  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { position: body.position, code: body.code, args: body.args });
   return body;
 }
 
