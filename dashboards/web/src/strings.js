@@ -351,6 +351,15 @@ const STRINGS = {
     q_star_value: '* may only end a value',
     q_whole_value: '{field}: takes a whole value (only author: takes a prefix)',
     q_not_allowed: '{field}: {value} is not one of {allowed}',
+    // Failed requests (the API's own messages are English).
+    networkError: 'no connection to the server',
+    http_400: 'the request was not accepted',
+    http_403: 'not allowed',
+    http_404: 'not found',
+    http_413: 'too large',
+    http_429: 'too many requests; try again shortly',
+    http_503: 'the service is not answering; try again',
+    httpOther: 'error {status}',
   },
   fi: {
     bannerOne: 'Hälytys ({severity}): {brand}',
@@ -694,6 +703,15 @@ const STRINGS = {
     q_star_value: '* voi olla vain arvon lopussa',
     q_whole_value: '{field}: vaatii koko arvon (vain author: hyväksyy alun)',
     q_not_allowed: '{field}: {value} ei ole mikään arvoista {allowed}',
+    // Failed requests (the API's own messages are English).
+    networkError: 'ei yhteyttä palvelimeen',
+    http_400: 'pyyntöä ei hyväksytty',
+    http_403: 'ei sallittu',
+    http_404: 'ei löytynyt',
+    http_413: 'liian suuri',
+    http_429: 'liian monta pyyntöä; yritä hetken päästä uudelleen',
+    http_503: 'palvelu ei vastaa; yritä uudelleen',
+    httpOther: 'virhe {status}',
   },
   sv: {
     bannerOne: 'Larm ({severity}) för {brand}',
@@ -1037,6 +1055,15 @@ const STRINGS = {
     q_star_value: '* får bara avsluta ett värde',
     q_whole_value: '{field}: tar ett helt värde (bara author: tar ett prefix)',
     q_not_allowed: '{field}: {value} är inte något av {allowed}',
+    // Failed requests (the API's own messages are English).
+    networkError: 'ingen anslutning till servern',
+    http_400: 'begäran godtogs inte',
+    http_403: 'inte tillåtet',
+    http_404: 'hittades inte',
+    http_413: 'för stor',
+    http_429: 'för många förfrågningar; försök igen om en stund',
+    http_503: 'tjänsten svarar inte; försök igen',
+    httpOther: 'fel {status}',
   },
 };
 
