@@ -57,12 +57,25 @@ func (s *Stories) Assign(id, text string) uint64 {
 	tx := texts.Get().(*token.Text)
 	defer texts.Put(tx)
 	tx.Read("", text)
-	return s.assign(id, tx.Tokens)
+	var small [64]uint64
+	return s.assign(id, appendWordHashes(small[:0], tx.Tokens))
 }
 
-// assign returns the story of a mention with id and the text's tokens.
-func (s *Stories) assign(id string, toks []token.Token) uint64 {
-	keys, ok := bandKeys(toks)
+// appendWordHashes appends the hashes of the tokens stories are made of
+// (words, numbers and hashtags) to dst, as Extractor.extract does.
+func appendWordHashes(dst []uint64, toks []token.Token) []uint64 {
+	for _, t := range toks {
+		if t.Kind == token.Word || t.Kind == token.Number || t.Kind == token.Hashtag {
+			dst = append(dst, fnv64(t.Text))
+		}
+	}
+	return dst
+}
+
+// assign returns the story of a mention with id and the hashes of its
+// text's words (appendWordHashes).
+func (s *Stories) assign(id string, words []uint64) uint64 {
+	keys, ok := bandKeys(words)
 	if !ok {
 		return keys[0] // the text's exact words
 	}
@@ -91,16 +104,9 @@ func (s *Stories) assign(id string, toks []token.Token) uint64 {
 }
 
 // bandKeys returns the band hashes of the MinHash signature of a text's
-// word 3-shingles; for a text of fewer than minShingleWords words, ok is
-// false and keys[0] is a hash of its words.
-func bandKeys(toks []token.Token) (keys [bands]uint64, ok bool) {
-	var small [64]uint64
-	words := small[:0] // each word's hash
-	for _, t := range toks {
-		if t.Kind == token.Word || t.Kind == token.Number || t.Kind == token.Hashtag {
-			words = append(words, fnv64(t.Text))
-		}
-	}
+// word 3-shingles, from its words' hashes; for a text of fewer than
+// minShingleWords words, ok is false and keys[0] is a hash of its words.
+func bandKeys(words []uint64) (keys [bands]uint64, ok bool) {
 	if len(words) < minShingleWords {
 		h := uint64(len(words))
 		for _, w := range words {

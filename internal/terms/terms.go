@@ -18,7 +18,6 @@ import (
 
 	"github.com/ewom/ewom/internal/classify/lexicon"
 	"github.com/ewom/ewom/internal/classify/morph"
-	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/config"
 )
@@ -56,8 +55,14 @@ type Extractor struct {
 }
 
 // wordCaches are one goroutine's word caches, per language (cacheLangs),
-// made when a language is first met.
-type wordCaches [len(cacheLangs)]*strtab.Cache[word]
+// made when a language is first met, and its buffers for one text: the
+// hashes of its words, for the look-ups and the stories.
+type wordCaches struct {
+	langs     [len(cacheLangs)]*wordCache
+	tokHashes []uint64 // per token: fnv64 of a word, number or hashtag, else 0
+	hashes    []uint64 // the words', numbers' and hashtags' alone
+	touched   uint32   // what wordCache.touch read, kept
+}
 
 // cacheLangs are the languages with caches of their own; "" is every
 // other language's.
@@ -68,12 +73,12 @@ var cacheLangs = [...]string{"fi", "en", "sv", ""}
 const cacheLog = 15
 
 // of returns the word cache of lang, made when first needed.
-func (c *wordCaches) of(lang string) *strtab.Cache[word] {
+func (c *wordCaches) of(lang string) *wordCache {
 	i := slices.Index(cacheLangs[:], lang)
-	if c[i] == nil {
-		c[i] = strtab.NewCache[word](cacheLog)
+	if c.langs[i] == nil {
+		c.langs[i] = newWordCache(cacheLog)
 	}
-	return c[i]
+	return c.langs[i]
 }
 
 type brandStem struct {
@@ -184,13 +189,14 @@ type word struct {
 	brand int16 // index of the brand it names, or -1
 }
 
-func (e *Extractor) lookup(cache *strtab.Cache[word], lang, w string) word {
-	if v, ok := cache.Get(w); ok {
+// lookup returns what word w (hash h: fnv64) of language lang comes to.
+func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
+	if v, ok := cache.get(w, h); ok {
 		return v
 	}
 	w = strings.Clone(w) // a slice of the post's text, which the cache must not keep
 	v := e.analyse(lang, w)
-	cache.Put(w, v)
+	cache.put(w, h, v)
 	return v
 }
 
@@ -250,25 +256,40 @@ func (e *Extractor) Extract(text, lang string) Terms {
 	tx := texts.Get().(*token.Text)
 	defer texts.Put(tx)
 	tx.Read("", text)
-	return e.extract(tx, lang)
+	caches := e.caches.Get().(*wordCaches)
+	defer e.caches.Put(caches)
+	return e.extract(caches, tx, lang)
 }
 
-// extract returns the terms of a tokenized text.
-func (e *Extractor) extract(tx *token.Text, lang string) Terms {
+// extract returns the terms of a tokenized text, with the caches of the
+// calling goroutine, and leaves the hashes of its words in caches.hashes.
+func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Terms {
 	if _, ok := e.langs[lang]; !ok {
 		lang = ""
 	}
-	caches := e.caches.Get().(*wordCaches)
-	defer e.caches.Put(caches)
 	cache := caches.of(lang)
 	toks := tx.Tokens
+	// Each word is hashed once, for its look-up and its story, and the
+	// sets of all the text's words are read in one go before the look-ups
+	// (a memory access each, which then overlap rather than wait in turn).
+	tokHashes, hashes := caches.tokHashes[:0], caches.hashes[:0]
+	for _, tk := range toks {
+		var h uint64
+		if tk.Kind == token.Word || tk.Kind == token.Number || tk.Kind == token.Hashtag {
+			h = fnv64(tk.Text)
+			hashes = append(hashes, h)
+		}
+		tokHashes = append(tokHashes, h)
+	}
+	caches.tokHashes, caches.hashes = tokHashes, hashes
+	caches.touched = cache.touch(hashes)
 	// Keys and forms share one allocation (more than 32 grow apart).
 	strs := make([]string, 64)
 	t := Terms{Keys: strs[:0:32], Forms: strs[32:32], brand: make([]uint64, 0, 32)}
-	var hashes [MaxTerms]uint64 // of the keys, to find a repeated one
+	var keyHashes [MaxTerms]uint64 // to find a repeated key
 	add := func(key, form string, brands uint64) {
 		h := maphash.String(e.seed, key)
-		for i, x := range hashes[:len(t.Keys)] {
+		for i, x := range keyHashes[:len(t.Keys)] {
 			if x == h && t.Keys[i] == key {
 				return
 			}
@@ -280,7 +301,7 @@ func (e *Extractor) extract(tx *token.Text, lang string) Terms {
 		if form == key {
 			form = ""
 		}
-		hashes[len(t.Keys)] = h
+		keyHashes[len(t.Keys)] = h
 		t.Keys, t.Forms, t.brand = append(t.Keys, key), append(t.Forms, form), append(t.brand, brands)
 	}
 	var units [64]unit
@@ -294,7 +315,7 @@ func (e *Extractor) extract(tx *token.Text, lang string) Terms {
 		tk := toks[i]
 		switch tk.Kind {
 		case token.Word:
-			w := e.lookup(cache, lang, tk.Text)
+			w := e.lookup(cache, lang, tk.Text, tokHashes[i])
 			lower, last := tx.LowerAt(i)
 			if w.multi {
 				if bs, n := e.multiBrand(lower, toks[:last], i); n > 0 {
@@ -307,9 +328,9 @@ func (e *Extractor) extract(tx *token.Text, lang string) Terms {
 			if end, ok := hyphenated(lower, toks, i); ok && w.brand < 0 {
 				// kanta-asiakkuus is one word, unless a part is a brand's
 				// name (TietokoneKoijarit-kaupasta: the brand and kauppa).
-				if next := e.lookup(cache, lang, toks[i+1].Text); next.brand < 0 {
+				if next := e.lookup(cache, lang, toks[i+1].Text, tokHashes[i+1]); next.brand < 0 {
 					tk.Text = lower[tk.Off:end]
-					w = e.lookup(cache, lang, tk.Text)
+					w = e.lookup(cache, lang, tk.Text, fnv64(tk.Text))
 					i++
 				}
 			}
