@@ -10,7 +10,6 @@ package terms
 
 import (
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -46,7 +45,6 @@ type Extractor struct {
 	brandKeys []string                       // the names as terms (lowercase)
 	index     map[string][]brandStem         // morph pattern text → brands
 	multi     map[string][]brandStem         // first word of a multi-word name
-	seed      maphash.Seed                   // of the keys' hashes in extract
 	// caches hold what words came to, since every word of every post is
 	// looked up: *wordCaches, one per goroutine extracting at a time, so
 	// that a look-up neither locks nor follows a pointer to a shared
@@ -62,6 +60,7 @@ type wordCaches struct {
 	tokHashes []uint64 // per token: fnv64 of a word, number or hashtag, else 0
 	hashes    []uint64 // the words', numbers' and hashtags' alone
 	touched   uint32   // what wordCache.touch read, kept
+	terms     termSet
 }
 
 // cacheLangs are the languages with caches of their own; "" is every
@@ -112,7 +111,7 @@ func IsNegation(w string) bool {
 // New builds an extractor for the configured brands.
 func New(brands []config.Brand) (*Extractor, error) {
 	e := &Extractor{langs: map[string]lemmatizer{}, stop: map[string]map[string]wordKind{}, index: map[string][]brandStem{},
-		multi: map[string][]brandStem{}, seed: maphash.MakeSeed()}
+		multi: map[string][]brandStem{}}
 	e.caches.New = func() any { return &wordCaches{} }
 	fi, err := newFinnish()
 	if err != nil {
@@ -283,31 +282,12 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 	}
 	caches.tokHashes, caches.hashes = tokHashes, hashes
 	caches.touched = cache.touch(hashes)
-	// Keys and forms share one allocation (more than 32 grow apart).
-	strs := make([]string, 64)
-	t := Terms{Keys: strs[:0:32], Forms: strs[32:32], brand: make([]uint64, 0, 32)}
-	var keyHashes [MaxTerms]uint64 // to find a repeated key
-	add := func(key, form string, brands uint64) {
-		h := maphash.String(e.seed, key)
-		for i, x := range keyHashes[:len(t.Keys)] {
-			if x == h && t.Keys[i] == key {
-				return
-			}
-		}
-		if len(t.Keys) >= MaxTerms {
-			t.truncated = true
-			return
-		}
-		if form == key {
-			form = ""
-		}
-		keyHashes[len(t.Keys)] = h
-		t.Keys, t.Forms, t.brand = append(t.Keys, key), append(t.Forms, form), append(t.brand, brands)
-	}
+	t := &caches.terms
+	t.reset()
 	var units [64]unit
 	clause := units[:0]
 	flush := func() {
-		appendPhrases(clause, add)
+		t.appendPhrases(clause)
 		clause = clause[:0]
 	}
 	gap := false
@@ -319,7 +299,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 			lower, last := tx.LowerAt(i)
 			if w.multi {
 				if bs, n := e.multiBrand(lower, toks[:last], i); n > 0 {
-					add(e.brandKeys[bs], "", 1<<bs)
+					t.add(e.brandKeys[bs], "", 1<<bs)
 					i += n - 1
 					flush()
 					continue
@@ -336,7 +316,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 			}
 			switch {
 			case w.brand >= 0:
-				add(e.brandKeys[w.brand], "", 1<<w.brand)
+				t.add(e.brandKeys[w.brand], "", 1<<w.brand)
 				flush()
 			case w.kind == conjunction:
 				flush()
@@ -352,29 +332,29 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 			case w.kind == negation:
 				clause = append(clause, unit{key: negWord[lang], form: tk.Text, kind: negation, gap: gap})
 			default:
-				add(w.key, "", 0)
+				t.add(w.key, "", 0)
 				clause = append(clause, unit{key: w.key, form: tk.Text, gap: gap})
 			}
 		case token.Number:
-			add(strings.Clone(tk.Text), "", 0)
+			t.add(t.join(tk.Text), "", 0)
 			flush()
 		case token.Hashtag:
-			key := "#" + tk.Text
+			key := t.join("#" + tk.Text)
 			if b := e.brandOf(tk.Text); b >= 0 {
-				add(key, "", 1<<b)
+				t.add(key, "", 1<<b)
 			} else {
-				add(key, "", 0)
+				t.add(key, "", 0)
 			}
 			flush()
 		case token.Emoji:
-			add(strings.Clone(tk.Text), "", 0)
+			t.add(t.join(tk.Text), "", 0)
 		default: // punctuation, links, handles, emoticons end a clause
 			flush()
 		}
 		gap = false
 	}
 	flush()
-	return t
+	return t.terms()
 }
 
 // hyphenated reports whether toks[i] and toks[i+1] are words joined by a
@@ -409,13 +389,89 @@ func (e *Extractor) multiBrand(lower string, toks []token.Token, i int) (int, in
 	return 0, 0
 }
 
+// termSet gathers a text's terms as extract finds them, in one goroutine's
+// buffers: Terms takes a copy of exactly their number.
+type termSet struct {
+	keys, forms [MaxTerms]string
+	hashes      [MaxTerms]uint64 // of the keys (keyHash), to find a repeated one
+	brands      [MaxTerms]uint64 // per key: the brands (bit i: brand i) whose names it is
+	n           int
+	truncated   bool
+	// text holds the bytes of the keys and forms built from the text's
+	// words (phrases, numbers, hashtags, emoji): one allocation, not one
+	// a term.
+	text strings.Builder
+}
+
+// reset empties the set for the next text; the strings of the terms it
+// returned stay as they are.
+func (t *termSet) reset() {
+	clear(t.keys[:t.n])
+	clear(t.forms[:t.n])
+	t.n, t.truncated, t.text = 0, false, strings.Builder{}
+}
+
+// join returns the words written one after the other with a space between,
+// as a string of t.text.
+func (t *termSet) join(words ...string) string {
+	start := t.text.Len()
+	for i, w := range words {
+		if i > 0 {
+			t.text.WriteByte(' ')
+		}
+		t.text.WriteString(w)
+	}
+	return t.text.String()[start:]
+}
+
+// keyHash is a hash of a key, for telling most keys apart without
+// comparing their bytes.
+func keyHash(key string) uint64 {
+	head, tail, size := headTail(key)
+	return (head*0x9E3779B97F4A7C15 ^ tail) + uint64(size)
+}
+
+// add adds a key, its form and the brands it names, unless the key is in
+// the set already.
+func (t *termSet) add(key, form string, brands uint64) {
+	h := keyHash(key)
+	for i, x := range t.hashes[:t.n] {
+		if x == h && t.keys[i] == key {
+			return
+		}
+	}
+	if t.n >= MaxTerms {
+		t.truncated = true
+		return
+	}
+	if form == key {
+		form = ""
+	}
+	t.keys[t.n], t.forms[t.n], t.hashes[t.n], t.brands[t.n] = key, form, h, brands
+	t.n++
+}
+
+// terms returns the set's terms.
+func (t *termSet) terms() Terms {
+	// Keys and forms share one allocation; brands are kept only when a key
+	// is a brand's name.
+	strs := make([]string, 2*t.n)
+	r := Terms{Keys: strs[:t.n:t.n], Forms: strs[t.n:], truncated: t.truncated}
+	copy(r.Keys, t.keys[:t.n])
+	copy(r.Forms, t.forms[:t.n])
+	if slices.ContainsFunc(t.brands[:t.n], func(b uint64) bool { return b != 0 }) {
+		r.brand = slices.Clone(t.brands[:t.n])
+	}
+	return r
+}
+
 // appendPhrases adds the phrases of a clause (the words between
 // punctuation, conjunctions and brand names, a stop word between two of
 // them skipped: toimitus on myöhässä → toimitus myöhässä): two content
 // words, a negation and a content word (ei vastaa), and a negation between
 // two content words (asiakaspalvelu ei vastaa). A word is not repeated.
 // Phrases are added after the clause's words, as add takes them.
-func appendPhrases(c []unit, add func(key, form string, brands uint64)) {
+func (t *termSet) appendPhrases(c []unit) {
 	if len(c) >= 3 && c[0].lead && c[1].kind == content && c[2].kind == content {
 		// eikä asiakaspalvelu vastaa: the negation is of the verb after the subject
 		c[0], c[1] = c[1], c[0]
@@ -424,14 +480,14 @@ func appendPhrases(c []unit, add func(key, form string, brands uint64)) {
 	for i := 0; i+1 < len(c); i++ {
 		a, b := c[i], c[i+1]
 		if b.kind == content && a.key != b.key {
-			key, form := a.key+" "+b.key, ""
+			key, form := t.join(a.key, b.key), ""
 			if a.form != a.key || b.form != b.key {
-				form = a.form + " " + b.form
+				form = t.join(a.form, b.form)
 			}
-			add(key, form, 0)
+			t.add(key, form, 0)
 		}
 		if i+2 < len(c) && a.kind == content && b.kind == negation && c[i+2].kind == content && a.key != c[i+2].key {
-			add(a.key+" "+b.key+" "+c[i+2].key, a.form+" "+b.form+" "+c[i+2].form, 0)
+			t.add(t.join(a.key, b.key, c[i+2].key), t.join(a.form, b.form, c[i+2].form), 0)
 		}
 	}
 }
@@ -445,7 +501,8 @@ func (t Terms) For(brand int) (keys, forms []string) {
 		n := len(t.Keys)
 		return t.Keys[:n:n], t.Forms[:n:n]
 	}
-	keys, forms = make([]string, 0, len(t.Keys)), make([]string, 0, len(t.Keys))
+	strs := make([]string, 2*len(t.Keys)) // keys and forms, one allocation
+	keys, forms = strs[:0:len(t.Keys)], strs[len(t.Keys):len(t.Keys)]
 	for i, k := range t.Keys {
 		if brand >= 0 && t.brand[i]&(1<<brand) != 0 {
 			continue
