@@ -115,29 +115,26 @@ func bandKeys(words []uint64) (keys [bands]uint64, ok bool) {
 		keys[0] = h
 		return keys, false
 	}
+	var small [128]uint64
+	shingles := small[:0]
+	for i := 0; i+shingleWords <= len(words); i++ {
+		shingles = append(shingles, mix64(mix64(words[i]*31+words[i+1])*31+words[i+2]))
+	}
+	// A hash function at a time over all the shingles, with two minima
+	// in flight: the function's multiplier and minima stay in registers.
 	var sig [signatureLen]uint64
-	for i := range sig {
-		sig[i] = ^uint64(0)
-	}
-	// Two shingles a pass over the signature: half the loads and stores.
-	i := 0
-	for ; i+shingleWords < len(words); i += 2 {
-		h := mix64(mix64(words[i]*31+words[i+1])*31 + words[i+2])
-		g := mix64(mix64(words[i+1]*31+words[i+2])*31 + words[i+3])
-		for j := range sig {
-			v, w := h*mix[j], g*mix[j]
-			v ^= v >> 29
-			w ^= w >> 29
-			sig[j] = min(sig[j], v, w)
+	for j, m := range &mix {
+		a, b := ^uint64(0), ^uint64(0)
+		k := 0
+		for ; k+1 < len(shingles); k += 2 {
+			v, w := shingles[k]*m, shingles[k+1]*m
+			a, b = min(a, v^v>>29), min(b, w^w>>29)
 		}
-	}
-	if i+shingleWords == len(words) {
-		h := mix64(mix64(words[i]*31+words[i+1])*31 + words[i+2])
-		for j := range sig {
-			v := h * mix[j]
-			v ^= v >> 29
-			sig[j] = min(sig[j], v)
+		if k < len(shingles) {
+			v := shingles[k] * m
+			a = min(a, v^v>>29)
 		}
+		sig[j] = min(a, b)
 	}
 	for i := range keys {
 		h := uint64(i) + 1 // bands are separate tables

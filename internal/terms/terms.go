@@ -425,10 +425,12 @@ func (t *termSet) join(words ...string) string {
 }
 
 // keyHash is a hash of a key, for telling most keys apart without
-// comparing their bytes.
+// comparing their bytes: its length and first, middle and last bytes.
 func keyHash(key string) uint64 {
-	head, tail, size := headTail(key)
-	return (head*0x9E3779B97F4A7C15 ^ tail) + uint64(size)
+	if key == "" {
+		return 0
+	}
+	return uint64(len(key)) | uint64(key[0])<<32 | uint64(key[len(key)/2])<<40 | uint64(key[len(key)-1])<<48
 }
 
 // add adds a key, its form and the brands it names, unless the key is in
