@@ -283,7 +283,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 	caches.tokHashes, caches.hashes = tokHashes, hashes
 	caches.touched = cache.touch(hashes)
 	t := &caches.terms
-	t.reset()
+	t.reset(min(len(tx.Title)+len(tx.Body), maxTermBytes))
 	var units [64]unit
 	clause := units[:0]
 	flush := func() {
@@ -389,6 +389,10 @@ func (e *Extractor) multiBrand(lower string, toks []token.Token, i int) (int, in
 	return 0, 0
 }
 
+// maxTermBytes is about the most the phrases of a text take (MaxTerms
+// keys and forms of some 25 bytes).
+const maxTermBytes = 2 << 10
+
 // termSet gathers a text's terms as extract finds them, in one goroutine's
 // buffers: Terms takes a copy of exactly their number.
 type termSet struct {
@@ -403,12 +407,14 @@ type termSet struct {
 	text strings.Builder
 }
 
-// reset empties the set for the next text; the strings of the terms it
-// returned stay as they are.
-func (t *termSet) reset() {
+// reset empties the set for the next text, of size bytes (what its
+// phrases take, about); the strings of the terms it returned stay as they
+// are.
+func (t *termSet) reset(size int) {
 	clear(t.keys[:t.n])
 	clear(t.forms[:t.n])
 	t.n, t.truncated, t.text = 0, false, strings.Builder{}
+	t.text.Grow(size)
 }
 
 // join returns the words written one after the other with a space between,
