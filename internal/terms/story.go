@@ -20,8 +20,9 @@ import (
 // stories of their own. Stories is safe for concurrent use.
 type Stories struct {
 	mu        sync.Mutex
-	cur, prev map[uint64]uint64 // band hash → story
+	cur, prev *bandTable // band hash → story
 	maxBands  int
+	touched   uint64 // what bandTable.touch read, kept
 }
 
 const (
@@ -49,7 +50,7 @@ var mix = func() (m [signatureLen]uint64) {
 
 // NewStories returns an empty story index.
 func NewStories() *Stories {
-	return &Stories{cur: map[uint64]uint64{}, prev: map[uint64]uint64{}, maxBands: defaultMaxBands}
+	return &Stories{cur: newBandTable(0), prev: newBandTable(0), maxBands: defaultMaxBands}
 }
 
 // Assign returns the story of a mention with id and text.
@@ -81,24 +82,23 @@ func (s *Stories) assign(id string, words []uint64) uint64 {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.touched = s.cur.touch(&keys) + s.prev.touch(&keys)
 	story := fnv64(id)
 	for _, k := range keys {
-		if st, ok := s.cur[k]; ok {
+		if st, ok := s.cur.get(k); ok {
 			story = st
 			break
 		}
-		if st, ok := s.prev[k]; ok {
+		if st, ok := s.prev.get(k); ok {
 			story = st
 			break
 		}
 	}
-	if len(s.cur)+bands > s.maxBands {
-		s.prev, s.cur = s.cur, make(map[uint64]uint64, len(s.cur))
+	if s.cur.len()+bands > s.maxBands {
+		s.prev, s.cur = s.cur, newBandTable(len(s.cur.slots))
 	}
 	for _, k := range keys {
-		if _, ok := s.cur[k]; !ok {
-			s.cur[k] = story
-		}
+		s.cur.add(k, story)
 	}
 	return story
 }
