@@ -182,10 +182,11 @@ func (e *Extractor) Brands() []string { return e.brands }
 
 // word is what one word of a language comes to, cached.
 type word struct {
-	key   string // lemma
-	kind  wordKind
-	multi bool  // the first word of a multi-word brand name
-	brand int16 // index of the brand it names, or -1
+	key     string // lemma
+	keyHash uint64 // keyHash(key)
+	kind    wordKind
+	multi   bool  // the first word of a multi-word brand name
+	brand   int16 // index of the brand it names, or -1
 }
 
 // lookup returns what word w (hash h: fnv64) of language lang comes to.
@@ -195,6 +196,7 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 	}
 	w = strings.Clone(w) // a slice of the post's text, which the cache must not keep
 	v := e.analyse(lang, w)
+	v.keyHash = keyHash(v.key)
 	cache.put(w, h, v)
 	return v
 }
@@ -332,7 +334,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 			case w.kind == negation:
 				clause = append(clause, unit{key: negWord[lang], form: tk.Text, kind: negation, gap: gap})
 			default:
-				t.add(w.key, "", 0)
+				t.addHashed(w.key, w.keyHash, "", 0)
 				clause = append(clause, unit{key: w.key, form: tk.Text, gap: gap})
 			}
 		case token.Number:
@@ -442,7 +444,11 @@ func keyHash(key string) uint64 {
 // add adds a key, its form and the brands it names, unless the key is in
 // the set already.
 func (t *termSet) add(key, form string, brands uint64) {
-	h := keyHash(key)
+	t.addHashed(key, keyHash(key), form, brands)
+}
+
+// addHashed is add with the key's keyHash.
+func (t *termSet) addHashed(key string, h uint64, form string, brands uint64) {
 	for i, x := range t.hashes[:t.n] {
 		if x == h && t.keys[i] == key {
 			return

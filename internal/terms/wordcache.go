@@ -15,7 +15,7 @@ type wordCache struct {
 
 type wordSlot struct {
 	head, tail uint64 // the word's first 8 and last 8 bytes beyond them
-	hash       uint64 // fnv64 of the word
+	keyHash    uint64 // of key: keyHash, so that its bytes need not be read
 	size       uint32 // len(word) + 1; 0: empty
 	brand      int16
 	kind       wordKind
@@ -52,8 +52,8 @@ func (c *wordCache) get(w string, h uint64) (word, bool) {
 	i := c.set(h)
 	head, tail, size := headTail(w)
 	for _, e := range c.slots[i : i+2] {
-		if e.hash == h && e.size == size && e.head == head && e.tail == tail && (len(w) <= 16 || e.text == w) {
-			return word{key: e.key, kind: e.kind, multi: e.multi, brand: e.brand}, true
+		if e.size == size && e.head == head && e.tail == tail && (len(w) <= 16 || e.text == w) {
+			return word{key: e.key, keyHash: e.keyHash, kind: e.kind, multi: e.multi, brand: e.brand}, true
 		}
 	}
 	return word{}, false
@@ -65,7 +65,7 @@ func (c *wordCache) put(w string, h uint64, v word) {
 	i := c.set(h)
 	head, tail, size := headTail(w)
 	c.slots[i+1] = c.slots[i]
-	c.slots[i] = wordSlot{head: head, tail: tail, hash: h, size: size, brand: v.brand, kind: v.kind, multi: v.multi, text: w, key: v.key}
+	c.slots[i] = wordSlot{head: head, tail: tail, keyHash: v.keyHash, size: size, brand: v.brand, kind: v.kind, multi: v.multi, text: w, key: v.key}
 }
 
 // headTail returns w's first 8 bytes, its last 8 beyond those (0 when it
