@@ -395,14 +395,24 @@ func (e *Extractor) multiBrand(lower string, toks []token.Token, i int) (int, in
 // keys and forms of some 25 bytes).
 const maxTermBytes = 2 << 10
 
+// termSlots are a termSet's slots, over twice MaxTerms (termSlotsLog: their
+// log2).
+const (
+	termSlotsLog = 7
+	termSlots    = 1 << termSlotsLog
+)
+
 // termSet gathers a text's terms as extract finds them, in one goroutine's
 // buffers: Terms takes a copy of exactly their number.
 type termSet struct {
 	keys, forms [MaxTerms]string
 	hashes      [MaxTerms]uint64 // of the keys (keyHash), to find a repeated one
-	brands      [MaxTerms]uint64 // per key: the brands (bit i: brand i) whose names it is
-	n           int
-	truncated   bool
+	// slots index the keys by their hashes (open addressing, linear
+	// probing): a key's index + 1, 0 for an empty slot.
+	slots     [termSlots]uint8
+	brands    [MaxTerms]uint64 // per key: the brands (bit i: brand i) whose names it is
+	n         int
+	truncated bool
 	// text holds the bytes of the keys and forms built from the text's
 	// words (phrases, numbers, hashtags, emoji): one allocation, not one
 	// a term.
@@ -415,6 +425,7 @@ type termSet struct {
 func (t *termSet) reset(size int) {
 	clear(t.keys[:t.n])
 	clear(t.forms[:t.n])
+	clear(t.slots[:])
 	t.n, t.truncated, t.text = 0, false, strings.Builder{}
 	t.text.Grow(size)
 }
@@ -449,8 +460,9 @@ func (t *termSet) add(key, form string, brands uint64) {
 
 // addHashed is add with the key's keyHash.
 func (t *termSet) addHashed(key string, h uint64, form string, brands uint64) {
-	for i, x := range t.hashes[:t.n] {
-		if x == h && t.keys[i] == key {
+	j := (h * 0x9E3779B97F4A7C15) >> (64 - termSlotsLog)
+	for ; t.slots[j] != 0; j = (j + 1) % termSlots {
+		if i := t.slots[j] - 1; t.hashes[i] == h && t.keys[i] == key {
 			return
 		}
 	}
@@ -463,6 +475,7 @@ func (t *termSet) addHashed(key string, h uint64, form string, brands uint64) {
 	}
 	t.keys[t.n], t.forms[t.n], t.hashes[t.n], t.brands[t.n] = key, form, h, brands
 	t.n++
+	t.slots[j] = uint8(t.n)
 }
 
 // terms returns the set's terms.
