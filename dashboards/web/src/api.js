@@ -1,5 +1,6 @@
 // The dashboard API: JSON requests with the session's CSRF token, and the
 // current URL's filters as a query string.
+import { uiLang, t } from './strings.js';
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || '';
 export const role = () => document.querySelector('meta[name="ewom-role"]')?.content || 'viewer';
@@ -12,19 +13,30 @@ export async function api(path, opts = {}) {
     credentials: 'same-origin',
     ...init,
     headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() } : {}) },
-  });
+  }).catch(() => { throw new Error(t('networkError')); });
   return answer(res, quiet);
 }
 
-// answer reads an API response: its JSON, or an error with the API's
-// message, its HTTP status and, for a query's error, its position.
+// answer reads an API response: its JSON, or an error whose message is in
+// the UI's language, with its HTTP status and, for a query's error, its
+// position. The API's own message (detail) is English: the English UI
+// shows it; Finnish and Swedish say the problem by its code, or by the
+// HTTP status.
 export async function answer(res, quiet) {
   if (res.status === 401 && !quiet) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
     throw new Error('signed out');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { status: res.status, position: body.position });
+  if (!res.ok) {
+    const detail = body.error || res.statusText;
+    let msg = detail;
+    if (uiLang() !== 'en') {
+      msg = body.code ? t(body.code, body.args || {}) : t('http_' + res.status, { status: String(res.status) });
+      if (msg === 'http_' + res.status) msg = t('httpOther', { status: String(res.status) });
+    }
+    throw Object.assign(new Error(msg), { status: res.status, detail, position: body.position, code: body.code, args: body.args });
+  }
   return body;
 }
 

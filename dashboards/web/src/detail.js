@@ -6,6 +6,7 @@ import { el, extLink } from './dom.js';
 import { api, role } from './api.js';
 import { dateFmt, fmt, fmt1 } from './format.js';
 import { labelChip } from './mentionview.js';
+import { phrase, phrases } from './explain.js';
 
 // showDetail fills the mention drawer's box (drawer.js) with the post, its
 // labels for each brand it names with the evidence behind them, and the
@@ -21,10 +22,18 @@ export async function showDetail(box, id, meta) {
     const items = ev(field, b);
     if (!items.length) return el('p', { class: 'muted small', text: t('noEvidence') });
     return el('ul', { class: 'evidence' }, ...items.map((e) => el('li', {},
-      el('code', { lang, text: e.text }), ' ', el('span', { class: 'muted', text: label('evidence', e.kind) }),
+      e.text_phrase ? el('span', { text: phrase(e.text_phrase) }) : el('code', { lang, text: e.text }),
+      ' ', el('span', { class: 'muted', text: label('evidence', e.kind) }),
       e.weight ? el('span', { class: 'num', text: ' ' + fmt1.format(e.weight) }) : null,
-      e.note ? el('span', { class: 'muted', lang: 'en', text: ' (' + e.note + ')' }) : null)));
+      noteOf(e))));
   };
+  // A note the API could not name as a phrase is shown in English, marked.
+  const noteOf = (e) => {
+    if (e.note_phrases) return el('span', { class: 'muted', text: ' (' + phrases(e.note_phrases) + ')' });
+    return e.note ? el('span', { class: 'muted', lang: 'en', text: ' (' + e.note + ')' }) : null;
+  };
+  const inEnglish = (!d.touchpoint_reason_phrase && x.touchpoint_reason) ||
+    d.explanation.some((e) => e.label !== 'brand' && e.note && !e.note_phrases);
   const rows = [
     [t('author'), el('span', { class: 'author' }, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     [t('published'), dateFmt.format(new Date(x.published_at))],
@@ -52,9 +61,10 @@ export async function showDetail(box, id, meta) {
     el('h3', { text: t('wholePost') }),
     el('h4', { text: t('sentiment') }), evList('sentiment'),
     el('h4', { text: t('touchpointIs', { label: label('touchpoint', x.touchpoint) }) }),
-    el('p', { class: 'small', lang: 'en', text: x.touchpoint_reason }), evList('touchpoint'),
+    d.touchpoint_reason_phrase ? el('p', { class: 'small', text: phrase(d.touchpoint_reason_phrase) })
+      : el('p', { class: 'small', lang: 'en', text: x.touchpoint_reason }), evList('touchpoint'),
     el('h4', { text: t('journeyStage') }), evList('journey_stage'),
-    uiLang() === 'en' ? null : el('p', { class: 'muted small', text: t('explainedInEnglish') }),
+    uiLang() === 'en' || !inEnglish ? null : el('p', { class: 'muted small', text: t('explainedInEnglish') }),
     role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
   ].filter(Boolean));
 }
