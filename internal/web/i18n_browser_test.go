@@ -100,7 +100,7 @@ type englishDetector struct {
 // sharedWords are words every language's texts use: technical terms,
 // Swedish words spelt as in English, and the English search hint's Finnish
 // example. Sources' names (SOURCE_NAMES in strings.js) are added to them.
-var sharedWords = strings.Fields("ewom pdf csv excel peso api token data dir admin learn pseudonym per period toimitus")
+var sharedWords = strings.Fields("ewom pdf csv excel peso api token data dir admin learn pseudonym per period filter toimitus")
 
 func newEnglishDetector(t *testing.T, lang string, data []string) englishDetector {
 	d := englishDetector{texts: map[string]bool{}, words: map[string]bool{}, data: data}
