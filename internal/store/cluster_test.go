@@ -318,3 +318,30 @@ func TestRollupViewFollowsOptimizeOnInsert(t *testing.T) {
 		}
 	}
 }
+
+// On servers that group in the views, the term rollup's view reads the
+// term columns from term_rows_mv (migration 502), not the inserted block;
+// the others keep migration 501's view.
+func TestTermViewReadsTermRowsOnGroupingServers(t *testing.T) {
+	for version, want := range map[string]string{
+		"18.16.1": "CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv TO `ewom`.term_days AS SELECT day, brand, terms AS term, … FROM `ewom`.term_rows_mv ARRAY JOIN terms, term_forms GROUP BY day, brand, term",
+		"24.8.1":  "CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv TO `ewom`.term_days AS SELECT toDate(published_at) AS day, … FROM `ewom`.mentions ARRAY JOIN terms AS term, …",
+	} {
+		c, r := recordingStore(t, version, "")
+		if _, err := c.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var last string
+		for _, s := range r.stmts {
+			if strings.HasPrefix(s, "CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv") {
+				last = s
+			}
+		}
+		if !containsMatch([]string{last}, want) {
+			t.Errorf("%s: term view %q, want %q", version, last, want)
+		}
+		if rows := containsMatch(r.stmts, "CREATE TABLE IF NOT EXISTS `ewom`.term_rows (…) ENGINE = Null"); rows != (version == "18.16.1") {
+			t.Errorf("%s: Null table term_rows created %v", version, rows)
+		}
+	}
+}
