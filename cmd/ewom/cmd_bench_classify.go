@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/classify"
-	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/jonreiter/govader"
 )
@@ -33,10 +32,8 @@ func runBenchClassify(ctx context.Context, env *cliEnv, args []string) error {
 	if len(corpus) == 0 {
 		return fmt.Errorf("empty benchmark corpus")
 	}
-	c, err := classify.New([]config.Brand{
-		{Name: "TietokoneKoijarit", Owned: config.Owned{Domains: []string{"tietokonekoijarit.fi"}, Accounts: []string{"mastodon:@tk@mastodon.social"}}},
-		{Name: "Finnair"}, {Name: "Apple", Exclude: []string{"apple pie"}}, {Name: "Gigantti"}, {Name: "Elisa"}, {Name: "Veikkaus"},
-	})
+	brands := classify.BenchBrands()
+	c, err := classify.New(brands)
 	if err != nil {
 		return err
 	}
@@ -44,7 +41,7 @@ func runBenchClassify(ctx context.Context, env *cliEnv, args []string) error {
 	for _, m := range corpus {
 		bytes += len(m.Text)
 	}
-	fmt.Fprintf(env.stdout, "corpus: %d mentions, mean %d bytes, mixed fi/en/sv\n", len(corpus), bytes/len(corpus))
+	fmt.Fprintf(env.stdout, "corpus: %d mentions, mean %d bytes, mixed fi/en/sv; %d configured brands\n", len(corpus), bytes/len(corpus), len(brands))
 	// One core, so that each classifier's garbage collection is counted
 	// against it; rounds alternate the two so that a busy spell of a shared
 	// machine hits both.
