@@ -13,17 +13,7 @@ import (
 // in clauses cut before a contrast word (where a phrase may run on past
 // the cut), alone, in another order and without their emoji.
 func TestClauseTextsKeepFreshLookups(t *testing.T) {
-	tb, err := sharedTables()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var texts []string
-	for _, m := range BenchCorpus(300) {
-		texts = append(texts, m.Text)
-	}
-	for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
-		texts = append(texts, it.Text)
-	}
+	tb, texts := lexedTestTexts(t)
 	var post, text, fresh lexed
 	compared := 0
 	check := func(what, src string) {
@@ -62,17 +52,7 @@ func TestClauseTextsKeepFreshLookups(t *testing.T) {
 // words followed by another that continues a phrase or not, and in a memo
 // small enough that words push each other out.
 func TestWordMemoKeepsFreshLookups(t *testing.T) {
-	tb, err := sharedTables()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var texts []string
-	for _, m := range BenchCorpus(300) {
-		texts = append(texts, m.Text)
-	}
-	for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
-		texts = append(texts, it.Title, it.Text)
-	}
+	tb, texts := lexedTestTexts(t)
 	memos := map[string]*wordMemo{}
 	var memoized, fresh lexed
 	compared := 0
@@ -95,4 +75,25 @@ func TestWordMemoKeepsFreshLookups(t *testing.T) {
 		}
 	}
 	t.Logf("%d texts, %d tokens compared", len(texts), compared)
+}
+
+// lexedTestTexts returns the tables and the texts of the bench corpus and
+// of the development set's titles and texts.
+func lexedTestTexts(t *testing.T) (*tables, []string) {
+	t.Helper()
+	tb, err := sharedTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range BenchCorpus(300) {
+		texts = append(texts, m.Text)
+	}
+	for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
+		if it.Title != "" {
+			texts = append(texts, it.Title)
+		}
+		texts = append(texts, it.Text)
+	}
+	return tb, texts
 }

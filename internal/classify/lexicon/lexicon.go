@@ -354,11 +354,10 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 	nodes := m.nodes
 	nd := nodes[0] // the node w[:k] leads to, read once a step
 	for k := 1; k <= len(w); k++ {
-		bit := uint64(1) << m.class[w[k-1]]
-		if nd.children&bit == 0 {
+		node, ok := m.child(nd, w[k-1])
+		if !ok {
 			return
 		}
-		node := nd.child + int32(bits.OnesCount64(nd.children&(bit-1)))
 		nd = nodes[node]
 		// A stem ends between runes: w[k] starts one (is not 10xxxxxx).
 		if nd.children&hasEntries == 0 || (k < len(w) && w[k]&0xC0 == 0x80) {
@@ -432,11 +431,10 @@ func (m *Matcher[T]) Followers(w string) Followers {
 	nodes := m.nodes
 	nd := nodes[0]
 	for k := 1; k <= len(w); k++ {
-		bit := uint64(1) << m.class[w[k-1]]
-		if nd.children&bit == 0 {
+		node, ok := m.child(nd, w[k-1])
+		if !ok {
 			break
 		}
-		node := nd.child + int32(bits.OnesCount64(nd.children&(bit-1)))
 		nd = nodes[node]
 		if nd.children&hasEntries == 0 {
 			continue
@@ -447,6 +445,15 @@ func (m *Matcher[T]) Followers(w string) Followers {
 		}
 	}
 	return f
+}
+
+// child returns the node byte c leads to from nd, if any.
+func (m *Matcher[T]) child(nd trieNode, c byte) (int32, bool) {
+	bit := uint64(1) << m.class[c]
+	if nd.children&bit == 0 {
+		return 0, false
+	}
+	return nd.child + int32(bits.OnesCount64(nd.children&(bit-1))), true
 }
 
 func matchable(k token.Kind) bool { return k == token.Word || k == token.Hashtag || k == token.Number }
