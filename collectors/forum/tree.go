@@ -1,0 +1,809 @@
+package forum
+
+import (
+	"bytes"
+	"cmp"
+	"io"
+	"slices"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// buildTree builds the document tree of body from html.Tokenizer's tokens,
+// the tree html.Parse builds, without the HTML5 tree construction
+// algorithm's bookkeeping (active formatting elements, insertion modes
+// beyond head and body, foster parenting), which on a forum page costs
+// more than the tokens themselves. It follows html.Parse (x/net/html's
+// parse.go) for what well-formed and commonly malformed pages hold: the
+// implied html, head and body elements, void elements, raw text elements,
+// the start tags that close an open p, li, dd, dt, option or heading, the
+// end tags that close what is open above them, stray end tags (ignored), a
+// lone </p> (an empty p), and text merged as html.Parse merges it.
+//
+// Where html.Parse would do what this builder does not — reopen a
+// formatting element closed by another tag (<b><div></b>), build a table,
+// select, template, frameset, ruby or foreign (svg, MathML) content, read a
+// legacy doctype or merge attributes of a repeated html or body tag — ok
+// is false and the caller parses the page with html.Parse. The tests hold
+// the builder to giving exactly html.Parse's tree whenever ok is true.
+func buildTree(body []byte) (doc *html.Node, ok bool) {
+	if bytes.IndexByte(body, 0) >= 0 {
+		return nil, false // NUL is dropped or replaced depending on where it stands
+	}
+	t := &treeBuilder{z: html.NewTokenizer(bytes.NewReader(body)), ok: true, src: string(body)}
+	t.doc = t.node(html.DocumentNode, 0, "")
+	for t.ok {
+		tt := t.z.Next()
+		if tt == html.ErrorToken {
+			if t.z.Err() != io.EOF {
+				return nil, false
+			}
+			break
+		}
+		t.token(tt)
+	}
+	if !t.ok {
+		return nil, false
+	}
+	if t.raw { // cut short inside a raw text element
+		t.stack = t.stack[:len(t.stack)-1]
+	}
+	t.implyBody() // an empty document still gets html, head and body
+	return t.doc, t.ok
+}
+
+// builder phases, html.Parse's insertion modes that the builder follows.
+const (
+	phaseInitial = iota
+	phaseBeforeHTML
+	phaseBeforeHead
+	phaseInHead
+	phaseAfterHead
+	phaseInBody
+	phaseAfterBody
+	phaseAfterAfterBody
+)
+
+type treeBuilder struct {
+	z     *html.Tokenizer
+	ok    bool
+	phase int
+	// raw is set after a raw text element's start tag (script, style,
+	// title, textarea, …): the tokenizer gives its text, then its end tag.
+	raw bool
+
+	// src is the page, off the offset of the token read: the tokens'
+	// strings are cut from it.
+	src   string
+	off   int
+	lower []byte // a name lower-cased
+
+	doc, html, head, form *html.Node
+	stack                 []*html.Node // the open elements, html first
+	slab                  []html.Node  // nodes are allocated in blocks
+	attrs                 []html.Attribute
+}
+
+func (t *treeBuilder) node(typ html.NodeType, a atom.Atom, data string) *html.Node {
+	if len(t.slab) == 0 {
+		t.slab = make([]html.Node, 256)
+	}
+	n := &t.slab[0]
+	t.slab = t.slab[1:]
+	n.Type, n.DataAtom, n.Data = typ, a, data
+	return n
+}
+
+func (t *treeBuilder) fail() { t.ok = false }
+
+func (t *treeBuilder) top() *html.Node { return t.stack[len(t.stack)-1] }
+
+// tag is a start or end tag as html.Tokenizer.Token reads it.
+type tag struct {
+	a     atom.Atom
+	name  string
+	attrs []html.Attribute
+}
+
+func (t *treeBuilder) token(tt html.TokenType) {
+	raw := t.z.Raw()
+	at := t.off
+	t.off += len(raw)
+	switch tt {
+	case html.TextToken:
+		if plain(raw) {
+			t.text(t.src[at : at+len(raw)])
+		} else {
+			t.text(string(t.z.Text()))
+		}
+	case html.StartTagToken, html.SelfClosingTagToken:
+		t.start(t.readTag(raw, at, true))
+	case html.EndTagToken:
+		t.end(t.readTag(raw, at, false))
+	case html.CommentToken:
+		t.comment(string(t.z.Text()))
+	case html.DoctypeToken:
+		t.doctype(string(t.z.Text()))
+	}
+}
+
+// plain reports whether a token's raw markup is its text: no character
+// reference to decode, no carriage return to convert (and no NUL, which
+// buildTree leaves to html.Parse).
+func plain(raw []byte) bool {
+	return bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0
+}
+
+// readTag reads the tag whose markup raw is at src[at:]. Strings are cut
+// from src rather than copied where the markup is the value; a tag with
+// character references or carriage returns has its attributes read by the
+// tokenizer.
+func (t *treeBuilder) readTag(raw []byte, at int, attrs bool) tag {
+	i := 1 // <name, </name
+	if raw[1] == '/' {
+		i = 2
+	}
+	end := i
+	for end < len(raw) && !tagNameEnd(raw[end]) {
+		end++
+	}
+	var g tag
+	g.a, g.name = t.word(raw[i:end], at+i)
+	if !attrs {
+		return g
+	}
+	t.attrs = t.attrs[:0]
+	if plain(raw) {
+		t.readAttrs(raw, at, end)
+	} else {
+		for more := true; more; {
+			var k, v []byte
+			k, v, more = t.z.TagAttr()
+			if k != nil {
+				t.attrs = append(t.attrs, html.Attribute{Key: atom.String(k), Val: string(v)})
+			}
+		}
+	}
+	if len(t.attrs) > 0 {
+		g.attrs = append([]html.Attribute(nil), t.attrs...)
+	}
+	return g
+}
+
+// word is a tag or attribute name b, at src[at:], lower-cased (ASCII, as
+// the tokenizer does), with its atom.
+func (t *treeBuilder) word(b []byte, at int) (atom.Atom, string) {
+	upper := false
+	for _, c := range b {
+		upper = upper || 'A' <= c && c <= 'Z'
+	}
+	if upper {
+		t.lower = append(t.lower[:0], b...)
+		for i, c := range t.lower {
+			if 'A' <= c && c <= 'Z' {
+				t.lower[i] = c + 'a' - 'A'
+			}
+		}
+		b = t.lower
+	}
+	if a := atom.Lookup(b); a != 0 {
+		return a, a.String()
+	}
+	if upper {
+		return 0, string(b)
+	}
+	return 0, t.src[at : at+len(b)]
+}
+
+func tagNameEnd(c byte) bool {
+	switch c {
+	case ' ', '\n', '\r', '\t', '\f', '/', '>':
+		return true
+	}
+	return false
+}
+
+func space(c byte) bool {
+	switch c {
+	case ' ', '\n', '\r', '\t', '\f':
+		return true
+	}
+	return false
+}
+
+// readAttrs reads the attributes of the tag raw, at src[at:], from raw[i:]
+// on, as html.Tokenizer's readTag does: keys lower-cased, a key's later
+// repeats dropped, values verbatim (raw is plain).
+func (t *treeBuilder) readAttrs(raw []byte, at, i int) {
+	skip := func() {
+		for i < len(raw) && space(raw[i]) {
+			i++
+		}
+	}
+	skip()
+	for i < len(raw) && raw[i] != '>' {
+		// The key: an "=" may begin it.
+		ks := i
+		if raw[i] == '=' {
+			i++
+		}
+		for i < len(raw) && raw[i] != '=' && !tagNameEnd(raw[i]) {
+			i++
+		}
+		ke := i
+		// The value.
+		vs, ve := i, i
+		skip()
+		switch {
+		case i < len(raw) && raw[i] == '/':
+			i++
+		case i < len(raw) && raw[i] == '=':
+			i++
+			skip()
+			switch {
+			case i >= len(raw) || raw[i] == '>':
+			case raw[i] == '"' || raw[i] == '\'':
+				q := raw[i]
+				i++
+				vs = i
+				for i < len(raw) && raw[i] != q {
+					i++
+				}
+				ve = i
+				i++
+			default:
+				vs = i
+				for i < len(raw) && !space(raw[i]) && raw[i] != '>' {
+					i++
+				}
+				ve = i
+				if i < len(raw) && raw[i] != '>' {
+					i++
+				}
+			}
+		}
+		if ke > ks {
+			_, key := t.word(raw[ks:ke], at+ks)
+			if !slices.ContainsFunc(t.attrs, func(a html.Attribute) bool { return a.Key == key }) {
+				t.attrs = append(t.attrs, html.Attribute{Key: key, Val: t.src[at+vs : at+ve]})
+			}
+		}
+		skip()
+	}
+}
+
+func (t *treeBuilder) doctype(data string) {
+	if t.phase == phaseAfterBody {
+		t.phase = phaseInBody // and ignored there
+	}
+	if t.phase != phaseInitial {
+		return // ignored everywhere but at the start
+	}
+	if data != "html" {
+		t.fail() // a legacy or quirky doctype: html.Parse reads its identifiers
+		return
+	}
+	t.doc.AppendChild(t.node(html.DoctypeNode, 0, "html"))
+	t.phase = phaseBeforeHTML
+}
+
+func (t *treeBuilder) comment(data string) {
+	c := t.node(html.CommentNode, 0, data)
+	switch {
+	case t.phase <= phaseBeforeHTML || t.phase == phaseAfterAfterBody:
+		t.doc.AppendChild(c)
+	case t.phase == phaseAfterBody:
+		t.html.AppendChild(c)
+	default:
+		t.top().AppendChild(c)
+	}
+}
+
+func (t *treeBuilder) text(s string) {
+	if t.raw {
+		if n := t.top(); n.DataAtom == atom.Textarea && n.FirstChild == nil {
+			s = strings.TrimPrefix(strings.TrimPrefix(s, "\r"), "\n")
+		}
+		t.addText(s)
+		return
+	}
+	rest := strings.TrimLeft(s, whitespace)
+	switch t.phase {
+	case phaseInitial, phaseBeforeHTML, phaseBeforeHead:
+		if rest == "" {
+			return
+		}
+		t.implyHead()
+		t.text(rest)
+		return
+	case phaseInHead, phaseAfterHead:
+		t.addText(s[:len(s)-len(rest)])
+		if rest == "" {
+			return
+		}
+		t.implyBody()
+		s = rest
+	case phaseAfterBody, phaseAfterAfterBody:
+		if rest != "" {
+			t.phase = phaseInBody
+		}
+	}
+	if n := t.top(); (n.DataAtom == atom.Pre || n.DataAtom == atom.Listing) && n.FirstChild == nil {
+		s = strings.TrimPrefix(strings.TrimPrefix(s, "\r"), "\n")
+	}
+	t.addText(s)
+}
+
+const whitespace = " \t\r\n\f"
+
+// addText appends s to the current node, merged into a text node that ends it.
+func (t *treeBuilder) addText(s string) {
+	if s == "" {
+		return
+	}
+	n := t.top()
+	if last := n.LastChild; last != nil && last.Type == html.TextNode {
+		last.Data += s
+		return
+	}
+	n.AppendChild(t.node(html.TextNode, 0, s))
+}
+
+// implyHTML, implyHead and implyBody open the elements a page left out.
+func (t *treeBuilder) implyHTML() {
+	if t.phase < phaseBeforeHead {
+		t.html = t.node(html.ElementNode, atom.Html, "html")
+		t.doc.AppendChild(t.html)
+		t.stack = append(t.stack, t.html)
+		t.phase = phaseBeforeHead
+	}
+}
+
+func (t *treeBuilder) implyHead() {
+	t.implyHTML()
+	if t.phase == phaseBeforeHead {
+		t.head = t.push(tag{a: atom.Head, name: "head"})
+		t.phase = phaseInHead
+	}
+}
+
+func (t *treeBuilder) implyBody() {
+	t.implyHead()
+	if t.phase == phaseInHead {
+		t.stack = t.stack[:len(t.stack)-1] // head
+		t.phase = phaseAfterHead
+	}
+	if t.phase == phaseAfterHead {
+		t.push(tag{a: atom.Body, name: "body"})
+		t.phase = phaseInBody
+	}
+}
+
+// push appends an element to the current node and opens it.
+func (t *treeBuilder) push(g tag) *html.Node {
+	n := t.node(html.ElementNode, g.a, g.name)
+	n.Attr = g.attrs
+	t.top().AppendChild(n)
+	t.stack = append(t.stack, n)
+	if len(t.stack) > 512 {
+		t.fail() // html.Parse refuses such a page
+	}
+	return n
+}
+
+// pushVoid appends an element that has no content.
+func (t *treeBuilder) pushVoid(g tag) {
+	t.push(g)
+	t.stack = t.stack[:len(t.stack)-1]
+}
+
+// pushRaw appends a raw text element: its text and end tag follow.
+func (t *treeBuilder) pushRaw(g tag) {
+	t.push(g)
+	t.raw = true
+}
+
+// popTo closes the open elements from i up. html.Parse would reopen a
+// formatting element closed this way (<b> closed by </div>) where text
+// follows: the builder leaves that to it.
+func (t *treeBuilder) popTo(i int) {
+	for _, n := range t.stack[i:] {
+		if formatting(n.DataAtom) {
+			t.fail()
+		}
+	}
+	t.stack = t.stack[:i]
+}
+
+// inScope is the index of the topmost open element named a, or -1. With
+// no table, template, applet, object, marquee or select ever open (the
+// builder leaves those to html.Parse), html.Parse's default scope is the
+// whole stack; button scope also stops at a button, list item scope at
+// ol and ul.
+func (t *treeBuilder) inScope(stop func(atom.Atom) bool, as ...atom.Atom) int {
+	for i := len(t.stack) - 1; i >= 0; i-- {
+		n := t.stack[i]
+		for _, a := range as {
+			if n.DataAtom == a {
+				return i
+			}
+		}
+		if stop != nil && stop(n.DataAtom) {
+			return -1
+		}
+	}
+	return -1
+}
+
+func buttonScope(a atom.Atom) bool   { return a == atom.Button }
+func listItemScope(a atom.Atom) bool { return a == atom.Ol || a == atom.Ul }
+
+// closeP closes an open p, as the start tags of blocks do.
+func (t *treeBuilder) closeP() {
+	if i := t.inScope(buttonScope, atom.P); i >= 0 {
+		t.popTo(i)
+	}
+}
+
+// generateImpliedEndTags closes the elements whose end tag may be left
+// out (p, li, option, …), except one named except.
+func (t *treeBuilder) generateImpliedEndTags(except atom.Atom) {
+	i := len(t.stack)
+	for i > 0 {
+		a := t.stack[i-1].DataAtom
+		if a == except || !impliedEnd(a) {
+			break
+		}
+		i--
+	}
+	t.stack = t.stack[:i]
+}
+
+func (t *treeBuilder) start(g tag) {
+	switch t.phase {
+	case phaseInitial, phaseBeforeHTML:
+		t.implyHTML()
+		if g.a == atom.Html {
+			t.html.Attr = g.attrs
+			return
+		}
+		t.start(g)
+		return
+	case phaseBeforeHead:
+		switch g.a {
+		case atom.Head:
+			t.head = t.push(g)
+			t.phase = phaseInHead
+			return
+		case atom.Html:
+			t.repeated(g)
+			return
+		}
+		t.implyHead()
+		t.start(g)
+		return
+	case phaseInHead:
+		switch g.a {
+		case atom.Html:
+			t.repeated(g)
+		case atom.Head:
+		case atom.Base, atom.Basefont, atom.Bgsound, atom.Link, atom.Meta, atom.Noscript, atom.Script,
+			atom.Title, atom.Noframes, atom.Style:
+			t.headElement(g)
+		case atom.Template:
+			t.fail()
+		default:
+			t.stack = t.stack[:len(t.stack)-1] // head
+			t.phase = phaseAfterHead
+			t.start(g)
+		}
+		return
+	case phaseAfterHead:
+		switch g.a {
+		case atom.Html:
+			t.repeated(g)
+		case atom.Head:
+		case atom.Body:
+			t.push(g)
+			t.phase = phaseInBody
+		case atom.Base, atom.Basefont, atom.Bgsound, atom.Link, atom.Meta, atom.Script, atom.Title,
+			atom.Noframes, atom.Style:
+			// Put into the head after all, as html.Parse does: the
+			// head is opened for it and taken out from under it.
+			t.stack = append(t.stack, t.head)
+			t.headElement(g)
+			t.stack = slices.DeleteFunc(t.stack, func(n *html.Node) bool { return n == t.head })
+		case atom.Template, atom.Frameset:
+			t.fail()
+		default:
+			t.implyBody()
+			t.startInBody(g)
+		}
+		return
+	case phaseAfterBody, phaseAfterAfterBody:
+		if g.a != atom.Html {
+			t.phase = phaseInBody
+		}
+	}
+	t.startInBody(g)
+}
+
+// headElement opens an element that belongs in the head.
+func (t *treeBuilder) headElement(g tag) {
+	switch g.a {
+	case atom.Base, atom.Basefont, atom.Bgsound, atom.Link, atom.Meta:
+		t.pushVoid(g)
+	default: // noscript (scripting is on), script, title, noframes, style
+		t.pushRaw(g)
+	}
+}
+
+// repeated is a second html or body start tag: html.Parse adds its
+// attributes to the element; without attributes it changes nothing.
+func (t *treeBuilder) repeated(g tag) {
+	if len(g.attrs) > 0 {
+		t.fail()
+	}
+}
+
+func (t *treeBuilder) startInBody(g tag) {
+	if formatting(g.a) {
+		// html.Parse sorts a formatting element's attributes (to compare
+		// elements), which decides the first of repeated ones.
+		slices.SortFunc(g.attrs, func(a, b html.Attribute) int {
+			return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Val, b.Val))
+		})
+	}
+	switch g.a {
+	case atom.Html, atom.Body:
+		t.repeated(g)
+	case atom.Base, atom.Basefont, atom.Bgsound, atom.Link, atom.Meta, atom.Noframes, atom.Script, atom.Style, atom.Title:
+		t.headElement(g)
+	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Center, atom.Details, atom.Dialog, atom.Dir,
+		atom.Div, atom.Dl, atom.Fieldset, atom.Figcaption, atom.Figure, atom.Footer, atom.Header, atom.Hgroup,
+		atom.Main, atom.Menu, atom.Nav, atom.Ol, atom.P, atom.Search, atom.Section, atom.Summary, atom.Ul,
+		atom.Pre, atom.Listing:
+		t.closeP()
+		t.push(g)
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		t.closeP()
+		if heading(t.top().DataAtom) {
+			t.stack = t.stack[:len(t.stack)-1]
+		}
+		t.push(g)
+	case atom.Form:
+		if t.form != nil {
+			return // html.Parse ignores a form inside a form
+		}
+		t.closeP()
+		t.form = t.push(g)
+	case atom.Li, atom.Dd, atom.Dt:
+		for i := len(t.stack) - 1; i >= 0; i-- {
+			a := t.stack[i].DataAtom
+			if a == g.a || g.a != atom.Li && (a == atom.Dd || a == atom.Dt) {
+				t.popTo(i)
+				break
+			}
+			if a != atom.Address && a != atom.Div && a != atom.P && special(t.stack[i]) {
+				break
+			}
+		}
+		t.closeP()
+		t.push(g)
+	case atom.Button:
+		if i := t.inScope(nil, atom.Button); i >= 0 {
+			t.generateImpliedEndTags(0)
+			t.popTo(t.inScope(nil, atom.Button))
+		}
+		t.push(g)
+	case atom.A:
+		// An a inside an a closes the outer one by the adoption agency.
+		for i := len(t.stack) - 1; i >= 0; i-- {
+			if t.stack[i].DataAtom == atom.A {
+				t.fail()
+			}
+		}
+		t.push(g)
+	case atom.Nobr:
+		if t.inScope(nil, atom.Nobr) >= 0 {
+			t.fail()
+		}
+		t.push(g)
+	case atom.Area, atom.Br, atom.Embed, atom.Img, atom.Keygen, atom.Wbr, atom.Input, atom.Param, atom.Source, atom.Track:
+		t.pushVoid(g)
+	case atom.Hr:
+		if t.inScope(buttonScope, atom.P) >= 0 {
+			t.generateImpliedEndTags(atom.P)
+			t.popTo(t.inScope(nil, atom.P))
+		}
+		t.pushVoid(g)
+	case atom.Textarea, atom.Iframe, atom.Noembed, atom.Noscript:
+		t.pushRaw(g)
+	case atom.Xmp:
+		t.closeP()
+		t.pushRaw(g)
+	case atom.Option, atom.Optgroup:
+		if t.top().DataAtom == atom.Option {
+			t.stack = t.stack[:len(t.stack)-1]
+		}
+		t.push(g)
+	case atom.Rb, atom.Rtc, atom.Rp, atom.Rt:
+		if t.inScope(nil, atom.Ruby) >= 0 {
+			t.fail()
+		}
+		t.push(g)
+	case atom.Caption, atom.Col, atom.Colgroup, atom.Frame, atom.Head, atom.Tbody, atom.Td, atom.Tfoot, atom.Th, atom.Thead, atom.Tr:
+		// Ignored outside a table.
+	case atom.Table, atom.Select, atom.Template, atom.Frameset, atom.Plaintext, atom.Image,
+		atom.Applet, atom.Marquee, atom.Object, atom.Math, atom.Svg:
+		t.fail()
+	default:
+		t.push(g)
+	}
+}
+
+func (t *treeBuilder) end(g tag) {
+	if t.raw {
+		t.stack = t.stack[:len(t.stack)-1]
+		t.raw = false
+		return
+	}
+	switch t.phase {
+	case phaseInitial, phaseBeforeHTML, phaseBeforeHead:
+		if t.phase == phaseInitial {
+			t.phase = phaseBeforeHTML // no doctype: it is too late for one
+		}
+		switch g.a {
+		case atom.Head, atom.Body, atom.Html, atom.Br:
+			t.implyHead()
+			t.end(g)
+		}
+		return // other end tags are ignored
+	case phaseInHead:
+		switch g.a {
+		case atom.Head:
+			t.stack = t.stack[:len(t.stack)-1]
+			t.phase = phaseAfterHead
+		case atom.Body, atom.Html, atom.Br:
+			t.implyBody()
+			t.end(g)
+		case atom.Template:
+			t.fail()
+		}
+		return
+	case phaseAfterHead:
+		switch g.a {
+		case atom.Body, atom.Html, atom.Br:
+			t.implyBody()
+			t.end(g)
+		case atom.Template:
+			t.fail()
+		}
+		return
+	case phaseAfterBody, phaseAfterAfterBody:
+		if g.a == atom.Html && t.phase == phaseAfterBody {
+			t.phase = phaseAfterAfterBody
+			return
+		}
+		t.phase = phaseInBody
+	}
+	t.endInBody(g)
+}
+
+func (t *treeBuilder) endInBody(g tag) {
+	switch g.a {
+	case atom.Body:
+		t.phase = phaseAfterBody // the body is always in scope
+	case atom.Html:
+		t.phase = phaseAfterAfterBody
+	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Button, atom.Center, atom.Details, atom.Dialog,
+		atom.Dir, atom.Div, atom.Dl, atom.Fieldset, atom.Figcaption, atom.Figure, atom.Footer, atom.Header, atom.Hgroup,
+		atom.Listing, atom.Main, atom.Menu, atom.Nav, atom.Ol, atom.Pre, atom.Search, atom.Section, atom.Select,
+		atom.Summary, atom.Ul:
+		if t.inScope(nil, g.a) < 0 {
+			return
+		}
+		t.generateImpliedEndTags(0)
+		t.popTo(t.inScope(nil, g.a))
+	case atom.Form:
+		node := t.form
+		t.form = nil
+		i := t.inScope(nil, atom.Form)
+		if node == nil || i < 0 || t.stack[i] != node {
+			return
+		}
+		t.generateImpliedEndTags(0)
+		if t.top() != node {
+			t.fail() // html.Parse takes the form out from under what is open in it
+			return
+		}
+		t.stack = t.stack[:len(t.stack)-1]
+	case atom.P:
+		i := t.inScope(buttonScope, atom.P)
+		if i < 0 {
+			t.pushVoid(tag{a: atom.P, name: "p"}) // </p> alone is an empty p
+			return
+		}
+		t.popTo(i)
+	case atom.Li:
+		if i := t.inScope(listItemScope, atom.Li); i >= 0 {
+			t.popTo(i)
+		}
+	case atom.Dd, atom.Dt:
+		if i := t.inScope(nil, g.a); i >= 0 {
+			t.popTo(i)
+		}
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		if i := t.inScope(nil, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6); i >= 0 {
+			t.popTo(i)
+		}
+	case atom.A, atom.B, atom.Big, atom.Code, atom.Em, atom.Font, atom.I, atom.Nobr, atom.S, atom.Small,
+		atom.Strike, atom.Strong, atom.Tt, atom.U:
+		if t.top().DataAtom == g.a {
+			t.stack = t.stack[:len(t.stack)-1]
+			return
+		}
+		if t.inScope(nil, g.a) >= 0 {
+			t.fail() // misnested: the adoption agency algorithm
+		}
+	case atom.Br, atom.Template:
+		t.fail()
+	default:
+		for i := len(t.stack) - 1; i >= 0; i-- {
+			n := t.stack[i]
+			if n.DataAtom == g.a && (g.a != 0 || n.Data == g.name) {
+				t.popTo(i)
+				return
+			}
+			if special(n) {
+				return
+			}
+		}
+	}
+}
+
+func formatting(a atom.Atom) bool {
+	switch a {
+	case atom.A, atom.B, atom.Big, atom.Code, atom.Em, atom.Font, atom.I, atom.Nobr, atom.S, atom.Small,
+		atom.Strike, atom.Strong, atom.Tt, atom.U:
+		return true
+	}
+	return false
+}
+
+func heading(a atom.Atom) bool {
+	switch a {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return true
+	}
+	return false
+}
+
+func impliedEnd(a atom.Atom) bool {
+	switch a {
+	case atom.Dd, atom.Dt, atom.Li, atom.Optgroup, atom.Option, atom.P, atom.Rb, atom.Rp, atom.Rt, atom.Rtc:
+		return true
+	}
+	return false
+}
+
+// special is html.Parse's special category of elements (the HTML
+// standard's, as x/net/html lists it).
+func special(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Address, atom.Applet, atom.Area, atom.Article, atom.Aside, atom.Base, atom.Basefont, atom.Bgsound,
+		atom.Blockquote, atom.Body, atom.Br, atom.Button, atom.Caption, atom.Center, atom.Col, atom.Colgroup, atom.Dd,
+		atom.Details, atom.Dir, atom.Div, atom.Dl, atom.Dt, atom.Embed, atom.Fieldset, atom.Figcaption, atom.Figure,
+		atom.Footer, atom.Form, atom.Frame, atom.Frameset, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Head, atom.Header, atom.Hgroup, atom.Hr, atom.Html, atom.Iframe, atom.Img, atom.Input, atom.Keygen,
+		atom.Li, atom.Link, atom.Listing, atom.Main, atom.Marquee, atom.Menu, atom.Meta, atom.Nav, atom.Noembed,
+		atom.Noframes, atom.Noscript, atom.Object, atom.Ol, atom.P, atom.Param, atom.Plaintext, atom.Pre,
+		atom.Script, atom.Section, atom.Select, atom.Source, atom.Style, atom.Summary, atom.Table, atom.Tbody,
+		atom.Td, atom.Template, atom.Textarea, atom.Tfoot, atom.Th, atom.Thead, atom.Title, atom.Tr, atom.Track,
+		atom.Ul, atom.Wbr, atom.Xmp:
+		return true
+	}
+	return false
+}
