@@ -546,6 +546,9 @@ func stripInert(body []byte) []byte {
 
 // inertAt reports the inert element whose start tag begins at body[i].
 func inertAt(body []byte, i int) (string, bool) {
+	if i+1 >= len(body) || body[i+1]|0x20 != 's' {
+		return "", false // all of them begin with an s
+	}
 	for _, name := range inertElements {
 		j := i + 1 + len(name)
 		if j < len(body) && bytes.EqualFold(body[i+1:j], []byte(name)) {

@@ -32,8 +32,28 @@ func buildTree(body []byte) (doc *html.Node, ok bool) {
 	if bytes.IndexByte(body, 0) >= 0 {
 		return nil, false // NUL is dropped or replaced depending on where it stands
 	}
-	t := &treeBuilder{z: html.NewTokenizer(bytes.NewReader(body)), ok: true, src: string(body)}
-	t.doc = t.node(html.DocumentNode, 0, "")
+	src := string(body)
+	if doc, ok, cut := scanTree(body, src); cut {
+		return doc, ok
+	}
+	// Markup the scanner does not cut: html.Tokenizer cuts it.
+	return tokenTree(body, src)
+}
+
+// scanTree builds the tree from the tokens scan cuts; cut is false where
+// it gave up.
+func scanTree(body []byte, src string) (doc *html.Node, ok, cut bool) {
+	t := newTreeBuilder(body, src, nil)
+	if !t.scan() && t.ok {
+		return nil, false, false
+	}
+	doc, ok = t.finish()
+	return doc, ok, true
+}
+
+// tokenTree builds the tree from html.Tokenizer's tokens.
+func tokenTree(body []byte, src string) (*html.Node, bool) {
+	t := newTreeBuilder(body, src, html.NewTokenizer(bytes.NewReader(body)))
 	for t.ok {
 		tt := t.z.Next()
 		if tt == html.ErrorToken {
@@ -44,6 +64,11 @@ func buildTree(body []byte) (doc *html.Node, ok bool) {
 		}
 		t.token(tt)
 	}
+	return t.finish()
+}
+
+// finish ends the tree at the end of the page.
+func (t *treeBuilder) finish() (*html.Node, bool) {
 	if !t.ok {
 		return nil, false
 	}
@@ -52,6 +77,12 @@ func buildTree(body []byte) (doc *html.Node, ok bool) {
 	}
 	t.implyBody() // an empty document still gets html, head and body
 	return t.doc, t.ok
+}
+
+func newTreeBuilder(body []byte, src string, z *html.Tokenizer) *treeBuilder {
+	t := &treeBuilder{body: body, src: src, z: z, ok: true}
+	t.doc = t.node(html.DocumentNode, 0, "")
+	return t
 }
 
 // builder phases, html.Parse's insertion modes that the builder follows.
@@ -67,6 +98,7 @@ const (
 )
 
 type treeBuilder struct {
+	// z cuts the page into tokens when scan cannot.
 	z     *html.Tokenizer
 	ok    bool
 	phase int
@@ -74,8 +106,9 @@ type treeBuilder struct {
 	// title, textarea, …): the tokenizer gives its text, then its end tag.
 	raw bool
 
-	// src is the page, off the offset of the token read: the tokens'
-	// strings are cut from it.
+	// body and src are the page, off the offset of the token read by z:
+	// the tokens' strings are cut from src.
+	body  []byte
 	src   string
 	off   int
 	lower []byte // a name lower-cased
@@ -119,9 +152,11 @@ func (t *treeBuilder) token(tt html.TokenType) {
 			t.text(string(t.z.Text()))
 		}
 	case html.StartTagToken, html.SelfClosingTagToken:
-		t.start(t.readTag(raw, at, true))
+		g, _ := t.readTag(raw, at, true)
+		t.start(g)
 	case html.EndTagToken:
-		t.end(t.readTag(raw, at, false))
+		g, _ := t.readTag(raw, at, false)
+		t.end(g)
 	case html.CommentToken:
 		t.comment(string(t.z.Text()))
 	case html.DoctypeToken:
@@ -137,10 +172,11 @@ func plain(raw []byte) bool {
 }
 
 // readTag reads the tag whose markup raw is at src[at:]. Strings are cut
-// from src rather than copied where the markup is the value; a tag with
-// character references or carriage returns has its attributes read by the
-// tokenizer.
-func (t *treeBuilder) readTag(raw []byte, at int, attrs bool) tag {
+// from src rather than copied where the markup is the value. Attribute
+// values with character references are decoded by the tokenizer z or, when
+// scanning, by html.UnescapeString where that decodes them as the
+// tokenizer would (ok is false where it would not).
+func (t *treeBuilder) readTag(raw []byte, at int, attrs bool) (g tag, ok bool) {
 	i := 1 // <name, </name
 	if raw[1] == '/' {
 		i = 2
@@ -149,14 +185,15 @@ func (t *treeBuilder) readTag(raw []byte, at int, attrs bool) tag {
 	for end < len(raw) && !tagNameEnd(raw[end]) {
 		end++
 	}
-	var g tag
 	g.a, g.name = t.word(raw[i:end], at+i)
 	if !attrs {
-		return g
+		return g, true
 	}
 	t.attrs = t.attrs[:0]
-	if plain(raw) {
-		t.readAttrs(raw, at, end)
+	if t.z == nil || plain(raw) {
+		if _, ok := t.readAttrs(raw, at, end, true); !ok {
+			return g, false
+		}
 	} else {
 		for more := true; more; {
 			var k, v []byte
@@ -169,7 +206,7 @@ func (t *treeBuilder) readTag(raw []byte, at int, attrs bool) tag {
 	if len(t.attrs) > 0 {
 		g.attrs = append([]html.Attribute(nil), t.attrs...)
 	}
-	return g
+	return g, true
 }
 
 // word is a tag or attribute name b, at src[at:], lower-cased (ASCII, as
@@ -213,23 +250,25 @@ func space(c byte) bool {
 	return false
 }
 
-// readAttrs reads the attributes of the tag raw, at src[at:], from raw[i:]
+// readAttrs reads the attributes of the tag in b at src[at:], from b[i:]
 // on, as html.Tokenizer's readTag does: keys lower-cased, a key's later
-// repeats dropped, values verbatim (raw is plain).
-func (t *treeBuilder) readAttrs(raw []byte, at, i int) {
+// repeats dropped. It returns the end of the tag, after its ">", and false
+// where the tag is not closed or a value cannot be decoded. Without save it
+// only finds the end.
+func (t *treeBuilder) readAttrs(b []byte, at, i int, save bool) (end int, ok bool) {
 	skip := func() {
-		for i < len(raw) && space(raw[i]) {
+		for i < len(b) && space(b[i]) {
 			i++
 		}
 	}
 	skip()
-	for i < len(raw) && raw[i] != '>' {
+	for i < len(b) && b[i] != '>' {
 		// The key: an "=" may begin it.
 		ks := i
-		if raw[i] == '=' {
+		if b[i] == '=' {
 			i++
 		}
-		for i < len(raw) && raw[i] != '=' && !tagNameEnd(raw[i]) {
+		for i < len(b) && b[i] != '=' && !tagNameEnd(b[i]) {
 			i++
 		}
 		ke := i
@@ -237,41 +276,242 @@ func (t *treeBuilder) readAttrs(raw []byte, at, i int) {
 		vs, ve := i, i
 		skip()
 		switch {
-		case i < len(raw) && raw[i] == '/':
+		case i < len(b) && b[i] == '/':
 			i++
-		case i < len(raw) && raw[i] == '=':
+		case i < len(b) && b[i] == '=':
 			i++
 			skip()
 			switch {
-			case i >= len(raw) || raw[i] == '>':
-			case raw[i] == '"' || raw[i] == '\'':
-				q := raw[i]
+			case i >= len(b) || b[i] == '>':
+			case b[i] == '"' || b[i] == '\'':
+				q := b[i]
 				i++
 				vs = i
-				for i < len(raw) && raw[i] != q {
+				for i < len(b) && b[i] != q {
 					i++
 				}
 				ve = i
 				i++
 			default:
 				vs = i
-				for i < len(raw) && !space(raw[i]) && raw[i] != '>' {
+				for i < len(b) && !space(b[i]) && b[i] != '>' {
 					i++
 				}
 				ve = i
-				if i < len(raw) && raw[i] != '>' {
+				if i < len(b) && b[i] != '>' {
 					i++
 				}
 			}
 		}
-		if ke > ks {
-			_, key := t.word(raw[ks:ke], at+ks)
+		if save && ke > ks {
+			_, key := t.word(b[ks:ke], at+ks)
 			if !slices.ContainsFunc(t.attrs, func(a html.Attribute) bool { return a.Key == key }) {
-				t.attrs = append(t.attrs, html.Attribute{Key: key, Val: t.src[at+vs : at+ve]})
+				val, ok := t.attrValue(at+vs, at+ve)
+				if !ok {
+					return 0, false
+				}
+				t.attrs = append(t.attrs, html.Attribute{Key: key, Val: val})
 			}
 		}
 		skip()
 	}
+	if i >= len(b) {
+		return 0, false
+	}
+	return i + 1, true
+}
+
+// attrValue is the value at src[from:to] decoded as html.Tokenizer
+// decodes attribute values, false where html.UnescapeString would decode
+// it otherwise: a named reference without its ";" (in a value, "&para=1"
+// stays as it is) or one that is not a reference but begins with one.
+func (t *treeBuilder) attrValue(from, to int) (string, bool) {
+	v := t.src[from:to]
+	if strings.IndexByte(v, '&') < 0 {
+		return newlines(v), true
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] != '&' {
+			continue
+		}
+		j := i + 1
+		for j < len(v) && ('a' <= v[j] && v[j] <= 'z' || 'A' <= v[j] && v[j] <= 'Z' || '0' <= v[j] && v[j] <= '9') {
+			j++
+		}
+		if j == i+1 {
+			continue // "&#…" and a lone "&" are decoded alike
+		}
+		if j == len(v) || v[j] != ';' {
+			return "", false
+		}
+		// html.UnescapeString reads "&notit;" as "&not" and "it;": in a
+		// value it stays as it is.
+		if ref := v[i : j+1]; ref != "&semi;" {
+			if d := html.UnescapeString(ref); d != ref && strings.HasSuffix(d, ";") {
+				return "", false
+			}
+		}
+	}
+	return html.UnescapeString(newlines(v)), true
+}
+
+// newlines converts "\r\n" and "\r" to "\n", as html.Tokenizer does.
+func newlines(s string) string {
+	if strings.IndexByte(s, '\r') < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// scan cuts the page into tokens as html.Tokenizer does and builds the
+// tree from them, where the markup is of the kinds pages are made of: text,
+// start and end tags, comments and the html doctype. It gives up (false,
+// with t.ok still true) on what it does not cut — a bogus comment, "<?",
+// "</>", a tag cut off by the end of the page, a script holding "<!--",
+// an attribute value with a legacy character reference — and the page is
+// then cut by html.Tokenizer.
+func (t *treeBuilder) scan() bool {
+	b := t.body
+	for i := 0; i < len(b) && t.ok; {
+		// Text runs to the next "<" that opens markup.
+		j := i
+		for {
+			k := bytes.IndexByte(b[j:], '<')
+			if k < 0 || j+k+1 >= len(b) {
+				j = len(b)
+				break
+			}
+			j += k
+			if c := b[j+1]; letter(c) || c == '/' || c == '!' || c == '?' {
+				break
+			}
+			j++
+		}
+		if j > i {
+			t.text(t.textAt(i, j, true))
+		}
+		if j >= len(b) {
+			break
+		}
+		i = j
+		switch c := b[i+1]; {
+		case letter(c):
+			end, ok := t.readAttrs(b, 0, nameEnd(b, i+1), false)
+			if !ok {
+				return false
+			}
+			g, ok := t.readTag(b[i:end], i, true)
+			if !ok {
+				return false
+			}
+			t.start(g)
+			if i, ok = t.rawText(end, g.a); !ok {
+				return false
+			}
+		case c == '/':
+			if i+2 >= len(b) || !letter(b[i+2]) {
+				return false
+			}
+			end, ok := t.readAttrs(b, 0, nameEnd(b, i+2), false)
+			if !ok {
+				return false
+			}
+			g, _ := t.readTag(b[i:end], i, false)
+			t.end(g)
+			i = end
+		case bytes.HasPrefix(b[i:], []byte("<!--")):
+			k := bytes.Index(b[i+4:], []byte("-->"))
+			if k < 0 {
+				return false
+			}
+			data := b[i+4 : i+4+k]
+			if bytes.HasPrefix(data, []byte(">")) || bytes.HasPrefix(data, []byte("->")) || bytes.HasSuffix(data, []byte("-")) ||
+				bytes.Contains(data, []byte("--")) || bytes.Contains(data, []byte("<!")) || !plain(data) {
+				return false
+			}
+			t.comment(t.src[i+4 : i+4+k])
+			i += 4 + k + 3
+		case len(b) >= i+15 && asciiFold(b[i:i+10], "<!doctype ") && string(b[i+10:i+15]) == "html>":
+			t.doctype("html")
+			i += 15
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// asciiFold is b == s ignoring the case of ASCII letters (s lower-case).
+func asciiFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func letter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// nameEnd is the end of the tag name that begins at b[i].
+func nameEnd(b []byte, i int) int {
+	for i < len(b) && !tagNameEnd(b[i]) {
+		i++
+	}
+	return i
+}
+
+// textAt is the text at src[i:j], its newlines converted and, with refs,
+// its character references decoded.
+func (t *treeBuilder) textAt(i, j int, refs bool) string {
+	s := newlines(t.src[i:j])
+	if refs {
+		return html.UnescapeString(s)
+	}
+	return s
+}
+
+// rawText reads the text of a raw text element whose start tag a ends at
+// b[i], up to its end tag, as html.Tokenizer does, and returns where the
+// end tag begins. Other tags return i.
+func (t *treeBuilder) rawText(i int, a atom.Atom) (int, bool) {
+	switch a {
+	case atom.Iframe, atom.Noembed, atom.Noframes, atom.Noscript, atom.Script, atom.Style, atom.Textarea, atom.Title, atom.Xmp:
+	case atom.Plaintext:
+		return i, false
+	default:
+		return i, true
+	}
+	if !t.raw {
+		return i, false // the builder did not open it as raw text
+	}
+	b, name := t.body, a.String()
+	j := i
+	for {
+		k := bytes.Index(b[j:], []byte("</"))
+		if k < 0 {
+			j = len(b)
+			break
+		}
+		j += k
+		if e := j + 2 + len(name); e < len(b) && asciiFold(b[j+2:e], name) && tagNameEnd(b[e]) {
+			break
+		}
+		j++
+	}
+	if a == atom.Script && bytes.Contains(b[i:j], []byte("<!--")) {
+		return i, false // script data's escaped states
+	}
+	if j > i {
+		t.text(t.textAt(i, j, a == atom.Textarea || a == atom.Title))
+	}
+	return j, true
 }
 
 func (t *treeBuilder) doctype(data string) {

@@ -37,13 +37,31 @@ func dumpTree(n *html.Node) string {
 func sameTree(t testing.TB, body []byte) bool {
 	t.Helper()
 	got, ok := buildTree(body)
-	want, err := html.Parse(bytes.NewReader(body))
+	if ok && bytes.IndexByte(body, 0) < 0 {
+		// Both ways of cutting the page build the same tree.
+		if doc, ok, cut := scanTree(body, string(body)); cut {
+			if !ok {
+				t.Fatalf("scanned, then declined: %q", body)
+			}
+			equalTrees(t, body, doc, got)
+		}
+		if doc, ok := tokenTree(body, string(body)); ok {
+			equalTrees(t, body, doc, got)
+		}
+	}
 	if !ok {
 		return false
 	}
+	want, err := html.Parse(bytes.NewReader(body))
 	if err != nil {
 		t.Fatalf("built a tree where html.Parse fails (%v) for %q", err, body)
 	}
+	equalTrees(t, body, got, want)
+	return true
+}
+
+func equalTrees(t testing.TB, body []byte, got, want *html.Node) {
+	t.Helper()
 	if g, w := dumpTree(got), dumpTree(want); g != w {
 		gl, wl := strings.Split(g, "\n"), strings.Split(w, "\n")
 		for i := range min(len(gl), len(wl)) {
@@ -53,12 +71,12 @@ func sameTree(t testing.TB, body []byte) bool {
 		}
 		t.Fatalf("tree differs from html.Parse's in length (%d, %d lines) for %q", len(gl), len(wl), body)
 	}
-	return true
 }
 
 // Every saved and built page of the collector's tests is read by the
 // builder (not left to html.Parse) into html.Parse's tree, once Parse has
-// cut its inert elements out.
+// cut its inert elements out, and cut into tokens by its scanner (not left
+// to html.Tokenizer).
 func TestBuildTreeOnFixtures(t *testing.T) {
 	pages, err := filepath.Glob("testdata/*.html")
 	if err != nil {
@@ -74,8 +92,12 @@ func TestBuildTreeOnFixtures(t *testing.T) {
 		// Left as they are, the Vauva.fi pages' svg icons are left to
 		// html.Parse; Parse cuts them out first.
 		sameTree(t, body)
-		if !sameTree(t, stripInert(body)) {
+		stripped := stripInert(body)
+		if !sameTree(t, stripped) {
 			t.Errorf("%s: left to html.Parse", p)
+		}
+		if _, _, cut := scanTree(stripped, string(stripped)); !cut {
+			t.Errorf("%s: left to html.Tokenizer", p)
 		}
 	}
 }
