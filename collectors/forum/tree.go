@@ -152,10 +152,10 @@ func (t *treeBuilder) token(tt html.TokenType) {
 			t.text(string(t.z.Text()))
 		}
 	case html.StartTagToken, html.SelfClosingTagToken:
-		g, _ := t.readTag(raw, at, true)
+		g, _, _ := t.readTag(raw, at, true)
 		t.start(g)
 	case html.EndTagToken:
-		g, _ := t.readTag(raw, at, false)
+		g, _, _ := t.readTag(raw, at, false)
 		t.end(g)
 	case html.CommentToken:
 		t.comment(string(t.z.Text()))
@@ -171,30 +171,25 @@ func plain(raw []byte) bool {
 	return bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0
 }
 
-// readTag reads the tag whose markup raw is at src[at:]. Strings are cut
-// from src rather than copied where the markup is the value. Attribute
-// values with character references are decoded by the tokenizer z or, when
-// scanning, by html.UnescapeString where that decodes them as the
-// tokenizer would (ok is false where it would not).
-func (t *treeBuilder) readTag(raw []byte, at int, attrs bool) (g tag, ok bool) {
+// readTag reads the tag whose markup begins raw, at src[at:], and returns
+// where it ends in raw. Strings are cut from src rather than copied where
+// the markup is the value. Attribute values with character references are
+// decoded by the tokenizer z or, when scanning, by html.UnescapeString
+// where that decodes them as the tokenizer would (ok is false where it
+// would not, or where the tag is not closed).
+func (t *treeBuilder) readTag(raw []byte, at int, attrs bool) (g tag, end int, ok bool) {
 	i := 1 // <name, </name
 	if raw[1] == '/' {
 		i = 2
 	}
-	end := i
-	for end < len(raw) && !tagNameEnd(raw[end]) {
-		end++
-	}
-	g.a, g.name = t.word(raw[i:end], at+i)
-	if !attrs {
-		return g, true
-	}
+	name := nameEnd(raw, i)
+	g.a, g.name = t.word(raw[i:name], at+i)
 	t.attrs = t.attrs[:0]
 	if t.z == nil || plain(raw) {
-		if _, ok := t.readAttrs(raw, at, end, true); !ok {
-			return g, false
+		if end, ok = t.readAttrs(raw, at, name, attrs); !ok {
+			return g, 0, false
 		}
-	} else {
+	} else if attrs {
 		for more := true; more; {
 			var k, v []byte
 			k, v, more = t.z.TagAttr()
@@ -206,7 +201,7 @@ func (t *treeBuilder) readTag(raw []byte, at int, attrs bool) (g tag, ok bool) {
 	if len(t.attrs) > 0 {
 		g.attrs = append([]html.Attribute(nil), t.attrs...)
 	}
-	return g, true
+	return g, end, true
 }
 
 // word is a tag or attribute name b, at src[at:], lower-cased (ASCII, as
@@ -396,29 +391,24 @@ func (t *treeBuilder) scan() bool {
 		i = j
 		switch c := b[i+1]; {
 		case letter(c):
-			end, ok := t.readAttrs(b, 0, nameEnd(b, i+1), false)
-			if !ok {
-				return false
-			}
-			g, ok := t.readTag(b[i:end], i, true)
+			g, end, ok := t.readTag(b[i:], i, true)
 			if !ok {
 				return false
 			}
 			t.start(g)
-			if i, ok = t.rawText(end, g.a); !ok {
+			if i, ok = t.rawText(i+end, g.a); !ok {
 				return false
 			}
 		case c == '/':
 			if i+2 >= len(b) || !letter(b[i+2]) {
 				return false
 			}
-			end, ok := t.readAttrs(b, 0, nameEnd(b, i+2), false)
+			g, end, ok := t.readTag(b[i:], i, false)
 			if !ok {
 				return false
 			}
-			g, _ := t.readTag(b[i:end], i, false)
 			t.end(g)
-			i = end
+			i += end
 		case bytes.HasPrefix(b[i:], []byte("<!--")):
 			k := bytes.Index(b[i+4:], []byte("-->"))
 			if k < 0 {

@@ -3,9 +3,11 @@ package forum
 import (
 	"bytes"
 	"fmt"
+	"math/rand"
 	"net/url"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -159,6 +161,66 @@ func TestBuildTreeMalformed(t *testing.T) {
 	}
 }
 
+// markupBits are pieces of markup, well-formed and not, that mutatePage
+// puts into pages.
+var markupBits = []string{"<p>", "</p>", "<div>", "</div>", "<b>", "</b>", "<a href=x>", "</a>", "<li>", "</li>", "<ul>", "</ul>",
+	"<dd>", "<dt>", "</dl>", "<h1>", "</h2>", "<pre>\n", "<textarea>\r\n", "</textarea>", "<form>", "</form>", "<button>", "</button>",
+	"<hr>", "<br/>", "</br>", "<option>", "<optgroup>", "<head>", "</head>", "<body>", "</body>", "<html>", "</html>", "<!--c-->",
+	"<!DOCTYPE html>", " ", "\n", "<title>", "</title>", "<script>", "</script>", "<span>", "</span>", "<x-y>", "</x-y>", "<noscript>",
+	"</noscript>", "<meta a=b>", "<link>", "<style>", "<listing>", "</listing>", "<i c=1 b=2>", "</i>", "<nobr>", "<td>", "<tr>",
+	"</table>", "<ruby>", "<rt>", "<frameset>", "<body a=1>", "<xmp>", "</xmp>", "<iframe>", "</iframe>", "<address>", "</address>",
+	"<em>", "</em>", "<strong>", "</strong>", "&amp;", "text", "<a HREF=x Href=y>", "<div a=b/c>", "<p =x>", "<i a='1' b=\"2\" c=3 d>",
+	"\r", "<DIV Class=A>", "<sPaN data-X=1 =>", "<a b=c/>", "<a b = 'c' / d>", "<x a=\"&lt;\">", "<q a=&amp>", "</DIV >", "</p/>",
+	"<a/b>", "<img src=x/>", "<b a=\">\">", "<c a='", "\"", "'", "=", "/", ">", "<", "<a ==b>", "<a =b=c>", "&para=1", "&para;",
+	"&#x41;", "&#65", "&notit;", "&notit", "<a href='?a=1&para=2'>", "<a href='?a=1&amp;b=2'>", "<a t='&#13;x\r\ny'>", "<!---->",
+	"<!-- a -- b -->", "<!--->", "<!-->", "<?x>", "</>", "</ x>", "<!x>", "<!doctype html>", "<!DOCTYPE HTML>", "<!doctype html >",
+	"<script><!--</script>", "<title>&amp;</title>", "</TITLE>", "</title x>", "<style>&amp;</style>", "\r\n", "<plaintext>",
+	"</script ", "<!--&amp;-->", "<svg>", "<table>"}
+
+// mutatePage changes a few places of page: a byte, a cut, a copied run,
+// or one of markupBits put in.
+func mutatePage(r *rand.Rand, page []byte) []byte {
+	b := bytes.Clone(page)
+	for range 1 + r.Intn(8) {
+		if len(b) == 0 {
+			b = append(b, markupBits[r.Intn(len(markupBits))]...)
+			continue
+		}
+		switch j := r.Intn(len(b)); r.Intn(5) {
+		case 0:
+			b[j] = byte(r.Intn(256))
+		case 1:
+			b = append(b[:j], b[min(len(b), j+r.Intn(20)):]...)
+		case 2:
+			from := r.Intn(len(b))
+			b = slices.Insert(b, j, slices.Clone(b[from:min(len(b), from+30)])...)
+		default:
+			b = slices.Insert(b, j, []byte(markupBits[r.Intn(len(markupBits))])...)
+		}
+	}
+	return b
+}
+
+// The saved and built pages, changed in many ways (a fixed sequence of
+// changes), give html.Parse's tree whenever the builder builds one. The
+// builder builds most of them.
+func TestBuildTreeOnMutatedPages(t *testing.T) {
+	vauva := stripInert(collectortest.Fixture(t, "vauva_thread.html"))
+	pages := [][]byte{collectortest.Fixture(t, "suomi24_thread.html"), collectortest.Fixture(t, "site/t1.html"),
+		vauva[:6000], vauva[60000:66000], []byte("<p>x")}
+	r := rand.New(rand.NewSource(18))
+	const n = 1000
+	built := 0
+	for range n {
+		if sameTree(t, mutatePage(r, pages[r.Intn(len(pages))])) {
+			built++
+		}
+	}
+	if built < n/2 {
+		t.Errorf("built %d of %d changed pages", built, n)
+	}
+}
+
 func FuzzBuildTree(f *testing.F) {
 	for _, p := range []string{"vauva_thread.html", "vauva_search.html", "suomi24_thread.html", "suomi24_search.html", "site/t1.html", "site/haku.html"} {
 		body := collectortest.Fixture(f, p)
@@ -168,6 +230,9 @@ func FuzzBuildTree(f *testing.F) {
 		f.Add(body)
 	}
 	f.Add([]byte("<p>a<li>b<dd>c<h1>d<form><button>e</form></button>"))
+	for _, bit := range markupBits {
+		f.Add([]byte("<div>" + bit + "x</div>"))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sameTree(t, body)
 	})
