@@ -11,23 +11,26 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// buildTree builds the document tree of body from html.Tokenizer's tokens,
-// the tree html.Parse builds, without the HTML5 tree construction
-// algorithm's bookkeeping (active formatting elements, insertion modes
-// beyond head and body, foster parenting), which on a forum page costs
-// more than the tokens themselves. It follows html.Parse (x/net/html's
-// parse.go) for what well-formed and commonly malformed pages hold: the
-// implied html, head and body elements, void elements, raw text elements,
-// the start tags that close an open p, li, dd, dt, option or heading, the
-// end tags that close what is open above them, stray end tags (ignored), a
-// lone </p> (an empty p), and text merged as html.Parse merges it.
+// buildTree builds the document tree html.Parse builds of body, without
+// the HTML5 tree construction algorithm's bookkeeping (active formatting
+// elements, insertion modes beyond head and body, foster parenting), which
+// on a forum page costs more than the tokens themselves, and without
+// copying the page's strings. The tokens are cut by scan where the markup
+// is of the usual kinds, else by html.Tokenizer. The builder follows
+// html.Parse (x/net/html's parse.go) for what well-formed and commonly
+// malformed pages hold: the implied html, head and body elements, void
+// elements, raw text elements, the start tags that close an open p, li,
+// dd, dt, option or heading, the end tags that close what is open above
+// them, stray end tags (ignored), a lone </p> (an empty p), and text
+// merged as html.Parse merges it.
 //
 // Where html.Parse would do what this builder does not — reopen a
 // formatting element closed by another tag (<b><div></b>), build a table,
 // select, template, frameset, ruby or foreign (svg, MathML) content, read a
-// legacy doctype or merge attributes of a repeated html or body tag — ok
-// is false and the caller parses the page with html.Parse. The tests hold
-// the builder to giving exactly html.Parse's tree whenever ok is true.
+// legacy doctype, merge attributes of a repeated html or body tag, drop or
+// replace a NUL — ok is false and the caller parses the page with
+// html.Parse. The tests hold the builder to giving exactly html.Parse's
+// tree whenever ok is true.
 func buildTree(body []byte) (doc *html.Node, ok bool) {
 	if bytes.IndexByte(body, 0) >= 0 {
 		return nil, false // NUL is dropped or replaced depending on where it stands
@@ -85,7 +88,7 @@ func newTreeBuilder(body []byte, src string, z *html.Tokenizer) *treeBuilder {
 	return t
 }
 
-// builder phases, html.Parse's insertion modes that the builder follows.
+// The builder's phases: the insertion modes of html.Parse it follows.
 const (
 	phaseInitial = iota
 	phaseBeforeHTML
@@ -103,7 +106,7 @@ type treeBuilder struct {
 	ok    bool
 	phase int
 	// raw is set after a raw text element's start tag (script, style,
-	// title, textarea, …): the tokenizer gives its text, then its end tag.
+	// title, textarea, …): its text comes next, then its end tag.
 	raw bool
 
 	// body and src are the page, off the offset of the token read by z:
@@ -891,27 +894,20 @@ func (t *treeBuilder) end(g tag) {
 			t.end(g)
 		}
 		return // other end tags are ignored
-	case phaseInHead:
+	case phaseInHead, phaseAfterHead:
 		switch g.a {
 		case atom.Head:
-			t.stack = t.stack[:len(t.stack)-1]
-			t.phase = phaseAfterHead
+			if t.phase == phaseInHead { // ignored after the head
+				t.stack = t.stack[:len(t.stack)-1]
+				t.phase = phaseAfterHead
+			}
 		case atom.Body, atom.Html, atom.Br:
 			t.implyBody()
 			t.end(g)
 		case atom.Template:
 			t.fail()
 		}
-		return
-	case phaseAfterHead:
-		switch g.a {
-		case atom.Body, atom.Html, atom.Br:
-			t.implyBody()
-			t.end(g)
-		case atom.Template:
-			t.fail()
-		}
-		return
+		return // other end tags are ignored
 	case phaseAfterBody, phaseAfterAfterBody:
 		if g.a == atom.Html && t.phase == phaseAfterBody {
 			t.phase = phaseAfterAfterBody
