@@ -1,13 +1,11 @@
 package classify
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
+	"github.com/ewom/ewom/internal/golden"
 	"testing"
 
 	"github.com/ewom/ewom/internal/config"
@@ -108,62 +106,5 @@ func TestGoldenOutputs(t *testing.T) {
 			n++
 		}
 	}
-	if *updateGolden {
-		writeGolden(t, got.Bytes())
-		t.Logf("wrote %d records to %s", n, goldenPath)
-		return
-	}
-	want := readGolden(t)
-	gotLines, wantLines := bytes.Split(got.Bytes(), []byte("\n")), bytes.Split(want, []byte("\n"))
-	if len(gotLines) != len(wantLines) {
-		t.Errorf("%d records, the golden file has %d", len(gotLines)-1, len(wantLines)-1)
-	}
-	diffs := 0
-	for i := range min(len(gotLines), len(wantLines)) {
-		if bytes.Equal(gotLines[i], wantLines[i]) {
-			continue
-		}
-		if diffs++; diffs <= 5 {
-			t.Errorf("record %d differs:\n got %s\nwant %s", i, gotLines[i], wantLines[i])
-		}
-	}
-	if diffs > 0 {
-		t.Errorf("%d of %d records differ from %s", diffs, n, goldenPath)
-	}
-}
-
-func writeGolden(t *testing.T, data []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := zw.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(goldenPath, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readGolden(t *testing.T) []byte {
-	t.Helper()
-	f, err := os.Open(goldenPath)
-	if err != nil {
-		t.Fatalf("%v (write it with -update-golden)", err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(f))
-	if err != nil {
-		t.Fatalf("%s: %v", goldenPath, err)
-	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		t.Fatalf("%s: %v", goldenPath, err)
-	}
-	return buf.Bytes()
+	golden.Check(t, goldenPath, got.Bytes(), *updateGolden)
 }
