@@ -1,8 +1,11 @@
 package faults
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +27,15 @@ type SplitResult struct {
 	PublishBefore, PublishAfter float64
 	Load                        LoadStats
 	Check                       Check
+	// CPU is what each process of the topology used from the start of the
+	// import until the bus was drained, most first.
+	CPU []ProcessCPU
+}
+
+// ProcessCPU is one process's CPU time, user and system.
+type ProcessCPU struct {
+	Name string
+	CPU  time.Duration
 }
 
 // StoredRate is mentions/s from the start of the import until all were
@@ -43,7 +55,20 @@ func (r SplitResult) String() string {
 		"requests %d (503: %d, unanswered %d), slowest answer %s; %s",
 		r.N, r.Taken.Round(10*time.Millisecond), float64(r.N)/r.Taken.Seconds(), r.Stored.Round(10*time.Millisecond), r.StoredRate(),
 		r.PublishBefore, r.PublishAfter, r.Fraction(),
-		r.Load.Requests, r.Load.Unavailable, r.Load.Unanswered, r.Load.MaxLatency.Round(10*time.Millisecond), r.Check.Summary())
+		r.Load.Requests, r.Load.Unavailable, r.Load.Unanswered, r.Load.MaxLatency.Round(10*time.Millisecond), r.Check.Summary()) +
+		"\n" + r.cpuSummary()
+}
+
+// cpuSummary says where the machine's CPU went during the import.
+func (r SplitResult) cpuSummary() string {
+	var total time.Duration
+	parts := make([]string, 0, len(r.CPU))
+	for _, p := range r.CPU {
+		total += p.CPU
+		parts = append(parts, fmt.Sprintf("%s %.1f s", p.Name, p.CPU.Seconds()))
+	}
+	return fmt.Sprintf("CPU until drained: %s; all %.1f s, %.0f µs a mention (the harness's own not counted)",
+		strings.Join(parts, ", "), total.Seconds(), float64(total.Microseconds())/float64(r.N))
 }
 
 // Bench imports o.N mentions through the api as fast as it takes them and
@@ -67,6 +92,7 @@ func (topo *Topology) Bench(ctx context.Context, o RunOptions) (SplitResult, err
 	if r.PublishBefore, err = topo.NATS.PublishRate(ctx, payloads); err != nil {
 		return r, fmt.Errorf("R3 publish rate: %w", err)
 	}
+	cpuBefore := topo.processCPU()
 	begin := time.Now()
 	loadDone := make(chan error, 1)
 	go func() {
@@ -97,6 +123,10 @@ func (topo *Topology) Bench(ctx context.Context, o RunOptions) (SplitResult, err
 	if err := topo.Drain(ctx, o.Stall); err != nil {
 		return r, err
 	}
+	for name, after := range topo.processCPU() {
+		r.CPU = append(r.CPU, ProcessCPU{Name: name, CPU: after - cpuBefore[name]})
+	}
+	slices.SortFunc(r.CPU, func(a, b ProcessCPU) int { return cmp.Compare(b.CPU, a.CPU) })
 	if r.Check, err = topo.Check(ctx, o.Mentions.Source, o.N); err != nil {
 		return r, err
 	}

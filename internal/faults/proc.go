@@ -143,3 +143,13 @@ func (p *process) logSize() int64 {
 	}
 	return fi.Size()
 }
+
+// pid is the running process's id (0 when it is not running).
+func (p *process) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ewom/ewom/internal/bus"
 	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/memstat"
 	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/store/storetest"
 )
@@ -248,4 +249,27 @@ func waitProgress(ctx context.Context, stall time.Duration, left func() (int, er
 			return err
 		}
 	}
+}
+
+// processCPU is the CPU time each running process of the topology has used
+// so far, by name; a process that is not running or cannot be read is left
+// out (/proc is Linux's).
+func (topo *Topology) processCPU() map[string]time.Duration {
+	pids := map[string]int{"clickhouse": topo.ClickHouse.Pid(), topo.API.Name: topo.API.proc.pid(), topo.Alert.Name: topo.Alert.proc.pid()}
+	for _, r := range topo.Classifiers {
+		pids[r.Name] = r.proc.pid()
+	}
+	for _, n := range topo.NATS.nodes {
+		pids["nats "+n.name] = n.proc.pid()
+	}
+	out := make(map[string]time.Duration, len(pids))
+	for name, pid := range pids {
+		if pid == 0 {
+			continue
+		}
+		if cpu, err := memstat.ProcessCPU(pid); err == nil {
+			out[name] = cpu
+		}
+	}
+	return out
 }

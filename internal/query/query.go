@@ -14,7 +14,7 @@
 package query
 
 import (
-	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,8 +38,52 @@ const (
 type Error struct {
 	Pos int    // byte offset into the query
 	Col int    // character (rune) position, 1-based
-	Msg string // what is wrong
+	Msg string // what is wrong, in English
+	// Code names the problem (a key of errorTexts, and of the UI's
+	// strings, which say it in the UI's language) and Args are its
+	// variable parts.
+	Code string
+	Args map[string]string
 }
+
+// errorTexts are the English of each Error.Code; {name} is an argument.
+var errorTexts = map[string]string{
+	"q_too_long":           "the query is {len} bytes long; at most {max}",
+	"q_bad_utf8":           "not valid UTF-8",
+	"q_empty":              "the query is empty",
+	"q_unmatched_close":    "unmatched )",
+	"q_unexpected":         "unexpected {token}",
+	"q_unexpected_end":     "unexpected end of the query",
+	"q_unexpected_phrase":  "unexpected phrase",
+	"q_unclosed_quote":     "unclosed quote",
+	"q_near_range":         "NEAR/n takes a number of words from 0 to {max}",
+	"q_near_distance":      "NEAR needs a distance: NEAR/3",
+	"q_unknown_field":      "unknown field {field}; fields are {fields} (quote the text to search for it)",
+	"q_too_many_terms":     "the query has more than {max} terms and operators",
+	"q_or_right":           "OR needs something on its right",
+	"q_and_right":          "AND needs something on its right",
+	"q_near_operand":       "NEAR joins words, phrases and prefixes (or ORs of them), not {op}",
+	"q_near_operand_field": "NEAR joins words, phrases and prefixes (or ORs of them), not a field filter",
+	"q_near_operand_near":  "NEAR joins words, phrases and prefixes (or ORs of them), not another NEAR",
+	"q_too_deep":           "parentheses nest more than {max} deep",
+	"q_empty_parens":       "empty parentheses",
+	"q_unclosed_paren":     "unclosed (",
+	"q_phrase_empty":       "the phrase has no letters or digits",
+	"q_ends_early":         "the query ends where a term should follow",
+	"q_word_left":          "{op} needs a word on its left",
+	"q_term_left":          "{op} needs a term on its left",
+	"q_prefix_empty":       "a prefix needs letters or digits before the *",
+	"q_star_end":           "* may only end a word: {word}",
+	"q_prefix_short":       "a prefix needs at least two letters: {word}",
+	"q_no_letters":         "{word} has no letters or digits",
+	"q_needs_value":        "{field}: needs a value",
+	"q_star_value":         "* may only end a value",
+	"q_whole_value":        "{field}: takes a whole value (only author: takes a prefix)",
+	"q_not_allowed":        "{field}: {value} is not one of {allowed}",
+}
+
+// ErrorCodes lists every Error.Code (the UI's strings have each).
+func ErrorCodes() []string { return slices.Sorted(maps.Keys(errorTexts)) }
 
 func (e *Error) Error() string { return "at character " + strconv.Itoa(e.Col) + ": " + e.Msg }
 
@@ -106,7 +150,7 @@ var enums = map[string][]string{
 func Parse(text string) (*Query, error) {
 	p := &parser{src: text}
 	if len(text) > MaxLen {
-		return nil, p.errAt(MaxLen, fmt.Sprintf("the query is %d bytes long; at most %d", len(text), MaxLen))
+		return nil, p.errAt(MaxLen, "q_too_long", "len", strconv.Itoa(len(text)), "max", strconv.Itoa(MaxLen))
 	}
 	if !utf8.ValidString(text) {
 		i := 0
@@ -117,13 +161,13 @@ func Parse(text string) (*Query, error) {
 			}
 			i += size
 		}
-		return nil, p.errAt(i, "not valid UTF-8")
+		return nil, p.errAt(i, "q_bad_utf8")
 	}
 	if err := p.lex(); err != nil {
 		return nil, err
 	}
 	if len(p.toks) == 0 {
-		return nil, p.errAt(0, "the query is empty")
+		return nil, p.errAt(0, "q_empty")
 	}
 	root, err := p.or(0)
 	if err != nil {
@@ -131,16 +175,26 @@ func Parse(text string) (*Query, error) {
 	}
 	if t := p.peek(); t.kind != tEOF {
 		if t.kind == tRParen {
-			return nil, p.errAt(t.pos, "unmatched )")
+			return nil, p.errAt(t.pos, "q_unmatched_close")
 		}
-		return nil, p.errAt(t.pos, "unexpected "+t.describe())
+		code, args := t.unexpected()
+		return nil, p.errAt(t.pos, code, args...)
 	}
 	return &Query{Text: text, Root: root}, nil
 }
 
-func (p *parser) errAt(pos int, msg string) *Error {
+// errAt is the error code at pos, with its arguments as name, value pairs.
+func (p *parser) errAt(pos int, code string, args ...string) *Error {
 	pos = min(max(pos, 0), len(p.src))
-	return &Error{Pos: pos, Col: utf8.RuneCountInString(p.src[:pos]) + 1, Msg: msg}
+	e := &Error{Pos: pos, Col: utf8.RuneCountInString(p.src[:pos]) + 1, Code: code, Msg: errorTexts[code]}
+	for i := 0; i+1 < len(args); i += 2 {
+		if e.Args == nil {
+			e.Args = make(map[string]string, len(args)/2)
+		}
+		e.Args[args[i]] = args[i+1]
+		e.Msg = strings.ReplaceAll(e.Msg, "{"+args[i]+"}", args[i+1])
+	}
+	return e
 }
 
 // token kinds
@@ -169,18 +223,20 @@ type token struct {
 	n      int // tNear
 }
 
-func (t token) describe() string {
+// unexpected is the error code (and arguments) of a token that cannot
+// come where it is.
+func (t token) unexpected() (code string, args []string) {
 	switch t.kind {
 	case tEOF:
-		return "end of the query"
-	case tLParen:
-		return "("
-	case tRParen:
-		return ")"
+		return "q_unexpected_end", nil
 	case tPhrase:
-		return "phrase"
+		return "q_unexpected_phrase", nil
+	case tLParen:
+		return "q_unexpected", []string{"token", "("}
+	case tRParen:
+		return "q_unexpected", []string{"token", ")"}
 	}
-	return strconv.Quote(t.text)
+	return "q_unexpected", []string{"token", strconv.Quote(t.text)}
 }
 
 type parser struct {
@@ -216,7 +272,7 @@ func (p *parser) lex() error {
 		case r == '"':
 			end := strings.IndexByte(s[i+1:], '"')
 			if end < 0 {
-				return p.errAt(i, "unclosed quote")
+				return p.errAt(i, "q_unclosed_quote")
 			}
 			p.toks = append(p.toks, token{kind: tPhrase, pos: i, text: s[i+1 : i+1+end]})
 			i += end + 2
@@ -237,7 +293,7 @@ func (p *parser) lex() error {
 			if t.kind == tField && t.val == "" && i < len(s) && s[i] == '"' { // author:"Matti M"
 				end := strings.IndexByte(s[i+1:], '"')
 				if end < 0 {
-					return p.errAt(i, "unclosed quote")
+					return p.errAt(i, "q_unclosed_quote")
 				}
 				t.val, t.valPos, t.quoted = s[i+1:i+1+end], i+1, true
 				i += end + 2
@@ -261,17 +317,16 @@ func (p *parser) word(w string, pos int) (token, error) {
 	if rest, ok := strings.CutPrefix(w, "NEAR/"); ok {
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 0 || n > MaxNear {
-			return token{}, p.errAt(pos, fmt.Sprintf("NEAR/n takes a number of words from 0 to %d", MaxNear))
+			return token{}, p.errAt(pos, "q_near_range", "max", strconv.Itoa(MaxNear))
 		}
 		return token{kind: tNear, pos: pos, text: w, n: n}, nil
 	}
 	if w == "NEAR" {
-		return token{}, p.errAt(pos, "NEAR needs a distance: NEAR/3")
+		return token{}, p.errAt(pos, "q_near_distance")
 	}
 	if name, val, ok := strings.Cut(w, ":"); ok && name != "" && isFieldName(name) {
 		if _, known := fields[strings.ToLower(name)]; !known {
-			return token{}, p.errAt(pos, fmt.Sprintf("unknown field %q; fields are %s (quote the text to search for it)",
-				name, strings.Join(FieldNames(), ", ")))
+			return token{}, p.errAt(pos, "q_unknown_field", "field", strconv.Quote(name), "fields", strings.Join(FieldNames(), ", "))
 		}
 		return token{kind: tField, pos: pos, text: strings.ToLower(name), val: val, valPos: pos + len(name) + 1}, nil
 	}
@@ -292,7 +347,7 @@ func isFieldName(s string) bool {
 
 func (p *parser) node(n *Node) (*Node, error) {
 	if p.nodes++; p.nodes > MaxNodes {
-		return nil, p.errAt(n.Pos, fmt.Sprintf("the query has more than %d terms and operators", MaxNodes))
+		return nil, p.errAt(n.Pos, "q_too_many_terms", "max", strconv.Itoa(MaxNodes))
 	}
 	return n, nil
 }
@@ -307,7 +362,7 @@ func (p *parser) or(depth int) (*Node, error) {
 	for p.peek().kind == tOr {
 		op := p.next()
 		if k := p.peek().kind; k == tEOF || k == tRParen || k == tOr || k == tAnd {
-			return nil, p.errAt(op.pos, "OR needs something on its right")
+			return nil, p.errAt(op.pos, "q_or_right")
 		}
 		next, err := p.and(depth)
 		if err != nil {
@@ -338,7 +393,7 @@ func (p *parser) and(depth int) (*Node, error) {
 		case tAnd:
 			p.next()
 			if k := p.peek().kind; k == tEOF || k == tRParen || k == tOr || k == tAnd {
-				return nil, p.errAt(t.pos, "AND needs something on its right")
+				return nil, p.errAt(t.pos, "q_and_right")
 			}
 		}
 		next, err := p.not(depth)
@@ -371,14 +426,16 @@ func (p *parser) near(depth int) (*Node, error) {
 	for p.peek().kind == tNear {
 		op := p.next()
 		if !textual(left) {
-			return nil, p.errAt(left.Pos, "NEAR joins words, phrases and prefixes (or ORs of them), not "+describe(left))
+			code, args := nearOperand(left)
+			return nil, p.errAt(left.Pos, code, args...)
 		}
 		right, err := p.primary(depth)
 		if err != nil {
 			return nil, err
 		}
 		if !textual(right) {
-			return nil, p.errAt(right.Pos, "NEAR joins words, phrases and prefixes (or ORs of them), not "+describe(right))
+			code, args := nearOperand(right)
+			return nil, p.errAt(right.Pos, code, args...)
 		}
 		if left, err = p.node(&Node{Op: Near, Kids: []*Node{left, right}, N: op.n, Pos: left.Pos}); err != nil {
 			return nil, err
@@ -404,16 +461,17 @@ func textual(n *Node) bool {
 	return false
 }
 
-func describe(n *Node) string {
+// nearOperand is the error code (and arguments) of n on a side of NEAR.
+func nearOperand(n *Node) (code string, args []string) {
 	switch n.Op {
 	case Field:
-		return "a field filter"
+		return "q_near_operand_field", nil
 	case Near:
-		return "another NEAR"
+		return "q_near_operand_near", nil
 	case Not:
-		return "NOT"
+		return "q_near_operand", []string{"op", "NOT"}
 	}
-	return "AND"
+	return "q_near_operand", []string{"op", "AND"}
 }
 
 // primary := ( or ) | field | word | phrase
@@ -422,17 +480,17 @@ func (p *parser) primary(depth int) (*Node, error) {
 	switch t.kind {
 	case tLParen:
 		if depth+1 > MaxDepth {
-			return nil, p.errAt(t.pos, fmt.Sprintf("parentheses nest more than %d deep", MaxDepth))
+			return nil, p.errAt(t.pos, "q_too_deep", "max", strconv.Itoa(MaxDepth))
 		}
 		if p.peek().kind == tRParen {
-			return nil, p.errAt(t.pos, "empty parentheses")
+			return nil, p.errAt(t.pos, "q_empty_parens")
 		}
 		n, err := p.or(depth + 1)
 		if err != nil {
 			return nil, err
 		}
 		if c := p.next(); c.kind != tRParen {
-			return nil, p.errAt(t.pos, "unclosed (")
+			return nil, p.errAt(t.pos, "q_unclosed_paren")
 		}
 		return n, nil
 	case tWord:
@@ -440,19 +498,19 @@ func (p *parser) primary(depth int) (*Node, error) {
 	case tPhrase:
 		words := Words(t.text)
 		if len(words) == 0 {
-			return nil, p.errAt(t.pos, "the phrase has no letters or digits")
+			return nil, p.errAt(t.pos, "q_phrase_empty")
 		}
 		return p.node(&Node{Op: Phrase, Words: words, Pos: t.pos})
 	case tField:
 		return p.field(t)
 	case tEOF:
-		return nil, p.errAt(t.pos, "the query ends where a term should follow")
+		return nil, p.errAt(t.pos, "q_ends_early")
 	case tRParen:
-		return nil, p.errAt(t.pos, "unmatched )")
+		return nil, p.errAt(t.pos, "q_unmatched_close")
 	case tNear:
-		return nil, p.errAt(t.pos, t.text+" needs a word on its left")
+		return nil, p.errAt(t.pos, "q_word_left", "op", t.text)
 	}
-	return nil, p.errAt(t.pos, t.text+" needs a term on its left")
+	return nil, p.errAt(t.pos, "q_term_left", "op", t.text)
 }
 
 // bare makes the node of an unquoted word: a prefix when it ends in *, a
@@ -464,21 +522,21 @@ func (p *parser) bare(t token) (*Node, error) {
 		words := Words(stem)
 		switch {
 		case len(words) == 0:
-			return nil, p.errAt(t.pos, "a prefix needs letters or digits before the *")
+			return nil, p.errAt(t.pos, "q_prefix_empty")
 		case len(words) > 1 || strings.ContainsRune(stem, '*'):
-			return nil, p.errAt(t.pos, "* may only end a word: "+strconv.Quote(w))
+			return nil, p.errAt(t.pos, "q_star_end", "word", strconv.Quote(w))
 		case utf8.RuneCountInString(words[0]) < 2:
-			return nil, p.errAt(t.pos, "a prefix needs at least two letters: "+strconv.Quote(w))
+			return nil, p.errAt(t.pos, "q_prefix_short", "word", strconv.Quote(w))
 		}
 		return p.node(&Node{Op: Prefix, Words: words, Pos: t.pos})
 	}
 	if strings.ContainsRune(w, '*') {
-		return nil, p.errAt(t.pos+strings.IndexByte(w, '*'), "* may only end a word: "+strconv.Quote(w))
+		return nil, p.errAt(t.pos+strings.IndexByte(w, '*'), "q_star_end", "word", strconv.Quote(w))
 	}
 	words := Words(w)
 	switch len(words) {
 	case 0:
-		return nil, p.errAt(t.pos, strconv.Quote(w)+" has no letters or digits")
+		return nil, p.errAt(t.pos, "q_no_letters", "word", strconv.Quote(w))
 	case 1:
 		return p.node(&Node{Op: Word, Words: words, Pos: t.pos})
 	}
@@ -494,24 +552,24 @@ func (p *parser) field(t token) (*Node, error) {
 		v, pre = strings.CutSuffix(v, "*")
 	}
 	if v == "" {
-		return nil, p.errAt(t.valPos, t.text+": needs a value")
+		return nil, p.errAt(t.valPos, "q_needs_value", "field", t.text)
 	}
 	if strings.ContainsRune(v, '*') {
-		return nil, p.errAt(t.valPos, "* may only end a value")
+		return nil, p.errAt(t.valPos, "q_star_value")
 	}
 	if pre && col != "author" {
-		return nil, p.errAt(t.valPos, t.text+": takes a whole value (only author: takes a prefix)")
+		return nil, p.errAt(t.valPos, "q_whole_value", "field", t.text)
 	}
 	if col == "author" {
 		v = strings.TrimPrefix(strings.ToLower(v), "@")
 		if v == "" {
-			return nil, p.errAt(t.valPos, t.text+": needs a value")
+			return nil, p.errAt(t.valPos, "q_needs_value", "field", t.text)
 		}
 	}
 	if allowed, ok := enums[col]; ok {
 		v = strings.ToLower(v)
 		if !slices.Contains(allowed, v) {
-			return nil, p.errAt(t.valPos, fmt.Sprintf("%s: %q is not one of %s", t.text, v, strings.Join(allowed, ", ")))
+			return nil, p.errAt(t.valPos, "q_not_allowed", "field", t.text, "value", strconv.Quote(v), "allowed", strings.Join(allowed, ", "))
 		}
 	}
 	if col == "source" || col == "lang" {

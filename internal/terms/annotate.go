@@ -72,8 +72,10 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 	if len(rows) == 0 {
 		return
 	}
-	t := a.Extractor.extract(tx, rows[0].Lang)
-	story := a.Stories.assign(id, tx.Tokens)
+	caches := a.Extractor.caches.Get().(*wordCaches)
+	defer a.Extractor.caches.Put(caches)
+	t := a.Extractor.extract(caches, tx, rows[0].Lang)
+	story := a.Stories.assign(id, caches.hashes)
 	a.metrics.mentions.Inc()
 	a.metrics.terms.Add(float64(len(t.Keys)))
 	if t.truncated {

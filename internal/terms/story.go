@@ -20,8 +20,9 @@ import (
 // stories of their own. Stories is safe for concurrent use.
 type Stories struct {
 	mu        sync.Mutex
-	cur, prev map[uint64]uint64 // band hash → story
+	cur, prev *bandTable // band hash → story
 	maxBands  int
+	touched   uint64 // what bandTable.touch read, kept
 }
 
 const (
@@ -49,7 +50,7 @@ var mix = func() (m [signatureLen]uint64) {
 
 // NewStories returns an empty story index.
 func NewStories() *Stories {
-	return &Stories{cur: map[uint64]uint64{}, prev: map[uint64]uint64{}, maxBands: defaultMaxBands}
+	return &Stories{cur: newBandTable(0), prev: newBandTable(0), maxBands: defaultMaxBands}
 }
 
 // Assign returns the story of a mention with id and text.
@@ -57,50 +58,55 @@ func (s *Stories) Assign(id, text string) uint64 {
 	tx := texts.Get().(*token.Text)
 	defer texts.Put(tx)
 	tx.Read("", text)
-	return s.assign(id, tx.Tokens)
+	var small [64]uint64
+	return s.assign(id, appendWordHashes(small[:0], tx.Tokens))
 }
 
-// assign returns the story of a mention with id and the text's tokens.
-func (s *Stories) assign(id string, toks []token.Token) uint64 {
-	keys, ok := bandKeys(toks)
+// appendWordHashes appends the hashes of the tokens stories are made of
+// (words, numbers and hashtags) to dst, as Extractor.extract does.
+func appendWordHashes(dst []uint64, toks []token.Token) []uint64 {
+	for _, t := range toks {
+		if t.Kind == token.Word || t.Kind == token.Number || t.Kind == token.Hashtag {
+			dst = append(dst, fnv64(t.Text))
+		}
+	}
+	return dst
+}
+
+// assign returns the story of a mention with id and the hashes of its
+// text's words (appendWordHashes).
+func (s *Stories) assign(id string, words []uint64) uint64 {
+	keys, ok := bandKeys(words)
 	if !ok {
 		return keys[0] // the text's exact words
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.touched = s.cur.touch(&keys) + s.prev.touch(&keys)
 	story := fnv64(id)
 	for _, k := range keys {
-		if st, ok := s.cur[k]; ok {
+		if st, ok := s.cur.get(k); ok {
 			story = st
 			break
 		}
-		if st, ok := s.prev[k]; ok {
+		if st, ok := s.prev.get(k); ok {
 			story = st
 			break
 		}
 	}
-	if len(s.cur)+bands > s.maxBands {
-		s.prev, s.cur = s.cur, make(map[uint64]uint64, len(s.cur))
+	if s.cur.len()+bands > s.maxBands {
+		s.prev, s.cur = s.cur, newBandTable(len(s.cur.slots))
 	}
 	for _, k := range keys {
-		if _, ok := s.cur[k]; !ok {
-			s.cur[k] = story
-		}
+		s.cur.add(k, story)
 	}
 	return story
 }
 
 // bandKeys returns the band hashes of the MinHash signature of a text's
-// word 3-shingles; for a text of fewer than minShingleWords words, ok is
-// false and keys[0] is a hash of its words.
-func bandKeys(toks []token.Token) (keys [bands]uint64, ok bool) {
-	var small [64]uint64
-	words := small[:0] // each word's hash
-	for _, t := range toks {
-		if t.Kind == token.Word || t.Kind == token.Number || t.Kind == token.Hashtag {
-			words = append(words, fnv64(t.Text))
-		}
-	}
+// word 3-shingles, from its words' hashes; for a text of fewer than
+// minShingleWords words, ok is false and keys[0] is a hash of its words.
+func bandKeys(words []uint64) (keys [bands]uint64, ok bool) {
 	if len(words) < minShingleWords {
 		h := uint64(len(words))
 		for _, w := range words {
@@ -109,29 +115,26 @@ func bandKeys(toks []token.Token) (keys [bands]uint64, ok bool) {
 		keys[0] = h
 		return keys, false
 	}
+	var small [128]uint64
+	shingles := small[:0]
+	for i := 0; i+shingleWords <= len(words); i++ {
+		shingles = append(shingles, mix64(mix64(words[i]*31+words[i+1])*31+words[i+2]))
+	}
+	// A hash function at a time over all the shingles, with two minima
+	// in flight: the function's multiplier and minima stay in registers.
 	var sig [signatureLen]uint64
-	for i := range sig {
-		sig[i] = ^uint64(0)
-	}
-	// Two shingles a pass over the signature: half the loads and stores.
-	i := 0
-	for ; i+shingleWords < len(words); i += 2 {
-		h := mix64(mix64(words[i]*31+words[i+1])*31 + words[i+2])
-		g := mix64(mix64(words[i+1]*31+words[i+2])*31 + words[i+3])
-		for j := range sig {
-			v, w := h*mix[j], g*mix[j]
-			v ^= v >> 29
-			w ^= w >> 29
-			sig[j] = min(sig[j], v, w)
+	for j, m := range &mix {
+		a, b := ^uint64(0), ^uint64(0)
+		k := 0
+		for ; k+1 < len(shingles); k += 2 {
+			v, w := shingles[k]*m, shingles[k+1]*m
+			a, b = min(a, v^v>>29), min(b, w^w>>29)
 		}
-	}
-	if i+shingleWords == len(words) {
-		h := mix64(mix64(words[i]*31+words[i+1])*31 + words[i+2])
-		for j := range sig {
-			v := h * mix[j]
-			v ^= v >> 29
-			sig[j] = min(sig[j], v)
+		if k < len(shingles) {
+			v := shingles[k] * m
+			a = min(a, v^v>>29)
 		}
+		sig[j] = min(a, b)
 	}
 	for i := range keys {
 		h := uint64(i) + 1 // bands are separate tables

@@ -10,7 +10,6 @@ package terms
 
 import (
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/ewom/ewom/internal/classify/lexicon"
 	"github.com/ewom/ewom/internal/classify/morph"
-	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/config"
 )
@@ -47,7 +45,6 @@ type Extractor struct {
 	brandKeys []string                       // the names as terms (lowercase)
 	index     map[string][]brandStem         // morph pattern text → brands
 	multi     map[string][]brandStem         // first word of a multi-word name
-	seed      maphash.Seed                   // of the keys' hashes in extract
 	// caches hold what words came to, since every word of every post is
 	// looked up: *wordCaches, one per goroutine extracting at a time, so
 	// that a look-up neither locks nor follows a pointer to a shared
@@ -56,8 +53,15 @@ type Extractor struct {
 }
 
 // wordCaches are one goroutine's word caches, per language (cacheLangs),
-// made when a language is first met.
-type wordCaches [len(cacheLangs)]*strtab.Cache[word]
+// made when a language is first met, and its buffers for one text: the
+// hashes of its words, for the look-ups and the stories.
+type wordCaches struct {
+	langs     [len(cacheLangs)]*wordCache
+	tokHashes []uint64 // per token: fnv64 of a word, number or hashtag, else 0
+	hashes    []uint64 // the words', numbers' and hashtags' alone
+	touched   uint32   // what wordCache.touch read, kept
+	terms     termSet
+}
 
 // cacheLangs are the languages with caches of their own; "" is every
 // other language's.
@@ -68,12 +72,12 @@ var cacheLangs = [...]string{"fi", "en", "sv", ""}
 const cacheLog = 15
 
 // of returns the word cache of lang, made when first needed.
-func (c *wordCaches) of(lang string) *strtab.Cache[word] {
+func (c *wordCaches) of(lang string) *wordCache {
 	i := slices.Index(cacheLangs[:], lang)
-	if c[i] == nil {
-		c[i] = strtab.NewCache[word](cacheLog)
+	if c.langs[i] == nil {
+		c.langs[i] = newWordCache(cacheLog)
 	}
-	return c[i]
+	return c.langs[i]
 }
 
 type brandStem struct {
@@ -107,7 +111,7 @@ func IsNegation(w string) bool {
 // New builds an extractor for the configured brands.
 func New(brands []config.Brand) (*Extractor, error) {
 	e := &Extractor{langs: map[string]lemmatizer{}, stop: map[string]map[string]wordKind{}, index: map[string][]brandStem{},
-		multi: map[string][]brandStem{}, seed: maphash.MakeSeed()}
+		multi: map[string][]brandStem{}}
 	e.caches.New = func() any { return &wordCaches{} }
 	fi, err := newFinnish()
 	if err != nil {
@@ -178,19 +182,22 @@ func (e *Extractor) Brands() []string { return e.brands }
 
 // word is what one word of a language comes to, cached.
 type word struct {
-	key   string // lemma
-	kind  wordKind
-	multi bool  // the first word of a multi-word brand name
-	brand int16 // index of the brand it names, or -1
+	key     string // lemma
+	keyHash uint64 // keyHash(key)
+	kind    wordKind
+	multi   bool  // the first word of a multi-word brand name
+	brand   int16 // index of the brand it names, or -1
 }
 
-func (e *Extractor) lookup(cache *strtab.Cache[word], lang, w string) word {
-	if v, ok := cache.Get(w); ok {
+// lookup returns what word w (hash h: fnv64) of language lang comes to.
+func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
+	if v, ok := cache.get(w, h); ok {
 		return v
 	}
 	w = strings.Clone(w) // a slice of the post's text, which the cache must not keep
 	v := e.analyse(lang, w)
-	cache.Put(w, v)
+	v.keyHash = keyHash(v.key)
+	cache.put(w, h, v)
 	return v
 }
 
@@ -250,43 +257,39 @@ func (e *Extractor) Extract(text, lang string) Terms {
 	tx := texts.Get().(*token.Text)
 	defer texts.Put(tx)
 	tx.Read("", text)
-	return e.extract(tx, lang)
+	caches := e.caches.Get().(*wordCaches)
+	defer e.caches.Put(caches)
+	return e.extract(caches, tx, lang)
 }
 
-// extract returns the terms of a tokenized text.
-func (e *Extractor) extract(tx *token.Text, lang string) Terms {
+// extract returns the terms of a tokenized text, with the caches of the
+// calling goroutine, and leaves the hashes of its words in caches.hashes.
+func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Terms {
 	if _, ok := e.langs[lang]; !ok {
 		lang = ""
 	}
-	caches := e.caches.Get().(*wordCaches)
-	defer e.caches.Put(caches)
 	cache := caches.of(lang)
 	toks := tx.Tokens
-	// Keys and forms share one allocation (more than 32 grow apart).
-	strs := make([]string, 64)
-	t := Terms{Keys: strs[:0:32], Forms: strs[32:32], brand: make([]uint64, 0, 32)}
-	var hashes [MaxTerms]uint64 // of the keys, to find a repeated one
-	add := func(key, form string, brands uint64) {
-		h := maphash.String(e.seed, key)
-		for i, x := range hashes[:len(t.Keys)] {
-			if x == h && t.Keys[i] == key {
-				return
-			}
+	// Each word is hashed once, for its look-up and its story, and the
+	// sets of all the text's words are read in one go before the look-ups
+	// (a memory access each, which then overlap rather than wait in turn).
+	tokHashes, hashes := caches.tokHashes[:0], caches.hashes[:0]
+	for _, tk := range toks {
+		var h uint64
+		if tk.Kind == token.Word || tk.Kind == token.Number || tk.Kind == token.Hashtag {
+			h = fnv64(tk.Text)
+			hashes = append(hashes, h)
 		}
-		if len(t.Keys) >= MaxTerms {
-			t.truncated = true
-			return
-		}
-		if form == key {
-			form = ""
-		}
-		hashes[len(t.Keys)] = h
-		t.Keys, t.Forms, t.brand = append(t.Keys, key), append(t.Forms, form), append(t.brand, brands)
+		tokHashes = append(tokHashes, h)
 	}
+	caches.tokHashes, caches.hashes = tokHashes, hashes
+	caches.touched = cache.touch(hashes)
+	t := &caches.terms
+	t.reset(min(len(tx.Title)+len(tx.Body), maxTermBytes))
 	var units [64]unit
 	clause := units[:0]
 	flush := func() {
-		appendPhrases(clause, add)
+		t.appendPhrases(clause)
 		clause = clause[:0]
 	}
 	gap := false
@@ -294,11 +297,11 @@ func (e *Extractor) extract(tx *token.Text, lang string) Terms {
 		tk := toks[i]
 		switch tk.Kind {
 		case token.Word:
-			w := e.lookup(cache, lang, tk.Text)
+			w := e.lookup(cache, lang, tk.Text, tokHashes[i])
 			lower, last := tx.LowerAt(i)
 			if w.multi {
 				if bs, n := e.multiBrand(lower, toks[:last], i); n > 0 {
-					add(e.brandKeys[bs], "", 1<<bs)
+					t.add(e.brandKeys[bs], "", 1<<bs)
 					i += n - 1
 					flush()
 					continue
@@ -307,15 +310,15 @@ func (e *Extractor) extract(tx *token.Text, lang string) Terms {
 			if end, ok := hyphenated(lower, toks, i); ok && w.brand < 0 {
 				// kanta-asiakkuus is one word, unless a part is a brand's
 				// name (TietokoneKoijarit-kaupasta: the brand and kauppa).
-				if next := e.lookup(cache, lang, toks[i+1].Text); next.brand < 0 {
+				if next := e.lookup(cache, lang, toks[i+1].Text, tokHashes[i+1]); next.brand < 0 {
 					tk.Text = lower[tk.Off:end]
-					w = e.lookup(cache, lang, tk.Text)
+					w = e.lookup(cache, lang, tk.Text, fnv64(tk.Text))
 					i++
 				}
 			}
 			switch {
 			case w.brand >= 0:
-				add(e.brandKeys[w.brand], "", 1<<w.brand)
+				t.add(e.brandKeys[w.brand], "", 1<<w.brand)
 				flush()
 			case w.kind == conjunction:
 				flush()
@@ -331,29 +334,29 @@ func (e *Extractor) extract(tx *token.Text, lang string) Terms {
 			case w.kind == negation:
 				clause = append(clause, unit{key: negWord[lang], form: tk.Text, kind: negation, gap: gap})
 			default:
-				add(w.key, "", 0)
+				t.addHashed(w.key, w.keyHash, "", 0)
 				clause = append(clause, unit{key: w.key, form: tk.Text, gap: gap})
 			}
 		case token.Number:
-			add(strings.Clone(tk.Text), "", 0)
+			t.add(t.join(tk.Text), "", 0)
 			flush()
 		case token.Hashtag:
-			key := "#" + tk.Text
+			key := t.join("#" + tk.Text)
 			if b := e.brandOf(tk.Text); b >= 0 {
-				add(key, "", 1<<b)
+				t.add(key, "", 1<<b)
 			} else {
-				add(key, "", 0)
+				t.add(key, "", 0)
 			}
 			flush()
 		case token.Emoji:
-			add(strings.Clone(tk.Text), "", 0)
+			t.add(t.join(tk.Text), "", 0)
 		default: // punctuation, links, handles, emoticons end a clause
 			flush()
 		}
 		gap = false
 	}
 	flush()
-	return t
+	return t.terms()
 }
 
 // hyphenated reports whether toks[i] and toks[i+1] are words joined by a
@@ -388,13 +391,114 @@ func (e *Extractor) multiBrand(lower string, toks []token.Token, i int) (int, in
 	return 0, 0
 }
 
+// maxTermBytes is about the most the phrases of a text take (MaxTerms
+// keys and forms of some 25 bytes).
+const maxTermBytes = 2 << 10
+
+// termSlots are a termSet's slots, over twice MaxTerms (termSlotsLog: their
+// log2).
+const (
+	termSlotsLog = 7
+	termSlots    = 1 << termSlotsLog
+)
+
+// termSet gathers a text's terms as extract finds them, in one goroutine's
+// buffers: Terms takes a copy of exactly their number.
+type termSet struct {
+	keys, forms [MaxTerms]string
+	hashes      [MaxTerms]uint64 // of the keys (keyHash), to find a repeated one
+	// slots index the keys by their hashes (open addressing, linear
+	// probing): a key's index + 1, 0 for an empty slot.
+	slots     [termSlots]uint8
+	brands    [MaxTerms]uint64 // per key: the brands (bit i: brand i) whose names it is
+	n         int
+	truncated bool
+	// text holds the bytes of the keys and forms built from the text's
+	// words (phrases, numbers, hashtags, emoji): one allocation, not one
+	// a term.
+	text strings.Builder
+}
+
+// reset empties the set for the next text, of size bytes (what its
+// phrases take, about); the strings of the terms it returned stay as they
+// are.
+func (t *termSet) reset(size int) {
+	clear(t.keys[:t.n])
+	clear(t.forms[:t.n])
+	clear(t.slots[:])
+	t.n, t.truncated, t.text = 0, false, strings.Builder{}
+	t.text.Grow(size)
+}
+
+// join returns the words written one after the other with a space between,
+// as a string of t.text.
+func (t *termSet) join(words ...string) string {
+	start := t.text.Len()
+	for i, w := range words {
+		if i > 0 {
+			t.text.WriteByte(' ')
+		}
+		t.text.WriteString(w)
+	}
+	return t.text.String()[start:]
+}
+
+// keyHash is a hash of a key, for telling most keys apart without
+// comparing their bytes: its length and first, middle and last bytes.
+func keyHash(key string) uint64 {
+	if key == "" {
+		return 0
+	}
+	return uint64(len(key)) | uint64(key[0])<<32 | uint64(key[len(key)/2])<<40 | uint64(key[len(key)-1])<<48
+}
+
+// add adds a key, its form and the brands it names, unless the key is in
+// the set already.
+func (t *termSet) add(key, form string, brands uint64) {
+	t.addHashed(key, keyHash(key), form, brands)
+}
+
+// addHashed is add with the key's keyHash.
+func (t *termSet) addHashed(key string, h uint64, form string, brands uint64) {
+	j := (h * 0x9E3779B97F4A7C15) >> (64 - termSlotsLog)
+	for ; t.slots[j] != 0; j = (j + 1) % termSlots {
+		if i := t.slots[j] - 1; t.hashes[i] == h && t.keys[i] == key {
+			return
+		}
+	}
+	if t.n >= MaxTerms {
+		t.truncated = true
+		return
+	}
+	if form == key {
+		form = ""
+	}
+	t.keys[t.n], t.forms[t.n], t.hashes[t.n], t.brands[t.n] = key, form, h, brands
+	t.n++
+	t.slots[j] = uint8(t.n)
+}
+
+// terms returns the set's terms.
+func (t *termSet) terms() Terms {
+	// Keys and forms share one allocation; brands are kept only when a key
+	// is a brand's name.
+	strs := make([]string, 2*t.n)
+	r := Terms{Keys: strs[:t.n:t.n], Forms: strs[t.n:], truncated: t.truncated}
+	copy(r.Keys, t.keys[:t.n])
+	copy(r.Forms, t.forms[:t.n])
+	if slices.ContainsFunc(t.brands[:t.n], func(b uint64) bool { return b != 0 }) {
+		r.brand = slices.Clone(t.brands[:t.n])
+	}
+	return r
+}
+
 // appendPhrases adds the phrases of a clause (the words between
 // punctuation, conjunctions and brand names, a stop word between two of
 // them skipped: toimitus on myöhässä → toimitus myöhässä): two content
 // words, a negation and a content word (ei vastaa), and a negation between
 // two content words (asiakaspalvelu ei vastaa). A word is not repeated.
 // Phrases are added after the clause's words, as add takes them.
-func appendPhrases(c []unit, add func(key, form string, brands uint64)) {
+func (t *termSet) appendPhrases(c []unit) {
 	if len(c) >= 3 && c[0].lead && c[1].kind == content && c[2].kind == content {
 		// eikä asiakaspalvelu vastaa: the negation is of the verb after the subject
 		c[0], c[1] = c[1], c[0]
@@ -403,14 +507,14 @@ func appendPhrases(c []unit, add func(key, form string, brands uint64)) {
 	for i := 0; i+1 < len(c); i++ {
 		a, b := c[i], c[i+1]
 		if b.kind == content && a.key != b.key {
-			key, form := a.key+" "+b.key, ""
+			key, form := t.join(a.key, b.key), ""
 			if a.form != a.key || b.form != b.key {
-				form = a.form + " " + b.form
+				form = t.join(a.form, b.form)
 			}
-			add(key, form, 0)
+			t.add(key, form, 0)
 		}
 		if i+2 < len(c) && a.kind == content && b.kind == negation && c[i+2].kind == content && a.key != c[i+2].key {
-			add(a.key+" "+b.key+" "+c[i+2].key, a.form+" "+b.form+" "+c[i+2].form, 0)
+			t.add(t.join(a.key, b.key, c[i+2].key), t.join(a.form, b.form, c[i+2].form), 0)
 		}
 	}
 }
@@ -424,7 +528,8 @@ func (t Terms) For(brand int) (keys, forms []string) {
 		n := len(t.Keys)
 		return t.Keys[:n:n], t.Forms[:n:n]
 	}
-	keys, forms = make([]string, 0, len(t.Keys)), make([]string, 0, len(t.Keys))
+	strs := make([]string, 2*len(t.Keys)) // keys and forms, one allocation
+	keys, forms = strs[:0:len(t.Keys)], strs[len(t.Keys):len(t.Keys)]
 	for i, k := range t.Keys {
 		if brand >= 0 && t.brand[i]&(1<<brand) != 0 {
 			continue

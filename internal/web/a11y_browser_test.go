@@ -232,6 +232,24 @@ func TestBrowserCardStates(t *testing.T) {
 		b.takeErrors() // the 503 is logged by the browser
 	})
 
+	// In Finnish the card says why in Finnish: the API's English message
+	// is not shown, its HTTP status is.
+	t.Run("error-in-finnish", func(t *testing.T) {
+		b.open(t, ts.URL+"/?"+week)
+		b.switchLang(t, "fi", `document.body.dataset.ready === "1"`)
+		defer b.switchLang(t, "en", `document.body.dataset.ready === "1"`)
+		ic := b.interceptAPI(t, "*/api/v1/breakdown?by=source&*")
+		b.run(t, chromedp.Navigate(ts.URL+"/?"+week))
+		held := ic.next(t)
+		ic.fail(t, held, 503, "store unavailable")
+		b.waitFor(t, `document.body.dataset.ready === "1"`)
+		ic.stop(t)
+		if got := eval[string](t, b, `document.querySelector(".card-error p").textContent`); got != "Tämän lataaminen epäonnistui: palvelu ei vastaa; yritä uudelleen" {
+			t.Errorf("failed card in Finnish: %q", got)
+		}
+		b.takeErrors()
+	})
+
 	t.Run("empty-state", func(t *testing.T) {
 		b.open(t, ts.URL+"/?brand=TietokoneKoijarit&q=zebra&"+week)
 		for _, id := range []string{"chart-volume", "chart-peso", "chart-sources", "chart-langs"} {

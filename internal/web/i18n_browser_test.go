@@ -193,7 +193,7 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 	crisisAlerts(t, s)
 	base := alertServer(t, s).URL
 	// Data shown as it is: brands, user names, authors, payloads.
-	data := append([]string{"TietokoneKoijarit", "Koijarit", "Rival", "admin", "viewer"}, xssCorpus...)
+	data := append([]string{"TietokoneKoijarit", "Koijarit", "Rival", "admin", "viewer", "XED"}, xssCorpus...)
 	for i := range 23 {
 		data = append(data, fmt.Sprintf("@u%d@social.example", i), fmt.Sprintf("User %d", i))
 	}
@@ -256,6 +256,14 @@ func TestBrowserNoEnglishInFinnishAndSwedish(t *testing.T) {
 				if found := d.find(visit(t, lang, p)); len(found) > 0 {
 					t.Errorf("%s in %s shows English:\n%s", p.name, lang, strings.Join(found, "\n"))
 				}
+			}
+			// The classifier's explanations in the drawer are in the UI's
+			// language too: nothing but the (English) post's own words is
+			// marked English.
+			b.open(t, base+"/mentions?mention=m1&"+week)
+			b.waitFor(t, `document.querySelector("#mention-drawer[data-ready] ul.evidence li")`)
+			if got := eval[[]string](t, b, `[...document.querySelectorAll("#mention-drawer [lang=en]:not(code, .fulltext, .drawer-post-title)")].map((e) => e.textContent)`); len(got) > 0 {
+				t.Errorf("the mention drawer in %s shows the classifier's English: %q", lang, got)
 			}
 			// The alert workflow's own words: acknowledged with a comment
 			// in Finnish, then commented and snoozed in Swedish.

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/ewom/ewom/internal/classify"
+	"github.com/ewom/ewom/internal/query"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -32,9 +34,9 @@ func placeholders(s string) []string {
 // (Sources' names, the same everywhere, are outside the languages:
 // SOURCE_NAMES in strings.js.)
 var sameAsEnglish = map[string][]string{
-	"fi": {"evidence_alias", "evidence_emoji"},
+	"fi": {"evidence_alias", "evidence_emoji", "tpw_podcast"},
 	"sv": {"col.term", "f.sentiment", "term", "sentiment", "sentiment_neutral", "original", "originalLink", "evidence_alias", "evidence_emoji",
-		"source_forum", "source_import"},
+		"source_forum", "source_import", "ev_negation"},
 }
 
 // sameOnPurpose says whether key's text in lang may equal its English.
@@ -119,6 +121,24 @@ func jsStrings(t *testing.T) map[string]map[string]string {
 		}
 	}
 	return out
+}
+
+// TestExplanationPhrasesTranslated finds every phrase the API may name an
+// explanation's English words with (classify.NoteKey and the kinds of post
+// in touchpoint reasons), and every search query error code, in
+// strings.js, and TestStringsComplete then in every language.
+func TestExplanationPhrasesTranslated(t *testing.T) {
+	en := jsStrings(t)["en"]
+	keys := classify.PhraseKeys()
+	keys = append(keys, query.ErrorCodes()...)
+	for _, kind := range classify.PostKinds() {
+		keys = append(keys, "tpw_"+strings.NewReplacer(" ", "_", "-", "_").Replace(kind))
+	}
+	for _, k := range keys {
+		if _, ok := en[k]; !ok {
+			t.Errorf("strings.js has no %s", k)
+		}
+	}
 }
 
 func TestStringsComplete(t *testing.T) {

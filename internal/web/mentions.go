@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/api"
+	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/learn"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
@@ -488,12 +489,39 @@ type MentionDetail struct {
 	// Explanation is recomputed from the stored raw mention by the running
 	// classifier (rows do not store it); CurrentClassifierVersion says
 	// which, and may differ from the mention's stored classifier_version.
-	Explanation              []mention.Evidence `json:"explanation"`
-	CurrentClassifierVersion string             `json:"current_classifier_version"`
-	Recomputed               *Labels            `json:"recomputed,omitempty"`
+	Explanation              []Evidence `json:"explanation"`
+	CurrentClassifierVersion string     `json:"current_classifier_version"`
+	Recomputed               *Labels    `json:"recomputed,omitempty"`
+	// TouchpointReasonPhrase is the mention's touchpoint reason as a UI
+	// phrase (issue #17: explanations in the UI's language).
+	TouchpointReasonPhrase *classify.Phrase `json:"touchpoint_reason_phrase,omitempty"`
 	// Learning says how many corrections the next `ewom learn` would
 	// use; omitted when the store could not tell.
 	Learning *learn.Status `json:"learning,omitempty"`
+}
+
+// Evidence is an evidence item with, where its text or note is the
+// classifier's own English words, the same as UI phrases: keys of the UI's
+// strings and their arguments, which the UI says in its language.
+type Evidence struct {
+	mention.Evidence
+	TextPhrase  *classify.Phrase  `json:"text_phrase,omitempty"`
+	NotePhrases []classify.Phrase `json:"note_phrases,omitempty"`
+}
+
+// explained gives each evidence item its UI phrases.
+func explained(ev []mention.Evidence) []Evidence {
+	out := make([]Evidence, len(ev))
+	for i, e := range ev {
+		out[i].Evidence = e
+		if ph, ok := classify.RuleTextKey(e.Kind, e.Text); ok {
+			out[i].TextPhrase = &ph
+		}
+		if e.Label != "brand" {
+			out[i].NotePhrases, _ = classify.NoteKey(e.Note)
+		}
+	}
+	return out
 }
 
 // findRows reads every brand row of one mention (newest version each).
@@ -545,7 +573,10 @@ func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
 	if brand := r.URL.Query().Get("brand"); slices.ContainsFunc(rows, func(x storedRow) bool { return x.Brand == brand }) {
 		f.Brands = []string{brand}
 	}
-	out := MentionDetail{Mention: post(f, ms, fixes), Explanation: []mention.Evidence{}}
+	out := MentionDetail{Mention: post(f, ms, fixes), Explanation: []Evidence{}}
+	if ph, ok := classify.ReasonKey(out.Mention.TouchpointReason); ok {
+		out.TouchpointReasonPhrase = &ph
+	}
 	if st, err := learn.CorrectionStatus(r.Context(), s.store); err == nil {
 		out.Learning = &st
 	} else {
@@ -555,7 +586,7 @@ func (s *Server) handleMention(w http.ResponseWriter, r *http.Request) {
 		out.CurrentClassifierVersion = s.classifier.Version()
 		if parsed, err := mention.Parse([]byte(rows[0].Raw)); err == nil {
 			cl := s.classifier.Explain(&parsed)
-			out.Explanation = cl.Explanation
+			out.Explanation = explained(cl.Explanation)
 			out.Recomputed = &Labels{Sentiment: cl.Sentiment, Touchpoint: cl.Touchpoint, JourneyStage: cl.JourneyStage}
 		} else {
 			s.log.Warn("web: stored raw mention does not parse", "id", id, "err", err)

@@ -144,6 +144,12 @@ func BenchmarkOverviewColdPhone(b *testing.B) {
 		_, err := cdp.Call(ctx, t, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: 1})
 		return err
 	}))
+	// One more live load, unthrottled: how long the API's answers took,
+	// slowest first (the engine shares the machine with the browser).
+	load(1, false)
+	b.Logf("live API answers (ms from request to last byte): %s", eval[string](b, br, `performance.getEntriesByType("resource")
+		.filter((r) => r.name.includes("/api/")).sort((x, y) => (y.responseEnd - y.requestStart) - (x.responseEnd - x.requestStart))
+		.map((r) => new URL(r.name).pathname.replace("/api/v1/", "") + " " + Math.round(r.responseEnd - r.requestStart)).join(", ")`))
 	// What a cold load fetches: requests and bytes on the wire by type.
 	b.Logf("a cold load fetches %s", eval[string](b, br, `(() => { const by = {};
 		for (const r of performance.getEntriesByType("resource")) { const k = r.initiatorType; by[k] = by[k] || [0, 0]; by[k][0]++; by[k][1] += r.transferSize; }

@@ -44,6 +44,9 @@ const defaultRange = "7d"
 type badRequest struct {
 	msg string
 	pos int
+	// code and args name a search query's problem (query.Error).
+	code string
+	args map[string]string
 }
 
 func (e *badRequest) Error() string { return e.msg }
@@ -116,7 +119,7 @@ func search(text string) (string, error) {
 	if err != nil {
 		var qe *query.Error
 		if errors.As(err, &qe) {
-			return "", &badRequest{msg: "q: " + qe.Error(), pos: qe.Col}
+			return "", &badRequest{msg: "q: " + qe.Error(), pos: qe.Col, code: qe.Code, args: qe.Args}
 		}
 		return "", err
 	}

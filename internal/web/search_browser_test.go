@@ -28,6 +28,15 @@ func TestBrowserSearch(t *testing.T) {
 		return [i.getAttribute("aria-invalid"), i.selectionStart] })()`); got[0] != "true" || got[1] != float64(9) {
 		t.Errorf("search box invalid, caret: %v, want true at 9", got)
 	}
+	// In Finnish and Swedish the error is said in the UI's language (the
+	// API names it with a code), then back to English.
+	for lang, want := range map[string]string{"fi": "merkin 10 kohdalla: sulkematon (", "sv": "vid tecken 10: ( stängs inte"} {
+		b.switchLang(t, lang, `document.getElementById("search-error").textContent !== ""`)
+		if msg := eval[string](t, b, `document.getElementById("search-error").textContent`); msg != want {
+			t.Errorf("search error in %s %q, want %q", lang, msg, want)
+		}
+	}
+	b.switchLang(t, "en", `document.getElementById("search-error").textContent !== ""`)
 	// The browser logs the answers refused: those and nothing else.
 	for _, e := range b.takeErrors() {
 		if !strings.Contains(e, "status of 400") {

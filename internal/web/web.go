@@ -228,6 +228,10 @@ type Error struct {
 	// Position is the character (1-based) of the search query (q) the
 	// error is about, when it is about one.
 	Position int `json:"position,omitempty"`
+	// Code and Args name a search query's problem (query.Error) for the
+	// UI, which says it in its language.
+	Code string            `json:"code,omitempty"`
+	Args map[string]string `json:"args,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
@@ -238,7 +242,7 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var br *badRequest
 	if errors.As(err, &br) {
-		api.WriteJSON(w, http.StatusBadRequest, Error{Error: br.msg, Position: br.pos})
+		api.WriteJSON(w, http.StatusBadRequest, Error{Error: br.msg, Position: br.pos, Code: br.code, Args: br.args})
 		return
 	}
 	s.log.Error("web: query failed", "path", r.URL.Path, "err", err)

@@ -22,6 +22,7 @@ import { setupDrawer, mentionLink } from './drawer.js';
 import { competitorsPage } from './competitors.js';
 import { loadCard, emptyNote } from './states.js';
 import * as summary from './summaries.js';
+import { phrase, phrases } from './explain.js';
 
 echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
   LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
@@ -104,18 +105,29 @@ async function api(path, opts = {}) {
     credentials: 'same-origin',
     ...init,
     headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() } : {}) },
-  });
+  }).catch(() => { throw new Error(t('networkError')); });
   return answer(res, quiet);
 }
 
-// answer reads an API response: its JSON, or an error with the API's message.
+// answer reads an API response: its JSON, or an error whose message is in
+// the UI's language. The API's own message (detail) is English: the
+// English UI shows it; Finnish and Swedish say the problem by its code, or
+// by the HTTP status.
 async function answer(res, quiet) {
   if (res.status === 401 && !quiet) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
     throw new Error('signed out');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { position: body.position });
+  if (!res.ok) {
+    const detail = body.error || res.statusText;
+    let msg = detail;
+    if (uiLang() !== 'en') {
+      msg = body.code ? t(body.code, body.args || {}) : t('http_' + res.status, { status: String(res.status) });
+      if (msg === 'http_' + res.status) msg = t('httpOther', { status: String(res.status) });
+    }
+    throw Object.assign(new Error(msg), { status: res.status, detail, position: body.position, code: body.code, args: body.args });
+  }
   return body;
 }
 
@@ -510,10 +522,18 @@ async function showDetail(box, id, meta) {
     const items = ev(field, b);
     if (!items.length) return el('p', { class: 'muted small', text: t('noEvidence') });
     return el('ul', { class: 'evidence' }, ...items.map((e) => el('li', {},
-      el('code', { lang, text: e.text }), ' ', el('span', { class: 'muted', text: label('evidence', e.kind) }),
+      e.text_phrase ? el('span', { text: phrase(e.text_phrase) }) : el('code', { lang, text: e.text }),
+      ' ', el('span', { class: 'muted', text: label('evidence', e.kind) }),
       e.weight ? el('span', { class: 'num', text: ' ' + fmt1.format(e.weight) }) : null,
-      e.note ? el('span', { class: 'muted', lang: 'en', text: ' (' + e.note + ')' }) : null)));
+      noteOf(e))));
   };
+  // A note the API could not name as a phrase is shown in English, marked.
+  const noteOf = (e) => {
+    if (e.note_phrases) return el('span', { class: 'muted', text: ' (' + phrases(e.note_phrases) + ')' });
+    return e.note ? el('span', { class: 'muted', lang: 'en', text: ' (' + e.note + ')' }) : null;
+  };
+  const inEnglish = (!d.touchpoint_reason_phrase && x.touchpoint_reason) ||
+    d.explanation.some((e) => e.label !== 'brand' && e.note && !e.note_phrases);
   const rows = [
     [t('author'), el('span', { class: 'author' }, extLink(x.author.url, x.author.name || x.author.handle), ' ', el('span', { class: 'muted', text: x.author.handle }))],
     [t('published'), dateFmt.format(new Date(x.published_at))],
@@ -541,9 +561,10 @@ async function showDetail(box, id, meta) {
     el('h3', { text: t('wholePost') }),
     el('h4', { text: t('sentiment') }), evList('sentiment'),
     el('h4', { text: t('touchpointIs', { label: label('touchpoint', x.touchpoint) }) }),
-    el('p', { class: 'small', lang: 'en', text: x.touchpoint_reason }), evList('touchpoint'),
+    d.touchpoint_reason_phrase ? el('p', { class: 'small', text: phrase(d.touchpoint_reason_phrase) })
+      : el('p', { class: 'small', lang: 'en', text: x.touchpoint_reason }), evList('touchpoint'),
     el('h4', { text: t('journeyStage') }), evList('journey_stage'),
-    uiLang() === 'en' ? null : el('p', { class: 'muted small', text: t('explainedInEnglish') }),
+    uiLang() === 'en' || !inEnglish ? null : el('p', { class: 'muted small', text: t('explainedInEnglish') }),
     role() === 'admin' ? correctionForm(x, meta, d.learning) : null,
   ].filter(Boolean));
 }

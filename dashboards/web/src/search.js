@@ -11,9 +11,11 @@ const FILTER_KEYS = ['brand', 'range', 'from', 'to', 'source', 'lang', 'touchpoi
 export function showSearchError(e) {
   const input = document.querySelector('#filters input[name="q"]');
   const box = document.getElementById('search-error');
-  if (!input || !box || !e || !e.position || !/^q: /.test(e.message)) return;
+  if (!input || !box || !e || !e.position || !/^q: /.test(e.detail || '')) return;
   input.setAttribute('aria-invalid', 'true');
-  box.textContent = e.message.slice(3);
+  // The API names the problem with a code the strings say in the UI's
+  // language; without one (an older server) its English is shown.
+  box.textContent = e.code ? t('searchAt', { col: String(e.position), msg: t(e.code, e.args || {}) }) : e.detail.slice(3);
   // The position counts characters; the input's selection UTF-16 units.
   const units = Array.from(input.value).slice(0, e.position - 1).join('').length;
   input.focus();

@@ -1,0 +1,108 @@
+package terms
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ewom/ewom/internal/classify/token"
+)
+
+// refStories is the story index as it was with Go maps, the reference
+// for bandTable.
+type refStories struct {
+	cur, prev map[uint64]uint64
+	maxBands  int
+}
+
+func (s *refStories) assign(id string, words []uint64) uint64 {
+	keys, ok := bandKeys(words)
+	if !ok {
+		return keys[0]
+	}
+	story := fnv64(id)
+	for _, k := range keys {
+		if st, ok := s.cur[k]; ok {
+			story = st
+			break
+		}
+		if st, ok := s.prev[k]; ok {
+			story = st
+			break
+		}
+	}
+	if len(s.cur)+bands > s.maxBands {
+		s.prev, s.cur = s.cur, make(map[uint64]uint64, len(s.cur))
+	}
+	for _, k := range keys {
+		if _, ok := s.cur[k]; !ok {
+			s.cur[k] = story
+		}
+	}
+	return story
+}
+
+// TestStoriesAsMaps assigns the classifier's labelled mentions, each
+// followed by two copies with a word or two added, to a story index
+// small enough to turn over its generations every few mentions (and its
+// tables to grow), and to the reference with maps: the stories are the
+// same, and copies joined stories.
+func TestStoriesAsMaps(t *testing.T) {
+	data, err := os.ReadFile("../classify/testdata/mentions.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for line := range strings.Lines(string(data)) {
+		if f := strings.Split(strings.TrimSuffix(line, "\n"), "\t"); len(f) == 11 && !strings.HasPrefix(line, "#") {
+			texts = append(texts, f[10])
+		}
+	}
+	for _, maxBands := range []int{100, 3000, defaultMaxBands} {
+		s := NewStories()
+		s.maxBands = maxBands
+		ref := &refStories{cur: map[uint64]uint64{}, prev: map[uint64]uint64{}, maxBands: maxBands}
+		joined := 0
+		var tx token.Text
+		for i, text := range texts {
+			for pass, edit := range []string{"", " vielä kerran", " again!"} {
+				id := fmt.Sprintf("%d/%d", pass, i)
+				tx.Read("", text+edit)
+				words := appendWordHashes(nil, tx.Tokens)
+				got, want := s.assign(id, words), ref.assign(id, words)
+				if got != want {
+					t.Fatalf("maxBands %d, pass %d, text %d: story %x, want %x", maxBands, pass, i, got, want)
+				}
+				if got != fnv64(id) && len(words) >= minShingleWords {
+					joined++
+				}
+			}
+		}
+		if joined < len(texts) {
+			t.Errorf("maxBands %d: %d of %d mentions joined a story", maxBands, joined, 3*len(texts))
+		}
+	}
+}
+
+// TestBandTable adds band hashes, 0 among them, past the table's first
+// size, and reads them back; a hash added again keeps its first story.
+func TestBandTable(t *testing.T) {
+	tb := newBandTable(0)
+	const n = 5 * minBandSlots
+	for k := range uint64(n) {
+		tb.add(k*0x9E3779B97F4A7C15, k+1)
+		tb.add(k*0x9E3779B97F4A7C15, 7) // kept as it was
+	}
+	if tb.len() != n || len(tb.slots) < 2*n {
+		t.Fatalf("%d hashes in %d slots, want %d", tb.len(), len(tb.slots), n)
+	}
+	for k := range uint64(n) {
+		if st, ok := tb.get(k * 0x9E3779B97F4A7C15); !ok || st != k+1 {
+			t.Fatalf("hash %d: story %d %v, want %d", k, st, ok, k+1)
+		}
+	}
+	if _, ok := tb.get(12345); ok {
+		t.Error("a hash never added was found")
+	}
+}
