@@ -111,7 +111,11 @@ func Engines(t testing.TB) []Engine {
 // CPU is the CPU time, user and system, the server process has used
 // (/proc/<pid>/stat); 0 if it cannot be read.
 func (s *Server) CPU() time.Duration {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	pid := s.Pid()
+	if pid == 0 {
+		return 0
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
