@@ -131,17 +131,28 @@ type Parser struct {
 
 // Parse reads a page fetched from pageURL at now. contentType is the HTTP
 // Content-Type: its charset comes first, then the page's <meta>, then
-// detection. Parse fails only when the body is not HTML.
+// detection. Parse fails only when the body is not HTML. The page's tree
+// is built by buildTree, or by html.Parse where buildTree leaves it to it:
+// the same tree either way.
 func (p *Parser) Parse(body []byte, contentType string, pageURL *url.URL, now time.Time) (*Page, error) {
 	// A malformed parameter (a bare "charset") does not make the page
 	// other than HTML.
 	if mt, _, err := mime.ParseMediaType(contentType); contentType != "" && (err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) || mt != "text/html" && mt != "application/xhtml+xml") {
 		return nil, fmt.Errorf("got %q, want an HTML page", contentType)
 	}
-	doc, err := html.Parse(bytes.NewReader(stripInert(utf8Body(body, contentType))))
-	if err != nil {
-		return nil, fmt.Errorf("parsing HTML: %w", err)
+	body = stripInert(utf8Body(body, contentType))
+	doc, ok := buildTree(body)
+	if !ok {
+		var err error
+		if doc, err = html.Parse(bytes.NewReader(body)); err != nil {
+			return nil, fmt.Errorf("parsing HTML: %w", err)
+		}
 	}
+	return p.read(doc, pageURL, now), nil
+}
+
+// read reads a page's document tree.
+func (p *Parser) read(doc *html.Node, pageURL *url.URL, now time.Time) *Page {
 	// One walk finds what the page holds.
 	var (
 		baseEl, canonEl, titleEl, docTitleEl, nextEl *html.Node
@@ -214,7 +225,7 @@ func (p *Parser) Parse(body []byte, contentType string, pageURL *url.URL, now ti
 	for i, n := range posts {
 		pg.Posts[i] = p.post(n, isPost, base, now)
 	}
-	return pg, nil
+	return pg
 }
 
 var canonicalLink = cascadia.MustCompile(`link[rel~="canonical"][href]`)
@@ -498,8 +509,8 @@ var inertElements = []string{"script", "style", "svg"}
 // (an element whose end tag is missing is kept, and the rest with it).
 // body is not changed; a body without them is returned as it is.
 func stripInert(body []byte) []byte {
-	var out []byte
-	last, cut := 0, false // body[last:] is not copied yet
+	var out []byte // nil until something is cut
+	last := 0      // body[last:] is not copied yet
 
 	for i := 0; i < len(body); {
 		lt := bytes.IndexByte(body[i:], '<')
@@ -520,11 +531,14 @@ func stripInert(body []byte) []byte {
 		if close < 0 {
 			break
 		}
-		out, cut = append(out, body[last:i]...), true
+		if out == nil {
+			out = make([]byte, 0, len(body))
+		}
+		out = append(out, body[last:i]...)
 		i += end + close + 1
 		last = i
 	}
-	if !cut {
+	if out == nil {
 		return body
 	}
 	return append(out, body[last:]...)
@@ -532,6 +546,9 @@ func stripInert(body []byte) []byte {
 
 // inertAt reports the inert element whose start tag begins at body[i].
 func inertAt(body []byte, i int) (string, bool) {
+	if i+1 >= len(body) || body[i+1]|0x20 != 's' {
+		return "", false // all of them begin with an s
+	}
 	for _, name := range inertElements {
 		j := i + 1 + len(name)
 		if j < len(body) && bytes.EqualFold(body[i+1:j], []byte(name)) {

@@ -27,6 +27,7 @@ import (
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/pipeline"
 	"github.com/ewom/ewom/internal/store"
+	"github.com/ewom/ewom/internal/terms"
 )
 
 // PipelineOptions sizes a run.
@@ -384,10 +385,19 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 	cfg.Pipeline.MaxAckPending = max(cfg.Pipeline.MaxAckPending, 2*o.Workers*o.Batch.BatchRows)
 	reg := prometheus.NewRegistry()
 	metrics := pipeline.NewMetrics(reg)
+	// The workers annotate terms and stories as a deployment's do.
+	ext, err := terms.New(brands)
+	if err != nil {
+		return nil, err
+	}
+	ann, err := terms.NewAnnotator(ext, reg)
+	if err != nil {
+		return nil, err
+	}
 	wctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for range o.Workers {
-		w := &pipeline.Worker{Bus: b, Store: s, Classifier: cls, Pipeline: cfg.Pipeline, Batch: cfg.Store,
+		w := &pipeline.Worker{Bus: b, Store: s, Classifier: cls, Annotator: ann, Pipeline: cfg.Pipeline, Batch: cfg.Store,
 			Metrics: metrics, Log: slog.New(slog.DiscardHandler)}
 		wg.Go(func() { _ = w.Run(wctx) })
 	}

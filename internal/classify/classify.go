@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/ewom/ewom/internal/classify/lang"
+	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
@@ -39,7 +40,21 @@ type scratch struct {
 	foundAt                      []int
 	at                           [][]int // the tokens naming each brand found
 	views                        []brandView
-	collect                      bool // the label models' examples are collected
+	collect                      bool                 // the label models' examples are collected
+	memos                        map[string]*wordMemo // by lexicon code
+}
+
+// memo returns the word memo of a lexicon code, made when first needed.
+func (sc *scratch) memo(code string) *wordMemo {
+	m := sc.memos[code]
+	if m == nil {
+		if sc.memos == nil {
+			sc.memos = map[string]*wordMemo{}
+		}
+		m = strtab.NewCache[memoEntry](wordMemoLog)
+		sc.memos[code] = m
+	}
+	return m
 }
 
 // decided says which labels a rule decided, which the label models may
@@ -183,7 +198,7 @@ func (c *Classifier) classify(m *mention.Mention, text *token.Text, tr *trace, e
 		tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
 	}
 	lx := &sc.post
-	c.t.lexTokens(lx, toks, code)
+	c.t.lexTokens(lx, toks, code, sc.memo(code))
 
 	found, foundAt := sc.found[:0], sc.foundAt[:0] // found[i] is c.brands[foundAt[i]]
 	author, host := "", hostOf(m.URL)

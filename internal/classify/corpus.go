@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 )
 
@@ -43,6 +44,17 @@ func BenchCorpus(targetBytes int) []mention.Mention {
 		}
 	}
 	return out
+}
+
+// BenchBrands are the three brands the throughput target is measured with
+// (issue #15: a ~300-byte mention with 3 configured brands): one with an
+// owned domain and account, one plain, one with an exclusion.
+func BenchBrands() []config.Brand {
+	return []config.Brand{
+		{Name: "TietokoneKoijarit", Owned: config.Owned{Domains: []string{"tietokonekoijarit.fi"}, Accounts: []string{"mastodon:@tk@mastodon.social"}}},
+		{Name: "Finnair"},
+		{Name: "Apple", Exclude: []string{"apple pie"}},
+	}
 }
 
 func dashEmpty(s string) string {

@@ -54,8 +54,10 @@ type lexed struct {
 
 // lexTokens looks up every token of toks in the phrases of the language
 // (the cues alone for one without lexicons) and its word's feature key in
-// the learned and label models.
-func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string) {
+// the learned and label models. With a memo (the language's, kept from
+// call to call) a word's lookups are made once and then read from it,
+// unless a phrase of several words may start at the word.
+func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wordMemo) {
 	lx.toks, lx.code, lx.labels = toks, code, t.labels
 	lx.phrases, lx.scored = t.phrases[code]
 	if !lx.scored {
@@ -67,9 +69,52 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string) {
 	lx.model = lx.features.model
 	lx.at = slices.Grow(lx.at[:0], len(toks))[:len(toks)]
 	for i := range toks {
+		tok := &toks[i]
+		if memo == nil || (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) > maxMemoWord {
+			lx.lookUp(i)
+			continue
+		}
+		// A word's and a hashtag's lookups are the same (Match and lookUp
+		// read both alike), and the same wherever the word stands unless
+		// the next word may continue a phrase the word starts.
+		next := lexicon.NextByte(toks, i)
+		if e, ok := memo.Get(tok.Text); ok {
+			if !e.followers.Has(next) {
+				lx.at[i] = e.lex
+				continue
+			}
+			lx.at[i].featureWeights = e.lex.featureWeights
+			lx.phrases.Match(toks, i, &lx.at[i].hits)
+			continue
+		}
 		lx.lookUp(i)
+		if f := lx.phrases.Followers(tok.Text); !f.Has(next) {
+			memo.Put(tok.Text, memoEntry{lex: lx.at[i], followers: f})
+		}
 	}
 }
+
+// A wordMemo holds the lookups of the words of one language met lately,
+// for one goroutine: most of a post's words are common ones, whose trie
+// walk and table reads (cache misses mostly: the tables are larger than a
+// core's cache) it saves.
+type wordMemo = strtab.Cache[memoEntry]
+
+// memoEntry is a word's lookups where no phrase of several words follows
+// it, and the first bytes of the next words that may continue one.
+type memoEntry struct {
+	lex       tokenLex
+	followers lexicon.Followers
+}
+
+const (
+	// wordMemoLog is the log2 of a word memo's slots (104 bytes each:
+	// 416 KiB a language and goroutine).
+	wordMemoLog = 12
+	// maxMemoWord is the longest word memoized: the memo tells words of
+	// up to 16 bytes apart without keeping them (strtab.Cache).
+	maxMemoWord = 16
+)
 
 // lookUp makes token i's lookups.
 func (lx *lexed) lookUp(i int) {

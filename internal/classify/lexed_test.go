@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
 )
 
@@ -12,22 +13,12 @@ import (
 // in clauses cut before a contrast word (where a phrase may run on past
 // the cut), alone, in another order and without their emoji.
 func TestClauseTextsKeepFreshLookups(t *testing.T) {
-	tb, err := sharedTables()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var texts []string
-	for _, m := range BenchCorpus(300) {
-		texts = append(texts, m.Text)
-	}
-	for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
-		texts = append(texts, it.Text)
-	}
+	tb, texts := lexedTestTexts(t)
 	var post, text, fresh lexed
 	compared := 0
 	check := func(what, src string) {
 		t.Helper()
-		tb.lexTokens(&fresh, slices.Clone(text.toks), text.code)
+		tb.lexTokens(&fresh, slices.Clone(text.toks), text.code, nil)
 		for i := range text.toks {
 			if text.at[i] != fresh.at[i] {
 				t.Fatalf("%s of %q: token %d (%q) copied %+v, looked up afresh %+v", what, src, i, text.toks[i].Text, text.at[i], fresh.at[i])
@@ -38,7 +29,7 @@ func TestClauseTextsKeepFreshLookups(t *testing.T) {
 	for _, s := range texts {
 		toks := token.Append(nil, s, token.Lower(s))
 		det := tb.lang.Detect(toks, "")
-		tb.lexTokens(&post, toks, lexiconCode(det.Lang, det.Guess))
+		tb.lexTokens(&post, toks, lexiconCode(det.Lang, det.Guess), nil)
 		clauses := splitClauses(nil, toks)
 		for _, cs := range clauses {
 			text.startText(&post)
@@ -55,4 +46,54 @@ func TestClauseTextsKeepFreshLookups(t *testing.T) {
 		check("the clauses backwards", s)
 	}
 	t.Logf("%d texts, %d tokens compared", len(texts), compared)
+}
+
+// A word's lookups read from a word memo must be those made afresh, for
+// words followed by another that continues a phrase or not, and in a memo
+// small enough that words push each other out.
+func TestWordMemoKeepsFreshLookups(t *testing.T) {
+	tb, texts := lexedTestTexts(t)
+	memos := map[string]*wordMemo{}
+	var memoized, fresh lexed
+	compared := 0
+	for round := range 2 { // the second round reads what the first kept
+		for _, s := range texts {
+			toks := token.Append(nil, s, token.Lower(s))
+			det := tb.lang.Detect(toks, "")
+			code := lexiconCode(det.Lang, det.Guess)
+			if memos[code] == nil {
+				memos[code] = strtab.NewCache[memoEntry](8)
+			}
+			tb.lexTokens(&memoized, toks, code, memos[code])
+			tb.lexTokens(&fresh, toks, code, nil)
+			for i := range toks {
+				if memoized.at[i] != fresh.at[i] {
+					t.Fatalf("round %d, %q: token %d (%q) from the memo %+v, looked up afresh %+v", round, s, i, toks[i].Text, memoized.at[i], fresh.at[i])
+				}
+				compared++
+			}
+		}
+	}
+	t.Logf("%d texts, %d tokens compared", len(texts), compared)
+}
+
+// lexedTestTexts returns the tables and the texts of the bench corpus and
+// of the development set's titles and texts.
+func lexedTestTexts(t *testing.T) (*tables, []string) {
+	t.Helper()
+	tb, err := sharedTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range BenchCorpus(300) {
+		texts = append(texts, m.Text)
+	}
+	for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
+		if it.Title != "" {
+			texts = append(texts, it.Title)
+		}
+		texts = append(texts, it.Text)
+	}
+	return tb, texts
 }

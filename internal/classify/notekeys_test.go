@@ -4,8 +4,6 @@ import (
 	"os"
 	"reflect"
 	"testing"
-
-	"github.com/ewom/ewom/internal/config"
 )
 
 // TestNoteKeysCoverTheNotes explains every post of the development and
@@ -13,14 +11,7 @@ import (
 // and rule name the classifier writes: none reaches a Finnish or Swedish
 // screen in English. Brand notes are names, shown as they are.
 func TestNoteKeysCoverTheNotes(t *testing.T) {
-	cfg, err := config.Load("testdata/dev/brands.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(cfg.Brands)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := devClassifier(t)
 	keys := map[string]int{}
 	posts := 0
 	for _, f := range []string{"testdata/dev/dev.jsonl", "testdata/dev/test.jsonl", "testdata/train/corpus.jsonl"} {

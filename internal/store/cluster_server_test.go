@@ -76,6 +76,16 @@ func TestOneNodeCluster(t *testing.T) {
 	if sum.N != 1 {
 		t.Errorf("after Retract, rollup counts %d mention rows, want 1", sum.N)
 	}
+	// The term rollup, fed on each shard through term_rows_mv on 18.16.
+	if err := s.Insert(ctx, termRows()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Retract(ctx, []string{"t1", "t2"}, ^uint64(0)); err != nil {
+		t.Fatal(err)
+	}
+	if rollup, want := termRollup(t, s); rollup != want || len(want) < 100 {
+		t.Errorf("term rollup on a cluster\n%s\nfrom the rows\n%s", rollup, want)
+	}
 	// The author table: a day built through the Distributed tables is
 	// served, and holds what the mentions rows give.
 	day := now.Truncate(24 * time.Hour)

@@ -127,6 +127,10 @@ func TestClusterMigrationDDL(t *testing.T) {
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
 		// Migration 501: the term rollup's view, array-joining each shard's rows.
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv"+on+" TO `ewom`.term_days_local AS SELECT toDate(published_at) AS day, … FROM `ewom`.mentions_local ARRAY JOIN terms AS term, …",
+		// Migration 502: the view made again, grouping (this server sums on
+		// insert; older ones get term_rows_mv in front of it).
+		"DROP TABLE IF EXISTS `ewom`.term_days_mv"+on,
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv"+on+" TO `ewom`.term_days_local AS SELECT toDate(published_at) AS day, … FROM `ewom`.mentions_local ARRAY JOIN terms AS term, … GROUP BY day, brand, term",
 		// Migration 510: the words searches read, computed on every shard,
 		// and the Distributed table made again with them.
 		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS words Array(String) DEFAULT arrayDistinct(extractAll(lowerUTF8(concat(title, ' ', text)), …))",
@@ -299,22 +303,47 @@ func TestOpenRejectsClusterOnEmbeddedEngine(t *testing.T) {
 	}
 }
 
+// lastView migrates a recorded single-server store of version and returns
+// the last statement creating view, and all the statements.
+func lastView(t *testing.T, version, view string) (last string, stmts []string) {
+	t.Helper()
+	c, r := recordingStore(t, version, "")
+	if _, err := c.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.stmts {
+		if strings.HasPrefix(s, "CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`."+view+" ") {
+			last = s
+		}
+	}
+	return last, r.stmts
+}
+
 // Servers that sum inserted blocks get the rollup view without GROUP BY;
 // older ones keep grouping in the view.
 func TestRollupViewFollowsOptimizeOnInsert(t *testing.T) {
 	for version, wantGrouping := range map[string]bool{"18.16.1": true, "24.8.1": false} {
-		c, r := recordingStore(t, version, "")
-		if _, err := c.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		var last string
-		for _, s := range r.stmts {
-			if strings.HasPrefix(s, "CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.mentions_5m_mv") {
-				last = s
-			}
-		}
+		last, _ := lastView(t, version, "mentions_5m_mv")
 		if grouping := strings.Contains(last, "GROUP BY"); last == "" || grouping != wantGrouping {
 			t.Errorf("%s: rollup view %q, want GROUP BY %v", version, last, wantGrouping)
+		}
+	}
+}
+
+// The term rollup's view groups on every server; on those without
+// optimize_on_insert it reads the term columns from term_rows_mv
+// (migration 502), not the inserted block.
+func TestTermViewGroupsAndReadsTermRowsOnOldServers(t *testing.T) {
+	for version, want := range map[string]string{
+		"18.16.1": "CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv TO `ewom`.term_days AS SELECT day, brand, terms AS term, … FROM `ewom`.term_rows_mv ARRAY JOIN terms, term_forms GROUP BY day, brand, term",
+		"24.8.1":  "CREATE MATERIALIZED VIEW IF NOT EXISTS `ewom`.term_days_mv TO `ewom`.term_days AS SELECT toDate(published_at) AS day, … FROM `ewom`.mentions ARRAY JOIN terms AS term, … GROUP BY day, brand, term",
+	} {
+		last, stmts := lastView(t, version, "term_days_mv")
+		if !containsMatch([]string{last}, want) {
+			t.Errorf("%s: term view %q, want %q", version, last, want)
+		}
+		if rows := containsMatch(stmts, "CREATE TABLE IF NOT EXISTS `ewom`.term_rows (…) ENGINE = Null"); rows != (version == "18.16.1") {
+			t.Errorf("%s: Null table term_rows created %v", version, rows)
 		}
 	}
 }

@@ -3,10 +3,10 @@ package terms_test
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/ewom/ewom/internal/golden"
 	"os"
 	"slices"
 	"strings"
@@ -184,51 +184,5 @@ rows:
 // (`go test ./internal/terms -run Golden -update` rewrites it, for a
 // change of the rules, with a new Version).
 func TestGolden(t *testing.T) {
-	got := goldenOutput(t)
-	if *update {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if _, err := zw.Write(got); err != nil {
-			t.Fatal(err)
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(goldenFile, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	f, err := os.Open(goldenFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<20)
-	lines := bytes.Split(bytes.TrimSuffix(got, []byte("\n")), []byte("\n"))
-	n, bad := 0, 0
-	for ; sc.Scan(); n++ {
-		if n >= len(lines) {
-			t.Fatalf("%d records, the golden file has more", len(lines))
-		}
-		if !bytes.Equal(sc.Bytes(), lines[n]) {
-			if bad++; bad <= 5 {
-				t.Errorf("record %d:\n got %s\nwant %s", n, lines[n], sc.Bytes())
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if n != len(lines) {
-		t.Errorf("%d records, the golden file has %d", len(lines), n)
-	}
-	if bad > 0 {
-		t.Errorf("%d of %d records differ", bad, n)
-	}
+	golden.Check(t, goldenFile, goldenOutput(t), *update)
 }

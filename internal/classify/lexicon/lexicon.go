@@ -348,20 +348,16 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 	if !matchable(toks[i].Kind) {
 		return
 	}
-	// The first byte of the next word: phrases of several words must
-	// start their second word with it.
-	var next byte
-	if i+1 < len(toks) && matchable(toks[i+1].Kind) && toks[i+1].Text != "" {
-		next = toks[i+1].Text[0]
-	}
+	// Phrases of several words must start their second word with the
+	// next word's first byte.
+	next := NextByte(toks, i)
 	nodes := m.nodes
 	nd := nodes[0] // the node w[:k] leads to, read once a step
 	for k := 1; k <= len(w); k++ {
-		bit := uint64(1) << m.class[w[k-1]]
-		if nd.children&bit == 0 {
+		node, ok := m.child(nd, w[k-1])
+		if !ok {
 			return
 		}
-		node := nd.child + int32(bits.OnesCount64(nd.children&(bit-1)))
 		nd = nodes[node]
 		// A stem ends between runes: w[k] starts one (is not 10xxxxxx).
 		if nd.children&hasEntries == 0 || (k < len(w) && w[k]&0xC0 == 0x80) {
@@ -399,6 +395,65 @@ func (m *Matcher[T]) Match(toks []token.Token, i int, hits *Hits) {
 			*h = Hit{entry: r.id + 1, N: r.terms, stem: uint16(k)}
 		}
 	}
+}
+
+// NextByte is the first byte of the word after toks[i] that a phrase
+// may continue into, 0 for none.
+func NextByte(toks []token.Token, i int) byte {
+	if i+1 < len(toks) && matchable(toks[i+1].Kind) && toks[i+1].Text != "" {
+		return toks[i+1].Text[0]
+	}
+	return 0
+}
+
+// Followers is a set of bytes a word after another may start with: a
+// bit for each of a-z, and one bit for every other byte.
+type Followers uint32
+
+// followerBit is b's bit in Followers.
+func followerBit(b byte) Followers {
+	if 'a' <= b && b <= 'z' {
+		return 1 << (b - 'a')
+	}
+	return 1 << 26
+}
+
+// Has reports whether next, a NextByte, may be in the set (0, no next
+// word, never is).
+func (f Followers) Has(next byte) bool { return next != 0 && f&followerBit(next) != 0 }
+
+// Followers returns (a superset of) the first bytes of the second words
+// of the phrases of several words that may start at word w. Match's hits
+// at a word followed by none of them are those of its phrases of one
+// word, the same wherever the word stands.
+func (m *Matcher[T]) Followers(w string) Followers {
+	var f Followers
+	nodes := m.nodes
+	nd := nodes[0]
+	for k := 1; k <= len(w); k++ {
+		node, ok := m.child(nd, w[k-1])
+		if !ok {
+			break
+		}
+		nd = nodes[node]
+		if nd.children&hasEntries == 0 {
+			continue
+		}
+		refs := m.refs[nd.entry:nodes[node+1].entry]
+		for j := len(refs) - 1; j >= 0 && refs[j].terms > 1; j-- { // they sort last (Build)
+			f |= followerBit(refs[j].next)
+		}
+	}
+	return f
+}
+
+// child returns the node byte c leads to from nd, if any.
+func (m *Matcher[T]) child(nd trieNode, c byte) (int32, bool) {
+	bit := uint64(1) << m.class[c]
+	if nd.children&bit == 0 {
+		return 0, false
+	}
+	return nd.child + int32(bits.OnesCount64(nd.children&(bit-1))), true
 }
 
 func matchable(k token.Kind) bool { return k == token.Word || k == token.Hashtag || k == token.Number }

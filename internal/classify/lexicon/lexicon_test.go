@@ -116,6 +116,42 @@ func TestMatchFindsEachGroupsBestPhrase(t *testing.T) {
 	}
 }
 
+// Followers promises that a word followed by a word starting with none of
+// them has the hits it has alone, wherever it stands.
+func TestFollowersBoundContext(t *testing.T) {
+	m, _ := newTestMatcher(t)
+	words := []string{"hyvä", "hyvää", "hinta", "laatu", "palvelu", "ei", "eikä", "toimi", "tule", "vastaa", "huono",
+		"not", "notes", "good", "great", "at", "all", "kiitos", "vaan", "tilauksesta", "kovin", "mainos", "x", "ääni", "5"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	checked := 0
+	for range 3000 {
+		var text strings.Builder
+		for range 2 + rng.IntN(6) {
+			text.WriteString(words[rng.IntN(len(words))] + " ")
+		}
+		s := text.String()
+		toks := token.Append(nil, s, s)
+		for i := range toks {
+			if toks[i].Kind != token.Word || m.Followers(toks[i].Text).Has(NextByte(toks, i)) {
+				continue
+			}
+			var inPlace, alone Hits
+			m.Match(toks, i, &inPlace)
+			m.Match(toks[i:i+1], 0, &alone)
+			if inPlace != alone {
+				t.Fatalf("%q at token %d: hits %v, alone %v, though %q follows none of its phrases", s, i, inPlace, alone, toks[i+1].Text)
+			}
+			checked++
+		}
+	}
+	if f := m.Followers("hyvä"); !f.Has('p') || !f.Has('h') || f.Has('x') {
+		t.Errorf("followers of hyvä: %b, want p and h (palvelu, hinta) and not x", f)
+	}
+	if checked == 0 {
+		t.Fatal("no word checked")
+	}
+}
+
 func TestAddAfterBuildFails(t *testing.T) {
 	m, _ := newTestMatcher(t)
 	if err := m.Add("uusi", "uusi"); err == nil {

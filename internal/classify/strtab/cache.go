@@ -40,12 +40,17 @@ func (c *Cache[V]) Get(s string) (v V, ok bool) {
 }
 
 // Put stores v under key s, which must not be in the cache. The cache
-// keeps s: it must not be a slice of a buffer that is written again.
+// keeps a key longer than 16 bytes: it must not be a slice of a buffer
+// that is written again. A shorter key is told apart by its head, tail
+// and length alone, so it is not kept (nor the text it is a slice of).
 func (c *Cache[V]) Put(s string, v V) {
 	head, h := hash(s)
 	set := &c.sets[h>>c.shift&uint64(len(c.sets)-1)]
 	set[1] = set[0]
-	set[0] = cacheSlot[V]{head: head, tail: tailOf(s), size: uint32(len(s) + 1), key: s, val: v}
+	set[0] = cacheSlot[V]{head: head, tail: tailOf(s), size: uint32(len(s) + 1), val: v}
+	if len(s) > 16 {
+		set[0].key = s
+	}
 }
 
 // tailOf is s's last 8 bytes beyond its head (0 for keys of up to 8 bytes,

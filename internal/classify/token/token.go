@@ -190,6 +190,10 @@ func wordEnd(s string, i int) int {
 		if c := s[i]; c < utf8.RuneSelf && c != '\'' && c != '.' && c != ',' && c != '/' { // and most of its ends
 			break
 		}
+		if isLatin1Letter(s, i) { // ä, ö, å, é …
+			i += 2
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(r) {
 			i += size
@@ -250,6 +254,12 @@ func emoticonAt(s string, i int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// isLatin1Letter reports a letter of Latin-1's upper half (U+00C0-U+00FF
+// but × and ÷: ä, ö, å, é …) at s[i], without decoding it.
+func isLatin1Letter(s string, i int) bool {
+	return s[i] == 0xC3 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0xBF && s[i+1] != 0x97 && s[i+1] != 0xB7
 }
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
@@ -362,6 +372,16 @@ func lowerFrom(s string, i int) string {
 				chunk[n] = c
 			}
 			b.Write(chunk[:n])
+			continue
+		}
+		if isLatin1Letter(s, i) { // lowercase À-Þ: the second byte + 0x20
+			c := s[i+1]
+			if c <= 0x9E {
+				c += 0x20
+			}
+			b.WriteByte(0xC3)
+			b.WriteByte(c)
+			i += 2
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])

@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ewom/ewom/internal/memstat"
 	"github.com/ewom/ewom/internal/store"
 )
 
@@ -26,6 +28,9 @@ import (
 type Engine struct {
 	Name  string
 	Store store.Store
+	// CPU, if set, is the CPU time the engine has used so far: this
+	// process's for the embedded engine, the server process's for a server.
+	CPU func() time.Duration
 }
 
 var (
@@ -96,7 +101,33 @@ func StopShared() {
 // Engines returns a fresh migrated store on each supported engine.
 func Engines(t testing.TB) []Engine {
 	t.Helper()
-	return []Engine{{"chdb", Embedded(t)}, {"clickhouse-18.16", OnServer(t)}}
+	chdb, server := Embedded(t), OnServer(t)
+	sharedMu.Lock()
+	srv := sharedServer
+	sharedMu.Unlock()
+	return []Engine{{Name: "chdb", Store: chdb, CPU: memstat.CPU}, {Name: "clickhouse-18.16", Store: server, CPU: srv.CPU}}
+}
+
+// CPU is the CPU time, user and system, the server process has used
+// (/proc/<pid>/stat); 0 if it cannot be read.
+func (s *Server) CPU() time.Duration {
+	pid := s.Pid()
+	if pid == 0 {
+		return 0
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses: utime
+	// and stime are the 14th and 15th of the line, in clock ticks (100/s).
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func migrated(t testing.TB, base store.Store) store.Store {
