@@ -1110,8 +1110,21 @@ export function t(key, vars = {}) {
 // language (Intl.PluralRules: one or other in en, fi and sv), with {n} the
 // count in the UI's locale and the other placeholders from vars.
 export function tn(key, n, vars = {}) {
-  const form = key + '_' + new Intl.PluralRules(locale()).select(n);
-  return t(form in STRINGS.en ? form : key + '_other', { ...vars, n: numberFormat({ maximumFractionDigits: 0 }).format(n) });
+  const { plural, integer } = intl();
+  const form = key + '_' + plural.select(n);
+  return t(form in STRINGS.en ? form : key + '_other', { ...vars, n: integer.format(n) });
+}
+
+// intl holds the Intl objects that are used over and over, made once per
+// locale: constructing them costs more than using them.
+const intlCache = {};
+function intl() {
+  const l = locale();
+  return (intlCache[l] ??= {
+    plural: new Intl.PluralRules(l),
+    integer: new Intl.NumberFormat(l, { maximumFractionDigits: 0 }),
+    languages: new Intl.DisplayNames([l], { type: 'language' }),
+  });
 }
 
 // Sources' names, the same in every language (forum and import, words,
@@ -1168,7 +1181,7 @@ export function label(kind, value) {
 export function langName(code) {
   if (!code || code === 'und') return t('langUnknown');
   try {
-    return new Intl.DisplayNames([locale()], { type: 'language' }).of(code) || code;
+    return intl().languages.of(code) || code;
   } catch (e) {
     return code; // not a language code
   }
