@@ -3,7 +3,6 @@
 package storetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -109,25 +108,17 @@ func Engines(t testing.TB) []Engine {
 }
 
 // CPU is the CPU time, user and system, the server process has used
-// (/proc/<pid>/stat); 0 if it cannot be read.
+// (memstat.ProcessCPU); 0 if it cannot be read.
 func (s *Server) CPU() time.Duration {
 	pid := s.Pid()
 	if pid == 0 {
 		return 0
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	cpu, err := memstat.ProcessCPU(pid)
 	if err != nil {
 		return 0
 	}
-	// The fields after the command name, which is in parentheses: utime
-	// and stime are the 14th and 15th of the line, in clock ticks (100/s).
-	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
+	return cpu
 }
 
 func migrated(t testing.TB, base store.Store) store.Store {
