@@ -1,6 +1,6 @@
 // The dashboard API: JSON requests with the session's CSRF token, and the
 // current URL's filters as a query string.
-import { uiLang, t } from './strings.js';
+import { uiLang, t, has } from './strings.js';
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || '';
 export const role = () => document.querySelector('meta[name="ewom-role"]')?.content || 'viewer';
@@ -32,8 +32,8 @@ export async function answer(res, quiet) {
     const detail = body.error || res.statusText;
     let msg = detail;
     if (uiLang() !== 'en') {
-      msg = body.code ? t(body.code, body.args || {}) : t('http_' + res.status, { status: String(res.status) });
-      if (msg === 'http_' + res.status) msg = t('httpOther', { status: String(res.status) });
+      const status = 'http_' + res.status;
+      msg = body.code ? t(body.code, body.args || {}) : t(has(status) ? status : 'httpOther', { status: String(res.status) });
     }
     throw Object.assign(new Error(msg), { status: res.status, detail, position: body.position, code: body.code, args: body.args });
   }

@@ -1098,6 +1098,11 @@ export function uiLang() {
   return STRINGS[l] ? l : 'en';
 }
 
+// has reports whether the strings have key.
+export function has(key) {
+  return key in STRINGS.en;
+}
+
 // t returns the string for key in the UI's language with {placeholders}
 // filled from vars.
 export function t(key, vars = {}) {
@@ -1112,7 +1117,7 @@ export function t(key, vars = {}) {
 export function tn(key, n, vars = {}) {
   const { plural, integer } = intl();
   const form = key + '_' + plural.select(n);
-  return t(form in STRINGS.en ? form : key + '_other', { ...vars, n: integer.format(n) });
+  return t(has(form) ? form : key + '_other', { ...vars, n: integer.format(n) });
 }
 
 // intl holds the Intl objects that are used over and over, made once per
@@ -1173,7 +1178,7 @@ export function dateFormat(opts) {
 export function label(kind, value) {
   if (value === undefined || value === null || value === '') return '';
   const key = kind + '_' + value;
-  if (key in STRINGS.en) return t(key);
+  if (has(key)) return t(key);
   return (kind === 'source' && SOURCE_NAMES[value]) || String(value);
 }
 
