@@ -74,13 +74,12 @@ func readLabelled(t *testing.T) []labelledMention {
 
 // tally is a per-class confusion count for one label.
 type tally struct {
-	name               string
-	tp, fp, fn         map[string]int
-	correct, total     int
-	misses             []string
-	classes            map[string]bool
-	gold               map[string]int
-	skipPrecisionClass string // a class that is not reported (e.g. "none")
+	name           string
+	tp, fp, fn     map[string]int
+	correct, total int
+	misses         []string
+	classes        map[string]bool
+	gold           map[string]int
 }
 
 func newTally(name string) *tally {
