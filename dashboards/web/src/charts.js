@@ -1,29 +1,23 @@
-// Chart set-up shared by the pages: ECharts with the chart kinds the UI
-// draws, its words in the UI's language, the theme's palette, and draw,
-// which keeps every chart drawn again on theme change and resize. Chart
-// tooltips render on the canvas (richText), never as HTML.
-import * as echarts from 'echarts/core';
-import { BarChart, LineChart, PieChart, HeatmapChart, SankeyChart } from 'echarts/charts';
-import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, AriaComponent } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
-import langFI from 'echarts/lib/i18n/langFI.js';
-import langSV from 'echarts/lib/i18n/langSV.js';
-import { uiLang, label } from './strings.js';
-import { el } from './dom.js';
+// Chart set-up shared by the pages: ECharts (echarts.js, loaded as a chunk
+// of its own), the theme's palette, and draw, which keeps every chart drawn
+// again on theme change and resize. Chart tooltips render on the canvas
+// (richText), never as HTML.
+import { uiLang, t, label } from './strings.js';
+import { el, setStatus } from './dom.js';
 import { fmtValue, pctFmt } from './format.js';
 import { drawing } from './ready.js';
 import { emptyNote } from './states.js';
 import { ui } from './ui.js';
 
-echarts.use([BarChart, LineChart, PieChart, HeatmapChart, SankeyChart, GridComponent, TooltipComponent,
-  LegendComponent, VisualMapComponent, AriaComponent, CanvasRenderer]);
-// The charts' own words (dates on time axes, their descriptions for screen
-// readers) in the UI's language.
-echarts.registerLocale('FI', langFI);
-// ECharts 6's Swedish names a single series with a placeholder it never
-// fills ("med typnamn {name}"): the sentence as its other languages have it.
-echarts.registerLocale('SV', { ...langSV, aria: { ...langSV.aria, series: { ...langSV.aria.series,
-  single: { ...langSV.aria.series.single, withName: ' av typen {seriesType} med namnet {seriesName}.' } } } });
+// ECharts, loading from the moment the page's code starts: the page's
+// data calls run meanwhile, and draw waits for it.
+let engine = import('./echarts.js');
+
+// addKinds adds the chart kinds a page draws beyond echarts.js's (the
+// module kinds registers them) before its charts are drawn.
+export function addKinds(kinds) {
+  engine = Promise.all([engine, kinds]).then(([echarts]) => echarts);
+}
 
 export const SENTIMENTS = ['positive', 'neutral', 'negative'];
 
@@ -59,24 +53,30 @@ export function base(p) {
 // draw renders build(palette) into #id, again on theme change and resize;
 // description is the chart's text summary (summaries.js), its aria-label;
 // wire(chart), if given, attaches its drill-down (drill.js). Drawn again
-// (live updates), a chart keeps its instance.
+// (live updates), a chart keeps its instance. It draws once ECharts has
+// loaded; the page counts as drawing (ready.js) from the call on.
 export function draw(id, build, description, wire) {
   const node = document.getElementById(id);
   if (!node) return;
-  let chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas', locale: uiLang().toUpperCase() });
-  node.ewomChart = chart; // for the browser tests and the console
-  const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);
-  const i = charts.findIndex((c) => c.node === node);
-  if (i >= 0) charts[i] = { node, render };
-  else charts.push({ node, render });
-  if (wire) wire(chart);
   const drawn = drawing();
-  chart.on('finished', function done() {
-    chart.off('finished', done);
-    node.dataset.drawn = '1';
+  engine.then((echarts) => {
+    const chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas', locale: uiLang().toUpperCase() });
+    node.ewomChart = chart; // for the browser tests and the console
+    const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);
+    const i = charts.findIndex((c) => c.node === node);
+    if (i >= 0) charts[i] = { node, render };
+    else charts.push({ node, render });
+    if (wire) wire(chart);
+    chart.on('finished', function done() {
+      chart.off('finished', done);
+      node.dataset.drawn = '1';
+      drawn();
+    });
+    render();
+  }, (e) => {
+    setStatus(t('couldNotLoad', { error: e.message }));
     drawn();
   });
-  render();
 }
 
 // empty puts an empty state in place of the chart #id: text, no image.
@@ -154,6 +154,6 @@ export function resizeCharts() {
   let timer;
   window.addEventListener('resize', () => {
     clearTimeout(timer);
-    timer = setTimeout(() => charts.forEach((c) => echarts.getInstanceByDom(c.node)?.resize()), 100);
+    timer = setTimeout(() => charts.forEach((c) => c.node.ewomChart.resize()), 100);
   });
 }

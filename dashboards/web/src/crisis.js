@@ -3,11 +3,7 @@
 // competitor) fires and is not snoozed; alert windows for the time charts;
 // the Overview's default brand (the user's last choice, else the own brand)
 // and period. The helpers of ui.js come in as ui: { el, api }.
-import * as echarts from 'echarts/core';
-import { MarkAreaComponent } from 'echarts/components';
 import { t, tn, label } from './strings.js';
-
-echarts.use([MarkAreaComponent]);
 
 // How often the banner and badge are refreshed while a page is open.
 const REFRESH_MS = 60_000;

@@ -5,13 +5,14 @@ import { el } from '../dom.js';
 import { api, filterQuery } from '../api.js';
 import { fmt, dateFmt } from '../format.js';
 import { ui, card } from '../ui.js';
-import { SENTIMENTS, draw, empty, base, axisStyle, sentimentName, barKeys, stackedBars } from '../charts.js';
+import { SENTIMENTS, addKinds, draw, empty, base, axisStyle, sentimentName, barKeys, stackedBars } from '../charts.js';
 import * as drill from '../drill.js';
 import { mentionLink } from '../drawer.js';
 import { labelChip, brandChip, postLink } from '../mentionview.js';
 import * as summary from '../summaries.js';
 
 export async function journeyPage(meta) {
+  addKinds(import('../echarts-journey.js'));
   const stages = meta.journey_stages;
   card('chart-stage-sentiment', () => api('/api/v1/breakdown?by=journey_stage&by2=sentiment&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-stage-sentiment');
