@@ -6,6 +6,10 @@
 // the Journey's chart kinds are imported dynamically, so they load beside
 // the page's data calls and only where drawn; chunks shared between them
 // are chunk-<hash>.js. theme.js stays a classic script, run in <head>.
+// preload.txt names, one a line, the modules every page starts with
+// (app.js's imports and ECharts', not the Journey's kinds): the pages list
+// them as <link rel="modulepreload">, so the browser fetches and compiles
+// them beside app.js instead of one after the other as it finds them.
 import { build } from 'esbuild';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -13,7 +17,23 @@ const out = new URL('../../internal/web/assets/', import.meta.url).pathname;
 // Chunks of an earlier build must not linger in the embedded assets.
 for (const f of readdirSync(out)) if (f.endsWith('.js')) rmSync(out + f);
 const common = { bundle: true, minify: true, target: ['es2020'], legalComments: 'eof', logLevel: 'info' };
-await build({ ...common, entryPoints: ['src/app.js'], outdir: out, format: 'esm', splitting: true, chunkNames: 'chunk-[hash]' });
+const app = await build({ ...common, entryPoints: ['src/app.js'], outdir: out, format: 'esm', splitting: true,
+  chunkNames: 'chunk-[hash]', metafile: true });
+const outputs = app.metafile.outputs;
+const preload = new Set();
+const add = (o) => {
+  for (const i of outputs[o].imports) {
+    if (i.kind === 'import-statement' && !preload.has(i.path)) {
+      preload.add(i.path);
+      add(i.path);
+    }
+  }
+};
+const echarts = Object.keys(outputs).find((o) => outputs[o].entryPoint === 'src/echarts.js');
+add(Object.keys(outputs).find((o) => outputs[o].entryPoint === 'src/app.js'));
+preload.add(echarts);
+add(echarts);
+writeFileSync(out + 'preload.txt', [...preload].map((o) => o.slice(o.lastIndexOf('/') + 1)).join('\n') + '\n');
 await build({ ...common, entryPoints: ['src/theme.js'], outfile: out + 'theme.js', format: 'iife' });
 // Record what went into the bundle, for licences and review.
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));

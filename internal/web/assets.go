@@ -67,8 +67,13 @@ func (s *Server) serveAsset(files http.Handler) http.HandlerFunc {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
 		// Embedded files change only with the binary: revalidate by content
-		// hash.
-		h.Set("Cache-Control", "no-cache")
+		// hash. A chunk's name holds its content's hash (build.mjs): it is
+		// kept without asking.
+		if strings.HasPrefix(r.URL.Path, "chunk-") {
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			h.Set("Cache-Control", "no-cache")
+		}
 		a, ok := s.assets[r.URL.Path]
 		if !ok {
 			files.ServeHTTP(w, r)

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"maps"
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/ewom/ewom/internal/store/storetest"
@@ -75,4 +78,94 @@ func TestAssetsGzipped(t *testing.T) {
 	if resp, _ = get("identity", plainTag); resp.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match with the plain ETag: %d, want 304", resp.StatusCode)
 	}
+}
+
+var (
+	modulePreload = regexp.MustCompile(`<link rel="modulepreload" href="/assets/([^"]+)">`)
+	staticImport  = regexp.MustCompile(`(?:import|from)\s*"\./([^"]+\.js)"`)
+	dynamicImport = regexp.MustCompile(`import\("\./([^"]+\.js)"\)`)
+)
+
+// A page names as modulepreload every module its app.js imports and
+// ECharts' (a module app.js imports dynamically, with its imports), and no
+// other: the Journey's chart kinds load where drawn. Each is served as
+// JavaScript under the page's CSP, a chunk (its name holds its content's
+// hash) as immutable.
+func TestPagesPreloadModules(t *testing.T) {
+	ts := newTestServer(t, storetest.Embedded(t))
+	page := login(t, ts.URL, "viewer", "viewer-pass").text("GET", "/", nil, http.StatusOK)
+	preloaded := map[string]bool{}
+	for _, m := range modulePreload.FindAllStringSubmatch(page, -1) {
+		preloaded[m[1]] = true
+	}
+	if !strings.Contains(page, `<script type="module" src="/assets/app.js">`) {
+		t.Fatal("the page does not load app.js as a module")
+	}
+	get := func(name string) string {
+		resp, err := http.Get(ts.URL + "/assets/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache := "no-cache"
+		if strings.HasPrefix(name, "chunk-") {
+			cache = "public, max-age=31536000, immutable"
+		}
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" ||
+			resp.Header.Get("Content-Security-Policy") != csp || resp.Header.Get("Cache-Control") != cache {
+			t.Fatalf("%s: %d, headers %v", name, resp.StatusCode, resp.Header)
+		}
+		return string(b)
+	}
+	// closure is name's module with every module it imports statically; dyn
+	// collects the modules they import dynamically.
+	dyn := map[string]bool{}
+	var closure func(name string, into map[string]bool)
+	closure = func(name string, into map[string]bool) {
+		into[name] = true
+		src := get(name)
+		for _, m := range dynamicImport.FindAllStringSubmatch(src, -1) {
+			dyn[m[1]] = true
+		}
+		for _, m := range staticImport.FindAllStringSubmatch(src, -1) {
+			if !into[m[1]] {
+				closure(m[1], into)
+			}
+		}
+	}
+	app := map[string]bool{}
+	closure("app.js", app)
+	delete(app, "app.js")
+	for m := range app {
+		if !preloaded[m] {
+			t.Errorf("app.js imports %s, not preloaded", m)
+		}
+	}
+	var lazy []string // dynamic imports left to load where used
+	for d := range maps.Clone(dyn) {
+		mods := map[string]bool{}
+		closure(d, mods)
+		all := true
+		for m := range mods {
+			all = all && (preloaded[m] || app[m])
+		}
+		if !all {
+			lazy = append(lazy, d)
+			continue
+		}
+		maps.Copy(app, mods)
+	}
+	for m := range preloaded {
+		if !app[m] {
+			t.Errorf("%s preloaded, but neither app.js nor a dynamic import preloaded whole imports it", m)
+		}
+	}
+	if len(lazy) != 1 {
+		t.Errorf("dynamic imports not preloaded: %v, want one (the Journey's kinds)", lazy)
+	}
+	t.Logf("preloaded %d modules; left to load where used: %v", len(preloaded), lazy)
 }

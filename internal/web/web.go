@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,7 @@ type Server struct {
 	tmpl       *template.Template
 	files      fs.FS
 	assets     map[string]asset // by path below assets/
+	preload    []string         // modules every page starts with (assets/preload.txt)
 	pseudoKey  []byte
 	now        func() time.Time
 	latency    *prometheus.HistogramVec
@@ -110,6 +112,10 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	preload, err := fs.ReadFile(assets, "preload.txt")
+	if err != nil {
+		return nil, err
+	}
 	log := d.Logger
 	if log == nil {
 		log = slog.Default()
@@ -125,7 +131,7 @@ func New(d Deps) (*Server, error) {
 	th := d.Config.HTTP.AuthThrottle
 	s := &Server{store: d.Store, classifier: d.Classifier, cfg: d.Config, log: log, accounts: accts, dummy: dummy,
 		sessions: newSessions(d.Config.Web.SessionTTL, d.Config.Web.SessionMaxAge), proxies: proxies, byAddress: api.NewThrottle(th.PerAddress, th.Window),
-		byAccount: api.NewThrottle(th.PerAccount, th.Window), tmpl: tmpl, files: assets, assets: loaded, pseudoKey: mac.Sum(nil)[:16], now: time.Now,
+		byAccount: api.NewThrottle(th.PerAccount, th.Window), tmpl: tmpl, files: assets, assets: loaded, preload: strings.Fields(string(preload)), pseudoKey: mac.Sum(nil)[:16], now: time.Now,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ewom_dashboard_query_seconds",
 			Help:    "Time the dashboard API spent answering, by endpoint.",
 			Buckets: []float64{.01, .025, .05, .1, .2, .5, 1, 2, 5}}, []string{"endpoint"}),
@@ -160,7 +166,7 @@ func (s *Server) Register(mux *http.ServeMux, authenticate func(http.HandlerFunc
 		mux.HandleFunc("GET "+path, s.page(func(w http.ResponseWriter, r *http.Request, sess session) {
 			lang := langOf(r)
 			s.render(w, http.StatusOK, "page.html", map[string]any{"Page": name, "Title": tr(lang, "page."+name), "User": sess.user, "Role": sess.role,
-				"CSRF": sess.csrf, "Brands": s.cfg.Brands, "Lang": lang, "Langs": langChoices(lang), "Next": r.URL.RequestURI()})
+				"CSRF": sess.csrf, "Preload": s.preload, "Brands": s.cfg.Brands, "Lang": lang, "Langs": langChoices(lang), "Next": r.URL.RequestURI()})
 		}))
 	}
 	mux.HandleFunc("GET /export/{file}", s.page(s.handleExportPDF))
