@@ -9,14 +9,20 @@ import { drawing } from './ready.js';
 import { emptyNote } from './states.js';
 import { ui } from './ui.js';
 
-// ECharts, loading from the moment the page's code starts: the page's
-// data calls run meanwhile, and draw waits for it.
-let engine = import('./echarts.js');
+let engine; // ECharts (echarts.js) once asked for
 
-// addKinds adds the chart kinds a page draws beyond echarts.js's (the
-// module kinds registers them) before its charts are drawn.
+// loadCharts starts loading ECharts, if not yet; a page calls it once its
+// data calls are out, so that ECharts is evaluated while their answers
+// are on the way (not before the calls go out), and draw waits for it.
+export function loadCharts() {
+  engine ??= import('./echarts.js');
+  return engine;
+}
+
+// addKinds loads ECharts with the chart kinds a page draws beyond
+// echarts.js's (the module kinds registers them).
 export function addKinds(kinds) {
-  engine = Promise.all([engine, kinds]).then(([echarts]) => echarts);
+  engine = Promise.all([loadCharts(), kinds]).then(([echarts]) => echarts);
 }
 
 export const SENTIMENTS = ['positive', 'neutral', 'negative'];
@@ -59,7 +65,7 @@ export function draw(id, build, description, wire) {
   const node = document.getElementById(id);
   if (!node) return;
   const drawn = drawing();
-  engine.then((echarts) => {
+  loadCharts().then((echarts) => {
     const chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas', locale: uiLang().toUpperCase() });
     node.ewomChart = chart; // for the browser tests and the console
     const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);

@@ -9,7 +9,7 @@ import { el } from '../dom.js';
 import { api, filterQuery } from '../api.js';
 import { dateFmt } from '../format.js';
 import { track } from '../ready.js';
-import { draw, base, axisStyle } from '../charts.js';
+import { loadCharts, draw, base, axisStyle } from '../charts.js';
 import { lines } from '../summaries.js';
 
 const num = numberFormat({ maximumFractionDigits: 0 });
@@ -100,6 +100,8 @@ export async function competitorsPage() {
     cards.replaceChildren(...data.brands.map((b) => card(b)));
     for (const m of METRICS) chart(data, m);
   }));
-  await load();
+  const loaded = load();
+  loadCharts(); // the call is out
+  await loaded;
   return load;
 }

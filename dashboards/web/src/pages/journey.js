@@ -12,7 +12,6 @@ import { labelChip, brandChip, postLink } from '../mentionview.js';
 import * as summary from '../summaries.js';
 
 export async function journeyPage(meta) {
-  addKinds(import('../echarts-journey.js'));
   const stages = meta.journey_stages;
   card('chart-stage-sentiment', () => api('/api/v1/breakdown?by=journey_stage&by2=sentiment&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-stage-sentiment');
@@ -62,6 +61,7 @@ export async function journeyPage(meta) {
       el('td', { text: label('stage', x.first_stage) + ' → ' + label('stage', x.last_stage) }))));
     if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 4, class: 'muted', text: t('noReturning') })));
   }));
+  addKinds(import('../echarts-journey.js')); // the calls are out
 }
 
 async function timeline(id) {

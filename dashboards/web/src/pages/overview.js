@@ -7,7 +7,7 @@ import { api, filterQuery } from '../api.js';
 import { fmt, fmt1 } from '../format.js';
 import { ui, card } from '../ui.js';
 import { track } from '../ready.js';
-import { SENTIMENTS, draw, empty, base, axisStyle, valueAxis, sentimentDecal, sentimentName, pie, barKeys, stackedBars } from '../charts.js';
+import { SENTIMENTS, loadCharts, draw, empty, base, axisStyle, valueAxis, sentimentDecal, sentimentName, pie, barKeys, stackedBars } from '../charts.js';
 import { alertsAround, alertWindows, markAlerts } from '../crisis.js';
 import { renderAlerts } from '../alertflow.js';
 import { showWindow, compareNote } from '../period.js';
@@ -108,6 +108,7 @@ export async function overviewPage() {
     if (!a.authors.length) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, emptyNote(ui))));
   }));
   track(alerts({ state: 'firing' }).then((list) => renderAlerts(ui, document.getElementById('active-alerts'), list, { compact: true })));
+  loadCharts(); // the calls are out
 }
 
 // alerts reads GET /api/v1/alerts (served by the alert role; state defaults
