@@ -39,4 +39,4 @@ await build({ ...common, entryPoints: ['src/theme.js'], outfile: out + 'theme.js
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
 const pkgs = Object.entries(lock.packages).filter(([p]) => p.startsWith('node_modules/') && !p.includes('esbuild'))
   .map(([p, v]) => `${p.slice('node_modules/'.length)} ${v.version} ${v.license || ''}`).sort();
-writeFileSync(out + 'VENDORED.txt', 'Bundled into app.js by dashboards/web/build.mjs:\n' + pkgs.join('\n') + '\n');
+writeFileSync(out + 'VENDORED.txt', 'Bundled into app.js and its chunks by dashboards/web/build.mjs:\n' + pkgs.join('\n') + '\n');
