@@ -165,4 +165,6 @@ func BenchmarkAnnotationShare(b *testing.B) {
 	b.ReportMetric(float64(annotating)/float64(classifying), "annotation/classify")
 	b.ReportMetric(float64(annotatingCPU)/float64(classifyingCPU), "cpu-annotation/classify")
 	b.ReportMetric(float64(classifying.Nanoseconds())/float64(b.N), "classify-ns/op")
+	b.ReportMetric(float64(classifyingCPU.Nanoseconds())/float64(b.N), "cpu-classify-ns/op")
+	b.ReportMetric(float64(annotatingCPU.Nanoseconds())/float64(b.N), "cpu-annotate-ns/op")
 }
