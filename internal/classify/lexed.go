@@ -56,8 +56,10 @@ type lexed struct {
 // (the cues alone for one without lexicons) and its word's feature key in
 // the learned and label models. With a memo (the language's, kept from
 // call to call) a word's lookups are made once and then read from it,
-// unless a phrase of several words may start at the word.
-func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wordMemo) {
+// unless a phrase of several words may start at the word. With a noter,
+// the memo keeps its note of each word too, and notes[i] is set to token
+// i's note (the zero Note for a word not memoized and other tokens).
+func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wordMemo, notes []token.Note, noter token.Noter) {
 	lx.toks, lx.code, lx.labels = toks, code, t.labels
 	lx.phrases, lx.scored = t.phrases[code]
 	if !lx.scored {
@@ -72,6 +74,9 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 		tok := &toks[i]
 		if memo == nil || (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) > maxMemoWord {
 			lx.lookUp(i)
+			if notes != nil {
+				notes[i] = token.Note{}
+			}
 			continue
 		}
 		// A word's and a hashtag's lookups are the same (Match and lookUp
@@ -79,6 +84,9 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 		// the next word may continue a phrase the word starts.
 		next := lexicon.NextByte(toks, i)
 		if e, ok := memo.Get(tok.Text); ok {
+			if notes != nil {
+				notes[i] = e.note
+			}
 			if !e.followers.Has(next) {
 				lx.at[i] = e.lex
 				continue
@@ -88,8 +96,13 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 			continue
 		}
 		lx.lookUp(i)
+		var note token.Note
+		if noter != nil {
+			note = noter.Note(code, tok.Text)
+			notes[i] = note
+		}
 		if f := lx.phrases.Followers(tok.Text); !f.Has(next) {
-			memo.Put(tok.Text, memoEntry{lex: lx.at[i], followers: f})
+			memo.Put(tok.Text, memoEntry{lex: lx.at[i], followers: f, note: note})
 		}
 	}
 }
@@ -101,15 +114,17 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 type wordMemo = strtab.Cache[memoEntry]
 
 // memoEntry is a word's lookups where no phrase of several words follows
-// it, and the first bytes of the next words that may continue one.
+// it, the first bytes of the next words that may continue one, and the
+// word's note (WithNotes).
 type memoEntry struct {
 	lex       tokenLex
 	followers lexicon.Followers
+	note      token.Note
 }
 
 const (
-	// wordMemoLog is the log2 of a word memo's slots (104 bytes each:
-	// 416 KiB a language and goroutine).
+	// wordMemoLog is the log2 of a word memo's slots (144 bytes each,
+	// the word's note included: 576 KiB a language and goroutine).
 	wordMemoLog = 12
 	// maxMemoWord is the longest word memoized: the memo tells words of
 	// up to 16 bytes apart without keeping them (strtab.Cache).

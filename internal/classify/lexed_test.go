@@ -1,8 +1,10 @@
 package classify
 
 import (
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ewom/ewom/internal/classify/strtab"
 	"github.com/ewom/ewom/internal/classify/token"
@@ -18,7 +20,7 @@ func TestClauseTextsKeepFreshLookups(t *testing.T) {
 	compared := 0
 	check := func(what, src string) {
 		t.Helper()
-		tb.lexTokens(&fresh, slices.Clone(text.toks), text.code, nil)
+		tb.lexTokens(&fresh, slices.Clone(text.toks), text.code, nil, nil, nil)
 		for i := range text.toks {
 			if text.at[i] != fresh.at[i] {
 				t.Fatalf("%s of %q: token %d (%q) copied %+v, looked up afresh %+v", what, src, i, text.toks[i].Text, text.at[i], fresh.at[i])
@@ -29,7 +31,7 @@ func TestClauseTextsKeepFreshLookups(t *testing.T) {
 	for _, s := range texts {
 		toks := token.Append(nil, s, token.Lower(s))
 		det := tb.lang.Detect(toks, "")
-		tb.lexTokens(&post, toks, lexiconCode(det.Lang, det.Guess), nil)
+		tb.lexTokens(&post, toks, lexiconCode(det.Lang, det.Guess), nil, nil, nil)
 		clauses := splitClauses(nil, toks)
 		for _, cs := range clauses {
 			text.startText(&post)
@@ -50,12 +52,14 @@ func TestClauseTextsKeepFreshLookups(t *testing.T) {
 
 // A word's lookups read from a word memo must be those made afresh, for
 // words followed by another that continues a phrase or not, and in a memo
-// small enough that words push each other out.
+// small enough that words push each other out; the memo's notes of the
+// words must be the noter's.
 func TestWordMemoKeepsFreshLookups(t *testing.T) {
 	tb, texts := lexedTestTexts(t)
 	memos := map[string]*wordMemo{}
 	var memoized, fresh lexed
-	compared := 0
+	var notes []token.Note
+	compared, noted := 0, 0
 	for round := range 2 { // the second round reads what the first kept
 		for _, s := range texts {
 			toks := token.Append(nil, s, token.Lower(s))
@@ -64,17 +68,55 @@ func TestWordMemoKeepsFreshLookups(t *testing.T) {
 			if memos[code] == nil {
 				memos[code] = strtab.NewCache[memoEntry](8)
 			}
-			tb.lexTokens(&memoized, toks, code, memos[code])
-			tb.lexTokens(&fresh, toks, code, nil)
-			for i := range toks {
+			notes = slices.Grow(notes[:0], len(toks))[:len(toks)]
+			tb.lexTokens(&memoized, toks, code, memos[code], notes, testNoter{})
+			tb.lexTokens(&fresh, toks, code, nil, nil, nil)
+			for i, tok := range toks {
 				if memoized.at[i] != fresh.at[i] {
 					t.Fatalf("round %d, %q: token %d (%q) from the memo %+v, looked up afresh %+v", round, s, i, toks[i].Text, memoized.at[i], fresh.at[i])
+				}
+				var want token.Note
+				if (tok.Kind == token.Word || tok.Kind == token.Hashtag) && len(tok.Text) <= maxMemoWord {
+					want = testNoter{}.Note(code, tok.Text)
+					noted++
+				}
+				if notes[i] != want {
+					t.Fatalf("round %d, %q: token %d (%q) has note %+v, want %+v", round, s, i, tok.Text, notes[i], want)
 				}
 				compared++
 			}
 		}
 	}
-	t.Logf("%d texts, %d tokens compared", len(texts), compared)
+	t.Logf("%d texts, %d tokens compared, %d with notes", len(texts), compared, noted)
+}
+
+// testNoter's note of a word names the language and the word.
+type testNoter struct{}
+
+func (testNoter) Note(lang, w string) token.Note {
+	return token.Note{Key: lang + ":" + w, Hash: uint64(len(w)), Set: true}
+}
+
+// A classifier that makes notes labels as one that does not, and leaves
+// the notes of the post's language in the text.
+func TestNotesLeaveLabelsAlone(t *testing.T) {
+	plain, noting := devClassifier(t), devClassifier(t)
+	noting.noter = testNoter{}
+	var tx token.Text
+	for round := range 2 {
+		for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
+			m := it.Mention(time.Time{})
+			want, got := plain.Classify(&m), noting.ClassifyText(&m, &tx)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, %s: with notes %+v, without %+v", round, it.ID, got, want)
+			}
+			det := noting.t.lang.Detect(tx.Tokens, m.Lang)
+			code := lexiconCode(det.Lang, det.Guess)
+			if tx.NotesOf(testNoter{}, code) == nil {
+				t.Fatalf("%s: no notes of language %q (%q, %d for %d tokens)", it.ID, code, tx.NotesLang, len(tx.Notes), len(tx.Tokens))
+			}
+		}
+	}
 }
 
 // lexedTestTexts returns the tables and the texts of the bench corpus and

@@ -201,6 +201,33 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 	return v
 }
 
+// Note returns what word w of language lang comes to, for the
+// classifier's word memo (classify.WithNotes): a word the classifier has
+// met before comes with its note, and extract reads it from the tokens
+// instead of looking the word up.
+func (e *Extractor) Note(lang, w string) token.Note {
+	lang = e.cacheLang(lang)
+	caches := e.caches.Get().(*wordCaches)
+	defer e.caches.Put(caches)
+	h := fnv64(w)
+	v := e.lookup(caches.of(lang), lang, w, h)
+	return token.Note{Key: v.key, KeyHash: v.keyHash, Hash: h, Brand: v.brand, Kind: uint8(v.kind), Multi: v.multi, Set: true}
+}
+
+// noted is what a word with note n comes to (Note).
+func noted(n *token.Note) word {
+	return word{key: n.Key, keyHash: n.KeyHash, kind: wordKind(n.Kind), multi: n.Multi, brand: n.Brand}
+}
+
+// cacheLang is the language whose lemmas and word cache a text of
+// language lang takes: lang, or "" for one without lemmas.
+func (e *Extractor) cacheLang(lang string) string {
+	if _, ok := e.langs[lang]; !ok {
+		return ""
+	}
+	return lang
+}
+
 func (e *Extractor) analyse(lang, w string) word {
 	v := word{key: w, brand: int16(e.brandOf(w)), multi: len(e.multi[w]) > 0}
 	if v.brand >= 0 {
@@ -265,25 +292,40 @@ func (e *Extractor) Extract(text, lang string) Terms {
 // extract returns the terms of a tokenized text, with the caches of the
 // calling goroutine, and leaves the hashes of its words in caches.hashes.
 func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Terms {
-	if _, ok := e.langs[lang]; !ok {
-		lang = ""
-	}
+	lang = e.cacheLang(lang)
 	cache := caches.of(lang)
 	toks := tx.Tokens
-	// Each word is hashed once, for its look-up and its story, and the
-	// sets of all the text's words are read in one go before the look-ups
-	// (a memory access each, which then overlap rather than wait in turn).
+	// The classifier's notes of the words it had met (Note), if it made
+	// them in this language: those words need no look-up here.
+	notes := tx.NotesOf(e, lang)
+	// Each other word is hashed once, for its look-up and its story, and
+	// the sets of all the text's words are read in one go before the
+	// look-ups (a memory access each, which then overlap rather than wait
+	// in turn).
 	tokHashes, hashes := caches.tokHashes[:0], caches.hashes[:0]
-	for _, tk := range toks {
+	for i, tk := range toks {
 		var h uint64
 		if tk.Kind == token.Word || tk.Kind == token.Number || tk.Kind == token.Hashtag {
-			h = fnv64(tk.Text)
+			if notes != nil && notes[i].Set {
+				h = notes[i].Hash
+			} else {
+				h = fnv64(tk.Text)
+			}
 			hashes = append(hashes, h)
 		}
 		tokHashes = append(tokHashes, h)
 	}
 	caches.tokHashes, caches.hashes = tokHashes, hashes
-	caches.touched = cache.touch(hashes)
+	if notes == nil {
+		caches.touched = cache.touch(hashes)
+	}
+	// at is what the word of token i comes to.
+	at := func(i int) word {
+		if notes != nil && notes[i].Set {
+			return noted(&notes[i])
+		}
+		return e.lookup(cache, lang, toks[i].Text, tokHashes[i])
+	}
 	t := &caches.terms
 	t.reset(min(len(tx.Title)+len(tx.Body), maxTermBytes))
 	var units [64]unit
@@ -297,7 +339,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 		tk := toks[i]
 		switch tk.Kind {
 		case token.Word:
-			w := e.lookup(cache, lang, tk.Text, tokHashes[i])
+			w := at(i)
 			lower, last := tx.LowerAt(i)
 			if w.multi {
 				if bs, n := e.multiBrand(lower, toks[:last], i); n > 0 {
@@ -310,7 +352,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 			if end, ok := hyphenated(lower, toks, i); ok && w.brand < 0 {
 				// kanta-asiakkuus is one word, unless a part is a brand's
 				// name (TietokoneKoijarit-kaupasta: the brand and kauppa).
-				if next := e.lookup(cache, lang, toks[i+1].Text, tokHashes[i+1]); next.brand < 0 {
+				if next := at(i + 1); next.brand < 0 {
 					tk.Text = lower[tk.Off:end]
 					w = e.lookup(cache, lang, tk.Text, fnv64(tk.Text))
 					i++
@@ -342,7 +384,13 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 			flush()
 		case token.Hashtag:
 			key := t.join("#" + tk.Text)
-			if b := e.brandOf(tk.Text); b >= 0 {
+			var b int
+			if notes != nil && notes[i].Set {
+				b = int(notes[i].Brand)
+			} else {
+				b = e.brandOf(tk.Text)
+			}
+			if b >= 0 {
 				t.add(key, "", 1<<b)
 			} else {
 				t.add(key, "", 0)

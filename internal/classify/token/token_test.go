@@ -111,3 +111,25 @@ func BenchmarkLower(b *testing.B) {
 		}
 	})
 }
+
+type noter struct{}
+
+func (noter) Note(lang, w string) Note { return Note{Key: w, Set: true} }
+
+// A text's notes are its noter's in its language until it reads another
+// text.
+func TestNotesOf(t *testing.T) {
+	var tx Text
+	tx.Read("Title", "some words")
+	notes := tx.StartNotes(noter{}, "en")
+	if len(notes) != len(tx.Tokens) {
+		t.Fatalf("%d notes for %d tokens", len(notes), len(tx.Tokens))
+	}
+	if tx.NotesOf(noter{}, "en") == nil || tx.NotesOf(noter{}, "fi") != nil || tx.NotesOf(nil, "en") != nil {
+		t.Errorf("notes of en by noter: %v; of fi: %v; by none: %v", tx.NotesOf(noter{}, "en"), tx.NotesOf(noter{}, "fi"), tx.NotesOf(nil, "en"))
+	}
+	tx.Read("", "other words")
+	if got := tx.NotesOf(noter{}, "en"); got != nil {
+		t.Errorf("after Read: notes %v", got)
+	}
+}
