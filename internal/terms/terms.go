@@ -286,12 +286,13 @@ func (e *Extractor) Extract(text, lang string) Terms {
 	tx.Read("", text)
 	caches := e.caches.Get().(*wordCaches)
 	defer e.caches.Put(caches)
-	return e.extract(caches, tx, lang)
+	return e.extract(caches, tx, lang).terms()
 }
 
-// extract returns the terms of a tokenized text, with the caches of the
-// calling goroutine, and leaves the hashes of its words in caches.hashes.
-func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Terms {
+// extract gathers the terms of a tokenized text in caches.terms, with the
+// caches of the calling goroutine, and returns them; it leaves the hashes
+// of the text's words in caches.hashes.
+func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *termSet {
 	lang = e.cacheLang(lang)
 	cache := caches.of(lang)
 	toks := tx.Tokens
@@ -404,7 +405,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 		gap = false
 	}
 	flush()
-	return t.terms()
+	return t
 }
 
 // hyphenated reports whether toks[i] and toks[i+1] are words joined by a
@@ -576,13 +577,21 @@ func (t Terms) For(brand int) (keys, forms []string) {
 		n := len(t.Keys)
 		return t.Keys[:n:n], t.Forms[:n:n]
 	}
-	strs := make([]string, 2*len(t.Keys)) // keys and forms, one allocation
-	keys, forms = strs[:0:len(t.Keys)], strs[len(t.Keys):len(t.Keys)]
-	for i, k := range t.Keys {
-		if brand >= 0 && t.brand[i]&(1<<brand) != 0 {
-			continue
-		}
-		keys, forms = append(keys, k), append(forms, t.Forms[i])
-	}
+	keys, rest := unnamed(make([]string, 2*len(t.Keys)), t.Keys, t.brand, 1<<brand) // keys and forms, one allocation
+	forms, _ = unnamed(rest, t.Forms, t.brand, 1<<brand)
 	return keys, forms
+}
+
+// unnamed copies the strings of src (keys or forms) whose terms name none
+// of the brands of bit (brands[i]: the brands term i names) to the start
+// of dst and returns them, capped, and the rest of dst.
+func unnamed(dst, src []string, brands []uint64, bit uint64) (taken, rest []string) {
+	n := 0
+	for i, s := range src {
+		if brands[i]&bit == 0 {
+			dst[n] = s
+			n++
+		}
+	}
+	return dst[:n:n], dst[n:]
 }
