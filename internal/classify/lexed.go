@@ -50,6 +50,7 @@ type lexed struct {
 	model    *learnedModel // whose weights the lookups hold (features'); nil: none
 	labels   *labelModel   // whose rows the lookups hold; nil: none
 	code     string
+	unnoted  []int32 // lexTokens' buffer: the tokens whose words it had no notes of
 }
 
 // lexTokens looks up every token of toks in the phrases of the language
@@ -70,6 +71,7 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 	}
 	lx.model = lx.features.model
 	lx.at = slices.Grow(lx.at[:0], len(toks))[:len(toks)]
+	unnoted := lx.unnoted[:0] // the memoized words without a note yet
 	for i := range toks {
 		tok := &toks[i]
 		if memo == nil || (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) > maxMemoWord {
@@ -83,9 +85,11 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 		// read both alike), and the same wherever the word stands unless
 		// the next word may continue a phrase the word starts.
 		next := lexicon.NextByte(toks, i)
-		if e, ok := memo.Get(tok.Text); ok {
+		if e := memo.Ref(tok.Text); e != nil {
 			if notes != nil {
-				notes[i] = e.note
+				if notes[i] = e.note; !e.note.Set {
+					unnoted = append(unnoted, int32(i))
+				}
 			}
 			if !e.followers.Has(next) {
 				lx.at[i] = e.lex
@@ -96,13 +100,23 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 			continue
 		}
 		lx.lookUp(i)
-		var note token.Note
-		if noter != nil {
-			note = noter.Note(code, tok.Text)
-			notes[i] = note
+		if notes != nil {
+			unnoted = append(unnoted, int32(i))
 		}
 		if f := lx.phrases.Followers(tok.Text); !f.Has(next) {
-			memo.Put(tok.Text, memoEntry{lex: lx.at[i], followers: f, note: note})
+			memo.Put(tok.Text, memoEntry{lex: lx.at[i], followers: f})
+		}
+	}
+	lx.unnoted = unnoted
+	if len(unnoted) == 0 {
+		return
+	}
+	// The words without notes are noted at once, and the memo keeps the
+	// notes of those it holds.
+	noter.Note(code, toks, unnoted, notes)
+	for _, i := range unnoted {
+		if e := memo.Ref(toks[i].Text); e != nil {
+			e.note = notes[i]
 		}
 	}
 }

@@ -77,7 +77,7 @@ func TestWordMemoKeepsFreshLookups(t *testing.T) {
 				}
 				var want token.Note
 				if (tok.Kind == token.Word || tok.Kind == token.Hashtag) && len(tok.Text) <= maxMemoWord {
-					want = testNoter{}.Note(code, tok.Text)
+					want = testNoter{}.note(code, tok.Text)
 					noted++
 				}
 				if notes[i] != want {
@@ -93,8 +93,14 @@ func TestWordMemoKeepsFreshLookups(t *testing.T) {
 // testNoter's note of a word names the language and the word.
 type testNoter struct{}
 
-func (testNoter) Note(lang, w string) token.Note {
+func (testNoter) note(lang, w string) token.Note {
 	return token.Note{Key: lang + ":" + w, Hash: uint64(len(w)), Set: true}
+}
+
+func (n testNoter) Note(lang string, toks []token.Token, which []int32, notes []token.Note) {
+	for _, i := range which {
+		notes[i] = n.note(lang, toks[i].Text)
+	}
 }
 
 // A classifier that makes notes labels as one that does not, and leaves

@@ -58,7 +58,7 @@ type Extractor struct {
 type wordCaches struct {
 	langs     [len(cacheLangs)]*wordCache
 	tokHashes []uint64 // per token: fnv64 of a word, number or hashtag, else 0
-	hashes    []uint64 // the words', numbers' and hashtags' alone
+	hashes    []uint64 // the words', numbers' and hashtags' alone (Note: the words noted)
 	touched   uint32   // what wordCache.touch read, kept
 	terms     termSet
 }
@@ -201,17 +201,27 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 	return v
 }
 
-// Note returns what word w of language lang comes to, for the
-// classifier's word memo (classify.WithNotes): a word the classifier has
-// met before comes with its note, and extract reads it from the tokens
-// instead of looking the word up.
-func (e *Extractor) Note(lang, w string) token.Note {
+// Note sets notes[i] to what the word toks[i].Text of language lang comes
+// to, for each i of which, for the classifier's word memo
+// (classify.WithNotes): a word the classifier has met before comes with
+// its note, and extract reads it from the tokens instead of looking the
+// word up. The words' sets are read in one go before the look-ups, as in
+// extract.
+func (e *Extractor) Note(lang string, toks []token.Token, which []int32, notes []token.Note) {
 	lang = e.cacheLang(lang)
 	caches := e.caches.Get().(*wordCaches)
 	defer e.caches.Put(caches)
-	h := fnv64(w)
-	v := e.lookup(caches.of(lang), lang, w, h)
-	return token.Note{Key: v.key, KeyHash: v.keyHash, Hash: h, Brand: v.brand, Kind: uint8(v.kind), Multi: v.multi, Set: true}
+	cache := caches.of(lang)
+	hashes := caches.hashes[:0]
+	for _, i := range which {
+		hashes = append(hashes, fnv64(toks[i].Text))
+	}
+	caches.hashes = hashes
+	caches.touched = cache.touch(hashes)
+	for k, i := range which {
+		v := e.lookup(cache, lang, toks[i].Text, hashes[k])
+		notes[i] = token.Note{Key: v.key, KeyHash: v.keyHash, Hash: hashes[k], Brand: v.brand, Kind: uint8(v.kind), Multi: v.multi, Set: true}
+	}
 }
 
 // noted is what a word with note n comes to (Note).

@@ -19,7 +19,11 @@ type Note struct {
 // A Noter makes notes: the same language and word always get the same
 // note. It is safe for concurrent use.
 type Noter interface {
-	Note(lang, word string) Note
+	// Note sets notes[i] to the note of the word toks[i].Text of
+	// language lang, for each i of which: the words of a text the
+	// classifier's memo had no notes of, all at once, so that the
+	// noter's own look-ups of them overlap.
+	Note(lang string, toks []Token, which []int32, notes []Note)
 }
 
 // StartNotes sets t's notes up for the notes of by in language lang, one
