@@ -45,7 +45,7 @@ func runReclassify(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("terms: %w", err)
 	}
-	cls, err := classify.New(cfg.Brands, append(opts, classify.WithNotes(ext))...)
+	cls, err := classify.New(cfg.Brands, append(opts, classify.WithAnalyser(ext))...)
 	if err != nil {
 		return fmt.Errorf("classifier: %w", err)
 	}

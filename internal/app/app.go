@@ -232,7 +232,7 @@ func (a *App) build() error {
 		}
 		// The classifier keeps the annotator's analyses of the words in
 		// its word memo: a word is looked up once for both.
-		clsOpts = append(slices.Clip(clsOpts), classify.WithNotes(ext))
+		clsOpts = append(slices.Clip(clsOpts), classify.WithAnalyser(ext))
 	}
 	var cls *classify.Classifier
 	if cfg.HasRole("classify") || cfg.HasRole("api") { // the UI explains labels too

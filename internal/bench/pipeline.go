@@ -390,7 +390,7 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 	if err != nil {
 		return nil, err
 	}
-	cls, err := classify.New(brands, classify.WithNotes(ext))
+	cls, err := classify.New(brands, classify.WithAnalyser(ext))
 	if err != nil {
 		return nil, err
 	}

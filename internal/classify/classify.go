@@ -28,10 +28,10 @@ type Classifier struct {
 	// anyAccounts: some brand lists owned accounts, so the author's
 	// account key (a string built per mention) is worth building.
 	anyAccounts bool
-	// noter makes the notes of the words for the reader after the
-	// classifier (WithNotes); nil: none.
-	noter   token.Noter
-	scratch sync.Pool // *scratch, reused between calls
+	// analyser makes the analyses of the words for the reader after the
+	// classifier (WithAnalyser); nil: none.
+	analyser token.Analyser
+	scratch  sync.Pool // *scratch, reused between calls
 }
 
 // scratch holds a call's tokens and lookups, kept for the next call.
@@ -111,13 +111,13 @@ func WithLearnedLexicon(code string, r io.Reader) Option {
 	}
 }
 
-// WithNotes has the classifier make n's notes of the words of the texts
+// WithAnalyser has the classifier make n's analyses of the words of the texts
 // it classifies and keep them in its word memo, for a reader of its tokens
-// after it (token.Text.Notes: the term annotator's analyses), so that a
+// after it (token.Text.Analyses: the term annotator's analyses), so that a
 // word met again is looked up once for both.
-func WithNotes(n token.Noter) Option {
+func WithAnalyser(n token.Analyser) Option {
 	return func(c *Classifier) error {
-		c.noter = n
+		c.analyser = n
 		return nil
 	}
 }
@@ -212,11 +212,11 @@ func (c *Classifier) classify(m *mention.Mention, text *token.Text, tr *trace, e
 		tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
 	}
 	lx := &sc.post
-	var notes []token.Note
-	if c.noter != nil {
-		notes = text.StartNotes(c.noter, code)
+	var analyses []token.Analysis
+	if c.analyser != nil {
+		analyses = text.StartAnalyses(c.analyser, code)
 	}
-	c.t.lexTokens(lx, toks, code, sc.memo(code), notes, c.noter)
+	c.t.lexTokens(lx, toks, code, sc.memo(code), analyses, c.analyser)
 
 	found, foundAt := sc.found[:0], sc.foundAt[:0] // found[i] is c.brands[foundAt[i]]
 	author, host := "", hostOf(m.URL)

@@ -52,14 +52,14 @@ func TestClauseTextsKeepFreshLookups(t *testing.T) {
 
 // A word's lookups read from a word memo must be those made afresh, for
 // words followed by another that continues a phrase or not, and in a memo
-// small enough that words push each other out; the memo's notes of the
-// words must be the noter's.
+// small enough that words push each other out; the memo's analyses of the
+// words must be the analyser's.
 func TestWordMemoKeepsFreshLookups(t *testing.T) {
 	tb, texts := lexedTestTexts(t)
 	memos := map[string]*wordMemo{}
 	var memoized, fresh lexed
-	var notes []token.Note
-	compared, noted := 0, 0
+	var analyses []token.Analysis
+	compared, analysed := 0, 0
 	for round := range 2 { // the second round reads what the first kept
 		for _, s := range texts {
 			toks := token.Append(nil, s, token.Lower(s))
@@ -68,58 +68,58 @@ func TestWordMemoKeepsFreshLookups(t *testing.T) {
 			if memos[code] == nil {
 				memos[code] = strtab.NewCache[memoEntry](8)
 			}
-			notes = slices.Grow(notes[:0], len(toks))[:len(toks)]
-			tb.lexTokens(&memoized, toks, code, memos[code], notes, testNoter{})
+			analyses = slices.Grow(analyses[:0], len(toks))[:len(toks)]
+			tb.lexTokens(&memoized, toks, code, memos[code], analyses, testAnalyser{})
 			tb.lexTokens(&fresh, toks, code, nil, nil, nil)
 			for i, tok := range toks {
 				if memoized.at[i] != fresh.at[i] {
 					t.Fatalf("round %d, %q: token %d (%q) from the memo %+v, looked up afresh %+v", round, s, i, toks[i].Text, memoized.at[i], fresh.at[i])
 				}
-				var want token.Note
+				var want token.Analysis
 				if (tok.Kind == token.Word || tok.Kind == token.Hashtag) && len(tok.Text) <= maxMemoWord {
-					want = testNoter{}.note(code, tok.Text)
-					noted++
+					want = testAnalyser{}.analysis(code, tok.Text)
+					analysed++
 				}
-				if notes[i] != want {
-					t.Fatalf("round %d, %q: token %d (%q) has note %+v, want %+v", round, s, i, tok.Text, notes[i], want)
+				if analyses[i] != want {
+					t.Fatalf("round %d, %q: token %d (%q) has analysis %+v, want %+v", round, s, i, tok.Text, analyses[i], want)
 				}
 				compared++
 			}
 		}
 	}
-	t.Logf("%d texts, %d tokens compared, %d with notes", len(texts), compared, noted)
+	t.Logf("%d texts, %d tokens compared, %d with analyses", len(texts), compared, analysed)
 }
 
-// testNoter's note of a word names the language and the word.
-type testNoter struct{}
+// testAnalyser's analysis of a word names the language and the word.
+type testAnalyser struct{}
 
-func (testNoter) note(lang, w string) token.Note {
-	return token.Note{Key: lang + ":" + w, Hash: uint64(len(w)), Set: true}
+func (testAnalyser) analysis(lang, w string) token.Analysis {
+	return token.Analysis{Key: lang + ":" + w, Hash: uint64(len(w)), Set: true}
 }
 
-func (n testNoter) Note(lang string, toks []token.Token, which []int32, notes []token.Note) {
+func (n testAnalyser) AnalyseWords(lang string, toks []token.Token, which []int32, analyses []token.Analysis) {
 	for _, i := range which {
-		notes[i] = n.note(lang, toks[i].Text)
+		analyses[i] = n.analysis(lang, toks[i].Text)
 	}
 }
 
-// A classifier that makes notes labels as one that does not, and leaves
-// the notes of the post's language in the text.
-func TestNotesLeaveLabelsAlone(t *testing.T) {
-	plain, noting := devClassifier(t), devClassifier(t)
-	noting.noter = testNoter{}
+// A classifier that makes analyses labels as one that does not, and leaves
+// the analyses of the post's language in the text.
+func TestAnalysesLeaveLabelsAlone(t *testing.T) {
+	plain, analysing := devClassifier(t), devClassifier(t)
+	analysing.analyser = testAnalyser{}
 	var tx token.Text
 	for round := range 2 {
 		for _, it := range readDevItems(t, "testdata/dev/dev.jsonl") {
 			m := it.Mention(time.Time{})
-			want, got := plain.Classify(&m), noting.ClassifyText(&m, &tx)
+			want, got := plain.Classify(&m), analysing.ClassifyText(&m, &tx)
 			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("round %d, %s: with notes %+v, without %+v", round, it.ID, got, want)
+				t.Fatalf("round %d, %s: with analyses %+v, without %+v", round, it.ID, got, want)
 			}
-			det := noting.t.lang.Detect(tx.Tokens, m.Lang)
+			det := analysing.t.lang.Detect(tx.Tokens, m.Lang)
 			code := lexiconCode(det.Lang, det.Guess)
-			if tx.NotesOf(testNoter{}, code) == nil {
-				t.Fatalf("%s: no notes of language %q (%q, %d for %d tokens)", it.ID, code, tx.NotesLang, len(tx.Notes), len(tx.Tokens))
+			if tx.AnalysesOf(testAnalyser{}, code) == nil {
+				t.Fatalf("%s: no analyses of language %q (%q, %d for %d tokens)", it.ID, code, tx.AnalysesLang, len(tx.Analyses), len(tx.Tokens))
 			}
 		}
 	}

@@ -12,8 +12,8 @@ import (
 
 // TestSharedTokensAnnotateAlike annotates the development and test sets'
 // 840 posts (twice) from the tokens the classifier left (as a worker does),
-// from those tokens with the classifier's notes of the words
-// (classify.WithNotes), and on their own (Annotate), and checks all three
+// from those tokens with the classifier's analyses of the words
+// (classify.WithAnalyser), and on their own (Annotate), and checks all three
 // against the terms and story of the title and text tokenized as one
 // string, as the annotator read them before it shared the classifier's
 // tokens.
@@ -24,13 +24,13 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	shared, alone, ref := newAnnotator(t, brands), newAnnotator(t, brands), newAnnotator(t, brands)
-	noting, noted := newWorker(t, brands)
+	analysing, informed := newWorker(t, brands)
 	brandIndex := map[string]int{}
 	for i, b := range ref.Extractor.Brands() {
 		brandIndex[b] = i
 	}
-	var tx, notedTx token.Text
-	withTerms, withNotes, stories := 0, 0, map[uint64]bool{}
+	var tx, analysedTx token.Text
+	withTerms, withAnalyses, stories := 0, 0, map[uint64]bool{}
 	// Twice, under other ids the second time: copies join the stories.
 	for n, m := range slices.Concat(ms, ms) {
 		id := m.Key()
@@ -41,11 +41,11 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 		shared.AnnotateText(id, rows, &tx)
 		rows2 := slices.Clone(rows)
 		alone.Annotate(&m, id, rows2)
-		rows3 := pipeline.Rows(&m, id, m.Lang, noting.ClassifyText(&m, &notedTx), "", m.PublishedAt)
-		noted.AnnotateText(id, rows3, &notedTx)
-		for _, n := range notedTx.Notes {
+		rows3 := pipeline.Rows(&m, id, m.Lang, analysing.ClassifyText(&m, &analysedTx), "", m.PublishedAt)
+		informed.AnnotateText(id, rows3, &analysedTx)
+		for _, n := range analysedTx.Analyses {
 			if n.Set {
-				withNotes++
+				withAnalyses++
 			}
 		}
 
@@ -61,7 +61,7 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 				b = -1
 			}
 			keys, forms := want.For(b)
-			for name, got := range map[string]store.Row{"shared tokens": r, "standalone": rows2[i], "noted tokens": rows3[i]} {
+			for name, got := range map[string]store.Row{"shared tokens": r, "standalone": rows2[i], "analysed tokens": rows3[i]} {
 				if !slices.Equal(got.Terms, keys) || !slices.Equal(got.TermForms, forms) || got.Story != story {
 					t.Errorf("%s, %s (brand %q): terms %q forms %q story %x; want %q %q %x",
 						name, id, r.Brand, got.Terms, got.TermForms, got.Story, keys, forms, story)
@@ -75,8 +75,8 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 	}
 	// The comparison is of something: most posts have terms, copies of
 	// posts long enough for MinHash joined their stories, and the posts'
-	// words came with notes (some 20 a post).
-	if withTerms < 2*len(ms)*9/10 || len(stories) > len(ms)*3/2 || withNotes < 2*len(ms)*10 {
-		t.Errorf("%d of %d posts have terms, %d stories, %d notes", withTerms, len(ms), len(stories), withNotes)
+	// words came with analyses (some 20 a post).
+	if withTerms < 2*len(ms)*9/10 || len(stories) > len(ms)*3/2 || withAnalyses < 2*len(ms)*10 {
+		t.Errorf("%d of %d posts have terms, %d stories, %d analyses", withTerms, len(ms), len(stories), withAnalyses)
 	}
 }

@@ -58,7 +58,7 @@ type Extractor struct {
 type wordCaches struct {
 	langs     [len(cacheLangs)]*wordCache
 	tokHashes []uint64 // per token: fnv64 of a word, number or hashtag, else 0
-	hashes    []uint64 // the words', numbers' and hashtags' alone (Note: the words noted)
+	hashes    []uint64 // the words', numbers' and hashtags' alone (AnalyseWords: the words analysed)
 	touched   uint32   // what wordCache.touch read, kept
 	terms     termSet
 }
@@ -201,13 +201,13 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 	return v
 }
 
-// Note sets notes[i] to what the word toks[i].Text of language lang comes
+// AnalyseWords sets analyses[i] to what the word toks[i].Text of language lang comes
 // to, for each i of which, for the classifier's word memo
-// (classify.WithNotes): a word the classifier has met before comes with
-// its note, and extract reads it from the tokens instead of looking the
+// (classify.WithAnalyser): a word the classifier has met before comes with
+// its analysis, and extract reads it from the tokens instead of looking the
 // word up. The words' sets are read in one go before the look-ups, as in
 // extract.
-func (e *Extractor) Note(lang string, toks []token.Token, which []int32, notes []token.Note) {
+func (e *Extractor) AnalyseWords(lang string, toks []token.Token, which []int32, analyses []token.Analysis) {
 	lang = e.cacheLang(lang)
 	caches := e.caches.Get().(*wordCaches)
 	defer e.caches.Put(caches)
@@ -220,12 +220,12 @@ func (e *Extractor) Note(lang string, toks []token.Token, which []int32, notes [
 	caches.touched = cache.touch(hashes)
 	for k, i := range which {
 		v := e.lookup(cache, lang, toks[i].Text, hashes[k])
-		notes[i] = token.Note{Key: v.key, KeyHash: v.keyHash, Hash: hashes[k], Brand: v.brand, Kind: uint8(v.kind), Multi: v.multi, Set: true}
+		analyses[i] = token.Analysis{Key: v.key, KeyHash: v.keyHash, Hash: hashes[k], Brand: v.brand, Kind: uint8(v.kind), Multi: v.multi, Set: true}
 	}
 }
 
-// noted is what a word with note n comes to (Note).
-func noted(n *token.Note) word {
+// analysed is what a word with analysis n comes to (AnalyseWords).
+func analysed(n *token.Analysis) word {
 	return word{key: n.Key, keyHash: n.KeyHash, kind: wordKind(n.Kind), multi: n.Multi, brand: n.Brand}
 }
 
@@ -306,9 +306,9 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 	lang = e.cacheLang(lang)
 	cache := caches.of(lang)
 	toks := tx.Tokens
-	// The classifier's notes of the words it had met (Note), if it made
+	// The classifier's analyses of the words it had met (AnalyseWords), if it made
 	// them in this language: those words need no look-up here.
-	notes := tx.NotesOf(e, lang)
+	analyses := tx.AnalysesOf(e, lang)
 	// Each other word is hashed once, for its look-up and its story, and
 	// the sets of all the text's words are read in one go before the
 	// look-ups (a memory access each, which then overlap rather than wait
@@ -317,8 +317,8 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 	for i, tk := range toks {
 		var h uint64
 		if tk.Kind == token.Word || tk.Kind == token.Number || tk.Kind == token.Hashtag {
-			if notes != nil && notes[i].Set {
-				h = notes[i].Hash
+			if analyses != nil && analyses[i].Set {
+				h = analyses[i].Hash
 			} else {
 				h = fnv64(tk.Text)
 			}
@@ -327,13 +327,13 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 		tokHashes = append(tokHashes, h)
 	}
 	caches.tokHashes, caches.hashes = tokHashes, hashes
-	if notes == nil {
+	if analyses == nil {
 		caches.touched = cache.touch(hashes)
 	}
 	// at is what the word of token i comes to.
 	at := func(i int) word {
-		if notes != nil && notes[i].Set {
-			return noted(&notes[i])
+		if analyses != nil && analyses[i].Set {
+			return analysed(&analyses[i])
 		}
 		return e.lookup(cache, lang, toks[i].Text, tokHashes[i])
 	}
@@ -396,8 +396,8 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 		case token.Hashtag:
 			key := t.join("#" + tk.Text)
 			var b int
-			if notes != nil && notes[i].Set {
-				b = int(notes[i].Brand)
+			if analyses != nil && analyses[i].Set {
+				b = int(analyses[i].Brand)
 			} else {
 				b = e.brandOf(tk.Text)
 			}

@@ -112,24 +112,24 @@ func BenchmarkLower(b *testing.B) {
 	})
 }
 
-type noter struct{}
+type analyser struct{}
 
-func (noter) Note(lang string, toks []Token, which []int32, notes []Note) {}
+func (analyser) AnalyseWords(lang string, toks []Token, which []int32, analyses []Analysis) {}
 
-// A text's notes are its noter's in its language until it reads another
+// A text's analyses are its analyser's in its language until it reads another
 // text.
 func TestNotesOf(t *testing.T) {
 	var tx Text
 	tx.Read("Title", "some words")
-	notes := tx.StartNotes(noter{}, "en")
-	if len(notes) != len(tx.Tokens) {
-		t.Fatalf("%d notes for %d tokens", len(notes), len(tx.Tokens))
+	analyses := tx.StartAnalyses(analyser{}, "en")
+	if len(analyses) != len(tx.Tokens) {
+		t.Fatalf("%d analyses for %d tokens", len(analyses), len(tx.Tokens))
 	}
-	if tx.NotesOf(noter{}, "en") == nil || tx.NotesOf(noter{}, "fi") != nil || tx.NotesOf(nil, "en") != nil {
-		t.Errorf("notes of en by noter: %v; of fi: %v; by none: %v", tx.NotesOf(noter{}, "en"), tx.NotesOf(noter{}, "fi"), tx.NotesOf(nil, "en"))
+	if tx.AnalysesOf(analyser{}, "en") == nil || tx.AnalysesOf(analyser{}, "fi") != nil || tx.AnalysesOf(nil, "en") != nil {
+		t.Errorf("analyses of en by analyser: %v; of fi: %v; by none: %v", tx.AnalysesOf(analyser{}, "en"), tx.AnalysesOf(analyser{}, "fi"), tx.AnalysesOf(nil, "en"))
 	}
 	tx.Read("", "other words")
-	if got := tx.NotesOf(noter{}, "en"); got != nil {
-		t.Errorf("after Read: notes %v", got)
+	if got := tx.AnalysesOf(analyser{}, "en"); got != nil {
+		t.Errorf("after Read: analyses %v", got)
 	}
 }
