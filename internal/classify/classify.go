@@ -111,9 +111,9 @@ func WithLearnedLexicon(code string, r io.Reader) Option {
 	}
 }
 
-// WithAnalyser has the classifier make n's analyses of the words of the texts
-// it classifies and keep them in its word memo, for a reader of its tokens
-// after it (token.Text.Analyses: the term annotator's analyses), so that a
+// WithAnalyser has the classifier have n analyse the words of the texts it
+// classifies and keep the analyses in its word memo, for a reader of its
+// tokens after it (token.Text.Analyses: the term annotator's), so that a
 // word met again is looked up once for both.
 func WithAnalyser(n token.Analyser) Option {
 	return func(c *Classifier) error {

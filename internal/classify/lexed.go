@@ -57,9 +57,10 @@ type lexed struct {
 // (the cues alone for one without lexicons) and its word's feature key in
 // the learned and label models. With a memo (the language's, kept from
 // call to call) a word's lookups are made once and then read from it,
-// unless a phrase of several words may start at the word. With an analyser,
-// the memo keeps its analysis of each word too, and analyses[i] is set to token
-// i's analysis (the zero Analysis for a word not memoized and other tokens).
+// unless a phrase of several words may start at the word. With an
+// analyser, the memo keeps its analysis of each word too, and analyses[i]
+// is set to token i's (the zero Analysis for a word not memoized and for
+// other tokens).
 func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wordMemo, analyses []token.Analysis, analyser token.Analyser) {
 	lx.toks, lx.code, lx.labels = toks, code, t.labels
 	lx.phrases, lx.scored = t.phrases[code]
@@ -111,8 +112,8 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 	if len(unanalysed) == 0 {
 		return
 	}
-	// The words without analyses are analysed at once, and the memo keeps the
-	// analyses of those it holds.
+	// The words without analyses are analysed at once, and the memo keeps
+	// the analyses of those it holds.
 	analyser.AnalyseWords(code, toks, unanalysed, analyses)
 	for _, i := range unanalysed {
 		if e := memo.Ref(toks[i].Text); e != nil {

@@ -58,7 +58,7 @@ type Extractor struct {
 type wordCaches struct {
 	langs     [len(cacheLangs)]*wordCache
 	tokHashes []uint64 // per token: fnv64 of a word, number or hashtag, else 0
-	hashes    []uint64 // the words', numbers' and hashtags' alone (AnalyseWords: the words analysed)
+	hashes    []uint64 // the words', numbers' and hashtags' alone (AnalyseWords': its words')
 	touched   uint32   // what wordCache.touch read, kept
 	terms     termSet
 }
@@ -201,12 +201,12 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 	return v
 }
 
-// AnalyseWords sets analyses[i] to what the word toks[i].Text of language lang comes
-// to, for each i of which, for the classifier's word memo
+// AnalyseWords sets analyses[i] to what the word toks[i].Text of language
+// lang comes to, for each i of which, for the classifier's word memo
 // (classify.WithAnalyser): a word the classifier has met before comes with
-// its analysis, and extract reads it from the tokens instead of looking the
-// word up. The words' sets are read in one go before the look-ups, as in
-// extract.
+// its analysis, and extract reads it from the tokens instead of looking
+// the word up. The words' sets are read in one go before the look-ups, as
+// in extract.
 func (e *Extractor) AnalyseWords(lang string, toks []token.Token, which []int32, analyses []token.Analysis) {
 	lang = e.cacheLang(lang)
 	caches := e.caches.Get().(*wordCaches)

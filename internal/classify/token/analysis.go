@@ -16,19 +16,19 @@ type Analysis struct {
 	Set     bool   // false: no analysis (the zero Analysis)
 }
 
-// An Analyser makes analyses: the same language and word always get the same
-// analysis. It is safe for concurrent use.
+// An Analyser makes analyses: the same language and word always get the
+// same analysis. It is safe for concurrent use.
 type Analyser interface {
-	// AnalyseWords sets analyses[i] to the analysis of the word toks[i].Text of
-	// language lang, for each i of which: the words of a text the
-	// classifier's memo had no analyses of, all at once, so that the
-	// analyser's own look-ups of them overlap.
+	// AnalyseWords sets analyses[i] to the analysis of the word
+	// toks[i].Text of language lang, for each i of which: the words of a
+	// text the classifier's memo had no analyses of, all at once, so that
+	// the analyser's own look-ups of them overlap.
 	AnalyseWords(lang string, toks []Token, which []int32, analyses []Analysis)
 }
 
-// StartAnalyses sets t's analyses up for the analyses of by in language lang, one
-// per token, and returns them for the caller to fill (their contents are
-// left as they were).
+// StartAnalyses sets t's analyses up for the analyses of by in language
+// lang, one per token, and returns them for the caller to fill (their
+// contents are left as they were).
 func (t *Text) StartAnalyses(by Analyser, lang string) []Analysis {
 	t.Analyses = slices.Grow(t.Analyses[:0], len(t.Tokens))[:len(t.Tokens)]
 	t.AnalysedBy, t.AnalysesLang = by, lang

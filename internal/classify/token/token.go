@@ -401,9 +401,10 @@ type Text struct {
 	// in Title when its index is below BodyStart, else in Body.
 	Title, Body string
 	BodyStart   int
-	// Analyses are the analyses of the tokens' words (Analyses[i] is token i's), as
-	// AnalysedBy made them for language AnalysesLang: the classifier fills them
-	// in when it has an Analyser (StartAnalyses), and Read empties them.
+	// Analyses are the analyses of the tokens' words (Analyses[i] is token
+	// i's), as AnalysedBy made them for language AnalysesLang: the
+	// classifier fills them in when it has an Analyser (StartAnalyses),
+	// and Read empties them.
 	Analyses     []Analysis
 	AnalysedBy   Analyser
 	AnalysesLang string

@@ -116,9 +116,9 @@ type analyser struct{}
 
 func (analyser) AnalyseWords(lang string, toks []Token, which []int32, analyses []Analysis) {}
 
-// A text's analyses are its analyser's in its language until it reads another
-// text.
-func TestNotesOf(t *testing.T) {
+// A text's analyses are its analyser's in its language until it reads
+// another text.
+func TestAnalysesOf(t *testing.T) {
 	var tx Text
 	tx.Read("Title", "some words")
 	analyses := tx.StartAnalyses(analyser{}, "en")
