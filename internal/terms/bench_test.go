@@ -59,7 +59,7 @@ func newAnnotator(tb testing.TB, brands []config.Brand) *terms.Annotator {
 }
 
 // newWorker returns a classifier of brands and an annotator of its own
-// (newAnnotator), the classifier making the annotator's analyses of the words
+// (newAnnotator), the classifier having the annotator analyse the words
 // (classify.WithAnalyser), as a deployment's workers have them.
 func newWorker(tb testing.TB, brands []config.Brand) (*classify.Classifier, *terms.Annotator) {
 	tb.Helper()
@@ -76,9 +76,9 @@ func newWorker(tb testing.TB, brands []config.Brand) (*classify.Classifier, *ter
 // the rows, "classify+terms" adds the annotation, with the word caches
 // warm (the corpus repeats), "classify+terms-cold" with a new classifier
 // and extractor (empty word caches and story index) every pass over the
-// corpus. The classifiers of the last two make the annotator's analyses of
-// the words, as a deployment's do. Run the three
-// in one process and compare their ns/op (docs/topics.md):
+// corpus. The classifiers of the last two have the annotator analyse the
+// words, as a deployment's do. Run the three in one process and compare
+// their ns/op (docs/topics.md):
 //
 //	go test ./internal/terms -run '^$' -bench ClassifyTerms -count 5
 func BenchmarkClassifyTerms(b *testing.B) {
@@ -141,9 +141,9 @@ func BenchmarkAnnotateParts(b *testing.B) {
 
 // BenchmarkAnnotationShare times classification (with the rows) and the
 // annotation of the same mention one after the other, mention by mention,
-// as a worker runs them (the annotation reads the tokens and the analyses of
-// their words the classification left),
-// so that the machine's load drifts alike for both, and reports the
+// as a worker runs them (the annotation reads the tokens and the analyses
+// of their words the classification left), so that the machine's load
+// drifts alike for both, and reports the
 // annotation's time as a fraction of the classification's
 // (annotation/classify; the target is at most 0.15).
 func BenchmarkAnnotationShare(b *testing.B) {

@@ -306,8 +306,8 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 	lang = e.cacheLang(lang)
 	cache := caches.of(lang)
 	toks := tx.Tokens
-	// The classifier's analyses of the words it had met (AnalyseWords), if it made
-	// them in this language: those words need no look-up here.
+	// The classifier's analyses of the words (AnalyseWords), if it had
+	// them made in this language: those words need no look-up here.
 	analyses := tx.AnalysesOf(e, lang)
 	// Each other word is hashed once, for its look-up and its story, and
 	// the sets of all the text's words are read in one go before the
