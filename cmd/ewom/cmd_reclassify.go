@@ -41,13 +41,13 @@ func runReclassify(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	cls, err := classify.New(cfg.Brands, opts...)
-	if err != nil {
-		return fmt.Errorf("classifier: %w", err)
-	}
 	ext, err := terms.New(cfg.Brands)
 	if err != nil {
 		return fmt.Errorf("terms: %w", err)
+	}
+	cls, err := classify.New(cfg.Brands, append(opts, classify.WithAnalyser(ext))...)
+	if err != nil {
+		return fmt.Errorf("classifier: %w", err)
 	}
 	fmt.Fprintf(env.stderr, "reclassifying to classifier_version %s, terms %s\n", cls.Version(), terms.Version)
 	ann, err := terms.NewAnnotator(ext, nil)

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -219,10 +220,24 @@ func (a *App) Addr() string {
 // errors stop Start (which cleans up) rather than a running Run.
 func (a *App) build() error {
 	cfg := a.Config
+	var ann *terms.Annotator
+	clsOpts := a.clsOpts
+	if cfg.HasRole("classify") {
+		ext, err := terms.New(cfg.Brands)
+		if err != nil {
+			return err
+		}
+		if ann, err = terms.NewAnnotator(ext, a.Registry); err != nil { // one story index for the process's workers
+			return err
+		}
+		// The classifier keeps the annotator's analyses of the words in
+		// its word memo: a word is looked up once for both.
+		clsOpts = append(slices.Clip(clsOpts), classify.WithAnalyser(ext))
+	}
 	var cls *classify.Classifier
 	if cfg.HasRole("classify") || cfg.HasRole("api") { // the UI explains labels too
 		var err error
-		if cls, err = classify.New(cfg.Brands, a.clsOpts...); err != nil {
+		if cls, err = classify.New(cfg.Brands, clsOpts...); err != nil {
 			return fmt.Errorf("classifier: %w", err)
 		}
 		a.clsVersion = cls.Version()
@@ -240,14 +255,6 @@ func (a *App) build() error {
 			return err
 		}
 		m := pipeline.NewMetrics(a.Registry)
-		ext, err := terms.New(cfg.Brands)
-		if err != nil {
-			return err
-		}
-		ann, err := terms.NewAnnotator(ext, a.Registry) // one story index for the process's workers
-		if err != nil {
-			return err
-		}
 		for i := range cfg.Pipeline.Workers {
 			a.workers = append(a.workers, &pipeline.Worker{Bus: a.Bus, Store: a.Store, Classifier: cls, Transform: transform, Annotator: ann,
 				Pipeline: cfg.Pipeline, Batch: cfg.Store, Metrics: m, Log: a.Log.With("component", "classifier", "worker", i)})

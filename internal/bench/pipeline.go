@@ -374,10 +374,6 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 		b.Close()
 		return nil, err
 	}
-	cls, err := classify.New(brands)
-	if err != nil {
-		return nil, err
-	}
 	cfg := config.Default()
 	cfg.Pipeline.Workers = o.Workers
 	cfg.Store = o.Batch
@@ -391,6 +387,10 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 		return nil, err
 	}
 	ann, err := terms.NewAnnotator(ext, reg)
+	if err != nil {
+		return nil, err
+	}
+	cls, err := classify.New(brands, classify.WithAnalyser(ext))
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,10 @@ type Classifier struct {
 	// anyAccounts: some brand lists owned accounts, so the author's
 	// account key (a string built per mention) is worth building.
 	anyAccounts bool
-	scratch     sync.Pool // *scratch, reused between calls
+	// analyser makes the analyses of the words for the reader after the
+	// classifier (WithAnalyser); nil: none.
+	analyser token.Analyser
+	scratch  sync.Pool // *scratch, reused between calls
 }
 
 // scratch holds a call's tokens and lookups, kept for the next call.
@@ -104,6 +107,17 @@ func WithLearnedLexicon(code string, r io.Reader) Option {
 		t.setLearned(code, lex.withCues(code, t.subjCues[code]))
 		t.version = strings.TrimSuffix(t.version, "+custom") + "+custom"
 		c.t = &t
+		return nil
+	}
+}
+
+// WithAnalyser has the classifier have n analyse the words of the texts it
+// classifies and keep the analyses in its word memo, for a reader of its
+// tokens after it (token.Text.Analyses: the term annotator's), so that a
+// word met again is looked up once for both.
+func WithAnalyser(n token.Analyser) Option {
+	return func(c *Classifier) error {
+		c.analyser = n
 		return nil
 	}
 }
@@ -198,7 +212,11 @@ func (c *Classifier) classify(m *mention.Mention, text *token.Text, tr *trace, e
 		tr.add("sentiment", "rule", "lexicon "+code, 0, "language und; using the likeliest lexicon")
 	}
 	lx := &sc.post
-	c.t.lexTokens(lx, toks, code, sc.memo(code))
+	var analyses []token.Analysis
+	if c.analyser != nil {
+		analyses = text.StartAnalyses(c.analyser, code)
+	}
+	c.t.lexTokens(lx, toks, code, sc.memo(code), analyses, c.analyser)
 
 	found, foundAt := sc.found[:0], sc.foundAt[:0] // found[i] is c.brands[foundAt[i]]
 	author, host := "", hostOf(m.URL)

@@ -224,7 +224,7 @@ func (c *Classifier) TrainingExample(m *mention.Mention) (code string, feats []s
 		return "", nil, 0, 0
 	}
 	var lx lexed
-	c.t.lexTokens(&lx, toks, code, nil)
+	c.t.lexTokens(&lx, toks, code, nil, nil, nil)
 	st := c.t.walkSentiment(&lx, model, nil, nil)
 	scale = set.scale
 	if st.informational == 0 && (st.subjective > 0 || st.hits > 0 || st.exclaims > 0) {

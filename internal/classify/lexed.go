@@ -42,22 +42,26 @@ type tokenLex struct {
 // lexed is tokens with their lookups: a post (tables.lexTokens), or a text
 // made of its clauses (appendClause), whose lookups are copied from it.
 type lexed struct {
-	toks     []token.Token
-	at       []tokenLex // at[i] is toks[i]'s
-	phrases  *lexicon.Matcher[lexItem]
-	scored   bool // the language has sentiment lexicons
-	features *featureIndex
-	model    *learnedModel // whose weights the lookups hold (features'); nil: none
-	labels   *labelModel   // whose rows the lookups hold; nil: none
-	code     string
+	toks       []token.Token
+	at         []tokenLex // at[i] is toks[i]'s
+	phrases    *lexicon.Matcher[lexItem]
+	scored     bool // the language has sentiment lexicons
+	features   *featureIndex
+	model      *learnedModel // whose weights the lookups hold (features'); nil: none
+	labels     *labelModel   // whose rows the lookups hold; nil: none
+	code       string
+	unanalysed []int32 // lexTokens' buffer: the tokens whose words it had no analyses of
 }
 
 // lexTokens looks up every token of toks in the phrases of the language
 // (the cues alone for one without lexicons) and its word's feature key in
 // the learned and label models. With a memo (the language's, kept from
 // call to call) a word's lookups are made once and then read from it,
-// unless a phrase of several words may start at the word.
-func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wordMemo) {
+// unless a phrase of several words may start at the word. With an
+// analyser, the memo keeps its analysis of each word too, and analyses[i]
+// is set to token i's (the zero Analysis for a word not memoized and for
+// other tokens).
+func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wordMemo, analyses []token.Analysis, analyser token.Analyser) {
 	lx.toks, lx.code, lx.labels = toks, code, t.labels
 	lx.phrases, lx.scored = t.phrases[code]
 	if !lx.scored {
@@ -68,17 +72,26 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 	}
 	lx.model = lx.features.model
 	lx.at = slices.Grow(lx.at[:0], len(toks))[:len(toks)]
+	unanalysed := lx.unanalysed[:0] // the memoized words without an analysis yet
 	for i := range toks {
 		tok := &toks[i]
 		if memo == nil || (tok.Kind != token.Word && tok.Kind != token.Hashtag) || len(tok.Text) > maxMemoWord {
 			lx.lookUp(i)
+			if analyses != nil {
+				analyses[i] = token.Analysis{}
+			}
 			continue
 		}
 		// A word's and a hashtag's lookups are the same (Match and lookUp
 		// read both alike), and the same wherever the word stands unless
 		// the next word may continue a phrase the word starts.
 		next := lexicon.NextByte(toks, i)
-		if e, ok := memo.Get(tok.Text); ok {
+		if e := memo.Ref(tok.Text); e != nil {
+			if analyses != nil {
+				if analyses[i] = e.analysis; !e.analysis.Set {
+					unanalysed = append(unanalysed, int32(i))
+				}
+			}
 			if !e.followers.Has(next) {
 				lx.at[i] = e.lex
 				continue
@@ -88,8 +101,23 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 			continue
 		}
 		lx.lookUp(i)
+		if analyses != nil {
+			unanalysed = append(unanalysed, int32(i))
+		}
 		if f := lx.phrases.Followers(tok.Text); !f.Has(next) {
 			memo.Put(tok.Text, memoEntry{lex: lx.at[i], followers: f})
+		}
+	}
+	lx.unanalysed = unanalysed
+	if len(unanalysed) == 0 {
+		return
+	}
+	// The words without analyses are analysed at once, and the memo keeps
+	// the analyses of those it holds.
+	analyser.AnalyseWords(code, toks, unanalysed, analyses)
+	for _, i := range unanalysed {
+		if e := memo.Ref(toks[i].Text); e != nil {
+			e.analysis = analyses[i]
 		}
 	}
 }
@@ -101,15 +129,17 @@ func (t *tables) lexTokens(lx *lexed, toks []token.Token, code string, memo *wor
 type wordMemo = strtab.Cache[memoEntry]
 
 // memoEntry is a word's lookups where no phrase of several words follows
-// it, and the first bytes of the next words that may continue one.
+// it, the first bytes of the next words that may continue one, and the
+// word's analysis (WithAnalyser).
 type memoEntry struct {
 	lex       tokenLex
 	followers lexicon.Followers
+	analysis  token.Analysis
 }
 
 const (
-	// wordMemoLog is the log2 of a word memo's slots (104 bytes each:
-	// 416 KiB a language and goroutine).
+	// wordMemoLog is the log2 of a word memo's slots (144 bytes each,
+	// the word's analysis included: 576 KiB a language and goroutine).
 	wordMemoLog = 12
 	// maxMemoWord is the longest word memoized: the memo tells words of
 	// up to 16 bytes apart without keeping them (strtab.Cache).

@@ -171,7 +171,7 @@ func (t *tables) scoreSentiment(lx *lexed, tr *trace) (score float64, hits int, 
 // cmd/xedtrain trains the model on.
 func (c *Classifier) SentimentFeatures(dst []string, text, code string) ([]string, float64) {
 	var lx lexed
-	c.t.lexTokens(&lx, token.Append(nil, text, strings.ToLower(text)), code, nil)
+	c.t.lexTokens(&lx, token.Append(nil, text, strings.ToLower(text)), code, nil, nil, nil)
 	st := c.t.walkSentiment(&lx, nil, nil, &dst)
 	return dst, squash(st.total)
 }

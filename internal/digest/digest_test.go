@@ -101,7 +101,7 @@ func (crisisTopics) Emerging(_ context.Context, brands []string, from, to time.T
 		return nil, fmt.Errorf("asked for %v over %v–%v", brands, from, to)
 	}
 	return []Topic{{Name: "toimitus myöhässä", Mentions: 1234, Growth: 4.3, Path: "/mentions?term=toimitus+my%C3%B6h%C3%A4ss%C3%A4&range=custom"},
-		{Name: "<b>palautus</b>", Mentions: 3, Growth: 2}}, nil
+		{Name: "<b>palautus</b>", Mentions: 1, Growth: 2}}, nil
 }
 
 // syncBuffer is a log sink several services write to at once.
@@ -229,7 +229,7 @@ func checkDigest(t *testing.T, got received) {
 		"18 mainintaa: 8 positiivista, 6 neutraalia, 4 negatiivista",
 		"https://forum.example/t/1?a=1&b=2", "Negatiivisia mainintoja 16 vartissa", "https://ewom.example/",
 		"Nousevat aiheet\n- toimitus myöhässä (1\u00a0234 mainintaa, 4,3 kertaa tavallista enemmän)\n  https://ewom.example/mentions?term=toimitus+my%C3%B6h%C3%A4ss%C3%A4&range=custom\n",
-		"- <b>palautus</b> (3 mainintaa, 2,0 kertaa tavallista enemmän)\n"} {
+		"- <b>palautus</b> (1 maininta, 2,0 kertaa tavallista enemmän)\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the text lacks %q:\n%s", want, text)
 		}
@@ -313,4 +313,26 @@ func mustLatest(t *testing.T, s *Service) Period {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestCountedNouns: a count of one takes the singular in every language
+// (the digest said "1 mainintaa").
+func TestCountedNouns(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		p    Point
+		want string
+	}{
+		{"fi", Point{Positive: 1}, "1 maininta: 1 positiivinen, 0 neutraalia, 0 negatiivista"},
+		{"fi", Point{Positive: 2, Negative: 1}, "3 mainintaa: 2 positiivista, 0 neutraalia, 1 negatiivinen"},
+		{"sv", Point{Neutral: 1}, "1 omnämnande: 0 positiva, 1 neutralt, 0 negativa"},
+		{"sv", Point{Neutral: 1, Negative: 1}, "2 omnämnanden: 0 positiva, 1 neutralt, 1 negativt"},
+		{"en", Point{Negative: 1}, "1 mention: 0 positive, 0 neutral, 1 negative"},
+		{"en", Point{Negative: 1200, Positive: 1}, "1201 mentions: 1 positive, 0 neutral, 1200 negative"},
+	} {
+		r := Report{Lang: c.lang, Loc: time.UTC, Series: []Point{c.p}}
+		if got := r.view().VolumeAlt; got != c.want {
+			t.Errorf("%s %+v: %q, want %q", c.lang, c.p, got, c.want)
+		}
+	}
 }

@@ -23,34 +23,52 @@ type words struct {
 	Brand, Mentions, Net, Negative, Voice string
 	Previous, PreviousNote                string
 	VolumeChart, VoiceChart               string
-	VolumeAlt, VoiceAlt                   string
+	VoiceAlt                              string
 	Posts, NoPosts, Alerts, NoAlerts      string
-	Topics, TopicFigures, Open            string
+	Topics, TopicGrowth, Open             string
 	Footer                                string
+	// Counted nouns, singular then plural (Finnish partitive): "%s" is
+	// the number.
+	CountMentions, CountPositive, CountNeutral, CountNegative [2]string
+}
+
+// count says n of a counted noun: its singular form for exactly one.
+func (w words) count(lang string, forms [2]string, n float64) string {
+	form := forms[1]
+	if n == 1 {
+		form = forms[0]
+	}
+	return fmt.Sprintf(form, number(lang, n, 0))
 }
 
 var dictionary = map[string]words{
 	"en": {Daily: "Daily eWOM digest", Weekly: "Weekly eWOM digest", Brand: "Brand", Mentions: "Mentions",
 		Net: "Net sentiment", Negative: "Negative share", Voice: "Share of voice", Previous: "previous period", PreviousNote: "Smaller figures: the previous period.",
 		VolumeChart: "Mentions by sentiment", VoiceChart: "Share of voice (bar: this period, tick: previous)",
-		VolumeAlt: "%s mentions: %s positive, %s neutral, %s negative", VoiceAlt: "Share of voice: %s",
-		Posts: "Top negative posts", NoPosts: "No negative posts.", Alerts: "Alerts", NoAlerts: "No alerts fired.",
-		Topics: "Emerging topics", TopicFigures: "%s mentions, %s× the usual rate", Open: "Open the dashboard",
-		Footer: "Sent by ewom to the %s list. Ask the administrator to change the list."},
+		VoiceAlt: "Share of voice: %s",
+		Posts:    "Top negative posts", NoPosts: "No negative posts.", Alerts: "Alerts", NoAlerts: "No alerts fired.",
+		Topics: "Emerging topics", TopicGrowth: "%s× the usual rate", Open: "Open the dashboard",
+		Footer:        "Sent by ewom to the %s list. Ask the administrator to change the list.",
+		CountMentions: [2]string{"%s mention", "%s mentions"}, CountPositive: [2]string{"%s positive", "%s positive"},
+		CountNeutral: [2]string{"%s neutral", "%s neutral"}, CountNegative: [2]string{"%s negative", "%s negative"}},
 	"fi": {Daily: "Päivän eWOM-kooste", Weekly: "Viikon eWOM-kooste", Brand: "Brändi", Mentions: "Maininnat",
 		Net: "Nettosentimentti", Negative: "Negatiivisten osuus", Voice: "Äänen osuus", Previous: "edellinen jakso", PreviousNote: "Pienemmät luvut: edellinen jakso.",
 		VolumeChart: "Maininnat sentimentin mukaan", VoiceChart: "Äänen osuus (palkki: tämä jakso, viiva: edellinen)",
-		VolumeAlt: "%s mainintaa: %s positiivista, %s neutraalia, %s negatiivista", VoiceAlt: "Äänen osuus: %s",
-		Posts: "Negatiivisimmat julkaisut", NoPosts: "Ei negatiivisia julkaisuja.", Alerts: "Hälytykset", NoAlerts: "Ei hälytyksiä.",
-		Topics: "Nousevat aiheet", TopicFigures: "%s mainintaa, %s kertaa tavallista enemmän", Open: "Avaa kojelauta",
-		Footer: "Lähettäjä ewom, lista %s. Pyydä ylläpitäjää muuttamaan listaa."},
+		VoiceAlt: "Äänen osuus: %s",
+		Posts:    "Negatiivisimmat julkaisut", NoPosts: "Ei negatiivisia julkaisuja.", Alerts: "Hälytykset", NoAlerts: "Ei hälytyksiä.",
+		Topics: "Nousevat aiheet", TopicGrowth: "%s kertaa tavallista enemmän", Open: "Avaa kojelauta",
+		Footer:        "Lähettäjä ewom, lista %s. Pyydä ylläpitäjää muuttamaan listaa.",
+		CountMentions: [2]string{"%s maininta", "%s mainintaa"}, CountPositive: [2]string{"%s positiivinen", "%s positiivista"},
+		CountNeutral: [2]string{"%s neutraali", "%s neutraalia"}, CountNegative: [2]string{"%s negatiivinen", "%s negatiivista"}},
 	"sv": {Daily: "Daglig eWOM-sammanfattning", Weekly: "Veckans eWOM-sammanfattning", Brand: "Varumärke", Mentions: "Omnämnanden",
 		Net: "Nettosentiment", Negative: "Andel negativa", Voice: "Andel av rösten", Previous: "föregående period", PreviousNote: "Mindre siffror: föregående period.",
 		VolumeChart: "Omnämnanden efter sentiment", VoiceChart: "Andel av rösten (stapel: denna period, streck: föregående)",
-		VolumeAlt: "%s omnämnanden: %s positiva, %s neutrala, %s negativa", VoiceAlt: "Andel av rösten: %s",
-		Posts: "Mest negativa inlägg", NoPosts: "Inga negativa inlägg.", Alerts: "Larm", NoAlerts: "Inga larm.",
-		Topics: "Nya ämnen", TopicFigures: "%s omnämnanden, %s gånger det vanliga", Open: "Öppna instrumentpanelen",
-		Footer: "Skickat av ewom till listan %s. Be administratören ändra listan."},
+		VoiceAlt: "Andel av rösten: %s",
+		Posts:    "Mest negativa inlägg", NoPosts: "Inga negativa inlägg.", Alerts: "Larm", NoAlerts: "Inga larm.",
+		Topics: "Nya ämnen", TopicGrowth: "%s gånger det vanliga", Open: "Öppna instrumentpanelen",
+		Footer:        "Skickat av ewom till listan %s. Be administratören ändra listan.",
+		CountMentions: [2]string{"%s omnämnande", "%s omnämnanden"}, CountPositive: [2]string{"%s positivt", "%s positiva"},
+		CountNeutral: [2]string{"%s neutralt", "%s neutrala"}, CountNegative: [2]string{"%s negativt", "%s negativa"}},
 }
 
 // number formats like the language does: a comma for decimals and a
@@ -133,8 +151,8 @@ func (r Report) view() view {
 	for _, x := range r.Series {
 		p.Positive, p.Neutral, p.Negative = p.Positive+x.Positive, p.Neutral+x.Neutral, p.Negative+x.Negative
 	}
-	v.VolumeAlt = fmt.Sprintf(w.VolumeAlt, number(r.Lang, p.Positive+p.Neutral+p.Negative, 0), number(r.Lang, p.Positive, 0),
-		number(r.Lang, p.Neutral, 0), number(r.Lang, p.Negative, 0))
+	v.VolumeAlt = w.count(r.Lang, w.CountMentions, p.Positive+p.Neutral+p.Negative) + ": " + w.count(r.Lang, w.CountPositive, p.Positive) +
+		", " + w.count(r.Lang, w.CountNeutral, p.Neutral) + ", " + w.count(r.Lang, w.CountNegative, p.Negative)
 	v.VoiceAlt = fmt.Sprintf(w.VoiceAlt, strings.Join(voices, ", "))
 	for _, x := range r.Posts {
 		text := x.Title
@@ -148,7 +166,7 @@ func (r Report) view() view {
 		v.Link = strings.TrimRight(r.External, "/") + "/"
 	}
 	for _, t := range r.Topics {
-		x := viewTopic{Name: t.Name, Figures: fmt.Sprintf(w.TopicFigures, number(r.Lang, float64(t.Mentions), 0), number(r.Lang, t.Growth, 1))}
+		x := viewTopic{Name: t.Name, Figures: w.count(r.Lang, w.CountMentions, float64(t.Mentions)) + ", " + fmt.Sprintf(w.TopicGrowth, number(r.Lang, t.Growth, 1))}
 		if v.Link != "" && t.Path != "" {
 			x.URL = v.Link + strings.TrimPrefix(t.Path, "/")
 		}

@@ -77,20 +77,65 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 	t := a.Extractor.extract(caches, tx, rows[0].Lang)
 	story := a.Stories.assign(id, caches.hashes)
 	a.metrics.mentions.Inc()
-	a.metrics.terms.Add(float64(len(t.Keys)))
+	a.metrics.terms.Add(float64(t.n))
 	if t.truncated {
 		a.metrics.truncated.Inc()
 	}
 	if story != fnv64(id) {
 		a.metrics.joined.Inc()
 	}
+	a.setTerms(t, rows)
 	for i := range rows {
-		b, ok := a.brands[rows[i].Brand]
-		if !ok {
-			b = -1
-		}
-		rows[i].Terms, rows[i].TermForms = t.For(b)
 		rows[i].TermsVersion, rows[i].Story = Version, story
+	}
+}
+
+// setTerms sets the terms of rows from t, each brand's row without the
+// terms that are the brand's names (as Terms.For), in one allocation for
+// all the rows: the rows whose brand no term names share one slice of all
+// the terms (capped, so that an append to one copies).
+func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
+	var named uint64 // the brands some term names
+	for _, m := range t.brands[:t.n] {
+		named |= m
+	}
+	// left is the bit of a row's brand when a term names it, else 0.
+	left := func(r *store.Row) uint64 {
+		if b, ok := a.brands[r.Brand]; ok {
+			return named & (1 << b)
+		}
+		return 0
+	}
+	size, shared := 0, false
+	for i := range rows {
+		bit := left(&rows[i])
+		if bit == 0 {
+			shared = true
+			continue
+		}
+		for _, m := range t.brands[:t.n] {
+			if m&bit == 0 {
+				size += 2
+			}
+		}
+	}
+	if shared {
+		size += 2 * t.n
+	}
+	strs := make([]string, size)   // the rows' keys and forms
+	var allKeys, allForms []string // the shared ones, once made
+	for i := range rows {
+		r := &rows[i]
+		bit := left(r)
+		if bit == 0 && allKeys != nil {
+			r.Terms, r.TermForms = allKeys, allForms
+			continue
+		}
+		r.Terms, strs = unnamed(strs, t.keys[:t.n], t.brands[:t.n], bit)
+		r.TermForms, strs = unnamed(strs, t.forms[:t.n], t.brands[:t.n], bit)
+		if bit == 0 {
+			allKeys, allForms = r.Terms, r.TermForms
+		}
 	}
 }
 

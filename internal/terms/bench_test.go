@@ -14,7 +14,6 @@ import (
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/pipeline"
-	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/terms"
 )
 
@@ -59,47 +58,63 @@ func newAnnotator(tb testing.TB, brands []config.Brand) *terms.Annotator {
 	return ann
 }
 
+// newWorker returns a classifier of brands and an annotator of its own
+// (newAnnotator), the classifier having the annotator analyse the words
+// (classify.WithAnalyser), as a deployment's workers have them.
+func newWorker(tb testing.TB, brands []config.Brand) (*classify.Classifier, *terms.Annotator) {
+	tb.Helper()
+	ann := newAnnotator(tb, brands)
+	cls, err := classify.New(brands, classify.WithAnalyser(ann.Extractor))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cls, ann
+}
+
 // BenchmarkClassifyTerms measures what terms and stories add to the
 // classifier workers' per-mention work: "classify" is classification and
-// the rows, "classify+terms" adds the annotation, with the word cache warm
-// (the corpus repeats), "classify+terms-cold" with a new extractor (an
-// empty cache and story index) every pass over the corpus. Run the three
-// in one process and compare their ns/op (docs/topics.md):
+// the rows, "classify+terms" adds the annotation, with the word caches
+// warm (the corpus repeats), "classify+terms-cold" with a new classifier
+// and extractor (empty word caches and story index) every pass over the
+// corpus. The classifiers of the last two have the annotator analyse the
+// words, as a deployment's do. Run the three in one process and compare
+// their ns/op (docs/topics.md):
 //
 //	go test ./internal/terms -run '^$' -bench ClassifyTerms -count 5
 func BenchmarkClassifyTerms(b *testing.B) {
 	ms, brands := benchMentions(b)
-	cls, err := classify.New(brands)
-	if err != nil {
-		b.Fatal(err)
-	}
-	newAnn := func() *terms.Annotator { return newAnnotator(b, brands) }
 	var tx token.Text
-	run := func(b *testing.B, annotate func(i int, m *mention.Mention, rows []store.Row)) {
+	// run classifies and annotates (ann nil: classifies) the corpus's
+	// mentions over and over, with a new classifier and annotator from
+	// renew every pass (nil: the first ones throughout).
+	run := func(b *testing.B, cls *classify.Classifier, ann *terms.Annotator, renew func() (*classify.Classifier, *terms.Annotator)) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
+			if i%len(ms) == 0 && renew != nil {
+				b.StopTimer()
+				cls, ann = renew()
+				b.StartTimer()
+			}
 			m := ms[i%len(ms)]
 			rows := pipeline.Rows(&m, m.Key(), m.Lang, cls.ClassifyText(&m, &tx), "", m.PublishedAt)
-			if annotate != nil {
-				annotate(i, &m, rows)
+			if ann != nil {
+				ann.AnnotateText(m.Key(), rows, &tx)
 			}
 		}
 	}
-	b.Run("classify", func(b *testing.B) { run(b, nil) })
+	b.Run("classify", func(b *testing.B) {
+		cls, err := classify.New(brands)
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, cls, nil, nil)
+	})
 	b.Run("classify+terms", func(b *testing.B) {
-		ann := newAnn()
-		run(b, func(_ int, m *mention.Mention, rows []store.Row) { ann.AnnotateText(m.Key(), rows, &tx) })
+		cls, ann := newWorker(b, brands)
+		run(b, cls, ann, nil)
 	})
 	b.Run("classify+terms-cold", func(b *testing.B) {
-		ann := newAnn()
-		run(b, func(i int, m *mention.Mention, rows []store.Row) {
-			if i%len(ms) == 0 {
-				b.StopTimer()
-				ann = newAnn()
-				b.StartTimer()
-			}
-			ann.AnnotateText(m.Key(), rows, &tx)
-		})
+		run(b, nil, nil, func() (*classify.Classifier, *terms.Annotator) { return newWorker(b, brands) })
 	})
 }
 
@@ -126,18 +141,14 @@ func BenchmarkAnnotateParts(b *testing.B) {
 
 // BenchmarkAnnotationShare times classification (with the rows) and the
 // annotation of the same mention one after the other, mention by mention,
-// as a worker runs them (the annotation reads the tokens the
-// classification left),
-// so that the machine's load drifts alike for both, and reports the
+// as a worker runs them (the annotation reads the tokens and the analyses
+// of their words the classification left), so that the machine's load
+// drifts alike for both, and reports the
 // annotation's time as a fraction of the classification's
 // (annotation/classify; the target is at most 0.15).
 func BenchmarkAnnotationShare(b *testing.B) {
 	ms, brands := benchMentions(b)
-	cls, err := classify.New(brands)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ann := newAnnotator(b, brands)
+	cls, ann := newWorker(b, brands)
 	// The thread's CPU time leaves out the time other processes had the
 	// core; the wall time is what a worker sees.
 	runtime.LockOSThread()
@@ -165,4 +176,6 @@ func BenchmarkAnnotationShare(b *testing.B) {
 	b.ReportMetric(float64(annotating)/float64(classifying), "annotation/classify")
 	b.ReportMetric(float64(annotatingCPU)/float64(classifyingCPU), "cpu-annotation/classify")
 	b.ReportMetric(float64(classifying.Nanoseconds())/float64(b.N), "classify-ns/op")
+	b.ReportMetric(float64(classifyingCPU.Nanoseconds())/float64(b.N), "cpu-classify-ns/op")
+	b.ReportMetric(float64(annotatingCPU.Nanoseconds())/float64(b.N), "cpu-annotate-ns/op")
 }

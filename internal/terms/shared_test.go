@@ -11,10 +11,12 @@ import (
 )
 
 // TestSharedTokensAnnotateAlike annotates the development and test sets'
-// 840 posts (twice) from the tokens the classifier left (as a worker does), and on
-// their own (Annotate), and checks both against the terms and story of the
-// title and text tokenized as one string, as the annotator read them
-// before it shared the classifier's tokens.
+// 840 posts (twice) from the tokens the classifier left (as a worker does),
+// from those tokens with the classifier's analyses of the words
+// (classify.WithAnalyser), and on their own (Annotate), and checks all three
+// against the terms and story of the title and text tokenized as one
+// string, as the annotator read them before it shared the classifier's
+// tokens.
 func TestSharedTokensAnnotateAlike(t *testing.T) {
 	ms, brands := benchMentions(t)
 	cls, err := classify.New(brands)
@@ -22,12 +24,13 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	shared, alone, ref := newAnnotator(t, brands), newAnnotator(t, brands), newAnnotator(t, brands)
+	analysing, informed := newWorker(t, brands)
 	brandIndex := map[string]int{}
 	for i, b := range ref.Extractor.Brands() {
 		brandIndex[b] = i
 	}
-	var tx token.Text
-	withTerms, stories := 0, map[uint64]bool{}
+	var tx, analysedTx token.Text
+	withTerms, withAnalyses, stories := 0, 0, map[uint64]bool{}
 	// Twice, under other ids the second time: copies join the stories.
 	for n, m := range slices.Concat(ms, ms) {
 		id := m.Key()
@@ -38,6 +41,13 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 		shared.AnnotateText(id, rows, &tx)
 		rows2 := slices.Clone(rows)
 		alone.Annotate(&m, id, rows2)
+		rows3 := pipeline.Rows(&m, id, m.Lang, analysing.ClassifyText(&m, &analysedTx), "", m.PublishedAt)
+		informed.AnnotateText(id, rows3, &analysedTx)
+		for _, n := range analysedTx.Analyses {
+			if n.Set {
+				withAnalyses++
+			}
+		}
 
 		text := m.Text
 		if m.Title != "" {
@@ -51,7 +61,7 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 				b = -1
 			}
 			keys, forms := want.For(b)
-			for name, got := range map[string]store.Row{"shared tokens": r, "standalone": rows2[i]} {
+			for name, got := range map[string]store.Row{"shared tokens": r, "standalone": rows2[i], "analysed tokens": rows3[i]} {
 				if !slices.Equal(got.Terms, keys) || !slices.Equal(got.TermForms, forms) || got.Story != story {
 					t.Errorf("%s, %s (brand %q): terms %q forms %q story %x; want %q %q %x",
 						name, id, r.Brand, got.Terms, got.TermForms, got.Story, keys, forms, story)
@@ -63,9 +73,10 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 		}
 		stories[rows[0].Story] = true
 	}
-	// The comparison is of something: most posts have terms, and copies
-	// of posts long enough for MinHash joined their stories.
-	if withTerms < 2*len(ms)*9/10 || len(stories) > len(ms)*3/2 {
-		t.Errorf("%d of %d posts have terms, %d stories", withTerms, len(ms), len(stories))
+	// The comparison is of something: most posts have terms, copies of
+	// posts long enough for MinHash joined their stories, and the posts'
+	// words came with analyses (some 20 a post).
+	if withTerms < 2*len(ms)*9/10 || len(stories) > len(ms)*3/2 || withAnalyses < 2*len(ms)*10 {
+		t.Errorf("%d of %d posts have terms, %d stories, %d analyses", withTerms, len(ms), len(stories), withAnalyses)
 	}
 }

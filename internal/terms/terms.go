@@ -58,7 +58,7 @@ type Extractor struct {
 type wordCaches struct {
 	langs     [len(cacheLangs)]*wordCache
 	tokHashes []uint64 // per token: fnv64 of a word, number or hashtag, else 0
-	hashes    []uint64 // the words', numbers' and hashtags' alone
+	hashes    []uint64 // the words', numbers' and hashtags' alone (AnalyseWords': its words')
 	touched   uint32   // what wordCache.touch read, kept
 	terms     termSet
 }
@@ -201,6 +201,43 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 	return v
 }
 
+// AnalyseWords sets analyses[i] to what the word toks[i].Text of language
+// lang comes to, for each i of which, for the classifier's word memo
+// (classify.WithAnalyser): a word the classifier has met before comes with
+// its analysis, and extract reads it from the tokens instead of looking
+// the word up. The words' sets are read in one go before the look-ups, as
+// in extract.
+func (e *Extractor) AnalyseWords(lang string, toks []token.Token, which []int32, analyses []token.Analysis) {
+	lang = e.cacheLang(lang)
+	caches := e.caches.Get().(*wordCaches)
+	defer e.caches.Put(caches)
+	cache := caches.of(lang)
+	hashes := caches.hashes[:0]
+	for _, i := range which {
+		hashes = append(hashes, fnv64(toks[i].Text))
+	}
+	caches.hashes = hashes
+	caches.touched = cache.touch(hashes)
+	for k, i := range which {
+		v := e.lookup(cache, lang, toks[i].Text, hashes[k])
+		analyses[i] = token.Analysis{Key: v.key, KeyHash: v.keyHash, Hash: hashes[k], Brand: v.brand, Kind: uint8(v.kind), Multi: v.multi, Set: true}
+	}
+}
+
+// analysed is what a word with analysis n comes to (AnalyseWords).
+func analysed(n *token.Analysis) word {
+	return word{key: n.Key, keyHash: n.KeyHash, kind: wordKind(n.Kind), multi: n.Multi, brand: n.Brand}
+}
+
+// cacheLang is the language whose lemmas and word cache a text of
+// language lang takes: lang, or "" for one without lemmas.
+func (e *Extractor) cacheLang(lang string) string {
+	if _, ok := e.langs[lang]; !ok {
+		return ""
+	}
+	return lang
+}
+
 func (e *Extractor) analyse(lang, w string) word {
 	v := word{key: w, brand: int16(e.brandOf(w)), multi: len(e.multi[w]) > 0}
 	if v.brand >= 0 {
@@ -259,31 +296,47 @@ func (e *Extractor) Extract(text, lang string) Terms {
 	tx.Read("", text)
 	caches := e.caches.Get().(*wordCaches)
 	defer e.caches.Put(caches)
-	return e.extract(caches, tx, lang)
+	return e.extract(caches, tx, lang).terms()
 }
 
-// extract returns the terms of a tokenized text, with the caches of the
-// calling goroutine, and leaves the hashes of its words in caches.hashes.
-func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Terms {
-	if _, ok := e.langs[lang]; !ok {
-		lang = ""
-	}
+// extract gathers the terms of a tokenized text in caches.terms, with the
+// caches of the calling goroutine, and returns them; it leaves the hashes
+// of the text's words in caches.hashes.
+func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *termSet {
+	lang = e.cacheLang(lang)
 	cache := caches.of(lang)
 	toks := tx.Tokens
-	// Each word is hashed once, for its look-up and its story, and the
-	// sets of all the text's words are read in one go before the look-ups
-	// (a memory access each, which then overlap rather than wait in turn).
+	// The classifier's analyses of the words (AnalyseWords), if it had
+	// them made in this language: those words need no look-up here.
+	analyses := tx.AnalysesOf(e, lang)
+	// Each other word is hashed once, for its look-up and its story, and
+	// the sets of all the text's words are read in one go before the
+	// look-ups (a memory access each, which then overlap rather than wait
+	// in turn).
 	tokHashes, hashes := caches.tokHashes[:0], caches.hashes[:0]
-	for _, tk := range toks {
+	for i, tk := range toks {
 		var h uint64
 		if tk.Kind == token.Word || tk.Kind == token.Number || tk.Kind == token.Hashtag {
-			h = fnv64(tk.Text)
+			if analyses != nil && analyses[i].Set {
+				h = analyses[i].Hash
+			} else {
+				h = fnv64(tk.Text)
+			}
 			hashes = append(hashes, h)
 		}
 		tokHashes = append(tokHashes, h)
 	}
 	caches.tokHashes, caches.hashes = tokHashes, hashes
-	caches.touched = cache.touch(hashes)
+	if analyses == nil {
+		caches.touched = cache.touch(hashes)
+	}
+	// at is what the word of token i comes to.
+	at := func(i int) word {
+		if analyses != nil && analyses[i].Set {
+			return analysed(&analyses[i])
+		}
+		return e.lookup(cache, lang, toks[i].Text, tokHashes[i])
+	}
 	t := &caches.terms
 	t.reset(min(len(tx.Title)+len(tx.Body), maxTermBytes))
 	var units [64]unit
@@ -297,7 +350,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 		tk := toks[i]
 		switch tk.Kind {
 		case token.Word:
-			w := e.lookup(cache, lang, tk.Text, tokHashes[i])
+			w := at(i)
 			lower, last := tx.LowerAt(i)
 			if w.multi {
 				if bs, n := e.multiBrand(lower, toks[:last], i); n > 0 {
@@ -310,7 +363,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 			if end, ok := hyphenated(lower, toks, i); ok && w.brand < 0 {
 				// kanta-asiakkuus is one word, unless a part is a brand's
 				// name (TietokoneKoijarit-kaupasta: the brand and kauppa).
-				if next := e.lookup(cache, lang, toks[i+1].Text, tokHashes[i+1]); next.brand < 0 {
+				if next := at(i + 1); next.brand < 0 {
 					tk.Text = lower[tk.Off:end]
 					w = e.lookup(cache, lang, tk.Text, fnv64(tk.Text))
 					i++
@@ -342,7 +395,13 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 			flush()
 		case token.Hashtag:
 			key := t.join("#" + tk.Text)
-			if b := e.brandOf(tk.Text); b >= 0 {
+			var b int
+			if analyses != nil && analyses[i].Set {
+				b = int(analyses[i].Brand)
+			} else {
+				b = e.brandOf(tk.Text)
+			}
+			if b >= 0 {
 				t.add(key, "", 1<<b)
 			} else {
 				t.add(key, "", 0)
@@ -356,7 +415,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) Ter
 		gap = false
 	}
 	flush()
-	return t.terms()
+	return t
 }
 
 // hyphenated reports whether toks[i] and toks[i+1] are words joined by a
@@ -528,13 +587,21 @@ func (t Terms) For(brand int) (keys, forms []string) {
 		n := len(t.Keys)
 		return t.Keys[:n:n], t.Forms[:n:n]
 	}
-	strs := make([]string, 2*len(t.Keys)) // keys and forms, one allocation
-	keys, forms = strs[:0:len(t.Keys)], strs[len(t.Keys):len(t.Keys)]
-	for i, k := range t.Keys {
-		if brand >= 0 && t.brand[i]&(1<<brand) != 0 {
-			continue
-		}
-		keys, forms = append(keys, k), append(forms, t.Forms[i])
-	}
+	keys, rest := unnamed(make([]string, 2*len(t.Keys)), t.Keys, t.brand, 1<<brand) // keys and forms, one allocation
+	forms, _ = unnamed(rest, t.Forms, t.brand, 1<<brand)
 	return keys, forms
+}
+
+// unnamed copies the strings of src (keys or forms) whose terms name none
+// of the brands of bit (brands[i]: the brands term i names) to the start
+// of dst and returns them, capped, and the rest of dst.
+func unnamed(dst, src []string, brands []uint64, bit uint64) (taken, rest []string) {
+	n := 0
+	for i, s := range src {
+		if brands[i]&bit == 0 {
+			dst[n] = s
+			n++
+		}
+	}
+	return dst[:n:n], dst[n:]
 }

@@ -164,12 +164,7 @@ type listKey struct {
 // dimensions: the rows whose labels a list must overlay, which may leave or
 // join its label filters.
 func (s *Server) correctionCount(ctx context.Context, f Filter) (int, error) {
-	c, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+
-		" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims())
-	if err != nil {
-		return 0, err
-	}
-	return int(c[0].N), nil
+	return s.countCorrections(ctx, " WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims())
 }
 
 // keys returns the keys of up to n mention × brand rows of the request, in

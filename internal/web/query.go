@@ -231,15 +231,28 @@ func (s *Server) rollup(ctx context.Context, f Filter, daily bool, cuts ...time.
 	// the UI's ranges are.
 	rng := " bucket >= " + store.Time(f.From) + " AND bucket < " + store.Time(f.To)
 	where := " WHERE" + rng + f.dims() + f.labels()
-	rows, corrWhere := s.rollupRows(ctx, f, daily, cuts...), " WHERE"+rng+f.dims()
+	corrWhere := " WHERE" + rng + f.dims()
+	// The rollups hold no text: a search counts the matching rows.
+	rows := s.searchRows(f)
+	if f.Search == "" {
+		rows = s.rollupRows(ctx, f, daily, cuts...)
+	}
+	// Without a correction in the range there is nothing to overlay, and a
+	// count finds that out for less than the engine spends planning the
+	// overlay's four subqueries (chDB 26.7: 1.5 ms against some 25 ms for a
+	// summary). A correction stored between the two queries shows from the
+	// next request on.
+	if !s.correctionsIn(ctx, corrWhere) {
+		return rows
+	}
 	if f.Search != "" {
-		// The rollups hold no text: a search counts the matching rows, and
-		// overlays the corrections of those rows only. The search runs on
-		// the corrected mentions' rows alone (the inner IN comes first).
+		// A search overlays the corrections of the matching rows only. It
+		// runs on the corrected mentions' rows alone (the inner IN comes
+		// first).
 		corrected := "SELECT mention_id FROM " + s.store.Table("label_corrections") + corrWhere
-		rows, corrWhere = s.searchRows(f), corrWhere+" AND mention_id IN (SELECT mention_id FROM "+s.store.Table("mentions")+
-			" WHERE published_at >= "+store.Time(f.From)+" AND published_at < "+store.Time(f.To)+f.dims()+
-			" AND mention_id IN ("+corrected+")"+f.Search+")"
+		corrWhere += " AND mention_id IN (SELECT mention_id FROM " + s.store.Table("mentions") +
+			" WHERE published_at >= " + store.Time(f.From) + " AND published_at < " + store.Time(f.To) + f.dims() +
+			" AND mention_id IN (" + corrected + ")" + f.Search + ")"
 	}
 	corr := s.latestCorrections(corrWhere)
 	return rows +
@@ -249,6 +262,25 @@ func (s *Server) rollup(ctx context.Context, f Filter, daily bool, cuts ...time.
 		" UNION ALL SELECT c_bucket AS bucket, brand, c_source AS source, c_lang AS lang, new_touchpoint AS touchpoint, new_journey_stage AS journey_stage," +
 		" new_sentiment AS sentiment, toInt64(1) AS n, toInt64(c_reach) AS reach, toInt64(c_engagement) AS engagement," +
 		" toFloat64(0) AS score_sum FROM (" + corr + ")" + where
+}
+
+// correctionsIn reports whether label_corrections has a row matching
+// where; when it cannot tell, it says yes (the overlay is then read).
+func (s *Server) correctionsIn(ctx context.Context, where string) bool {
+	n, err := s.countCorrections(ctx, where)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("web: corrections not counted; overlaid", "err", err)
+	}
+	return err != nil || n > 0
+}
+
+// countCorrections counts the rows of label_corrections matching where.
+func (s *Server) countCorrections(ctx context.Context, where string) (int, error) {
+	c, err := queryAs[struct{ N num }](ctx, s, "SELECT count() AS n FROM "+s.store.Table("label_corrections")+where)
+	if err != nil {
+		return 0, err
+	}
+	return int(c[0].N), nil
 }
 
 // searchRows selects the mention rows of f (search included) with the

@@ -26,17 +26,19 @@ func NewCache[V any](log uint) *Cache[V] {
 	return &Cache[V]{sets: make([][2]cacheSlot[V], 1<<(log-1)), shift: 64 - (log - 1)}
 }
 
-// Get returns the value last put under key s, if the cache still holds it.
-func (c *Cache[V]) Get(s string) (v V, ok bool) {
+// Ref returns the value last put under key s, to read or change in
+// place, or nil if the cache no longer holds it. It is valid until the
+// next Put.
+func (c *Cache[V]) Ref(s string) *V {
 	head, h := hash(s)
 	set := &c.sets[h>>c.shift&uint64(len(c.sets)-1)]
 	size, tail := uint32(len(s)+1), tailOf(s)
 	for i := range set {
 		if e := &set[i]; e.size == size && e.head == head && e.tail == tail && (len(s) <= 16 || e.key == s) {
-			return e.val, true
+			return &e.val
 		}
 	}
-	return v, false
+	return nil
 }
 
 // Put stores v under key s, which must not be in the cache. The cache

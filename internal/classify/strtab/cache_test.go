@@ -8,8 +8,8 @@ import (
 
 // TestCache puts keys of every length up to 40 bytes, many sharing heads
 // and tails, into a cache too small for them, and checks that every hit
-// returns the value put under that very key and that a set keeps its
-// latest two.
+// returns the value put under that very key, that a value changed in
+// place stays so, and that a set keeps its latest two.
 func TestCache(t *testing.T) {
 	c := NewCache[string](4)
 	var keys []string
@@ -22,17 +22,19 @@ func TestCache(t *testing.T) {
 	hits := 0
 	for round := range 3 {
 		for _, k := range keys {
-			if v, ok := c.Get(k); ok {
+			if v := c.Ref(k); v != nil {
 				hits++
-				if v != k {
-					t.Fatalf("round %d: Get(%q) = %q", round, k, v)
+				if *v != k+"!" {
+					t.Fatalf("round %d: Ref(%q) = %q", round, k, *v)
 				}
 				continue
 			}
 			c.Put(k, k)
-			if v, ok := c.Get(k); !ok || v != k {
-				t.Fatalf("round %d: Get(%q) after Put = %q, %v", round, k, v, ok)
+			v := c.Ref(k)
+			if v == nil || *v != k {
+				t.Fatalf("round %d: Ref(%q) after Put = %v", round, k, v)
 			}
+			*v += "!"
 		}
 	}
 	// Of two keys put one after the other into one set, both stay.
@@ -51,10 +53,10 @@ func TestCache(t *testing.T) {
 	}
 	c.Put(a, a)
 	c.Put(b, b)
-	if _, ok := c.Get(a); !ok {
+	if c.Ref(a) == nil {
 		t.Errorf("%q was dropped by %q of the same set", a, b)
 	}
-	if _, ok := c.Get(b); !ok {
+	if c.Ref(b) == nil {
 		t.Errorf("%q is not found", b)
 	}
 }

@@ -401,11 +401,19 @@ type Text struct {
 	// in Title when its index is below BodyStart, else in Body.
 	Title, Body string
 	BodyStart   int
+	// Analyses are the analyses of the tokens' words (Analyses[i] is token
+	// i's), as AnalysedBy made them for language AnalysesLang: the
+	// classifier fills them in when it has an Analyser (StartAnalyses),
+	// and Read empties them.
+	Analyses     []Analysis
+	AnalysedBy   Analyser
+	AnalysesLang string
 }
 
 // Read tokenizes a title and a text into t, reusing its token buffer.
 func (t *Text) Read(title, text string) {
 	t.Title, t.Body = Lower(title), Lower(text)
+	t.Analyses, t.AnalysedBy, t.AnalysesLang = t.Analyses[:0], nil, ""
 	toks := Append(t.Tokens[:0], title, t.Title)
 	if len(toks) > 0 {
 		toks = append(toks, Token{Text: ".", Kind: Punct})

@@ -111,3 +111,25 @@ func BenchmarkLower(b *testing.B) {
 		}
 	})
 }
+
+type analyser struct{}
+
+func (analyser) AnalyseWords(lang string, toks []Token, which []int32, analyses []Analysis) {}
+
+// A text's analyses are its analyser's in its language until it reads
+// another text.
+func TestAnalysesOf(t *testing.T) {
+	var tx Text
+	tx.Read("Title", "some words")
+	analyses := tx.StartAnalyses(analyser{}, "en")
+	if len(analyses) != len(tx.Tokens) {
+		t.Fatalf("%d analyses for %d tokens", len(analyses), len(tx.Tokens))
+	}
+	if tx.AnalysesOf(analyser{}, "en") == nil || tx.AnalysesOf(analyser{}, "fi") != nil || tx.AnalysesOf(nil, "en") != nil {
+		t.Errorf("analyses of en by analyser: %v; of fi: %v; by none: %v", tx.AnalysesOf(analyser{}, "en"), tx.AnalysesOf(analyser{}, "fi"), tx.AnalysesOf(nil, "en"))
+	}
+	tx.Read("", "other words")
+	if got := tx.AnalysesOf(analyser{}, "en"); got != nil {
+		t.Errorf("after Read: analyses %v", got)
+	}
+}

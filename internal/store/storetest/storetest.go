@@ -62,6 +62,24 @@ func Embedded(t testing.TB) store.Store {
 	return migrated(t, embedded)
 }
 
+// EmbeddedKept returns a migrated store on the embedded chDB engine with
+// its data in dir, kept after the test (for benchmarks that fill millions
+// of rows once and measure them in many runs). A process uses one engine:
+// call it instead of Embedded, not beside it.
+func EmbeddedKept(t testing.TB, dir string) store.Store {
+	t.Helper()
+	embeddedOnce.Do(func() {
+		embedded, embeddedErr = store.OpenEmbedded(os.Getenv("CHDB_LIB_PATH"), dir, "ewom")
+	})
+	if embeddedErr != nil {
+		t.Fatalf("embedded ClickHouse in %s: %v", dir, embeddedErr)
+	}
+	if _, err := embedded.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate the kept store in %s: %v", dir, err)
+	}
+	return embedded
+}
+
 // OnServer returns a migrated store in a fresh database on a ClickHouse
 // server shared by the test binary (started on first use; stop it in
 // TestMain with StopShared).
