@@ -89,8 +89,8 @@ var (
 // A page names as modulepreload every module its app.js imports and
 // ECharts' (a module app.js imports dynamically, with its imports), and no
 // other: the Journey's chart kinds load where drawn. Each is served as
-// JavaScript under the page's CSP, a chunk (its name holds its content's
-// hash) as immutable.
+// JavaScript under the page's CSP, gzipped (all but a tiny one), a chunk
+// (its name holds its content's hash) as immutable.
 func TestPagesPreloadModules(t *testing.T) {
 	ts := newTestServer(t, storetest.Embedded(t))
 	page := login(t, ts.URL, "viewer", "viewer-pass").text("GET", "/", nil, http.StatusOK)
@@ -118,6 +118,10 @@ func TestPagesPreloadModules(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" ||
 			resp.Header.Get("Content-Security-Policy") != csp || resp.Header.Get("Cache-Control") != cache {
 			t.Fatalf("%s: %d, headers %v", name, resp.StatusCode, resp.Header)
+		}
+		// The transport asked for gzip and unpacked it.
+		if len(b) > 1024 && !resp.Uncompressed {
+			t.Errorf("%s (%d bytes) was not sent gzipped", name, len(b))
 		}
 		return string(b)
 	}
