@@ -60,12 +60,14 @@ export function base(p) {
 // description is the chart's text summary (summaries.js), its aria-label;
 // wire(chart), if given, attaches its drill-down (drill.js). Drawn again
 // (live updates), a chart keeps its instance. It draws once ECharts has
-// loaded; the page counts as drawing (ready.js) from the call on.
+// loaded; the page counts as drawing (ready.js) from the call on. The
+// promise settles when the chart is set up: a card's loader returns it, so
+// that a chart that fails to build shows as the card's error with Retry.
 export function draw(id, build, description, wire) {
   const node = document.getElementById(id);
-  if (!node) return;
+  if (!node) return Promise.resolve();
   const drawn = drawing();
-  loadCharts().then((echarts) => {
+  return loadCharts().then((echarts) => {
     const chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas', locale: uiLang().toUpperCase() });
     node.ewomChart = chart; // for the browser tests and the console
     const render = () => chart.setOption({ ...base(palette()), ...build(palette()), aria: { enabled: true, label: { description } } }, true);
@@ -82,6 +84,9 @@ export function draw(id, build, description, wire) {
   }, (e) => {
     setStatus(t('couldNotLoad', { error: e.message }));
     drawn();
+  }).catch((e) => {
+    drawn();
+    throw e;
   });
 }
 

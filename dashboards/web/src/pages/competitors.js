@@ -55,7 +55,7 @@ function chart(data, m) {
   const totals = times.map((_, i) => data.brands.reduce((s, b) => s + b.points[i].mentions, 0));
   const values = (b) => b.points.map((pt, j) => [pt.t, (m.own && !pt.mentions) || (m.all && !totals[j]) ? null : Math.round(pt[m.key] * 10) / 10]);
   const id = 'chart-comp-' + m.key;
-  draw(id, (p) => ({
+  return draw(id, (p) => ({
     grid: { left: 48, right: 16, top: 36, bottom: 32 },
     xAxis: { type: 'time', ...axisStyle(p), axisLabel: { ...axisStyle(p).axisLabel, hideOverlap: true } },
     yAxis: { type: 'value', ...axisStyle(p) },
@@ -98,7 +98,7 @@ export async function competitorsPage() {
     // The own brand first.
     data.brands.sort((a, b) => Number(b.own) - Number(a.own));
     cards.replaceChildren(...data.brands.map((b) => card(b)));
-    for (const m of METRICS) chart(data, m);
+    return Promise.all(METRICS.map((m) => chart(data, m)));
   }));
   const loaded = load();
   loadCharts(); // the call is out

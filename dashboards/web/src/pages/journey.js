@@ -16,7 +16,7 @@ export async function journeyPage(meta) {
   card('chart-stage-sentiment', () => api('/api/v1/breakdown?by=journey_stage&by2=sentiment&' + filterQuery()).then((b) => {
     if (!b.rows.length) return empty('chart-stage-sentiment');
     const max = Math.max(...b.rows.map((r) => r.mentions));
-    draw('chart-stage-sentiment', (p) => ({
+    return draw('chart-stage-sentiment', (p) => ({
       grid: { left: 96, right: 16, top: 16, bottom: 64 },
       xAxis: { type: 'category', data: SENTIMENTS.map((s) => label('sentiment', s)), ...axisStyle(p) },
       yAxis: { type: 'category', data: stages.map((s) => label('stage', s)), inverse: true, ...axisStyle(p) },
@@ -32,7 +32,7 @@ export async function journeyPage(meta) {
     if (!b.rows.length) return empty('chart-touchpoint-stage');
     const ordered = stages.flatMap((s) => b.rows.filter((r) => r.key === s));
     const stageName = (v) => label('stage', v), touchpointName = (v) => label('touchpoint', v);
-    draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false, stageName, touchpointName),
+    return draw('chart-touchpoint-stage', (p) => stackedBars(p, ordered, meta.touchpoints, false, stageName, touchpointName),
       summary.stacked('chart-touchpoint-stage', ordered, stageName, touchpointName),
       (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), journey_stage: barKeys(ordered)[e.dataIndex], touchpoint: e.seriesId })));
   }));
@@ -46,7 +46,7 @@ export async function journeyPage(meta) {
       nodes.set(target, { name: target, step: l.step + 1, stage: l.to });
       return { source, target, value: l.count, step: l.step, from: l.from, to: l.to };
     });
-    draw('chart-flow', (p) => ({
+    return draw('chart-flow', (p) => ({
       tooltip: { ...base(p).tooltip, trigger: 'item' },
       series: [{ type: 'sankey', data: [...nodes.values()], links, nodeAlign: 'left', emphasis: { focus: 'adjacency' },
         label: { color: p.text }, lineStyle: { color: 'gradient', opacity: 0.35 }, left: 8, right: 96 }],

@@ -46,7 +46,7 @@ export async function overviewPage() {
     const step = { '5m': 3e5, '1h': 36e5, '1d': 864e5, '1w': 6048e5 }[ts.interval] || 0;
     const windows = x.length ? alertWindows(await alertList, x[0], new Date(Date.parse(x[x.length - 1]) + step).toISOString()) : [];
     for (const id of ['chart-volume', 'chart-net']) document.getElementById(id).dataset.alertWindows = String(windows.length);
-    draw('chart-volume', (p) => ({
+    const volume = draw('chart-volume', (p) => ({
       grid: { left: 48, right: 16, top: 36, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
       yAxis: { type: 'value', name: t('axisMentions'), ...valueAxis(p) },
@@ -59,7 +59,7 @@ export async function overviewPage() {
         lineStyle: { type: 'dashed' }, data: ts.previous.map((pt, i) => [x[i], pt.mentions]) }] : [])],
     }), summary.volume('chart-volume', ts), (chart) => drill.onItems(ui, chart, (e) => (SENTIMENTS.includes(e.seriesId)
       ? { ...drill.bucket(ts, x[e.dataIndex], step), sentiment: e.seriesId } : null)));
-    draw('chart-net', (p) => ({
+    const net = draw('chart-net', (p) => ({
       grid: { left: 48, right: 16, top: 24, bottom: 32 },
       xAxis: { type: 'time', ...axisStyle(p) },
       yAxis: { type: 'value', min: -100, max: 100, name: t('axisNet'), ...valueAxis(p) },
@@ -71,13 +71,14 @@ export async function overviewPage() {
       ...(ts.smooth ? [{ id: 'smoothed', name: t('smoothed'), type: 'line', showSymbol: false, color: p.series[1],
         data: ts.points.map((pt, i) => [x[i], pt.net_smoothed === undefined ? null : Math.round(pt.net_smoothed * 10) / 10]) }] : [])],
     }), summary.net('chart-net', ts), (chart) => drill.onBuckets(ui, chart, ts, x, step));
+    return Promise.all([volume, net]);
   }));
   // Share of voice compares every brand: drop the brand filter.
   card('chart-sov', () => api('/api/v1/breakdown?by=brand&' + filterQuery({ brand: null })).then((b) => {
     const rows = b.rows.filter((r) => r.key !== '');
     if (!rows.length) return empty('chart-sov');
     const items = rows.map((r) => ({ name: r.key, value: r.mentions }));
-    draw('chart-sov', (p) => pie(p, items), summary.shares('chart-sov', items),
+    return draw('chart-sov', (p) => pie(p, items), summary.shares('chart-sov', items),
       (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), brand: e.name })));
   }));
   for (const [by, id] of [['touchpoint', 'chart-peso'], ['source', 'chart-sources'], ['lang', 'chart-langs']]) {
@@ -87,11 +88,11 @@ export async function overviewPage() {
         const tot = {};
         for (const r of b.rows) tot[r.key] = (tot[r.key] || 0) + r.mentions;
         const items = Object.entries(tot).map(([name, value]) => ({ name: label('touchpoint', name), value, code: name }));
-        draw(id, (p) => pie(p, items), summary.shares(id, items),
+        return draw(id, (p) => pie(p, items), summary.shares(id, items),
           (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), touchpoint: e.data.code })));
       } else {
         const keyName = by === 'lang' ? langName : (v) => label('source', v);
-        draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true, keyName, sentimentName), summary.stacked(id, b.rows, keyName),
+        return draw(id, (p) => stackedBars(p, b.rows, SENTIMENTS, true, keyName, sentimentName), summary.stacked(id, b.rows, keyName),
           (chart) => drill.onItems(ui, chart, (e) => ({ ...drill.period(b), [by]: barKeys(b.rows)[e.dataIndex], sentiment: e.seriesId })));
       }
     }));
