@@ -114,7 +114,10 @@ func TestBrowserAxe(t *testing.T) {
 
 // interceptAPI pauses the browser's requests whose URL matches pattern
 // (fetch's wildcards) and hands each to the returned channel; answer it
-// with fail or pass. stop ends the interception.
+// with fail or pass. stop ends the interception. The page shown before is
+// left for a blank one first: a request it still had under way would be
+// paused, then cancelled by the next navigation ("Invalid InterceptionId"
+// when answered; the page a sign-in lands on is still loading).
 type intercepted struct {
 	target *chromedp.Target
 	ctx    context.Context
@@ -127,7 +130,7 @@ func (b *browser) interceptAPI(t testing.TB, pattern string) *intercepted {
 	t.Cleanup(cancel)
 	ic := &intercepted{ctx: ctx, paused: make(chan fetch.EventRequestPaused, 8)}
 	t.Cleanup(func() { cdp.Call(ctx, ic.target, fetch.Disable, cdp.Empty{}) })
-	b.run(t, chromedp.Func(func(_ context.Context, tg *chromedp.Target) error {
+	b.run(t, chromedp.Navigate("about:blank"), chromedp.Func(func(_ context.Context, tg *chromedp.Target) error {
 		ic.target = tg
 		events := cdp.Events(ctx, tg, fetch.RequestPaused)
 		go func() {
