@@ -28,16 +28,7 @@ func TestAssetsGzipped(t *testing.T) {
 		if etag != "" {
 			req.Header.Set("If-None-Match", etag)
 		}
-		resp, err := http.DefaultTransport.RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, b
+		return readResponse(t)(http.DefaultTransport.RoundTrip(req))
 	}
 
 	resp, body := get("br, gzip;q=0.8", "")
@@ -102,15 +93,7 @@ func TestPagesPreloadModules(t *testing.T) {
 		t.Fatal("the page does not load app.js as a module")
 	}
 	get := func(name string) string {
-		resp, err := http.Get(ts.URL + "/assets/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := readResponse(t)(http.Get(ts.URL + "/assets/" + name))
 		cache := "no-cache"
 		if strings.HasPrefix(name, "chunk-") {
 			cache = "public, max-age=31536000, immutable"
@@ -172,4 +155,21 @@ func TestPagesPreloadModules(t *testing.T) {
 		t.Errorf("dynamic imports not preloaded: %v, want one (the Journey's kinds)", lazy)
 	}
 	t.Logf("preloaded %d modules; left to load where used: %v", len(preloaded), lazy)
+}
+
+// readResponse returns a function that takes a request's outcome and
+// returns the response with its whole body, failing t on an error.
+func readResponse(t testing.TB) func(*http.Response, error) (*http.Response, []byte) {
+	return func(resp *http.Response, err error) (*http.Response, []byte) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b
+	}
 }

@@ -114,7 +114,7 @@ func New(d Deps) (*Server, error) {
 	}
 	preload, err := fs.ReadFile(assets, "preload.txt")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("web: the modules to preload: %w", err)
 	}
 	log := d.Logger
 	if log == nil {
