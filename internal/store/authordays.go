@@ -176,8 +176,20 @@ func BuildAuthorDays(ctx context.Context, s Store, days []time.Time, settle time
 		}
 		older = append(older, "(day = "+date(d)+" AND build"+cmp+strconv.FormatUint(version, 10)+")")
 	}
-	if len(older) > 0 {
-		if err := c.mutate(ctx, "author_days", "DELETE WHERE "+strings.Join(older, " OR ")); err != nil {
+	if len(older) == 0 {
+		return built, nil
+	}
+	// The embedded engine runs a mutation while it holds the connection
+	// (0.5–2.5 s at 100,000 mentions, stalling every dashboard query
+	// meanwhile), and a first build of a day has nothing older to delete:
+	// the mutation runs only when there is a row for it.
+	where := " WHERE " + strings.Join(older, " OR ")
+	n, err := c.count(ctx, "SELECT count() AS n FROM "+c.Table("author_days")+where)
+	if err != nil {
+		return built, fmt.Errorf("count older builds of the author table: %w", err)
+	}
+	if n > 0 {
+		if err := c.mutate(ctx, "author_days", "DELETE"+where); err != nil {
 			return built, fmt.Errorf("delete older builds of the author table: %w", err)
 		}
 	}
@@ -261,18 +273,12 @@ func (c *common) buildAuthorDay(ctx context.Context, d time.Time, settle time.Du
 // subtracted rows it has not deleted yet). It returns whether the day's
 // tally is rows then, and the tally.
 func (c *common) reconcileTally(ctx context.Context, d time.Time, rows, seen tally) (bool, tally, error) {
-	q, err := c.queryJSON(ctx, "SELECT count() AS n FROM "+c.system("mutations")+" WHERE database = "+Quote(c.db)+
+	pending, err := c.count(ctx, "SELECT count() AS n FROM "+c.system("mutations")+" WHERE database = "+Quote(c.db)+
 		" AND table = "+Quote(c.localName("mentions"))+" AND is_done = 0")
 	if err != nil {
 		return false, seen, err
 	}
-	var pending struct{ N int }
-	if len(q) == 1 {
-		if err := json.Unmarshal(q[0], &pending); err != nil {
-			return false, seen, err
-		}
-	}
-	if pending.N > 0 {
+	if pending > 0 {
 		return false, seen, nil
 	}
 	if err := c.exec(ctx, fmt.Sprintf("INSERT INTO %s (day, rows, checksum) SELECT %s, toInt64(%d), toInt64(%d)", c.Table("mention_days"),

@@ -107,8 +107,16 @@ func TestAuthorTableHoldsTheRowsFigures(t *testing.T) {
 					}
 				}
 			}
+			// The first build of a day has no older build to delete, so it
+			// sends the engine no mutation (one holds the embedded engine
+			// for seconds).
+			db := strings.Trim(strings.TrimSuffix(s.Table("author_days"), ".author_days"), "`")
+			mutations := "SELECT count() AS n FROM system.mutations WHERE database = " + store.Quote(db) + " AND table = 'author_days'"
 			build()
 			compare("built")
+			if got := count(t, s, mutations); got != 0 {
+				t.Errorf("a first build sent %d mutations of the author table, want none", got)
+			}
 			if got, err := store.StaleAuthorDays(ctx, s, day.Add(72*time.Hour)); err != nil || len(got) != 0 {
 				t.Fatalf("stale days after building %v, %v", got, err)
 			}
@@ -138,6 +146,13 @@ func TestAuthorTableHoldsTheRowsFigures(t *testing.T) {
 			}
 			build()
 			compare("rebuilt")
+			// A rebuild deletes the day's older builds.
+			if got := count(t, s, "SELECT count() AS n FROM (SELECT day FROM "+s.Table("author_days")+" GROUP BY day HAVING uniqExact(build) > 1)"); got != 0 {
+				t.Errorf("after a rebuild, %d days hold more than one build", got)
+			}
+			if got := count(t, s, mutations); got == 0 {
+				t.Error("a rebuild sent no mutation of the author table")
+			}
 
 			// Erasing an author: the days are stale and no row of the
 			// author is left in the author table, of any build.

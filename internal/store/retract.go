@@ -24,17 +24,11 @@ func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (
 		return 0, nil
 	}
 	where := " WHERE mention_id IN " + QuoteList(ids) + " AND version <= " + strconv.FormatUint(maxVersion, 10)
-	rows, err := c.queryJSON(ctx, "SELECT count() AS n FROM "+c.Table("mentions")+where)
+	n, err := c.count(ctx, "SELECT count() AS n FROM "+c.Table("mentions")+where)
 	if err != nil {
 		return 0, fmt.Errorf("retract: count rows: %w", err)
 	}
-	var n struct{ N int }
-	if len(rows) == 1 {
-		if err := json.Unmarshal(rows[0], &n); err != nil {
-			return 0, err
-		}
-	}
-	if n.N == 0 {
+	if n == 0 {
 		return 0, nil
 	}
 	authors, err := c.authorsByDay(ctx, where)
@@ -66,7 +60,7 @@ func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (
 			return 0, fmt.Errorf("retract: delete author table rows: %w", err)
 		}
 	}
-	return n.N, nil
+	return n, nil
 }
 
 // authorsByDay returns the authors (hashes, as the author table keys
@@ -137,15 +131,11 @@ func (c *common) mutate(ctx context.Context, name, action string) error {
 		return err
 	}
 	for {
-		rows, err := c.queryJSON(ctx, "SELECT count() AS n FROM "+c.system("mutations")+" WHERE database = "+Quote(c.db)+" AND is_done = 0")
+		pending, err := c.count(ctx, "SELECT count() AS n FROM "+c.system("mutations")+" WHERE database = "+Quote(c.db)+" AND is_done = 0")
 		if err != nil {
 			return err
 		}
-		var v struct{ N int }
-		if len(rows) == 1 {
-			_ = json.Unmarshal(rows[0], &v)
-		}
-		if v.N == 0 {
+		if pending == 0 {
 			return nil
 		}
 		select {

@@ -276,16 +276,12 @@ func (m migration) String() string { return fmt.Sprintf("%d %s", m.version, m.na
 
 // PendingMigrations names the migrations Migrate would apply.
 func (c *common) PendingMigrations(ctx context.Context) ([]string, error) {
-	rows, err := c.queryJSON(ctx, "SELECT count() AS n FROM system.tables WHERE database = "+Quote(c.db)+" AND name = 'schema_migrations'")
+	exists, err := c.count(ctx, "SELECT count() AS n FROM system.tables WHERE database = "+Quote(c.db)+" AND name = 'schema_migrations'")
 	if err != nil {
 		return nil, err
 	}
-	var exists struct{ N int }
-	if len(rows) == 1 {
-		_ = json.Unmarshal(rows[0], &exists)
-	}
 	ms := sortedMigrations() // a database never migrated needs them all
-	if exists.N > 0 {
+	if exists > 0 {
 		if ms, err = c.pending(ctx); err != nil {
 			return nil, err
 		}

@@ -192,6 +192,23 @@ func (c *common) Query(ctx context.Context, q string) ([]json.RawMessage, error)
 	return c.queryJSON(ctx, q)
 }
 
+// count runs q, a query of one row whose column n is a count, and returns
+// the count.
+func (c *common) count(ctx context.Context, q string) (int, error) {
+	rows, err := c.queryJSON(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) != 1 {
+		return 0, fmt.Errorf("%s: %d rows, want 1", q, len(rows))
+	}
+	var n struct{ N int }
+	if err := json.Unmarshal(rows[0], &n); err != nil {
+		return 0, fmt.Errorf("%s: read the count: %w", q, err)
+	}
+	return n.N, nil
+}
+
 func (c *common) Insert(ctx context.Context, rows []Row) error {
 	if len(rows) == 0 {
 		return nil
