@@ -76,7 +76,7 @@ var mentionStages = []string{"awareness", "consideration", "purchase", "delivery
 //	go test ./internal/web -run '^$' -bench Dashboards -benchtime 1x -timeout 60m
 func BenchmarkDashboards(b *testing.B) {
 	n := benchMentions(b)
-	s := benchStore(b, n)
+	s := benchStore(b, n, nil)
 	var srv *Server
 	ts := newTestServerWith(b, s, func(w *Server) { srv = w })
 	// The author table is built, as a live system keeps it.
@@ -125,15 +125,17 @@ func BenchmarkDashboards(b *testing.B) {
 }
 
 // benchStore returns the embedded engine holding the n synthetic mentions
-// of benchRows. With EWOM_BENCH_DIR set, the engine's data lives there and
-// is kept: a later run with the same n measures the rows stored before
-// instead of inserting them again (10M take minutes).
-func benchStore(b *testing.B, n int) store.Store {
+// of benchRows, each batch passed through annotate first unless it is nil.
+// With EWOM_BENCH_DIR set, the engine's data lives there and is kept: a
+// later run with the same n measures the rows stored before instead of
+// inserting them again (10M take minutes; keep one directory for each
+// annotate).
+func benchStore(b *testing.B, n int, annotate func([]store.Row)) store.Store {
 	b.Helper()
 	dir := os.Getenv("EWOM_BENCH_DIR")
 	if dir == "" {
 		s := storetest.Embedded(b)
-		insertBenchRows(b, s, n)
+		insertBenchRows(b, s, n, annotate)
 		return s
 	}
 	s := storetest.EmbeddedKept(b, dir)
@@ -145,17 +147,22 @@ func benchStore(b *testing.B, n int) store.Store {
 	case `{"n":"` + strconv.Itoa(n) + `"}`:
 		b.Logf("%d mentions kept in %s", n, dir)
 	case `{"n":"0"}`:
-		insertBenchRows(b, s, n)
+		insertBenchRows(b, s, n, annotate)
 	default:
 		b.Fatalf("%s holds other mentions (%s): give an empty directory", dir, have)
 	}
 	return s
 }
 
-func insertBenchRows(b *testing.B, s store.Store, n int) {
+func insertBenchRows(b *testing.B, s store.Store, n int, annotate func([]store.Row)) {
 	b.Helper()
 	start := time.Now()
-	if err := benchRows(n, 100_000, func(rows []store.Row) error { return s.Insert(context.Background(), rows) }); err != nil {
+	if err := benchRows(n, 100_000, func(rows []store.Row) error {
+		if annotate != nil {
+			annotate(rows)
+		}
+		return s.Insert(context.Background(), rows)
+	}); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("inserted %d mentions in %s (%.0f rows/s)", n, time.Since(start).Round(time.Second), float64(n)/time.Since(start).Seconds())

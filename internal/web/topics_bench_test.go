@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ewom/ewom/internal/store"
-	"github.com/ewom/ewom/internal/store/storetest"
 )
 
 // benchTerms gives synthetic rows terms as a vocabulary has them: per row
@@ -58,23 +57,15 @@ func (t *benchTerms) annotate(rows []store.Row) {
 
 // BenchmarkTopics fills the embedded engine with EWOM_BENCH_MENTIONS
 // synthetic mentions over 90 days (default 1,000,000; the target is
-// 10,000,000), each with terms (benchTerms), and measures the p95 latency
+// 10,000,000), each with terms (benchTerms), kept in EWOM_BENCH_DIR if set
+// (benchStore), and measures the p95 latency
 // and CPU time of the Topics page's calls for one brand over 7 and 30 days.
 // Run it alone:
 //
 //	go test ./internal/web -run '^$' -bench Topics -benchtime 1x -timeout 90m
 func BenchmarkTopics(b *testing.B) {
 	n := benchMentions(b)
-	s := storetest.Embedded(b)
-	start := time.Now()
-	bt := newBenchTerms()
-	if err := benchRows(n, 100_000, func(rows []store.Row) error {
-		bt.annotate(rows)
-		return s.Insert(context.Background(), rows)
-	}); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("inserted %d mentions in %s (%.0f rows/s)", n, time.Since(start).Round(time.Second), float64(n)/time.Since(start).Seconds())
+	s := benchStore(b, n, newBenchTerms().annotate)
 	settleMerges(b, s)
 	for _, q := range []string{"SELECT toInt64(count()) AS n FROM " + s.Table("term_days"),
 		"SELECT toInt64(count()) AS n FROM " + s.Table("term_days") + " WHERE brand = 'TietokoneKoijarit' AND day >= toDate(" +
@@ -82,6 +73,9 @@ func BenchmarkTopics(b *testing.B) {
 		rows, err := s.Query(context.Background(), q)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if string(rows[0]) == `{"n":0}` {
+			b.Fatalf("%s: no terms: the kept mentions are another benchmark's (EWOM_BENCH_DIR)", q)
 		}
 		b.Logf("%s: %s", q, rows[0])
 	}
