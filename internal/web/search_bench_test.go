@@ -1,15 +1,12 @@
 package web
 
 import (
-	"context"
 	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ewom/ewom/internal/store"
-	"github.com/ewom/ewom/internal/store/storetest"
 )
 
 // searchTexts are the sentences the search benchmark's posts are made of:
@@ -37,15 +34,13 @@ Their app keeps crashing when I try to track my order.`, "\n")
 // of searchTexts each, and measures the p95 latency and median CPU time of
 // searches over 30 days for one brand: the mention list and the summary
 // (the aggregates read the rows alike), against the same requests without
-// a search in the same run.
+// a search in the same run. EWOM_BENCH_DIR keeps the mentions (benchStore).
 //
 //	go test ./internal/web -run '^$' -bench Search -benchtime 1x -timeout 60m
 func BenchmarkSearch(b *testing.B) {
 	n := benchMentions(b)
-	s := storetest.Embedded(b)
 	rng := rand.New(rand.NewPCG(3, 5))
-	start := time.Now()
-	err := benchRows(n, 100_000, func(rows []store.Row) error {
+	s := benchStore(b, n, func(rows []store.Row) {
 		for i := range rows {
 			k := 1 + rng.IntN(3)
 			parts := make([]string, k)
@@ -54,12 +49,7 @@ func BenchmarkSearch(b *testing.B) {
 			}
 			rows[i].Text = rows[i].Brand + ": " + strings.Join(parts, " ")
 		}
-		return s.Insert(context.Background(), rows)
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("inserted %d mentions in %s", n, time.Since(start).Round(time.Second))
 	ts := newTestServer(b, s)
 	settleMerges(b, s)
 	b.ResetTimer()
