@@ -141,14 +141,17 @@ func StaleAuthorDays(ctx context.Context, s Store, before time.Time) ([]time.Tim
 }
 
 // BuildAuthorDays writes the author table's rows of each UTC day of days,
-// in both scopes, as a new build of the day, records what it read, and
-// then deletes the day's older builds, in one mutation for all days. It
-// returns how many days it made servable.
+// in both scopes, as a new build of the day, and records what it read. It
+// returns how many days it made servable. Readers take a day's newest
+// build only, so the older builds it supersedes are left for
+// PruneAuthorDays: the embedded engine runs a mutation while it holds its
+// one connection, and each stalled every dashboard query behind it (0.5–2.5
+// s at 100,000 mentions, ~2 s at 10M).
 //
 // A day that changed while it was built (its tally then differs from what
 // the build read) is recorded as not usable, so that no reader takes it
-// even if the tally returns to what it read, and its rows are deleted: an
-// author erased meanwhile leaves nothing behind. A day's tally can also
+// even if the tally returns to what it read, and its rows are deleted at
+// once: an author erased meanwhile leaves nothing behind. A day's tally can also
 // disagree with its rows for good: when a merge removed a duplicate row or
 // an old version before Retract could subtract it, or a row was counted
 // twice when the tallies were first filled. If the previous build of the
@@ -162,38 +165,102 @@ func BuildAuthorDays(ctx context.Context, s Store, days []time.Time, settle time
 		return 0, err
 	}
 	var built int
-	var older []string
+	var unusable []string
 	for _, t := range days {
 		d := t.UTC().Truncate(oneDay)
 		version, usable, err := c.buildAuthorDay(ctx, d, settle)
 		if err != nil {
 			return built, fmt.Errorf("build the author table's %s: %w", d.Format(time.DateOnly), err)
 		}
-		cmp := " = "
 		if usable {
 			built++
-			cmp = " < "
+		} else {
+			unusable = append(unusable, "(day = "+date(d)+" AND build = "+strconv.FormatUint(version, 10)+")")
 		}
-		older = append(older, "(day = "+date(d)+" AND build"+cmp+strconv.FormatUint(version, 10)+")")
 	}
-	if len(older) == 0 {
-		return built, nil
-	}
-	// The embedded engine runs a mutation while it holds the connection
-	// (0.5–2.5 s at 100,000 mentions, stalling every dashboard query
-	// meanwhile), and a first build of a day has nothing older to delete:
-	// the mutation runs only when there is a row for it.
-	where := " WHERE " + strings.Join(older, " OR ")
-	n, err := c.count(ctx, "SELECT count() AS n FROM "+c.Table("author_days")+where)
-	if err != nil {
-		return built, fmt.Errorf("count older builds of the author table: %w", err)
-	}
-	if n > 0 {
-		if err := c.mutate(ctx, "author_days", "DELETE"+where); err != nil {
-			return built, fmt.Errorf("delete older builds of the author table: %w", err)
-		}
+	if err := c.deleteAuthorRows(ctx, unusable); err != nil {
+		return built, fmt.Errorf("delete unusable builds of the author table: %w", err)
 	}
 	return built, nil
+}
+
+// PruneAuthorDays deletes the author table's builds that a newer recorded
+// build of their day superseded (BuildAuthorDays leaves them), in as few
+// mutations as the conditions' size allows, and returns how many days it
+// pruned. Builds newer than a day's newest record (one being written) are
+// kept. The dashboards run it once a day.
+func PruneAuthorDays(ctx context.Context, s Store) (int, error) {
+	c, err := commonOf(s)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := c.queryJSON(ctx, "SELECT toUInt32(day) AS d, groupUniqArray(toString(build)) AS builds FROM "+c.Table("author_days")+
+		" GROUP BY day HAVING length(builds) > 1")
+	if err != nil {
+		return 0, fmt.Errorf("list the author table's builds: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	held := map[time.Time][]uint64{}
+	var days []string
+	for _, raw := range rows {
+		var v struct {
+			D      int64
+			Builds []string
+		}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return 0, fmt.Errorf("list the author table's builds: %s: %w", raw, err)
+		}
+		d := time.Unix(v.D*int64(oneDay/time.Second), 0).UTC()
+		for _, b := range v.Builds {
+			n, err := strconv.ParseUint(b, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("list the author table's builds: %s: %w", raw, err)
+			}
+			held[d] = append(held[d], n)
+		}
+		days = append(days, date(d))
+	}
+	states, err := c.authorDayStates(ctx, " AND day IN ("+strings.Join(days, ", ")+")")
+	if err != nil {
+		return 0, err
+	}
+	var older []string
+	for _, d := range slices.SortedFunc(maps.Keys(held), time.Time.Compare) {
+		// Older than the newest record of both scopes (they share it).
+		newest := ^uint64(0)
+		for _, b := range states[d].built {
+			newest = min(newest, b.version)
+		}
+		if len(states[d].built) < 2 || !slices.ContainsFunc(held[d], func(b uint64) bool { return b < newest }) {
+			continue
+		}
+		older = append(older, "(day = "+date(d)+" AND build < "+strconv.FormatUint(newest, 10)+")")
+	}
+	if err := c.deleteAuthorRows(ctx, older); err != nil {
+		return 0, fmt.Errorf("delete superseded builds of the author table: %w", err)
+	}
+	return len(older), nil
+}
+
+// deleteAuthorRows deletes the author table's rows matching any of conds,
+// in mutations of at most about maxConditionBytes of conditions each.
+func (c *common) deleteAuthorRows(ctx context.Context, conds []string) error {
+	for len(conds) > 0 {
+		var where strings.Builder
+		for len(conds) > 0 && (where.Len() == 0 || where.Len()+len(conds[0]) < maxConditionBytes) {
+			if where.Len() > 0 {
+				where.WriteString(" OR ")
+			}
+			where.WriteString(conds[0])
+			conds = conds[1:]
+		}
+		if err := c.mutate(ctx, "author_days", "DELETE WHERE "+where.String()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // buildAuthorDay builds day d (BuildAuthorDays) and returns the build's

@@ -144,14 +144,27 @@ func TestAuthorTableHoldsTheRowsFigures(t *testing.T) {
 			if _, stale := days(store.AuthorScope{Brand: re.Brand}); len(stale) != 2 {
 				t.Errorf("after a reclassification: stale %v, want both days", stale)
 			}
+			before := count(t, s, mutations)
 			build()
 			compare("rebuilt")
-			// A rebuild deletes the day's older builds.
-			if got := count(t, s, "SELECT count() AS n FROM (SELECT day FROM "+s.Table("author_days")+" GROUP BY day HAVING uniqExact(build) > 1)"); got != 0 {
-				t.Errorf("after a rebuild, %d days hold more than one build", got)
+			// A rebuild leaves the builds it superseded, unread, to
+			// PruneAuthorDays, which deletes them.
+			severalBuilds := "SELECT count() AS n FROM (SELECT day FROM " + s.Table("author_days") + " GROUP BY day HAVING uniqExact(build) > 1)"
+			if got := count(t, s, severalBuilds); got != 2 {
+				t.Errorf("after a rebuild, %d days hold more than one build, want both", got)
 			}
-			if got := count(t, s, mutations); got == 0 {
-				t.Error("a rebuild sent no mutation of the author table")
+			if got := count(t, s, mutations) - before; got != 0 {
+				t.Errorf("a rebuild sent %d mutations of the author table, want none", got)
+			}
+			if n, err := store.PruneAuthorDays(ctx, s); err != nil || n != 2 {
+				t.Fatalf("PruneAuthorDays = %d, %v; want both days pruned", n, err)
+			}
+			if got := count(t, s, severalBuilds); got != 0 {
+				t.Errorf("after pruning, %d days hold more than one build", got)
+			}
+			compare("pruned")
+			if n, err := store.PruneAuthorDays(ctx, s); err != nil || n != 0 {
+				t.Errorf("PruneAuthorDays again = %d, %v; want nothing to prune", n, err)
 			}
 
 			// Erasing an author: the days are stale and no row of the
@@ -264,8 +277,11 @@ func TestAuthorDayTallyIsReconciledAfterAMerge(t *testing.T) {
 				"published_at >= "+store.Time(day)+" AND published_at < "+store.Time(day.Add(48*time.Hour))); got != want {
 				t.Errorf("reconciled days\n%s\nwant\n%s", got, want)
 			}
+			if _, err := store.PruneAuthorDays(ctx, s); err != nil {
+				t.Fatal(err)
+			}
 			if got := count(t, s, "SELECT count() AS n FROM (SELECT DISTINCT day, build FROM "+s.Table("author_days")+")"); got != 2 {
-				t.Errorf("%d builds in the author table, want only the newest of each day", got)
+				t.Errorf("%d builds in the author table after pruning, want only the newest of each day", got)
 			}
 		})
 	}

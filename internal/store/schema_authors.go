@@ -37,8 +37,8 @@ import (
 //
 // Builds are versioned instead of replacing a day's rows in place: a
 // reader finds the rows of the build it was told to read however builds
-// and merges interleave, and a build deletes older ones once it is
-// recorded. On a cluster a build reads the day through the Distributed
+// and merges interleave; the builds a newer recorded one superseded are
+// deleted once a day (PruneAuthorDays). On a cluster a build reads the day through the Distributed
 // mentions table (an author's mentions are on every shard: mentions are
 // sharded by id) and its rows are sharded by author.
 func init() {

@@ -30,11 +30,15 @@ const (
 	// authorSettle is how long a day's tally must have disagreed with its
 	// rows, unchanged, before it is reconciled (store.BuildAuthorDays).
 	authorSettle = 10 * time.Minute
-	// authorBuildChunk is how many days a build writes before it deletes
-	// their older builds.
+	// authorBuildChunk is how many days one store.BuildAuthorDays call
+	// builds (deleting those that changed meanwhile together).
 	authorBuildChunk = 7
 	// authorBuildTimeout bounds one background build of stale days.
 	authorBuildTimeout = 30 * time.Minute
+	// authorPruneEvery is how often a build ends by deleting the builds
+	// that newer ones superseded (store.PruneAuthorDays): a mutation holds
+	// the embedded engine for seconds at 10M mentions.
+	authorPruneEvery = 24 * time.Hour
 )
 
 // The journey flow reads a day's first stages from the table: it must
@@ -46,9 +50,11 @@ type authorBuilds struct {
 	mu      sync.Mutex
 	running bool
 	last    time.Time // when the last build ended
+	pruned  time.Time // when the builds were last pruned; only the running build reads and sets it
 	wg      sync.WaitGroup
 	read    *prometheus.CounterVec
 	built   prometheus.Counter
+	prunedN prometheus.Counter
 	failed  prometheus.Counter
 }
 
@@ -59,13 +65,15 @@ func newAuthorBuilds() *authorBuilds {
 			[]string{"from"}),
 		built: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_web_author_days_built_total",
 			Help: "Days built into the author table in the background."}),
+		prunedN: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_web_author_days_pruned_total",
+			Help: "Days whose superseded builds were deleted from the author table (once a day)."}),
 		failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_web_author_day_builds_failed_total",
 			Help: "Background builds of the author table that failed (the days stay read from the mentions rows)."}),
 	}
 }
 
 func (b *authorBuilds) collectors() []prometheus.Collector {
-	return []prometheus.Collector{b.read, b.built, b.failed}
+	return []prometheus.Collector{b.read, b.built, b.prunedN, b.failed}
 }
 
 // authorScope returns the author table's scope that serves f: f filters by
@@ -207,5 +215,14 @@ func (s *Server) buildAuthorDays(ctx context.Context) error {
 			return err
 		}
 	}
+	if time.Since(s.authors.pruned) < authorPruneEvery {
+		return nil
+	}
+	n, err := store.PruneAuthorDays(ctx, s.store)
+	s.authors.prunedN.Add(float64(n))
+	if err != nil {
+		return err
+	}
+	s.authors.pruned = time.Now()
 	return nil
 }
