@@ -83,30 +83,36 @@ func sql(sb *strings.Builder, n *Node) {
 	}
 }
 
-// words returns the condition on the words column that is true exactly
+// words returns the condition on the row's words that is true exactly
 // when a text node matches, for a word (one of its forms is one of the
 // words), a prefix (a word begins with it) and a quoted word; ok is false
 // for a phrase and a NEAR. (Testing their words first cost more than it
-// spared: BenchmarkSearch, docs/query.md.)
+// spared: BenchmarkSearch, docs/query.md.) It reads words_text, the words
+// between single spaces (migration 511): a query's words are runs of
+// letters and digits (Words), as the row's are, so a form between two
+// spaces is a whole word and a prefix after one the beginning of a word.
+// One pattern or substring search over that text costs about a third of
+// testing each word of the words array with a function.
 func words(n *Node) (cond string, ok bool) {
 	switch n.Op {
 	case Word:
-		prefix, inf := forms(n.Words[0])
+		_, inf := forms(n.Words[0])
 		if len(inf.Forms) == 1 {
-			return "has(words, " + store.Quote(inf.Forms[0]) + ")", true
+			return inWords(" " + inf.Forms[0] + " "), true
 		}
-		// The pattern runs only on the words that begin as all forms do.
-		return "arrayExists(w -> match(w, " + store.Quote("^"+inflected(n.Words[0])+"$") +
-			"), arrayFilter(w -> startsWith(w, " + store.Quote(prefix) + "), words))", true
+		return "match(words_text, " + store.Quote(" "+inflected(n.Words[0])+" ") + ")", true
 	case Prefix:
-		return "arrayExists(w -> startsWith(w, " + store.Quote(n.Words[0]) + "), words)", true
+		return inWords(" " + n.Words[0]), true
 	case Phrase:
 		if len(n.Words) == 1 {
-			return "has(words, " + store.Quote(n.Words[0]) + ")", true
+			return inWords(" " + n.Words[0] + " "), true
 		}
 	}
 	return "", false
 }
+
+// inWords is the condition that words_text holds s.
+func inWords(s string) string { return "position(words_text, " + store.Quote(s) + ") > 0" }
 
 // minLiteral is the shortest text worth looking for before running an
 // expression: shorter ones are in most posts.

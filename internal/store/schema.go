@@ -91,6 +91,8 @@ type capabilities struct {
 	// PREWHERE reads the columns it is computed from (not on 18.16;
 	// assumed from 20.1)
 	computesAddedColumnsInPrewhere bool
+	// ALTER … MATERIALIZE COLUMN (since 21.10; assumed from 22.1)
+	materializeColumn bool
 }
 
 func detectCapabilities(version string) (capabilities, error) {
@@ -108,7 +110,7 @@ func detectCapabilities(version string) (capabilities, error) {
 	}
 	at := func(ma, mi int) bool { return major > ma || (major == ma && minor >= mi) }
 	return capabilities{major: major, minor: minor, lowCardinality: at(20, 1), ttl: at(19, 6), asyncInsert: at(21, 11), mutationsSync: at(19, 11), clusterAllReplicas: at(20, 1), optimizeOnInsert: at(20, 11), compactParts: at(20, 3),
-		addColumnIfNotExists: at(20, 1), computesAddedColumnsInPrewhere: at(20, 1)}, nil
+		addColumnIfNotExists: at(20, 1), computesAddedColumnsInPrewhere: at(20, 1), materializeColumn: at(22, 1)}, nil
 }
 
 func (c capabilities) colType(col column) string {

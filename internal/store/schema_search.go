@@ -16,23 +16,48 @@ import "context"
 // compute it so when PREWHERE reads the text (seen on 18.16: "Unknown
 // identifier: text"), so there the migration rewrites the stored rows with
 // their words and waits for that.
+//
+// Migration 511 adds the same words as one text, words_text: each word
+// between single spaces, with a space before the first and after the last.
+// A word's forms are then one pattern over one string, and a prefix or a
+// single form one substring search, where testing each word of the array
+// with a function cost about three times as much (BenchmarkSearch,
+// docs/query.md). The column is made from the words column.
 func init() {
 	registerMigrations(migration{version: 510, name: "words of mentions for search",
-		stmts: func(s *common) []string {
-			if s.cluster != "" {
-				return s.addMentionColumns(wordsName + " DEFAULT " + wordsExpr)
-			}
-			return s.addMentionColumns(WordsColumn)
-		},
-		then: func(ctx context.Context, s *common) error {
-			if s.caps.computesAddedColumnsInPrewhere {
-				return nil
-			}
-			if s.cluster != "" {
-				return s.mutate(ctx, "mentions", "UPDATE words = "+wordsExpr+" WHERE 1")
-			}
-			return s.mutate(ctx, "mentions", WordsRewrite)
-		}})
+		stmts: func(s *common) []string { return s.addMentionColumns(wordsDefinition(s, wordsName, wordsExpr)) },
+		then:  func(ctx context.Context, s *common) error { return s.storeComputedColumn(ctx, "words", wordsExpr) }},
+		migration{version: 511, name: "words of mentions as one text for search",
+			stmts: func(s *common) []string { return s.addMentionColumns(wordsDefinition(s, wordsTextName, wordsTextExpr)) },
+			then:  func(ctx context.Context, s *common) error { return s.storeComputedColumn(ctx, "words_text", wordsTextExpr) }})
+}
+
+// wordsDefinition is the definition of a column computed from a row's
+// title and text: MATERIALIZED on one server, DEFAULT on a cluster.
+func wordsDefinition(s *common, name, expr string) string {
+	if s.cluster != "" {
+		return name + " DEFAULT " + expr
+	}
+	return name + " MATERIALIZED " + expr
+}
+
+// storeComputedColumn stores column (computed by expr) in the rows stored
+// before it was added: servers that can materialize a column do so (a
+// search then reads it, instead of computing it from the text or the
+// words on every read: 6 s for 10M rows with chDB), servers that cannot
+// compute it when PREWHERE reads the text rewrite the rows, and the others
+// compute it for those rows when read.
+func (s *common) storeComputedColumn(ctx context.Context, column, expr string) error {
+	if s.caps.materializeColumn {
+		return s.mutate(ctx, "mentions", "MATERIALIZE COLUMN "+column)
+	}
+	if s.caps.computesAddedColumnsInPrewhere {
+		return nil
+	}
+	if s.cluster != "" {
+		return s.mutate(ctx, "mentions", "UPDATE "+column+" = "+expr+" WHERE 1")
+	}
+	return s.mutate(ctx, "mentions", WordsRewrite)
 }
 
 const (
@@ -42,8 +67,17 @@ const (
 	wordsExpr = `arrayDistinct(extractAll(lowerUTF8(concat(title, ' ', text)), '[\\p{L}\\p{N}]+'))`
 )
 
-// WordsColumn is the words column's definition on one server.
-const WordsColumn = wordsName + " MATERIALIZED " + wordsExpr
+const (
+	wordsTextName = "words_text String"
+	wordsTextExpr = `concat(' ', arrayStringConcat(words, ' '), ' ')`
+)
+
+// WordsColumn and WordsTextColumn are the words columns' definitions on one
+// server.
+const (
+	WordsColumn     = wordsName + " MATERIALIZED " + wordsExpr
+	WordsTextColumn = wordsTextName + " MATERIALIZED " + wordsTextExpr
+)
 
 // WordsRewrite is the mutation that stores the words of the rows stored
 // before WordsColumn was added, on servers before 20.1: setting the title
