@@ -145,6 +145,13 @@ func TestClusterMigrationDDL(t *testing.T) {
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_local"+on+" (…story UInt64\n) ENGINE = …",
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
 		"ALTER TABLE `ewom`.mentions_local"+on+" MATERIALIZE COLUMN words_text SETTINGS mutations_sync = 2",
+		// Migration 512: the words text made from the text, the words
+		// array dropped, likewise.
+		"ALTER TABLE `ewom`.mentions_local"+on+" MODIFY COLUMN words_text String DEFAULT concat(' ', arrayStringConcat(arrayDistinct(extractAll(lowerUTF8(concat(title, ' ', text)), …)), ' '), ' ')",
+		"ALTER TABLE `ewom`.mentions_local"+on+" DROP COLUMN IF EXISTS words",
+		"DROP TABLE IF EXISTS `ewom`.mentions"+on,
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_local"+on+" (…story UInt64\n) ENGINE = …",
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
 	)
 	var got []string
 	for _, s := range r.stmts {

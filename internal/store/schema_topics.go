@@ -63,9 +63,20 @@ func (s *common) addMentionColumns(defs ...string) []string {
 	if s.caps.addColumnIfNotExists {
 		add += "IF NOT EXISTS "
 	}
+	actions := make([]string, len(defs))
+	for i, d := range defs {
+		actions[i] = add + d
+	}
+	return s.alterMentions(actions...)
+}
+
+// alterMentions returns the statements running each ALTER action on the
+// mentions table, the Distributed table made again after them on a
+// cluster.
+func (s *common) alterMentions(actions ...string) []string {
 	var stmts []string
-	for _, d := range defs {
-		stmts = append(stmts, s.alter("mentions", add+d))
+	for _, a := range actions {
+		stmts = append(stmts, s.alter("mentions", a))
 	}
 	if s.cluster != "" {
 		// The Distributed table in front of the local ones is made again
