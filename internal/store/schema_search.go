@@ -31,8 +31,12 @@ func init() {
 		stmts: func(s *common) []string { return s.addMentionColumns(wordsDefinition(s, wordsName, wordsExpr)) },
 		then:  func(ctx context.Context, s *common) error { return s.storeComputedColumn(ctx, "words", wordsExpr) }},
 		migration{version: 511, name: "words of mentions as one text for search",
-			stmts: func(s *common) []string { return s.addMentionColumns(wordsDefinition(s, wordsTextName, wordsTextFromWords)) },
-			then:  func(ctx context.Context, s *common) error { return s.storeComputedColumn(ctx, "words_text", wordsTextFromWords) }},
+			stmts: func(s *common) []string {
+				return s.addMentionColumns(wordsDefinition(s, wordsTextName, wordsTextFromWords))
+			},
+			then: func(ctx context.Context, s *common) error {
+				return s.storeComputedColumn(ctx, "words_text", wordsTextFromWords)
+			}},
 		migration{version: 512, name: "words text of mentions from their text, without the words array",
 			stmts: func(s *common) []string {
 				drop := "DROP COLUMN "
