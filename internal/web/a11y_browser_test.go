@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -164,6 +165,12 @@ func (ic *intercepted) next(t testing.TB) fetch.EventRequestPaused {
 func (ic *intercepted) fail(t testing.TB, ev fetch.EventRequestPaused, status int, msg string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"error": msg})
+	ic.answer(t, ev, status, body)
+}
+
+// answer answers a paused request with status and a JSON body.
+func (ic *intercepted) answer(t testing.TB, ev fetch.EventRequestPaused, status int, body []byte) {
+	t.Helper()
 	if _, err := cdp.Call(ic.ctx, ic.target, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: ev.RequestID, ResponseCode: int64(status),
 		ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}, Body: body}); err != nil {
 		t.Fatal(err)
@@ -233,6 +240,46 @@ func TestBrowserCardStates(t *testing.T) {
 			t.Errorf("after Retry: hidden %v, canvas %v, busy %v, focus in the card %v", got[0], got[1], got[2], got[3])
 		}
 		b.takeErrors() // the 503 is logged by the browser
+	})
+
+	// A chart whose options cannot be built from an answer (here the
+	// comparison series holds a null) fails its card as a failed request
+	// does: the error, said plainly, and Retry on that card, the page
+	// finished (it never was before the chart's count was made idempotent).
+	t.Run("chart-build-fails", func(t *testing.T) {
+		ic := b.interceptAPI(t, "*/api/v1/timeseries?*")
+		b.run(t, chromedp.Navigate(ts.URL+"/?"+week))
+		held := ic.next(t)
+		req, _ := http.NewRequest("GET", held.Request.URL, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, real := readResponse(t)(http.DefaultClient.Do(req))
+		var answer map[string]any
+		if err := json.Unmarshal(real, &answer); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("time series: %d %s, %v", resp.StatusCode, real, err)
+		}
+		if prev, ok := answer["previous"].([]any); !ok || len(prev) == 0 {
+			t.Fatalf("time series without a comparison series: %v", answer["previous"])
+		}
+		answer["previous"] = []any{nil}
+		body, _ := json.Marshal(answer)
+		ic.answer(t, held, 200, body)
+		b.waitFor(t, `document.body.dataset.ready === "1"`)
+		ic.stop(t)
+		if got := eval[[]any](t, b, `(() => { const c = document.getElementById("chart-volume").closest(".card");
+			const note = c.querySelector(".card-error"); return [!!note, !!(note && note.querySelector("button.retry")), c.hasAttribute("aria-busy")] })()`); got[0] != true || got[1] != true || got[2] != false {
+			t.Fatalf("volume card after a failed build: error note %v, Retry %v, busy %v", got[0], got[1], got[2])
+		}
+		if got := eval[string](t, b, `document.getElementById("chart-volume").closest(".card").querySelector(".card-error p").textContent`); got != "Could not load this: the chart could not be drawn from these figures" {
+			t.Errorf("volume card's note: %q", got)
+		}
+		for _, id := range []string{"chart-sov", "chart-peso", "chart-sources", "chart-langs"} {
+			if !eval[bool](t, b, fmt.Sprintf(`document.getElementById(%q).dataset.drawn === "1"`, id)) {
+				t.Errorf("chart %s not drawn beside the failed one", id)
+			}
+		}
+		b.run(t, chromedp.Click(`#chart-volume ~ .card-error button.retry, .card:has(#chart-volume) .card-error button.retry`))
+		b.waitFor(t, `document.getElementById("chart-volume").dataset.drawn === "1" && !document.querySelector(".card:has(#chart-volume) .card-error")`)
+		b.takeErrors()
 	})
 
 	// In Finnish the card says why in Finnish: the API's English message

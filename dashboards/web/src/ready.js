@@ -20,9 +20,15 @@ export function track(promise) {
 }
 
 // drawing counts a chart being drawn; call what it returns when it is.
+// Calls after the first do nothing: a chart whose options failed to build
+// is counted drawn at the failure, and ECharts may still report the empty
+// chart finished afterwards.
 export function drawing() {
   pending++;
+  let done = false;
   return () => {
+    if (done) return;
+    done = true;
     if (--pending === 0) markReady();
   };
 }

@@ -65,5 +65,14 @@ function errorNote(h, card, e, retry) {
     card.focus();
     retry();
   });
-  return h.el('div', { class: 'card-error', role: 'alert' }, h.el('p', { text: t('loadFailed', { error: e.message }) }), btn);
+  // The API's and the network's errors say what failed in the UI's
+  // language; anything else (a chart that could not be built from its
+  // answer) is the page's own fault, told plainly here and in full on the
+  // console.
+  let why = e.message;
+  if (e.constructor !== Error) {
+    console.error(e);
+    why = t('drawFailed');
+  }
+  return h.el('div', { class: 'card-error', role: 'alert' }, h.el('p', { text: t('loadFailed', { error: why }) }), btn);
 }

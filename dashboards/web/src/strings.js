@@ -213,6 +213,7 @@ const STRINGS = {
     noBrands: 'No brands are configured.',
     // Card states and chart summaries (states.js, summaries.js).
     loadFailed: 'Could not load this: {error}',
+    drawFailed: 'the chart could not be drawn from these figures',
     retry: 'Retry',
     emptyFiltered: 'No mentions match these filters.',
     emptyNone: 'No mentions in this period.',
@@ -573,6 +574,7 @@ const STRINGS = {
     overTime: '{metric} ajan mittaan',
     noBrands: 'Brändejä ei ole määritetty.',
     loadFailed: 'Tämän lataaminen epäonnistui: {error}',
+    drawFailed: 'kaaviota ei voitu piirtää näistä luvuista',
     retry: 'Yritä uudelleen',
     emptyFiltered: 'Yksikään maininta ei vastaa näitä suodattimia.',
     emptyNone: 'Tällä jaksolla ei ole mainintoja.',
@@ -933,6 +935,7 @@ const STRINGS = {
     overTime: '{metric} över tid',
     noBrands: 'Inga varumärken är konfigurerade.',
     loadFailed: 'Det gick inte att läsa in: {error}',
+    drawFailed: 'diagrammet kunde inte ritas av de här siffrorna',
     retry: 'Försök igen',
     emptyFiltered: 'Inga omnämnanden matchar filtren.',
     emptyNone: 'Inga omnämnanden under perioden.',
