@@ -32,6 +32,8 @@ func (r *recorder) queryJSON(_ context.Context, q string) ([]json.RawMessage, er
 		return []json.RawMessage{b}, nil
 	case strings.Contains(q, "groupUniqArray(") && r.authors != "":
 		return []json.RawMessage{json.RawMessage(r.authors)}, nil
+	case strings.HasPrefix(q, "SELECT count() AS n FROM "): // as an engine answers a count of nothing
+		return []json.RawMessage{json.RawMessage(`{"n":0}`)}, nil
 	}
 	return nil, nil
 }
@@ -137,13 +139,12 @@ func TestClusterMigrationDDL(t *testing.T) {
 		"DROP TABLE IF EXISTS `ewom`.mentions"+on,
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_local"+on+" (…story UInt64\n) ENGINE = …",
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
-		// and stored for the rows stored before (this server materializes).
-		"ALTER TABLE `ewom`.mentions_local"+on+" MATERIALIZE COLUMN words SETTINGS mutations_sync = 2",
 		// Migration 511: the same words as one text, likewise.
 		"ALTER TABLE `ewom`.mentions_local"+on+" ADD COLUMN IF NOT EXISTS words_text String DEFAULT concat(' ', arrayStringConcat(words, ' '), ' ')",
 		"DROP TABLE IF EXISTS `ewom`.mentions"+on,
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_local"+on+" (…story UInt64\n) ENGINE = …",
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
+		// and stored for the rows stored before (this server materializes).
 		"ALTER TABLE `ewom`.mentions_local"+on+" MATERIALIZE COLUMN words_text SETTINGS mutations_sync = 2",
 		// Migration 512: the words text made from the text, the words
 		// array dropped, likewise.

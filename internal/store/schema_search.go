@@ -29,13 +29,15 @@ import "context"
 func init() {
 	registerMigrations(migration{version: 510, name: "words of mentions for search",
 		stmts: func(s *common) []string { return s.addMentionColumns(wordsDefinition(s, wordsName, wordsExpr)) },
-		then:  func(ctx context.Context, s *common) error { return s.storeComputedColumn(ctx, "words", wordsExpr) }},
+		then: func(ctx context.Context, s *common) error {
+			return s.storeComputedColumn(ctx, "words", wordsExpr, false)
+		}},
 		migration{version: 511, name: "words of mentions as one text for search",
 			stmts: func(s *common) []string {
 				return s.addMentionColumns(wordsDefinition(s, wordsTextName, wordsTextFromWords))
 			},
 			then: func(ctx context.Context, s *common) error {
-				return s.storeComputedColumn(ctx, "words_text", wordsTextFromWords)
+				return s.storeComputedColumn(ctx, "words_text", wordsTextFromWords, true)
 			}},
 		migration{version: 512, name: "words text of mentions from their text, without the words array",
 			stmts: func(s *common) []string {
@@ -57,13 +59,14 @@ func wordsDefinition(s *common, name, expr string) string {
 }
 
 // storeComputedColumn stores column (computed by expr) in the rows stored
-// before it was added: servers that can materialize a column do so (a
-// search then reads it, instead of computing it from the text or the
-// words on every read: 6 s for 10M rows with chDB), servers that cannot
-// compute it when PREWHERE reads the text rewrite the rows, and the others
-// compute it for those rows when read.
-func (s *common) storeComputedColumn(ctx context.Context, column, expr string) error {
-	if s.caps.materializeColumn {
+// before it was added where the engine could not compute it for them:
+// servers that cannot compute it when PREWHERE reads the text rewrite the
+// rows; the others compute it when they read such a row. With materialize,
+// servers that can materialize a column do so (a search then reads it
+// instead of computing it on every read: 6 s for 10M rows with chDB); the
+// words array (migration 510) is not, as migration 512 drops it.
+func (s *common) storeComputedColumn(ctx context.Context, column, expr string, materialize bool) error {
+	if materialize && s.caps.materializeColumn {
 		return s.mutate(ctx, "mentions", "MATERIALIZE COLUMN "+column)
 	}
 	if s.caps.computesAddedColumnsInPrewhere {
