@@ -55,10 +55,8 @@ func (c *common) Retract(ctx context.Context, ids []string, maxVersion uint64) (
 	if err := c.mutate(ctx, "mentions", "DELETE"+where); err != nil {
 		return 0, fmt.Errorf("retract: delete rows: %w", err)
 	}
-	for _, cond := range authorDayConditions(authors, maxConditionBytes) {
-		if err := c.mutate(ctx, "author_days", "DELETE WHERE "+cond); err != nil {
-			return 0, fmt.Errorf("retract: delete author table rows: %w", err)
-		}
+	if err := c.deleteAuthorRows(ctx, authorDayConditions(authors)); err != nil {
+		return 0, fmt.Errorf("retract: delete author table rows: %w", err)
 	}
 	return n, nil
 }
@@ -95,25 +93,14 @@ func (c *common) authorsByDay(ctx context.Context, where string) (map[time.Time]
 const maxConditionBytes = 100_000
 
 // authorDayConditions returns conditions selecting the author table rows
-// of authors (hashes by day), each at most about max bytes long.
-func authorDayConditions(authors map[time.Time][]string, max int) []string {
+// of authors (hashes by day), each at most about maxConditionBytes long
+// (deleteAuthorRows joins them into mutations of that size).
+func authorDayConditions(authors map[time.Time][]string) []string {
 	var out []string
-	var cur strings.Builder
 	for _, d := range slices.SortedFunc(maps.Keys(authors), time.Time.Compare) {
-		for part := range slices.Chunk(authors[d], max/24) {
-			term := "(day = " + date(d) + " AND author IN (" + strings.Join(part, ", ") + "))"
-			if cur.Len() > 0 && cur.Len()+len(term) > max {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
-			if cur.Len() > 0 {
-				cur.WriteString(" OR ")
-			}
-			cur.WriteString(term)
+		for part := range slices.Chunk(authors[d], maxConditionBytes/24) {
+			out = append(out, "(day = "+date(d)+" AND author IN ("+strings.Join(part, ", ")+"))")
 		}
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
 	}
 	return out
 }
