@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -76,7 +77,7 @@ var mentionStages = []string{"awareness", "consideration", "purchase", "delivery
 //	go test ./internal/web -run '^$' -bench Dashboards -benchtime 1x -timeout 60m
 func BenchmarkDashboards(b *testing.B) {
 	n := benchMentions(b)
-	s := benchStore(b, n, nil)
+	s := benchStore(b, n, "dashboards", nil)
 	var srv *Server
 	ts := newTestServerWith(b, s, func(w *Server) { srv = w })
 	// The author table is built, as a live system keeps it.
@@ -127,10 +128,10 @@ func BenchmarkDashboards(b *testing.B) {
 // benchStore returns the embedded engine holding the n synthetic mentions
 // of benchRows, each batch passed through annotate first unless it is nil.
 // With EWOM_BENCH_DIR set, the engine's data lives there and is kept: a
-// later run with the same n measures the rows stored before instead of
-// inserting them again (10M take minutes; keep one directory for each
-// annotate).
-func benchStore(b *testing.B, n int, annotate func([]store.Row)) store.Store {
+// later run of the same benchmark (kind) with the same n measures the rows
+// stored before instead of inserting them again (10M take minutes). The
+// directory's file ewom-bench names the benchmark whose rows it holds.
+func benchStore(b *testing.B, n int, kind string, annotate func([]store.Row)) store.Store {
 	b.Helper()
 	dir := os.Getenv("EWOM_BENCH_DIR")
 	if dir == "" {
@@ -143,11 +144,18 @@ func benchStore(b *testing.B, n int, annotate func([]store.Row)) store.Store {
 	if err != nil {
 		b.Fatal(err)
 	}
+	marker := filepath.Join(dir, "ewom-bench")
 	switch have := string(rows[0]); have {
 	case `{"n":"` + strconv.Itoa(n) + `"}`:
-		b.Logf("%d mentions kept in %s", n, dir)
+		if held, err := os.ReadFile(marker); err != nil || string(held) != kind {
+			b.Fatalf("%s holds another benchmark's mentions (%s: %q, %v), not %s's: give an empty directory", dir, marker, held, err, kind)
+		}
+		b.Logf("%d mentions of %s kept in %s", n, kind, dir)
 	case `{"n":"0"}`:
 		insertBenchRows(b, s, n, annotate)
+		if err := os.WriteFile(marker, []byte(kind), 0o644); err != nil {
+			b.Fatal(err)
+		}
 	default:
 		b.Fatalf("%s holds other mentions (%s): give an empty directory", dir, have)
 	}

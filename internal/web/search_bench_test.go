@@ -40,7 +40,7 @@ Their app keeps crashing when I try to track my order.`, "\n")
 func BenchmarkSearch(b *testing.B) {
 	n := benchMentions(b)
 	rng := rand.New(rand.NewPCG(3, 5))
-	s := benchStore(b, n, func(rows []store.Row) {
+	s := benchStore(b, n, "search", func(rows []store.Row) {
 		for i := range rows {
 			k := 1 + rng.IntN(3)
 			parts := make([]string, k)

@@ -65,7 +65,7 @@ func (t *benchTerms) annotate(rows []store.Row) {
 //	go test ./internal/web -run '^$' -bench Topics -benchtime 1x -timeout 90m
 func BenchmarkTopics(b *testing.B) {
 	n := benchMentions(b)
-	s := benchStore(b, n, newBenchTerms().annotate)
+	s := benchStore(b, n, "topics", newBenchTerms().annotate)
 	settleMerges(b, s)
 	for _, q := range []string{"SELECT toInt64(count()) AS n FROM " + s.Table("term_days"),
 		"SELECT toInt64(count()) AS n FROM " + s.Table("term_days") + " WHERE brand = 'TietokoneKoijarit' AND day >= toDate(" +
@@ -73,9 +73,6 @@ func BenchmarkTopics(b *testing.B) {
 		rows, err := s.Query(context.Background(), q)
 		if err != nil {
 			b.Fatal(err)
-		}
-		if string(rows[0]) == `{"n":0}` {
-			b.Fatalf("%s: no terms: the kept mentions are another benchmark's (EWOM_BENCH_DIR)", q)
 		}
 		b.Logf("%s: %s", q, rows[0])
 	}
