@@ -10,17 +10,8 @@ import (
 	"github.com/ewom/ewom/internal/store"
 )
 
-// Regular expression parts (RE2, as ClickHouse's match runs them): a
-// word's character, any other, and a word boundary on each side.
-const (
-	wordChar  = `[\p{L}\p{N}]`
-	otherChar = `[^\p{L}\p{N}]`
-	before    = `(?:^|` + otherChar + `)`
-	after     = `(?:` + otherChar + `|$)`
-)
-
 // SQL returns the query as a ClickHouse condition on the mentions table's
-// columns (title, text, words, author_handle, author_name, source, lang,
+// columns (words_text, author_handle, author_name, source, lang,
 // brand, journey_stage, sentiment, touchpoint), for one mention × brand row. Every
 // value the query gives reaches the SQL as an escaped string literal
 // (store.Quote); regular expressions are built from escaped literals
@@ -52,63 +43,46 @@ func sql(sb *strings.Builder, n *Node) {
 	case Field:
 		sb.WriteString(field(n))
 	default: // text
-		// A word or a prefix is answered by the row's words (every run of
-		// letters and digits of its lowercased title and text, migration
-		// 510), which is what the patterns' word boundaries delimit: the
-		// text is not read. A phrase or a NEAR is matched on the text.
-		if cond, ok := words(n); ok {
-			sb.WriteString(cond)
-			return
-		}
-		// Patterns are lowercase, and so is the text they run on: with
-		// (?i) 18.16 looks for the pattern's literal part case by case
-		// before running it, and misses Toimitus for toimitus. The words
-		// a match must contain are looked for first, a cheap search that
-		// spares most rows the expression (where the engine evaluates AND
-		// lazily, as chDB does).
-		re := store.Quote(before + body(n) + after)
-		lits := required(n)
-		sb.WriteByte('(')
-		for i, col := range []string{"title", "text"} {
-			if i > 0 {
-				sb.WriteString(" OR ")
-			}
-			sb.WriteByte('(')
-			for _, l := range lits {
-				sb.WriteString("positionCaseInsensitiveUTF8(" + col + ", " + store.Quote(l) + ") > 0 AND ")
-			}
-			sb.WriteString("match(lowerUTF8(" + col + "), " + re + "))")
-		}
-		sb.WriteByte(')')
+		sb.WriteString(text(n))
 	}
 }
 
-// words returns the condition on the row's words that is true exactly
-// when a text node matches, for a word (one of its forms is one of the
-// words), a prefix (a word begins with it) and a quoted word; ok is false
-// for a phrase and a NEAR. (Testing their words first cost more than it
-// spared: BenchmarkSearch, docs/query.md.) It reads words_text, the words
-// between single spaces (migration 511): a query's words are runs of
-// letters and digits (Words), as the row's are, so a form between two
-// spaces is a whole word and a prefix after one the beginning of a word.
-// One pattern or substring search over that text costs about a third of
-// testing each word of the words array with a function.
-func words(n *Node) (cond string, ok bool) {
+// text returns the condition of a text node. Every text node is answered
+// by the row's words text (migration 513): its title's and its text's
+// runs of letters and digits, lowercased, in the order written, each
+// between single spaces, and " | " between the title's and the text's. A
+// query's words are runs of letters and digits too (Words), so a form
+// between two spaces is a whole word of the row, a prefix after a space
+// the beginning of one, and a phrase its words between spaces (any spaces
+// or punctuation between them in the text); "|" is never a word, so no
+// phrase or NEAR spans the title and the text. A substring search costs
+// less than a pattern, and one over the words text about a third of a
+// pattern over the text (BenchmarkSearch, docs/query.md).
+func text(n *Node) string {
 	switch n.Op {
 	case Word:
-		_, inf := forms(n.Words[0])
-		if len(inf.Forms) == 1 {
-			return inWords(" " + inf.Forms[0] + " "), true
+		if _, inf := forms(n.Words[0]); len(inf.Forms) == 1 {
+			return inWords(" " + inf.Forms[0] + " ")
 		}
-		return "match(words_text, " + store.Quote(" "+inflected(n.Words[0])+" ") + ")", true
 	case Prefix:
-		return inWords(" " + n.Words[0]), true
+		return inWords(" " + n.Words[0])
 	case Phrase:
-		if len(n.Words) == 1 {
-			return inWords(" " + n.Words[0] + " "), true
-		}
+		return inWords(" " + strings.Join(n.Words, " ") + " ")
 	}
-	return "", false
+	re := "match(words_text, " + store.Quote(" "+body(n)+" ") + ")"
+	if n.Op == Word {
+		return re // the engine looks for the forms' common beginning itself
+	}
+	// A NEAR: the texts every match contains are looked for first, a
+	// cheap search that spares most rows the pattern where the engine
+	// evaluates AND lazily (chDB; 18.16 runs both).
+	var sb strings.Builder
+	sb.WriteByte('(')
+	for _, l := range required(n) {
+		sb.WriteString(inWords(l) + " AND ")
+	}
+	sb.WriteString(re + ")")
+	return sb.String()
 }
 
 // inWords is the condition that words_text holds s.
@@ -118,24 +92,24 @@ func inWords(s string) string { return "position(words_text, " + store.Quote(s) 
 // expression: shorter ones are in most posts.
 const minLiteral = 3
 
-// required returns texts every match of a text node contains.
+// required returns texts of the words text that every match of a text
+// node contains.
 func required(n *Node) []string {
-	var lit string
+	var word, lit string
 	switch n.Op {
 	case Word:
-		lit, _ = forms(n.Words[0])
+		word, _ = forms(n.Words[0])
+		lit = " " + word
 	case Phrase:
-		for _, w := range n.Words {
-			if len(w) > len(lit) {
-				lit = w
-			}
-		}
+		word = strings.Join(n.Words, " ")
+		lit = " " + word + " "
 	case Prefix:
-		lit = n.Words[0]
+		word = n.Words[0]
+		lit = " " + word
 	case Near:
 		return append(required(n.Kids[0]), required(n.Kids[1])...)
 	}
-	if utf8.RuneCountInString(lit) < minLiteral {
+	if utf8.RuneCountInString(word) < minLiteral {
 		return nil
 	}
 	return []string{lit}
@@ -157,20 +131,16 @@ func field(n *Node) string {
 	return n.Field + " = " + v
 }
 
-// body returns the regular expression of a text node without its word
-// boundaries.
+// body returns the regular expression of a text node over the words text,
+// without the spaces around it.
 func body(n *Node) string {
 	switch n.Op {
 	case Word:
 		return inflected(n.Words[0])
 	case Phrase:
-		quoted := make([]string, len(n.Words))
-		for i, w := range n.Words {
-			quoted[i] = regexp.QuoteMeta(w)
-		}
-		return strings.Join(quoted, otherChar+"+")
+		return regexp.QuoteMeta(strings.Join(n.Words, " "))
 	case Prefix:
-		return regexp.QuoteMeta(n.Words[0]) + wordChar + "*"
+		return regexp.QuoteMeta(n.Words[0]) + "[^ ]*"
 	case Or:
 		parts := make([]string, len(n.Kids))
 		for i, k := range n.Kids {
@@ -178,12 +148,10 @@ func body(n *Node) string {
 		}
 		return "(?:" + strings.Join(parts, "|") + ")"
 	case Near:
-		// Between the two: at most N words, taken as runs of what is not
-		// white space. Runs of letters and digits would be the same words
-		// in most text, but the expression would then be compiled into
-		// far more states, and run tens of times slower.
+		// Between the two: at most N words of the same part, title or
+		// text.
 		a, b := body(n.Kids[0]), body(n.Kids[1])
-		gap := otherChar + `+(?:\S+\s+){0,` + strconv.Itoa(n.N) + "}" + otherChar + "*"
+		gap := " (?:[^ |]+ ){0," + strconv.Itoa(n.N) + "}"
 		return "(?:" + a + gap + b + "|" + b + gap + a + ")"
 	}
 	panic("query: body of a non-text node")

@@ -153,6 +153,13 @@ func TestClusterMigrationDDL(t *testing.T) {
 		"DROP TABLE IF EXISTS `ewom`.mentions"+on,
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_local"+on+" (…story UInt64\n) ENGINE = …",
 		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
+		// Migration 513: the words text in the order written, the title's
+		// apart, likewise, and stored anew for every row stored before.
+		"ALTER TABLE `ewom`.mentions_local"+on+" MODIFY COLUMN words_text String DEFAULT concat(' ', arrayStringConcat(extractAll(lowerUTF8(title), …), ' '), ' | ', arrayStringConcat(extractAll(lowerUTF8(text), …), ' '), ' ')",
+		"DROP TABLE IF EXISTS `ewom`.mentions"+on,
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions_local"+on+" (…story UInt64\n) ENGINE = …",
+		"CREATE TABLE IF NOT EXISTS `ewom`.mentions"+on+" AS `ewom`.mentions_local ENGINE = Distributed('prod', 'ewom', 'mentions_local', cityHash64(mention_id))",
+		"ALTER TABLE `ewom`.mentions_local"+on+" MATERIALIZE COLUMN words_text SETTINGS mutations_sync = 2",
 	)
 	var got []string
 	for _, s := range r.stmts {

@@ -26,18 +26,26 @@ import "context"
 // 512 makes it from the text itself and drops the words array, which
 // nothing reads any more and which was the table's largest column (397 MB
 // of 10M rows, against 120 MB of words_text).
+//
+// Migration 513 writes the words text in the order written, repeats kept,
+// the title's words apart from the text's (" | " between): a phrase is
+// then its words between spaces, one substring search, and a NEAR one
+// pattern over the words, where both matched a pattern on the title and
+// the text (a phrase cost a third as much over 10M rows: docs/query.md).
+// A word is found as before. The stored rows are rewritten, as their
+// stored words text is stale, on every engine.
 func init() {
 	registerMigrations(migration{version: 510, name: "words of mentions for search",
 		stmts: func(s *common) []string { return s.addMentionColumns(wordsDefinition(s, wordsName, wordsExpr)) },
 		then: func(ctx context.Context, s *common) error {
-			return s.storeComputedColumn(ctx, "words", wordsExpr, false)
+			return s.storeComputedColumn(ctx, "words", wordsExpr, computedOnRead)
 		}},
 		migration{version: 511, name: "words of mentions as one text for search",
 			stmts: func(s *common) []string {
 				return s.addMentionColumns(wordsDefinition(s, wordsTextName, wordsTextFromWords))
 			},
 			then: func(ctx context.Context, s *common) error {
-				return s.storeComputedColumn(ctx, "words_text", wordsTextFromWords, true)
+				return s.storeComputedColumn(ctx, "words_text", wordsTextFromWords, materializedWherePossible)
 			}},
 		migration{version: 512, name: "words text of mentions from their text, without the words array",
 			stmts: func(s *common) []string {
@@ -45,9 +53,33 @@ func init() {
 				if s.caps.addColumnIfNotExists {
 					drop += "IF EXISTS "
 				}
-				return s.alterMentions("MODIFY COLUMN "+wordsDefinition(s, wordsTextName, wordsTextExpr), drop+"words")
+				return s.alterMentions("MODIFY COLUMN "+wordsDefinition(s, wordsTextName, wordsTextDistinctExpr), drop+"words")
+			}},
+		migration{version: 513, name: "words text of mentions in the order written, title apart",
+			stmts: func(s *common) []string {
+				return s.alterMentions("MODIFY COLUMN " + wordsDefinition(s, wordsTextName, wordsTextExpr))
+			},
+			then: func(ctx context.Context, s *common) error {
+				return s.storeComputedColumn(ctx, "words_text", wordsTextExpr, rewrittenEverywhere)
 			}})
 }
+
+// columnStore says which stored rows a migration gives a computed column.
+type columnStore int
+
+const (
+	// computedOnRead: where the engine computes the added column for the
+	// rows stored before it (servers from 20.1), nothing is stored; other
+	// servers rewrite the rows.
+	computedOnRead columnStore = iota
+	// materializedWherePossible: as computedOnRead, but servers that can
+	// materialize a column (from 22.1) store it, so a search reads it
+	// instead of computing it on every read (6 s for 10M rows with chDB).
+	materializedWherePossible
+	// rewrittenEverywhere: the column's stored values are stale (its
+	// expression changed), so every engine stores it anew.
+	rewrittenEverywhere
+)
 
 // wordsDefinition is the definition of a column computed from a row's
 // title and text: MATERIALIZED on one server, DEFAULT on a cluster.
@@ -59,17 +91,15 @@ func wordsDefinition(s *common, name, expr string) string {
 }
 
 // storeComputedColumn stores column (computed by expr) in the rows stored
-// before it was added where the engine could not compute it for them:
-// servers that cannot compute it when PREWHERE reads the text rewrite the
-// rows; the others compute it when they read such a row. With materialize,
-// servers that can materialize a column do so (a search then reads it
-// instead of computing it on every read: 6 s for 10M rows with chDB); the
-// words array (migration 510) is not, as migration 512 drops it.
-func (s *common) storeComputedColumn(ctx context.Context, column, expr string, materialize bool) error {
-	if materialize && s.caps.materializeColumn {
+// before, as how says. Servers before 20.1 fail to compute an added column
+// when PREWHERE reads the text, so there the rows are always rewritten.
+// MATERIALIZE COLUMN also recomputes stored values after the expression
+// changed.
+func (s *common) storeComputedColumn(ctx context.Context, column, expr string, how columnStore) error {
+	if how != computedOnRead && s.caps.materializeColumn {
 		return s.mutate(ctx, "mentions", "MATERIALIZE COLUMN "+column)
 	}
-	if s.caps.computesAddedColumnsInPrewhere {
+	if how != rewrittenEverywhere && s.caps.computesAddedColumnsInPrewhere {
 		return nil
 	}
 	if s.cluster != "" {
@@ -82,15 +112,21 @@ const (
 	wordsName = "words Array(String)"
 	// wordsExpr: lowerUTF8 and the word characters are those of the search
 	// patterns (internal/query).
-	wordsExpr = `arrayDistinct(extractAll(lowerUTF8(concat(title, ' ', text)), '[\\p{L}\\p{N}]+'))`
+	wordsExpr = `arrayDistinct(extractAll(lowerUTF8(concat(title, ' ', text)), ` + wordPattern + `))`
 )
 
 const (
 	wordsTextName = "words_text String"
 	// wordsTextFromWords was words_text's expression from migration 511
-	// to 512.
-	wordsTextFromWords = `concat(' ', arrayStringConcat(words, ' '), ' ')`
-	wordsTextExpr      = `concat(' ', arrayStringConcat(` + wordsExpr + `, ' '), ' ')`
+	// to 512, wordsTextDistinctExpr from 512 to 513.
+	wordsTextFromWords    = `concat(' ', arrayStringConcat(words, ' '), ' ')`
+	wordsTextDistinctExpr = `concat(' ', arrayStringConcat(` + wordsExpr + `, ' '), ' ')`
+	// wordsTextExpr: " <title's words> | <text's words> ", each word
+	// between single spaces; "|" is never a word, so no phrase spans the
+	// two.
+	wordsTextExpr = `concat(' ', arrayStringConcat(extractAll(lowerUTF8(title), ` + wordPattern + `), ' '), ' | ',` +
+		` arrayStringConcat(extractAll(lowerUTF8(text), ` + wordPattern + `), ' '), ' ')`
+	wordPattern = `'[\\p{L}\\p{N}]+'`
 )
 
 // WordsTextColumn is the words text's definition on one server.

@@ -13,7 +13,9 @@ import (
 // schema before migration 511 (the words array, no words text), stores
 // rows, migrates again and checks that the rows stored before are found
 // by their words, through the words text that migrations 511 and 512 made
-// from the array and then from the text, on both engines.
+// from the array and then from the text, and by their phrases through the
+// words text in the order written that migration 513 stores anew, on both
+// engines.
 func TestWordsTextMigrationsKeepStoredRowsFound(t *testing.T) {
 	ctx := context.Background()
 	for _, e := range storetest.Engines(t) {
@@ -26,11 +28,11 @@ func TestWordsTextMigrationsKeepStoredRowsFound(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := store.Mutate(ctx, s, "ALTER TABLE "+s.Table("schema_migrations")+" DELETE WHERE version IN (511, 512)"); err != nil {
+			if err := store.Mutate(ctx, s, "ALTER TABLE "+s.Table("schema_migrations")+" DELETE WHERE version IN (511, 512, 513)"); err != nil {
 				t.Fatal(err)
 			}
 			late := row("late", "Koijarit", t0, "negative")
-			late.Title, late.Text = "Toimitus", "Paketti tuli viikon myöhässä."
+			late.Title, late.Text = "Toimitus", "Paketti, paketti tuli viikon myöhässä."
 			other := row("other", "Koijarit", t0, "positive")
 			other.Title, other.Text = "", "Hyvä kauppa, nopea toimituksen seuranta."
 			if err := s.Insert(ctx, []store.Row{late, other}); err != nil {
@@ -40,11 +42,15 @@ func TestWordsTextMigrationsKeepStoredRowsFound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(applied) != 2 {
-				t.Fatalf("migrate applied %v, want 511 and 512", applied)
+			if len(applied) != 3 {
+				t.Fatalf("migrate applied %v, want 511 to 513", applied)
 			}
 			for word, want := range map[string][]string{" toimitus ": {"late"}, " paketti ": {"late"}, " toimituksen ": {"other"},
-				" toimitu": {"late", "other"}, " myöhässä ": {"late"}, " viikko ": nil} {
+				" toimitu": {"late", "other"}, " myöhässä ": {"late"}, " viikko ": nil,
+				// Phrases: a repeated word kept in its place, the title's
+				// words apart from the text's.
+				" paketti paketti tuli ": {"late"}, " viikon myöhässä ": {"late"}, " toimitus paketti ": nil,
+				" hyvä kauppa nopea ": {"other"}} {
 				rows, err := s.Query(ctx, "SELECT mention_id FROM "+s.Table("mentions")+" WHERE position(words_text, "+store.Quote(word)+") > 0 ORDER BY mention_id")
 				if err != nil {
 					t.Fatal(err)
