@@ -115,26 +115,25 @@ func bandKeys(words []uint64) (keys [bands]uint64, ok bool) {
 		keys[0] = h
 		return keys, false
 	}
-	var small [128]uint64
-	shingles := small[:0]
-	for i := 0; i+shingleWords <= len(words); i++ {
-		shingles = append(shingles, mix64(mix64(words[i]*31+words[i+1])*31+words[i+2]))
+	// The shingles in blocks of four, the last block filled up with the
+	// first shingle again, which leaves every minimum as it is.
+	n := len(words) - shingleWords + 1
+	var small [32][4]uint64
+	blocks := small[:0]
+	if (n+3)/4 > len(small) {
+		blocks = make([][4]uint64, 0, (n+3)/4)
 	}
-	// A hash function at a time over all the shingles, with two minima
-	// in flight: the function's multiplier and minima stay in registers.
+	blocks = blocks[:(n+3)/4]
+	for i := range len(blocks) * 4 {
+		if i < n {
+			blocks[i/4][i%4] = mix64(mix64(words[i]*31+words[i+1])*31 + words[i+2])
+		} else {
+			blocks[i/4][i%4] = blocks[0][0]
+		}
+	}
 	var sig [signatureLen]uint64
 	for j, m := range &mix {
-		a, b := ^uint64(0), ^uint64(0)
-		k := 0
-		for ; k+1 < len(shingles); k += 2 {
-			v, w := shingles[k]*m, shingles[k+1]*m
-			a, b = min(a, v^v>>29), min(b, w^w>>29)
-		}
-		if k < len(shingles) {
-			v := shingles[k] * m
-			a = min(a, v^v>>29)
-		}
-		sig[j] = min(a, b)
+		sig[j] = minHash(blocks, m)
 	}
 	for i := range keys {
 		h := uint64(i) + 1 // bands are separate tables
@@ -144,6 +143,20 @@ func bandKeys(words []uint64) (keys [bands]uint64, ok bool) {
 		keys[i] = h
 	}
 	return keys, true
+}
+
+// minHash returns the least of the shingles' values under the hash
+// function of multiplier m (h·m, then a xor-shift), a block of four
+// shingles at a time with a minimum each in flight: the multiplier and the
+// minima stay in registers, and the loop has no bounds checks.
+func minHash(blocks [][4]uint64, m uint64) uint64 {
+	a, b, c, d := ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)
+	for i := range blocks {
+		q := &blocks[i]
+		v, w, x, y := q[0]*m, q[1]*m, q[2]*m, q[3]*m
+		a, b, c, d = min(a, v^v>>29), min(b, w^w>>29), min(c, x^x>>29), min(d, y^y>>29)
+	}
+	return min(a, b, c, d)
 }
 
 // mix64 is splitmix64's finaliser.

@@ -106,3 +106,44 @@ func TestBandTable(t *testing.T) {
 		t.Error("a hash never added was found")
 	}
 }
+
+// TestBandKeysAsDefined checks bandKeys against MinHash written out
+// plainly (every function over every shingle, one minimum), for texts of
+// every length from none to 300 words: those of a last block filled up
+// and those whose shingles do not fit the stack's blocks.
+func TestBandKeysAsDefined(t *testing.T) {
+	words := make([]uint64, 300)
+	for i := range words {
+		words[i] = mix64(uint64(i) + 1)
+	}
+	for n := range len(words) + 1 {
+		w := words[:n]
+		var want [bands]uint64
+		if n < minShingleWords {
+			h := uint64(n)
+			for _, v := range w {
+				h = mix64(h*31 + v)
+			}
+			want[0] = h
+		} else {
+			var sig [signatureLen]uint64
+			for j, m := range mix {
+				sig[j] = ^uint64(0)
+				for i := 0; i+shingleWords <= n; i++ {
+					v := mix64(mix64(w[i]*31+w[i+1])*31+w[i+2]) * m
+					sig[j] = min(sig[j], v^v>>29)
+				}
+			}
+			for i := range want {
+				h := uint64(i) + 1
+				for _, v := range sig[i*rowsPerBand : (i+1)*rowsPerBand] {
+					h = mix64(h*31 + v)
+				}
+				want[i] = h
+			}
+		}
+		if got, ok := bandKeys(w); got != want || ok != (n >= minShingleWords) {
+			t.Fatalf("%d words: bands %x %v, want %x", n, got, ok, want)
+		}
+	}
+}
