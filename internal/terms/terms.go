@@ -180,13 +180,20 @@ func New(brands []config.Brand) (*Extractor, error) {
 // Brands are the configured brand names, in the order For takes them.
 func (e *Extractor) Brands() []string { return e.brands }
 
-// word is what one word of a language comes to, cached.
+// word is what one word of a language comes to, cached. Its fields are
+// few and small enough (at most four, 32 bytes) for the compiler to keep a
+// word in registers: a word built on the stack field by field and then
+// copied as a whole would stall the copy's loads on the narrow stores.
 type word struct {
 	key     string // lemma
 	keyHash uint64 // keyHash(key)
-	kind    wordKind
-	multi   bool  // the first word of a multi-word brand name
-	brand   int16 // index of the brand it names, or -1
+	wordTags
+}
+
+type wordTags struct {
+	kind  wordKind
+	multi bool  // the first word of a multi-word brand name
+	brand int16 // index of the brand it names, or -1
 }
 
 // lookup returns what word w (hash h: fnv64) of language lang comes to.
@@ -226,7 +233,7 @@ func (e *Extractor) AnalyseWords(lang string, toks []token.Token, which []int32,
 
 // analysed is what a word with analysis n comes to (AnalyseWords).
 func analysed(n *token.Analysis) word {
-	return word{key: n.Key, keyHash: n.KeyHash, kind: wordKind(n.Kind), multi: n.Multi, brand: n.Brand}
+	return word{key: n.Key, keyHash: n.KeyHash, wordTags: wordTags{kind: wordKind(n.Kind), multi: n.Multi, brand: n.Brand}}
 }
 
 // cacheLang is the language whose lemmas and word cache a text of
@@ -239,7 +246,7 @@ func (e *Extractor) cacheLang(lang string) string {
 }
 
 func (e *Extractor) analyse(lang, w string) word {
-	v := word{key: w, brand: int16(e.brandOf(w)), multi: len(e.multi[w]) > 0}
+	v := word{key: w, wordTags: wordTags{brand: int16(e.brandOf(w)), multi: len(e.multi[w]) > 0}}
 	if v.brand >= 0 {
 		return v
 	}
@@ -283,6 +290,19 @@ type unit struct {
 	kind      wordKind
 	gap       bool // a stop word stood before it
 	lead      bool // a negation that begins the clause as a conjunction (eikä)
+}
+
+// clause gathers the units of a clause. A unit is written in place, field
+// by field, not made and then copied: the copy's wide loads would stall on
+// the narrow stores just made.
+type clause []unit
+
+// add appends a unit.
+func (c clause) add(key, form string, kind wordKind, gap, lead bool) clause {
+	c = append(c, unit{})
+	u := &c[len(c)-1]
+	u.key, u.form, u.kind, u.gap, u.lead = key, form, kind, gap, lead
+	return c
 }
 
 // texts are reused token buffers, for callers that bring no tokens.
@@ -340,11 +360,12 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 	t := &caches.terms
 	t.reset(min(len(tx.Title)+len(tx.Body), maxTermBytes))
 	var units [64]unit
-	clause := units[:0]
+	c := clause(units[:0])
 	flush := func() {
-		t.appendPhrases(clause)
-		clause = clause[:0]
+		t.appendPhrases(c)
+		c = c[:0]
 	}
+	neg := negWord[lang]
 	gap := false
 	for i := 0; i < len(toks); i++ {
 		tk := toks[i]
@@ -377,7 +398,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 				flush()
 			case w.kind == conjNegation:
 				flush()
-				clause = append(clause, unit{key: negWord[lang], form: tk.Text, kind: negation, lead: true})
+				c = c.add(neg, tk.Text, negation, false, true)
 			case w.kind == stop:
 				if gap { // two stop words end a phrase
 					flush()
@@ -385,10 +406,10 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 				gap = true
 				continue
 			case w.kind == negation:
-				clause = append(clause, unit{key: negWord[lang], form: tk.Text, kind: negation, gap: gap})
+				c = c.add(neg, tk.Text, negation, gap, false)
 			default:
 				t.addHashed(w.key, w.keyHash, "", 0)
-				clause = append(clause, unit{key: w.key, form: tk.Text, gap: gap})
+				c = c.add(w.key, tk.Text, content, gap, false)
 			}
 		case token.Number:
 			t.add(t.join(tk.Text), "", 0)
@@ -564,7 +585,7 @@ func (t *termSet) appendPhrases(c []unit) {
 		c[1].form = c[1].key
 	}
 	for i := 0; i+1 < len(c); i++ {
-		a, b := c[i], c[i+1]
+		a, b := &c[i], &c[i+1] // not copies: see clause
 		if b.kind == content && a.key != b.key {
 			key, form := t.join(a.key, b.key), ""
 			if a.form != a.key || b.form != b.key {

@@ -53,7 +53,7 @@ func (c *wordCache) get(w string, h uint64) (word, bool) {
 	head, tail, size := headTail(w)
 	for _, e := range c.slots[i : i+2] {
 		if e.size == size && e.head == head && e.tail == tail && (len(w) <= 16 || e.text == w) {
-			return word{key: e.key, keyHash: e.keyHash, kind: e.kind, multi: e.multi, brand: e.brand}, true
+			return word{key: e.key, keyHash: e.keyHash, wordTags: wordTags{kind: e.kind, multi: e.multi, brand: e.brand}}, true
 		}
 	}
 	return word{}, false

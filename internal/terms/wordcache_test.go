@@ -26,7 +26,7 @@ func TestWordCache(t *testing.T) {
 		if _, ok := c.get(w, fnv64(w)); ok {
 			t.Fatalf("%q found before it was put", w)
 		}
-		c.put(w, fnv64(w), word{key: w + "-lemma", keyHash: uint64(i), brand: int16(i)})
+		c.put(w, fnv64(w), word{key: w + "-lemma", keyHash: uint64(i), wordTags: wordTags{brand: int16(i)}})
 	}
 	found := 0
 	for i, w := range words {
