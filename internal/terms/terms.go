@@ -61,6 +61,10 @@ type wordCaches struct {
 	hashes    []uint64 // the words', numbers' and hashtags' alone (AnalyseWords': its words')
 	touched   uint32   // what wordCache.touch read, kept
 	terms     termSet
+	// units are the clause's units (extract's buffer, kept so that it is
+	// neither cleared nor grown for each text; the last text's units stay
+	// until the next).
+	units clause
 }
 
 // cacheLangs are the languages with caches of their own; "" is every
@@ -334,7 +338,8 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 	// look-ups (a memory access each, which then overlap rather than wait
 	// in turn).
 	tokHashes, hashes := caches.tokHashes[:0], caches.hashes[:0]
-	for i, tk := range toks {
+	for i := range toks {
+		tk := &toks[i] // not a copy: see word
 		var h uint64
 		if tk.Kind == token.Word || tk.Kind == token.Number || tk.Kind == token.Hashtag {
 			if analyses != nil && analyses[i].Set {
@@ -359,8 +364,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 	}
 	t := &caches.terms
 	t.reset(min(len(tx.Title)+len(tx.Body), maxTermBytes))
-	var units [64]unit
-	c := clause(units[:0])
+	c := caches.units[:0]
 	flush := func() {
 		t.appendPhrases(c)
 		c = c[:0]
@@ -368,7 +372,8 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 	neg := negWord[lang]
 	gap := false
 	for i := 0; i < len(toks); i++ {
-		tk := toks[i]
+		tk := &toks[i]
+		text := tk.Text // the word's form, two words for a hyphenated one
 		switch tk.Kind {
 		case token.Word:
 			w := at(i)
@@ -385,8 +390,8 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 				// kanta-asiakkuus is one word, unless a part is a brand's
 				// name (TietokoneKoijarit-kaupasta: the brand and kauppa).
 				if next := at(i + 1); next.brand < 0 {
-					tk.Text = lower[tk.Off:end]
-					w = e.lookup(cache, lang, tk.Text, fnv64(tk.Text))
+					text = lower[tk.Off:end]
+					w = e.lookup(cache, lang, text, fnv64(text))
 					i++
 				}
 			}
@@ -398,7 +403,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 				flush()
 			case w.kind == conjNegation:
 				flush()
-				c = c.add(neg, tk.Text, negation, false, true)
+				c = c.add(neg, text, negation, false, true)
 			case w.kind == stop:
 				if gap { // two stop words end a phrase
 					flush()
@@ -406,21 +411,21 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 				gap = true
 				continue
 			case w.kind == negation:
-				c = c.add(neg, tk.Text, negation, gap, false)
+				c = c.add(neg, text, negation, gap, false)
 			default:
 				t.addHashed(w.key, w.keyHash, "", 0)
-				c = c.add(w.key, tk.Text, content, gap, false)
+				c = c.add(w.key, text, content, gap, false)
 			}
 		case token.Number:
-			t.add(t.join(tk.Text), "", 0)
+			t.add(t.join(text), "", 0)
 			flush()
 		case token.Hashtag:
-			key := t.join("#" + tk.Text)
+			key := t.join("#" + text)
 			var b int
 			if analyses != nil && analyses[i].Set {
 				b = int(analyses[i].Brand)
 			} else {
-				b = e.brandOf(tk.Text)
+				b = e.brandOf(text)
 			}
 			if b >= 0 {
 				t.add(key, "", 1<<b)
@@ -429,13 +434,14 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 			}
 			flush()
 		case token.Emoji:
-			t.add(t.join(tk.Text), "", 0)
+			t.add(t.join(text), "", 0)
 		default: // punctuation, links, handles, emoticons end a clause
 			flush()
 		}
 		gap = false
 	}
 	flush()
+	caches.units = c
 	return t
 }
 
