@@ -99,6 +99,17 @@ func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 	for _, m := range t.brands[:t.n] {
 		named |= m
 	}
+	if named == 0 {
+		// Every row takes every term: one copy each of the keys and forms.
+		strs := make([]string, 2*t.n)
+		keys, forms := strs[:t.n:t.n], strs[t.n:]
+		copy(keys, t.keys[:t.n])
+		copy(forms, t.forms[:t.n])
+		for i := range rows {
+			rows[i].Terms, rows[i].TermForms = keys, forms
+		}
+		return
+	}
 	// left is the bit of a row's brand when a term names it, else 0.
 	left := func(r *store.Row) uint64 {
 		if b, ok := a.brands[r.Brand]; ok {
