@@ -92,26 +92,19 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 
 // setTerms sets the terms of rows from t, each brand's row without the
 // terms that are the brand's names (as Terms.For), in one allocation for
-// all the rows: the rows whose brand no term names share one slice of all
-// the terms (capped, so that an append to one copies).
+// all the rows: the rows whose brand no term names share one copy of all
+// the terms (capped, so that an append to one copies), made in bulk.
 func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
+	keys, forms, brands := t.keys[:t.n], t.forms[:t.n], t.brands[:t.n]
 	var named uint64 // the brands some term names
-	for _, m := range t.brands[:t.n] {
+	for _, m := range brands {
 		named |= m
-	}
-	if named == 0 {
-		// Every row takes every term: one copy each of the keys and forms.
-		strs := make([]string, 2*t.n)
-		keys, forms := strs[:t.n:t.n], strs[t.n:]
-		copy(keys, t.keys[:t.n])
-		copy(forms, t.forms[:t.n])
-		for i := range rows {
-			rows[i].Terms, rows[i].TermForms = keys, forms
-		}
-		return
 	}
 	// left is the bit of a row's brand when a term names it, else 0.
 	left := func(r *store.Row) uint64 {
+		if named == 0 {
+			return 0
+		}
 		if b, ok := a.brands[r.Brand]; ok {
 			return named & (1 << b)
 		}
@@ -124,7 +117,7 @@ func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 			shared = true
 			continue
 		}
-		for _, m := range t.brands[:t.n] {
+		for _, m := range brands {
 			if m&bit == 0 {
 				size += 2
 			}
@@ -134,18 +127,19 @@ func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 		size += 2 * t.n
 	}
 	strs := make([]string, size)   // the rows' keys and forms
-	var allKeys, allForms []string // the shared ones, once made
+	var allKeys, allForms []string // the shared ones
+	if shared {
+		allKeys, allForms, strs = strs[:t.n:t.n], strs[t.n:2*t.n:2*t.n], strs[2*t.n:]
+		copy(allKeys, keys)
+		copy(allForms, forms)
+	}
 	for i := range rows {
 		r := &rows[i]
-		bit := left(r)
-		if bit == 0 && allKeys != nil {
+		if bit := left(r); bit == 0 {
 			r.Terms, r.TermForms = allKeys, allForms
-			continue
-		}
-		r.Terms, strs = unnamed(strs, t.keys[:t.n], t.brands[:t.n], bit)
-		r.TermForms, strs = unnamed(strs, t.forms[:t.n], t.brands[:t.n], bit)
-		if bit == 0 {
-			allKeys, allForms = r.Terms, r.TermForms
+		} else {
+			r.Terms, strs = unnamed(strs, keys, brands, bit)
+			r.TermForms, strs = unnamed(strs, forms, brands, bit)
 		}
 	}
 }

@@ -623,12 +623,15 @@ func (t Terms) For(brand int) (keys, forms []string) {
 // of the brands of bit (brands[i]: the brands term i names) to the start
 // of dst and returns them, capped, and the rest of dst.
 func unnamed(dst, src []string, brands []uint64, bit uint64) (taken, rest []string) {
-	n := 0
-	for i, s := range src {
-		if brands[i]&bit == 0 {
-			dst[n] = s
-			n++
+	// The strings between the terms left out are copied in bulk: those
+	// terms are few.
+	n, from := 0, 0
+	for i, b := range brands[:len(src)] {
+		if b&bit != 0 {
+			n += copy(dst[n:], src[from:i])
+			from = i + 1
 		}
 	}
+	n += copy(dst[n:], src[from:])
 	return dst[:n:n], dst[n:]
 }
