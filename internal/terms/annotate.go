@@ -100,25 +100,28 @@ func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 	for _, m := range brands {
 		named |= m
 	}
-	// left is the bit of a row's brand when a term names it, else 0.
-	left := func(r *store.Row) uint64 {
-		if named == 0 {
-			return 0
+	// left[i] is the bit of row i's brand when a term names it, else 0
+	// (nil: no term names a brand).
+	var left []uint64
+	var small [8]uint64
+	if named != 0 {
+		left = small[:0]
+		for i := range rows {
+			var bit uint64
+			if b, ok := a.brands[rows[i].Brand]; ok {
+				bit = named & (1 << b)
+			}
+			left = append(left, bit)
 		}
-		if b, ok := a.brands[r.Brand]; ok {
-			return named & (1 << b)
-		}
-		return 0
 	}
 	size, shared := 0, false
 	for i := range rows {
-		bit := left(&rows[i])
-		if bit == 0 {
+		if left == nil || left[i] == 0 {
 			shared = true
 			continue
 		}
 		for _, m := range brands {
-			if m&bit == 0 {
+			if m&left[i] == 0 {
 				size += 2
 			}
 		}
@@ -135,11 +138,11 @@ func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 	}
 	for i := range rows {
 		r := &rows[i]
-		if bit := left(r); bit == 0 {
+		if left == nil || left[i] == 0 {
 			r.Terms, r.TermForms = allKeys, allForms
 		} else {
-			r.Terms, strs = unnamed(strs, keys, brands, bit)
-			r.TermForms, strs = unnamed(strs, forms, brands, bit)
+			r.Terms, strs = unnamed(strs, keys, brands, left[i])
+			r.TermForms, strs = unnamed(strs, forms, brands, left[i])
 		}
 	}
 }
