@@ -194,6 +194,7 @@ type word struct {
 	wordTags
 }
 
+// wordTags are what a word is besides its key: one field of word.
 type wordTags struct {
 	kind  wordKind
 	multi bool  // the first word of a multi-word brand name
