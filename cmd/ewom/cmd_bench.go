@@ -34,6 +34,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to this file")
 	pipelineOnly := fs.Bool("pipeline-only", false, "measure only the pipeline's throughput (no limits, no latency run)")
+	compareTerms := fs.Bool("compare-terms", false, "also run each round's pipeline without terms and stories, and report the rate with them over without")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer closeStore()
 	_, err = bench.RunPipeline(ctx, bench.PipelineOptions{Mentions: *n, LatencyRate: *rate, LatencyFor: *dur,
-		Workers: *workers, Batch: config.Store{BatchRows: *batchRows, FlushInterval: *flushInterval}, Rounds: *rounds, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly})
+		Workers: *workers, Batch: config.Store{BatchRows: *batchRows, FlushInterval: *flushInterval}, Rounds: *rounds, Store: s, Out: env.stdout, PipelineOnly: *pipelineOnly, CompareTerms: *compareTerms})
 	return err
 }
 

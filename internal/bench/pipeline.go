@@ -47,6 +47,10 @@ type PipelineOptions struct {
 	Out    io.Writer
 	// PipelineOnly skips the two limits and the latency run (for profiling).
 	PipelineOnly bool
+	// CompareTerms also runs each round's pipeline with workers that
+	// store no terms or stories, just before the one that does, to tell
+	// what the annotation costs the pipeline.
+	CompareTerms bool
 }
 
 // Round holds the throughput figures of one round: rates per second and
@@ -54,7 +58,14 @@ type PipelineOptions struct {
 type Round struct {
 	BusRate, InsertRate, PipelineRate float64
 	BusCPU, InsertCPU, PipelineCPU    time.Duration
+	// The pipeline without terms and stories (CompareTerms).
+	UnannotatedRate float64
+	UnannotatedCPU  time.Duration
 }
+
+// TermsRatio is the pipeline's rate with terms over its rate without them
+// in the same round (CompareTerms).
+func (r Round) TermsRatio() float64 { return r.PipelineRate / r.UnannotatedRate }
 
 // Fraction is the pipeline's rate over the smaller of its two limits, as
 // measured in the same round.
@@ -135,6 +146,13 @@ func RunPipeline(ctx context.Context, o PipelineOptions) (PipelineResult, error)
 		r.PeakRSSBytes = max(r.PeakRSSBytes, memstat.Peak())
 	}
 	m := r.Medians()
+	if o.CompareTerms && o.Rounds > 1 {
+		ratios := make([]string, len(r.Rounds))
+		for i, x := range r.Rounds {
+			ratios[i] = strconv.FormatFloat(x.TermsRatio(), 'f', 3, 64)
+		}
+		say("pipeline with terms over without, median: %.3f (rounds: %s)", median(r.Rounds, Round.TermsRatio), strings.Join(ratios, ", "))
+	}
 	if o.PipelineOnly {
 		if o.Rounds > 1 {
 			say("median pipeline:                            %8.0f mentions/s  (%.0f µs CPU per mention)", m.PipelineRate, micros(m.PipelineCPU))
@@ -180,8 +198,14 @@ func runRound(ctx context.Context, o PipelineOptions, say func(string, ...any)) 
 		}
 		say("limit 2, store inserts alone:               %8.0f rows/s      (%.0f µs CPU per row)", x.InsertRate, micros(x.InsertCPU))
 	}
+	if o.CompareTerms {
+		if x.UnannotatedRate, x.UnannotatedCPU, err = pipelineThroughput(ctx, o, false); err != nil {
+			return x, fmt.Errorf("pipeline without terms: %w", err)
+		}
+		say("pipeline without terms and stories:         %8.0f mentions/s  (%.0f µs CPU per mention)", x.UnannotatedRate, micros(x.UnannotatedCPU))
+	}
 	memstat.RestartPeak()
-	if x.PipelineRate, x.PipelineCPU, err = pipelineThroughput(ctx, o); err != nil {
+	if x.PipelineRate, x.PipelineCPU, err = pipelineThroughput(ctx, o, true); err != nil {
 		return x, fmt.Errorf("pipeline: %w", err)
 	}
 	if o.PipelineOnly {
@@ -189,6 +213,9 @@ func runRound(ctx context.Context, o PipelineOptions, say func(string, ...any)) 
 	} else {
 		say("pipeline, ingest to committed rows:         %8.0f mentions/s  (%.2f of the smaller limit; %.0f µs CPU per mention)",
 			x.PipelineRate, x.Fraction(), micros(x.PipelineCPU))
+	}
+	if o.CompareTerms {
+		say("terms and stories: %.3f × the rate without them, %+.1f µs CPU per mention", x.TermsRatio(), micros(x.PipelineCPU-x.UnannotatedCPU))
 	}
 	return x, nil
 }
@@ -360,7 +387,9 @@ func (p *embeddedPipeline) stored() (float64, error) {
 	return 0, nil
 }
 
-func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embeddedPipeline, error) {
+// startPipeline starts o.Workers workers on a bus and database of their
+// own; with annotate they store terms and stories, as a deployment's do.
+func startPipeline(ctx context.Context, o PipelineOptions, name string, annotate bool) (*embeddedPipeline, error) {
 	dir, err := os.MkdirTemp("", "ewom-bench-"+name+"-")
 	if err != nil {
 		return nil, err
@@ -381,16 +410,7 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 	cfg.Pipeline.MaxAckPending = max(cfg.Pipeline.MaxAckPending, 2*o.Workers*o.Batch.BatchRows)
 	reg := prometheus.NewRegistry()
 	metrics := pipeline.NewMetrics(reg)
-	// The workers annotate terms and stories as a deployment's do.
-	ext, err := terms.New(brands)
-	if err != nil {
-		return nil, err
-	}
-	ann, err := terms.NewAnnotator(ext, reg)
-	if err != nil {
-		return nil, err
-	}
-	cls, err := classify.New(brands, classify.WithAnalyser(ext))
+	cls, ann, err := labelers(reg, annotate)
 	if err != nil {
 		return nil, err
 	}
@@ -410,10 +430,31 @@ func startPipeline(ctx context.Context, o PipelineOptions, name string) (*embedd
 	}}, nil
 }
 
+// labelers returns the workers' classifier and annotator: without
+// annotate, a classifier that makes no word analyses and no annotator (a
+// nil interface: the workers then store no terms).
+func labelers(reg prometheus.Registerer, annotate bool) (*classify.Classifier, pipeline.Annotator, error) {
+	if !annotate {
+		cls, err := classify.New(brands)
+		return cls, nil, err
+	}
+	ext, err := terms.New(brands)
+	if err != nil {
+		return nil, nil, err
+	}
+	ann, err := terms.NewAnnotator(ext, reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	cls, err := classify.New(brands, classify.WithAnalyser(ext))
+	return cls, ann, err
+}
+
 // pipelineThroughput publishes all mentions as fast as the bus takes them
-// and times until every one is committed in the store.
-func pipelineThroughput(ctx context.Context, o PipelineOptions) (rate float64, cpuPerMention time.Duration, err error) {
-	p, err := startPipeline(ctx, o, "throughput")
+// and times until every one is committed in the store; annotate as
+// startPipeline.
+func pipelineThroughput(ctx context.Context, o PipelineOptions, annotate bool) (rate float64, cpuPerMention time.Duration, err error) {
+	p, err := startPipeline(ctx, o, "throughput", annotate)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -450,7 +491,7 @@ func pipelineThroughput(ctx context.Context, o PipelineOptions) (rate float64, c
 // pipelineLatency publishes at a fixed rate and samples, every 100 ms, how
 // long the mention just published takes to become visible to a query.
 func pipelineLatency(ctx context.Context, o PipelineOptions) ([]time.Duration, error) {
-	p, err := startPipeline(ctx, o, "latency")
+	p, err := startPipeline(ctx, o, "latency", true)
 	if err != nil {
 		return nil, err
 	}

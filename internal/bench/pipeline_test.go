@@ -45,3 +45,24 @@ func TestRunPipelineSmall(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPipelineComparesTerms runs the pipeline without terms and with
+// them in each round and reports the ratio of their rates.
+func TestRunPipelineComparesTerms(t *testing.T) {
+	var out bytes.Buffer
+	r, err := RunPipeline(context.Background(), PipelineOptions{Mentions: 2000, Workers: 1, Rounds: 2,
+		Store: storetest.Embedded(t), Out: &out, PipelineOnly: true, CompareTerms: true})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, x := range r.Rounds {
+		if x.UnannotatedRate <= 0 || x.PipelineRate <= 0 || x.TermsRatio() <= 0 {
+			t.Fatalf("round %+v\n%s", x, out.String())
+		}
+	}
+	for _, line := range []string{"pipeline without terms and stories", "terms and stories: ", "pipeline with terms over without, median"} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("output lacks %q:\n%s", line, out.String())
+		}
+	}
+}
