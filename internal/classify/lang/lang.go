@@ -154,6 +154,12 @@ func (d *Detector) Detect(toks []token.Token, declared string) Result {
 		return r
 	case scores[best] >= 1 && margin >= 0.6 && r.Confidence >= 0.45:
 		return r
+	case scores[best] >= 3 && margin >= 2:
+		// Plenty of evidence and a clear lead: loan words, names and
+		// the related languages' shares of the same function words
+		// (sv, da, no) add to the total without making another
+		// language likely (a Swedish post about an app in Vasa).
+		return r
 	}
 	r.Lang = Und
 	return r

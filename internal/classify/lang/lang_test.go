@@ -104,6 +104,34 @@ func TestDetectAccuracy(t *testing.T) {
 	}
 }
 
+// TestDetectSwedishAmongNamesAndLoans: Swedish posts full of Finnish
+// place and brand names and English loans, whose words also count for
+// Danish, Norwegian and English, are Swedish, not undetermined (written for
+// this test); English posts with "I" stay English.
+func TestDetectSwedishAmongNamesAndLoans(t *testing.T) {
+	d := New()
+	for want, texts := range map[string][]string{
+		"sv": {
+			"Superbra service i butiken i Vasa, de fixade min beställning på en dag och ringde när den kom.",
+			"Hej Vasa! Vår nya app för bokningar är ute nu i App Store och Google Play, logga in med ditt kundnummer.",
+			"Stod i kö i Kvevlax i en halvtimme för att bara en kassa var öppen. Typiskt.",
+			"Laptopen från Tietokonekauppa i Jakobstad funkar fint, men laddaren gnisslar lite.",
+			"Flygbolaget Lintuair slutar flyga mellan Karleby och Helsingfors i januari enligt ett pressmeddelande.",
+			"Kampanjen i Kuopio och Joensuu gick bra, sa Ahtinens vd i en intervju i Hufvudstadsbladet.",
+		},
+		"en": {
+			"I think I will order again, the app is fine",
+			"I waited three weeks and I still have no refund",
+		},
+	} {
+		for _, text := range texts {
+			if got := detect(d, text, ""); got.Lang != want {
+				t.Errorf("%q: got %s (guess %s, confidence %.2f), want %s", text, got.Lang, got.Guess, got.Confidence, want)
+			}
+		}
+	}
+}
+
 func TestDetectDoesNotTrustDeclaredTag(t *testing.T) {
 	d := New()
 	cases := []struct{ text, declared, want string }{
