@@ -132,6 +132,26 @@ func TestDetectSwedishAmongNamesAndLoans(t *testing.T) {
 	}
 }
 
+// TestDetectShortLinesByCommonWords: short lines whose only evidence is a
+// common pronoun form, imperative or adverb (written for this test).
+func TestDetectShortLinesByCommonWords(t *testing.T) {
+	d := New()
+	for text, want := range map[string]string{
+		"Älä koske siihen!":                              "fi",
+		"Haluan hänet takaisin.":                         "fi",
+		"Olet liian myöhässä.":                           "fi",
+		"Same as last time, two weeks.":                  "en",
+		"Ordered one back in May, nothing since.":        "en",
+		"Tack för senast, vi ses i morgon i Vasa!":       "sv",
+		"Olemme täällä koko illan, tulkaa sisään vaan.":  "fi",
+		"First order and the parcel says delivered. Ok.": "en",
+	} {
+		if got := detect(d, text, ""); got.Lang != want {
+			t.Errorf("%q: got %s (guess %s, confidence %.2f), want %s", text, got.Lang, got.Guess, got.Confidence, want)
+		}
+	}
+}
+
 func TestDetectDoesNotTrustDeclaredTag(t *testing.T) {
 	d := New()
 	cases := []struct{ text, declared, want string }{
