@@ -3,6 +3,7 @@ package classify
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -29,10 +30,15 @@ import (
 //
 // Word rows replace the shipped model's rows of the same feature (a row of
 // 0 removes a weight); every other shipped row stays.
+//
+// A section starting with a line "@labels" adjusts the label models (they
+// serve every language): "@bias" and feature rows with a weight per class
+// of LabelClasses, which replace the shipped rows of the same feature.
 const (
 	paramLang    = "@lang"
 	paramNeutral = "@neutral"
 	paramAlone   = "@alone"
+	paramLabels  = "@labels"
 )
 
 // DeploymentSuffix starts the part of classifier_version that names a
@@ -59,6 +65,20 @@ func WithDeploymentModel(text string) Option {
 		}
 		t := *c.t
 		t.learned, t.features = maps.Clone(t.learned), maps.Clone(t.features)
+		if labels, ok := sections[paramLabels]; ok {
+			delete(sections, paramLabels)
+			if t.labels == nil {
+				return errors.New("deployment model: no shipped label model to adjust")
+			}
+			if t.labels, err = t.labels.overlay(labels); err != nil {
+				return fmt.Errorf("deployment model, %s: %w", paramLabels, err)
+			}
+			// Every language's index holds the label rows.
+			for code, m := range t.learned {
+				t.setLearned(code, m)
+			}
+			t.features[""] = newFeatureIndex(nil, t.labels)
+		}
 		for _, code := range slices.Sorted(maps.Keys(sections)) {
 			base := t.learned[code]
 			if base == nil {
@@ -78,7 +98,7 @@ func WithDeploymentModel(text string) Option {
 }
 
 // splitDeployment splits a deployment model's text into its languages'
-// sections.
+// sections and the label models' (keyed paramLabels).
 func splitDeployment(text string) (map[string]string, error) {
 	out := map[string]string{}
 	code := ""
@@ -92,7 +112,16 @@ func splitDeployment(text string) (map[string]string, error) {
 	n := 0
 	for line := range strings.Lines(text) {
 		n++
-		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), paramLang+"\t"); ok {
+		trimmed := strings.TrimRight(line, "\r\n")
+		if trimmed == paramLabels {
+			flush()
+			if _, dup := out[paramLabels]; dup {
+				return nil, fmt.Errorf("line %d: %s repeated", n, paramLabels)
+			}
+			code = paramLabels
+			continue
+		}
+		if v, ok := strings.CutPrefix(trimmed, paramLang+"\t"); ok {
 			flush()
 			if _, dup := out[v]; v == "" || dup || v == code {
 				return nil, fmt.Errorf("line %d: language missing or repeated", n)
@@ -232,4 +261,59 @@ func (c *Classifier) TrainingExample(m *mention.Mention) (code string, feats []s
 	}
 	st = c.t.walkSentiment(&lx, nil, nil, &feats)
 	return code, feats, squash(st.total), scale
+}
+
+// overlay returns a copy of the label model with a deployment section's
+// rows: its @bias (required, so a section cannot half-apply) and feature
+// rows replace the shipped ones; new features are added.
+func (lm *labelModel) overlay(section string) (*labelModel, error) {
+	d, err := readLabelModel(strings.NewReader(section))
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(section, paramBias+"\t") && !strings.Contains(section, "\n"+paramBias+"\t") {
+		return nil, fmt.Errorf("%s row missing", paramBias)
+	}
+	out := &labelModel{bias: d.bias, rows: slices.Clone(lm.rows)}
+	index := maps.Collect(lm.words.All())
+	for key, row := range d.words.All() {
+		if i, ok := index[key]; ok {
+			out.rows[i] = d.rows[row]
+			continue
+		}
+		index[key] = uint32(len(out.rows))
+		out.rows = append(out.rows, d.rows[row])
+	}
+	out.words = strtab.New(index)
+	return out, nil
+}
+
+// LabelClasses are the label models' classes in their columns' order: the
+// journey stages (mention.JourneyStages), then the sentiments.
+func LabelClasses() []string {
+	return append(slices.Clone(mention.JourneyStages), sentimentClasses[:]...)
+}
+
+// StageClasses is how many of LabelClasses are journey stages.
+const StageClasses = stageCount
+
+// LabelWeights returns this classifier's label models: each class's bias
+// and each feature's weights, in LabelClasses order (nil: none).
+func (c *Classifier) LabelWeights() (bias []float64, rows map[string][]float64) {
+	lm := c.t.labels
+	if lm == nil {
+		return nil, nil
+	}
+	widen := func(w labelWeights) []float64 {
+		out := make([]float64, len(w))
+		for i, v := range w {
+			out[i] = float64(v)
+		}
+		return out
+	}
+	rows = map[string][]float64{}
+	for key, row := range lm.words.All() {
+		rows[key] = widen(lm.rows[row])
+	}
+	return widen(lm.bias), rows
 }

@@ -17,10 +17,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +26,6 @@ import (
 	"github.com/ewom/ewom/internal/classify/eval"
 	"github.com/ewom/ewom/internal/classify/train"
 	"github.com/ewom/ewom/internal/config"
-	"github.com/ewom/ewom/internal/mention"
 )
 
 func main() {
@@ -52,17 +49,11 @@ func main() {
 // example is one mention × brand: its features, gold labels and the
 // rules' labels.
 type example struct {
-	classify.LabelExample
-	goldStage, goldSentiment string
-	lang                     string
-	item                     int // the mention's number, so that its brands share a fold
-	set                      int // the set's number in -sets
+	train.LabelDoc
+	lang string
+	item int // the mention's number, so that its brands share a fold
+	set  int // the set's number in -sets
 }
-
-// classes are the models' classes in the file's column order.
-var classes = append(slices.Clone(mention.JourneyStages), mention.Negative, mention.Neutral, mention.Positive)
-
-const stages = 9
 
 func run(sets, brands, evalSets, evalBrands, out string, folds, foldSet int, h train.Hyper) error {
 	if sets == "" || brands == "" || (out == "" && folds < 2 && evalSets == "") {
@@ -79,7 +70,7 @@ func run(sets, brands, evalSets, evalBrands, out string, folds, foldSet int, h t
 			return err
 		}
 		models := learn(exs, -1, 0, h)
-		report("held-out "+evalSets, held, func(ex example) (string, string) { return predict(models, ex) })
+		report("held-out "+evalSets, held, func(ex example) (string, string) { return models.Predict(ex.LabelExample) })
 	case folds >= 2:
 		for i := range exs {
 			if foldSet >= 0 && exs[i].set != foldSet {
@@ -93,7 +84,7 @@ func run(sets, brands, evalSets, evalBrands, out string, folds, foldSet int, h t
 			for _, ex := range exs {
 				if ex.item >= 0 && ex.item%folds == k {
 					held = append(held, ex)
-					s, t := predict(models, ex)
+					s, t := models.Predict(ex.LabelExample)
 					got = append(got, [2]string{s, t})
 				}
 			}
@@ -156,75 +147,24 @@ func setExamples(setPath, brandsPath string, first, set int) ([]example, error) 
 			if !ok {
 				ex = post // a brand the rules missed: the post's
 			}
-			exs = append(exs, example{LabelExample: ex, goldStage: g.Stage, goldSentiment: g.Sentiment, lang: it.Gold.Lang, item: first + n, set: set})
+			exs = append(exs, example{LabelDoc: train.LabelDoc{LabelExample: ex, GoldStage: g.Stage, GoldSentiment: g.Sentiment},
+				lang: it.Gold.Lang, item: first + n, set: set})
 		}
 	}
 	return exs, nil
 }
 
-// learn trains one model per class on the examples outside fold k of n
-// (k < 0: all).
-func learn(exs []example, k, n int, h train.Hyper) []train.Model {
-	models := make([]train.Model, len(classes))
-	for ci, class := range classes {
-		var docs []train.Doc
-		for _, ex := range exs {
-			if k >= 0 && ex.item >= 0 && ex.item%n == k {
-				continue
-			}
-			gold := ex.goldStage
-			if ci >= stages {
-				gold = ex.goldSentiment
-			}
-			d := train.Doc{Feats: ex.Features, Weight: 1}
-			if gold == class {
-				d.Y = 1
-			}
-			docs = append(docs, d)
+// learn trains the models on the examples outside fold k of n (k < 0:
+// all).
+func learn(exs []example, k, n int, h train.Hyper) train.LabelModels {
+	var docs []train.LabelDoc
+	for _, ex := range exs {
+		if k >= 0 && ex.item >= 0 && ex.item%n == k {
+			continue
 		}
-		hc := h
-		if ci >= stages {
-			// Sources are a deployment's own mix: a source's share of
-			// complaints in the corpus must not tilt a post's sentiment.
-			hc.Exclude = func(f string) bool { return strings.HasPrefix(f, "src:") }
-		}
-		models[ci] = train.Train(docs, hc)
+		docs = append(docs, ex.LabelDoc)
 	}
-	return models
-}
-
-// predict labels an example as the classifier does: the class scored
-// highest (words over √n), unless a rule decided the label or the post
-// names no brand.
-func predict(models []train.Model, ex example) (stage, sentiment string) {
-	z := make([]float64, len(models))
-	for ci, m := range models {
-		z[ci] = m.Bias
-		for _, f := range ex.Features {
-			z[ci] += m.Words[f] / math.Sqrt(float64(len(ex.Features)))
-		}
-	}
-	stage, sentiment = ex.Stage, ex.Sentiment
-	if ex.NoBrand {
-		return stage, sentiment
-	}
-	if !ex.StageDecided {
-		stage = classes[argmax(z[:stages])]
-	}
-	if !ex.SentimentDecided {
-		sentiment = classes[stages+argmax(z[stages:])]
-	}
-	return stage, sentiment
-}
-
-func argmax(z []float64) int {
-	best := 0
-	for i := range z {
-		if z[i] > z[best] {
-			best = i
-		}
-	}
-	return best
+	return train.TrainLabels(docs, h, nil)
 }
 
 // report prints the rules' and the models' accuracy, overall and by
@@ -235,11 +175,11 @@ func report(name string, exs []example, pred func(example) (string, string)) {
 	errs := confusions{sentiment: map[string]int{}, stage: map[string]int{}}
 	for _, ex := range exs {
 		stage, sentiment := pred(ex)
-		if sentiment != ex.goldSentiment {
-			errs.sentiment[ex.lang+" "+ex.goldSentiment+"→"+sentiment]++
+		if sentiment != ex.GoldSentiment {
+			errs.sentiment[ex.lang+" "+ex.GoldSentiment+"→"+sentiment]++
 		}
-		if stage != ex.goldStage {
-			errs.stage[ex.goldStage+"→"+stage]++
+		if stage != ex.GoldStage {
+			errs.stage[ex.GoldStage+"→"+stage]++
 		}
 		for _, key := range []string{"all", ex.lang} {
 			t := by[key]
@@ -248,10 +188,10 @@ func report(name string, exs []example, pred func(example) (string, string)) {
 				by[key] = t
 			}
 			t.n++
-			t.ruleStage += b2i(ex.Stage == ex.goldStage)
-			t.modelStage += b2i(stage == ex.goldStage)
-			t.ruleSent += b2i(ex.Sentiment == ex.goldSentiment)
-			t.modelSent += b2i(sentiment == ex.goldSentiment)
+			t.ruleStage += b2i(ex.LabelExample.Stage == ex.GoldStage)
+			t.modelStage += b2i(stage == ex.GoldStage)
+			t.ruleSent += b2i(ex.LabelExample.Sentiment == ex.GoldSentiment)
+			t.modelSent += b2i(sentiment == ex.GoldSentiment)
 		}
 	}
 	fmt.Printf("%s: mention × brand labels, accuracy of the rules alone → with the models\n", name)
@@ -291,7 +231,7 @@ func b2i(b bool) int {
 	return 0
 }
 
-func write(path, sets string, n int, models []train.Model, h train.Hyper) error {
+func write(path, sets string, n int, models train.LabelModels, h train.Hyper) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -299,25 +239,11 @@ func write(path, sets string, n int, models []train.Model, h train.Hyper) error 
 	defer f.Close()
 	w := bufio.NewWriter(f)
 	fmt.Fprintf(w, "# learned from %s (%d mention × brand labels) by internal/classify/cmd/labeltrain (one-vs-rest logistic regression, l2=%g, %d epochs)\n", sets, n, h.L2, h.Epochs)
-	fmt.Fprintf(w, "# feature, then a weight per class: %v\n", classes)
-	row := func(name string, weight func(train.Model) float64) {
-		fmt.Fprint(w, name)
-		for _, m := range models {
-			fmt.Fprint(w, "\t"+strconv.FormatFloat(train.Round(weight(m)), 'g', -1, 64))
-		}
-		fmt.Fprintln(w)
-	}
-	row("@bias", func(m train.Model) float64 { return m.Bias })
-	names := map[string]bool{}
-	for _, m := range models {
-		for f, v := range m.Words {
-			if train.Round(v) != 0 {
-				names[f] = true
-			}
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(names)) {
-		row(name, func(m train.Model) float64 { return m.Words[name] })
+	fmt.Fprintf(w, "# feature, then a weight per class: %v\n", classify.LabelClasses())
+	bias, rows := models.Rows()
+	train.WriteLabelRow(w, "@bias", bias)
+	for _, name := range slices.Sorted(maps.Keys(rows)) {
+		train.WriteLabelRow(w, name, rows[name])
 	}
 	if err := w.Flush(); err != nil {
 		return err
