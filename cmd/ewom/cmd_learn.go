@@ -12,12 +12,12 @@ import (
 )
 
 func init() {
-	register("learn", "learn this deployment's sentiment model from label corrections and rated reviews (--list, --rollback, --activate)", runLearn)
+	register("learn", "learn this deployment's sentiment model from label corrections and rated reviews, and its stage and per-brand sentiment models from the corrections (--list, --rollback, --activate)", runLearn)
 }
 
 func runLearn(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "learn")
-	cfgPath := fs.String("config", "", "config file (YAML): the store")
+	cfgPath := fs.String("config", "", "config file (YAML): the store and the brands")
 	folds := fs.Int("folds", 10, "cross-validation folds")
 	dryRun := fs.Bool("dry-run", false, "measure only: store and activate nothing")
 	list := fs.Bool("list", false, "list the stored models and which is active")
@@ -77,8 +77,12 @@ func runLearn(ctx context.Context, env *cliEnv, args []string) error {
 			if m.Version == learn.Shipped {
 				continue
 			}
-			fmt.Fprintf(env.stdout, "%s %-40s %-20s %8d %8.3f → %.3f  examples; CV accuracy shipped → learned\n", mark, m.Version,
+			fmt.Fprintf(env.stdout, "%s %-40s %-20s %8d %8.3f → %.3f  examples; CV accuracy shipped → learned", mark, m.Version,
 				m.CreatedAt.Format(time.RFC3339), m.Examples, m.Metrics.Shipped.Accuracy, m.Metrics.Learned.Accuracy)
+			if l := m.Metrics.Labels; l != nil && l.Folds > 0 {
+				fmt.Fprintf(env.stdout, "; stage %.3f → %.3f", l.ShippedStage.Accuracy, l.LearnedStage.Accuracy)
+			}
+			fmt.Fprintln(env.stdout)
 		}
 		return nil
 	case *rollback:
@@ -103,7 +107,7 @@ func runLearn(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "activated %s\n%s\n", m.Version, next)
 		return nil
 	}
-	res, err := learn.Learn(ctx, s, shipped, learn.Options{Folds: *folds})
+	res, err := learn.Learn(ctx, s, shipped, learn.Options{Folds: *folds, Brands: cfg.Brands})
 	if res != nil {
 		res.Write(env.stdout)
 	}
@@ -115,7 +119,7 @@ func runLearn(ctx context.Context, env *cliEnv, args []string) error {
 		active = res.Active.Version
 	}
 	switch {
-	case !res.Better:
+	case !res.Activates():
 		fmt.Fprintf(env.stdout, "nothing activated; the active classifier stays %s\n", active)
 	case *dryRun:
 		fmt.Fprintf(env.stdout, "dry run: %s would be activated (the active classifier stays %s)\n", res.Model.Version, active)

@@ -38,8 +38,11 @@ const (
 	paramLang    = "@lang"
 	paramNeutral = "@neutral"
 	paramAlone   = "@alone"
-	paramLabels  = "@labels"
 )
+
+// LabelsSection is the line that starts a deployment model's label-model
+// section.
+const LabelsSection = "@labels"
 
 // DeploymentSuffix starts the part of classifier_version that names a
 // deployment model: "r4-3f9a0c12de+d1a2b3c4d5e".
@@ -65,13 +68,13 @@ func WithDeploymentModel(text string) Option {
 		}
 		t := *c.t
 		t.learned, t.features = maps.Clone(t.learned), maps.Clone(t.features)
-		if labels, ok := sections[paramLabels]; ok {
-			delete(sections, paramLabels)
+		if labels, ok := sections[LabelsSection]; ok {
+			delete(sections, LabelsSection)
 			if t.labels == nil {
 				return errors.New("deployment model: no shipped label model to adjust")
 			}
 			if t.labels, err = t.labels.overlay(labels); err != nil {
-				return fmt.Errorf("deployment model, %s: %w", paramLabels, err)
+				return fmt.Errorf("deployment model, %s: %w", LabelsSection, err)
 			}
 			// Every language's index holds the label rows.
 			for code, m := range t.learned {
@@ -98,7 +101,7 @@ func WithDeploymentModel(text string) Option {
 }
 
 // splitDeployment splits a deployment model's text into its languages'
-// sections and the label models' (keyed paramLabels).
+// sections and the label models' (keyed LabelsSection).
 func splitDeployment(text string) (map[string]string, error) {
 	out := map[string]string{}
 	code := ""
@@ -113,12 +116,12 @@ func splitDeployment(text string) (map[string]string, error) {
 	for line := range strings.Lines(text) {
 		n++
 		trimmed := strings.TrimRight(line, "\r\n")
-		if trimmed == paramLabels {
+		if trimmed == LabelsSection {
 			flush()
-			if _, dup := out[paramLabels]; dup {
-				return nil, fmt.Errorf("line %d: %s repeated", n, paramLabels)
+			if _, dup := out[LabelsSection]; dup {
+				return nil, fmt.Errorf("line %d: %s repeated", n, LabelsSection)
 			}
-			code = paramLabels
+			code = LabelsSection
 			continue
 		}
 		if v, ok := strings.CutPrefix(trimmed, paramLang+"\t"); ok {

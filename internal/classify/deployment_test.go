@@ -1,10 +1,12 @@
 package classify
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 )
 
@@ -74,3 +76,51 @@ func TestTrainingExampleMatchesSentimentFeatures(t *testing.T) {
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func TestDeploymentModelLabelsSectionChangesStage(t *testing.T) {
+	brands := []config.Brand{{Name: "Novira"}}
+	shipped, err := New(brands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mention.Mention{Source: "reddit", Text: "Novira lockerbox and the headset, again today.", Lang: "en"}
+	before := shipped.Classify(&m)
+	if len(before.BrandLabels) != 1 || before.BrandLabels[0].JourneyStage == "delivery" {
+		t.Fatalf("shipped labels %+v; want one brand, not yet delivery", before.BrandLabels)
+	}
+	bias, _ := shipped.LabelWeights()
+	row := func(name string, w []float64) string {
+		var sb strings.Builder
+		sb.WriteString(name)
+		for _, v := range w {
+			sb.WriteString("\t" + strconv.FormatFloat(v, 'g', -1, 32))
+		}
+		return sb.String() + "\n"
+	}
+	delivery := make([]float64, len(LabelClasses()))
+	delivery[slices.Index(LabelClasses(), "delivery")] = 30
+	text := LabelsSection + "\n" + row("@bias", bias) + row("lockerbox", delivery)
+	tuned, err := New(brands, WithDeploymentModel(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := tuned.Classify(&m)
+	if after.BrandLabels[0].JourneyStage != "delivery" || after.JourneyStage != "delivery" {
+		t.Errorf("stage %s (brand %s); want delivery", after.JourneyStage, after.BrandLabels[0].JourneyStage)
+	}
+	if after.BrandLabels[0].Sentiment != before.BrandLabels[0].Sentiment {
+		t.Errorf("sentiment %s -> %s: a stage weight changed it", before.BrandLabels[0].Sentiment, after.BrandLabels[0].Sentiment)
+	}
+	if tuned.Version() == shipped.Version() || !strings.HasPrefix(tuned.Version(), shipped.Version()+DeploymentSuffix) {
+		t.Errorf("version %s", tuned.Version())
+	}
+	if again := shipped.Classify(&m); again.BrandLabels[0].JourneyStage != before.BrandLabels[0].JourneyStage {
+		t.Error("the deployment model changed the shipped classifier")
+	}
+	for _, bad := range []string{LabelsSection + "\nlockerbox\t1\n", LabelsSection + "\n" + row("lockerbox", delivery),
+		text + LabelsSection + "\n" + row("@bias", bias)} {
+		if _, err := New(brands, WithDeploymentModel(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}

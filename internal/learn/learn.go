@@ -17,6 +17,7 @@ import (
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/classify/eval"
 	"github.com/ewom/ewom/internal/classify/train"
+	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/store"
 )
@@ -61,6 +62,9 @@ type Options struct {
 	// the neutral band and count in the scores); by default a neutral
 	// example trains toward log-odds 0.
 	SkipNeutral bool
+	// Brands are the deployment's brands: the label models label a
+	// mention × brand, so they are learned and measured with them.
+	Brands []config.Brand
 }
 
 func (o Options) withDefaults() Options {
@@ -94,6 +98,8 @@ type Metrics struct {
 	StdErr float64 `json:"std_err"`
 	// Gates are the final model's neutral band and word gate by language.
 	Gates map[string]Gate `json:"gates"`
+	// Labels are the label models' measures (nil: too few corrections).
+	Labels *LabelMetrics `json:"labels,omitempty"`
 }
 
 // Gate is a language's neutral log-odds band and word-evidence gate.
@@ -102,18 +108,25 @@ type Gate struct {
 	Alone   float64 `json:"alone"`
 }
 
-// Result is a learning run's outcome.
+// Result is a learning run's outcome: the sentiment model's (Better) and
+// the label models' (LabelsBetter), each activated on its own rule.
 type Result struct {
 	Metrics
-	Better bool   // the rule holds
-	Reason string // why (not)
-	Model  Model  // the model learned on all examples, when Better
-	Active *Model // the model active before the run (nil: shipped)
+	Better       bool   // the sentiment model's rule holds
+	Reason       string // why (not)
+	LabelsBetter bool   // the label models' rule holds
+	LabelsReason string
+	Model        Model  // the parts learned on all examples whose rule holds, when Activates
+	Active       *Model // the model active before the run (nil: shipped)
 }
 
-// Learn reads the examples, cross-validates a model learned from them
-// against the shipped classifier and, when it is better, learns it on all
-// of them. It stores nothing: see Activate… Save.
+// Activates reports whether any part of the model is better than the
+// shipped classifier, so that Save stores it.
+func (r *Result) Activates() bool { return r.Better || r.LabelsBetter }
+
+// Learn reads the examples, cross-validates a sentiment model and label
+// models learned from them against the shipped classifier and learns on
+// all of them the parts that are better. It stores nothing: see Save.
 func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o Options) (*Result, error) {
 	o = o.withDefaults()
 	active, err := Active(ctx, s)
@@ -128,13 +141,65 @@ func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o O
 	if err != nil {
 		return nil, err
 	}
+	branded, err := classify.New(o.Brands)
+	if err != nil {
+		return nil, err
+	}
+	labelExs, labelCounts, err := LoadLabels(ctx, s, branded)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{Active: active}
 	res.Counts = counts
+	res.Labels = &LabelMetrics{Counts: labelCounts}
 	pos, neg := counts.ByLabel[mention.Positive], counts.ByLabel[mention.Negative]
+	var tooFew []string
 	if len(exs) < max(MinExamples, 2*o.Folds) || pos < MinPerPolarity || neg < MinPerPolarity {
-		return res, fmt.Errorf("%w: %d usable (%d positive, %d negative); at least %d are needed, with %d positive and %d negative",
-			ErrTooFew, len(exs), pos, neg, max(MinExamples, 2*o.Folds), MinPerPolarity, MinPerPolarity)
+		res.Reason = fmt.Sprintf("%d usable (%d positive, %d negative); at least %d are needed, with %d positive and %d negative",
+			len(exs), pos, neg, max(MinExamples, 2*o.Folds), MinPerPolarity, MinPerPolarity)
+		tooFew = append(tooFew, "sentiment model: "+res.Reason)
 	}
+	if len(labelExs) < max(MinLabelExamples, 2*o.Folds) {
+		res.LabelsReason = fmt.Sprintf("%d mention × brand corrections usable; at least %d are needed", len(labelExs), max(MinLabelExamples, 2*o.Folds))
+		tooFew = append(tooFew, "label models: "+res.LabelsReason)
+	}
+	if len(tooFew) == 2 {
+		return res, fmt.Errorf("%w: %s", ErrTooFew, strings.Join(tooFew, "; "))
+	}
+	var text string
+	if res.Reason == "" {
+		if text, err = learnWords(ctx, res, shipped, exs, o); err != nil {
+			return nil, err
+		}
+	}
+	if res.LabelsReason == "" {
+		l := newLabelLearner(branded, train.Hyper{L2: o.Hyper.L2, Epochs: o.Hyper.Epochs})
+		labels := res.Labels
+		var section string
+		if *labels, section, res.LabelsReason, err = learnLabels(ctx, l, labelExs, o.Folds, o.Brands); err != nil {
+			return nil, err
+		}
+		labels.Counts = labelCounts
+		res.LabelsBetter = section != ""
+		if res.LabelsBetter {
+			if text == "" {
+				text = modelHeader
+			}
+			text += section
+		}
+	}
+	if !res.Activates() {
+		return res, nil
+	}
+	res.Model = Model{Version: shipped.Version() + classify.DeploymentVersion(text), BaseVersion: shipped.Version(),
+		Text: text, Metrics: res.Metrics, Examples: len(exs) + len(labelExs)}
+	return res, nil
+}
+
+// learnWords cross-validates the sentiment model on the examples, sets
+// res's word measures and rule, and when it holds returns the model's
+// text learned on all of them ("" otherwise).
+func learnWords(ctx context.Context, res *Result, shipped *classify.Classifier, exs []Example, o Options) (string, error) {
 	l := &learner{shipped: shipped, o: o, priors: map[string]priorModel{}}
 	for _, code := range classify.LearnedLanguages() {
 		b, lx, words := shipped.LearnedWeights(code)
@@ -145,7 +210,7 @@ func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o O
 	learned := make([]string, len(exs))
 	for k := range o.Folds {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return "", err
 		}
 		var trainSet, test []int
 		for i := range exs {
@@ -158,7 +223,7 @@ func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o O
 		text, _ := l.fitTuned(pick(exs, trainSet))
 		c, err := classify.New(nil, classify.WithDeploymentModel(text))
 		if err != nil {
-			return nil, fmt.Errorf("fold %d: %w", k, err)
+			return "", fmt.Errorf("fold %d: %w", k, err)
 		}
 		for _, i := range test {
 			learned[i] = c.Classify(&exs[i].Mention).Sentiment
@@ -182,7 +247,7 @@ func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o O
 			res.Gain, RuleStdErrs, RuleStdErrs*res.StdErr)
 	}
 	if !res.Better {
-		return res, nil
+		return "", nil
 	}
 	all := make([]int, len(exs))
 	for i := range all {
@@ -190,14 +255,12 @@ func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o O
 	}
 	text, gates := l.fitTuned(pick(exs, all))
 	res.Gates = gates
-	res.Model = Model{Version: shipped.Version() + classify.DeploymentVersion(text), BaseVersion: shipped.Version(),
-		Text: text, Metrics: res.Metrics, Examples: len(exs)}
-	return res, nil
+	return text, nil
 }
 
 // Save stores the learned model of a run whose rule held and activates it.
 func Save(ctx context.Context, s store.Store, r *Result, by string, now time.Time) error {
-	if !r.Better {
+	if !r.Activates() {
 		return errors.New("learn: the model is not better than the shipped classifier; not saved")
 	}
 	r.Model.Metrics = r.Metrics
@@ -322,10 +385,13 @@ func (l *learner) fit(exs []Example) map[string]section {
 	return out
 }
 
+// modelHeader starts a deployment model's text.
+const modelHeader = "# ewom deployment model (ewom learn): rows replace the shipped learned model's\n"
+
 // render writes a model's text with the gates of each language.
 func render(secs map[string]section, gates map[string]Gate) string {
 	var sb strings.Builder
-	sb.WriteString("# ewom deployment model (ewom learn): rows replace the shipped learned model's\n")
+	sb.WriteString(modelHeader)
 	for _, code := range slices.Sorted(maps.Keys(secs)) {
 		s := secs[code]
 		fmt.Fprintf(&sb, "@lang\t%s\n%s", code, s.head)
@@ -468,6 +534,8 @@ func (r *Result) Write(w io.Writer) {
 	fmt.Fprintf(w, "  left out: %d corrections whose brands disagree, %d without readable text, %d in languages without a learned model,"+
 		" %d reviews whose text contradicts the rating\n", c.BrandsDisagree, c.NoText, c.OtherLang, c.Contradicted)
 	if r.Folds == 0 {
+		fmt.Fprintf(w, "sentiment model not learned: %s\n", r.Reason)
+		r.writeLabels(w)
 		return
 	}
 	fmt.Fprintf(w, "%d-fold cross-validation, each fold scored by the full classifier with a model learned on the other folds:\n", r.Folds)
@@ -490,6 +558,7 @@ func (r *Result) Write(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "not better: %s\n", r.Reason)
 	}
+	r.writeLabels(w)
 }
 
 func recall(s Scores, label string) string {

@@ -131,3 +131,86 @@ func TestLearnRefusesTooFewExamples(t *testing.T) {
 }
 
 var _ = mention.Positive
+
+// stageAccuracy is the share of posts whose brand gets the post's stage.
+func stageAccuracy(c *classify.Classifier, posts []learntest.Post) float64 {
+	right := 0
+	for _, p := range posts {
+		m := p.Mention
+		cl := c.Classify(&m)
+		if len(cl.BrandLabels) == 1 && cl.BrandLabels[0].JourneyStage == p.Stage {
+			right++
+		}
+	}
+	return float64(right) / float64(len(posts))
+}
+
+func TestLearnStageFromCorrectionsImprovesHeldBackPostsAndActivates(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Embedded(t)
+	learntest.Store(t, s, learntest.StageDeployment(80, false, 1), true)
+	shipped, err := classify.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err := learn.Learn(ctx, s, shipped, learn.Options{Brands: learntest.Brands})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	res.Write(&out)
+	t.Logf("learned in %v:\n%s", time.Since(start).Round(time.Millisecond), out.String())
+	l := res.Labels
+	if l.Counts.Corrections != 240 || l.Counts.ByLang["sv"] != 80 {
+		t.Errorf("label counts %+v", l.Counts)
+	}
+	if !res.LabelsBetter || !res.Activates() {
+		t.Fatalf("label models not activated: %s", res.LabelsReason)
+	}
+	if !strings.Contains(res.Model.Text, classify.LabelsSection+"\n") {
+		t.Fatalf("model text without %s:\n%.500s", classify.LabelsSection, res.Model.Text)
+	}
+	if err := learn.Save(ctx, s, res, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := learn.ClassifierOptions(ctx, s)
+	if err != nil || len(opts) != 1 {
+		t.Fatalf("options %v, %v", opts, err)
+	}
+	before, err := classify.New(learntest.Brands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tuned, err := classify.New(learntest.Brands, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := learntest.StageDeployment(40, true, 2)
+	a, b := stageAccuracy(before, held), stageAccuracy(tuned, held)
+	t.Logf("held-back posts (%d, other sentence frames): stage accuracy shipped %.3f, learned %.3f; model text %d bytes",
+		len(held), a, b, len(res.Model.Text))
+	if b < a+0.3 {
+		t.Errorf("held-back stage accuracy %.3f -> %.3f; want at least +0.3", a, b)
+	}
+}
+
+func TestLearnRefusesRandomStages(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Embedded(t)
+	learntest.Store(t, s, learntest.StageNoise(learntest.StageDeployment(80, false, 1), 3), true)
+	shipped, err := classify.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := learn.Learn(ctx, s, shipped, learn.Options{Brands: learntest.Brands})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	res.Write(&out)
+	t.Logf("\n%s", out.String())
+	if res.LabelsBetter {
+		t.Errorf("label models learned from random stages would be activated: %s", res.LabelsReason)
+	}
+}

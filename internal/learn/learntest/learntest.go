@@ -21,10 +21,12 @@ import (
 	"github.com/ewom/ewom/internal/store"
 )
 
-// Post is a synthetic mention and its true sentiment.
+// Post is a synthetic mention and its true sentiment (and, for
+// StageDeployment's posts, its journey stage).
 type Post struct {
 	Mention mention.Mention
 	Label   string
+	Stage   string // "": a person corrects the sentiment only
 }
 
 // Brands is the synthetic deployment's brand configuration.
@@ -195,7 +197,7 @@ func Store(t testing.TB, s store.Store, posts []Post, correct bool) {
 		return
 	}
 	for i, p := range posts {
-		Correct(t, s, p.Mention.Key(), p.Label, now.Add(time.Duration(i)*time.Millisecond))
+		CorrectLabels(t, s, p.Mention.Key(), p.Stage, p.Label, now.Add(time.Duration(i)*time.Millisecond))
 	}
 }
 
@@ -203,13 +205,129 @@ func Store(t testing.TB, s store.Store, posts []Post, correct bool) {
 // stored mention, as the dashboards' correction form does.
 func Correct(t testing.TB, s store.Store, id, sentiment string, at time.Time) {
 	t.Helper()
+	CorrectLabels(t, s, id, "", sentiment, at)
+}
+
+// CorrectLabels stores a person's journey-stage and sentiment correction
+// of every brand row of a stored mention; "" keeps the classifier's label.
+func CorrectLabels(t testing.TB, s store.Store, id, stage, sentiment string, at time.Time) {
+	t.Helper()
+	label := func(value, column string) string {
+		if value == "" {
+			return column
+		}
+		return store.Quote(value)
+	}
 	q := "INSERT INTO " + s.Table("label_corrections") + " (mention_id, brand, published_at, bucket, source, lang, reach, engagement," +
 		" orig_sentiment, orig_touchpoint, orig_journey_stage, new_sentiment, new_touchpoint, new_journey_stage, classifier_version," +
 		" corrected_by, note, corrected_at, version) SELECT mention_id, brand, published_at, toStartOfFiveMinute(published_at), source," +
-		" lang, author_followers, 0, sentiment, touchpoint, journey_stage, " + store.Quote(sentiment) + ", touchpoint, journey_stage," +
+		" lang, author_followers, 0, sentiment, touchpoint, journey_stage, " + label(sentiment, "sentiment") + ", touchpoint, " +
+		label(stage, "journey_stage") + "," +
 		" classifier_version, 'test', '', " + store.Time(at) + ", " + strconv.FormatInt(at.UnixNano(), 10) + " FROM " +
 		s.Table("mentions") + " WHERE mention_id = " + store.Quote(id) + " ORDER BY version DESC LIMIT 1 BY mention_id, brand"
 	if err := s.Exec(context.Background(), q); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// stageLanguage is a language's posts whose journey stage lies in the
+// deployment's own names — its parcel lockers, repair desk, points
+// scheme, comparison list — which the shipped classifier does not know.
+type stageLanguage struct {
+	code  string
+	words map[string][]string // by stage
+	// Frames: %[1]s the deployment's word, %[2]s the product. They say
+	// nothing of a stage by themselves.
+	frames, heldFrames []string
+	products           []string
+}
+
+// StageClasses are the stages of StageDeployment's posts.
+var StageClasses = []string{"consideration", "delivery", "service", "loyalty"}
+
+var stageLanguages = []stageLanguage{{
+	code: "en",
+	words: map[string][]string{
+		"consideration": {"benchlist", "specsheet"}, "delivery": {"lockerbox", "dropcode"},
+		"service": {"fixdesk", "ticketbot"}, "loyalty": {"novipoints", "goldtier"}},
+	frames: []string{
+		"Novira %[1]s and the %[2]s, again today.",
+		"So the Novira %[1]s thing with my %[2]s happened this morning.",
+		"Novira %[1]s for the %[2]s, third time this month.",
+		"Just had the Novira %[1]s come up with the %[2]s.",
+	},
+	heldFrames: []string{
+		"My flatmate mentioned the Novira %[1]s while we looked at the %[2]s.",
+		"Today it was the Novira %[1]s, the %[2]s on the table.",
+	},
+	products: []string{"headset", "keyboard", "mouse", "monitor"},
+}, {
+	code: "fi",
+	words: map[string][]string{
+		"consideration": {"benchilista", "speksiläppä"}, "delivery": {"noutoboksi", "boksikoodi"},
+		"service": {"fiksitiski", "tikettibotti"}, "loyalty": {"novipisteet", "kultataso"}},
+	frames: []string{
+		"Noviran %[1]s ja %[2]s, taas tänään.",
+		"Eli se Noviran %[1]s juttu, %[2]s mukana, tapahtui aamulla.",
+		"Noviran %[1]s, %[2]s, kolmas kerta tässä kuussa.",
+		"Just tuli Noviran %[1]s vastaan, %[2]s kädessä.",
+	},
+	heldFrames: []string{
+		"Kämppis puhui Noviran %[1]s-asiasta, %[2]s pöydällä.",
+		"Tänään vuorossa Noviran %[1]s, %[2]s vieressä.",
+	},
+	products: []string{"näyttö", "hiiri", "tuoli", "ohjain"},
+}, {
+	code: "sv",
+	words: map[string][]string{
+		"consideration": {"benchlistan", "specklappen"}, "delivery": {"hämtboxen", "boxkoden"},
+		"service": {"fixdisken", "ärendeboten"}, "loyalty": {"novipoängen", "guldnivån"}},
+	frames: []string{
+		"Noviras %[1]s och min %[2]s, igen idag.",
+		"Så den där grejen med Noviras %[1]s och %[2]s hände i morse.",
+		"Noviras %[1]s för %[2]s, tredje gången den här månaden.",
+		"Fick precis Noviras %[1]s framför mig med %[2]s.",
+	},
+	heldFrames: []string{
+		"Min sambo pratade om Noviras %[1]s när vi tittade på %[2]s.",
+		"Idag blev det Noviras %[1]s, med %[2]s på bordet.",
+	},
+	products: []string{"skärm", "mus", "stol", "tangentbord"},
+}}
+
+// StageDeployment returns n posts per language (English, Finnish and
+// Swedish) whose journey stage, one of StageClasses in turn, is carried by
+// the deployment's own words; held gives posts in other sentence frames.
+// A person corrects their stage only (Label ""). Deterministic per seed.
+func StageDeployment(n int, held bool, seed uint64) []Post {
+	rng := rand.New(rand.NewPCG(seed, 13))
+	var out []Post
+	for _, l := range stageLanguages {
+		frames := l.frames
+		if held {
+			frames = l.heldFrames
+		}
+		for i := range n {
+			stage := StageClasses[i%len(StageClasses)]
+			words := l.words[stage]
+			text := fmt.Sprintf(frames[rng.IntN(len(frames))], words[rng.IntN(len(words))], l.products[rng.IntN(len(l.products))])
+			id := "stage-" + l.code + strconv.FormatBool(held) + strconv.FormatUint(seed, 10) + "-" + strconv.Itoa(i)
+			out = append(out, Post{Stage: stage, Mention: mention.Mention{Source: "reddit", ID: id, Text: text,
+				Lang: l.code, Author: mention.Author{Handle: "u/user" + strconv.Itoa(rng.IntN(500))},
+				PublishedAt: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC).Add(time.Duration(i) * 41 * time.Minute)}})
+		}
+	}
+	return out
+}
+
+// StageNoise returns the posts with journey stages drawn at random from
+// all of mention.JourneyStages.
+func StageNoise(posts []Post, seed uint64) []Post {
+	rng := rand.New(rand.NewPCG(seed, 17))
+	out := make([]Post, len(posts))
+	for i, p := range posts {
+		p.Stage = mention.JourneyStages[rng.IntN(len(mention.JourneyStages))]
+		out[i] = p
+	}
+	return out
 }
