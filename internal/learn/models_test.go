@@ -2,6 +2,7 @@ package learn
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -50,8 +51,31 @@ func TestExamplesAndModelHistoryOnEveryEngine(t *testing.T) {
 					t.Errorf("review example %+v", ex)
 				}
 			}
+			branded, err := classify.New(learntest.Brands)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stagePost := learntest.StageDeployment(1, false, 1)[0]
+			learntest.Store(t, s, []learntest.Post{stagePost}, false)
+			learntest.CorrectLabels(t, s, stagePost.Mention.Key(), stagePost.Stage, "", at)
+			labelExs, lc, err := LoadLabels(ctx, s, branded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 22 corrected mentions: 9 of the posts and the stage post name
+			// Novira; the other posts and the review name no brand.
+			if lc.NoBrand != 12 || lc.Corrections != 10 || len(labelExs) != 10 || lc.ByStage[stagePost.Stage] == 0 {
+				t.Fatalf("label counts %+v, %d examples", lc, len(labelExs))
+			}
+			// The newest correction counts.
+			learntest.CorrectLabels(t, s, stagePost.Mention.Key(), "loyalty", mention.Negative, at.Add(time.Second))
+			if labelExs, _, err = LoadLabels(ctx, s, branded); err != nil || !slices.ContainsFunc(labelExs, func(ex LabelExample) bool {
+				return ex.MentionID == stagePost.Mention.Key() && ex.GoldSentiment == mention.Negative && ex.GoldStage == "loyalty"
+			}) {
+				t.Fatalf("after a newer correction: %v", err)
+			}
 			st, err := CorrectionStatus(ctx, s)
-			if err != nil || st.Corrections != 21 || st.NewCorrections != 21 || st.ActiveModel != Shipped {
+			if err != nil || st.Corrections != 22 || st.NewCorrections != 22 || st.ActiveModel != Shipped {
 				t.Fatalf("status %+v, %v", st, err)
 			}
 
@@ -78,7 +102,7 @@ func TestExamplesAndModelHistoryOnEveryEngine(t *testing.T) {
 			if got := active(); got != b.Version {
 				t.Fatalf("active %s, want the newest %s", got, b.Version)
 			}
-			if st, _ := CorrectionStatus(ctx, s); st.ActiveModel != b.Version || st.NewCorrections != 0 || st.Corrections != 21 {
+			if st, _ := CorrectionStatus(ctx, s); st.ActiveModel != b.Version || st.NewCorrections != 0 || st.Corrections != 22 {
 				t.Errorf("status with a model: %+v", st)
 			}
 			if off, on, err := Rollback(ctx, s, "test", now); err != nil || off.Version != b.Version || on == nil || on.Version != a.Version {
