@@ -172,27 +172,31 @@ func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o O
 			return nil, err
 		}
 	}
+	examples := 0
+	if res.Better {
+		examples = len(exs)
+	}
 	if res.LabelsReason == "" {
 		l := newLabelLearner(branded, train.Hyper{L2: o.Hyper.L2, Epochs: o.Hyper.Epochs})
-		labels := res.Labels
-		var section string
-		if *labels, section, res.LabelsReason, err = learnLabels(ctx, l, labelExs, o.Folds, o.Brands); err != nil {
+		labels, section, reason, err := learnLabels(ctx, l, labelExs, o.Folds, o.Brands)
+		if err != nil {
 			return nil, err
 		}
 		labels.Counts = labelCounts
-		res.LabelsBetter = section != ""
+		res.Labels, res.LabelsReason, res.LabelsBetter = &labels, reason, section != ""
 		if res.LabelsBetter {
 			if text == "" {
 				text = modelHeader
 			}
 			text += section
+			examples += len(labelExs)
 		}
 	}
 	if !res.Activates() {
 		return res, nil
 	}
 	res.Model = Model{Version: shipped.Version() + classify.DeploymentVersion(text), BaseVersion: shipped.Version(),
-		Text: text, Metrics: res.Metrics, Examples: len(exs) + len(labelExs)}
+		Text: text, Metrics: res.Metrics, Examples: examples}
 	return res, nil
 }
 

@@ -1,9 +1,10 @@
 // Package learn adapts the sentiment classifier to one deployment: it
 // fine-tunes the shipped learned models on the deployment's label
-// corrections and rated reviews (`ewom learn`), measures the result against
-// the shipped classifier by cross-validation, and keeps the models it
-// activates, versioned and reversible, in the store's classifier_models
-// table. The service and `ewom reclassify` load the active one at start.
+// corrections and rated reviews, and the label models (journey stage,
+// per-brand sentiment) on its label corrections (`ewom learn`), measures
+// each against the shipped classifier by cross-validation, and keeps the
+// models it activates, versioned and reversible, in the store's
+// classifier_models table. The service and `ewom reclassify` load the active one at start.
 // See docs/classifier.md, "Learning from corrections".
 package learn
 
@@ -34,12 +35,13 @@ type Model struct {
 	CreatedAt   time.Time `json:"created_at"`
 	Text        string    `json:"-"` // classify.WithDeploymentModel's input
 	Metrics     Metrics   `json:"metrics"`
-	Examples    int       `json:"examples"`
-	Active      bool      `json:"active"`
-	ChangedAt   time.Time `json:"changed_at"` // last activation or deactivation
-	ChangedBy   string    `json:"changed_by"`
-	rowVersion  uint64
-	marked      bool // its current row says active (the newest such is Active)
+	Examples    int       `json:"examples"` // of the parts stored: sentiment examples, mention × brand corrections
+
+	Active     bool      `json:"active"`
+	ChangedAt  time.Time `json:"changed_at"` // last activation or deactivation
+	ChangedBy  string    `json:"changed_by"`
+	rowVersion uint64
+	marked     bool // its current row says active (the newest such is Active)
 }
 
 // Models lists the stored models, the most recently changed first; at most

@@ -4,7 +4,9 @@
 // score), trained by AdaGrad over shuffled examples with a fixed seed, so
 // the same examples give the same model byte for byte. cmd/xedtrain learns
 // the shipped models from XED with it; internal/learn fine-tunes a
-// deployment's model from its label corrections.
+// deployment's model from its label corrections. TrainLabels fits the label
+// models (journey stage and sentiment, one-vs-rest) with it, for
+// cmd/labeltrain and internal/learn.
 package train
 
 import (
