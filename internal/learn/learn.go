@@ -177,7 +177,10 @@ func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o O
 		examples = len(exs)
 	}
 	if res.LabelsReason == "" {
-		l := newLabelLearner(branded, train.Hyper{L2: o.Hyper.L2, Epochs: o.Hyper.Epochs})
+		// Corrections are the classifier's mistakes, not a sample of the
+		// deployment's posts: the classes' biases stay the shipped ones,
+		// or stages no one corrected would come to look rare.
+		l := newLabelLearner(branded, train.Hyper{L2: o.Hyper.L2, Epochs: o.Hyper.Epochs, FixBias: true})
 		labels, section, reason, err := learnLabels(ctx, l, labelExs, o.Folds, o.Brands)
 		if err != nil {
 			return nil, err

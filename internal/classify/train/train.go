@@ -55,6 +55,10 @@ type Hyper struct {
 	// FixLexicon keeps the lexicon score's weight at the prior's (a
 	// deployment's few examples must not outvote the curated lexicons).
 	FixLexicon bool
+	// FixBias keeps the bias at the prior's: examples that are not a
+	// sample of the posts (label corrections, the classifier's mistakes)
+	// must not teach how common each class is.
+	FixBias bool
 	// MinDF overrides the package's MinDF when above 0. Left-out features
 	// still count in an example's 1/√words.
 	MinDF int
@@ -158,7 +162,9 @@ func Train(docs []Doc, h Hyper) Model {
 			for _, j := range r.idx {
 				update(j, d*r.x+h.L2*(w[j]-prior[j]))
 			}
-			update(nw, d)
+			if !h.FixBias {
+				update(nw, d)
+			}
 			if !h.FixLexicon {
 				update(nw+1, d*r.lex+h.L2*(w[nw+1]-prior[nw+1]))
 			}

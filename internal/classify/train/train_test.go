@@ -38,3 +38,27 @@ func TestTrainFineTunesFromAPrior(t *testing.T) {
 		t.Error("without a prior a word seen once is kept")
 	}
 }
+
+// TestTrainFixBiasKeepsThePriorsBias: examples of one class only would pull
+// the bias far toward it; FixBias leaves it at the prior's and lets the
+// words carry the examples.
+func TestTrainFixBiasKeepsThePriorsBias(t *testing.T) {
+	docs := []Doc{
+		{Feats: []string{"parcel", "late"}, Y: 1, Weight: 1},
+		{Feats: []string{"courier", "late"}, Y: 1, Weight: 1},
+		{Feats: []string{"parcel", "lost"}, Y: 1, Weight: 1},
+		{Feats: []string{"courier", "lost"}, Y: 1, Weight: 1},
+	}
+	prior := &Model{Bias: -1, Words: map[string]float64{}}
+	free := Train(docs, Hyper{L2: 1e-3, Epochs: 30, Prior: prior})
+	fixed := Train(docs, Hyper{L2: 1e-3, Epochs: 30, Prior: prior, FixBias: true})
+	if free.Bias <= prior.Bias {
+		t.Fatalf("free bias %v did not move toward the examples' class", free.Bias)
+	}
+	if fixed.Bias != prior.Bias {
+		t.Errorf("fixed bias %v, want the prior's %v", fixed.Bias, prior.Bias)
+	}
+	if fixed.Words["late"] <= 0 {
+		t.Errorf("with the bias fixed the words learned nothing: late %v", fixed.Words["late"])
+	}
+}
