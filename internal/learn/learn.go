@@ -118,6 +118,8 @@ type Result struct {
 	LabelsReason string
 	Model        Model  // the parts learned on all examples whose rule holds, when Activates
 	Active       *Model // the model active before the run (nil: shipped)
+	// Relabel: what Model would change in stored history, when Activates.
+	Relabel *Relabel
 }
 
 // Activates reports whether any part of the model is better than the
@@ -200,6 +202,15 @@ func Learn(ctx context.Context, s store.Store, shipped *classify.Classifier, o O
 	}
 	res.Model = Model{Version: shipped.Version() + classify.DeploymentVersion(text), BaseVersion: shipped.Version(),
 		Text: text, Metrics: res.Metrics, Examples: examples}
+	tuned, err := classify.New(o.Brands, classify.WithDeploymentModel(text))
+	if err != nil {
+		return nil, err
+	}
+	relabel, err := preview(ctx, s, branded, tuned)
+	if err != nil {
+		return nil, err
+	}
+	res.Relabel = &relabel
 	return res, nil
 }
 
@@ -542,7 +553,7 @@ func (r *Result) Write(w io.Writer) {
 		" %d reviews whose text contradicts the rating\n", c.BrandsDisagree, c.NoText, c.OtherLang, c.Contradicted)
 	if r.Folds == 0 {
 		fmt.Fprintf(w, "sentiment model not learned: %s\n", r.Reason)
-		r.writeLabels(w)
+		r.writeRest(w)
 		return
 	}
 	fmt.Fprintf(w, "%d-fold cross-validation, each fold scored by the full classifier with a model learned on the other folds:\n", r.Folds)
@@ -565,7 +576,16 @@ func (r *Result) Write(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "not better: %s\n", r.Reason)
 	}
+	r.writeRest(w)
+}
+
+// writeRest prints the label part of a run and what activating it would
+// relabel.
+func (r *Result) writeRest(w io.Writer) {
 	r.writeLabels(w)
+	if r.Relabel != nil {
+		r.Relabel.write(w)
+	}
 }
 
 func recall(s Scores, label string) string {

@@ -168,6 +168,12 @@ func TestLearnStageFromCorrectionsImprovesHeldBackPostsAndActivates(t *testing.T
 	if !res.LabelsBetter || !res.Activates() {
 		t.Fatalf("label models not activated: %s", res.LabelsReason)
 	}
+	// The stored mentions are the corrected ones: the model relabels the
+	// stages the shipped classifier got wrong and no sentiment, which the
+	// person did not correct.
+	if r := res.Relabel; r == nil || r.Mentions != 240 || r.Stages < 200 || r.Sentiments > r.Labels/10 || !strings.Contains(out.String(), "history: on the 240 newest") {
+		t.Errorf("relabel preview %+v\n%s", res.Relabel, out.String())
+	}
 	if !strings.Contains(res.Model.Text, classify.LabelsSection+"\n") {
 		t.Fatalf("model text without %s:\n%.500s", classify.LabelsSection, res.Model.Text)
 	}
