@@ -74,6 +74,11 @@ func TestExamplesAndModelHistoryOnEveryEngine(t *testing.T) {
 			}) {
 				t.Fatalf("after a newer correction: %v", err)
 			}
+			// The relabel preview reads the 25 stored mentions; the same
+			// classifier twice changes nothing.
+			if r, err := preview(ctx, s, branded, branded); err != nil || r.Mentions != 25 || r.Labels < 25 || r.Stages != 0 || r.Sentiments != 0 {
+				t.Fatalf("preview %+v, %v", r, err)
+			}
 			st, err := CorrectionStatus(ctx, s)
 			if err != nil || st.Corrections != 22 || st.NewCorrections != 22 || st.ActiveModel != Shipped {
 				t.Fatalf("status %+v, %v", st, err)

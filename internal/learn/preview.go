@@ -29,8 +29,13 @@ type Relabel struct {
 // preview labels the newest stored mentions with before and after.
 func preview(ctx context.Context, s store.Store, before, after *classify.Classifier) (Relabel, error) {
 	var r Relabel
-	rows, err := s.Query(ctx, fmt.Sprintf("SELECT argMax(raw, version) AS raw FROM %s GROUP BY mention_id"+
-		" ORDER BY max(published_at) DESC, mention_id LIMIT %d", s.Table("mentions"), previewMentions))
+	// The newest ids first, from the light columns; the raw text is read
+	// for those alone, not for every stored mention.
+	mentions := s.Table("mentions")
+	newest := fmt.Sprintf("SELECT mention_id FROM %s GROUP BY mention_id ORDER BY max(published_at) DESC, mention_id LIMIT %d",
+		mentions, previewMentions)
+	rows, err := s.Query(ctx, "SELECT argMax(raw, version) AS raw FROM "+mentions+" WHERE mention_id IN ("+newest+")"+
+		" GROUP BY mention_id ORDER BY max(published_at) DESC, mention_id")
 	if err != nil {
 		return r, fmt.Errorf("read stored mentions: %w", err)
 	}
