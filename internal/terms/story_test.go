@@ -2,7 +2,9 @@ package terms
 
 import (
 	"fmt"
+	"math/bits"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,11 +109,25 @@ func TestBandTable(t *testing.T) {
 	}
 }
 
-// TestBandKeysAsDefined checks bandKeys against MinHash written out
-// plainly (every function over every shingle, one minimum), for texts of
-// every length from none to 300 words: those of a last block filled up
-// and those whose shingles do not fit the stack's blocks.
+// TestBandKeysAsDefined checks bandKeys against one-permutation MinHash
+// written out plainly (the shingles sorted into their bins, each bin's
+// least hash, an empty bin the value of the first filled bin of the first
+// of its densify groups that has one, counting from the group's from bin
+// around), for texts of every length from none to 300 words, and that
+// each bin's densify groups hold every other bin once, seven each.
 func TestBandKeysAsDefined(t *testing.T) {
+	for i, groups := range densify {
+		var all uint64
+		for _, g := range groups {
+			if g.bins&all != 0 || bits.OnesCount64(g.bins) != (signatureLen-1)/densifyGroups {
+				t.Fatalf("bin %d: densify groups %v overlap or are uneven", i, groups)
+			}
+			all |= g.bins
+		}
+		if all != (1<<signatureLen-1)&^(1<<i) {
+			t.Fatalf("bin %d: densify groups %v are not every other bin", i, groups)
+		}
+	}
 	words := make([]uint64, 300)
 	for i := range words {
 		words[i] = mix64(uint64(i) + 1)
@@ -126,20 +142,29 @@ func TestBandKeysAsDefined(t *testing.T) {
 			}
 			want[0] = h
 		} else {
+			bins := make([][]uint64, signatureLen)
+			for i := 0; i+shingleWords <= n; i++ {
+				h := mix64(w[i]*0x9E3779B97F4A7C15 + w[i+1]*0xD6E8FEB86659FD93 + w[i+2])
+				b := h >> 32 * signatureLen >> 32
+				bins[b] = append(bins[b], h)
+			}
 			var sig [signatureLen]uint64
-			for j, m := range mix {
-				sig[j] = ^uint64(0)
-				for i := 0; i+shingleWords <= n; i++ {
-					v := mix64(mix64(w[i]*31+w[i+1])*31+w[i+2]) * m
-					sig[j] = min(sig[j], v^v>>29)
+			for i := range sig {
+				src := bins[i]
+				for k := 0; len(src) == 0; k++ {
+					g := densify[i][k/64]
+					if j := (g.from + k) % 64; g.bins&(1<<j) != 0 {
+						src = bins[j]
+					}
 				}
+				sig[i] = slices.Min(src)
 			}
 			for i := range want {
 				h := uint64(i) + 1
-				for _, v := range sig[i*rowsPerBand : (i+1)*rowsPerBand] {
-					h = mix64(h*31 + v)
+				for j := range rowsPerBand {
+					h += sig[i*rowsPerBand+j] * rowMul[j]
 				}
-				want[i] = h
+				want[i] = mix64(h)
 			}
 		}
 		if got, ok := bandKeys(w); got != want || ok != (n >= minShingleWords) {
