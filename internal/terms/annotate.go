@@ -91,8 +91,8 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 }
 
 // setTerms sets the terms of rows from t, each brand's row without the
-// terms that are the brand's names (as Terms.For), in one allocation for
-// all the rows: the rows whose brand no term names share one copy of all
+// terms that are the brand's names (as Terms.For), in one slice of strings
+// for all the rows (termSet.rowStrings): the rows whose brand no term names share one copy of all
 // the terms (capped, so that an append to one copies), made in bulk.
 func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 	keys, forms, brands := t.keys[:t.n], t.forms[:t.n], t.brands[:t.n]
@@ -129,7 +129,7 @@ func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 	if shared {
 		size += 2 * t.n
 	}
-	strs := make([]string, size)   // the rows' keys and forms
+	strs := t.rowStrings(size)     // the rows' keys and forms
 	var allKeys, allForms []string // the shared ones
 	if shared {
 		allKeys, allForms, strs = strs[:t.n:t.n], strs[t.n:2*t.n:2*t.n], strs[2*t.n:]

@@ -500,11 +500,25 @@ type termSet struct {
 	brands    [MaxTerms]uint64 // per key: the brands (bit i: brand i) whose names it is
 	n         int
 	truncated bool
-	// text holds the bytes of the keys and forms built from the text's
-	// words (phrases, numbers, hashtags, emoji): one allocation, not one
-	// a term.
+	// text holds the bytes of the keys and forms built from the texts'
+	// words (phrases, numbers, hashtags, emoji), for text after text
+	// until it is full: one allocation for many texts, not one a term. A
+	// builder only appends, so the strings made of it stay as they are.
 	text strings.Builder
+	// rowStrs are the strings the rows' terms are taken from (rowStrings),
+	// for mention after mention until they are used up.
+	rowStrs []string
 }
+
+// textBytes and rowStringsSize are what termSet.text and termSet.rowStrs
+// take at a time: the terms of some dozens of posts, one allocation for
+// them all instead of two a post. A buffer stays alive until the last row
+// that took terms of it is dropped: some dozens of KB a goroutine more,
+// and nothing the rows' owner has to hand back.
+const (
+	textBytes      = 16 << 10
+	rowStringsSize = 2 << 10
+)
 
 // reset empties the set for the next text, of size bytes (what its
 // phrases take, about); the strings of the terms it returned stay as they
@@ -513,8 +527,26 @@ func (t *termSet) reset(size int) {
 	clear(t.keys[:t.n])
 	clear(t.forms[:t.n])
 	clear(t.slots[:])
-	t.n, t.truncated, t.text = 0, false, strings.Builder{}
-	t.text.Grow(size)
+	t.n, t.truncated = 0, false
+	if t.text.Cap()-t.text.Len() < size {
+		t.text = strings.Builder{}
+		t.text.Grow(max(size, textBytes))
+	}
+}
+
+// rowStrings returns n zero strings for rows' terms, from t.rowStrs when
+// they have that many left; never nil, so that a row without terms has an
+// empty list, not none.
+func (t *termSet) rowStrings(n int) []string {
+	if n > len(t.rowStrs) || t.rowStrs == nil {
+		if n > rowStringsSize/4 {
+			return make([]string, n)
+		}
+		t.rowStrs = make([]string, rowStringsSize)
+	}
+	strs := t.rowStrs[:n:n]
+	t.rowStrs = t.rowStrs[n:]
+	return strs
 }
 
 // join returns the words written one after the other with a space between,
