@@ -74,6 +74,7 @@ type brandView struct {
 	wordKeys  []string      // … their keys, when collecting examples
 	asPost    bool          // its labels, cues, signals and words are the post's
 	postWords bool          // its words are the post's (it has none of its own)
+	roles     roles         // how the post names it beside the other brands
 }
 
 // brandTokens returns n empty lists of token indices.
@@ -308,6 +309,8 @@ func (c *Classifier) classify(m *mention.Mention, text *token.Text, tr *trace, e
 		return cl
 	}
 	words := lx.wordEvidence()
+	var postEv labelEvidence // the post's words as a brand of several reads them, once
+	postKnown := false
 	rulePost := cl
 	c.modelLabels(lm, words, postView, post, tp.touchpoint, source, code, m.Rating, "", &cl.JourneyStage, &cl.Sentiment, &cl.SentimentScore, tr)
 	for i := range cl.BrandLabels {
@@ -319,13 +322,16 @@ func (c *Classifier) classify(m *mention.Mention, text *token.Text, tr *trace, e
 		if v.asPost {
 			l.JourneyStage, l.Sentiment, l.SentimentScore = rulePost.JourneyStage, rulePost.Sentiment, rulePost.SentimentScore
 		}
-		rv := ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}
+		rv := ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals, roles: v.roles}
 		if !v.asPost {
 			rv.post = &postView
 		}
 		brandWords := words
 		if !v.asPost && !v.postWords {
-			brandWords = v.words
+			if !postKnown {
+				postEv, postKnown = lx.postWordEvidence(), true
+			}
+			brandWords = v.words.plus(postEv)
 		}
 		c.modelLabels(lm, brandWords, rv, v.decided, tp.touchpoint, source, code, m.Rating, l.Brand, &l.JourneyStage, &l.Sentiment, &l.SentimentScore, tr)
 	}
@@ -401,9 +407,9 @@ type labelExamples struct {
 func (ex *labelExamples) collect(lm *labelModel, lx *lexed, code, touchpoint, source string, rating *float64,
 	postView ruleView, post decided, cl *mention.Classification, views []brandView) {
 	words := wordFeatures(nil, lx)
-	var wordEv labelEvidence
+	var wordEv, postWordEv labelEvidence
 	if lm != nil {
-		wordEv = lx.wordEvidence()
+		wordEv, postWordEv = lx.wordEvidence(), lx.postWordEvidence()
 	}
 	add := func(brand string, keys []string, ev labelEvidence, rv ruleView, d decided) LabelExample {
 		if lm != nil {
@@ -417,9 +423,9 @@ func (ex *labelExamples) collect(lm *labelModel, lx *lexed, code, touchpoint, so
 		v := &views[i]
 		keys, ev := words, wordEv
 		if !v.asPost && !v.postWords {
-			keys, ev = v.wordKeys, v.words
+			keys, ev = append(slices.Clip(v.wordKeys), postKeys(words)...), v.words.plus(postWordEv)
 		}
-		rv := ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals}
+		rv := ruleView{stage: l.JourneyStage, sentiment: l.Sentiment, score: l.SentimentScore, cues: v.cues, signals: v.signals, roles: v.roles}
 		if !v.asPost {
 			rv.post = &postView
 		}

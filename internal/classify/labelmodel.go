@@ -63,6 +63,7 @@ type ruleView struct {
 	score     float64
 	cues      [16]float64 // the stage cues' weights, by mention.JourneyStages index
 	signals   signals     // of its sentiment walk
+	roles     roles       // how a brand of several is named (0: the post's view)
 	// post is the post's view, for a brand of several read from its own
 	// clauses; nil when the brand's labels are the post's.
 	post *ruleView
@@ -111,7 +112,26 @@ func ruleFeatures(dst []string, rv ruleView, touchpoint, source, code string, ra
 	if rv.post != nil {
 		dst = append(dst, multiKey, postRuleKeys[rv.post.stage], postSentimentKeys[rv.post.sentiment])
 	}
+	for b := range roleCount {
+		if rv.roles&(1<<b) != 0 {
+			dst = append(dst, roleKeys[b])
+		}
+	}
 	return dst
+}
+
+// postWordPrefix marks the post's words among a brand's features when the
+// brand is one of several read from its own clauses: what the rest of the
+// post says still bears on it ("X oli myöhässä, tilaan Y:ltä").
+const postWordPrefix = "post:"
+
+// postKeys are the word features as a brand of several reads the post's.
+func postKeys(words []string) []string {
+	keys := make([]string, len(words))
+	for i, w := range words {
+		keys[i] = postWordPrefix + w
+	}
+	return keys
 }
 
 // ratingStars is a rating as whole stars 1–5 (a 0–10 scale halved).
@@ -146,6 +166,7 @@ var (
 	cueKeys           = keyList("cue:", mention.JourneyStages)
 	scoreKeys         = keyList("sscore:", []string{"0", "1", "2", "3", "4", "5", "6"})
 	ratingKeys        = keyList("stars:", []string{"0", "1", "2", "3", "4", "5"})
+	roleKeys          = keyList("role:", []string{"left", "chosen", "planned", "compared", "unlike", "carried", "everywhere", "nowords", "from-case", "to-case"})
 	signalKeys        = keyList("sig:", []string{"positive", "negative", "negation", "contrast", "question", "exclaim",
 		"sarcasm", "thanks", "complaint", "deal", "learned+", "learned-", "ends+", "ends-"})
 )
@@ -166,6 +187,25 @@ func keyList(prefix string, names []string) []string {
 	return l
 }
 
+// roles are how a post naming several brands names one of them: the
+// rules' constructions (switching, comparison) and whether a Finnish case names it as the place left or gone to
+// ("Roudasta", "Signaaliin").
+type roles uint16
+
+const (
+	roleLeft roles = 1 << iota
+	roleChosen
+	rolePlanned
+	roleCompared
+	roleUnlike
+	roleCarried
+	roleEverywhere
+	roleNoWords
+	roleFromCase
+	roleToCase
+	roleCount = iota
+)
+
 // labelEvidence is a sum of feature weights for every class, and the
 // number of features summed.
 type labelEvidence struct {
@@ -177,16 +217,31 @@ type labelEvidence struct {
 // wordFeatures' keys, their rows looked up with the post's words
 // (lexTokens). It is computed once a mention, since the words are the
 // same for each brand.
-func (lx *lexed) wordEvidence() labelEvidence {
+func (lx *lexed) wordEvidence() labelEvidence { return lx.evidence(false) }
+
+// postWordEvidence sums the weights of the post's words as a brand of
+// several reads them (postWordPrefix): wordFeatures' keys with the
+// prefix, their rows looked up with the post's words.
+func (lx *lexed) postWordEvidence() labelEvidence { return lx.evidence(true) }
+
+func (lx *lexed) evidence(post bool) labelEvidence {
 	var ev labelEvidence
 	for i, t := range lx.toks {
 		switch {
 		case t.Kind == token.Word && len(t.Text) > 1 && lx.at[i].inNegation:
 			// Rare: looked up here rather than with every word.
-			ev.add(lx.labels, NegatedPrefix+Feature(lx.code, t.Text), 1)
+			key := NegatedPrefix + Feature(lx.code, t.Text)
+			if post {
+				key = postWordPrefix + key
+			}
+			ev.add(lx.labels, key, 1)
 		case (t.Kind == token.Word && len(t.Text) > 1) || t.Kind == token.Emoji || t.Kind == token.Emoticon:
 			ev.n++
-			if row := lx.at[i].labelRow; row > 0 {
+			row := lx.at[i].labelRow
+			if post {
+				row = lx.at[i].postRow
+			}
+			if row > 0 {
 				w := &lx.labels.rows[row-1]
 				for s := range w {
 					ev.sum[s] += float64(w[s])
@@ -194,6 +249,15 @@ func (lx *lexed) wordEvidence() labelEvidence {
 			}
 		}
 	}
+	return ev
+}
+
+// plus is the evidence of both.
+func (ev labelEvidence) plus(o labelEvidence) labelEvidence {
+	for s := range ev.sum {
+		ev.sum[s] += o.sum[s]
+	}
+	ev.n += o.n
 	return ev
 }
 
@@ -233,6 +297,11 @@ func (lm *labelModel) withRules(ev labelEvidence, rv ruleView, touchpoint, sourc
 		ev.add(lm, multiKey, 1)
 		ev.add(lm, postRuleKeys[rv.post.stage], 1)
 		ev.add(lm, postSentimentKeys[rv.post.sentiment], 1)
+	}
+	for b := range roleCount {
+		if rv.roles&(1<<b) != 0 {
+			ev.add(lm, roleKeys[b], 1)
+		}
 	}
 	return ev
 }

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/ewom/ewom/internal/classify/lexicon"
 	"github.com/ewom/ewom/internal/classify/strtab"
@@ -172,6 +173,7 @@ type featureIndex struct {
 type featureWeights struct {
 	plain, negated float64
 	labelRow       uint32 // 1 + the key's row in the label model; 0: none
+	postRow        uint32 // … of the key as a brand of several reads the post's words (postWordPrefix)
 	cue            cueKind
 	inModel        bool // the learned model has the key
 	inNegation     bool // the word stands in a negation's scope (set by the sentiment walk)
@@ -193,9 +195,14 @@ func newFeatureIndex(model *learnedModel, labels *labelModel) *featureIndex {
 	}
 	if labels != nil {
 		for key, row := range labels.words.All() {
-			fw := weights[key]
-			fw.labelRow = row + 1
-			weights[key] = fw
+			word, post := strings.CutPrefix(key, postWordPrefix)
+			fw := weights[word]
+			if post {
+				fw.postRow = row + 1
+			} else {
+				fw.labelRow = row + 1
+			}
+			weights[word] = fw
 		}
 	}
 	return &featureIndex{model: model, keys: strtab.New(weights)}

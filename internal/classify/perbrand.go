@@ -27,6 +27,10 @@ import (
 // brands beyond it share the post's labels.
 const maxLabelledBrands = 64
 
+// comparisonDecides is the least sentiment score of a brand in an
+// explicit comparison that decides its sentiment.
+const comparisonDecides = 0.3
+
 // switchedFloor is the score a brand that was left gets at most.
 const switchedFloor = -0.35
 
@@ -180,12 +184,27 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 			cues = postCues.stageWeightsIn(spans.spans[:spans.n])
 		}
 		stage, sure := journeyStage(&cues, tp, source, buf.toks, btr)
-		views[i] = brandView{decided: decided{stage: sure || left || chosen, sentiment: postDecided.sentiment || left}, cues: cues.stageWeights, signals: sig}
+		// An explicit comparison ("X is better than Y") decides both
+		// sides' sentiments when it has one.
+		compares := false
+		for _, cs := range clauses {
+			if cs.explicit&bit != 0 && cs.after&bit == 0 && cs.after&^bit != 0 {
+				compares = true
+			}
+		}
+		onlyCompared := len(reversed.toks) > 0 && !hasWords(buf.toks)
+		comparison := (compares || onlyCompared) && math.Abs(labels[i].SentimentScore) >= comparisonDecides
+		views[i] = brandView{decided: decided{stage: sure || left || chosen, sentiment: postDecided.sentiment || left || comparison}, cues: cues.stageWeights, signals: sig}
+		views[i].roles = brandRoles(toks, at, i, left, chosen, planned, len(reversed.toks) > 0, useCarried, everywhere&bit != 0, clauses)
 		// The label models read the words of the brand's own text, and a
 		// brand with none of its own, named only as compared against
 		// ("X vs Y?"), the post's.
 		v := &views[i]
-		switch ownWords := hasWords(buf.toks); {
+		ownWords := hasWords(buf.toks)
+		if !ownWords {
+			v.roles |= roleNoWords
+		}
+		switch {
 		case !ownWords && (chosen || len(reversed.toks) == 0):
 			// Nothing of its own to read (a brand switched to, named
 			// last): the rules' sentiment stands.
@@ -522,4 +541,36 @@ func (bm *brandMatcher) positions(dst []int, orig, lower string, hits []brandHit
 		}
 	}
 	return dst
+}
+
+// brandRoles are the label models' view of how a post naming several
+// brands names brand i: the constructions the rules found, and whether a
+// Finnish case names it as the place left or gone to.
+func brandRoles(toks []token.Token, at [][]int, i int, left, chosen, planned, compared, carried, everywhere bool, clauses []clause) roles {
+	var r roles
+	for _, f := range [...]struct {
+		on   bool
+		role roles
+	}{{left, roleLeft}, {chosen, roleChosen}, {planned, rolePlanned}, {compared, roleCompared}, {carried, roleCarried}, {everywhere, roleEverywhere}} {
+		if f.on {
+			r |= f.role
+		}
+	}
+	bit := uint64(1) << i
+	for _, cs := range clauses {
+		if cs.unlike && cs.named&bit != 0 {
+			r |= roleUnlike
+		}
+	}
+	if len(at[i]) == 0 {
+		return r
+	}
+	for _, p := range at[i] {
+		if w := toks[p].Text; hasAnyEnding(w, sourceEndings) {
+			r |= roleFromCase
+		} else if hasAnyEnding(w, targetEndings) {
+			r |= roleToCase
+		}
+	}
+	return r
 }

@@ -181,7 +181,12 @@ func report(name string, exs []example, pred func(example) (string, string)) {
 		if stage != ex.GoldStage {
 			errs.stage[ex.GoldStage+"→"+stage]++
 		}
-		for _, key := range []string{"all", ex.lang} {
+		// Brands of several, read from their own clauses, apart.
+		brands := "one-brand"
+		if slices.Contains(ex.Features, "multi") {
+			brands = "of-several"
+		}
+		for _, key := range []string{"all", ex.lang, brands} {
 			t := by[key]
 			if t == nil {
 				t = &tally{}
@@ -198,7 +203,7 @@ func report(name string, exs []example, pred func(example) (string, string)) {
 	for _, k := range slices.Sorted(maps.Keys(by)) {
 		t := by[k]
 		f := func(v int) float64 { return float64(v) / float64(t.n) }
-		fmt.Printf("  %-4s n=%-5d stage %.3f → %.3f   sentiment %.3f → %.3f\n", k, t.n, f(t.ruleStage), f(t.modelStage), f(t.ruleSent), f(t.modelSent))
+		fmt.Printf("  %-10s n=%-5d stage %.3f → %.3f   sentiment %.3f → %.3f\n", k, t.n, f(t.ruleStage), f(t.modelStage), f(t.ruleSent), f(t.modelSent))
 	}
 	fmt.Printf("  the models' commonest errors, gold → predicted: sentiment %s; stage %s\n", commonest(errs.sentiment), commonest(errs.stage))
 }
