@@ -18,8 +18,9 @@ import (
 // stage and one per sentiment, over the post's words (Feature keys) and
 // what the rules said of the brand — their stage and sentiment, the
 // sentiment score's band, the stages their cues point to — with the
-// touchpoint, the source, the language and the star rating
-// (data/labels_learned.tsv, learned from labelled mentions by
+// touchpoint, the source, the language and the star rating, and for a
+// brand of several read from its own clauses the post's words and its
+// roles in the post (data/labels_learned.tsv, learned from labelled mentions by
 // cmd/labeltrain). Single cue words cannot tell a post's main point
 // ("ostettu lippu ei näkynyt ovella" names a purchase but is about using
 // the ticket), and a score summed from word valences cannot tell an
