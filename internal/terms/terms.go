@@ -23,7 +23,7 @@ import (
 
 // Version names the extraction rules; stored with every row's terms, so
 // that `ewom reclassify` re-extracts rows of an older version.
-const Version = "t1"
+const Version = "t2"
 
 // MaxTerms bounds the terms of one mention (long articles).
 const MaxTerms = 48
