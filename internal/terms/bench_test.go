@@ -15,6 +15,7 @@ import (
 	"github.com/ewom/ewom/internal/config"
 	"github.com/ewom/ewom/internal/mention"
 	"github.com/ewom/ewom/internal/pipeline"
+	"github.com/ewom/ewom/internal/store"
 	"github.com/ewom/ewom/internal/terms"
 )
 
@@ -97,9 +98,10 @@ func BenchmarkClassifyTerms(b *testing.B) {
 				b.StartTimer()
 			}
 			m := ms[i%len(ms)]
-			rows := pipeline.Rows(&m, m.Key(), m.Lang, cls.ClassifyText(&m, &tx), "", m.PublishedAt)
+			id := m.Key()
+			rows := pipeline.Rows(&m, id, m.Lang, cls.ClassifyText(&m, &tx), "", m.PublishedAt)
 			if ann != nil {
-				ann.AnnotateText(m.Key(), rows, &tx)
+				ann.AnnotateText(id, rows, &tx)
 			}
 		}
 	}
@@ -132,6 +134,25 @@ func BenchmarkAnnotateParts(b *testing.B) {
 			ext.Extract(ms[i%len(ms)].Text, "fi")
 		}
 	})
+	b.Run("annotate", func(b *testing.B) {
+		// Each post classified once, its tokens (with the classifier's
+		// analyses) and rows kept, and annotated over and over: the
+		// annotation alone, with its data hot (BenchmarkWorkerSpeedWithTerms
+		// measures it beside a worker's classification).
+		cls, ann := newWorker(b, brands)
+		txs := make([]token.Text, len(ms))
+		rows := make([][]store.Row, len(ms))
+		ids := make([]string, len(ms))
+		for i := range ms {
+			m := &ms[i]
+			ids[i] = m.Key()
+			rows[i] = pipeline.Rows(m, ids[i], m.Lang, cls.ClassifyText(m, &txs[i]), "", m.PublishedAt)
+		}
+		for i := 0; b.Loop(); i++ {
+			k := i % len(ms)
+			ann.AnnotateText(ids[k], rows[k], &txs[k])
+		}
+	})
 	b.Run("stories", func(b *testing.B) {
 		s := terms.NewStories()
 		for i := 0; b.Loop(); i++ {
@@ -155,6 +176,10 @@ func BenchmarkAnnotateParts(b *testing.B) {
 //   - "terms": that classifier and its rows, then the annotation of the
 //     rows from the classifier's tokens (AnnotateText), as a worker with
 //     terms does.
+//
+// Each arm takes a post's id (mention.Key, a SHA-256: some 0.2 µs) once,
+// for the rows and the annotation, as the worker does (AnnotationShare,
+// before, took it again inside the annotation's time).
 //
 // The arms take turns a block of blockMentions (1,000 posts, some 15 ms)
 // at a time, each arm the same block of posts in turn, the order of the
@@ -201,22 +226,25 @@ func BenchmarkWorkerSpeedWithTerms(b *testing.B) {
 		func(from, n int) {
 			for i := from; i < from+n; i++ {
 				m := &ms[i%len(ms)]
-				rows := pipeline.Rows(m, m.Key(), m.Lang, plain.ClassifyText(m, &plainTx), "", m.PublishedAt)
+				id := m.Key()
+				rows := pipeline.Rows(m, id, m.Lang, plain.ClassifyText(m, &plainTx), "", m.PublishedAt)
 				sinkRows += len(rows)
 			}
 		},
 		func(from, n int) {
 			for i := from; i < from+n; i++ {
 				m := &ms[i%len(ms)]
-				rows := pipeline.Rows(m, m.Key(), m.Lang, cls.ClassifyText(m, &tx), "", m.PublishedAt)
+				id := m.Key()
+				rows := pipeline.Rows(m, id, m.Lang, cls.ClassifyText(m, &tx), "", m.PublishedAt)
 				sinkRows += len(rows)
 			}
 		},
 		func(from, n int) {
 			for i := from; i < from+n; i++ {
 				m := &ms[i%len(ms)]
-				rows := pipeline.Rows(m, m.Key(), m.Lang, cls.ClassifyText(m, &tx), "", m.PublishedAt)
-				ann.AnnotateText(m.Key(), rows, &tx)
+				id := m.Key()
+				rows := pipeline.Rows(m, id, m.Lang, cls.ClassifyText(m, &tx), "", m.PublishedAt)
+				ann.AnnotateText(id, rows, &tx)
 				sinkRows += len(rows)
 			}
 		},
