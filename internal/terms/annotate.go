@@ -75,13 +75,13 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 	caches := a.Extractor.caches.Get().(*wordCaches)
 	defer a.Extractor.caches.Put(caches)
 	t := a.Extractor.extract(caches, tx, rows[0].Lang)
-	story := a.Stories.assign(id, caches.hashes)
+	story, joined := a.Stories.assign(id, caches.hashes)
 	a.metrics.mentions.Inc()
 	a.metrics.terms.Add(float64(t.n))
 	if t.truncated {
 		a.metrics.truncated.Inc()
 	}
-	if story != fnv64(id) {
+	if joined {
 		a.metrics.joined.Inc()
 	}
 	a.setTerms(t, rows)

@@ -53,7 +53,8 @@ func (s *Stories) Assign(id, text string) uint64 {
 	defer texts.Put(tx)
 	tx.Read("", text)
 	var small [64]uint64
-	return s.assign(id, appendWordHashes(small[:0], tx.Tokens))
+	story, _ := s.assign(id, appendWordHashes(small[:0], tx.Tokens))
+	return story
 }
 
 // appendWordHashes appends the hashes of the tokens stories are made of
@@ -68,16 +69,18 @@ func appendWordHashes(dst []uint64, toks []token.Token) []uint64 {
 }
 
 // assign returns the story of a mention with id and the hashes of its
-// text's words (appendWordHashes).
-func (s *Stories) assign(id string, words []uint64) uint64 {
+// text's words (appendWordHashes), and whether it is not the story the
+// mention would start (fnv64(id)), hashed once for both.
+func (s *Stories) assign(id string, words []uint64) (story uint64, joined bool) {
 	keys, ok := bandKeys(words)
+	own := fnv64(id) // outside the lock
 	if !ok {
-		return keys[0] // the text's exact words
+		return keys[0], keys[0] != own // the text's exact words
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.touched = s.cur.touch(&keys) + s.prev.touch(&keys)
-	story := fnv64(id)
+	story = own
 	for _, k := range keys {
 		if st, ok := s.cur.get(k); ok {
 			story = st
@@ -94,7 +97,7 @@ func (s *Stories) assign(id string, words []uint64) uint64 {
 	for _, k := range keys {
 		s.cur.add(k, story)
 	}
-	return story
+	return story, story != own
 }
 
 // bandKeys returns the band hashes of the one-permutation MinHash
@@ -121,10 +124,10 @@ func bandKeys(words []uint64) (keys [bands]uint64, ok bool) {
 		keys[0] = h
 		return keys, false
 	}
-	var sig [signatureLen]uint64
-	for i := range sig {
-		sig[i] = ^uint64(0)
-	}
+	// sig's 64 values, of which the first signatureLen are the bins, let
+	// an index masked with 63 go unchecked; it starts as a copy of
+	// emptySig, not a loop.
+	sig := emptySig
 	var filled uint64 // bit i: a shingle fell in bin i
 	for i := range len(words) - shingleWords + 1 {
 		// A sum of the words' products with odd constants tells the
@@ -145,16 +148,23 @@ func bandKeys(words []uint64) (keys [bands]uint64, ok bool) {
 		}
 	}
 	// A band's hash is a mix of its values' products with odd constants,
-	// as the shingles': the products do not wait on one another.
+	// as the shingles': the products do not wait on one another (and are
+	// summed in any order: the sum wraps around alike).
 	for i := range keys {
-		h := uint64(i) + 1 // bands are separate tables
-		for j, v := range sig[i*rowsPerBand : (i+1)*rowsPerBand] {
-			h += v * rowMul[j]
-		}
-		keys[i] = mix64(h)
+		v := sig[i*rowsPerBand&63:][:rowsPerBand]
+		keys[i] = mix64(uint64(i) + 1 + // bands are separate tables
+			v[0]*rowMul[0] + v[1]*rowMul[1] + v[2]*rowMul[2] + v[3]*rowMul[3] + v[4]*rowMul[4])
 	}
 	return keys, true
 }
+
+// emptySig is a signature before any shingle: every value the largest.
+var emptySig = func() (sig [64]uint64) {
+	for i := range sig {
+		sig[i] = ^uint64(0)
+	}
+	return sig
+}()
 
 // rowMul are the odd constants a band's values are multiplied by.
 var rowMul = [rowsPerBand]uint64{0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F}

@@ -72,9 +72,10 @@ func TestStoriesAsMaps(t *testing.T) {
 				id := fmt.Sprintf("%d/%d", pass, i)
 				tx.Read("", text+edit)
 				words := appendWordHashes(nil, tx.Tokens)
-				got, want := s.assign(id, words), ref.assign(id, words)
-				if got != want {
-					t.Fatalf("maxBands %d, pass %d, text %d: story %x, want %x", maxBands, pass, i, got, want)
+				got, gotJoined := s.assign(id, words)
+				want := ref.assign(id, words)
+				if got != want || gotJoined != (want != fnv64(id)) {
+					t.Fatalf("maxBands %d, pass %d, text %d: story %x (joined %t), want %x", maxBands, pass, i, got, gotJoined, want)
 				}
 				if got != fnv64(id) && len(words) >= minShingleWords {
 					joined++
