@@ -67,17 +67,31 @@ type wordCaches struct {
 	units clause
 }
 
-// cacheLangs are the languages with caches of their own; "" is every
-// other language's.
+// cacheLangs are the languages with caches of their own, those with
+// lemmas (Extractor.langs); "" is every other language's.
 var cacheLangs = [...]string{"fi", "en", "sv", ""}
+
+// langIndex is the index in cacheLangs of the language whose lemmas and
+// word cache a text of language lang takes: lang's, or ""'s for one
+// without lemmas. A switch, not a map look-up: it is taken twice a post.
+func langIndex(lang string) int {
+	switch lang {
+	case "fi":
+		return 0
+	case "en":
+		return 1
+	case "sv":
+		return 2
+	}
+	return 3
+}
 
 // cacheLog is the log2 of a word cache's slots (64 bytes each: 2 MB a
 // language and goroutine).
 const cacheLog = 15
 
-// of returns the word cache of lang, made when first needed.
-func (c *wordCaches) of(lang string) *wordCache {
-	i := slices.Index(cacheLangs[:], lang)
+// of returns the word cache of cacheLangs[i], made when first needed.
+func (c *wordCaches) of(i int) *wordCache {
 	if c.langs[i] == nil {
 		c.langs[i] = newWordCache(cacheLog)
 	}
@@ -99,8 +113,9 @@ const (
 	conjNegation // a conjunction and a negation in one (eikä)
 )
 
-// negWord is the key a negation takes inside a phrase, per language.
-var negWord = map[string]string{"fi": "ei", "en": "not", "sv": "inte", "": "not"}
+// negWord is the key a negation takes inside a phrase, per language (of
+// cacheLangs).
+var negWord = [len(cacheLangs)]string{"ei", "not", "inte", "not"}
 
 // IsNegation reports whether a word of a phrase key is a negation.
 func IsNegation(w string) bool {
@@ -220,10 +235,11 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 // the word up. The words' sets are read in one go before the look-ups, as
 // in extract.
 func (e *Extractor) AnalyseWords(lang string, toks []token.Token, which []int32, analyses []token.Analysis) {
-	lang = e.cacheLang(lang)
+	li := langIndex(lang)
+	lang = cacheLangs[li]
 	caches := e.caches.Get().(*wordCaches)
 	defer e.caches.Put(caches)
-	cache := caches.of(lang)
+	cache := caches.of(li)
 	hashes := caches.hashes[:0]
 	for _, i := range which {
 		hashes = append(hashes, fnv64(toks[i].Text))
@@ -239,15 +255,6 @@ func (e *Extractor) AnalyseWords(lang string, toks []token.Token, which []int32,
 // analysed is what a word with analysis n comes to (AnalyseWords).
 func analysed(n *token.Analysis) word {
 	return word{key: n.Key, keyHash: n.KeyHash, wordTags: wordTags{kind: wordKind(n.Kind), multi: n.Multi, brand: n.Brand}}
-}
-
-// cacheLang is the language whose lemmas and word cache a text of
-// language lang takes: lang, or "" for one without lemmas.
-func (e *Extractor) cacheLang(lang string) string {
-	if _, ok := e.langs[lang]; !ok {
-		return ""
-	}
-	return lang
 }
 
 func (e *Extractor) analyse(lang, w string) word {
@@ -328,8 +335,9 @@ func (e *Extractor) Extract(text, lang string) Terms {
 // caches of the calling goroutine, and returns them; it leaves the hashes
 // of the text's words in caches.hashes.
 func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *termSet {
-	lang = e.cacheLang(lang)
-	cache := caches.of(lang)
+	li := langIndex(lang)
+	lang = cacheLangs[li]
+	cache := caches.of(li)
 	toks := tx.Tokens
 	// The classifier's analyses of the words (AnalyseWords), if it had
 	// them made in this language: those words need no look-up here.
@@ -370,7 +378,7 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 		t.appendPhrases(c)
 		c = c[:0]
 	}
-	neg := negWord[lang]
+	neg := negWord[li]
 	gap := false
 	for i := 0; i < len(toks); i++ {
 		tk := &toks[i]
