@@ -189,8 +189,8 @@ func keyList(prefix string, names []string) []string {
 }
 
 // roles are how a post naming several brands names one of them: the
-// rules' constructions (switching, comparison) and whether a Finnish case names it as the place left or gone to
-// ("Roudasta", "Signaaliin").
+// rules' constructions (switching, comparison) and whether a Finnish case
+// names it as the place left or gone to ("Roudasta", "Signaaliin").
 type roles uint16
 
 const (

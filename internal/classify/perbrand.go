@@ -194,6 +194,9 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 		}
 		onlyCompared := len(reversed.toks) > 0 && !hasWords(buf.toks)
 		comparison := (compares || onlyCompared) && math.Abs(labels[i].SentimentScore) >= comparisonDecides
+		if comparison {
+			btr.add("sentiment", "rule", "comparison decides", labels[i].SentimentScore, "an explicit comparison with another brand decides it")
+		}
 		views[i] = brandView{decided: decided{stage: sure || left || chosen, sentiment: postDecided.sentiment || left || comparison}, cues: cues.stageWeights, signals: sig}
 		views[i].roles = brandRoles(toks, at, i, left, chosen, planned, len(reversed.toks) > 0, useCarried, everywhere&bit != 0, clauses)
 		// The label models read the words of the brand's own text, and a
@@ -561,9 +564,6 @@ func brandRoles(toks []token.Token, at [][]int, i int, left, chosen, planned, co
 		if cs.unlike && cs.named&bit != 0 {
 			r |= roleUnlike
 		}
-	}
-	if len(at[i]) == 0 {
-		return r
 	}
 	for _, p := range at[i] {
 		if w := toks[p].Text; hasAnyEnding(w, sourceEndings) {
