@@ -72,8 +72,8 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 	if len(rows) == 0 {
 		return
 	}
-	caches := a.Extractor.caches.Get().(*wordCaches)
-	defer a.Extractor.caches.Put(caches)
+	caches := a.Extractor.caches.get()
+	defer a.Extractor.caches.put(caches)
 	t := a.Extractor.extract(caches, tx, rows[0].Lang)
 	story, joined := a.Stories.assign(id, caches.hashes)
 	a.metrics.mentions.Inc()

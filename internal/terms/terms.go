@@ -48,8 +48,9 @@ type Extractor struct {
 	// caches hold what words came to, since every word of every post is
 	// looked up: *wordCaches, one per goroutine extracting at a time, so
 	// that a look-up neither locks nor follows a pointer to a shared
-	// entry (a cache miss each, between the classifier's tables).
-	caches sync.Pool
+	// entry (a cache miss each, between the classifier's tables); kept
+	// through garbage collections (cachePool).
+	caches cachePool
 }
 
 // wordCaches are one goroutine's word caches, per language (cacheLangs),
@@ -131,7 +132,6 @@ func IsNegation(w string) bool {
 func New(brands []config.Brand) (*Extractor, error) {
 	e := &Extractor{langs: map[string]lemmatizer{}, stop: map[string]map[string]wordKind{}, index: map[string][]brandStem{},
 		multi: map[string][]brandStem{}}
-	e.caches.New = func() any { return &wordCaches{} }
 	fi, err := newFinnish()
 	if err != nil {
 		return nil, fmt.Errorf("terms: %w", err)
@@ -237,8 +237,8 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 func (e *Extractor) AnalyseWords(lang string, toks []token.Token, which []int32, analyses []token.Analysis) {
 	li := langIndex(lang)
 	lang = cacheLangs[li]
-	caches := e.caches.Get().(*wordCaches)
-	defer e.caches.Put(caches)
+	caches := e.caches.get()
+	defer e.caches.put(caches)
 	cache := caches.of(li)
 	hashes := caches.hashes[:0]
 	for _, i := range which {
@@ -326,8 +326,8 @@ func (e *Extractor) Extract(text, lang string) Terms {
 	tx := texts.Get().(*token.Text)
 	defer texts.Put(tx)
 	tx.Read("", text)
-	caches := e.caches.Get().(*wordCaches)
-	defer e.caches.Put(caches)
+	caches := e.caches.get()
+	defer e.caches.put(caches)
 	return e.extract(caches, tx, lang).terms()
 }
 

@@ -1,0 +1,41 @@
+package terms
+
+import "sync/atomic"
+
+// cachePool keeps the goroutines' word caches between the texts they
+// extract (Extractor.caches), as a sync.Pool did before, but the garbage
+// collector does not empty it: a sync.Pool drops what sits in it through
+// two collections, and a worker that waited that long (or whose
+// collections came from the other goroutines' garbage) started again
+// with empty caches, 2 MB a language to allocate and every word to
+// analyse afresh. A worker takes its caches and puts them back a post at
+// a time, so it finds the same ones again (the first free slot) unless
+// another goroutine took them in between. The pool holds at most
+// cachePoolSlots free caches; more goroutines at once than that make
+// caches that are dropped when put back.
+type cachePool struct {
+	free [cachePoolSlots]atomic.Pointer[wordCaches]
+}
+
+// cachePoolSlots is about the most goroutines that extract at once (the
+// classifier workers and reclassify).
+const cachePoolSlots = 16
+
+// get returns free caches, or new ones.
+func (p *cachePool) get() *wordCaches {
+	for i := range p.free {
+		if c := p.free[i].Swap(nil); c != nil {
+			return c
+		}
+	}
+	return &wordCaches{}
+}
+
+// put gives caches back for another text.
+func (p *cachePool) put(c *wordCaches) {
+	for i := range p.free {
+		if p.free[i].CompareAndSwap(nil, c) {
+			return
+		}
+	}
+}
