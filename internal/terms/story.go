@@ -94,8 +94,9 @@ func (s *Stories) assign(id string, words []uint64) (story uint64, joined bool) 
 	if s.cur.len()+bands > s.maxBands {
 		s.prev, s.cur = s.cur, newBandTable(len(s.cur.slots))
 	}
+	var idx uint32 // story's in s.cur, once added
 	for _, k := range keys {
-		s.cur.add(k, story)
+		s.cur.add(k, story, &idx)
 	}
 	return story, story != own
 }

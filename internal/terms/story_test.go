@@ -94,8 +94,9 @@ func TestBandTable(t *testing.T) {
 	tb := newBandTable(0)
 	const n = 5 * minBandSlots
 	for k := range uint64(n) {
-		tb.add(k*0x9E3779B97F4A7C15, k+1)
-		tb.add(k*0x9E3779B97F4A7C15, 7) // kept as it was
+		var idx, again uint32
+		tb.add(k*0x9E3779B97F4A7C15, k+1, &idx)
+		tb.add(k*0x9E3779B97F4A7C15, 7, &again) // kept as it was
 	}
 	if tb.len() != n || len(tb.slots) < 2*n {
 		t.Fatalf("%d hashes in %d slots, want %d", tb.len(), len(tb.slots), n)
