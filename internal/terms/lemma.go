@@ -31,6 +31,13 @@ type finnish struct {
 	nominal map[string][]nominalStem // morph pattern text → the lemmas it declines
 	verbs   map[string]string        // verb stem → infinitive
 	verbEnd map[string]bool
+	// starts holds the beginnings of the keys of forms, nominal and verbs
+	// of two bytes or more (prefixes): known skips a word whose beginning
+	// none has; starts3 those of three bytes or more, and maxKey the
+	// longest key of nominal and verbs, which bound the beginnings of a
+	// word it looks up.
+	starts, starts3 *prefixes
+	maxKey          int
 }
 
 type nominalStem struct {
@@ -63,7 +70,8 @@ var verbEndings = func() map[string]bool {
 var fiClitics = []string{"kaan", "kään", "kin", "han", "hän"}
 
 func newFinnish() (*finnish, error) {
-	f := &finnish{forms: map[string]string{}, nominal: map[string][]nominalStem{}, verbs: map[string]string{}, verbEnd: verbEndings}
+	f := &finnish{forms: map[string]string{}, nominal: map[string][]nominalStem{}, verbs: map[string]string{}, verbEnd: verbEndings,
+		starts: new(prefixes), starts3: new(prefixes)}
 	err := readLines("data/fi.txt", func(line string) error {
 		if rest, ok := strings.CutPrefix(line, "v "); ok {
 			ws := strings.Fields(rest)
@@ -91,17 +99,62 @@ func newFinnish() (*finnish, error) {
 		}
 		return nil
 	})
+	for _, m := range []map[string]bool{keysOf(f.forms), keysOf(f.nominal), keysOf(f.verbs)} {
+		for k := range m {
+			if len(k) >= 2 {
+				f.starts.add(k)
+			}
+			if len(k) >= 3 {
+				f.starts3.add3(k)
+			}
+		}
+	}
+	for _, m := range []map[string]bool{keysOf(f.nominal), keysOf(f.verbs)} {
+		for k := range m {
+			f.maxKey = max(f.maxKey, len(k))
+		}
+	}
 	return f, err
 }
+
+// keysOf returns the set of m's keys.
+func keysOf[V any](m map[string]V) map[string]bool {
+	ks := make(map[string]bool, len(m))
+	for k := range m {
+		ks[k] = true
+	}
+	return ks
+}
+
+// minSkipped is the shortest word known skips by its beginning (starts):
+// a shorter one, less a clitic, could be a form of fewer than two bytes.
+var minSkipped = func() int {
+	n := 0
+	for _, c := range fiClitics {
+		n = max(n, len(c))
+	}
+	return 2 + n
+}()
 
 // known returns the lemma of a word the dictionary knows: its listed form,
 // else the longest stem that begins it and whose endings make the rest.
 func (f *finnish) known(w string) (string, bool) {
+	if len(w) >= minSkipped && !f.starts.has(w) {
+		// No key begins as w: neither w nor a beginning of it (w less
+		// a clitic among them, of two bytes or more) is one.
+		return "", false
+	}
 	if l, ok := f.forms[w]; ok {
 		return l, true
 	}
+	// The beginnings w[:n] that could be keys: none longer than maxKey, nor
+	// of three bytes or more if no key begins as w's first three.
+	top := min(len(w), f.maxKey)
+	if len(w) >= 3 && !f.starts3.has3(w) {
+		top = min(top, 2)
+	}
 	// Nouns and adjectives first: palautteet is of palaute, not palauttaa.
-	for n := len(w); n >= 2; n-- {
+	for n := top; n >= 2; n-- {
 		if n < len(w) && !utf8.RuneStart(w[n]) {
 			continue
 		}
@@ -111,7 +164,7 @@ func (f *finnish) known(w string) (string, bool) {
 			}
 		}
 	}
-	for n := len(w); n >= 2; n-- {
+	for n := top; n >= 2; n-- {
 		if l, ok := f.verbs[w[:n]]; ok && f.verbEnd[w[n:]] {
 			return l, true
 		}
@@ -186,10 +239,20 @@ func (s *suffixed) lemma(w string) string {
 		if !ok || len(stem) < 2 {
 			continue
 		}
-		for _, c := range []string{stem, stem + "e", stem + "a", stem + "y", undouble(stem)} {
-			if s.lemmas[c] {
-				return c
+		if s.lemmas[stem] {
+			return stem
+		}
+		// stem + e, a or y, looked up from a buffer on the stack (a
+		// string of it is made only for a lemma found).
+		var buf [32]byte
+		b := append(buf[:0], stem...)
+		for _, v := range [...]byte{'e', 'a', 'y'} {
+			if s.lemmas[string(append(b, v))] {
+				return stem + string(v)
 			}
+		}
+		if u := undouble(stem); s.lemmas[u] {
+			return u
 		}
 		if y, ok := strings.CutSuffix(stem, "i"); ok && s.lemmas[y+"y"] { // deliveries, delivered via -ied
 			return y + "y"

@@ -45,6 +45,10 @@ type Extractor struct {
 	brandKeys []string                       // the names as terms (lowercase)
 	index     map[string][]brandStem         // morph pattern text → brands
 	multi     map[string][]brandStem         // first word of a multi-word name
+	// indexStarts holds the beginnings of index's keys of two bytes or
+	// more: brandOf looks a word whose beginning none has up by its first
+	// byte alone.
+	indexStarts prefixes
 	// caches hold what words came to, since every word of every post is
 	// looked up: *wordCaches, one per goroutine extracting at a time, so
 	// that a look-up neither locks nor follows a pointer to a shared
@@ -193,6 +197,11 @@ func New(brands []config.Brand) (*Extractor, error) {
 			}
 		}
 	}
+	for k := range e.index {
+		if len(k) >= 2 {
+			e.indexStarts.add(k)
+		}
+	}
 	return e, nil
 }
 
@@ -283,7 +292,11 @@ func (e *Extractor) analyse(lang, w string) word {
 
 // brandOf returns the brand a word is a form of, or -1.
 func (e *Extractor) brandOf(w string) int {
-	for n := len(w); n >= 1; n-- {
+	top := len(w)
+	if top >= 2 && !e.indexStarts.has(w) {
+		top = 1 // no key of two bytes or more begins w
+	}
+	for n := top; n >= 1; n-- {
 		if n < len(w) && !utf8.RuneStart(w[n]) {
 			continue
 		}
