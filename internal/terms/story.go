@@ -44,7 +44,7 @@ const (
 
 // NewStories returns an empty story index.
 func NewStories() *Stories {
-	return &Stories{cur: newBandTable(0), prev: newBandTable(0), maxBands: defaultMaxBands}
+	return &Stories{cur: newBandTable(0, defaultMaxBands), prev: newBandTable(0, defaultMaxBands), maxBands: defaultMaxBands}
 }
 
 // Assign returns the story of a mention with id and text.
@@ -92,7 +92,7 @@ func (s *Stories) assign(id string, words []uint64) (story uint64, joined bool) 
 		}
 	}
 	if s.cur.len()+bands > s.maxBands {
-		s.prev, s.cur = s.cur, newBandTable(len(s.cur.slots))
+		s.prev, s.cur = s.cur, newBandTable(len(s.cur.slots), s.maxBands)
 	}
 	var idx uint32 // story's in s.cur, once added
 	for _, k := range keys {

@@ -91,7 +91,7 @@ func TestStoriesAsMaps(t *testing.T) {
 // TestBandTable adds band hashes, 0 among them, past the table's first
 // size, and reads them back; a hash added again keeps its first story.
 func TestBandTable(t *testing.T) {
-	tb := newBandTable(0)
+	tb := newBandTable(0, 5*minBandSlots)
 	const n = 5 * minBandSlots
 	for k := range uint64(n) {
 		var idx, again uint32
