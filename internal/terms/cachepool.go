@@ -1,6 +1,9 @@
 package terms
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // cachePool keeps the goroutines' word caches between the texts they
 // extract (Extractor.caches), as a sync.Pool did before, but the garbage
@@ -10,11 +13,14 @@ import "sync/atomic"
 // with empty caches, 2 MB a language to allocate and every word to
 // analyse afresh. A worker takes its caches and puts them back a post at
 // a time, so it finds the same ones again (the first free slot) unless
-// another goroutine took them in between. The pool holds at most
-// cachePoolSlots free caches; more goroutines at once than that make
-// caches that are dropped when put back.
+// another goroutine took them in between. Caches put back when its
+// cachePoolSlots slots are full wait in a list behind a lock (more
+// goroutines at once than the slots): the pool keeps every cache made, as
+// many as goroutines ever extracted at once.
 type cachePool struct {
 	free [cachePoolSlots]atomic.Pointer[wordCaches]
+	mu   sync.Mutex
+	more []*wordCaches
 }
 
 // cachePoolSlots is about the most goroutines that extract at once (the
@@ -28,6 +34,13 @@ func (p *cachePool) get() *wordCaches {
 			return c
 		}
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.more); n > 0 {
+		c := p.more[n-1]
+		p.more = p.more[:n-1]
+		return c
+	}
 	return &wordCaches{}
 }
 
@@ -38,4 +51,7 @@ func (p *cachePool) put(c *wordCaches) {
 			return
 		}
 	}
+	p.mu.Lock()
+	p.more = append(p.more, c)
+	p.mu.Unlock()
 }
