@@ -1,12 +1,9 @@
 package terms
 
 import (
-	"os"
 	"testing"
 
-	"github.com/ewom/ewom/internal/classify/eval"
 	"github.com/ewom/ewom/internal/classify/token"
-	"github.com/ewom/ewom/internal/config"
 )
 
 // BenchmarkAnalyse times the analysis of a word met for the first time
@@ -14,20 +11,8 @@ import (
 // costs, over the distinct words of the label models' training corpus in
 // their posts' languages (ns/op: a word).
 func BenchmarkAnalyse(b *testing.B) {
-	f, err := os.Open("../classify/testdata/train/corpus.jsonl")
-	if err != nil {
-		b.Fatal(err)
-	}
-	items, err := eval.ReadDev(f)
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := config.Load("../classify/testdata/train/brands.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := New(cfg.Brands)
+	items, brands := ReadSet(b, "../classify/testdata/train/corpus.jsonl", "../classify/testdata/train/brands.yaml")
+	e, err := New(brands)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package terms_test
 
 import (
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -26,25 +25,15 @@ import (
 func benchMentions(b testing.TB) ([]mention.Mention, []config.Brand) {
 	b.Helper()
 	var ms []mention.Mention
+	var brands []config.Brand
 	for _, name := range []string{"dev.jsonl", "test.jsonl"} {
-		f, err := os.Open("../classify/testdata/dev/" + name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		items, err := eval.ReadDev(f)
-		f.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
+		var items []eval.DevItem
+		items, brands = terms.ReadSet(b, "../classify/testdata/dev/"+name, "../classify/testdata/dev/brands.yaml")
 		for _, it := range items {
 			ms = append(ms, it.Mention(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)))
 		}
 	}
-	cfg, err := config.Load("../classify/testdata/dev/brands.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	return ms, cfg.Brands
+	return ms, brands
 }
 
 // newAnnotator returns an annotator of brands with a story index of its
@@ -258,23 +247,11 @@ const distinctWarm = 1030
 func distinctMentions(b testing.TB) ([]mention.Mention, []config.Brand) {
 	b.Helper()
 	ms, brands := benchMentions(b)
-	f, err := os.Open("../classify/testdata/train/corpus.jsonl")
-	if err != nil {
-		b.Fatal(err)
-	}
-	items, err := eval.ReadDev(f)
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	items, more := terms.ReadSet(b, "../classify/testdata/train/corpus.jsonl", "../classify/testdata/train/brands.yaml")
 	for _, it := range items {
 		ms = append(ms, it.Mention(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)))
 	}
-	cfg, err := config.Load("../classify/testdata/train/brands.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, br := range cfg.Brands {
+	for _, br := range more {
 		if !slices.ContainsFunc(brands, func(o config.Brand) bool { return o.Name == br.Name }) {
 			brands = append(brands, br)
 		}
@@ -307,24 +284,20 @@ func workerSpeed(b *testing.B, ms []mention.Mention, brands []config.Brand, warm
 	if len(timed) == 0 {
 		timed = ms
 	}
+	// classifying is an arm without the annotation.
+	classifying := func(c *classify.Classifier, tx *token.Text) func(posts []mention.Mention, from, n int) {
+		return func(posts []mention.Mention, from, n int) {
+			for i := from; i < from+n; i++ {
+				m := &posts[i%len(posts)]
+				rows := pipeline.Rows(m, m.Key(), m.Lang, c.ClassifyText(m, tx), "", m.PublishedAt)
+				sinkRows += len(rows)
+			}
+		}
+	}
 	// arms[k] does posts [from, from+n) of posts, around.
 	arms := [...]func(posts []mention.Mention, from, n int){
-		func(posts []mention.Mention, from, n int) {
-			for i := from; i < from+n; i++ {
-				m := &posts[i%len(posts)]
-				id := m.Key()
-				rows := pipeline.Rows(m, id, m.Lang, plain.ClassifyText(m, &plainTx), "", m.PublishedAt)
-				sinkRows += len(rows)
-			}
-		},
-		func(posts []mention.Mention, from, n int) {
-			for i := from; i < from+n; i++ {
-				m := &posts[i%len(posts)]
-				id := m.Key()
-				rows := pipeline.Rows(m, id, m.Lang, acls.ClassifyText(m, &atx), "", m.PublishedAt)
-				sinkRows += len(rows)
-			}
-		},
+		classifying(plain, &plainTx),
+		classifying(acls, &atx),
 		func(posts []mention.Mention, from, n int) {
 			for i := from; i < from+n; i++ {
 				m := &posts[i%len(posts)]

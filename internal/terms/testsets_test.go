@@ -1,0 +1,29 @@
+package terms
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ewom/ewom/internal/classify/eval"
+	"github.com/ewom/ewom/internal/config"
+)
+
+// ReadSet reads a labelled set of internal/classify/testdata and the
+// brands of its config, for the benchmarks here and in terms_test.
+func ReadSet(tb testing.TB, set, brands string) ([]eval.DevItem, []config.Brand) {
+	tb.Helper()
+	f, err := os.Open(set)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	items, err := eval.ReadDev(f)
+	if err != nil {
+		tb.Fatalf("%s: %v", set, err)
+	}
+	cfg, err := config.Load(brands)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return items, cfg.Brands
+}
