@@ -91,9 +91,10 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 }
 
 // setTerms sets the terms of rows from t, each brand's row without the
-// terms that are the brand's names (as Terms.For), in one slice of strings
-// for all the rows (termSet.rowStrings): the rows whose brand no term names share one copy of all
-// the terms (capped, so that an append to one copies), made in bulk.
+// terms that are the brand's names (as Terms.For), in one slice of
+// strings for all the rows (termSet.rowStrings): the rows whose brand no
+// term names share one copy of all the terms (capped, so that an append
+// to one copies), made in bulk.
 func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 	keys, forms, brands := t.keys[:t.n], t.forms[:t.n], t.brands[:t.n]
 	var named uint64 // the brands some term names

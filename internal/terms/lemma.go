@@ -99,31 +99,26 @@ func newFinnish() (*finnish, error) {
 		}
 		return nil
 	})
-	for _, m := range []map[string]bool{keysOf(f.forms), keysOf(f.nominal), keysOf(f.verbs)} {
-		for k := range m {
-			if len(k) >= 2 {
-				f.starts.add(k)
-			}
-			if len(k) >= 3 {
-				f.starts3.add3(k)
-			}
+	addStart := func(k string) {
+		if len(k) >= 2 {
+			f.starts.add(k)
+		}
+		if len(k) >= 3 {
+			f.starts3.add3(k)
 		}
 	}
-	for _, m := range []map[string]bool{keysOf(f.nominal), keysOf(f.verbs)} {
-		for k := range m {
-			f.maxKey = max(f.maxKey, len(k))
-		}
+	for k := range f.forms {
+		addStart(k)
+	}
+	for k := range f.nominal {
+		addStart(k)
+		f.maxKey = max(f.maxKey, len(k))
+	}
+	for k := range f.verbs {
+		addStart(k)
+		f.maxKey = max(f.maxKey, len(k))
 	}
 	return f, err
-}
-
-// keysOf returns the set of m's keys.
-func keysOf[V any](m map[string]V) map[string]bool {
-	ks := make(map[string]bool, len(m))
-	for k := range m {
-		ks[k] = true
-	}
-	return ks
 }
 
 // minSkipped is the shortest word known skips by its beginning (starts):

@@ -10,31 +10,25 @@ package terms
 type prefixes [1 << 16 / 64]uint64
 
 // add adds the first two bytes of s, which must have two.
-func (p *prefixes) add(s string) {
-	i := uint(s[0])<<8 | uint(s[1])
-	p[i/64] |= 1 << (i % 64)
-}
+func (p *prefixes) add(s string) { p.set(two(s)) }
 
 // has reports whether some string added began as s does; s must have two
 // bytes.
-func (p *prefixes) has(s string) bool {
-	i := uint(s[0])<<8 | uint(s[1])
-	return p[i/64]&(1<<(i%64)) != 0
-}
+func (p *prefixes) has(s string) bool { return p.get(two(s)) }
 
 // add3 adds the first three bytes of s, which must have three, to a set
 // of those (hashed into the same 65,536 bits; has3 reads it).
-func (p *prefixes) add3(s string) {
-	i := three(s)
-	p[i/64] |= 1 << (i % 64)
-}
+func (p *prefixes) add3(s string) { p.set(three(s)) }
 
 // has3 reports whether some string added by add3 may begin as s does; s
 // must have three bytes.
-func (p *prefixes) has3(s string) bool {
-	i := three(s)
-	return p[i/64]&(1<<(i%64)) != 0
-}
+func (p *prefixes) has3(s string) bool { return p.get(three(s)) }
+
+func (p *prefixes) set(i uint)      { p[i/64] |= 1 << (i % 64) }
+func (p *prefixes) get(i uint) bool { return p[i/64]&(1<<(i%64)) != 0 }
+
+// two is the first two bytes of s, as 16 bits.
+func two(s string) uint { return uint(s[0])<<8 | uint(s[1]) }
 
 // three hashes the first three bytes of s into 16 bits.
 func three(s string) uint {
