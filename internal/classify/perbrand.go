@@ -192,7 +192,8 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 				compares = true
 			}
 		}
-		onlyCompared := len(reversed.toks) > 0 && !hasWords(buf.toks)
+		ownWords := hasWords(buf.toks)
+		onlyCompared := len(reversed.toks) > 0 && !ownWords
 		comparison := (compares || onlyCompared) && math.Abs(labels[i].SentimentScore) >= comparisonDecides
 		if comparison {
 			btr.add("sentiment", "rule", "comparison decides", labels[i].SentimentScore, "an explicit comparison with another brand decides it")
@@ -203,7 +204,6 @@ func (c *Classifier) brandLabels(sc *scratch, found []*brandMatcher, at [][]int,
 		// brand with none of its own, named only as compared against
 		// ("X vs Y?"), the post's.
 		v := &views[i]
-		ownWords := hasWords(buf.toks)
 		if !ownWords {
 			v.roles |= roleNoWords
 		}
