@@ -42,9 +42,14 @@ const (
 	densifyGroups = 7
 )
 
-// NewStories returns an empty story index.
-func NewStories() *Stories {
-	return &Stories{cur: newBandTable(0, defaultMaxBands), prev: newBandTable(0, defaultMaxBands), maxBands: defaultMaxBands}
+// NewStories returns an empty story index (16 MB: two tables of 2^20
+// slots).
+func NewStories() *Stories { return newStories(defaultMaxBands) }
+
+// newStories returns an empty story index of generations of at most
+// maxBands band hashes.
+func newStories(maxBands int) *Stories {
+	return &Stories{cur: newBandTable(maxBands), prev: newBandTable(maxBands), maxBands: maxBands}
 }
 
 // Assign returns the story of a mention with id and text.
@@ -92,7 +97,8 @@ func (s *Stories) assign(id string, words []uint64) (story uint64, joined bool) 
 		}
 	}
 	if s.cur.len()+bands > s.maxBands {
-		s.prev, s.cur = s.cur, newBandTable(len(s.cur.slots), s.maxBands)
+		s.prev, s.cur = s.cur, s.prev
+		s.cur.reset()
 	}
 	var idx uint32 // story's in s.cur, once added
 	for _, k := range keys {

@@ -47,8 +47,8 @@ func (s *refStories) assign(id string, words []uint64) uint64 {
 
 // TestStoriesAsMaps assigns the classifier's labelled mentions, each
 // followed by two copies with a word or two added, to a story index
-// small enough to turn over its generations every few mentions (and its
-// tables to grow), and to the reference with maps: the stories are the
+// small enough to turn over its generations every few mentions (its
+// tables emptied for reuse), and to the reference with maps: the stories are the
 // same, and copies joined stories.
 func TestStoriesAsMaps(t *testing.T) {
 	data, err := os.ReadFile("../classify/testdata/mentions.tsv")
@@ -62,8 +62,7 @@ func TestStoriesAsMaps(t *testing.T) {
 		}
 	}
 	for _, maxBands := range []int{100, 3000, defaultMaxBands} {
-		s := NewStories()
-		s.maxBands = maxBands
+		s := newStories(maxBands)
 		ref := &refStories{cur: map[uint64]uint64{}, prev: map[uint64]uint64{}, maxBands: maxBands}
 		joined := 0
 		var tx token.Text
@@ -88,11 +87,12 @@ func TestStoriesAsMaps(t *testing.T) {
 	}
 }
 
-// TestBandTable adds band hashes, 0 among them, past the table's first
-// size, and reads them back; a hash added again keeps its first story.
+// TestBandTable fills a table with the most band hashes it is made for,
+// 0 among them, and reads them back; a hash added again keeps its first
+// story; an emptied table holds none of them.
 func TestBandTable(t *testing.T) {
-	tb := newBandTable(0, 5*minBandSlots)
-	const n = 5 * minBandSlots
+	const n = 5000
+	tb := newBandTable(n)
 	for k := range uint64(n) {
 		var idx, again uint32
 		tb.add(k*0x9E3779B97F4A7C15, k+1, &idx)
@@ -108,6 +108,10 @@ func TestBandTable(t *testing.T) {
 	}
 	if _, ok := tb.get(12345); ok {
 		t.Error("a hash never added was found")
+	}
+	tb.reset()
+	if _, ok := tb.get(0x9E3779B97F4A7C15); ok || tb.len() != 0 || len(tb.stories) != 0 {
+		t.Errorf("an emptied table holds %d hashes, %d stories", tb.len(), len(tb.stories))
 	}
 }
 
