@@ -74,8 +74,12 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 	}
 	caches := a.Extractor.caches.get()
 	defer a.Extractor.caches.put(caches)
-	t := a.Extractor.extract(caches, tx, rows[0].Lang)
-	story, joined := a.Stories.assign(id, caches.hashes)
+	// The story's band hashes are taken first and their slots prefetched,
+	// to be read after the terms are extracted.
+	keys, ok := bandKeys(a.Extractor.hashWords(caches, tx, rows[0].Lang))
+	a.Stories.readAhead(&keys, ok)
+	t := a.Extractor.extractHashed(caches, tx, rows[0].Lang)
+	story, joined := a.Stories.assign(id, &keys, ok)
 	a.metrics.mentions.Inc()
 	a.metrics.terms.Add(float64(t.n))
 	if t.truncated {

@@ -1,5 +1,7 @@
 package terms
 
+import "unsafe"
+
 // bandTable maps band hashes to stories for Stories: open addressing with
 // linear probing, made at its full size (twice the slots of the most band
 // hashes it is to hold, so at most half full) and emptied for reuse
@@ -9,7 +11,7 @@ package terms
 // A slot is 8 bytes — the band hash's top 32 bits (its fingerprint) and
 // the index + 1 of its story in stories (0: an empty slot) — so that a
 // cache line holds 8 slots. Band hashes are mixed already, so their low
-// bits pick a slot, and a mention's ten can be read in one go (touch)
+// bits pick a slot, and a mention's ten can be prefetched (slotAddrs)
 // before they are looked up. Two band hashes with the same fingerprint in
 // one run of slots are taken for one: with fingerprints of 32 bits and
 // runs of one or two slots, a look-up matches another band with a
@@ -39,16 +41,13 @@ func (t *bandTable) reset() {
 	t.stories, t.n = t.stories[:0], 0
 }
 
-// touch reads the first slots of keys and returns their sum, for the
-// caller to keep: the memory accesses overlap, and the look-ups after
-// find the slots in the processor's cache.
-func (t *bandTable) touch(keys *[bands]uint64) uint64 {
-	var sum uint64
+// slotAddrs sets addrs[i] to the address of the first slot band hash
+// keys[i] is looked for in, to prefetch.
+func (t *bandTable) slotAddrs(addrs []uintptr, keys *[bands]uint64) {
 	mask := uint64(len(t.slots) - 1)
-	for _, k := range keys {
-		sum += t.slots[k&mask]
+	for i, k := range keys {
+		addrs[i] = uintptr(unsafe.Pointer(&t.slots[k&mask]))
 	}
-	return sum
 }
 
 // get returns the story of band hash k, if the table holds it.

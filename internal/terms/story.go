@@ -23,10 +23,14 @@ import (
 // different processes, or further apart than the index reaches, start
 // stories of their own. Stories is safe for concurrent use.
 type Stories struct {
-	mu        sync.Mutex
-	cur, prev *bandTable // band hash → story
-	maxBands  int
-	touched   uint64 // what bandTable.touch read, kept
+	mu sync.Mutex
+	// tables map band hashes to stories: tables[cur] the current
+	// generation, the other the one before. The two are made once and
+	// never replaced (a new generation empties the older), so that their
+	// slots can be prefetched without the lock (readAhead).
+	tables   [2]*bandTable
+	cur      int
+	maxBands int
 }
 
 const (
@@ -49,7 +53,7 @@ func NewStories() *Stories { return newStories(defaultMaxBands) }
 // newStories returns an empty story index of generations of at most
 // maxBands band hashes.
 func newStories(maxBands int) *Stories {
-	return &Stories{cur: newBandTable(maxBands), prev: newBandTable(maxBands), maxBands: maxBands}
+	return &Stories{tables: [2]*bandTable{newBandTable(maxBands), newBandTable(maxBands)}, maxBands: maxBands}
 }
 
 // Assign returns the story of a mention with id and text.
@@ -58,7 +62,8 @@ func (s *Stories) Assign(id, text string) uint64 {
 	defer texts.Put(tx)
 	tx.Read("", text)
 	var small [64]uint64
-	story, _ := s.assign(id, appendWordHashes(small[:0], tx.Tokens))
+	keys, ok := bandKeys(appendWordHashes(small[:0], tx.Tokens))
+	story, _ := s.assign(id, &keys, ok)
 	return story
 }
 
@@ -73,36 +78,50 @@ func appendWordHashes(dst []uint64, toks []token.Token) []uint64 {
 	return dst
 }
 
-// assign returns the story of a mention with id and the hashes of its
-// text's words (appendWordHashes), and whether it is not the story the
+// readAhead prefetches the slots the band hashes keys (bandKeys, ok)
+// take in both generations, for assign to find them in the processor's
+// cache: called some work before assign, it hides the memory's latency
+// (the tables are 8 MB each, a slot read a cache miss mostly).
+func (s *Stories) readAhead(keys *[bands]uint64, ok bool) {
+	if !ok {
+		return
+	}
+	var addrs [2 * bands]uintptr
+	s.tables[0].slotAddrs(addrs[:bands], keys)
+	s.tables[1].slotAddrs(addrs[bands:], keys)
+	prefetch(addrs[:])
+}
+
+// assign returns the story of a mention with id and the band hashes of
+// its text's words (bandKeys, ok), and whether it is not the story the
 // mention would start (fnv64(id)), hashed once for both.
-func (s *Stories) assign(id string, words []uint64) (story uint64, joined bool) {
-	keys, ok := bandKeys(words)
+func (s *Stories) assign(id string, keys *[bands]uint64, ok bool) (story uint64, joined bool) {
 	own := fnv64(id) // outside the lock
 	if !ok {
 		return keys[0], keys[0] != own // the text's exact words
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.touched = s.cur.touch(&keys) + s.prev.touch(&keys)
+	cur, prev := s.tables[s.cur], s.tables[1-s.cur]
 	story = own
 	for _, k := range keys {
-		if st, ok := s.cur.get(k); ok {
+		if st, ok := cur.get(k); ok {
 			story = st
 			break
 		}
-		if st, ok := s.prev.get(k); ok {
+		if st, ok := prev.get(k); ok {
 			story = st
 			break
 		}
 	}
-	if s.cur.len()+bands > s.maxBands {
-		s.prev, s.cur = s.cur, s.prev
-		s.cur.reset()
+	if cur.len()+bands > s.maxBands {
+		s.cur = 1 - s.cur
+		cur = s.tables[s.cur]
+		cur.reset()
 	}
-	var idx uint32 // story's in s.cur, once added
+	var idx uint32 // story's in cur, once added
 	for _, k := range keys {
-		s.cur.add(k, story, &idx)
+		cur.add(k, story, &idx)
 	}
 	return story, story != own
 }

@@ -71,7 +71,8 @@ func TestStoriesAsMaps(t *testing.T) {
 				id := fmt.Sprintf("%d/%d", pass, i)
 				tx.Read("", text+edit)
 				words := appendWordHashes(nil, tx.Tokens)
-				got, gotJoined := s.assign(id, words)
+				keys, ok := bandKeys(words)
+				got, gotJoined := s.assign(id, &keys, ok)
 				want := ref.assign(id, words)
 				if got != want || gotJoined != (want != fnv64(id)) {
 					t.Fatalf("maxBands %d, pass %d, text %d: story %x (joined %t), want %x", maxBands, pass, i, got, gotJoined, want)

@@ -62,9 +62,9 @@ type Extractor struct {
 // hashes of its words, for the look-ups and the stories.
 type wordCaches struct {
 	langs     [len(cacheLangs)]*wordCache
-	tokHashes []uint64 // per token: fnv64 of a word, number or hashtag, else 0
-	hashes    []uint64 // the words', numbers' and hashtags' alone (AnalyseWords': its words')
-	touched   uint32   // what wordCache.touch read, kept
+	tokHashes []uint64  // per token: fnv64 of a word, number or hashtag, else 0
+	hashes    []uint64  // the words', numbers' and hashtags' alone (AnalyseWords': its words')
+	addrs     []uintptr // the word cache sets to prefetch
 	terms     termSet
 	// units are the clause's units (extract's buffer, kept so that it is
 	// neither cleared nor grown for each text; the last text's units stay
@@ -241,20 +241,21 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 // lang comes to, for each i of which, for the classifier's word memo
 // (classify.WithAnalyser): a word the classifier has met before comes with
 // its analysis, and extract reads it from the tokens instead of looking
-// the word up. The words' sets are read in one go before the look-ups, as
-// in extract.
+// the word up. The words' sets are prefetched before the look-ups, as
+// in extract, so that their cache misses overlap.
 func (e *Extractor) AnalyseWords(lang string, toks []token.Token, which []int32, analyses []token.Analysis) {
 	li := langIndex(lang)
 	lang = cacheLangs[li]
 	caches := e.caches.get()
 	defer e.caches.put(caches)
 	cache := caches.of(li)
-	hashes := caches.hashes[:0]
+	hashes, addrs := caches.hashes[:0], caches.addrs[:0]
 	for _, i := range which {
-		hashes = append(hashes, fnv64(toks[i].Text))
+		h := fnv64(toks[i].Text)
+		hashes, addrs = append(hashes, h), append(addrs, cache.setAddr(h))
 	}
-	caches.hashes = hashes
-	caches.touched = cache.touch(hashes)
+	prefetch(addrs)
+	caches.hashes, caches.addrs = hashes, addrs
 	for k, i := range which {
 		v := e.lookup(cache, lang, toks[i].Text, hashes[k])
 		analyses[i] = token.Analysis{Key: v.key, KeyHash: v.keyHash, Hash: hashes[k], Brand: v.brand, Kind: uint8(v.kind), Multi: v.multi, Set: true}
@@ -348,18 +349,24 @@ func (e *Extractor) Extract(text, lang string) Terms {
 // caches of the calling goroutine, and returns them; it leaves the hashes
 // of the text's words in caches.hashes.
 func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *termSet {
+	e.hashWords(caches, tx, lang)
+	return e.extractHashed(caches, tx, lang)
+}
+
+// hashWords hashes the words, numbers and hashtags of a tokenized text in
+// language lang into caches.tokHashes (per token, 0 for others) and
+// caches.hashes (theirs alone, for the stories), and prefetches the word
+// cache's sets of the words extractHashed will look up (those without
+// the classifier's analyses), so that their cache misses overlap.
+func (e *Extractor) hashWords(caches *wordCaches, tx *token.Text, lang string) []uint64 {
 	li := langIndex(lang)
-	lang = cacheLangs[li]
 	cache := caches.of(li)
 	toks := tx.Tokens
 	// The classifier's analyses of the words (AnalyseWords), if it had
-	// them made in this language: those words need no look-up here.
-	analyses := tx.AnalysesOf(e, lang)
-	// Each other word is hashed once, for its look-up and its story, and
-	// the sets of all the text's words are read in one go before the
-	// look-ups (a memory access each, which then overlap rather than wait
-	// in turn).
-	tokHashes, hashes := caches.tokHashes[:0], caches.hashes[:0]
+	// them made in this language: those words need no look-up, and come
+	// hashed.
+	analyses := tx.AnalysesOf(e, cacheLangs[li])
+	tokHashes, hashes, addrs := caches.tokHashes[:0], caches.hashes[:0], caches.addrs[:0]
 	for i := range toks {
 		tk := &toks[i] // not a copy: see word
 		var h uint64
@@ -368,15 +375,27 @@ func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *te
 				h = analyses[i].Hash
 			} else {
 				h = fnv64(tk.Text)
+				if tk.Kind == token.Word {
+					addrs = append(addrs, cache.setAddr(h))
+				}
 			}
 			hashes = append(hashes, h)
 		}
 		tokHashes = append(tokHashes, h)
 	}
-	caches.tokHashes, caches.hashes = tokHashes, hashes
-	if analyses == nil {
-		caches.touched = cache.touch(hashes)
-	}
+	prefetch(addrs)
+	caches.tokHashes, caches.hashes, caches.addrs = tokHashes, hashes, addrs
+	return hashes
+}
+
+// extractHashed is extract after hashWords.
+func (e *Extractor) extractHashed(caches *wordCaches, tx *token.Text, lang string) *termSet {
+	li := langIndex(lang)
+	lang = cacheLangs[li]
+	cache := caches.of(li)
+	toks := tx.Tokens
+	analyses := tx.AnalysesOf(e, lang)
+	tokHashes := caches.tokHashes
 	// at is what the word of token i comes to.
 	at := func(i int) word {
 		if analyses != nil && analyses[i].Set {

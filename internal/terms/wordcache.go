@@ -1,5 +1,7 @@
 package terms
 
+import "unsafe"
+
 // wordCache holds what words came to (word) for one language and
 // goroutine: a two-way set-associative table indexed by the word's FNV
 // hash, which the stories need of every word anyway, so a word is hashed
@@ -34,16 +36,10 @@ func (c *wordCache) set(h uint64) int {
 	return int((h*0x9E3779B97F4A7C15)>>c.shift) * 2
 }
 
-// touch reads the sizes of the sets of words with hashes hs and returns
-// their sum, for the caller to keep: the memory accesses of all the words
-// of a text, started together, overlap, and the look-ups after find the
-// sets in the processor's cache.
-func (c *wordCache) touch(hs []uint64) uint32 {
-	var sum uint32
-	for _, h := range hs {
-		sum += c.slots[c.set(h)].size
-	}
-	return sum
+// setAddr returns the address of the set of a word with hash h, to
+// prefetch.
+func (c *wordCache) setAddr(h uint64) uintptr {
+	return uintptr(unsafe.Pointer(&c.slots[c.set(h)]))
 }
 
 // get returns the analysis of word w with hash h (fnv64), if the cache
