@@ -32,6 +32,6 @@ func BenchmarkAnalyse(b *testing.B) {
 	}
 	for i := 0; b.Loop(); i++ {
 		lw := words[i%len(words)]
-		e.analyse(lw.lang, lw.w)
+		e.analyse(lw.lang, lw.w, fnv64(lw.w))
 	}
 }

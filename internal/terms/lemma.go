@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"iter"
+	"maps"
 	"strings"
 	"unicode/utf8"
 
@@ -33,11 +35,12 @@ type finnish struct {
 	verbEnd map[string]bool
 	// starts holds the beginnings of the keys of forms, nominal and verbs
 	// of two bytes or more (prefixes): known skips a word whose beginning
-	// none has; starts3 those of three bytes or more, and maxKey the
-	// longest key of nominal and verbs, which bound the beginnings of a
-	// word it looks up.
+	// none has; starts3 those of three bytes or more, and maxKey is their
+	// longest key: these bound the beginnings of a word it looks up.
 	starts, starts3 *prefixes
 	maxKey          int
+	// keys holds the keys of forms, nominal and verbs (keySet), for known.
+	keys *keySet
 }
 
 type nominalStem struct {
@@ -71,7 +74,7 @@ var fiClitics = []string{"kaan", "kään", "kin", "han", "hän"}
 
 func newFinnish() (*finnish, error) {
 	f := &finnish{forms: map[string]string{}, nominal: map[string][]nominalStem{}, verbs: map[string]string{}, verbEnd: verbEndings,
-		starts: new(prefixes), starts3: new(prefixes)}
+		starts: new(prefixes), starts3: new(prefixes), keys: new(keySet)}
 	err := readLines("data/fi.txt", func(line string) error {
 		if rest, ok := strings.CutPrefix(line, "v "); ok {
 			ws := strings.Fields(rest)
@@ -107,16 +110,15 @@ func newFinnish() (*finnish, error) {
 			f.starts3.add3(k)
 		}
 	}
-	for k := range f.forms {
-		addStart(k)
+	for _, keys := range []iter.Seq[string]{maps.Keys(f.forms), maps.Keys(f.nominal), maps.Keys(f.verbs)} {
+		for k := range keys {
+			addStart(k)
+			f.keys.add(k)
+			f.maxKey = max(f.maxKey, len(k))
+		}
 	}
-	for k := range f.nominal {
-		addStart(k)
-		f.maxKey = max(f.maxKey, len(k))
-	}
-	for k := range f.verbs {
-		addStart(k)
-		f.maxKey = max(f.maxKey, len(k))
+	if f.maxKey > maxStem {
+		return nil, fmt.Errorf("data/fi.txt: a key of %d bytes; at most %d are looked up", f.maxKey, maxStem)
 	}
 	return f, err
 }
@@ -139,18 +141,30 @@ func (f *finnish) known(w string) (string, bool) {
 		// a clitic among them, of two bytes or more) is one.
 		return "", false
 	}
-	if l, ok := f.forms[w]; ok {
-		return l, true
+	// The hashes of w's beginnings of up to maxKey bytes (no key is
+	// longer), for the key sets: a beginning not in them is no key,
+	// without a map look-up. known tries every beginning of a word, and
+	// of each ending of a compound, and most are none.
+	var hs [maxStem + 1]uint64
+	hashed := min(len(w), f.maxKey)
+	for n, h := 1, fnvOffset; n <= hashed; n++ {
+		h = (h ^ uint64(w[n-1])) * fnvPrime
+		hs[n] = h
 	}
-	// The beginnings w[:n] that could be keys: none longer than maxKey, nor
-	// of three bytes or more if no key begins as w's first three.
-	top := min(len(w), f.maxKey)
+	if len(w) <= hashed && f.keys.has(hs[len(w)]) {
+		if l, ok := f.forms[w]; ok {
+			return l, true
+		}
+	}
+	// The beginnings w[:n] that could be stems: none longer than maxKey,
+	// nor of three bytes or more if no key begins as w's first three.
+	top := hashed
 	if len(w) >= 3 && !f.starts3.has3(w) {
 		top = min(top, 2)
 	}
 	// Nouns and adjectives first: palautteet is of palaute, not palauttaa.
 	for n := top; n >= 2; n-- {
-		if n < len(w) && !utf8.RuneStart(w[n]) {
+		if (n < len(w) && !utf8.RuneStart(w[n])) || !f.keys.has(hs[n]) {
 			continue
 		}
 		for _, e := range f.nominal[w[:n]] {
@@ -160,18 +174,42 @@ func (f *finnish) known(w string) (string, bool) {
 		}
 	}
 	for n := top; n >= 2; n-- {
+		if !f.keys.has(hs[n]) {
+			continue
+		}
 		if l, ok := f.verbs[w[:n]]; ok && f.verbEnd[w[n:]] {
 			return l, true
 		}
 	}
 	for _, c := range fiClitics {
-		if s, ok := strings.CutSuffix(w, c); ok {
-			if l, ok := f.forms[s]; ok {
+		if n := len(w) - len(c); n >= 0 && n <= hashed && f.keys.has(hs[n]) && w[n:] == c {
+			if l, ok := f.forms[w[:n]]; ok {
 				return l, true
 			}
 		}
 	}
 	return "", false
+}
+
+// maxStem is the longest key the Finnish dictionary may have.
+const maxStem = 48
+
+// keySet is a set of strings by their FNV-1a hashes, a bit each (8 KB): a
+// string whose bit is clear is not in it; one whose bit is set may be.
+type keySet [1 << keySetLog / 64]uint64
+
+const keySetLog = 16
+
+// add adds s.
+func (k *keySet) add(s string) {
+	i := fnv64(s) >> (64 - keySetLog)
+	k[i/64] |= 1 << (i % 64)
+}
+
+// has reports whether a string of hash h (fnv64) may be in the set.
+func (k *keySet) has(h uint64) bool {
+	i := h >> (64 - keySetLog)
+	return k[i/64]&(1<<(i%64)) != 0
 }
 
 // minCompoundPart is the fewest letters of either part of a compound.
@@ -207,10 +245,14 @@ type suffixed struct {
 	lemmas  map[string]bool
 	endings []string // longest first
 	plural  bool     // drop a plain -s from unknown words (English)
+	// keys holds the lemmas (keySet), and maxLemma is the longest: lemma
+	// looks up a word, its stems and their variants, most of them none.
+	keys     *keySet
+	maxLemma int
 }
 
 func newSuffixed(file string, infl *lexicon.Inflections, endings string, plural bool) (*suffixed, error) {
-	s := &suffixed{lemmas: map[string]bool{}, plural: plural}
+	s := &suffixed{lemmas: map[string]bool{}, plural: plural, keys: new(keySet)}
 	for _, e := range strings.Fields(endings) {
 		if infl.Has(e) {
 			s.endings = append(s.endings, e)
@@ -219,38 +261,64 @@ func newSuffixed(file string, infl *lexicon.Inflections, endings string, plural 
 	err := readLines(file, func(line string) error {
 		for _, w := range strings.Fields(line) {
 			s.lemmas[w] = true
+			s.keys.add(w)
+			s.maxLemma = max(s.maxLemma, len(w))
 		}
 		return nil
 	})
+	if s.maxLemma > maxStem {
+		return nil, fmt.Errorf("%s: a lemma of %d bytes; at most %d are looked up", file, s.maxLemma, maxStem)
+	}
 	return s, err
 }
 
 func (s *suffixed) lemma(w string) string {
-	if s.lemmas[w] {
+	// The hashes of w's beginnings of up to maxLemma bytes, for keys.
+	var hs [maxStem + 1]uint64
+	hashed := min(len(w), s.maxLemma)
+	for n, h := 1, fnvOffset; n <= hashed; n++ {
+		h = (h ^ uint64(w[n-1])) * fnvPrime
+		hs[n] = h
+	}
+	// has reports whether w[:n] plus the byte next (0: none) is a lemma.
+	has := func(n int, next byte) bool {
+		h, size := hs[n], n
+		if next != 0 {
+			h, size = (h^uint64(next))*fnvPrime, n+1
+		}
+		if size > s.maxLemma || !s.keys.has(h) {
+			return false
+		}
+		if next == 0 {
+			return s.lemmas[w[:n]]
+		}
+		// w[:n] plus next, from a buffer on the stack (a string of it is
+		// made only for a lemma found).
+		var buf [maxStem + 1]byte
+		return s.lemmas[string(append(append(buf[:0], w[:n]...), next))]
+	}
+	if has(len(w), 0) {
 		return w
 	}
 	for _, e := range s.endings {
-		stem, ok := strings.CutSuffix(w, e)
-		if !ok || len(stem) < 2 {
+		n := len(w) - len(e)
+		if n < 2 || w[n:] != e {
 			continue
 		}
-		if s.lemmas[stem] {
+		stem := w[:n]
+		if has(n, 0) {
 			return stem
 		}
-		// stem + e, a or y, looked up from a buffer on the stack (a
-		// string of it is made only for a lemma found).
-		var buf [32]byte
-		b := append(buf[:0], stem...)
 		for _, v := range [...]byte{'e', 'a', 'y'} {
-			if s.lemmas[string(append(b, v))] {
+			if has(n, v) {
 				return stem + string(v)
 			}
 		}
-		if u := undouble(stem); s.lemmas[u] {
+		if u := undouble(stem); len(u) < n && has(len(u), 0) {
 			return u
 		}
-		if y, ok := strings.CutSuffix(stem, "i"); ok && s.lemmas[y+"y"] { // deliveries, delivered via -ied
-			return y + "y"
+		if stem[n-1] == 'i' && has(n-1, 'y') { // deliveries, delivered via -ied
+			return stem[:n-1] + "y"
 		}
 	}
 	if s.plural && len(w) > 4 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is") {

@@ -248,10 +248,16 @@ func mix64(x uint64) uint64 {
 // fnv64 is FNV-1a: the same in every process, so that a story is grouped
 // alike by every worker and every run.
 func fnv64(s string) uint64 {
-	h := uint64(14695981039346656037)
+	h := fnvOffset
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
-		h *= 1099511628211
+		h *= fnvPrime
 	}
 	return h
 }
+
+// FNV-1a's 64-bit offset basis and prime.
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
+)

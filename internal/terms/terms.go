@@ -45,6 +45,11 @@ type Extractor struct {
 	brandKeys []string                       // the names as terms (lowercase)
 	index     map[string][]brandStem         // morph pattern text → brands
 	multi     map[string][]brandStem         // first word of a multi-word name
+	// names holds the keys of index and multi, and stops the stop words of
+	// every language (keySet), so that most words are looked up in
+	// neither; maxName is index's longest key.
+	names, stops keySet
+	maxName      int
 	// indexStarts holds the beginnings of index's keys of two bytes or
 	// more: brandOf looks a word whose beginning none has up by its first
 	// byte alone.
@@ -169,6 +174,7 @@ func New(brands []config.Brand) (*Extractor, error) {
 			}
 			for _, w := range strings.Fields(words) {
 				e.stop[l][w] = kind
+				e.stops.add(w)
 			}
 		}
 		return nil
@@ -191,8 +197,11 @@ func New(brands []config.Brand) (*Extractor, error) {
 				first, _, multi := strings.Cut(p.Text, " ")
 				if multi {
 					e.multi[first] = append(e.multi[first], brandStem{i, p})
+					e.names.add(first)
 				} else {
 					e.index[p.Text] = append(e.index[p.Text], brandStem{i, p})
+					e.names.add(p.Text)
+					e.maxName = max(e.maxName, len(p.Text))
 				}
 			}
 		}
@@ -231,7 +240,7 @@ func (e *Extractor) lookup(cache *wordCache, lang, w string, h uint64) word {
 		return v
 	}
 	w = strings.Clone(w) // a slice of the post's text, which the cache must not keep
-	v := e.analyse(lang, w)
+	v := e.analyse(lang, w, h)
 	v.keyHash = keyHash(v.key)
 	cache.put(w, h, v)
 	return v
@@ -267,8 +276,9 @@ func analysed(n *token.Analysis) word {
 	return word{key: n.Key, keyHash: n.KeyHash, wordTags: wordTags{kind: wordKind(n.Kind), multi: n.Multi, brand: n.Brand}}
 }
 
-func (e *Extractor) analyse(lang, w string) word {
-	v := word{key: w, wordTags: wordTags{brand: int16(e.brandOf(w)), multi: len(e.multi[w]) > 0}}
+// analyse returns what word w (hash h: fnv64) of language lang comes to.
+func (e *Extractor) analyse(lang, w string, h uint64) word {
+	v := word{key: w, wordTags: wordTags{brand: int16(e.brandOf(w)), multi: e.names.has(h) && len(e.multi[w]) > 0}}
 	if v.brand >= 0 {
 		return v
 	}
@@ -276,16 +286,22 @@ func (e *Extractor) analyse(lang, w string) word {
 	if stops == nil {
 		stops = e.stop[""]
 	}
-	if k, ok := stops[w]; ok {
-		v.kind = k
-		return v
+	if e.stops.has(h) {
+		if k, ok := stops[w]; ok {
+			v.kind = k
+			return v
+		}
 	}
 	if l := e.langs[lang]; l != nil {
 		v.key = l.lemma(w)
 	}
-	if k, ok := stops[v.key]; ok {
-		v.kind = k
-	} else if utf8.RuneCountInString(v.key) < 2 {
+	if v.key != w && e.stops.has(fnv64(v.key)) {
+		if k, ok := stops[v.key]; ok {
+			v.kind = k
+			return v
+		}
+	}
+	if utf8.RuneCountInString(v.key) < 2 {
 		v.kind = stop
 	}
 	return v
@@ -293,12 +309,19 @@ func (e *Extractor) analyse(lang, w string) word {
 
 // brandOf returns the brand a word is a form of, or -1.
 func (e *Extractor) brandOf(w string) int {
-	top := len(w)
+	top := min(len(w), e.maxName)
 	if top >= 2 && !e.indexStarts.has(w) {
 		top = 1 // no key of two bytes or more begins w
 	}
+	// The hashes of w's beginnings, for names: most are no key.
+	var hs [maxStem + 1]uint64
+	hashed := min(top, maxStem)
+	for n, h := 1, fnvOffset; n <= hashed; n++ {
+		h = (h ^ uint64(w[n-1])) * fnvPrime
+		hs[n] = h
+	}
 	for n := top; n >= 1; n-- {
-		if n < len(w) && !utf8.RuneStart(w[n]) {
+		if (n < len(w) && !utf8.RuneStart(w[n])) || (n <= hashed && !e.names.has(hs[n])) {
 			continue
 		}
 		for _, b := range e.index[w[:n]] {
