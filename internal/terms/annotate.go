@@ -95,12 +95,14 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 }
 
 // setTerms sets the terms of rows from t, each brand's row without the
-// terms that are the brand's names (as Terms.For), in one slice of
-// strings for all the rows (termSet.rowStrings): the rows whose brand no
-// term names share one copy of all the terms (capped, so that an append
-// to one copies), made in bulk.
+// terms that are the brand's names (as Terms.For). The rows whose brand no
+// term names share the set's terms (termSet.take); the others get copies
+// without their brand's, in one slice of strings for them all
+// (termSet.rowStrings), but for the last of them when no row shares the
+// terms: its copy is made in place.
 func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
-	keys, forms, brands := t.keys[:t.n], t.forms[:t.n], t.brands[:t.n]
+	brands := t.brands[:t.n]
+	keys, forms := t.take()
 	var named uint64 // the brands some term names
 	for _, m := range brands {
 		named |= m
@@ -119,36 +121,45 @@ func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 			left = append(left, bit)
 		}
 	}
-	size, shared := 0, false
+	shared, last := false, -1 // last: the last row whose brand a term names
 	for i := range rows {
 		if left == nil || left[i] == 0 {
 			shared = true
+		} else {
+			last = i
+		}
+	}
+	inPlace := last >= 0 && !shared
+	size, copies := 0, false
+	for i := range rows {
+		if left == nil || left[i] == 0 || (inPlace && i == last) {
 			continue
 		}
+		copies = true
 		for _, m := range brands {
 			if m&left[i] == 0 {
 				size += 2
 			}
 		}
 	}
-	if shared {
-		size += 2 * t.n
-	}
-	strs := t.rowStrings(size)     // the rows' keys and forms
-	var allKeys, allForms []string // the shared ones
-	if shared {
-		allKeys, allForms, strs = strs[:t.n:t.n], strs[t.n:2*t.n:2*t.n], strs[2*t.n:]
-		copy(allKeys, keys)
-		copy(allForms, forms)
+	var strs []string
+	if copies {
+		strs = t.rowStrings(size) // never nil: a row left without terms has an empty list
 	}
 	for i := range rows {
 		r := &rows[i]
-		if left == nil || left[i] == 0 {
-			r.Terms, r.TermForms = allKeys, allForms
-		} else {
+		switch {
+		case left == nil || left[i] == 0:
+			r.Terms, r.TermForms = keys, forms
+		case !inPlace || i != last:
 			r.Terms, strs = unnamed(strs, keys, brands, left[i])
 			r.TermForms, strs = unnamed(strs, forms, brands, left[i])
 		}
+	}
+	if inPlace { // after the others' copies, which read keys and forms whole
+		r := &rows[last]
+		r.Terms, _ = unnamed(keys, keys, brands, left[last])
+		r.TermForms, _ = unnamed(forms, forms, brands, left[last])
 	}
 }
 

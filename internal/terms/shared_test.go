@@ -80,3 +80,63 @@ func TestSharedTokensAnnotateAlike(t *testing.T) {
 		t.Errorf("%d of %d posts have terms, %d stories, %d analyses", withTerms, len(ms), len(stories), withAnalyses)
 	}
 }
+
+// TestRowsKeepTheirTerms annotates the development and test sets' posts,
+// keeping every post's rows, and checks them all once the last post is
+// annotated: a row's terms are taken from buffers that later posts' terms
+// are written to after them (termSet.take), shared with the other rows of
+// the post, copied for a row whose brand a term names, or made in place
+// for the last such row. Every third post has a row for no brand and one
+// for each configured brand (shared terms and copies), the others the
+// classifier's rows (mostly one brand named: the terms made in place).
+func TestRowsKeepTheirTerms(t *testing.T) {
+	ms, brands := benchMentions(t)
+	cls, ann := newWorker(t, brands)
+	ref := newAnnotator(t, brands)
+	brandIndex := map[string]int{}
+	for i, b := range ref.Extractor.Brands() {
+		brandIndex[b] = i
+	}
+	var tx token.Text
+	kept := make([][]store.Row, len(ms))
+	for n, m := range ms {
+		id := m.Key()
+		rows := pipeline.Rows(&m, id, m.Lang, cls.ClassifyText(&m, &tx), "", m.PublishedAt)
+		if n%3 == 0 {
+			rows = []store.Row{{Lang: rows[0].Lang}}
+			for _, b := range brands {
+				rows = append(rows, store.Row{Brand: b.Name, Lang: rows[0].Lang})
+			}
+		}
+		ann.AnnotateText(id, rows, &tx)
+		kept[n] = rows
+	}
+	inPlace := 0
+	for n, m := range ms {
+		text := m.Text
+		if m.Title != "" {
+			text = m.Title + "\n" + m.Text
+		}
+		want := ref.Extractor.Extract(text, kept[n][0].Lang)
+		named := 0
+		for _, r := range kept[n] {
+			b, ok := brandIndex[r.Brand]
+			if !ok {
+				b = -1
+			}
+			keys, forms := want.For(b)
+			if !slices.Equal(r.Terms, keys) || !slices.Equal(r.TermForms, forms) {
+				t.Fatalf("post %d (%s), brand %q: terms %q forms %q, want %q %q", n, m.ID, r.Brand, r.Terms, r.TermForms, keys, forms)
+			}
+			if len(keys) < len(want.Keys) {
+				named++
+			}
+		}
+		if len(kept[n]) == 1 && named == 1 {
+			inPlace++
+		}
+	}
+	if inPlace < len(ms)/4 {
+		t.Errorf("%d of %d posts had one row whose brand a term names", inPlace, len(ms))
+	}
+}

@@ -553,10 +553,14 @@ const (
 )
 
 // termSet gathers a text's terms as extract finds them, in one goroutine's
-// buffers: Terms takes a copy of exactly their number.
+// buffers.
 type termSet struct {
-	keys, forms [MaxTerms]string
-	hashes      [MaxTerms]uint64 // of the keys (keyHash), to find a repeated one
+	// keys and forms are where the text's terms are written: the start of
+	// keyStrs and formStrs, buffers of many texts' terms, from which take
+	// hands exactly the terms written to the rows, without a copy.
+	keys, forms       []string
+	keyStrs, formStrs []string
+	hashes            [MaxTerms]uint64 // of the keys (keyHash), to find a repeated one
 	// slots index the keys by their hashes (open addressing, linear
 	// probing): a key's index + 1, 0 for an empty slot.
 	slots     [termSlots]uint8
@@ -568,14 +572,14 @@ type termSet struct {
 	// until it is full: one allocation for many texts, not one a term. A
 	// builder only appends, so the strings made of it stay as they are.
 	text strings.Builder
-	// rowStrs are the strings the rows' terms are taken from (rowStrings),
-	// for mention after mention until they are used up.
+	// rowStrs are the strings the copies of rows' terms are taken from
+	// (rowStrings), for mention after mention until they are used up.
 	rowStrs []string
 }
 
-// textBytes and rowStringsSize are what termSet.text and termSet.rowStrs
-// take at a time: the terms of some dozens of posts, one allocation for
-// them all instead of two a post. A buffer stays alive until the last row
+// textBytes and rowStringsSize are what termSet.text and its buffers of
+// strings take at a time: the terms of some dozens of posts, one
+// allocation for them all instead of one or two a post. A buffer stays alive until the last row
 // that took terms of it is dropped: some dozens of KB a goroutine more,
 // and nothing the rows' owner has to hand back.
 const (
@@ -587,14 +591,32 @@ const (
 // phrases take, about); the strings of the terms it returned stay as they
 // are.
 func (t *termSet) reset(size int) {
-	clear(t.keys[:t.n])
-	clear(t.forms[:t.n])
 	clear(t.slots[:])
 	t.n, t.truncated = 0, false
+	// Strings are written to the buffers' start; those of a text not
+	// taken are written over by the next.
+	if len(t.keyStrs) < MaxTerms {
+		t.keyStrs = make([]string, rowStringsSize)
+	}
+	if len(t.formStrs) < MaxTerms {
+		t.formStrs = make([]string, rowStringsSize)
+	}
+	t.keys, t.forms = t.keyStrs[:MaxTerms:MaxTerms], t.formStrs[:MaxTerms:MaxTerms]
 	if t.text.Cap()-t.text.Len() < size {
 		t.text = strings.Builder{}
 		t.text.Grow(max(size, textBytes))
 	}
+}
+
+// take returns the text's keys and forms (capped, so that an append to
+// them copies), which stay as they are: the next text's are written after
+// them. The set takes no more terms until it is reset.
+func (t *termSet) take() (keys, forms []string) {
+	n := t.n
+	keys, forms = t.keyStrs[:n:n], t.formStrs[:n:n]
+	t.keyStrs, t.formStrs = t.keyStrs[n:], t.formStrs[n:]
+	t.keys, t.forms = nil, nil
+	return keys, forms
 }
 
 // rowStrings returns n zero strings for rows' terms, from t.rowStrs when
@@ -660,16 +682,14 @@ func (t *termSet) addHashed(key string, h uint64, form string, brands uint64) {
 	t.slots[j] = uint8(t.n)
 }
 
-// terms returns the set's terms.
+// terms returns the set's terms (take); brands are kept only when a key
+// is a brand's name.
 func (t *termSet) terms() Terms {
-	// Keys and forms share one allocation; brands are kept only when a key
-	// is a brand's name.
-	strs := make([]string, 2*t.n)
-	r := Terms{Keys: strs[:t.n:t.n], Forms: strs[t.n:], truncated: t.truncated}
-	copy(r.Keys, t.keys[:t.n])
-	copy(r.Forms, t.forms[:t.n])
-	if slices.ContainsFunc(t.brands[:t.n], func(b uint64) bool { return b != 0 }) {
-		r.brand = slices.Clone(t.brands[:t.n])
+	brands := t.brands[:t.n]
+	r := Terms{truncated: t.truncated}
+	r.Keys, r.Forms = t.take()
+	if slices.ContainsFunc(brands, func(b uint64) bool { return b != 0 }) {
+		r.brand = slices.Clone(brands)
 	}
 	return r
 }
