@@ -145,12 +145,8 @@ func (f *finnish) known(w string) (string, bool) {
 	// longer), for the key sets: a beginning not in them is no key,
 	// without a map look-up. known tries every beginning of a word, and
 	// of each ending of a compound, and most are none.
-	var hs [maxStem + 1]uint64
-	hashed := min(len(w), f.maxKey)
-	for n, h := 1, fnvOffset; n <= hashed; n++ {
-		h = (h ^ uint64(w[n-1])) * fnvPrime
-		hs[n] = h
-	}
+	var hs beginnings
+	hashed := hs.of(w, f.maxKey)
 	if len(w) <= hashed && f.keys.has(hs[len(w)]) {
 		if l, ok := f.forms[w]; ok {
 			return l, true
@@ -204,6 +200,22 @@ const keySetLog = 16
 func (k *keySet) add(s string) {
 	i := fnv64(s) >> (64 - keySetLog)
 	k[i/64] |= 1 << (i % 64)
+}
+
+// beginnings are the hashes of a word's beginnings: [n] is fnv64(w[:n]),
+// for the key sets.
+type beginnings [maxStem + 1]uint64
+
+// of sets the hashes of w's beginnings of up to most bytes (and maxStem),
+// all in one pass, and returns how many it set.
+func (hs *beginnings) of(w string, most int) int {
+	n := min(len(w), most, maxStem)
+	h := fnvOffset
+	for i := range n {
+		h = (h ^ uint64(w[i])) * fnvPrime
+		hs[i+1] = h
+	}
+	return n
 }
 
 // has reports whether a string of hash h (fnv64) may be in the set.
@@ -274,19 +286,22 @@ func newSuffixed(file string, infl *lexicon.Inflections, endings string, plural 
 
 func (s *suffixed) lemma(w string) string {
 	// The hashes of w's beginnings of up to maxLemma bytes, for keys.
-	var hs [maxStem + 1]uint64
-	hashed := min(len(w), s.maxLemma)
-	for n, h := 1, fnvOffset; n <= hashed; n++ {
-		h = (h ^ uint64(w[n-1])) * fnvPrime
-		hs[n] = h
-	}
+	var hs beginnings
+	hs.of(w, s.maxLemma)
 	// has reports whether w[:n] plus the byte next (0: none) is a lemma.
 	has := func(n int, next byte) bool {
-		h, size := hs[n], n
+		size := n
 		if next != 0 {
-			h, size = (h^uint64(next))*fnvPrime, n+1
+			size++
 		}
-		if size > s.maxLemma || !s.keys.has(h) {
+		if size > s.maxLemma { // no lemma is longer: hs[n] was not set
+			return false
+		}
+		h := hs[n]
+		if next != 0 {
+			h = (h ^ uint64(next)) * fnvPrime
+		}
+		if !s.keys.has(h) {
 			return false
 		}
 		if next == 0 {

@@ -1,6 +1,7 @@
 package terms
 
 import (
+	"github.com/ewom/ewom/internal/config"
 	"strings"
 	"testing"
 )
@@ -113,4 +114,31 @@ func TestFinnishLemmas(t *testing.T) {
 		t.Errorf("the table has %d forms; it should have at least 300", n)
 	}
 	t.Logf("%d forms", n)
+}
+
+// Words longer than any key (the key sets hash at most maxStem bytes of a
+// word) are lemmatised as the endings say, in every language, as before
+// the key sets, and a brand name as long is found.
+func TestLongWords(t *testing.T) {
+	long := strings.Repeat("toimitus", 8) // 64 bytes
+	e, err := New([]config.Brand{{Name: strings.Repeat("Koijari", 8)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, word, lemma string }{
+		{"fi", long + "ta", long},
+		{"fi", long + "aika", long + "aika"},
+		{"en", long + "es", long + "e"}, // an unknown English plural loses its s
+		{"en", long + "s", long + "s"},  // …but not after s
+		{"sv", long + "arna", long + "arna"},
+		{"und", long, long},
+	} {
+		got := e.Extract(c.word, c.lang)
+		if len(got.Keys) != 1 || got.Keys[0] != c.lemma {
+			t.Errorf("%s %s…: terms %q, want %s…", c.lang, c.word[len(long):], got.Keys, c.lemma[min(len(c.lemma), len(long)):])
+		}
+	}
+	if b := e.brandOf(strings.Repeat("koijari", 8) + "lla"); b != 0 {
+		t.Errorf("a brand name of 56 bytes inflected: brand %d, want 0", b)
+	}
 }

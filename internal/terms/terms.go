@@ -314,12 +314,8 @@ func (e *Extractor) brandOf(w string) int {
 		top = 1 // no key of two bytes or more begins w
 	}
 	// The hashes of w's beginnings, for names: most are no key.
-	var hs [maxStem + 1]uint64
-	hashed := min(top, maxStem)
-	for n, h := 1, fnvOffset; n <= hashed; n++ {
-		h = (h ^ uint64(w[n-1])) * fnvPrime
-		hs[n] = h
-	}
+	var hs beginnings
+	hashed := hs.of(w, top)
 	for n := top; n >= 1; n-- {
 		if (n < len(w) && !utf8.RuneStart(w[n])) || (n <= hashed && !e.names.has(hs[n])) {
 			continue
