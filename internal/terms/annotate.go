@@ -2,6 +2,7 @@ package terms
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -15,7 +16,6 @@ import (
 type Annotator struct {
 	Extractor *Extractor
 	Stories   *Stories
-	brands    map[string]int // brand name → its index in the extractor
 	metrics   annotatorMetrics
 }
 
@@ -29,7 +29,7 @@ type annotatorMetrics struct {
 // NewAnnotator returns an annotator with a story index of its own; its
 // metrics are registered with reg (nil: not exported).
 func NewAnnotator(e *Extractor, reg prometheus.Registerer) (*Annotator, error) {
-	a := &Annotator{Extractor: e, Stories: NewStories(), brands: map[string]int{}, metrics: annotatorMetrics{
+	a := &Annotator{Extractor: e, Stories: NewStories(), metrics: annotatorMetrics{
 		mentions: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_terms_annotated_mentions_total",
 			Help: "Mentions whose terms and story were extracted."}),
 		terms: prometheus.NewCounter(prometheus.CounterOpts{Name: "ewom_terms_extracted_terms_total",
@@ -45,9 +45,6 @@ func NewAnnotator(e *Extractor, reg prometheus.Registerer) (*Annotator, error) {
 				return nil, fmt.Errorf("terms: metrics: %w", err)
 			}
 		}
-	}
-	for i, b := range e.Brands() {
-		a.brands[b] = i
 	}
 	return a, nil
 }
@@ -113,10 +110,16 @@ func (a *Annotator) setTerms(t *termSet, rows []store.Row) {
 	var small [8]uint64
 	if named != 0 {
 		left = small[:0]
+		names := a.Extractor.Brands()
 		for i := range rows {
+			// The brands named are few (one or two): their names are
+			// compared, not looked up.
 			var bit uint64
-			if b, ok := a.brands[rows[i].Brand]; ok {
-				bit = named & (1 << b)
+			for m := named; m != 0; m &= m - 1 {
+				if b := bits.TrailingZeros64(m); names[b] == rows[i].Brand {
+					bit = 1 << b
+					break
+				}
 			}
 			left = append(left, bit)
 		}
