@@ -39,12 +39,15 @@ type Terms struct {
 
 // Extractor extracts terms; it is safe for concurrent use.
 type Extractor struct {
-	langs     map[string]lemmatizer
-	stop      map[string]map[string]wordKind // lang → word → stop or negation
-	brands    []string                       // configured names, in brand order
-	brandKeys []string                       // the names as terms (lowercase)
-	index     map[string][]brandStem         // morph pattern text → brands
-	multi     map[string][]brandStem         // first word of a multi-word name
+	// lemmatizers and stopWords are per language of cacheLangs (langIndex):
+	// the lemmatizer (nil: none) and word → stop or negation; the last,
+	// every other language's, has the stop words of all.
+	lemmatizers [len(cacheLangs)]lemmatizer
+	stopWords   [len(cacheLangs)]map[string]wordKind
+	brands      []string               // configured names, in brand order
+	brandKeys   []string               // the names as terms (lowercase)
+	index       map[string][]brandStem // morph pattern text → brands
+	multi       map[string][]brandStem // first word of a multi-word name
 	// names holds the keys of index and multi, and stops the stop words of
 	// every language (keySet), so that most words are looked up in
 	// neither; maxName is index's longest key.
@@ -139,8 +142,10 @@ func IsNegation(w string) bool {
 
 // New builds an extractor for the configured brands.
 func New(brands []config.Brand) (*Extractor, error) {
-	e := &Extractor{langs: map[string]lemmatizer{}, stop: map[string]map[string]wordKind{}, index: map[string][]brandStem{},
-		multi: map[string][]brandStem{}}
+	e := &Extractor{index: map[string][]brandStem{}, multi: map[string][]brandStem{}}
+	for i := range e.stopWords {
+		e.stopWords[i] = map[string]wordKind{}
+	}
 	fi, err := newFinnish()
 	if err != nil {
 		return nil, fmt.Errorf("terms: %w", err)
@@ -153,7 +158,7 @@ func New(brands []config.Brand) (*Extractor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terms: %w", err)
 	}
-	e.langs["fi"], e.langs["en"], e.langs["sv"] = fi, en, sv
+	e.lemmatizers[langIndex("fi")], e.lemmatizers[langIndex("en")], e.lemmatizers[langIndex("sv")] = fi, en, sv
 	if err := readLines("data/stop.txt", func(line string) error {
 		lang, words, ok := strings.Cut(line, ":")
 		if !ok {
@@ -169,11 +174,8 @@ func New(brands []config.Brand) (*Extractor, error) {
 			kind, words = conjunction, rest
 		}
 		for _, l := range []string{lang, ""} { // "" is every language's, for other languages
-			if e.stop[l] == nil {
-				e.stop[l] = map[string]wordKind{}
-			}
 			for _, w := range strings.Fields(words) {
-				e.stop[l][w] = kind
+				e.stopWords[langIndex(l)][w] = kind
 				e.stops.add(w)
 			}
 		}
@@ -282,17 +284,15 @@ func (e *Extractor) analyse(lang, w string, h uint64) word {
 	if v.brand >= 0 {
 		return v
 	}
-	stops := e.stop[lang]
-	if stops == nil {
-		stops = e.stop[""]
-	}
+	li := langIndex(lang)
+	stops := e.stopWords[li]
 	if e.stops.has(h) {
 		if k, ok := stops[w]; ok {
 			v.kind = k
 			return v
 		}
 	}
-	if l := e.langs[lang]; l != nil {
+	if l := e.lemmatizers[li]; l != nil {
 		v.key = l.lemma(w)
 	}
 	if v.key != w && e.stops.has(fnv64(v.key)) {
