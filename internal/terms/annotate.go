@@ -75,10 +75,16 @@ func (a *Annotator) AnnotateText(id string, rows []store.Row, tx *token.Text) {
 	// to be read after the terms are extracted.
 	keys, ok := bandKeys(a.Extractor.hashWords(caches, tx, rows[0].Lang))
 	a.Stories.readAhead(&keys, ok)
-	t := a.Extractor.extractHashed(caches, tx, rows[0].Lang)
+	// A post's only row takes the terms as they are: its brand's names
+	// are left out as they are found.
+	hide := ""
+	if len(rows) == 1 {
+		hide = rows[0].Brand
+	}
+	t := a.Extractor.extractHashed(caches, tx, rows[0].Lang, hide)
 	story, joined := a.Stories.assign(id, &keys, ok)
 	a.metrics.mentions.Inc()
-	a.metrics.terms.Add(float64(t.n))
+	a.metrics.terms.Add(float64(t.n + t.hidden))
 	if t.truncated {
 		a.metrics.truncated.Inc()
 	}

@@ -10,6 +10,7 @@ package terms
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -369,7 +370,7 @@ func (e *Extractor) Extract(text, lang string) Terms {
 // of the text's words in caches.hashes.
 func (e *Extractor) extract(caches *wordCaches, tx *token.Text, lang string) *termSet {
 	e.hashWords(caches, tx, lang)
-	return e.extractHashed(caches, tx, lang)
+	return e.extractHashed(caches, tx, lang, "")
 }
 
 // hashWords hashes the words, numbers and hashtags of a tokenized text in
@@ -407,8 +408,9 @@ func (e *Extractor) hashWords(caches *wordCaches, tx *token.Text, lang string) [
 	return hashes
 }
 
-// extractHashed is extract after hashWords.
-func (e *Extractor) extractHashed(caches *wordCaches, tx *token.Text, lang string) *termSet {
+// extractHashed is extract after hashWords, the terms that are the names
+// of brand hide (of Brands; "": none) left out.
+func (e *Extractor) extractHashed(caches *wordCaches, tx *token.Text, lang, hide string) *termSet {
 	li := langIndex(lang)
 	lang = cacheLangs[li]
 	cache := caches.of(li)
@@ -424,6 +426,7 @@ func (e *Extractor) extractHashed(caches *wordCaches, tx *token.Text, lang strin
 	}
 	t := &caches.terms
 	t.reset(min(len(tx.Title)+len(tx.Body), maxTermBytes))
+	t.hide, t.names = hide, e.brands
 	c := caches.units[:0]
 	flush := func() {
 		t.appendPhrases(c)
@@ -563,6 +566,14 @@ type termSet struct {
 	brands    [MaxTerms]uint64 // per key: the brands (bit i: brand i) whose names it is
 	n         int
 	truncated bool
+	// hide is the brand whose names the text's terms leave out ("": none),
+	// of names (the extractor's brands), as the only row of a post, of
+	// that brand, takes them: its terms are then handed out as they are,
+	// not copied without those names (Annotator.setTerms). hidden are the
+	// terms left out: they count towards MaxTerms as before.
+	hide   string
+	names  []string
+	hidden int
 	// text holds the bytes of the keys and forms built from the texts'
 	// words (phrases, numbers, hashtags, emoji), for text after text
 	// until it is full: one allocation for many texts, not one a term. A
@@ -588,7 +599,7 @@ const (
 // are.
 func (t *termSet) reset(size int) {
 	clear(t.slots[:])
-	t.n, t.truncated = 0, false
+	t.n, t.truncated, t.hidden, t.hide = 0, false, 0, ""
 	// Strings are written to the buffers' start; those of a text not
 	// taken are written over by the next.
 	if len(t.keyStrs) < MaxTerms {
@@ -666,8 +677,17 @@ func (t *termSet) addHashed(key string, h uint64, form string, brands uint64) {
 			return
 		}
 	}
-	if t.n >= MaxTerms {
+	if t.n+t.hidden >= MaxTerms {
 		t.truncated = true
+		return
+	}
+	if brands != 0 && t.hides(brands) {
+		// Counted and found again like the others, but kept at the end
+		// of the buffer, past what take hands out.
+		t.hidden++
+		i := MaxTerms - t.hidden
+		t.keys[i], t.hashes[i] = key, h
+		t.slots[j] = uint8(i + 1)
 		return
 	}
 	if form == key {
@@ -676,6 +696,20 @@ func (t *termSet) addHashed(key string, h uint64, form string, brands uint64) {
 	t.keys[t.n], t.forms[t.n], t.hashes[t.n], t.brands[t.n] = key, form, h, brands
 	t.n++
 	t.slots[j] = uint8(t.n)
+}
+
+// hides reports whether a term naming brands (bit i: brand i) names the
+// brand whose terms the set leaves out (hide).
+func (t *termSet) hides(brands uint64) bool {
+	if t.hide == "" {
+		return false
+	}
+	for m := brands; m != 0; m &= m - 1 {
+		if t.names[bits.TrailingZeros64(m)] == t.hide {
+			return true
+		}
+	}
+	return false
 }
 
 // terms returns the set's terms (take); brands are kept only when a key
