@@ -192,8 +192,8 @@ func BenchmarkAnnotateParts(b *testing.B) {
 //     the analyses are made (and memoized) whether or not the tokens are
 //     annotated. Before the timed blocks every arm does every post once:
 //     the word memos, the annotator's word caches and the story index are
-//     warm, and from then on every post joins its own story (no band
-//     table grows) and every word is cached — kinder than a deployment,
+//     warm, and from then on every post joins its own story (its bands
+//     are found) and every word is cached — kinder than a deployment,
 //     whose posts are mostly new.
 //   - "distinct": 8,030 posts (distinctMentions: the label models'
 //     training corpus and the development and test sets, shuffled, under
@@ -202,8 +202,8 @@ func BenchmarkAnnotateParts(b *testing.B) {
 //     larger b.N goes round them again). "analysing" and "terms" have a
 //     classifier and annotator each, which see the same posts in the same
 //     order, so that each arm pays for the words met for the first time
-//     (the classifier's memo, the annotator's analyses), and the band
-//     tables grow as in a deployment.
+//     (the classifier's memo, the annotator's analyses), and the story
+//     index fills as in a deployment.
 //   - "distinct-stories": the same posts, all of them warming the arms up
 //     (so that every word is known, as after a long run), and then a new
 //     story index: the timed posts are new to the stories alone.
