@@ -38,7 +38,7 @@ func newBandTable(most int) *bandTable {
 	// Written to once now, its pages are mapped before any mention is
 	// assigned, rather than by the first mentions (1.2 µs a mention over
 	// a new index's first 7,000, BenchmarkWorkerSpeedWithTerms).
-	for i := 0; i < n; i += os.Getpagesize() / 8 {
+	for i := 0; i < n; i += max(os.Getpagesize()/8, 1) {
 		t.slots[i] = 0
 	}
 	return t
