@@ -1,6 +1,10 @@
 package terms
 
 import (
+	"fmt"
+	"github.com/ewom/ewom/internal/config"
+	"github.com/ewom/ewom/internal/mention"
+	"github.com/ewom/ewom/internal/store"
 	"slices"
 	"sync"
 	"testing"
@@ -65,6 +69,57 @@ func TestConcurrentExtract(t *testing.T) {
 				if !slices.Equal(got.Keys, want[i].Keys) || !slices.Equal(got.Forms, want[i].Forms) {
 					t.Errorf("goroutine %d, text %d: %q, want %q", g, i, got.Keys, want[i].Keys)
 					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestConcurrentAnnotate annotates posts from several goroutines with one
+// annotator, as a process's workers share it, its story index small enough
+// to turn its generations over while others prefetch from it (the race
+// detector watches Stories), and checks every row's terms against the
+// extractor's.
+func TestConcurrentAnnotate(t *testing.T) {
+	brands := []config.Brand{{Name: "Rantakoto"}, {Name: "Sinilintu"}}
+	e, err := New(brands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewAnnotator(e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Stories = newStories(200)
+	texts := []string{
+		"Rantakodon toimitus on myöhässä jo viikon, eikä asiakaspalvelu vastaa viesteihin mitään.",
+		"Sinilintu toimitti heti ja paketti tuli kunnossa, kiitos nopeasta toimituksesta taas kerran!",
+		"Rantakoto vs Sinilintu: toinen vastaa heti, toinen ei koskaan, ja silti hinnat ovat samat.",
+		"Ordered from Sinilintu last week and the delivery was delayed twice without any word at all.",
+	}
+	rowsOf := func(i int) []store.Row {
+		if i%2 == 0 {
+			return []store.Row{{Brand: brands[i/2%2].Name, Lang: "fi"}}
+		}
+		return []store.Row{{Lang: "fi"}, {Brand: "Rantakoto", Lang: "fi"}, {Brand: "Sinilintu", Lang: "fi"}}
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 200 {
+				i := (g + n) % len(texts)
+				// Words of its own: every post adds bands, and the index's
+				// generations turn over every 20 posts.
+				text := fmt.Sprintf("%s Tilaus %d, rivi %d.", texts[i], g, n)
+				rows := rowsOf(i)
+				a.Annotate(&mention.Mention{Text: text}, fmt.Sprintf("%d/%d", g, n), rows)
+				for _, r := range rows {
+					want, _ := e.Extract(text, "fi").For(slices.Index(e.Brands(), r.Brand))
+					if !slices.Equal(r.Terms, want) {
+						t.Errorf("goroutine %d, text %d, brand %q: %q, want %q", g, i, r.Brand, r.Terms, want)
+						return
+					}
 				}
 			}
 		})
