@@ -141,23 +141,25 @@ func (f *finnish) known(w string) (string, bool) {
 		// a clitic among them, of two bytes or more) is one.
 		return "", false
 	}
-	// The hashes of w's beginnings of up to maxKey bytes (no key is
-	// longer), for the key sets: a beginning not in them is no key,
+	// The beginnings w[:n] that could be keys (w itself and w less a
+	// clitic among them): none longer than maxKey, nor of three bytes or
+	// more if no key begins as w's first three (most endings of a
+	// compound).
+	most := f.maxKey
+	if len(w) >= 3 && !f.starts3.has3(w) {
+		most = 2
+	}
+	// Their hashes, for the key sets: a beginning not in them is no key,
 	// without a map look-up. known tries every beginning of a word, and
 	// of each ending of a compound, and most are none.
 	var hs beginnings
-	hashed := hs.of(w, f.maxKey)
+	hashed := hs.of(w, most)
 	if len(w) <= hashed && f.keys.has(hs[len(w)]) {
 		if l, ok := f.forms[w]; ok {
 			return l, true
 		}
 	}
-	// The beginnings w[:n] that could be stems: none longer than maxKey,
-	// nor of three bytes or more if no key begins as w's first three.
 	top := hashed
-	if len(w) >= 3 && !f.starts3.has3(w) {
-		top = min(top, 2)
-	}
 	// Nouns and adjectives first: palautteet is of palaute, not palauttaa.
 	for n := top; n >= 2; n-- {
 		if (n < len(w) && !utf8.RuneStart(w[n])) || !f.keys.has(hs[n]) {
