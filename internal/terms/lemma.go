@@ -189,7 +189,9 @@ func (f *finnish) known(w string) (string, bool) {
 	return "", false
 }
 
-// maxStem is the longest key the Finnish dictionary may have.
+// maxStem is the most bytes of a word whose beginnings are hashed for the
+// key sets (beginnings): the lemmatisers' keys may not be longer, and a
+// brand name's longer beginnings are looked up without the set.
 const maxStem = 48
 
 // keySet is a set of strings by their FNV-1a hashes, a bit each (8 KB): a
@@ -202,6 +204,12 @@ const keySetLog = 16
 func (k *keySet) add(s string) {
 	i := fnv64(s) >> (64 - keySetLog)
 	k[i/64] |= 1 << (i % 64)
+}
+
+// has reports whether a string of hash h (fnv64) may be in the set.
+func (k *keySet) has(h uint64) bool {
+	i := h >> (64 - keySetLog)
+	return k[i/64]&(1<<(i%64)) != 0
 }
 
 // beginnings are the hashes of a word's beginnings: [n] is fnv64(w[:n]),
@@ -218,12 +226,6 @@ func (hs *beginnings) of(w string, most int) int {
 		hs[i+1] = h
 	}
 	return n
-}
-
-// has reports whether a string of hash h (fnv64) may be in the set.
-func (k *keySet) has(h uint64) bool {
-	i := h >> (64 - keySetLog)
-	return k[i/64]&(1<<(i%64)) != 0
 }
 
 // minCompoundPart is the fewest letters of either part of a compound.
