@@ -71,14 +71,9 @@ func runEvalDev(env *cliEnv, path, brandsPath string, misses bool) error {
 	if err != nil {
 		return usagef("brands: %v", err)
 	}
-	f, err := os.Open(path)
+	items, err := eval.ReadDevFile(path)
 	if err != nil {
 		return usagef("%v", err)
-	}
-	defer f.Close()
-	items, err := eval.ReadDev(f)
-	if err != nil {
-		return usagef("%s: %v", path, err)
 	}
 	rep := eval.RunDev(items, c.DevPrediction)
 	fmt.Fprintf(env.stdout, "classifier %s on %s (%d mentions)\n", c.Version(), path, len(items))

@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -53,12 +52,7 @@ func devClassifier(t *testing.T) *Classifier {
 // readDevItems reads a split of the development set.
 func readDevItems(t *testing.T, path string) []eval.DevItem {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	items, err := eval.ReadDev(f)
+	items, err := eval.ReadDevFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,14 +67,9 @@ func goldenSets(t *testing.T) []goldenSet {
 	readJSONL := func(files ...string) []goldenPost {
 		var out []goldenPost
 		for _, name := range files {
-			f, err := os.Open(name)
+			items, err := eval.ReadDevFile(name)
 			if err != nil {
 				t.Fatal(err)
-			}
-			items, err := eval.ReadDev(f)
-			f.Close()
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
 			}
 			for _, it := range items {
 				out = append(out, goldenPost{id: it.ID, lang: it.Lang, m: it.Mention(published)})

@@ -1,7 +1,6 @@
 package terms
 
 import (
-	"os"
 	"testing"
 
 	"github.com/ewom/ewom/internal/classify/eval"
@@ -12,14 +11,9 @@ import (
 // brands of its config, for the benchmarks here and in terms_test.
 func ReadSet(tb testing.TB, set, brands string) ([]eval.DevItem, []config.Brand) {
 	tb.Helper()
-	f, err := os.Open(set)
+	items, err := eval.ReadDevFile(set)
 	if err != nil {
 		tb.Fatal(err)
-	}
-	defer f.Close()
-	items, err := eval.ReadDev(f)
-	if err != nil {
-		tb.Fatalf("%s: %v", set, err)
 	}
 	cfg, err := config.Load(brands)
 	if err != nil {

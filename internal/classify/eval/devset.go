@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -65,6 +66,20 @@ type Prediction struct {
 
 // maxDevLine bounds one line of a development file.
 const maxDevLine = 1 << 20
+
+// ReadDevFile reads the development file at path (ReadDev).
+func ReadDevFile(path string) ([]DevItem, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	items, err := ReadDev(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return items, nil
+}
 
 // ReadDev parses a development file.
 func ReadDev(r io.Reader) ([]DevItem, error) {

@@ -124,12 +124,7 @@ func setExamples(setPath, brandsPath string, first, set int) ([]example, error) 
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(setPath)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	items, err := eval.ReadDev(f)
+	items, err := eval.ReadDevFile(setPath)
 	if err != nil {
 		return nil, err
 	}

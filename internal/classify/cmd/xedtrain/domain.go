@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/ewom/ewom/internal/classify"
 	"github.com/ewom/ewom/internal/classify/eval"
@@ -27,14 +26,9 @@ type domainSet struct {
 // gold sentiment (neutral pulls toward 0.5); posts naming several brands
 // are measured but not learned from.
 func readDomain(path, brandsPath, code string, weight float64, base *classify.Classifier) (*domainSet, error) {
-	f, err := os.Open(path)
+	all, err := eval.ReadDevFile(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	all, err := eval.ReadDev(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	cfg, err := config.Load(brandsPath)
 	if err != nil {
