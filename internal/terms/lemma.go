@@ -194,23 +194,16 @@ func (f *finnish) known(w string) (string, bool) {
 // brand name's longer beginnings are looked up without the set.
 const maxStem = 48
 
-// keySet is a set of strings by their FNV-1a hashes, a bit each (8 KB): a
-// string whose bit is clear is not in it; one whose bit is set may be.
-type keySet [1 << keySetLog / 64]uint64
-
-const keySetLog = 16
+// keySet is a set of strings by the top 16 bits of their FNV-1a hashes,
+// in a bit set like prefixes' (8 KB): a string whose bit is clear is not
+// in it; one whose bit is set may be.
+type keySet struct{ bits prefixes }
 
 // add adds s.
-func (k *keySet) add(s string) {
-	i := fnv64(s) >> (64 - keySetLog)
-	k[i/64] |= 1 << (i % 64)
-}
+func (k *keySet) add(s string) { k.bits.set(uint(fnv64(s) >> 48)) }
 
 // has reports whether a string of hash h (fnv64) may be in the set.
-func (k *keySet) has(h uint64) bool {
-	i := h >> (64 - keySetLog)
-	return k[i/64]&(1<<(i%64)) != 0
-}
+func (k *keySet) has(h uint64) bool { return k.bits.get(uint(h >> 48)) }
 
 // beginnings are the hashes of a word's beginnings: [n] is fnv64(w[:n]),
 // for the key sets.

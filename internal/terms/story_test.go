@@ -51,16 +51,7 @@ func (s *refStories) assign(id string, words []uint64) uint64 {
 // tables emptied for reuse), and to the reference with maps: the stories are the
 // same, and copies joined stories.
 func TestStoriesAsMaps(t *testing.T) {
-	data, err := os.ReadFile("../classify/testdata/mentions.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var texts []string
-	for line := range strings.Lines(string(data)) {
-		if f := strings.Split(strings.TrimSuffix(line, "\n"), "\t"); len(f) == 11 && !strings.HasPrefix(line, "#") {
-			texts = append(texts, f[10])
-		}
-	}
+	texts := labelledTexts(t)
 	for _, maxBands := range []int{100, 3000, defaultMaxBands} {
 		s := newStories(maxBands)
 		ref := &refStories{cur: map[uint64]uint64{}, prev: map[uint64]uint64{}, maxBands: maxBands}
@@ -178,4 +169,21 @@ func TestBandKeysAsDefined(t *testing.T) {
 			t.Fatalf("%d words: bands %x %v, want %x", n, got, ok, want)
 		}
 	}
+}
+
+// labelledTexts returns the texts of the classifier's labelled mentions
+// (internal/classify/testdata/mentions.tsv).
+func labelledTexts(tb testing.TB) []string {
+	tb.Helper()
+	data, err := os.ReadFile("../classify/testdata/mentions.tsv")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var texts []string
+	for line := range strings.Lines(string(data)) {
+		if f := strings.Split(strings.TrimSuffix(line, "\n"), "\t"); len(f) == 11 && !strings.HasPrefix(line, "#") {
+			texts = append(texts, f[10])
+		}
+	}
+	return texts
 }
