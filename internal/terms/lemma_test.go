@@ -1,9 +1,10 @@
 package terms
 
 import (
-	"github.com/ewom/ewom/internal/config"
 	"strings"
 	"testing"
+
+	"github.com/ewom/ewom/internal/config"
 )
 
 // finnishForms are inflected forms of common customer-experience words,
